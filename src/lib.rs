@@ -1,1 +1,16 @@
+//! rsible: agentless configuration management over SSH.
+//!
+//! # Layout
+//! - `cli`: clap definitions and the subcommands; the only place that knows about exit codes.
+//! - `inventory`: hosts, groups, their variables and host patterns; never touches the network.
+//! - `connection`: the `Connection` trait with `ssh` (russh) and `local` implementations,
+//!   POSIX quoting and become wrapping; knows nothing of inventories or modules.
+//! - `runner`: runs one remote command on many hosts concurrently and emits events.
+//! - `output`: turns events into terminal text; the only code that prints results.
 
+pub mod cli;
+pub mod connection;
+pub mod exit;
+pub mod inventory;
+pub mod output;
+pub mod runner;

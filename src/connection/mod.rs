@@ -1,0 +1,2 @@
+//! Connections to targets (being written).
+pub mod ssh;

@@ -1,0 +1,3 @@
+//! SSH transport (being written).
+pub mod known_hosts;
+pub mod ssh_config;

@@ -1,0 +1,1 @@
+//! Ansible-compatible inventory (being written).
