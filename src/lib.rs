@@ -13,4 +13,5 @@ pub mod connection;
 pub mod exit;
 pub mod inventory;
 pub mod output;
+pub mod secret;
 pub mod runner;

@@ -1,2 +1,127 @@
-//! Connections to targets (being written).
+//! Connections to targets: one small trait, [`Connection`], with an `ssh` (russh) and a `local`
+//! implementation. A connection runs shell text with stdin and returns stdout, stderr and the
+//! exit status kept apart. It knows nothing of inventories, modules or playbooks; become
+//! wrapping happens here, once, so nothing above builds `sudo` command lines.
+
+pub mod become_wrap;
+pub mod driver;
+pub mod local;
+pub mod quote;
 pub mod ssh;
+
+use crate::secret::Secret;
+use futures::future::BoxFuture;
+use std::time::Duration;
+
+/// One remote program: shell text run by the target's `/bin/sh`, its stdin, and limits.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteCommand {
+    /// Shell text, already quoted by its author (see [`quote`]).
+    pub script: Vec<u8>,
+    /// Bytes fed to the program's stdin, then end-of-file.
+    pub stdin: Vec<u8>,
+    /// Run as another user through `sudo`.
+    pub become_: Option<Become>,
+    /// Kill the program and fail when it runs longer than this.
+    pub timeout: Option<Duration>,
+    /// Send the script to the login shell as is (`raw`), without `/bin/sh -c` around it.
+    pub raw: bool,
+}
+
+/// Privilege escalation for one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Become {
+    /// The user to become (`root` by default).
+    pub user: String,
+    /// The sudo password, fed on stdin after sudo's prompt, never in argv.
+    pub password: Option<Secret>,
+}
+
+/// How a remote program ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// It exited with this code.
+    Code(i32),
+    /// It was killed by this signal (name without `SIG`).
+    Signal(String),
+}
+
+impl ExitStatus {
+    /// The code as a shell reports it (`128 + n` is not reconstructed: signals give -1).
+    pub fn rc(&self) -> i32 {
+        match self {
+            ExitStatus::Code(c) => *c,
+            ExitStatus::Signal(_) => -1,
+        }
+    }
+}
+
+/// What a remote program produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecOutput {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// Everything written to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr (sudo's prompt removed).
+    pub stderr: Vec<u8>,
+}
+
+/// Why a connection could not run a command. `Unreachable` errors make a host UNREACHABLE in
+/// Ansible's sense; the others make the task fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    /// The host could not be reached or the session broke.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The server's host key was refused.
+    #[error("{0}")]
+    HostKey(String),
+    /// No authentication method was accepted.
+    #[error("{0}")]
+    Auth(String),
+    /// The command ran past its timeout and was killed.
+    #[error("command timed out after {0:?}")]
+    Timeout(Duration),
+    /// Privilege escalation failed (wrong password, user not in sudoers, sudo missing).
+    #[error("become failed: {0}")]
+    Become(String),
+    /// Local I/O failed (the local connection, or reading a key).
+    #[error("{0}")]
+    Io(String),
+}
+
+impl ConnectionError {
+    /// Whether Ansible would report the host UNREACHABLE (rather than the task FAILED).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            ConnectionError::Unreachable(_) | ConnectionError::HostKey(_) | ConnectionError::Auth(_)
+        )
+    }
+}
+
+/// A live connection to one target.
+pub trait Connection: Send + Sync {
+    /// Runs one program and collects its output; many may run at once on one connection.
+    fn exec<'a>(
+        &'a self,
+        cmd: &'a RemoteCommand,
+    ) -> BoxFuture<'a, Result<ExecOutput, ConnectionError>>;
+
+    /// Closes the connection politely.
+    fn close(&self) -> BoxFuture<'_, ()>;
+}
+
+/// A fresh per-command token for the become marker and prompt, so that a program's own output
+/// cannot fake them.
+pub(crate) fn nonce() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}{:x}{n:x}", std::process::id(), t)
+}

@@ -1,0 +1,128 @@
+//! The part of running a program that both connections share: feeding stdin while reading
+//! stdout and stderr (so neither side blocks on a full window), the become handshake, and the
+//! timeout. Each connection supplies a [`ChunkSource`] and a [`StdinSink`]; this file knows
+//! nothing of SSH channels or child processes.
+
+use super::become_wrap::{Handshake, Step};
+use super::{ConnectionError, ExecOutput, ExitStatus};
+use crate::secret::Secret;
+use std::future::Future;
+use std::time::Duration;
+
+/// An event from a running program.
+#[derive(Debug)]
+pub enum Chunk {
+    /// Bytes on stdout.
+    Stdout(Vec<u8>),
+    /// Bytes on stderr.
+    Stderr(Vec<u8>),
+    /// The program ended.
+    Exit(ExitStatus),
+}
+
+/// Where a running program's output comes from. `None` means no more events will come.
+pub trait ChunkSource: Send {
+    /// The next event.
+    fn next(&mut self) -> impl Future<Output = Option<Chunk>> + Send;
+}
+
+/// Where a running program's stdin goes.
+pub trait StdinSink: Send {
+    /// Writes all of `data`.
+    fn write(&mut self, data: &[u8]) -> impl Future<Output = Result<(), ConnectionError>> + Send;
+    /// Signals end of input.
+    fn eof(&mut self) -> impl Future<Output = Result<(), ConnectionError>> + Send;
+    /// Stops the program (timeout): best effort.
+    fn kill(&mut self) -> impl Future<Output = ()> + Send;
+}
+
+/// How to drive one program.
+pub struct Drive<'a> {
+    /// Bytes for stdin.
+    pub stdin: &'a [u8],
+    /// The become handshake, when the program was wrapped.
+    pub handshake: Option<(Handshake, Option<&'a Secret>)>,
+    /// Kill and fail after this long.
+    pub timeout: Option<Duration>,
+}
+
+/// Runs the program to its end and collects its output.
+pub async fn drive<S: ChunkSource, W: StdinSink>(
+    source: &mut S,
+    sink: &mut W,
+    opts: Drive<'_>,
+) -> Result<ExecOutput, ConnectionError> {
+    let timeout = opts.timeout;
+    let result = match timeout {
+        None => run(source, sink, opts).await,
+        Some(t) => tokio::time::timeout(t, run(source, sink, opts))
+            .await
+            .unwrap_or(Err(ConnectionError::Timeout(t))),
+    };
+    if let Err(ConnectionError::Timeout(_)) = result {
+        sink.kill().await;
+    }
+    result
+}
+
+async fn run<S: ChunkSource, W: StdinSink>(
+    source: &mut S,
+    sink: &mut W,
+    opts: Drive<'_>,
+) -> Result<ExecOutput, ConnectionError> {
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut status = None;
+    if let Some((mut hs, password)) = opts.handshake {
+        loop {
+            let step = match source.next().await {
+                Some(Chunk::Stdout(d)) => hs.stdout(&d),
+                Some(Chunk::Stderr(d)) => hs.stderr(&d)?,
+                Some(Chunk::Exit(_)) | None => return Err(hs.failure()),
+            };
+            match step {
+                Step::Wait => {}
+                Step::SendPassword => {
+                    let pw = password.map(Secret::expose).unwrap_or_default();
+                    sink.write(format!("{pw}\n").as_bytes()).await?;
+                }
+                Step::Ready(rest) => {
+                    stdout = rest;
+                    break;
+                }
+            }
+        }
+    }
+    let stdin = opts.stdin;
+    let feed = async {
+        if !stdin.is_empty() {
+            sink.write(stdin).await?;
+        }
+        sink.eof().await
+    };
+    tokio::pin!(feed);
+    let mut fed = false;
+    loop {
+        tokio::select! {
+            r = &mut feed, if !fed => {
+                fed = true;
+                // A program that exits without reading its stdin closes the pipe: not an error.
+                let _ = r;
+            }
+            chunk = source.next() => match chunk {
+                Some(Chunk::Stdout(d)) => stdout.extend_from_slice(&d),
+                Some(Chunk::Stderr(d)) => stderr.extend_from_slice(&d),
+                Some(Chunk::Exit(s)) => status = Some(s),
+                None => break,
+            }
+        }
+    }
+    let status = status.ok_or_else(|| {
+        ConnectionError::Unreachable("the connection closed before the command reported its exit status".into())
+    })?;
+    Ok(ExecOutput {
+        status,
+        stdout,
+        stderr,
+    })
+}

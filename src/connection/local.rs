@@ -1,0 +1,203 @@
+//! The local connection (`ansible_connection=local`, `-c local`): runs programs with the
+//! controller's `/bin/sh`, behind the same trait as SSH. Knows nothing of inventories.
+
+use super::become_wrap::{wrap, Handshake};
+use super::driver::{drive, Chunk, ChunkSource, Drive, StdinSink};
+use super::{Connection, ConnectionError, ExecOutput, ExitStatus, RemoteCommand};
+use futures::future::BoxFuture;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+
+/// Runs commands on the controller itself.
+#[derive(Debug, Default)]
+pub struct LocalConnection;
+
+impl Connection for LocalConnection {
+    fn exec<'a>(
+        &'a self,
+        cmd: &'a RemoteCommand,
+    ) -> BoxFuture<'a, Result<ExecOutput, ConnectionError>> {
+        Box::pin(exec(cmd))
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
+    let nonce = super::nonce();
+    let wrapped = cmd.become_.as_ref().map(|b| wrap(&cmd.script, b, &nonce));
+    let script = wrapped.as_ref().map_or(&cmd.script, |w| &w.script);
+    let mut child = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(std::ffi::OsStr::from_bytes(script))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| ConnectionError::Io(format!("cannot start /bin/sh: {e}")))?;
+    let (tx, rx) = mpsc::channel(64);
+    forward(child.stdout.take(), tx.clone(), Chunk::Stdout);
+    forward(child.stderr.take(), tx, Chunk::Stderr);
+    let stdin = child.stdin.take();
+    let mut source = ChildSource {
+        rx,
+        child: Some(child),
+        streams_open: 2,
+    };
+    let mut sink = ChildSink { stdin };
+    let handshake = match (&wrapped, &cmd.become_) {
+        (Some(w), Some(b)) => Some((Handshake::new(w, b.password.is_some()), b.password.as_ref())),
+        _ => None,
+    };
+    let out = drive(
+        &mut source,
+        &mut sink,
+        Drive {
+            stdin: &cmd.stdin,
+            handshake,
+            timeout: cmd.timeout,
+        },
+    )
+    .await;
+    if out.is_err() {
+        if let Some(mut c) = source.child.take() {
+            let _ = c.start_kill();
+        }
+    }
+    out
+}
+
+fn forward<R: AsyncRead + Unpin + Send + 'static>(
+    stream: Option<R>,
+    tx: mpsc::Sender<Option<Chunk>>,
+    make: fn(Vec<u8>) -> Chunk,
+) {
+    let Some(mut stream) = stream else { return };
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.send(Some(make(buf[..n].to_vec()))).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(None).await;
+    });
+}
+
+struct ChildSource {
+    rx: mpsc::Receiver<Option<Chunk>>,
+    child: Option<Child>,
+    streams_open: usize,
+}
+
+impl ChunkSource for ChildSource {
+    async fn next(&mut self) -> Option<Chunk> {
+        while self.streams_open > 0 {
+            match self.rx.recv().await {
+                Some(Some(chunk)) => return Some(chunk),
+                Some(None) | None => self.streams_open -= 1,
+            }
+        }
+        let mut child = self.child.take()?;
+        let status = child.wait().await.ok()?;
+        Some(Chunk::Exit(match status.code() {
+            Some(c) => ExitStatus::Code(c),
+            None => ExitStatus::Signal(status.signal().map_or("?".into(), signal_name)),
+        }))
+    }
+}
+
+struct ChildSink {
+    stdin: Option<ChildStdin>,
+}
+
+impl StdinSink for ChildSink {
+    async fn write(&mut self, data: &[u8]) -> Result<(), ConnectionError> {
+        if let Some(s) = self.stdin.as_mut() {
+            s.write_all(data)
+                .await
+                .map_err(|e| ConnectionError::Io(format!("writing stdin: {e}")))?;
+        }
+        Ok(())
+    }
+
+    async fn eof(&mut self) -> Result<(), ConnectionError> {
+        self.stdin.take();
+        Ok(())
+    }
+
+    async fn kill(&mut self) {
+        self.stdin.take();
+    }
+}
+
+fn signal_name(n: i32) -> String {
+    match n {
+        1 => "HUP",
+        2 => "INT",
+        9 => "KILL",
+        13 => "PIPE",
+        15 => "TERM",
+        _ => return n.to_string(),
+    }
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(script: &str, stdin: &[u8]) -> RemoteCommand {
+        RemoteCommand {
+            script: script.as_bytes().to_vec(),
+            stdin: stdin.to_vec(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn keeps_stdout_stderr_and_status_apart() {
+        let out = LocalConnection
+            .exec(&cmd("echo out; echo err >&2; exit 3", b""))
+            .await
+            .unwrap();
+        assert_eq!(out.stdout, b"out\n");
+        assert_eq!(out.stderr, b"err\n");
+        assert_eq!(out.status, ExitStatus::Code(3));
+    }
+
+    #[tokio::test]
+    async fn streams_large_stdin_through_while_reading() {
+        let data = vec![b'x'; 8 * 1024 * 1024];
+        let out = LocalConnection.exec(&cmd("cat", &data)).await.unwrap();
+        assert_eq!(out.stdout.len(), data.len());
+    }
+
+    #[tokio::test]
+    async fn timeout_kills_and_reports() {
+        let mut c = cmd("sleep 5", b"");
+        c.timeout = Some(std::time::Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        let err = LocalConnection.exec(&c).await.unwrap_err();
+        assert!(matches!(err, ConnectionError::Timeout(_)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    }
+
+    #[tokio::test]
+    async fn signal_is_reported() {
+        let out = LocalConnection.exec(&cmd("kill -TERM $$", b"")).await.unwrap();
+        assert_eq!(out.status, ExitStatus::Signal("TERM".into()));
+    }
+}
