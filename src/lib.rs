@@ -15,3 +15,4 @@ pub mod inventory;
 pub mod output;
 pub mod secret;
 pub mod runner;
+pub mod env_vars;

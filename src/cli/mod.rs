@@ -1,1 +1,59 @@
-//! (being written).
+//! The command line: clap definitions, the subcommands, and the one place where outcomes
+//! become process exit codes. Below this layer nothing prints results or exits.
+
+pub mod args;
+mod inventory_cmd;
+mod play_cmd;
+mod run_cmd;
+mod select;
+
+use crate::exit::Exit;
+use args::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Parses the command line, runs the subcommand and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { Exit::BadOptions.code() } else { 0 });
+        }
+    };
+    init_logging(cli.verbose);
+    let exit = match cli.command {
+        Command::Inventory(a) => inventory_cmd::run(a),
+        Command::Run(a) => run_cmd::run(a),
+        Command::Play(a) => play_cmd::run(a),
+    };
+    ExitCode::from(exit.code())
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RSIBLE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("rsible={level},russh=warn")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// Prints a warning the way Ansible does.
+pub(crate) fn warn(msg: &str) {
+    eprintln!("[WARNING]: {msg}");
+}
+
+/// Prints an error and returns its exit code.
+pub(crate) fn fail(exit: Exit, msg: &str) -> Exit {
+    eprintln!("ERROR! {msg}");
+    exit
+}

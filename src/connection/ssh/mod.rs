@@ -1,3 +1,278 @@
-//! SSH transport (being written).
+//! The SSH transport (russh): connect (directly or through ProxyJump hops), verify the host key,
+//! authenticate, then run programs on channels of the one connection. Knows nothing of
+//! inventories, modules or playbooks; it receives a resolved [`SshTarget`].
+
+pub mod auth;
+pub mod handler;
 pub mod known_hosts;
 pub mod ssh_config;
+pub mod target;
+
+use super::become_wrap::{wrap, Handshake};
+use super::driver::{drive, Chunk, ChunkSource, Drive, StdinSink};
+use super::quote::quote;
+use super::{Connection, ConnectionError, ExecOutput, ExitStatus, RemoteCommand};
+use auth::KeyStore;
+use futures::future::BoxFuture;
+use handler::{HandlerError, KeyChecker};
+use russh::client::{self, Handle, Msg};
+use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf, Sig};
+use std::sync::Arc;
+use std::time::Duration;
+use target::{Endpoint, SshTarget};
+use tokio::sync::Semaphore;
+
+/// Channels open at once on one connection: OpenSSH refuses beyond `MaxSessions` (10), and
+/// fast back-to-back opens failed already at 6-8.
+const CHANNELS_PER_CONNECTION: usize = 4;
+
+/// An authenticated SSH connection to one target.
+pub struct SshConnection {
+    handle: Handle<KeyChecker>,
+    /// Jump connections stay alive as long as the tunnel through them.
+    _jumps: Vec<Handle<KeyChecker>>,
+    channels: Semaphore,
+}
+
+impl SshConnection {
+    /// Connects, checks the host key and logs in, all within `target.connect_timeout`.
+    pub async fn connect(target: &SshTarget, keys: &KeyStore) -> Result<Self, ConnectionError> {
+        let t = target.connect_timeout;
+        match tokio::time::timeout(t, connect_inner(target, keys)).await {
+            Ok(r) => r,
+            Err(_) => Err(ConnectionError::Unreachable(format!(
+                "timed out after {}s connecting to {}:{}",
+                t.as_secs_f32(),
+                target.endpoint.host,
+                target.endpoint.port
+            ))),
+        }
+    }
+}
+
+fn config(target: &SshTarget) -> Arc<client::Config> {
+    Arc::new(client::Config {
+        // Never `inactivity_timeout`: it kills long quiet commands such as apt-get install.
+        keepalive_interval: Some(target.keepalive),
+        keepalive_max: target.keepalive_max,
+        nodelay: true,
+        ..Default::default()
+    })
+}
+
+fn checker(ep: &Endpoint, target: &SshTarget) -> KeyChecker {
+    KeyChecker {
+        host: ep.host.clone(),
+        port: ep.port,
+        files: target.known_hosts.clone(),
+        policy: target.policy,
+    }
+}
+
+fn session_error(ep: &Endpoint, e: HandlerError) -> ConnectionError {
+    match e {
+        HandlerError::HostKey(m) => ConnectionError::HostKey(m),
+        HandlerError::Ssh(e) => ConnectionError::Unreachable(format!(
+            "cannot connect to {}:{}: {}",
+            ep.host,
+            ep.port,
+            describe(&e)
+        )),
+    }
+}
+
+fn describe(e: &russh::Error) -> String {
+    match e {
+        russh::Error::IO(io) => io.to_string(),
+        other => other.to_string(),
+    }
+}
+
+async fn connect_inner(target: &SshTarget, keys: &KeyStore) -> Result<SshConnection, ConnectionError> {
+    let cfg = config(target);
+    let mut jumps: Vec<Handle<KeyChecker>> = Vec::new();
+    let mut hops = target.jumps.clone();
+    hops.push(target.endpoint.clone());
+    for (i, ep) in hops.iter().enumerate() {
+        let last = i + 1 == hops.len();
+        let hop_target = SshTarget {
+            endpoint: ep.clone(),
+            ..target.clone()
+        };
+        let mut handle = match jumps.last() {
+            None => {
+                let addr = (ep.host.as_str(), ep.port);
+                client::connect(cfg.clone(), addr, checker(ep, target))
+                    .await
+                    .map_err(|e| session_error(ep, e))?
+            }
+            Some(prev) => {
+                let ch = prev
+                    .channel_open_direct_tcpip(ep.host.clone(), u32::from(ep.port), "127.0.0.1", 0)
+                    .await
+                    .map_err(|e| {
+                        ConnectionError::Unreachable(format!(
+                            "jump host could not reach {}:{}: {}",
+                            ep.host,
+                            ep.port,
+                            describe(&e)
+                        ))
+                    })?;
+                client::connect_stream(cfg.clone(), ch.into_stream(), checker(ep, target))
+                    .await
+                    .map_err(|e| session_error(ep, e))?
+            }
+        };
+        auth::authenticate(&mut handle, &hop_target, keys).await?;
+        if last {
+            return Ok(SshConnection {
+                handle,
+                _jumps: jumps,
+                channels: Semaphore::new(CHANNELS_PER_CONNECTION),
+            });
+        }
+        jumps.push(handle);
+    }
+    unreachable!("the hop list always ends with the target")
+}
+
+impl Connection for SshConnection {
+    fn exec<'a>(
+        &'a self,
+        cmd: &'a RemoteCommand,
+    ) -> BoxFuture<'a, Result<ExecOutput, ConnectionError>> {
+        Box::pin(self.exec_inner(cmd))
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {
+            let _ = self
+                .handle
+                .disconnect(russh::Disconnect::ByApplication, "", "en")
+                .await;
+        })
+    }
+}
+
+impl SshConnection {
+    async fn open_channel(&self) -> Result<russh::Channel<Msg>, ConnectionError> {
+        let mut delay = Duration::from_millis(20);
+        for _ in 0..5 {
+            match self.handle.channel_open_session().await {
+                Ok(ch) => return Ok(ch),
+                Err(russh::Error::ChannelOpenFailure(_)) => {
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(e) => {
+                    return Err(ConnectionError::Unreachable(format!(
+                        "the connection broke: {}",
+                        describe(&e)
+                    )))
+                }
+            }
+        }
+        Err(ConnectionError::Unreachable(
+            "the server keeps refusing new sessions (MaxSessions?)".into(),
+        ))
+    }
+
+    async fn exec_inner(&self, cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
+        let _permit = self
+            .channels
+            .acquire()
+            .await
+            .map_err(|_| ConnectionError::Unreachable("connection closed".into()))?;
+        let nonce = super::nonce();
+        let wrapped = cmd.become_.as_ref().map(|b| wrap(&cmd.script, b, &nonce));
+        // sshd hands the text to the login shell; run our POSIX text under /bin/sh whatever
+        // that shell is, except for `raw`, which is sent as the user wrote it.
+        let text = match (&wrapped, cmd.raw) {
+            (Some(w), _) => w.script.clone(),
+            (None, true) => cmd.script.clone(),
+            (None, false) => {
+                let mut t = b"/bin/sh -c ".to_vec();
+                t.extend(quote(&cmd.script));
+                t
+            }
+        };
+        let channel = self.open_channel().await?;
+        channel.exec(false, text).await.map_err(|e| {
+            ConnectionError::Unreachable(format!("the connection broke: {}", describe(&e)))
+        })?;
+        let (read, write) = channel.split();
+        let mut source = ChannelSource { read };
+        let mut sink = ChannelSink { write };
+        let handshake = match (&wrapped, &cmd.become_) {
+            (Some(w), Some(b)) => Some((Handshake::new(w, b.password.is_some()), b.password.as_ref())),
+            _ => None,
+        };
+        drive(
+            &mut source,
+            &mut sink,
+            Drive {
+                stdin: &cmd.stdin,
+                handshake,
+                timeout: cmd.timeout,
+            },
+        )
+        .await
+    }
+}
+
+struct ChannelSource {
+    read: ChannelReadHalf,
+}
+
+impl ChunkSource for ChannelSource {
+    async fn next(&mut self) -> Option<Chunk> {
+        // Read until the channel ends: data may arrive after ExitStatus and Eof.
+        loop {
+            match self.read.wait().await? {
+                ChannelMsg::Data { data } => return Some(Chunk::Stdout(data.to_vec())),
+                ChannelMsg::ExtendedData { data, ext: 1 } => {
+                    return Some(Chunk::Stderr(data.to_vec()))
+                }
+                ChannelMsg::ExitStatus { exit_status } => {
+                    return Some(Chunk::Exit(ExitStatus::Code(exit_status as i32)))
+                }
+                ChannelMsg::ExitSignal { signal_name, .. } => {
+                    return Some(Chunk::Exit(ExitStatus::Signal(sig_name(&signal_name))))
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn sig_name(s: &Sig) -> String {
+    match s {
+        Sig::Custom(n) => n.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+struct ChannelSink {
+    write: ChannelWriteHalf<Msg>,
+}
+
+impl StdinSink for ChannelSink {
+    async fn write(&mut self, data: &[u8]) -> Result<(), ConnectionError> {
+        self.write
+            .data(data)
+            .await
+            .map_err(|e| ConnectionError::Unreachable(format!("sending stdin: {}", describe(&e))))
+    }
+
+    async fn eof(&mut self) -> Result<(), ConnectionError> {
+        self.write
+            .eof()
+            .await
+            .map_err(|e| ConnectionError::Unreachable(format!("sending stdin: {}", describe(&e))))
+    }
+
+    async fn kill(&mut self) {
+        let _ = self.write.signal(Sig::KILL).await;
+        let _ = self.write.close().await;
+    }
+}

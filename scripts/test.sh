@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, lab included: installs what it needs (Debian packages, the Rust
+# components), builds the tier-1 lab (network namespaces with real sshd), then runs formatting,
+# lint, unit and integration tests. Run as root on a fresh machine; CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pair in sshd:openssh-server ssh:openssh-client ip:iproute2 sudo:sudo python3:python3 script:bsdutils; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || need+=("${pair#*:}")
+done
+if ((${#need[@]})); then
+  echo "== installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "${need[@]}" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; }
+fi
+
+echo "== lab (tier 1)"
+scripts/lab/tier1.sh up
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test --quiet 2>&1

@@ -1,0 +1,183 @@
+//! clap definitions of every subcommand and flag, with Ansible's names. Parsing only: no
+//! file is read here (ripgrep's "low-level arguments").
+
+use crate::connection::ssh::known_hosts::HostKeyPolicy;
+use crate::output::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Agentless configuration management over SSH: Ansible inventories and playbooks, no Python on targets.
+#[derive(Debug, Parser)]
+#[command(name = "rsible", version, about)]
+pub struct Cli {
+    /// More output (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// rsible's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the resolved inventory (as ansible-inventory).
+    Inventory(InventoryArgs),
+    /// Run one ad-hoc command on every matched host (as ansible).
+    Run(RunArgs),
+    /// Run a playbook (as ansible-playbook).
+    Play(PlayArgs),
+}
+
+/// Where hosts come from.
+#[derive(Debug, Args, Clone)]
+pub struct InventorySource {
+    /// Inventory file, directory, script or comma-separated host list; repeatable.
+    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY", env = crate::env_vars::RSIBLE_INVENTORY, value_delimiter = None)]
+    pub inventory: Vec<String>,
+}
+
+/// `rsible inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Inventory sources.
+    #[command(flatten)]
+    pub source: InventorySource,
+    /// Print the whole inventory as JSON.
+    #[arg(long, conflicts_with_all = ["graph", "host"])]
+    pub list: bool,
+    /// Draw the group tree, from GROUP (default all).
+    #[arg(long, value_name = "GROUP", num_args = 0..=1, default_missing_value = "all")]
+    pub graph: Option<String>,
+    /// Print one host's variables as JSON.
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Also read host_vars/ and group_vars/ beside this directory (as for a playbook).
+    #[arg(long, value_name = "DIR")]
+    pub playbook_dir: Option<PathBuf>,
+}
+
+/// How to reach and log in to hosts.
+#[derive(Debug, Args, Clone)]
+pub struct ConnectionArgs {
+    /// Connection type: ssh or local.
+    #[arg(short = 'c', long)]
+    pub connection: Option<String>,
+    /// Remote user when the inventory names none.
+    #[arg(short = 'u', long = "user")]
+    pub user: Option<String>,
+    /// Private key file.
+    #[arg(long = "private-key", alias = "key-file")]
+    pub private_key: Option<PathBuf>,
+    /// Ask for the SSH password.
+    #[arg(short = 'k', long = "ask-pass")]
+    pub ask_pass: bool,
+    /// Connect timeout in seconds.
+    #[arg(short = 'T', long = "timeout")]
+    pub timeout: Option<u64>,
+    /// Use this known_hosts file instead of ~/.ssh/known_hosts.
+    #[arg(long = "known-hosts")]
+    pub known_hosts: Option<PathBuf>,
+    /// Host key policy: strict, accept-new or off.
+    #[arg(long = "host-key-checking", env = crate::env_vars::RSIBLE_HOST_KEY_CHECKING)]
+    pub host_key_checking: Option<HostKeyPolicy>,
+    /// OpenSSH client configuration file (default ~/.ssh/config).
+    #[arg(short = 'F', long = "ssh-config")]
+    pub ssh_config: Option<PathBuf>,
+    /// Run commands as another user (sudo).
+    #[arg(short = 'b', long = "become")]
+    pub become_: bool,
+    /// The user to become.
+    #[arg(long = "become-user")]
+    pub become_user: Option<String>,
+    /// The become method (sudo).
+    #[arg(long = "become-method", default_value = "sudo")]
+    pub become_method: String,
+    /// Ask for the become password.
+    #[arg(short = 'K', long = "ask-become-pass")]
+    pub ask_become_pass: bool,
+    /// Hosts to work on at once (default: all).
+    #[arg(short = 'f', long = "forks")]
+    pub forks: Option<usize>,
+    /// Further limit the hosts with a pattern.
+    #[arg(short = 'l', long = "limit")]
+    pub limit: Option<String>,
+}
+
+/// `rsible run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Host pattern (all, group, web*, a:&b, ...).
+    pub pattern: String,
+    /// Inventory sources.
+    #[command(flatten)]
+    pub source: InventorySource,
+    /// Module: command (default), shell or raw.
+    #[arg(short = 'm', long = "module-name", default_value = "command")]
+    pub module: String,
+    /// The module's arguments (the command line).
+    #[arg(short = 'a', long = "args", default_value = "")]
+    pub args: String,
+    /// Connection and become options.
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+    /// Kill the command after this many seconds.
+    #[arg(long = "task-timeout", value_name = "SECONDS")]
+    pub task_timeout: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// List the matched hosts and stop.
+    #[arg(long = "list-hosts")]
+    pub list_hosts: bool,
+}
+
+/// `rsible play`.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// Playbook files.
+    #[arg(required = true)]
+    pub playbooks: Vec<PathBuf>,
+    /// Inventory sources.
+    #[command(flatten)]
+    pub source: InventorySource,
+    /// Connection and become options.
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+    /// Extra variables: k=v, @file.yml or JSON; repeatable.
+    #[arg(short = 'e', long = "extra-vars")]
+    pub extra_vars: Vec<String>,
+    /// Only run tasks with these tags.
+    #[arg(short = 't', long = "tags", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Skip tasks with these tags.
+    #[arg(long = "skip-tags", value_delimiter = ',')]
+    pub skip_tags: Vec<String>,
+    /// Check mode: change nothing, report what would change.
+    #[arg(short = 'C', long = "check")]
+    pub check: bool,
+    /// Show differences.
+    #[arg(short = 'D', long = "diff")]
+    pub diff: bool,
+    /// Start at the task with this name.
+    #[arg(long = "start-at-task")]
+    pub start_at_task: Option<String>,
+    /// Confirm each task.
+    #[arg(long)]
+    pub step: bool,
+    /// List the hosts each play would run on.
+    #[arg(long = "list-hosts")]
+    pub list_hosts: bool,
+    /// List the tasks.
+    #[arg(long = "list-tasks")]
+    pub list_tasks: bool,
+    /// List the tags.
+    #[arg(long = "list-tags")]
+    pub list_tags: bool,
+    /// Check the playbook's syntax and stop.
+    #[arg(long = "syntax-check")]
+    pub syntax_check: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}

@@ -1,0 +1,111 @@
+//! The russh client handler: verifies the server's host key against known_hosts under the
+//! configured policy. Knows nothing of commands or authentication.
+
+use super::known_hosts::{self, HostKeyPolicy, KeyCheck};
+use russh::keys::PublicKey;
+use russh::keys::PublicKeyOrCertificate;
+use std::path::PathBuf;
+
+/// Errors raised inside the SSH session.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Protocol or network failure.
+    #[error("{0}")]
+    Ssh(#[from] russh::Error),
+    /// The host key was refused; the message says why and what to do.
+    #[error("{0}")]
+    HostKey(String),
+}
+
+/// Checks host keys for one endpoint.
+pub struct KeyChecker {
+    /// Host name as the user wrote it (ansible_host or the hop's name).
+    pub host: String,
+    /// Port, for `[host]:port` entries.
+    pub port: u16,
+    /// Files to look in.
+    pub files: Vec<PathBuf>,
+    /// What to do with unknown and changed keys.
+    pub policy: HostKeyPolicy,
+}
+
+impl KeyChecker {
+    fn verify(&self, key: &PublicKey) -> Result<(), HandlerError> {
+        if self.policy == HostKeyPolicy::Off {
+            return Ok(());
+        }
+        let fp = known_hosts::fingerprint(key);
+        let algo = key.algorithm().to_string();
+        let check = known_hosts::check(&self.files, &self.host, self.port, key)
+            .map_err(|e| HandlerError::HostKey(format!("cannot read known_hosts: {e}")))?;
+        let name = if self.port == 22 {
+            self.host.clone()
+        } else {
+            format!("[{}]:{}", self.host, self.port)
+        };
+        match check {
+            KeyCheck::Known => Ok(()),
+            KeyCheck::Unknown if self.policy == HostKeyPolicy::AcceptNew => {
+                let file = self.files.first().ok_or_else(|| {
+                    HandlerError::HostKey("no known_hosts file to record the new key in".into())
+                })?;
+                known_hosts::record(file, &self.host, self.port, key).map_err(|e| {
+                    HandlerError::HostKey(format!(
+                        "cannot record the host key of {name} in {}: {e}",
+                        file.display()
+                    ))
+                })?;
+                tracing::warn!("permanently added {name} ({algo} {fp}) to {}", file.display());
+                Ok(())
+            }
+            KeyCheck::Unknown => Err(HandlerError::HostKey(format!(
+                "host key verification failed: {name} is not in {} (its {algo} key is {fp}). \
+                 Hint: check the fingerprint, then add it with `ssh-keyscan -p {} {} >> ~/.ssh/known_hosts`, \
+                 or run once with --host-key-checking accept-new",
+                display_files(&self.files),
+                self.port,
+                self.host
+            ))),
+            KeyCheck::Changed {
+                file,
+                line,
+                expected_fingerprint,
+            } => Err(HandlerError::HostKey(format!(
+                "REMOTE HOST IDENTIFICATION HAS CHANGED for {name}: it offers {algo} {fp}, \
+                 but {}:{line} records {expected_fingerprint}. This may be an attack or a reinstalled host. \
+                 Hint: if the change is expected, remove the old entry with `ssh-keygen -R {name}`",
+                file.display()
+            ))),
+            KeyCheck::Revoked { file, line } => Err(HandlerError::HostKey(format!(
+                "the host key of {name} ({fp}) is marked @revoked in {}:{line}",
+                file.display()
+            ))),
+        }
+    }
+}
+
+fn display_files(files: &[PathBuf]) -> String {
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    if names.is_empty() {
+        "any known_hosts file".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+impl russh::client::Handler for KeyChecker {
+    type Error = HandlerError;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => self.verify(key).map(|()| true),
+            PublicKeyOrCertificate::Certificate(_) => Err(HandlerError::HostKey(format!(
+                "{} presented a host certificate; rsible verifies plain host keys only",
+                self.host
+            ))),
+        }
+    }
+}

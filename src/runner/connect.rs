@@ -1,0 +1,17 @@
+//! Opens the right connection for a host plan. The only code that picks an implementation of
+//! [`Connection`]; everything after it holds a `dyn Connection`.
+
+use super::target::Plan;
+use crate::connection::local::LocalConnection;
+use crate::connection::ssh::auth::KeyStore;
+use crate::connection::ssh::SshConnection;
+use crate::connection::{Connection, ConnectionError};
+use std::sync::Arc;
+
+/// Connects according to `plan`.
+pub async fn open(plan: &Plan, keys: &KeyStore) -> Result<Arc<dyn Connection>, ConnectionError> {
+    Ok(match plan {
+        Plan::Local => Arc::new(LocalConnection),
+        Plan::Ssh(target) => Arc::new(SshConnection::connect(target, keys).await?),
+    })
+}

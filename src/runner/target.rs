@@ -1,0 +1,219 @@
+//! Turns a host's inventory variables, its ssh_config entry and the command-line options into
+//! a connection plan: local, or a resolved [`SshTarget`], plus become settings. This is the
+//! one place that reads `ansible_*` connection variables; it opens no connection.
+
+use crate::connection::ssh::known_hosts::{self, HostKeyPolicy};
+use crate::connection::ssh::ssh_config::{self, SshConfig, StrictHostKeyChecking};
+use crate::connection::ssh::target::{Endpoint, SshTarget};
+use crate::connection::Become;
+use crate::inventory::Vars;
+use crate::secret::Secret;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Connection options from the command line; each overrides what the inventory says only
+/// where Ansible's precedence lets it (as for `-u`: inventory `ansible_user` wins).
+#[derive(Debug, Clone, Default)]
+pub struct ConnOptions {
+    /// `-c`: force a connection type.
+    pub connection: Option<String>,
+    /// `-u`: remote user when the inventory names none.
+    pub user: Option<String>,
+    /// `--private-key`.
+    pub private_key: Option<PathBuf>,
+    /// `-k`: the SSH password typed at the prompt.
+    pub password: Option<Secret>,
+    /// `-T`: connect timeout.
+    pub timeout: Option<Duration>,
+    /// `--known-hosts`: replaces the default known_hosts files.
+    pub known_hosts: Option<PathBuf>,
+    /// `--host-key-checking` or the environment.
+    pub policy: Option<HostKeyPolicy>,
+    /// `-b`.
+    pub become_: bool,
+    /// `--become-user`.
+    pub become_user: Option<String>,
+    /// `-K`: the become password typed at the prompt.
+    pub become_password: Option<Secret>,
+}
+
+/// How to reach one host.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// Run on the controller.
+    Local,
+    /// Connect over SSH.
+    Ssh(Box<SshTarget>),
+}
+
+/// A host's connection plan, become settings and the warnings resolving them produced.
+#[derive(Debug, Clone)]
+pub struct HostPlan {
+    /// Inventory name.
+    pub name: String,
+    /// Where and how to connect.
+    pub plan: Plan,
+    /// Become settings for every command, when enabled.
+    pub become_: Option<Become>,
+    /// Things the user should know (ignored ssh options, ...).
+    pub warnings: Vec<String>,
+}
+
+fn string(vars: &Vars, key: &str) -> Option<String> {
+    match vars.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads a boolean the way Ansible does (`yes`, `true`, `1`, `on`, any case).
+fn boolean(vars: &Vars, key: &str) -> Option<bool> {
+    match vars.get(key)? {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => Some(n.as_i64() == Some(1)),
+        Value::String(s) => Some(matches!(
+            s.to_ascii_lowercase().as_str(),
+            "yes" | "true" | "1" | "on" | "y"
+        )),
+        _ => None,
+    }
+}
+
+/// Resolves the plan for `name` with its folded inventory `vars`.
+pub fn resolve(name: &str, vars: &Vars, opts: &ConnOptions, ssh: &SshConfig) -> Result<HostPlan, String> {
+    let mut warnings = Vec::new();
+    let become_ = resolve_become(vars, opts);
+    let connection = string(vars, "ansible_connection")
+        .or_else(|| opts.connection.clone())
+        .unwrap_or_else(|| "ssh".into());
+    match connection.as_str() {
+        "local" => {
+            return Ok(HostPlan {
+                name: name.into(),
+                plan: Plan::Local,
+                become_,
+                warnings,
+            })
+        }
+        "ssh" | "smart" | "paramiko" | "ansible.builtin.ssh" => {}
+        other => {
+            return Err(format!(
+                "{name}: connection type '{other}' is not supported (rsible knows ssh and local)"
+            ))
+        }
+    }
+    let host = string(vars, "ansible_host")
+        .or_else(|| string(vars, "ansible_ssh_host"))
+        .unwrap_or_else(|| name.to_string());
+    // ssh_config is looked up by the name ssh would see: ansible_host when set.
+    let mut cfg = ssh.for_host(&host);
+    if let Some(args) = string(vars, "ansible_ssh_common_args") {
+        warnings.extend(ssh_config::apply_common_args(&mut cfg, &args));
+    }
+    if let Some(args) = string(vars, "ansible_ssh_extra_args") {
+        warnings.extend(ssh_config::apply_common_args(&mut cfg, &args));
+    }
+    let port = match string(vars, "ansible_port").or_else(|| string(vars, "ansible_ssh_port")) {
+        Some(p) => p
+            .parse::<u16>()
+            .map_err(|_| format!("{name}: ansible_port '{p}' is not a port number"))?,
+        None => cfg.port.unwrap_or(22),
+    };
+    let user = string(vars, "ansible_user")
+        .or_else(|| string(vars, "ansible_ssh_user"))
+        .or_else(|| opts.user.clone())
+        .or(cfg.user.clone())
+        .unwrap_or_else(local_user);
+    let mut identity_files = Vec::new();
+    if let Some(k) = string(vars, "ansible_ssh_private_key_file").or_else(|| string(vars, "ansible_private_key_file")) {
+        identity_files.push(expand_tilde(&k));
+    } else if let Some(k) = &opts.private_key {
+        identity_files.push(k.clone());
+    }
+    identity_files.extend(cfg.identity_files.iter().cloned());
+    let password = string(vars, "ansible_password")
+        .or_else(|| string(vars, "ansible_ssh_pass"))
+        .map(Secret::new)
+        .or_else(|| opts.password.clone());
+    let known_hosts = match &opts.known_hosts {
+        Some(f) => vec![f.clone()],
+        None if !cfg.user_known_hosts_files.is_empty() => cfg.user_known_hosts_files.clone(),
+        None => known_hosts::default_files(),
+    };
+    let policy = opts.policy.unwrap_or(match cfg.strict_host_key_checking {
+        Some(StrictHostKeyChecking::AcceptNew) => HostKeyPolicy::AcceptNew,
+        Some(StrictHostKeyChecking::No) => HostKeyPolicy::Off,
+        _ => HostKeyPolicy::Strict,
+    });
+    let connect_timeout = string(vars, "ansible_timeout")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .or(opts.timeout)
+        .or(cfg.connect_timeout)
+        .unwrap_or(Duration::from_secs(10));
+    let jumps = cfg
+        .proxy_jump
+        .iter()
+        .map(|j| {
+            let jc = ssh.for_host(&j.host);
+            Endpoint {
+                host: jc.hostname.clone().unwrap_or_else(|| j.host.clone()),
+                port: j.port.or(jc.port).unwrap_or(22),
+                user: j.user.clone().or(jc.user).unwrap_or_else(|| user.clone()),
+            }
+        })
+        .collect();
+    let target = SshTarget {
+        endpoint: Endpoint {
+            host: cfg.hostname.clone().unwrap_or(host),
+            port,
+            user,
+        },
+        jumps,
+        identity_files,
+        identities_only: cfg.identities_only.unwrap_or(false),
+        password,
+        known_hosts,
+        policy,
+        connect_timeout,
+        keepalive: cfg.server_alive_interval.unwrap_or(Duration::from_secs(5)),
+        keepalive_max: cfg.server_alive_count_max.map_or(3, |n| n as usize),
+    };
+    Ok(HostPlan {
+        name: name.into(),
+        plan: Plan::Ssh(Box::new(target)),
+        become_,
+        warnings,
+    })
+}
+
+fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Option<Become> {
+    let enabled = boolean(vars, "ansible_become").unwrap_or(opts.become_);
+    if !enabled {
+        return None;
+    }
+    let user = string(vars, "ansible_become_user")
+        .or_else(|| opts.become_user.clone())
+        .unwrap_or_else(|| "root".into());
+    let password = string(vars, "ansible_become_password")
+        .or_else(|| string(vars, "ansible_become_pass"))
+        .map(Secret::new)
+        .or_else(|| opts.become_password.clone());
+    Some(Become { user, password })
+}
+
+fn local_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "root".into())
+}
+
+fn expand_tilde(p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), dirs::home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(p),
+    }
+}

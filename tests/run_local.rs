@@ -1,0 +1,88 @@
+//! `rsible run` over the local connection: needs no lab.
+
+mod common;
+
+use common::{results, rsible, write};
+
+#[test]
+fn implicit_localhost_runs_locally_and_keeps_streams_apart() {
+    let home = tempfile::tempdir().unwrap();
+    let out = rsible(home.path())
+        .args(["run", "localhost", "-m", "shell", "-a", "echo out; echo err >&2", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let r = &results(&out.stdout)["localhost"];
+    assert_eq!(r["stdout"], "out\n");
+    assert_eq!(r["stderr"], "err\n");
+    assert_eq!(r["rc"], 0);
+}
+
+#[test]
+fn failing_command_exits_2_and_human_output_shows_rc_and_summary() {
+    let home = tempfile::tempdir().unwrap();
+    let inv = write(home.path(), "inv", "[here]\nme ansible_connection=local\n");
+    let out = rsible(home.path())
+        .args(["run", "here", "-i"])
+        .arg(&inv)
+        .args(["-m", "shell", "-a", "echo boom >&2; exit 7"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("me | FAILED | rc=7 >>"), "{text}");
+    assert!(text.contains("STDERR:\nboom\n"), "{text}");
+    assert!(text.contains("SUMMARY"), "{text}");
+    assert!(!text.contains('\x1b'), "no colour when not a terminal: {text}");
+}
+
+#[test]
+fn command_module_does_not_use_a_shell() {
+    let home = tempfile::tempdir().unwrap();
+    let out = rsible(home.path())
+        .args(["run", "localhost", "-a", "echo $HOME `id` ; x", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(results(&out.stdout)["localhost"]["stdout"], "$HOME `id` ; x\n");
+}
+
+#[test]
+fn unknown_module_is_a_bad_option() {
+    let home = tempfile::tempdir().unwrap();
+    let out = rsible(home.path())
+        .args(["run", "localhost", "-m", "frobnicate", "-a", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("frobnicate"));
+}
+
+#[test]
+fn unmatched_pattern_warns_like_ansible() {
+    let home = tempfile::tempdir().unwrap();
+    let inv = write(home.path(), "inv", "[web]\nw1 ansible_connection=local\n");
+    let out = rsible(home.path())
+        .args(["run", "nosuch", "-i"])
+        .arg(&inv)
+        .args(["-a", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Could not match supplied host pattern, ignoring: nosuch"), "{err}");
+    assert!(err.contains("No hosts matched"), "{err}");
+}
+
+#[test]
+fn task_timeout_kills_a_long_command() {
+    let home = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = rsible(home.path())
+        .args(["run", "localhost", "-a", "sleep 30", "--task-timeout", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(started.elapsed().as_secs() < 10);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("timed out"));
+}
