@@ -10,9 +10,9 @@
 
 pub mod cli;
 pub mod connection;
+pub mod env_vars;
 pub mod exit;
 pub mod inventory;
 pub mod output;
-pub mod secret;
 pub mod runner;
-pub mod env_vars;
+pub mod secret;

@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 
 /// An inventory with lab host `i` under the name `h`, plus extra inline variables.
 fn one_host(dir: &Path, i: usize, extra: &str) -> std::path::PathBuf {
-    write(dir, "inv.ini", &format!("h ansible_host={} {extra}\n", Lab::addr(i)))
+    write(
+        dir,
+        "inv.ini",
+        &format!("h ansible_host={} {extra}\n", Lab::addr(i)),
+    )
 }
 
 fn run_json(home: &Path, inv: &Path, args: &[&str]) -> (i32, Vec<u8>, String) {
@@ -34,10 +38,17 @@ fn key_auth_with_ed25519_rsa_and_ecdsa() {
         let inv = one_host(
             home.path(),
             2,
-            &format!("ansible_user=root ansible_ssh_private_key_file={}", lab.key(key).display()),
+            &format!(
+                "ansible_user=root ansible_ssh_private_key_file={}",
+                lab.key(key).display()
+            ),
         );
         let kh = lab.known_hosts();
-        let (code, out, err) = run_json(home.path(), &inv, &["-a", "id -un", "--known-hosts", kh.to_str().unwrap()]);
+        let (code, out, err) = run_json(
+            home.path(),
+            &inv,
+            &["-a", "id -un", "--known-hosts", kh.to_str().unwrap()],
+        );
         assert_eq!(code, 0, "{key}: {err} {}", String::from_utf8_lossy(&out));
         assert_eq!(results(&out)["h"]["stdout"], "root\n", "{key}");
     }
@@ -59,9 +70,23 @@ fn default_key_in_home_ssh_is_used() {
 fn password_auth_from_inventory_never_prints_the_password() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = one_host(home.path(), 4, "ansible_user=rslab ansible_password=rslab-pass");
+    let inv = one_host(
+        home.path(),
+        4,
+        "ansible_user=rslab ansible_password=rslab-pass",
+    );
     let kh = lab.known_hosts();
-    let (code, out, err) = run_json(home.path(), &inv, &["-a", "id -un", "--known-hosts", kh.to_str().unwrap(), "-vvv"]);
+    let (code, out, err) = run_json(
+        home.path(),
+        &inv,
+        &[
+            "-a",
+            "id -un",
+            "--known-hosts",
+            kh.to_str().unwrap(),
+            "-vvv",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(results(&out)["h"]["stdout"], "rslab\n");
     assert!(!err.contains("rslab-pass") && !String::from_utf8_lossy(&out).contains("rslab-pass"));
@@ -73,11 +98,21 @@ fn wrong_password_is_unreachable_with_a_hint() {
     let home = tempfile::tempdir().unwrap();
     let inv = one_host(home.path(), 4, "ansible_user=rslab ansible_password=wrong");
     let kh = lab.known_hosts();
-    let (code, out, _) = run_json(home.path(), &inv, &["-a", "true", "--known-hosts", kh.to_str().unwrap()]);
+    let (code, out, _) = run_json(
+        home.path(),
+        &inv,
+        &["-a", "true", "--known-hosts", kh.to_str().unwrap()],
+    );
     assert_eq!(code, 3);
     let r = &results(&out)["h"];
     assert_eq!(r["status"], "unreachable");
-    assert!(r["msg"].as_str().unwrap().contains("permission denied for rslab@"), "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("permission denied for rslab@"),
+        "{r}"
+    );
 }
 
 #[test]
@@ -102,44 +137,78 @@ fn ssh_agent_auth() {
         .env("SSH_AUTH_SOCK", &sock)
         .output()
         .unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     let inv = one_host(home.path(), 5, "ansible_user=root");
     let out = rsible(home.path())
         .env("SSH_AUTH_SOCK", &sock)
-        .args(["run", "all", "--format", "json", "-a", "true", "--known-hosts"])
+        .args([
+            "run",
+            "all",
+            "--format",
+            "json",
+            "-a",
+            "true",
+            "--known-hosts",
+        ])
         .arg(lab.known_hosts())
         .arg("-i")
         .arg(&inv)
         .output()
         .unwrap();
     let _ = std::process::Command::new("kill").arg(&pid).status();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
-/// Runs `cmd` under a pseudo-terminal (util-linux `script`), typing `answer` at the prompt.
+/// Drives a command under a pseudo-terminal and answers its first password prompt.
+const TTY_DRIVER: &str = r#"
+import os, pty, sys
+cmd, answer = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp('sh', ['sh', '-c', cmd])
+out = b''
+sent = False
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and (b'passphrase' in out or b'password:' in out):
+        os.write(fd, answer.encode() + b'\n')
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+
+/// Runs `cmd` under a pseudo-terminal, typing `answer` at the prompt.
 fn with_tty(home: &Path, cmd: &str, answer: &str) -> (i32, String) {
-    let driver = write(
-        home,
-        "tty.py",
-        &format!(
-            "import os, pty, sys, time\n\
-             pid, fd = pty.fork()\n\
-             if pid == 0:\n    os.execvp('sh', ['sh', '-c', {cmd:?}])\n\
-             out = b''\n\
-             sent = False\n\
-             while True:\n\
-             \x20   try:\n        data = os.read(fd, 4096)\n    except OSError:\n        break\n\
-             \x20   if not data:\n        break\n\
-             \x20   out += data\n\
-             \x20   if not sent and (b'passphrase' in out or b'password:' in out):\n\
-             \x20       os.write(fd, {answer:?}.encode() + b'\\n'); sent = True\n\
-             _, status = os.waitpid(pid, 0)\n\
-             sys.stdout.write(out.decode(errors='replace'))\n\
-             sys.exit(os.waitstatus_to_exitcode(status))\n"
+    let driver = write(home, "rsible_pty_driver.py", TTY_DRIVER);
+    let out = std::process::Command::new("python3")
+        .arg(driver)
+        .args([cmd, answer])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
         ),
-    );
-    let out = std::process::Command::new("python3").arg(driver).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    )
 }
 
 fn bin() -> String {
@@ -170,7 +239,11 @@ fn encrypted_key_asks_for_its_passphrase_once() {
     );
     let (code, text) = with_tty(home.path(), &cmd, "labpass");
     assert_eq!(code, 0, "{text}");
-    assert_eq!(text.matches("Enter passphrase for key").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("Enter passphrase for key").count(),
+        1,
+        "{text}"
+    );
     assert_eq!(text.matches("ok-2").count(), 2, "{text}");
 }
 
@@ -189,7 +262,10 @@ fn ask_pass_prompts_and_logs_in_with_the_password() {
     let (code, text) = with_tty(home.path(), &cmd, "rslab-pass");
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("SSH password:"), "{text}");
-    assert!(text.contains("rslab\r\n") || text.contains("rslab\n"), "{text}");
+    assert!(
+        text.contains("rslab\r\n") || text.contains("rslab\n"),
+        "{text}"
+    );
 }
 
 fn lab_line(lab: &Lab, i: usize, algo: &str) -> String {
@@ -206,11 +282,27 @@ fn unknown_host_key_is_refused_under_strict() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
     let kh = write(home.path(), "kh", "");
-    let inv = one_host(home.path(), 9, &format!("ansible_user=root ansible_ssh_private_key_file={}", lab.key("id_ed25519").display()));
-    let (code, out, _) = run_json(home.path(), &inv, &["-a", "true", "--known-hosts", kh.to_str().unwrap()]);
+    let inv = one_host(
+        home.path(),
+        9,
+        &format!(
+            "ansible_user=root ansible_ssh_private_key_file={}",
+            lab.key("id_ed25519").display()
+        ),
+    );
+    let (code, out, _) = run_json(
+        home.path(),
+        &inv,
+        &["-a", "true", "--known-hosts", kh.to_str().unwrap()],
+    );
     assert_eq!(code, 3);
     let msg = results(&out)["h"]["msg"].as_str().unwrap().to_string();
-    assert!(msg.contains(&Lab::addr(9)) && msg.contains("SHA256:") && msg.contains(kh.to_str().unwrap()), "{msg}");
+    assert!(
+        msg.contains(&Lab::addr(9))
+            && msg.contains("SHA256:")
+            && msg.contains(kh.to_str().unwrap()),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -220,18 +312,46 @@ fn changed_host_key_is_refused_naming_file_and_line_even_with_accept_new() {
     // Host 10's address recorded with host 11's ed25519 key, on line 2.
     let other = lab_line(&lab, 11, "ssh-ed25519").replacen(&Lab::addr(11), &Lab::addr(10), 1);
     let kh = write(home.path(), "kh", &format!("# comment\n{other}\n"));
-    let inv = one_host(home.path(), 10, &format!("ansible_user=root ansible_ssh_private_key_file={}", lab.key("id_ed25519").display()));
+    let inv = one_host(
+        home.path(),
+        10,
+        &format!(
+            "ansible_user=root ansible_ssh_private_key_file={}",
+            lab.key("id_ed25519").display()
+        ),
+    );
     for policy in ["strict", "accept-new"] {
         let (code, out, _) = run_json(
             home.path(),
             &inv,
-            &["-a", "true", "--known-hosts", kh.to_str().unwrap(), "--host-key-checking", policy],
+            &[
+                "-a",
+                "true",
+                "--known-hosts",
+                kh.to_str().unwrap(),
+                "--host-key-checking",
+                policy,
+            ],
         );
         assert_eq!(code, 3, "{policy}");
         let msg = results(&out)["h"]["msg"].as_str().unwrap().to_string();
-        assert!(msg.contains("CHANGED") && msg.contains(&format!("{}:2", kh.display())), "{policy}: {msg}");
+        assert!(
+            msg.contains("CHANGED") && msg.contains(&format!("{}:2", kh.display())),
+            "{policy}: {msg}"
+        );
     }
-    let (code, _, _) = run_json(home.path(), &inv, &["-a", "true", "--known-hosts", kh.to_str().unwrap(), "--host-key-checking", "off"]);
+    let (code, _, _) = run_json(
+        home.path(),
+        &inv,
+        &[
+            "-a",
+            "true",
+            "--known-hosts",
+            kh.to_str().unwrap(),
+            "--host-key-checking",
+            "off",
+        ],
+    );
     assert_eq!(code, 0, "off accepts anything");
 }
 
@@ -239,10 +359,21 @@ fn changed_host_key_is_refused_naming_file_and_line_even_with_accept_new() {
 fn hashed_known_hosts_entries_match() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = one_host(home.path(), 12, &format!("ansible_user=root ansible_ssh_private_key_file={}", lab.key("id_ed25519").display()));
+    let inv = one_host(
+        home.path(),
+        12,
+        &format!(
+            "ansible_user=root ansible_ssh_private_key_file={}",
+            lab.key("id_ed25519").display()
+        ),
+    );
     let hashed = lab.dir.join("known_hosts.hashed");
     assert!(std::fs::read_to_string(&hashed).unwrap().starts_with("|1|"));
-    let (code, _, err) = run_json(home.path(), &inv, &["-a", "true", "--known-hosts", hashed.to_str().unwrap()]);
+    let (code, _, err) = run_json(
+        home.path(),
+        &inv,
+        &["-a", "true", "--known-hosts", hashed.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{err}");
 }
 
@@ -251,12 +382,34 @@ fn accept_new_records_the_key_then_strict_accepts_it() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
     let kh = home.path().join("sub/kh");
-    let inv = one_host(home.path(), 13, &format!("ansible_user=root ansible_ssh_private_key_file={}", lab.key("id_ed25519").display()));
-    let (code, _, err) = run_json(home.path(), &inv, &["-a", "true", "--known-hosts", kh.to_str().unwrap(), "--host-key-checking", "accept-new"]);
+    let inv = one_host(
+        home.path(),
+        13,
+        &format!(
+            "ansible_user=root ansible_ssh_private_key_file={}",
+            lab.key("id_ed25519").display()
+        ),
+    );
+    let (code, _, err) = run_json(
+        home.path(),
+        &inv,
+        &[
+            "-a",
+            "true",
+            "--known-hosts",
+            kh.to_str().unwrap(),
+            "--host-key-checking",
+            "accept-new",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&kh).unwrap();
     assert!(text.starts_with(&format!("{} ", Lab::addr(13))), "{text}");
-    let (code, _, err) = run_json(home.path(), &inv, &["-a", "true", "--known-hosts", kh.to_str().unwrap()]);
+    let (code, _, err) = run_json(
+        home.path(),
+        &inv,
+        &["-a", "true", "--known-hosts", kh.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{err}");
 }
 
@@ -264,8 +417,24 @@ fn accept_new_records_the_key_then_strict_accepts_it() {
 fn non_default_port_uses_bracketed_known_hosts_entry() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = one_host(home.path(), 1, &format!("ansible_port=2222 ansible_user=root ansible_ssh_private_key_file={}", lab.key("id_ed25519").display()));
-    let (code, _, err) = run_json(home.path(), &inv, &["-a", "true", "--known-hosts", lab.known_hosts().to_str().unwrap()]);
+    let inv = one_host(
+        home.path(),
+        1,
+        &format!(
+            "ansible_port=2222 ansible_user=root ansible_ssh_private_key_file={}",
+            lab.key("id_ed25519").display()
+        ),
+    );
+    let (code, _, err) = run_json(
+        home.path(),
+        &inv,
+        &[
+            "-a",
+            "true",
+            "--known-hosts",
+            lab.known_hosts().to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 0, "{err}");
 }
 
@@ -286,7 +455,17 @@ fn proxy_jump_through_one_lab_host_to_another() {
     );
     let inv = write(home.path(), "inv.ini", "target\n");
     let out = rsible(home.path())
-        .args(["run", "all", "--format", "json", "-m", "shell", "-a", "ip -4 -o addr show eth0", "-F"])
+        .args([
+            "run",
+            "all",
+            "--format",
+            "json",
+            "-m",
+            "shell",
+            "-a",
+            "ip -4 -o addr show eth0",
+            "-F",
+        ])
         .arg(&cfg)
         .arg("--known-hosts")
         .arg(lab.known_hosts())
@@ -294,9 +473,17 @@ fn proxy_jump_through_one_lab_host_to_another() {
         .arg(&inv)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r = &results(&out.stdout)["target"];
-    assert!(r["stdout"].as_str().unwrap().contains(&Lab::addr(15)), "{r}");
+    assert!(
+        r["stdout"].as_str().unwrap().contains(&Lab::addr(15)),
+        "{r}"
+    );
 }
 
 #[test]
@@ -305,14 +492,27 @@ fn twenty_three_hosts_at_once() {
     let home = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let out = rsible(home.path())
-        .args(["run", "all:!t1-24", "--format", "json", "-a", "uname -n", "--known-hosts"])
+        .args([
+            "run",
+            "all:!t1-24",
+            "--format",
+            "json",
+            "-a",
+            "uname -n",
+            "--known-hosts",
+        ])
         .arg(lab.known_hosts())
         .arg("-i")
         .arg(lab.inventory())
         .output()
         .unwrap();
     let elapsed = started.elapsed();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let r = results(&out.stdout);
     assert_eq!(r.len(), 23);
     assert!(r.values().all(|v| v["rc"] == 0));
@@ -323,7 +523,10 @@ fn twenty_three_hosts_at_once() {
 fn stopped_sshd_is_unreachable_while_others_finish() {
     let lab = Lab::tier1();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lab/tier1.sh");
-    let st = std::process::Command::new(&script).args(["stop-sshd", "t1-24"]).status().unwrap();
+    let st = std::process::Command::new(&script)
+        .args(["stop-sshd", "t1-24"])
+        .status()
+        .unwrap();
     assert!(st.success());
     let home = tempfile::tempdir().unwrap();
     // 16-20 are reachable; 24 refuses connections; .250 does not exist (packets go nowhere).
@@ -338,9 +541,22 @@ fn stopped_sshd_is_unreachable_while_others_finish() {
         ),
     );
     let started = Instant::now();
-    let (code, out, _) = run_json(home.path(), &inv, &["-a", "true", "-T", "3", "--known-hosts", lab.known_hosts().to_str().unwrap()]);
+    let (code, out, _) = run_json(
+        home.path(),
+        &inv,
+        &[
+            "-a",
+            "true",
+            "-T",
+            "3",
+            "--known-hosts",
+            lab.known_hosts().to_str().unwrap(),
+        ],
+    );
     let elapsed = started.elapsed();
-    let _ = std::process::Command::new(&script).args(["start-sshd", "t1-24"]).status();
+    let _ = std::process::Command::new(&script)
+        .args(["start-sshd", "t1-24"])
+        .status();
     assert_eq!(code, 3);
     let r = results(&out);
     for i in 16..=20 {
@@ -348,7 +564,11 @@ fn stopped_sshd_is_unreachable_while_others_finish() {
     }
     assert_eq!(r["down"]["status"], "unreachable");
     assert_eq!(r["ghost"]["status"], "unreachable");
-    assert!(r["ghost"]["msg"].as_str().unwrap().contains("timed out"), "{}", r["ghost"]);
+    assert!(
+        r["ghost"]["msg"].as_str().unwrap().contains("timed out"),
+        "{}",
+        r["ghost"]
+    );
     assert!(elapsed < Duration::from_secs(8), "took {elapsed:?}");
 }
 
@@ -356,11 +576,25 @@ fn stopped_sshd_is_unreachable_while_others_finish() {
 fn fifty_megabytes_of_stdout_and_of_stdin() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = one_host(home.path(), 17, &format!("ansible_user=root ansible_ssh_private_key_file={}", lab.key("id_ed25519").display()));
+    let inv = one_host(
+        home.path(),
+        17,
+        &format!(
+            "ansible_user=root ansible_ssh_private_key_file={}",
+            lab.key("id_ed25519").display()
+        ),
+    );
     let (code, out, err) = run_json(
         home.path(),
         &inv,
-        &["-m", "shell", "-a", "head -c 52428800 /dev/zero | tr '\\0' a", "--known-hosts", lab.known_hosts().to_str().unwrap()],
+        &[
+            "-m",
+            "shell",
+            "-a",
+            "head -c 52428800 /dev/zero | tr '\\0' a",
+            "--known-hosts",
+            lab.known_hosts().to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let s = results(&out)["h"]["stdout"].as_str().unwrap().len();
@@ -368,10 +602,16 @@ fn fifty_megabytes_of_stdout_and_of_stdin() {
     // stdin: a local script streams 50 MB through the connection into sha256sum.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        use rsible::connection::ssh::{auth::KeyStore, known_hosts::HostKeyPolicy, target::*, SshConnection};
+        use rsible::connection::ssh::{
+            auth::KeyStore, known_hosts::HostKeyPolicy, target::*, SshConnection,
+        };
         use rsible::connection::{Connection, RemoteCommand};
         let target = SshTarget {
-            endpoint: Endpoint { host: Lab::addr(17), port: 22, user: "root".into() },
+            endpoint: Endpoint {
+                host: Lab::addr(17),
+                port: 22,
+                user: "root".into(),
+            },
             jumps: vec![],
             identity_files: vec![lab.key("id_ed25519")],
             identities_only: true,
@@ -382,9 +622,15 @@ fn fifty_megabytes_of_stdout_and_of_stdin() {
             keepalive: Duration::from_secs(5),
             keepalive_max: 3,
         };
-        let conn = SshConnection::connect(&target, &KeyStore::default()).await.unwrap();
+        let conn = SshConnection::connect(&target, &KeyStore::default())
+            .await
+            .unwrap();
         let data: Vec<u8> = (0..52_428_800u32).map(|i| (i % 251) as u8).collect();
-        let cmd = RemoteCommand { script: b"wc -c".to_vec(), stdin: data, ..Default::default() };
+        let cmd = RemoteCommand {
+            script: b"wc -c".to_vec(),
+            stdin: data,
+            ..Default::default()
+        };
         let out = conn.exec(&cmd).await.unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "52428800");
     });
@@ -394,9 +640,25 @@ fn fifty_megabytes_of_stdout_and_of_stdin() {
 fn hostile_arguments_reach_the_target_literally() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = one_host(home.path(), 18, &format!("ansible_user=root ansible_ssh_private_key_file={}", lab.key("id_ed25519").display()));
+    let inv = one_host(
+        home.path(),
+        18,
+        &format!(
+            "ansible_user=root ansible_ssh_private_key_file={}",
+            lab.key("id_ed25519").display()
+        ),
+    );
     let args = "printf '%s|' \"it's\" '$(touch /tmp/rsible-pwned)' '`id`' 'a;b' $'x' 'l1\nl2' 'h\u{e9}llo \u{2603}' --";
-    let (code, out, err) = run_json(home.path(), &inv, &["-a", args, "--known-hosts", lab.known_hosts().to_str().unwrap()]);
+    let (code, out, err) = run_json(
+        home.path(),
+        &inv,
+        &[
+            "-a",
+            args,
+            "--known-hosts",
+            lab.known_hosts().to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         results(&out)["h"]["stdout"],
@@ -423,10 +685,26 @@ fn non_root_login_becomes_root_with_and_without_a_sudo_password() {
             k = k.display()
         ),
     );
-    let (code, out, err) = run_json(home.path(), &inv, &["-b", "-m", "shell", "-a", "id -un; cat", "--known-hosts", kh.to_str().unwrap(), "-vvv"]);
+    let (code, out, err) = run_json(
+        home.path(),
+        &inv,
+        &[
+            "-b",
+            "-m",
+            "shell",
+            "-a",
+            "id -un; cat",
+            "--known-hosts",
+            kh.to_str().unwrap(),
+            "-vvv",
+        ],
+    );
     assert_eq!(code, 0, "{err} {}", String::from_utf8_lossy(&out));
     let r = results(&out);
-    assert_eq!(r["pw"]["stdout"], "root\n", "password must not leak into stdin");
+    assert_eq!(
+        r["pw"]["stdout"], "root\n",
+        "password must not leak into stdin"
+    );
     assert_eq!(r["nopw"]["stdout"], "root\n");
     assert!(!err.contains("rslab-pass") && !String::from_utf8_lossy(&out).contains("rslab-pass"));
     // A wrong sudo password is a clear failure, not a hang.
@@ -435,7 +713,14 @@ fn non_root_login_becomes_root_with_and_without_a_sudo_password() {
         "inv2.ini",
         &format!("pw ansible_host={} ansible_user=rslab ansible_become_password=nope ansible_ssh_private_key_file={}\n", Lab::addr(19), k.display()),
     );
-    let (code, out, _) = run_json(home.path(), &inv, &["-b", "-a", "true", "--known-hosts", kh.to_str().unwrap()]);
+    let (code, out, _) = run_json(
+        home.path(),
+        &inv,
+        &["-b", "-a", "true", "--known-hosts", kh.to_str().unwrap()],
+    );
     assert_eq!(code, 2);
-    assert!(results(&out)["pw"]["msg"].as_str().unwrap().contains("incorrect sudo password"));
+    assert!(results(&out)["pw"]["msg"]
+        .as_str()
+        .unwrap()
+        .contains("incorrect sudo password"));
 }

@@ -8,10 +8,24 @@ use common::{results, rsible, write};
 fn implicit_localhost_runs_locally_and_keeps_streams_apart() {
     let home = tempfile::tempdir().unwrap();
     let out = rsible(home.path())
-        .args(["run", "localhost", "-m", "shell", "-a", "echo out; echo err >&2", "--format", "json"])
+        .args([
+            "run",
+            "localhost",
+            "-m",
+            "shell",
+            "-a",
+            "echo out; echo err >&2",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r = &results(&out.stdout)["localhost"];
     assert_eq!(r["stdout"], "out\n");
     assert_eq!(r["stderr"], "err\n");
@@ -33,18 +47,31 @@ fn failing_command_exits_2_and_human_output_shows_rc_and_summary() {
     assert!(text.contains("me | FAILED | rc=7 >>"), "{text}");
     assert!(text.contains("STDERR:\nboom\n"), "{text}");
     assert!(text.contains("SUMMARY"), "{text}");
-    assert!(!text.contains('\x1b'), "no colour when not a terminal: {text}");
+    assert!(
+        !text.contains('\x1b'),
+        "no colour when not a terminal: {text}"
+    );
 }
 
 #[test]
 fn command_module_does_not_use_a_shell() {
     let home = tempfile::tempdir().unwrap();
     let out = rsible(home.path())
-        .args(["run", "localhost", "-a", "echo $HOME `id` ; x", "--format", "json"])
+        .args([
+            "run",
+            "localhost",
+            "-a",
+            "echo $HOME `id` ; x",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(results(&out.stdout)["localhost"]["stdout"], "$HOME `id` ; x\n");
+    assert_eq!(
+        results(&out.stdout)["localhost"]["stdout"],
+        "$HOME `id` ; x\n"
+    );
 }
 
 #[test]
@@ -70,7 +97,10 @@ fn unmatched_pattern_warns_like_ansible() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Could not match supplied host pattern, ignoring: nosuch"), "{err}");
+    assert!(
+        err.contains("Could not match supplied host pattern, ignoring: nosuch"),
+        "{err}"
+    );
     assert!(err.contains("No hosts matched"), "{err}");
 }
 

@@ -34,7 +34,10 @@ pub fn run(a: InventoryArgs) -> Exit {
     if a.list {
         return print_json(&inv.to_list_json());
     }
-    fail(Exit::BadOptions, "no action selected: pass --list, --graph or --host NAME")
+    fail(
+        Exit::BadOptions,
+        "no action selected: pass --list, --graph or --host NAME",
+    )
 }
 
 fn print_json(v: &serde_json::Value) -> Exit {

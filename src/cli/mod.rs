@@ -18,7 +18,11 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { Exit::BadOptions.code() } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                Exit::BadOptions.code()
+            } else {
+                0
+            });
         }
     };
     init_logging(cli.verbose);
@@ -37,8 +41,9 @@ fn init_logging(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RSIBLE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("rsible={level},russh=warn")));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RSIBLE_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("rsible={level},russh=warn"))
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -12,7 +12,10 @@ use crate::inventory::LoadOptions;
 pub fn run(a: PlayArgs) -> Exit {
     for p in &a.playbooks {
         if !p.is_file() {
-            return fail(Exit::Error, &format!("the playbook: {} could not be found", p.display()));
+            return fail(
+                Exit::Error,
+                &format!("the playbook: {} could not be found", p.display()),
+            );
         }
     }
     let opts = LoadOptions {

@@ -19,7 +19,10 @@ pub fn run(a: RunArgs) -> Exit {
 }
 
 fn run_inner(a: RunArgs) -> Result<Exit, Exit> {
-    let module: AdhocModule = a.module.parse().map_err(|e: String| fail(Exit::BadOptions, &e))?;
+    let module: AdhocModule = a
+        .module
+        .parse()
+        .map_err(|e: String| fail(Exit::BadOptions, &e))?;
     let mut cmd = adhoc::build(module, &a.args).map_err(|e| fail(Exit::BadOptions, &e))?;
     cmd.timeout = a.task_timeout.map(Duration::from_secs);
     let inv = load_inventory(&a.source, &LoadOptions::default())?;
@@ -43,7 +46,9 @@ fn run_inner(a: RunArgs) -> Result<Exit, Exit> {
     for h in &hosts {
         let vars = inv.host_vars(h).unwrap_or_default();
         let plan = resolve(h, &vars, &opts, &ssh).map_err(|e| fail(Exit::Error, &e))?;
-        plan.warnings.iter().for_each(|w| warn(&format!("{h}: {w}")));
+        plan.warnings
+            .iter()
+            .for_each(|w| warn(&format!("{h}: {w}")));
         plans.push(plan);
     }
     let forks = a.conn.forks.unwrap_or(hosts.len());

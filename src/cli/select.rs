@@ -21,7 +21,11 @@ pub fn load_inventory(source: &InventorySource, opts: &LoadOptions) -> Result<In
 }
 
 /// Hosts matching `pattern` and the optional `--limit`, in inventory order.
-pub fn select_hosts(inv: &Inventory, pattern: &str, limit: Option<&str>) -> Result<Vec<String>, Exit> {
+pub fn select_hosts(
+    inv: &Inventory,
+    pattern: &str,
+    limit: Option<&str>,
+) -> Result<Vec<String>, Exit> {
     let sel = inv
         .select(pattern)
         .map_err(|e| fail(Exit::BadOptions, &e.to_string()))?;
@@ -45,22 +49,39 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
     if a.become_method != "sudo" {
         return Err(fail(
             Exit::BadOptions,
-            &format!("become method '{}' is not supported yet (rsible supports sudo)", a.become_method),
+            &format!(
+                "become method '{}' is not supported yet (rsible supports sudo)",
+                a.become_method
+            ),
         ));
     }
     let ask = |prompt: &str| {
         rpassword::prompt_password(prompt)
             .map(Secret::new)
-            .map_err(|e| fail(Exit::Error, &format!("cannot read the password from the terminal: {e}")))
+            .map_err(|e| {
+                fail(
+                    Exit::Error,
+                    &format!("cannot read the password from the terminal: {e}"),
+                )
+            })
     };
-    let password = if a.ask_pass { Some(ask("SSH password: ")?) } else { None };
+    let password = if a.ask_pass {
+        Some(ask("SSH password: ")?)
+    } else {
+        None
+    };
     let become_password = if a.ask_become_pass {
         Some(ask("BECOME password: ")?)
     } else {
         None
     };
     let ansible_off = std::env::var(crate::env_vars::ANSIBLE_HOST_KEY_CHECKING)
-        .map(|v| matches!(v.to_ascii_lowercase().as_str(), "false" | "no" | "0" | "off"))
+        .map(|v| {
+            matches!(
+                v.to_ascii_lowercase().as_str(),
+                "false" | "no" | "0" | "off"
+            )
+        })
         .unwrap_or(false);
     let policy = a
         .host_key_checking

@@ -162,7 +162,10 @@ mod tests {
         let mut h = Handshake::new(&w, true);
         assert_eq!(h.stderr(b"[rsible-sudo").unwrap(), Step::Wait);
         assert_eq!(h.stderr(b"-n]").unwrap(), Step::SendPassword);
-        assert_eq!(h.stdout(b"RSIBLE-BECOME-OK-n\nout"), Step::Ready(b"out".to_vec()));
+        assert_eq!(
+            h.stdout(b"RSIBLE-BECOME-OK-n\nout"),
+            Step::Ready(b"out".to_vec())
+        );
     }
 
     #[test]

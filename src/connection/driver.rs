@@ -118,7 +118,9 @@ async fn run<S: ChunkSource, W: StdinSink>(
         }
     }
     let status = status.ok_or_else(|| {
-        ConnectionError::Unreachable("the connection closed before the command reported its exit status".into())
+        ConnectionError::Unreachable(
+            "the connection closed before the command reported its exit status".into(),
+        )
     })?;
     Ok(ExecOutput {
         status,

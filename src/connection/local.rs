@@ -197,7 +197,10 @@ mod tests {
 
     #[tokio::test]
     async fn signal_is_reported() {
-        let out = LocalConnection.exec(&cmd("kill -TERM $$", b"")).await.unwrap();
+        let out = LocalConnection
+            .exec(&cmd("kill -TERM $$", b""))
+            .await
+            .unwrap();
         assert_eq!(out.status, ExitStatus::Signal("TERM".into()));
     }
 }

@@ -96,7 +96,9 @@ impl ConnectionError {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            ConnectionError::Unreachable(_) | ConnectionError::HostKey(_) | ConnectionError::Auth(_)
+            ConnectionError::Unreachable(_)
+                | ConnectionError::HostKey(_)
+                | ConnectionError::Auth(_)
         )
     }
 }

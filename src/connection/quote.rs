@@ -81,7 +81,12 @@ mod tests {
             b"\xff\xfe raw bytes",
         ];
         for c in cases {
-            assert_eq!(roundtrip(c), c.to_vec(), "word {:?}", String::from_utf8_lossy(c));
+            assert_eq!(
+                roundtrip(c),
+                c.to_vec(),
+                "word {:?}",
+                String::from_utf8_lossy(c)
+            );
         }
         assert!(!std::path::Path::new("/tmp/rsible-pwned").exists());
     }

@@ -57,7 +57,11 @@ impl AdhocReporter {
                     ExitStatus::Signal(s) => format!(" (killed by SIG{s})"),
                     ExitStatus::Code(_) => String::new(),
                 };
-                let mut s = paint(&format!("{} | {status} | rc={}{signal} >>", r.host, out.status.rc()));
+                let mut s = paint(&format!(
+                    "{} | {status} | rc={}{signal} >>",
+                    r.host,
+                    out.status.rc()
+                ));
                 s.push('\n');
                 s.push_str(&String::from_utf8_lossy(&out.stdout));
                 if !out.stdout.is_empty() && !out.stdout.ends_with(b"\n") {
@@ -75,7 +79,10 @@ impl AdhocReporter {
             }
             Outcome::Failed(msg) | Outcome::Unreachable(msg) => {
                 let bang = if status == "UNREACHABLE" { "!" } else { "" };
-                format!("{}\n", paint(&format!("{} | {status}{bang} => {msg}", r.host)))
+                format!(
+                    "{}\n",
+                    paint(&format!("{} | {status}{bang} => {msg}", r.host))
+                )
             }
         }
     }
@@ -99,7 +106,8 @@ impl AdhocReporter {
                     .iter()
                     .map(|(h, s, rc, ms)| json!({"host": h, "status": s.to_lowercase(), "rc": rc, "elapsed_ms": ms}))
                     .collect();
-                text = json!({"event": "summary", "hosts": hosts, "exit_code": exit.code()}).to_string();
+                text = json!({"event": "summary", "hosts": hosts, "exit_code": exit.code()})
+                    .to_string();
                 text.push('\n');
             }
             Format::Human => {

@@ -84,7 +84,12 @@ pub struct HostResult {
 }
 
 /// Runs `cmd` on every host of `plans`, at most `forks` at a time, sending each result on `tx`.
-pub async fn run(plans: Vec<HostPlan>, cmd: RemoteCommand, forks: usize, tx: mpsc::Sender<HostResult>) {
+pub async fn run(
+    plans: Vec<HostPlan>,
+    cmd: RemoteCommand,
+    forks: usize,
+    tx: mpsc::Sender<HostResult>,
+) {
     let keys = Arc::new(KeyStore::default());
     let limit = Arc::new(Semaphore::new(forks.max(1)));
     let cmd = Arc::new(cmd);
@@ -92,7 +97,9 @@ pub async fn run(plans: Vec<HostPlan>, cmd: RemoteCommand, forks: usize, tx: mps
     for plan in plans {
         let (keys, limit, cmd, tx) = (keys.clone(), limit.clone(), cmd.clone(), tx.clone());
         tasks.push(tokio::spawn(async move {
-            let Ok(_permit) = limit.acquire_owned().await else { return };
+            let Ok(_permit) = limit.acquire_owned().await else {
+                return;
+            };
             let started = Instant::now();
             let outcome = run_one(&plan, &cmd, &keys).await;
             let _ = tx
@@ -150,7 +157,10 @@ mod tests {
 
     #[test]
     fn fqcn_names_are_accepted() {
-        assert_eq!("ansible.builtin.shell".parse::<AdhocModule>(), Ok(AdhocModule::Shell));
+        assert_eq!(
+            "ansible.builtin.shell".parse::<AdhocModule>(),
+            Ok(AdhocModule::Shell)
+        );
         assert!("copy".parse::<AdhocModule>().is_err());
     }
 }

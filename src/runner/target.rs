@@ -83,7 +83,12 @@ fn boolean(vars: &Vars, key: &str) -> Option<bool> {
 }
 
 /// Resolves the plan for `name` with its folded inventory `vars`.
-pub fn resolve(name: &str, vars: &Vars, opts: &ConnOptions, ssh: &SshConfig) -> Result<HostPlan, String> {
+pub fn resolve(
+    name: &str,
+    vars: &Vars,
+    opts: &ConnOptions,
+    ssh: &SshConfig,
+) -> Result<HostPlan, String> {
     let mut warnings = Vec::new();
     let become_ = resolve_become(vars, opts);
     let connection = string(vars, "ansible_connection")
@@ -128,7 +133,9 @@ pub fn resolve(name: &str, vars: &Vars, opts: &ConnOptions, ssh: &SshConfig) -> 
         .or(cfg.user.clone())
         .unwrap_or_else(local_user);
     let mut identity_files = Vec::new();
-    if let Some(k) = string(vars, "ansible_ssh_private_key_file").or_else(|| string(vars, "ansible_private_key_file")) {
+    if let Some(k) = string(vars, "ansible_ssh_private_key_file")
+        .or_else(|| string(vars, "ansible_private_key_file"))
+    {
         identity_files.push(expand_tilde(&k));
     } else if let Some(k) = &opts.private_key {
         identity_files.push(k.clone());

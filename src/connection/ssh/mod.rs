@@ -88,7 +88,10 @@ fn describe(e: &russh::Error) -> String {
     }
 }
 
-async fn connect_inner(target: &SshTarget, keys: &KeyStore) -> Result<SshConnection, ConnectionError> {
+async fn connect_inner(
+    target: &SshTarget,
+    keys: &KeyStore,
+) -> Result<SshConnection, ConnectionError> {
     let cfg = config(target);
     let mut jumps: Vec<Handle<KeyChecker>> = Vec::new();
     let mut hops = target.jumps.clone();
@@ -204,7 +207,9 @@ impl SshConnection {
         let mut source = ChannelSource { read };
         let mut sink = ChannelSink { write };
         let handshake = match (&wrapped, &cmd.become_) {
-            (Some(w), Some(b)) => Some((Handshake::new(w, b.password.is_some()), b.password.as_ref())),
+            (Some(w), Some(b)) => {
+                Some((Handshake::new(w, b.password.is_some()), b.password.as_ref()))
+            }
             _ => None,
         };
         drive(

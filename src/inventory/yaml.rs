@@ -1,0 +1,522 @@
+//! YAML reading for inventories and variable files (serde-saphyr, YAML 1.1 flavoured like
+//! Ansible's PyYAML: `0644` is octal, yes/no are booleans), and the YAML inventory format
+//! (`all: {hosts, vars, children}` to any depth). Knows nothing of INI, scripts or patterns.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+
+use super::{range, Inventory, InventoryError, Vars};
+
+/// A YAML node with the 1-based line and column where it appears.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub line: usize,
+    pub col: usize,
+    pub kind: Kind,
+}
+
+/// The shape of a YAML node.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let sp: Spanned<Kind> = Spanned::deserialize(d)?;
+        Ok(Node {
+            line: sp.referenced.line() as usize,
+            col: sp.referenced.column() as usize,
+            kind: sp.value,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(KindVisitor)
+    }
+}
+
+struct KindVisitor;
+
+impl<'de> Visitor<'de> for KindVisitor {
+    type Value = Kind;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Kind, E> {
+        Ok(Kind::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Kind, E> {
+        Ok(Kind::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Kind, D::Error> {
+        Kind::deserialize(d)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Kind, E> {
+        Ok(Kind::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Kind, E> {
+        Ok(Kind::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Kind, E> {
+        Ok(Kind::UInt(v))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Kind, E> {
+        Ok(Kind::Str(v.to_string()))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Kind, E> {
+        Ok(Kind::Str(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Kind, E> {
+        Ok(Kind::Float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
+        Ok(Kind::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Kind, E> {
+        Ok(Kind::Str(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Kind, E> {
+        Ok(Kind::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kind, A::Error> {
+        let mut out = Vec::new();
+        while let Some(n) = seq.next_element::<Node>()? {
+            out.push(n);
+        }
+        Ok(Kind::Seq(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
+        let mut out = Vec::new();
+        while let Some(k) = map.next_key::<Node>()? {
+            let v = map.next_value::<Node>()?;
+            out.push((k, v));
+        }
+        Ok(Kind::Map(out))
+    }
+}
+
+impl Node {
+    /// Converts to JSON, keys rendered as text.
+    pub fn to_json(&self) -> Value {
+        match &self.kind {
+            Kind::Null => Value::Null,
+            Kind::Bool(b) => Value::Bool(*b),
+            Kind::Int(i) => Value::from(*i),
+            Kind::UInt(u) => Value::from(*u),
+            Kind::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            Kind::Str(s) => Value::String(s.clone()),
+            Kind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            Kind::Map(entries) => {
+                let mut m = Map::new();
+                for (k, v) in entries {
+                    m.insert(k.key_text(), v.to_json());
+                }
+                Value::Object(m)
+            }
+        }
+    }
+
+    /// The text of a scalar used as a mapping key.
+    pub fn key_text(&self) -> String {
+        match &self.kind {
+            Kind::Null => "null".into(),
+            Kind::Bool(b) => b.to_string(),
+            Kind::Int(i) => i.to_string(),
+            Kind::UInt(u) => u.to_string(),
+            Kind::Float(f) => f.to_string(),
+            Kind::Str(s) => s.clone(),
+            other => Node {
+                line: 0,
+                col: 0,
+                kind: other.clone(),
+            }
+            .to_json()
+            .to_string(),
+        }
+    }
+
+    fn type_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "a boolean",
+            Kind::Int(_) | Kind::UInt(_) => "an integer",
+            Kind::Float(_) => "a float",
+            Kind::Str(_) => "a string",
+            Kind::Seq(_) => "a list",
+            Kind::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Parses one YAML document with Ansible-like scalar rules and a budget large enough for
+/// big inventories. An empty document is `Null`.
+pub(crate) fn parse_document(text: &str, path: &Path) -> Result<Node, InventoryError> {
+    if text.trim().is_empty()
+        || text.lines().all(|l| {
+            let t = l.trim();
+            t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+        })
+    {
+        return Ok(Node {
+            line: 1,
+            col: 1,
+            kind: Kind::Null,
+        });
+    }
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: 50_000_000,
+            max_events: 100_000_000,
+            max_total_scalar_bytes: 1 << 31,
+            max_reader_input_bytes: None,
+        },
+        legacy_octal_numbers: true,
+        with_snippet: false,
+    };
+    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
+        let (line, col) = e
+            .location()
+            .map(|l| (l.line() as usize, l.column() as usize))
+            .unwrap_or((1, 1));
+        let raw = e.to_string();
+        let msg = strip_location(&raw);
+        let hint = if msg.contains("duplicate") {
+            Some("each key may appear only once in a mapping; merge the two entries")
+        } else if msg.contains("tab") {
+            Some("YAML indentation must use spaces, not tabs")
+        } else {
+            None
+        };
+        InventoryError::parse(path, line, col, format!("YAML syntax error: {msg}"), hint)
+    })
+}
+
+/// serde-saphyr prefixes its messages with the location; we print our own.
+fn strip_location(msg: &str) -> String {
+    let first = msg.lines().next().unwrap_or(msg).trim();
+    let s = match first.find(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    s.trim_start_matches("error: ").to_string()
+}
+
+/// Loads a YAML/JSON variables file: a mapping, or nothing when empty.
+pub(crate) fn load_vars_text(text: &str, path: &Path) -> Result<Vars, InventoryError> {
+    let node = parse_document(text, path)?;
+    match &node.kind {
+        Kind::Null => Ok(Vars::new()),
+        Kind::Map(entries) => Ok(entries
+            .iter()
+            .map(|(k, v)| (k.key_text(), v.to_json()))
+            .collect()),
+        _ => Err(InventoryError::parse(
+            path,
+            node.line,
+            node.col,
+            format!(
+                "variables file must be stored as a dictionary/hash, found {}",
+                node.type_name()
+            ),
+            Some("write `name: value` pairs at the top level"),
+        )),
+    }
+}
+
+/// Whether `text` (of a file without a telling extension) looks like YAML: its first
+/// meaningful line is `---`, a flow mapping, or a `key:` mapping entry.
+pub(crate) fn looks_like_yaml(text: &str) -> bool {
+    for l in text.lines() {
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if t.starts_with("---") || t.starts_with('{') {
+            return true;
+        }
+        if t.starts_with('[') || t.starts_with(';') || t.contains('=') {
+            return false;
+        }
+        let Some(i) = t.find(':') else {
+            return false;
+        };
+        let after = &t[i + 1..];
+        return after.is_empty() || after.starts_with(' ') || after.starts_with('\t');
+    }
+    false
+}
+
+/// Parses a YAML inventory into `inv`.
+pub(crate) fn parse_inventory(
+    inv: &mut Inventory,
+    text: &str,
+    path: &Path,
+) -> Result<(), InventoryError> {
+    let doc = parse_document(text, path)?;
+    match &doc.kind {
+        Kind::Null => Ok(()),
+        Kind::Map(entries) => {
+            let mut p = YamlInv { inv, path };
+            for (k, v) in entries {
+                p.group(k, v)?;
+            }
+            Ok(())
+        }
+        _ => Err(InventoryError::parse(
+            path,
+            doc.line,
+            doc.col,
+            format!(
+                "YAML inventory must be a mapping of groups, found {}",
+                doc.type_name()
+            ),
+            Some("start with `all:` and put `hosts:`, `vars:` and `children:` under it"),
+        )),
+    }
+}
+
+struct YamlInv<'a> {
+    inv: &'a mut Inventory,
+    path: &'a Path,
+}
+
+impl YamlInv<'_> {
+    fn err(&self, n: &Node, msg: String, hint: Option<&str>) -> InventoryError {
+        InventoryError::parse(self.path, n.line, n.col, msg, hint)
+    }
+
+    fn warn(&mut self, n: &Node, msg: String) {
+        let w = format!("{}:{}:{}: {}", self.path.display(), n.line, n.col, msg);
+        self.inv.warnings.push(w);
+    }
+
+    fn group(&mut self, key: &Node, data: &Node) -> Result<usize, InventoryError> {
+        let name = key.key_text();
+        if name.is_empty() {
+            return Err(self.err(key, "empty group name".into(), None));
+        }
+        let g = self.inv.add_group(&name);
+        let entries = match &data.kind {
+            Kind::Null => return Ok(g),
+            Kind::Map(e) => e,
+            _ => {
+                self.warn(
+                    data,
+                    format!("Skipping '{name}' as this is not a valid group definition"),
+                );
+                return Ok(g);
+            }
+        };
+        for (k, v) in entries {
+            let section = k.key_text();
+            let is_known = matches!(section.as_str(), "vars" | "children" | "hosts");
+            // A bare string is accepted as a one-entry mapping.
+            let single;
+            let v = if let (true, Kind::Str(s)) = (is_known, &v.kind) {
+                single = Node {
+                    line: v.line,
+                    col: v.col,
+                    kind: Kind::Map(vec![(
+                        Node {
+                            line: v.line,
+                            col: v.col,
+                            kind: Kind::Str(s.clone()),
+                        },
+                        Node {
+                            line: v.line,
+                            col: v.col,
+                            kind: Kind::Null,
+                        },
+                    )]),
+                };
+                &single
+            } else {
+                v
+            };
+            let items = match &v.kind {
+                Kind::Null => continue,
+                Kind::Map(items) => items,
+                _ if is_known => {
+                    let hint = match section.as_str() {
+                        "hosts" => "hosts must be a mapping of host names (write `name:` on its own line, not `- name`)",
+                        "children" => "children must be a mapping of group names (write `name:` on its own line, not `- name`)",
+                        _ => "vars must be a mapping of `name: value` pairs",
+                    };
+                    return Err(self.err(
+                        v,
+                        format!(
+                            "Invalid \"{section}\" entry for \"{name}\" group, requires a dictionary, found {} instead.",
+                            v.type_name()
+                        ),
+                        Some(hint),
+                    ));
+                }
+                _ => {
+                    self.warn(
+                        k,
+                        format!(
+                            "Skipping key ({section}) in group ({name}) as it is not a mapping, it is {}",
+                            v.type_name()
+                        ),
+                    );
+                    continue;
+                }
+            };
+            match section.as_str() {
+                "vars" => {
+                    for (vk, vv) in items {
+                        self.inv
+                            .set_group_var(g, &vk.key_text(), vv.to_json())
+                            .map_err(|m| self.err(vv, m, None))?;
+                    }
+                }
+                "children" => {
+                    for (ck, cv) in items {
+                        let c = self.group(ck, cv)?;
+                        self.inv
+                            .add_child(g, c)
+                            .map_err(|m| self.err(ck, m, None))?;
+                    }
+                }
+                "hosts" => {
+                    for (hk, hv) in items {
+                        self.host(g, hk, hv)?;
+                    }
+                }
+                _ => self.warn(
+                    k,
+                    format!(
+                        "Skipping unexpected key ({section}) in group ({name}), only \"vars\", \"children\" and \"hosts\" are valid"
+                    ),
+                ),
+            }
+        }
+        Ok(g)
+    }
+
+    fn host(&mut self, g: usize, key: &Node, data: &Node) -> Result<(), InventoryError> {
+        let pattern = key.key_text();
+        let (pat, port) = super::ini::split_port(&pattern).map_err(|m| {
+            self.err(
+                key,
+                m,
+                Some("write host:PORT with a numeric port, or drop the trailing ':'"),
+            )
+        })?;
+        let names = if range::has_range(pat) {
+            range::expand(pat).map_err(|e| {
+                let col = key.col + pat[..e.offset].chars().count();
+                InventoryError::parse(self.path, key.line, col, e.message, Some(e.hint))
+            })?
+        } else {
+            vec![pat.to_string()]
+        };
+        let vars: Vec<(String, Value)> = match &data.kind {
+            Kind::Null => Vec::new(),
+            Kind::Map(items) => items.iter().map(|(k, v)| (k.key_text(), v.to_json())).collect(),
+            _ => {
+                return Err(self.err(
+                    data,
+                    format!(
+                        "Invalid data for host '{pattern}', expected a mapping of variables and got {}",
+                        data.type_name()
+                    ),
+                    Some("host entries are `name:` followed by an indented mapping of variables, or nothing"),
+                ))
+            }
+        };
+        for name in names {
+            let h = self.inv.add_host(&name, Some(g), port);
+            for (k, v) in &vars {
+                self.inv.set_host_var(h, k, v.clone());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load(text: &str) -> Result<Inventory, InventoryError> {
+        let mut inv = Inventory::empty();
+        parse_inventory(&mut inv, text, Path::new("t.yml"))?;
+        inv.finalize();
+        Ok(inv)
+    }
+
+    #[test]
+    fn nested_groups_and_types() {
+        let inv = load(
+            "all:\n  vars:\n    mode: 0644\n    flag: yes\n  hosts:\n    solo:\n  children:\n    web:\n      hosts:\n        w[1:2]:\n          port: 80\n      children:\n        edge:\n          hosts:\n            e1:\n              tags: [a, b]\nother:\n  hosts: lonely\n",
+        )
+        .unwrap();
+        assert_eq!(inv.host_names(), vec!["solo", "w1", "w2", "e1", "lonely"]);
+        let e1 = inv.host_vars("e1").unwrap();
+        assert_eq!(e1["mode"], json!(420));
+        assert_eq!(e1["flag"], json!(true));
+        assert_eq!(e1["tags"], json!(["a", "b"]));
+        assert_eq!(inv.host_vars("w2").unwrap()["port"], json!(80));
+        assert_eq!(inv.group_names("e1"), vec!["edge", "web"]);
+        assert_eq!(inv.group_names("solo"), vec!["ungrouped"]);
+        assert_eq!(inv.group_names("lonely"), vec!["other"]);
+    }
+
+    #[test]
+    fn hosts_as_list_is_an_error_with_hint() {
+        let e = load("all:\n  hosts:\n    - a\n    - b\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.yml:3:5: Invalid \"hosts\" entry"), "{e}");
+        assert!(e.contains("hosts must be a mapping of host names"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_have_location() {
+        let e = load("all:\n  hosts:\n    a: [1, 2\n").unwrap_err();
+        match e {
+            InventoryError::Parse { line, .. } => assert!(line >= 3, "{line}"),
+            other => panic!("unexpected {other}"),
+        }
+        let e = load("all:\n  hosts:\n    a:\n    a:\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.yml:4:"), "{e}");
+        assert!(e.contains("hint"), "{e}");
+    }
+
+    #[test]
+    fn detection() {
+        assert!(looks_like_yaml("# c\nall:\n  hosts:\n"));
+        assert!(looks_like_yaml("---\nall: {}\n"));
+        assert!(!looks_like_yaml("[web]\nw1\n"));
+        assert!(!looks_like_yaml("host:22 a=1\n"));
+        assert!(!looks_like_yaml("host1\nhost2\n"));
+    }
+
+    #[test]
+    fn vars_file_must_be_mapping() {
+        assert!(load_vars_text("- a\n", Path::new("v.yml")).is_err());
+        assert!(load_vars_text("", Path::new("v.yml")).unwrap().is_empty());
+        let v = load_vars_text("a: 1\nb: {c: d}\n", Path::new("v.yml")).unwrap();
+        assert_eq!(v["b"], json!({"c": "d"}));
+    }
+}
