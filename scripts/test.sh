@@ -15,6 +15,16 @@ if ((${#need[@]})); then
   apt-get install -y -q "${need[@]}" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; }
 fi
 
+# ansible-core from PyPI: the reference for the compatibility tests.
+venv=/var/cache/rsible/venv
+if [ ! -x "$venv/bin/ansible-inventory" ]; then
+  echo "== installing ansible-core into $venv"
+  mkdir -p "$(dirname "$venv")"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'ansible-core>=2.19,<2.20'
+fi
+export RSIBLE_ANSIBLE_INVENTORY="$venv/bin/ansible-inventory"
+
 echo "== lab (tier 1)"
 scripts/lab/tier1.sh up
 

@@ -1,6 +1,6 @@
 //! Whole-layer tests of the inventory: fixtures under tests/fixtures/inventory, precedence,
-//! patterns, ansible-inventory output, a 10k-host load, and an optional differential test
-//! against the real `ansible-inventory` (set RSIBLE_ANSIBLE_INVENTORY to its path).
+//! patterns, ansible-inventory output and a 10k-host load. The differential test against the
+//! real `ansible-inventory` is an integration test (tests/compat_inventory.rs).
 
 use std::path::{Path, PathBuf};
 
@@ -355,49 +355,4 @@ fn ten_thousand_hosts_yaml() {
     assert_eq!(inv.host_names().len(), 10_000);
     assert_eq!(inv.host_vars("h199-49").unwrap()["level"], json!(199));
     let _ = std::fs::remove_dir_all(&d);
-}
-
-/// Differential test against the real ansible-inventory, when available.
-#[test]
-fn differential_against_ansible_inventory() {
-    let Ok(bin) = std::env::var("RSIBLE_ANSIBLE_INVENTORY") else {
-        eprintln!("note: RSIBLE_ANSIBLE_INVENTORY not set; skipping differential test");
-        return;
-    };
-    for name in [
-        "hosts.ini",
-        "hosts.yml",
-        "dir",
-        "script.sh",
-        "script_nometa.sh",
-    ] {
-        let path = fixture(name);
-        let out = std::process::Command::new(&bin)
-            .arg("-i")
-            .arg(&path)
-            .arg("--list")
-            .env("ANSIBLE_DEPRECATION_WARNINGS", "0")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "ansible-inventory failed on {name}");
-        let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let ours = load(&[name]).to_list_json();
-        assert_eq!(
-            serde_json::to_string_pretty(&ours).unwrap(),
-            serde_json::to_string_pretty(&theirs).unwrap(),
-            "--list differs for {name}"
-        );
-        let out = std::process::Command::new(&bin)
-            .arg("-i")
-            .arg(&path)
-            .arg("--graph")
-            .output()
-            .unwrap();
-        let theirs = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
-        assert_eq!(
-            load(&[name]).graph(None).unwrap(),
-            theirs,
-            "--graph differs for {name}"
-        );
-    }
 }
