@@ -67,6 +67,12 @@ norm_host() {
 addr_of() { echo "$NET_PREFIX.$((10 + 10#$1))"; }
 ns_exists() { [ -e "/run/netns/$1" ] && ip netns exec "$1" true 2>/dev/null; }
 
+# running PID: exists and is not a zombie (PID 1 on this machine reaps late).
+running() {
+    local st
+    st=$(cut -d' ' -f3 2>/dev/null </proc/"$1"/stat) || return 1
+    [ "$st" != Z ]
+}
 # pid_alive PIDFILE CONFIG: the pid in PIDFILE is a live sshd using CONFIG
 pid_alive() {
     local pf=$1 cfg=$2 pid
@@ -76,7 +82,7 @@ pid_alive() {
     [ -r "/proc/$pid/cmdline" ] || return 1
     # No `grep -q` in pipelines here: with pipefail its early exit can SIGPIPE
     # the writer and turn a match into a failure.
-    local cmd; cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+    local cmd; cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
     [[ $cmd == *"-f $cfg "* ]]
 }
 
@@ -278,7 +284,7 @@ stop_one_sshd() {   # XX [extra]
     sshd_files "$1" "${2:-}"
     if pid_alive "$PIDF" "$CFG"; then
         pid=$(cat "$PIDF"); kill "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.05; done
+        for _ in $(seq 50); do running "$pid" || break; sleep 0.05; done
     fi
     pkill_cfg "$CFG"
     rm -f "$PIDF"
@@ -354,8 +360,13 @@ cmd_up() {
     local all=(); for ((i = 1; i <= n; i++)); do all+=("$(printf '%02d' "$i")"); done
     ensure_host_keys "${all[@]}"
     ensure_bridge
-    for xx in "${all[@]}"; do ensure_host_net "$xx"; done
-    for xx in "${all[@]}"; do start_one_sshd "$xx"; done
+    # Hosts are independent: repair/start them in parallel.
+    local pids=() rc=0 p
+    for xx in "${all[@]}"; do
+        ( ensure_host_net "$xx" && start_one_sshd "$xx" ) & pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || rc=1; done
+    [ $rc -eq 0 ] || die "some hosts failed to build (see above)"
     start_one_sshd 01 extra
     write_known_hosts "$n"
     write_inventory "$n"

@@ -66,12 +66,18 @@ ensure_packages() {
 addr_of() { echo "$NET_PREFIX.$((10 + 10#$1))"; }
 hdir() { echo "$STATE/hosts/$1"; }
 
+# running PID: exists and is not a zombie (PID 1 on this machine reaps late).
+running() {
+    local st
+    st=$(cut -d' ' -f3 2>/dev/null </proc/"$1"/stat) || return 1
+    [ "$st" != Z ]
+}
 nspawn_alive() {   # XX: the pid file names a live systemd-nspawn for t2-XX
     local pf; pf=$(hdir "$1")/nspawn.pid
     [ -s "$pf" ] || return 1
     local pid cmd; pid=$(cat "$pf")
     [[ $pid =~ ^[0-9]+$ ]] || return 1
-    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+    cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
     [[ $cmd == *systemd-nspawn*" -M t2-$1 "* ]]
 }
 
@@ -246,7 +252,7 @@ stop_host() {   # XX: stop container, kill leftovers, unmount overlay
     if nspawn_alive "$xx"; then
         pid=$(cat "$d/nspawn.pid")
         kill -TERM "$pid" 2>/dev/null || true     # nspawn asks the container's systemd to power off
-        for i in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+        for i in $(seq 50); do running "$pid" || break; sleep 0.1; done
     fi
     cg_kill "$xx"
     rm -f "$d/nspawn.pid"
@@ -315,7 +321,7 @@ wait_host() {   # XX: ssh answers, then systemd finished booting
     # shellcheck disable=SC2086
     state=$(timeout 90 ssh $opts "root@$a" systemctl is-system-running --wait 2>/dev/null || true)
     case $state in
-        running) echo "t2-$xx: running (${state}) $(since "$t0")s" ;;
+        running) echo "t2-$xx: running ($(since "$t0")s)" ;;
         degraded)
             # shellcheck disable=SC2086
             failed=$(ssh $opts "root@$a" systemctl --failed --no-legend --plain 2>/dev/null | awk '{print $1}' | tr '\n' ' ')
@@ -365,6 +371,8 @@ cmd_up() {
 
 cmd_down() {
     local xx
+    # Ask every container to power off at once, then clean up host by host.
+    for xx in $(existing_hosts); do nspawn_alive "$xx" && kill -TERM "$(cat "$(hdir "$xx")/nspawn.pid")" 2>/dev/null || true; done
     for xx in $(existing_hosts); do stop_host "$xx"; done
     # any other leftover mount under the state dir
     awk -v p="$STATE/" 'index($2, p) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done

@@ -47,6 +47,10 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os(crate::env_vars::NO_COLOR).is_none(),
+        )
         .with_target(false)
         .without_time()
         .try_init();

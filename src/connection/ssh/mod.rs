@@ -29,6 +29,8 @@ const CHANNELS_PER_CONNECTION: usize = 4;
 /// An authenticated SSH connection to one target.
 pub struct SshConnection {
     handle: Handle<KeyChecker>,
+    /// `host:port`, for logs.
+    peer: String,
     /// Jump connections stay alive as long as the tunnel through them.
     _jumps: Vec<Handle<KeyChecker>>,
     channels: Semaphore,
@@ -127,9 +129,11 @@ async fn connect_inner(
             }
         };
         auth::authenticate(&mut handle, &hop_target, keys).await?;
+        tracing::debug!(peer = %format!("{}:{}", ep.host, ep.port), "connected and authenticated");
         if last {
             return Ok(SshConnection {
                 handle,
+                peer: format!("{}:{}", ep.host, ep.port),
                 _jumps: jumps,
                 channels: Semaphore::new(CHANNELS_PER_CONNECTION),
             });
@@ -200,6 +204,8 @@ impl SshConnection {
             }
         };
         let channel = self.open_channel().await?;
+        // One line per remote program: `-vv` shows the round trips each task costs.
+        tracing::debug!(peer = %self.peer, bytes = text.len(), "exec");
         channel.exec(false, text).await.map_err(|e| {
             ConnectionError::Unreachable(format!("the connection broke: {}", describe(&e)))
         })?;
