@@ -25,8 +25,10 @@ if [ ! -x "$venv/bin/ansible-inventory" ]; then
 fi
 export RSIBLE_ANSIBLE_INVENTORY="$venv/bin/ansible-inventory"
 
-echo "== lab (tier 1)"
+echo "== lab (tier 1: namespaces + sshd)"
 scripts/lab/tier1.sh up
+echo "== lab (tier 2: Debian under systemd-nspawn)"
+scripts/lab/tier2.sh up 2
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -259,8 +259,24 @@ sshd_files() {   # XX [extra] -> sets CFG PIDF LOGF
     fi
 }
 
+# Kill sshds in XX's namespace started from another state directory (another checkout's lab):
+# they hold the addresses with host keys our known_hosts does not list.
+kill_foreign_sshds() {   # XX
+    local ns=$NS_PREFIX$1 pid cmd
+    [ -e "/run/netns/$ns" ] || return 0
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+        cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+        case $cmd in
+            *"sshd -f $STATE/"*) ;;
+            *sshd*) kill "$pid" 2>/dev/null || true
+                    for _ in $(seq 40); do running "$pid" || break; sleep 0.05; done ;;
+        esac
+    done
+}
+
 start_one_sshd() {   # XX [extra]
     local xx=$1 kind=${2:-} port=22
+    [ -n "$kind" ] || kill_foreign_sshds "$xx"
     [ "$kind" = extra ] && port=$EXTRA_PORT
     sshd_files "$xx" "$kind"
     write_sshd_config "$xx" "$port" "$CFG" "$PIDF"
