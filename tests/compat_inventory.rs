@@ -21,7 +21,9 @@ fn ansible_inventory() -> PathBuf {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/inventory").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/inventory")
+        .join(name)
 }
 
 fn theirs(bin: &Path, src: &Path, action: &[&str]) -> Vec<u8> {
@@ -33,23 +35,46 @@ fn theirs(bin: &Path, src: &Path, action: &[&str]) -> Vec<u8> {
         .env("ANSIBLE_LOCALHOST_WARNING", "0")
         .output()
         .unwrap();
-    assert!(out.status.success(), "ansible-inventory failed on {}: {}", src.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ansible-inventory failed on {}: {}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 fn ours(src: &Path, action: &[&str]) -> Vec<u8> {
     let home = tempfile::tempdir().unwrap();
-    let out = rsible(home.path()).arg("inventory").arg("-i").arg(src).args(action).output().unwrap();
-    assert!(out.status.success(), "rsible inventory failed on {}: {}", src.display(), String::from_utf8_lossy(&out.stderr));
+    let out = rsible(home.path())
+        .arg("inventory")
+        .arg("-i")
+        .arg(src)
+        .args(action)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "rsible inventory failed on {}: {}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 #[test]
 fn list_and_graph_match_ansible_inventory() {
     let bin = ansible_inventory();
-    for name in ["hosts.ini", "hosts.yml", "dir", "script.sh", "script_nometa.sh"] {
+    for name in [
+        "hosts.ini",
+        "hosts.yml",
+        "dir",
+        "script.sh",
+        "script_nometa.sh",
+    ] {
         let src = fixture(name);
-        let a: serde_json::Value = serde_json::from_slice(&theirs(&bin, &src, &["--list"])).unwrap();
+        let a: serde_json::Value =
+            serde_json::from_slice(&theirs(&bin, &src, &["--list"])).unwrap();
         let b: serde_json::Value = serde_json::from_slice(&ours(&src, &["--list"])).unwrap();
         assert_eq!(b, a, "--list differs for {name}");
         let a = String::from_utf8(theirs(&bin, &src, &["--graph"])).unwrap();
@@ -63,10 +88,16 @@ fn host_matches_ansible_inventory() {
     let bin = ansible_inventory();
     let src = fixture("hosts.ini");
     let inv: serde_json::Value = serde_json::from_slice(&ours(&src, &["--list"])).unwrap();
-    let hosts: Vec<String> = inv["_meta"]["hostvars"].as_object().unwrap().keys().cloned().collect();
+    let hosts: Vec<String> = inv["_meta"]["hostvars"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
     assert!(!hosts.is_empty());
     for h in hosts {
-        let a: serde_json::Value = serde_json::from_slice(&theirs(&bin, &src, &["--host", &h])).unwrap();
+        let a: serde_json::Value =
+            serde_json::from_slice(&theirs(&bin, &src, &["--host", &h])).unwrap();
         let b: serde_json::Value = serde_json::from_slice(&ours(&src, &["--host", &h])).unwrap();
         assert_eq!(b, a, "--host {h} differs");
     }
@@ -76,7 +107,13 @@ fn host_matches_ansible_inventory() {
 fn parse_errors_name_file_line_and_column_and_exit_4() {
     let home = tempfile::tempdir().unwrap();
     let inv = common::write(home.path(), "bad.ini", "[web]\nweb[10:1].example.com\n");
-    let out = rsible(home.path()).arg("inventory").arg("-i").arg(&inv).arg("--list").output().unwrap();
+    let out = rsible(home.path())
+        .arg("inventory")
+        .arg("-i")
+        .arg(&inv)
+        .arg("--list")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("{}:2:", inv.display())), "{err}");

@@ -41,12 +41,20 @@ fn unprivileged_login_becomes_root_and_sees_systemd_and_dpkg() {
         .arg(&inv)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let r = results(&out.stdout);
     for host in ["t2-01", "t2-02"] {
         let stdout = r[host]["stdout"].as_str().unwrap();
         assert!(stdout.starts_with("root\n"), "{host}: {stdout}");
-        assert!(stdout.contains("running\n") || stdout.contains("degraded\n"), "{host}: {stdout}");
+        assert!(
+            stdout.contains("running\n") || stdout.contains("degraded\n"),
+            "{host}: {stdout}"
+        );
         assert!(stdout.ends_with("install ok installed"), "{host}: {stdout}");
     }
 }
