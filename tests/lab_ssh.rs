@@ -722,5 +722,47 @@ fn non_root_login_becomes_root_with_and_without_a_sudo_password() {
     assert!(results(&out)["pw"]["msg"]
         .as_str()
         .unwrap()
-        .contains("incorrect sudo password"));
+        .contains("incorrect become password"));
+}
+
+#[test]
+fn su_becomes_another_user_with_its_password() {
+    let lab = Lab::tier1();
+    let home = tempfile::tempdir().unwrap();
+    let kh = lab.known_hosts();
+    let run = |pw: &str| {
+        let inv = write(
+            home.path(),
+            "inv.ini",
+            &format!(
+                "h ansible_host={} ansible_user=rslab ansible_become_method=su ansible_become_user=rslab2 \
+                 ansible_become_password={pw} ansible_ssh_private_key_file={}\n",
+                Lab::addr(21),
+                lab.key("id_ed25519").display()
+            ),
+        );
+        let out = rsible(home.path())
+            .args([
+                "run", "all", "--format", "json", "-b", "-m", "shell", "-a", "id -un",
+            ])
+            .arg("--known-hosts")
+            .arg(&kh)
+            .arg("-i")
+            .arg(&inv)
+            .output()
+            .unwrap();
+        (out.status.code(), results(&out.stdout).remove("h").unwrap())
+    };
+    let (code, r) = run("rslab2-pass");
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["stdout"], "rslab2\n");
+    let (code, r) = run("wrong");
+    assert_eq!(code, Some(2), "{r}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap()
+            .contains("incorrect become password"),
+        "{r}"
+    );
 }

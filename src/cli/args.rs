@@ -90,9 +90,9 @@ pub struct ConnectionArgs {
     /// The user to become.
     #[arg(long = "become-user")]
     pub become_user: Option<String>,
-    /// The become method (sudo).
-    #[arg(long = "become-method", default_value = "sudo")]
-    pub become_method: String,
+    /// The become method: sudo (default) or su.
+    #[arg(long = "become-method")]
+    pub become_method: Option<String>,
     /// Ask for the become password.
     #[arg(short = 'K', long = "ask-become-pass")]
     pub ask_become_pass: bool,

@@ -46,15 +46,10 @@ pub fn select_hosts(
 
 /// Turns connection flags into options, asking for passwords when `-k`/`-K` say so.
 pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
-    if a.become_method != "sudo" {
-        return Err(fail(
-            Exit::BadOptions,
-            &format!(
-                "become method '{}' is not supported yet (rsible supports sudo)",
-                a.become_method
-            ),
-        ));
-    }
+    let become_method = match &a.become_method {
+        Some(m) => Some(m.parse().map_err(|e: String| fail(Exit::BadOptions, &e))?),
+        None => None,
+    };
     let ask = |prompt: &str| {
         rpassword::prompt_password(prompt)
             .map(Secret::new)
@@ -97,5 +92,6 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
         become_: a.become_ || a.ask_become_pass,
         become_user: a.become_user.clone(),
         become_password,
+        become_method,
     })
 }

@@ -1,13 +1,15 @@
-//! Become (sudo) wrapping and the password handshake. Builds the wrapped shell text and then
-//! watches the program's first output to feed the password only when sudo asks for it, and
-//! the caller's stdin only once sudo has handed over to the program. Knows nothing of SSH.
+//! Become (sudo, su) wrapping and the password handshake. Builds the wrapped shell text and
+//! then watches the program's first output to type the password only when the tool asks for
+//! it, and to pass the caller's stdin only once the tool has handed over to the program.
+//! Knows nothing of SSH.
 //!
-//! The wrapped program prints a per-run marker on stdout as its first act; sudo prints a
-//! per-run prompt on stderr when it wants the password. Without this, a password sent to a
-//! sudo that does not ask (NOPASSWD, cached credentials) would leak into the program's stdin.
+//! The wrapped program prints a per-run marker on stdout as its first act. sudo prints a
+//! per-run prompt on stderr when it wants the password; su prints its own `Password:` on the
+//! terminal. Without the marker, a password sent to a sudo that does not ask (NOPASSWD, cached
+//! credentials) would leak into the program's stdin.
 
 use super::quote::quote;
-use super::{Become, ConnectionError};
+use super::{Become, BecomeMethod, ConnectionError};
 
 /// The wrapped program and the strings that frame its handshake.
 #[derive(Debug)]
@@ -16,33 +18,53 @@ pub struct Wrapped {
     pub script: Vec<u8>,
     /// Printed on stdout (followed by a newline) once the target user's shell runs.
     pub marker: Vec<u8>,
-    /// sudo's password prompt, seen on stderr.
+    /// The password prompt to watch for.
     pub prompt: Vec<u8>,
+    /// The tool needs a terminal (su): run on a pseudo-terminal, prompt arrives on stdout.
+    pub needs_pty: bool,
 }
 
-/// Wraps `script` (shell text) so it runs as `become_.user` via sudo, non-interactively when no
-/// password is known (`-n`: fail at once instead of waiting on a prompt nobody answers).
+/// Wraps `script` (shell text) so it runs as `become_.user`. sudo runs non-interactively when
+/// no password is known (`-n`: fail at once instead of waiting on a prompt nobody answers).
 pub fn wrap(script: &[u8], become_: &Become, nonce: &str) -> Wrapped {
     let marker = format!("RSIBLE-BECOME-OK-{nonce}").into_bytes();
-    let prompt = format!("[rsible-sudo-{nonce}]").into_bytes();
     let mut inner = b"echo ".to_vec();
     inner.extend_from_slice(&marker);
     inner.extend_from_slice(b"; ");
     inner.extend_from_slice(script);
-    let mut out = b"sudo -H -S ".to_vec();
-    if become_.password.is_none() {
-        out.extend_from_slice(b"-n ");
-    }
-    out.extend_from_slice(b"-p ");
-    out.extend(quote(&prompt));
-    out.extend_from_slice(b" -u ");
-    out.extend(quote(become_.user.as_bytes()));
-    out.extend_from_slice(b" /bin/sh -c ");
-    out.extend(quote(&inner));
-    Wrapped {
-        script: out,
-        marker,
-        prompt,
+    match become_.method {
+        BecomeMethod::Sudo => {
+            let prompt = format!("[rsible-sudo-{nonce}]").into_bytes();
+            let mut out = b"sudo -H -S ".to_vec();
+            if become_.password.is_none() {
+                out.extend_from_slice(b"-n ");
+            }
+            out.extend_from_slice(b"-p ");
+            out.extend(quote(&prompt));
+            out.extend_from_slice(b" -u ");
+            out.extend(quote(become_.user.as_bytes()));
+            out.extend_from_slice(b" /bin/sh -c ");
+            out.extend(quote(&inner));
+            Wrapped {
+                script: out,
+                marker,
+                prompt,
+                needs_pty: false,
+            }
+        }
+        BecomeMethod::Su => {
+            // `LC_ALL=C` keeps su's prompt in English; `-s /bin/sh` whatever the user's shell.
+            let mut out = b"LC_ALL=C su -s /bin/sh -c ".to_vec();
+            out.extend(quote(&inner));
+            out.extend_from_slice(b" ");
+            out.extend(quote(become_.user.as_bytes()));
+            Wrapped {
+                script: out,
+                marker,
+                prompt: b"assword:".to_vec(),
+                needs_pty: true,
+            }
+        }
     }
 }
 
@@ -61,8 +83,9 @@ pub enum Step {
 /// Tracks the handshake over the first bytes of stdout and stderr.
 #[derive(Debug)]
 pub struct Handshake {
-    wrapped_marker: Vec<u8>,
+    marker: Vec<u8>,
     prompt: Vec<u8>,
+    prompt_on_stdout: bool,
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     prompts_seen: usize,
@@ -73,8 +96,9 @@ impl Handshake {
     /// Starts watching for `w`'s marker and prompt.
     pub fn new(w: &Wrapped, has_password: bool) -> Self {
         Handshake {
-            wrapped_marker: w.marker.clone(),
+            marker: w.marker.clone(),
             prompt: w.prompt.clone(),
+            prompt_on_stdout: w.needs_pty,
             stdout: Vec::new(),
             stderr: Vec::new(),
             prompts_seen: 0,
@@ -83,48 +107,76 @@ impl Handshake {
     }
 
     /// Feeds stdout bytes received before the handshake finished.
-    pub fn stdout(&mut self, data: &[u8]) -> Step {
+    pub fn stdout(&mut self, data: &[u8]) -> Result<Step, ConnectionError> {
         self.stdout.extend_from_slice(data);
-        let mut line = self.wrapped_marker.clone();
-        line.push(b'\n');
-        if let Some(pos) = find(&self.stdout, &line) {
-            let rest = self.stdout.split_off(pos + line.len());
-            return Step::Ready(rest);
+        if let Some(pos) = find(&self.stdout, &self.marker) {
+            let mut end = pos + self.marker.len();
+            // The marker line ends with "\n", or "\r\n" on a terminal.
+            while end < self.stdout.len() && matches!(self.stdout[end], b'\r' | b'\n') {
+                end += 1;
+                if self.stdout[end - 1] == b'\n' {
+                    break;
+                }
+            }
+            if end <= self.stdout.len() && self.stdout[..end].ends_with(b"\n") {
+                return Ok(Step::Ready(self.stdout.split_off(end)));
+            }
+            return Ok(Step::Wait);
         }
-        Step::Wait
-    }
-
-    /// Feeds stderr bytes received before the handshake finished; returns the step and
-    /// consumes any prompt from the buffer.
-    pub fn stderr(&mut self, data: &[u8]) -> Result<Step, ConnectionError> {
-        self.stderr.extend_from_slice(data);
-        if let Some(pos) = find(&self.stderr, &self.prompt) {
-            self.stderr.drain(pos..pos + self.prompt.len());
-            self.prompts_seen += 1;
-            if !self.has_password {
-                return Err(ConnectionError::Become(
-                    "sudo asks for a password: pass -K/--ask-become-pass or set ansible_become_password".into(),
-                ));
-            }
-            if self.prompts_seen > 1 {
-                return Err(ConnectionError::Become("incorrect sudo password".into()));
-            }
-            return Ok(Step::SendPassword);
+        if self.prompt_on_stdout {
+            return self.take_prompt(true);
         }
         Ok(Step::Wait)
     }
 
+    /// Feeds stderr bytes received before the handshake finished.
+    pub fn stderr(&mut self, data: &[u8]) -> Result<Step, ConnectionError> {
+        self.stderr.extend_from_slice(data);
+        self.take_prompt(false)
+    }
+
+    /// Consumes a prompt from the buffer, if one arrived, and decides what to do about it.
+    fn take_prompt(&mut self, on_stdout: bool) -> Result<Step, ConnectionError> {
+        let buf = if on_stdout {
+            &mut self.stdout
+        } else {
+            &mut self.stderr
+        };
+        let Some(pos) = find(buf, &self.prompt) else {
+            return Ok(Step::Wait);
+        };
+        buf.drain(..pos + self.prompt.len());
+        self.prompts_seen += 1;
+        if !self.has_password {
+            return Err(ConnectionError::Become(
+                "the become method asks for a password: pass -K/--ask-become-pass or set ansible_become_password".into(),
+            ));
+        }
+        if self.prompts_seen > 1 {
+            return Err(ConnectionError::Become("incorrect become password".into()));
+        }
+        Ok(Step::SendPassword)
+    }
+
     /// Explains a program that ended before the handshake finished.
     pub fn failure(&self) -> ConnectionError {
-        let text = String::from_utf8_lossy(&self.stderr).trim().to_string();
-        if self.prompts_seen > 0 && text.is_empty() {
-            return ConnectionError::Become("incorrect sudo password".into());
+        let mut text = String::from_utf8_lossy(&self.stderr).trim().to_string();
+        if self.prompt_on_stdout {
+            text = String::from_utf8_lossy(&self.stdout).trim().to_string();
         }
-        let text = if text.is_empty() {
-            "sudo ended without running the command".to_string()
-        } else {
-            text
-        };
+        if self.prompts_seen > 0 && (text.is_empty() || text.contains("Authentication failure")) {
+            return ConnectionError::Become(format!(
+                "incorrect become password{}",
+                if text.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({text})")
+                }
+            ));
+        }
+        if text.is_empty() {
+            text = "the become method ended without running the command".to_string();
+        }
         ConnectionError::Become(text)
     }
 }
@@ -138,42 +190,55 @@ mod tests {
     use super::*;
     use crate::secret::Secret;
 
-    fn become_(pw: bool) -> Become {
+    fn become_(pw: bool, method: BecomeMethod) -> Become {
         Become {
             user: "root".into(),
             password: pw.then(|| Secret::new("pw")),
+            method,
         }
     }
 
     #[test]
     fn wrap_quotes_user_and_script_and_never_contains_password() {
-        let w = wrap(b"echo 'hi'", &become_(true), "n1");
+        let w = wrap(b"echo 'hi'", &become_(true, BecomeMethod::Sudo), "n1");
         let s = String::from_utf8(w.script).unwrap();
         assert!(s.starts_with("sudo -H -S -p '[rsible-sudo-n1]' -u root /bin/sh -c "));
         assert!(!s.contains("pw"));
         assert!(s.contains("RSIBLE-BECOME-OK-n1"));
-        let w = wrap(b"true", &become_(false), "n2");
+        let w = wrap(b"true", &become_(false, BecomeMethod::Sudo), "n2");
         assert!(String::from_utf8(w.script).unwrap().contains(" -n "));
+        let w = wrap(b"true", &become_(true, BecomeMethod::Su), "n3");
+        assert!(w.needs_pty);
+        assert!(String::from_utf8(w.script).unwrap().ends_with(" root"));
     }
 
     #[test]
-    fn handshake_sends_password_on_prompt_then_ready_on_marker() {
-        let w = wrap(b"true", &become_(true), "n");
+    fn sudo_handshake_sends_password_on_prompt_then_ready_on_marker() {
+        let w = wrap(b"true", &become_(true, BecomeMethod::Sudo), "n");
         let mut h = Handshake::new(&w, true);
         assert_eq!(h.stderr(b"[rsible-sudo").unwrap(), Step::Wait);
         assert_eq!(h.stderr(b"-n]").unwrap(), Step::SendPassword);
         assert_eq!(
-            h.stdout(b"RSIBLE-BECOME-OK-n\nout"),
+            h.stdout(b"RSIBLE-BECOME-OK-n\nout").unwrap(),
             Step::Ready(b"out".to_vec())
         );
     }
 
     #[test]
+    fn su_handshake_reads_the_prompt_on_the_terminal() {
+        let w = wrap(b"true", &become_(true, BecomeMethod::Su), "n");
+        let mut h = Handshake::new(&w, true);
+        assert_eq!(h.stdout(b"Password: ").unwrap(), Step::SendPassword);
+        assert_eq!(h.stdout(b"\r\nRSIBLE-BECOME-OK-n\r").unwrap(), Step::Wait);
+        assert_eq!(h.stdout(b"\nx").unwrap(), Step::Ready(b"x".to_vec()));
+    }
+
+    #[test]
     fn second_prompt_means_wrong_password() {
-        let w = wrap(b"true", &become_(true), "n");
+        let w = wrap(b"true", &become_(true, BecomeMethod::Sudo), "n");
         let mut h = Handshake::new(&w, true);
         h.stderr(b"[rsible-sudo-n]").unwrap();
         let err = h.stderr(b"Sorry, try again.\n[rsible-sudo-n]").unwrap_err();
-        assert!(err.to_string().contains("incorrect sudo password"));
+        assert!(err.to_string().contains("incorrect become password"));
     }
 }

@@ -76,7 +76,7 @@ async fn run<S: ChunkSource, W: StdinSink>(
     if let Some((mut hs, password)) = opts.handshake {
         loop {
             let step = match source.next().await {
-                Some(Chunk::Stdout(d)) => hs.stdout(&d),
+                Some(Chunk::Stdout(d)) => hs.stdout(&d)?,
                 Some(Chunk::Stderr(d)) => hs.stderr(&d)?,
                 Some(Chunk::Exit(_)) | None => return Err(hs.failure()),
             };

@@ -30,6 +30,11 @@ impl Connection for LocalConnection {
 }
 
 async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
+    if matches!(&cmd.become_, Some(b) if b.method == super::BecomeMethod::Su) {
+        return Err(ConnectionError::Become(
+            "become method su is not supported on the local connection (it needs a terminal); use sudo".into(),
+        ));
+    }
     let nonce = super::nonce();
     let wrapped = cmd.become_.as_ref().map(|b| wrap(&cmd.script, b, &nonce));
     let script = wrapped.as_ref().map_or(&cmd.script, |w| &w.script);

@@ -33,8 +33,35 @@ pub struct RemoteCommand {
 pub struct Become {
     /// The user to become (`root` by default).
     pub user: String,
-    /// The sudo password, fed on stdin after sudo's prompt, never in argv.
+    /// The password, typed only after the tool's own prompt appeared, never in argv.
     pub password: Option<Secret>,
+    /// sudo or su.
+    pub method: BecomeMethod,
+}
+
+/// The tool that switches user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BecomeMethod {
+    /// `sudo`: asks for the login user's password (or none); stdout and stderr stay apart.
+    #[default]
+    Sudo,
+    /// `su`: asks for the target user's password on a terminal, so the program runs on a
+    /// pseudo-terminal: stderr arrives merged into stdout and stdin cannot be passed.
+    Su,
+}
+
+impl std::str::FromStr for BecomeMethod {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.strip_prefix("ansible.builtin.").unwrap_or(s) {
+            "sudo" => Ok(BecomeMethod::Sudo),
+            "su" => Ok(BecomeMethod::Su),
+            other => Err(format!(
+                "become method '{other}' is not supported (rsible supports sudo and su)"
+            )),
+        }
+    }
 }
 
 /// How a remote program ended.

@@ -5,7 +5,7 @@
 use crate::connection::ssh::known_hosts::{self, HostKeyPolicy};
 use crate::connection::ssh::ssh_config::{self, SshConfig, StrictHostKeyChecking};
 use crate::connection::ssh::target::{Endpoint, SshTarget};
-use crate::connection::Become;
+use crate::connection::{Become, BecomeMethod};
 use crate::inventory::Vars;
 use crate::secret::Secret;
 use serde_json::Value;
@@ -36,6 +36,8 @@ pub struct ConnOptions {
     pub become_user: Option<String>,
     /// `-K`: the become password typed at the prompt.
     pub become_password: Option<Secret>,
+    /// `--become-method`.
+    pub become_method: Option<BecomeMethod>,
 }
 
 /// How to reach one host.
@@ -90,7 +92,7 @@ pub fn resolve(
     ssh: &SshConfig,
 ) -> Result<HostPlan, String> {
     let mut warnings = Vec::new();
-    let become_ = resolve_become(vars, opts);
+    let become_ = resolve_become(vars, opts).map_err(|e| format!("{name}: {e}"))?;
     let connection = string(vars, "ansible_connection")
         .or_else(|| opts.connection.clone())
         .unwrap_or_else(|| "ssh".into());
@@ -197,10 +199,10 @@ pub fn resolve(
     })
 }
 
-fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Option<Become> {
+fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Result<Option<Become>, String> {
     let enabled = boolean(vars, "ansible_become").unwrap_or(opts.become_);
     if !enabled {
-        return None;
+        return Ok(None);
     }
     let user = string(vars, "ansible_become_user")
         .or_else(|| opts.become_user.clone())
@@ -209,7 +211,15 @@ fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Option<Become> {
         .or_else(|| string(vars, "ansible_become_pass"))
         .map(Secret::new)
         .or_else(|| opts.become_password.clone());
-    Some(Become { user, password })
+    let method = match string(vars, "ansible_become_method") {
+        Some(m) => m.parse()?,
+        None => opts.become_method.unwrap_or_default(),
+    };
+    Ok(Some(Become {
+        user,
+        password,
+        method,
+    }))
 }
 
 fn local_user() -> String {

@@ -16,7 +16,7 @@ use auth::KeyStore;
 use futures::future::BoxFuture;
 use handler::{HandlerError, KeyChecker};
 use russh::client::{self, Handle, Msg};
-use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf, Sig};
+use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf, Pty, Sig};
 use std::sync::Arc;
 use std::time::Duration;
 use target::{Endpoint, SshTarget};
@@ -203,7 +203,23 @@ impl SshConnection {
                 t
             }
         };
+        let needs_pty = wrapped.as_ref().is_some_and(|w| w.needs_pty);
+        if needs_pty && !cmd.stdin.is_empty() {
+            return Err(ConnectionError::Become(
+                "become method su runs on a terminal and cannot pass stdin; use sudo".into(),
+            ));
+        }
         let channel = self.open_channel().await?;
+        if needs_pty {
+            // No echo (the password must not come back) and no \n -> \r\n translation.
+            let modes = [(Pty::ECHO, 0), (Pty::ONLCR, 0)];
+            channel
+                .request_pty(false, "dumb", 80, 24, 0, 0, &modes)
+                .await
+                .map_err(|e| {
+                    ConnectionError::Unreachable(format!("pty request: {}", describe(&e)))
+                })?;
+        }
         // One line per remote program: `-vv` shows the round trips each task costs.
         tracing::debug!(peer = %self.peer, bytes = text.len(), "exec");
         channel.exec(false, text).await.map_err(|e| {
