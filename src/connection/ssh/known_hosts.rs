@@ -5,6 +5,7 @@
 //! about sessions or inventories, and never prompts: deciding what to do with a
 //! [`KeyCheck`] under a [`HostKeyPolicy`] is the caller's job.
 
+use super::wildcard::wildcard_match;
 use std::fmt;
 use std::fs;
 use std::io::{self, Write};
@@ -258,31 +259,6 @@ fn hashed_match(entry: &str, name: &str) -> bool {
         return false;
     };
     hash.len() == 20 && hmac_sha1(&salt, name.as_bytes()).as_slice() == hash.as_slice()
-}
-
-/// Shell-style matching with `*` (any run) and `?` (one character), as
-/// OpenSSH's `match_pattern`.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            backtrack = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if let Some((star, start)) = backtrack {
-            pi = star + 1;
-            ti = start + 1;
-            backtrack = Some((star, start + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// Serialises concurrent [`record`] calls of this process (read-modify-rename

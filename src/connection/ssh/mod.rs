@@ -7,6 +7,7 @@ pub mod handler;
 pub mod known_hosts;
 pub mod ssh_config;
 pub mod target;
+mod wildcard;
 
 use super::become_wrap::{wrap, Handshake};
 use super::driver::{drive, Chunk, ChunkSource, Drive, StdinSink};

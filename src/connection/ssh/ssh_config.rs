@@ -8,6 +8,7 @@
 //! about inventories or sessions. Host key files are the business of
 //! `known_hosts`.
 
+use super::wildcard::wildcard_match;
 use std::fmt;
 use std::fs;
 use std::io;
@@ -458,31 +459,6 @@ fn pattern_list_match(list: &str, name: &str) -> bool {
         }
     }
     matched
-}
-
-/// Shell-style matching with `*` (any run) and `?` (one character), as
-/// OpenSSH's `match_pattern`.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut backtrack: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            backtrack = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if let Some((star, start)) = backtrack {
-            pi = star + 1;
-            ti = start + 1;
-            backtrack = Some((star, start + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// Reads a config file: `Ok(None)` when missing.
