@@ -766,3 +766,37 @@ fn su_becomes_another_user_with_its_password() {
         "{r}"
     );
 }
+
+#[test]
+fn host_key_policy_from_the_environment() {
+    let lab = Lab::tier1();
+    let home = tempfile::tempdir().unwrap();
+    let inv = one_host(
+        home.path(),
+        22,
+        &format!(
+            "ansible_user=root ansible_ssh_private_key_file={}",
+            lab.key("id_ed25519").display()
+        ),
+    );
+    let kh = home.path().join("kh");
+    let run = |var: &str, value: &str| {
+        rsible(home.path())
+            .env(var, value)
+            .args(["run", "all", "-a", "true", "--known-hosts"])
+            .arg(&kh)
+            .arg("-i")
+            .arg(&inv)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run("ANSIBLE_HOST_KEY_CHECKING", "False"), Some(0));
+    assert!(!kh.exists(), "policy off records nothing");
+    assert_eq!(run("RSIBLE_HOST_KEY_CHECKING", "strict"), Some(3));
+    assert_eq!(run("RSIBLE_HOST_KEY_CHECKING", "accept-new"), Some(0));
+    assert!(std::fs::read_to_string(&kh)
+        .unwrap()
+        .contains(&Lab::addr(22)));
+}
