@@ -800,3 +800,52 @@ fn host_key_policy_from_the_environment() {
         .unwrap()
         .contains(&Lab::addr(22)));
 }
+
+#[test]
+fn home_ssh_config_and_two_jump_hops() {
+    let lab = Lab::tier1();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".ssh")).unwrap();
+    // The default ~/.ssh/config: aliases, two ProxyJump hops, its own known_hosts and policy.
+    let kh = home.path().join("kh-from-config");
+    write(
+        &home.path().join(".ssh"),
+        "config",
+        &format!(
+            "Host far\n  HostName {}\n  ProxyJump hop1,hop2\n\
+             Host hop1\n  HostName {}\nHost hop2\n  HostName {}\n\
+             Host *\n  User root\n  IdentityFile {}\n  IdentitiesOnly yes\n  UserKnownHostsFile {}\n  StrictHostKeyChecking accept-new\n  ConnectTimeout 5\n",
+            Lab::addr(3),
+            Lab::addr(1),
+            Lab::addr(2),
+            lab.key("id_ed25519").display(),
+            kh.display()
+        ),
+    );
+    let inv = write(home.path(), "inv.ini", "far\n");
+    let out = rsible(home.path())
+        .args([
+            "run",
+            "all",
+            "--format",
+            "json",
+            "-m",
+            "shell",
+            "-a",
+            "ip -4 -o addr show eth0; kill -TERM $$",
+            "-i",
+        ])
+        .arg(&inv)
+        .output()
+        .unwrap();
+    let r = &results(&out.stdout)["far"];
+    assert!(r["stdout"].as_str().unwrap().contains(&Lab::addr(3)), "{r}");
+    // The program was killed by a signal: reported as such, and as a failure.
+    assert_eq!(r["signal"], "TERM", "{r}");
+    assert_eq!(out.status.code(), Some(2));
+    // accept-new recorded all three hosts in the file the config names.
+    let text = std::fs::read_to_string(&kh).unwrap();
+    for i in 1..=3 {
+        assert!(text.contains(&format!("{} ", Lab::addr(i))), "{text}");
+    }
+}
