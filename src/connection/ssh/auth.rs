@@ -28,7 +28,13 @@ impl KeyStore {
         if let Some(k) = keys.get(path) {
             return k.clone();
         }
-        let key = read_key(path).map(Arc::new);
+        // The prompt and the key derivation block: keep them off the async workers.
+        let owned = path.to_path_buf();
+        let key = tokio::task::spawn_blocking(move || read_key(&owned))
+            .await
+            .ok()
+            .flatten()
+            .map(Arc::new);
         keys.insert(path.to_path_buf(), key.clone());
         key
     }

@@ -96,52 +96,62 @@ async fn connect_inner(
     keys: &KeyStore,
 ) -> Result<SshConnection, ConnectionError> {
     let cfg = config(target);
+    // Each jump host is reached through the one before it; the target through the last.
     let mut jumps: Vec<Handle<KeyChecker>> = Vec::new();
-    let mut hops = target.jumps.clone();
-    hops.push(target.endpoint.clone());
-    for (i, ep) in hops.iter().enumerate() {
-        let last = i + 1 == hops.len();
-        let hop_target = SshTarget {
-            endpoint: ep.clone(),
-            ..target.clone()
-        };
-        let mut handle = match jumps.last() {
-            None => {
-                let addr = (ep.host.as_str(), ep.port);
-                client::connect(cfg.clone(), addr, checker(ep, target))
-                    .await
-                    .map_err(|e| session_error(ep, e))?
-            }
-            Some(prev) => {
-                let ch = prev
-                    .channel_open_direct_tcpip(ep.host.clone(), u32::from(ep.port), "127.0.0.1", 0)
-                    .await
-                    .map_err(|e| {
-                        ConnectionError::Unreachable(format!(
-                            "jump host could not reach {}:{}: {}",
-                            ep.host,
-                            ep.port,
-                            describe(&e)
-                        ))
-                    })?;
-                client::connect_stream(cfg.clone(), ch.into_stream(), checker(ep, target))
-                    .await
-                    .map_err(|e| session_error(ep, e))?
-            }
-        };
-        auth::authenticate(&mut handle, &hop_target, keys).await?;
-        tracing::debug!(peer = %format!("{}:{}", ep.host, ep.port), "connected and authenticated");
-        if last {
-            return Ok(SshConnection {
-                handle,
-                peer: format!("{}:{}", ep.host, ep.port),
-                _jumps: jumps,
-                channels: Semaphore::new(CHANNELS_PER_CONNECTION),
-            });
-        }
-        jumps.push(handle);
+    for ep in &target.jumps {
+        let hop = open_hop(&cfg, jumps.last(), ep, target, keys).await?;
+        jumps.push(hop);
     }
-    unreachable!("the hop list always ends with the target")
+    let ep = &target.endpoint;
+    let handle = open_hop(&cfg, jumps.last(), ep, target, keys).await?;
+    Ok(SshConnection {
+        handle,
+        peer: format!("{}:{}", ep.host, ep.port),
+        _jumps: jumps,
+        channels: Semaphore::new(CHANNELS_PER_CONNECTION),
+    })
+}
+
+/// Connects to `ep` directly or through `via`, checks its host key and logs in.
+async fn open_hop(
+    cfg: &Arc<client::Config>,
+    via: Option<&Handle<KeyChecker>>,
+    ep: &Endpoint,
+    target: &SshTarget,
+    keys: &KeyStore,
+) -> Result<Handle<KeyChecker>, ConnectionError> {
+    let mut handle = match via {
+        None => client::connect(
+            cfg.clone(),
+            (ep.host.as_str(), ep.port),
+            checker(ep, target),
+        )
+        .await
+        .map_err(|e| session_error(ep, e))?,
+        Some(prev) => {
+            let ch = prev
+                .channel_open_direct_tcpip(ep.host.clone(), u32::from(ep.port), "127.0.0.1", 0)
+                .await
+                .map_err(|e| {
+                    ConnectionError::Unreachable(format!(
+                        "jump host could not reach {}:{}: {}",
+                        ep.host,
+                        ep.port,
+                        describe(&e)
+                    ))
+                })?;
+            client::connect_stream(cfg.clone(), ch.into_stream(), checker(ep, target))
+                .await
+                .map_err(|e| session_error(ep, e))?
+        }
+    };
+    let hop_target = SshTarget {
+        endpoint: ep.clone(),
+        ..target.clone()
+    };
+    auth::authenticate(&mut handle, &hop_target, keys).await?;
+    tracing::debug!(peer = %format!("{}:{}", ep.host, ep.port), "connected and authenticated");
+    Ok(handle)
 }
 
 impl Connection for SshConnection {
