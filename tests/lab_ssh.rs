@@ -611,6 +611,7 @@ fn fifty_megabytes_of_stdout_and_of_stdin() {
                 host: Lab::addr(17),
                 port: 22,
                 user: "root".into(),
+                identity_files: vec![],
             },
             jumps: vec![],
             identity_files: vec![lab.key("id_ed25519")],

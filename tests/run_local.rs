@@ -116,3 +116,73 @@ fn task_timeout_kills_a_long_command() {
     assert!(started.elapsed().as_secs() < 10);
     assert!(String::from_utf8_lossy(&out.stdout).contains("timed out"));
 }
+
+#[test]
+fn become_prompt_nobody_answers_times_out_instead_of_hanging() {
+    let home = tempfile::tempdir().unwrap();
+    // A sudo that asks for a second factor rsible cannot answer.
+    let bin = home.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = write(
+        &bin,
+        "sudo",
+        "#!/bin/sh\nprintf 'Verification code: ' >&2\nread x\n",
+    );
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&fake)
+        .status()
+        .unwrap();
+    let inv = write(
+        home.path(),
+        "inv",
+        "me ansible_connection=local ansible_become=true ansible_become_password=pw ansible_timeout=1\n",
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let started = std::time::Instant::now();
+    let out = rsible(home.path())
+        .env("PATH", path)
+        .args(["run", "all", "--format", "json", "-a", "id", "-i"])
+        .arg(&inv)
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let r = &results(&out.stdout)["me"];
+    assert!(
+        r["msg"].as_str().unwrap().contains("privilege escalation"),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_host_with_bad_settings_fails_alone() {
+    let home = tempfile::tempdir().unwrap();
+    let inv = write(
+        home.path(),
+        "inv",
+        "good ansible_connection=ansible.builtin.local\n\
+         bad ansible_connection=local ansible_become=yes ansible_become_method=doas\n",
+    );
+    let out = rsible(home.path())
+        .args(["run", "all", "--format", "json", "-a", "echo hi", "-i"])
+        .arg(&inv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let r = results(&out.stdout);
+    assert_eq!(r["good"]["stdout"], "hi\n");
+    assert!(
+        r["bad"]["msg"].as_str().unwrap().contains("doas"),
+        "{}",
+        r["bad"]
+    );
+}

@@ -7,7 +7,7 @@ use crate::connection::ssh::ssh_config::SshConfig;
 use crate::exit::Exit;
 use crate::inventory::LoadOptions;
 use crate::output::adhoc::AdhocReporter;
-use crate::runner::adhoc::{self, AdhocModule};
+use crate::runner::adhoc::{self, AdhocModule, HostResult, Outcome};
 use crate::runner::target::{resolve, HostPlan};
 use std::time::Duration;
 
@@ -42,19 +42,28 @@ fn run_inner(a: RunArgs) -> Result<Exit, Exit> {
     }
     .map_err(|e| fail(Exit::Parse, &e.to_string()))?;
     ssh.warnings().iter().for_each(|w| warn(w));
+    let mut reporter = AdhocReporter::new(a.format);
     let mut plans: Vec<HostPlan> = Vec::with_capacity(hosts.len());
     for h in &hosts {
         let vars = inv.host_vars(h).unwrap_or_default();
-        let plan = resolve(h, &vars, &opts, &ssh).map_err(|e| fail(Exit::Error, &e))?;
-        plan.warnings
-            .iter()
-            .for_each(|w| warn(&format!("{h}: {w}")));
-        plans.push(plan);
+        match resolve(h, &vars, &opts, &ssh) {
+            Ok(plan) => {
+                plan.warnings
+                    .iter()
+                    .for_each(|w| warn(&format!("{h}: {w}")));
+                plans.push(plan);
+            }
+            // A host whose settings are wrong fails alone, as in Ansible.
+            Err(e) => reporter.host(&HostResult {
+                host: h.clone(),
+                outcome: Outcome::Failed(e),
+                elapsed: Duration::ZERO,
+            }),
+        }
     }
     let forks = a.conn.forks.unwrap_or(hosts.len());
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| fail(Exit::Error, &format!("cannot start the async runtime: {e}")))?;
-    let mut reporter = AdhocReporter::new(a.format);
     runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::channel(256);
         let work = tokio::spawn(adhoc::run(plans, cmd, forks, tx));
@@ -63,5 +72,8 @@ fn run_inner(a: RunArgs) -> Result<Exit, Exit> {
         }
         let _ = work.await;
     });
+    // A blocking prompt nobody answers (an abandoned passphrase read) must not keep the
+    // process alive after the summary.
+    runtime.shutdown_timeout(Duration::from_millis(100));
     Ok(reporter.finish(&hosts))
 }

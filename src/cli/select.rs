@@ -89,7 +89,7 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
         timeout: a.timeout.map(Duration::from_secs),
         known_hosts: a.known_hosts.clone(),
         policy,
-        become_: a.become_ || a.ask_become_pass,
+        become_: a.become_,
         become_user: a.become_user.clone(),
         become_password,
         become_method,

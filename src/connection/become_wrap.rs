@@ -54,9 +54,12 @@ pub fn wrap(script: &[u8], become_: &Become, nonce: &str) -> Wrapped {
         }
         BecomeMethod::Su => {
             // `LC_ALL=C` keeps su's prompt in English; `-s /bin/sh` whatever the user's shell.
+            // The program itself must not inherit the C locale forced on su.
+            let mut inner_su = b"unset LC_ALL; ".to_vec();
+            inner_su.extend_from_slice(&inner);
             let mut out = b"LC_ALL=C su -s /bin/sh -c ".to_vec();
-            out.extend(quote(&inner));
-            out.extend_from_slice(b" ");
+            out.extend(quote(&inner_su));
+            out.extend_from_slice(b" -- ");
             out.extend(quote(become_.user.as_bytes()));
             Wrapped {
                 script: out,
@@ -195,6 +198,7 @@ mod tests {
             user: "root".into(),
             password: pw.then(|| Secret::new("pw")),
             method,
+            prompt_timeout: std::time::Duration::from_secs(12),
         }
     }
 

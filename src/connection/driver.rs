@@ -40,10 +40,35 @@ pub trait StdinSink: Send {
 pub struct Drive<'a> {
     /// Bytes for stdin.
     pub stdin: &'a [u8],
-    /// The become handshake, when the program was wrapped.
-    pub handshake: Option<(Handshake, Option<&'a Secret>)>,
+    /// The become handshake, when the program was wrapped, with its password and time limit.
+    pub handshake: Option<(Handshake, Option<&'a Secret>, Duration)>,
     /// Kill and fail after this long.
     pub timeout: Option<Duration>,
+}
+
+/// Types the password when asked and waits until the program runs as the target user;
+/// returns the stdout bytes that followed the marker.
+async fn handshake<S: ChunkSource, W: StdinSink>(
+    source: &mut S,
+    sink: &mut W,
+    mut hs: Handshake,
+    password: Option<&Secret>,
+) -> Result<Vec<u8>, ConnectionError> {
+    loop {
+        let step = match source.next().await {
+            Some(Chunk::Stdout(d)) => hs.stdout(&d)?,
+            Some(Chunk::Stderr(d)) => hs.stderr(&d)?,
+            Some(Chunk::Exit(_)) | None => return Err(hs.failure()),
+        };
+        match step {
+            Step::Wait => {}
+            Step::SendPassword => {
+                let pw = password.map(Secret::expose).unwrap_or_default();
+                sink.write(format!("{pw}\n").as_bytes()).await?;
+            }
+            Step::Ready(rest) => return Ok(rest),
+        }
+    }
 }
 
 /// Runs the program to its end and collects its output.
@@ -59,7 +84,8 @@ pub async fn drive<S: ChunkSource, W: StdinSink>(
             .await
             .unwrap_or(Err(ConnectionError::Timeout(t))),
     };
-    if let Err(ConnectionError::Timeout(_)) = result {
+    if result.is_err() {
+        // Stop what still runs remotely (sudo waiting on stdin, a command past its timeout).
         sink.kill().await;
     }
     result
@@ -73,25 +99,15 @@ async fn run<S: ChunkSource, W: StdinSink>(
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let mut status = None;
-    if let Some((mut hs, password)) = opts.handshake {
-        loop {
-            let step = match source.next().await {
-                Some(Chunk::Stdout(d)) => hs.stdout(&d)?,
-                Some(Chunk::Stderr(d)) => hs.stderr(&d)?,
-                Some(Chunk::Exit(_)) | None => return Err(hs.failure()),
-            };
-            match step {
-                Step::Wait => {}
-                Step::SendPassword => {
-                    let pw = password.map(Secret::expose).unwrap_or_default();
-                    sink.write(format!("{pw}\n").as_bytes()).await?;
-                }
-                Step::Ready(rest) => {
-                    stdout = rest;
-                    break;
-                }
-            }
-        }
+    if let Some((hs, password, limit)) = opts.handshake {
+        stdout = tokio::time::timeout(limit, handshake(source, sink, hs, password))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ConnectionError::Become(format!(
+                    "timed out after {}s waiting for privilege escalation (a prompt rsible does not answer?)",
+                    limit.as_secs()
+                )))
+            })?;
     }
     let stdin = opts.stdin;
     let feed = async {

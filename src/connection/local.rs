@@ -58,7 +58,11 @@ async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
     };
     let mut sink = ChildSink { stdin };
     let handshake = match (&wrapped, &cmd.become_) {
-        (Some(w), Some(b)) => Some((Handshake::new(w, b.password.is_some()), b.password.as_ref())),
+        (Some(w), Some(b)) => Some((
+            Handshake::new(w, b.password.is_some()),
+            b.password.as_ref(),
+            b.prompt_timeout,
+        )),
         _ => None,
     };
     let out = drive(

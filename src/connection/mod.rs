@@ -37,6 +37,9 @@ pub struct Become {
     pub password: Option<Secret>,
     /// sudo or su.
     pub method: BecomeMethod,
+    /// How long the tool may take to hand over (a prompt nobody answers must not hang the
+    /// run): Ansible's connection timeout plus 2 s.
+    pub prompt_timeout: Duration,
 }
 
 /// The tool that switches user.

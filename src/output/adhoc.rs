@@ -89,6 +89,12 @@ impl AdhocReporter {
 
     /// Prints the summary in `order` (inventory order) and returns the exit code.
     pub fn finish(&mut self, order: &[String]) -> Exit {
+        // A host task that died without a result must not let the run look successful.
+        for h in order {
+            if !self.results.iter().any(|r| &r.0 == h) {
+                self.results.push((h.clone(), "FAILED", None, 0));
+            }
+        }
         let pos = |h: &str| order.iter().position(|o| o == h).unwrap_or(usize::MAX);
         self.results.sort_by_key(|(h, ..)| pos(h));
         let exit = if self.results.iter().any(|r| r.1 == "UNREACHABLE") {

@@ -40,6 +40,9 @@ pub struct ConnOptions {
     pub become_method: Option<BecomeMethod>,
 }
 
+/// Ansible's default connection timeout.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How to reach one host.
 #[derive(Debug, Clone)]
 pub enum Plan {
@@ -96,7 +99,10 @@ pub fn resolve(
     let connection = string(vars, "ansible_connection")
         .or_else(|| opts.connection.clone())
         .unwrap_or_else(|| "ssh".into());
-    match connection.as_str() {
+    match connection
+        .strip_prefix("ansible.builtin.")
+        .unwrap_or(&connection)
+    {
         "local" => {
             return Ok(HostPlan {
                 name: name.into(),
@@ -105,7 +111,7 @@ pub fn resolve(
                 warnings,
             })
         }
-        "ssh" | "smart" | "paramiko" | "ansible.builtin.ssh" => {}
+        "ssh" | "smart" | "paramiko" | "paramiko_ssh" => {}
         other => {
             return Err(format!(
                 "{name}: connection type '{other}' is not supported (rsible knows ssh and local)"
@@ -162,16 +168,19 @@ pub fn resolve(
         .map(Duration::from_secs)
         .or(opts.timeout)
         .or(cfg.connect_timeout)
-        .unwrap_or(Duration::from_secs(10));
+        .unwrap_or(DEFAULT_TIMEOUT);
     let jumps = cfg
         .proxy_jump
         .iter()
         .map(|j| {
+            // As OpenSSH's `-J`: a hop takes its user and keys from its own ssh_config
+            // entry, never the target's `ansible_user`, keys or password.
             let jc = ssh.for_host(&j.host);
             Endpoint {
                 host: jc.hostname.clone().unwrap_or_else(|| j.host.clone()),
                 port: j.port.or(jc.port).unwrap_or(22),
-                user: j.user.clone().or(jc.user).unwrap_or_else(|| user.clone()),
+                user: j.user.clone().or(jc.user).unwrap_or_else(local_user),
+                identity_files: jc.identity_files,
             }
         })
         .collect();
@@ -180,6 +189,7 @@ pub fn resolve(
             host: cfg.hostname.clone().unwrap_or(host),
             port,
             user,
+            identity_files: Vec::new(),
         },
         jumps,
         identity_files,
@@ -215,10 +225,16 @@ fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Result<Option<Become>, Str
         Some(m) => m.parse()?,
         None => opts.become_method.unwrap_or_default(),
     };
+    let timeout = string(vars, "ansible_timeout")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .or(opts.timeout)
+        .unwrap_or(DEFAULT_TIMEOUT);
     Ok(Some(Become {
         user,
         password,
         method,
+        prompt_timeout: timeout + Duration::from_secs(2),
     }))
 }
 

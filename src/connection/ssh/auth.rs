@@ -84,6 +84,30 @@ fn default_identity_files() -> Vec<PathBuf> {
         .collect()
 }
 
+/// The key files offered for `target`, in order: configured ones, then OpenSSH's defaults.
+fn candidate_files(target: &SshTarget) -> Vec<PathBuf> {
+    let mut files = target.identity_files.clone();
+    if !target.identities_only || files.is_empty() {
+        files.extend(default_identity_files());
+    }
+    files
+}
+
+/// Reads (and, asking on the terminal, decrypts) every key `target` and its jump hosts may
+/// offer. Called before the connect timeout starts: a passphrase typed slowly must not make
+/// every host time out.
+pub async fn preload(keys: &KeyStore, target: &SshTarget) {
+    let jumps = target.jumps.iter().map(|j| SshTarget {
+        identity_files: j.identity_files.clone(),
+        ..target.clone()
+    });
+    for t in std::iter::once(target.clone()).chain(jumps) {
+        for file in candidate_files(&t) {
+            keys.load(&file).await;
+        }
+    }
+}
+
 /// Logs in on an established session; tries each method until one succeeds.
 pub async fn authenticate(
     handle: &mut Handle<KeyChecker>,
@@ -123,11 +147,7 @@ pub async fn authenticate(
         }
     }
 
-    let mut files = target.identity_files.clone();
-    if !target.identities_only || files.is_empty() {
-        files.extend(default_identity_files());
-    }
-    for file in &files {
+    for file in &candidate_files(target) {
         let Some(key) = keys.load(file).await else {
             continue;
         };

@@ -40,6 +40,7 @@ pub struct SshConnection {
 impl SshConnection {
     /// Connects, checks the host key and logs in, all within `target.connect_timeout`.
     pub async fn connect(target: &SshTarget, keys: &KeyStore) -> Result<Self, ConnectionError> {
+        auth::preload(keys, target).await;
         let t = target.connect_timeout;
         match tokio::time::timeout(t, connect_inner(target, keys)).await {
             Ok(r) => r,
@@ -99,7 +100,13 @@ async fn connect_inner(
     // Each jump host is reached through the one before it; the target through the last.
     let mut jumps: Vec<Handle<KeyChecker>> = Vec::new();
     for ep in &target.jumps {
-        let hop = open_hop(&cfg, jumps.last(), ep, target, keys).await?;
+        // A jump host gets its own keys and never the destination's password.
+        let hop_target = SshTarget {
+            identity_files: ep.identity_files.clone(),
+            password: None,
+            ..target.clone()
+        };
+        let hop = open_hop(&cfg, jumps.last(), ep, &hop_target, keys).await?;
         jumps.push(hop);
     }
     let ep = &target.endpoint;
@@ -240,9 +247,11 @@ impl SshConnection {
         let mut source = ChannelSource { read };
         let mut sink = ChannelSink { write };
         let handshake = match (&wrapped, &cmd.become_) {
-            (Some(w), Some(b)) => {
-                Some((Handshake::new(w, b.password.is_some()), b.password.as_ref()))
-            }
+            (Some(w), Some(b)) => Some((
+                Handshake::new(w, b.password.is_some()),
+                b.password.as_ref(),
+                b.prompt_timeout,
+            )),
             _ => None,
         };
         drive(

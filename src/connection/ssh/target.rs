@@ -15,6 +15,9 @@ pub struct Endpoint {
     pub port: u16,
     /// Login user.
     pub user: String,
+    /// Keys for this hop only (a jump host's own IdentityFile); the destination uses
+    /// [`SshTarget::identity_files`].
+    pub identity_files: Vec<PathBuf>,
 }
 
 /// A fully resolved SSH destination.
