@@ -14,5 +14,6 @@ pub mod env_vars;
 pub mod exit;
 pub mod inventory;
 pub mod output;
+pub mod playbook;
 pub mod runner;
 pub mod secret;

@@ -1,0 +1,102 @@
+//! The text of `--list-tasks` and `--list-tags`, in ansible-playbook's layout. Pure string
+//! building from the model: knows nothing of inventories, terminals or exit codes.
+
+use std::collections::BTreeSet;
+
+use super::model::{Play, Role, Task};
+
+/// A task as listed: its display name and the tags it carries (inherited ones included,
+/// the play's excluded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTask {
+    /// `role : name`, `name`, or the module when unnamed.
+    pub name: String,
+    /// Tags of the task, its blocks, imports and role.
+    pub tags: Vec<String>,
+}
+
+/// `  play #N (hosts): name\tTAGS: [a,b]` (N is 1-based).
+pub fn play_line(index: usize, play: &Play) -> String {
+    let tags: BTreeSet<&str> = play.tags.iter().map(String::as_str).collect();
+    format!(
+        "  play #{} ({}): {}\tTAGS: [{}]",
+        index + 1,
+        play.hosts,
+        play.display_name(),
+        tags.into_iter().collect::<Vec<_>>().join(",")
+    )
+}
+
+/// The tasks a play runs, in order: pre_tasks, roles (dependencies first), tasks, post_tasks.
+pub fn play_tasks(play: &Play) -> Vec<ListedTask> {
+    let mut out = Vec::new();
+    tasks(&play.pre_tasks, &[], &mut out);
+    for r in &play.roles {
+        role(r, &[], &mut out);
+    }
+    tasks(&play.tasks, &[], &mut out);
+    tasks(&play.post_tasks, &[], &mut out);
+    out
+}
+
+fn role(r: &Role, inherited: &[String], out: &mut Vec<ListedTask>) {
+    let tags: Vec<String> = inherited.iter().chain(&r.tags).cloned().collect();
+    for d in &r.dependencies {
+        role(d, &tags, out);
+    }
+    tasks(&r.tasks, &tags, out);
+}
+
+fn tasks(list: &[Task], inherited: &[String], out: &mut Vec<ListedTask>) {
+    for t in list {
+        let tags: Vec<String> = inherited.iter().chain(&t.tags).cloned().collect();
+        if t.is_block() {
+            tasks(&t.block, &tags, out);
+        } else if !t.imported.is_empty() || t.module.as_deref() == Some("import_tasks") {
+            tasks(&t.imported, &tags, out);
+        } else {
+            let base = t
+                .name
+                .clone()
+                .or_else(|| t.module.clone())
+                .unwrap_or_default();
+            let name = match (&t.role, &t.name) {
+                (Some(r), Some(_)) => format!("{r} : {base}"),
+                _ => base,
+            };
+            out.push(ListedTask { name, tags });
+        }
+    }
+}
+
+/// The lines printed under a play header for `--list-tasks` and/or `--list-tags`.
+pub fn play_section(play: &Play, list_tasks: bool, list_tags: bool) -> String {
+    let mut s = String::new();
+    let mut all: BTreeSet<String> = play.tags.iter().cloned().collect();
+    if list_tasks {
+        s.push_str("    tasks:\n");
+    }
+    for t in play_tasks(play) {
+        all.extend(t.tags.iter().cloned());
+        if list_tasks {
+            let cur: BTreeSet<&str> = play
+                .tags
+                .iter()
+                .chain(&t.tags)
+                .map(String::as_str)
+                .collect();
+            s.push_str(&format!(
+                "      {}\tTAGS: [{}]\n",
+                t.name,
+                cur.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    if list_tags {
+        s.push_str(&format!(
+            "      TASK TAGS: [{}]\n",
+            all.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    s
+}

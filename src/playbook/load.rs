@@ -1,0 +1,287 @@
+//! Reading playbook files: the list of plays, `import_playbook` relative to the importing
+//! file, and the play keywords. Collects every problem instead of stopping at the first.
+//! Knows nothing of inventories, connections or how tasks run.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
+use super::location::Location;
+use super::model::{tags_of, Play, Playbook};
+use super::validate::{IMPORT_PLAYBOOK_KEYWORDS, PLAY_KEYWORDS};
+use super::yaml::{self, Kind, Node};
+use super::{roles, task};
+
+/// Loads and validates a playbook and everything it imports; every problem is reported.
+pub fn load(path: &Path) -> Result<Playbook, Diagnostics> {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut ld = Loader::new(dir);
+    let mut plays = Vec::new();
+    ld.playbook_file(path, None, &mut plays);
+    if ld.errors.is_empty() {
+        Ok(Playbook {
+            path: path.to_path_buf(),
+            plays,
+        })
+    } else {
+        Err(Diagnostics(ld.errors))
+    }
+}
+
+/// State shared while loading one playbook: its directory, the errors so far, the text of
+/// every file read (for snippets) and the files being loaded (to stop import loops).
+pub(crate) struct Loader {
+    /// The directory of the top playbook (roles/ and fallback imports are looked up here).
+    pub playbook_dir: PathBuf,
+    /// Every problem found so far.
+    pub errors: Vec<Diagnostic>,
+    sources: HashMap<PathBuf, String>,
+    stack: Vec<PathBuf>,
+}
+
+impl Loader {
+    /// A loader for a playbook in `playbook_dir`.
+    pub fn new(playbook_dir: PathBuf) -> Self {
+        Loader {
+            playbook_dir,
+            errors: Vec::new(),
+            sources: HashMap::new(),
+            stack: Vec::new(),
+        }
+    }
+
+    /// Records an error at `file:line:col`.
+    pub fn err(
+        &mut self,
+        file: &Path,
+        line: usize,
+        col: usize,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        let src = self.sources.get(file).map(String::as_str);
+        let d = Diagnostic::new(Location::new(file, line, col), message, src, hint);
+        self.errors.push(d);
+    }
+
+    /// Records an error at a node of `file`.
+    pub fn err_at(
+        &mut self,
+        file: &Path,
+        node: &Node,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.err(file, node.line, node.col, message, hint);
+    }
+
+    /// Reads and parses `path`; on failure records an error at `from` (or in the file) and
+    /// returns `None`. Also `None` when the file is already being loaded (an import loop).
+    pub fn read(&mut self, path: &Path, from: Option<&Location>) -> Option<Node> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if self.stack.contains(&key) {
+            let msg = format!("{} imports itself (an import loop)", path.display());
+            match from {
+                Some(l) => self.err(&l.file.clone(), l.line, l.column, msg, None),
+                None => self.err(path, 1, 1, msg, None),
+            }
+            return None;
+        }
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                let msg = format!("cannot read {}: {e}", path.display());
+                match from {
+                    Some(l) => self.err(&l.file.clone(), l.line, l.column, msg, None),
+                    None => self.err(path, 1, 1, msg, None),
+                }
+                return None;
+            }
+        };
+        self.sources.insert(path.to_path_buf(), text.clone());
+        match yaml::parse(&text) {
+            Ok(node) => {
+                let dups = yaml::duplicate_keys(&node);
+                for (k, line, col) in &dups {
+                    self.err(
+                        path,
+                        *line,
+                        *col,
+                        format!("duplicate key '{k}'"),
+                        Some(
+                            "each key may appear only once in a mapping; merge the two entries"
+                                .into(),
+                        ),
+                    );
+                }
+                dups.is_empty().then_some(node)
+            }
+            Err(e) => {
+                let hint = if e.message.contains("duplicate") {
+                    Some("each key may appear only once in a mapping; merge the two entries".into())
+                } else if e.message.contains("tab") {
+                    Some("YAML indentation must use spaces, not tabs".into())
+                } else {
+                    None
+                };
+                self.err(
+                    path,
+                    e.line,
+                    e.col,
+                    format!("YAML syntax error: {}", e.message),
+                    hint,
+                );
+                None
+            }
+        }
+    }
+
+    /// Marks `path` as being loaded until `leave` is called.
+    pub fn enter(&mut self, path: &Path) {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.stack.push(key);
+    }
+
+    /// Ends the current `enter`.
+    pub fn leave(&mut self) {
+        self.stack.pop();
+    }
+
+    /// Loads a playbook file's plays into `plays`.
+    fn playbook_file(&mut self, path: &Path, from: Option<&Location>, plays: &mut Vec<Play>) {
+        let Some(node) = self.read(path, from) else {
+            return;
+        };
+        self.enter(path);
+        match &node.kind {
+            Kind::Seq(items) => {
+                for item in items {
+                    self.playbook_entry(path, item, plays);
+                }
+            }
+            _ => self.err_at(
+                path,
+                &node,
+                format!(
+                    "a playbook must be a list of plays, found {}",
+                    node.type_name()
+                ),
+                Some("start each play with `- hosts: ...`".into()),
+            ),
+        }
+        self.leave();
+    }
+
+    fn playbook_entry(&mut self, file: &Path, node: &Node, plays: &mut Vec<Play>) {
+        let Kind::Map(entries) = &node.kind else {
+            self.err_at(
+                file,
+                node,
+                format!("a play must be a mapping, found {}", node.type_name()),
+                None,
+            );
+            return;
+        };
+        let import = entries
+            .iter()
+            .find(|(k, _)| super::registry::canonical(&k.key_text()) == Some("import_playbook"));
+        let Some((ik, iv)) = import else {
+            if let Some(p) = self.play(file, node, entries) {
+                plays.push(p);
+            }
+            return;
+        };
+        for (k, _) in entries {
+            let key = k.key_text();
+            if !std::ptr::eq(k, ik) && !IMPORT_PLAYBOOK_KEYWORDS.contains(&key.as_str()) {
+                let hint = did_you_mean(&key, IMPORT_PLAYBOOK_KEYWORDS.iter().copied());
+                self.err_at(
+                    file,
+                    k,
+                    format!("unknown keyword '{key}' for import_playbook"),
+                    hint,
+                );
+            }
+        }
+        let Some(target) = iv.as_text() else {
+            self.err_at(file, iv, "import_playbook needs a file name", None);
+            return;
+        };
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let loc = Location::new(file, iv.line, iv.col);
+        self.playbook_file(&dir.join(target), Some(&loc), plays);
+    }
+
+    fn play(&mut self, file: &Path, node: &Node, entries: &[(Node, Node)]) -> Option<Play> {
+        let mut play = Play {
+            location: Location::new(file, node.line, node.col),
+            ..Play::default()
+        };
+        let mut hosts = None;
+        for (k, v) in entries {
+            let key = k.key_text();
+            match key.as_str() {
+                "name" => play.name = v.as_text(),
+                "hosts" => {
+                    hosts = match &v.kind {
+                        Kind::Seq(items) => Some(
+                            items
+                                .iter()
+                                .filter_map(Node::as_text)
+                                .collect::<Vec<_>>()
+                                .join(","),
+                        ),
+                        _ => v.as_text(),
+                    }
+                }
+                "vars" => match v.to_json() {
+                    Value::Object(m) => play.vars = m,
+                    Value::Null => {}
+                    _ => self.err_at(file, v, "play 'vars' must be a mapping", None),
+                },
+                "vars_files" => match v.to_json() {
+                    Value::Array(a) => play.vars_files = a,
+                    Value::Null => {}
+                    other => play.vars_files = vec![other],
+                },
+                "gather_facts" => play.gather_facts = Some(v.to_json()),
+                "serial" => play.serial = Some(v.to_json()),
+                "strategy" => play.strategy = v.as_text(),
+                "tags" => play.tags = tags_of(&v.to_json()),
+                "pre_tasks" => play.pre_tasks = task::task_list(self, file, v, None),
+                "tasks" => play.tasks = task::task_list(self, file, v, None),
+                "post_tasks" => play.post_tasks = task::task_list(self, file, v, None),
+                "handlers" => play.handlers = task::task_list(self, file, v, None),
+                "roles" => play.roles = roles::role_list(self, file, v),
+                k if k.starts_with("become") && PLAY_KEYWORDS.contains(&k) => {
+                    play.become_.insert(key.clone(), v.to_json());
+                }
+                k if PLAY_KEYWORDS.contains(&k) => {
+                    play.keywords.insert(key.clone(), v.to_json());
+                }
+                _ => {
+                    let hint = did_you_mean(&key, PLAY_KEYWORDS.iter().copied()).or_else(|| {
+                        super::registry::canonical(&key)
+                            .map(|_| "a module goes in a task under `tasks:`".to_string())
+                    });
+                    self.err_at(file, k, format!("unknown play keyword '{key}'"), hint);
+                }
+            }
+        }
+        match hosts {
+            Some(h) if !h.trim().is_empty() => play.hosts = h,
+            _ => {
+                self.err_at(
+                    file,
+                    node,
+                    "the play has no 'hosts'",
+                    Some("add `hosts: all` (or a group or host pattern)".into()),
+                );
+                return None;
+            }
+        }
+        Some(play)
+    }
+}

@@ -1,0 +1,137 @@
+//! The typed playbook model: playbooks, plays, roles and tasks, each task keeping where it
+//! was written. Plain data: knows nothing of YAML, files or how tasks run.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use super::location::Location;
+
+/// A loaded playbook: its plays in order, `import_playbook` already expanded.
+#[derive(Debug, Clone, Default)]
+pub struct Playbook {
+    /// The file that was loaded.
+    pub path: PathBuf,
+    /// Every play, imported ones in place.
+    pub plays: Vec<Play>,
+}
+
+/// One play.
+#[derive(Debug, Clone, Default)]
+pub struct Play {
+    /// `name:`.
+    pub name: Option<String>,
+    /// `hosts:` as a pattern string (a list is joined with `,`).
+    pub hosts: String,
+    /// `vars:`.
+    pub vars: Map<String, Value>,
+    /// `vars_files:` entries as written.
+    pub vars_files: Vec<Value>,
+    /// `gather_facts:` when set.
+    pub gather_facts: Option<Value>,
+    /// `become`, `become_user`, `become_method`, `become_flags`, `become_exe` when set.
+    pub become_: Map<String, Value>,
+    /// `serial:` when set.
+    pub serial: Option<Value>,
+    /// `strategy:` when set.
+    pub strategy: Option<String>,
+    /// `tags:`.
+    pub tags: Vec<String>,
+    /// Other play keywords (remote_user, environment, ...) as written.
+    pub keywords: Map<String, Value>,
+    /// `pre_tasks:`.
+    pub pre_tasks: Vec<Task>,
+    /// `roles:`, resolved.
+    pub roles: Vec<Role>,
+    /// `tasks:`.
+    pub tasks: Vec<Task>,
+    /// `post_tasks:`.
+    pub post_tasks: Vec<Task>,
+    /// `handlers:`.
+    pub handlers: Vec<Task>,
+    /// Where the play starts.
+    pub location: Location,
+}
+
+impl Play {
+    /// The name ansible-playbook shows: `name`, or the hosts pattern.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.hosts)
+    }
+}
+
+/// A role applied by a play's `roles:` (or a role dependency), with its files loaded.
+#[derive(Debug, Clone)]
+pub struct Role {
+    /// The role's name as written.
+    pub name: String,
+    /// The role's directory.
+    pub path: PathBuf,
+    /// Variables given with the role entry (`{role: x, foo: 1}` or `vars:`).
+    pub params: Map<String, Value>,
+    /// Keywords given with the role entry (`tags`, `when`, `become`, ...).
+    pub keywords: Map<String, Value>,
+    /// `tags:` of the entry.
+    pub tags: Vec<String>,
+    /// `defaults/main.yml`.
+    pub defaults: Map<String, Value>,
+    /// `vars/main.yml`.
+    pub vars: Map<String, Value>,
+    /// `meta/main.yml` dependencies, resolved, run before this role.
+    pub dependencies: Vec<Role>,
+    /// `tasks/main.yml`.
+    pub tasks: Vec<Task>,
+    /// `handlers/main.yml`.
+    pub handlers: Vec<Task>,
+    /// Where the role entry is written.
+    pub location: Location,
+}
+
+/// One task, handler or block.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// `name:`.
+    pub name: Option<String>,
+    /// The canonical short module name (`copy` for `ansible.builtin.copy`); `None` for a block.
+    pub module: Option<String>,
+    /// The module's arguments, free-form strings already split into `k=v` and `_raw_params`.
+    pub args: Map<String, Value>,
+    /// Task keywords as written (when, loop, with_*, register, notify, become, ...).
+    pub keywords: Map<String, Value>,
+    /// `tags:`.
+    pub tags: Vec<String>,
+    /// `block:` children.
+    pub block: Vec<Task>,
+    /// `rescue:` children.
+    pub rescue: Vec<Task>,
+    /// `always:` children.
+    pub always: Vec<Task>,
+    /// For `import_tasks`: the tasks of the imported file, loaded at load time.
+    pub imported: Vec<Task>,
+    /// The role the task comes from, if any.
+    pub role: Option<String>,
+    /// Where the task starts.
+    pub location: Location,
+}
+
+impl Task {
+    /// Whether this is a `block:` rather than a module call.
+    pub fn is_block(&self) -> bool {
+        self.module.is_none()
+    }
+}
+
+/// Turns a `tags:` value (string with commas, list, or number) into tag names.
+pub fn tags_of(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Value::Array(items) => items.iter().flat_map(tags_of).collect(),
+        Value::Null => Vec::new(),
+        other => vec![other.to_string()],
+    }
+}

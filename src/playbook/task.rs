@@ -1,0 +1,303 @@
+//! Turning one YAML task (or handler, or block) into a `Task`: finding its module among the
+//! keys (`module: args`, `action:`, `local_action:`), splitting free-form arguments, merging
+//! `args:`, checking every key, and loading `import_tasks` files. Knows nothing of plays,
+//! roles' directory layout or how tasks run.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::load::Loader;
+use super::location::Location;
+use super::model::{tags_of, Task};
+use super::validate::{classify_unknown_task_key, is_task_keyword, Unknown};
+use super::yaml::{map_json, Kind, Node};
+use super::{free_form, registry};
+
+/// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` names the
+/// role the tasks belong to.
+pub(crate) fn task_list(
+    ld: &mut Loader,
+    file: &Path,
+    node: &Node,
+    role: Option<&str>,
+) -> Vec<Task> {
+    match &node.kind {
+        Kind::Null => Vec::new(),
+        Kind::Seq(items) => items
+            .iter()
+            .filter_map(|n| task(ld, file, n, role))
+            .collect(),
+        _ => {
+            ld.err_at(
+                file,
+                node,
+                format!("a list of tasks was expected, found {}", node.type_name()),
+                Some("write each task as a list item starting with `- `".into()),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// Loads a whole tasks file (the target of `import_tasks`, a role's tasks/main.yml).
+pub(crate) fn task_file(
+    ld: &mut Loader,
+    path: &Path,
+    from: Option<&Location>,
+    role: Option<&str>,
+) -> Vec<Task> {
+    let Some(node) = ld.read(path, from) else {
+        return Vec::new();
+    };
+    ld.enter(path);
+    let tasks = task_list(ld, path, &node, role);
+    ld.leave();
+    tasks
+}
+
+/// A module found among a task's keys.
+struct Found<'a> {
+    written: String,
+    canonical: &'static str,
+    key: &'a Node,
+    args: Map<String, Value>,
+}
+
+fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&str>) -> Option<Task> {
+    let Kind::Map(entries) = &node.kind else {
+        ld.err_at(
+            file,
+            node,
+            format!("a task must be a mapping, found {}", node.type_name()),
+            None,
+        );
+        return None;
+    };
+    let mut t = Task {
+        name: None,
+        module: None,
+        args: Map::new(),
+        keywords: Map::new(),
+        tags: Vec::new(),
+        block: Vec::new(),
+        rescue: Vec::new(),
+        always: Vec::new(),
+        imported: Vec::new(),
+        role: role.map(str::to_string),
+        location: Location::new(file, node.line, node.col),
+    };
+    let mut found: Vec<Found> = Vec::new();
+    let mut unknown: Vec<&Node> = Vec::new();
+    let mut extra_args = Map::new();
+    let mut is_block = false;
+    for (k, v) in entries {
+        let key = k.key_text();
+        match key.as_str() {
+            "name" => t.name = v.as_text(),
+            "tags" => t.tags = tags_of(&v.to_json()),
+            "block" => {
+                is_block = true;
+                t.block = task_list(ld, file, v, role);
+            }
+            "rescue" => t.rescue = task_list(ld, file, v, role),
+            "always" => t.always = task_list(ld, file, v, role),
+            "args" => match &v.kind {
+                Kind::Map(m) => extra_args = map_json(m),
+                Kind::Null => {}
+                _ => ld.err_at(file, v, "'args' must be a mapping", None),
+            },
+            "action" | "local_action" => {
+                if key == "local_action" {
+                    t.keywords.insert("delegate_to".into(), "localhost".into());
+                }
+                if let Some(f) = action(ld, file, k, v) {
+                    found.push(f);
+                }
+            }
+            _ if is_task_keyword(&key) => {
+                t.keywords.insert(key, v.to_json());
+            }
+            _ => match registry::canonical(&key) {
+                Some(canonical) => found.push(Found {
+                    written: key,
+                    canonical,
+                    key: k,
+                    args: module_args(ld, file, canonical, v),
+                }),
+                None => unknown.push(k),
+            },
+        }
+    }
+    let has_module = !found.is_empty() || is_block;
+    for k in &unknown {
+        let key = k.key_text();
+        match classify_unknown_task_key(&key, has_module) {
+            Unknown::Module(hint) => ld.err_at(file, k, format!("unknown module '{key}'"), hint),
+            Unknown::Keyword(hint) => {
+                ld.err_at(file, k, format!("unknown task keyword '{key}'"), hint)
+            }
+        }
+    }
+    if found.len() > 1 {
+        let names: Vec<&str> = found.iter().map(|f| f.written.as_str()).collect();
+        ld.err_at(
+            file,
+            found[1].key,
+            format!("conflicting action statements: {}", names.join(", ")),
+            Some("a task runs exactly one module; split it into two tasks".into()),
+        );
+        return None;
+    }
+    if is_block {
+        if let Some(f) = found.first() {
+            ld.err_at(
+                file,
+                f.key,
+                format!("a block cannot also run module '{}'", f.written),
+                Some("move the module into a task inside `block:`".into()),
+            );
+        }
+        return Some(t);
+    }
+    if !t.rescue.is_empty() || !t.always.is_empty() {
+        ld.err_at(file, node, "'rescue' and 'always' need a 'block'", None);
+        return None;
+    }
+    let Some(f) = found.pop() else {
+        if unknown.is_empty() {
+            ld.err_at(
+                file,
+                node,
+                "no module/action detected in task",
+                Some("name a module, e.g. `- debug: msg=hello`".into()),
+            );
+        }
+        return None;
+    };
+    let mut args = extra_args;
+    args.extend(f.args);
+    t.module = Some(f.canonical.to_string());
+    t.args = args;
+    if f.canonical == "import_tasks" {
+        t.imported = import_tasks(ld, file, &t, f.key, role);
+    }
+    Some(t)
+}
+
+/// `action: module args` / `local_action: {module: x, ...}`.
+fn action<'a>(ld: &mut Loader, file: &Path, key: &'a Node, v: &Node) -> Option<Found<'a>> {
+    let (name, args) = match &v.kind {
+        Kind::Map(m) => {
+            let mut args = map_json(m);
+            let name = args
+                .remove("module")
+                .and_then(|n| n.as_str().map(str::to_string));
+            (name, Some(args))
+        }
+        _ => (v.as_text(), None),
+    };
+    let Some(written) = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) else {
+        ld.err_at(
+            file,
+            v,
+            format!("'{}' needs a module name", key.key_text()),
+            None,
+        );
+        return None;
+    };
+    let (mod_name, rest) = match args {
+        Some(_) => (written.as_str(), ""),
+        None => written
+            .split_once(char::is_whitespace)
+            .unwrap_or((written.as_str(), "")),
+    };
+    let Some(canonical) = registry::canonical(mod_name) else {
+        let names = registry::all_names();
+        let hint = super::diagnostic::did_you_mean(mod_name, names.iter().map(String::as_str));
+        ld.err_at(file, v, format!("unknown module '{mod_name}'"), hint);
+        return None;
+    };
+    let args = match args {
+        Some(a) => a,
+        None => free_form::parse(rest.trim(), registry::is_raw_command(canonical)),
+    };
+    Some(Found {
+        written: mod_name.to_string(),
+        canonical,
+        key,
+        args,
+    })
+}
+
+/// A module's value as arguments: a mapping, a free-form string, or nothing.
+fn module_args(ld: &mut Loader, file: &Path, module: &str, v: &Node) -> Map<String, Value> {
+    match &v.kind {
+        Kind::Null => Map::new(),
+        Kind::Map(m) => map_json(m),
+        Kind::Seq(_) => {
+            ld.err_at(
+                file,
+                v,
+                format!("arguments of '{module}' must be a mapping or a string, found a list"),
+                None,
+            );
+            Map::new()
+        }
+        _ => free_form::parse(
+            &v.as_text().unwrap_or_default(),
+            registry::is_raw_command(module),
+        ),
+    }
+}
+
+/// Loads the file an `import_tasks` names: beside the current file, then in the playbook's
+/// directory. Templated names cannot be resolved before run time and are left empty.
+fn import_tasks(
+    ld: &mut Loader,
+    file: &Path,
+    t: &Task,
+    key: &Node,
+    role: Option<&str>,
+) -> Vec<Task> {
+    let target = t
+        .args
+        .get("file")
+        .or_else(|| t.args.get("_raw_params"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let Some(target) = target else {
+        ld.err_at(file, key, "import_tasks needs a file name", None);
+        return Vec::new();
+    };
+    if target.contains("{{") {
+        return Vec::new();
+    }
+    let here = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let candidates: Vec<PathBuf> = vec![here.join(&target), ld.playbook_dir.join(&target)];
+    let loc = Location::new(file, key.line, key.col);
+    match candidates.iter().find(|p| p.is_file()) {
+        Some(p) => task_file(ld, &p.clone(), Some(&loc), role),
+        None => {
+            ld.err_at(
+                file,
+                key,
+                format!("could not find imported tasks file '{target}'"),
+                Some(format!(
+                    "looked in {} and {}",
+                    display_dir(&here),
+                    display_dir(&ld.playbook_dir)
+                )),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn display_dir(d: &Path) -> String {
+    if d.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        d.display().to_string()
+    }
+}

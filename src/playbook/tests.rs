@@ -1,0 +1,268 @@
+//! Unit tests of playbook loading: each error kind at its exact place, free-form arguments,
+//! FQCN aliases, and import_playbook / import_tasks / roles resolution on fixtures.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+/// Writes `files` (relative path, text) under a fresh directory and returns it.
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write");
+    }
+    dir
+}
+
+fn errors_of(text: &str) -> Vec<Diagnostic> {
+    let dir = tree(&[("site.yml", text)]);
+    match load(&dir.path().join("site.yml")) {
+        Ok(_) => panic!("expected errors"),
+        Err(e) => e.0,
+    }
+}
+
+fn one_play(text: &str) -> Play {
+    let dir = tree(&[("site.yml", text)]);
+    let mut pb = load(&dir.path().join("site.yml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pb.plays.len(), 1);
+    pb.plays.remove(0)
+}
+
+fn at(d: &Diagnostic) -> (usize, usize, &str) {
+    (d.location.line, d.location.column, d.message.as_str())
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/playbook")
+        .join(rel)
+}
+
+#[test]
+fn unknown_module_with_suggestion_and_snippet() {
+    let e = errors_of("- hosts: all\n  tasks:\n    - comand: ls\n");
+    assert_eq!(e.len(), 1);
+    assert_eq!(at(&e[0]), (3, 7, "unknown module 'comand'"));
+    assert_eq!(e[0].hint.as_deref(), Some("did you mean 'command'?"));
+    let text = e[0].to_string();
+    assert!(text.ends_with(
+        ":3:7: unknown module 'comand'\n  3 |     - comand: ls\n    |       ^\n  hint: did you mean 'command'?"
+    ));
+}
+
+#[test]
+fn unknown_task_keyword() {
+    let e = errors_of("- hosts: all\n  tasks:\n    - debug: msg=x\n      whne: true\n");
+    assert_eq!(at(&e[0]), (4, 7, "unknown task keyword 'whne'"));
+    assert_eq!(e[0].hint.as_deref(), Some("did you mean 'when'?"));
+}
+
+#[test]
+fn unknown_play_keyword() {
+    let e = errors_of("- hosts: all\n  gather_fact: no\n  tasks: []\n");
+    assert_eq!(at(&e[0]), (2, 3, "unknown play keyword 'gather_fact'"));
+    assert_eq!(e[0].hint.as_deref(), Some("did you mean 'gather_facts'?"));
+}
+
+#[test]
+fn two_modules() {
+    let e = errors_of("- hosts: all\n  tasks:\n    - shell: ls\n      copy: src=a dest=b\n");
+    assert_eq!(
+        at(&e[0]),
+        (4, 7, "conflicting action statements: shell, copy")
+    );
+}
+
+#[test]
+fn no_module() {
+    let e = errors_of("- hosts: all\n  tasks:\n    - name: nothing\n      register: r\n");
+    assert_eq!(at(&e[0]), (3, 7, "no module/action detected in task"));
+}
+
+#[test]
+fn missing_hosts() {
+    let e = errors_of("- name: x\n  tasks: []\n");
+    assert_eq!(at(&e[0]), (1, 3, "the play has no 'hosts'"));
+}
+
+#[test]
+fn all_errors_are_collected() {
+    let e = errors_of(
+        "- hosts: all\n  tasks:\n    - comand: ls\n    - debug: msg=x\n      registr: r\n- hosts: all\n  taks: []\n",
+    );
+    let got: Vec<(usize, usize)> = e
+        .iter()
+        .map(|d| (d.location.line, d.location.column))
+        .collect();
+    assert_eq!(got, vec![(3, 7), (5, 7), (7, 3)]);
+}
+
+#[test]
+fn duplicate_key_is_located() {
+    let e = errors_of("- hosts: all\n  tasks:\n    - debug: msg=a\n      debug: msg=b\n");
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].location.line, 4);
+    assert!(e[0].message.contains("duplicate"), "{}", e[0].message);
+}
+
+#[test]
+fn yaml_syntax_error_is_located() {
+    let e = errors_of("- hosts: all\n  tasks:\n    - debug: [unclosed\n");
+    assert!(
+        e[0].message.starts_with("YAML syntax error"),
+        "{}",
+        e[0].message
+    );
+    assert!(e[0].location.line >= 3);
+}
+
+#[test]
+fn free_form_and_args_merge() {
+    let p = one_play(
+        "- hosts: all\n  tasks:\n    - shell: echo a=b chdir=/tmp\n    - copy: src=a dest=b\n      args:\n        mode: 0644\n        dest: ignored\n",
+    );
+    let t = &p.tasks[0];
+    assert_eq!(t.module.as_deref(), Some("shell"));
+    assert_eq!(t.args["_raw_params"], "echo a=b");
+    assert_eq!(t.args["chdir"], "/tmp");
+    let c = &p.tasks[1];
+    assert_eq!(c.args["dest"], "b");
+    assert_eq!(c.args["mode"], "0644");
+}
+
+#[test]
+fn action_and_local_action() {
+    let p = one_play(
+        "- hosts: all\n  tasks:\n    - action: ansible.builtin.command uptime\n    - local_action:\n        module: copy\n        src: a\n        dest: b\n",
+    );
+    assert_eq!(p.tasks[0].module.as_deref(), Some("command"));
+    assert_eq!(p.tasks[0].args["_raw_params"], "uptime");
+    assert_eq!(p.tasks[1].module.as_deref(), Some("copy"));
+    assert_eq!(p.tasks[1].keywords["delegate_to"], "localhost");
+    assert_eq!(p.tasks[1].args["src"], "a");
+}
+
+#[test]
+fn fqcn_aliases_are_canonical() {
+    let p = one_play(
+        "- hosts: all\n  tasks:\n    - ansible.builtin.copy: src=a dest=b\n    - ansible.posix.sysctl: {name: x, value: 1}\n    - community.general.modprobe: name=br\n",
+    );
+    let mods: Vec<_> = p.tasks.iter().filter_map(|t| t.module.clone()).collect();
+    assert_eq!(mods, vec!["copy", "sysctl", "modprobe"]);
+}
+
+#[test]
+fn keywords_and_locations_are_kept() {
+    let p = one_play(
+        "- hosts: all\n  tasks:\n    - name: t\n      debug: var=x\n      when: x is defined\n      loop: [1, 2]\n      with_items: [3]\n      notify: h\n      tags: a,b\n",
+    );
+    let t = &p.tasks[0];
+    assert_eq!(t.keywords["when"], "x is defined");
+    assert_eq!(t.keywords["loop"], serde_json::json!([1, 2]));
+    assert!(t.keywords.contains_key("with_items"));
+    assert_eq!(t.tags, vec!["a", "b"]);
+    assert_eq!((t.location.line, t.location.column), (3, 7));
+}
+
+#[test]
+fn block_rescue_always() {
+    let p = one_play(
+        "- hosts: all\n  tasks:\n    - block:\n        - debug: msg=a\n      rescue:\n        - debug: msg=b\n      always:\n        - debug: msg=c\n      when: true\n",
+    );
+    let b = &p.tasks[0];
+    assert!(b.is_block());
+    assert_eq!((b.block.len(), b.rescue.len(), b.always.len()), (1, 1, 1));
+    assert_eq!(b.block[0].location.line, 4);
+}
+
+#[test]
+fn fixture_resolves_imports_and_roles() {
+    let pb = load(&fixture("ok/site.yml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pb.plays.len(), 2, "import_playbook adds the second play");
+    assert_eq!(pb.plays[1].hosts, "web");
+    let p = &pb.plays[0];
+    let web = &p.roles[0];
+    assert_eq!(web.name, "web");
+    assert_eq!(web.tags, vec!["web"]);
+    assert_eq!(web.params["http_port"], 8080);
+    assert_eq!(web.defaults["web_port"], 80);
+    assert_eq!(web.vars["web_user"], "www-data");
+    assert_eq!(web.tasks[0].module.as_deref(), Some("apt"));
+    assert_eq!(web.tasks[0].role.as_deref(), Some("web"));
+    assert_eq!(web.handlers[0].module.as_deref(), Some("systemd"));
+    assert_eq!(web.dependencies[0].name, "base");
+    let import = p
+        .tasks
+        .iter()
+        .find(|t| t.module.as_deref() == Some("import_tasks"))
+        .expect("import_tasks task");
+    assert_eq!(import.imported.len(), 1);
+    assert_eq!(import.imported[0].args["mode"], "0755");
+    assert!(import.imported[0]
+        .location
+        .file
+        .ends_with("tasks/extra.yml"));
+    let include = p
+        .tasks
+        .iter()
+        .find(|t| t.module.as_deref() == Some("include_tasks"))
+        .expect("include_tasks task");
+    assert!(include.imported.is_empty());
+}
+
+#[test]
+fn import_tasks_falls_back_to_playbook_dir() {
+    let dir = tree(&[
+        (
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - import_tasks: sub/a.yml\n",
+        ),
+        ("sub/a.yml", "- import_tasks: common.yml\n"),
+        ("common.yml", "- debug: msg=x\n"),
+    ]);
+    let pb = load(&dir.path().join("site.yml")).unwrap_or_else(|e| panic!("{e}"));
+    let a = &pb.plays[0].tasks[0].imported[0];
+    assert_eq!(a.imported[0].module.as_deref(), Some("debug"));
+}
+
+#[test]
+fn missing_import_and_role_are_errors() {
+    let e = errors_of(
+        "- hosts: all\n  roles:\n    - nosuchrole\n  tasks:\n    - import_tasks: nope.yml\n",
+    );
+    assert_eq!(at(&e[0]), (3, 7, "the role 'nosuchrole' was not found"));
+    assert_eq!(
+        at(&e[1]),
+        (5, 7, "could not find imported tasks file 'nope.yml'")
+    );
+}
+
+#[test]
+fn import_loop_is_an_error() {
+    let dir = tree(&[
+        (
+            "site.yml",
+            "- hosts: all\n  tasks:\n    - import_tasks: a.yml\n",
+        ),
+        ("a.yml", "- import_tasks: a.yml\n"),
+    ]);
+    let e = load(&dir.path().join("site.yml")).expect_err("loop");
+    assert!(e.0[0].message.contains("import loop"), "{}", e.0[0].message);
+}
+
+#[test]
+fn listing_follows_ansible_layout() {
+    let pb = load(&fixture("ok/site.yml")).unwrap_or_else(|e| panic!("{e}"));
+    let s = list::play_section(&pb.plays[0], true, true);
+    assert!(s.starts_with("    tasks:\n      Say hello\tTAGS: [setup]\n      base : Base packages\tTAGS: [setup, web]\n"), "{s}");
+    assert!(s.ends_with("      TASK TAGS: [setup, web]\n"), "{s}");
+    assert_eq!(
+        list::play_line(0, &pb.plays[0]),
+        "  play #1 (all): Base setup\tTAGS: [setup]"
+    );
+}

@@ -1,0 +1,113 @@
+//! `rsible play --syntax-check` / `--list-tasks` / `--list-hosts` on the playbook fixtures:
+//! valid playbooks pass, broken ones exit 4 with file:line:column and a suggestion. No host
+//! is contacted.
+
+mod common;
+
+use common::rsible;
+use std::path::{Path, PathBuf};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/playbook")
+        .join(rel)
+}
+
+#[test]
+fn valid_playbook_with_role_passes_syntax_check() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let site = fixture("ok/site.yml");
+    let out = rsible(home.path())
+        .args(["play", "--syntax-check"])
+        .arg(&site)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("playbook: {}", site.display())),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn broken_playbook_exits_4_with_locations_and_hints() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = rsible(home.path())
+        .args(["play", "--syntax-check"])
+        .arg(fixture("broken/site.yml"))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("site.yml:4:7: unknown module 'comand'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  4 |       comand: ls\n    |       ^\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: did you mean 'command'?"), "{stderr}");
+    assert!(
+        stderr.contains("site.yml:7:7: conflicting action statements"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("site.yml:8:7: no module/action detected"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("site.yml:12:7: unknown task keyword 'registr'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("site.yml:14:3: unknown play keyword 'gather_fact'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean 'gather_facts'?"), "{stderr}");
+}
+
+#[test]
+fn list_tasks_and_hosts() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = rsible(home.path())
+        .args(["play", "--list-tasks", "--list-hosts", "-i"])
+        .arg(fixture("ok/hosts.ini"))
+        .arg(fixture("ok/site.yml"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("  play #1 (all): Base setup\tTAGS: [setup]\n    pattern: ['all']\n    hosts (3):\n      web1\n      web2\n      db1\n"), "{stdout}");
+    assert!(
+        stdout.contains("      web : Install nginx\tTAGS: [setup, web]\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  play #2 (web): web\tTAGS: []\n    pattern: ['web']\n    hosts (2):\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn running_still_says_engine_missing() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = rsible(home.path())
+        .arg("play")
+        .arg(fixture("ok/site.yml"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented yet"));
+}
