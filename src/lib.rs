@@ -17,3 +17,4 @@ pub mod output;
 pub mod playbook;
 pub mod runner;
 pub mod secret;
+mod yaml_node;
