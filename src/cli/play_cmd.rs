@@ -4,8 +4,8 @@
 //! those flags the command says so and exits 1 rather than pretending to run anything.
 
 use super::args::PlayArgs;
-use super::select::{conn_options, load_inventory};
-use super::{fail, warn};
+use super::fail;
+use super::select::{conn_options, load_inventory, matching_hosts};
 use crate::exit::Exit;
 use crate::inventory::{Inventory, LoadOptions};
 use crate::playbook::{self, list, Playbook};
@@ -73,7 +73,7 @@ fn list_all(a: &PlayArgs, books: &[Playbook], inv: &Inventory) -> Exit {
         for (i, play) in b.plays.iter().enumerate() {
             let mut msg = format!("\n{}", list::play_line(i, play));
             if a.list_hosts {
-                let hosts = match hosts_of(inv, &play.hosts, a.conn.limit.as_deref()) {
+                let hosts = match matching_hosts(inv, &play.hosts, a.conn.limit.as_deref()) {
                     Ok(h) => h,
                     Err(e) => return e,
                 };
@@ -93,21 +93,4 @@ fn list_all(a: &PlayArgs, books: &[Playbook], inv: &Inventory) -> Exit {
         }
     }
     Exit::Ok
-}
-
-/// The hosts of a play's pattern, narrowed by `--limit`; warnings printed as Ansible does.
-fn hosts_of(inv: &Inventory, pattern: &str, limit: Option<&str>) -> Result<Vec<String>, Exit> {
-    let sel = inv
-        .select(pattern)
-        .map_err(|e| fail(Exit::BadOptions, &e.to_string()))?;
-    sel.warnings.iter().for_each(|w| warn(w));
-    let mut hosts = sel.hosts;
-    if let Some(limit) = limit {
-        let lim = inv
-            .select(limit)
-            .map_err(|e| fail(Exit::BadOptions, &e.to_string()))?;
-        lim.warnings.iter().for_each(|w| warn(w));
-        hosts.retain(|h| lim.hosts.contains(h));
-    }
-    Ok(hosts)
 }

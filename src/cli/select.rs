@@ -20,8 +20,9 @@ pub fn load_inventory(source: &InventorySource, opts: &LoadOptions) -> Result<In
     Inventory::load(&sources, opts).map_err(|e| fail(Exit::Parse, &e.to_string()))
 }
 
-/// Hosts matching `pattern` and the optional `--limit`, in inventory order.
-pub fn select_hosts(
+/// Hosts matching `pattern` and the optional `--limit`, in the pattern's order; Ansible's
+/// warnings for names that match nothing are printed.
+pub fn matching_hosts(
     inv: &Inventory,
     pattern: &str,
     limit: Option<&str>,
@@ -38,6 +39,16 @@ pub fn select_hosts(
         lim.warnings.iter().for_each(|w| warn(w));
         hosts.retain(|h| lim.hosts.contains(h));
     }
+    Ok(hosts)
+}
+
+/// As [`matching_hosts`], and warns when nothing is left to run on.
+pub fn select_hosts(
+    inv: &Inventory,
+    pattern: &str,
+    limit: Option<&str>,
+) -> Result<Vec<String>, Exit> {
+    let hosts = matching_hosts(inv, pattern, limit)?;
     if hosts.is_empty() {
         warn("No hosts matched, nothing to do");
     }
