@@ -1,6 +1,6 @@
 //! A YAML tree whose every node keeps its 1-based line and column (serde-saphyr `Spanned`),
-//! shared by the inventory and playbook readers so that both can point errors at the YAML.
-//! Knows nothing of inventories or plays; parsing options stay with each reader.
+//! and the one YAML parser the inventory and playbook readers share, so that both point errors
+//! at the YAML and read scalars as Ansible's PyYAML does. Knows nothing of inventories or plays.
 
 use std::fmt;
 
@@ -164,4 +164,136 @@ pub(crate) fn map_json(entries: &[(Node, Node)]) -> Map<String, Value> {
         .iter()
         .map(|(k, v)| (k.key_text(), v.to_json()))
         .collect()
+}
+
+/// A YAML syntax error: where and what (the message without serde-saphyr's own location).
+#[derive(Debug)]
+pub(crate) struct SyntaxError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+/// Parses one YAML document; an empty document is `Null`. YAML 1.1 like PyYAML: `0644` is
+/// octal, yes/no/on/off are booleans, but plain `y`/`n` stay strings (serde-saphyr would read
+/// them as booleans; Ansible does not). The budget is large enough for 10,000-host inventories.
+pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
+    if text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+    }) {
+        return Ok(Node {
+            line: 1,
+            col: 1,
+            kind: Kind::Null,
+        });
+    }
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: 50_000_000,
+            max_events: 100_000_000,
+            max_total_scalar_bytes: 1 << 31,
+            max_reader_input_bytes: None,
+        },
+        legacy_octal_numbers: true,
+        with_snippet: false,
+    };
+    let mut node = serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
+        let (line, col) = e
+            .location()
+            .map(|l| (l.line() as usize, l.column() as usize))
+            .unwrap_or((1, 1));
+        SyntaxError {
+            line,
+            col,
+            message: strip_location(&e.to_string()),
+        }
+    })?;
+    let source = Source::new(text);
+    keep_y_n_as_text(&mut node, &source);
+    Ok(node)
+}
+
+/// serde-saphyr prefixes its messages with the location; we print our own.
+fn strip_location(msg: &str) -> String {
+    let first = msg.lines().next().unwrap_or(msg).trim();
+    let s = match first.find(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    s.trim_start_matches("error: ").to_string()
+}
+
+fn keep_y_n_as_text(node: &mut Node, src: &Source) {
+    match &mut node.kind {
+        Kind::Bool(_) => {
+            if let Some(tok) = src.token(node.line, node.col) {
+                if matches!(tok.as_str(), "y" | "Y" | "n" | "N") {
+                    node.kind = Kind::Str(tok);
+                }
+            }
+        }
+        Kind::Seq(items) => items.iter_mut().for_each(|n| keep_y_n_as_text(n, src)),
+        Kind::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            keep_y_n_as_text(k, src);
+            keep_y_n_as_text(v, src);
+        }),
+        _ => {}
+    }
+}
+
+/// The source text with its line starts indexed once, so looking up a node's token is O(1)
+/// in the number of lines (large inventories have many scalar nodes).
+pub(crate) struct Source<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    /// Indexes `text`.
+    pub(crate) fn new(text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Source { text, line_starts }
+    }
+
+    /// The plain scalar token starting at (line, col), 1-based.
+    pub(crate) fn token(&self, line: usize, col: usize) -> Option<String> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let l = self.text.get(start..end)?;
+        let tok: String = l
+            .chars()
+            .skip(col.checked_sub(1)?)
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}' | '#'))
+            .collect();
+        let tok = tok.trim_end_matches(':').to_string();
+        (!tok.is_empty()).then_some(tok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn y_and_n_stay_strings_but_yes_is_true() {
+        let n = parse("a: y\nb: yes\nc: [n, off]\n").unwrap();
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!({"a": "y", "b": true, "c": ["n", false]})
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_their_location() {
+        let e = parse("a: 1\nb: [1,\n").unwrap_err();
+        assert!(e.line >= 2, "{e:?}");
+        assert!(!e.message.contains(" at line "), "{e:?}");
+    }
 }

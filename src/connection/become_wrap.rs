@@ -9,7 +9,7 @@
 //! credentials) would leak into the program's stdin.
 
 use super::quote::quote;
-use super::{Become, BecomeMethod, ConnectionError};
+use super::{Become, BecomeMethod, ConnectionError, RemoteCommand};
 
 /// The wrapped program and the strings that frame its handshake.
 #[derive(Debug)]
@@ -69,6 +69,26 @@ pub fn wrap(script: &[u8], become_: &Become, nonce: &str) -> Wrapped {
             }
         }
     }
+}
+
+/// Wraps `cmd` when it asks for become, with a fresh nonce so that the program's own output
+/// cannot fake the marker or the prompt.
+pub fn wrap_command(cmd: &RemoteCommand) -> Option<Wrapped> {
+    let nonce = nonce();
+    cmd.become_.as_ref().map(|b| wrap(&cmd.script, b, &nonce))
+}
+
+/// A fresh per-command token for the become marker and prompt, so that a program's own output
+/// cannot fake them.
+fn nonce() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}{:x}{n:x}", std::process::id(), t)
 }
 
 /// What the caller must do next during the handshake.

@@ -3,8 +3,8 @@
 //! timeout. Each connection supplies a [`ChunkSource`] and a [`StdinSink`]; this file knows
 //! nothing of SSH channels or child processes.
 
-use super::become_wrap::{Handshake, Step};
-use super::{ConnectionError, ExecOutput, ExitStatus};
+use super::become_wrap::{Handshake, Step, Wrapped};
+use super::{ConnectionError, ExecOutput, ExitStatus, RemoteCommand};
 use crate::secret::Secret;
 use std::future::Future;
 use std::time::Duration;
@@ -67,6 +67,25 @@ async fn handshake<S: ChunkSource, W: StdinSink>(
                 sink.write(format!("{pw}\n").as_bytes()).await?;
             }
             Step::Ready(rest) => return Ok(rest),
+        }
+    }
+}
+
+impl<'a> Drive<'a> {
+    /// The drive of `cmd`: its stdin, its timeout, and the become handshake when `wrapped`.
+    pub fn for_command(cmd: &'a RemoteCommand, wrapped: Option<&Wrapped>) -> Self {
+        let handshake = match (wrapped, &cmd.become_) {
+            (Some(w), Some(b)) => Some((
+                Handshake::new(w, b.password.is_some()),
+                b.password.as_ref(),
+                b.prompt_timeout,
+            )),
+            _ => None,
+        };
+        Drive {
+            stdin: &cmd.stdin,
+            handshake,
+            timeout: cmd.timeout,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The local connection (`ansible_connection=local`, `-c local`): runs programs with the
 //! controller's `/bin/sh`, behind the same trait as SSH. Knows nothing of inventories.
 
-use super::become_wrap::{wrap, Handshake};
+use super::become_wrap::wrap_command;
 use super::driver::{drive, Chunk, ChunkSource, Drive, StdinSink};
 use super::{Connection, ConnectionError, ExecOutput, ExitStatus, RemoteCommand};
 use futures::future::BoxFuture;
@@ -35,8 +35,7 @@ async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
             "become method su is not supported on the local connection (it needs a terminal); use sudo".into(),
         ));
     }
-    let nonce = super::nonce();
-    let wrapped = cmd.become_.as_ref().map(|b| wrap(&cmd.script, b, &nonce));
+    let wrapped = wrap_command(cmd);
     let script = wrapped.as_ref().map_or(&cmd.script, |w| &w.script);
     let mut child = Command::new("/bin/sh")
         .arg("-c")
@@ -57,22 +56,10 @@ async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
         streams_open: 2,
     };
     let mut sink = ChildSink { stdin };
-    let handshake = match (&wrapped, &cmd.become_) {
-        (Some(w), Some(b)) => Some((
-            Handshake::new(w, b.password.is_some()),
-            b.password.as_ref(),
-            b.prompt_timeout,
-        )),
-        _ => None,
-    };
     let out = drive(
         &mut source,
         &mut sink,
-        Drive {
-            stdin: &cmd.stdin,
-            handshake,
-            timeout: cmd.timeout,
-        },
+        Drive::for_command(cmd, wrapped.as_ref()),
     )
     .await;
     if out.is_err() {

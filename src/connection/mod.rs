@@ -144,16 +144,3 @@ pub trait Connection: Send + Sync {
     /// Closes the connection politely.
     fn close(&self) -> BoxFuture<'_, ()>;
 }
-
-/// A fresh per-command token for the become marker and prompt, so that a program's own output
-/// cannot fake them.
-pub(crate) fn nonce() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{:x}{:x}{n:x}", std::process::id(), t)
-}

@@ -9,57 +9,25 @@ use serde_json::Value;
 
 use super::{range, Inventory, InventoryError, Vars};
 
-/// Parses one YAML document with Ansible-like scalar rules and a budget large enough for
-/// big inventories. An empty document is `Null`.
+/// Parses one YAML document (see [`crate::yaml_node::parse`]) into a located error naming
+/// the file.
 pub(crate) fn parse_document(text: &str, path: &Path) -> Result<Node, InventoryError> {
-    if text.trim().is_empty()
-        || text.lines().all(|l| {
-            let t = l.trim();
-            t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
-        })
-    {
-        return Ok(Node {
-            line: 1,
-            col: 1,
-            kind: Kind::Null,
-        });
-    }
-    let options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_nodes: 50_000_000,
-            max_events: 100_000_000,
-            max_total_scalar_bytes: 1 << 31,
-            max_reader_input_bytes: None,
-        },
-        legacy_octal_numbers: true,
-        with_snippet: false,
-    };
-    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map(|l| (l.line() as usize, l.column() as usize))
-            .unwrap_or((1, 1));
-        let raw = e.to_string();
-        let msg = strip_location(&raw);
-        let hint = if msg.contains("duplicate") {
+    crate::yaml_node::parse(text).map_err(|e| {
+        let hint = if e.message.contains("duplicate") {
             Some("each key may appear only once in a mapping; merge the two entries")
-        } else if msg.contains("tab") {
+        } else if e.message.contains("tab") {
             Some("YAML indentation must use spaces, not tabs")
         } else {
             None
         };
-        InventoryError::parse(path, line, col, format!("YAML syntax error: {msg}"), hint)
+        InventoryError::parse(
+            path,
+            e.line,
+            e.col,
+            format!("YAML syntax error: {}", e.message),
+            hint,
+        )
     })
-}
-
-/// serde-saphyr prefixes its messages with the location; we print our own.
-fn strip_location(msg: &str) -> String {
-    let first = msg.lines().next().unwrap_or(msg).trim();
-    let s = match first.find(" at line ") {
-        Some(i) => &first[..i],
-        None => first,
-    };
-    s.trim_start_matches("error: ").to_string()
 }
 
 /// Loads a YAML/JSON variables file: a mapping, or nothing when empty.

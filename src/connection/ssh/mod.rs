@@ -9,7 +9,7 @@ pub mod ssh_config;
 pub mod target;
 mod wildcard;
 
-use super::become_wrap::{wrap, Handshake};
+use super::become_wrap::wrap_command;
 use super::driver::{drive, Chunk, ChunkSource, Drive, StdinSink};
 use super::quote::quote;
 use super::{Connection, ConnectionError, ExecOutput, ExitStatus, RemoteCommand};
@@ -208,8 +208,7 @@ impl SshConnection {
             .acquire()
             .await
             .map_err(|_| ConnectionError::Unreachable("connection closed".into()))?;
-        let nonce = super::nonce();
-        let wrapped = cmd.become_.as_ref().map(|b| wrap(&cmd.script, b, &nonce));
+        let wrapped = wrap_command(cmd);
         // sshd hands the text to the login shell; run our POSIX text under /bin/sh whatever
         // that shell is, except for `raw`, which is sent as the user wrote it.
         let text = match (&wrapped, cmd.raw) {
@@ -246,22 +245,10 @@ impl SshConnection {
         let (read, write) = channel.split();
         let mut source = ChannelSource { read };
         let mut sink = ChannelSink { write };
-        let handshake = match (&wrapped, &cmd.become_) {
-            (Some(w), Some(b)) => Some((
-                Handshake::new(w, b.password.is_some()),
-                b.password.as_ref(),
-                b.prompt_timeout,
-            )),
-            _ => None,
-        };
         drive(
             &mut source,
             &mut sink,
-            Drive {
-                stdin: &cmd.stdin,
-                handshake,
-                timeout: cmd.timeout,
-            },
+            Drive::for_command(cmd, wrapped.as_ref()),
         )
         .await
     }
