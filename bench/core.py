@@ -10,7 +10,7 @@ Needs the tier-1 lab (scripts/lab/tier1.sh up) and ansible-core in /var/cache/rs
 (scripts/test.sh installs both). Prints a table and writes bench/results/core.json.
 Usage: python3 bench/core.py [--reps N]
 """
-import json, os, platform, resource, statistics, subprocess, sys, tempfile, time
+import json, os, platform, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAB = os.path.join(os.environ.get("RSIBLE_LAB_DIR", os.path.join(ROOT, "lab-state")), "tier1")
@@ -19,16 +19,18 @@ RSIBLE = os.path.join(ROOT, "target", "release", "rsible")
 
 
 def timed(cmd, env=None):
-    """Wall seconds and the child's CPU seconds and peak RSS (MB) of one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Wall seconds, CPU seconds and peak RSS (MB) of one run of `cmd` and its children.
+
+    os.wait4 gives the rusage of this child alone, so peaks of the two tools never mix."""
     t = time.perf_counter()
-    p = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if p.returncode != 0:
-        sys.exit(f"benchmark command failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr.decode()}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"benchmark command failed ({code}): {' '.join(cmd)}\n{err.decode()}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
 def compare(name, commands, reps):
@@ -41,7 +43,7 @@ def compare(name, commands, reps):
         row[tool] = {
             "wall_s": statistics.median(x[0] for x in s),
             "cpu_s": statistics.median(x[1] for x in s),
-            "peak_rss_mb_upper_bound": max(x[2] for x in s),
+            "peak_rss_mb": max(x[2] for x in s),
         }
     tools = list(commands)
     row["ratio_wall"] = row[tools[0]]["wall_s"] / row[tools[1]]["wall_s"]
@@ -86,10 +88,10 @@ def main():
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "results", "core.json"), "w") as f:
         json.dump(report, f, indent=2)
-    print(f"{'workload':45} {'tool':18} {'wall s':>8} {'cpu s':>8}")
+    print(f"{'workload':45} {'tool':18} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
     for r in rows:
         for tool in [k for k in r if isinstance(r[k], dict)]:
-            print(f"{r['workload']:45} {tool:18} {r[tool]['wall_s']:8.3f} {r[tool]['cpu_s']:8.3f}")
+            print(f"{r['workload']:45} {tool:18} {r[tool]['wall_s']:8.3f} {r[tool]['cpu_s']:8.3f} {r[tool]['peak_rss_mb']:8.1f}")
         print(f"{'':45} {'ratio rsible/peer':18} {r['ratio_wall']:8.3f}")
 
 

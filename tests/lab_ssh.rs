@@ -282,14 +282,7 @@ fn unknown_host_key_is_refused_under_strict() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
     let kh = write(home.path(), "kh", "");
-    let inv = one_host(
-        home.path(),
-        9,
-        &format!(
-            "ansible_user=root ansible_ssh_private_key_file={}",
-            lab.key("id_ed25519").display()
-        ),
-    );
+    let inv = one_host(home.path(), 9, &lab.root_login());
     let (code, out, _) = run_json(
         home.path(),
         &inv,
@@ -312,14 +305,7 @@ fn changed_host_key_is_refused_naming_file_and_line_even_with_accept_new() {
     // Host 10's address recorded with host 11's ed25519 key, on line 2.
     let other = lab_line(&lab, 11, "ssh-ed25519").replacen(&Lab::addr(11), &Lab::addr(10), 1);
     let kh = write(home.path(), "kh", &format!("# comment\n{other}\n"));
-    let inv = one_host(
-        home.path(),
-        10,
-        &format!(
-            "ansible_user=root ansible_ssh_private_key_file={}",
-            lab.key("id_ed25519").display()
-        ),
-    );
+    let inv = one_host(home.path(), 10, &lab.root_login());
     for policy in ["strict", "accept-new"] {
         let (code, out, _) = run_json(
             home.path(),
@@ -359,14 +345,7 @@ fn changed_host_key_is_refused_naming_file_and_line_even_with_accept_new() {
 fn hashed_known_hosts_entries_match() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = one_host(
-        home.path(),
-        12,
-        &format!(
-            "ansible_user=root ansible_ssh_private_key_file={}",
-            lab.key("id_ed25519").display()
-        ),
-    );
+    let inv = one_host(home.path(), 12, &lab.root_login());
     let hashed = lab.dir.join("known_hosts.hashed");
     assert!(std::fs::read_to_string(&hashed).unwrap().starts_with("|1|"));
     let (code, _, err) = run_json(
@@ -382,14 +361,7 @@ fn accept_new_records_the_key_then_strict_accepts_it() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
     let kh = home.path().join("sub/kh");
-    let inv = one_host(
-        home.path(),
-        13,
-        &format!(
-            "ansible_user=root ansible_ssh_private_key_file={}",
-            lab.key("id_ed25519").display()
-        ),
-    );
+    let inv = one_host(home.path(), 13, &lab.root_login());
     let (code, _, err) = run_json(
         home.path(),
         &inv,
@@ -420,10 +392,7 @@ fn non_default_port_uses_bracketed_known_hosts_entry() {
     let inv = one_host(
         home.path(),
         1,
-        &format!(
-            "ansible_port=2222 ansible_user=root ansible_ssh_private_key_file={}",
-            lab.key("id_ed25519").display()
-        ),
+        &format!("ansible_port=2222 {}", lab.root_login()),
     );
     let (code, _, err) = run_json(
         home.path(),
@@ -576,14 +545,7 @@ fn stopped_sshd_is_unreachable_while_others_finish() {
 fn fifty_megabytes_of_stdout_and_of_stdin() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = one_host(
-        home.path(),
-        17,
-        &format!(
-            "ansible_user=root ansible_ssh_private_key_file={}",
-            lab.key("id_ed25519").display()
-        ),
-    );
+    let inv = one_host(home.path(), 17, &lab.root_login());
     let (code, out, err) = run_json(
         home.path(),
         &inv,
@@ -641,14 +603,7 @@ fn fifty_megabytes_of_stdout_and_of_stdin() {
 fn hostile_arguments_reach_the_target_literally() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = one_host(
-        home.path(),
-        18,
-        &format!(
-            "ansible_user=root ansible_ssh_private_key_file={}",
-            lab.key("id_ed25519").display()
-        ),
-    );
+    let inv = one_host(home.path(), 18, &lab.root_login());
     let args = "printf '%s|' \"it's\" '$(touch /tmp/rsible-pwned)' '`id`' 'a;b' $'x' 'l1\nl2' 'h\u{e9}llo \u{2603}' --";
     let (code, out, err) = run_json(
         home.path(),
@@ -772,14 +727,7 @@ fn su_becomes_another_user_with_its_password() {
 fn host_key_policy_from_the_environment() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = one_host(
-        home.path(),
-        22,
-        &format!(
-            "ansible_user=root ansible_ssh_private_key_file={}",
-            lab.key("id_ed25519").display()
-        ),
-    );
+    let inv = one_host(home.path(), 22, &lab.root_login());
     let kh = home.path().join("kh");
     let run = |var: &str, value: &str| {
         rsible(home.path())

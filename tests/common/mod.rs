@@ -33,6 +33,14 @@ impl Lab {
         self.dir.join("keys").join(name)
     }
 
+    /// Inventory variables that log in as root with the lab's ed25519 key.
+    pub fn root_login(&self) -> String {
+        format!(
+            "ansible_user=root ansible_ssh_private_key_file={}",
+            self.key("id_ed25519").display()
+        )
+    }
+
     /// The lab's known_hosts file (plain entries).
     pub fn known_hosts(&self) -> PathBuf {
         self.dir.join("known_hosts")
