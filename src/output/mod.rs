@@ -2,6 +2,7 @@
 //! know nothing of connections or scheduling.
 
 pub mod adhoc;
+pub mod event;
 pub mod style;
 
 /// The output format chosen with `--format`.
