@@ -56,6 +56,9 @@ pub struct HostResult {
     pub no_log: bool,
     /// Verbosity the task asked for (debug's `verbosity:`); shown only at `-v` >= this.
     pub verbosity: u8,
+    /// The result is the task's output (`debug`'s `msg` or variable): the reporter prints it
+    /// as indented JSON at every verbosity >= `verbosity`, as ansible-playbook does.
+    pub show_result: bool,
 }
 
 /// Counts for one host in the PLAY RECAP (Ansible's names and meaning: `ok` includes changed).

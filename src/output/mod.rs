@@ -3,6 +3,7 @@
 
 pub mod adhoc;
 pub mod event;
+pub mod play;
 pub mod style;
 
 /// The output format chosen with `--format`.

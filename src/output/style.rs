@@ -16,6 +16,11 @@ impl Style {
         Style { on }
     }
 
+    /// No colour at all (output captured by tests, or a file).
+    pub fn off() -> Self {
+        Style { on: false }
+    }
+
     /// Green (ok).
     pub fn green(&self, s: &str) -> String {
         self.paint("32", s)
@@ -24,6 +29,16 @@ impl Style {
     /// Yellow (changed).
     pub fn yellow(&self, s: &str) -> String {
         self.paint("33", s)
+    }
+
+    /// Cyan (skipped).
+    pub fn cyan(&self, s: &str) -> String {
+        self.paint("36", s)
+    }
+
+    /// Magenta (warnings, ignored).
+    pub fn magenta(&self, s: &str) -> String {
+        self.paint("35", s)
     }
 
     /// Red (failed, unreachable).
