@@ -193,7 +193,7 @@ fn fixture_resolves_imports_and_roles() {
     assert_eq!(web.defaults["web_port"], 80);
     assert_eq!(web.vars["web_user"], "www-data");
     assert_eq!(web.tasks[0].module.as_deref(), Some("apt"));
-    assert_eq!(web.tasks[0].role.as_deref(), Some("web"));
+    assert_eq!(web.tasks[0].role_name(), Some("web"));
     assert_eq!(web.handlers[0].module.as_deref(), Some("systemd"));
     assert_eq!(web.dependencies[0].name, "base");
     let import = p
@@ -265,4 +265,38 @@ fn listing_follows_ansible_layout() {
         list::play_line(0, &pb.plays[0]),
         "  play #1 (all): Base setup\tTAGS: [setup]"
     );
+}
+
+/// `--list-tasks`/`--list-tags` under every tag selection of `tags/expected_lists.txt`,
+/// recorded from ansible-playbook 2.x on the same fixture (`=== FLAGS` then its output).
+#[test]
+fn listing_with_tags_matches_ansible() {
+    let pb = load(&fixture("tags/site.yml")).unwrap_or_else(|e| panic!("{e}"));
+    let expected = std::fs::read_to_string(fixture("tags/expected_lists.txt")).expect("read");
+    let mut cases = 0;
+    for case in expected.split("=== ").filter(|c| !c.is_empty()) {
+        let (flags, want) = case.split_once('\n').expect("header line");
+        let words: Vec<&str> = flags.split_whitespace().collect();
+        let value = |flag: &str| -> Vec<String> {
+            words
+                .iter()
+                .position(|w| *w == flag)
+                .map(|i| words[i + 1].split(',').map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let (list_tasks, list_tags) = (
+            words.contains(&"--list-tasks"),
+            words.contains(&"--list-tags"),
+        );
+        let (only, skip) = (value("--tags"), value("--skip-tags"));
+        let mut got = String::new();
+        for (i, play) in pb.plays.iter().enumerate() {
+            got.push_str(&format!("\n{}\n", list::play_line(i, play)));
+            let section = list::play_section_selected(play, list_tasks, list_tags, &only, &skip);
+            got.push_str(&section);
+        }
+        assert_eq!(got, want, "flags: {flags}");
+        cases += 1;
+    }
+    assert_eq!(cases, 30);
 }
