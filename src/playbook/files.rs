@@ -35,7 +35,7 @@ pub fn load_role(
         location: from.clone(),
         near: None,
     };
-    let role = roles::load(&mut ld, req, 0);
+    let role = roles::load(&mut ld, req);
     ld.finish(role)?.ok_or_else(|| {
         let msg = format!("the role '{name}' could not be loaded");
         Diagnostics(vec![Diagnostic::new(from.clone(), msg, None, None)])

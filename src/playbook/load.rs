@@ -45,6 +45,8 @@ pub(crate) struct Loader {
     pub errors: Vec<Diagnostic>,
     /// Roles loaded in the current play, by identity (see `roles::RoleKey`).
     pub role_cache: Vec<(super::roles::RoleKey, Role)>,
+    /// Directories of the roles being loaded (to stop dependency loops).
+    pub role_stack: Vec<PathBuf>,
     sources: HashMap<PathBuf, String>,
     stack: Vec<PathBuf>,
 }
@@ -56,6 +58,7 @@ impl Loader {
             search,
             errors: Vec::new(),
             role_cache: Vec::new(),
+            role_stack: Vec::new(),
             sources: HashMap::new(),
             stack: Vec::new(),
         }

@@ -17,9 +17,6 @@ use super::task;
 use super::validate::is_task_keyword;
 use super::yaml::{Kind, Node};
 
-/// How deep role dependencies may nest before we call it a loop.
-const MAX_DEPTH: usize = 32;
-
 /// Which files of a role to load instead of `main.yml` (`import_role`/`include_role`
 /// arguments `tasks_from`, `vars_from`, `defaults_from`, `handlers_from`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,23 +75,17 @@ pub(crate) struct Request {
 
 /// Parses a play's `roles:` list and loads each role.
 pub(crate) fn role_list(ld: &mut Loader, file: &Path, node: &Node) -> Vec<Role> {
-    role_list_at(ld, file, node, None, 0)
+    role_list_at(ld, file, node, None)
 }
 
-fn role_list_at(
-    ld: &mut Loader,
-    file: &Path,
-    node: &Node,
-    near: Option<&Path>,
-    depth: usize,
-) -> Vec<Role> {
+fn role_list_at(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Vec<Role> {
     match &node.kind {
         Kind::Null => Vec::new(),
         Kind::Seq(items) => items
             .iter()
             .filter_map(|n| {
                 let req = entry(ld, file, n, near)?;
-                load(ld, req, depth)
+                load(ld, req)
             })
             .collect(),
         _ => {
@@ -159,17 +150,12 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
 }
 
 /// Finds and loads a role with its dependencies; `None` (with errors recorded) when it
-/// cannot be found or nests too deep.
-pub(crate) fn load(ld: &mut Loader, req: Request, depth: usize) -> Option<Role> {
+/// cannot be found or depends on itself.
+pub(crate) fn load(ld: &mut Loader, req: Request) -> Option<Role> {
     let loc = req.location.clone();
     let err = |ld: &mut Loader, msg: String, hint: Option<String>| {
         ld.err(&loc.file, loc.line, loc.column, msg, hint);
     };
-    if depth > MAX_DEPTH {
-        let msg = format!("role '{}' depends on itself (a dependency loop)", req.name);
-        err(ld, msg, None);
-        return None;
-    }
     let near = req.near.as_deref();
     let Some(path) = ld.search.find(&req.name, near) else {
         let known = ld.search.known_roles(near);
@@ -195,6 +181,21 @@ pub(crate) fn load(ld: &mut Loader, req: Request, depth: usize) -> Option<Role> 
             ..r.clone()
         });
     }
+    if ld.role_stack.contains(&key.path) {
+        let msg = format!("role '{}' depends on itself (a dependency loop)", req.name);
+        err(ld, msg, None);
+        return None;
+    }
+    ld.role_stack.push(key.path.clone());
+    let role = load_found(ld, req, path);
+    ld.role_stack.pop();
+    ld.role_cache.push((key, role.clone()));
+    Some(role)
+}
+
+/// Loads the files of the role found at `path`.
+fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
+    let loc = req.location.clone();
     let meta = Meta::read(ld, &path, &loc);
     let defaults = part(
         ld,
@@ -236,13 +237,13 @@ pub(crate) fn load(ld: &mut Loader, req: Request, depth: usize) -> Option<Role> 
         allow_duplicates: meta.allow_duplicates,
     });
     let dependencies = match (&meta.dependencies, &meta.file) {
-        (Some(deps), Some(file)) => role_list_at(ld, file, deps, path.parent(), depth + 1),
+        (Some(deps), Some(file)) => role_list_at(ld, file, deps, path.parent()),
         _ => Vec::new(),
     };
     let tasks = part(ld, &path, "tasks", req.files.tasks_from.as_deref(), &loc)
         .map(|p| task::task_file(ld, &p, Some(&loc), Some(&role_ref)))
         .unwrap_or_default();
-    let role = Role {
+    Role {
         name: req.name,
         path,
         params: req.params,
@@ -255,9 +256,7 @@ pub(crate) fn load(ld: &mut Loader, req: Request, depth: usize) -> Option<Role> 
         handlers,
         location: req.location,
         role_ref,
-    };
-    ld.role_cache.push((key, role.clone()));
-    Some(role)
+    }
 }
 
 /// A role's `tasks` (its dependencies' first), as `import_role` runs them.

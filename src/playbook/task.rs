@@ -264,7 +264,7 @@ fn import_role(ld: &mut Loader, file: &Path, t: &Task, key: &Node) -> Vec<Task> 
         location: Location::new(file, key.line, key.col),
         near: None,
     };
-    roles::load(ld, req, 0)
+    roles::load(ld, req)
         .map(|r| roles::flatten_tasks(&r))
         .unwrap_or_default()
 }

@@ -502,3 +502,21 @@ fn run_time_loaders() {
     assert_eq!((e.0[0].location.line, e.0[0].location.column), (1, 1));
     assert!(e.0[0].message.contains("must be a mapping"), "{e}");
 }
+
+#[test]
+fn dependency_loop_is_an_error_not_a_hang() {
+    let dir = tree(&[
+        ("site.yml", "- hosts: all\n  roles: [a]\n"),
+        ("roles/a/meta/main.yml", "dependencies: [b, c]\n"),
+        ("roles/b/meta/main.yml", "dependencies: [a]\n"),
+        ("roles/c/meta/main.yml", "dependencies: [a]\n"),
+        ("roles/d/tasks/main.yml", "- import_role: {name: d}\n"),
+        ("other.yml", "- hosts: all\n  roles: [d]\n"),
+    ]);
+    let e = load(&dir.path().join("site.yml")).expect_err("loop");
+    assert_eq!(e.0.len(), 2, "{e}");
+    assert!(e.0[0].message.contains("dependency loop"), "{e}");
+    assert!(e.0[0].location.file.ends_with("roles/b/meta/main.yml"));
+    let e = load(&dir.path().join("other.yml")).expect_err("self import");
+    assert!(e.0[0].message.contains("depends on itself"), "{e}");
+}
