@@ -8,3 +8,15 @@ pub const ANSIBLE_HOST_KEY_CHECKING: &str = "ANSIBLE_HOST_KEY_CHECKING";
 pub const RSIBLE_INVENTORY: &str = "RSIBLE_INVENTORY";
 /// Disables colour when set to anything.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// The configuration file to read instead of `./rsible.toml`.
+pub const RSIBLE_CONFIG: &str = "RSIBLE_CONFIG";
+/// Default `--forks`.
+pub const RSIBLE_FORKS: &str = "RSIBLE_FORKS";
+/// Directories searched for roles, colon-separated.
+pub const RSIBLE_ROLES_PATH: &str = "RSIBLE_ROLES_PATH";
+/// Ansible's roles path, honoured when `RSIBLE_ROLES_PATH` is not set.
+pub const ANSIBLE_ROLES_PATH: &str = "ANSIBLE_ROLES_PATH";
+/// Default `--user`.
+pub const RSIBLE_REMOTE_USER: &str = "RSIBLE_REMOTE_USER";
+/// Default connect `--timeout` in seconds.
+pub const RSIBLE_TIMEOUT: &str = "RSIBLE_TIMEOUT";

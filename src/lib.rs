@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - `cli`: clap definitions and the subcommands; the only place that knows about exit codes.
+//! - `config`: `rsible.toml` and the environment variables that give flags their defaults.
 //! - `inventory`: hosts, groups, their variables and host patterns; never touches the network.
 //! - `connection`: the `Connection` trait with `ssh` (russh) and `local` implementations,
 //!   POSIX quoting and become wrapping; knows nothing of inventories or modules.
@@ -9,6 +10,7 @@
 //! - `output`: turns events into terminal text; the only code that prints results.
 
 pub mod cli;
+pub mod config;
 pub mod connection;
 pub mod env_vars;
 pub mod exit;

@@ -32,7 +32,8 @@ pub enum Command {
 /// Where hosts come from.
 #[derive(Debug, Args, Clone)]
 pub struct InventorySource {
-    /// Inventory file, directory, script or comma-separated host list; repeatable.
+    /// Inventory file, directory, script or comma-separated host list; repeatable
+    /// (default: rsible.toml `inventory`).
     #[arg(short = 'i', long = "inventory", value_name = "INVENTORY", env = crate::env_vars::RSIBLE_INVENTORY, value_delimiter = None)]
     pub inventory: Vec<String>,
 }
@@ -63,7 +64,8 @@ pub struct ConnectionArgs {
     /// Connection type: ssh or local.
     #[arg(short = 'c', long)]
     pub connection: Option<String>,
-    /// Remote user when the inventory names none.
+    /// Remote user when the inventory names none (default: RSIBLE_REMOTE_USER, rsible.toml
+    /// `remote_user`).
     #[arg(short = 'u', long = "user")]
     pub user: Option<String>,
     /// Private key file.
@@ -72,31 +74,32 @@ pub struct ConnectionArgs {
     /// Ask for the SSH password.
     #[arg(short = 'k', long = "ask-pass")]
     pub ask_pass: bool,
-    /// Connect timeout in seconds.
+    /// Connect timeout in seconds (default: RSIBLE_TIMEOUT, rsible.toml `timeout`, else 10).
     #[arg(short = 'T', long = "timeout")]
     pub timeout: Option<u64>,
     /// Use this known_hosts file instead of ~/.ssh/known_hosts.
     #[arg(long = "known-hosts")]
     pub known_hosts: Option<PathBuf>,
-    /// Host key policy: strict, accept-new or off.
+    /// Host key policy: strict, accept-new or off (default: rsible.toml
+    /// `host_key_checking`, else strict).
     #[arg(long = "host-key-checking", env = crate::env_vars::RSIBLE_HOST_KEY_CHECKING)]
     pub host_key_checking: Option<HostKeyPolicy>,
     /// OpenSSH client configuration file (default ~/.ssh/config).
     #[arg(short = 'F', long = "ssh-config")]
     pub ssh_config: Option<PathBuf>,
-    /// Run commands as another user (sudo).
+    /// Run commands as another user (default: rsible.toml `become`).
     #[arg(short = 'b', long = "become")]
     pub become_: bool,
-    /// The user to become.
+    /// The user to become (default: rsible.toml `become_user`, else root).
     #[arg(long = "become-user")]
     pub become_user: Option<String>,
-    /// The become method: sudo (default) or su.
+    /// The become method: sudo or su (default: rsible.toml `become_method`, else sudo).
     #[arg(long = "become-method")]
     pub become_method: Option<String>,
     /// Ask for the become password.
     #[arg(short = 'K', long = "ask-become-pass")]
     pub ask_become_pass: bool,
-    /// Hosts to work on at once (default: all).
+    /// Hosts to work on at once (default: RSIBLE_FORKS, rsible.toml `forks`, else all).
     #[arg(short = 'f', long = "forks")]
     pub forks: Option<usize>,
     /// Further limit the hosts with a pattern.

@@ -1,7 +1,7 @@
 //! `rsible run PATTERN -a CMD`: the ad-hoc command, as Ansible's `ansible` binary.
 
 use super::args::RunArgs;
-use super::select::{conn_options, load_inventory, select_hosts};
+use super::select::{conn_options, forks, load_inventory, select_hosts};
 use super::{fail, warn};
 use crate::connection::ssh::ssh_config::SshConfig;
 use crate::exit::Exit;
@@ -61,7 +61,7 @@ fn run_inner(a: RunArgs) -> Result<Exit, Exit> {
             }),
         }
     }
-    let forks = a.conn.forks.unwrap_or(hosts.len());
+    let forks = forks(&a.conn, hosts.len())?;
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| fail(Exit::Error, &format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {

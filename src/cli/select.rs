@@ -1,19 +1,45 @@
-//! Shared steps of the host-running subcommands: load the inventory, select hosts by pattern
-//! and `--limit`, print Ansible's warnings, and turn CLI connection flags into options.
+//! Shared steps of the host-running subcommands: read the configuration, load the inventory,
+//! select hosts by pattern and `--limit`, print Ansible's warnings, and turn CLI connection
+//! flags (over rsible.toml and environment defaults) into options.
 
 use super::args::{ConnectionArgs, InventorySource};
 use super::{fail, warn};
+use crate::config::{Config, ConfigError};
 use crate::connection::ssh::known_hosts::HostKeyPolicy;
 use crate::exit::Exit;
 use crate::inventory::{Inventory, LoadOptions};
 use crate::runner::target::ConnOptions;
 use crate::secret::Secret;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-/// Loads every `-i` source (none: only the implicit localhost).
+/// rsible.toml (or `RSIBLE_CONFIG`) with the environment applied, read once per process;
+/// flags override it. A mistake in the file exits 4, a bad environment value 5.
+pub fn config() -> Result<&'static Config, Exit> {
+    static CONFIG: OnceLock<Config> = OnceLock::new();
+    if let Some(c) = CONFIG.get() {
+        return Ok(c);
+    }
+    let c = Config::load().map_err(|e| {
+        let exit = match e {
+            ConfigError::File(_) => Exit::Parse,
+            ConfigError::Read { .. } => Exit::Error,
+            ConfigError::Env { .. } => Exit::BadOptions,
+        };
+        fail(exit, &e.to_string())
+    })?;
+    Ok(CONFIG.get_or_init(|| c))
+}
+
+/// Loads every `-i` source, else the configured inventory (none: only the implicit
+/// localhost).
 pub fn load_inventory(source: &InventorySource, opts: &LoadOptions) -> Result<Inventory, Exit> {
-    let sources: Vec<PathBuf> = source.inventory.iter().map(PathBuf::from).collect();
+    let given = match source.inventory.is_empty() {
+        true => &config()?.inventory,
+        false => &source.inventory,
+    };
+    let sources: Vec<PathBuf> = given.iter().map(PathBuf::from).collect();
     if sources.is_empty() {
         warn("No inventory was parsed, only implicit localhost is available");
     }
@@ -55,11 +81,18 @@ pub fn select_hosts(
     Ok(hosts)
 }
 
-/// Turns connection flags into options, asking for passwords when `-k`/`-K` say so.
+/// Hosts to work on at once: `-f`, else the configured forks, else all `hosts`.
+pub fn forks(a: &ConnectionArgs, hosts: usize) -> Result<usize, Exit> {
+    Ok(a.forks.or(config()?.forks).unwrap_or(hosts).max(1))
+}
+
+/// Turns connection flags (over the configured defaults) into options, asking for
+/// passwords when `-k`/`-K` say so.
 pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
+    let cfg = config()?;
     let become_method = match &a.become_method {
         Some(m) => Some(m.parse().map_err(|e: String| fail(Exit::BadOptions, &e))?),
-        None => None,
+        None => cfg.become_method,
     };
     let ask = |prompt: &str| {
         rpassword::prompt_password(prompt)
@@ -91,17 +124,18 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
         .unwrap_or(false);
     let policy = a
         .host_key_checking
-        .or(ansible_off.then_some(HostKeyPolicy::Off));
+        .or(ansible_off.then_some(HostKeyPolicy::Off))
+        .or(cfg.host_key_checking);
     Ok(ConnOptions {
         connection: a.connection.clone(),
-        user: a.user.clone(),
+        user: a.user.clone().or_else(|| cfg.remote_user.clone()),
         private_key: a.private_key.clone(),
         password,
-        timeout: a.timeout.map(Duration::from_secs),
+        timeout: a.timeout.or(cfg.timeout).map(Duration::from_secs),
         known_hosts: a.known_hosts.clone(),
         policy,
-        become_: a.become_,
-        become_user: a.become_user.clone(),
+        become_: a.become_ || cfg.become_ == Some(true),
+        become_user: a.become_user.clone().or_else(|| cfg.become_user.clone()),
         become_password,
         become_method,
     })

@@ -4,14 +4,14 @@
 use std::collections::BTreeSet;
 
 use super::model::{Play, Role, Task};
+use super::tags::tags_selected;
 
-/// A task as listed: its display name and the tags it carries (inherited ones included,
-/// the play's excluded).
+/// A task as listed: its display name and its effective tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedTask {
     /// `role : name`, `name`, or the module when unnamed.
     pub name: String,
-    /// Tags of the task, its blocks, imports and role.
+    /// Tags of the task, its blocks, imports, roles and play (see [`super::tags`]).
     pub tags: Vec<String>,
 }
 
@@ -27,15 +27,16 @@ pub fn play_line(index: usize, play: &Play) -> String {
     )
 }
 
-/// The tasks a play runs, in order: pre_tasks, roles (dependencies first), tasks, post_tasks.
+/// Every task a play runs, in order (pre_tasks, roles with dependencies first, tasks,
+/// post_tasks; blocks and imports opened), with effective tags; no tag selection.
 pub fn play_tasks(play: &Play) -> Vec<ListedTask> {
     let mut out = Vec::new();
-    tasks(&play.pre_tasks, &[], &mut out);
+    tasks(&play.pre_tasks, &play.tags, &mut out);
     for r in &play.roles {
-        role(r, &[], &mut out);
+        role(r, &play.tags, &mut out);
     }
-    tasks(&play.tasks, &[], &mut out);
-    tasks(&play.post_tasks, &[], &mut out);
+    tasks(&play.tasks, &play.tags, &mut out);
+    tasks(&play.post_tasks, &play.tags, &mut out);
     out
 }
 
@@ -50,9 +51,10 @@ fn role(r: &Role, inherited: &[String], out: &mut Vec<ListedTask>) {
 fn tasks(list: &[Task], inherited: &[String], out: &mut Vec<ListedTask>) {
     for t in list {
         let tags: Vec<String> = inherited.iter().chain(&t.tags).cloned().collect();
+        let imports = matches!(t.module.as_deref(), Some("import_tasks" | "import_role"));
         if t.is_block() {
             tasks(&t.block, &tags, out);
-        } else if !t.imported.is_empty() || t.module.as_deref() == Some("import_tasks") {
+        } else if imports {
             tasks(&t.imported, &tags, out);
         } else {
             let base = t
@@ -60,7 +62,7 @@ fn tasks(list: &[Task], inherited: &[String], out: &mut Vec<ListedTask>) {
                 .clone()
                 .or_else(|| t.module.clone())
                 .unwrap_or_default();
-            let name = match (&t.role, &t.name) {
+            let name = match (t.role_name(), &t.name) {
                 (Some(r), Some(_)) => format!("{r} : {base}"),
                 _ => base,
             };
@@ -69,22 +71,37 @@ fn tasks(list: &[Task], inherited: &[String], out: &mut Vec<ListedTask>) {
     }
 }
 
-/// The lines printed under a play header for `--list-tasks` and/or `--list-tags`.
+/// The lines printed under a play header for `--list-tasks` and/or `--list-tags`, every
+/// task included but `never` ones (`--list-tags` alone includes those too, as Ansible).
 pub fn play_section(play: &Play, list_tasks: bool, list_tags: bool) -> String {
+    play_section_selected(play, list_tasks, list_tags, &[], &[])
+}
+
+/// As [`play_section`], listing only the tasks `--tags only --skip-tags skip` select.
+pub fn play_section_selected(
+    play: &Play,
+    list_tasks: bool,
+    list_tags: bool,
+    only: &[String],
+    skip: &[String],
+) -> String {
+    let every = ["never".to_string(), "all".to_string()];
+    let only = match list_tags && only.is_empty() && skip.is_empty() {
+        true => &every[..],
+        false => only,
+    };
     let mut s = String::new();
     let mut all: BTreeSet<String> = play.tags.iter().cloned().collect();
     if list_tasks {
         s.push_str("    tasks:\n");
     }
     for t in play_tasks(play) {
+        if !tags_selected(&t.tags, only, skip) {
+            continue;
+        }
         all.extend(t.tags.iter().cloned());
         if list_tasks {
-            let cur: BTreeSet<&str> = play
-                .tags
-                .iter()
-                .chain(&t.tags)
-                .map(String::as_str)
-                .collect();
+            let cur: BTreeSet<&str> = t.tags.iter().map(String::as_str).collect();
             s.push_str(&format!(
                 "      {}\tTAGS: [{}]\n",
                 t.name,

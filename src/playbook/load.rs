@@ -9,46 +9,67 @@ use serde_json::Value;
 
 use super::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
 use super::location::Location;
-use super::model::{tags_of, Play, Playbook};
+use super::model::{tags_of, Play, Playbook, Role};
+use super::role_search::RoleSearch;
 use super::validate::{IMPORT_PLAYBOOK_KEYWORDS, PLAY_KEYWORDS};
 use super::yaml::{self, Kind, Node};
 use super::{roles, task};
 
-/// Loads and validates a playbook and everything it imports; every problem is reported.
+/// Loads and validates a playbook and everything it imports, looking roles up only beside
+/// the playbook; every problem is reported. See [`load_with`] for a configured roles path.
 pub fn load(path: &Path) -> Result<Playbook, Diagnostics> {
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut ld = Loader::new(dir);
-    let mut plays = Vec::new();
-    ld.playbook_file(path, None, &mut plays);
-    if ld.errors.is_empty() {
-        Ok(Playbook {
-            path: path.to_path_buf(),
-            plays,
-        })
-    } else {
-        Err(Diagnostics(ld.errors))
-    }
+    load_with(path, Vec::new())
 }
 
-/// State shared while loading one playbook: its directory, the errors so far, the text of
-/// every file read (for snippets) and the files being loaded (to stop import loops).
+/// As [`load`], looking roles up in `roles_path` too (after the playbook's `roles/`).
+pub fn load_with(path: &Path, roles_path: Vec<PathBuf>) -> Result<Playbook, Diagnostics> {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut ld = Loader::new(RoleSearch::new(dir, roles_path));
+    let mut plays = Vec::new();
+    ld.playbook_file(path, None, &mut plays);
+    let role_search = ld.search.clone();
+    ld.finish(Playbook {
+        path: path.to_path_buf(),
+        plays,
+        role_search,
+    })
+}
+
+/// State shared while loading one playbook: where roles are, the errors so far, the text of
+/// every file read (for snippets), the files being loaded (to stop import loops) and the
+/// roles of the current play (so identical entries share one `RoleRef`).
 pub(crate) struct Loader {
-    /// The directory of the top playbook (roles/ and fallback imports are looked up here).
-    pub playbook_dir: PathBuf,
+    /// Where roles are looked up; its playbook directory is where imports fall back to.
+    pub search: RoleSearch,
     /// Every problem found so far.
     pub errors: Vec<Diagnostic>,
+    /// Roles loaded in the current play, by identity (see `roles::RoleKey`).
+    pub role_cache: Vec<(super::roles::RoleKey, Role)>,
+    /// Directories of the roles being loaded (to stop dependency loops).
+    pub role_stack: Vec<PathBuf>,
     sources: HashMap<PathBuf, String>,
     stack: Vec<PathBuf>,
 }
 
 impl Loader {
-    /// A loader for a playbook in `playbook_dir`.
-    pub fn new(playbook_dir: PathBuf) -> Self {
+    /// A loader that looks roles up with `search`.
+    pub fn new(search: RoleSearch) -> Self {
         Loader {
-            playbook_dir,
+            search,
             errors: Vec::new(),
+            role_cache: Vec::new(),
+            role_stack: Vec::new(),
             sources: HashMap::new(),
             stack: Vec::new(),
+        }
+    }
+
+    /// `value` when nothing went wrong, else every problem found.
+    pub fn finish<T>(self, value: T) -> Result<T, Diagnostics> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(Diagnostics(self.errors))
         }
     }
 
@@ -219,6 +240,7 @@ impl Loader {
             location: Location::new(file, node.line, node.col),
             ..Play::default()
         };
+        self.role_cache.clear();
         let mut hosts = None;
         for (k, v) in entries {
             let key = k.key_text();

@@ -6,18 +6,23 @@
 //! # Layout
 //! - `model`, `location`: the data.
 //! - `yaml`: located YAML nodes; `load`: playbook files and plays; `task`: one task;
-//!   `roles`: `roles:` and dependencies; `free_form`: `k=v` strings.
+//!   `roles`: `roles:`, dependencies and `import_role`; `role_search`: where roles are;
+//!   `files`: what the engine loads at run time (`include_role`, `include_tasks`, vars
+//!   files); `free_form`: `k=v` strings.
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
-//! - `list`: `--list-tasks`/`--list-tags` text.
+//! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
 pub mod diagnostic;
+mod files;
 pub mod free_form;
 pub mod list;
 mod load;
 pub mod location;
 pub mod model;
 pub mod registry;
+pub mod role_search;
 mod roles;
+pub mod tags;
 mod task;
 pub mod validate;
 mod yaml;
@@ -26,6 +31,10 @@ mod yaml;
 mod tests;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::load;
+pub use files::{load_role, load_tasks_file, load_vars_file};
+pub use load::{load, load_with};
 pub use location::Location;
-pub use model::{Play, Playbook, Role, Task};
+pub use model::{Play, Playbook, Role, RoleRef, Task};
+pub use role_search::RoleSearch;
+pub use roles::RoleFiles;
+pub use tags::tags_selected;

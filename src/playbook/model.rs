@@ -2,10 +2,12 @@
 //! was written. Plain data: knows nothing of YAML, files or how tasks run.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::location::Location;
+use super::role_search::RoleSearch;
 
 /// A loaded playbook: its plays in order, `import_playbook` already expanded.
 #[derive(Debug, Clone, Default)]
@@ -14,6 +16,8 @@ pub struct Playbook {
     pub path: PathBuf,
     /// Every play, imported ones in place.
     pub plays: Vec<Play>,
+    /// Where roles were looked up; `include_role` at run time looks in the same places.
+    pub role_search: RoleSearch,
 }
 
 /// One play.
@@ -85,6 +89,33 @@ pub struct Role {
     pub handlers: Vec<Task>,
     /// Where the role entry is written.
     pub location: Location,
+    /// What the role's tasks point to; two entries naming the same role with the same
+    /// params, tags, `when` and `*_from` files share one (Ansible runs it once per host).
+    pub role_ref: Arc<RoleRef>,
+}
+
+/// What a task needs to know about the role it belongs to (no tasks inside: no cycles).
+///
+/// Identity matters: tasks of one role instance hold clones of one `Arc`, so the engine can
+/// tell with [`Arc::ptr_eq`] that a role already ran on a host. The handlers kept here point
+/// to a twin `RoleRef` with the same name, path and variables but no handlers, so that a
+/// handler never holds the `Arc` it is stored in.
+#[derive(Debug)]
+pub struct RoleRef {
+    /// The role's name as written.
+    pub name: String,
+    /// The role's directory (`files/` and `templates/` are looked up below it).
+    pub path: PathBuf,
+    /// Variables given with the role entry.
+    pub params: Map<String, Value>,
+    /// `defaults/main.yml` (or `defaults_from`).
+    pub defaults: Map<String, Value>,
+    /// `vars/main.yml` (or `vars_from`).
+    pub vars: Map<String, Value>,
+    /// `handlers/main.yml` (or `handlers_from`).
+    pub handlers: Vec<Task>,
+    /// `allow_duplicates: true` in `meta/main.yml`: run again when listed again.
+    pub allow_duplicates: bool,
 }
 
 /// One task, handler or block.
@@ -106,10 +137,11 @@ pub struct Task {
     pub rescue: Vec<Task>,
     /// `always:` children.
     pub always: Vec<Task>,
-    /// For `import_tasks`: the tasks of the imported file, loaded at load time.
+    /// For `import_tasks`: the tasks of the imported file; for `import_role`: the role's
+    /// tasks, its dependencies' first. Loaded at load time.
     pub imported: Vec<Task>,
     /// The role the task comes from, if any.
-    pub role: Option<String>,
+    pub role: Option<Arc<RoleRef>>,
     /// Where the task starts.
     pub location: Location,
 }
@@ -118,6 +150,11 @@ impl Task {
     /// Whether this is a `block:` rather than a module call.
     pub fn is_block(&self) -> bool {
         self.module.is_none()
+    }
+
+    /// The name of the task's role, if any.
+    pub fn role_name(&self) -> Option<&str> {
+        self.role.as_deref().map(|r| r.name.as_str())
     }
 }
 

@@ -1,33 +1,92 @@
-//! Resolving a play's `roles:` (and role `meta/main.yml` dependencies) to directories in
-//! `roles/` beside the playbook, and loading their tasks, handlers, defaults and vars.
+//! Resolving a role (a `roles:` entry, a `meta/main.yml` dependency or an `import_role`)
+//! through the `RoleSearch`, and loading its tasks, handlers, defaults and vars, each task
+//! pointing to the role's `RoleRef`. Identical entries in one play share one `RoleRef`.
 //! Knows nothing of task syntax beyond handing files to the task loader.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::diagnostic::did_you_mean;
+use super::files::mapping_file;
 use super::load::Loader;
 use super::location::Location;
-use super::model::{tags_of, Role};
+use super::model::{tags_of, Role, RoleRef};
 use super::task;
 use super::validate::is_task_keyword;
 use super::yaml::{Kind, Node};
 
-/// How deep role dependencies may nest before we call it a loop.
-const MAX_DEPTH: usize = 32;
-
-/// Parses a `roles:` list (or `dependencies:`) and loads each role.
-pub(crate) fn role_list(ld: &mut Loader, file: &Path, node: &Node) -> Vec<Role> {
-    role_list_at(ld, file, node, 0)
+/// Which files of a role to load instead of `main.yml` (`import_role`/`include_role`
+/// arguments `tasks_from`, `vars_from`, `defaults_from`, `handlers_from`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleFiles {
+    /// A file of `tasks/`.
+    pub tasks_from: Option<String>,
+    /// A file of `vars/`.
+    pub vars_from: Option<String>,
+    /// A file of `defaults/`.
+    pub defaults_from: Option<String>,
+    /// A file of `handlers/`.
+    pub handlers_from: Option<String>,
 }
 
-fn role_list_at(ld: &mut Loader, file: &Path, node: &Node, depth: usize) -> Vec<Role> {
+impl RoleFiles {
+    /// The `*_from` arguments of an `import_role`/`include_role` task (already templated).
+    pub fn from_args(args: &Map<String, Value>) -> Self {
+        let get = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_string);
+        RoleFiles {
+            tasks_from: get("tasks_from"),
+            vars_from: get("vars_from"),
+            defaults_from: get("defaults_from"),
+            handlers_from: get("handlers_from"),
+        }
+    }
+}
+
+/// What makes two role entries of a play the same instance (Ansible's role hash: path,
+/// params, `when`, tags and `*_from` files).
+#[derive(Debug, PartialEq)]
+pub(crate) struct RoleKey {
+    path: PathBuf,
+    params: Map<String, Value>,
+    when: Option<Value>,
+    tags: Vec<String>,
+    files: RoleFiles,
+}
+
+/// A role to load: the entry as written.
+pub(crate) struct Request {
+    /// The role name (or path) as written.
+    pub name: String,
+    /// Which files instead of `main.yml`.
+    pub files: RoleFiles,
+    /// Variables given with the entry.
+    pub params: Map<String, Value>,
+    /// Keywords given with the entry (`when`, `become`, ...).
+    pub keywords: Map<String, Value>,
+    /// `tags:` of the entry.
+    pub tags: Vec<String>,
+    /// Where the entry is written (errors point here).
+    pub location: Location,
+    /// The parent directory of the role that depends on this one, if any.
+    pub near: Option<PathBuf>,
+}
+
+/// Parses a play's `roles:` list and loads each role.
+pub(crate) fn role_list(ld: &mut Loader, file: &Path, node: &Node) -> Vec<Role> {
+    role_list_at(ld, file, node, None)
+}
+
+fn role_list_at(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Vec<Role> {
     match &node.kind {
         Kind::Null => Vec::new(),
         Kind::Seq(items) => items
             .iter()
-            .filter_map(|n| role_entry(ld, file, n, depth))
+            .filter_map(|n| {
+                let req = entry(ld, file, n, near)?;
+                load(ld, req)
+            })
             .collect(),
         _ => {
             ld.err_at(
@@ -41,7 +100,8 @@ fn role_list_at(ld: &mut Loader, file: &Path, node: &Node, depth: usize) -> Vec<
     }
 }
 
-fn role_entry(ld: &mut Loader, file: &Path, node: &Node, depth: usize) -> Option<Role> {
+/// One `roles:`/`dependencies:` entry: a name, or a mapping with `role:` and the rest.
+fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Option<Request> {
     let mut name = None;
     let mut params = Map::new();
     let mut keywords = Map::new();
@@ -78,111 +138,188 @@ fn role_entry(ld: &mut Loader, file: &Path, node: &Node, depth: usize) -> Option
         );
         return None;
     };
-    let location = Location::new(file, node.line, node.col);
-    if depth > MAX_DEPTH {
-        ld.err_at(
-            file,
-            node,
-            format!("role '{name}' depends on itself (a dependency loop)"),
-            None,
-        );
-        return None;
-    }
-    let Some(path) = find_role(ld, &name) else {
-        let roles_dir = ld.playbook_dir.join("roles");
-        let known: Vec<String> = std::fs::read_dir(&roles_dir)
-            .map(|rd| {
-                rd.filter_map(Result::ok)
-                    .filter(|e| e.path().is_dir())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let hint = did_you_mean(&name, known.iter().map(String::as_str))
-            .or_else(|| Some(format!("roles are looked up in {}", roles_dir.display())));
-        ld.err_at(file, node, format!("the role '{name}' was not found"), hint);
-        return None;
-    };
-    let dependencies = dependencies(ld, &path, depth);
-    let tasks = main_file(&path, "tasks")
-        .map(|p| task::task_file(ld, &p, Some(&location), Some(&name)))
-        .unwrap_or_default();
-    let handlers = main_file(&path, "handlers")
-        .map(|p| task::task_file(ld, &p, Some(&location), Some(&name)))
-        .unwrap_or_default();
-    let defaults = vars_file(ld, &path, "defaults", &location);
-    let vars = vars_file(ld, &path, "vars", &location);
-    Some(Role {
+    Some(Request {
         name,
-        path,
+        files: RoleFiles::default(),
         params,
         keywords,
         tags,
-        defaults,
-        vars,
-        dependencies,
-        tasks,
-        handlers,
-        location,
+        location: Location::new(file, node.line, node.col),
+        near: near.map(Path::to_path_buf),
     })
 }
 
-/// `roles/NAME` beside the playbook, or NAME as a path relative to the playbook.
-fn find_role(ld: &Loader, name: &str) -> Option<PathBuf> {
-    [
-        ld.playbook_dir.join("roles").join(name),
-        ld.playbook_dir.join(name),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
+/// Finds and loads a role with its dependencies; `None` (with errors recorded) when it
+/// cannot be found or depends on itself.
+pub(crate) fn load(ld: &mut Loader, req: Request) -> Option<Role> {
+    let loc = req.location.clone();
+    let err = |ld: &mut Loader, msg: String, hint: Option<String>| {
+        ld.err(&loc.file, loc.line, loc.column, msg, hint);
+    };
+    let near = req.near.as_deref();
+    let Some(path) = ld.search.find(&req.name, near) else {
+        let known = ld.search.known_roles(near);
+        let hint = did_you_mean(&req.name, known.iter().map(String::as_str)).or_else(|| {
+            Some(format!(
+                "roles are looked up in {}",
+                ld.search.describe(near)
+            ))
+        });
+        err(ld, format!("the role '{}' was not found", req.name), hint);
+        return None;
+    };
+    let key = RoleKey {
+        path: std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
+        params: req.params.clone(),
+        when: req.keywords.get("when").cloned(),
+        tags: req.tags.clone(),
+        files: req.files.clone(),
+    };
+    if let Some((_, r)) = ld.role_cache.iter().find(|(k, _)| *k == key) {
+        return Some(Role {
+            location: req.location,
+            ..r.clone()
+        });
+    }
+    if ld.role_stack.contains(&key.path) {
+        let msg = format!("role '{}' depends on itself (a dependency loop)", req.name);
+        err(ld, msg, None);
+        return None;
+    }
+    ld.role_stack.push(key.path.clone());
+    let role = load_found(ld, req, path);
+    ld.role_stack.pop();
+    ld.role_cache.push((key, role.clone()));
+    Some(role)
 }
 
-/// `DIR/main.yml` (or `main.yaml`) of a role, when present.
-fn main_file(role: &Path, dir: &str) -> Option<PathBuf> {
-    ["main.yml", "main.yaml"]
-        .iter()
-        .map(|f| role.join(dir).join(f))
-        .find(|p| p.is_file())
-}
-
-fn vars_file(ld: &mut Loader, role: &Path, dir: &str, from: &Location) -> Map<String, Value> {
-    let Some(p) = main_file(role, dir) else {
-        return Map::new();
+/// Loads the files of the role found at `path`.
+fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
+    let loc = req.location.clone();
+    let meta = Meta::read(ld, &path, &loc);
+    let defaults = part(
+        ld,
+        &path,
+        "defaults",
+        req.files.defaults_from.as_deref(),
+        &loc,
+    )
+    .map(|p| mapping_file(ld, &p, Some(&loc)))
+    .unwrap_or_default();
+    let vars = part(ld, &path, "vars", req.files.vars_from.as_deref(), &loc)
+        .map(|p| mapping_file(ld, &p, Some(&loc)))
+        .unwrap_or_default();
+    let twin = Arc::new(RoleRef {
+        name: req.name.clone(),
+        path: path.clone(),
+        params: req.params.clone(),
+        defaults,
+        vars,
+        handlers: Vec::new(),
+        allow_duplicates: meta.allow_duplicates,
+    });
+    let handlers = part(
+        ld,
+        &path,
+        "handlers",
+        req.files.handlers_from.as_deref(),
+        &loc,
+    )
+    .map(|p| task::task_file(ld, &p, Some(&loc), Some(&twin)))
+    .unwrap_or_default();
+    let role_ref = Arc::new(RoleRef {
+        name: twin.name.clone(),
+        path: path.clone(),
+        params: twin.params.clone(),
+        defaults: twin.defaults.clone(),
+        vars: twin.vars.clone(),
+        handlers: handlers.clone(),
+        allow_duplicates: meta.allow_duplicates,
+    });
+    let dependencies = match (&meta.dependencies, &meta.file) {
+        (Some(deps), Some(file)) => role_list_at(ld, file, deps, path.parent()),
+        _ => Vec::new(),
     };
-    let Some(node) = ld.read(&p, Some(from)) else {
-        return Map::new();
-    };
-    match node.to_json() {
-        Value::Object(m) => m,
-        Value::Null => Map::new(),
-        _ => {
-            ld.err_at(
-                &p,
-                &node,
-                format!(
-                    "{dir}/main.yml must be a mapping, found {}",
-                    node.type_name()
-                ),
-                None,
-            );
-            Map::new()
-        }
+    let tasks = part(ld, &path, "tasks", req.files.tasks_from.as_deref(), &loc)
+        .map(|p| task::task_file(ld, &p, Some(&loc), Some(&role_ref)))
+        .unwrap_or_default();
+    Role {
+        name: req.name,
+        path,
+        params: req.params,
+        keywords: req.keywords,
+        tags: req.tags,
+        defaults: role_ref.defaults.clone(),
+        vars: role_ref.vars.clone(),
+        dependencies,
+        tasks,
+        handlers,
+        location: req.location,
+        role_ref,
     }
 }
 
-fn dependencies(ld: &mut Loader, role: &Path, depth: usize) -> Vec<Role> {
-    let Some(p) = main_file(role, "meta") else {
-        return Vec::new();
-    };
-    let Some(node) = ld.read(&p, None) else {
-        return Vec::new();
-    };
-    let Kind::Map(entries) = &node.kind else {
-        return Vec::new();
-    };
-    entries
+/// A role's `tasks` (its dependencies' first), as `import_role` runs them.
+pub(crate) fn flatten_tasks(role: &Role) -> Vec<super::model::Task> {
+    let mut out: Vec<_> = role.dependencies.iter().flat_map(flatten_tasks).collect();
+    out.extend(role.tasks.iter().cloned());
+    out
+}
+
+/// What `meta/main.yml` says: the dependency list (with its file) and `allow_duplicates`.
+struct Meta {
+    file: Option<PathBuf>,
+    dependencies: Option<Node>,
+    allow_duplicates: bool,
+}
+
+impl Meta {
+    fn read(ld: &mut Loader, role: &Path, from: &Location) -> Meta {
+        let mut meta = Meta {
+            file: None,
+            dependencies: None,
+            allow_duplicates: false,
+        };
+        let Some(p) = part(ld, role, "meta", None, from) else {
+            return meta;
+        };
+        let Some(node) = ld.read(&p, Some(from)) else {
+            return meta;
+        };
+        let Kind::Map(entries) = node.kind else {
+            return meta;
+        };
+        for (k, v) in entries {
+            match k.key_text().as_str() {
+                "dependencies" => meta.dependencies = Some(v),
+                "allow_duplicates" => meta.allow_duplicates = v.to_json() == Value::Bool(true),
+                _ => {}
+            }
+        }
+        meta.file = Some(p);
+        meta
+    }
+}
+
+/// `DIR/main.yml` of a role (or `DIR/FROM` when a `*_from` names a file). A missing main
+/// file is `None`; a missing named file is an error at `from`.
+fn part(
+    ld: &mut Loader,
+    role: &Path,
+    dir: &str,
+    named: Option<&str>,
+    from: &Location,
+) -> Option<PathBuf> {
+    let base = named.unwrap_or("main");
+    let found = ["", ".yml", ".yaml", ".json"]
         .iter()
-        .find(|(k, _)| k.key_text() == "dependencies")
-        .map(|(_, v)| role_list_at(ld, &p, v, depth + 1))
-        .unwrap_or_default()
+        .map(|ext| role.join(dir).join(format!("{base}{ext}")))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        if let Some(n) = named {
+            let msg = format!("the role at {} has no {dir} file '{n}'", role.display());
+            ld.err(&from.file, from.line, from.column, msg, None);
+        }
+    }
+    found
 }

@@ -1,26 +1,30 @@
 //! Turning one YAML task (or handler, or block) into a `Task`: finding its module among the
 //! keys (`module: args`, `action:`, `local_action:`), splitting free-form arguments, merging
-//! `args:`, checking every key, and loading `import_tasks` files. Knows nothing of plays,
-//! roles' directory layout or how tasks run.
+//! `args:`, checking every key, and expanding `import_tasks`/`import_role` (the static
+//! parts of `include_tasks`/`include_role` are checked; they load at run time). Knows
+//! nothing of plays, roles' directory layout or how tasks run.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::diagnostic::did_you_mean;
 use super::load::Loader;
 use super::location::Location;
-use super::model::{tags_of, Task};
-use super::validate::{classify_unknown_task_key, is_task_keyword, Unknown};
+use super::model::{tags_of, RoleRef, Task};
+use super::roles::{self, RoleFiles};
+use super::validate::{classify_unknown_task_key, include_args, is_task_keyword, Unknown};
 use super::yaml::{map_json, Kind, Node};
 use super::{free_form, registry};
 
-/// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` names the
+/// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
 /// role the tasks belong to.
 pub(crate) fn task_list(
     ld: &mut Loader,
     file: &Path,
     node: &Node,
-    role: Option<&str>,
+    role: Option<&Arc<RoleRef>>,
 ) -> Vec<Task> {
     match &node.kind {
         Kind::Null => Vec::new(),
@@ -45,7 +49,7 @@ pub(crate) fn task_file(
     ld: &mut Loader,
     path: &Path,
     from: Option<&Location>,
-    role: Option<&str>,
+    role: Option<&Arc<RoleRef>>,
 ) -> Vec<Task> {
     let Some(node) = ld.read(path, from) else {
         return Vec::new();
@@ -64,7 +68,7 @@ struct Found<'a> {
     args: Map<String, Value>,
 }
 
-fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&str>) -> Option<Task> {
+fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) -> Option<Task> {
     let Kind::Map(entries) = &node.kind else {
         ld.err_at(
             file,
@@ -84,7 +88,7 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&str>) -> Option
         rescue: Vec::new(),
         always: Vec::new(),
         imported: Vec::new(),
-        role: role.map(str::to_string),
+        role: role.cloned(),
         location: Location::new(file, node.line, node.col),
     };
     let mut found: Vec<Found> = Vec::new();
@@ -179,10 +183,90 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&str>) -> Option
     args.extend(f.args);
     t.module = Some(f.canonical.to_string());
     t.args = args;
-    if f.canonical == "import_tasks" {
-        t.imported = import_tasks(ld, file, &t, f.key, role);
+    if let Some(allowed) = include_args(f.canonical) {
+        if !check_include_args(ld, file, f.key, f.canonical, &t.args, allowed) {
+            return Some(t);
+        }
+    }
+    match f.canonical {
+        "import_tasks" => t.imported = import_tasks(ld, file, &t, f.key, role),
+        "import_role" => t.imported = import_role(ld, file, &t, f.key),
+        _ => {}
     }
     Some(t)
+}
+
+/// Checks the arguments of an import/include: only `allowed` names, and the role name or
+/// file given. Returns whether they are usable.
+fn check_include_args(
+    ld: &mut Loader,
+    file: &Path,
+    key: &Node,
+    module: &str,
+    args: &Map<String, Value>,
+    allowed: &[&str],
+) -> bool {
+    let mut ok = true;
+    let needed = if module.ends_with("_role") {
+        "name"
+    } else {
+        "file"
+    };
+    for k in args.keys().filter(|k| !allowed.contains(&k.as_str())) {
+        let (msg, hint) = match k.as_str() {
+            "_raw_params" => (
+                format!("{module} takes its arguments as a mapping"),
+                Some(format!("write `{module}: {{{needed}: ...}}`")),
+            ),
+            _ => (
+                format!("unknown argument '{k}' for {module}"),
+                did_you_mean(k, allowed.iter().copied()),
+            ),
+        };
+        ld.err_at(file, key, msg, hint);
+        ok = false;
+    }
+    let given = args
+        .get(needed)
+        .or_else(|| args.get("_raw_params"))
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.trim().is_empty());
+    if ok && !given {
+        let hint = format!("write `{module}: {{{needed}: ...}}`");
+        ld.err_at(file, key, format!("{module} needs a {needed}"), Some(hint));
+        ok = false;
+    }
+    ok
+}
+
+/// Loads the role an `import_role` names: its dependencies' tasks, then its own.
+fn import_role(ld: &mut Loader, file: &Path, t: &Task, key: &Node) -> Vec<Task> {
+    let name = t
+        .args
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if name.contains("{{") {
+        ld.err_at(
+            file,
+            key,
+            "import_role is static: its name cannot be a template",
+            Some("use include_role to choose the role at run time".into()),
+        );
+        return Vec::new();
+    }
+    let req = roles::Request {
+        name: name.to_string(),
+        files: RoleFiles::from_args(&t.args),
+        params: Map::new(),
+        keywords: Map::new(),
+        tags: Vec::new(),
+        location: Location::new(file, key.line, key.col),
+        near: None,
+    };
+    roles::load(ld, req)
+        .map(|r| roles::flatten_tasks(&r))
+        .unwrap_or_default()
 }
 
 /// `action: module args` / `local_action: {module: x, ...}`.
@@ -258,7 +342,7 @@ fn import_tasks(
     file: &Path,
     t: &Task,
     key: &Node,
-    role: Option<&str>,
+    role: Option<&Arc<RoleRef>>,
 ) -> Vec<Task> {
     let target = t
         .args
@@ -267,14 +351,13 @@ fn import_tasks(
         .and_then(Value::as_str)
         .map(str::to_string);
     let Some(target) = target else {
-        ld.err_at(file, key, "import_tasks needs a file name", None);
         return Vec::new();
     };
     if target.contains("{{") {
         return Vec::new();
     }
     let here = file.parent().map(Path::to_path_buf).unwrap_or_default();
-    let candidates: Vec<PathBuf> = vec![here.join(&target), ld.playbook_dir.join(&target)];
+    let candidates: Vec<PathBuf> = vec![here.join(&target), ld.search.playbook_dir().join(&target)];
     let loc = Location::new(file, key.line, key.col);
     match candidates.iter().find(|p| p.is_file()) {
         Some(p) => task_file(ld, &p.clone(), Some(&loc), role),
@@ -286,7 +369,7 @@ fn import_tasks(
                 Some(format!(
                     "looked in {} and {}",
                     display_dir(&here),
-                    display_dir(&ld.playbook_dir)
+                    display_dir(ld.search.playbook_dir())
                 )),
             );
             Vec::new()

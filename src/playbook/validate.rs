@@ -101,6 +101,31 @@ pub const PLAY_KEYWORDS: &[&str] = &[
 /// Keywords an `import_playbook` entry may carry.
 pub const IMPORT_PLAYBOOK_KEYWORDS: &[&str] = &["import_playbook", "name", "vars", "tags", "when"];
 
+/// Arguments `import_role`/`include_role` accept.
+const ROLE_ARGS: &[&str] = &[
+    "name",
+    "tasks_from",
+    "vars_from",
+    "defaults_from",
+    "handlers_from",
+    "allow_duplicates",
+    "public",
+    "rolespec_validate",
+    "apply",
+];
+
+/// The arguments an import/include module accepts (`_raw_params` is the free-form name);
+/// `None` for other modules.
+pub fn include_args(module: &str) -> Option<&'static [&'static str]> {
+    match module {
+        "import_tasks" => Some(&["file", "_raw_params"]),
+        "include_tasks" => Some(&["file", "_raw_params", "apply"]),
+        "import_role" => Some(&ROLE_ARGS[..ROLE_ARGS.len() - 1]),
+        "include_role" => Some(ROLE_ARGS),
+        _ => None,
+    }
+}
+
 /// Whether `key` is a task keyword (`with_<lookup>` included).
 pub fn is_task_keyword(key: &str) -> bool {
     TASK_KEYWORDS.contains(&key) || key.strip_prefix("with_").is_some_and(|l| !l.is_empty())
