@@ -8,6 +8,7 @@
 //!   POSIX quoting and become wrapping; knows nothing of inventories or modules.
 //! - `runner`: runs one remote command on many hosts concurrently and emits events.
 //! - `output`: turns events into terminal text; the only code that prints results.
+//! - `template`: Ansible's Jinja layer (minijinja): variables, task arguments, conditions.
 
 pub mod cli;
 pub mod config;
@@ -19,4 +20,5 @@ pub mod output;
 pub mod playbook;
 pub mod runner;
 pub mod secret;
+pub mod template;
 mod yaml_node;

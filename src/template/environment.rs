@@ -1,0 +1,64 @@
+//! Builds one minijinja `Environment` configured like Ansible's: no auto-escaping, strict
+//! undefined values, Python-style printing and methods, the compiled-template loader, and
+//! every filter, test and lookup. Knows nothing of scopes or of what is rendered.
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+
+use super::{filters, lookups, predicates, pyrepr, TemplateOptions, OMIT};
+
+/// The variable an expression template stores its value in.
+pub(crate) const RESULT: &str = "__rsible_result";
+
+const EXPR_PREFIX: &str = "\u{1}expr\u{1}";
+const TEXT_PREFIX: &str = "\u{1}text\u{1}";
+
+/// The cache key of a compiled expression.
+pub(crate) fn expression_key(expr: &str) -> String {
+    format!("{EXPR_PREFIX}{expr}")
+}
+
+/// The cache key of a compiled template text.
+pub(crate) fn text_key(source: &str) -> String {
+    format!("{TEXT_PREFIX}{source}")
+}
+
+/// The source to compile for a cache key (an expression becomes a `set` of [`RESULT`]).
+fn load(key: &str) -> Option<String> {
+    if let Some(expr) = key.strip_prefix(EXPR_PREFIX) {
+        return Some(format!("{{% set {RESULT} = ({expr}) %}}"));
+    }
+    key.strip_prefix(TEXT_PREFIX).map(str::to_string)
+}
+
+/// An environment parsing with `opts`.
+pub(crate) fn build(opts: &TemplateOptions) -> Result<Environment<'static>, Error> {
+    Ok(configure(opts.syntax()?))
+}
+
+/// The environment for variables and task arguments (Ansible's default options, which
+/// always form a valid syntax).
+pub(crate) fn build_default() -> Environment<'static> {
+    configure(TemplateOptions::default().syntax().unwrap_or_default())
+}
+
+fn configure(syntax: SyntaxConfig) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_syntax(syntax);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    // Debug mode makes undefined values remember the expression they came from, which the
+    // error messages name.
+    env.set_debug(true);
+    env.set_formatter(|out, _state, value| {
+        out.write_str(&pyrepr::to_str(value))
+            .map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
+    });
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_loader(|key| Ok(load(key)));
+    env.add_global("omit", OMIT);
+    filters::register(&mut env);
+    predicates::register(&mut env);
+    lookups::register(&mut env);
+    env
+}

@@ -1,0 +1,70 @@
+//! Ansible's Jinja layer on minijinja: renders task arguments, variables, `when:` conditions
+//! and template files for one host's variables.
+//!
+//! Layout: `templar` (the public entry points and the compiled-template cache), `scope` (the
+//! lazy, cycle-checked variable object a template sees), `native` (the "exactly `{{ expr }}`"
+//! rule and value conversions), `error` (user-facing messages), `environment` (one configured
+//! minijinja `Environment`), `filters/`, `predicates` (Jinja tests), `lookups`, `pyrepr`
+//! (Python-style printing), `truth` (Ansible's booleans) and `version`.
+//!
+//! Knows nothing of inventories, playbooks, modules or connections: it gets variables as
+//! JSON maps and a list of directories to search.
+
+mod environment;
+mod error;
+mod filters;
+mod lookups;
+mod native;
+mod options;
+mod predicates;
+mod pyrepr;
+mod scope;
+mod templar;
+mod truth;
+mod version;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use error::TemplateError;
+pub use options::TemplateOptions;
+pub use templar::Templar;
+
+/// Variables in definition order (the same shape as `rsible::inventory::Vars`).
+pub type Vars = indexmap::IndexMap<String, serde_json::Value>;
+
+/// The placeholder `omit` renders to; the engine drops arguments equal to it.
+pub const OMIT: &str = "__omit_place_holder__8f4d2c1b9e7a6053";
+
+/// Another host's variables, for `hostvars`.
+pub trait HostVars: Send + Sync {
+    /// Every host name, in inventory order.
+    fn host_names(&self) -> Vec<String>;
+    /// The flattened variables of `host`, or `None` for an unknown host.
+    fn vars_of(&self, host: &str) -> Option<Arc<Vars>>;
+}
+
+/// What a template sees: the flattened variables of one host for one task.
+#[derive(Clone)]
+pub struct Scope {
+    /// The variables, possibly holding templates themselves (rendered lazily when used).
+    pub vars: Arc<Vars>,
+    /// Every host's variables, for `hostvars[name]`.
+    pub hostvars: Option<Arc<dyn HostVars>>,
+    /// Directories searched, in order, by lookup('file'|'template') and relative paths.
+    pub search_paths: Vec<PathBuf>,
+}
+
+impl Scope {
+    /// A scope over `vars` alone: no other hosts, no search paths.
+    pub fn new(vars: Vars) -> Scope {
+        Scope {
+            vars: Arc::new(vars),
+            hostvars: None,
+            search_paths: Vec::new(),
+        }
+    }
+}

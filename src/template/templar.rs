@@ -1,0 +1,315 @@
+//! `Templar`: the public entry points (values, strings, conditions, template files) and the
+//! cache of compiled templates. Knows nothing of tasks, modules or connections.
+//!
+//! Every distinct template string and expression is compiled once and kept for the life of
+//! the `Templar` (the cache is not bounded: its size follows the playbook's distinct
+//! templates, not the number of hosts).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::Environment;
+use serde_json::Value as Json;
+
+use super::native::{self, has_markup, single_expression};
+use super::scope::{ScopeObject, Session};
+use super::{environment, truth, Scope, TemplateError, TemplateOptions};
+
+/// Renders templates for many hosts at once: one set of environments, `Send + Sync`.
+#[derive(Clone)]
+pub struct Templar {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base: Arc<Environment<'static>>,
+    files: Mutex<HashMap<TemplateOptions, Arc<Environment<'static>>>>,
+}
+
+/// The outcome of evaluating one expression.
+enum Eval {
+    Value(Value),
+    Failed(TemplateError),
+    Syntax,
+}
+
+impl Default for Templar {
+    fn default() -> Templar {
+        Templar::new()
+    }
+}
+
+impl Templar {
+    /// A templar with Ansible's filters, tests and lookups.
+    pub fn new() -> Templar {
+        let base = environment::build_default();
+        Templar {
+            inner: Arc::new(Inner {
+                base: Arc::new(base),
+                files: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Renders every string inside `v` (maps, lists, nested). A string that is exactly
+    /// "{{ expr }}" keeps the expression's native type (list, dict, int, bool); other strings
+    /// render to strings. Non-string scalars pass through.
+    pub fn render_value(&self, v: &Json, scope: &Scope) -> Result<Json, TemplateError> {
+        if !native::json_has_markup(v) {
+            return Ok(v.clone());
+        }
+        self.in_session(scope, |ctx| self.render_json_in(v, ctx))
+    }
+
+    /// Renders one string (same native rule as [`Templar::render_value`]).
+    pub fn render_str(&self, s: &str, scope: &Scope) -> Result<Json, TemplateError> {
+        if !has_markup(s) {
+            return Ok(Json::String(s.to_string()));
+        }
+        self.in_session(scope, |ctx| {
+            let v = self.render_string_in(s, ctx)?;
+            result_json(&v, s)
+        })
+    }
+
+    /// Evaluates a `when`/`changed_when`/`failed_when`/`until`/assert `that` condition: a bare
+    /// expression (`x is defined`, `result.rc != 0`), a "{{ expr }}" string, a bool, or a list
+    /// of them (all must hold). Strings count as true by the `bool` filter's rules
+    /// (`yes`/`true`/`on`/`1`); `null` or an empty string means "no condition" (true).
+    pub fn eval_condition(&self, cond: &Json, scope: &Scope) -> Result<bool, TemplateError> {
+        match cond {
+            Json::Bool(b) => Ok(*b),
+            Json::Null => Ok(true),
+            Json::Number(n) => Ok(n.as_f64().is_some_and(|f| f != 0.0)),
+            Json::Array(items) => {
+                for item in items {
+                    if !self.eval_condition(item, scope)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Json::String(s) => self.in_session(scope, |ctx| self.condition_in(s, ctx)),
+            Json::Object(_) => Err(TemplateError::new(
+                "a condition must be a string, a boolean or a list of them, not a mapping",
+            )),
+        }
+    }
+
+    /// Renders a whole template file's text (template module, lookup('template')) with
+    /// Ansible's defaults (trim_blocks, no lstrip_blocks, trailing newline kept) changed by
+    /// `opts`. `name` names the template in errors about the options themselves.
+    pub fn render_template(
+        &self,
+        name: &str,
+        source: &str,
+        scope: &Scope,
+        opts: &TemplateOptions,
+    ) -> Result<String, TemplateError> {
+        let env = self.file_env(opts).map_err(|e| {
+            TemplateError::new(format!("{name}: invalid template options: {e}"))
+        })?;
+        let text = source.replace("\r\n", "\n");
+        let out = self.in_session(scope, |ctx| self.render_text(&env, &text, ctx))?;
+        Ok(if opts.newline_sequence == "\n" {
+            out
+        } else {
+            out.replace('\n', &opts.newline_sequence)
+        })
+    }
+
+    /// Renders a template file's text with the default options inside a running render
+    /// (for lookup('template')).
+    pub(crate) fn render_file_in(
+        &self,
+        source: &str,
+        ctx: &Arc<ScopeObject>,
+    ) -> Result<String, TemplateError> {
+        self.render_text(&self.inner.base, &source.replace("\r\n", "\n"), ctx)
+    }
+
+    /// Renders every string inside `v` in the scope `ctx`.
+    pub(crate) fn render_json_in(
+        &self,
+        v: &Json,
+        ctx: &Arc<ScopeObject>,
+    ) -> Result<Json, TemplateError> {
+        Ok(match v {
+            Json::String(s) if has_markup(s) => {
+                let out = self.render_string_in(s, ctx)?;
+                result_json(&out, s)?
+            }
+            Json::Array(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|item| self.render_json_in(item, ctx))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Json::Object(map) => {
+                let mut out = serde_json::Map::with_capacity(map.len());
+                for (k, item) in map {
+                    let key = if has_markup(k) {
+                        super::pyrepr::to_str(&self.render_string_in(k, ctx)?)
+                    } else {
+                        k.clone()
+                    };
+                    out.insert(key, self.render_json_in(item, ctx)?);
+                }
+                Json::Object(out)
+            }
+            other => other.clone(),
+        })
+    }
+
+    fn in_session<T>(
+        &self,
+        scope: &Scope,
+        f: impl FnOnce(&Arc<ScopeObject>) -> Result<T, TemplateError>,
+    ) -> Result<T, TemplateError> {
+        let (session, root) = Session::start(self, scope);
+        let out = f(&root);
+        match session.take_fatal() {
+            Some(fatal) => Err(fatal),
+            None => out,
+        }
+    }
+
+    fn file_env(&self, opts: &TemplateOptions) -> Result<Arc<Environment<'static>>, String> {
+        if opts.is_default_syntax() {
+            return Ok(self.inner.base.clone());
+        }
+        let mut files = self.inner.files.lock().map_err(|e| e.to_string())?;
+        if let Some(env) = files.get(opts) {
+            return Ok(env.clone());
+        }
+        let env = Arc::new(environment::build(opts).map_err(|e| e.to_string())?);
+        files.insert(opts.clone(), env.clone());
+        Ok(env)
+    }
+
+    fn render_string_in(&self, s: &str, ctx: &Arc<ScopeObject>) -> Result<Value, TemplateError> {
+        if !has_markup(s) {
+            return Ok(Value::from(s));
+        }
+        if let Some(expr) = single_expression(s) {
+            match self.eval_expr(expr, ctx) {
+                Eval::Value(v) => return Ok(v),
+                Eval::Failed(e) => return Err(e),
+                Eval::Syntax => {}
+            }
+        }
+        self.render_text(&self.inner.base, s, ctx).map(Value::from)
+    }
+
+    fn condition_in(&self, s: &str, ctx: &Arc<ScopeObject>) -> Result<bool, TemplateError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(true);
+        }
+        let (expr, shown) = match single_expression(s) {
+            Some(expr) => (expr, s.to_string()),
+            None if has_markup(s) => {
+                let text = self.render_text(&self.inner.base, s, ctx)?;
+                return Ok(truth::is_true_word(text.trim()));
+            }
+            None => (s, format!("{{{{ {s} }}}}")),
+        };
+        match self.eval_expr(expr, ctx) {
+            Eval::Value(v) => Ok(truth::condition(&v)),
+            Eval::Failed(e) => Err(e),
+            Eval::Syntax => Err(self
+                .render_text(&self.inner.base, &shown, ctx)
+                .err()
+                .unwrap_or_else(|| TemplateError::new(format!("cannot evaluate '{expr}'")))),
+        }
+    }
+
+    fn eval_expr(&self, expr: &str, ctx: &Arc<ScopeObject>) -> Eval {
+        let Ok(tmpl) = self.inner.base.get_template(&environment::expression_key(expr)) else {
+            return Eval::Syntax;
+        };
+        let captured = match tmpl.render_captured(Value::from_dyn_object(ctx.clone())) {
+            Ok(c) => c,
+            Err(e) => return Eval::Failed(self.convert(&e, expr, ctx)),
+        };
+        let value = captured
+            .state()
+            .lookup(environment::RESULT)
+            .unwrap_or_default();
+        if value.is_undefined() {
+            let base = self.base_type(expr, ctx);
+            let err = TemplateError::undefined(expr, base.as_deref());
+            return Eval::Failed(explain(err, ctx));
+        }
+        Eval::Value(value)
+    }
+
+    fn render_text(
+        &self,
+        env: &Environment<'static>,
+        s: &str,
+        ctx: &Arc<ScopeObject>,
+    ) -> Result<String, TemplateError> {
+        let tmpl = env
+            .get_template(&environment::text_key(s))
+            .map_err(|e| self.convert(&e, s, ctx))?;
+        tmpl.render(Value::from_dyn_object(ctx.clone()))
+            .map_err(|e| self.convert(&e, s, ctx))
+    }
+
+    fn convert(&self, err: &minijinja::Error, source: &str, ctx: &Arc<ScopeObject>) -> TemplateError {
+        let base_type = |base: &str| self.type_of(base, ctx);
+        explain(TemplateError::from_minijinja(err, source, &base_type), ctx)
+    }
+
+    /// The Python type of the value the last attribute of `expr` was looked up on.
+    fn base_type(&self, expr: &str, ctx: &Arc<ScopeObject>) -> Option<String> {
+        let simple = expr
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_.[]'\"".contains(c));
+        let cut = expr.rfind(['.', '['])?;
+        if !simple || cut == 0 {
+            return None;
+        }
+        self.type_of(&expr[..cut], ctx)
+    }
+
+    fn type_of(&self, expr: &str, ctx: &Arc<ScopeObject>) -> Option<String> {
+        match self.eval_expr(expr, ctx) {
+            Eval::Value(v) => Some(py_type(&v).to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// Replaces an "undefined" error by the reason its variable was undefined, when the
+/// variable's own template used an undefined name.
+fn explain(err: TemplateError, ctx: &ScopeObject) -> TemplateError {
+    let cause = err.undefined.as_deref().and_then(|expr| {
+        let root = expr.split(['.', '[']).next().unwrap_or(expr);
+        ctx.undefined_cause(root)
+    });
+    cause.unwrap_or(err)
+}
+
+fn result_json(v: &Value, source: &str) -> Result<Json, TemplateError> {
+    native::to_json(v).map_err(|m| TemplateError::new(format!("{m} in '{source}'")))
+}
+
+/// The name Python gives the type of `v` (`dict`, `list`, `str`, ...).
+pub(crate) fn py_type(v: &Value) -> &'static str {
+    match v.kind() {
+        ValueKind::None => "NoneType",
+        ValueKind::Bool => "bool",
+        ValueKind::Number if v.is_integer() => "int",
+        ValueKind::Number => "float",
+        ValueKind::String => "str",
+        ValueKind::Bytes => "bytes",
+        ValueKind::Seq => "list",
+        ValueKind::Map => "dict",
+        ValueKind::Iterable => "generator",
+        ValueKind::Undefined => "AnsibleUndefined",
+        _ => "object",
+    }
+}
