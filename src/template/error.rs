@@ -64,7 +64,9 @@ impl TemplateError {
                 None => TemplateError::new("undefined value"),
             },
             ErrorKind::SyntaxError => {
-                let at = line.map(|l| location(source, l, err.range())).unwrap_or_default();
+                let at = line
+                    .map(|l| location(source, l, err.range()))
+                    .unwrap_or_default();
                 TemplateError::new(format!("template syntax error: {detail}{at}"))
             }
             ErrorKind::InvalidOperation if !detail.is_empty() => TemplateError::new(detail),
@@ -110,7 +112,10 @@ fn split_last(expr: &str) -> Option<(&str, String)> {
 
 /// " (line L, column C: `text`)" for a syntax error.
 fn location(source: &str, line: usize, range: Option<std::ops::Range<usize>>) -> String {
-    let text = source.lines().nth(line.saturating_sub(1)).unwrap_or_default();
+    let text = source
+        .lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or_default();
     let line_start: usize = source
         .split_inclusive('\n')
         .take(line.saturating_sub(1))
@@ -118,7 +123,10 @@ fn location(source: &str, line: usize, range: Option<std::ops::Range<usize>>) ->
         .sum();
     match range {
         Some(r) if r.start >= line_start => {
-            let col = source[line_start..r.start.min(source.len())].chars().count() + 1;
+            let col = source[line_start..r.start.min(source.len())]
+                .chars()
+                .count()
+                + 1;
             format!(" (line {line}, column {col}: `{text}`)")
         }
         _ => format!(" (line {line}: `{text}`)"),

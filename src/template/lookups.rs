@@ -46,6 +46,7 @@ fn run(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Ve
         .get::<Option<String>>("errors")?
         .unwrap_or_else(|| "strict".into());
     let out = run_plugin(state, name, terms, kwargs);
+    // `wantlist` only matters to `lookup`, which reads it itself; `query` accepts it too.
     let _ = kwargs.get::<Option<bool>>("wantlist");
     kwargs.assert_all_used()?;
     match out {
@@ -54,7 +55,12 @@ fn run(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Ve
     }
 }
 
-fn run_plugin(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+fn run_plugin(
+    state: &State,
+    name: &str,
+    terms: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Vec<Value>, Error> {
     let name = name.strip_prefix("ansible.builtin.").unwrap_or(name);
     let texts = || terms.iter().map(pyrepr::to_str);
     match name {
@@ -131,9 +137,7 @@ fn current(state: &State) -> Result<Arc<ScopeObject>, Error> {
 /// path's `subdir`, then the search path itself (the current directory when there is none).
 fn find(search: &[PathBuf], term: &str, subdir: &str) -> Result<PathBuf, Error> {
     let path = Path::new(term);
-    let candidates: Vec<PathBuf> = if path.is_absolute() {
-        vec![path.to_path_buf()]
-    } else if search.is_empty() {
+    let candidates: Vec<PathBuf> = if path.is_absolute() || search.is_empty() {
         vec![path.to_path_buf()]
     } else {
         search
@@ -148,7 +152,8 @@ fn find(search: &[PathBuf], term: &str, subdir: &str) -> Result<PathBuf, Error> 
 }
 
 fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| fail(format!("could not read {}: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("could not read {}: {e}", path.display())))
 }
 
 fn pipe(cmd: &str) -> Result<Value, Error> {

@@ -29,8 +29,9 @@ pub(crate) fn single_expression(s: &str) -> Option<&str> {
     let inner = s.strip_prefix("{{")?.strip_suffix("}}")?;
     let inner = inner.strip_prefix('-').unwrap_or(inner);
     let inner = inner.strip_suffix('-').unwrap_or(inner);
-    let nested = ["{{", "}}", "{%", "%}", "{#", "#}"];
-    if nested.iter().any(|m| inner.contains(m)) || inner.trim().is_empty() {
+    // A second expression or a block makes it text; other look-alikes (`{'a': {}}}`) fail to
+    // compile as one expression and are rendered as text then.
+    if has_markup(inner) || inner.trim().is_empty() {
         return None;
     }
     Some(inner.trim())
@@ -71,7 +72,9 @@ pub(crate) fn to_json(v: &Value) -> Result<Json, String> {
         ValueKind::Bool => Json::Bool(v.is_true()),
         ValueKind::Number => number_to_json(v),
         ValueKind::String => Json::String(v.as_str().unwrap_or_default().to_string()),
-        ValueKind::Bytes => Json::String(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned()),
+        ValueKind::Bytes => {
+            Json::String(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned())
+        }
         ValueKind::Seq | ValueKind::Iterable => {
             let iter = v.try_iter().map_err(|e| e.to_string())?;
             Json::Array(iter.map(|item| to_json(&item)).collect::<Result<_, _>>()?)

@@ -46,7 +46,10 @@ impl TemplateOptions {
     /// The minijinja syntax these options describe (trailing newlines are always kept).
     pub(crate) fn syntax(&self) -> Result<SyntaxConfig, minijinja::Error> {
         SyntaxConfig::builder()
-            .block_delimiters(self.block_start_string.clone(), self.block_end_string.clone())
+            .block_delimiters(
+                self.block_start_string.clone(),
+                self.block_end_string.clone(),
+            )
             .variable_delimiters(
                 self.variable_start_string.clone(),
                 self.variable_end_string.clone(),

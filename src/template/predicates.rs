@@ -12,8 +12,12 @@ use super::{pyrepr, truth, version};
 /// Adds every test to `env` (and `version_compare` as a filter, for old playbooks).
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("undefined", |v: &Value| v.is_undefined());
-    env.add_test("match", |v: &Value, p: &str, k: Kwargs| regex_test(v, p, k, Mode::Match));
-    env.add_test("search", |v: &Value, p: &str, k: Kwargs| regex_test(v, p, k, Mode::Search));
+    env.add_test("match", |v: &Value, p: &str, k: Kwargs| {
+        regex_test(v, p, k, Mode::Match)
+    });
+    env.add_test("search", |v: &Value, p: &str, k: Kwargs| {
+        regex_test(v, p, k, Mode::Search)
+    });
     env.add_test("regex", regex_kind);
     for name in ["version", "version_compare"] {
         env.add_test(name, version_test);
@@ -45,8 +49,12 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("exists", |p: &str| Path::new(p).exists());
     env.add_test("abs", |p: &str| Path::new(p).is_absolute());
     env.add_test("divisibleby", divisibleby);
-    env.add_test("any", |v: &Value| Ok::<_, Error>(v.try_iter()?.any(|x| x.is_true())));
-    env.add_test("all", |v: &Value| Ok::<_, Error>(v.try_iter()?.all(|x| x.is_true())));
+    env.add_test("any", |v: &Value| {
+        Ok::<_, Error>(v.try_iter()?.any(|x| x.is_true()))
+    });
+    env.add_test("all", |v: &Value| {
+        Ok::<_, Error>(v.try_iter()?.all(|x| x.is_true()))
+    });
 }
 
 enum Mode {
@@ -142,7 +150,12 @@ fn truthy(v: &Value, kwargs: Kwargs) -> Result<bool, Error> {
     defined(v)?;
     let convert = kwargs.get::<Option<bool>>("convert_bool")?.unwrap_or(false);
     kwargs.assert_all_used()?;
-    if convert && matches!(v.kind(), ValueKind::String | ValueKind::Number | ValueKind::Bool) {
+    if convert
+        && matches!(
+            v.kind(),
+            ValueKind::String | ValueKind::Number | ValueKind::Bool
+        )
+    {
         return Ok(truth::to_bool(v));
     }
     Ok(v.is_true())

@@ -28,7 +28,10 @@ fn write_repr(out: &mut String, v: &Value) {
         ValueKind::String => quote(out, v.as_str().unwrap_or_default()),
         ValueKind::Bytes => {
             out.push('b');
-            quote(out, &String::from_utf8_lossy(v.as_bytes().unwrap_or_default()));
+            quote(
+                out,
+                &String::from_utf8_lossy(v.as_bytes().unwrap_or_default()),
+            );
         }
         ValueKind::Seq | ValueKind::Iterable => {
             out.push('[');

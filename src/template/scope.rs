@@ -205,7 +205,13 @@ impl Object for ScopeObject {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.scope.vars.keys().map(|k| Value::from(k.as_str())).collect())
+        Enumerator::Values(
+            self.scope
+                .vars
+                .keys()
+                .map(|k| Value::from(k.as_str()))
+                .collect(),
+        )
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {

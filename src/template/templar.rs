@@ -107,9 +107,9 @@ impl Templar {
         scope: &Scope,
         opts: &TemplateOptions,
     ) -> Result<String, TemplateError> {
-        let env = self.file_env(opts).map_err(|e| {
-            TemplateError::new(format!("{name}: invalid template options: {e}"))
-        })?;
+        let env = self
+            .file_env(opts)
+            .map_err(|e| TemplateError::new(format!("{name}: invalid template options: {e}")))?;
         let text = source.replace("\r\n", "\n");
         let out = self.in_session(scope, |ctx| self.render_text(&env, &text, ctx))?;
         Ok(if opts.newline_sequence == "\n" {
@@ -226,7 +226,11 @@ impl Templar {
     }
 
     fn eval_expr(&self, expr: &str, ctx: &Arc<ScopeObject>) -> Eval {
-        let Ok(tmpl) = self.inner.base.get_template(&environment::expression_key(expr)) else {
+        let Ok(tmpl) = self
+            .inner
+            .base
+            .get_template(&environment::expression_key(expr))
+        else {
             return Eval::Syntax;
         };
         let captured = match tmpl.render_captured(Value::from_dyn_object(ctx.clone())) {
@@ -258,7 +262,12 @@ impl Templar {
             .map_err(|e| self.convert(&e, s, ctx))
     }
 
-    fn convert(&self, err: &minijinja::Error, source: &str, ctx: &Arc<ScopeObject>) -> TemplateError {
+    fn convert(
+        &self,
+        err: &minijinja::Error,
+        source: &str,
+        ctx: &Arc<ScopeObject>,
+    ) -> TemplateError {
         let base_type = |base: &str| self.type_of(base, ctx);
         explain(TemplateError::from_minijinja(err, source, &base_type), ctx)
     }

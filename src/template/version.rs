@@ -27,7 +27,10 @@ fn loose(v: &str) -> Vec<Part> {
         let same_kind = cur.chars().last().is_none_or(|last| {
             (last.is_ascii_digit() && c.is_ascii_digit())
                 || (last.is_ascii_lowercase() && c.is_ascii_lowercase())
-                || (!last.is_ascii_digit() && !last.is_ascii_lowercase() && !c.is_ascii_digit() && !c.is_ascii_lowercase())
+                || (!last.is_ascii_digit()
+                    && !last.is_ascii_lowercase()
+                    && !c.is_ascii_digit()
+                    && !c.is_ascii_lowercase())
         });
         if c == '.' {
             flush(&mut cur, &mut parts);
@@ -48,7 +51,11 @@ fn strict(v: &str) -> Result<Vec<Part>, String> {
     let caps = re
         .captures(v)
         .ok_or_else(|| format!("invalid version number '{v}'"))?;
-    let num = |i: usize| caps.get(i).and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
+    let num = |i: usize| {
+        caps.get(i)
+            .and_then(|m| m.as_str().parse().ok())
+            .unwrap_or(0)
+    };
     let mut parts = vec![Part::Num(num(1)), Part::Num(num(2)), Part::Num(num(3))];
     match caps.get(4) {
         // A release sorts after its pre-releases.
@@ -69,7 +76,10 @@ fn semver(v: &str) -> Result<Vec<Part>, String> {
     };
     let nums: Vec<u64> = core
         .split('.')
-        .map(|n| n.parse().map_err(|_| format!("invalid semantic version '{v}'")))
+        .map(|n| {
+            n.parse()
+                .map_err(|_| format!("invalid semantic version '{v}'"))
+        })
         .collect::<Result<_, _>>()?;
     if nums.len() != 3 {
         return Err(format!("invalid semantic version '{v}'"));

@@ -67,7 +67,12 @@ fn combine(v: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Erro
     Ok(value(&Json::Object(out)))
 }
 
-fn merge(mut x: Map<String, Json>, y: Map<String, Json>, recursive: bool, lm: ListMerge) -> Map<String, Json> {
+fn merge(
+    mut x: Map<String, Json>,
+    y: Map<String, Json>,
+    recursive: bool,
+    lm: ListMerge,
+) -> Map<String, Json> {
     for (key, y_value) in y {
         let Some(x_value) = x.get_mut(&key) else {
             x.insert(key, y_value);
@@ -171,7 +176,12 @@ fn is_list(v: &Value) -> bool {
     matches!(v.kind(), ValueKind::Seq | ValueKind::Iterable)
 }
 
-fn flatten_into(out: &mut Vec<Value>, v: &Value, levels: Option<i64>, skip_nulls: bool) -> Result<(), Error> {
+fn flatten_into(
+    out: &mut Vec<Value>,
+    v: &Value,
+    levels: Option<i64>,
+    skip_nulls: bool,
+) -> Result<(), Error> {
     for item in v.try_iter()? {
         let null_word = matches!(item.as_str(), Some("None" | "null"));
         if skip_nulls && (item.is_none() || null_word) {
@@ -232,11 +242,7 @@ fn difference(a: &Value, b: &Value) -> Result<Value, Error> {
 fn symmetric_difference(a: &Value, b: &Value) -> Result<Value, Error> {
     let (a, b) = (items(a)?, items(b)?);
     let both: Vec<Value> = a.iter().filter(|x| b.contains(x)).cloned().collect();
-    Ok(unique(
-        a.into_iter()
-            .chain(b)
-            .filter(|x| !both.contains(x)),
-    ))
+    Ok(unique(a.into_iter().chain(b).filter(|x| !both.contains(x))))
 }
 
 fn product(v: &Value, others: Rest<Value>) -> Result<Value, Error> {
@@ -254,7 +260,9 @@ fn product(v: &Value, others: Rest<Value>) -> Result<Value, Error> {
             })
             .collect();
     }
-    Ok(Value::from(rows.into_iter().map(Value::from).collect::<Vec<_>>()))
+    Ok(Value::from(
+        rows.into_iter().map(Value::from).collect::<Vec<_>>(),
+    ))
 }
 
 fn extract(item: &Value, container: &Value, morekeys: Option<Value>) -> Result<Value, Error> {

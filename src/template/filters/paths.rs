@@ -8,7 +8,9 @@ use super::defined;
 use crate::template::pyrepr;
 
 pub(super) fn register(env: &mut Environment<'static>) {
-    env.add_filter("basename", |v: &Value| text(v).map(|s| basename(&s).to_string()));
+    env.add_filter("basename", |v: &Value| {
+        text(v).map(|s| basename(&s).to_string())
+    });
     env.add_filter("dirname", |v: &Value| text(v).map(|s| dirname(&s)));
     env.add_filter("expanduser", |v: &Value| text(v).map(|s| expanduser(&s)));
     env.add_filter("splitext", splitext);

@@ -112,7 +112,12 @@ fn regex_replace(
         .into_owned())
 }
 
-fn regex_search(v: &Value, pattern: &str, args: Rest<String>, kwargs: Kwargs) -> Result<Value, Error> {
+fn regex_search(
+    v: &Value,
+    pattern: &str,
+    args: Rest<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     let s = text(v)?;
     let (ignorecase, multiline) = flags(&kwargs)?;
     kwargs.assert_all_used()?;
@@ -130,7 +135,9 @@ fn regex_search(v: &Value, pattern: &str, args: Rest<String>, kwargs: Kwargs) ->
         } else if let Some(num) = arg.strip_prefix('\\').and_then(|n| n.parse::<usize>().ok()) {
             caps.get(num)
         } else {
-            return Err(fail(format!("Unknown argument '{arg}' (use '\\\\1' or '\\\\g<name>')")));
+            return Err(fail(format!(
+                "Unknown argument '{arg}' (use '\\\\1' or '\\\\g<name>')"
+            )));
         };
         out.push(group.map_or(Value::from(()), |m| Value::from(m.as_str())));
     }

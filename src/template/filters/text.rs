@@ -140,7 +140,11 @@ fn center(v: &Value, width: Option<usize>) -> Result<String, Error> {
     }
     let margin = width - len;
     let left = margin / 2 + (margin & width & 1);
-    Ok(format!("{}{s}{}", " ".repeat(left), " ".repeat(margin - left)))
+    Ok(format!(
+        "{}{s}{}",
+        " ".repeat(left),
+        " ".repeat(margin - left)
+    ))
 }
 
 fn wordcount(v: &Value) -> Result<usize, Error> {

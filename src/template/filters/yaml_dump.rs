@@ -2,6 +2,8 @@
 //! style with flow style for collections of scalars (`to_yaml`) or block style throughout
 //! (`to_nice_yaml`). Knows only JSON values.
 
+use std::sync::OnceLock;
+
 use serde_json::Value as Json;
 
 use crate::template::pyrepr;
@@ -27,7 +29,13 @@ pub(crate) fn dump(v: &Json, layout: &Layout) -> String {
             mapping(&mut out, map, 0, layout)
         }
         other => {
-            out.push_str(&inline(other, Ctx::Block { column: 0, indent: layout.indent }));
+            out.push_str(&inline(
+                other,
+                Ctx::Block {
+                    column: 0,
+                    indent: layout.indent,
+                },
+            ));
             out.push('\n');
         }
     }
@@ -50,7 +58,9 @@ fn is_scalar(v: &Json) -> bool {
 
 fn is_flow(v: &Json, layout: &Layout) -> bool {
     match v {
-        Json::Array(items) => items.is_empty() || (layout.flow_leaves && items.iter().all(is_scalar)),
+        Json::Array(items) => {
+            items.is_empty() || (layout.flow_leaves && items.iter().all(is_scalar))
+        }
         Json::Object(map) => map.is_empty() || (layout.flow_leaves && map.values().all(is_scalar)),
         _ => true,
     }
@@ -84,7 +94,13 @@ fn seq(out: &mut String, items: &[Json], indent: usize, layout: &Layout) {
         out.push('-');
         if is_flow(v, layout) {
             out.push(' ');
-            out.push_str(&inline(v, Ctx::Block { column: indent + 2, indent: indent + layout.indent }));
+            out.push_str(&inline(
+                v,
+                Ctx::Block {
+                    column: indent + 2,
+                    indent: indent + layout.indent,
+                },
+            ));
             out.push('\n');
             continue;
         }
@@ -102,7 +118,13 @@ fn seq(out: &mut String, items: &[Json], indent: usize, layout: &Layout) {
 fn value(out: &mut String, v: &Json, indent: usize, column: usize, layout: &Layout) {
     if is_flow(v, layout) {
         out.push(' ');
-        out.push_str(&inline(v, Ctx::Block { column, indent: indent + layout.indent }));
+        out.push_str(&inline(
+            v,
+            Ctx::Block {
+                column,
+                indent: indent + layout.indent,
+            },
+        ));
         out.push('\n');
         return;
     }
@@ -163,14 +185,19 @@ fn float(f: f64) -> String {
 }
 
 fn scalar_str(s: &str, ctx: Ctx) -> String {
-    let special = s
-        .chars()
-        .any(|c| !(c == '\n' || (' '..='~').contains(&c) || (!c.is_control() && !c.is_ascii() && c != '\u{feff}')));
+    let special = s.chars().any(|c| {
+        !(c == '\n'
+            || (' '..='~').contains(&c)
+            || (!c.is_control() && !c.is_ascii() && c != '\u{feff}'))
+    });
     let multiline = s.contains('\n');
     if special || (multiline && matches!(ctx, Ctx::Key | Ctx::Flow)) {
         return double_quoted(s);
     }
-    if !multiline && plain_allowed(s, matches!(ctx, Ctx::Flow | Ctx::Key)) && !resolves_to_other_type(s) {
+    if !multiline
+        && plain_allowed(s, matches!(ctx, Ctx::Flow | Ctx::Key))
+        && !resolves_to_other_type(s)
+    {
         return fold(s, ctx, false);
     }
     fold(&s.replace('\'', "''"), ctx, true)
@@ -204,10 +231,8 @@ fn fold(s: &str, ctx: Ctx, quoted: bool) -> String {
             column = indent;
             continue;
         }
-        let single_space = c == ' '
-            && i > 0
-            && chars[i - 1] != ' '
-            && chars.get(i + 1).is_some_and(|n| *n != ' ');
+        let single_space =
+            c == ' ' && i > 0 && chars[i - 1] != ' ' && chars.get(i + 1).is_some_and(|n| *n != ' ');
         if can_fold && single_space && column > WIDTH {
             out.push('\n');
             out.push_str(&" ".repeat(indent));
@@ -234,7 +259,9 @@ fn double_quoted(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             '\0' => out.push_str("\\0"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02X}", c as u32))
+            }
             '\u{feff}' => out.push_str("\\uFEFF"),
             c => out.push(c),
         }
@@ -245,7 +272,12 @@ fn double_quoted(s: &str) -> String {
 
 /// PyYAML's rules for a plain scalar (`flow`: inside a flow collection or a key).
 fn plain_allowed(s: &str, flow: bool) -> bool {
-    if s.is_empty() || s.starts_with(' ') || s.ends_with(' ') || s.starts_with("---") || s.starts_with("...") {
+    if s.is_empty()
+        || s.starts_with(' ')
+        || s.ends_with(' ')
+        || s.starts_with("---")
+        || s.starts_with("...")
+    {
         return false;
     }
     let chars: Vec<char> = s.chars().collect();
@@ -296,8 +328,14 @@ fn resolves_to_other_type(s: &str) -> bool {
     if WORDS.contains(&s) || s == "=" || s == "<<" {
         return true;
     }
-    let re = |p: &str| regex::Regex::new(p).is_ok_and(|r| r.is_match(s));
-    re(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$")
-        || re(r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
-        || re(r"^[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?")
+    static IMPLICIT: OnceLock<Option<regex::RegexSet>> = OnceLock::new();
+    let set = IMPLICIT.get_or_init(|| {
+        regex::RegexSet::new([
+            r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$",
+            r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+            r"^[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?",
+        ])
+        .ok()
+    });
+    set.as_ref().is_some_and(|set| set.is_match(s))
 }

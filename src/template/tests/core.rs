@@ -17,6 +17,13 @@ fn single_expression_keeps_native_type() {
     assert_eq!(render("{{ b }}", vars.clone()), json!(true));
     assert_eq!(render("{{ z }}", vars.clone()), json!(null));
     assert_eq!(render("{{- n -}}", vars.clone()), json!(3));
+    assert_eq!(
+        render("{{ {'a': {'b': n}} }}", vars.clone()),
+        json!({"a": {"b": 3}})
+    );
+    assert_eq!(render("{{ '}}' }}", vars.clone()), json!("}}"));
+    assert_eq!(render("{{ n }}-{{ n }}", vars.clone()), json!("3-3"));
+    assert_eq!(render("{{ n }}{{ n }}", vars.clone()), json!("33"));
     assert_eq!(render("n={{ n }}", vars), json!("n=3"));
 }
 
@@ -38,7 +45,10 @@ fn render_value_walks_nested_data() {
     let s = scope(json!({"b": 1, "name": "web"}));
     let args = json!({"x": "{{ b }}", "y": ["a-{{ name }}", 5, {"z": "{{ b > 0 }}"}], "k": false});
     let out = templar.render_value(&args, &s).unwrap();
-    assert_eq!(out, json!({"x": 1, "y": ["a-web", 5, {"z": true}], "k": false}));
+    assert_eq!(
+        out,
+        json!({"x": 1, "y": ["a-web", 5, {"z": true}], "k": false})
+    );
 }
 
 #[test]
@@ -61,7 +71,10 @@ fn cycles_are_reported() {
     let msg = error("{{ a }}", json!({"a": "{{ a }}"}));
     assert_eq!(msg, "recursive loop detected in template for 'a'");
     let msg = error("{{ a }}", json!({"a": "{{ b }}", "b": "x{{ a }}"}));
-    assert!(msg.starts_with("recursive loop detected in template for"), "{msg}");
+    assert!(
+        msg.starts_with("recursive loop detected in template for"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -77,7 +90,10 @@ fn undefined_messages_name_the_variable() {
         "'result.stdout_lines' is undefined: object of type 'dict' has no attribute 'stdout_lines'"
     );
     assert_eq!(error("{{ foo | upper }}", json!({})), "'foo' is undefined");
-    assert_eq!(error("{% if foo %}a{% endif %}", json!({})), "'foo' is undefined");
+    assert_eq!(
+        error("{% if foo %}a{% endif %}", json!({})),
+        "'foo' is undefined"
+    );
     let err = Templar::new()
         .render_str("{{ a.b }}", &scope(json!({"a": {}})))
         .unwrap_err();
@@ -101,7 +117,10 @@ fn defined_default_and_omit() {
     assert_eq!(render("{{ z | d(1) }}", vars.clone()), json!(1));
     assert_eq!(render("{{ x.q | default(2) }}", vars.clone()), json!(2));
     assert_eq!(render("{{ x.y | default(2) }}", vars.clone()), json!(1));
-    assert_eq!(render("{{ e | default('f', true) }}", vars.clone()), json!("f"));
+    assert_eq!(
+        render("{{ e | default('f', true) }}", vars.clone()),
+        json!("f")
+    );
     assert_eq!(render("{{ z | default(omit) }}", vars), json!(OMIT));
 }
 
@@ -116,29 +135,58 @@ fn syntax_errors_show_the_line() {
 
 #[test]
 fn hostvars_are_lazy_and_iterable() {
-    let web: Vars = [("port".to_string(), json!("{{ base + 1 }}")), ("base".into(), json!(8000))]
+    let web: Vars = [
+        ("port".to_string(), json!("{{ base + 1 }}")),
+        ("base".into(), json!(8000)),
+    ]
+    .into_iter()
+    .collect();
+    let db: Vars = [("loop".to_string(), json!("{{ hostvars['db'].loop }}"))]
         .into_iter()
         .collect();
-    let db: Vars = [("loop".to_string(), json!("{{ hostvars['db'].loop }}"))].into_iter().collect();
-    let hosts = Hosts(vec![("web".into(), Arc::new(web)), ("db".into(), Arc::new(db))]);
+    let hosts = Hosts(vec![
+        ("web".into(), Arc::new(web)),
+        ("db".into(), Arc::new(db)),
+    ]);
     let mut s = scope(json!({}));
     s.hostvars = Some(Arc::new(hosts));
     let t = Templar::new();
-    assert_eq!(t.render_str("{{ hostvars['web'].port }}", &s).unwrap(), json!(8001));
-    assert_eq!(t.render_str("{{ hostvars | list }}", &s).unwrap(), json!(["web", "db"]));
-    assert_eq!(t.render_str("{{ hostvars.nope is defined }}", &s).unwrap(), json!(false));
+    assert_eq!(
+        t.render_str("{{ hostvars['web'].port }}", &s).unwrap(),
+        json!(8001)
+    );
+    assert_eq!(
+        t.render_str("{{ hostvars | list }}", &s).unwrap(),
+        json!(["web", "db"])
+    );
+    assert_eq!(
+        t.render_str("{{ hostvars.nope is defined }}", &s).unwrap(),
+        json!(false)
+    );
     let err = t.render_str("{{ hostvars.db.loop }}", &s).unwrap_err();
-    assert_eq!(err.message, "recursive loop detected in template for 'loop'");
+    assert_eq!(
+        err.message,
+        "recursive loop detected in template for 'loop'"
+    );
 }
 
 #[test]
 fn python_methods() {
     let vars = json!({"d": {"a": 1}, "s": " Ab,c "});
-    assert_eq!(render("{{ d.items() | list }}", vars.clone()), json!([["a", 1]]));
+    assert_eq!(
+        render("{{ d.items() | list }}", vars.clone()),
+        json!([["a", 1]])
+    );
     assert_eq!(render("{{ d.keys() | list }}", vars.clone()), json!(["a"]));
     assert_eq!(render("{{ d.get('z', 5) }}", vars.clone()), json!(5));
-    assert_eq!(render("{{ s.strip().lower() }}", vars.clone()), json!("ab,c"));
-    assert_eq!(render("{{ s.strip().split(',') }}", vars.clone()), json!(["Ab", "c"]));
+    assert_eq!(
+        render("{{ s.strip().lower() }}", vars.clone()),
+        json!("ab,c")
+    );
+    assert_eq!(
+        render("{{ s.strip().split(',') }}", vars.clone()),
+        json!(["Ab", "c"])
+    );
     assert_eq!(render("{{ s.startswith(' A') }}", vars), json!(true));
 }
 
@@ -147,7 +195,9 @@ fn template_files_use_ansible_defaults() {
     let t = Templar::new();
     let s = scope(json!({"items": [1, 2]}));
     let src = "{% for i in items %}\n{{ i }}\n{% endfor %}\nend\n";
-    let out = t.render_template("f.j2", src, &s, &TemplateOptions::default()).unwrap();
+    let out = t
+        .render_template("f.j2", src, &s, &TemplateOptions::default())
+        .unwrap();
     assert_eq!(out, "1\n2\nend\n");
     let opts = TemplateOptions {
         variable_start_string: "[[".into(),
@@ -155,10 +205,17 @@ fn template_files_use_ansible_defaults() {
         newline_sequence: "\r\n".into(),
         ..TemplateOptions::default()
     };
-    let out = t.render_template("f.j2", "a [[ items[0] ]] {{ x }}\n", &s, &opts).unwrap();
+    let out = t
+        .render_template("f.j2", "a [[ items[0] ]] {{ x }}\n", &s, &opts)
+        .unwrap();
     assert_eq!(out, "a 1 {{ x }}\r\n");
-    let opts = TemplateOptions { lstrip_blocks: true, ..TemplateOptions::default() };
-    let out = t.render_template("f.j2", "  {% if true %}\nx\n  {% endif %}\n", &s, &opts).unwrap();
+    let opts = TemplateOptions {
+        lstrip_blocks: true,
+        ..TemplateOptions::default()
+    };
+    let out = t
+        .render_template("f.j2", "  {% if true %}\nx\n  {% endif %}\n", &s, &opts)
+        .unwrap();
     assert_eq!(out, "x\n");
 }
 
@@ -166,10 +223,19 @@ fn template_files_use_ansible_defaults() {
 fn errors_in_multi_line_templates_give_the_line() {
     let t = Templar::new();
     let err = t
-        .render_template("f.j2", "a\nb {{ nope }}\n", &scope(json!({})), &TemplateOptions::default())
+        .render_template(
+            "f.j2",
+            "a\nb {{ nope }}\n",
+            &scope(json!({})),
+            &TemplateOptions::default(),
+        )
         .unwrap_err();
     assert_eq!(err.line, Some(2));
-    assert!(err.message.starts_with("'nope' is undefined"), "{}", err.message);
+    assert!(
+        err.message.starts_with("'nope' is undefined"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]

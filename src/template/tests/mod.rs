@@ -54,6 +54,9 @@ impl HostVars for Hosts {
         self.0.iter().map(|(n, _)| n.clone()).collect()
     }
     fn vars_of(&self, host: &str) -> Option<Arc<Vars>> {
-        self.0.iter().find(|(n, _)| n == host).map(|(_, v)| v.clone())
+        self.0
+            .iter()
+            .find(|(n, _)| n == host)
+            .map(|(_, v)| v.clone())
     }
 }
