@@ -12,6 +12,7 @@ pub mod cli;
 pub mod connection;
 pub mod env_vars;
 pub mod exit;
+pub mod facts;
 pub mod inventory;
 pub mod output;
 pub mod playbook;
