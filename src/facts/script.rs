@@ -75,6 +75,7 @@ fn files(c: Collector) -> &'static [&'static str] {
             "/proc/meminfo",
             "/proc/uptime",
             "/proc/mounts",
+            "/proc/self/mountinfo",
             "/proc/self/status",
             "/sys/hypervisor/type",
             "/sys/devices/virtual/dmi/id/bios_date",
@@ -194,7 +195,7 @@ fn commands(c: Collector) -> &'static str {
             "S statfs\nset --\n",
             "while read -r d m r; do case $d in /*|*:/*) set -- \"$@\" \"$m\";; esac; done </proc/mounts\n",
             "if [ $# -gt 0 ]; then T=; command -v timeout >/dev/null && T='timeout 5'; ",
-            "$T stat -f -c '%s %S %b %a %f %c %d %n' -- \"$@\" 2>/dev/null; fi\n",
+            "$T stat -f -c '%s %S %b %a %c %d %n' -- \"$@\" 2>/dev/null; fi\n",
         ),
         _ => "",
     }

@@ -434,7 +434,9 @@ pub fn collect(raw: &Raw, out: &mut Facts) {
         let Some(data) = raw.file(path).filter(|d| !d.trim().is_empty()) else {
             continue;
         };
-        let data = data.trim_matches(|c| c == '\'' || c == '"' || c == '\\');
+        let data = data
+            .trim()
+            .trim_matches(|c| c == '\'' || c == '"' || c == '\\');
         if let Some(parsed) = parse_file(name, data, path, &f, raw) {
             f.insert("distribution".into(), json!(name));
             f.insert("distribution_file_path".into(), json!(path));

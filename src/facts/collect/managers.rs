@@ -40,8 +40,7 @@ pub fn pkg_mgr(raw: &Raw, os_family: &str, out: &mut Facts) {
     let mut name = PKG_MGRS
         .iter()
         .filter(|(path, _)| !(os_family == "Altlinux" && *path == "/usr/bin/pkg"))
-        .filter(|(path, _)| raw.exists(path))
-        .next_back()
+        .rfind(|(path, _)| raw.exists(path))
         .map_or("unknown", |(_, n)| *n);
     match os_family {
         "RedHat" => {

@@ -1,6 +1,6 @@
 //! `mounts`: the block-device and network mounts of /proc/mounts (Ansible skips pseudo file
-//! systems the same way) with statvfs sizes from the script's `stat -f` pass. Knows those
-//! two formats only.
+//! systems the same way) with statvfs sizes from the script's `stat -f` pass and bind mounts
+//! from /proc/self/mountinfo. Knows those formats only.
 
 use super::Facts;
 use crate::facts::raw::Raw;
@@ -36,16 +36,27 @@ pub fn collect(raw: &Raw, out: &mut Facts) {
     };
     let mut sizes: Vec<(&str, Vec<u64>)> = Vec::new();
     for line in raw.section("statfs").unwrap_or("").lines() {
-        let mut parts = line.splitn(8, ' ');
+        let mut parts = line.splitn(7, ' ');
         let nums: Vec<u64> = parts
             .by_ref()
-            .take(7)
+            .take(6)
             .filter_map(|n| n.parse().ok())
             .collect();
-        if let (7, Some(name)) = (nums.len(), parts.next()) {
+        if let (6, Some(name)) = (nums.len(), parts.next()) {
             sizes.push((name, nums));
         }
     }
+    // A mount whose root inside its file system is not `/` is a bind mount: what
+    // `findmnt` shows as `SOURCE[/dir]` and Ansible marks with `,bind`.
+    let binds: Vec<&str> = raw
+        .file("/proc/self/mountinfo")
+        .unwrap_or("")
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (f.len() > 4 && f[3] != "/").then_some(f[4])
+        })
+        .collect();
     let mut mounts: Vec<(String, Map<String, Value>)> = Vec::new();
     for line in table.lines() {
         let f: Vec<&str> = line.split_whitespace().collect();
@@ -63,19 +74,23 @@ pub fn collect(raw: &Raw, out: &mut Facts) {
         m.insert("mount".into(), json!(mount));
         m.insert("device".into(), json!(device));
         m.insert("fstype".into(), json!(fstype));
-        m.insert("options".into(), json!(unescape(f[3])));
+        let mut options = unescape(f[3]);
+        if binds.contains(&f[1]) && !options.contains("bind") {
+            options.push_str(",bind");
+        }
+        m.insert("options".into(), json!(options));
         let num = |i: usize| f.get(i).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
         m.insert("dump".into(), json!(num(4)));
         m.insert("passno".into(), json!(num(5)));
         if let Some((_, n)) = sizes.iter().find(|(name, _)| *name == f[1]) {
-            let (bsize, frsize, blocks, bavail, bfree, files, ffree) =
-                (n[0], n[1], n[2], n[3], n[4], n[5], n[6]);
+            let (bsize, frsize, blocks, bavail, files, ffree) =
+                (n[0], n[1], n[2], n[3], n[4], n[5]);
             m.insert("size_total".into(), json!(frsize * blocks));
             m.insert("size_available".into(), json!(frsize * bavail));
             m.insert("block_size".into(), json!(bsize));
             m.insert("block_total".into(), json!(blocks));
             m.insert("block_available".into(), json!(bavail));
-            m.insert("block_used".into(), json!(blocks.saturating_sub(bfree)));
+            m.insert("block_used".into(), json!(blocks.saturating_sub(bavail)));
             m.insert("inode_total".into(), json!(files));
             m.insert("inode_available".into(), json!(ffree));
             m.insert("inode_used".into(), json!(files.saturating_sub(ffree)));

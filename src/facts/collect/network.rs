@@ -211,8 +211,10 @@ pub fn collect(raw: &Raw, out: &mut Facts) {
         }
     }
     let names: Vec<String> = ifaces.keys().map(|k| k.replace(':', "_")).collect();
+    // Ansible's fact namespace turns `-` into `_` in top-level names (`ansible_br_lan`);
+    // the `interfaces` list keeps the real names.
     for (name, facts) in ifaces {
-        out.insert(name.replace(':', "_"), facts.into());
+        out.insert(name.replace([':', '-'], "_"), facts.into());
     }
     out.insert("interfaces".into(), json!(names));
     out.insert("default_ipv4".into(), v4.into());
