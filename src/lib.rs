@@ -15,6 +15,7 @@ pub mod config;
 pub mod connection;
 pub mod env_vars;
 pub mod exit;
+pub mod facts;
 pub mod inventory;
 pub mod output;
 pub mod playbook;
