@@ -6,17 +6,22 @@
 //! - `inventory`: hosts, groups, their variables and host patterns; never touches the network.
 //! - `connection`: the `Connection` trait with `ssh` (russh) and `local` implementations,
 //!   POSIX quoting and become wrapping; knows nothing of inventories or modules.
-//! - `runner`: runs one remote command on many hosts concurrently and emits events.
+//! - `runner`: connection plans and ad-hoc runs of one command on many hosts.
+//! - `engine`: runs playbooks: plays, batches, strategies, loops, handlers, blocks.
+//! - `modules`: the verbs a task calls on a target (`command`, `shell`, `raw`, ...).
+//! - `facts`: the POSIX sh fact-gathering program and its parser.
 //! - `output`: turns events into terminal text; the only code that prints results.
 //! - `template`: Ansible's Jinja layer (minijinja): variables, task arguments, conditions.
 
 pub mod cli;
 pub mod config;
 pub mod connection;
+pub mod engine;
 pub mod env_vars;
 pub mod exit;
 pub mod facts;
 pub mod inventory;
+pub mod modules;
 pub mod output;
 pub mod playbook;
 pub mod runner;

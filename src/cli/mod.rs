@@ -2,6 +2,7 @@
 //! become process exit codes. Below this layer nothing prints results or exits.
 
 pub mod args;
+mod extra_vars;
 mod inventory_cmd;
 mod play_cmd;
 mod run_cmd;
@@ -29,7 +30,7 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Inventory(a) => inventory_cmd::run(a),
         Command::Run(a) => run_cmd::run(a),
-        Command::Play(a) => play_cmd::run(a),
+        Command::Play(a) => play_cmd::run(a, cli.verbose),
     };
     ExitCode::from(exit.code())
 }

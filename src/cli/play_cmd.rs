@@ -1,17 +1,23 @@
 //! `rsible play PLAYBOOK`: every playbook is loaded and validated first (errors exit 4);
-//! `--syntax-check`, `--list-tasks`, `--list-tags` and `--list-hosts` then print what
-//! ansible-playbook prints. The engine that runs tasks is not built yet: without one of
-//! those flags the command says so and exits 1 rather than pretending to run anything.
+//! `--syntax-check`, `--list-tasks`, `--list-tags` and `--list-hosts` print what
+//! ansible-playbook prints; otherwise the engine runs the plays and a reporter prints the
+//! events. The exit code follows ansible-playbook: 2 when a host failed, 3 when one was
+//! unreachable.
 
 use super::args::PlayArgs;
-use super::fail;
 use super::select::{conn_options, load_inventory, matching_hosts};
+use super::{extra_vars, fail, warn};
+use crate::connection::ssh::ssh_config::SshConfig;
+use crate::engine::{self, RunOptions};
 use crate::exit::Exit;
 use crate::inventory::{Inventory, LoadOptions};
+use crate::output::play::PlayReporter;
 use crate::playbook::{self, list, Playbook};
+use std::path::PathBuf;
+use tokio::sync::mpsc;
 
 /// Runs the subcommand.
-pub fn run(a: PlayArgs) -> Exit {
+pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
     for p in &a.playbooks {
         if !p.is_file() {
             return fail(
@@ -23,7 +29,11 @@ pub fn run(a: PlayArgs) -> Exit {
     let mut books = Vec::new();
     let mut failed = false;
     for p in &a.playbooks {
-        match playbook::load(p) {
+        let roles_path = match super::select::config() {
+            Ok(c) => c.roles_path.clone(),
+            Err(e) => return e,
+        };
+        match playbook::load_with(p, roles_path) {
             Ok(b) => books.push(b),
             Err(errs) => {
                 failed = true;
@@ -56,14 +66,81 @@ pub fn run(a: PlayArgs) -> Exit {
     if a.list_hosts || a.list_tasks || a.list_tags {
         return list_all(&a, &books, &inv);
     }
-    if let Err(e) = conn_options(&a.conn) {
-        return e;
+    match run_books(&a, books, inv, verbosity) {
+        Ok(e) | Err(e) => e,
     }
-    fail(
-        Exit::Error,
-        "the playbook engine is not implemented yet in this build of rsible; \
-         `rsible run` and `rsible inventory` are available",
-    )
+}
+
+/// Runs the engine with a reporter and turns the recap into an exit code.
+fn run_books(
+    a: &PlayArgs,
+    books: Vec<Playbook>,
+    inv: Inventory,
+    verbosity: u8,
+) -> Result<Exit, Exit> {
+    let conn = conn_options(&a.conn)?;
+    let extra_vars = extra_vars::parse_all(&a.extra_vars).map_err(|e| fail(Exit::Parse, &e))?;
+    let ssh_config = match &a.conn.ssh_config {
+        Some(p) => SshConfig::load(p),
+        None => SshConfig::load_default(),
+    }
+    .map_err(|e| fail(Exit::Parse, &e.to_string()))?;
+    ssh_config.warnings().iter().for_each(|w| warn(w));
+    let inventory_dir = a
+        .source
+        .inventory
+        .first()
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+        .and_then(|p| {
+            if p.is_dir() {
+                Some(p)
+            } else {
+                p.parent().map(PathBuf::from)
+            }
+        })
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p));
+    let opts = RunOptions {
+        check: a.check,
+        diff: a.diff,
+        forks: super::select::forks(&a.conn, 1_000_000)?,
+        tags: a.tags.clone(),
+        skip_tags: a.skip_tags.clone(),
+        extra_vars,
+        start_at_task: a.start_at_task.clone(),
+        step: a.step,
+        verbosity,
+        limit: a.conn.limit.clone(),
+        conn,
+        ssh_config,
+    };
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| fail(Exit::Error, &format!("cannot start the async runtime: {e}")))?;
+    let mut reporter = PlayReporter::new(a.format, verbosity, a.diff, a.check);
+    let stats = runtime.block_on(async {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let work = tokio::spawn(engine::run(books, inv, inventory_dir, opts, tx));
+        let mut tick = tokio::time::interval(PlayReporter::TICK);
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(ev) => reporter.handle(&ev),
+                    None => break,
+                },
+                _ = tick.tick() => reporter.tick(),
+            }
+        }
+        work.await
+    });
+    reporter.finish();
+    let stats = stats.map_err(|e| fail(Exit::Error, &format!("the engine stopped: {e}")))?;
+    Ok(if stats.values().any(|s| s.unreachable > 0) {
+        Exit::Unreachable
+    } else if stats.values().any(|s| s.failed > 0) {
+        Exit::HostFailed
+    } else {
+        Exit::Ok
+    })
 }
 
 /// `--list-hosts`, `--list-tasks`, `--list-tags`, in ansible-playbook's layout.
@@ -88,7 +165,16 @@ fn list_all(a: &PlayArgs, books: &[Playbook], inv: &Inventory) -> Exit {
             }
             println!("{msg}");
             if a.list_tasks || a.list_tags {
-                println!("{}", list::play_section(play, a.list_tasks, a.list_tags));
+                print!(
+                    "{}",
+                    list::play_section_selected(
+                        play,
+                        a.list_tasks,
+                        a.list_tags,
+                        &a.tags,
+                        &a.skip_tags
+                    )
+                );
             }
         }
     }

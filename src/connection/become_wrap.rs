@@ -80,7 +80,7 @@ pub fn wrap_command(cmd: &RemoteCommand) -> Option<Wrapped> {
 
 /// A fresh per-command token for the become marker and prompt, so that a program's own output
 /// cannot fake them.
-fn nonce() -> String {
+pub fn nonce() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);

@@ -96,3 +96,37 @@ mod tests {
         assert_eq!(join(&["echo", "a b", "c"]), b"echo 'a b' c".to_vec());
     }
 }
+
+/// Quotes a glob pattern: `*`, `?`, `[` and `]` stay active, every other byte is quoted, so
+/// `/tmp/a b*` matches files starting with `a b` and nothing in the pattern is executed.
+pub fn quote_glob(pattern: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut run = Vec::new();
+    for &b in pattern.as_bytes() {
+        if b"*?[]".contains(&b) {
+            if !run.is_empty() {
+                out.extend(quote(&run));
+                run.clear();
+            }
+            out.push(b);
+        } else {
+            run.push(b);
+        }
+    }
+    if !run.is_empty() || out.is_empty() {
+        out.extend(quote(&run));
+    }
+    out
+}
+
+#[cfg(test)]
+mod glob_tests {
+    use super::quote_glob;
+
+    #[test]
+    fn glob_characters_stay_active_and_the_rest_is_quoted() {
+        assert_eq!(quote_glob("/tmp/a b*"), b"'/tmp/a b'*".to_vec());
+        assert_eq!(quote_glob("$(x)?"), b"'$(x)'?".to_vec());
+        assert_eq!(quote_glob(""), b"''".to_vec());
+    }
+}

@@ -12,6 +12,7 @@ mod literal;
 mod pattern;
 mod range;
 mod render;
+mod runtime;
 mod script;
 mod source;
 mod vars_dirs;

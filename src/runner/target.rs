@@ -209,7 +209,8 @@ pub fn resolve(
     })
 }
 
-fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Result<Option<Become>, String> {
+/// Become settings from `ansible_become*` variables over the command-line options.
+pub fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Result<Option<Become>, String> {
     let enabled = boolean(vars, "ansible_become").unwrap_or(opts.become_);
     if !enabled {
         return Ok(None);

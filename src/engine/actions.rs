@@ -1,0 +1,442 @@
+//! Actions that run on the controller and change the run's own state rather than a target:
+//! `debug`, `set_fact`, `assert`, `fail`, `pause`, `include_vars`, `add_host`, `group_by`.
+//! Knows nothing of connections.
+
+use super::context::Inherited;
+use super::host::HostCell;
+use super::Runner;
+use crate::inventory::Vars;
+use crate::modules::args::{scalar_text, to_bool};
+use crate::modules::{Failure, Output};
+use crate::playbook::Task;
+use crate::template::Scope;
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn ok() -> Output {
+    Output::default()
+}
+
+fn unknown(module: &str, args: &Map<String, Value>, known: &[&str]) -> Result<(), Failure> {
+    match args.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(Failure::Failed(format!(
+            "Unsupported parameters for ({module}) module: {k}. Supported parameters include: {}.",
+            known.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl Runner {
+    /// Runs `module` when it is a controller-side action; `None` when it is not one.
+    pub async fn action(
+        &self,
+        module: &str,
+        args: &Map<String, Value>,
+        task: &Task,
+        host: &HostCell,
+        inh: &Inherited,
+        scope: &Scope,
+    ) -> Option<Result<Output, Failure>> {
+        Some(match module {
+            "debug" => self.debug(args, task, scope),
+            "set_fact" => self.set_fact(args, task, host, inh, scope),
+            "assert" => self.assert(args, task, scope),
+            "fail" => unknown("fail", args, &["msg"]).map(|_| Output {
+                failed: true,
+                msg: Some(
+                    args.get("msg")
+                        .map(scalar_text)
+                        .unwrap_or_else(|| "Failed as requested from task".into()),
+                ),
+                ..ok()
+            }),
+            "pause" => self.pause(args).await,
+            "include_vars" => self.include_vars(args, task, host, scope),
+            "add_host" => self.add_host(args),
+            "group_by" => self.group_by(args, host),
+            _ => return None,
+        })
+    }
+
+    fn debug(
+        &self,
+        args: &Map<String, Value>,
+        task: &Task,
+        scope: &Scope,
+    ) -> Result<Output, Failure> {
+        unknown("debug", args, &["msg", "var", "verbosity"])?;
+        let mut o = ok();
+        if args.contains_key("msg") && args.contains_key("var") {
+            return Err(Failure::Failed(
+                "'msg' and 'var' are incompatible options".into(),
+            ));
+        }
+        if let Some(Value::String(var)) = task.args.get("var") {
+            let expr = format!("{{{{ {var} }}}}");
+            let v = match self.engine.templar.render_str(&expr, scope) {
+                Ok(v) => v,
+                Err(e) if e.undefined.is_some() => json!("VARIABLE IS NOT DEFINED!"),
+                Err(e) => return Err(Failure::Failed(e.to_string())),
+            };
+            o.fields.insert(var.clone(), v);
+        } else {
+            let msg = args.get("msg").cloned().unwrap_or(json!("Hello world!"));
+            o.fields.insert("msg".into(), msg);
+        }
+        Ok(o)
+    }
+
+    fn set_fact(
+        &self,
+        args: &Map<String, Value>,
+        task: &Task,
+        host: &HostCell,
+        inh: &Inherited,
+        scope: &Scope,
+    ) -> Result<Output, Failure> {
+        let mut facts = Map::new();
+        for (k, v) in args {
+            if k == "cacheable" {
+                continue;
+            }
+            // Keys may be templates too (`"{{ name }}_port": 80`).
+            let k = &if k.contains("{{") {
+                match self.engine.templar.render_str(k, scope) {
+                    Ok(v) => scalar_text(&v),
+                    Err(e) => return Err(Failure::Failed(e.to_string())),
+                }
+            } else {
+                k.clone()
+            };
+            // As Ansible: strings spelling a boolean become booleans.
+            let v = &match v {
+                Value::String(s)
+                    if matches!(
+                        s.to_ascii_lowercase().as_str(),
+                        "true" | "false" | "yes" | "no"
+                    ) =>
+                {
+                    json!(matches!(s.to_ascii_lowercase().as_str(), "true" | "yes"))
+                }
+                other => other.clone(),
+            };
+            let valid = !k.is_empty()
+                && !k.starts_with(|c: char| c.is_ascii_digit())
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(Failure::Failed(format!(
+                    "The variable name '{k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores."
+                )));
+            }
+            facts.insert(k.clone(), v.clone());
+        }
+        if facts.is_empty() {
+            return Err(Failure::Failed(
+                "No key/value pairs provided, at least one is required for this action to succeed"
+                    .into(),
+            ));
+        }
+        let target = match (
+            self.delegate_facts(task, inh),
+            task.keywords.get("delegate_to"),
+        ) {
+            (true, Some(Value::String(d))) => self.engine.host(d),
+            _ => self.engine.host(&host.name),
+        };
+        {
+            let mut s = target.state();
+            for (k, v) in &facts {
+                s.host_facts.insert(k.clone(), v.clone());
+            }
+        }
+        let mut o = ok();
+        o.fields
+            .insert("ansible_facts".into(), Value::Object(facts));
+        Ok(o)
+    }
+
+    fn assert(
+        &self,
+        args: &Map<String, Value>,
+        task: &Task,
+        scope: &Scope,
+    ) -> Result<Output, Failure> {
+        unknown(
+            "assert",
+            args,
+            &["that", "msg", "fail_msg", "success_msg", "quiet"],
+        )?;
+        // `that` is evaluated from the task as written: its strings are expressions.
+        let that = task
+            .args
+            .get("that")
+            .cloned()
+            .ok_or_else(|| Failure::Failed("assert: 'that' is required".into()))?;
+        let conds: Vec<Value> = match that {
+            Value::Array(a) => a,
+            other => vec![other],
+        };
+        let quiet = args.get("quiet").and_then(to_bool).unwrap_or(false);
+        let mut o = ok();
+        for c in &conds {
+            let holds = self.engine.templar.eval_condition(c, scope).map_err(|e| {
+                Failure::Failed(format!(
+                    "The conditional check '{}' failed: {e}",
+                    scalar_text(c)
+                ))
+            })?;
+            if !holds {
+                o.failed = true;
+                o.msg = Some(
+                    args.get("fail_msg")
+                        .or_else(|| args.get("msg"))
+                        .map(scalar_text)
+                        .unwrap_or_else(|| "Assertion failed".into()),
+                );
+                o.fields.insert("assertion".into(), c.clone());
+                o.fields.insert("evaluated_to".into(), json!(false));
+                return Ok(o);
+            }
+        }
+        if !quiet {
+            o.msg = Some(
+                args.get("success_msg")
+                    .map(scalar_text)
+                    .unwrap_or_else(|| "All assertions passed".into()),
+            );
+        }
+        Ok(o)
+    }
+
+    async fn pause(&self, args: &Map<String, Value>) -> Result<Output, Failure> {
+        unknown("pause", args, &["seconds", "minutes", "prompt", "echo"])?;
+        let num = |k: &str| {
+            args.get(k)
+                .and_then(|v| v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()))
+        };
+        let started = Instant::now();
+        let secs = num("seconds").or_else(|| num("minutes").map(|m| m * 60.0));
+        let mut o = ok();
+        let mut input = String::new();
+        match secs {
+            Some(s) => tokio::time::sleep(Duration::from_secs_f64(s.max(0.0))).await,
+            None => {
+                use std::io::IsTerminal;
+                if std::io::stdin().is_terminal() {
+                    let prompt = args
+                        .get("prompt")
+                        .map(scalar_text)
+                        .unwrap_or_else(|| "Press enter to continue".into());
+                    eprint!("[pause]\n{prompt}:\n");
+                    input = tokio::task::spawn_blocking(|| {
+                        let mut l = String::new();
+                        let _ = std::io::stdin().read_line(&mut l);
+                        l.trim_end_matches(['\r', '\n']).to_string()
+                    })
+                    .await
+                    .unwrap_or_default();
+                } else {
+                    self.engine.emit(crate::output::event::Event::Warning {
+                        message: "pause: not waiting for input, stdin is not a terminal".into(),
+                    });
+                }
+            }
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        o.fields
+            .insert("delta".into(), json!(elapsed.round() as u64));
+        o.fields.insert("user_input".into(), json!(input));
+        o.fields.insert(
+            "echo".into(),
+            json!(args.get("echo").and_then(to_bool).unwrap_or(true)),
+        );
+        o.msg = Some(format!("Paused for {:.2} seconds", elapsed));
+        Ok(o)
+    }
+
+    fn include_vars(
+        &self,
+        args: &Map<String, Value>,
+        task: &Task,
+        host: &HostCell,
+        scope: &Scope,
+    ) -> Result<Output, Failure> {
+        unknown(
+            "include_vars",
+            args,
+            &[
+                "_raw_params",
+                "file",
+                "name",
+                "dir",
+                "files_matching",
+                "ignore_unknown_extensions",
+                "depth",
+                "extensions",
+                "hash_behaviour",
+                "ignore_files",
+            ],
+        )?;
+        let file = args
+            .get("file")
+            .or_else(|| args.get("_raw_params"))
+            .map(scalar_text);
+        let mut paths: Vec<PathBuf> = Vec::new();
+        if let Some(f) = file {
+            paths.push(self.find_vars_file(&f, task, scope)?);
+        } else if let Some(d) = args.get("dir").map(scalar_text) {
+            let dir = self.find_vars_file(&d, task, scope)?;
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(|e| {
+                    Failure::Failed(format!("include_vars: cannot read {}: {e}", dir.display()))
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|x| x.to_str()),
+                        Some("yml" | "yaml" | "json")
+                    )
+                })
+                .collect();
+            entries.sort();
+            paths.extend(entries);
+        } else {
+            return Err(Failure::Failed(
+                "include_vars: give a file (free form or `file:`) or `dir:`".into(),
+            ));
+        }
+        let mut loaded = Map::new();
+        for p in &paths {
+            let m =
+                crate::playbook::load_vars_file(p).map_err(|d| Failure::Failed(d.to_string()))?;
+            loaded.extend(m);
+        }
+        let value = match args.get("name").map(scalar_text) {
+            Some(n) => {
+                let mut m = Map::new();
+                m.insert(n, Value::Object(loaded));
+                m
+            }
+            None => loaded,
+        };
+        {
+            let mut s = host.state();
+            for (k, v) in &value {
+                s.include_vars.insert(k.clone(), v.clone());
+            }
+        }
+        let mut o = ok();
+        o.fields
+            .insert("ansible_facts".into(), Value::Object(value));
+        o.fields.insert(
+            "ansible_included_var_files".into(),
+            json!(paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()),
+        );
+        Ok(o)
+    }
+
+    /// A vars file relative to the role's `vars/`, the task's directory, the playbook.
+    fn find_vars_file(&self, f: &str, task: &Task, scope: &Scope) -> Result<PathBuf, Failure> {
+        let p = PathBuf::from(f);
+        if p.is_absolute() {
+            return Ok(p);
+        }
+        let mut tried = Vec::new();
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        if let Some(r) = &task.role {
+            dirs.push(r.path.join("vars"));
+        }
+        dirs.extend(
+            scope
+                .search_paths
+                .iter()
+                .flat_map(|d| [d.join("vars"), d.clone()]),
+        );
+        for d in dirs {
+            let c = d.join(&p);
+            if c.exists() {
+                return Ok(c);
+            }
+            tried.push(c.display().to_string());
+        }
+        Err(Failure::Failed(format!(
+            "Could not find or access '{f}'\nSearched in:\n\t{}",
+            tried.join("\n\t")
+        )))
+    }
+
+    fn add_host(&self, args: &Map<String, Value>) -> Result<Output, Failure> {
+        let name = args
+            .get("name")
+            .or_else(|| args.get("hostname"))
+            .or_else(|| args.get("host"))
+            .map(scalar_text)
+            .ok_or_else(|| Failure::Failed("add_host: 'name' is required".into()))?;
+        let (name, port) = match name.rsplit_once(':') {
+            Some((h, p)) if p.parse::<u16>().is_ok() && !h.contains(':') => {
+                (h.to_string(), Some(p.to_string()))
+            }
+            _ => (name, None),
+        };
+        let mut groups = Vec::new();
+        let mut host_vars = Vars::new();
+        for (k, v) in args {
+            match k.as_str() {
+                "name" | "hostname" | "host" => {}
+                "groups" | "group" | "groupname" => groups.extend(match v {
+                    Value::Array(a) => a.iter().map(scalar_text).collect::<Vec<_>>(),
+                    other => scalar_text(other)
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                }),
+                _ => {
+                    host_vars.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        if let Some(p) = port {
+            host_vars.insert("ansible_port".into(), json!(p.parse::<u16>().unwrap_or(22)));
+        }
+        self.engine
+            .change_inventory(|inv| inv.add_runtime_host(&name, &groups, &host_vars));
+        let mut o = ok();
+        o.changed = true;
+        o.fields.insert(
+            "add_host".into(),
+            json!({"host_name": name, "groups": groups, "host_vars": host_vars}),
+        );
+        Ok(o)
+    }
+
+    fn group_by(&self, args: &Map<String, Value>, host: &HostCell) -> Result<Output, Failure> {
+        unknown("group_by", args, &["key", "parents"])?;
+        let key = args
+            .get("key")
+            .map(scalar_text)
+            .ok_or_else(|| Failure::Failed("group_by: 'key' is required".into()))?;
+        let group = key.replace([' ', '-', '.'], "_");
+        let parents: Vec<String> = match args.get("parents") {
+            Some(Value::Array(a)) => a.iter().map(scalar_text).collect(),
+            Some(v) => vec![scalar_text(v)],
+            None => Vec::new(),
+        };
+        let name = host.name.clone();
+        self.engine.change_inventory(|inv| {
+            inv.add_to_group(&name, &group);
+            for p in &parents {
+                inv.add_group_child(p, &group);
+            }
+        });
+        let mut o = ok();
+        o.fields.insert("add_group".into(), json!(group));
+        o.fields.insert("parent_groups".into(), json!(parents));
+        Ok(o)
+    }
+}

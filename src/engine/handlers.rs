@@ -1,0 +1,94 @@
+//! Handlers: the names each answers to (`name`, `role : name`, `listen` topics) and flushing
+//! them — at the end of each play section and on `meta: flush_handlers` — in definition
+//! order, once, on the hosts that notified them. Knows nothing of how a task runs.
+
+use super::context::{Handler, Inherited};
+use super::host::HostCell;
+use super::Runner;
+use crate::modules::args::scalar_text;
+use crate::playbook::Task;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use serde_json::Value;
+use std::sync::Arc;
+
+impl Handler {
+    /// A handler from its task, answering to its name, `role : name` and `listen` topics.
+    pub fn new(task: &Task, inh: &Inherited) -> Handler {
+        let mut names = Vec::new();
+        if let Some(n) = &task.name {
+            names.push(n.clone());
+            if let Some(r) = &task.role {
+                names.push(format!("{} : {n}", r.name));
+            }
+        }
+        match task.keywords.get("listen") {
+            Some(Value::Array(a)) => names.extend(a.iter().map(scalar_text)),
+            Some(v @ Value::String(_)) => names.push(scalar_text(v)),
+            _ => {}
+        }
+        Handler {
+            task: Arc::new(task.clone()),
+            names,
+            inherited: Inherited {
+                handler: true,
+                ..inh.clone()
+            },
+        }
+    }
+}
+
+impl Runner {
+    /// Runs notified handlers on `hosts`. With `force_handlers`, failed hosts run theirs too.
+    pub fn flush_handlers<'a>(&'a self, hosts: &'a [Arc<HostCell>]) -> BoxFuture<'a, ()> {
+        async move { self.flush_now(hosts).await }.boxed()
+    }
+
+    async fn flush_now(&self, hosts: &[Arc<HostCell>]) {
+        let force = self
+            .play
+            .play
+            .keywords
+            .get("force_handlers")
+            .and_then(crate::modules::args::to_bool)
+            .unwrap_or(false);
+        let mut i = 0;
+        loop {
+            let handler = {
+                let hs = self.play.handlers.lock().unwrap_or_else(|p| p.into_inner());
+                match hs.get(i) {
+                    Some(h) => h.clone(),
+                    None => break,
+                }
+            };
+            i += 1;
+            let mut forced = Vec::new();
+            let targets: Vec<Arc<HostCell>> = hosts
+                .iter()
+                .filter(|h| {
+                    let mut s = h.state();
+                    let before = s.notified.len();
+                    s.notified.retain(|n| !handler.names.contains(n));
+                    let notified = s.notified.len() != before;
+                    let eligible = !s.unreachable && !s.ended && (!s.failed || force);
+                    if notified && eligible && s.failed {
+                        s.failed = false;
+                        forced.push(h.name.clone());
+                    }
+                    notified && eligible
+                })
+                .cloned()
+                .collect();
+            if targets.is_empty() || self.play.is_aborted() {
+                continue;
+            }
+            self.run_task(&handler.task, &targets, &handler.inherited)
+                .await;
+            for h in &targets {
+                if forced.contains(&h.name) {
+                    h.state().failed = true;
+                }
+            }
+        }
+    }
+}

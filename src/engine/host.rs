@@ -1,0 +1,64 @@
+//! One target host during a run: what it learned (facts, `set_fact`, registered results),
+//! where it stands (failed, unreachable, ended), the handlers it notified, and its connection,
+//! opened on first use and kept for the whole run. Knows nothing of tasks or templates.
+
+use crate::connection::Connection;
+use crate::inventory::Vars;
+use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A host's state, shared by the tasks that run on it.
+pub struct HostCell {
+    /// Inventory name.
+    pub name: String,
+    state: Mutex<HostState>,
+    /// The open connection; a tokio mutex so that concurrent first uses connect once.
+    pub conn: tokio::sync::Mutex<Option<Arc<dyn Connection>>>,
+}
+
+/// What changes while a playbook runs on one host.
+#[derive(Default)]
+pub struct HostState {
+    /// Gathered facts (`ansible_facts`, keys without the `ansible_` prefix).
+    pub facts: Map<String, Value>,
+    /// `include_vars` results.
+    pub include_vars: Vars,
+    /// `set_fact` and `register` results (they outlive the play, as in Ansible).
+    pub host_facts: Vars,
+    /// Vars from the play's `vars_files`, loaded for this host.
+    pub vars_files: Vars,
+    /// A task failed: the host takes no further part in the play (until rescued).
+    pub failed: bool,
+    /// The host could not be reached: out for the rest of the run.
+    pub unreachable: bool,
+    /// `meta: end_host` (or the play ended for it).
+    pub ended: bool,
+    /// Handlers (names or `listen` topics) notified and not yet run.
+    pub notified: Vec<String>,
+    /// The last failed task's result, for `ansible_failed_result` in `rescue:`.
+    pub failed_result: Option<Value>,
+    /// The last failed task's name, for `ansible_failed_task`.
+    pub failed_task: Option<String>,
+}
+
+impl HostCell {
+    /// A fresh host.
+    pub fn new(name: &str) -> Arc<HostCell> {
+        Arc::new(HostCell {
+            name: name.to_string(),
+            state: Mutex::new(HostState::default()),
+            conn: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// Locks the state. Never held across an `.await`.
+    pub fn state(&self) -> MutexGuard<'_, HostState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Still taking part: not failed, not unreachable, not ended.
+    pub fn active(&self) -> bool {
+        let s = self.state();
+        !s.failed && !s.unreachable && !s.ended
+    }
+}

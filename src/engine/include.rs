@@ -1,0 +1,264 @@
+//! Dynamic includes: `include_tasks` and `include_role`, decided per host at run time (their
+//! `when`, loop and templated file names), then run together for the hosts that included the
+//! same thing with the same parameters. Knows nothing of how tasks run.
+
+use super::context::{Handler, Inherited};
+use super::host::HostCell;
+use super::host_task::ItemResult;
+use super::loops::{self, LoopControl};
+use super::vars;
+use super::Runner;
+use crate::inventory::Vars;
+use crate::modules::args::scalar_text;
+use crate::output::event::{Event, Status};
+use crate::playbook::{self, Task};
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One include instance: what to load and the variables it gets.
+#[derive(Clone, PartialEq)]
+struct Instance {
+    what: Map<String, Value>,
+    params: Vars,
+}
+
+impl Runner {
+    /// Runs an `include_tasks` / `include_role` task on `hosts`.
+    pub async fn run_include(&self, task: &Task, hosts: &[Arc<HostCell>], inh: &Inherited) {
+        if !self.selected(task, inh) {
+            return;
+        }
+        self.engine.emit(Event::TaskStart {
+            name: self.task_name(task),
+            location: task.location.to_string(),
+            handler: inh.handler,
+        });
+        let mut groups: Vec<(Instance, Vec<Arc<HostCell>>)> = Vec::new();
+        for h in hosts {
+            match self.instances(task, h, inh) {
+                Ok(list) if list.is_empty() => {
+                    let r = ItemResult::new(
+                        Status::Skipped,
+                        object(json!({"changed": false, "skipped": true,
+                            "skip_reason": "Conditional result was False"})),
+                    );
+                    self.engine.count(&h.name, |s| s.skipped += 1);
+                    self.emit_result(task, h, &r, None, false);
+                }
+                Ok(list) => {
+                    self.engine.count(&h.name, |s| s.ok += 1);
+                    for inst in list {
+                        let r = ItemResult::new(
+                            Status::Ok,
+                            object(json!({"changed": false, "include": inst.what,
+                                "include_args": inst.params})),
+                        );
+                        self.emit_result(task, h, &r, None, false);
+                        match groups.iter_mut().find(|(i, _)| *i == inst) {
+                            Some((_, hs)) => hs.push(h.clone()),
+                            None => groups.push((inst, vec![h.clone()])),
+                        }
+                    }
+                }
+                Err(msg) => self.fail_host(task, h, &msg),
+            }
+        }
+        for (inst, hs) in groups {
+            let mut inner = inh.child(task);
+            // The include's own `when` was decided above; it does not apply to each task.
+            if task.keywords.contains_key("when") {
+                inner.when.pop();
+            }
+            // Its `vars:` are include parameters (added below), not block variables.
+            if task.keywords.get("vars").is_some_and(Value::is_object) {
+                inner.vars.pop();
+            }
+            for (k, v) in inst.params {
+                inner.params.insert(k, v);
+            }
+            let loaded = if task.module.as_deref() == Some("include_role") {
+                self.load_included_role(task, &inst.what, &mut inner)
+            } else {
+                self.load_included_tasks(task, &inst.what, &mut inner)
+            };
+            match loaded {
+                Ok(tasks) => self.run_list(&tasks, &hs, &inner).await,
+                Err(msg) => hs.iter().for_each(|h| self.fail_host(task, h, &msg)),
+            }
+        }
+    }
+
+    /// A failed include on one host.
+    fn fail_host(&self, task: &Task, h: &Arc<HostCell>, msg: &str) {
+        let r = ItemResult::failed(self.located(task, msg));
+        self.engine.count(&h.name, |s| s.failed += 1);
+        h.state().failed = true;
+        self.emit_result(task, h, &r, None, false);
+    }
+
+    /// The include instances for one host (none when its `when` is false).
+    fn instances(
+        &self,
+        task: &Task,
+        h: &Arc<HostCell>,
+        inh: &Inherited,
+    ) -> Result<Vec<Instance>, String> {
+        let base = vars::task_vars(&self.engine, &self.play, h, task, inh);
+        let dirs = vars::search_dirs(&self.engine, task, inh);
+        let scope = vars::scope(&self.engine, base.clone(), dirs.clone());
+        let templar = &self.engine.templar;
+        let items = loops::items(task, templar, &scope)?;
+        let lc = LoopControl::from_value(task.keywords.get("loop_control"));
+        let runs: Vec<Vars> = match &items {
+            None => vec![Vars::new()],
+            Some(items) => (0..items.len()).map(|i| lc.item_vars(items, i)).collect(),
+        };
+        let mut out = Vec::new();
+        for extra in runs {
+            let s = vars::scope(&self.engine, loops::with(&base, &extra), dirs.clone());
+            let mut conds: Vec<&Value> = inh.when.iter().collect();
+            if let Some(w) = task.keywords.get("when") {
+                conds.push(w);
+            }
+            let mut pass = true;
+            for c in conds {
+                if !templar.eval_condition(c, &s).map_err(|e| e.to_string())? {
+                    pass = false;
+                    break;
+                }
+            }
+            if !pass {
+                continue;
+            }
+            let what = match templar.render_value(&Value::Object(task.args.clone()), &s) {
+                Ok(Value::Object(m)) => m,
+                Ok(_) => Map::new(),
+                Err(e) => return Err(e.to_string()),
+            };
+            let mut params = extra;
+            if let Some(Value::Object(tv)) = task.keywords.get("vars") {
+                for (k, v) in tv {
+                    params.insert(
+                        k.clone(),
+                        templar.render_value(v, &s).map_err(|e| e.to_string())?,
+                    );
+                }
+            }
+            out.push(Instance { what, params });
+        }
+        Ok(out)
+    }
+
+    /// Loads an `include_tasks` file for `inner`.
+    fn load_included_tasks(
+        &self,
+        task: &Task,
+        what: &Map<String, Value>,
+        inner: &mut Inherited,
+    ) -> Result<Vec<Task>, String> {
+        let file = what
+            .get("file")
+            .or_else(|| what.get("_raw_params"))
+            .map(scalar_text)
+            .ok_or("include_tasks: no file given")?;
+        let base = match (&task.role, &inner.base_dir) {
+            (Some(r), _) if !file.starts_with('/') && task.location.file.starts_with(&r.path) => {
+                task.location
+                    .file
+                    .parent()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| r.path.join("tasks"))
+            }
+            _ => task
+                .location
+                .file
+                .parent()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| self.engine.playbook_dir.clone()),
+        };
+        let path = base.join(&file);
+        inner.base_dir = path.parent().map(PathBuf::from);
+        apply_keywords(what, inner);
+        playbook::load_tasks_file(
+            &self.play.role_search,
+            &path,
+            &base,
+            task.role.clone(),
+            &task.location,
+        )
+        .map_err(|d| d.to_string())
+    }
+
+    /// Loads an `include_role` role; its handlers join the play.
+    fn load_included_role(
+        &self,
+        task: &Task,
+        what: &Map<String, Value>,
+        inner: &mut Inherited,
+    ) -> Result<Vec<Task>, String> {
+        let name = what
+            .get("name")
+            .or_else(|| what.get("role"))
+            .map(scalar_text)
+            .ok_or("include_role: 'name' is required")?;
+        let files = playbook::RoleFiles::from_args(what);
+        let role = playbook::load_role(
+            &self.play.role_search,
+            &name,
+            &files,
+            Map::new(),
+            &task.location,
+        )
+        .map_err(|d| d.to_string())?;
+        apply_keywords(what, inner);
+        let mut tasks = Vec::new();
+        collect_role(&role, &mut tasks);
+        let mut handlers = self.play.handlers.lock().unwrap_or_else(|p| p.into_inner());
+        for h in &role.handlers {
+            handlers.push(Handler::new(
+                h,
+                &Inherited {
+                    handler: true,
+                    ..Inherited::default()
+                },
+            ));
+        }
+        Ok(tasks)
+    }
+}
+
+/// A role's tasks with its dependencies' first.
+pub fn collect_role(role: &playbook::Role, into: &mut Vec<Task>) {
+    for d in &role.dependencies {
+        collect_role(d, into);
+    }
+    into.extend(role.tasks.iter().cloned());
+}
+
+/// `apply:` keywords of an include go to every included task.
+fn apply_keywords(what: &Map<String, Value>, inner: &mut Inherited) {
+    if let Some(Value::Object(apply)) = what.get("apply") {
+        for (k, v) in apply {
+            match k.as_str() {
+                "tags" => inner.tags.extend(playbook::model::tags_of(v)),
+                "when" => inner.when.push(v.clone()),
+                "vars" => {
+                    if let Value::Object(m) = v {
+                        inner.vars.push(Arc::new(m.clone()));
+                    }
+                }
+                _ => {
+                    inner.keywords.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+}
+
+fn object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}

@@ -1,0 +1,116 @@
+//! The playbook engine: runs loaded playbooks against the inventory. Plays run in order;
+//! within a play, hosts advance task by task together (`linear`) or each at its own pace
+//! (`free`), in `serial` batches, with loops, conditions, registered results, handlers,
+//! blocks with rescue/always, includes, delegation and become. Results go out as
+//! [`Event`]s; the engine never prints.
+//!
+//! # Layout
+//! - `context`: run, play and block state; `host`: one host's state and connection.
+//! - `play`: hosts, batches, sections; `walk`: task lists and blocks; `include`: dynamic
+//!   includes; `handlers`: notify and flush.
+//! - `task_hosts`: one task over many hosts; `host_task`: one task on one host.
+//! - `vars`: variable precedence and magic variables; `loops`: loop items.
+//! - `actions`: controller-side modules; `remote`: connections, become, target modules.
+
+mod actions;
+mod context;
+mod handlers;
+mod host;
+mod host_task;
+mod include;
+mod loops;
+pub mod options;
+mod play;
+mod remote;
+mod task_hosts;
+mod vars;
+mod walk;
+
+pub use options::RunOptions;
+
+use crate::connection::ssh::auth::KeyStore;
+use crate::inventory::Inventory;
+use crate::output::event::{Event, Stats};
+use crate::playbook::Playbook;
+use crate::template::Templar;
+use context::{Engine, PlayCtx};
+use indexmap::IndexMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+use tokio::sync::{mpsc, Semaphore};
+
+/// Runs one play's tasks: the engine and the play it works on.
+#[derive(Clone)]
+struct Runner {
+    engine: Arc<Engine>,
+    play: Arc<PlayCtx>,
+}
+
+/// Runs every play of `books` in order and returns the PLAY RECAP counts (host name order,
+/// as Ansible prints them). A `Recap` event is sent last.
+pub async fn run(
+    books: Vec<Playbook>,
+    inventory: Inventory,
+    inventory_dir: Option<PathBuf>,
+    opts: RunOptions,
+    events: mpsc::UnboundedSender<Event>,
+) -> IndexMap<String, Stats> {
+    let started = Instant::now();
+    let playbook_dir = books
+        .first()
+        .and_then(|b| b.path.parent().map(PathBuf::from))
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                d
+            }
+        })
+        .unwrap_or_else(|| PathBuf::from("."));
+    let playbook_dir = std::fs::canonicalize(&playbook_dir).unwrap_or(playbook_dir);
+    let forks = opts.forks.clamp(1, Semaphore::MAX_PERMITS);
+    let engine = Arc::new(Engine {
+        templar: Templar::new(),
+        start_at: Mutex::new(opts.start_at_task.clone()),
+        opts,
+        inventory: RwLock::new(inventory),
+        hosts: Mutex::new(IndexMap::new()),
+        stats: Mutex::new(IndexMap::new()),
+        events,
+        keys: KeyStore::default(),
+        forks: Arc::new(Semaphore::new(forks)),
+        playbook_dir,
+        inventory_dir,
+        groups: Mutex::new(None),
+        step_disabled: std::sync::atomic::AtomicBool::new(false),
+    });
+    for book in &books {
+        for play in &book.plays {
+            play::run_play(&engine, book, play).await;
+        }
+    }
+    let cells: Vec<_> = engine
+        .hosts
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .cloned()
+        .collect();
+    for c in cells {
+        if let Some(conn) = c.conn.lock().await.take() {
+            conn.close().await;
+        }
+    }
+    let mut stats = engine
+        .stats
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    stats.sort_keys();
+    engine.emit(Event::Recap {
+        stats: stats.clone(),
+        elapsed_secs: started.elapsed().as_secs_f64(),
+    });
+    stats
+}

@@ -1,0 +1,35 @@
+//! What a playbook run was asked to do, from the command line: check and diff modes, tags,
+//! extra vars, forks, connection options. Plain data; knows nothing of how it is used.
+
+use crate::connection::ssh::ssh_config::SshConfig;
+use crate::inventory::Vars;
+use crate::runner::target::ConnOptions;
+
+/// Options of one `rsible play` run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `--check`.
+    pub check: bool,
+    /// `--diff`.
+    pub diff: bool,
+    /// `--forks`: hosts worked on at once.
+    pub forks: usize,
+    /// `--tags`.
+    pub tags: Vec<String>,
+    /// `--skip-tags`.
+    pub skip_tags: Vec<String>,
+    /// `-e`, merged in order.
+    pub extra_vars: Vars,
+    /// `--start-at-task`.
+    pub start_at_task: Option<String>,
+    /// `--step`: ask before each task.
+    pub step: bool,
+    /// `-v` count.
+    pub verbosity: u8,
+    /// `--limit`.
+    pub limit: Option<String>,
+    /// Connection flags.
+    pub conn: ConnOptions,
+    /// `~/.ssh/config` or `-F`.
+    pub ssh_config: SshConfig,
+}

@@ -1,0 +1,316 @@
+//! Reaching a host: its connection (opened on first use from its templated `ansible_*`
+//! variables and kept for the run), the task's become, environment, check mode and timeout,
+//! then the module call. Also fact gathering, which is one remote program. Knows nothing of
+//! loops, conditions or results.
+
+use super::context::Inherited;
+use super::host::HostCell;
+use super::host_task::kw_bool;
+use super::vars;
+use super::Runner;
+use crate::connection::{Become, Connection, RemoteCommand};
+use crate::inventory::Vars;
+use crate::modules::{self, Ctx, Failure, Output};
+use crate::playbook::Task;
+use crate::runner::{connect, target};
+use crate::template::Scope;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+impl Runner {
+    /// The open connection to `name`, connecting on first use.
+    pub async fn connection(&self, name: &str) -> Result<Arc<dyn Connection>, Failure> {
+        let cell = self.engine.host(name);
+        let mut guard = cell.conn.lock().await;
+        if let Some(c) = &*guard {
+            return Ok(c.clone());
+        }
+        let vars = self.connection_vars(&cell)?;
+        let plan = target::resolve(
+            name,
+            &vars,
+            &self.engine.opts.conn,
+            &self.engine.opts.ssh_config,
+        )
+        .map_err(Failure::Unreachable)?;
+        for w in &plan.warnings {
+            self.engine
+                .emit(crate::output::event::Event::Warning { message: w.clone() });
+        }
+        let conn = connect::open(&plan.plan, &self.engine.keys)
+            .await
+            .map_err(|e| Failure::Unreachable(e.to_string()))?;
+        *guard = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// A host's `ansible_*` variables, templated (they may refer to other variables).
+    fn connection_vars(&self, cell: &HostCell) -> Result<Vars, Failure> {
+        let all = vars::host_level(&self.engine, cell);
+        let scope = vars::scope(&self.engine, all.clone(), Vec::new());
+        let mut out = Vars::new();
+        for (k, v) in &all {
+            if k.starts_with("ansible_") {
+                let r = self
+                    .engine
+                    .templar
+                    .render_value(v, &scope)
+                    .map_err(|e| Failure::Failed(format!("{k}: {e}")))?;
+                out.insert(k.clone(), r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Where the task runs: `delegate_to` (templated) or the host itself.
+    pub fn delegate(
+        &self,
+        task: &Task,
+        host: &HostCell,
+        inh: &Inherited,
+        scope: &Scope,
+    ) -> Result<Option<String>, Failure> {
+        let Some(raw) = inh.keyword(task, "delegate_to") else {
+            return Ok(None);
+        };
+        let v = self
+            .engine
+            .templar
+            .render_value(raw, scope)
+            .map_err(|e| Failure::Failed(format!("delegate_to: {e}")))?;
+        match v {
+            Value::Null => Ok(None),
+            Value::String(s) if s == host.name || s.is_empty() => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            other => Err(Failure::Failed(format!(
+                "delegate_to must be a host name, got {other}"
+            ))),
+        }
+    }
+
+    /// Runs a target-side module for `task` on `host` (or its delegate).
+    pub async fn remote(
+        &self,
+        module: &str,
+        args: &Map<String, Value>,
+        task: &Task,
+        host: &HostCell,
+        inh: &Inherited,
+        scope: &Scope,
+    ) -> Result<Output, Failure> {
+        let delegate = self.delegate(task, host, inh, scope)?;
+        let target_name = delegate.clone().unwrap_or_else(|| host.name.clone());
+        let conn = self.connection(&target_name).await?;
+        let become_ = self.become_for(task, inh, scope)?;
+        let environment = self.environment(task, inh, scope)?;
+        let setting = |k: &str, default: bool| -> Result<bool, Failure> {
+            match inh.keyword(task, k) {
+                Some(v) => {
+                    let v = self
+                        .engine
+                        .templar
+                        .render_value(v, scope)
+                        .map_err(|e| Failure::Failed(format!("{k}: {e}")))?;
+                    Ok(kw_bool(Some(&v)).unwrap_or(default))
+                }
+                None => Ok(default),
+            }
+        };
+        let check = setting("check_mode", self.engine.opts.check)?;
+        let diff = setting("diff", self.engine.opts.diff)?;
+        let timeout = match inh.keyword(task, "timeout") {
+            Some(v) => {
+                let v = self
+                    .engine
+                    .templar
+                    .render_value(v, scope)
+                    .map_err(|e| Failure::Failed(format!("timeout: {e}")))?;
+                v.as_u64()
+                    .or_else(|| v.as_str()?.parse().ok())
+                    .filter(|t| *t > 0)
+                    .map(Duration::from_secs)
+            }
+            None => None,
+        };
+        let ctx = Ctx {
+            conn: conn.as_ref(),
+            become_,
+            check,
+            diff,
+            timeout,
+            environment: &environment,
+        };
+        let mut out = if module == "setup" {
+            self.gather(&ctx, args).await?
+        } else if modules::is_module(module) {
+            modules::run(module, args, &ctx).await.map_err(|e| match (e, timeout) {
+                (Failure::Failed(m), Some(t)) if m.starts_with("command timed out") => Failure::Failed(format!(
+                    "The {module} action failed to execute in the expected time frame ({}) and was terminated",
+                    t.as_secs()
+                )),
+                (e, _) => e,
+            })?
+        } else {
+            return Err(Failure::Failed(format!(
+                "the module '{module}' is known but not implemented in this build of rsible"
+            )));
+        };
+        if let Some(d) = delegate {
+            out.fields.insert("_ansible_delegated_to".into(), json!(d));
+        }
+        if module == "setup" {
+            let facts = out.fields.get("ansible_facts").cloned();
+            if let Some(Value::Object(f)) = facts {
+                let into = match (&target_name, self.delegate_facts(task, inh)) {
+                    (t, true) => self.engine.host(t),
+                    _ => self.engine.host(&host.name),
+                };
+                let mut s = into.state();
+                for (k, v) in f {
+                    s.facts.insert(k, v);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `delegate_facts: true`.
+    pub fn delegate_facts(&self, task: &Task, inh: &Inherited) -> bool {
+        kw_bool(inh.keyword(task, "delegate_facts")).unwrap_or(false)
+    }
+
+    /// The task's become: keywords (task, block, play) over the command line, and the
+    /// host's `ansible_become*` variables over both, as in Ansible.
+    fn become_for(
+        &self,
+        task: &Task,
+        inh: &Inherited,
+        scope: &Scope,
+    ) -> Result<Option<Become>, Failure> {
+        let play_kw = &self.play.play.become_;
+        let get = |k: &str| -> Result<Option<Value>, Failure> {
+            let raw = inh.keyword(task, k).or_else(|| play_kw.get(k));
+            raw.map(|v| self.engine.templar.render_value(v, scope))
+                .transpose()
+                .map_err(|e| Failure::Failed(format!("{k}: {e}")))
+        };
+        let mut opts = self.engine.opts.conn.clone();
+        if let Some(b) = get("become")? {
+            opts.become_ = kw_bool(Some(&b)).unwrap_or(false);
+        }
+        if let Some(Value::String(u)) = get("become_user")? {
+            opts.become_user = Some(u);
+        }
+        if let Some(Value::String(m)) = get("become_method")? {
+            opts.become_method = Some(m.parse().map_err(Failure::Failed)?);
+        }
+        let host_vars: Vars = scope
+            .vars
+            .iter()
+            .filter(|(k, _)| k.starts_with("ansible_become") || k.as_str() == "ansible_timeout")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let rendered = match self.engine.templar.render_value(&json!(host_vars), scope) {
+            Ok(Value::Object(m)) => m.into_iter().collect(),
+            Ok(_) => Vars::new(),
+            Err(e) => return Err(Failure::Failed(format!("become variables: {e}"))),
+        };
+        target::resolve_become(&rendered, &opts).map_err(Failure::Failed)
+    }
+
+    /// The task's `environment:` (task, block, play), templated and checked.
+    fn environment(
+        &self,
+        task: &Task,
+        inh: &Inherited,
+        scope: &Scope,
+    ) -> Result<Vec<(String, String)>, Failure> {
+        let mut merged = Map::new();
+        for src in [
+            self.play.play.keywords.get("environment"),
+            inh.keywords.get("environment"),
+            task.keywords.get("environment"),
+        ] {
+            match src {
+                Some(Value::Object(m)) => merged.extend(m.clone()),
+                Some(v @ Value::String(_)) => match self.engine.templar.render_value(v, scope) {
+                    Ok(Value::Object(m)) => merged.extend(m),
+                    Ok(other) => {
+                        return Err(Failure::Failed(format!(
+                            "environment must be a dict, got {other}"
+                        )))
+                    }
+                    Err(e) => return Err(Failure::Failed(format!("environment: {e}"))),
+                },
+                Some(other) => {
+                    return Err(Failure::Failed(format!(
+                        "environment must be a dict, got {other}"
+                    )))
+                }
+                None => {}
+            }
+        }
+        let rendered = self
+            .engine
+            .templar
+            .render_value(&Value::Object(merged), scope)
+            .map_err(|e| Failure::Failed(format!("environment: {e}")))?;
+        let mut out = Vec::new();
+        if let Value::Object(m) = rendered {
+            for (k, v) in m {
+                let valid = !k.is_empty()
+                    && !k.starts_with(|c: char| c.is_ascii_digit())
+                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    return Err(Failure::Failed(format!(
+                        "environment: '{k}' is not a valid variable name"
+                    )));
+                }
+                out.push((k, modules::args::scalar_text(&v)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `setup` / gather_facts: one remote program, parsed into `ansible_facts`.
+    async fn gather(&self, ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Output, Failure> {
+        let subset_arg = args.get("gather_subset").cloned().unwrap_or(json!(["all"]));
+        let subset =
+            crate::facts::Subset::parse(&subset_arg).map_err(|e| Failure::Failed(e.to_string()))?;
+        let cmd = RemoteCommand {
+            script: crate::facts::script(&subset).into_bytes(),
+            stdin: Vec::new(),
+            become_: ctx.become_.clone(),
+            timeout: ctx.timeout,
+            raw: false,
+        };
+        let out = ctx.conn.exec(&cmd).await?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let mut facts = crate::facts::parse(&stdout).map_err(|e| {
+            Failure::Failed(format!(
+                "fact gathering failed: {e}; stderr: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        })?;
+        if let Some(Value::String(f)) = args.get("filter") {
+            let pats: Vec<&str> = f.split(',').map(str::trim).collect();
+            facts.retain(|k, _| {
+                let full = format!("ansible_{k}");
+                pats.iter()
+                    .any(|p| glob_match(p, &full) || glob_match(p, k))
+            });
+        }
+        let mut o = Output::default();
+        o.fields
+            .insert("ansible_facts".into(), Value::Object(facts));
+        Ok(o)
+    }
+}
+
+/// Shell-style `*`/`?` matching for `setup`'s `filter`.
+fn glob_match(pat: &str, s: &str) -> bool {
+    globset::Glob::new(pat)
+        .map(|g| g.compile_matcher().is_match(s))
+        .unwrap_or(false)
+}

@@ -1,0 +1,237 @@
+//! The variables a task sees on one host, layered in Ansible's precedence order, and the
+//! magic variables. The subset of Ansible's 22 levels implemented, lowest first:
+//!
+//! 1. role defaults (every role of the play, then the task's own role)
+//! 2. inventory: group vars (all < parent < child) then host vars, group_vars/host_vars files
+//! 3. facts (`ansible_facts` and each as `ansible_<name>`)
+//! 4. play `vars:`, then play `vars_files:`
+//! 5. role `vars/` (every role of the play, then the task's own role)
+//! 6. block `vars:` (outer first), then task `vars:`
+//! 7. `include_vars`
+//! 8. `set_fact` and registered results
+//! 9. role parameters and `include_*` parameters
+//! 10. extra vars (`-e`)
+//!
+//! then the magic variables and the loop variables. Values are not rendered here: the template
+//! layer renders a variable lazily when it is used. Knows nothing of modules or connections.
+
+use super::context::{Engine, Inherited, PlayCtx};
+use super::host::HostCell;
+use crate::inventory::Vars;
+use crate::playbook::Task;
+use crate::template::{HostVars, Scope, OMIT};
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn extend(into: &mut Vars, from: &Map<String, Value>) {
+    for (k, v) in from {
+        into.insert(k.clone(), v.clone());
+    }
+}
+
+fn extend_vars(into: &mut Vars, from: &Vars) {
+    for (k, v) in from {
+        into.insert(k.clone(), v.clone());
+    }
+}
+
+/// Facts as variables: `ansible_facts` plus each fact as a top-level `ansible_<name>`.
+fn add_facts(into: &mut Vars, facts: &Map<String, Value>) {
+    if facts.is_empty() {
+        return;
+    }
+    for (k, v) in facts {
+        into.insert(format!("ansible_{k}"), v.clone());
+    }
+    into.insert("ansible_facts".into(), Value::Object(facts.clone()));
+}
+
+/// Host-level variables without any play: what `hostvars[host]` shows.
+pub fn host_level(engine: &Engine, host: &HostCell) -> Vars {
+    let mut v = engine.inventory().host_vars(&host.name).unwrap_or_default();
+    {
+        let s = host.state();
+        add_facts(&mut v, &s.facts);
+        extend_vars(&mut v, &s.include_vars);
+        extend_vars(&mut v, &s.host_facts);
+    }
+    extend_vars(&mut v, &engine.opts.extra_vars);
+    magic_host(engine, &host.name, &mut v);
+    v
+}
+
+/// `inventory_hostname` and the names derived from the inventory.
+fn magic_host(engine: &Engine, host: &str, v: &mut Vars) {
+    v.insert("inventory_hostname".into(), json!(host));
+    let short = host.split('.').next().unwrap_or(host);
+    v.insert("inventory_hostname_short".into(), json!(short));
+    let inv = engine.inventory();
+    v.insert("group_names".into(), json!(inv.group_names(host)));
+}
+
+/// Every variable `task` sees on `host` (loop variables excepted).
+pub fn task_vars(
+    engine: &Engine,
+    play: &PlayCtx,
+    host: &HostCell,
+    task: &Task,
+    inh: &Inherited,
+) -> Vars {
+    let role = task.role.as_deref();
+    let mut v = Vars::new();
+    extend_vars(&mut v, &play.role_defaults);
+    if let Some(r) = role {
+        extend(&mut v, &r.defaults);
+    }
+    if let Some(inv) = engine.inventory().host_vars(&host.name) {
+        extend_vars(&mut v, &inv);
+    }
+    let s = host.state();
+    add_facts(&mut v, &s.facts);
+    extend(&mut v, &play.play.vars);
+    extend_vars(&mut v, &s.vars_files);
+    extend_vars(&mut v, &play.role_vars);
+    if let Some(r) = role {
+        extend(&mut v, &r.vars);
+    }
+    for b in &inh.vars {
+        extend(&mut v, b);
+    }
+    if let Some(Value::Object(tv)) = task.keywords.get("vars") {
+        extend(&mut v, tv);
+    }
+    extend_vars(&mut v, &s.include_vars);
+    extend_vars(&mut v, &s.host_facts);
+    if let Some(r) = &s.failed_result {
+        v.insert("ansible_failed_result".into(), r.clone());
+    }
+    if let Some(t) = &s.failed_task {
+        v.insert("ansible_failed_task".into(), json!({ "name": t }));
+    }
+    drop(s);
+    if let Some(r) = role {
+        extend(&mut v, &r.params);
+    }
+    extend_vars(&mut v, &inh.params);
+    extend_vars(&mut v, &engine.opts.extra_vars);
+    magic(
+        engine,
+        play,
+        &host.name,
+        role.map(|r| (&r.name, &r.path)),
+        &mut v,
+    );
+    v
+}
+
+/// The magic variables of a play and a host.
+fn magic(
+    engine: &Engine,
+    play: &PlayCtx,
+    host: &str,
+    role: Option<(&String, &PathBuf)>,
+    v: &mut Vars,
+) {
+    magic_host(engine, host, v);
+    v.insert("groups".into(), engine.groups_value());
+    let batch = play.batch();
+    v.insert("ansible_play_hosts_all".into(), json!(play.hosts));
+    let active: Vec<String> = play
+        .hosts
+        .iter()
+        .filter(|h| engine.host(h).active())
+        .cloned()
+        .collect();
+    v.insert("ansible_play_hosts".into(), json!(active));
+    let active_batch: Vec<&String> = batch.iter().filter(|h| active.contains(h)).collect();
+    v.insert("ansible_play_batch".into(), json!(active_batch));
+    v.insert("play_hosts".into(), json!(active_batch));
+    v.insert("ansible_play_name".into(), json!(play.play.display_name()));
+    v.insert("ansible_check_mode".into(), json!(engine.opts.check));
+    v.insert("ansible_diff_mode".into(), json!(engine.opts.diff));
+    v.insert("ansible_verbosity".into(), json!(engine.opts.verbosity));
+    v.insert(
+        "ansible_run_tags".into(),
+        json!(run_tags(&engine.opts.tags)),
+    );
+    v.insert("ansible_skip_tags".into(), json!(engine.opts.skip_tags));
+    v.insert(
+        "playbook_dir".into(),
+        json!(engine.playbook_dir.display().to_string()),
+    );
+    if let Some(d) = &engine.inventory_dir {
+        v.insert("inventory_dir".into(), json!(d.display().to_string()));
+    }
+    if let Some((name, path)) = role {
+        v.insert("role_name".into(), json!(name));
+        v.insert("role_path".into(), json!(path.display().to_string()));
+    }
+    v.insert("omit".into(), json!(OMIT));
+    v.insert(
+        "ansible_version".into(),
+        json!({"full": env!("CARGO_PKG_VERSION"), "string": env!("CARGO_PKG_VERSION")}),
+    );
+}
+
+fn run_tags(tags: &[String]) -> Vec<String> {
+    if tags.is_empty() {
+        vec!["all".into()]
+    } else {
+        tags.to_vec()
+    }
+}
+
+/// `hostvars`: any host's host-level variables, computed when a template asks.
+pub struct HostVarsView {
+    /// The run.
+    pub engine: Arc<Engine>,
+}
+
+impl HostVars for HostVarsView {
+    fn host_names(&self) -> Vec<String> {
+        self.engine
+            .inventory()
+            .host_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn vars_of(&self, host: &str) -> Option<Arc<Vars>> {
+        let inv_has = {
+            let inv = self.engine.inventory();
+            inv.has_host(host) || inv.host_vars(host).is_some()
+        };
+        inv_has.then(|| Arc::new(host_level(&self.engine, &self.engine.host(host))))
+    }
+}
+
+/// A scope for templating with `vars`, `hostvars`, and lookups resolving against `dirs`.
+pub fn scope(engine: &Arc<Engine>, vars: Vars, dirs: Vec<PathBuf>) -> Scope {
+    Scope {
+        vars: Arc::new(vars),
+        hostvars: Some(Arc::new(HostVarsView {
+            engine: engine.clone(),
+        })),
+        search_paths: dirs,
+    }
+}
+
+/// Where lookups and relative files resolve for `task`: its role's directory, the including
+/// file's directory, the playbook directory.
+pub fn search_dirs(engine: &Engine, task: &Task, inh: &Inherited) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(r) = &task.role {
+        dirs.push(r.path.clone());
+    }
+    if let Some(parent) = task.location.file.parent() {
+        dirs.push(parent.to_path_buf());
+    }
+    if let Some(b) = &inh.base_dir {
+        dirs.push(b.clone());
+    }
+    dirs.push(engine.playbook_dir.clone());
+    dirs.dedup();
+    dirs
+}

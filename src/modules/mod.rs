@@ -1,0 +1,115 @@
+//! Modules: the verbs a task calls on a target. Each takes its typed arguments (Ansible's
+//! names) and a [`Ctx`] holding the host's connection, and returns an [`Output`] with the
+//! fields a user can `register`. A module runs one remote program per task in the usual case.
+//! Modules know nothing of playbooks, variables or scheduling: arguments arrive templated.
+//!
+//! Controller-side actions that change the engine's own state (`set_fact`, `debug`, `meta`,
+//! ...) are not here: they live in the engine.
+
+pub mod args;
+pub mod command;
+
+use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
+use crate::output::event::Diff;
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// What a module may use while it runs on one host.
+pub struct Ctx<'a> {
+    /// The host's live connection.
+    pub conn: &'a dyn Connection,
+    /// Privilege escalation for every remote program of this task.
+    pub become_: Option<Become>,
+    /// `--check`: query only, change nothing.
+    pub check: bool,
+    /// `--diff`: fill [`Output::diffs`].
+    pub diff: bool,
+    /// The task's `timeout:`.
+    pub timeout: Option<Duration>,
+    /// The task's `environment:`, validated names.
+    pub environment: &'a [(String, String)],
+}
+
+impl Ctx<'_> {
+    /// Runs `script` (POSIX sh) with `stdin`, with the task's become, timeout and environment.
+    pub async fn exec(&self, script: Vec<u8>, stdin: Vec<u8>) -> Result<ExecOutput, Failure> {
+        let mut full = env_prefix(self.environment);
+        full.extend(script);
+        let cmd = RemoteCommand {
+            script: full,
+            stdin,
+            become_: self.become_.clone(),
+            timeout: self.timeout,
+            raw: false,
+        };
+        self.conn.exec(&cmd).await.map_err(Failure::from)
+    }
+}
+
+/// `export NAME='value'` lines for a task's environment.
+pub fn env_prefix(env: &[(String, String)]) -> Vec<u8> {
+    let mut s = Vec::new();
+    for (k, v) in env {
+        s.extend_from_slice(b"export ");
+        s.extend_from_slice(k.as_bytes());
+        s.push(b'=');
+        s.extend(crate::connection::quote::quote(v.as_bytes()));
+        s.push(b'\n');
+    }
+    s
+}
+
+/// What a module reports.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    /// It changed something (or would have, in check mode).
+    pub changed: bool,
+    /// It failed; `msg` says why.
+    pub failed: bool,
+    /// It did not run (check mode on a module that cannot check, `creates` satisfied, ...).
+    pub skipped: bool,
+    /// A message for the user.
+    pub msg: Option<String>,
+    /// Module-specific fields (`rc`, `stdout`, `path`, ...).
+    pub fields: Map<String, Value>,
+    /// Diffs for `--diff`.
+    pub diffs: Vec<Diff>,
+}
+
+/// Why a module could not produce an [`Output`].
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The host could not be reached: the host becomes UNREACHABLE.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The task fails with this message (bad arguments, timeout, become refused, ...).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<ConnectionError> for Failure {
+    fn from(e: ConnectionError) -> Self {
+        if e.is_unreachable() {
+            Failure::Unreachable(e.to_string())
+        } else {
+            Failure::Failed(e.to_string())
+        }
+    }
+}
+
+/// Whether `name` (canonical) is a module this layer runs.
+pub fn is_module(name: &str) -> bool {
+    matches!(name, "command" | "shell" | "raw")
+}
+
+/// Runs module `name` with templated `args`.
+pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    match name {
+        "command" => command::command(args, ctx).await,
+        "shell" => command::shell(args, ctx).await,
+        "raw" => command::raw(args, ctx).await,
+        other => Err(Failure::Failed(format!(
+            "the module '{other}' is not implemented in this build of rsible"
+        ))),
+    }
+}

@@ -1,0 +1,217 @@
+//! The playbook engine against real OpenSSH targets of the tier-1 lab: facts gathered by the
+//! POSIX sh program, several hosts at once over SSH, become with a sudo password, an
+//! unreachable host among reachable ones, and a converging play whose second run changes
+//! nothing. Fails loudly when the lab is missing.
+
+mod common;
+
+use common::{json_lines, rsible, write, Lab};
+use serde_json::Value;
+use std::path::Path;
+
+fn recap(events: &[Value], host: &str) -> String {
+    let r = events
+        .iter()
+        .find(|e| e["event"] == "recap")
+        .unwrap_or_else(|| panic!("no recap in {events:#?}"));
+    let s = &r["stats"][host];
+    format!(
+        "ok={} changed={} unreachable={} failed={} skipped={}",
+        s["ok"], s["changed"], s["unreachable"], s["failed"], s["skipped"]
+    )
+}
+
+fn play(dir: &Path, lab: &Lab, args: &[&str]) -> (i32, Vec<Value>, String) {
+    let out = rsible(dir)
+        .current_dir(dir)
+        .args([
+            "play",
+            "site.yml",
+            "-i",
+            "hosts",
+            "--format",
+            "json",
+            "--known-hosts",
+        ])
+        .arg(lab.known_hosts())
+        .args(args)
+        .output()
+        .expect("run rsible");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (
+        out.status.code().unwrap_or(-1),
+        json_lines(&out.stdout),
+        err,
+    )
+}
+
+/// An inventory of lab hosts `range` logged in as root with the lab key.
+fn inventory(dir: &Path, lab: &Lab, range: std::ops::RangeInclusive<usize>, extra: &str) {
+    let mut inv = String::from("[lab]\n");
+    for i in range {
+        inv.push_str(&format!(
+            "n{i} ansible_host={} {}\n",
+            Lab::addr(i),
+            lab.root_login()
+        ));
+    }
+    inv.push_str(extra);
+    write(dir, "hosts", &inv);
+}
+
+#[test]
+fn facts_and_commands_over_ssh_on_several_hosts() {
+    let lab = Lab::tier1();
+    let dir = tempfile::tempdir().expect("tempdir");
+    inventory(dir.path(), &lab, 1..=6, "");
+    write(
+        dir.path(),
+        "site.yml",
+        r#"
+- hosts: lab
+  tasks:
+    - assert:
+        that:
+          - ansible_facts.os_family == 'Debian'
+          - ansible_distribution == 'Debian'
+          - ansible_default_ipv4.address == ansible_host
+          - ansible_user_id == 'root'
+          - ansible_processor_vcpus | int >= 1
+          - ansible_memtotal_mb | int > 0
+    - command: hostname -I
+      register: ips
+      changed_when: false
+    - assert:
+        that: ansible_host in ips.stdout
+"#,
+    );
+    let (code, ev, err) = play(dir.path(), &lab, &[]);
+    assert_eq!(code, 0, "{err}\n{ev:#?}");
+    for i in 1..=6 {
+        assert_eq!(
+            recap(&ev, &format!("n{i}")),
+            "ok=4 changed=0 unreachable=0 failed=0 skipped=0"
+        );
+    }
+}
+
+#[test]
+fn become_root_from_an_unprivileged_login_with_a_sudo_password() {
+    let lab = Lab::tier1();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let k = lab.key("id_ed25519");
+    write(
+        dir.path(),
+        "hosts",
+        &format!(
+            "[lab]\nb1 ansible_host={} ansible_user=rslab ansible_become_password=rslab-pass ansible_ssh_private_key_file={}\n",
+            Lab::addr(7),
+            k.display()
+        ),
+    );
+    write(
+        dir.path(),
+        "site.yml",
+        r#"
+- hosts: lab
+  gather_facts: false
+  tasks:
+    - command: id -un
+      register: plain
+    - command: id -un
+      become: true
+      register: root
+    - assert:
+        that:
+          - plain.stdout == 'rslab'
+          - root.stdout == 'root'
+"#,
+    );
+    let (code, ev, err) = play(dir.path(), &lab, &[]);
+    assert_eq!(code, 0, "{err}\n{ev:#?}");
+    let all = serde_json::to_string(&ev).expect("json") + &err;
+    assert!(
+        !all.contains("rslab-pass"),
+        "the password must never be printed"
+    );
+}
+
+#[test]
+fn an_unreachable_host_is_reported_while_the_others_finish() {
+    let lab = Lab::tier1();
+    let dir = tempfile::tempdir().expect("tempdir");
+    inventory(
+        dir.path(),
+        &lab,
+        8..=10,
+        &format!("gone ansible_host=10.213.0.250 {}\n", lab.root_login()),
+    );
+    write(
+        dir.path(),
+        "site.yml",
+        "- hosts: lab\n  gather_facts: false\n  tasks:\n    - command: \"true\"\n    - command: \"true\"\n",
+    );
+    let started = std::time::Instant::now();
+    let (code, ev, err) = play(dir.path(), &lab, &["-T", "2"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "detected within the connect timeout"
+    );
+    assert_eq!(
+        recap(&ev, "gone"),
+        "ok=0 changed=0 unreachable=1 failed=0 skipped=0"
+    );
+    for h in ["n8", "n9", "n10"] {
+        assert_eq!(
+            recap(&ev, h),
+            "ok=2 changed=2 unreachable=0 failed=0 skipped=0"
+        );
+    }
+}
+
+#[test]
+fn a_converging_play_changes_nothing_the_second_time() {
+    let lab = Lab::tier1();
+    let dir = tempfile::tempdir().expect("tempdir");
+    inventory(dir.path(), &lab, 11..=14, "");
+    let base = dir.path().join("state");
+    write(
+        dir.path(),
+        "site.yml",
+        &format!(
+            r#"
+- hosts: lab
+  gather_facts: false
+  tasks:
+    - command: mkdir -p {b}/{{{{ inventory_hostname }}}}
+      args:
+        creates: "{b}/{{{{ inventory_hostname }}}}"
+    - shell: echo {{{{ inventory_hostname }}}} > {b}/{{{{ inventory_hostname }}}}/name
+      args:
+        creates: "{b}/{{{{ inventory_hostname }}}}/name"
+      notify: done
+  handlers:
+    - name: done
+      command: touch {b}/{{{{ inventory_hostname }}}}/handled
+"#,
+            b = base.display()
+        ),
+    );
+    let (code, ev, err) = play(dir.path(), &lab, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        recap(&ev, "n11"),
+        "ok=3 changed=3 unreachable=0 failed=0 skipped=0"
+    );
+    let (code, ev, _) = play(dir.path(), &lab, &[]);
+    assert_eq!(code, 0);
+    for i in 11..=14 {
+        let h = format!("n{i}");
+        assert_eq!(
+            recap(&ev, &h),
+            "ok=2 changed=0 unreachable=0 failed=0 skipped=0"
+        );
+        assert!(base.join(&h).join("handled").exists());
+    }
+}

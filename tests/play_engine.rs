@@ -1,0 +1,595 @@
+//! End-to-end tests of the playbook engine on the controller itself: inventories whose hosts
+//! use `ansible_connection=local`, so the control flow (variables, loops, blocks, handlers,
+//! serial, tags, includes, roles, delegation) is tested without the SSH lab. The same engine
+//! against real sshd targets is tested in `lab_play.rs`.
+
+mod common;
+
+use common::{json_lines, rsible, write};
+use serde_json::Value;
+use std::path::Path;
+
+/// A scratch project: inventory of local hosts plus files.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(hosts: &[&str]) -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut inv = String::from("[nodes]\n");
+        for h in hosts {
+            inv.push_str(&format!("{h} ansible_connection=local\n"));
+        }
+        write(dir.path(), "hosts", &inv);
+        Project { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn file(&self, name: &str, text: &str) -> &Self {
+        let p = self.path().join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+        self
+    }
+
+    /// Runs `rsible play site.yml --format json` with `args`; returns (exit code, events).
+    fn play(&self, args: &[&str]) -> (i32, Vec<Value>) {
+        let out = rsible(self.path())
+            .current_dir(self.path())
+            .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
+            .args(args)
+            .output()
+            .expect("run rsible");
+        let events = json_lines(&out.stdout);
+        if std::env::var_os("RSIBLE_TEST_SHOW").is_some() {
+            eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+        }
+        eprintln!("stderr: {}", String::from_utf8_lossy(&out.stderr));
+        (out.status.code().unwrap_or(-1), events)
+    }
+}
+
+/// The recap counts of `host` as `ok=N changed=N ...` text.
+fn recap(events: &[Value], host: &str) -> String {
+    let r = events
+        .iter()
+        .find(|e| e["event"] == "recap")
+        .unwrap_or_else(|| panic!("no recap in {events:#?}"));
+    let s = &r["stats"][host];
+    format!(
+        "ok={} changed={} unreachable={} failed={} skipped={} rescued={} ignored={}",
+        s["ok"],
+        s["changed"],
+        s["unreachable"],
+        s["failed"],
+        s["skipped"],
+        s["rescued"],
+        s["ignored"]
+    )
+}
+
+/// Results of the task named `task` (in order), as (host, status).
+fn results_of(events: &[Value], task: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for e in events {
+        match e["event"].as_str() {
+            Some("task_start") => current = e["name"].as_str().unwrap_or("").to_string(),
+            Some("host_result") if current == task => out.push((
+                e["host"].as_str().unwrap_or("").to_string(),
+                e["status"].as_str().unwrap_or("").to_string(),
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn failures(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "host_result" && e["status"] == "failed" && e["ignored"] != true)
+        .map(|e| e["result"]["msg"].to_string())
+        .collect()
+}
+
+#[test]
+fn variables_follow_precedence_and_templates_are_lazy() {
+    let p = Project::new(&["h1"]);
+    p.file("group_vars/nodes.yml", "from_group: g\nlayer: group\n")
+        .file("host_vars/h1.yml", "layer: host\n")
+        .file("vars/extra.yml", "from_file: f\n")
+        .file(
+            "site.yml",
+            r#"
+- hosts: nodes
+  gather_facts: false
+  vars:
+    layer: play
+    greeting: "hello {{ target }}"
+    target: "{{ from_group }}-world"
+    nums: [3, 1, 2]
+  vars_files: [vars/extra.yml]
+  tasks:
+    - name: precedence
+      assert:
+        that:
+          - layer == 'task'
+          - greeting == 'hello g-world'
+          - from_file == 'f'
+          - cli == 'x'
+          - nums | sort | first == 1
+          - inventory_hostname == 'h1'
+          - "'nodes' in group_names"
+          - groups['nodes'] == ['h1']
+          - ansible_check_mode == false
+      vars:
+        layer: task
+    - set_fact:
+        built: "{{ nums | length }}"
+        as_list: "{{ nums }}"
+    - command: echo {{ built }}
+      register: out
+      changed_when: false
+    - assert:
+        that:
+          - out.stdout == '3'
+          - built == 3
+          - as_list is sequence
+          - hostvars['h1'].built == 3
+"#,
+        );
+    let (code, ev) = p.play(&["-e", "cli=x"]);
+    assert_eq!(failures(&ev), Vec::<String>::new());
+    assert_eq!(code, 0);
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=4 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
+fn loops_register_results_and_loop_control() {
+    let p = Project::new(&["h1"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: echo {{ item }}
+      loop: [a, b]
+      register: r
+    - debug: msg="{{ item.key }}={{ item.value }}"
+      with_dict: {x: 1, y: 2}
+      register: d
+    - debug: msg="{{ item.0 }}{{ item.1 }}"
+      with_together: [[1, 2], [a, b]]
+      register: t
+    - debug: msg={{ item }}
+      with_sequence: start=1 end=3 format=n%02d
+      register: s
+    - debug: msg="{{ item.0.name }}:{{ item.1 }}"
+      with_subelements:
+        - [{name: u1, keys: [k1, k2]}, {name: u2, keys: [k3]}]
+        - keys
+      register: sub
+    - debug: msg="{{ idx }} {{ ansible_loop.last }}"
+      loop: [p, q]
+      loop_control: {index_var: idx, extended: true, label: "L{{ idx }}"}
+      register: lc
+    - shell: echo {{ item }}
+      with_items: [[1, 2], 3]
+      when: item != 2
+      register: wi
+    - assert:
+        that:
+          - r.results | map(attribute='stdout') | list == ['a', 'b']
+          - r.changed
+          - d.results | map(attribute='msg') | list == ['x=1', 'y=2']
+          - t.results | map(attribute='msg') | list == ['1a', '2b']
+          - s.results | map(attribute='msg') | list == ['n01', 'n02', 'n03']
+          - sub.results | map(attribute='msg') | list == ['u1:k1', 'u1:k2', 'u2:k3']
+          - lc.results[1].msg == '1 True'
+          - wi.results | length == 3
+          - wi.results[1] is skipped
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(failures(&ev), Vec::<String>::new());
+    assert_eq!(code, 0);
+    let labels: Vec<String> = ev
+        .iter()
+        .filter(|e| e["event"] == "host_result" && e["item"].is_string())
+        .map(|e| e["item"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(labels.contains(&"L0".to_string()), "{labels:?}");
+    assert!(
+        labels.contains(&"{'key': 'x', 'value': 1}".to_string()),
+        "{labels:?}"
+    );
+}
+
+#[test]
+fn block_rescue_always_and_ignore_errors_count_like_ansible() {
+    let p = Project::new(&["h1"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - command: /bin/false
+        - debug: msg=never
+      rescue:
+        - debug: msg="rescued {{ ansible_failed_result.rc }}"
+      always:
+        - set_fact: always_ran=true
+    - command: /bin/false
+      ignore_errors: true
+    - assert:
+        that: always_ran
+    - command: echo skipped
+      when: false
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 0, "{ev:#?}");
+    // Same counts as ansible-core 2.19 gives for this playbook.
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=4 changed=1 unreachable=0 failed=0 skipped=1 rescued=1 ignored=1"
+    );
+    assert!(results_of(&ev, "debug").iter().all(|(_, s)| s == "ok"));
+}
+
+#[test]
+fn handlers_run_once_at_the_end_only_where_notified() {
+    let p = Project::new(&["h1", "h2", "h3"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+      when: inventory_hostname != 'h3'
+      notify: restart app
+    - command: "true"
+      when: inventory_hostname == 'h1'
+      notify: [restart app, topic]
+    - command: "true"
+      changed_when: false
+      notify: never fires
+  handlers:
+    - name: restart app
+      debug: msg=restarted
+    - name: listener
+      debug: msg=heard
+      listen: topic
+    - name: never fires
+      debug: msg=no
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 0);
+    let hosts =
+        |t: &str| -> Vec<String> { results_of(&ev, t).into_iter().map(|(h, _)| h).collect() };
+    assert_eq!(hosts("restart app"), ["h1", "h2"]);
+    assert_eq!(hosts("listener"), ["h1"]);
+    assert!(hosts("never fires").is_empty());
+    let handler_starts = ev
+        .iter()
+        .filter(|e| e["event"] == "task_start" && e["handler"] == true)
+        .count();
+    assert_eq!(handler_starts, 2);
+}
+
+#[test]
+fn serial_batches_stop_when_max_fail_percentage_is_exceeded() {
+    let p = Project::new(&["h1", "h2", "h3", "h4"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  serial: 2
+  max_fail_percentage: 0
+  tasks:
+    - command: /bin/false
+      when: inventory_hostname == 'h2'
+    - debug: msg=after
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 2);
+    let after: Vec<String> = results_of(&ev, "debug")
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    assert!(
+        after.is_empty(),
+        "batch 1 exceeded the limit: nothing after it runs, got {after:?}"
+    );
+    assert!(recap(&ev, "h2").contains("failed=1"));
+    let seen: Vec<&str> = ev.iter().filter_map(|e| e["host"].as_str()).collect();
+    assert!(
+        !seen.contains(&"h3"),
+        "the second batch must not start: {seen:?}"
+    );
+}
+
+#[test]
+fn serial_batches_go_on_when_failures_stay_under_the_limit() {
+    let p = Project::new(&["h1", "h2", "h3", "h4"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  serial: [1, 3]
+  tasks:
+    - fail: msg=boom
+      when: inventory_hostname == 'h3'
+    - debug: msg="batch {{ ansible_play_batch | join(',') }}"
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 2);
+    let after: Vec<String> = results_of(&ev, "debug")
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    assert_eq!(after, ["h1", "h2", "h4"]);
+    let msgs: Vec<String> = ev
+        .iter()
+        .filter(|e| e["event"] == "host_result" && e["host"] == "h4")
+        .filter_map(|e| e["result"]["msg"].as_str().map(String::from))
+        .collect();
+    assert!(msgs.contains(&"batch h2,h4".to_string()), "{msgs:?}");
+}
+
+#[test]
+fn until_retries_until_the_condition_holds() {
+    let p = Project::new(&["h1"]);
+    let counter = p.path().join("count");
+    p.file(
+        "site.yml",
+        &format!(
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - shell: echo x >> {c}; wc -l < {c}
+      register: r
+      until: r.stdout | int >= 3
+      retries: 5
+      delay: 0
+    - assert:
+        that: r.attempts == 3
+"#,
+            c = counter.display()
+        ),
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(failures(&ev), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn tags_select_tasks_with_always_and_never() {
+    let p = Project::new(&["h1"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - {name: tagged, debug: {msg: a}, tags: [web]}
+    - {name: other, debug: {msg: b}, tags: [db]}
+    - {name: always, debug: {msg: c}, tags: [always]}
+    - {name: never, debug: {msg: d}, tags: [never, debug]}
+    - block:
+        - {name: inherited, debug: {msg: e}}
+      tags: web
+"#,
+    );
+    let names = |ev: &[Value]| -> Vec<String> {
+        ev.iter()
+            .filter(|e| e["event"] == "task_start")
+            .map(|e| e["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let (_, ev) = p.play(&["--tags", "web"]);
+    assert_eq!(names(&ev), ["tagged", "always", "inherited"]);
+    let (_, ev) = p.play(&["--skip-tags", "always"]);
+    assert_eq!(names(&ev), ["tagged", "other", "inherited"]);
+    let (_, ev) = p.play(&["--tags", "debug"]);
+    assert_eq!(names(&ev), ["always", "never"]);
+}
+
+#[test]
+fn run_once_delegate_to_and_the_free_strategy() {
+    let p = Project::new(&["h1", "h2", "h3"]);
+    let log = p.path().join("log");
+    p.file(
+        "site.yml",
+        &format!(
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - shell: echo once >> {log}
+      run_once: true
+      register: once
+- hosts: all
+  gather_facts: false
+  strategy: free
+  tasks:
+    - shell: echo {{{{ inventory_hostname }}}} >> {log}
+      delegate_to: localhost
+    - assert:
+        that: once.rc == 0
+"#,
+            log = log.display()
+        ),
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(failures(&ev), Vec::<String>::new());
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert_eq!(text.lines().filter(|l| *l == "once").count(), 1, "{text}");
+    for h in ["h1", "h2", "h3"] {
+        assert!(text.lines().any(|l| l == h), "{text}");
+    }
+    let delegated = ev
+        .iter()
+        .filter(|e| e["event"] == "host_result" && e["delegated_to"] == "localhost")
+        .count();
+    assert_eq!(delegated, 3);
+}
+
+#[test]
+fn includes_imports_and_roles() {
+    let p = Project::new(&["h1", "h2"]);
+    p.file("tasks/inc.yml", "- set_fact: {\"inc_{{ n }}\": \"{{ inventory_hostname }}\"}\n")
+        .file("tasks/imp.yml", "- set_fact: imported=yes\n")
+        .file("roles/base/defaults/main.yml", "base_port: 80\nbase_name: dflt\n")
+        .file("roles/base/vars/main.yml", "base_vars: v\n")
+        .file(
+            "roles/base/tasks/main.yml",
+            "- set_fact: base_seen=\"{{ base_port }}-{{ base_name }}-{{ role_name }}\"\n- command: \"true\"\n  notify: base handler\n",
+        )
+        .file("roles/base/handlers/main.yml", "- name: base handler\n  set_fact: base_handled=true\n")
+        .file("roles/dep/tasks/main.yml", "- set_fact: dep_ran=true\n")
+        .file("roles/web/meta/main.yml", "dependencies: [dep]\n")
+        .file("roles/web/tasks/main.yml", "- set_fact: web_ran=\"{{ dep_ran }}\"\n")
+        .file("roles/extra/tasks/main.yml", "- set_fact: extra_ran=\"{{ greeting }}\"\n")
+        .file(
+            "site.yml",
+            r#"
+- hosts: all
+  gather_facts: false
+  roles:
+    - role: base
+      base_name: param
+    - web
+  tasks:
+    - include_tasks: tasks/inc.yml
+      loop: [1, 2]
+      loop_control: {loop_var: n}
+    - include_tasks: tasks/inc.yml
+      vars: {n: 3}
+      when: inventory_hostname == 'h1'
+    - import_tasks: tasks/imp.yml
+    - include_role:
+        name: extra
+      vars: {greeting: hi}
+- hosts: all
+  gather_facts: false
+  tasks:
+    - assert:
+        that:
+          - base_seen == '80-param-base'
+          - base_handled
+          - web_ran
+          - inc_1 == inventory_hostname and inc_2 == inventory_hostname
+          - (inc_3 is defined) == (inventory_hostname == 'h1')
+          - imported
+          - extra_ran == 'hi'
+"#,
+        );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(failures(&ev), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn check_mode_runs_nothing_and_converging_plays_report_no_change() {
+    let p = Project::new(&["h1"]);
+    let marker = p.path().join("made");
+    p.file(
+        "site.yml",
+        &format!(
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: touch {m}
+      args:
+        creates: {m}
+    - command: uname
+      changed_when: false
+"#,
+            m = marker.display()
+        ),
+    );
+    let (code, ev) = p.play(&["--check"]);
+    assert_eq!(code, 0);
+    assert!(!marker.exists(), "check mode must not run the command");
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=1 rescued=0 ignored=0"
+    );
+    let (_, ev) = p.play(&[]);
+    assert!(marker.exists());
+    assert!(recap(&ev, "h1").contains("changed=1"));
+    let (_, ev) = p.play(&[]);
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
+fn an_undefined_variable_names_itself_the_task_and_where_it_is() {
+    let p = Project::new(&["h1"]);
+    p.file(
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: uses it\n      debug:\n        msg: \"{{ nope }}\"\n",
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 2);
+    let f = failures(&ev).join("\n");
+    assert!(f.contains("nope"), "{f}");
+    assert!(f.contains("uses it"), "{f}");
+    assert!(f.contains("site.yml:4:7"), "{f}");
+}
+
+#[test]
+fn set_fact_and_registered_values_outlive_the_play_and_failed_hosts_leave() {
+    let p = Project::new(&["h1", "h2"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact: kept=1
+    - fail:
+      when: inventory_hostname == 'h2'
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: var=kept
+    - meta: end_play
+    - debug: msg=unreachable code
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 2);
+    let second: Vec<String> = results_of(&ev, "debug")
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    assert_eq!(second, ["h1"]);
+    let shown = ev
+        .iter()
+        .find(|e| e["event"] == "host_result" && e["result"]["kept"] == "1");
+    assert!(shown.is_some(), "debug var=kept shows the value");
+}
