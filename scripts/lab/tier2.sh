@@ -4,8 +4,10 @@
 # Boots N containers (default 4) with systemd as PID 1, sshd, apt and sudo:
 # host i is machine t2-XX (XX = two-digit i) at 10.214.0.(10+i)/24 on the bridge
 # rsbr1 (10.214.0.1/24). Each host's root is an overlayfs over a shared
-# debootstrap base cached at /var/cache/rsible-lab/base-bookworm (built once,
-# kept across `down`; `down --purge` removes it). The only apt source inside is
+# debootstrap base (with python3, which ansible-playbook needs on its targets)
+# cached at /var/cache/rsible-lab/base-bookworm-py3 (built once, kept across
+# `down`; `down --purge` removes it). A cache from before python3 was added
+# (base-bookworm) is never reused: it is removed when no overlay uses it. The only apt source inside is
 # a local flat repository, <state>/repo bind-mounted read-only at /srv/repo
 # (`deb [trusted=yes] file:/srv/repo ./`); `repo-refresh` rescans it after .deb
 # files are dropped in. Each nspawn runs in its own cgroup (systemd and unified
@@ -30,8 +32,9 @@ REPO=$(git -C "$SCRIPT_DIR" rev-parse --show-toplevel 2>/dev/null || (cd "$SCRIP
 LAB_DIR=${RSIBLE_LAB_DIR:-$REPO/lab-state}
 STATE=$LAB_DIR/tier2
 CACHE_DIR=/var/cache/rsible-lab
-BASE=$CACHE_DIR/base-bookworm
-BASE_MARK=$BASE/.rsible-base-v1
+BASE=$CACHE_DIR/base-bookworm-py3
+BASE_MARK=$BASE/.rsible-base-v2
+OLD_BASE=$CACHE_DIR/base-bookworm   # the cache without python3: never a lower dir again
 BR=rsbr1
 BR_ADDR=10.214.0.1
 NET_PREFIX=10.214.0
@@ -81,6 +84,10 @@ nspawn_alive() {   # XX: the pid file names a live systemd-nspawn for t2-XX
     [[ $cmd == *systemd-nspawn*" -M t2-$1 "* ]]
 }
 
+on_current_base() {   # XX: the host's mounted root is an overlay over $BASE (not an old base)
+    awk -v m="$(hdir "$1")/root" -v l="lowerdir=$BASE" '$2 == m && $4 ~ l "(,|:|$)" {f = 1} END {exit !f}' /proc/mounts
+}
+
 existing_hosts() {   # XX of every host dir, cgroup or mounted root present now
     { ls "$STATE/hosts" 2>/dev/null
       ls "$CG_V1" "$CG_V2" 2>/dev/null | sed -n 's/^t2-\([0-9][0-9]\)$/\1/p'
@@ -96,14 +103,22 @@ mirror() {
 }
 
 # ---------------------------------------------------------------- base image
+drop_old_base() {   # the pre-python3 cache, unless a mounted overlay still reads it
+    [ -d "$OLD_BASE" ] || return 0
+    grep -q "lowerdir=$OLD_BASE[,:]" /proc/mounts && return 0
+    rm -rf "$OLD_BASE" "$OLD_BASE.tmp"
+    log "removed the old base cache $OLD_BASE (no python3)"
+}
+
 build_base() {
+    drop_old_base
     [ -e "$BASE_MARK" ] && return 0
     local t0 tmp=$BASE.tmp m; t0=$(now); m=$(mirror)
     mkdir -p "$CACHE_DIR"
     rm -rf "$tmp"
     log "debootstrap bookworm from $m into $tmp (about a minute)"
     debootstrap --variant=minbase \
-        --include=systemd,systemd-sysv,dbus,openssh-server,iproute2,sudo,ca-certificates \
+        --include=systemd,systemd-sysv,dbus,openssh-server,iproute2,sudo,ca-certificates,python3 \
         bookworm "$tmp" "$m" >"$CACHE_DIR/debootstrap.log" 2>&1 \
         || { tail -20 "$CACHE_DIR/debootstrap.log" >&2; die "debootstrap failed (log $CACHE_DIR/debootstrap.log)"; }
 
@@ -152,7 +167,7 @@ EOF
     printf 'rslab ALL=(ALL) ALL\nrslab2 ALL=(ALL) NOPASSWD: ALL\n' >"$tmp/etc/sudoers.d/rsible-lab"
     chmod 0440 "$tmp/etc/sudoers.d/rsible-lab"
     chroot "$tmp" visudo -cf /etc/sudoers.d/rsible-lab >/dev/null
-    date -u +%FT%TZ >"$tmp/.rsible-base-v1"
+    date -u +%FT%TZ >"$tmp/${BASE_MARK##*/}"
     rm -rf "$BASE"
     mv "$tmp" "$BASE"
     log "base built in $(since "$t0")s ($(du -sh "$BASE" | cut -f1))"
@@ -352,8 +367,8 @@ cmd_up() {
     ensure_bridge
     mkdir -p "$CG_V1" "$CG_V2"
     for xx in "${all[@]}"; do
-        nspawn_alive "$xx" && continue
-        stop_host "$xx"            # leftovers: cgroup members, mounted overlay, veth
+        nspawn_alive "$xx" && on_current_base "$xx" && continue
+        stop_host "$xx"            # leftovers, or a host still on an old base: cgroup members, mounted overlay, veth
         prepare_root "$xx"
         start_host "$xx"
         started=$((started + 1))
@@ -382,7 +397,7 @@ cmd_down() {
     rm -rf "${STATE:?}"
     rmdir "$LAB_DIR" 2>/dev/null || true
     if [ "${1:-}" = --purge ]; then
-        rm -rf "$BASE" "$BASE.tmp" "$CACHE_DIR/debootstrap.log" "$CACHE_DIR/.lock"
+        rm -rf "$BASE" "$BASE.tmp" "$OLD_BASE" "$OLD_BASE.tmp" "$CACHE_DIR/debootstrap.log" "$CACHE_DIR/.lock"
         rmdir "$CACHE_DIR" 2>/dev/null || true
         log "down: removed everything including the base cache"
     else
