@@ -90,7 +90,7 @@ on_current_base() {   # XX: the host's mounted root is an overlay over $BASE (no
 
 existing_hosts() {   # XX of every host dir, cgroup or mounted root present now
     { ls "$STATE/hosts" 2>/dev/null
-      ls "$CG_V1" "$CG_V2" 2>/dev/null | sed -n 's/^t2-\([0-9][0-9]\)$/\1/p'
+      find "$CG_V1" "$CG_V2" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sed -n 's/^t2-\([0-9][0-9]\)$/\1/p'
       awk -v p="$STATE/hosts/" 'index($2, p) == 1 {print $2}' /proc/mounts | sed -n 's|.*/hosts/\([0-9][0-9]\)/root$|\1|p'
     } | grep -E '^[0-9][0-9]$' | sort -u || true
 }
@@ -105,7 +105,7 @@ mirror() {
 # ---------------------------------------------------------------- base image
 drop_old_base() {   # the pre-python3 cache, unless a mounted overlay still reads it
     [ -d "$OLD_BASE" ] || return 0
-    grep -q "lowerdir=$OLD_BASE[,:]" /proc/mounts && return 0
+    grep -q "lowerdir=${OLD_BASE}[,:]" /proc/mounts && return 0
     rm -rf "$OLD_BASE" "$OLD_BASE.tmp"
     log "removed the old base cache $OLD_BASE (no python3)"
 }
@@ -247,12 +247,11 @@ ensure_bridge() {
 }
 
 cg_kill() {   # XX: kill every process left in the host's cgroups, remove them
-    local xx=$1 d pids i
+    local xx=$1 d pids=() i
     for i in 1 2 3 4 5 6 7 8 9 10; do
-        pids=$(cat "$CG_V1/t2-$xx/cgroup.procs" "$CG_V2/t2-$xx/cgroup.procs" \
-               $(find "$CG_V1/t2-$xx" "$CG_V2/t2-$xx" -mindepth 2 -name cgroup.procs 2>/dev/null) 2>/dev/null | sort -u || true)
-        [ -z "$pids" ] && break
-        kill -9 $pids 2>/dev/null || true
+        mapfile -t pids < <(find "$CG_V1/t2-$xx" "$CG_V2/t2-$xx" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+        [ ${#pids[@]} -eq 0 ] && break
+        kill -9 "${pids[@]}" 2>/dev/null || true
         sleep 0.2
     done
     for d in "$CG_V1/t2-$xx" "$CG_V2/t2-$xx"; do
@@ -330,7 +329,8 @@ wait_host() {   # XX: ssh answers, then systemd finished booting
     # shellcheck disable=SC2086
     until timeout 10 ssh $opts "root@$a" true 2>/dev/null; do
         nspawn_alive "$xx" || { tail -20 "$(hdir "$xx")/console.log" >&2; echo "t2-$xx: nspawn died"; return 1; }
-        [ "$(awk "BEGIN{print ($(now) - $t0) > 90}")" = 0 ] || { echo "t2-$xx: ssh timeout"; return 1; }
+        # (parenthesised: a bare `print a > 90` in awk writes to a file named 90)
+        [ "$(awk "BEGIN{print (($(now) - $t0) > 90)}")" = 0 ] || { echo "t2-$xx: ssh timeout"; return 1; }
         sleep 0.5
     done
     # shellcheck disable=SC2086
@@ -348,7 +348,7 @@ wait_host() {   # XX: ssh answers, then systemd finished booting
 # ---------------------------------------------------------------- commands
 cmd_up() {
     local n=${1:-$DEFAULT_N} i xx t0 all=() started=0
-    [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 99 ] || die "N must be 1..99"
+    if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt 99 ]; then die "N must be 1..99"; fi
     t0=$(now)
     ensure_packages
     sysctls
@@ -374,7 +374,7 @@ cmd_up() {
         started=$((started + 1))
     done
     echo "$n" >"$STATE/count"
-    local out rc=0 pids=() f
+    local rc=0 pids=()
     mkdir -p "$STATE/wait"
     for xx in "${all[@]}"; do wait_host "$xx" >"$STATE/wait/$xx" 2>&1 & pids+=($!); done
     for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=1; done
@@ -387,12 +387,16 @@ cmd_up() {
 cmd_down() {
     local xx
     # Ask every container to power off at once, then clean up host by host.
-    for xx in $(existing_hosts); do nspawn_alive "$xx" && kill -TERM "$(cat "$(hdir "$xx")/nspawn.pid")" 2>/dev/null || true; done
+    for xx in $(existing_hosts); do
+        if nspawn_alive "$xx"; then kill -TERM "$(cat "$(hdir "$xx")/nspawn.pid")" 2>/dev/null || true; fi
+    done
     for xx in $(existing_hosts); do stop_host "$xx"; done
     # any other leftover mount under the state dir
     awk -v p="$STATE/" 'index($2, p) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
-    [ -d "$CG_V1" ] && find "$CG_V1" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-    [ -d "$CG_V2" ] && find "$CG_V2" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    local cg
+    for cg in "$CG_V1" "$CG_V2"; do
+        if [ -d "$cg" ]; then find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
+    done
     ip link del "$BR" 2>/dev/null || true
     rm -rf "${STATE:?}"
     rmdir "$LAB_DIR" 2>/dev/null || true

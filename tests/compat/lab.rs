@@ -73,15 +73,30 @@ impl Lab {
 
     fn ssh(&self, addr: &str) -> Command {
         let mut c = Command::new("ssh");
-        c.args(["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
-            .arg("-o")
-            .arg(format!("UserKnownHostsFile={}", self.known_hosts().display()))
-            .args(["-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=5"])
-            .args(["-o", "LogLevel=ERROR", "-o", "KexAlgorithms=curve25519-sha256"])
-            .arg("-o")
-            .arg(format!("ControlPath={}/%h", self.control.path().display()))
-            .arg("-i")
-            .arg(self.key());
+        c.args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+        ])
+        .arg("-o")
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            self.known_hosts().display()
+        ))
+        .args(["-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=5"])
+        .args([
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "KexAlgorithms=curve25519-sha256",
+        ])
+        .arg("-o")
+        .arg(format!("ControlPath={}/%h", self.control.path().display()))
+        .arg("-i")
+        .arg(self.key());
         c.arg(format!("root@{addr}"));
         c
     }
@@ -107,7 +122,9 @@ impl Lab {
                     })
                 })
                 .collect();
-            jobs.into_iter().filter_map(|j| j.join().ok().flatten()).collect()
+            jobs.into_iter()
+                .filter_map(|j| j.join().ok().flatten())
+                .collect()
         });
         assert!(
             errors.is_empty(),

@@ -20,7 +20,10 @@ pub fn collect(lab: &Lab, addrs: &[String], label: &str, out_dir: &Path) -> Stat
         .collect();
     let prefix = format!("{label}-");
     let mut files = BTreeMap::new();
-    for e in std::fs::read_dir(out_dir).expect("read the controller dir").flatten() {
+    for e in std::fs::read_dir(out_dir)
+        .expect("read the controller dir")
+        .flatten()
+    {
         let name = e.file_name().to_string_lossy().into_owned();
         if let Some(rest) = name.strip_prefix(&prefix) {
             let text = std::fs::read_to_string(e.path()).unwrap_or_else(|e| format!("({e})"));
