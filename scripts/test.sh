@@ -24,11 +24,13 @@ if [ ! -x "$venv/bin/ansible-inventory" ]; then
   "$venv/bin/pip" install -q 'ansible-core>=2.19,<2.20'
 fi
 export RSIBLE_ANSIBLE_INVENTORY="$venv/bin/ansible-inventory"
+export RSIBLE_ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook"
 
 echo "== lab (tier 1: namespaces + sshd)"
 scripts/lab/tier1.sh up
-echo "== lab (tier 2: Debian under systemd-nspawn)"
-scripts/lab/tier2.sh up 2
+echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
+# 6 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on t2-04..06.
+scripts/lab/tier2.sh up 6
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -4,8 +4,10 @@
 # Boots N containers (default 4) with systemd as PID 1, sshd, apt and sudo:
 # host i is machine t2-XX (XX = two-digit i) at 10.214.0.(10+i)/24 on the bridge
 # rsbr1 (10.214.0.1/24). Each host's root is an overlayfs over a shared
-# debootstrap base cached at /var/cache/rsible-lab/base-bookworm (built once,
-# kept across `down`; `down --purge` removes it). The only apt source inside is
+# debootstrap base (with python3, which ansible-playbook needs on its targets)
+# cached at /var/cache/rsible-lab/base-bookworm-py3 (built once, kept across
+# `down`; `down --purge` removes it). A cache from before python3 was added
+# (base-bookworm) is never reused: it is removed when no overlay uses it. The only apt source inside is
 # a local flat repository, <state>/repo bind-mounted read-only at /srv/repo
 # (`deb [trusted=yes] file:/srv/repo ./`); `repo-refresh` rescans it after .deb
 # files are dropped in. Each nspawn runs in its own cgroup (systemd and unified
@@ -30,8 +32,9 @@ REPO=$(git -C "$SCRIPT_DIR" rev-parse --show-toplevel 2>/dev/null || (cd "$SCRIP
 LAB_DIR=${RSIBLE_LAB_DIR:-$REPO/lab-state}
 STATE=$LAB_DIR/tier2
 CACHE_DIR=/var/cache/rsible-lab
-BASE=$CACHE_DIR/base-bookworm
-BASE_MARK=$BASE/.rsible-base-v1
+BASE=$CACHE_DIR/base-bookworm-py3
+BASE_MARK=$BASE/.rsible-base-v2
+OLD_BASE=$CACHE_DIR/base-bookworm   # the cache without python3: never a lower dir again
 BR=rsbr1
 BR_ADDR=10.214.0.1
 NET_PREFIX=10.214.0
@@ -81,9 +84,13 @@ nspawn_alive() {   # XX: the pid file names a live systemd-nspawn for t2-XX
     [[ $cmd == *systemd-nspawn*" -M t2-$1 "* ]]
 }
 
+on_current_base() {   # XX: the host's mounted root is an overlay over $BASE (not an old base)
+    awk -v m="$(hdir "$1")/root" -v l="lowerdir=$BASE" '$2 == m && $4 ~ l "(,|:|$)" {f = 1} END {exit !f}' /proc/mounts
+}
+
 existing_hosts() {   # XX of every host dir, cgroup or mounted root present now
     { ls "$STATE/hosts" 2>/dev/null
-      ls "$CG_V1" "$CG_V2" 2>/dev/null | sed -n 's/^t2-\([0-9][0-9]\)$/\1/p'
+      find "$CG_V1" "$CG_V2" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sed -n 's/^t2-\([0-9][0-9]\)$/\1/p'
       awk -v p="$STATE/hosts/" 'index($2, p) == 1 {print $2}' /proc/mounts | sed -n 's|.*/hosts/\([0-9][0-9]\)/root$|\1|p'
     } | grep -E '^[0-9][0-9]$' | sort -u || true
 }
@@ -96,14 +103,22 @@ mirror() {
 }
 
 # ---------------------------------------------------------------- base image
+drop_old_base() {   # the pre-python3 cache, unless a mounted overlay still reads it
+    [ -d "$OLD_BASE" ] || return 0
+    grep -q "lowerdir=${OLD_BASE}[,:]" /proc/mounts && return 0
+    rm -rf "$OLD_BASE" "$OLD_BASE.tmp"
+    log "removed the old base cache $OLD_BASE (no python3)"
+}
+
 build_base() {
+    drop_old_base
     [ -e "$BASE_MARK" ] && return 0
     local t0 tmp=$BASE.tmp m; t0=$(now); m=$(mirror)
     mkdir -p "$CACHE_DIR"
     rm -rf "$tmp"
     log "debootstrap bookworm from $m into $tmp (about a minute)"
     debootstrap --variant=minbase \
-        --include=systemd,systemd-sysv,dbus,openssh-server,iproute2,sudo,ca-certificates \
+        --include=systemd,systemd-sysv,dbus,openssh-server,iproute2,sudo,ca-certificates,python3 \
         bookworm "$tmp" "$m" >"$CACHE_DIR/debootstrap.log" 2>&1 \
         || { tail -20 "$CACHE_DIR/debootstrap.log" >&2; die "debootstrap failed (log $CACHE_DIR/debootstrap.log)"; }
 
@@ -152,7 +167,7 @@ EOF
     printf 'rslab ALL=(ALL) ALL\nrslab2 ALL=(ALL) NOPASSWD: ALL\n' >"$tmp/etc/sudoers.d/rsible-lab"
     chmod 0440 "$tmp/etc/sudoers.d/rsible-lab"
     chroot "$tmp" visudo -cf /etc/sudoers.d/rsible-lab >/dev/null
-    date -u +%FT%TZ >"$tmp/.rsible-base-v1"
+    date -u +%FT%TZ >"$tmp/${BASE_MARK##*/}"
     rm -rf "$BASE"
     mv "$tmp" "$BASE"
     log "base built in $(since "$t0")s ($(du -sh "$BASE" | cut -f1))"
@@ -232,12 +247,11 @@ ensure_bridge() {
 }
 
 cg_kill() {   # XX: kill every process left in the host's cgroups, remove them
-    local xx=$1 d pids i
+    local xx=$1 d pids=() i
     for i in 1 2 3 4 5 6 7 8 9 10; do
-        pids=$(cat "$CG_V1/t2-$xx/cgroup.procs" "$CG_V2/t2-$xx/cgroup.procs" \
-               $(find "$CG_V1/t2-$xx" "$CG_V2/t2-$xx" -mindepth 2 -name cgroup.procs 2>/dev/null) 2>/dev/null | sort -u || true)
-        [ -z "$pids" ] && break
-        kill -9 $pids 2>/dev/null || true
+        mapfile -t pids < <(find "$CG_V1/t2-$xx" "$CG_V2/t2-$xx" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+        [ ${#pids[@]} -eq 0 ] && break
+        kill -9 "${pids[@]}" 2>/dev/null || true
         sleep 0.2
     done
     for d in "$CG_V1/t2-$xx" "$CG_V2/t2-$xx"; do
@@ -315,7 +329,8 @@ wait_host() {   # XX: ssh answers, then systemd finished booting
     # shellcheck disable=SC2086
     until timeout 10 ssh $opts "root@$a" true 2>/dev/null; do
         nspawn_alive "$xx" || { tail -20 "$(hdir "$xx")/console.log" >&2; echo "t2-$xx: nspawn died"; return 1; }
-        [ "$(awk "BEGIN{print ($(now) - $t0) > 90}")" = 0 ] || { echo "t2-$xx: ssh timeout"; return 1; }
+        # (parenthesised: a bare `print a > 90` in awk writes to a file named 90)
+        [ "$(awk "BEGIN{print (($(now) - $t0) > 90)}")" = 0 ] || { echo "t2-$xx: ssh timeout"; return 1; }
         sleep 0.5
     done
     # shellcheck disable=SC2086
@@ -333,7 +348,7 @@ wait_host() {   # XX: ssh answers, then systemd finished booting
 # ---------------------------------------------------------------- commands
 cmd_up() {
     local n=${1:-$DEFAULT_N} i xx t0 all=() started=0
-    [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 99 ] || die "N must be 1..99"
+    if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt 99 ]; then die "N must be 1..99"; fi
     t0=$(now)
     ensure_packages
     sysctls
@@ -352,14 +367,14 @@ cmd_up() {
     ensure_bridge
     mkdir -p "$CG_V1" "$CG_V2"
     for xx in "${all[@]}"; do
-        nspawn_alive "$xx" && continue
-        stop_host "$xx"            # leftovers: cgroup members, mounted overlay, veth
+        nspawn_alive "$xx" && on_current_base "$xx" && continue
+        stop_host "$xx"            # leftovers, or a host still on an old base: cgroup members, mounted overlay, veth
         prepare_root "$xx"
         start_host "$xx"
         started=$((started + 1))
     done
     echo "$n" >"$STATE/count"
-    local out rc=0 pids=() f
+    local rc=0 pids=()
     mkdir -p "$STATE/wait"
     for xx in "${all[@]}"; do wait_host "$xx" >"$STATE/wait/$xx" 2>&1 & pids+=($!); done
     for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=1; done
@@ -372,17 +387,21 @@ cmd_up() {
 cmd_down() {
     local xx
     # Ask every container to power off at once, then clean up host by host.
-    for xx in $(existing_hosts); do nspawn_alive "$xx" && kill -TERM "$(cat "$(hdir "$xx")/nspawn.pid")" 2>/dev/null || true; done
+    for xx in $(existing_hosts); do
+        if nspawn_alive "$xx"; then kill -TERM "$(cat "$(hdir "$xx")/nspawn.pid")" 2>/dev/null || true; fi
+    done
     for xx in $(existing_hosts); do stop_host "$xx"; done
     # any other leftover mount under the state dir
     awk -v p="$STATE/" 'index($2, p) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
-    [ -d "$CG_V1" ] && find "$CG_V1" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-    [ -d "$CG_V2" ] && find "$CG_V2" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    local cg
+    for cg in "$CG_V1" "$CG_V2"; do
+        if [ -d "$cg" ]; then find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
+    done
     ip link del "$BR" 2>/dev/null || true
     rm -rf "${STATE:?}"
     rmdir "$LAB_DIR" 2>/dev/null || true
     if [ "${1:-}" = --purge ]; then
-        rm -rf "$BASE" "$BASE.tmp" "$CACHE_DIR/debootstrap.log" "$CACHE_DIR/.lock"
+        rm -rf "$BASE" "$BASE.tmp" "$OLD_BASE" "$OLD_BASE.tmp" "$CACHE_DIR/debootstrap.log" "$CACHE_DIR/.lock"
         rmdir "$CACHE_DIR" 2>/dev/null || true
         log "down: removed everything including the base cache"
     else

@@ -1,0 +1,45 @@
+//! The compat suite's playbooks and how each is run: extra flags, and how many times in a
+//! row (a converging playbook runs twice and its second run must change nothing).
+
+/// One playbook of tests/compat/playbooks and how the suite runs it.
+pub struct Case {
+    /// File name under tests/compat/playbooks.
+    pub playbook: &'static str,
+    /// Extra ansible-playbook flags, given to both tools.
+    pub args: &'static [&'static str],
+    /// Runs in a row on the same hosts (no reset in between).
+    pub runs: usize,
+    /// The last run must report changed=0 on every host.
+    pub converges: bool,
+}
+
+const fn once(playbook: &'static str) -> Case {
+    Case {
+        playbook,
+        args: &[],
+        runs: 1,
+        converges: false,
+    }
+}
+
+/// Every case, in the order they run.
+pub const CASES: &[Case] = &[
+    once("01_basics.yml"),
+    once("02_handlers.yml"),
+    once("03_roles.yml"),
+    once("04_blocks.yml"),
+    once("05_serial.yml"),
+    once("06_strategy.yml"),
+    Case {
+        playbook: "07_tags.yml",
+        args: &["--tags", "deploy"],
+        runs: 1,
+        converges: false,
+    },
+    Case {
+        playbook: "08_converge.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
+];
