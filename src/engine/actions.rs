@@ -435,6 +435,7 @@ impl Runner {
             }
         });
         let mut o = ok();
+        o.changed = true;
         o.fields.insert("add_group".into(), json!(group));
         o.fields.insert("parent_groups".into(), json!(parents));
         Ok(o)

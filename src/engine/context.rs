@@ -115,10 +115,12 @@ pub struct PlayCtx {
     pub handlers: Mutex<Vec<Handler>>,
     /// `end_play`, `any_errors_fatal` or `max_fail_percentage` stopped the play.
     pub aborted: AtomicBool,
+    /// The plays after this one must not run either.
+    pub stop_playbook: AtomicBool,
     /// The `free` strategy.
     pub free: bool,
     /// Tasks whose header was already sent (free strategy sends it once).
-    pub announced: Mutex<std::collections::HashSet<usize>>,
+    pub announced: Mutex<std::collections::HashSet<String>>,
     /// Where `include_role` looks for roles.
     pub role_search: crate::playbook::RoleSearch,
 }
@@ -129,9 +131,21 @@ impl PlayCtx {
         self.aborted.load(Ordering::SeqCst)
     }
 
-    /// Stops the play.
+    /// Stops the play (`meta: end_play`).
     pub fn abort(&self) {
         self.aborted.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops the play and the plays after it, as ansible-playbook does when
+    /// `max_fail_percentage` or `any_errors_fatal` trips or no host is left.
+    pub fn abort_playbook(&self) {
+        self.abort();
+        self.stop_playbook.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the rest of the playbook must be skipped.
+    pub fn playbook_stopped(&self) -> bool {
+        self.stop_playbook.load(Ordering::SeqCst)
     }
 
     /// The current batch.

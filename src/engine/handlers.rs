@@ -67,9 +67,12 @@ impl Runner {
                 .iter()
                 .filter(|h| {
                     let mut s = h.state();
-                    let before = s.notified.len();
-                    s.notified.retain(|n| !handler.names.contains(n));
-                    let notified = s.notified.len() != before;
+                    // Every handler listening to a topic runs, so a matched name is only
+                    // cleared once the whole list has been walked.
+                    let notified = s.notified.iter().any(|n| handler.names.contains(n));
+                    if notified {
+                        s.consumed.extend(handler.names.iter().cloned());
+                    }
                     let eligible = !s.unreachable && !s.ended && (!s.failed || force);
                     if notified && eligible && s.failed {
                         s.failed = false;
@@ -89,6 +92,11 @@ impl Runner {
                     h.state().failed = true;
                 }
             }
+        }
+        for h in hosts {
+            let mut s = h.state();
+            let consumed = std::mem::take(&mut s.consumed);
+            s.notified.retain(|n| !consumed.contains(n));
         }
     }
 }

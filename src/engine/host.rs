@@ -35,6 +35,8 @@ pub struct HostState {
     pub ended: bool,
     /// Handlers (names or `listen` topics) notified and not yet run.
     pub notified: Vec<String>,
+    /// Names whose handlers ran during the current flush, cleared when it ends.
+    pub consumed: Vec<String>,
     /// The last failed task's result, for `ansible_failed_result` in `rescue:`.
     pub failed_result: Option<Value>,
     /// The last failed task's name, for `ansible_failed_task`.

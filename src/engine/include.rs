@@ -70,6 +70,9 @@ impl Runner {
             if task.keywords.contains_key("when") {
                 inner.when.pop();
             }
+            // A dynamic include's tags select the include, not the tasks inside (only
+            // `apply: {tags: ...}` passes tags on), as in Ansible.
+            inner.tags.truncate(inh.tags.len());
             // Its `vars:` are include parameters (added below), not block variables.
             if task.keywords.get("vars").is_some_and(Value::is_object) {
                 inner.vars.pop();

@@ -85,9 +85,11 @@ pub async fn run(
         groups: Mutex::new(None),
         step_disabled: std::sync::atomic::AtomicBool::new(false),
     });
-    for book in &books {
+    'books: for book in &books {
         for play in &book.plays {
-            play::run_play(&engine, book, play).await;
+            if !play::run_play(&engine, book, play).await {
+                break 'books;
+            }
         }
     }
     let cells: Vec<_> = engine

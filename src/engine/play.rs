@@ -5,7 +5,6 @@
 
 use super::context::{Engine, Handler, Inherited, PlayCtx};
 use super::host::HostCell;
-use super::include::collect_role;
 use super::Runner;
 use crate::inventory::Vars;
 use crate::modules::args::to_bool;
@@ -15,8 +14,8 @@ use serde_json::{Map, Value};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-/// Runs `play` of `book`.
-pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) {
+/// Runs `play` of `book`; false when the rest of the playbook must not run.
+pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) -> bool {
     let hosts = match play_hosts(engine, play) {
         Ok(h) => h,
         Err(e) => {
@@ -32,7 +31,7 @@ pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) {
         engine.emit(Event::Warning {
             message: "no hosts matched, skipping this play".into(),
         });
-        return;
+        return true;
     }
     let roles = all_roles(play);
     let mut role_defaults = Vars::new();
@@ -62,6 +61,7 @@ pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) {
         role_vars,
         handlers: Mutex::new(handlers),
         aborted: AtomicBool::new(false),
+        stop_playbook: AtomicBool::new(false),
         free,
         announced: Mutex::new(Default::default()),
         role_search: book.role_search.clone(),
@@ -93,6 +93,7 @@ pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) {
             break;
         }
     }
+    !ctx.playbook_stopped()
 }
 
 impl Runner {
@@ -106,16 +107,13 @@ impl Runner {
         }
         self.run_list(&play.pre_tasks, hosts, &root).await;
         self.flush(hosts).await;
+        // A role (or dependency) that already ran with the same parameters runs once,
+        // unless its meta says `allow_duplicates`.
         let mut ran: Vec<Arc<RoleRef>> = Vec::new();
         for role in &play.roles {
-            if ran.iter().any(|r| Arc::ptr_eq(r, &role.role_ref)) && !role.role_ref.allow_duplicates
-            {
-                continue;
-            }
-            ran.push(role.role_ref.clone());
-            let inh = role_inherited(role);
             let mut tasks = Vec::new();
-            collect_role(role, &mut tasks);
+            collect_role_once(role, &mut ran, &mut tasks);
+            let inh = role_inherited(role);
             self.run_list(&tasks, hosts, &inh).await;
         }
         self.run_list(&play.tasks, hosts, &root).await;
@@ -225,6 +223,18 @@ fn gather_task(play: &Play) -> Task {
         role: None,
         location: play.location.clone(),
     }
+}
+
+/// A role's tasks with its dependencies' first, skipping roles in `ran`.
+fn collect_role_once(role: &Role, ran: &mut Vec<Arc<RoleRef>>, into: &mut Vec<Task>) {
+    if ran.iter().any(|r| Arc::ptr_eq(r, &role.role_ref)) && !role.role_ref.allow_duplicates {
+        return;
+    }
+    for d in &role.dependencies {
+        collect_role_once(d, ran, into);
+    }
+    ran.push(role.role_ref.clone());
+    into.extend(role.tasks.iter().cloned());
 }
 
 /// What a `roles:` entry passes to its tasks: its tags, `when` and keywords.

@@ -63,8 +63,10 @@ impl Runner {
             return;
         }
         self.announce(task, inh);
-        let mut run_once = kw_bool(inh.keyword(task, "run_once")).unwrap_or(false);
-        if run_once && self.play.free {
+        // `pause` and `add_host` run once for all hosts (Ansible's BYPASS_HOST_LOOP).
+        let bypass = matches!(task.module.as_deref(), Some("pause" | "add_host"));
+        let mut run_once = bypass || kw_bool(inh.keyword(task, "run_once")).unwrap_or(false);
+        if run_once && self.play.free && !bypass {
             // Ansible's free strategy does the same, with the same warning.
             self.engine.emit(Event::Warning {
                 message: "Using run_once with the free strategy is not currently supported. \
@@ -110,7 +112,7 @@ impl Runner {
                 .keyword(task, "any_errors_fatal")
                 .or_else(|| self.play.play.keywords.get("any_errors_fatal"));
             if kw_bool(fatal).unwrap_or(false) {
-                self.play.abort();
+                self.play.abort_playbook();
             }
         }
         self.check_failures();
@@ -196,11 +198,12 @@ impl Runner {
             })
         {
             if failed as f64 * 100.0 / batch.len() as f64 > pct {
-                self.play.abort();
+                self.play.abort_playbook();
+                self.engine.emit(Event::NoHostsRemaining);
             }
         }
         if failed == batch.len() && !self.play.is_aborted() {
-            self.play.abort();
+            self.play.abort_playbook();
             self.engine.emit(Event::NoHostsRemaining);
         }
     }
@@ -208,7 +211,7 @@ impl Runner {
     /// Sends the task header (once per task under the free strategy).
     fn announce(&self, task: &Task, inh: &Inherited) {
         if self.play.free {
-            let id = task as *const Task as usize;
+            let id = format!("{}|{:?}", task.location, task.name);
             let mut seen = self
                 .play
                 .announced

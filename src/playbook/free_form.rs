@@ -22,49 +22,59 @@ const RAW_OPTIONS: &[&str] = &[
 /// `raw_command`, only the known command options are taken as `k=v`.
 pub fn parse(text: &str, raw_command: bool) -> Map<String, Value> {
     let mut args = Map::new();
-    let mut raw: Vec<String> = Vec::new();
-    for word in split_words(text) {
+    // The raw part keeps the text as written (newlines of a `shell: |` script included);
+    // only the `k=v` words taken as options are cut out of it.
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    for (start, end) in split_words(text) {
+        let word = &text[start..end];
         let kv = word.split_once('=').filter(|(k, _)| {
             !k.is_empty()
                 && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && (!raw_command || RAW_OPTIONS.contains(k))
         });
-        match kv {
-            Some((k, v)) => {
-                args.insert(k.to_string(), Value::String(unquote(v)));
-            }
-            None => raw.push(word),
+        if let Some((k, v)) = kv {
+            args.insert(k.to_string(), Value::String(unquote(v)));
+            let after = text[end..]
+                .find(|c: char| c != ' ' && c != '\t')
+                .map_or(text.len(), |n| end + n);
+            cut.push((start, after));
         }
     }
+    let mut raw = String::new();
+    let mut at = 0;
+    for (a, b) in cut {
+        raw.push_str(&text[at..a]);
+        at = b;
+    }
+    raw.push_str(&text[at..]);
+    let raw = raw.trim();
     if !raw.is_empty() {
-        args.insert("_raw_params".into(), Value::String(raw.join(" ")));
+        args.insert("_raw_params".into(), Value::String(raw.to_string()));
     }
     args
 }
 
-/// Words separated by whitespace; quotes and `{{ }}`/`{% %}` keep their spaces.
-fn split_words(text: &str) -> Vec<String> {
+/// Byte spans of the words separated by whitespace; quotes and `{{ }}`/`{% %}` keep their
+/// spaces.
+fn split_words(text: &str) -> Vec<(usize, usize)> {
     let mut words = Vec::new();
-    let mut cur = String::new();
+    let mut start: Option<usize> = None;
     let mut quote: Option<char> = None;
     let mut depth = 0usize;
-    let chars: Vec<char> = text.chars().collect();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut i = 0;
     while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
+        let (at, c) = chars[i];
+        let next = chars.get(i + 1).map(|x| x.1);
         match quote {
             Some(q) => {
                 if c == '\\' && next == Some(q) {
-                    cur.push(c);
-                    cur.push(q);
                     i += 2;
                     continue;
                 }
                 if c == q {
                     quote = None;
                 }
-                cur.push(c);
             }
             None => {
                 if c == '{' && matches!(next, Some('{') | Some('%')) {
@@ -72,22 +82,23 @@ fn split_words(text: &str) -> Vec<String> {
                 } else if matches!(c, '}' | '%') && next == Some('}') && depth > 0 {
                     depth -= 1;
                 }
+                if c.is_whitespace() && depth == 0 {
+                    if let Some(s) = start.take() {
+                        words.push((s, at));
+                    }
+                    i += 1;
+                    continue;
+                }
                 if (c == '"' || c == '\'') && depth == 0 {
                     quote = Some(c);
-                    cur.push(c);
-                } else if c.is_whitespace() && depth == 0 {
-                    if !cur.is_empty() {
-                        words.push(std::mem::take(&mut cur));
-                    }
-                } else {
-                    cur.push(c);
                 }
             }
         }
+        start.get_or_insert(at);
         i += 1;
     }
-    if !cur.is_empty() {
-        words.push(cur);
+    if let Some(s) = start {
+        words.push((s, text.len()));
     }
     words
 }
@@ -129,6 +140,14 @@ mod tests {
         assert_eq!(a["_raw_params"], "echo a=b");
         assert_eq!(a["chdir"], "/tmp");
         assert_eq!(a["creates"], "/x");
+    }
+
+    #[test]
+    fn a_multi_line_script_keeps_its_newlines() {
+        let a = parse("f=/x\nif [ -e $f ]; then echo y; fi\n", true);
+        assert_eq!(a["_raw_params"], "f=/x\nif [ -e $f ]; then echo y; fi");
+        let a = parse("echo 'a  b' creates=/x\n  rest", true);
+        assert_eq!(a["_raw_params"], "echo 'a  b' \n  rest");
     }
 
     #[test]
