@@ -140,6 +140,8 @@ impl Runner {
             diff,
             timeout,
             environment: &environment,
+            host: &host.name,
+            search_paths: &scope.search_paths,
         };
         let mut out = if module == "setup" {
             self.gather(&ctx, args).await?

@@ -28,6 +28,11 @@ pub struct Ctx<'a> {
     pub timeout: Option<Duration>,
     /// The task's `environment:`, validated names.
     pub environment: &'a [(String, String)],
+    /// The inventory name of the host the task is for (`fetch` files it under this name).
+    pub host: &'a str,
+    /// Controller directories a relative local `src` is looked up in, in order (the role's
+    /// `files/` or `templates/` come first, then the task file's and the playbook's).
+    pub search_paths: &'a [std::path::PathBuf],
 }
 
 impl Ctx<'_> {
