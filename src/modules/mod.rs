@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod command;
+pub mod files;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
 use crate::output::event::Diff;
