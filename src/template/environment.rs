@@ -33,19 +33,52 @@ fn load(key: &str) -> Option<String> {
 
 /// An environment parsing with `opts`.
 pub(crate) fn build(opts: &TemplateOptions) -> Result<Environment<'static>, Error> {
-    Ok(configure(opts.syntax()?))
+    Ok(configure(opts.syntax()?, UndefinedBehavior::Strict))
 }
 
 /// The environment for variables and task arguments (Ansible's default options, which
 /// always form a valid syntax).
 pub(crate) fn build_default() -> Environment<'static> {
-    configure(TemplateOptions::default().syntax().unwrap_or_default())
+    configure(
+        TemplateOptions::default().syntax().unwrap_or_default(),
+        UndefinedBehavior::Strict,
+    )
 }
 
-fn configure(syntax: SyntaxConfig) -> Environment<'static> {
+/// The same, but `a.b` on an undefined `a` is undefined rather than an error: used only to
+/// retry a template that failed on an undefined value and guards it with `default` or
+/// `is defined` (Ansible's `x.y | default(1)` with `x` undefined gives 1). Printing an
+/// undefined value is still an error.
+pub(crate) fn build_chainable() -> Environment<'static> {
+    let mut env = configure(
+        TemplateOptions::default().syntax().unwrap_or_default(),
+        UndefinedBehavior::Chainable,
+    );
+    env.set_formatter(|out, _state, value| {
+        if value.is_undefined() {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                "undefined value printed",
+            ));
+        }
+        out.write_str(&pyrepr::to_str(value))
+            .map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
+    });
+    env
+}
+
+/// Whether a template guards undefined values (`default`, `d(`, `is defined`/`undefined`).
+pub(crate) fn guards_undefined(source: &str) -> bool {
+    source.contains("default") || source.contains("defined") || {
+        let compact: String = source.split_whitespace().collect();
+        compact.contains("|d(") || compact.contains("|d}")
+    }
+}
+
+fn configure(syntax: SyntaxConfig, undefined: UndefinedBehavior) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_syntax(syntax);
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_undefined_behavior(undefined);
     env.set_auto_escape_callback(|_| AutoEscape::None);
     // Debug mode makes undefined values remember the expression they came from, which the
     // error messages name.

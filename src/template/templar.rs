@@ -24,6 +24,8 @@ pub struct Templar {
 
 struct Inner {
     base: Arc<Environment<'static>>,
+    /// Retries templates that guard an undefined chain with `default`/`is defined`.
+    chainable: Arc<Environment<'static>>,
     files: Mutex<HashMap<TemplateOptions, Arc<Environment<'static>>>>,
 }
 
@@ -47,6 +49,7 @@ impl Templar {
         Templar {
             inner: Arc::new(Inner {
                 base: Arc::new(base),
+                chainable: Arc::new(environment::build_chainable()),
                 files: Mutex::new(HashMap::new()),
             }),
         }
@@ -233,7 +236,21 @@ impl Templar {
         else {
             return Eval::Syntax;
         };
-        let captured = match tmpl.render_captured(Value::from_dyn_object(ctx.clone())) {
+        let mut rendered = tmpl.render_captured(Value::from_dyn_object(ctx.clone()));
+        if let Err(e) = &rendered {
+            if e.kind() == minijinja::ErrorKind::UndefinedError
+                && environment::guards_undefined(expr)
+            {
+                if let Ok(t) = self
+                    .inner
+                    .chainable
+                    .get_template(&environment::expression_key(expr))
+                {
+                    rendered = t.render_captured(Value::from_dyn_object(ctx.clone()));
+                }
+            }
+        }
+        let captured = match rendered {
             Ok(c) => c,
             Err(e) => return Eval::Failed(self.convert(&e, expr, ctx)),
         };
@@ -255,11 +272,25 @@ impl Templar {
         s: &str,
         ctx: &Arc<ScopeObject>,
     ) -> Result<String, TemplateError> {
+        let key = environment::text_key(s);
         let tmpl = env
-            .get_template(&environment::text_key(s))
+            .get_template(&key)
             .map_err(|e| self.convert(&e, s, ctx))?;
-        tmpl.render(Value::from_dyn_object(ctx.clone()))
-            .map_err(|e| self.convert(&e, s, ctx))
+        match tmpl.render(Value::from_dyn_object(ctx.clone())) {
+            Err(e)
+                if e.kind() == minijinja::ErrorKind::UndefinedError
+                    && std::ptr::eq(env, &*self.inner.base)
+                    && environment::guards_undefined(s) =>
+            {
+                let retry = self
+                    .inner
+                    .chainable
+                    .get_template(&key)
+                    .and_then(|t| t.render(Value::from_dyn_object(ctx.clone())));
+                retry.map_err(|_| self.convert(&e, s, ctx))
+            }
+            other => other.map_err(|e| self.convert(&e, s, ctx)),
+        }
     }
 
     fn convert(

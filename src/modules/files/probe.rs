@@ -152,7 +152,10 @@ pub fn parse(out: &[u8]) -> Result<(PathState, Vec<u8>), String> {
     if f.len() < 7 {
         return Err(format!("unexpected stat output: {meta:?}"));
     }
-    let num = |s: &str| s.parse::<u64>().map_err(|_| format!("unexpected stat output: {meta:?}"));
+    let num = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| format!("unexpected stat output: {meta:?}"))
+    };
     let link = line()?;
     let sum = line()?;
     let state = PathState {
@@ -199,7 +202,10 @@ mod tests {
 
     #[test]
     fn parses_absent_and_links() {
-        assert_eq!(parse(b"rsible-probe absent\n").unwrap().0.kind, Kind::Absent);
+        assert_eq!(
+            parse(b"rsible-probe absent\n").unwrap().0.kind,
+            Kind::Absent
+        );
         let (s, _) = parse(b"rsible-probe link\n777 0 root 0 root 4 1\n/tmp\n\n").unwrap();
         assert_eq!(s.link_target.as_deref(), Some("/tmp"));
         assert!(parse(b"garbage").is_err());

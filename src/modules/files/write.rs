@@ -179,10 +179,19 @@ mod tests {
         let backup = w.backup_file.expect("a backup");
         assert_eq!(std::fs::read_to_string(backup).unwrap(), "old\n");
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
         let leftovers = std::fs::read_dir(dir.path())
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("rsible-tmp"))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("rsible-tmp")
+            })
             .count();
         assert_eq!(leftovers, 0);
     }

@@ -253,3 +253,16 @@ fn templar_is_send_sync_and_shared() {
         assert_eq!(h.join().unwrap().unwrap(), json!(i * 2));
     }
 }
+
+#[test]
+fn default_and_is_defined_guard_a_chain_below_an_undefined_variable() {
+    // As Ansible: `x.y | default(...)` with `x` undefined gives the default.
+    assert_eq!(
+        render("{{ nope.a.b | default('d') }}", json!({})),
+        json!("d")
+    );
+    assert_eq!(render("{{ nope.a is defined }}", json!({})), json!(false));
+    assert_eq!(render("x-{{ nope.a | d(1) }}", json!({})), json!("x-1"));
+    // Unguarded, it is still an error naming the variable.
+    assert!(error("{{ nope.a }}", json!({})).contains("'nope' is undefined"));
+}
