@@ -101,13 +101,24 @@ fn list_tasks_and_hosts() {
 }
 
 #[test]
-fn running_still_says_engine_missing() {
+fn a_misspelled_module_argument_is_refused_before_any_host_is_contacted() {
     let home = tempfile::tempdir().expect("tempdir");
+    let pb = home.path().join("site.yml");
+    std::fs::write(
+        &pb,
+        "- hosts: unreachable.invalid\n  tasks:\n    - name: t\n      command:\n        cmd: ls\n        chdri: /tmp\n",
+    )
+    .expect("write");
     let out = rsible(home.path())
-        .arg("play")
-        .arg(fixture("ok/site.yml"))
+        .args(["play", "-i", "unreachable.invalid,"])
+        .arg(&pb)
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented yet"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("site.yml:4:7: unknown argument 'chdri' for module 'command'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean 'chdir'?"), "{stderr}");
 }

@@ -19,6 +19,7 @@ pub mod list;
 mod load;
 pub mod location;
 pub mod model;
+pub mod module_args;
 pub mod registry;
 pub mod role_search;
 mod roles;

@@ -16,7 +16,7 @@ use super::model::{tags_of, RoleRef, Task};
 use super::roles::{self, RoleFiles};
 use super::validate::{classify_unknown_task_key, include_args, is_task_keyword, Unknown};
 use super::yaml::{map_json, Kind, Node};
-use super::{free_form, registry};
+use super::{free_form, module_args, registry};
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
 /// role the tasks belong to.
@@ -186,6 +186,27 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
     if let Some(allowed) = include_args(f.canonical) {
         if !check_include_args(ld, file, f.key, f.canonical, &t.args, allowed) {
             return Some(t);
+        }
+    }
+    if let Some(allowed) = module_args::allowed(f.canonical) {
+        for k in t.args.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            let (msg, hint) = if k == "_raw_params" {
+                (
+                    format!("{} does not take a free-form argument", f.canonical),
+                    Some(format!(
+                        "write its arguments as `key=value` or a mapping: {}",
+                        allowed.join(", ")
+                    )),
+                )
+            } else {
+                (
+                    format!("unknown argument '{k}' for module '{}'", f.canonical),
+                    did_you_mean(k, allowed.iter().copied()).or_else(|| {
+                        Some(format!("{} accepts: {}", f.canonical, allowed.join(", ")))
+                    }),
+                )
+            };
+            ld.err_at(file, f.key, msg, hint);
         }
     }
     match f.canonical {
