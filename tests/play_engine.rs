@@ -593,3 +593,33 @@ fn set_fact_and_registered_values_outlive_the_play_and_failed_hosts_leave() {
         .find(|e| e["event"] == "host_result" && e["result"]["kept"] == "1");
     assert!(shown.is_some(), "debug var=kept shows the value");
 }
+
+#[test]
+fn the_shipped_preflight_playbook_reports_on_this_machine() {
+    // The README's first command: a shipped playbook on the implicit localhost.
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = rsible(home.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["play", "playbooks/preflight.yml", "--format", "json"])
+        .output()
+        .expect("run rsible");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ev = json_lines(&out.stdout);
+    assert_eq!(
+        recap(&ev, "localhost"),
+        "ok=4 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    let report = ev
+        .iter()
+        .find(|e| e["event"] == "host_result" && e["result"]["msg"]["ready"].is_boolean())
+        .expect("a report with a ready verdict");
+    assert!(report["result"]["msg"]["os"]
+        .as_str()
+        .unwrap_or("")
+        .contains("Debian"));
+}
