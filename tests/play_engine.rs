@@ -623,3 +623,42 @@ fn the_shipped_preflight_playbook_reports_on_this_machine() {
         .unwrap_or("")
         .contains("Debian"));
 }
+
+#[test]
+fn environment_no_log_and_task_level_check_mode() {
+    let p = Project::new(&["h1"]);
+    let marker = p.path().join("never");
+    p.file(
+        "site.yml",
+        &format!(
+            r#"
+- hosts: all
+  gather_facts: false
+  environment:
+    FROM_PLAY: play
+  tasks:
+    - shell: echo "$FROM_PLAY $FROM_TASK"
+      environment:
+        FROM_TASK: "{{{{ 'ta' ~ 'sk' }}}}"
+      register: env
+    - command: echo s3cret-value
+      no_log: true
+      register: hidden
+    - command: touch {m}
+      check_mode: true
+    - assert:
+        that:
+          - env.stdout == 'play task'
+          - hidden.stdout == 's3cret-value'
+"#,
+            m = marker.display()
+        ),
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(failures(&ev), Vec::<String>::new());
+    assert_eq!(code, 0);
+    assert!(!marker.exists(), "check_mode: true on the task must not run it");
+    let text = serde_json::to_string(&ev).expect("json");
+    assert!(!text.contains("s3cret-value"), "no_log output leaked: {text}");
+    assert!(text.contains("'no_log: true' was specified"));
+}
