@@ -578,7 +578,7 @@ fn set_fact_and_registered_values_outlive_the_play_and_failed_hosts_leave() {
   tasks:
     - debug: var=kept
     - meta: end_play
-    - debug: msg=unreachable code
+    - debug: msg="unreachable code"
 "#,
     );
     let (code, ev) = p.play(&[]);
