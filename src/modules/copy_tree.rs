@@ -197,7 +197,7 @@ pub(super) async fn copy_tree(
         };
         match (l, r.kind.as_str()) {
             (Local::Dir, "absent") => {
-                cmd(&mut prep, "mkdir --", &[], &q);
+                cmd(&mut prep, "mkdir -p --", &[], &q);
                 attrs(&mut prep, dir_bits);
             }
             (Local::Dir, "directory") => attrs(&mut prep, None),
