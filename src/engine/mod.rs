@@ -23,6 +23,7 @@ pub mod options;
 mod play;
 mod remote;
 mod task_hosts;
+mod template_action;
 mod vars;
 mod walk;
 

@@ -99,6 +99,13 @@ impl Runner {
         inh: &Inherited,
         scope: &Scope,
     ) -> Result<Output, Failure> {
+        let rendered;
+        let (module, args) = if module == "template" {
+            rendered = self.template_args(args, scope)?;
+            ("copy", &rendered)
+        } else {
+            (module, args)
+        };
         let delegate = self.delegate(task, host, inh, scope)?;
         let target_name = delegate.clone().unwrap_or_else(|| host.name.clone());
         let conn = self.connection(&target_name).await?;

@@ -8,6 +8,9 @@
 
 pub mod args;
 pub mod command;
+pub mod copy;
+mod copy_tree;
+pub mod file;
 pub mod files;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
@@ -105,7 +108,7 @@ impl From<ConnectionError> for Failure {
 
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
-    matches!(name, "command" | "shell" | "raw")
+    matches!(name, "command" | "shell" | "raw" | "copy" | "file")
 }
 
 /// Runs module `name` with templated `args`.
@@ -114,6 +117,8 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "command" => command::command(args, ctx).await,
         "shell" => command::shell(args, ctx).await,
         "raw" => command::raw(args, ctx).await,
+        "copy" => copy::copy(args, ctx).await,
+        "file" => file::file(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),

@@ -94,10 +94,16 @@ pub struct Want {
 
 /// The shell text that prints `path`'s state (see [`parse`]).
 pub fn script(path: &str, want: Want) -> Vec<u8> {
-    let p = quote(path.as_bytes());
+    script_at(&quote(path.as_bytes()), want)
+}
+
+/// As [`script`], for the path held by the shell word `word` (say `"$d"`, already quoted),
+/// so a program can decide the path itself before probing it. The program leaves the path
+/// in `$p` and its kind in `$k`, and exits when nothing is there.
+pub fn script_at(word: &[u8], want: Want) -> Vec<u8> {
     let mut s = Vec::new();
     s.extend_from_slice(b"p=");
-    s.extend(p);
+    s.extend_from_slice(word);
     s.extend_from_slice(if want.follow {
         b"\nif [ -L \"$p\" ] && [ -e \"$p\" ]; then p=$(readlink -f -- \"$p\"); fi\n" as &[u8]
     } else {
@@ -140,7 +146,7 @@ pub fn parse(out: &[u8]) -> Result<(PathState, Vec<u8>), String> {
     };
     let head = line()?;
     let kind = match head.strip_prefix("rsible-probe ") {
-        Some("absent") => return Ok((PathState::absent(), Vec::new())),
+        Some("absent") => return Ok((PathState::absent(), rest_after(out, &head))),
         Some("file") => Kind::File,
         Some("directory") => Kind::Directory,
         Some("link") => Kind::Link,
@@ -171,6 +177,12 @@ pub fn parse(out: &[u8]) -> Result<(PathState, Vec<u8>), String> {
         sha256: (!sum.is_empty()).then_some(sum),
     };
     Ok((state, rest.to_vec()))
+}
+
+/// What follows the first line `head` of `out` (another program's output, when a probe was
+/// one part of a larger program).
+fn rest_after(out: &[u8], head: &str) -> Vec<u8> {
+    out.get(head.len() + 1..).unwrap_or_default().to_vec()
 }
 
 /// Reads `path`'s state (and content) from the target: one program.

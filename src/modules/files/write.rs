@@ -4,6 +4,7 @@
 //! half of one; a failure (full disk, bad validation) leaves the old file untouched and the
 //! temp file removed. One remote program. Knows nothing of module arguments.
 
+use super::probe::{self, PathState};
 use crate::connection::quote::quote;
 use crate::modules::{Ctx, Failure};
 
@@ -27,6 +28,8 @@ pub struct WriteOpts {
 pub struct Written {
     /// The backup file, when one was made.
     pub backup_file: Option<String>,
+    /// The new file's state, read by the same program.
+    pub state: Option<PathState>,
 }
 
 /// The sh program that performs the write of content with sha256 `sum` to `path`.
@@ -93,6 +96,20 @@ trap - EXIT
     Ok(s)
 }
 
+/// Where the new content comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// Bytes from the controller, sent over stdin.
+    Bytes(&'a [u8]),
+    /// A file already on the target (`remote_src`), with its sha256.
+    Remote {
+        /// Its path on the target.
+        path: &'a str,
+        /// Its sha256, as probed; the copy is checked against it.
+        sha256: &'a str,
+    },
+}
+
 /// Writes `content` to `path` atomically with `opts`.
 pub async fn write_atomic(
     ctx: &Ctx<'_>,
@@ -100,10 +117,34 @@ pub async fn write_atomic(
     content: &[u8],
     opts: &WriteOpts,
 ) -> Result<Written, Failure> {
+    write_from(ctx, path, Source::Bytes(content), opts, b"").await
+}
+
+/// Writes `source` to `path` atomically with `opts`, after `prelude` (sh text run first in
+/// the same program, say a `mkdir -p` of the parents; it must exit non-zero with a message
+/// on stderr to stop the write). Also reads the new file's state.
+pub async fn write_from(
+    ctx: &Ctx<'_>,
+    path: &str,
+    source: Source<'_>,
+    opts: &WriteOpts,
+    prelude: &[u8],
+) -> Result<Written, Failure> {
     use sha2::Digest;
-    let sum = hex(&sha2::Sha256::digest(content));
-    let script = script(path, &sum, opts).map_err(Failure::Failed)?;
-    let out = ctx.exec(script, content.to_vec()).await?;
+    let (sum, stdin) = match source {
+        Source::Bytes(b) => (hex(&sha2::Sha256::digest(b)), b.to_vec()),
+        Source::Remote { sha256, .. } => (sha256.to_string(), Vec::new()),
+    };
+    let mut full = prelude.to_vec();
+    if let Source::Remote { path: src, .. } = source {
+        full.extend_from_slice(b"exec < ");
+        full.extend(quote(src.as_bytes()));
+        full.extend_from_slice(b" || exit 2\n");
+    }
+    full.extend(script(path, &sum, opts).map_err(Failure::Failed)?);
+    full.extend_from_slice(AFTER);
+    full.extend(probe::script(path, probe::Want::default()));
+    let out = ctx.exec(full, stdin).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "{path}: {}",
@@ -116,7 +157,67 @@ pub async fn write_atomic(
             .lines()
             .find_map(|l| l.strip_prefix("backup="))
             .map(str::to_string),
+        state: after_state(&out.stdout),
     })
+}
+
+/// The line that separates a program's work from the probe of the result.
+const AFTER: &[u8] = b"printf 'rsible-after\\n'\n";
+
+/// The state printed after [`AFTER`], if the program got that far.
+fn after_state(stdout: &[u8]) -> Option<PathState> {
+    let marker = b"rsible-after\n";
+    let at = stdout.windows(marker.len()).position(|w| w == marker)?;
+    probe::parse(&stdout[at + marker.len()..])
+        .ok()
+        .map(|(s, _)| s)
+}
+
+/// The sh program that gives an existing `path` `opts`' mode, owner and group (backup and
+/// validate do not apply), changing only what differs, then probes it.
+pub fn attrs_script(path: &str, opts: &WriteOpts) -> Vec<u8> {
+    let mut s = b"p=".to_vec();
+    s.extend(quote(path.as_bytes()));
+    s.push(b'\n');
+    if let Some(m) = opts.mode {
+        s.extend_from_slice(
+            format!("[ \"$(stat -c %a -- \"$p\")\" = {m:o} ] || chmod {m:o} -- \"$p\" || exit 7\n")
+                .as_bytes(),
+        );
+    }
+    for (value, fmt_name, fmt_id, cmd) in [
+        (&opts.owner, "%U", "%u", "chown"),
+        (&opts.group, "%G", "%g", "chgrp"),
+    ] {
+        if let Some(v) = value {
+            let q = quote(v.as_bytes());
+            s.extend_from_slice(b"v=");
+            s.extend(q);
+            s.extend_from_slice(
+                format!(
+                    "\n[ \"$(stat -c {fmt_name} -- \"$p\")\" = \"$v\" ] || [ \"$(stat -c {fmt_id} -- \"$p\")\" = \"$v\" ] || {cmd} -- \"$v\" \"$p\" || exit 8\n"
+                )
+                .as_bytes(),
+            );
+        }
+    }
+    s.extend_from_slice(AFTER);
+    s.extend(probe::script(path, probe::Want::default()));
+    s
+}
+
+/// Gives an existing `path` the mode, owner and group of `opts`: one program; returns the
+/// path's new state.
+pub async fn set_attrs(ctx: &Ctx<'_>, path: &str, opts: &WriteOpts) -> Result<PathState, Failure> {
+    let out = ctx.exec(attrs_script(path, opts), Vec::new()).await?;
+    if out.status.rc() != 0 {
+        return Err(Failure::Failed(format!(
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    after_state(&out.stdout)
+        .ok_or_else(|| Failure::Failed(format!("{path}: the target's answer was cut short")))
 }
 
 /// Lower-case hex of bytes.
