@@ -8,6 +8,9 @@
 
 pub mod args;
 pub mod command;
+pub mod fetch;
+pub mod slurp;
+pub mod stat;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
 use crate::output::event::Diff;
@@ -104,7 +107,7 @@ impl From<ConnectionError> for Failure {
 
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
-    matches!(name, "command" | "shell" | "raw")
+    matches!(name, "command" | "shell" | "raw") || matches!(name, "stat" | "slurp" | "fetch")
 }
 
 /// Runs module `name` with templated `args`.
@@ -113,6 +116,9 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "command" => command::command(args, ctx).await,
         "shell" => command::shell(args, ctx).await,
         "raw" => command::raw(args, ctx).await,
+        "stat" => stat::stat(args, ctx).await,
+        "slurp" => slurp::slurp(args, ctx).await,
+        "fetch" => fetch::fetch(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),
