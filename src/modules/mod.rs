@@ -9,8 +9,10 @@
 pub mod args;
 pub mod command;
 pub mod fetch;
+pub mod find;
 pub mod slurp;
 pub mod stat;
+pub mod tempfile;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
 use crate::output::event::Diff;
@@ -107,7 +109,8 @@ impl From<ConnectionError> for Failure {
 
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
-    matches!(name, "command" | "shell" | "raw") || matches!(name, "stat" | "slurp" | "fetch")
+    matches!(name, "command" | "shell" | "raw")
+        || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
 }
 
 /// Runs module `name` with templated `args`.
@@ -119,6 +122,8 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "stat" => stat::stat(args, ctx).await,
         "slurp" => slurp::slurp(args, ctx).await,
         "fetch" => fetch::fetch(args, ctx).await,
+        "find" => find::find(args, ctx).await,
+        "tempfile" => tempfile::tempfile(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),
