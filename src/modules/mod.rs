@@ -10,9 +10,11 @@ pub mod args;
 pub mod command;
 pub mod fetch;
 pub mod find;
+pub mod script;
 pub mod slurp;
 pub mod stat;
 pub mod tempfile;
+pub mod wait_for;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
 use crate::output::event::Diff;
@@ -111,6 +113,7 @@ impl From<ConnectionError> for Failure {
 pub fn is_module(name: &str) -> bool {
     matches!(name, "command" | "shell" | "raw")
         || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
+        || matches!(name, "script" | "wait_for" | "wait_for_connection")
 }
 
 /// Runs module `name` with templated `args`.
@@ -124,6 +127,9 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "fetch" => fetch::fetch(args, ctx).await,
         "find" => find::find(args, ctx).await,
         "tempfile" => tempfile::tempfile(args, ctx).await,
+        "script" => script::script(args, ctx).await,
+        "wait_for" => wait_for::wait_for(args, ctx).await,
+        "wait_for_connection" => wait_for::wait_for_connection(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),
