@@ -10,10 +10,12 @@ pub mod args;
 pub mod command;
 pub mod fetch;
 pub mod find;
+pub mod get_url;
 pub mod script;
 pub mod slurp;
 pub mod stat;
 pub mod tempfile;
+pub mod unarchive;
 pub mod wait_for;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
@@ -113,7 +115,10 @@ impl From<ConnectionError> for Failure {
 pub fn is_module(name: &str) -> bool {
     matches!(name, "command" | "shell" | "raw")
         || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
-        || matches!(name, "script" | "wait_for" | "wait_for_connection")
+        || matches!(
+            name,
+            "script" | "wait_for" | "wait_for_connection" | "get_url"
+        )
 }
 
 /// Runs module `name` with templated `args`.
@@ -128,6 +133,8 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "find" => find::find(args, ctx).await,
         "tempfile" => tempfile::tempfile(args, ctx).await,
         "script" => script::script(args, ctx).await,
+        "get_url" => get_url::get_url(args, ctx).await,
+        "unarchive" => unarchive::unarchive(args, ctx).await,
         "wait_for" => wait_for::wait_for(args, ctx).await,
         "wait_for_connection" => wait_for::wait_for_connection(args, ctx).await,
         other => Err(Failure::Failed(format!(
