@@ -283,3 +283,196 @@ fn over_ssh_stat_fetch_and_script_work_on_lab_hosts() {
         assert_eq!(std::fs::read_to_string(got).expect("fetched"), "over ssh\n");
     }
 }
+
+/// A `python3 -m http.server` on 127.0.0.1 serving `dir`; killed on drop.
+struct Http {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Http {
+    fn serve(dir: &Path) -> Http {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 http.server");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Http { child, port }
+    }
+}
+
+impl Drop for Http {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn get_url_downloads_once_checks_checksums_and_honours_check_mode() {
+    let served = tempfile::tempdir().expect("tempdir");
+    std::fs::write(served.path().join("f.txt"), "served\n").expect("write");
+    let http = Http::serve(served.path());
+    let work = tempfile::tempdir().expect("tempdir");
+    let w = work.path().display().to_string();
+    let base = format!("http://127.0.0.1:{}", http.port);
+    // sha256 of "served\n"
+    let sum = "sha256:6bb5a4cbe5e2bf4a4b6bbf5ad9a14bb1e6a3c8e4a3fb0b8c5c5f1a1ba0c0ea3c";
+    let real = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(b"served\n");
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let dir = project(&format!(
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: file
+      get_url: {{ url: "{base}/f.txt", dest: "{w}/out.txt", mode: "0640", headers: {{ X-Test: yes }} }}
+      register: g
+    - get_url: {{ url: "{base}/f.txt", dest: "{w}", checksum: "sha256:{real}" }}
+    - name: bad sum
+      get_url: {{ url: "{base}/f.txt", dest: "{w}/bad.txt", checksum: "{sum}" }}
+      ignore_errors: true
+    - name: missing
+      get_url: {{ url: "{base}/nope", dest: "{w}/nope.txt" }}
+      ignore_errors: true
+"#
+    ));
+    let (code, ev) = play(dir.path(), &["--check"]);
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read_dir(work.path()).expect("ls").count(), 0);
+    let (code, ev2) = play(dir.path(), &[]);
+    assert_eq!(code, 0, "{ev:#?}");
+    assert_eq!(recap(&ev2, "h1"), "ok=4 changed=2 failed=0 skipped=0");
+    let r = result_of(&ev2, "file");
+    assert_eq!(r["status_code"], 200);
+    assert_eq!(r["mode"], "0640");
+    assert_eq!(
+        result_of(&ev2, "missing")["msg"],
+        "Request failed: HTTP Error 404"
+    );
+    assert!(result_of(&ev2, "bad sum")["msg"]
+        .as_str()
+        .is_some_and(|m| m.contains("did not match")));
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("f.txt")).expect("dir form"),
+        "served\n"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(work.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["f.txt", "out.txt"], "no temp files left behind");
+    let (code, ev3) = play(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(recap(&ev3, "h1"), "ok=4 changed=0 failed=0 skipped=0");
+}
+
+/// Builds `name` in `dir` from a tree holding `a.txt` and `sub/b.txt`, with `tool args`.
+fn make_archive(dir: &Path, name: &str, tool: &[&str]) {
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(tree.join("sub")).expect("mkdir");
+    std::fs::write(tree.join("a.txt"), "A\n").expect("write");
+    std::fs::write(tree.join("sub/b.txt"), "B\n").expect("write");
+    let ok = std::process::Command::new(tool[0])
+        .args(&tool[1..])
+        .arg(dir.join(name))
+        .args(["a.txt", "sub"])
+        .current_dir(&tree)
+        .status()
+        .expect("archiver")
+        .success();
+    assert!(ok, "building {name}");
+}
+
+#[test]
+fn unarchive_unpacks_local_and_remote_archives_idempotently() {
+    let dir = project("");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    make_archive(&files, "t.tar.gz", &["tar", "-czf"]);
+    make_archive(&files, "t.zip", &["zip", "-qr"]);
+    let work = tempfile::tempdir().expect("tempdir");
+    let w = work.path().display().to_string();
+    for d in ["gz", "zip", "remote"] {
+        std::fs::create_dir(work.path().join(d)).expect("mkdir");
+    }
+    make_archive(work.path(), "r.tar.xz", &["tar", "-cJf"]);
+    write(
+        dir.path(),
+        "site.yml",
+        &format!(
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - unarchive: {{ src: t.tar.gz, dest: "{w}/gz" }}
+    - name: zip
+      unarchive: {{ src: t.zip, dest: "{w}/zip", list_files: true }}
+      register: z
+    - unarchive: {{ src: "{w}/r.tar.xz", dest: "{w}/remote", remote_src: true }}
+    - unarchive: {{ src: t.tar.gz, dest: "{w}/gz", creates: "{w}/gz/a.txt" }}
+    - name: no dest
+      unarchive: {{ src: t.tar.gz, dest: "{w}/absent" }}
+      ignore_errors: true
+"#
+        ),
+    );
+    let (code, ev) = play(dir.path(), &["--check"]);
+    assert_eq!(code, 0, "{ev:#?}");
+    assert_eq!(recap(&ev, "h1"), "ok=5 changed=4 failed=0 skipped=0");
+    assert!(!work.path().join("gz/a.txt").exists());
+    let (code, ev) = play(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(recap(&ev, "h1"), "ok=4 changed=3 failed=0 skipped=1");
+    for d in ["gz", "zip", "remote"] {
+        let b = std::fs::read_to_string(work.path().join(d).join("sub/b.txt")).expect("b");
+        assert_eq!(b, "B\n", "{d}");
+        let names: Vec<_> = std::fs::read_dir(work.path().join(d))
+            .expect("ls")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no scratch left in {d}: {names:?}");
+    }
+    let z = result_of(&ev, "zip");
+    assert_eq!(z["handler"], "ZipArchive");
+    assert!(z["files"]
+        .as_array()
+        .is_some_and(|f| f.contains(&"sub/b.txt".into())));
+    assert!(result_of(&ev, "no dest")["msg"]
+        .as_str()
+        .is_some_and(|m| m.contains("must be an existing dir")));
+    let (code, ev) = play(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(recap(&ev, "h1"), "ok=4 changed=0 failed=0 skipped=1");
+    std::fs::write(work.path().join("zip/a.txt"), "edited\n").expect("edit");
+    let (_, ev) = play(dir.path(), &[]);
+    assert_eq!(recap(&ev, "h1"), "ok=4 changed=1 failed=0 skipped=1");
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("zip/a.txt")).expect("a"),
+        "A\n"
+    );
+}

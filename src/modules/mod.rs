@@ -115,10 +115,8 @@ impl From<ConnectionError> for Failure {
 pub fn is_module(name: &str) -> bool {
     matches!(name, "command" | "shell" | "raw")
         || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
-        || matches!(
-            name,
-            "script" | "wait_for" | "wait_for_connection" | "get_url"
-        )
+        || matches!(name, "script" | "get_url" | "unarchive")
+        || matches!(name, "wait_for" | "wait_for_connection")
 }
 
 /// Runs module `name` with templated `args`.
