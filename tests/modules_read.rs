@@ -257,9 +257,14 @@ fn over_ssh_stat_fetch_and_script_work_on_lab_hosts() {
       register: sc
     - assert: {{ that: ["sc.stdout == inventory_hostname + '\n'"] }}
     - wait_for: {{ host: "{{{{ ansible_host }}}}", port: 22, timeout: 5 }}
+    - unarchive: {{ src: t.tgz, dest: "{w}/u-{{{{ inventory_hostname }}}}" }}
 "#
     ));
     write(dir.path(), "hi.sh", "echo \"$1\"\n");
+    make_archive(dir.path(), "t.tgz", &["tar", "-czf"]);
+    for h in ["n15", "n16"] {
+        std::fs::create_dir(work.path().join(format!("u-{h}"))).expect("mkdir");
+    }
     let mut inv = String::new();
     for i in [15, 16] {
         inv.push_str(&format!(
@@ -273,7 +278,9 @@ fn over_ssh_stat_fetch_and_script_work_on_lab_hosts() {
     let (code, ev) = play(dir.path(), &["--known-hosts", &known]);
     assert_eq!(code, 0, "{ev:#?}");
     for h in ["n15", "n16"] {
-        assert_eq!(recap(&ev, h), "ok=6 changed=2 failed=0 skipped=0");
+        assert_eq!(recap(&ev, h), "ok=7 changed=3 failed=0 skipped=0");
+        let b = work.path().join(format!("u-{h}/sub/b.txt"));
+        assert_eq!(std::fs::read_to_string(b).expect("unpacked"), "B\n");
         let got = dir
             .path()
             .join("out")
@@ -281,6 +288,15 @@ fn over_ssh_stat_fetch_and_script_work_on_lab_hosts() {
             .join(w.trim_start_matches('/'))
             .join("remote.txt");
         assert_eq!(std::fs::read_to_string(got).expect("fetched"), "over ssh\n");
+    }
+    let (code, ev) = play(dir.path(), &["--known-hosts", &known]);
+    assert_eq!(code, 0, "{ev:#?}");
+    for h in ["n15", "n16"] {
+        assert_eq!(
+            recap(&ev, h),
+            "ok=7 changed=1 failed=0 skipped=0",
+            "only script"
+        );
     }
 }
 

@@ -229,8 +229,11 @@ fn list_script(paths: &[String], maxdepth: Option<u32>, follow: bool) -> String 
     )
 }
 
-/// Parses the listing into (now, entries as (path, stat), skipped paths).
-fn parse_listing(stdout: &str) -> (i64, Vec<(String, Map<String, Value>)>, Vec<String>) {
+/// What the listing program saw.
+type Listing = (i64, Vec<(String, Map<String, Value>)>, Vec<String>);
+
+/// Parses the listing into (remote time, entries as (path, stat), skipped paths).
+fn parse_listing(stdout: &str) -> Listing {
     let (mut now, mut entries, mut skipped) = (0, Vec::new(), Vec::new());
     for line in stdout.lines() {
         if let Some(t) = line.strip_prefix("now ") {
