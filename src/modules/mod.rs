@@ -10,8 +10,17 @@ pub mod args;
 pub mod command;
 pub mod copy;
 mod copy_tree;
+pub mod fetch;
 pub mod file;
 pub mod files;
+pub mod find;
+pub mod get_url;
+pub mod script;
+pub mod slurp;
+pub mod stat;
+pub mod tempfile;
+pub mod unarchive;
+pub mod wait_for;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
 use crate::output::event::Diff;
@@ -109,6 +118,9 @@ impl From<ConnectionError> for Failure {
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
     matches!(name, "command" | "shell" | "raw" | "copy" | "file")
+        || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
+        || matches!(name, "script" | "get_url" | "unarchive")
+        || matches!(name, "wait_for" | "wait_for_connection")
 }
 
 /// Runs module `name` with templated `args`.
@@ -119,6 +131,16 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "raw" => command::raw(args, ctx).await,
         "copy" => copy::copy(args, ctx).await,
         "file" => file::file(args, ctx).await,
+        "stat" => stat::stat(args, ctx).await,
+        "slurp" => slurp::slurp(args, ctx).await,
+        "fetch" => fetch::fetch(args, ctx).await,
+        "find" => find::find(args, ctx).await,
+        "tempfile" => tempfile::tempfile(args, ctx).await,
+        "script" => script::script(args, ctx).await,
+        "get_url" => get_url::get_url(args, ctx).await,
+        "unarchive" => unarchive::unarchive(args, ctx).await,
+        "wait_for" => wait_for::wait_for(args, ctx).await,
+        "wait_for_connection" => wait_for::wait_for_connection(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),
