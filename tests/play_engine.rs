@@ -657,8 +657,14 @@ fn environment_no_log_and_task_level_check_mode() {
     let (code, ev) = p.play(&[]);
     assert_eq!(failures(&ev), Vec::<String>::new());
     assert_eq!(code, 0);
-    assert!(!marker.exists(), "check_mode: true on the task must not run it");
+    assert!(
+        !marker.exists(),
+        "check_mode: true on the task must not run it"
+    );
     let text = serde_json::to_string(&ev).expect("json");
-    assert!(!text.contains("s3cret-value"), "no_log output leaked: {text}");
+    assert!(
+        !text.contains("s3cret-value"),
+        "no_log output leaked: {text}"
+    );
     assert!(text.contains("'no_log: true' was specified"));
 }

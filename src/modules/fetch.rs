@@ -3,6 +3,7 @@
 //! differs from the local copy's. Knows nothing of playbooks; arguments arrive templated.
 
 use super::args::{self, de_bool};
+use super::files::write::hex;
 use super::slurp::{unreadable_message, CHECK_READABLE};
 use super::{Ctx, Failure, Output};
 use crate::connection::quote::quote_str;
@@ -27,11 +28,6 @@ struct Args {
     fail_on_missing: bool,
     #[serde(default = "yes", deserialize_with = "de_bool", alias = "validate_md5")]
     validate_checksum: bool,
-}
-
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Where `src` of `host` lands on the controller. A relative `dest` is taken from `base`
@@ -170,6 +166,5 @@ mod tests {
         let m = json!({"src": "/a", "dest": "/b", "flat": "yes", "fail_on_missing": false});
         let a: Args = args::parse("fetch", m.as_object().expect("obj")).expect("args");
         assert!(a.flat && !a.fail_on_missing && a.validate_checksum);
-        assert_eq!(hex(&[0, 255]), "00ff");
     }
 }

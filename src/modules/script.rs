@@ -6,12 +6,12 @@
 //! Knows nothing of playbooks; arguments arrive templated.
 
 use super::args::{self, de_opt_string};
+use super::copy::find_local;
 use super::{Ctx, Failure, Output};
 use crate::connection::become_wrap::nonce;
 use crate::connection::quote::{join, quote, quote_glob};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::path::{Path, PathBuf};
 
 /// Arguments of `script` (Ansible's names).
 #[derive(Debug, Deserialize)]
@@ -32,25 +32,6 @@ struct Args {
     /// Accepted for compatibility: rsible reads scripts as they are on disk.
     #[serde(default, rename = "decrypt")]
     _decrypt: Option<Value>,
-}
-
-/// Finds local `src`: absolute as is; else `d/SUBDIR/src` then `d/src` for each search dir.
-pub fn local_source(search: &[PathBuf], src: &str, subdir: &str) -> Result<PathBuf, Failure> {
-    let path = Path::new(src);
-    let candidates: Vec<PathBuf> = if path.is_absolute() {
-        vec![path.to_path_buf()]
-    } else if search.is_empty() {
-        vec![Path::new(subdir).join(src), path.to_path_buf()]
-    } else {
-        search
-            .iter()
-            .flat_map(|d| [d.join(subdir).join(src), d.join(src)])
-            .collect()
-    };
-    candidates
-        .into_iter()
-        .find(|c| c.is_file())
-        .ok_or_else(|| Failure::Failed(format!("Could not find or access '{src}'")))
 }
 
 /// The remote program: guards, then (unless `check`) the script from stdin into a temp file,
@@ -121,7 +102,7 @@ pub async fn script(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
     let Some((src, argv)) = words.split_first() else {
         return Err(Failure::Failed("script: no script given".into()));
     };
-    let path = local_source(ctx.search_paths, src, "files")?;
+    let path = find_local(ctx.search_paths, "files", src).map_err(Failure::Failed)?;
     let body = std::fs::read(&path)
         .map_err(|e| Failure::Failed(format!("could not read {}: {e}", path.display())))?;
     let guarded = args.creates.is_some() || args.removes.is_some();
@@ -215,8 +196,8 @@ mod tests {
         std::fs::create_dir_all(d.path().join("files")).expect("mkdir");
         std::fs::write(d.path().join("files/a.sh"), "x").expect("write");
         std::fs::write(d.path().join("a.sh"), "y").expect("write");
-        let found = local_source(&[d.path().to_path_buf()], "a.sh", "files").expect("found");
+        let found = find_local(&[d.path().to_path_buf()], "files", "a.sh").expect("found");
         assert_eq!(found, d.path().join("files/a.sh"));
-        assert!(local_source(&[d.path().to_path_buf()], "zz", "files").is_err());
+        assert!(find_local(&[d.path().to_path_buf()], "files", "zz").is_err());
     }
 }

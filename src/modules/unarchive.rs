@@ -9,7 +9,7 @@
 //! program. Knows nothing of playbooks.
 
 use super::args::{self, de_bool, de_opt_list, de_opt_string};
-use super::script::local_source;
+use super::copy::find_local;
 use super::{Ctx, Failure, Output};
 use crate::connection::quote::{join, quote_str};
 use serde::Deserialize;
@@ -152,7 +152,7 @@ pub async fn unarchive(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, 
     let (format, stdin) = if args.remote_src {
         (Format::from_name(&args.src), Vec::new())
     } else {
-        let path = local_source(ctx.search_paths, &args.src, "files")?;
+        let path = find_local(ctx.search_paths, "files", &args.src).map_err(Failure::Failed)?;
         let bytes = std::fs::read(&path)
             .map_err(|e| Failure::Failed(format!("could not read {}: {e}", path.display())))?;
         let f = Format::sniff(&bytes).unwrap_or_else(|| Format::from_name(&args.src));
