@@ -9,6 +9,7 @@
 pub mod args;
 pub mod command;
 pub mod files;
+pub mod lineinfile;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
 use crate::output::event::Diff;
@@ -106,6 +107,7 @@ impl From<ConnectionError> for Failure {
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
     matches!(name, "command" | "shell" | "raw")
+        || matches!(name, "lineinfile")
 }
 
 /// Runs module `name` with templated `args`.
@@ -114,6 +116,7 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "command" => command::command(args, ctx).await,
         "shell" => command::shell(args, ctx).await,
         "raw" => command::raw(args, ctx).await,
+        "lineinfile" => lineinfile::lineinfile(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),
