@@ -7,6 +7,7 @@
 //! ...) are not here: they live in the engine.
 
 pub mod args;
+pub mod blockinfile;
 pub mod command;
 pub mod files;
 pub mod lineinfile;
@@ -107,7 +108,7 @@ impl From<ConnectionError> for Failure {
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
     matches!(name, "command" | "shell" | "raw")
-        || matches!(name, "lineinfile")
+        || matches!(name, "lineinfile" | "blockinfile")
 }
 
 /// Runs module `name` with templated `args`.
@@ -116,6 +117,7 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "command" => command::command(args, ctx).await,
         "shell" => command::shell(args, ctx).await,
         "raw" => command::raw(args, ctx).await,
+        "blockinfile" => blockinfile::blockinfile(args, ctx).await,
         "lineinfile" => lineinfile::lineinfile(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
