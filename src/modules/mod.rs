@@ -11,6 +11,7 @@ pub mod blockinfile;
 pub mod command;
 pub mod files;
 pub mod lineinfile;
+pub mod replace;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
 use crate::output::event::Diff;
@@ -108,7 +109,7 @@ impl From<ConnectionError> for Failure {
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
     matches!(name, "command" | "shell" | "raw")
-        || matches!(name, "lineinfile" | "blockinfile")
+        || matches!(name, "lineinfile" | "blockinfile" | "replace")
 }
 
 /// Runs module `name` with templated `args`.
@@ -119,6 +120,7 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "raw" => command::raw(args, ctx).await,
         "blockinfile" => blockinfile::blockinfile(args, ctx).await,
         "lineinfile" => lineinfile::lineinfile(args, ctx).await,
+        "replace" => replace::replace(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),
