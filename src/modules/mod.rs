@@ -10,6 +10,7 @@ pub mod args;
 pub mod blockinfile;
 pub mod command;
 pub mod files;
+pub mod ini_file;
 pub mod lineinfile;
 pub mod replace;
 
@@ -109,7 +110,7 @@ impl From<ConnectionError> for Failure {
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
     matches!(name, "command" | "shell" | "raw")
-        || matches!(name, "lineinfile" | "blockinfile" | "replace")
+        || matches!(name, "lineinfile" | "blockinfile" | "replace" | "ini_file")
 }
 
 /// Runs module `name` with templated `args`.
@@ -119,6 +120,7 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "shell" => command::shell(args, ctx).await,
         "raw" => command::raw(args, ctx).await,
         "blockinfile" => blockinfile::blockinfile(args, ctx).await,
+        "ini_file" => ini_file::ini_file(args, ctx).await,
         "lineinfile" => lineinfile::lineinfile(args, ctx).await,
         "replace" => replace::replace(args, ctx).await,
         other => Err(Failure::Failed(format!(
