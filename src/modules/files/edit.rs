@@ -49,12 +49,15 @@ impl Attrs {
     }
 }
 
+/// One attribute that differs: its name, the current and the wanted value.
+pub type AttrChange = (&'static str, String, String);
+
 /// The attribute changes `attrs` asks of a file in `state` (a new file when absent):
 /// `(name, before, after)` for each attribute that differs, and the mode bits to set.
 pub fn attr_changes(
     state: &PathState,
     attrs: &Attrs,
-) -> Result<(Vec<(&'static str, String, String)>, Option<u32>), String> {
+) -> Result<(Vec<AttrChange>, Option<u32>), String> {
     let current = if state.exists() {
         state.mode & 0o7777
     } else {
