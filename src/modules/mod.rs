@@ -7,6 +7,7 @@
 //! ...) are not here: they live in the engine.
 
 pub mod args;
+pub mod blockinfile;
 pub mod command;
 pub mod copy;
 mod copy_tree;
@@ -15,6 +16,9 @@ pub mod file;
 pub mod files;
 pub mod find;
 pub mod get_url;
+pub mod ini_file;
+pub mod lineinfile;
+pub mod replace;
 pub mod script;
 pub mod slurp;
 pub mod stat;
@@ -121,6 +125,7 @@ pub fn is_module(name: &str) -> bool {
         || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
         || matches!(name, "script" | "get_url" | "unarchive")
         || matches!(name, "wait_for" | "wait_for_connection")
+        || matches!(name, "lineinfile" | "blockinfile" | "replace" | "ini_file")
 }
 
 /// Runs module `name` with templated `args`.
@@ -141,6 +146,10 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "unarchive" => unarchive::unarchive(args, ctx).await,
         "wait_for" => wait_for::wait_for(args, ctx).await,
         "wait_for_connection" => wait_for::wait_for_connection(args, ctx).await,
+        "blockinfile" => blockinfile::blockinfile(args, ctx).await,
+        "ini_file" => ini_file::ini_file(args, ctx).await,
+        "lineinfile" => lineinfile::lineinfile(args, ctx).await,
+        "replace" => replace::replace(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),

@@ -3,6 +3,8 @@
 //! content in place through a temp file beside the destination. Knows nothing of any one
 //! module's arguments.
 
+pub mod edit;
 pub mod mode;
 pub mod probe;
+pub mod pyre;
 pub mod write;
