@@ -42,4 +42,10 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    Case {
+        playbook: "09_files.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];

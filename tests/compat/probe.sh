@@ -13,6 +13,9 @@ if [ ! -d "$root" ]; then
 fi
 find "$root" -mindepth 1 | sort | while IFS= read -r p; do
     stat -c '%n %F %a %U:%G' "$p"
+    if [ -L "$p" ]; then
+        echo "  -> $(readlink "$p")"
+    fi
     if [ -f "$p" ] && [ ! -L "$p" ]; then
         echo "  sha256 $(sha256sum <"$p" | cut -d' ' -f1)"
         sed 's/^/  | /' "$p"
