@@ -668,3 +668,24 @@ fn environment_no_log_and_task_level_check_mode() {
     );
     assert!(text.contains("'no_log: true' was specified"));
 }
+
+#[test]
+fn bad_module_arguments_fail_before_anything_is_sent_and_name_the_task() {
+    let p = Project::new(&["h1"]);
+    let target = p.path().join("never");
+    p.file(
+        "site.yml",
+        &format!(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: wrong type\n      copy:\n        dest: {}\n        content: x\n        force: maybe\n    - name: missing path\n      file:\n        state: directory\n",
+            target.display()
+        ),
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 2);
+    let f = failures(&ev).join("\n");
+    assert!(f.contains("force") && f.contains("site.yml:4:7"), "{f}");
+    assert!(
+        !target.exists(),
+        "nothing may be written when the arguments are wrong"
+    );
+}

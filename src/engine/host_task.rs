@@ -270,6 +270,7 @@ impl Runner {
             Ok(o) => o,
             Err(Failure::Unreachable(m)) => return ItemResult::unreachable(m),
             Err(Failure::Failed(m)) => return ItemResult::failed(m),
+            Err(Failure::BadArgs(m)) => return ItemResult::failed(self.located(task, &m)),
         };
         let mut r = from_output(out);
         if r.status == Status::Skipped {

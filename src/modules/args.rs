@@ -11,8 +11,16 @@ use serde_json::{Map, Value};
 pub fn parse<T: DeserializeOwned>(module: &str, args: &Map<String, Value>) -> Result<T, String> {
     serde_json::from_value(Value::Object(args.clone())).map_err(|e| {
         let msg = e.to_string();
-        match msg.strip_prefix("unknown field ") {
-            Some(rest) => format!("Unsupported parameters for ({module}) module: {rest}"),
+        if let Some(rest) = msg.strip_prefix("unknown field ") {
+            return format!("Unsupported parameters for ({module}) module: {rest}");
+        }
+        // serde does not name the field of a custom error: find the argument whose value the
+        // message quotes.
+        let culprit = args
+            .iter()
+            .find(|(_, v)| !v.is_object() && !v.is_array() && msg.contains(&v.to_string()));
+        match culprit {
+            Some((k, _)) => format!("{module}: argument '{k}': {msg}"),
             None => format!("{module}: {msg}"),
         }
     })

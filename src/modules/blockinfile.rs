@@ -216,7 +216,7 @@ fn pattern(name: &str, p: &str) -> Result<Regex, Failure> {
 
 /// `blockinfile`.
 pub async fn blockinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("blockinfile", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("blockinfile", a).map_err(Failure::BadArgs)?;
     let present = match args.state.as_deref() {
         None | Some("present") => true,
         Some("absent") => false,

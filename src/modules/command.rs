@@ -46,15 +46,15 @@ struct Args {
 
 /// `command`: the words run without a shell (no pipes, no `$VAR`), as Ansible does.
 pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("command", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("command", a).map_err(Failure::BadArgs)?;
     if args.executable.is_some() {
-        return Err(Failure::Failed(
+        return Err(Failure::BadArgs(
             "command: `executable` is a `shell` argument; use the shell module".into(),
         ));
     }
     let argv: Vec<String> = match (&args.argv, args.cmd.as_ref().or(args.raw_params.as_ref())) {
         (Some(_), Some(_)) => {
-            return Err(Failure::Failed(
+            return Err(Failure::BadArgs(
                 "command: give either a command line (free form or `cmd`) or `argv`, not both"
                     .into(),
             ))
@@ -65,10 +65,10 @@ pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
                 "command: cannot split {line:?} into words: a quote is not closed"
             ))
         })?,
-        (None, None) => return Err(Failure::Failed("no command given".into())),
+        (None, None) => return Err(Failure::BadArgs("no command given".into())),
     };
     if argv.is_empty() {
-        return Err(Failure::Failed("no command given".into()));
+        return Err(Failure::BadArgs("no command given".into()));
     }
     let mut body = b"exec ".to_vec();
     body.extend(join(&argv));
@@ -78,14 +78,14 @@ pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
 
 /// `shell`: the text run by `/bin/sh` (or `executable`).
 pub async fn shell(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("shell", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("shell", a).map_err(Failure::BadArgs)?;
     if args.argv.is_some() {
-        return Err(Failure::Failed(
+        return Err(Failure::BadArgs(
             "shell: `argv` is a `command` argument".into(),
         ));
     }
     let Some(text) = args.cmd.clone().or_else(|| args.raw_params.clone()) else {
-        return Err(Failure::Failed("no command given".into()));
+        return Err(Failure::BadArgs("no command given".into()));
     };
     let body = match &args.executable {
         Some(exe) => {
@@ -114,7 +114,7 @@ pub async fn raw(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failur
         }
     }
     let Some(text) = text else {
-        return Err(Failure::Failed("no command given".into()));
+        return Err(Failure::BadArgs("no command given".into()));
     };
     if ctx.check {
         return Ok(Output {

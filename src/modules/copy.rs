@@ -64,7 +64,7 @@ pub(super) struct Args {
 
 /// `copy`.
 pub async fn copy(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("copy", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("copy", a).map_err(Failure::BadArgs)?;
     let dest = args
         .dest
         .clone()

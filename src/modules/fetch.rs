@@ -49,7 +49,7 @@ fn local_dest(dest: &str, src: &str, host: &str, flat: bool, base: Option<&Path>
 
 /// `fetch`: returns `dest`, `checksum`, `remote_checksum`, `md5sum`, `file`.
 pub async fn fetch(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("fetch", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("fetch", a).map_err(Failure::BadArgs)?;
     let base = ctx.search_paths.last().map(PathBuf::as_path);
     let dest = local_dest(&args.dest, &args.src, ctx.host, args.flat, base);
     if dest.is_dir() {

@@ -505,7 +505,7 @@ fn applied_changes(before: &PathState, after: &PathState, out: &str) -> bool {
 
 /// `file`.
 pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("file", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("file", a).map_err(Failure::BadArgs)?;
     let needs_current = args.state.is_none() && !args.recurse && args.src.is_none();
     let current = if needs_current {
         let path = args.path.clone().unwrap_or_default();

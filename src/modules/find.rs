@@ -255,7 +255,7 @@ fn parse_listing(stdout: &str) -> Listing {
 /// `find`: returns `files` (stat-like dicts with `path`), `matched`, `examined`,
 /// `skipped_paths`, `msg`.
 pub async fn find(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("find", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("find", a).map_err(Failure::BadArgs)?;
     let paths = args.paths.clone().unwrap_or_default();
     if paths.is_empty() {
         return Err(Failure::Failed("missing required arguments: paths".into()));

@@ -145,7 +145,7 @@ fn program(a: &Args, check: bool) -> Result<String, String> {
 /// `get_url`: returns `dest`, `url`, `status_code`, `checksum_src`, `checksum_dest`, `msg`
 /// and the destination's `mode`, `owner`, `group`, `size`, `uid`, `gid`.
 pub async fn get_url(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("get_url", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("get_url", a).map_err(Failure::BadArgs)?;
     let prog = program(&args, ctx.check).map_err(Failure::Failed)?;
     let out = ctx.exec(prog.into_bytes(), Vec::new()).await?;
     let stdout = String::from_utf8_lossy(&out.stdout);

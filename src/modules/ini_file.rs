@@ -307,7 +307,7 @@ pub fn edit_ini(content: &[u8], r: &Request<'_>) -> Result<(Vec<u8>, &'static st
 
 /// `ini_file`.
 pub async fn ini_file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("ini_file", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("ini_file", a).map_err(Failure::BadArgs)?;
     let present = match args.state.as_deref() {
         None | Some("present") => true,
         Some("absent") => false,

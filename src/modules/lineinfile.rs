@@ -262,7 +262,7 @@ fn pattern(name: &str, p: &str) -> Result<Regex, Failure> {
 
 /// `lineinfile`.
 pub async fn lineinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("lineinfile", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("lineinfile", a).map_err(Failure::BadArgs)?;
     let fail = |m: &str| Err(Failure::Failed(m.to_string()));
     let present_state = match args.state.as_deref() {
         None | Some("present") => true,

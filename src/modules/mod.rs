@@ -104,9 +104,13 @@ pub enum Failure {
     /// The host could not be reached: the host becomes UNREACHABLE.
     #[error("{0}")]
     Unreachable(String),
-    /// The task fails with this message (bad arguments, timeout, become refused, ...).
+    /// The task fails with this message (timeout, become refused, ...).
     #[error("{0}")]
     Failed(String),
+    /// The arguments are wrong (unknown, missing, mistyped, contradictory): nothing was sent
+    /// to the target; the engine adds the task's file and line.
+    #[error("{0}")]
+    BadArgs(String),
 }
 
 impl From<ConnectionError> for Failure {

@@ -109,7 +109,7 @@ pub fn replace_all(
 
 /// `replace`.
 pub async fn replace(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("replace", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("replace", a).map_err(Failure::BadArgs)?;
     let attrs = Attrs::parse(args.mode.as_ref(), args.owner.clone(), args.group.clone())
         .map_err(Failure::Failed)?;
     let path = &args.path;

@@ -88,7 +88,7 @@ fn program(a: &Args, argv: &[String], shebang: bool, marker: &str, check: bool) 
 
 /// `script`: returns `rc`, `stdout`, `stdout_lines`, `stderr`, `stderr_lines`; always changed.
 pub async fn script(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("script", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("script", a).map_err(Failure::BadArgs)?;
     let line = args
         .cmd
         .clone()

@@ -34,7 +34,7 @@ pub fn unreadable_message(rc: i32, path: &str) -> Option<String> {
 
 /// `slurp`: returns `content` (base64), `encoding` and `source`.
 pub async fn slurp(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("slurp", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("slurp", a).map_err(Failure::BadArgs)?;
     let script = format!(
         "p={}\n{CHECK_READABLE}exec cat -- \"$p\"\n",
         quote_str(&args.src)

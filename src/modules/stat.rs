@@ -61,7 +61,7 @@ pub fn sum_command(algorithm: &str) -> Result<&'static str, String> {
 
 /// `stat`: reports `stat.exists` and, when it exists, Ansible's fields about the path.
 pub async fn stat(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("stat", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("stat", a).map_err(Failure::BadArgs)?;
     let algo = args.checksum_algorithm.as_deref().unwrap_or("sha1");
     let sum = sum_command(algo).map_err(Failure::Failed)?;
     let l = if args.follow { "-L " } else { "" };

@@ -63,7 +63,7 @@ fn script(dir: Option<&str>, name: &str, state: State, check: bool) -> String {
 /// `tempfile`: returns `path` and the new entry's `mode`, `owner`, `group`, `uid`, `gid`,
 /// `size`, `state`.
 pub async fn tempfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("tempfile", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("tempfile", a).map_err(Failure::BadArgs)?;
     if args.prefix.contains('/') || args.suffix.contains('/') {
         return Err(Failure::Failed(
             "tempfile: prefix and suffix must not contain '/'".into(),

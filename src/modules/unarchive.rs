@@ -148,7 +148,7 @@ fn program(a: &Args, format: Format, check: bool) -> String {
 
 /// `unarchive`: returns `dest`, `src`, `handler`, and `files` with `list_files`.
 pub async fn unarchive(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("unarchive", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("unarchive", a).map_err(Failure::BadArgs)?;
     let (format, stdin) = if args.remote_src {
         (Format::from_name(&args.src), Vec::new())
     } else {

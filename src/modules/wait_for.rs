@@ -151,7 +151,7 @@ fn program(goal: &Goal, timeout: u64, delay: u64, sleep: u64, connect_timeout: u
 /// `wait_for`: returns `elapsed` (seconds) and the waited-for `path` or `port`; fails with
 /// Ansible's message (or `msg`) on timeout.
 pub async fn wait_for(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("wait_for", a).map_err(Failure::Failed)?;
+    let args: Args = args::parse("wait_for", a).map_err(Failure::BadArgs)?;
     let goal = Goal::of(&args).map_err(Failure::Failed)?;
     let timeout = args.timeout.unwrap_or(300);
     let prog = program(
@@ -212,7 +212,7 @@ struct ConnArgs {
 /// `wait_for_connection`: runs `true` on the connection until it succeeds; returns `elapsed`.
 /// Skipped in check mode, as in Ansible.
 pub async fn wait_for_connection(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: ConnArgs = args::parse("wait_for_connection", a).map_err(Failure::Failed)?;
+    let args: ConnArgs = args::parse("wait_for_connection", a).map_err(Failure::BadArgs)?;
     if ctx.check {
         return Ok(Output {
             skipped: true,
