@@ -48,4 +48,10 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    Case {
+        playbook: "10_transfer.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];
