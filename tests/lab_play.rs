@@ -10,11 +10,7 @@ use serde_json::Value;
 use std::path::Path;
 
 fn recap(events: &[Value], host: &str) -> String {
-    let r = events
-        .iter()
-        .find(|e| e["event"] == "recap")
-        .unwrap_or_else(|| panic!("no recap in {events:#?}"));
-    let s = &r["stats"][host];
+    let s = common::recap_stats(events, host);
     format!(
         "ok={} changed={} unreachable={} failed={} skipped={}",
         s["ok"], s["changed"], s["unreachable"], s["failed"], s["skipped"]

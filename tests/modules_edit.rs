@@ -29,11 +29,7 @@ fn play(dir: &Path, args: &[&str]) -> (i32, Vec<Value>, String) {
 
 /// (ok, changed, failed) of `host` in the recap.
 fn recap(events: &[Value], host: &str) -> (u64, u64, u64) {
-    let r = events
-        .iter()
-        .find(|e| e["event"] == "recap")
-        .unwrap_or_else(|| panic!("no recap in {events:#?}"));
-    let s = &r["stats"][host];
+    let s = common::recap_stats(events, host);
     let n = |k: &str| s[k].as_u64().unwrap_or(u64::MAX);
     (n("ok"), n("changed"), n("failed"))
 }

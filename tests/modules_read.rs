@@ -37,11 +37,7 @@ fn project(play_text: &str) -> tempfile::TempDir {
 
 /// `ok=N changed=N failed=N skipped=N` of `host`.
 fn recap(events: &[Value], host: &str) -> String {
-    let r = events
-        .iter()
-        .find(|e| e["event"] == "recap")
-        .unwrap_or_else(|| panic!("no recap in {events:#?}"));
-    let s = &r["stats"][host];
+    let s = common::recap_stats(events, host);
     format!(
         "ok={} changed={} failed={} skipped={}",
         s["ok"], s["changed"], s["failed"], s["skipped"]

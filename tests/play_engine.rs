@@ -55,11 +55,7 @@ impl Project {
 
 /// The recap counts of `host` as `ok=N changed=N ...` text.
 fn recap(events: &[Value], host: &str) -> String {
-    let r = events
-        .iter()
-        .find(|e| e["event"] == "recap")
-        .unwrap_or_else(|| panic!("no recap in {events:#?}"));
-    let s = &r["stats"][host];
+    let s = common::recap_stats(events, host);
     format!(
         "ok={} changed={} unreachable={} failed={} skipped={} rescued={} ignored={}",
         s["ok"],

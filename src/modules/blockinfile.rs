@@ -217,15 +217,7 @@ fn pattern(name: &str, p: &str) -> Result<Regex, Failure> {
 /// `blockinfile`.
 pub async fn blockinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let args: Args = args::parse("blockinfile", a).map_err(Failure::BadArgs)?;
-    let present = match args.state.as_deref() {
-        None | Some("present") => true,
-        Some("absent") => false,
-        Some(other) => {
-            return Err(Failure::Failed(format!(
-                "value of state must be one of: absent, present, got: {other}"
-            )))
-        }
-    };
+    let present = edit::present(args.state.as_deref())?;
     if args.insertafter.is_some() && args.insertbefore.is_some() {
         return Err(Failure::Failed(
             "parameters are mutually exclusive: insertbefore|insertafter".into(),
@@ -289,17 +281,9 @@ pub async fn blockinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output
         },
     )
     .await?;
-    let mut fields = Map::new();
-    if let Some(b) = applied.backup_file {
-        fields.insert("backup_file".into(), Value::String(b));
-    }
-    Ok(Output {
-        changed: applied.changed,
-        msg: Some(applied.msg),
-        fields,
-        diffs: applied.diffs,
-        ..Output::default()
-    })
+    let fields = Map::new();
+    let msg = applied.msg.clone();
+    Ok(applied.into_output(fields, msg))
 }
 
 #[cfg(test)]

@@ -308,15 +308,7 @@ pub fn edit_ini(content: &[u8], r: &Request<'_>) -> Result<(Vec<u8>, &'static st
 /// `ini_file`.
 pub async fn ini_file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let args: Args = args::parse("ini_file", a).map_err(Failure::BadArgs)?;
-    let present = match args.state.as_deref() {
-        None | Some("present") => true,
-        Some("absent") => false,
-        Some(other) => {
-            return Err(Failure::Failed(format!(
-                "value of state must be one of: absent, present, got: {other}"
-            )))
-        }
-    };
+    let present = edit::present(args.state.as_deref())?;
     if args.value.is_some() && args.values.is_some() {
         return Err(Failure::Failed(
             "parameters are mutually exclusive: value|values".into(),
@@ -376,16 +368,7 @@ pub async fn ini_file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, F
     .await?;
     let mut fields = Map::new();
     fields.insert("path".into(), Value::String(path.clone()));
-    if let Some(b) = applied.backup_file {
-        fields.insert("backup_file".into(), Value::String(b));
-    }
-    Ok(Output {
-        changed: applied.changed,
-        msg: Some(msg.into()),
-        fields,
-        diffs: applied.diffs,
-        ..Output::default()
-    })
+    Ok(applied.into_output(fields, msg.into()))
 }
 
 #[cfg(test)]

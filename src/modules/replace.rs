@@ -127,7 +127,7 @@ pub async fn replace(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
         args.before.as_deref(),
     )
     .map_err(|e| Failure::Failed(format!("Unable to process replace due to error: {e}")))?;
-    let mut fields = json!({"rc": 0}).as_object().cloned().unwrap_or_default();
+    let fields = json!({"rc": 0}).as_object().cloned().unwrap_or_default();
     let (after, msg) = match result {
         Replaced::NoSection(msg) => {
             return Ok(Output {
@@ -155,16 +155,8 @@ pub async fn replace(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
         },
     )
     .await?;
-    if let Some(b) = applied.backup_file {
-        fields.insert("backup_file".into(), Value::String(b));
-    }
-    Ok(Output {
-        changed: applied.changed,
-        msg: Some(applied.msg),
-        fields,
-        diffs: applied.diffs,
-        ..Output::default()
-    })
+    let msg = applied.msg.clone();
+    Ok(applied.into_output(fields, msg))
 }
 
 #[cfg(test)]

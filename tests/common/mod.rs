@@ -93,3 +93,12 @@ pub fn results(stdout: &[u8]) -> std::collections::BTreeMap<String, serde_json::
         .map(|v| (v["host"].as_str().unwrap_or_default().to_string(), v))
         .collect()
 }
+
+/// The PLAY RECAP counts of `host` in `rsible play --format json` events.
+pub fn recap_stats<'a>(events: &'a [serde_json::Value], host: &str) -> &'a serde_json::Value {
+    let r = events
+        .iter()
+        .find(|e| e["event"] == "recap")
+        .unwrap_or_else(|| panic!("no recap in {events:#?}"));
+    &r["stats"][host]
+}

@@ -10,9 +10,9 @@ use super::mode::{octal, Mode};
 use super::probe::{self, PathState, Want};
 use super::write::{self, WriteOpts};
 use crate::connection::quote::quote;
-use crate::modules::{Ctx, Failure};
+use crate::modules::{Ctx, Failure, Output};
 use crate::output::event::Diff;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The mode a new file gets when none is asked for (`0666` under the usual umask `022`).
 const NEW_FILE_MODE: u32 = 0o644;
@@ -131,6 +131,33 @@ pub struct Applied {
     pub backup_file: Option<String>,
     /// Diffs for `--diff`.
     pub diffs: Vec<Diff>,
+}
+
+impl Applied {
+    /// The module's output: `fields` plus `backup_file`, the change, `msg` and the diffs.
+    pub fn into_output(self, mut fields: Map<String, Value>, msg: String) -> Output {
+        if let Some(b) = self.backup_file {
+            fields.insert("backup_file".into(), Value::String(b));
+        }
+        Output {
+            changed: self.changed,
+            msg: Some(msg),
+            fields,
+            diffs: self.diffs,
+            ..Output::default()
+        }
+    }
+}
+
+/// `state: present|absent` (default present) as a boolean.
+pub fn present(state: Option<&str>) -> Result<bool, Failure> {
+    match state {
+        None | Some("present") => Ok(true),
+        Some("absent") => Ok(false),
+        Some(other) => Err(Failure::BadArgs(format!(
+            "value of state must be one of: absent, present, got: {other}"
+        ))),
+    }
 }
 
 /// A file as read before an edit.
