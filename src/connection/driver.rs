@@ -40,6 +40,8 @@ pub trait StdinSink: Send {
 pub struct Drive<'a> {
     /// Bytes for stdin.
     pub stdin: &'a [u8],
+    /// A file streamed to stdin after `stdin`.
+    pub stdin_file: Option<&'a std::path::Path>,
     /// The become handshake, when the program was wrapped, with its password and time limit.
     pub handshake: Option<(Handshake, Option<&'a Secret>, Duration)>,
     /// Kill and fail after this long.
@@ -84,9 +86,32 @@ impl<'a> Drive<'a> {
         };
         Drive {
             stdin: &cmd.stdin,
+            stdin_file: cmd.stdin_file.as_deref(),
             handshake,
             timeout: cmd.timeout,
         }
+    }
+}
+
+/// Feeds a controller file to the program in 256 KiB chunks.
+async fn stream_file<W: StdinSink>(
+    sink: &mut W,
+    path: &std::path::Path,
+) -> Result<(), ConnectionError> {
+    use tokio::io::AsyncReadExt;
+    let mut f = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| ConnectionError::Io(format!("reading {}: {e}", path.display())))?;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .await
+            .map_err(|e| ConnectionError::Io(format!("reading {}: {e}", path.display())))?;
+        if n == 0 {
+            return Ok(());
+        }
+        sink.write(&buf[..n]).await?;
     }
 }
 
@@ -129,9 +154,13 @@ async fn run<S: ChunkSource, W: StdinSink>(
             })?;
     }
     let stdin = opts.stdin;
+    let stdin_file = opts.stdin_file;
     let feed = async {
         if !stdin.is_empty() {
             sink.write(stdin).await?;
+        }
+        if let Some(path) = stdin_file {
+            stream_file(sink, path).await?;
         }
         sink.eof().await
     };

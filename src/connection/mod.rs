@@ -20,6 +20,9 @@ pub struct RemoteCommand {
     pub script: Vec<u8>,
     /// Bytes fed to the program's stdin, then end-of-file.
     pub stdin: Vec<u8>,
+    /// A controller file streamed to stdin after `stdin`, in chunks, so that a large file is
+    /// never held in memory.
+    pub stdin_file: Option<std::path::PathBuf>,
     /// Run as another user through `sudo`.
     pub become_: Option<Become>,
     /// Kill the program and fail when it runs longer than this.

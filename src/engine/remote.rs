@@ -290,6 +290,7 @@ impl Runner {
         let cmd = RemoteCommand {
             script: crate::facts::script(&subset).into_bytes(),
             stdin: Vec::new(),
+            stdin_file: None,
             become_: ctx.become_.clone(),
             timeout: ctx.timeout,
             raw: false,

@@ -130,6 +130,7 @@ pub async fn raw(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failur
     let cmd = RemoteCommand {
         script,
         stdin: Vec::new(),
+        stdin_file: None,
         become_: ctx.become_.clone(),
         timeout: ctx.timeout,
         raw,

@@ -112,8 +112,7 @@ pub async fn copy(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             if path.is_dir() {
                 return super::copy_tree::copy_tree(&args, &path, src, &dest, mode, ctx).await;
             }
-            let bytes = std::fs::read(&path)
-                .map_err(|e| Failure::Failed(format!("could not read {}: {e}", path.display())))?;
+            let local = LocalFile::read(&path)?;
             let local_mode = local_mode(&path);
             let job = FileJob {
                 dest,
@@ -122,8 +121,61 @@ pub async fn copy(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
                 mode,
                 local_mode,
             };
-            copy_file(&args, &job, Data::Bytes(&bytes), ctx).await
+            copy_file(&args, &job, Data::Local(&local), ctx).await
         }
+    }
+}
+
+/// A controller file to copy, read once in chunks for its checksums (a large file is never
+/// held in memory: it is streamed to the target when it differs).
+pub(super) struct LocalFile {
+    path: PathBuf,
+    size: u64,
+    sha256: String,
+    sha1: String,
+    md5: String,
+    /// The content, only when small enough to show in a diff.
+    small: Option<Vec<u8>>,
+}
+
+impl LocalFile {
+    /// Reads `path` once, computing its checksums.
+    pub(super) fn read(path: &Path) -> Result<LocalFile, Failure> {
+        use sha1::Digest as _;
+        use std::io::Read;
+        let fail =
+            |e: std::io::Error| Failure::Failed(format!("could not read {}: {e}", path.display()));
+        let mut f = std::fs::File::open(path).map_err(fail)?;
+        let (mut s256, mut s1, mut m5) =
+            (sha2::Sha256::new(), sha1::Sha1::new(), md5::Context::new());
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        let mut small = Some(Vec::new());
+        loop {
+            let n = f.read(&mut buf).map_err(fail)?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            s256.update(chunk);
+            s1.update(chunk);
+            m5.consume(chunk);
+            size += n as u64;
+            small = small
+                .filter(|_| size <= MAX_DIFF_SIZE)
+                .map(|mut v: Vec<u8>| {
+                    v.extend_from_slice(chunk);
+                    v
+                });
+        }
+        Ok(LocalFile {
+            path: path.to_path_buf(),
+            size,
+            sha256: write::hex(&s256.finalize()),
+            sha1: write::hex(&s1.finalize()),
+            md5: format!("{:x}", m5.finalize()),
+            small,
+        })
     }
 }
 
@@ -180,8 +232,10 @@ pub fn find_local(search: &[PathBuf], sub: &str, src: &str) -> Result<PathBuf, S
 /// Where one file's content comes from.
 #[derive(Clone, Copy)]
 enum Data<'a> {
-    /// From the controller.
+    /// From the controller (`content:`).
     Bytes(&'a [u8]),
+    /// A controller file.
+    Local(&'a LocalFile),
     /// A file on the target.
     Remote(&'a str),
 }
@@ -333,6 +387,7 @@ async fn copy_file(
             use sha2::Digest;
             (write::hex(&sha2::Sha256::digest(b)), job.local_mode)
         }
+        Data::Local(f) => (f.sha256.clone(), job.local_mode),
         Data::Remote(src) => {
             let s = found
                 .src
@@ -353,15 +408,25 @@ async fn copy_file(
     };
     let source = match data {
         Data::Bytes(b) => Source::Bytes(b),
+        Data::Local(f) => Source::File {
+            path: &f.path,
+            sha256: &f.sha256,
+        },
         Data::Remote(path) => Source::Remote {
             path,
             sha256: &new_sum,
         },
     };
     if let Some(want) = &args.checksum {
-        if let Data::Bytes(b) = data {
-            use sha1::Digest;
-            let have = write::hex(&sha1::Sha1::digest(b));
+        let have = match data {
+            Data::Bytes(b) => {
+                use sha1::Digest;
+                Some(write::hex(&sha1::Sha1::digest(b)))
+            }
+            Data::Local(f) => Some(f.sha1.clone()),
+            Data::Remote(_) => None,
+        };
+        if let Some(have) = have {
             if !want.eq_ignore_ascii_case(&have) {
                 return Err(Failure::Failed(format!(
                     "Copied file does not match the expected checksum. Transfer failed. (expected {want}, got {have})"
@@ -383,11 +448,19 @@ async fn copy_file(
     if let Some(s) = &job.src {
         f.insert("src".into(), json!(s));
     }
-    if let Data::Bytes(b) = data {
-        use sha1::Digest;
-        f.insert("checksum".into(), json!(write::hex(&sha1::Sha1::digest(b))));
-        f.insert("md5sum".into(), json!(format!("{:x}", md5::compute(b))));
-        f.insert("size".into(), json!(b.len()));
+    match data {
+        Data::Bytes(b) => {
+            use sha1::Digest;
+            f.insert("checksum".into(), json!(write::hex(&sha1::Sha1::digest(b))));
+            f.insert("md5sum".into(), json!(format!("{:x}", md5::compute(b))));
+            f.insert("size".into(), json!(b.len()));
+        }
+        Data::Local(l) => {
+            f.insert("checksum".into(), json!(l.sha1));
+            f.insert("md5sum".into(), json!(l.md5));
+            f.insert("size".into(), json!(l.size));
+        }
+        Data::Remote(_) => {}
     }
     if exists && !args.force {
         o.msg = Some("file already exists".into());
@@ -490,6 +563,10 @@ fn diffs(
         let after = match data {
             Data::Bytes(b) if b.len() as u64 > MAX_DIFF_SIZE => "(file too large to diff)\n".into(),
             Data::Bytes(b) => text_or_binary(b),
+            Data::Local(f) => match &f.small {
+                Some(b) => text_or_binary(b),
+                None => "(file too large to diff)\n".into(),
+            },
             Data::Remote(src) => format!("(content of {src} on the target)\n"),
         };
         out.push(Diff {

@@ -55,11 +55,22 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// Runs `script` (POSIX sh) with `stdin`, with the task's become, timeout and environment.
     pub async fn exec(&self, script: Vec<u8>, stdin: Vec<u8>) -> Result<ExecOutput, Failure> {
+        self.exec_streaming(script, stdin, None).await
+    }
+
+    /// As [`Ctx::exec`], with a controller file streamed to stdin after `stdin`.
+    pub async fn exec_streaming(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+        stdin_file: Option<&std::path::Path>,
+    ) -> Result<ExecOutput, Failure> {
         let mut full = env_prefix(self.environment);
         full.extend(script);
         let cmd = RemoteCommand {
             script: full,
             stdin,
+            stdin_file: stdin_file.map(std::path::Path::to_path_buf),
             become_: self.become_.clone(),
             timeout: self.timeout,
             raw: false,

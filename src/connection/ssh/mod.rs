@@ -221,7 +221,7 @@ impl SshConnection {
             }
         };
         let needs_pty = wrapped.as_ref().is_some_and(|w| w.needs_pty);
-        if needs_pty && !cmd.stdin.is_empty() {
+        if needs_pty && (!cmd.stdin.is_empty() || cmd.stdin_file.is_some()) {
             return Err(ConnectionError::Become(
                 "become method su runs on a terminal and cannot pass stdin; use sudo".into(),
             ));

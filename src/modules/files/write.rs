@@ -101,6 +101,13 @@ trap - EXIT
 pub enum Source<'a> {
     /// Bytes from the controller, sent over stdin.
     Bytes(&'a [u8]),
+    /// A controller file, streamed over stdin (never held in memory), with its sha256.
+    File {
+        /// Its path on the controller.
+        path: &'a std::path::Path,
+        /// Its sha256.
+        sha256: &'a str,
+    },
     /// A file already on the target (`remote_src`), with its sha256.
     Remote {
         /// Its path on the target.
@@ -131,9 +138,10 @@ pub async fn write_from(
     prelude: &[u8],
 ) -> Result<Written, Failure> {
     use sha2::Digest;
-    let (sum, stdin) = match source {
-        Source::Bytes(b) => (hex(&sha2::Sha256::digest(b)), b.to_vec()),
-        Source::Remote { sha256, .. } => (sha256.to_string(), Vec::new()),
+    let (sum, stdin, file) = match source {
+        Source::Bytes(b) => (hex(&sha2::Sha256::digest(b)), b.to_vec(), None),
+        Source::File { path, sha256 } => (sha256.to_string(), Vec::new(), Some(path)),
+        Source::Remote { sha256, .. } => (sha256.to_string(), Vec::new(), None),
     };
     let mut full = prelude.to_vec();
     if let Source::Remote { path: src, .. } = source {
@@ -144,7 +152,7 @@ pub async fn write_from(
     full.extend(script(path, &sum, opts).map_err(Failure::Failed)?);
     full.extend_from_slice(AFTER);
     full.extend(probe::script(path, probe::Want::default()));
-    let out = ctx.exec(full, stdin).await?;
+    let out = ctx.exec_streaming(full, stdin, file).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "{path}: {}",
