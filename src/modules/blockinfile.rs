@@ -219,7 +219,7 @@ pub async fn blockinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output
     let args: Args = args::parse("blockinfile", a).map_err(Failure::BadArgs)?;
     let present = edit::present(args.state.as_deref())?;
     if args.insertafter.is_some() && args.insertbefore.is_some() {
-        return Err(Failure::Failed(
+        return Err(Failure::BadArgs(
             "parameters are mutually exclusive: insertbefore|insertafter".into(),
         ));
     }

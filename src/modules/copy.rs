@@ -77,10 +77,12 @@ pub async fn copy(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         .transpose()
         .map_err(Failure::Failed)?;
     match (&args.src, &args.content) {
-        (Some(_), Some(_)) => Err(Failure::Failed(
+        (Some(_), Some(_)) => Err(Failure::BadArgs(
             "copy: parameters are mutually exclusive: content|src".into(),
         )),
-        (None, None) => Err(Failure::Failed("copy: src (or content) is required".into())),
+        (None, None) => Err(Failure::BadArgs(
+            "copy: src (or content) is required".into(),
+        )),
         (None, Some(c)) => {
             if dest.ends_with('/') {
                 return Err(Failure::Failed(

@@ -517,7 +517,7 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     } else {
         None
     };
-    let plan = Plan::new(args, current).map_err(Failure::Failed)?;
+    let plan = Plan::new(args, current).map_err(Failure::BadArgs)?;
     let script = if ctx.check {
         check_script(&plan)
     } else {

@@ -310,7 +310,7 @@ pub async fn ini_file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, F
     let args: Args = args::parse("ini_file", a).map_err(Failure::BadArgs)?;
     let present = edit::present(args.state.as_deref())?;
     if args.value.is_some() && args.values.is_some() {
-        return Err(Failure::Failed(
+        return Err(Failure::BadArgs(
             "parameters are mutually exclusive: value|values".into(),
         ));
     }

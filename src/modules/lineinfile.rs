@@ -263,16 +263,8 @@ fn pattern(name: &str, p: &str) -> Result<Regex, Failure> {
 /// `lineinfile`.
 pub async fn lineinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let args: Args = args::parse("lineinfile", a).map_err(Failure::BadArgs)?;
-    let fail = |m: &str| Err(Failure::Failed(m.to_string()));
-    let present_state = match args.state.as_deref() {
-        None | Some("present") => true,
-        Some("absent") => false,
-        Some(other) => {
-            return fail(&format!(
-                "value of state must be one of: absent, present, got: {other}"
-            ))
-        }
-    };
+    let fail = |m: &str| Err(Failure::BadArgs(m.to_string()));
+    let present_state = edit::present(args.state.as_deref())?;
     if args.insertafter.is_some() && args.insertbefore.is_some() {
         return fail("parameters are mutually exclusive: insertbefore|insertafter");
     }

@@ -152,7 +152,7 @@ fn program(goal: &Goal, timeout: u64, delay: u64, sleep: u64, connect_timeout: u
 /// Ansible's message (or `msg`) on timeout.
 pub async fn wait_for(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let args: Args = args::parse("wait_for", a).map_err(Failure::BadArgs)?;
-    let goal = Goal::of(&args).map_err(Failure::Failed)?;
+    let goal = Goal::of(&args).map_err(Failure::BadArgs)?;
     let timeout = args.timeout.unwrap_or(300);
     let prog = program(
         &goal,
