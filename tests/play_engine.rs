@@ -685,3 +685,33 @@ fn bad_module_arguments_fail_before_anything_is_sent_and_name_the_task() {
         "nothing may be written when the arguments are wrong"
     );
 }
+
+#[test]
+fn start_at_task_skips_what_comes_before_it_and_order_sorts_hosts() {
+    let p = Project::new(&["hb", "ha"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  order: sorted
+  tasks:
+    - {name: first, debug: {msg: one}}
+    - {name: second step, debug: {msg: two}}
+    - {name: third, debug: {msg: three}}
+"#,
+    );
+    let (code, ev) = p.play(&["--start-at-task", "second*"]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = ev
+        .iter()
+        .filter(|e| e["event"] == "task_start")
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(names, ["second step", "third"]);
+    let hosts: Vec<String> = results_of(&ev, "third")
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    assert_eq!(hosts, ["ha", "hb"]);
+}
