@@ -148,6 +148,12 @@ fn ansible_and_rsible_agree_on_recaps_and_state() {
             .flat_map(|s| s.addrs.clone())
             .collect::<Vec<_>>(),
     );
+    // 11_net.yml downloads from the controller: serve playbooks/files on the tier-2 bridge.
+    let _http = HttpServer::start(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/playbooks/files"),
+        "10.214.0.1",
+        18080,
+    );
     let t0 = std::time::Instant::now();
     let only = std::env::var("RSIBLE_COMPAT_CASES").unwrap_or_default();
     let chosen: Vec<&Case> = CASES
@@ -179,4 +185,34 @@ fn ansible_and_rsible_agree_on_recaps_and_state() {
         sides[1].label,
         problems.join("\n")
     );
+}
+
+/// A `python3 -m http.server` for the playbooks' downloads, stopped when dropped.
+struct HttpServer(std::process::Child);
+
+impl HttpServer {
+    fn start(dir: &Path, addr: &str, port: u16) -> HttpServer {
+        let child = std::process::Command::new("python3")
+            .args(["-m", "http.server", "--bind", addr, "--directory"])
+            .arg(dir)
+            .arg(port.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m http.server (scripts/test.sh installs python3)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect((addr, port)).is_ok() {
+                return HttpServer(child);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the HTTP server on {addr}:{port} did not start");
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -4,10 +4,10 @@
 # Boots N containers (default 4) with systemd as PID 1, sshd, apt and sudo:
 # host i is machine t2-XX (XX = two-digit i) at 10.214.0.(10+i)/24 on the bridge
 # rsbr1 (10.214.0.1/24). Each host's root is an overlayfs over a shared
-# debootstrap base (with python3, which ansible-playbook needs on its targets)
-# cached at /var/cache/rsible-lab/base-bookworm-py3 (built once, kept across
-# `down`; `down --purge` removes it). A cache from before python3 was added
-# (base-bookworm) is never reused: it is removed when no overlay uses it. The only apt source inside is
+# debootstrap base (with python3, which ansible-playbook needs on its targets, and
+# curl, which get_url uses) cached at /var/cache/rsible-lab/base-bookworm-v3 (built
+# once, kept across `down`; `down --purge` removes it). Older caches (base-bookworm,
+# base-bookworm-py3) are never reused: they are removed when no overlay uses them. The only apt source inside is
 # a local flat repository, <state>/repo bind-mounted read-only at /srv/repo
 # (`deb [trusted=yes] file:/srv/repo ./`); `repo-refresh` rescans it after .deb
 # files are dropped in. Each nspawn runs in its own cgroup (systemd and unified
@@ -32,9 +32,9 @@ REPO=$(git -C "$SCRIPT_DIR" rev-parse --show-toplevel 2>/dev/null || (cd "$SCRIP
 LAB_DIR=${RSIBLE_LAB_DIR:-$REPO/lab-state}
 STATE=$LAB_DIR/tier2
 CACHE_DIR=/var/cache/rsible-lab
-BASE=$CACHE_DIR/base-bookworm-py3
-BASE_MARK=$BASE/.rsible-base-v2
-OLD_BASE=$CACHE_DIR/base-bookworm   # the cache without python3: never a lower dir again
+BASE=$CACHE_DIR/base-bookworm-v3
+BASE_MARK=$BASE/.rsible-base-v3
+OLD_BASES="$CACHE_DIR/base-bookworm $CACHE_DIR/base-bookworm-py3"   # never lower dirs again
 BR=rsbr1
 BR_ADDR=10.214.0.1
 NET_PREFIX=10.214.0
@@ -103,11 +103,14 @@ mirror() {
 }
 
 # ---------------------------------------------------------------- base image
-drop_old_base() {   # the pre-python3 cache, unless a mounted overlay still reads it
-    [ -d "$OLD_BASE" ] || return 0
-    grep -q "lowerdir=${OLD_BASE}[,:]" /proc/mounts && return 0
-    rm -rf "$OLD_BASE" "$OLD_BASE.tmp"
-    log "removed the old base cache $OLD_BASE (no python3)"
+drop_old_base() {   # older caches, unless a mounted overlay still reads one
+    local old
+    for old in $OLD_BASES; do
+        [ -d "$old" ] || continue
+        grep -q "lowerdir=${old}[,:]" /proc/mounts && continue
+        rm -rf "$old" "$old.tmp"
+        log "removed the old base cache $old"
+    done
 }
 
 build_base() {
@@ -118,7 +121,7 @@ build_base() {
     rm -rf "$tmp"
     log "debootstrap bookworm from $m into $tmp (about a minute)"
     debootstrap --variant=minbase \
-        --include=systemd,systemd-sysv,dbus,openssh-server,iproute2,sudo,ca-certificates,python3 \
+        --include=systemd,systemd-sysv,dbus,openssh-server,iproute2,sudo,ca-certificates,python3,curl \
         bookworm "$tmp" "$m" >"$CACHE_DIR/debootstrap.log" 2>&1 \
         || { tail -20 "$CACHE_DIR/debootstrap.log" >&2; die "debootstrap failed (log $CACHE_DIR/debootstrap.log)"; }
 
@@ -401,7 +404,8 @@ cmd_down() {
     rm -rf "${STATE:?}"
     rmdir "$LAB_DIR" 2>/dev/null || true
     if [ "${1:-}" = --purge ]; then
-        rm -rf "$BASE" "$BASE.tmp" "$OLD_BASE" "$OLD_BASE.tmp" "$CACHE_DIR/debootstrap.log" "$CACHE_DIR/.lock"
+        # shellcheck disable=SC2086 # OLD_BASES is a list of paths without spaces
+        rm -rf "$BASE" "$BASE.tmp" $OLD_BASES "$CACHE_DIR/debootstrap.log" "$CACHE_DIR/.lock"
         rmdir "$CACHE_DIR" 2>/dev/null || true
         log "down: removed everything including the base cache"
     else

@@ -54,4 +54,10 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    Case {
+        playbook: "11_net.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];
