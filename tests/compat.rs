@@ -192,7 +192,7 @@ struct HttpServer(std::process::Child);
 
 impl HttpServer {
     fn start(dir: &Path, addr: &str, port: u16) -> HttpServer {
-        let child = std::process::Command::new("python3")
+        let mut child = std::process::Command::new("python3")
             .args(["-m", "http.server", "--bind", addr, "--directory"])
             .arg(dir)
             .arg(port.to_string())
@@ -206,6 +206,8 @@ impl HttpServer {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the HTTP server on {addr}:{port} did not start");
     }
 }
