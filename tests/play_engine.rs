@@ -375,6 +375,13 @@ fn until_retries_until_the_condition_holds() {
     let (code, ev) = p.play(&[]);
     assert_eq!(failures(&ev), Vec::<String>::new());
     assert_eq!(code, 0);
+    // ansible-playbook's "FAILED - RETRYING: ... (N retries left)" before each retry.
+    let left: Vec<u64> = ev
+        .iter()
+        .filter(|e| e["event"] == "retrying")
+        .filter_map(|e| e["retries_left"].as_u64())
+        .collect();
+    assert_eq!(left, [5, 4]);
 }
 
 #[test]

@@ -218,7 +218,12 @@ impl Runner {
                 match templar.eval_condition(cond, &s) {
                     Ok(true) => break,
                     Ok(false) if attempt < attempts => {
-                        last.result.insert("retries".into(), json!(attempts - 1));
+                        last.result.insert("retries".into(), json!(attempts));
+                        self.engine.emit(Event::Retrying {
+                            host: host.name.clone(),
+                            task: self.task_name(task),
+                            retries_left: attempts - attempt,
+                        });
                         tokio::time::sleep(Duration::from_secs_f64(delay.max(0.0))).await;
                         continue;
                     }

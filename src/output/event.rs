@@ -110,6 +110,15 @@ pub enum Event {
         /// Overall status of the loop.
         status: Status,
     },
+    /// An `until` condition did not hold yet: the task runs again after its delay.
+    Retrying {
+        /// The host.
+        host: String,
+        /// The task's display name.
+        task: String,
+        /// Attempts left.
+        retries_left: u64,
+    },
     /// Every host of the play failed or became unreachable.
     NoHostsRemaining,
     /// A warning for the user (deprecated module, ignored keyword, ...).

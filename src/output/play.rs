@@ -131,6 +131,16 @@ impl PlayReporter {
             }
             Event::HostResult(r) => self.print(&host::render(r, &self.view)),
             Event::LoopDone { .. } => {}
+            Event::Retrying {
+                host,
+                task,
+                retries_left,
+            } => {
+                // ansible-playbook's line, word for word.
+                let text =
+                    format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).\n");
+                self.print(&text);
+            }
             Event::NoHostsRemaining => self.print(&banner::banner("NO MORE HOSTS LEFT")),
             Event::Warning { message } => {
                 let text = format!("[WARNING]: {message}\n");
@@ -184,7 +194,7 @@ impl PlayReporter {
             Event::HostResult(r) => p.result(r),
             Event::LoopDone { .. } => p.host_done(),
             Event::NoHostsRemaining | Event::Recap { .. } => p.idle(),
-            Event::Warning { .. } => {}
+            Event::Warning { .. } | Event::Retrying { .. } => {}
         }
     }
 

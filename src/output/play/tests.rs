@@ -564,3 +564,19 @@ fn progress_counts_hosts_and_loops() {
     p.idle();
     assert_eq!(p.line(t0), None);
 }
+
+#[test]
+fn retries_print_ansible_playbooks_line() {
+    let text = human(
+        0,
+        &[Event::Retrying {
+            host: "web1".into(),
+            task: "wait for it".into(),
+            retries_left: 2,
+        }],
+    );
+    assert_eq!(
+        text,
+        "FAILED - RETRYING: [web1]: wait for it (2 retries left).\n"
+    );
+}
