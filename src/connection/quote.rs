@@ -97,6 +97,14 @@ mod tests {
     }
 }
 
+/// Shell text that runs `argv` without a shell interpreting it: `exec` keeps the program's
+/// own exit status and saves a process.
+pub fn exec_argv<S: AsRef<[u8]>>(argv: &[S]) -> Vec<u8> {
+    let mut s = b"exec ".to_vec();
+    s.extend(join(argv));
+    s
+}
+
 /// Quotes a glob pattern: `*`, `?`, `[` and `]` stay active, every other byte is quoted, so
 /// `/tmp/a b*` matches files starting with `a b` and nothing in the pattern is executed.
 pub fn quote_glob(pattern: &str) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! order, once, on the hosts that notified them. Knows nothing of how a task runs.
 
 use super::context::{Handler, Inherited};
-use super::host::HostCell;
+use super::host::{relapse, HostCell};
 use super::Runner;
 use crate::modules::args::scalar_text;
 use crate::playbook::Task;
@@ -74,8 +74,7 @@ impl Runner {
                         s.consumed.extend(handler.names.iter().cloned());
                     }
                     let eligible = !s.unreachable && !s.ended && (!s.failed || force);
-                    if notified && eligible && s.failed {
-                        s.failed = false;
+                    if notified && eligible && HostCell::lift_failure(&mut s) {
                         forced.push(h.name.clone());
                     }
                     notified && eligible
@@ -87,11 +86,7 @@ impl Runner {
             }
             self.run_task(&handler.task, &targets, &handler.inherited)
                 .await;
-            for h in &targets {
-                if forced.contains(&h.name) {
-                    h.state().failed = true;
-                }
-            }
+            relapse(&targets, &forced);
         }
         for h in hosts {
             let mut s = h.state();

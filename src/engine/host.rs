@@ -43,6 +43,13 @@ pub struct HostState {
     pub failed_task: Option<String>,
 }
 
+/// Marks the hosts named in `lifted` failed again after such a section.
+pub fn relapse(hosts: &[Arc<HostCell>], lifted: &[String]) {
+    for h in hosts.iter().filter(|h| lifted.contains(&h.name)) {
+        h.state().failed = true;
+    }
+}
+
 impl HostCell {
     /// A fresh host.
     pub fn new(name: &str) -> Arc<HostCell> {
@@ -56,6 +63,12 @@ impl HostCell {
     /// Locks the state. Never held across an `.await`.
     pub fn state(&self) -> MutexGuard<'_, HostState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Lifts a failure for a section that also runs for failed hosts (`always:`, forced
+    /// handlers); true when there was one to lift, to give back with [`relapse`].
+    pub fn lift_failure(state: &mut HostState) -> bool {
+        std::mem::replace(&mut state.failed, false)
     }
 
     /// Still taking part: not failed, not unreachable, not ended.

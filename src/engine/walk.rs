@@ -4,7 +4,7 @@
 //! of how one task runs on one host.
 
 use super::context::Inherited;
-use super::host::HostCell;
+use super::host::{relapse, HostCell};
 use super::Runner;
 use crate::playbook::Task;
 use futures::future::BoxFuture;
@@ -98,8 +98,7 @@ impl Runner {
                 if s.unreachable || s.ended {
                     return false;
                 }
-                if s.failed {
-                    s.failed = false;
+                if HostCell::lift_failure(&mut s) {
                     still_failed.push(h.name.clone());
                 }
                 true
@@ -107,10 +106,6 @@ impl Runner {
             .cloned()
             .collect();
         self.run_list(&block.always, &always_hosts, inner).await;
-        for h in &always_hosts {
-            if still_failed.contains(&h.name) {
-                h.state().failed = true;
-            }
-        }
+        relapse(&always_hosts, &still_failed);
     }
 }

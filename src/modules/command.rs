@@ -5,7 +5,7 @@
 use super::args::{self, de_bool, de_opt_string};
 use super::{Ctx, Failure, Output};
 use crate::connection::become_wrap::nonce;
-use crate::connection::quote::{join, quote, quote_glob};
+use crate::connection::quote::{exec_argv, join, quote, quote_glob};
 use crate::connection::{ExecOutput, RemoteCommand};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -61,7 +61,7 @@ pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
         }
         (Some(list), None) => list.iter().map(args::scalar_text).collect(),
         (None, Some(line)) => shlex::split(line).ok_or_else(|| {
-            Failure::Failed(format!(
+            Failure::BadArgs(format!(
                 "command: cannot split {line:?} into words: a quote is not closed"
             ))
         })?,
@@ -70,8 +70,7 @@ pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
     if argv.is_empty() {
         return Err(Failure::BadArgs("no command given".into()));
     }
-    let mut body = b"exec ".to_vec();
-    body.extend(join(&argv));
+    let body = exec_argv(&argv);
     let cmd_field = Value::from(argv);
     run_program(&args, body, cmd_field, ctx).await
 }

@@ -46,10 +46,7 @@ pub fn build(module: AdhocModule, args: &str) -> Result<RemoteCommand, String> {
             let argv = shlex::split(args).ok_or_else(|| {
                 format!("cannot split the command line {args:?}: a quote is not closed")
             })?;
-            // `exec` keeps the program's own exit status and saves a process.
-            let mut s = b"exec ".to_vec();
-            s.extend(quote::join(&argv));
-            (s, false)
+            (quote::exec_argv(&argv), false)
         }
         AdhocModule::Shell => (args.as_bytes().to_vec(), false),
         AdhocModule::Raw => (args.as_bytes().to_vec(), true),
