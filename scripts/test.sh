@@ -23,14 +23,32 @@ if [ ! -x "$venv/bin/ansible-inventory" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'ansible-core>=2.19,<2.20'
 fi
+# community.general (ini_file's reference) from the `ansible` package, unpacked, not installed.
+collections=/var/cache/rsible/collections
+if [ ! -f "$collections/ansible_collections/community/general/plugins/modules/ini_file.py" ]; then
+  echo "== unpacking community.general into $collections"
+  dl=$(mktemp -d)
+  "$venv/bin/pip" download -q --no-deps 'ansible>=12,<13' -d "$dl"
+  "$venv/bin/python" - "$dl"/ansible-*.whl "$collections" <<'PY'
+import sys, zipfile
+wheel, dest = sys.argv[1], sys.argv[2]
+prefix = "ansible_collections/community/general/"
+with zipfile.ZipFile(wheel) as z:
+    z.extractall(dest, [n for n in z.namelist() if n.startswith(prefix)])
+PY
+  rm -rf "$dl"
+fi
+export RSIBLE_ANSIBLE_COLLECTIONS="$collections"
 export RSIBLE_ANSIBLE_INVENTORY="$venv/bin/ansible-inventory"
 export RSIBLE_ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook"
 
 echo "== lab (tier 1: namespaces + sshd)"
 scripts/lab/tier1.sh up
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
-# 6 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on t2-04..06.
-scripts/lab/tier2.sh up 6
+# 10 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
+# t2-04..06; the system-module suites use t2-07 (packages), t2-08 and t2-10 (services, kernel
+# settings, reboot), t2-09 (users, cron, mounts).
+scripts/lab/tier2.sh up 10
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

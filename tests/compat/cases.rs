@@ -60,4 +60,10 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    Case {
+        playbook: "12_ini.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];

@@ -65,6 +65,23 @@ pub fn ansible_playbook() -> PathBuf {
     path
 }
 
+/// The collections directory holding community.general (for `ini_file`):
+/// $RSIBLE_ANSIBLE_COLLECTIONS, else where scripts/test.sh unpacks it. Panics, naming
+/// scripts/test.sh, when the module is not there.
+pub fn ansible_collections() -> PathBuf {
+    let dir = std::env::var_os("RSIBLE_ANSIBLE_COLLECTIONS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/rsible/collections"));
+    let module = dir.join("ansible_collections/community/general/plugins/modules/ini_file.py");
+    assert!(
+        module.is_file(),
+        "community.general is missing ({} not found): run scripts/test.sh, which unpacks it \
+         from the `ansible` package on PyPI",
+        module.display()
+    );
+    dir
+}
+
 impl Tool {
     /// A short name for reports.
     pub fn name(&self) -> &'static str {
@@ -116,6 +133,7 @@ fn ansible(bin: &Path, inv: &Invocation) -> Command {
         inv.known_hosts.display()
     );
     c.env_remove("ANSIBLE_CONFIG")
+        .env("ANSIBLE_COLLECTIONS_PATH", ansible_collections())
         .env("ANSIBLE_HOME", inv.scratch.join("ansible"))
         .env("ANSIBLE_LOCAL_TEMP", inv.scratch.join("ansible/tmp"))
         .env("ANSIBLE_SSH_CONTROL_PATH_DIR", inv.scratch.join("cp"))
