@@ -306,3 +306,50 @@ fn copy_template_and_file_over_ssh_with_become() {
     );
     assert_eq!(mode_of(&t.join("n16/c")), 0o600);
 }
+
+#[test]
+fn remote_src_directory_copies_on_the_target_like_rsync() {
+    let dir = local_project(
+        "- hosts: nodes\n  gather_facts: false\n  tasks:\n\
+         \x20   - copy: {src: '@T@/src/', dest: '@T@/inside', remote_src: true, mode: '0600', directory_mode: '0750'}\n\
+         \x20   - copy: {src: '@T@/src', dest: '@T@/whole/', remote_src: true}\n",
+    );
+    let t = dir.path().join("t");
+    write(&t, "src/a.txt", "alpha\n");
+    write(&t, "src/sub dir/b 'q'.txt", "beta\n");
+    std::os::unix::fs::symlink("a.txt", t.join("src/link")).expect("symlink");
+    assert_eq!(recap(dir.path(), "h1", &[]), "ok=2 changed=2 failed=0");
+    assert_eq!(
+        std::fs::read_to_string(t.join("inside/sub dir/b 'q'.txt")).unwrap(),
+        "beta\n"
+    );
+    assert_eq!(mode_of(&t.join("inside/a.txt")), 0o600);
+    assert_eq!(mode_of(&t.join("inside/sub dir")), 0o750);
+    assert_eq!(
+        std::fs::read_link(t.join("whole/src/link")).unwrap(),
+        Path::new("a.txt")
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.join("whole/src/a.txt")).unwrap(),
+        "alpha\n"
+    );
+    assert_eq!(recap(dir.path(), "h1", &[]), "ok=2 changed=0 failed=0");
+
+    // A changed source file: check mode reports it and writes nothing; a real run copies it.
+    write(&t, "src/a.txt", "alpha 2\n");
+    assert_eq!(
+        recap(dir.path(), "h1", &["--check"]),
+        "ok=2 changed=2 failed=0"
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.join("inside/a.txt")).unwrap(),
+        "alpha\n"
+    );
+    assert_eq!(recap(dir.path(), "h1", &[]), "ok=2 changed=2 failed=0");
+    assert_eq!(
+        std::fs::read_to_string(t.join("inside/a.txt")).unwrap(),
+        "alpha 2\n"
+    );
+    assert_eq!(mode_of(&t.join("inside/a.txt")), 0o600);
+    assert_eq!(recap(dir.path(), "h1", &[]), "ok=2 changed=0 failed=0");
+}

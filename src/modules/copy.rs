@@ -397,9 +397,14 @@ async fn copy_file(
                 .filter(|s| s.exists())
                 .ok_or_else(|| Failure::Failed(format!("Source {src} not found")))?;
             if s.kind == Kind::Directory {
-                return Err(Failure::Failed(format!(
-                    "copy: remote_src of a directory ({src}) is not supported by rsible yet"
-                )));
+                return super::copy_remote_tree::copy_remote_tree(
+                    args,
+                    src,
+                    &job.dest,
+                    job.mode.as_ref(),
+                    ctx,
+                )
+                .await;
             }
             let sum = s
                 .sha256

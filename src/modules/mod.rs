@@ -10,6 +10,7 @@ pub mod args;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+mod copy_remote_tree;
 mod copy_tree;
 pub mod fetch;
 pub mod file;
