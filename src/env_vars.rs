@@ -2,6 +2,8 @@
 
 /// Host key policy: `strict` (default), `accept-new` or `off`.
 pub const RSIBLE_HOST_KEY_CHECKING: &str = "RSIBLE_HOST_KEY_CHECKING";
+/// A vault password file used when no vault option is given (ANSIBLE_VAULT_PASSWORD_FILE's twin).
+pub const RSIBLE_VAULT_PASSWORD_FILE: &str = "RSIBLE_VAULT_PASSWORD_FILE";
 /// Ansible's switch, honoured for compatibility: `False` means policy `off`.
 pub const ANSIBLE_HOST_KEY_CHECKING: &str = "ANSIBLE_HOST_KEY_CHECKING";
 /// Default inventory when no `-i` is given (as Ansible's `ANSIBLE_INVENTORY`).

@@ -27,4 +27,5 @@ pub mod playbook;
 pub mod runner;
 pub mod secret;
 pub mod template;
+pub mod vault;
 mod yaml_node;

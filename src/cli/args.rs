@@ -27,6 +27,102 @@ pub enum Command {
     Run(RunArgs),
     /// Run a playbook (as ansible-playbook).
     Play(PlayArgs),
+    /// Encrypt and decrypt files and strings (as ansible-vault).
+    Vault(VaultArgs),
+}
+
+/// Where vault passwords come from (as ansible-playbook and ansible-vault take them).
+#[derive(Debug, Args, Clone, Default)]
+pub struct VaultSources {
+    /// A vault password file, or an executable printing the password; repeatable.
+    #[arg(long = "vault-password-file", alias = "vault-pass-file", env = crate::env_vars::RSIBLE_VAULT_PASSWORD_FILE)]
+    pub password_files: Vec<String>,
+    /// A labelled password: `label@file`, `label@prompt`, or a file; repeatable.
+    #[arg(long = "vault-id")]
+    pub ids: Vec<String>,
+    /// Ask for the vault password.
+    #[arg(short = 'J', long = "ask-vault-pass", alias = "ask-vault-password")]
+    pub ask: bool,
+}
+
+/// `rsible vault`.
+#[derive(Debug, Args)]
+pub struct VaultArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: VaultAction,
+}
+
+/// The `rsible vault` actions, ansible-vault's.
+#[derive(Debug, Subcommand)]
+pub enum VaultAction {
+    /// Create a new encrypted file with $EDITOR.
+    Create(VaultFileArgs),
+    /// Encrypt files in place (or to --output).
+    Encrypt(VaultFileArgs),
+    /// Decrypt files in place (or to --output; `-` is stdout).
+    Decrypt(VaultFileArgs),
+    /// Print the decrypted content.
+    View(VaultFileArgs),
+    /// Decrypt to a private temp file, run $EDITOR, encrypt again.
+    Edit(VaultFileArgs),
+    /// Encrypt files again with a new password.
+    Rekey(VaultRekeyArgs),
+    /// Encrypt a string into a `!vault` YAML value.
+    #[command(name = "encrypt_string", alias = "encrypt-string")]
+    EncryptString(VaultStringArgs),
+}
+
+/// Options of the file actions.
+#[derive(Debug, Args)]
+pub struct VaultFileArgs {
+    /// The files (`-` is standard input for encrypt/decrypt).
+    pub files: Vec<PathBuf>,
+    /// Passwords.
+    #[command(flatten)]
+    pub secrets: VaultSources,
+    /// The vault id to encrypt with.
+    #[arg(long = "encrypt-vault-id")]
+    pub encrypt_vault_id: Option<String>,
+    /// Write here instead of in place (`-` is stdout).
+    #[arg(long = "output")]
+    pub output: Option<PathBuf>,
+}
+
+/// Options of `rekey`.
+#[derive(Debug, Args)]
+pub struct VaultRekeyArgs {
+    /// The files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The current passwords.
+    #[command(flatten)]
+    pub secrets: VaultSources,
+    /// The new password's file.
+    #[arg(long = "new-vault-password-file")]
+    pub new_password_file: Option<String>,
+    /// The new password as `label@source`.
+    #[arg(long = "new-vault-id")]
+    pub new_vault_id: Option<String>,
+}
+
+/// Options of `encrypt_string`.
+#[derive(Debug, Args)]
+pub struct VaultStringArgs {
+    /// The strings to encrypt (none: read standard input).
+    pub strings: Vec<String>,
+    /// Variable names for the strings, in order.
+    #[arg(short = 'n', long = "name")]
+    pub names: Vec<String>,
+    /// Read the string from standard input and name it.
+    #[arg(long = "stdin-name")]
+    pub stdin_name: Option<String>,
+    /// Passwords.
+    #[command(flatten)]
+    pub secrets: VaultSources,
+    /// The vault id to encrypt with.
+    #[arg(long = "encrypt-vault-id")]
+    pub encrypt_vault_id: Option<String>,
 }
 
 /// Where hosts come from.

@@ -7,6 +7,7 @@ mod inventory_cmd;
 mod play_cmd;
 mod run_cmd;
 mod select;
+mod vault_cmd;
 
 use crate::exit::Exit;
 use args::{Cli, Command};
@@ -31,6 +32,7 @@ pub fn main() -> ExitCode {
         Command::Inventory(a) => inventory_cmd::run(a),
         Command::Run(a) => run_cmd::run(a),
         Command::Play(a) => play_cmd::run(a, cli.verbose),
+        Command::Vault(a) => vault_cmd::run(a),
     };
     ExitCode::from(exit.code())
 }

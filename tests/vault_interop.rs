@@ -1,0 +1,250 @@
+//! `rsible vault` against ansible-vault from PyPI (the venv scripts/test.sh installs), both
+//! ways: files and strings encrypted by one are opened by the other, with plain and labelled
+//! (1.2) passwords, password files and executables; edit, rekey and wrong passwords.
+
+mod common;
+
+use common::{rsible, write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn ansible_bin(name: &str) -> PathBuf {
+    let p = std::env::var_os("RSIBLE_ANSIBLE_PLAYBOOK")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/rsible/venv/bin/ansible-playbook"))
+        .with_file_name(name);
+    assert!(
+        p.is_file(),
+        "{} not found: run scripts/test.sh, which installs ansible-core",
+        p.display()
+    );
+    p
+}
+
+fn ansible_vault(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(ansible_bin("ansible-vault"))
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env_remove("ANSIBLE_CONFIG")
+        .args(args)
+        .output()
+        .expect("run ansible-vault")
+}
+
+fn ok(out: std::process::Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn files_cross_both_ways() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    write(dir, "pw", "s3cret pass\n");
+    let text = "db_password: hunter2\nlist:\n  - é ünïcode\n";
+
+    // rsible encrypts, ansible-vault views.
+    write(dir, "a.yml", text);
+    ok(
+        rsible(dir)
+            .current_dir(dir)
+            .args(["vault", "encrypt", "a.yml", "--vault-password-file", "pw"])
+            .output()
+            .unwrap(),
+        "rsible vault encrypt",
+    );
+    let enc = std::fs::read_to_string(dir.join("a.yml")).unwrap();
+    assert!(enc.starts_with("$ANSIBLE_VAULT;1.1;AES256\n"), "{enc}");
+    assert!(!enc.contains("hunter2"));
+    let seen = ok(
+        ansible_vault(dir, &["view", "a.yml", "--vault-password-file", "pw"]),
+        "ansible-vault view",
+    );
+    assert_eq!(seen, text);
+
+    // ansible-vault encrypts with a labelled password (1.2); rsible decrypts in place.
+    write(dir, "b.yml", text);
+    ok(
+        ansible_vault(
+            dir,
+            &[
+                "encrypt",
+                "b.yml",
+                "--vault-id",
+                "prod@pw",
+                "--encrypt-vault-id",
+                "prod",
+            ],
+        ),
+        "ansible-vault encrypt",
+    );
+    assert!(std::fs::read_to_string(dir.join("b.yml"))
+        .unwrap()
+        .starts_with("$ANSIBLE_VAULT;1.2;AES256;prod"));
+    let out = rsible(dir)
+        .current_dir(dir)
+        .args(["vault", "view", "b.yml", "--vault-id", "prod@pw"])
+        .output()
+        .unwrap();
+    assert_eq!(ok(out, "rsible vault view"), text);
+    ok(
+        rsible(dir)
+            .current_dir(dir)
+            .args(["vault", "decrypt", "b.yml", "--vault-id", "prod@pw"])
+            .output()
+            .unwrap(),
+        "rsible vault decrypt",
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("b.yml")).unwrap(), text);
+
+    // rsible encrypts with a label; ansible-vault reads it with that label.
+    write(dir, "c.yml", text);
+    ok(
+        rsible(dir)
+            .current_dir(dir)
+            .args([
+                "vault",
+                "encrypt",
+                "c.yml",
+                "--vault-id",
+                "dev@pw",
+                "--encrypt-vault-id",
+                "dev",
+            ])
+            .output()
+            .unwrap(),
+        "rsible vault encrypt --vault-id",
+    );
+    assert!(std::fs::read_to_string(dir.join("c.yml"))
+        .unwrap()
+        .starts_with("$ANSIBLE_VAULT;1.2;AES256;dev\n"));
+    let seen = ok(
+        ansible_vault(dir, &["view", "c.yml", "--vault-id", "dev@pw"]),
+        "ansible-vault view 1.2",
+    );
+    assert_eq!(seen, text);
+}
+
+#[test]
+fn strings_executables_rekey_edit_and_wrong_passwords() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    // An executable password source, as ansible-vault runs it.
+    let script = write(dir, "pw.sh", "#!/bin/sh\necho from-a-script\n");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    write(dir, "pw2", "second\n");
+
+    // encrypt_string by rsible, read back by ansible-vault (the value inside a vars file).
+    let out = rsible(dir)
+        .current_dir(dir)
+        .args([
+            "vault",
+            "encrypt_string",
+            "--vault-password-file",
+            "pw.sh",
+            "-n",
+            "token",
+            "t0k3n value",
+        ])
+        .output()
+        .unwrap();
+    let yaml = ok(out, "rsible vault encrypt_string");
+    assert!(
+        yaml.starts_with("token: !vault |\n          $ANSIBLE_VAULT;1.1;AES256\n"),
+        "{yaml}"
+    );
+    let envelope: String = yaml
+        .lines()
+        .skip(1)
+        .map(|l| format!("{}\n", l.trim()))
+        .collect();
+    write(dir, "s.vault", &envelope);
+    let seen = ok(
+        ansible_vault(dir, &["view", "s.vault", "--vault-password-file", "pw.sh"]),
+        "ansible-vault view of the string",
+    );
+    assert_eq!(
+        seen, "t0k3n value\n",
+        "ansible-vault view adds the final newline"
+    );
+
+    // encrypt_string by ansible-vault, opened by rsible.
+    let their = ok(
+        ansible_vault(
+            dir,
+            &["encrypt_string", "--vault-password-file", "pw.sh", "theirs"],
+        ),
+        "ansible-vault encrypt_string",
+    );
+    let envelope: String = their
+        .lines()
+        .skip(1)
+        .map(|l| format!("{}\n", l.trim()))
+        .collect();
+    write(dir, "t.vault", &envelope);
+    let out = rsible(dir)
+        .current_dir(dir)
+        .args(["vault", "view", "t.vault", "--vault-password-file", "pw.sh"])
+        .output()
+        .unwrap();
+    assert_eq!(ok(out, "rsible vault view of ansible's string"), "theirs\n");
+
+    // rekey, then the old password fails plainly and the new one works in ansible-vault.
+    ok(
+        rsible(dir)
+            .current_dir(dir)
+            .args([
+                "vault",
+                "rekey",
+                "t.vault",
+                "--vault-password-file",
+                "pw.sh",
+                "--new-vault-password-file",
+                "pw2",
+            ])
+            .output()
+            .unwrap(),
+        "rsible vault rekey",
+    );
+    let wrong = rsible(dir)
+        .current_dir(dir)
+        .args(["vault", "view", "t.vault", "--vault-password-file", "pw.sh"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(err.contains("Decryption failed"), "{err}");
+    assert!(!err.contains("from-a-script"), "the password leaked: {err}");
+    let seen = ok(
+        ansible_vault(dir, &["view", "t.vault", "--vault-password-file", "pw2"]),
+        "ansible-vault view after rekey",
+    );
+    assert_eq!(seen, "theirs\n");
+
+    // edit with a scripted editor: re-encrypted, and ansible-vault sees the change.
+    ok(
+        rsible(dir)
+            .current_dir(dir)
+            .env("EDITOR", "sed -i s/theirs/edited/")
+            .args(["vault", "edit", "t.vault", "--vault-password-file", "pw2"])
+            .output()
+            .unwrap(),
+        "rsible vault edit",
+    );
+    let seen = ok(
+        ansible_vault(dir, &["view", "t.vault", "--vault-password-file", "pw2"]),
+        "ansible-vault view after edit",
+    );
+    assert_eq!(seen, "edited\n");
+    let leftovers: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("rsible-vault-"))
+        .collect();
+    assert!(leftovers.is_empty(), "edit left {leftovers:?}");
+}
