@@ -1,6 +1,7 @@
 //! A YAML tree whose every node keeps its 1-based line and column (serde-saphyr `Spanned`),
 //! and the one YAML parser the inventory and playbook readers share, so that both point errors
-//! at the YAML and read scalars as Ansible's PyYAML does. Knows nothing of inventories or plays.
+//! at the YAML and read scalars as Ansible's PyYAML does, with vault-encrypted documents and
+//! values opened in memory. Knows nothing of inventories or plays.
 
 use std::fmt;
 
@@ -174,10 +175,69 @@ pub(crate) struct SyntaxError {
     pub message: String,
 }
 
+impl SyntaxError {
+    /// The message for the user: "YAML syntax error: ..." unless a vault could not be opened.
+    pub fn describe(&self) -> String {
+        if self.message.starts_with("vault: ") {
+            self.message.clone()
+        } else {
+            format!("YAML syntax error: {}", self.message)
+        }
+    }
+}
+
 /// Parses one YAML document; an empty document is `Null`. YAML 1.1 like PyYAML: `0644` is
 /// octal, yes/no/on/off are booleans, but plain `y`/`n` stay strings (serde-saphyr would read
 /// them as booleans; Ansible does not). The budget is large enough for 10,000-host inventories.
+///
+/// Vault: a whole document that is a vault envelope is decrypted first, and every string that
+/// is one (an inline `!vault` value: serde-saphyr drops the tag, the envelope text remains) is
+/// replaced by its plaintext, with the passwords given on the command line
+/// ([`crate::vault::installed`]). Plaintext stays in memory.
 pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
+    if crate::vault::is_encrypted(text.as_bytes()) {
+        let plain = crate::vault::decrypt(text.as_bytes(), crate::vault::installed())
+            .map_err(|e| vault_error(1, 1, &e))?;
+        let plain = String::from_utf8(plain).map_err(|_| SyntaxError {
+            line: 1,
+            col: 1,
+            message: "the decrypted vault is not UTF-8 text".into(),
+        })?;
+        return parse_plain(&plain);
+    }
+    parse_plain(text)
+}
+
+fn vault_error(line: usize, col: usize, e: &crate::vault::VaultError) -> SyntaxError {
+    SyntaxError {
+        line,
+        col,
+        message: format!("vault: {e}"),
+    }
+}
+
+/// Replaces every inline vault string below `node` by its plaintext.
+fn open_inline_vaults(node: &mut Node) -> Result<(), SyntaxError> {
+    match &mut node.kind {
+        Kind::Str(s) if s.starts_with("$ANSIBLE_VAULT;") => {
+            let plain = crate::vault::decrypt(s.as_bytes(), crate::vault::installed())
+                .map_err(|e| vault_error(node.line, node.col, &e))?;
+            *s = String::from_utf8(plain).map_err(|_| SyntaxError {
+                line: node.line,
+                col: node.col,
+                message: "the decrypted vault value is not UTF-8 text".into(),
+            })?;
+            Ok(())
+        }
+        Kind::Seq(items) => items.iter_mut().try_for_each(open_inline_vaults),
+        Kind::Map(entries) => entries
+            .iter_mut()
+            .try_for_each(|(_, v)| open_inline_vaults(v)),
+        _ => Ok(()),
+    }
+}
+
+fn parse_plain(text: &str) -> Result<Node, SyntaxError> {
     if text.lines().all(|l| {
         let t = l.trim();
         t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
@@ -211,6 +271,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     })?;
     let source = Source::new(text);
     keep_y_n_as_text(&mut node, &source);
+    open_inline_vaults(&mut node)?;
     Ok(node)
 }
 

@@ -248,3 +248,106 @@ fn strings_executables_rekey_edit_and_wrong_passwords() {
         .collect();
     assert!(leftovers.is_empty(), "edit left {leftovers:?}");
 }
+
+/// Encrypts `path` in place with ansible-vault under `id@pw`.
+fn ansible_encrypt(dir: &Path, file: &str, id: &str) {
+    let label = format!("{id}@pw");
+    ok(
+        ansible_vault(
+            dir,
+            &[
+                "encrypt",
+                file,
+                "--vault-id",
+                &label,
+                "--encrypt-vault-id",
+                id,
+            ],
+        ),
+        "ansible-vault encrypt",
+    );
+}
+
+#[test]
+fn a_play_reads_files_and_values_ansible_vault_encrypted() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    write(dir, "pw", "play-pass\n");
+    std::fs::create_dir_all(dir.join("group_vars")).unwrap();
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    write(dir, "hosts", "[nodes]\nh1 ansible_connection=local\n");
+    write(dir, "group_vars/nodes.yml", "from_group_vars: gv-secret\n");
+    ansible_encrypt(dir, "group_vars/nodes.yml", "default");
+    write(dir, "secrets.yml", "from_vars_file: vf-secret\n");
+    ansible_encrypt(dir, "secrets.yml", "prod");
+    write(dir, "payload.txt", "copied secret\n");
+    ansible_encrypt(dir, "payload.txt", "default");
+    write(dir, "page.j2", "{{ from_vars_file }} in a template\n");
+    ansible_encrypt(dir, "page.j2", "default");
+    let inline = ok(
+        ansible_vault(
+            dir,
+            &[
+                "encrypt_string",
+                "--vault-id",
+                "default@pw",
+                "inline-secret",
+                "--name",
+                "inline",
+            ],
+        ),
+        "ansible-vault encrypt_string",
+    );
+    let inline: String = inline.lines().map(|l| format!("    {l}\n")).collect();
+    let out = dir.join("out").display().to_string();
+    write(
+        dir,
+        "site.yml",
+        &format!(
+            "- hosts: nodes\n  gather_facts: false\n  vars_files: [secrets.yml]\n  vars:\n{inline}\
+             \x20 tasks:\n\
+             \x20   - copy: {{dest: '{out}/vars', content: '{{{{ from_group_vars }}}} {{{{ from_vars_file }}}} {{{{ inline }}}}'}}\n\
+             \x20   - copy: {{src: payload.txt, dest: '{out}/payload'}}\n\
+             \x20   - template: {{src: page.j2, dest: '{out}/page'}}\n"
+        ),
+    );
+    let run = |args: &[&str]| {
+        rsible(dir)
+            .current_dir(dir)
+            .args(["play", "site.yml", "-i", "hosts"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let first = run(&["--vault-id", "prod@pw", "--vault-password-file", "pw"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&first.stdout),
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(first.status.code(), Some(0), "{text}");
+    assert!(
+        !text.contains("play-pass"),
+        "the vault password leaked: {text}"
+    );
+    let read = |f: &str| std::fs::read_to_string(dir.join("out").join(f)).unwrap();
+    assert_eq!(read("vars"), "gv-secret vf-secret inline-secret");
+    assert_eq!(read("payload"), "copied secret\n");
+    assert_eq!(read("page"), "vf-secret in a template\n");
+    let second = run(&["--vault-id", "prod@pw", "--vault-password-file", "pw"]);
+    assert!(
+        String::from_utf8_lossy(&second.stdout).contains("changed=0"),
+        "{}",
+        String::from_utf8_lossy(&second.stdout)
+    );
+
+    // Without a password: a load error naming the file, exit 4, nothing run.
+    let none = run(&[]);
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert_eq!(none.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("secrets.yml") || err.contains("site.yml"),
+        "{err}"
+    );
+    assert!(err.contains("vault"), "{err}");
+}

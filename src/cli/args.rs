@@ -152,6 +152,9 @@ pub struct InventoryArgs {
     /// Also read host_vars/ and group_vars/ beside this directory (as for a playbook).
     #[arg(long, value_name = "DIR")]
     pub playbook_dir: Option<PathBuf>,
+    /// Vault passwords for encrypted inventory variables.
+    #[command(flatten)]
+    pub vault: VaultSources,
 }
 
 /// How to reach and log in to hosts.
@@ -229,6 +232,9 @@ pub struct RunArgs {
     /// List the matched hosts and stop.
     #[arg(long = "list-hosts")]
     pub list_hosts: bool,
+    /// Vault passwords for encrypted inventory variables.
+    #[command(flatten)]
+    pub vault: VaultSources,
 }
 
 /// `rsible play`.
@@ -246,6 +252,9 @@ pub struct PlayArgs {
     /// Extra variables: k=v, @file.yml or JSON; repeatable.
     #[arg(short = 'e', long = "extra-vars")]
     pub extra_vars: Vec<String>,
+    /// Vault passwords for encrypted files and values.
+    #[command(flatten)]
+    pub vault: VaultSources,
     /// Only run tasks with these tags.
     #[arg(short = 't', long = "tags", value_delimiter = ',')]
     pub tags: Vec<String>,

@@ -28,6 +28,18 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
+    let vault = match &cli.command {
+        Command::Play(a) => Some(&a.vault),
+        Command::Run(a) => Some(&a.vault),
+        Command::Inventory(a) => Some(&a.vault),
+        Command::Vault(_) => None,
+    };
+    if let Some(v) = vault {
+        match crate::vault::VaultSecrets::load(&v.ids, &v.password_files, v.ask) {
+            Ok(s) => crate::vault::install(s),
+            Err(e) => return ExitCode::from(fail(Exit::Error, &e.to_string()).code()),
+        }
+    }
     let exit = match cli.command {
         Command::Inventory(a) => inventory_cmd::run(a),
         Command::Run(a) => run_cmd::run(a),

@@ -65,8 +65,18 @@ impl Runner {
             ));
         }
         let path = find_local(&scope.search_paths, "templates", &src).map_err(Failure::Failed)?;
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let raw = std::fs::read(&path).map_err(|e| {
             Failure::Failed(format!("could not read template {}: {e}", path.display()))
+        })?;
+        // A vault-encrypted template is opened in memory, as Ansible does.
+        let raw = if crate::vault::is_encrypted(&raw) {
+            crate::vault::decrypt(&raw, crate::vault::installed())
+                .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?
+        } else {
+            raw
+        };
+        let text = String::from_utf8(raw).map_err(|_| {
+            Failure::Failed(format!("the template {} is not UTF-8 text", path.display()))
         })?;
         let opts = options(args)?;
         let scope = with_managed(scope);

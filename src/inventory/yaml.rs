@@ -20,13 +20,7 @@ pub(crate) fn parse_document(text: &str, path: &Path) -> Result<Node, InventoryE
         } else {
             None
         };
-        InventoryError::parse(
-            path,
-            e.line,
-            e.col,
-            format!("YAML syntax error: {}", e.message),
-            hint,
-        )
+        InventoryError::parse(path, e.line, e.col, e.describe(), hint)
     })
 }
 

@@ -54,9 +54,9 @@ pub(super) struct Args {
     pub local_follow: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     pub checksum: Option<String>,
-    /// Accepted for compatibility: rsible has no vault-encrypted files to decrypt.
-    #[serde(default, rename = "decrypt")]
-    _decrypt: Option<Value>,
+    /// A vault-encrypted local `src` is decrypted (in memory) before it is sent.
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    pub decrypt: bool,
     /// Accepted for compatibility: writes are always atomic.
     #[serde(default, rename = "unsafe_writes")]
     _unsafe_writes: Option<Value>,
@@ -114,8 +114,23 @@ pub async fn copy(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             if path.is_dir() {
                 return super::copy_tree::copy_tree(&args, &path, src, &dest, mode, ctx).await;
             }
-            let local = LocalFile::read(&path)?;
             let local_mode = local_mode(&path);
+            if args.decrypt && starts_with_vault(&path) {
+                let text = std::fs::read(&path).map_err(|e| {
+                    Failure::Failed(format!("could not read {}: {e}", path.display()))
+                })?;
+                let plain = crate::vault::decrypt(&text, crate::vault::installed())
+                    .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
+                let job = FileJob {
+                    dest,
+                    base: Some(basename(src)),
+                    src: Some(path.display().to_string()),
+                    mode,
+                    local_mode,
+                };
+                return copy_file(&args, &job, Data::Bytes(&plain), ctx).await;
+            }
+            let local = LocalFile::read(&path)?;
             let job = FileJob {
                 dest,
                 base: Some(basename(src)),
@@ -179,6 +194,16 @@ impl LocalFile {
             small,
         })
     }
+}
+
+/// Whether the local file at `path` is a vault envelope (its first bytes say so).
+fn starts_with_vault(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 32];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    crate::vault::is_encrypted(&head[..n])
 }
 
 /// `content:` as text: strings as they are, lists and dicts as JSON (as Ansible does).

@@ -147,13 +147,7 @@ impl Loader {
                 } else {
                     None
                 };
-                self.err(
-                    path,
-                    e.line,
-                    e.col,
-                    format!("YAML syntax error: {}", e.message),
-                    hint,
-                );
+                self.err(path, e.line, e.col, e.describe(), hint);
                 None
             }
         }

@@ -47,7 +47,7 @@ fn mac(keys: &Keys) -> Result<Hmac<Sha256>, VaultError> {
 pub(super) fn encrypt(plain: &[u8], password: &[u8]) -> Result<Vec<u8>, VaultError> {
     let mut salt = [0u8; 32];
     random(&mut salt)?;
-    Ok(encrypt_with_salt(plain, password, &salt)?)
+    encrypt_with_salt(plain, password, &salt)
 }
 
 fn encrypt_with_salt(plain: &[u8], password: &[u8], salt: &[u8]) -> Result<Vec<u8>, VaultError> {
@@ -105,7 +105,7 @@ pub(super) fn hex(b: &[u8]) -> String {
 
 /// Hex to bytes (either case); `None` when not hex.
 pub(super) fn unhex(s: &[u8]) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.chunks(2)

@@ -27,6 +27,22 @@ pub enum VaultError {
     Secret(String),
 }
 
+static INSTALLED: std::sync::OnceLock<VaultSecrets> = std::sync::OnceLock::new();
+
+/// Makes `secrets` the passwords every loader uses (the command line's, set once at start,
+/// as Ansible's loader holds its vault secrets). A second call is ignored.
+pub fn install(secrets: VaultSecrets) {
+    let _ = INSTALLED.set(secrets);
+}
+
+/// The passwords given on the command line (none when nothing was installed).
+pub fn installed() -> &'static VaultSecrets {
+    static NONE: std::sync::OnceLock<VaultSecrets> = std::sync::OnceLock::new();
+    INSTALLED
+        .get()
+        .unwrap_or_else(|| NONE.get_or_init(VaultSecrets::default))
+}
+
 /// Decrypts vault `text` with the first secret that opens it (the one whose id the envelope
 /// names first, as ansible-vault does).
 pub fn decrypt(text: &[u8], secrets: &VaultSecrets) -> Result<Vec<u8>, VaultError> {
