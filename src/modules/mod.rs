@@ -35,8 +35,8 @@ pub mod wait_for;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
 use crate::output::event::Diff;
-use serde_json::{Map, Value};
 use futures::future::BoxFuture;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -174,7 +174,10 @@ pub fn is_module(name: &str) -> bool {
         || matches!(name, "script" | "get_url" | "unarchive")
         || matches!(name, "wait_for" | "wait_for_connection")
         || matches!(name, "lineinfile" | "blockinfile" | "replace" | "ini_file")
-        || matches!(name, "service" | "systemd" | "service_facts" | "sysctl" | "modprobe")
+        || matches!(
+            name,
+            "service" | "systemd" | "service_facts" | "sysctl" | "modprobe"
+        )
         || matches!(name, "hostname" | "reboot")
 }
 

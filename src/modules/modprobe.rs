@@ -52,7 +52,11 @@ fn want(a: Args) -> Result<Want, String> {
     let present = match a.state.as_deref().unwrap_or("present") {
         "present" => true,
         "absent" => false,
-        o => return Err(format!("value of state must be one of: absent, present, got: {o}")),
+        o => {
+            return Err(format!(
+                "value of state must be one of: absent, present, got: {o}"
+            ))
+        }
     };
     let persistent = a.persistent.unwrap_or_else(|| "disabled".into());
     if !["disabled", "present", "absent"].contains(&persistent.as_str()) {

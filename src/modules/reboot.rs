@@ -191,13 +191,14 @@ mod tests {
                 .unwrap(),
         )
         .unwrap();
-        assert_eq!(
-            reboot_command(&a),
-            "/sbin/shutdown -r +2 'it'\\''s time'"
-        );
+        assert_eq!(reboot_command(&a), "/sbin/shutdown -r +2 'it'\\''s time'");
         let p = start_program(DEFAULT_BOOT_TIME, "reboot");
         assert!(p.contains("nohup sh -c 'sleep 1; reboot'"), "{p}");
-        assert!(args::parse::<Args>("reboot", json!({"reboot_timeout": "soon"}).as_object().unwrap()).is_err());
+        assert!(args::parse::<Args>(
+            "reboot",
+            json!({"reboot_timeout": "soon"}).as_object().unwrap()
+        )
+        .is_err());
         assert!(args::parse::<Args>("reboot", json!({"bogus": 1}).as_object().unwrap()).is_err());
         assert_eq!(boot_id(b"B abc\n"), Some("abc".into()));
     }

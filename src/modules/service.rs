@@ -90,9 +90,7 @@ fn program(w: &Want, check: bool, use_: &str, pattern: &str, extra: &str, sleep:
         "sysv" | "service" => "false",
         _ => "[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1",
     };
-    format!(
-        "LC_ALL=C; export LC_ALL\nif {probe}; then\n{systemd}else\n{sysv}fi\n"
-    )
+    format!("LC_ALL=C; export LC_ALL\nif {probe}; then\n{systemd}else\n{sysv}fi\n")
 }
 
 /// `service`: one remote program (see the file header). Returns `name`, `state`, `enabled`

@@ -56,16 +56,15 @@ pub fn parse(stdout: &str) -> Map<String, Value> {
                 } else {
                     "stopped"
                 };
-                services.insert(
-                    fields[0].into(),
-                    entry(fields[0], state, status, "systemd"),
-                );
+                services.insert(fields[0].into(), entry(fields[0], state, status, "systemd"));
             }
             "--files--" if fields.len() >= 2 && fields[0].ends_with(".service") => {
                 let (name, status) = (fields[0], fields[1]);
                 match services.get_mut(name) {
                     Some(Value::Object(e)) => {
-                        let bad = e["status"].as_str().is_some_and(|s| BAD_STATES.contains(&s));
+                        let bad = e["status"]
+                            .as_str()
+                            .is_some_and(|s| BAD_STATES.contains(&s));
                         if !bad {
                             e.insert("status".into(), json!(status));
                         }

@@ -60,8 +60,7 @@ fn want(a: Args) -> Result<Want, String> {
             ))
         }
     };
-    if name.contains(['=', '\n']) || name.split(['.', '/']).any(|p| p.is_empty() || p == "..")
-    {
+    if name.contains(['=', '\n']) || name.split(['.', '/']).any(|p| p.is_empty() || p == "..") {
         return Err(format!("sysctl: {name:?} is not a valid sysctl key"));
     }
     let value = match (present, a.value) {
@@ -99,9 +98,9 @@ fn setting(line: &str) -> Option<(&str, &str)> {
 /// The file's value of `name` (the last one, as Ansible reads it).
 fn file_value<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     text.lines()
+        .rev()
         .filter_map(setting)
-        .filter(|(k, _)| *k == name)
-        .last()
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
 }
 
@@ -224,7 +223,11 @@ pub async fn sysctl(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
         return Ok(o);
     }
     let reload = w.reload;
-    let stdin = if write { new_text.into_bytes() } else { Vec::new() };
+    let stdin = if write {
+        new_text.into_bytes()
+    } else {
+        Vec::new()
+    };
     let out = ctx
         .exec(apply(&w, write, set, reload).into_bytes(), stdin)
         .await?;

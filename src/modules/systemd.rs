@@ -17,7 +17,12 @@ use serde_json::{json, Map, Value};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    #[serde(default, alias = "service", alias = "unit", deserialize_with = "de_opt_string")]
+    #[serde(
+        default,
+        alias = "service",
+        alias = "unit",
+        deserialize_with = "de_opt_string"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     state: Option<String>,
@@ -98,8 +103,7 @@ fn want(a: Args) -> Result<Want, String> {
     let asks_unit = w.state.is_some() || w.enabled.is_some() || w.masked.is_some();
     if w.name.is_none() && (asks_unit || !(w.daemon_reload || w.daemon_reexec)) {
         return Err(
-            "systemd: one of the following is required: name, daemon_reload, daemon_reexec"
-                .into(),
+            "systemd: one of the following is required: name, daemon_reload, daemon_reexec".into(),
         );
     }
     if scope_flag == "--global" && w.state.is_some() {
@@ -125,7 +129,11 @@ pub fn body(w: &Want, check: bool) -> String {
         b(check),
         if w.no_block { "--no-block" } else { "''" },
         if w.force { "--force" } else { "''" },
-        if w.scope_flag.is_empty() { "''" } else { w.scope_flag },
+        if w.scope_flag.is_empty() {
+            "''"
+        } else {
+            w.scope_flag
+        },
     );
     s.push_str(SYSTEMD_BODY);
     s
