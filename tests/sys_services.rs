@@ -245,6 +245,58 @@ fn daemon_reload_picks_up_a_changed_unit() {
     reset_daemon(&lab);
 }
 
+/// An init script for `service` with `use: sysv`: a `sleep` with a pid file.
+const INIT_SCRIPT: &str = "#!/bin/sh
+### BEGIN INIT INFO
+# Provides: rsts-sysv
+# Required-Start: $remote_fs
+# Required-Stop: $remote_fs
+# Default-Start: 2 3 4 5
+# Default-Stop: 0 1 6
+# Short-Description: rsible test double
+### END INIT INFO
+P=/run/rsts-sysv.pid
+up() { [ -f $P ] && kill -0 \"$(cat $P)\" 2>/dev/null; }
+case \"$1\" in
+  start) up && exit 0; setsid /bin/sleep infinity >/dev/null 2>&1 </dev/null & echo $! >$P ;;
+  stop) up && kill \"$(cat $P)\"; rm -f $P ;;
+  restart|reload|force-reload) \"$0\" stop; \"$0\" start ;;
+  status) up ;;
+  *) exit 2 ;;
+esac
+";
+
+#[test]
+fn service_drives_an_init_script_with_use_sysv() {
+    let lab = Tier2::lab();
+    lab.publish(&[Deb::new("rsts-sysv", "1.0").file("/etc/init.d/rsts-sysv", INIT_SCRIPT, 0o755)]);
+    lab.root_ok(
+        HOST,
+        "apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+         apt-get install -y -qq rsts-sysv >/dev/null; /etc/init.d/rsts-sysv stop; \
+         rm -f /etc/rc?.d/[SK][0-9][0-9]rsts-sysv",
+    );
+    let dir = project(&lab, &[HOST]);
+    lab.converge(
+        dir.path(),
+        &[HOST],
+        &book("    - service: {name: rsts-sysv, state: started, enabled: true, use: sysv}\n"),
+    );
+    lab.root_ok(
+        HOST,
+        "/etc/init.d/rsts-sysv status && ls /etc/rc2.d/S*rsts-sysv",
+    );
+    lab.converge(
+        dir.path(),
+        &[HOST],
+        &book("    - service: {name: rsts-sysv, state: stopped, enabled: false, use: sysv}\n"),
+    );
+    let (code, _) = lab.root_sh(HOST, "/etc/init.d/rsts-sysv status");
+    assert_ne!(code, 0, "still running");
+    let (code, _) = lab.root_sh(HOST, "ls /etc/rc2.d/S*rsts-sysv");
+    assert_ne!(code, 0, "still enabled");
+}
+
 #[test]
 fn a_missing_unit_is_a_clear_failure() {
     let lab = Tier2::lab();
@@ -313,6 +365,13 @@ fn sysctl_is_persisted_and_applied() {
     let run = lab.play(dir.path(), &["--check", "--diff"]);
     assert_eq!(run.code, 0, "{}", run.dump());
     assert_eq!(run.changed(&Tier2::name(HOST)), 1);
+    let diff = &run.results(&Tier2::name(HOST), "set")[0]["diffs"][0];
+    assert_eq!(
+        diff["after"],
+        "# rsts\nnet.ipv4.tcp_syncookies=1\nnet.ipv4.conf.all.log_martians=1\n",
+        "{}",
+        run.dump()
+    );
     assert_eq!(lab.root_ok(HOST, &format!("cat {key}")), "0\n");
     lab.converge(dir.path(), &[HOST], &set);
     assert_eq!(lab.root_ok(HOST, &format!("cat {key}")), "1\n");

@@ -78,19 +78,19 @@ fi
 
 /// The whole program for `w` with the sysv extras (`pattern`, `arguments`, `sleep`).
 fn program(w: &Want, check: bool, use_: &str, pattern: &str, extra: &str, sleep: &str) -> String {
-    let systemd = systemd::body(w, check);
-    let sysv = format!(
-        "pat={}\nxa={}\nsl={}\n{SYSV_BODY}",
-        quote_str(pattern),
-        quote_str(extra),
-        quote_str(sleep)
-    );
     let probe = match use_ {
         "systemd" => "true",
         "sysv" | "service" => "false",
         _ => "[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1",
     };
-    format!("LC_ALL=C; export LC_ALL\nif {probe}; then\n{systemd}else\n{sysv}fi\n")
+    format!(
+        "LC_ALL=C; export LC_ALL\n{}pat={}\nxa={}\nsl={}\nif {probe}; then\n{}else\n{SYSV_BODY}fi\n",
+        systemd::vars(w, check),
+        quote_str(pattern),
+        quote_str(extra),
+        quote_str(sleep),
+        systemd::SYSTEMD_BODY,
+    )
 }
 
 /// `service`: one remote program (see the file header). Returns `name`, `state`, `enabled`

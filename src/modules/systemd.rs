@@ -112,13 +112,18 @@ fn want(a: Args) -> Result<Want, String> {
     Ok(w)
 }
 
-/// The sh body that applies `w` with `systemctl` (check mode: reports only). It prints
-/// `C what before after` per change, the unit's `systemctl show` between `--show--` and
-/// `--end--`, and `F message` (then stops) on a failure.
+/// The sh body that applies `w` with `systemctl` (check mode: reports only): [`vars`] then
+/// [`SYSTEMD_BODY`].
 pub fn body(w: &Want, check: bool) -> String {
+    vars(w, check) + SYSTEMD_BODY
+}
+
+/// The shell variables the bodies read (`u` unit, `st` state, `en` enabled, `mk` masked,
+/// `ck` check mode, ...), every value quoted.
+pub fn vars(w: &Want, check: bool) -> String {
     let b = |x: bool| if x { "1" } else { "0" };
     let opt = |x: Option<bool>| x.map(b).unwrap_or("");
-    let mut s = format!(
+    format!(
         "u={}\nst={}\nen={}\nmk={}\ndr={}\ndx={}\nck={}\nnb={}\nfo={}\nsf={}\n",
         quote_str(w.name.as_deref().unwrap_or("")),
         quote_str(w.state.as_deref().unwrap_or("")),
@@ -134,13 +139,13 @@ pub fn body(w: &Want, check: bool) -> String {
         } else {
             w.scope_flag
         },
-    );
-    s.push_str(SYSTEMD_BODY);
-    s
+    )
 }
 
-/// The systemctl logic: Ansible's order (reload, mask, enable, run state).
-const SYSTEMD_BODY: &str = r#"if [ "$sf" = --user ] && [ -z "${XDG_RUNTIME_DIR:-}" ]; then XDG_RUNTIME_DIR=/run/user/$(id -u); export XDG_RUNTIME_DIR; fi
+/// The systemctl logic: Ansible's order (reload, mask, enable, run state). It prints
+/// `C what before after` per change, the unit's `systemctl show` between `--show--` and
+/// `--end--`, and `F message` (then stops) on a failure.
+pub const SYSTEMD_BODY: &str = r#"if [ "$sf" = --user ] && [ -z "${XDG_RUNTIME_DIR:-}" ]; then XDG_RUNTIME_DIR=/run/user/$(id -u); export XDG_RUNTIME_DIR; fi
 sc() { if [ -n "$sf" ]; then systemctl "$sf" "$@"; else systemctl "$@"; fi; }
 fail() { printf 'F %s\n' "$*"; exit 0; }
 if [ "$dx" = 1 ] && [ "$ck" = 0 ]; then e=$(sc daemon-reexec 2>&1) || fail "failure when executing daemon-reexec: $e"; fi
