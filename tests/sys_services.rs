@@ -415,15 +415,19 @@ fn modprobe_persistence_files() {
     let reset = "rm -f /etc/modules-load.d/dummy.conf /etc/modprobe.d/dummy.conf";
     lab.root_ok(HOST, reset);
     let dir = project(&lab, &[HOST]);
+    let persist = book(
+        "    - modprobe: {name: dummy, state: absent, params: numdummies=2, persistent: present}\n",
+    );
+    write(dir.path(), "site.yml", &persist);
+    let run = lab.play(dir.path(), &["--check"]);
+    assert_eq!(run.changed(&Tier2::name(HOST)), 1, "{}", run.dump());
+    lab.root_ok(
+        HOST,
+        "! ls /etc/modules-load.d/dummy.conf /etc/modprobe.d/dummy.conf 2>/dev/null",
+    );
     // The container cannot load modules (no kmod, no /proc/modules): `state: absent` holds
     // already, so only the persistence files are under test.
-    lab.converge(
-        dir.path(),
-        &[HOST],
-        &book(
-            "    - modprobe: {name: dummy, state: absent, params: numdummies=2, persistent: present}\n",
-        ),
-    );
+    lab.converge(dir.path(), &[HOST], &persist);
     assert_eq!(
         lab.root_ok(HOST, "cat /etc/modules-load.d/dummy.conf"),
         "dummy\n"
@@ -490,6 +494,17 @@ fn hostname_is_set_and_restored() {
         ),
     );
     let dir = project(&lab, &[HOST]);
+    write(
+        dir.path(),
+        "site.yml",
+        &book("    - hostname: {name: rsts-08.lab}\n"),
+    );
+    let run = lab.play(dir.path(), &["--check"]);
+    assert_eq!(run.changed(&Tier2::name(HOST)), 1, "{}", run.dump());
+    assert_eq!(
+        lab.root_ok(HOST, "hostname; cat /etc/hostname"),
+        "t2-08\nt2-08\n"
+    );
     let run = lab.converge(
         dir.path(),
         &[HOST],
