@@ -19,6 +19,7 @@
 #   tier2.sh status          one line per host plus a summary
 #   tier2.sh repo-refresh    rebuild <state>/repo/Packages(.gz)
 #   tier2.sh env             print export lines for tests
+#   tier2.sh restart XX      rebuild and boot host t2-XX alone (fresh overlay)
 #
 # State: ${RSIBLE_LAB_DIR:-<repo>/lab-state}/tier2 (keys/, authorized_keys,
 # known_hosts, known_hosts.hashed, hosts.ini, repo/, hosts/XX/{upper,work,root}).
@@ -310,17 +311,29 @@ EOF
 }
 
 start_host() {   # XX
-    local xx=$1 d; d=$(hdir "$xx")
+    local xx=$1 d i; d=$(hdir "$xx")
     mkdir -p "$CG_V1/t2-$xx" "$CG_V2/t2-$xx"
-    # Own cgroup per nspawn (trap 2): move the launching subshell there first.
+    rm -f "$d/nspawn.pid"
+    # Own cgroup per nspawn (trap 2): move the launching subshell there first. The subshell
+    # supervises nspawn: a reboot inside the container makes nspawn exit 133, and the
+    # subshell launches it again on the same root. Any other exit (poweroff, `down`'s TERM)
+    # ends the loop. nspawn.pid always names the current nspawn; `down` kills the cgroup,
+    # the supervisor included.
     (
         exec 9>&-     # do not hold the build lock for the container's lifetime
         echo "$BASHPID" >"$CG_V1/t2-$xx/cgroup.procs"
         echo "$BASHPID" >"$CG_V2/t2-$xx/cgroup.procs"
-        exec setsid systemd-nspawn --boot -D "$d/root" -M "t2-$xx" --register=no --keep-unit \
-            --console=passive --network-bridge="$BR" --bind-ro="$STATE/repo:/srv/repo"
+        while :; do
+            # not a process-group leader here, so setsid execs in place: $! is nspawn
+            setsid systemd-nspawn --boot -D "$d/root" -M "t2-$xx" --register=no --keep-unit \
+                --console=passive --network-bridge="$BR" --bind-ro="$STATE/repo:/srv/repo" &
+            echo $! >"$d/nspawn.pid"
+            rc=0; wait $! || rc=$?
+            [ "$rc" -eq 133 ] || break
+            echo "tier2: t2-$xx rebooted (nspawn exit 133): starting it again"
+        done
     ) </dev/null >"$d/console.log" 2>&1 &
-    echo $! >"$d/nspawn.pid"
+    for i in $(seq 50); do [ -s "$d/nspawn.pid" ] && break; sleep 0.1; done
 }
 
 ssh_opts() {
@@ -443,5 +456,7 @@ case ${1:-} in
     repo-refresh) [ -d "$STATE" ] || die "lab not up"; repo_refresh
         log "repo: $(grep -c '^Package:' "$STATE/repo/Packages" || true) package entries" ;;
     env) cmd_env ;;
+    restart) [[ ${2:-} =~ ^[0-9][0-9]$ ]] || die "restart XX (two digits)"
+        stop_host "$2"; prepare_root "$2"; start_host "$2"; wait_host "$2" ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -10,10 +10,11 @@ use super::vars;
 use super::Runner;
 use crate::connection::{Become, Connection, RemoteCommand};
 use crate::inventory::Vars;
-use crate::modules::{self, Ctx, Failure, Output};
+use crate::modules::{self, Ctx, Failure, Output, Reconnect};
 use crate::playbook::Task;
 use crate::runner::{connect, target};
 use crate::template::Scope;
+use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +44,22 @@ impl Runner {
             .map_err(|e| Failure::Unreachable(e.to_string()))?;
         *guard = Some(conn.clone());
         Ok(conn)
+    }
+
+    /// Closes `name`'s connection (if any) and opens a new one within `timeout`.
+    pub async fn reopen(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<Arc<dyn Connection>, Failure> {
+        let old = self.engine.host(name).conn.lock().await.take();
+        if let Some(c) = old {
+            // A host that went down may never answer the disconnect.
+            let _ = tokio::time::timeout(Duration::from_secs(2), c.close()).await;
+        }
+        tokio::time::timeout(timeout, self.connection(name))
+            .await
+            .map_err(|_| Failure::Unreachable(format!("connecting to {name} timed out")))?
     }
 
     /// A host's `ansible_*` variables, templated (they may refer to other variables).
@@ -140,6 +157,10 @@ impl Runner {
             }
             None => None,
         };
+        let reopen = Reopen {
+            runner: self,
+            name: &target_name,
+        };
         let ctx = Ctx {
             conn: conn.as_ref(),
             become_,
@@ -149,6 +170,7 @@ impl Runner {
             environment: &environment,
             host: &host.name,
             search_paths: &scope.search_paths,
+            reconnect: Some(&reopen),
         };
         let mut out = if module == "setup" {
             self.gather(&ctx, args).await?
@@ -168,7 +190,9 @@ impl Runner {
         if let Some(d) = delegate {
             out.fields.insert("_ansible_delegated_to".into(), json!(d));
         }
-        if module == "setup" {
+        // Facts a module returns (`setup`, `service_facts`, `hostname`, ...) become the host's
+        // facts; Ansible's `ansible_` prefix on a returned name is dropped, as for `setup`.
+        {
             let facts = out.fields.get("ansible_facts").cloned();
             if let Some(Value::Object(f)) = facts {
                 let into = match (&target_name, self.delegate_facts(task, inh)) {
@@ -177,6 +201,7 @@ impl Runner {
                 };
                 let mut s = into.state();
                 for (k, v) in f {
+                    let k = k.strip_prefix("ansible_").map(str::to_string).unwrap_or(k);
                     s.facts.insert(k, v);
                 }
             }
@@ -315,6 +340,18 @@ impl Runner {
         o.fields
             .insert("ansible_facts".into(), Value::Object(facts));
         Ok(o)
+    }
+}
+
+/// [`Reconnect`] for one host of a run.
+struct Reopen<'r> {
+    runner: &'r Runner,
+    name: &'r str,
+}
+
+impl Reconnect for Reopen<'_> {
+    fn reopen(&self, timeout: Duration) -> BoxFuture<'_, Result<Arc<dyn Connection>, Failure>> {
+        Box::pin(self.runner.reopen(self.name, timeout))
     }
 }
 

@@ -17,19 +17,28 @@ pub mod file;
 pub mod files;
 pub mod find;
 pub mod get_url;
+pub mod hostname;
 pub mod ini_file;
 pub mod lineinfile;
+pub mod modprobe;
+pub mod reboot;
 pub mod replace;
 pub mod script;
+pub mod service;
+pub mod service_facts;
 pub mod slurp;
 pub mod stat;
+pub mod sysctl;
+pub mod systemd;
 pub mod tempfile;
 pub mod unarchive;
 pub mod wait_for;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
 use crate::output::event::Diff;
+use futures::future::BoxFuture;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What a module may use while it runs on one host.
@@ -51,9 +60,33 @@ pub struct Ctx<'a> {
     /// Controller directories a relative local `src` is looked up in, in order (the role's
     /// `files/` or `templates/` come first, then the task file's and the playbook's).
     pub search_paths: &'a [std::path::PathBuf],
+    /// Reopens the host's connection (`reboot`); `None` where that is impossible.
+    pub reconnect: Option<&'a dyn Reconnect>,
+}
+
+/// Drops a host's connection and opens a new one: what `reboot` needs to get back to a host
+/// that went down. The engine implements it; modules know nothing of how it connects.
+pub trait Reconnect: Send + Sync {
+    /// A fresh connection, opened within `timeout`.
+    fn reopen(&self, timeout: Duration) -> BoxFuture<'_, Result<Arc<dyn Connection>, Failure>>;
 }
 
 impl Ctx<'_> {
+    /// The same task context on another connection to the same host.
+    pub fn with_conn<'b>(&'b self, conn: &'b dyn Connection) -> Ctx<'b> {
+        Ctx {
+            conn,
+            become_: self.become_.clone(),
+            check: self.check,
+            diff: self.diff,
+            timeout: self.timeout,
+            environment: self.environment,
+            host: self.host,
+            search_paths: self.search_paths,
+            reconnect: self.reconnect,
+        }
+    }
+
     /// Runs `script` (POSIX sh) with `stdin`, with the task's become, timeout and environment.
     pub async fn exec(&self, script: Vec<u8>, stdin: Vec<u8>) -> Result<ExecOutput, Failure> {
         self.exec_streaming(script, stdin, None).await
@@ -142,6 +175,11 @@ pub fn is_module(name: &str) -> bool {
         || matches!(name, "script" | "get_url" | "unarchive")
         || matches!(name, "wait_for" | "wait_for_connection")
         || matches!(name, "lineinfile" | "blockinfile" | "replace" | "ini_file")
+        || matches!(
+            name,
+            "service" | "systemd" | "service_facts" | "sysctl" | "modprobe"
+        )
+        || matches!(name, "hostname" | "reboot")
 }
 
 /// Runs module `name` with templated `args`.
@@ -166,6 +204,13 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "ini_file" => ini_file::ini_file(args, ctx).await,
         "lineinfile" => lineinfile::lineinfile(args, ctx).await,
         "replace" => replace::replace(args, ctx).await,
+        "service" => service::service(args, ctx).await,
+        "systemd" => systemd::systemd(args, ctx).await,
+        "service_facts" => service_facts::service_facts(args, ctx).await,
+        "sysctl" => sysctl::sysctl(args, ctx).await,
+        "modprobe" => modprobe::modprobe(args, ctx).await,
+        "hostname" => hostname::hostname(args, ctx).await,
+        "reboot" => reboot::reboot(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),

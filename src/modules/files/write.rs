@@ -268,6 +268,7 @@ mod tests {
             environment: &[],
             host: "h",
             search_paths: &[],
+            reconnect: None,
         };
         let p = path.to_str().unwrap();
         let bad = WriteOpts {
