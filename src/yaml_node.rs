@@ -266,13 +266,24 @@ fn parse_plain(text: &str) -> Result<Node, SyntaxError> {
         SyntaxError {
             line,
             col,
-            message: strip_location(&e.to_string()),
+            message: plain_words(strip_location(&e.to_string())),
         }
     })?;
     let source = Source::new(text);
     keep_y_n_as_text(&mut node, &source);
     open_inline_vaults(&mut node)?;
     Ok(node)
+}
+
+/// serde-saphyr's limit messages, said for a user.
+fn plain_words(msg: String) -> String {
+    if msg.contains("budget breached") {
+        format!("the document expands beyond rsible's limits (an alias bomb?): {msg}")
+    } else if msg.contains("recursion limit") {
+        format!("the document is nested too deeply: {msg}")
+    } else {
+        msg
+    }
 }
 
 /// serde-saphyr prefixes its messages with the location; we print our own.

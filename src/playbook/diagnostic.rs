@@ -45,18 +45,45 @@ impl fmt::Display for Diagnostic {
         if let Some(line) = &self.snippet {
             let num = self.location.line.to_string();
             let pad = " ".repeat(num.len());
-            let indent: String = line
+            let (shown, col) = window(line, self.location.column.saturating_sub(1));
+            let indent: String = shown
                 .chars()
-                .take(self.location.column.saturating_sub(1))
+                .take(col)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            write!(f, "\n  {num} | {line}\n  {pad} | {indent}^")?;
+            write!(f, "\n  {num} | {shown}\n  {pad} | {indent}^")?;
         }
         if let Some(h) = &self.hint {
             write!(f, "\n  hint: {h}")?;
         }
         Ok(())
     }
+}
+
+/// At most [`WIDTH`] characters of `line` around character `col` (a generated or minified
+/// line can be megabytes long), with `...` where it was cut; returns the text and the caret's
+/// column in it.
+fn window(line: &str, col: usize) -> (String, usize) {
+    const WIDTH: usize = 100;
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= WIDTH {
+        return (line.to_string(), col);
+    }
+    let start = col
+        .saturating_sub(WIDTH / 2)
+        .min(chars.len().saturating_sub(WIDTH));
+    let end = (start + WIDTH).min(chars.len());
+    let mut s = String::new();
+    let mut caret = col - start;
+    if start > 0 {
+        s.push_str("...");
+        caret += 3;
+    }
+    s.extend(&chars[start..end]);
+    if end < chars.len() {
+        s.push_str("...");
+    }
+    (s, caret)
 }
 
 /// Every problem found while loading, in the order they were found.

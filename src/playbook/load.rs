@@ -238,6 +238,10 @@ impl Loader {
         let mut hosts = None;
         for (k, v) in entries {
             let key = k.key_text();
+            if let Some((msg, hint)) = super::keyword_types::check(&key, v) {
+                self.err_at(file, v, msg, hint);
+                continue;
+            }
             match key.as_str() {
                 "name" => play.name = v.as_text(),
                 "hosts" => {

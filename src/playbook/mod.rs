@@ -15,6 +15,7 @@
 pub mod diagnostic;
 mod files;
 pub mod free_form;
+mod keyword_types;
 pub mod list;
 mod load;
 pub mod location;

@@ -97,6 +97,10 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
     let mut is_block = false;
     for (k, v) in entries {
         let key = k.key_text();
+        if let Some((msg, hint)) = super::keyword_types::check(&key, v) {
+            ld.err_at(file, v, msg, hint);
+            continue;
+        }
         match key.as_str() {
             "name" => t.name = v.as_text(),
             "tags" => t.tags = tags_of(&v.to_json()),
