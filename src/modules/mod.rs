@@ -18,6 +18,7 @@ pub mod find;
 pub mod get_url;
 pub mod ini_file;
 pub mod lineinfile;
+pub mod pkg;
 pub mod replace;
 pub mod script;
 pub mod slurp;
@@ -141,6 +142,11 @@ pub fn is_module(name: &str) -> bool {
         || matches!(name, "script" | "get_url" | "unarchive")
         || matches!(name, "wait_for" | "wait_for_connection")
         || matches!(name, "lineinfile" | "blockinfile" | "replace" | "ini_file")
+        || matches!(
+            name,
+            "apt" | "package" | "dpkg_selections" | "apt_key" | "dnf" | "yum"
+        )
+        || matches!(name, "apt_repository" | "deb822_repository" | "apk")
 }
 
 /// Runs module `name` with templated `args`.
@@ -165,6 +171,7 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "ini_file" => ini_file::ini_file(args, ctx).await,
         "lineinfile" => lineinfile::lineinfile(args, ctx).await,
         "replace" => replace::replace(args, ctx).await,
+        "apt" => pkg::apt::apt(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),
