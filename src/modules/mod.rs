@@ -172,6 +172,14 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "lineinfile" => lineinfile::lineinfile(args, ctx).await,
         "replace" => replace::replace(args, ctx).await,
         "apt" => pkg::apt::apt(args, ctx).await,
+        "package" => pkg::package::package(args, ctx).await,
+        "dpkg_selections" => pkg::dpkg_selections::dpkg_selections(args, ctx).await,
+        "apt_repository" => pkg::apt_repository::apt_repository(args, ctx).await,
+        "deb822_repository" => pkg::deb822_repository::deb822_repository(args, ctx).await,
+        "apt_key" => pkg::apt_key::apt_key(args, ctx).await,
+        "dnf" => pkg::dnf::run("dnf", args, ctx).await,
+        "yum" => pkg::dnf::run("yum", args, ctx).await,
+        "apk" => pkg::apk::apk(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),
