@@ -243,3 +243,307 @@ fn a_held_dpkg_lock_is_waited_for_then_times_out_plainly() {
         "kill $(cat /run/rstp-lock.pid) 2>/dev/null; rm -f /run/rstp-lock.pid",
     );
 }
+
+#[test]
+fn a_held_package_is_not_upgraded_until_unheld() {
+    let lab = Tier2::lab();
+    let _g = serial();
+    publish_doubles(&lab);
+    reset(&lab);
+    let dir = project(&lab);
+    let d = dir.path();
+    let run = lab.converge(
+        d,
+        &[HOST],
+        &book(
+            "    - apt: {name: rstp-hello=1.0}\n\
+             \x20   - name: hold\n      dpkg_selections: {name: rstp-hello, selection: hold}\n\
+             \x20   - name: latest while held\n      apt: {name: rstp-hello, state: latest}\n",
+        ),
+    );
+    assert_eq!(result(&run, "hold")["status"], "changed", "{}", run.dump());
+    assert_eq!(
+        result(&run, "latest while held")["status"],
+        "ok",
+        "{}",
+        run.dump()
+    );
+    assert_eq!(pkg(&lab, "rstp-hello"), "hi |1.0");
+    lab.converge(
+        d,
+        &[HOST],
+        &book(
+            "    - dpkg_selections: {name: rstp-hello, selection: install}\n\
+             \x20   - apt: {name: rstp-hello, state: latest}\n",
+        ),
+    );
+    assert_eq!(pkg(&lab, "rstp-hello"), "ii |2.0");
+    let run = play_once(
+        &lab,
+        d,
+        "    - name: unknown\n      dpkg_selections: {name: rstp-never-built, selection: hold}\n",
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.dump());
+    assert_eq!(
+        result(&run, "unknown")["result"]["msg"],
+        "Failed to find package 'rstp-never-built' to perform selection 'hold'."
+    );
+}
+
+#[test]
+fn package_picks_apt_in_the_same_program() {
+    let lab = Tier2::lab();
+    let _g = serial();
+    publish_doubles(&lab);
+    reset(&lab);
+    let dir = project(&lab);
+    let run = lab.converge(
+        dir.path(),
+        &[HOST],
+        &book(
+            "    - name: generic\n      package: {name: [rstp-other, rstp-dep], state: present}\n",
+        ),
+    );
+    assert_eq!(
+        result(&run, "generic")["result"]["ansible_pkg_mgr"],
+        "apt",
+        "{}",
+        run.dump()
+    );
+    assert_eq!(pkg(&lab, "rstp-other"), "ii |1.0");
+    assert_eq!(pkg(&lab, "rstp-dep"), "ii |1.0");
+    lab.converge(
+        dir.path(),
+        &[HOST],
+        &book("    - package: {name: rstp-other, state: absent, use: apt}\n"),
+    );
+    assert_eq!(pkg(&lab, "rstp-other"), "", "removed (it has no conffiles)");
+}
+
+/// A signed flat repository in `<repo>/rstp-signed/` holding `rstp-signed-only`, its key
+/// (ASCII-armored) and an HTTP server on 10.214.0.1 serving the key.
+struct SignedRepo {
+    key: String,
+    url: String,
+    server: std::process::Child,
+    _gnupg: tempfile::TempDir,
+}
+
+impl Drop for SignedRepo {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn sh(dir: &Path, script: &str, env: &[(&str, &Path)]) -> String {
+    let mut c = std::process::Command::new("sh");
+    c.arg("-ec").arg(script).current_dir(dir);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("run sh");
+    assert!(
+        out.status.success(),
+        "`{script}` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Builds the signed repository (its .deb is stored as `.bin` so that the lab repo's own
+/// `dpkg-scanpackages`, which recurses, does not list it in the unsigned index).
+fn signed_repo(lab: &Tier2) -> SignedRepo {
+    let gnupg = tempfile::tempdir().expect("tempdir");
+    let g = gnupg.path();
+    std::fs::set_permissions(g, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let env = [("GNUPGHOME", g)];
+    sh(
+        g,
+        "gpg --batch --passphrase '' --quick-gen-key 'rsible rstp test <rstp@rsible.invalid>' \
+         default default never 2>/dev/null; gpg --armor --export > key.asc",
+        &env,
+    );
+    let key = std::fs::read_to_string(g.join("key.asc")).expect("key");
+    // The package.
+    let root = g.join("pkg");
+    std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
+    std::fs::create_dir_all(root.join("usr/share/rstp-signed-only")).unwrap();
+    std::fs::write(
+        root.join("DEBIAN/control"),
+        "Package: rstp-signed-only\nVersion: 1.0\nArchitecture: all\n\
+         Maintainer: rsible tests <tests@rsible.invalid>\nDescription: only in the signed repo\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("usr/share/rstp-signed-only/v"), "1.0\n").unwrap();
+    let repo = lab.repo().join("rstp-signed");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::create_dir_all(g.join("scan")).unwrap();
+    sh(
+        g,
+        "dpkg-deb --root-owner-group -Zgzip --build pkg scan/rstp-signed-only_1.0_all.deb >/dev/null; \
+         cd scan; dpkg-scanpackages . /dev/null 2>/dev/null \
+         | sed 's|^Filename: .*|Filename: ./rstp-signed-only_1.0_all.bin|' > ../Packages",
+        &env,
+    );
+    std::fs::copy(
+        g.join("scan/rstp-signed-only_1.0_all.deb"),
+        repo.join("rstp-signed-only_1.0_all.bin"),
+    )
+    .unwrap();
+    std::fs::copy(g.join("Packages"), repo.join("Packages")).unwrap();
+    sh(
+        &repo,
+        "{ echo 'Origin: rstp'; echo 'Label: rstp'; echo \"Date: $(LC_ALL=C date -R -u)\"; \
+         echo 'SHA256:'; printf ' %s %s Packages\\n' \"$(sha256sum < Packages | cut -d' ' -f1)\" \
+         \"$(wc -c < Packages)\"; } > Release; rm -f InRelease; \
+         gpg --batch --yes --clearsign -o InRelease Release 2>/dev/null",
+        &env,
+    );
+    // The key over HTTP on the lab bridge.
+    let port = std::net::TcpListener::bind("10.214.0.1:0")
+        .expect("bind 10.214.0.1")
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = std::process::Command::new("python3")
+        .args(["-m", "http.server", "--bind", "10.214.0.1"])
+        .arg(port.to_string())
+        .current_dir(g)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start python3 -m http.server");
+    let url = format!("http://10.214.0.1:{port}/key.asc");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("10.214.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    SignedRepo {
+        key,
+        url,
+        server,
+        _gnupg: gnupg,
+    }
+}
+
+#[test]
+fn a_signed_repository_added_with_its_key_then_used() {
+    let lab = Tier2::lab();
+    let _g = serial();
+    publish_doubles(&lab);
+    reset(&lab);
+    let repo = signed_repo(&lab);
+    let dir = project(&lab);
+    let d = dir.path();
+
+    // Not available before the repository is added.
+    let run = play_once(
+        &lab,
+        d,
+        "    - name: early\n      apt: {name: rstp-signed-only}\n",
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.dump());
+
+    // deb822 with the key as a file on the target.
+    lab.root_ok(
+        HOST,
+        &format!("printf '%s' '{}' > /etc/rstp-key.asc", repo.key),
+    );
+    let use_repo = "      register: r\n\
+                    \x20   - apt: {update_cache: true}\n      when: r is changed\n\
+                    \x20   - apt: {name: rstp-signed-only}\n";
+    lab.converge(
+        d,
+        &[HOST],
+        &book(&format!(
+            "    - deb822_repository:\n        name: rstp-signed\n        uris: file:/srv/repo/rstp-signed\n\
+             \x20       suites: ./\n        signed_by: /etc/rstp-key.asc\n{use_repo}"
+        )),
+    );
+    assert_eq!(pkg(&lab, "rstp-signed-only"), "ii |1.0");
+    let text = lab.root_ok(HOST, "cat /etc/apt/sources.list.d/rstp-signed.sources");
+    assert_eq!(
+        text,
+        "X-Repolib-Name: rstp-signed\nSigned-By: /etc/rstp-key.asc\nSuites: ./\nTypes: deb\n\
+         URIs: file:/srv/repo/rstp-signed\n"
+    );
+
+    // deb822 with the key by URL (the first source removed: apt refuses two Signed-By).
+    lab.root_ok(HOST, "dpkg --purge rstp-signed-only >/dev/null");
+    lab.converge(
+        d,
+        &[HOST],
+        &book(&format!(
+            "    - deb822_repository: {{name: rstp-signed, state: absent}}\n\
+             \x20   - deb822_repository:\n        name: rstp-signed-url\n        uris: file:/srv/repo/rstp-signed\n\
+             \x20       suites: ./\n        signed_by: {}\n{use_repo}",
+            repo.url
+        )),
+    );
+    assert_eq!(pkg(&lab, "rstp-signed-only"), "ii |1.0");
+    lab.root_ok(
+        HOST,
+        "test -f /etc/apt/keyrings/rstp-signed-url.asc && \
+         grep -q 'Signed-By: /etc/apt/keyrings/rstp-signed-url.asc' /etc/apt/sources.list.d/rstp-signed-url.sources",
+    );
+
+    // apt_repository with signed-by (apt_repository updates the cache itself).
+    lab.root_ok(HOST, "dpkg --purge rstp-signed-only >/dev/null");
+    let run = lab.converge(
+        d,
+        &[HOST],
+        &book(
+            "    - deb822_repository: {name: rstp-signed-url, state: absent}\n\
+             \x20   - name: line\n      apt_repository:\n        repo: 'deb [signed-by=/etc/rstp-key.asc] file:/srv/repo/rstp-signed ./'\n\
+             \x20   - apt: {name: rstp-signed-only}\n",
+        ),
+    );
+    assert_eq!(
+        result(&run, "line")["result"]["sources_added"],
+        serde_json::json!(["/etc/apt/sources.list.d/file_srv_repo_rstp_signed.list"]),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(pkg(&lab, "rstp-signed-only"), "ii |1.0");
+    assert_eq!(
+        lab.root_ok(
+            HOST,
+            "cat /etc/apt/sources.list.d/file_srv_repo_rstp_signed.list"
+        ),
+        "deb [signed-by=/etc/rstp-key.asc] file:/srv/repo/rstp-signed ./\n"
+    );
+
+    // apt_key (deprecated) storing the key by URL into a keyring, used by a line.
+    lab.root_ok(HOST, "dpkg --purge rstp-signed-only >/dev/null");
+    let run = lab.converge(
+        d,
+        &[HOST],
+        &book(&format!(
+            "    - apt_repository:\n        repo: 'deb [signed-by=/etc/rstp-key.asc] file:/srv/repo/rstp-signed ./'\n        state: absent\n\
+             \x20   - name: key\n      apt_key: {{url: '{}', keyring: /etc/apt/keyrings/rstp-aptkey.asc}}\n\
+             \x20   - apt_repository:\n        repo: 'deb [signed-by=/etc/apt/keyrings/rstp-aptkey.asc] file:/srv/repo/rstp-signed ./'\n        filename: rstp-aptkey\n\
+             \x20   - apt: {{name: rstp-signed-only}}\n",
+            repo.url
+        )),
+    );
+    let key = result(&run, "key");
+    assert!(
+        key["result"]["warnings"][0]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("apt_key is deprecated"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(pkg(&lab, "rstp-signed-only"), "ii |1.0");
+    lab.root_ok(
+        HOST,
+        "test ! -e /etc/apt/sources.list.d/file_srv_repo_rstp_signed.list",
+    );
+    reset(&lab);
+}

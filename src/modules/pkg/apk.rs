@@ -50,8 +50,7 @@ pub struct Plan {
 fn valid(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._+:~<>=*-@/".contains(c))
 }
 
@@ -76,11 +75,7 @@ pub fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
     if names.is_empty() && !args.update_cache && !args.upgrade {
         return Err("apk: one of the following is required: name, update_cache, upgrade".into());
     }
-    Ok(Plan {
-        state,
-        names,
-        args,
-    })
+    Ok(Plan { state, names, args })
 }
 
 /// The package name of a spec (`foo=1.2-r0` -> `foo`).
@@ -223,15 +218,24 @@ mod tests {
         let p = of(json!({"name": ["curl=8.0-r0", "git"], "state": "latest", "repository": "http://r/x", "update_cache": true}))
             .expect("plan");
         let s = program(&p, false);
-        assert!(s.contains("K() { apk --repository http://r/x \"$@\"; }"), "{s}");
+        assert!(
+            s.contains("K() { apk --repository http://r/x \"$@\"; }"),
+            "{s}"
+        );
         assert!(s.contains("apk info -e curl "), "{s}");
-        assert!(s.contains("K add --upgrade $up") && s.contains("K update"), "{s}");
+        assert!(
+            s.contains("K add --upgrade $up") && s.contains("K update"),
+            "{s}"
+        );
         let c = program(&p, true);
         assert!(!c.contains("K add") && !c.contains("K update"), "{c}");
         let o = answer(
             "@@rsible changed install\n@@rsible failed install 1\n",
             "ERROR: unable to select packages:\n  nope (no such package):\n    required by: world[nope]\n",
         );
-        assert_eq!(o.msg.as_deref(), Some("No package matching 'nope' is available"));
+        assert_eq!(
+            o.msg.as_deref(),
+            Some("No package matching 'nope' is available")
+        );
     }
 }

@@ -73,14 +73,14 @@ fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
         .filter(|x| x.is_some())
         .count();
     if given > 1 {
-        return Err(
-            "apt_key: parameters are mutually exclusive: data|file|keyserver|url".into(),
-        );
+        return Err("apt_key: parameters are mutually exclusive: data|file|keyserver|url".into());
     }
     if args.keyserver.is_some() {
-        return Err("apt_key: keyserver is not supported by rsible (it needs gpg on the \
+        return Err(
+            "apt_key: keyserver is not supported by rsible (it needs gpg on the \
                     target); give the key by url, file or data"
-            .into());
+                .into(),
+        );
     }
     let id = match &args.id {
         Some(id) => {
@@ -147,7 +147,11 @@ fn program(p: &Plan, check: bool) -> String {
         };
         s.push_str(&format!(
             "for x in {files}; do [ -e \"$x\" ] || continue; m changed \"$x\"{}; done\n",
-            if check { "" } else { "; rm -f \"$x\" || exit 1" }
+            if check {
+                ""
+            } else {
+                "; rm -f \"$x\" || exit 1"
+            }
         ));
         return s;
     };

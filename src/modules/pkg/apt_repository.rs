@@ -63,9 +63,11 @@ fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
         return Err("apt_repository: Please set argument 'repo' to a non-empty value".into());
     }
     if args.repo.starts_with("ppa:") {
-        return Err("apt_repository: ppa: repositories (Ubuntu Launchpad) are not supported \
+        return Err(
+            "apt_repository: ppa: repositories (Ubuntu Launchpad) are not supported \
                     by rsible; give the deb line"
-            .into());
+                .into(),
+        );
     }
     let line = sources::parse(&args.repo);
     if !line.valid || !line.enabled {
@@ -85,7 +87,9 @@ fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
     };
     let name = match &args.filename {
         Some(f) if f.contains('/') || f.is_empty() => {
-            return Err(format!("apt_repository: filename '{f}' must be a plain file name"))
+            return Err(format!(
+                "apt_repository: filename '{f}' must be a plain file name"
+            ))
         }
         Some(f) => f.clone(),
         None => sources::suggest_filename(&args.repo),
@@ -218,7 +222,13 @@ pub async fn apt_repository(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Out
     o.fields.insert("sources_removed".into(), json!(removed));
     if ctx.diff {
         for (f, before, after) in files {
-            let header = |empty: bool| if empty { "/dev/null".to_string() } else { f.clone() };
+            let header = |empty: bool| {
+                if empty {
+                    "/dev/null".to_string()
+                } else {
+                    f.clone()
+                }
+            };
             o.diffs.push(Diff {
                 before_header: header(before.is_empty()),
                 after_header: header(after.is_empty()),

@@ -200,7 +200,10 @@ fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
         ("Check-Date", flag(args.check_date)),
         ("Check-Valid-Until", flag(args.check_valid_until)),
         ("Components", list(&args.components)),
-        ("Date-Max-Future", args.date_max_future.map(|d| d.to_string())),
+        (
+            "Date-Max-Future",
+            args.date_max_future.map(|d| d.to_string()),
+        ),
         ("Enabled", flag(args.enabled)),
         ("Exclude", list(&args.exclude)),
         ("Include", list(&args.include)),
@@ -271,9 +274,7 @@ fn program(p: &Plan, check: bool, diff: bool) -> String {
                      put \"$td/key\" \"$kf\" 644\n",
                 );
             }
-            s.push_str(
-                "elif [ \"$(stat -c %a \"$kf\")\" != 644 ]; then m changed key mode\n",
-            );
+            s.push_str("elif [ \"$(stat -c %a \"$kf\")\" != 644 ]; then m changed key mode\n");
             if !check {
                 s.push_str("  chmod 644 \"$kf\" || exit 1\n");
             }
@@ -310,10 +311,7 @@ fn program(p: &Plan, check: bool, diff: bool) -> String {
 }
 
 /// `deb822_repository`: returns `repo` (the file's text), `dest`, `key_filename`.
-pub async fn deb822_repository(
-    a: &Map<String, Value>,
-    ctx: &Ctx<'_>,
-) -> Result<Output, Failure> {
+pub async fn deb822_repository(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let p = plan(a).map_err(Failure::BadArgs)?;
     let dest = format!("/etc/apt/sources.list.d/{}.sources", p.slug);
     let out = ctx

@@ -92,8 +92,7 @@ pub struct Plan {
 fn valid_spec(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with('-')
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._+:~^<>=*-@/".contains(c))
 }
 
@@ -215,7 +214,11 @@ pub fn program(p: &Plan, check: bool) -> String {
         s.push_str("[ -n \"$inst$up$rem\" ] && m changed check\n");
         return s;
     }
-    let down = if a.allow_downgrade { "--allowdowngrade" } else { "" };
+    let down = if a.allow_downgrade {
+        "--allowdowngrade"
+    } else {
+        ""
+    };
     s.push_str(&format!(
         "if [ -n \"$inst\" ]; then m changed install; T install {down} $inst || {{ m failed install $?; exit 0; }}; fi\n\
          if [ -n \"$up\" ]; then m changed upgrade; T upgrade $up || {{ m failed upgrade $?; exit 0; }}; fi\n\
@@ -284,7 +287,11 @@ pub fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
 }
 
 /// `dnf` or `yum` (`tool`).
-pub async fn run(tool: &'static str, a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+pub async fn run(
+    tool: &'static str,
+    a: &Map<String, Value>,
+    ctx: &Ctx<'_>,
+) -> Result<Output, Failure> {
     let p = plan(tool, a).map_err(Failure::BadArgs)?;
     let out = ctx
         .exec(program(&p, ctx.check).into_bytes(), Vec::new())
@@ -326,16 +333,31 @@ mod tests {
         let p = of(json!({"name": ["a", "b*"], "enablerepo": "epel", "disable_gpg_check": true}))
             .expect("plan");
         let s = program(&p, false);
-        assert!(s.contains("T() { dnf -y --enablerepo=epel --nogpgcheck \"$@\"; }"), "{s}");
-        assert!(s.contains("have a || { m would a; inst=\"$inst \"a; }"), "{s}");
+        assert!(
+            s.contains("T() { dnf -y --enablerepo=epel --nogpgcheck \"$@\"; }"),
+            "{s}"
+        );
+        assert!(
+            s.contains("have a || { m would a; inst=\"$inst \"a; }"),
+            "{s}"
+        );
         assert!(s.contains("have 'b*' ||"), "{s}");
         assert_eq!(s.matches("T install").count(), 1, "{s}");
         let c = program(&p, true);
-        assert!(!c.contains("T install") && c.contains("m changed check"), "{c}");
-        let y = plan("yum", json!({"name": "a", "state": "absent"}).as_object().unwrap())
-            .expect("plan");
+        assert!(
+            !c.contains("T install") && c.contains("m changed check"),
+            "{c}"
+        );
+        let y = plan(
+            "yum",
+            json!({"name": "a", "state": "absent"}).as_object().unwrap(),
+        )
+        .expect("plan");
         let s = program(&y, false);
-        assert!(s.contains("T() { yum -y \"$@\"; }") && s.contains("T remove $rem"), "{s}");
+        assert!(
+            s.contains("T() { yum -y \"$@\"; }") && s.contains("T remove $rem"),
+            "{s}"
+        );
     }
 
     #[test]

@@ -23,7 +23,11 @@ fn split_use(a: &Map<String, Value>) -> Result<(Map<String, Value>, String), Str
     let backend = match rest.remove("use") {
         None | Some(Value::Null) => "auto".to_string(),
         Some(Value::String(s)) => s,
-        Some(other) => return Err(format!("package: argument 'use' must be a string, got {other}")),
+        Some(other) => {
+            return Err(format!(
+                "package: argument 'use' must be a string, got {other}"
+            ))
+        }
     };
     if !rest.contains_key("name") {
         return Err("package: missing required arguments: name".into());
@@ -121,8 +125,8 @@ mod tests {
     fn name_and_state_are_required_and_use_is_taken_out() {
         let m = |v: Value| v.as_object().expect("object").clone();
         assert!(split_use(&m(json!({"name": "a"}))).is_err());
-        let (rest, u) = split_use(&m(json!({"name": "a", "state": "present", "use": "apt"})))
-            .expect("split");
+        let (rest, u) =
+            split_use(&m(json!({"name": "a", "state": "present", "use": "apt"}))).expect("split");
         assert_eq!(u, "apt");
         assert!(!rest.contains_key("use"));
     }
@@ -139,7 +143,10 @@ mod tests {
         };
         let s = program(&b, false);
         for probe in ["apt-get", "dnf", "yum", "apk"] {
-            assert!(s.contains(&format!("command -v {probe} >/dev/null 2>&1; then")), "{s}");
+            assert!(
+                s.contains(&format!("command -v {probe} >/dev/null 2>&1; then")),
+                "{s}"
+            );
         }
         assert!(s.contains("want curl '' present"), "{s}");
         assert!(s.contains("T() { yum -y"), "{s}");

@@ -167,7 +167,10 @@ mod tests {
             run("present", "0", "#deb  http://a x main\n"),
             "deb http://a x main\n"
         );
-        assert_eq!(run("absent", "0", "deb http://a x main\n# keep\n"), "# keep\n");
+        assert_eq!(
+            run("absent", "0", "deb http://a x main\n# keep\n"),
+            "# keep\n"
+        );
         assert_eq!(run("find", "0", "x\ndeb http://a  x main\n"), "FOUND\n");
         assert_eq!(run("present", "1", ""), "deb http://a x main\n");
     }
