@@ -57,7 +57,7 @@ fn reset(lab: &Tier2) {
          dpkg --purge $(dpkg-query -W -f='${Package}\\n' 'rstp-*' 2>/dev/null) >/dev/null 2>&1; \
          rm -f /etc/apt/sources.list.d/rstp*.list /etc/apt/sources.list.d/rstp*.sources \
          /etc/apt/keyrings/rstp*.asc /etc/apt/trusted.gpg.d/rstp*.asc /etc/rstp-key.asc; \
-         apt-get update -q >/dev/null 2>&1; true",
+         rm -f /var/lib/apt/periodic/update-success-stamp; apt-get update -q >/dev/null 2>&1; true",
     );
 }
 
@@ -546,4 +546,100 @@ fn a_signed_repository_added_with_its_key_then_used() {
         "test ! -e /etc/apt/sources.list.d/file_srv_repo_rstp_signed.list",
     );
     reset(&lab);
+}
+
+#[test]
+fn deb_files_the_cache_and_a_system_upgrade() {
+    let lab = Tier2::lab();
+    let _g = serial();
+    publish_doubles(&lab);
+    reset(&lab);
+    let repo = signed_repo(&lab);
+    let dir = project(&lab);
+    let d = dir.path();
+
+    lab.root_ok(HOST, "touch -d '2 hours ago' /var/lib/apt/lists");
+    let run = lab.converge(
+        d,
+        &[HOST],
+        &book("    - name: cache\n      apt: {update_cache: true, cache_valid_time: 3600}\n"),
+    );
+    let r = &result(&run, "cache")["result"];
+    assert_eq!(r["cache_updated"], true, "{}", run.dump());
+    assert!(
+        r["cache_update_time"].as_i64().unwrap_or(0) > 1_600_000_000,
+        "{r}"
+    );
+
+    lab.converge(
+        d,
+        &[HOST],
+        &book(&format!(
+            "    - apt: {{deb: /srv/repo/rstp-hello_1.0_all.deb}}\n\
+             \x20   - apt: {{deb: '{}'}}\n",
+            repo.url
+                .replace("key.asc", "scan/rstp-signed-only_1.0_all.deb")
+        )),
+    );
+    assert_eq!(pkg(&lab, "rstp-hello"), "ii |1.0");
+    assert_eq!(
+        pkg(&lab, "rstp-signed-only"),
+        "ii |1.0",
+        "installed from a URL"
+    );
+
+    let run = lab.converge(
+        d,
+        &[HOST],
+        &book("    - name: up\n      apt: {upgrade: safe}\n"),
+    );
+    assert_eq!(result(&run, "up")["status"], "changed", "{}", run.dump());
+    assert_eq!(pkg(&lab, "rstp-hello"), "ii |2.0");
+    assert_eq!(
+        pkg(&lab, "rstp-dep"),
+        "ii |1.0",
+        "with-new-pkgs brought the dependency"
+    );
+}
+
+#[test]
+fn repository_modules_in_check_mode_change_nothing() {
+    let lab = Tier2::lab();
+    let _g = serial();
+    reset(&lab);
+    let dir = project(&lab);
+    let run = play_once(
+        &lab,
+        dir.path(),
+        "    - name: line\n      apt_repository: {repo: 'deb [trusted=yes] file:/srv/repo/rstp-signed ./', filename: rstp-check}\n\
+         \x20   - name: d822\n      deb822_repository: {name: rstp-check, uris: 'file:/srv/repo/rstp-signed', suites: ./, signed_by: 'http://10.214.0.1:9/none.asc'}\n      ignore_errors: true\n\
+         \x20   - name: d822 plain\n      deb822_repository: {name: rstp-check, uris: 'file:/srv/repo/rstp-signed', suites: ./}\n\
+         \x20   - name: sel\n      dpkg_selections: {name: apt, selection: hold}\n",
+        &["--check", "--diff"],
+    );
+    assert_eq!(run.code, 0, "{}", run.dump());
+    let line = result(&run, "line");
+    assert_eq!(line["status"], "changed", "{}", run.dump());
+    assert_eq!(
+        line["diffs"][0]["after"],
+        "deb [trusted=yes] file:/srv/repo/rstp-signed ./\n",
+        "{}",
+        run.dump()
+    );
+    let failed = &result(&run, "d822")["result"]["msg"];
+    assert!(
+        failed
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Could not fetch signed_by key"),
+        "{failed}"
+    );
+    assert_eq!(result(&run, "d822 plain")["status"], "changed");
+    assert_eq!(result(&run, "sel")["status"], "changed");
+    lab.root_ok(
+        HOST,
+        "test ! -e /etc/apt/sources.list.d/rstp-check.list && \
+         test ! -e /etc/apt/sources.list.d/rstp-check.sources && \
+         [ \"$(dpkg --get-selections apt | awk '{print $2}')\" = install ]",
+    );
 }
