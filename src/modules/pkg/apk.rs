@@ -227,7 +227,14 @@ mod tests {
             s.contains("K add --upgrade $up") && s.contains("K update"),
             "{s}"
         );
+        assert!(super::super::common::parses(&s), "{s}");
         let c = program(&p, true);
+        assert!(super::super::common::parses(&c), "{c}");
+        let u = of(json!({"upgrade": true, "available": true, "name": "x", "state": "absent"}))
+            .expect("plan");
+        for check in [false, true] {
+            assert!(super::super::common::parses(&program(&u, check)));
+        }
         assert!(!c.contains("K add") && !c.contains("K update"), "{c}");
         let o = answer(
             "@@rsible changed install\n@@rsible failed install 1\n",

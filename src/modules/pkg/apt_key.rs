@@ -262,5 +262,16 @@ mod tests {
         let p = of(json!({"id": "AB", "state": "absent"})).expect("plan");
         assert!(!program(&p, true).contains("rm -f"));
         assert!(program(&p, false).contains("rm -f"));
+        for v in [
+            json!({"data": "k", "id": "AB"}),
+            json!({"url": "http://h/k", "keyring": "/etc/apt/keyrings/x.gpg"}),
+            json!({"file": "/k"}),
+            json!({"id": "AB", "state": "absent"}),
+        ] {
+            let p = of(v).expect("plan");
+            for check in [false, true] {
+                assert!(super::super::common::parses(&program(&p, check)));
+            }
+        }
     }
 }

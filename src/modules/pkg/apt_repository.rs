@@ -270,5 +270,8 @@ mod tests {
         let s = program(&p, true, true);
         assert!(!s.contains("mv -f") && !s.contains("apt-get update"), "{s}");
         assert!(program(&p, false, false).contains("apt-get update"));
+        for (check, diff) in [(false, false), (false, true), (true, true)] {
+            assert!(super::super::common::parses(&program(&p, check, diff)));
+        }
     }
 }

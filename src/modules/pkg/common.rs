@@ -107,6 +107,18 @@ pub fn set_streams(o: &mut Output, stdout: &str, stderr: &str) {
     );
 }
 
+/// Whether `sh -n` accepts `script` (for the modules' unit tests).
+#[cfg(test)]
+pub fn parses(script: &str) -> bool {
+    std::process::Command::new("sh")
+        .arg("-n")
+        .arg("-c")
+        .arg(script)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

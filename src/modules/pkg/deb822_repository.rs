@@ -417,5 +417,16 @@ mod tests {
         let p = of(json!({"name": "k", "signed_by": "http://h/k", "uris": "x"})).expect("plan");
         let s = program(&p, true, false);
         assert!(!s.contains("put \"$td"), "{s}");
+        for v in [
+            json!({"name": "k", "signed_by": "http://h/k", "uris": "x"}),
+            json!({"name": "k", "signed_by": "/k.asc"}),
+            json!({"name": "k", "state": "absent"}),
+        ] {
+            let p = of(v).expect("plan");
+            for (check, diff) in [(false, false), (false, true), (true, true)] {
+                let s = program(&p, check, diff);
+                assert!(super::super::common::parses(&s), "{s}");
+            }
+        }
     }
 }

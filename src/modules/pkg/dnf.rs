@@ -358,6 +358,17 @@ mod tests {
             s.contains("T() { yum -y \"$@\"; }") && s.contains("T remove $rem"),
             "{s}"
         );
+        for v in [
+            json!({"name": ["a", "b"], "state": "latest", "update_cache": true, "update_only": true}),
+            json!({"autoremove": true, "exclude": ["k*"], "install_weak_deps": false}),
+            json!({"name": "a", "state": "latest", "allow_downgrade": true}),
+        ] {
+            let p = of(v).expect("plan");
+            for check in [false, true] {
+                let s = program(&p, check);
+                assert!(super::super::common::parses(&s), "{s}");
+            }
+        }
     }
 
     #[test]

@@ -124,5 +124,6 @@ mod tests {
         let a = of(json!({"name": "a", "selection": "hold"})).expect("args");
         assert!(!program(&a, true).contains("--set-selections"));
         assert!(program(&a, false).contains("--set-selections"));
+        assert!(super::super::common::parses(&program(&a, false)));
     }
 }

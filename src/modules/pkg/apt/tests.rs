@@ -50,6 +50,27 @@ fn one_transaction_with_the_noninteractive_options() {
 }
 
 #[test]
+fn every_variant_of_the_program_parses() {
+    for v in [
+        json!({"name": "a", "state": "absent", "purge": true, "autoremove": true}),
+        json!({"deb": "http://h/x.deb", "policy_rc_d": 101, "update_cache": true,
+               "cache_valid_time": 60, "upgrade": "dist", "autoclean": true, "clean": true}),
+        json!({"name": ["a", "b=1*"], "state": "fixed", "install_recommends": false,
+               "default_release": "bookworm-backports", "only_upgrade": true}),
+    ] {
+        let p = plan_of(v).expect("plan");
+        for check in [false, true] {
+            let s = program(&p, check);
+            assert!(super::common::parses(&s), "{s}");
+        }
+    }
+    let p = plan_of(json!({"name": "a", "policy_rc_d": 101})).expect("plan");
+    let s = program(&p, false);
+    assert!(s.contains("exit %d\\n' 101 > /usr/sbin/policy-rc.d"), "{s}");
+    assert!(!program(&p, true).contains("policy-rc.d'"));
+}
+
+#[test]
 fn user_strings_are_quoted() {
     let p = plan_of(json!({"deb": "/tmp/it's.deb"})).expect("plan");
     assert!(program(&p, false).contains(r"debf='/tmp/it'\''s.deb'"));
