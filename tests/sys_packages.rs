@@ -540,6 +540,15 @@ fn a_signed_repository_added_with_its_key_then_used() {
         "{}",
         run.dump()
     );
+    assert!(
+        run.events.iter().any(|e| e["event"] == "warning"
+            && e["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("apt_key is deprecated")),
+        "the deprecation is shown as a warning:\n{}",
+        run.dump()
+    );
     assert_eq!(pkg(&lab, "rstp-signed-only"), "ii |1.0");
     lab.root_ok(
         HOST,

@@ -5,7 +5,8 @@
 //! the name is `rsible-` and a hash of the source). The key comes from `data` (sent over
 //! stdin), `file` (a path on the target) or `url` (downloaded by the target). The file is
 //! replaced atomically only when its content differs. Every result carries a deprecation
-//! warning in its `warnings` field. One remote program. Knows nothing of playbooks.
+//! warning in its `warnings` field (the engine shows it as a `[WARNING]` line). One remote
+//! program. Knows nothing of playbooks.
 
 use super::common::{split_output, MARK_FN};
 use crate::connection::quote::quote_str;
