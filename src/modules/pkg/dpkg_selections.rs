@@ -92,7 +92,7 @@ pub async fn dpkg_selections(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Ou
     }
     o.fields.insert("before".into(), json!(before));
     o.fields.insert("after".into(), json!(args.selection));
-    if o.changed {
+    if o.changed && ctx.diff {
         o.diffs.push(Diff {
             before_header: "selection".into(),
             after_header: "selection".into(),

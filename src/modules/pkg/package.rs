@@ -114,6 +114,9 @@ pub async fn package(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
         }
     };
     o.fields.insert("ansible_pkg_mgr".into(), json!(mgr));
+    if !ctx.diff {
+        o.diffs.clear();
+    }
     Ok(o)
 }
 

@@ -543,7 +543,11 @@ pub async fn apt(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failur
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!("apt: {}", stderr.trim())));
     }
-    Ok(answer(&p, ctx.check, &stdout, &stderr))
+    let mut o = answer(&p, ctx.check, &stdout, &stderr);
+    if !ctx.diff {
+        o.diffs.clear();
+    }
+    Ok(o)
 }
 
 #[cfg(test)]
