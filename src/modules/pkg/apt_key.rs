@@ -126,7 +126,7 @@ fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
                 let h = crate::modules::files::write::hex(&sha2::Sha256::digest(text));
                 format!("/etc/apt/trusted.gpg.d/rsible-{}", &h[..16])
             }
-            (None, None) => unreachable!("checked above"),
+            (None, None) => return Err("apt_key: state=absent needs id (or keyring)".into()),
         }),
     };
     Ok(Plan {
