@@ -190,6 +190,15 @@ impl Runner {
         if let Some(d) = delegate {
             out.fields.insert("_ansible_delegated_to".into(), json!(d));
         }
+        // A module's `warnings` (Ansible's result key) are shown as [WARNING] lines, as
+        // ansible-playbook shows them; the result keeps them for `register`.
+        if let Some(Value::Array(ws)) = out.fields.get("warnings") {
+            for w in ws.iter().filter_map(Value::as_str) {
+                self.engine.emit(crate::output::event::Event::Warning {
+                    message: w.to_string(),
+                });
+            }
+        }
         // Facts a module returns (`setup`, `service_facts`, `hostname`, ...) become the host's
         // facts; Ansible's `ansible_` prefix on a returned name is dropped, as for `setup`.
         {

@@ -21,6 +21,7 @@ pub mod hostname;
 pub mod ini_file;
 pub mod lineinfile;
 pub mod modprobe;
+pub mod pkg;
 pub mod reboot;
 pub mod replace;
 pub mod script;
@@ -180,6 +181,11 @@ pub fn is_module(name: &str) -> bool {
             "service" | "systemd" | "service_facts" | "sysctl" | "modprobe"
         )
         || matches!(name, "hostname" | "reboot")
+        || matches!(
+            name,
+            "apt" | "package" | "dpkg_selections" | "apt_key" | "dnf" | "yum"
+        )
+        || matches!(name, "apt_repository" | "deb822_repository" | "apk")
 }
 
 /// Runs module `name` with templated `args`.
@@ -211,6 +217,15 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "modprobe" => modprobe::modprobe(args, ctx).await,
         "hostname" => hostname::hostname(args, ctx).await,
         "reboot" => reboot::reboot(args, ctx).await,
+        "apt" => pkg::apt::apt(args, ctx).await,
+        "package" => pkg::package::package(args, ctx).await,
+        "dpkg_selections" => pkg::dpkg_selections::dpkg_selections(args, ctx).await,
+        "apt_repository" => pkg::apt_repository::apt_repository(args, ctx).await,
+        "deb822_repository" => pkg::deb822_repository::deb822_repository(args, ctx).await,
+        "apt_key" => pkg::apt_key::apt_key(args, ctx).await,
+        "dnf" => pkg::dnf::run("dnf", args, ctx).await,
+        "yum" => pkg::dnf::run("yum", args, ctx).await,
+        "apk" => pkg::apk::apk(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),

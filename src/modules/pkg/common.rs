@@ -1,0 +1,158 @@
+//! Pieces every package module shares: package-name and version checks (done before anything
+//! is sent), the marker lines the remote programs print (`@@rsible KEY VALUE`, everything else
+//! on stdout is the package tool's own output) and plain-words messages for apt's errors.
+//! Knows nothing of module arguments.
+
+use crate::modules::Output;
+use serde_json::json;
+
+/// The prefix of the lines a package program prints for the module (never printed by apt).
+pub const MARK: &str = "@@rsible ";
+
+/// sh text defining `m`, which prints a marker line.
+pub const MARK_FN: &str = "m() { printf '@@rsible %s\\n' \"$*\"; }\n";
+
+/// Whether `name` is a package name a package manager could know (Debian's and RPM's
+/// characters, an optional `:arch`); anything else is refused before it reaches a target.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+.-_:@".contains(c))
+}
+
+/// Whether `v` is a version (or an fnmatch pattern of one: `1.2*`).
+pub fn valid_version(v: &str) -> bool {
+    !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".+~:-_*?".contains(c))
+}
+
+/// A requested package: its name and the version (pattern) after `=`, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// The package name (with `:arch` when given).
+    pub name: String,
+    /// `1.2-1` or `1.2*`.
+    pub version: Option<String>,
+}
+
+/// Reads `name`, `name=1.2*` or `name=1.2-1`; refuses what is not a package name.
+pub fn parse_spec(s: &str) -> Result<Spec, String> {
+    let (name, version) = match s.split_once('=') {
+        Some((n, v)) => (n.trim(), Some(v.trim().to_string())),
+        None => (s.trim(), None),
+    };
+    if !valid_name(name) {
+        return Err(format!("'{s}' is not a valid package name"));
+    }
+    if let Some(v) = &version {
+        if !valid_version(v) {
+            return Err(format!("'{s}' does not give a valid version after '='"));
+        }
+    }
+    Ok(Spec {
+        name: name.to_string(),
+        version,
+    })
+}
+
+/// The marker lines of a program's stdout as (key, value), and the rest (the tool's output).
+pub fn split_output(stdout: &str) -> (Vec<(String, String)>, String) {
+    let mut marks = Vec::new();
+    let mut rest = String::new();
+    for line in stdout.lines() {
+        match line.strip_prefix(MARK) {
+            Some(m) => {
+                let (k, v) = m.split_once(' ').unwrap_or((m, ""));
+                marks.push((k.to_string(), v.to_string()));
+            }
+            None => {
+                rest.push_str(line);
+                rest.push('\n');
+            }
+        }
+    }
+    (marks, rest)
+}
+
+/// The message for a failed apt-get/dpkg run: a lock wait that timed out says so plainly.
+pub fn apt_failure(what: &str, stderr: &str, lock_timeout: u64) -> String {
+    let err = stderr.trim();
+    if err.contains("Could not get lock") || err.contains("Unable to acquire the dpkg") {
+        let holder = err
+            .lines()
+            .find(|l| l.contains("Could not get lock"))
+            .unwrap_or(err);
+        return format!(
+            "Failed to lock apt for exclusive operation: waited {lock_timeout} seconds \
+             (lock_timeout) for the dpkg lock, another process still holds it: {holder}"
+        );
+    }
+    format!("'{what}' failed: {err}")
+}
+
+/// Puts a tool run's `stdout`/`stderr` (and their `_lines`) into `o`.
+pub fn set_streams(o: &mut Output, stdout: &str, stderr: &str) {
+    o.fields.insert("stdout".into(), json!(stdout));
+    o.fields.insert(
+        "stdout_lines".into(),
+        json!(stdout.lines().collect::<Vec<_>>()),
+    );
+    o.fields.insert("stderr".into(), json!(stderr));
+    o.fields.insert(
+        "stderr_lines".into(),
+        json!(stderr.lines().collect::<Vec<_>>()),
+    );
+}
+
+/// Whether `sh -n` accepts `script` (for the modules' unit tests).
+#[cfg(test)]
+pub fn parses(script: &str) -> bool {
+    std::process::Command::new("sh")
+        .arg("-n")
+        .arg("-c")
+        .arg(script)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_are_read_and_checked() {
+        assert_eq!(
+            parse_spec("foo=1.2*").unwrap(),
+            Spec {
+                name: "foo".into(),
+                version: Some("1.2*".into())
+            }
+        );
+        assert_eq!(parse_spec("libc6:amd64").unwrap().version, None);
+        assert!(parse_spec("foo; rm -rf /").is_err());
+        assert!(parse_spec("-o=x").is_err());
+        assert!(parse_spec("foo=$(id)").is_err());
+    }
+
+    #[test]
+    fn markers_are_split_from_tool_output() {
+        let (m, rest) = split_output("@@rsible rc 0\nReading...\n@@rsible x a b\n");
+        assert_eq!(m[1], ("x".to_string(), "a b".to_string()));
+        assert_eq!(rest, "Reading...\n");
+    }
+
+    #[test]
+    fn lock_timeouts_are_said_plainly() {
+        let m = apt_failure(
+            "apt-get install",
+            "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 7 (python3)",
+            5,
+        );
+        assert!(m.starts_with("Failed to lock apt"), "{m}");
+        assert!(m.contains("waited 5 seconds"), "{m}");
+    }
+}
