@@ -7,23 +7,29 @@
 //! ...) are not here: they live in the engine.
 
 pub mod args;
+pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
 mod copy_tree;
+pub mod cron;
 pub mod fetch;
 pub mod file;
 pub mod files;
 pub mod find;
 pub mod get_url;
+pub mod group;
 pub mod ini_file;
 pub mod lineinfile;
+pub mod mount;
 pub mod replace;
 pub mod script;
 pub mod slurp;
 pub mod stat;
+mod sysexec;
 pub mod tempfile;
 pub mod unarchive;
+pub mod user;
 pub mod wait_for;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
@@ -141,6 +147,7 @@ pub fn is_module(name: &str) -> bool {
         || matches!(name, "script" | "get_url" | "unarchive")
         || matches!(name, "wait_for" | "wait_for_connection")
         || matches!(name, "lineinfile" | "blockinfile" | "replace" | "ini_file")
+        || matches!(name, "user" | "group" | "authorized_key" | "cron" | "mount")
 }
 
 /// Runs module `name` with templated `args`.
@@ -165,6 +172,11 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "ini_file" => ini_file::ini_file(args, ctx).await,
         "lineinfile" => lineinfile::lineinfile(args, ctx).await,
         "replace" => replace::replace(args, ctx).await,
+        "user" => user::user(args, ctx).await,
+        "group" => group::group(args, ctx).await,
+        "authorized_key" => authorized_key::authorized_key(args, ctx).await,
+        "cron" => cron::cron(args, ctx).await,
+        "mount" => mount::mount(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),

@@ -104,7 +104,11 @@ impl Tier2 {
     pub fn inventory(&self, dir: &Path, hosts: &[usize], extra: &str) -> PathBuf {
         let mut inv = String::from("[t2]\n");
         for &i in hosts {
-            inv.push_str(&format!("{} ansible_host={}\n", Self::name(i), Self::addr(i)));
+            inv.push_str(&format!(
+                "{} ansible_host={}\n",
+                Self::name(i),
+                Self::addr(i)
+            ));
         }
         inv.push_str(&format!(
             "[t2:vars]\nansible_user=rslab\nansible_become_password=rslab-pass\n\
@@ -121,7 +125,10 @@ impl Tier2 {
         let out = Command::new("ssh")
             .args(["-n", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"])
             .arg("-o")
-            .arg(format!("UserKnownHostsFile={}", self.known_hosts().display()))
+            .arg(format!(
+                "UserKnownHostsFile={}",
+                self.known_hosts().display()
+            ))
             .arg("-i")
             .arg(self.dir.join("keys/id_ed25519"))
             .arg(format!("root@{}", Self::addr(i)))
