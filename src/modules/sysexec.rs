@@ -5,12 +5,14 @@
 use super::{Ctx, Failure};
 
 /// Runs `script` with `stdin`; a non-zero exit fails with `what` and the program's stderr.
+/// The script fails only by an explicit `exit N`: its last test's status does not count.
 pub async fn run(
     ctx: &Ctx<'_>,
-    script: Vec<u8>,
+    mut script: Vec<u8>,
     stdin: Vec<u8>,
     what: &str,
 ) -> Result<String, Failure> {
+    script.extend_from_slice(b"\nexit 0\n");
     let out = ctx.exec(script, stdin).await?;
     if out.status.rc() != 0 {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_string();

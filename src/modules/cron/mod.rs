@@ -199,8 +199,7 @@ fn apply(
         Ok((changed, false))
     } else if found.is_some() {
         t.update_job(name, None);
-        let remove_file = file_user.is_some() && t.is_empty();
-        Ok((true, remove_file))
+        Ok((true, false))
     } else {
         Ok((false, false))
     }
@@ -221,7 +220,7 @@ fn read_script(place: &Place) -> Vec<u8> {
             }
             s.extend_from_slice(
                 b" -l 2>/dev/null); rc=$?\n[ $rc -le 1 ] || { echo 'Unable to read crontab' >&2; exit 4; }\n\
-                  [ $rc -eq 0 ] || o=\nprintf 'rsible-content\\n%s\\n' \"$o\"\n",
+                  [ $rc -eq 0 ] || o=\nprintf 'rsible-content\\n'\n[ -z \"$o\" ] || printf '%s\\n' \"$o\"\n",
             );
         }
         Place::File(f) => {
@@ -305,8 +304,12 @@ pub async fn cron(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         Place::File(_) => args.user.as_deref(),
         Place::User(_) => None,
     };
-    let (mut changed, remove_file) =
+    let (mut changed, mut remove_file) =
         apply(&args, present, file_user, &mut t).map_err(Failure::Failed)?;
+    // A cron.d file left without lines goes, as Ansible removes it.
+    if matches!(place, Place::File(_)) && !present && changed && t.is_empty() {
+        remove_file = true;
+    }
     let exists = !text.trim().is_empty();
     if remove_file && args.name.is_none() {
         changed = exists;
