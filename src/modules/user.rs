@@ -195,7 +195,7 @@ fn usermod_opts(args: &Args, cur: &Account) -> Vec<String> {
     if let Some(want) = &args.groups {
         let want: Vec<&String> = want
             .iter()
-            .filter(|g| !args.group.as_deref().is_some_and(|p| p == g.as_str()))
+            .filter(|g| args.group.as_deref().is_none_or(|p| p != g.as_str()))
             .collect();
         let missing = want.iter().any(|g| !cur.groups.contains(g));
         let extra = cur.groups.iter().any(|g| !want.contains(&g));

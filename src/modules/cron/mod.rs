@@ -98,7 +98,7 @@ fn validate(a: &Args) -> Result<(Place, bool), String> {
         Some("absent") => false,
         Some(o) => return Err(format!("state must be one of present, absent, got '{o}'")),
     };
-    if a.name.is_none() && !(a.cron_file.is_some() && !present) {
+    if a.name.is_none() && (present || a.cron_file.is_none()) {
         return Err("name is required".into());
     }
     if let Some(s) = &a.special_time {
