@@ -24,16 +24,24 @@ fn project(lab: &Tier2) -> tempfile::TempDir {
     dir
 }
 
-/// Plays `tasks` with `--check`: it must succeed and report changes.
-fn check_only(lab: &Tier2, dir: &Path, tasks: &str) {
+/// Plays `tasks` with `--check --diff`: it must succeed and report changes. Returns the
+/// `after` texts of the diffs it showed, joined.
+fn check_only(lab: &Tier2, dir: &Path, tasks: &str) -> String {
     common::write(dir, "site.yml", &book(tasks));
-    let run = lab.play(dir, &["--check"]);
+    let run = lab.play(dir, &["--check", "--diff"]);
     assert_eq!(run.code, 0, "check run failed:\n{}", run.dump());
     assert!(
         run.changed(&Tier2::name(H)) > 0,
         "check reported no change:\n{}",
         run.dump()
     );
+    let mut after = String::new();
+    for e in run.events.iter().filter(|e| e["event"] == "host_result") {
+        for d in e["diffs"].as_array().into_iter().flatten() {
+            after.push_str(d["after"].as_str().unwrap_or_default());
+        }
+    }
+    after
 }
 
 #[test]
@@ -65,6 +73,8 @@ fn users_and_groups_converge_with_supplementary_groups_passwords_and_removal() {
       user: {{ name: usr_alice, groups: usr_g2, append: true }}
     - name: a system user without home
       user: {{ name: usr_svc, system: true, create_home: false, shell: /usr/sbin/nologin }}
+    - name: svc expires and is locked
+      user: {{ name: usr_svc, expires: 1893456000, password_lock: true }}
 "#
     );
     // Check mode on what needs no earlier task (alice needs the groups, as in Ansible).
@@ -111,17 +121,26 @@ fn users_and_groups_converge_with_supplementary_groups_passwords_and_removal() {
         .unwrap_or_else(|| panic!("no usr_svc line: {got}"));
     assert!(svc_uid < 1000, "a system user gets a system uid: {svc_uid}");
     assert!(got.contains("nohome"), "{got}");
+    let shadow = lab.root_ok(H, "getent shadow usr_svc | cut -d: -f2,8");
+    assert!(
+        shadow.starts_with('!') && shadow.ends_with(":21915\n"),
+        "{shadow}"
+    );
 
     // append false replaces the list; update_password on_create keeps the hash.
     let change = format!(
         r#"    - name: alice only in g2, password not reset
       user: {{ name: usr_alice, groups: [usr_g2], append: false, password: '{hash2}', update_password: on_create }}
+    - name: svc never expires
+      user: {{ name: usr_svc, expires: -1 }}
 "#
     );
     lab.converge(dir.path(), &[H], &book(&change));
     let got = lab.root_ok(H, "id -Gn usr_alice; getent shadow usr_alice | cut -d: -f2");
     assert!(!got.contains("usr_g1") && got.contains("usr_g2"), "{got}");
     assert!(got.contains(hash1), "the hash was reset: {got}");
+    let shadow = lab.root_ok(H, "getent shadow usr_svc | cut -d: -f8");
+    assert_eq!(shadow, "\n", "expiry not cleared");
 
     // Removal with remove: the home directory goes too.
     let remove = "    - name: alice gone\n      user: { name: usr_alice, state: absent, remove: true }\n\
@@ -222,7 +241,11 @@ fn authorized_keys_are_added_made_exclusive_and_removed_and_a_real_login_works()
       authorized_key: {{ user: usr_kate, key: "{pub2}", key_options: 'no-port-forwarding,no-agent-forwarding' }}
 "#
     );
-    check_only(&lab, dir.path(), &both);
+    let diff = check_only(&lab, dir.path(), &both);
+    assert!(
+        diff.contains(&format!("no-agent-forwarding {pub2}\n")),
+        "{diff}"
+    );
     lab.root_ok(H, "! test -e /home/usr_kate/.ssh");
     lab.converge(dir.path(), &[H], &book(&both));
     let got = lab.root_ok(
@@ -322,7 +345,11 @@ fn cron_jobs_in_a_user_crontab_and_in_cron_d() {
 "#;
     // MAILTO goes after PATH, which check mode does not add: checked without it.
     let mailto = "    - name: mailto after path\n      cron: { name: MAILTO, env: true, user: usr_cron, job: ops, insertafter: PATH }\n";
-    check_only(&lab, dir.path(), &jobs.replace(mailto, ""));
+    let diff = check_only(&lab, dir.path(), &jobs.replace(mailto, ""));
+    assert!(
+        diff.contains("#Ansible: usr backup\n5 2 * * * /usr/local/bin/backup\n"),
+        "{diff}"
+    );
     lab.root_ok(
         H,
         "! test -e /var/spool/cron/crontabs/usr_cron && ! test -e /etc/cron.d/usr_job",
@@ -378,7 +405,8 @@ fn fstab_entries_a_mounted_tmpfs_and_a_swap_entry() {
     - name: swap
       mount: { path: none, src: /usr_swapfile, fstype: swap, opts: sw, state: present }
 "#;
-    check_only(&lab, dir.path(), present);
+    let diff = check_only(&lab, dir.path(), present);
+    assert!(diff.contains("/usr_swapfile none swap sw 0 0\n"), "{diff}");
     assert_eq!(lab.root_ok(H, "cat /etc/fstab"), original);
     lab.root_ok(H, "! mountpoint -q /mnt/usr_tmpfs");
     lab.converge(dir.path(), &[H], &book(present));
