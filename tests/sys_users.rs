@@ -232,8 +232,24 @@ fn authorized_keys_are_added_made_exclusive_and_removed_and_a_real_login_works()
     let dir = project(&lab);
     let (k1, pub1) = keypair(dir.path(), "k1");
     let (k2, pub2) = keypair(dir.path(), "k2");
-    let kate = "    - name: kate\n      user: { name: usr_kate, shell: /bin/sh, password: '$6$usr$notlocked' }\n";
-    lab.converge(dir.path(), &[H], &book(kate));
+    let kate = "    - name: kate\n      user: { name: usr_kate, shell: /bin/sh, password: '$6$usr$notlocked', \
+                generate_ssh_key: true, ssh_key_type: ed25519 }\n";
+    let run = lab.converge(dir.path(), &[H], &book(kate));
+    let made = &run.results("t2-09", "kate")[0]["result"];
+    let own = lab.root_ok(
+        H,
+        "stat -c '%U %a' /home/usr_kate/.ssh/id_ed25519; cat /home/usr_kate/.ssh/id_ed25519.pub",
+    );
+    assert!(own.starts_with("usr_kate 600\nssh-ed25519 "), "{own}");
+    assert_eq!(
+        made["ssh_public_key"].as_str().map(|k| format!("{k}\n")),
+        own.lines().nth(1).map(|k| format!("{k}\n")),
+        "{made}"
+    );
+    assert_eq!(
+        made["ssh_key_file"], "/home/usr_kate/.ssh/id_ed25519",
+        "{made}"
+    );
     let both = format!(
         r#"    - name: first key
       authorized_key: {{ user: usr_kate, key: "{pub1}" }}
@@ -246,7 +262,7 @@ fn authorized_keys_are_added_made_exclusive_and_removed_and_a_real_login_works()
         diff.contains(&format!("no-agent-forwarding {pub2}\n")),
         "{diff}"
     );
-    lab.root_ok(H, "! test -e /home/usr_kate/.ssh");
+    lab.root_ok(H, "! test -e /home/usr_kate/.ssh/authorized_keys");
     lab.converge(dir.path(), &[H], &book(&both));
     let got = lab.root_ok(
         H,

@@ -73,6 +73,12 @@ pub fn allowed(module: &str) -> Option<&'static [&'static str]> {
             "comment",
             "password_lock",
             "non_unique",
+            "generate_ssh_key",
+            "ssh_key_bits",
+            "ssh_key_type",
+            "ssh_key_file",
+            "ssh_key_comment",
+            "ssh_key_passphrase",
         ],
         "group" => &[
             "name",

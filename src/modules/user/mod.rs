@@ -3,7 +3,10 @@
 //! differs a second program runs useradd/usermod/userdel (shadow's tools) and reads the
 //! account again. Round trips: one when nothing changes (or in check mode), two otherwise.
 //! The password hash is never printed: results show `NOT_LOGGING_PASSWORD`, as Ansible does.
+//! `generate_ssh_key` creates a missing key in the same programs ([`sshkey`]).
 //! Knows nothing of playbooks; arguments arrive templated.
+
+mod sshkey;
 
 use super::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
 use super::sysexec::{self, date_of_days};
@@ -12,6 +15,7 @@ use crate::connection::quote::{join, quote};
 use crate::output::event::Diff;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use sshkey::KeySpec;
 
 /// Arguments of `user` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
@@ -55,6 +59,18 @@ struct Args {
     password_lock: Option<bool>,
     #[serde(default, deserialize_with = "de_bool")]
     non_unique: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    generate_ssh_key: bool,
+    #[serde(default)]
+    ssh_key_bits: Option<u32>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    ssh_key_type: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    ssh_key_file: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    ssh_key_comment: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    ssh_key_passphrase: Option<String>,
 }
 
 fn yes() -> bool {
@@ -90,8 +106,9 @@ pub struct Account {
     pub groups: Vec<String>,
 }
 
-/// The sh program that reads account `name` and checks that `groups` exist.
-fn probe_script(name: &str, groups: &[String]) -> Vec<u8> {
+/// The sh program that reads account `name` (and its SSH key when `key`) and checks that
+/// `groups` exist.
+fn probe_script(name: &str, groups: &[String], key: Option<&KeySpec>) -> Vec<u8> {
     let mut s = b"n=".to_vec();
     s.extend(quote(name.as_bytes()));
     s.extend_from_slice(
@@ -102,9 +119,12 @@ if e=$(getent passwd "$n"); then
   printf 'pgroup=%s\n' "$(getent group "$g" | cut -d: -f1)"
   printf 'shadow=%s\n' "$(getent shadow "$n" 2>/dev/null)"
   getent group | awk -F: -v u="$n" '{k=split($4,a,","); for(i=1;i<=k;i++) if(a[i]==u) print "member=" $1}'
-fi
 "#,
     );
+    if let Some(k) = key {
+        s.extend(k.probe());
+    }
+    s.extend_from_slice(b"fi\n");
     for g in groups {
         s.extend_from_slice(b"getent group ");
         s.extend(quote(g.as_bytes()));
@@ -370,7 +390,16 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         check_groups.clear();
     }
     // The user-named group decides useradd's -N (Ansible's behaviour on Debian).
-    let mut probe = probe_script(&args.name, &check_groups);
+    let key = (present && args.generate_ssh_key).then(|| KeySpec {
+        ktype: args.ssh_key_type.clone().unwrap_or_else(|| "rsa".into()),
+        file: args.ssh_key_file.clone().unwrap_or_else(|| {
+            format!(".ssh/id_{}", args.ssh_key_type.as_deref().unwrap_or("rsa"))
+        }),
+        bits: args.ssh_key_bits.filter(|b| *b > 0),
+        comment: args.ssh_key_comment.clone(),
+        passphrase: args.ssh_key_passphrase.clone().unwrap_or_default(),
+    });
+    let mut probe = probe_script(&args.name, &check_groups, key.as_ref());
     probe.extend_from_slice(b"getent group \"$n\" >/dev/null && echo samegroup=1\n");
     let out = sysexec::run(ctx, probe, Vec::new(), "reading the account").await?;
     let missing = sysexec::values(&out, "nogroup");
@@ -405,20 +434,35 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             }
         }
     };
-    let changed = !cmd.is_empty();
+    let new_key = key.is_some() && !sshkey::exists(&out);
+    let changed = !cmd.is_empty() || new_key;
     let mut after = cur.clone();
+    let mut key_out = out.clone();
     if changed && !ctx.check {
-        let mut s = join(&cmd);
-        s.extend_from_slice(b" || exit 1\n");
+        let mut s = Vec::new();
+        if !cmd.is_empty() {
+            s.extend(join(&cmd));
+            s.extend_from_slice(b" || exit 1\n");
+        }
         if cur.is_none() && args.password_lock == Some(true) && args.password.is_none() {
             s.extend_from_slice(b"usermod -L -- ");
             s.extend(quote(name.as_bytes()));
             s.extend_from_slice(b" || exit 1\n");
         }
-        s.extend(probe_script(name, &[]));
-        let what = format!("{} {name}", cmd[0]);
+        if let Some(k) = &key {
+            s.extend_from_slice(b"n=");
+            s.extend(quote(name.as_bytes()));
+            s.extend_from_slice(b"\ne=$(getent passwd \"$n\") || exit 1\n");
+            s.extend(k.create());
+        }
+        s.extend(probe_script(name, &[], key.as_ref()));
+        let what = match cmd.first() {
+            Some(c) => format!("{c} {name}"),
+            None => format!("creating the SSH key of {name}"),
+        };
         let out = sysexec::run(ctx, s, Vec::new(), &what).await?;
         after = parse_probe(&out);
+        key_out = out;
     }
     let mut fields = Map::new();
     fields.insert("name".into(), json!(name));
@@ -444,6 +488,9 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         if args.password.is_some() {
             fields.insert("password".into(), json!("NOT_LOGGING_PASSWORD"));
         }
+        if key.is_some() {
+            sshkey::fields(&key_out, &mut fields);
+        }
     } else {
         fields.insert("force".into(), json!(args.force));
         fields.insert("remove".into(), json!(args.remove));
@@ -455,7 +502,10 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             after_header: format!("user {name}"),
             before: describe(cur.as_ref()),
             after: if ctx.check {
-                format!("{} would run\n", cmd[0])
+                format!(
+                    "{} would run\n",
+                    cmd.first().map_or("ssh-keygen", String::as_str)
+                )
             } else {
                 describe(after.as_ref())
             },
