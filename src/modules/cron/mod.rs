@@ -150,8 +150,8 @@ fn validate(a: &Args) -> Result<(Place, bool), String> {
     Ok((place, present))
 }
 
-/// Applies the arguments to `t`; returns whether it changed and whether a cron_file should
-/// be removed altogether.
+/// Applies the arguments to `t`; returns whether it changed and whether the whole cron_file
+/// goes (state=absent without a name).
 fn apply(
     a: &Args,
     present: bool,
@@ -401,8 +401,9 @@ mod tests {
         let gone = args(serde_json::json!({"name": "x", "state": "absent"}));
         assert_eq!(
             apply(&gone, false, Some("root"), &mut t).unwrap(),
-            (true, true)
+            (true, false)
         );
+        assert!(t.is_empty());
     }
 
     #[test]
