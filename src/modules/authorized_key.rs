@@ -162,9 +162,10 @@ pub struct Want<'a> {
     pub comment: Option<&'a str>,
 }
 
-/// Ansible's `enforce_state` on the file's `content`: the new content, or an error naming an
-/// invalid key.
-pub fn edit(content: &str, w: &Want<'_>) -> Result<String, String> {
+/// Ansible's `enforce_state` on the file's `content`: the new content (`None` when nothing
+/// is to be written: the file is left exactly as it is), or an error naming an invalid key.
+pub fn edit(content: &str, w: &Want<'_>) -> Result<Option<String>, String> {
+    let mut write = false;
     let mut existing: IndexMap<String, (Line, usize)> = IndexMap::new();
     for (rank, l) in content.lines().enumerate() {
         let line = Line::parse(l);
@@ -193,13 +194,20 @@ pub fn edit(content: &str, w: &Want<'_>) -> Result<String, String> {
             if !matched {
                 existing.shift_remove(&id);
                 existing.insert(id, (new, max_rank + rank));
+                write = true;
             }
         } else if matched {
             existing.shift_remove(&id);
+            write = true;
         }
     }
     if w.present && w.exclusive {
+        let before = existing.len();
         existing.retain(|id, _| keep.contains(id));
+        write |= existing.len() != before;
+    }
+    if !write {
+        return Ok(None);
     }
     let mut lines: Vec<(Line, usize)> = existing.into_values().collect();
     lines.sort_by_key(|(_, r)| *r);
@@ -208,7 +216,7 @@ pub fn edit(content: &str, w: &Want<'_>) -> Result<String, String> {
         out.push_str(&l.render());
         out.push('\n');
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// The sh program that finds the user's home, the file's path, and reads the file.
@@ -287,8 +295,9 @@ pub async fn authorized_key(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Out
         .to_string();
     let gid = sysexec::value(&head, "gid").unwrap_or_default().to_string();
     let before = content.clone().unwrap_or_default();
-    let after = edit(&before, &want).map_err(Failure::Failed)?;
-    let changed = after != before && !(content.is_none() && after.is_empty());
+    let edited = edit(&before, &want).map_err(Failure::Failed)?;
+    let changed = edited.as_ref().is_some_and(|a| *a != before);
+    let after = edited.unwrap_or_else(|| before.clone());
     if changed && !ctx.check {
         let mut prelude = Vec::new();
         if args.manage_dir {
@@ -374,9 +383,12 @@ mod tests {
     #[test]
     fn present_adds_after_existing_and_is_idempotent() {
         let start = format!("# keep me\n{B}\n");
-        let once = edit(&start, &want(vec![A], true, false)).unwrap();
+        let once = edit(&start, &want(vec![A], true, false)).unwrap().unwrap();
         assert_eq!(once, format!("# keep me\n{B}\n{A}\n"));
-        assert_eq!(edit(&once, &want(vec![A], true, false)).unwrap(), once);
+        assert_eq!(edit(&once, &want(vec![A], true, false)).unwrap(), None);
+        // A file written by hand (blank lines, trailing spaces) is left alone.
+        let hand = format!("\n\n{A} \n\n");
+        assert_eq!(edit(&hand, &want(vec![A], true, false)).unwrap(), None);
     }
 
     #[test]
@@ -384,7 +396,7 @@ mod tests {
         let start = format!("# c\n{B}\n{A}\n");
         assert_eq!(
             edit(&start, &want(vec![A], true, true)).unwrap(),
-            format!("{A}\n")
+            Some(format!("{A}\n"))
         );
     }
 
@@ -393,10 +405,10 @@ mod tests {
         let start = format!("{A}\n{B}\n");
         let mut w = want(vec![A], true, false);
         w.key_options = Some("no-pty");
-        let with = edit(&start, &w).unwrap();
+        let with = edit(&start, &w).unwrap().unwrap();
         assert_eq!(with, format!("{B}\nno-pty {A}\n"));
         w.present = false;
-        assert_eq!(edit(&with, &w).unwrap(), format!("{B}\n"));
+        assert_eq!(edit(&with, &w).unwrap(), Some(format!("{B}\n")));
     }
 
     #[test]
