@@ -51,7 +51,7 @@ struct Args {
     remove: bool,
     #[serde(default, deserialize_with = "de_bool")]
     force: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_num")]
     expires: Option<f64>,
     #[serde(default, deserialize_with = "de_opt_string")]
     comment: Option<String>,
@@ -61,7 +61,7 @@ struct Args {
     non_unique: bool,
     #[serde(default, deserialize_with = "de_bool")]
     generate_ssh_key: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_num")]
     ssh_key_bits: Option<u32>,
     #[serde(default, deserialize_with = "de_opt_string")]
     ssh_key_type: Option<String>,
@@ -75,6 +75,23 @@ struct Args {
 
 fn yes() -> bool {
     true
+}
+
+/// A number written as a number or as text (a templated value).
+fn de_opt_num<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    use serde::de::Error;
+    match de_opt_string(d)? {
+        None => Ok(None),
+        Some(s) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("'{s}' is not a number"))),
+    }
 }
 
 /// A required string written as a string or number.
@@ -581,6 +598,15 @@ mod tests {
         assert_eq!(usermod_opts(&a, &acc()), vec!["-p", "!$6$new"]);
         let a = args(json!({"name": "bob", "password_lock": true}));
         assert_eq!(usermod_opts(&a, &acc()), vec!["-L"]);
+    }
+
+    #[test]
+    fn numbers_may_arrive_as_text() {
+        let a = args(json!({"name": "bob", "expires": "1704067200", "ssh_key_bits": "4096"}));
+        assert_eq!(a.expires, Some(1_704_067_200.0));
+        assert_eq!(a.ssh_key_bits, Some(4096));
+        let m = json!({"name": "bob", "expires": "soon"});
+        assert!(args::parse::<Args>("user", m.as_object().unwrap()).is_err());
     }
 
     #[test]
