@@ -74,7 +74,7 @@ fn users_and_groups_converge_with_supplementary_groups_passwords_and_removal() {
     - name: a system user without home
       user: {{ name: usr_svc, system: true, create_home: false, shell: /usr/sbin/nologin }}
     - name: svc expires and is locked
-      user: {{ name: usr_svc, expires: 1893456000, password_lock: true }}
+      user: {{ name: usr_svc, expires: 1893456000, password_lock: true, create_home: false }}
 "#
     );
     // Check mode on what needs no earlier task (alice needs the groups, as in Ansible).
@@ -141,6 +141,9 @@ fn users_and_groups_converge_with_supplementary_groups_passwords_and_removal() {
     assert!(got.contains(hash1), "the hash was reset: {got}");
     let shadow = lab.root_ok(H, "getent shadow usr_svc | cut -d: -f8");
     assert_eq!(shadow, "\n", "expiry not cleared");
+    // create_home (default true) gives an existing account its missing home, as Ansible does.
+    let home = lab.root_ok(H, "stat -c %U /home/usr_svc");
+    assert_eq!(home, "usr_svc\n");
 
     // Removal with remove: the home directory goes too.
     let remove = "    - name: alice gone\n      user: { name: usr_alice, state: absent, remove: true }\n\

@@ -152,6 +152,31 @@ if e=$(getent passwd "$n"); then
     s
 }
 
+/// The sh that checks the home directory (`want`, else the account's) and prints `nohome=1`
+/// when it is missing, or with `create` makes it from /etc/skel, owned by the account.
+fn home_check(want: Option<&str>, create: bool) -> Vec<u8> {
+    let mut s = b"if e=$(getent passwd \"$n\"); then\n  h=$(printf '%s\\n' \"$e\" | cut -d: -f6)\n"
+        .to_vec();
+    if let Some(h) = want {
+        s.extend_from_slice(b"  h=");
+        s.extend(quote(h.as_bytes()));
+        s.push(b'\n');
+    }
+    s.extend_from_slice(b"  if [ -n \"$h\" ] && [ ! -e \"$h\" ]; then\n");
+    if create {
+        s.extend_from_slice(
+            br#"    ids=$(printf '%s\n' "$e" | cut -d: -f3,4)
+    { mkdir -p -- "$h" && { [ ! -d /etc/skel ] || cp -R /etc/skel/. "$h"; } && chown -R "$ids" "$h"; } \
+      || { echo "could not create the home directory $h" >&2; exit 1; }
+"#,
+        );
+    } else {
+        s.extend_from_slice(b"    echo nohome=1\n");
+    }
+    s.extend_from_slice(b"  fi\nfi\n");
+    s
+}
+
 /// Reads [`probe_script`]'s answer: the account, if it exists.
 pub fn parse_probe(out: &str) -> Option<Account> {
     let pw: Vec<&str> = sysexec::value(out, "passwd")?.split(':').collect();
@@ -418,6 +443,9 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     });
     let mut probe = probe_script(&args.name, &check_groups, key.as_ref());
     probe.extend_from_slice(b"getent group \"$n\" >/dev/null && echo samegroup=1\n");
+    if present && args.create_home {
+        probe.extend(home_check(args.home.as_deref(), false));
+    }
     let out = sysexec::run(ctx, probe, Vec::new(), "reading the account").await?;
     let missing = sysexec::values(&out, "nogroup");
     if let Some(g) = missing.first() {
@@ -452,11 +480,15 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         }
     };
     let new_key = key.is_some() && !sshkey::exists(&out);
-    let changed = !cmd.is_empty() || new_key;
+    // An existing account whose home is missing gets one, as in Ansible.
+    let new_home = cur.is_some() && sysexec::value(&out, "nohome").is_some();
+    let changed = !cmd.is_empty() || new_key || new_home;
     let mut after = cur.clone();
     let mut key_out = out.clone();
     if changed && !ctx.check {
-        let mut s = Vec::new();
+        let mut s = b"n=".to_vec();
+        s.extend(quote(name.as_bytes()));
+        s.push(b'\n');
         if !cmd.is_empty() {
             s.extend(join(&cmd));
             s.extend_from_slice(b" || exit 1\n");
@@ -466,15 +498,17 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             s.extend(quote(name.as_bytes()));
             s.extend_from_slice(b" || exit 1\n");
         }
+        if new_home || (cur.is_some() && present && args.create_home && !cmd.is_empty()) {
+            s.extend(home_check(None, true));
+        }
         if let Some(k) = &key {
-            s.extend_from_slice(b"n=");
-            s.extend(quote(name.as_bytes()));
-            s.extend_from_slice(b"\ne=$(getent passwd \"$n\") || exit 1\n");
+            s.extend_from_slice(b"e=$(getent passwd \"$n\") || exit 1\n");
             s.extend(k.create());
         }
         s.extend(probe_script(name, &[], key.as_ref()));
         let what = match cmd.first() {
             Some(c) => format!("{c} {name}"),
+            None if new_home => format!("creating the home directory of {name}"),
             None => format!("creating the SSH key of {name}"),
         };
         let out = sysexec::run(ctx, s, Vec::new(), &what).await?;
