@@ -7,20 +7,24 @@
 //! ...) are not here: they live in the engine.
 
 pub mod args;
+pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
 mod copy_remote_tree;
 mod copy_tree;
+pub mod cron;
 pub mod fetch;
 pub mod file;
 pub mod files;
 pub mod find;
 pub mod get_url;
+pub mod group;
 pub mod hostname;
 pub mod ini_file;
 pub mod lineinfile;
 pub mod modprobe;
+pub mod mount;
 pub mod pkg;
 pub mod reboot;
 pub mod replace;
@@ -30,9 +34,11 @@ pub mod service_facts;
 pub mod slurp;
 pub mod stat;
 pub mod sysctl;
+mod sysexec;
 pub mod systemd;
 pub mod tempfile;
 pub mod unarchive;
+pub mod user;
 pub mod wait_for;
 
 use crate::connection::{Become, Connection, ConnectionError, ExecOutput, RemoteCommand};
@@ -186,6 +192,7 @@ pub fn is_module(name: &str) -> bool {
             "apt" | "package" | "dpkg_selections" | "apt_key" | "dnf" | "yum"
         )
         || matches!(name, "apt_repository" | "deb822_repository" | "apk")
+        || matches!(name, "user" | "group" | "authorized_key" | "cron" | "mount")
 }
 
 /// Runs module `name` with templated `args`.
@@ -226,6 +233,11 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "dnf" => pkg::dnf::run("dnf", args, ctx).await,
         "yum" => pkg::dnf::run("yum", args, ctx).await,
         "apk" => pkg::apk::apk(args, ctx).await,
+        "user" => user::user(args, ctx).await,
+        "group" => group::group(args, ctx).await,
+        "authorized_key" => authorized_key::authorized_key(args, ctx).await,
+        "cron" => cron::cron(args, ctx).await,
+        "mount" => mount::mount(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),
