@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pair in sshd:openssh-server ssh:openssh-client ip:iproute2 sudo:sudo python3:python3 script:bsdutils busybox:busybox /usr/bin/time:time; do
+for pair in sshd:openssh-server ssh:openssh-client ip:iproute2 sudo:sudo python3:python3 script:bsdutils busybox:busybox /usr/bin/time:time gpg:gnupg; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || need+=("${pair#*:}")
 done
 if ((${#need[@]})); then
@@ -47,8 +47,10 @@ scripts/lab/tier1.sh up
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
 # 10 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
 # t2-04..06; the system-module suites use t2-07 (packages), t2-08 and t2-10 (services, kernel
-# settings, reboot), t2-09 (users, cron, mounts).
-scripts/lab/tier2.sh up 10
+# settings, reboot), t2-09 (users, cron, mounts); the cluster suites use t2-11 (container
+# runtime), t2-12..13 (Kubernetes node, kubeadm), t2-14..15 (HAProxy, Docker host) and
+# t2-16..19 (the whole k8s-cluster.yml: a load balancer, a control plane, two workers).
+scripts/lab/tier2.sh up 19
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
