@@ -20,6 +20,7 @@ pub mod engine;
 pub mod env_vars;
 pub mod exit;
 pub mod facts;
+pub mod interrupt;
 pub mod inventory;
 pub mod modules;
 pub mod output;

@@ -121,6 +121,7 @@ fn run_books(
         let (tx, mut rx) = mpsc::unbounded_channel();
         let work = tokio::spawn(engine::run(books, inv, inventory_dir, opts, tx));
         let mut tick = tokio::time::interval(PlayReporter::TICK);
+        let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
@@ -128,13 +129,23 @@ fn run_books(
                     None => break,
                 },
                 _ = tick.tick() => reporter.tick(),
+                Some(()) = async { match sigint.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => {
+                    if crate::interrupt::requested() {
+                        eprintln!("\n[ERROR]: interrupted twice: exiting at once");
+                        std::process::exit(i32::from(Exit::Interrupted.code()));
+                    }
+                    eprintln!("\n[WARNING]: interrupted (Ctrl-C): no new task starts, running programs are abandoned; Ctrl-C again exits at once");
+                    crate::interrupt::request();
+                }
             }
         }
         work.await
     });
     reporter.finish();
     let stats = stats.map_err(|e| fail(Exit::Error, &format!("the engine stopped: {e}")))?;
-    Ok(if stats.values().any(|s| s.unreachable > 0) {
+    Ok(if crate::interrupt::requested() {
+        Exit::Interrupted
+    } else if stats.values().any(|s| s.unreachable > 0) {
         Exit::Unreachable
     } else if stats.values().any(|s| s.failed > 0) {
         Exit::HostFailed

@@ -44,6 +44,8 @@ async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
+        // Its own process group, so that abandoning it (Ctrl-C, timeout) stops what it started.
+        .process_group(0)
         .spawn()
         .map_err(|e| ConnectionError::Io(format!("cannot start /bin/sh: {e}")))?;
     let (tx, rx) = mpsc::channel(64);
@@ -96,6 +98,22 @@ struct ChildSource {
     rx: mpsc::Receiver<Option<Chunk>>,
     child: Option<Child>,
     streams_open: usize,
+}
+
+impl Drop for ChildSource {
+    /// A child not waited for (abandoned, timed out) takes its whole process group with it:
+    /// `kill_on_drop` alone would leave the shell's children running.
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.as_ref().and_then(Child::id) {
+            if let Ok(pid) = i32::try_from(pid) {
+                // SAFETY: kill(2) with a negative pid signals that process group only; the
+                // group is the child's own (process_group(0) above).
+                unsafe {
+                    libc::kill(-pid, libc::SIGKILL);
+                }
+            }
+        }
+    }
 }
 
 impl ChunkSource for ChildSource {

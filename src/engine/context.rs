@@ -128,7 +128,7 @@ pub struct PlayCtx {
 impl PlayCtx {
     /// Whether the play was stopped.
     pub fn is_aborted(&self) -> bool {
-        self.aborted.load(Ordering::SeqCst)
+        self.aborted.load(Ordering::SeqCst) || crate::interrupt::requested()
     }
 
     /// Stops the play (`meta: end_play`).
@@ -145,7 +145,7 @@ impl PlayCtx {
 
     /// Whether the rest of the playbook must be skipped.
     pub fn playbook_stopped(&self) -> bool {
-        self.stop_playbook.load(Ordering::SeqCst)
+        self.stop_playbook.load(Ordering::SeqCst) || crate::interrupt::requested()
     }
 
     /// The current batch.

@@ -116,7 +116,14 @@ impl Ctx<'_> {
             timeout: self.timeout,
             raw: false,
         };
-        self.conn.exec(&cmd).await.map_err(Failure::from)
+        // Ctrl-C abandons the program: dropping the exec closes its channel (a local child
+        // is killed); the task fails and the run winds down to its recap.
+        tokio::select! {
+            r = self.conn.exec(&cmd) => r.map_err(Failure::from),
+            () = crate::interrupt::wait() => Err(Failure::Failed(
+                "interrupted by the user (Ctrl-C): the remote program was abandoned".into(),
+            )),
+        }
     }
 }
 
