@@ -34,7 +34,9 @@ fn finish(child: std::process::Child, limit: Duration) -> (std::process::Output,
     let id = child.id();
     let watchdog = std::thread::spawn(move || {
         std::thread::sleep(limit);
-        let _ = Command::new("kill").args(["-KILL", &id.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", &id.to_string()])
+            .status();
     });
     let out = child.wait_with_output().expect("wait");
     drop(watchdog);
@@ -76,7 +78,10 @@ fn ctrl_c_stops_the_program_prints_the_recap_and_exits_99() {
     assert!(stderr.contains("interrupted (Ctrl-C)"), "{stderr}");
     assert!(!marker.exists(), "a task started after Ctrl-C");
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!running("sleep 37.25"), "the abandoned program is still running");
+    assert!(
+        !running("sleep 37.25"),
+        "the abandoned program is still running"
+    );
 }
 
 #[test]

@@ -42,7 +42,8 @@ pub fn script(path: &str, sum: &str, o: &WriteOpts) -> Result<Vec<u8>, String> {
 d=$(dirname -- "$p")
 [ -d "$d" ] || { echo "Destination directory $d does not exist" >&2; exit 3; }
 t=$(mktemp "$d/.rsible-tmp.XXXXXXXX") || exit 4
-trap 'rm -f -- "$t"' EXIT HUP INT TERM
+trap 'rm -f -- "$t"' EXIT
+trap 'rm -f -- "$t"; exit 1' HUP INT TERM PIPE
 if ! cat > "$t"; then echo "writing $t failed; $p is unchanged" >&2; exit 5; fi
 s=$(sha256sum -- "$t" | cut -d' ' -f1)
 "#,
