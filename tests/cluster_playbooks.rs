@@ -112,8 +112,23 @@ fn haproxy_lb_converges_reloads_once_and_keeps_a_config_that_fails_validation_ou
 
     // A fourth control plane: the config gains it and the handler reloads haproxy once (the
     // master process stays: a reload, not a restart).
+    // Check mode with --diff first: the new server is shown, nothing is written.
     let pid = lab.root_ok(LB, "systemctl show -p MainPID --value haproxy");
+    let sum = lab.root_ok(LB, "sha256sum /etc/haproxy/haproxy.cfg");
     lb_inventory(&lab, d, "t2-cp4 ansible_host=10.214.0.99\n");
+    let check = lab.play(d, &["--check", "--diff"]);
+    assert_eq!(check.code, 0, "{}", check.dump());
+    let would = check.results(&host, "Write the HAProxy configuration");
+    assert_eq!(would.len(), 1, "{}", check.dump());
+    assert_eq!(would[0]["status"], "changed", "{}", check.dump());
+    assert!(
+        would[0]["diffs"]
+            .to_string()
+            .contains("server t2-cp4 10.214.0.99:6443"),
+        "{}",
+        check.dump()
+    );
+    assert_eq!(lab.root_ok(LB, "sha256sum /etc/haproxy/haproxy.cfg"), sum);
     let grown = lab.play(d, &[]);
     assert_eq!(grown.code, 0, "{}", grown.dump());
     assert_eq!(

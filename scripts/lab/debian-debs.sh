@@ -32,15 +32,27 @@ if [ -z "$want" ]; then
 fi
 [ -n "$want" ] || { echo "debian-debs: apt found nothing to install for: $*" >&2; exit 1; }
 
-(
-    cd "$cache"
-    for pv in $want; do
-        p=${pv%%=*}
-        ls "$p"_*.deb >/dev/null 2>&1 || apt-get download -qq "$pv" >/dev/null 2>&1 \
-            || apt-get download -qq "$p"
-    done
-)
-for pv in $want; do cp -n "$cache/${pv%%=*}"_*.deb "$repo/debian/"; done
+# apt-get download names files NAME_VERSION_ARCH.deb with an epoch's ':' as %3a.
+debs=()
+for pv in $want; do
+    p=${pv%%=*} v=${pv#*=}
+    f=$(ls "$cache/${p}_${v//:/%3a}"_*.deb 2>/dev/null | head -n1 || true)
+    if [ -z "$f" ]; then
+        if ! (cd "$cache" && apt-get download -qq "$pv" >/dev/null 2>&1); then
+            # Stale package lists name a version the mirror dropped: refresh them, start over.
+            [ -z "${DEBIAN_DEBS_RETRY:-}" ] || { echo "debian-debs: cannot download $pv" >&2; exit 1; }
+            apt-get update -qq
+            DEBIAN_DEBS_RETRY=1 exec "$0" "$repo" "$@"
+        fi
+        f=$(ls "$cache/${p}_${v//:/%3a}"_*.deb | head -n1)
+    fi
+    debs+=("$f")
+done
+for f in "${debs[@]}"; do
+    [ -e "$repo/debian/${f##*/}" ] || cp "$f" "$repo/debian/"
+done
+# Rescan only when a file is newer than the index (others' rescans keep ours listed).
 cd "$repo"
+[ -f Packages ] && [ -z "$(find debian -newer Packages -name '*.deb' | head -n1)" ] && exit 0
 flock .lock sh -c 'dpkg-scanpackages --multiversion . /dev/null >Packages.tmp 2>/dev/null \
     && mv Packages.tmp Packages && gzip -9kf Packages'
