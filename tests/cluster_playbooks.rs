@@ -12,11 +12,11 @@
 
 mod common;
 
-use common::tier2::{Run, Tier2};
+use common::tier2::{Deb, Run, Tier2};
 use common::write;
 use std::path::Path;
-use std::process::Command;
-use std::sync::{Mutex, Once};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, Once};
 
 /// The HAProxy host and the Docker host.
 const LB: usize = 14;
@@ -27,6 +27,29 @@ const CONTROL_PLANES: [usize; 3] = [16, 17, 18];
 
 static DEBS: Once = Once::new();
 static DEBS_LOCK: Mutex<()> = Mutex::new(());
+
+/// The two docker-host tests share t2-15 and run one at a time.
+static DOCKER_HOST: Mutex<()> = Mutex::new(());
+
+fn docker_host() -> MutexGuard<'static, ()> {
+    DOCKER_HOST.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Docker CE's packages as the playbook names them: test doubles, served only from the
+/// test's own HTTP repository (never the shared lab repository).
+const CE_PACKAGES: &str =
+    "docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin";
+
+/// Removes both Docker installations (the distribution's and the docker-ce doubles), Docker's
+/// apt source and key, so either path starts from a host without Docker.
+const PURGE_DOCKER: &str = "systemctl stop docker.socket docker containerd 2>/dev/null; \
+     installed=$(dpkg-query -W -f '${Package} ${Status}\\n' docker.io docker-compose containerd \
+       runc docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin \
+       2>/dev/null | awk '$NF != \"not-installed\" { print $1 }'); \
+     [ -z \"$installed\" ] || DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $installed \
+       >/dev/null; rm -rf /var/lib/docker /var/lib/containerd /etc/docker \
+     /etc/apt/sources.list.d/docker.sources /etc/apt/keyrings/docker.* \
+     && apt-get update -qq >/dev/null";
 
 /// Puts Debian's haproxy, docker.io and docker-compose (and their missing dependencies) into
 /// the lab's repository, once per test run.
@@ -190,12 +213,18 @@ fn compose_project(dir: &Path, marker: &str) {
 fn docker_host_installs_the_engine_and_brings_the_project_up_only_when_it_changed() {
     let lab = Tier2::lab();
     debian_packages(&lab);
+    let _g = docker_host();
+    // The project gone; the docker-ce doubles (left by a failed run of the other test) too,
+    // but the distribution's Docker kept, when installed, to save reinstalling it each run.
     lab.root_ok(
         DOCKER,
-        "if [ -d /opt/rsdh ] && command -v docker-compose >/dev/null; then \
-           (cd /opt/rsdh && docker-compose down -v >/dev/null 2>&1); fi; \
-         rm -rf /opt/rsdh; gpasswd -d rslab docker >/dev/null 2>&1; \
-         apt-get update -qq >/dev/null",
+        &format!(
+            "if [ -d /opt/rsdh ] && command -v docker-compose >/dev/null; then \
+               (cd /opt/rsdh && docker-compose down -v >/dev/null 2>&1); fi; \
+             rm -rf /opt/rsdh; gpasswd -d rslab docker >/dev/null 2>&1; \
+             if dpkg -s docker-ce >/dev/null 2>&1 || [ -e /etc/apt/sources.list.d/docker.sources ]; \
+             then {PURGE_DOCKER}; else apt-get update -qq >/dev/null; fi"
+        ),
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -269,4 +298,144 @@ fn docker_host_installs_the_engine_and_brings_the_project_up_only_when_it_change
         "{}",
         bad.dump()
     );
+}
+
+/// Docker's repository as the docker-ce path expects it (`<url>/gpg`, `dists/<codename>/
+/// stable/binary-amd64/Packages`, an `InRelease` signed with the key), holding test doubles of
+/// Docker CE's packages (`docker-ce` ships a `docker.service` that sleeps), served over HTTP on
+/// the lab bridge until dropped.
+struct CeRepo {
+    url: String,
+    server: Child,
+    _root: tempfile::TempDir,
+}
+
+impl Drop for CeRepo {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn sh_ok(dir: &Path, script: &str) {
+    let out = Command::new("sh")
+        .arg("-ec")
+        .arg(script)
+        .current_dir(dir)
+        .output()
+        .expect("run sh");
+    assert!(
+        out.status.success(),
+        "`{script}` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn ce_repo() -> CeRepo {
+    let root = tempfile::tempdir().expect("tempdir");
+    let r = root.path();
+    let repo = r.join("linux/debian");
+    let pool = repo.join("pool/stable");
+    std::fs::create_dir_all(&pool).unwrap();
+    std::fs::create_dir_all(repo.join("dists/bookworm/stable/binary-amd64")).unwrap();
+    std::fs::create_dir_all(r.join("gnupg")).unwrap();
+    std::fs::set_permissions(
+        r.join("gnupg"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    for name in CE_PACKAGES.split(' ') {
+        let mut d = Deb::new(name, "5:99.0-rsdh").file(
+            &format!("/usr/share/rsdh-doubles/{name}"),
+            "test double\n",
+            0o644,
+        );
+        if name == "docker-ce" {
+            d = d.service("docker", "/bin/sleep infinity");
+            d.depends = Some("docker-ce-cli, containerd.io".into());
+        }
+        d.build_into(&pool);
+    }
+    sh_ok(
+        r,
+        "export GNUPGHOME=$PWD/gnupg; \
+         gpg --batch --passphrase '' --quick-gen-key 'rsible rsdh <rsdh@rsible.invalid>' \
+           default default never 2>/dev/null; \
+         gpg --armor --export > linux/debian/gpg; cd linux/debian; \
+         dpkg-scanpackages pool/stable /dev/null 2>/dev/null > dists/bookworm/stable/binary-amd64/Packages; \
+         cd dists/bookworm; p=stable/binary-amd64/Packages; \
+         { echo 'Origin: rsdh'; echo 'Label: rsdh'; echo 'Suite: bookworm'; echo 'Codename: bookworm'; \
+           echo 'Architectures: amd64'; echo 'Components: stable'; \
+           echo \"Date: $(LC_ALL=C date -R -u)\"; echo 'SHA256:'; \
+           printf ' %s %s %s\\n' \"$(sha256sum < $p | cut -d' ' -f1)\" \"$(wc -c < $p)\" $p; \
+         } > Release; gpg --batch --yes --clearsign -o InRelease Release 2>/dev/null",
+    );
+    let port = std::net::TcpListener::bind("10.214.0.1:0")
+        .expect("bind 10.214.0.1")
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "10.214.0.1"])
+        .arg(port.to_string())
+        .current_dir(r)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start python3 -m http.server");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("10.214.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    CeRepo {
+        url: format!("http://10.214.0.1:{port}/linux/debian"),
+        server,
+        _root: root,
+    }
+}
+
+#[test]
+fn docker_host_from_docker_ce_adds_the_signed_repository_and_installs_its_packages() {
+    let lab = Tier2::lab();
+    let _g = docker_host();
+    lab.root_ok(DOCKER, PURGE_DOCKER);
+    let repo = ce_repo();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let host = Tier2::name(DOCKER);
+    lab.inventory(
+        d,
+        &[DOCKER],
+        &format!(
+            "[docker]\n{host}\n[docker:vars]\ndocker_source=docker-ce\n\
+             docker_ce_repo_url={}\ndocker_compose_deploy=false\n",
+            repo.url
+        ),
+    );
+    let site = format!("- import_playbook: {}\n", shipped("docker-host.yml"));
+    let first = lab.converge(d, &[DOCKER], &site);
+    assert!(first.changed(&host) >= 2, "{}", first.dump());
+    let sources = lab.root_ok(DOCKER, "cat /etc/apt/sources.list.d/docker.sources");
+    for want in [
+        format!("URIs: {}", repo.url),
+        "Suites: bookworm".into(),
+        "Components: stable".into(),
+        "Signed-By: ".into(),
+    ] {
+        assert!(sources.contains(&want), "no `{want}` in:\n{sources}");
+    }
+    lab.root_ok(
+        DOCKER,
+        &format!(
+            "for p in {CE_PACKAGES}; do dpkg -s $p | grep -qx 'Status: install ok installed'; done; \
+             ! dpkg -s docker.io >/dev/null 2>&1"
+        ),
+    );
+    lab.root_ok(
+        DOCKER,
+        "systemctl is-active docker && systemctl is-enabled docker",
+    );
+    lab.root_ok(DOCKER, PURGE_DOCKER);
 }
