@@ -152,8 +152,17 @@ fn haproxy_lb_converges_reloads_once_and_keeps_a_config_that_fails_validation_ou
         check.dump()
     );
     assert_eq!(lab.root_ok(LB, "sha256sum /etc/haproxy/haproxy.cfg"), sum);
+    let since = lab.root_ok(LB, "date +%s.%N");
     let grown = lab.play(d, &[]);
     assert_eq!(grown.code, 0, "{}", grown.dump());
+    let reloads = lab.root_ok(
+        LB,
+        &format!(
+            "journalctl -u haproxy --since @{} -o cat --no-pager | grep -c '^Reloaded haproxy' || true",
+            since.trim()
+        ),
+    );
+    assert_eq!(reloads.trim(), "1", "haproxy reloads in the journal");
     assert_eq!(
         statuses(&grown, &host, "Reload HAProxy"),
         ["changed"],
