@@ -43,7 +43,7 @@ impl Probe {
     /// Records every file matching `glob` (a trusted pattern of this module's own).
     pub fn glob(mut self, glob: &str) -> Probe {
         self.script.push_str(&format!(
-            "for f in {glob}; do [ -f \"$f\" ] && {{ rec F \"$f\"; cat -- \"$f\"; }}; done\n"
+            "for f in {glob}; do if [ -f \"$f\" ]; then rec F \"$f\"; cat -- \"$f\"; fi; done\n"
         ));
         self
     }
@@ -140,7 +140,7 @@ impl Apply {
             format!("systemctl is-active -q -- {u} || {{ systemctl start -- {u} && echo STARTED; }}")
         };
         s.push_str(&format!(
-            "if ! {verb}; then fail \"{unit} did not start: $(journalctl -u {u} -n 5 --no-pager -o cat 2>/dev/null | tr '\\n' ' ')\"; fi\n",
+            "if ! {{ {verb}; }}; then fail \"{unit} did not start: $(journalctl -u {u} -n 5 --no-pager -o cat 2>/dev/null | tr '\\n' ' ')\"; fi\n",
             unit = self.unit
         ));
         s
