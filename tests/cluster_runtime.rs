@@ -30,13 +30,11 @@ const CACHE: &str = "/var/cache/rsible-lab/debs";
 fn deb(name: &str) -> PathBuf {
     let find = || {
         std::fs::read_dir(CACHE).ok().and_then(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .find(|p| {
-                    p.file_name()
-                        .and_then(|f| f.to_str())
-                        .is_some_and(|f| f.starts_with(&format!("{name}_")) && f.ends_with(".deb"))
-                })
+            d.filter_map(Result::ok).map(|e| e.path()).find(|p| {
+                p.file_name()
+                    .and_then(|f| f.to_str())
+                    .is_some_and(|f| f.starts_with(&format!("{name}_")) && f.ends_with(".deb"))
+            })
         })
     };
     if let Some(p) = find() {
@@ -98,12 +96,9 @@ fn rt(run: &Run) -> serde_json::Value {
 
 /// containerd's MainPID on t2-11.
 fn main_pid(lab: &Tier2) -> String {
-    lab.root_ok(
-        HOST,
-        "systemctl show -p MainPID --value containerd",
-    )
-    .trim()
-    .to_string()
+    lab.root_ok(HOST, "systemctl show -p MainPID --value containerd")
+        .trim()
+        .to_string()
 }
 
 /// Removes every trace of containerd (packages, release install, config).
@@ -189,7 +184,10 @@ fn containerd_from_packages_converges_and_restarts_once_per_change() {
     );
     lab.root_ok(HOST, "ctr version >/dev/null");
     // The cri plugin loaded (it is not disabled and containerd serves it).
-    lab.root_ok(HOST, "ctr plugins ls | grep -q 'io.containerd.grpc.v1.*cri'");
+    lab.root_ok(
+        HOST,
+        "ctr plugins ls | grep -q 'io.containerd.grpc.v1.*cri'",
+    );
 
     // A changed mirror: one restart, then none on the rerun.
     let pid0 = main_pid(&lab);
@@ -203,24 +201,37 @@ fn containerd_from_packages_converges_and_restarts_once_per_change() {
     assert_eq!(run.code, 0, "{}", run.dump());
     assert_eq!(run.changed(&Tier2::name(HOST)), 0, "{}", run.dump());
     assert_eq!(rt(&run)["result"]["restarted"], false);
-    assert_eq!(main_pid(&lab), pid1, "containerd restarted without a change");
+    assert_eq!(
+        main_pid(&lab),
+        pid1,
+        "containerd restarted without a change"
+    );
     let hosts = lab.root_ok(HOST, "cat /etc/containerd/certs.d/docker.io/hosts.toml");
     assert!(hosts.contains("mirror-b.example") && !hosts.contains("mirror-a"));
 
     // Check mode with a different mirror and a sandbox image: reports, changes nothing.
-    let before = lab.root_ok(HOST, "cat /etc/containerd/config.toml /etc/containerd/certs.d/*/hosts.toml");
+    let before = lab.root_ok(
+        HOST,
+        "cat /etc/containerd/config.toml /etc/containerd/certs.d/*/hosts.toml",
+    );
     let args = format!("{MIRROR_A}      sandbox_image: registry.k8s.io/pause:3.9\n");
     let run = play_once(&lab, dir.path(), &args, &["--check", "--diff"]);
     assert_eq!(run.code, 0, "{}", run.dump());
     assert_eq!(rt(&run)["status"], "changed", "{}", run.dump());
-    let after = lab.root_ok(HOST, "cat /etc/containerd/config.toml /etc/containerd/certs.d/*/hosts.toml");
+    let after = lab.root_ok(
+        HOST,
+        "cat /etc/containerd/config.toml /etc/containerd/certs.d/*/hosts.toml",
+    );
     assert_eq!(before, after, "check mode changed files");
     assert_eq!(main_pid(&lab), pid1, "check mode restarted containerd");
 
     // No mirrors any more: the managed hosts.toml goes, config_path returns to the default.
     let run = play_once(&lab, dir.path(), "      update_cache: false\n", &[]);
     assert_eq!(run.code, 0, "{}", run.dump());
-    lab.root_ok(HOST, "! test -e /etc/containerd/certs.d/docker.io/hosts.toml");
+    lab.root_ok(
+        HOST,
+        "! test -e /etc/containerd/certs.d/docker.io/hosts.toml",
+    );
 }
 
 /// Builds the release test double in `dir`: (containerd tarball, runc, cni tarball).
@@ -290,11 +301,18 @@ fn docker_from_docker_io_writes_daemon_json() {
     let _g = serial();
     let lab = Tier2::lab();
     reset(&lab);
-    // docker.io needs packages the lab base lacks: publish them when the cache has them.
+    // docker.io and the dependencies the lab base lacks (Debian bookworm's packages).
     let needed = [
-        "docker.io", "containerd", "runc", "tini", "iptables", "libip4tc2", "libip6tc2",
-        "libnetfilter-conntrack3", "libnfnetlink0", "libnftnl11", "libnftables1", "libjansson4",
-        "libxtables12", "netbase",
+        "docker.io",
+        "containerd",
+        "runc",
+        "tini",
+        "iptables",
+        "libip6tc2",
+        "libnetfilter-conntrack3",
+        "libnfnetlink0",
+        "libnftnl11",
+        "netbase",
     ];
     for name in needed {
         let src = deb(name);
@@ -313,6 +331,25 @@ fn docker_from_docker_io_writes_daemon_json() {
         serde_json::from_str(&lab.root_ok(HOST, "cat /etc/docker/daemon.json")).unwrap();
     assert_eq!(j["exec-opts"][0], "native.cgroupdriver=systemd");
     assert_eq!(j["log-driver"], "journald");
-    lab.root_ok(HOST, "systemctl is-active -q docker && docker version >/dev/null");
+    lab.root_ok(
+        HOST,
+        "systemctl is-active -q docker && docker version >/dev/null",
+    );
+
+    // Another log driver: check mode leaves the file, a real run restarts docker once.
+    let pid = || lab.root_ok(HOST, "systemctl show -p MainPID --value docker");
+    let pid0 = pid();
+    let before = lab.root_ok(HOST, "cat /etc/docker/daemon.json");
+    let args = args.replace("journald", "local");
+    let run = play_once(&lab, dir.path(), &args, &["--check", "--diff"]);
+    assert_eq!(rt(&run)["status"], "changed", "{}", run.dump());
+    assert_eq!(lab.root_ok(HOST, "cat /etc/docker/daemon.json"), before);
+    assert_eq!(pid(), pid0, "check mode restarted docker");
+    let run = lab.converge(dir.path(), &[HOST], &book(&args));
+    assert_eq!(rt(&run)["result"]["restarted"], true, "{}", run.dump());
+    assert_ne!(pid(), pid0, "docker was not restarted");
+    assert!(lab
+        .root_ok(HOST, "cat /etc/docker/daemon.json")
+        .contains("\"local\""));
     reset(&lab);
 }

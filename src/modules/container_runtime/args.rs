@@ -69,10 +69,8 @@ pub enum Want {
 /// How containerd is installed and configured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Containerd {
-    /// Debian packages to install (`source: package`), or `None` for a release.
-    pub packages: Option<Vec<String>>,
-    /// Release artifacts (`source: release`).
-    pub release: Option<Release>,
+    /// Where containerd comes from.
+    pub source: Source,
     /// What goes into config.toml.
     pub settings: super::config::Settings,
     /// `{registry: [mirror URLs]}`.
@@ -81,6 +79,15 @@ pub struct Containerd {
     pub crictl: bool,
     /// Run `apt-get update` first.
     pub update_cache: bool,
+}
+
+/// Where containerd comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Debian packages (`source: package`).
+    Packages(Vec<String>),
+    /// Release artifacts (`source: release`).
+    Release(Release),
 }
 
 /// How Docker is installed.
@@ -116,16 +123,16 @@ pub fn want(a: Args) -> Result<Want, String> {
     match runtime {
         "containerd" => {
             if a.daemon_json.is_some() || a.compose.is_some() || a.repository.is_some() {
-                return Err("container_runtime: daemon_json, compose and repository are for \
+                return Err(
+                    "container_runtime: daemon_json, compose and repository are for \
                             runtime: docker"
-                    .into());
+                        .into(),
+                );
             }
-            let (packages, release) = match (source, a.release) {
-                ("package", None) => (
-                    Some(a.packages.unwrap_or_else(|| {
-                        vec![pinned("containerd", &a.version), "runc".into()]
-                    })),
-                    None,
+            let source = match (source, a.release) {
+                ("package", None) => Source::Packages(
+                    a.packages
+                        .unwrap_or_else(|| vec![pinned("containerd", &a.version), "runc".into()]),
                 ),
                 ("package", Some(_)) => {
                     return Err("container_runtime: release is for source: release".into())
@@ -136,7 +143,7 @@ pub fn want(a: Args) -> Result<Want, String> {
                                     version (the release files say which)"
                             .into());
                     }
-                    (None, Some(r))
+                    Source::Release(r)
                 }
                 ("release", None) => {
                     return Err(
@@ -158,8 +165,7 @@ pub fn want(a: Args) -> Result<Want, String> {
                 ));
             }
             Ok(Want::Containerd(Containerd {
-                packages,
-                release,
+                source,
                 settings: super::config::Settings {
                     systemd_cgroup: a.systemd_cgroup,
                     sandbox_image: a.sandbox_image,
@@ -171,13 +177,12 @@ pub fn want(a: Args) -> Result<Want, String> {
             }))
         }
         "docker" => {
-            if a.release.is_some()
-                || a.registry_mirrors.is_some()
-                || a.sandbox_image.is_some()
-            {
-                return Err("container_runtime: release, registry_mirrors and sandbox_image are \
+            if a.release.is_some() || a.registry_mirrors.is_some() || a.sandbox_image.is_some() {
+                return Err(
+                    "container_runtime: release, registry_mirrors and sandbox_image are \
                             for runtime: containerd (use daemon_json's registry-mirrors)"
-                    .into());
+                        .into(),
+                );
             }
             let (packages, repository) = match source {
                 "package" => {

@@ -48,8 +48,8 @@ const V3: Tables = Tables {
 
 /// The config file's `version` (2 for containerd 1.x defaults, 3 for 2.x).
 pub fn version(text: &str) -> Result<i64, String> {
-    let t: toml::Table =
-        toml::from_str(text).map_err(|e| format!("containerd's default config is not TOML: {e}"))?;
+    let t: toml::Table = toml::from_str(text)
+        .map_err(|e| format!("containerd's default config is not TOML: {e}"))?;
     match t.get("version").and_then(toml::Value::as_integer) {
         Some(v @ (2 | 3)) => Ok(v),
         Some(v) => Err(format!(

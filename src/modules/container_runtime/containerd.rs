@@ -5,7 +5,7 @@
 //! any differs, one apply program writes them and restarts containerd. Knows nothing of
 //! playbooks.
 
-use super::args::Containerd;
+use super::args::{Containerd, Source};
 use super::config::{self, CERTS_D, MANAGED};
 use super::release;
 use super::remote::{Apply, Probe};
@@ -35,8 +35,8 @@ fn probe() -> Probe {
 /// Installs and configures containerd as `w` says.
 pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let mut o = Output::default();
-    let mut rec = match &w.packages {
-        Some(pkgs) => {
+    let mut rec = match &w.source {
+        Source::Packages(pkgs) => {
             let mut a = Map::new();
             a.insert("name".into(), json!(pkgs));
             a.insert("state".into(), json!("present"));
@@ -48,9 +48,8 @@ pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             o.changed |= out.changed;
             probe().run(ctx, "containerd").await?
         }
-        None => {
+        Source::Release(r) => {
             let rec = probe().run(ctx, "containerd").await?;
-            let r = w.release.as_ref().expect("release source without release");
             let todo = release::plan(r, &rec)?;
             if todo.is_empty() {
                 rec
@@ -107,8 +106,16 @@ pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         }
     }
     apply.restart = !apply.write.is_empty() || !apply.remove.is_empty();
-    let active = rec.get("active").cloned().flatten().map(|s| s.trim() == "active");
-    let enabled = rec.get("enabled").cloned().flatten().map(|s| s.trim() == "enabled");
+    let active = rec
+        .get("active")
+        .cloned()
+        .flatten()
+        .map(|s| s.trim() == "active");
+    let enabled = rec
+        .get("enabled")
+        .cloned()
+        .flatten()
+        .map(|s| s.trim() == "enabled");
     let service_ok = active == Some(true) && enabled == Some(true);
     o.changed |= apply.restart || !service_ok;
     let mut restarted = false;
@@ -131,7 +138,7 @@ fn wanted_files(
     if w.crictl {
         files.insert(CRICTL.into(), config::crictl_yaml());
     }
-    if w.release.is_some() {
+    if matches!(w.source, Source::Release(_)) {
         files.insert(release::UNIT.into(), release::unit());
     }
     Ok(files)

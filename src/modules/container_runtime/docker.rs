@@ -51,9 +51,11 @@ pub fn repository(user: Option<Map<String, Value>>) -> Result<Map<String, Value>
     );
     m.extend(user.unwrap_or_default());
     if !m.contains_key("suites") {
-        return Err("container_runtime: source: docker-ce needs repository.suites (the Debian \
+        return Err(
+            "container_runtime: source: docker-ce needs repository.suites (the Debian \
                     codename, e.g. \"{{ ansible_distribution_release }}\")"
-            .into());
+                .into(),
+        );
     }
     Ok(m)
 }

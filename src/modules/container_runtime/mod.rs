@@ -43,7 +43,8 @@ use serde_json::{Map, Value};
 
 /// `container_runtime`: see the module header.
 pub async fn container_runtime(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let parsed: args::Args = super::args::parse("container_runtime", a).map_err(Failure::BadArgs)?;
+    let parsed: args::Args =
+        super::args::parse("container_runtime", a).map_err(Failure::BadArgs)?;
     match args::want(parsed).map_err(Failure::BadArgs)? {
         args::Want::Containerd(w) => containerd::run(&w, ctx).await,
         args::Want::Docker(w) => docker::run(&w, ctx).await,

@@ -73,12 +73,18 @@ pub fn plan(r: &Release, rec: &Records) -> Result<Vec<Artifact>, Failure> {
 /// The sh that puts an artifact read from stdin in place.
 fn place(name: &str) -> &'static str {
     match name {
-        "containerd" => "tar -xzf - -C /usr/local || fail 'unpacking the containerd tarball failed'\n",
-        "runc" => "t=$(mktemp /usr/local/sbin/.rsible-runc.XXXXXX) || fail 'no temp file'\n\
+        "containerd" => {
+            "tar -xzf - -C /usr/local || fail 'unpacking the containerd tarball failed'\n"
+        }
+        "runc" => {
+            "t=$(mktemp /usr/local/sbin/.rsible-runc.XXXXXX) || fail 'no temp file'\n\
                    cat >\"$t\" && chmod 755 \"$t\" && mv -f -- \"$t\" /usr/local/sbin/runc \
-                   || { rm -f -- \"$t\"; fail 'installing runc failed'; }\n",
-        _ => "mkdir -p /opt/cni/bin && tar -xzf - -C /opt/cni/bin \
-              || fail 'unpacking the CNI plugins failed'\n",
+                   || { rm -f -- \"$t\"; fail 'installing runc failed'; }\n"
+        }
+        _ => {
+            "mkdir -p /opt/cni/bin && tar -xzf - -C /opt/cni/bin \
+              || fail 'unpacking the CNI plugins failed'\n"
+        }
     }
 }
 

@@ -137,7 +137,9 @@ impl Apply {
         let verb = if self.restart {
             format!("systemctl restart -- {u} && echo RESTARTED")
         } else {
-            format!("systemctl is-active -q -- {u} || {{ systemctl start -- {u} && echo STARTED; }}")
+            format!(
+                "systemctl is-active -q -- {u} || {{ systemctl start -- {u} && echo STARTED; }}"
+            )
         };
         s.push_str(&format!(
             "if ! {{ {verb}; }}; then fail \"{unit} did not start: $(journalctl -u {u} -n 5 --no-pager -o cat 2>/dev/null | tr '\\n' ' ')\"; fi\n",
@@ -169,7 +171,8 @@ mod tests {
 
     #[test]
     fn records_keep_content_exactly() {
-        let out = "\n@@rsible-crt@@ F /a\nx = 1\n\n@@rsible-crt@@ N /b\n\n@@rsible-crt@@ F v\n1.6\n";
+        let out =
+            "\n@@rsible-crt@@ F /a\nx = 1\n\n@@rsible-crt@@ N /b\n\n@@rsible-crt@@ F v\n1.6\n";
         let r = parse(out);
         assert_eq!(r["/a"].as_deref(), Some("x = 1\n"));
         assert_eq!(r["/b"], None);

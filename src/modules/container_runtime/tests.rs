@@ -1,6 +1,6 @@
 //! Unit tests of `container_runtime`'s argument checking.
 
-use super::args::{want, Args, Want};
+use super::args::{want, Args, Source, Want};
 use serde_json::{json, Map, Value};
 
 fn check(v: Value) -> Result<Want, String> {
@@ -14,7 +14,10 @@ fn containerd_defaults() {
     let Want::Containerd(c) = check(json!({})).unwrap() else {
         panic!("not containerd")
     };
-    assert_eq!(c.packages, Some(vec!["containerd".into(), "runc".into()]));
+    assert_eq!(
+        c.source,
+        Source::Packages(vec!["containerd".into(), "runc".into()])
+    );
     assert!(c.settings.systemd_cgroup);
     assert!(!c.settings.certs_d);
     assert!(c.crictl);
@@ -30,7 +33,10 @@ fn version_pins_the_package_and_mirrors_enable_certs_d() {
     .unwrap() else {
         panic!()
     };
-    assert_eq!(c.packages.unwrap()[0], "containerd=1.6.20~ds1-1+deb12u3");
+    let Source::Packages(p) = c.source else {
+        panic!("not packages")
+    };
+    assert_eq!(p[0], "containerd=1.6.20~ds1-1+deb12u3");
     assert!(!c.settings.systemd_cgroup);
     assert!(c.settings.certs_d);
 }
@@ -40,11 +46,20 @@ fn bad_arguments() {
     for (v, needle) in [
         (json!({"runtime": "podman"}), "runtime"),
         (json!({"source": "release"}), "release"),
-        (json!({"release": {"containerd": "a", "runc": "b"}}), "source: release"),
+        (
+            json!({"release": {"containerd": "a", "runc": "b"}}),
+            "source: release",
+        ),
         (json!({"daemon_json": {}}), "docker"),
-        (json!({"runtime": "docker", "sandbox_image": "x"}), "containerd"),
+        (
+            json!({"runtime": "docker", "sandbox_image": "x"}),
+            "containerd",
+        ),
         (json!({"runtime": "docker", "compose": true}), "docker-ce"),
-        (json!({"runtime": "docker", "source": "docker-ce"}), "suites"),
+        (
+            json!({"runtime": "docker", "source": "docker-ce"}),
+            "suites",
+        ),
         (json!({"registry_mirrors": {"a/b": []}}), "a/b"),
         (json!({"state": "absent"}), "state"),
         (json!({"bogus": 1}), "bogus"),
