@@ -218,12 +218,33 @@ fn containerd_from_packages_converges_and_restarts_once_per_change() {
     let run = play_once(&lab, dir.path(), &args, &["--check", "--diff"]);
     assert_eq!(run.code, 0, "{}", run.dump());
     assert_eq!(rt(&run)["status"], "changed", "{}", run.dump());
+    let diffs = rt(&run)["diffs"].as_array().cloned().unwrap_or_default();
+    let headers: Vec<&str> = diffs
+        .iter()
+        .filter_map(|d| d["after_header"].as_str())
+        .collect();
+    assert!(
+        headers.contains(&"/etc/containerd/config.toml")
+            && headers.contains(&"/etc/containerd/certs.d/docker.io/hosts.toml"),
+        "{}",
+        run.dump()
+    );
     let after = lab.root_ok(
         HOST,
         "cat /etc/containerd/config.toml /etc/containerd/certs.d/*/hosts.toml",
     );
     assert_eq!(before, after, "check mode changed files");
     assert_eq!(main_pid(&lab), pid1, "check mode restarted containerd");
+
+    // Bad arguments fail before anything is sent, naming the argument.
+    let run = play_once(&lab, dir.path(), "      runtime: podman\n", &[]);
+    assert_ne!(run.code, 0, "{}", run.dump());
+    assert!(
+        run.dump().contains("runtime must be one of"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(main_pid(&lab), pid1);
 
     // No mirrors any more: the managed hosts.toml goes, config_path returns to the default.
     let run = play_once(&lab, dir.path(), "      update_cache: false\n", &[]);

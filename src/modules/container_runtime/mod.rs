@@ -24,8 +24,11 @@
 //!
 //! Other arguments: `version` (pins the main package, `name=version`), `packages` (replaces
 //! the package list), `update_cache`, `state: present` (the only state). Returns `changed`,
-//! `restarted`, `config` (the config file's path) and `version` (`containerd --version` or
-//! `docker --version`). Check mode changes nothing; `--diff` shows every file's change.
+//! `restarted` (the service was restarted, or started because it was stopped), `config` (the
+//! config file's path) and `version` (`containerd --version` or `docker --version`). Check
+//! mode changes nothing; `--diff` shows every file's change. Not handled: switching a host
+//! from a release install back to packages (the /usr/local binaries and the unit in
+//! /etc/systemd/system stay and take precedence), `state: absent`.
 //!
 //! Round trips, no change: containerd from packages 2 (apt, probe), from a release 1 (probe);
 //! docker 2 (apt, probe; 3 with docker-ce's repository). A change adds one (the apply
