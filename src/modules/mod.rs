@@ -10,6 +10,7 @@ pub mod args;
 pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
+pub mod container_runtime;
 pub mod copy;
 mod copy_remote_tree;
 mod copy_tree;
@@ -200,6 +201,7 @@ pub fn is_module(name: &str) -> bool {
         )
         || matches!(name, "apt_repository" | "deb822_repository" | "apk")
         || matches!(name, "user" | "group" | "authorized_key" | "cron" | "mount")
+        || matches!(name, "container_runtime")
 }
 
 /// Runs module `name` with templated `args`.
@@ -245,6 +247,7 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "authorized_key" => authorized_key::authorized_key(args, ctx).await,
         "cron" => cron::cron(args, ctx).await,
         "mount" => mount::mount(args, ctx).await,
+        "container_runtime" => container_runtime::container_runtime(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),

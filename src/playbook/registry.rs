@@ -12,6 +12,7 @@ struct Module {
 const B: &str = "ansible.builtin";
 const POSIX: &str = "ansible.posix";
 const CG: &str = "community.general";
+const RSC: &str = "rsible.cluster";
 
 const fn m(name: &'static str, collection: &'static str) -> Module {
     Module {
@@ -86,6 +87,7 @@ static MODULES: &[Module] = &[
     m("hostname", B),
     m("cron", B),
     m("reboot", B),
+    m("container_runtime", RSC),
     m("import_tasks", B),
     m("include_tasks", B),
     m("import_role", B),
