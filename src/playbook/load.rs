@@ -226,7 +226,36 @@ impl Loader {
         };
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let loc = Location::new(file, iv.line, iv.col);
+        let first = plays.len();
         self.playbook_file(&dir.join(target), Some(&loc), plays);
+        // The import's `vars` and `tags` apply to every play it brings in (its vars over the
+        // plays' own, as in Ansible).
+        for (k, v) in entries {
+            match k.key_text().as_str() {
+                "vars" => match v.to_json() {
+                    Value::Object(m) => {
+                        for p in &mut plays[first..] {
+                            p.vars.extend(m.clone());
+                        }
+                    }
+                    Value::Null => {}
+                    _ => self.err_at(file, v, "import_playbook 'vars' must be a mapping", None),
+                },
+                "tags" => {
+                    let tags = tags_of(&v.to_json());
+                    for p in &mut plays[first..] {
+                        p.tags.extend(tags.iter().cloned());
+                    }
+                }
+                "when" => self.err_at(
+                    file,
+                    k,
+                    "'when' on import_playbook is not supported by rsible",
+                    Some("put the condition on the imported plays' tasks, or choose the playbook with a variable in the file name".into()),
+                ),
+                _ => {}
+            }
+        }
     }
 
     fn play(&mut self, file: &Path, node: &Node, entries: &[(Node, Node)]) -> Option<Play> {
