@@ -262,7 +262,8 @@ impl Deb {
         format!("{}_{}_all.deb", self.name, self.version)
     }
 
-    fn build_into(&self, repo: &Path) {
+    /// Builds the package into directory `repo` as [`Deb::file_name`].
+    pub fn build_into(&self, repo: &Path) {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path().join("pkg");
         let debian = root.join("DEBIAN");
