@@ -112,6 +112,23 @@ fn a_node_prepared_initialised_joined_and_reset() {
     // The node, pinned, twice.
     let first = lab.converge(dir.path(), &[CP, WORKER], &node_play(repo, "1.31.1-1.1"));
     assert!(first.changed(&Tier2::name(WORKER)) > 0, "{}", first.dump());
+    // The lab's hosts are containers: what a container cannot do is a warning that says so.
+    let node = &first.results(&Tier2::name(CP), "node")[0]["result"];
+    assert_eq!(node["container"], "systemd-nspawn", "{node}");
+    for w in node["warnings"].as_array().into_iter().flatten() {
+        assert!(
+            w.as_str()
+                .unwrap_or_default()
+                .contains("this host is a container"),
+            "{node}"
+        );
+    }
+    assert!(
+        node["changed_steps"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x == "hold kubelet")),
+        "{node}"
+    );
     node_checks(&lab, "1.31.1-1.1", repo);
     // A newer pinned version replaces the held packages, and they stay held.
     lab.converge(dir.path(), &[CP, WORKER], &node_play(repo, "1.31.2-1.1"));
@@ -120,6 +137,24 @@ fn a_node_prepared_initialised_joined_and_reset() {
     // init once, the join command passed on through hostvars, join once.
     let kubeconfig = dir.path().join("kubeconfig/admin.conf");
     let play = CLUSTER.replace("@KUBECONFIG@", &kubeconfig.display().to_string());
+    // Check mode: init would run and does not; there is no join command yet.
+    common::write(
+        dir.path(),
+        "site.yml",
+        &play[..play.find("- hosts: t2-13").unwrap()],
+    );
+    let check = lab.play(dir.path(), &["--check", "--diff"]);
+    assert_eq!(check.code, 0, "{}", check.dump());
+    assert_eq!(
+        check.results(&Tier2::name(CP), "init")[0]["status"],
+        "changed"
+    );
+    assert_eq!(
+        check.results(&Tier2::name(CP), "join command")[0]["status"],
+        "skipped"
+    );
+    assert_eq!(count(&lab, CP, "kubeadm", "^init --"), 0);
+    assert!(!kubeconfig.exists());
     let run = lab.converge(dir.path(), &[CP, WORKER], &play);
     let jc = &run.results(&Tier2::name(CP), "join command")[0]["result"];
     let cmd = jc["join_command"].as_str().unwrap_or_default();

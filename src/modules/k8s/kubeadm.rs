@@ -6,7 +6,8 @@
 //!   (default), `kubeadm init phase upload-certs --upload-certs`; returns `join_command`,
 //!   `certificate_key` and `control_plane_join_command` (one round trip). It reports
 //!   changed=false: a bootstrap token is a short-lived credential, not node configuration,
-//!   and it runs in check mode too so that a checked play can pass the command on.
+//!   and it runs in check mode too so that a checked play can pass the command on (skipped
+//!   in check mode when the node is not initialised yet).
 //! - `join`: `kubeadm join` with a command from `join_command` (or endpoint, token and CA
 //!   hash), skipped when `/etc/kubernetes/kubelet.conf` exists (one round trip).
 //! - `reset`: `kubeadm reset -f` when the node holds kubeadm's files (one round trip).
@@ -18,6 +19,7 @@ use crate::connection::quote::quote_str;
 use crate::modules::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
 use crate::modules::pkg::common::{split_output, MARK_FN};
 use crate::modules::{fetch, Ctx, Failure, Output};
+use crate::output::event::Diff;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -311,7 +313,8 @@ fn program(p: &Plan, check: bool) -> String {
         Plan::JoinCommand { upload_certs } => {
             s.push_str(need);
             s.push_str(
-                "[ -f /etc/kubernetes/admin.conf ] || fail 'this host is not an initialised \
+                "[ $ck = 1 ] && [ ! -f /etc/kubernetes/admin.conf ] && { m nocheck; exit 0; }\n\
+                 [ -f /etc/kubernetes/admin.conf ] || fail 'this host is not an initialised \
                  control-plane node (no /etc/kubernetes/admin.conf): run action init on it first'\n\
                  j=$(kubeadm token create --print-join-command 2>&1) || fail \"kubeadm token create failed: $j\"\n\
                  m join \"$(printf '%s\\n' \"$j\" | grep '^kubeadm join ' | tail -n 1)\"\n",
@@ -383,6 +386,13 @@ pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
             }
             "skip" => o.msg = Some(skip_message(&p).into()),
             "would" => o.changed = true,
+            "nocheck" => {
+                o.skipped = true;
+                o.msg = Some(
+                    "check mode: this node is not initialised yet, so there is no join command"
+                        .into(),
+                );
+            }
             "rc" => {
                 ran = true;
                 let rc: i64 = v.trim().parse().unwrap_or(1);
@@ -403,13 +413,16 @@ pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
             _ => {}
         }
     }
+    if o.changed && ctx.diff {
+        o.diffs.push(state_diff(&p));
+    }
     if ran {
         o.fields.insert("stdout".into(), json!(text));
         let lines: Vec<&str> = text.lines().collect();
         o.fields.insert("stdout_lines".into(), json!(lines));
     }
     if let Plan::JoinCommand { upload_certs } = &p {
-        if !o.failed {
+        if !o.failed && !o.skipped {
             let join = join.filter(|j| !j.is_empty()).ok_or_else(|| {
                 Failure::Failed(
                     "kubeadm: `kubeadm token create --print-join-command` printed no join command"
@@ -448,6 +461,21 @@ pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
         }
     }
     Ok(o)
+}
+
+/// The node's kubeadm state before and after the action, for `--diff`.
+fn state_diff(p: &Plan) -> Diff {
+    let (file, before, after) = match p {
+        Plan::Init { .. } => ("/etc/kubernetes/admin.conf", "absent", "present"),
+        Plan::Join { .. } => ("/etc/kubernetes/kubelet.conf", "absent", "present"),
+        _ => ("/etc/kubernetes", "present", "absent"),
+    };
+    Diff {
+        before_header: file.into(),
+        after_header: file.into(),
+        before: format!("{file}: {before}\n"),
+        after: format!("{file}: {after}\n"),
+    }
 }
 
 fn skip_message(p: &Plan) -> &'static str {
