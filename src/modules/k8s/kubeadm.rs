@@ -447,7 +447,7 @@ pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
     } = &p
     {
         // After a check-mode "would init" there is no admin.conf to fetch yet.
-        if !o.failed && !(ctx.check && o.changed) {
+        if !(o.failed || ctx.check && o.changed) {
             let f = fetch::fetch(
                 &map(json!({"src": "/etc/kubernetes/admin.conf", "dest": dest, "flat": true})),
                 ctx,

@@ -16,12 +16,13 @@ pub struct Steps {
     out: Output,
     changed: Vec<String>,
     warnings: Vec<String>,
+    failure: Option<String>,
 }
 
 impl Steps {
-    /// Adds the output of step `name`; `Err` (the merged output, failed) when it failed, with
-    /// the step named in the message.
-    pub fn add(&mut self, name: &str, o: Output) -> Result<(), Output> {
+    /// Adds the output of step `name`; `false` when it failed (the failure, naming the
+    /// step, is kept for [`Steps::finish`]).
+    pub fn add(&mut self, name: &str, o: Output) -> bool {
         if let Some(Value::Array(ws)) = o.fields.get("warnings") {
             self.warnings
                 .extend(ws.iter().filter_map(Value::as_str).map(String::from));
@@ -32,9 +33,10 @@ impl Steps {
         }
         if o.failed {
             let msg = o.msg.unwrap_or_else(|| "failed".into());
-            return Err(self.fail(&format!("{name}: {msg}")));
+            self.fail(format!("{name}: {msg}"));
+            return false;
         }
-        Ok(())
+        true
     }
 
     /// Records a step that changed (or would) without a sub-module's output.
@@ -42,9 +44,27 @@ impl Steps {
         self.changed.push(name.to_string());
     }
 
-    /// Adds a warning shown to the user.
-    pub fn warn(&mut self, msg: String) {
-        self.warnings.push(msg);
+    /// Records that the module failed with `msg`.
+    pub fn fail(&mut self, msg: String) {
+        self.failure = Some(msg);
+    }
+
+    /// `what` went wrong: a warning saying so when the host is a container (`container`
+    /// names its kind), else a failure (`false`).
+    pub fn tolerate_in_container(&mut self, what: String, container: Option<&str>) -> bool {
+        match container {
+            Some(c) => {
+                self.warnings.push(format!(
+                    "{what}; not a failure because this host is a container ({c}): do it on \
+                     the machine that runs the container"
+                ));
+                true
+            }
+            None => {
+                self.fail(what);
+                false
+            }
+        }
     }
 
     /// Whether step `name` changed.
@@ -52,16 +72,9 @@ impl Steps {
         self.changed.iter().any(|c| c == name)
     }
 
-    /// The merged output, failed with `msg`.
-    pub fn fail(&mut self, msg: &str) -> Output {
-        let mut o = self.finish(Map::new());
-        o.failed = true;
-        o.msg = Some(msg.to_string());
-        o
-    }
-
     /// The merged output with `fields` added: `changed` when any step changed; the names of
-    /// the steps that changed in `changed_steps`; `warnings` when there are any.
+    /// the steps that changed in `changed_steps`; `warnings` when there are any; failed with
+    /// the failing step's message when one failed.
     pub fn finish(&mut self, fields: Map<String, Value>) -> Output {
         let mut o = std::mem::take(&mut self.out);
         o.changed = !self.changed.is_empty();
@@ -71,6 +84,10 @@ impl Steps {
         if !self.warnings.is_empty() {
             o.fields
                 .insert("warnings".into(), json!(self.warnings.clone()));
+        }
+        if let Some(f) = self.failure.take() {
+            o.failed = true;
+            o.msg = Some(f);
         }
         o
     }
@@ -96,18 +113,24 @@ mod tests {
             ..Output::default()
         };
         a.fields.insert("warnings".into(), json!(["w1"]));
-        s.add("swap", a).unwrap();
-        s.add("sysctl", Output::default()).unwrap();
+        assert!(s.add("swap", a));
+        assert!(s.add("sysctl", Output::default()));
         assert!(s.did_change("swap") && !s.did_change("sysctl"));
+        assert!(s.tolerate_in_container("x".into(), Some("lxc")));
         let f = Output {
             failed: true,
             msg: Some("boom".into()),
             ..Output::default()
         };
-        let o = s.add("apt", f).unwrap_err();
+        assert!(!s.add("apt", f));
+        let o = s.finish(Map::new());
         assert!(o.failed && o.changed);
         assert_eq!(o.msg.as_deref(), Some("apt: boom"));
-        assert_eq!(o.fields["warnings"], json!(["w1"]));
+        assert_eq!(o.fields["warnings"][0], "w1");
+        assert!(o.fields["warnings"][1]
+            .as_str()
+            .unwrap()
+            .contains("this host is a container (lxc)"));
         assert_eq!(o.fields["changed_steps"], json!(["swap"]));
     }
 }

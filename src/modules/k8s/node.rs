@@ -185,26 +185,18 @@ pub async fn kubernetes_node(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Ou
     let args: Args = args::parse("kubernetes_node", a).map_err(Failure::BadArgs)?;
     let w = want(args).map_err(Failure::BadArgs)?;
     let mut s = Steps::default();
-    match run(&w, ctx, &mut s).await? {
-        Ok(container) => {
-            let fields = map(json!({
-                "container": container,
-                "kubernetes_version": w.minor,
-                "package_version": w.package_version,
-                "repo_url": w.repo_url,
-            }));
-            Ok(s.finish(fields))
-        }
-        Err(failed) => Ok(failed),
-    }
+    let container = run(&w, ctx, &mut s).await?;
+    Ok(s.finish(map(json!({
+        "container": container,
+        "kubernetes_version": w.minor,
+        "package_version": w.package_version,
+        "repo_url": w.repo_url,
+    }))))
 }
 
-/// The steps; `Ok(Err(output))` when one failed, `Ok(Ok(container))` when all went well.
-async fn run(
-    w: &Want,
-    ctx: &Ctx<'_>,
-    s: &mut Steps,
-) -> Result<Result<Option<String>, Output>, Failure> {
+/// The steps, stopping at the first that fails (`s` keeps the failure); returns the kind of
+/// container the host is, if it is one.
+async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, Failure> {
     // 1. Container detection and swap off now.
     let mut container = None;
     let mut swap_on = false;
@@ -217,26 +209,16 @@ async fn run(
             _ => {}
         }
     }
-    let in_container = |what: String, s: &mut Steps| -> Result<(), Output> {
-        match &container {
-            Some(c) => {
-                s.warn(format!(
-                    "{what}; not a failure because this host is a container ({c}): do it on the \
-                     machine that runs the container"
-                ));
-                Ok(())
-            }
-            None => Err(s.fail(&what)),
-        }
-    };
-    match (swap_on, swap_err) {
-        (true, None) => s.changed("swapoff"),
-        (true, Some(e)) => {
-            if let Err(o) = in_container(format!("swapoff -a failed: {e}"), s) {
-                return Ok(Err(o));
+    let c = container.as_deref();
+    if swap_on {
+        match swap_err {
+            None => s.changed("swapoff"),
+            Some(e) => {
+                if !s.tolerate_in_container(format!("swapoff -a failed: {e}"), c) {
+                    return Ok(container);
+                }
             }
         }
-        _ => {}
     }
     // 2. Swap off for good: fstab entries of type swap commented out.
     let fstab = replace::replace(
@@ -248,20 +230,20 @@ async fn run(
         ctx,
     )
     .await?;
-    if let Err(o) = s.add("fstab", fstab) {
-        return Ok(Err(o));
+    if !s.add("fstab", fstab) {
+        return Ok(container);
     }
-    // 3. Kernel modules loaded now (when asked) and at boot.
+    // 3. Kernel modules loaded now (when asked); they are persisted below either way.
     if w.load_modules {
         for m in MODULES {
             let o = modprobe::modprobe(&map(json!({"name": m, "state": "present"})), ctx).await?;
             if o.failed {
                 let msg = o.msg.clone().unwrap_or_default();
-                if let Err(o) = in_container(format!("kernel module {m} not loaded: {msg}"), s) {
-                    return Ok(Err(o));
+                if !s.tolerate_in_container(format!("kernel module {m} not loaded: {msg}"), c) {
+                    return Ok(container);
                 }
-            } else if let Err(o) = s.add(&format!("modprobe {m}"), o) {
-                return Ok(Err(o));
+            } else if !s.add(&format!("modprobe {m}"), o) {
+                return Ok(container);
             }
         }
     }
@@ -276,8 +258,8 @@ async fn run(
             ctx,
         )
         .await?;
-        if let Err(o) = s.add(path, o) {
-            return Ok(Err(o));
+        if !s.add(path, o) {
+            return Ok(container);
         }
     }
     // 5. The sysctl values applied where they can be.
@@ -286,8 +268,9 @@ async fn run(
             "set" => s.changed(&format!("sysctl {v}")),
             "cannot" => {
                 let (key, why) = v.split_once(' ').unwrap_or((&v, ""));
-                if let Err(o) = in_container(format!("sysctl {key} cannot be set now: {why}"), s) {
-                    return Ok(Err(o));
+                let what = format!("sysctl {key} cannot be set now: {why}");
+                if !s.tolerate_in_container(what, c) {
+                    return Ok(container);
                 }
             }
             _ => {}
@@ -305,14 +288,14 @@ async fn run(
         ctx,
     )
     .await?;
-    if let Err(o) = s.add("repository", repo) {
-        return Ok(Err(o));
+    if !s.add("repository", repo) {
+        return Ok(container);
     }
     let repo_changed = s.did_change("repository");
     if ctx.check && repo_changed {
         // apt would not know the packages before the repository exists.
         s.changed("packages");
-        return Ok(Ok(container));
+        return Ok(container);
     }
     // 7. The packages at the pinned version.
     let names: Vec<String> = PACKAGES
@@ -334,8 +317,8 @@ async fn run(
         apt_args.insert("cache_valid_time".into(), json!(3600));
     }
     let apt = pkg::apt::apt(&apt_args, ctx).await?;
-    if let Err(o) = s.add("packages", apt) {
-        return Ok(Err(o));
+    if !s.add("packages", apt) {
+        return Ok(container);
     }
     // 8. Held.
     if w.hold {
@@ -345,17 +328,15 @@ async fn run(
                 ctx,
             )
             .await?;
-            if let Err(o) = s.add(&format!("hold {p}"), o) {
-                return Ok(Err(o));
+            if !s.add(&format!("hold {p}"), o) {
+                return Ok(container);
             }
         }
     }
     // 9. kubelet enabled; it crash-loops until kubeadm init or join configures it.
     let o = systemd::systemd(&map(json!({"name": "kubelet", "enabled": true})), ctx).await?;
-    if let Err(o) = s.add("kubelet enabled", o) {
-        return Ok(Err(o));
-    }
-    Ok(Ok(container))
+    s.add("kubelet enabled", o);
+    Ok(container)
 }
 
 #[cfg(test)]
