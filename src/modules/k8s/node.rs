@@ -8,7 +8,9 @@
 //!    when it writes);
 //! 5. the sysctl values applied where they differ and can be set;
 //! 6. `deb822_repository` `kubernetes` (key downloaded into `/etc/apt/keyrings`);
-//! 7. `apt` of kubelet, kubeadm, kubectl at `package_version`;
+//! 7. `apt` of kubelet, kubeadm, kubectl at `package_version` (the cache updated when the
+//!    repository changed or is older than an hour; once more with a fresh cache when the
+//!    version is not known yet);
 //! 8. `dpkg_selections` hold of each (three, when `hold`);
 //! 9. `systemd` kubelet enabled (kubelet crash-looping until kubeadm runs is expected).
 //!
@@ -316,7 +318,19 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
     } else {
         apt_args.insert("cache_valid_time".into(), json!(3600));
     }
-    let apt = pkg::apt::apt(&apt_args, ctx).await?;
+    let mut apt = pkg::apt::apt(&apt_args, ctx).await?;
+    let unknown = |o: &Output| {
+        o.failed
+            && o.msg
+                .as_deref()
+                .is_some_and(|m| m.starts_with("No package matching"))
+    };
+    if !repo_changed && unknown(&apt) {
+        // A version published within the cache's hour: once more with a fresh cache.
+        apt_args.remove("cache_valid_time");
+        apt_args.insert("update_cache".into(), json!(true));
+        apt = pkg::apt::apt(&apt_args, ctx).await?;
+    }
     if !s.add("packages", apt) {
         return Ok(container);
     }
