@@ -133,13 +133,18 @@ fn a_node_prepared_initialised_joined_and_reset() {
     // A newer pinned version replaces the held packages, and they stay held.
     lab.converge(dir.path(), &[CP, WORKER], &node_play(repo, "1.31.2-1.1"));
     node_checks(&lab, "1.31.2-1.1", repo);
+    let check = lab.play(dir.path(), &["--check", "--diff"]);
+    assert_eq!(check.code, 0, "{}", check.dump());
+    assert_eq!(check.changed(&Tier2::name(CP)), 0, "{}", check.dump());
     // A version the repository does not have fails in plain words and changes nothing.
     common::write(dir.path(), "site.yml", &node_play(repo, "1.31.9-1.1"));
     let bad = lab.play(dir.path(), &["--limit", "t2-13"]);
     assert_eq!(bad.code, 2, "{}", bad.dump());
     let msg = bad.results(&Tier2::name(WORKER), "node")[0]["result"]["msg"].clone();
     assert!(
-        msg.as_str().unwrap_or_default().contains("kubelet=1.31.9-1.1"),
+        msg.as_str()
+            .unwrap_or_default()
+            .contains("kubelet=1.31.9-1.1"),
         "{msg}"
     );
     node_checks(&lab, "1.31.2-1.1", repo);
