@@ -182,7 +182,7 @@ fn a_node_prepared_initialised_joined_and_reset() {
         jc["control_plane_join_command"]
             .as_str()
             .unwrap_or_default()
-            .contains(" --control-plane --certificate-key "),
+            .starts_with(&format!("{cmd} --control-plane --certificate-key ")),
         "{jc}"
     );
     assert_eq!(count(&lab, CP, "kubeadm", "^init --"), 1);

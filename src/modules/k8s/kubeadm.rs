@@ -408,8 +408,8 @@ pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
                     ));
                 }
             }
-            "join" => join = Some(v),
-            "key" => key = Some(v),
+            "join" => join = Some(v.trim().to_string()),
+            "key" => key = Some(v.trim().to_string()),
             _ => {}
         }
     }
