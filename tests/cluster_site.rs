@@ -19,8 +19,13 @@ const CP: usize = 17;
 const WORKERS: [usize; 2] = [18, 19];
 
 fn lines(lab: &Tier2, i: usize, log: &str, word: &str) -> usize {
-    let out = lab.root_ok(i, &format!("cat /var/log/k8s-doubles/{log}.log 2>/dev/null || true"));
-    out.lines().filter(|l| l.split_whitespace().next() == Some(word)).count()
+    let out = lab.root_ok(
+        i,
+        &format!("cat /var/log/k8s-doubles/{log}.log 2>/dev/null || true"),
+    );
+    out.lines()
+        .filter(|l| l.split_whitespace().next() == Some(word))
+        .count()
 }
 
 fn reset(lab: &Tier2) {
@@ -50,7 +55,11 @@ fn k8s_cluster_converges_with_one_init_and_one_join_per_worker() {
     let dir = d.path();
     let playbooks = Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks");
     // The CNI manifest as a controller file (the lab has no internet).
-    common::write(dir, "cni.yaml", "# a CNI manifest stand-in\nkind: List\nitems: []\n");
+    common::write(
+        dir,
+        "cni.yaml",
+        "# a CNI manifest stand-in\nkind: List\nitems: []\n",
+    );
     let name = Tier2::name;
     let inv = format!(
         "[lb]\n{lb} ansible_host={lba}\n[control_plane]\n{cp} ansible_host={cpa}\n\
@@ -73,32 +82,58 @@ fn k8s_cluster_converges_with_one_init_and_one_join_per_worker() {
         cni = dir.join("cni.yaml").display(),
     );
     common::write(dir, "hosts", &inv);
-    let book = format!("- import_playbook: {}\n", playbooks.join("k8s-cluster.yml").display());
+    let book = format!(
+        "- import_playbook: {}\n",
+        playbooks.join("k8s-cluster.yml").display()
+    );
     lab.converge(dir, &[LB, CP, WORKERS[0], WORKERS[1]], &book);
 
     // kubeadm: init once on the control plane, join once on each worker, never elsewhere.
-    assert_eq!(lines(&lab, CP, "kubeadm", "init"), 1, "kubeadm init runs exactly once");
+    assert_eq!(
+        lines(&lab, CP, "kubeadm", "init"),
+        1,
+        "kubeadm init runs exactly once"
+    );
     assert_eq!(lines(&lab, CP, "kubeadm", "join"), 0);
     for w in WORKERS {
-        assert_eq!(lines(&lab, w, "kubeadm", "join"), 1, "t2-{w} joins exactly once");
+        assert_eq!(
+            lines(&lab, w, "kubeadm", "join"),
+            1,
+            "t2-{w} joins exactly once"
+        );
         assert_eq!(lines(&lab, w, "kubeadm", "init"), 0);
         let joined = lab.root_ok(w, "cat /var/log/k8s-doubles/kubeadm.log");
-        assert!(joined.contains("--token"), "the join command reached t2-{w}: {joined}");
-        assert!(joined.contains(&Tier2::addr(LB)), "workers join through the load balancer: {joined}");
+        assert!(
+            joined.contains("--token"),
+            "the join command reached t2-{w}: {joined}"
+        );
+        assert!(
+            joined.contains(&Tier2::addr(LB)),
+            "workers join through the load balancer: {joined}"
+        );
     }
     let kubectl = lab.root_ok(CP, "cat /var/log/k8s-doubles/kubectl.log");
-    assert!(kubectl.contains("apply -f /etc/kubernetes/cni-manifest.yaml"), "{kubectl}");
+    assert!(
+        kubectl.contains("apply -f /etc/kubernetes/cni-manifest.yaml"),
+        "{kubectl}"
+    );
     let init = lab.root_ok(CP, "grep '^init' /var/log/k8s-doubles/kubeadm.log");
     assert!(init.contains("--pod-network-cidr=10.244.0.0/16"), "{init}");
     assert!(
-        init.contains(&format!("--control-plane-endpoint={}:6443", Tier2::addr(LB))),
+        init.contains(&format!(
+            "--control-plane-endpoint={}:6443",
+            Tier2::addr(LB)
+        )),
         "{init}"
     );
 
     // The nodes: containerd running with the systemd cgroup driver; packages held.
     for i in [CP, WORKERS[0], WORKERS[1]] {
         lab.root_ok(i, "systemctl is-active containerd");
-        lab.root_ok(i, "grep -q 'SystemdCgroup = true' /etc/containerd/config.toml");
+        lab.root_ok(
+            i,
+            "grep -q 'SystemdCgroup = true' /etc/containerd/config.toml",
+        );
         let held = lab.root_ok(i, "dpkg --get-selections kubelet kubeadm kubectl");
         assert_eq!(held.matches("hold").count(), 3, "t2-{i}: {held}");
     }
@@ -106,5 +141,8 @@ fn k8s_cluster_converges_with_one_init_and_one_join_per_worker() {
     // The load balancer: the control plane is its backend, and the config is valid.
     let cfg = lab.root_ok(LB, "cat /etc/haproxy/haproxy.cfg");
     assert!(cfg.contains(&format!("{}:6443", Tier2::addr(CP))), "{cfg}");
-    lab.root_ok(LB, "haproxy -c -f /etc/haproxy/haproxy.cfg && systemctl is-active haproxy");
+    lab.root_ok(
+        LB,
+        "haproxy -c -f /etc/haproxy/haproxy.cfg && systemctl is-active haproxy",
+    );
 }

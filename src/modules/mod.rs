@@ -23,6 +23,7 @@ pub mod get_url;
 pub mod group;
 pub mod hostname;
 pub mod ini_file;
+pub mod k8s;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod mount;
@@ -202,6 +203,7 @@ pub fn is_module(name: &str) -> bool {
         || matches!(name, "apt_repository" | "deb822_repository" | "apk")
         || matches!(name, "user" | "group" | "authorized_key" | "cron" | "mount")
         || matches!(name, "container_runtime")
+        || matches!(name, "kubernetes_node" | "kubeadm")
 }
 
 /// Runs module `name` with templated `args`.
@@ -248,6 +250,8 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "cron" => cron::cron(args, ctx).await,
         "mount" => mount::mount(args, ctx).await,
         "container_runtime" => container_runtime::container_runtime(args, ctx).await,
+        "kubernetes_node" => k8s::node::kubernetes_node(args, ctx).await,
+        "kubeadm" => k8s::kubeadm::kubeadm(args, ctx).await,
         other => Err(Failure::Failed(format!(
             "the module '{other}' is not implemented in this build of rsible"
         ))),

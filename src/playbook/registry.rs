@@ -12,7 +12,8 @@ struct Module {
 const B: &str = "ansible.builtin";
 const POSIX: &str = "ansible.posix";
 const CG: &str = "community.general";
-const RSC: &str = "rsible.cluster";
+/// rsible's own modules, which Ansible has no equivalent of.
+const RSIBLE: &str = "rsible.builtin";
 
 const fn m(name: &'static str, collection: &'static str) -> Module {
     Module {
@@ -87,7 +88,9 @@ static MODULES: &[Module] = &[
     m("hostname", B),
     m("cron", B),
     m("reboot", B),
-    m("container_runtime", RSC),
+    m("container_runtime", RSIBLE),
+    m("kubernetes_node", RSIBLE),
+    m("kubeadm", RSIBLE),
     m("import_tasks", B),
     m("include_tasks", B),
     m("import_role", B),
@@ -148,6 +151,7 @@ mod tests {
         );
         assert_eq!(canonical("ansible.builtin.sysctl"), None);
         assert_eq!(canonical("comand"), None);
+        assert_eq!(canonical("rsible.builtin.kubeadm"), Some("kubeadm"));
     }
 
     #[test]
