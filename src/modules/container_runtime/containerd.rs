@@ -33,6 +33,9 @@ fn probe() -> Probe {
 }
 
 /// Installs and configures containerd as `w` says.
+/// Seconds the package lists may be old before the install refreshes them.
+const CACHE_VALID_TIME: u64 = 3600;
+
 pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let mut o = Output::default();
     let mut rec = match &w.source {
@@ -41,6 +44,8 @@ pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             a.insert("name".into(), json!(pkgs));
             a.insert("state".into(), json!("present"));
             a.insert("update_cache".into(), json!(w.update_cache));
+            // A fresh host's (or an hour-old) package lists are refreshed first.
+            a.insert("cache_valid_time".into(), json!(CACHE_VALID_TIME));
             let out = crate::modules::pkg::apt::apt(&a, ctx).await?;
             if out.failed {
                 return Ok(out);
