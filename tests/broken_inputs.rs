@@ -29,12 +29,14 @@ fn cases(dir: &Path) -> Vec<Case> {
 }
 
 /// What a run printed, without what changes from run to run (elapsed times, the private
-/// HOME's path).
-fn observed(out: &std::process::Output, home: &Path) -> String {
+/// HOME's path, where the checkout is).
+fn observed(out: &std::process::Output, home: &Path, corpus: &Path) -> String {
     let home = home.display().to_string();
+    let corpus = corpus.display().to_string();
     let clean = |b: &[u8]| {
         String::from_utf8_lossy(b)
             .replace(&home, "$HOME")
+            .replace(&corpus, "$CORPUS")
             .lines()
             .filter(|l| !l.starts_with("Total time:"))
             .map(|l| format!("{}\n", l.trim_end()))
@@ -68,7 +70,7 @@ fn every_broken_input_fails_clearly_and_as_recorded() {
             .timeout(std::time::Duration::from_secs(60))
             .output()
             .expect("run rsible");
-        let text = observed(&out, home.path());
+        let text = observed(&out, home.path(), &dir);
         let code = out.status.code();
         if !matches!(code, Some(1 | 2 | 4 | 5)) {
             problems.push(format!(
