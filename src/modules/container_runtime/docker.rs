@@ -77,9 +77,7 @@ pub async fn run(w: &Docker, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     a.insert("name".into(), json!(w.packages));
     a.insert("state".into(), json!("present"));
     a.insert("update_cache".into(), json!(update));
-    // A fresh host's (or an hour-old) package lists are refreshed first.
-    a.insert("cache_valid_time".into(), json!(3600));
-    let out = crate::modules::pkg::apt::apt(&a, ctx).await?;
+    let out = super::containerd::install(a, ctx).await?;
     if out.failed {
         return Ok(out);
     }

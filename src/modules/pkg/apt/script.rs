@@ -78,14 +78,12 @@ drop() { # name
 }
 "#;
 
-/// The cache update: `apt-get update` unless the cache is younger than `cache_valid_time`. A
-/// cache without any package list (a fresh image) is never fresh, whatever its stamp says.
+/// The cache update: `apt-get update` unless the cache is younger than `cache_valid_time`.
 fn update_part(p: &Plan, check: bool) -> String {
     let a = &p.args;
     let mut s = String::from(
         "st=/var/lib/apt/periodic/update-success-stamp\n\
-         ct() { if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then echo 0; \
-         elif [ -e $st ]; then stat -c %Y $st; else stat -c %Y /var/lib/apt/lists; fi; }\n",
+         ct() { if [ -e $st ]; then stat -c %Y $st; else stat -c %Y /var/lib/apt/lists; fi; }\n",
     );
     if a.update_cache || a.cache_valid_time > 0 {
         let fresh = if a.cache_valid_time > 0 {
