@@ -56,13 +56,7 @@ const PURGE_DOCKER: &str = "systemctl stop docker.socket docker containerd 2>/de
 fn debian_packages(lab: &Tier2) {
     let _g = DEBS_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     DEBS.call_once(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lab/debian-debs.sh");
-        let status = Command::new(script)
-            .arg(lab.repo())
-            .args(["haproxy", "docker.io", "docker-compose"])
-            .status()
-            .expect("run debian-debs.sh");
-        assert!(status.success(), "debian-debs.sh failed");
+        lab.debian_packages(&["haproxy", "docker.io", "docker-compose"]);
     });
 }
 

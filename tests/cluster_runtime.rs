@@ -23,43 +23,9 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Where the downloaded Debian packages are kept between runs.
-const CACHE: &str = "/var/cache/rsible-lab/debs";
-
-/// The cached .deb of `name`, downloaded with `apt-get download` when missing.
-fn deb(name: &str) -> PathBuf {
-    let find = || {
-        std::fs::read_dir(CACHE).ok().and_then(|d| {
-            d.filter_map(Result::ok).map(|e| e.path()).find(|p| {
-                p.file_name()
-                    .and_then(|f| f.to_str())
-                    .is_some_and(|f| f.starts_with(&format!("{name}_")) && f.ends_with(".deb"))
-            })
-        })
-    };
-    if let Some(p) = find() {
-        return p;
-    }
-    std::fs::create_dir_all(CACHE).expect("create the deb cache");
-    let st = Command::new("apt-get")
-        .args(["download", name])
-        .current_dir(CACHE)
-        .status()
-        .expect("run apt-get download");
-    assert!(st.success(), "apt-get download {name} failed");
-    find().expect("downloaded deb")
-}
-
 /// Publishes Debian's containerd and runc into the lab repository.
 fn publish_real(lab: &Tier2) {
-    for name in ["containerd", "runc"] {
-        let src = deb(name);
-        let dst = lab.repo().join(src.file_name().unwrap());
-        if !dst.exists() {
-            std::fs::copy(&src, &dst).expect("copy deb into the repo");
-        }
-    }
-    lab.publish(&[]);
+    lab.debian_packages(&["containerd", "runc"]);
 }
 
 /// A project dir with the inventory for t2-11.
@@ -256,7 +222,7 @@ fn containerd_from_packages_converges_and_restarts_once_per_change() {
 }
 
 /// Builds the release test double in `dir`: (containerd tarball, runc, cni tarball).
-fn release_double(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+fn release_double(lab: &Tier2, dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let sh = |script: &str| {
         let st = Command::new("sh")
             .args(["-ec", script])
@@ -265,8 +231,8 @@ fn release_double(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
             .expect("sh");
         assert!(st.success(), "{script}");
     };
-    let ctd = deb("containerd");
-    let runc = deb("runc");
+    let debs = lab.debian_packages(&["containerd", "runc"]);
+    let (ctd, runc) = (&debs[0], &debs[1]);
     sh(&format!(
         "mkdir -p x r rel/bin cni\n\
          dpkg-deb -x {} x\ndpkg-deb -x {} r\n\
@@ -291,7 +257,7 @@ fn containerd_from_a_release_double_installs_binaries_and_unit() {
     let lab = Tier2::lab();
     reset(&lab);
     let dir = project(&lab);
-    let (ctd, runc, cni) = release_double(dir.path());
+    let (ctd, runc, cni) = release_double(&lab, dir.path());
     let args = format!(
         "      source: release\n      release:\n        containerd: {}\n        runc: {}\n        \
          cni: {}\n",
@@ -323,26 +289,7 @@ fn docker_from_docker_io_writes_daemon_json() {
     let lab = Tier2::lab();
     reset(&lab);
     // docker.io and the dependencies the lab base lacks (Debian bookworm's packages).
-    let needed = [
-        "docker.io",
-        "containerd",
-        "runc",
-        "tini",
-        "iptables",
-        "libip6tc2",
-        "libnetfilter-conntrack3",
-        "libnfnetlink0",
-        "libnftnl11",
-        "netbase",
-    ];
-    for name in needed {
-        let src = deb(name);
-        let dst = lab.repo().join(src.file_name().unwrap());
-        if !dst.exists() {
-            std::fs::copy(&src, &dst).expect("copy deb");
-        }
-    }
-    lab.publish(&[]);
+    lab.debian_packages(&["docker.io"]);
     let dir = project(&lab);
     let args = "      runtime: docker\n      update_cache: true\n      daemon_json:\n        \
                 log-driver: journald\n";

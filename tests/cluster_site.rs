@@ -12,7 +12,6 @@ mod common;
 use common::k8s::{publish_k8s_doubles, VERSIONS};
 use common::tier2::Tier2;
 use std::path::Path;
-use std::process::Command;
 
 const LB: usize = 16;
 const CP: usize = 17;
@@ -47,13 +46,7 @@ fn reset(lab: &Tier2) {
 fn k8s_cluster_converges_with_one_init_and_one_join_per_worker() {
     let lab = Tier2::lab();
     let repo = publish_k8s_doubles(&lab);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lab/debian-debs.sh");
-    let st = Command::new(script)
-        .arg(lab.repo())
-        .args(["haproxy", "containerd", "runc"])
-        .status()
-        .expect("run debian-debs.sh");
-    assert!(st.success(), "debian-debs.sh failed");
+    lab.debian_packages(&["haproxy", "containerd", "runc"]);
     reset(&lab);
 
     let d = tempfile::tempdir().unwrap();

@@ -208,6 +208,39 @@ impl Tier2 {
     }
 }
 
+/// Where scripts/lab/debian-debs.sh keeps the Debian packages it downloads.
+const DEB_CACHE: &str = "/var/cache/rsible-lab/debs";
+
+impl Tier2 {
+    /// Puts Debian's own packages `names`, with the dependencies the lab base lacks, into the
+    /// lab repository (scripts/lab/debian-debs.sh: downloaded once, cached across runs) and
+    /// returns the cached .deb of each name.
+    pub fn debian_packages(&self, names: &[&str]) -> Vec<PathBuf> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lab/debian-debs.sh");
+        let st = Command::new(script)
+            .arg(self.repo())
+            .args(names)
+            .status()
+            .expect("run debian-debs.sh");
+        assert!(st.success(), "debian-debs.sh {names:?} failed");
+        names
+            .iter()
+            .map(|name| {
+                std::fs::read_dir(DEB_CACHE)
+                    .ok()
+                    .and_then(|d| {
+                        d.filter_map(Result::ok).map(|e| e.path()).find(|p| {
+                            p.file_name().and_then(|f| f.to_str()).is_some_and(|f| {
+                                f.starts_with(&format!("{name}_")) && f.ends_with(".deb")
+                            })
+                        })
+                    })
+                    .unwrap_or_else(|| panic!("{name}: no .deb in {DEB_CACHE}"))
+            })
+            .collect()
+    }
+}
+
 /// A tiny Debian package built by the tests (a test double, not a real Debian package).
 #[derive(Clone, Debug, Default)]
 pub struct Deb {

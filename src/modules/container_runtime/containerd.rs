@@ -33,21 +33,6 @@ fn probe() -> Probe {
 }
 
 /// Installs and configures containerd as `w` says.
-/// Installs with `apt`; when that fails without a cache refresh (a fresh host whose package
-/// lists are empty or older than the packages), once more with `update_cache`, as
-/// `kubernetes_node` does. One extra round trip only in that case.
-pub(super) async fn install(
-    mut a: Map<String, serde_json::Value>,
-    ctx: &Ctx<'_>,
-) -> Result<Output, Failure> {
-    let out = crate::modules::pkg::apt::apt(&a, ctx).await?;
-    if !out.failed || a.get("update_cache") == Some(&json!(true)) {
-        return Ok(out);
-    }
-    a.insert("update_cache".into(), json!(true));
-    crate::modules::pkg::apt::apt(&a, ctx).await
-}
-
 pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let mut o = Output::default();
     let mut rec = match &w.source {
@@ -56,7 +41,7 @@ pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             a.insert("name".into(), json!(pkgs));
             a.insert("state".into(), json!("present"));
             a.insert("update_cache".into(), json!(w.update_cache));
-            let out = install(a, ctx).await?;
+            let out = crate::modules::pkg::apt::apt_refreshing(a, ctx).await?;
             if out.failed {
                 return Ok(out);
             }

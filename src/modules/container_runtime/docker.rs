@@ -77,7 +77,7 @@ pub async fn run(w: &Docker, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     a.insert("name".into(), json!(w.packages));
     a.insert("state".into(), json!("present"));
     a.insert("update_cache".into(), json!(update));
-    let out = super::containerd::install(a, ctx).await?;
+    let out = crate::modules::pkg::apt::apt_refreshing(a, ctx).await?;
     if out.failed {
         return Ok(out);
     }

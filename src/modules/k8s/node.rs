@@ -318,19 +318,8 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
     } else {
         apt_args.insert("cache_valid_time".into(), json!(3600));
     }
-    let mut apt = pkg::apt::apt(&apt_args, ctx).await?;
-    let unknown = |o: &Output| {
-        o.failed
-            && o.msg
-                .as_deref()
-                .is_some_and(|m| m.starts_with("No package matching"))
-    };
-    if !repo_changed && unknown(&apt) {
-        // A version published within the cache's hour: once more with a fresh cache.
-        apt_args.remove("cache_valid_time");
-        apt_args.insert("update_cache".into(), json!(true));
-        apt = pkg::apt::apt(&apt_args, ctx).await?;
-    }
+    // A version published within the cache's hour is found with a fresh cache.
+    let apt = pkg::apt::apt_refreshing(apt_args, ctx).await?;
     if !s.add("packages", apt) {
         return Ok(container);
     }

@@ -4,7 +4,7 @@
 //! stops after the query. Not run against a real target in this project's lab (which is
 //! Debian): the generated program is unit-tested. Knows nothing of playbooks.
 
-use super::common::{set_streams, split_output, MARK_FN};
+use super::common::{missing_or_failed, set_streams, split_output, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::modules::args::{self, de_bool, de_opt_list, de_opt_string};
 use crate::modules::{Ctx, Failure, Output};
@@ -155,18 +155,16 @@ pub fn answer(stdout: &str, stderr: &str) -> Output {
             }
             "failed" => {
                 o.failed = true;
-                let all = format!("{tool_out}\n{stderr}");
-                let missing: Vec<String> = all
-                    .lines()
-                    .filter(|l| l.contains("(no such package)"))
-                    .filter_map(|l| l.split_whitespace().next())
-                    .map(|n| format!("'{n}'"))
-                    .collect();
-                o.msg = Some(if missing.is_empty() {
-                    format!("'apk {v}' failed: {}", stderr.trim())
-                } else {
-                    format!("No package matching {} is available", missing.join(", "))
-                });
+                o.msg = Some(missing_or_failed(
+                    &format!("apk {v}"),
+                    &format!("{tool_out}\n{stderr}"),
+                    stderr,
+                    |l| {
+                        l.contains("(no such package)")
+                            .then(|| l.split_whitespace().next())
+                            .flatten()
+                    },
+                ));
             }
             _ => {}
         }

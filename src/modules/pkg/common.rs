@@ -93,6 +93,27 @@ pub fn apt_failure(what: &str, stderr: &str, lock_timeout: u64) -> String {
     format!("'{what}' failed: {err}")
 }
 
+/// The message for a failed package command: the packages the tool could not find, named in
+/// the words `apt` uses, taken from the lines of its output `missing` recognises; else the
+/// command and the tool's own error.
+pub fn missing_or_failed(
+    command: &str,
+    output: &str,
+    stderr: &str,
+    missing: impl Fn(&str) -> Option<&str>,
+) -> String {
+    let names: Vec<String> = output
+        .lines()
+        .filter_map(missing)
+        .map(|n| format!("'{}'", n.trim()))
+        .collect();
+    if names.is_empty() {
+        format!("'{command}' failed: {}", stderr.trim())
+    } else {
+        format!("No package matching {} is available", names.join(", "))
+    }
+}
+
 /// Puts a tool run's `stdout`/`stderr` (and their `_lines`) into `o`.
 pub fn set_streams(o: &mut Output, stdout: &str, stderr: &str) {
     o.fields.insert("stdout".into(), json!(stdout));

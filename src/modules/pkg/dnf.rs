@@ -5,7 +5,7 @@
 //! target in this project's lab (which is Debian): the generated program is unit-tested.
 //! Knows nothing of playbooks.
 
-use super::common::{set_streams, split_output, MARK_FN};
+use super::common::{missing_or_failed, set_streams, split_output, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::modules::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
 use crate::modules::{Ctx, Failure, Output};
@@ -255,17 +255,12 @@ pub fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
             }
             "failed" => {
                 o.failed = true;
-                let all = format!("{tool_out}\n{stderr}");
-                let missing: Vec<String> = all
-                    .lines()
-                    .filter_map(|l| l.trim().strip_prefix("No match for argument:"))
-                    .map(|n| format!("'{}'", n.trim()))
-                    .collect();
-                o.msg = Some(if missing.is_empty() {
-                    format!("'{} {v}' failed: {}", p.tool, stderr.trim())
-                } else {
-                    format!("No package matching {} is available", missing.join(", "))
-                });
+                o.msg = Some(missing_or_failed(
+                    &format!("{} {v}", p.tool),
+                    &format!("{tool_out}\n{stderr}"),
+                    stderr,
+                    |l| l.trim().strip_prefix("No match for argument:"),
+                ));
             }
             _ => {}
         }

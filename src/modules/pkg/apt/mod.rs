@@ -320,6 +320,25 @@ fn lines(v: &[String]) -> String {
     s
 }
 
+/// `apt` for the modules composed of it (`container_runtime`, `kubernetes_node`): when a
+/// package is not found and the cache was not just refreshed (a fresh host, or a version
+/// published since the last update), once more with `update_cache`. One extra round trip,
+/// only then.
+pub async fn apt_refreshing(mut a: Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let out = apt(&a, ctx).await?;
+    let missing = out.failed
+        && out
+            .msg
+            .as_deref()
+            .is_some_and(|m| m.starts_with("No package matching"));
+    if !missing || a.get("update_cache") == Some(&json!(true)) {
+        return Ok(out);
+    }
+    a.remove("cache_valid_time");
+    a.insert("update_cache".into(), json!(true));
+    apt(&a, ctx).await
+}
+
 /// `apt`: returns `cache_updated`, `cache_update_time`, `stdout`, `stderr` (and `_lines`).
 pub async fn apt(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let p = plan(a).map_err(Failure::BadArgs)?;
