@@ -22,3 +22,6 @@ pub const ANSIBLE_ROLES_PATH: &str = "ANSIBLE_ROLES_PATH";
 pub const RSIBLE_REMOTE_USER: &str = "RSIBLE_REMOTE_USER";
 /// Default connect `--timeout` in seconds.
 pub const RSIBLE_TIMEOUT: &str = "RSIBLE_TIMEOUT";
+/// `0` runs every remote program in its own SSH session instead of the long-lived shell
+/// (for troubleshooting, and for the benchmark that measures what the shell saves).
+pub const RSIBLE_SSH_SHARED_SHELL: &str = "RSIBLE_SSH_SHARED_SHELL";

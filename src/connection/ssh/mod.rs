@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod handler;
 pub mod known_hosts;
+pub mod shell;
 pub mod ssh_config;
 pub mod target;
 mod wildcard;
@@ -21,7 +22,7 @@ use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf, Pty, Sig};
 use std::sync::Arc;
 use std::time::Duration;
 use target::{Endpoint, SshTarget};
-use tokio::sync::Semaphore;
+use tokio::sync::{Mutex, Semaphore};
 
 /// Channels open at once on one connection: OpenSSH refuses beyond `MaxSessions` (10), and
 /// fast back-to-back opens failed already at 6-8.
@@ -35,6 +36,11 @@ pub struct SshConnection {
     /// Jump connections stay alive as long as the tunnel through them.
     _jumps: Vec<Handle<KeyChecker>>,
     channels: Semaphore,
+    /// The long-lived shell (see [`shell`]), opened on first use; `None` again after a program
+    /// on it failed or was abandoned.
+    shell: Mutex<Option<shell::Shell>>,
+    /// Whether programs may use the long-lived shell (`RSIBLE_SSH_SHARED_SHELL=0` says no).
+    shared_shell: bool,
 }
 
 impl SshConnection {
@@ -116,6 +122,8 @@ async fn connect_inner(
         peer: format!("{}:{}", ep.host, ep.port),
         _jumps: jumps,
         channels: Semaphore::new(CHANNELS_PER_CONNECTION),
+        shell: Mutex::new(None),
+        shared_shell: std::env::var(crate::env_vars::RSIBLE_SSH_SHARED_SHELL).as_deref() != Ok("0"),
     })
 }
 
@@ -221,6 +229,14 @@ impl SshConnection {
             }
         };
         let needs_pty = wrapped.as_ref().is_some_and(|w| w.needs_pty);
+        if self.shared_shell && shell::eligible(cmd, needs_pty) {
+            // Busy (two programs at once on one host): the second gets its own session.
+            if let Ok(mut slot) = self.shell.try_lock() {
+                return self
+                    .exec_on_shell(&mut slot, cmd, &text, wrapped.as_ref())
+                    .await;
+            }
+        }
         if needs_pty && (!cmd.stdin.is_empty() || cmd.stdin_file.is_some()) {
             return Err(ConnectionError::Become(
                 "become method su runs on a terminal and cannot pass stdin; use sudo".into(),
@@ -251,6 +267,40 @@ impl SshConnection {
             Drive::for_command(cmd, wrapped.as_ref()),
         )
         .await
+    }
+}
+
+impl SshConnection {
+    /// Runs `cmd` (already wrapped into `text`) on the long-lived shell, starting it first if
+    /// needed. The shell is kept only when the program's end markers arrived.
+    async fn exec_on_shell(
+        &self,
+        slot: &mut Option<shell::Shell>,
+        cmd: &RemoteCommand,
+        text: &[u8],
+        wrapped: Option<&super::become_wrap::Wrapped>,
+    ) -> Result<ExecOutput, ConnectionError> {
+        let mut sh = match slot.take() {
+            Some(sh) => sh,
+            None => {
+                let channel = self.open_channel().await?;
+                tracing::debug!(peer = %self.peer, "exec (long-lived shell)");
+                channel.exec(false, shell::START).await.map_err(|e| {
+                    ConnectionError::Unreachable(format!("the connection broke: {}", describe(&e)))
+                })?;
+                let (read, write) = channel.split();
+                shell::Shell::new(read, write)
+            }
+        };
+        tracing::debug!(peer = %self.peer, bytes = text.len(), "exec on shell");
+        let mut run = sh.send(text, &cmd.stdin).await?;
+        let mut drive_opts = Drive::for_command(cmd, wrapped);
+        drive_opts.stdin = &[];
+        let out = drive(&mut run, &mut shell::Sent, drive_opts).await;
+        if out.is_ok() && run.finished() {
+            *slot = Some(sh);
+        }
+        out
     }
 }
 

@@ -1,0 +1,308 @@
+//! One long-lived `/bin/sh` per connection, on its own SSH channel, that runs most programs
+//! without opening a new SSH session for each. A session costs the target a fork of sshd, the
+//! login shell's startup (with its rc files) and the controller a channel round trip; over a
+//! play that is most of the time a task takes. Knows the framing of one command on the shared
+//! shell and nothing of what the command does.
+//!
+//! Each program is sent as one line of shell text that the long-lived shell only has to read,
+//! never to understand: `/bin/sh -c '<script>'` (quoted, so a syntax error or an `exit` in the
+//! script stays in the child), its stdin from a base64 here-document or `/dev/null`, then the
+//! exit code and an end marker with a fresh nonce on stdout and on stderr. The reader passes
+//! bytes through as they come, holding back only what could be the start of a marker.
+//! Programs that need a terminal, a typed password, a timeout, a streamed file or the login
+//! shell (`raw`) keep their own session: see [`eligible`].
+
+use super::super::become_wrap::nonce;
+use super::super::driver::{Chunk, ChunkSource, StdinSink};
+use super::super::quote::quote;
+use super::super::{ConnectionError, ExitStatus, RemoteCommand};
+use base64::Engine;
+use russh::client::Msg;
+use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
+
+/// Stdin larger than this goes through its own session: a here-document is held in the shell's
+/// memory and costs a third more bytes.
+const MAX_STDIN: usize = 256 * 1024;
+
+/// The shell text that turns a fresh session into the long-lived shell.
+pub const START: &str = "exec /bin/sh";
+
+/// Whether `cmd` can run on the shared shell: no terminal, no password to type, no timeout
+/// (stopping one program there would mean stopping the shell), no streamed file, not `raw`.
+pub fn eligible(cmd: &RemoteCommand, needs_pty: bool) -> bool {
+    !cmd.raw
+        && !needs_pty
+        && cmd.timeout.is_none()
+        && cmd.stdin_file.is_none()
+        && cmd.stdin.len() <= MAX_STDIN
+        && cmd.become_.as_ref().is_none_or(|b| b.password.is_none())
+}
+
+/// The long-lived shell of one connection.
+pub struct Shell {
+    read: ChannelReadHalf,
+    write: Option<ChannelWriteHalf<Msg>>,
+}
+
+impl Shell {
+    /// Wraps a channel on which [`START`] was executed.
+    pub fn new(read: ChannelReadHalf, write: ChannelWriteHalf<Msg>) -> Self {
+        Shell {
+            read,
+            write: Some(write),
+        }
+    }
+
+    /// Sends one program (`text` is shell text, run by a child `/bin/sh`) with its `stdin`,
+    /// and returns the source of its output. The program has been fully sent when this returns.
+    pub async fn send(
+        &mut self,
+        text: &[u8],
+        stdin: &[u8],
+    ) -> Result<ShellRun<'_>, ConnectionError> {
+        let id = nonce();
+        let line = frame(text, stdin, &id);
+        let write = self
+            .write
+            .as_ref()
+            .ok_or_else(|| ConnectionError::Unreachable("the shell channel is closed".into()))?;
+        write
+            .data(&line[..])
+            .await
+            .map_err(|e| ConnectionError::Unreachable(format!("the connection broke: {e}")))?;
+        Ok(ShellRun {
+            shell: self,
+            out: Marker::new(format!("\n{END}{id} ").into_bytes()),
+            err: Marker::new(format!("\n{END}{id}\n").into_bytes()),
+            status: None,
+            exited: false,
+        })
+    }
+}
+
+impl Drop for Shell {
+    fn drop(&mut self) {
+        // A shell dropped mid-program (timeout of the caller, Ctrl-C) is in an unknown state:
+        // close its channel so that sshd ends it.
+        if let Some(w) = self.write.take() {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    let _ = w.close().await;
+                });
+            }
+        }
+    }
+}
+
+const END: &str = "RSIBLE-END-";
+
+/// The bytes sent for one program.
+fn frame(text: &[u8], stdin: &[u8], id: &str) -> Vec<u8> {
+    let mut line = Vec::with_capacity(text.len() + stdin.len() * 4 / 3 + 200);
+    if stdin.is_empty() {
+        line.extend_from_slice(b"/bin/sh -c ");
+        line.extend(quote(text));
+        line.extend_from_slice(b" </dev/null");
+    } else {
+        // The delimiter cannot occur in base64 text (it has a '-').
+        let eof = format!("RSIBLE-IN-{id}");
+        line.extend_from_slice(format!("base64 -d <<'{eof}' | /bin/sh -c ").as_bytes());
+        line.extend(quote(text));
+        line.push(b'\n');
+        let b64 = base64::engine::general_purpose::STANDARD.encode(stdin);
+        for chunk in b64.as_bytes().chunks(76) {
+            line.extend_from_slice(chunk);
+            line.push(b'\n');
+        }
+        line.extend_from_slice(eof.as_bytes());
+    }
+    // The leading newline lets the reader find the marker after output with no final newline;
+    // the reader removes it again.
+    line.extend_from_slice(
+        format!("\nprintf '\\n%s %d\\n' {END}{id} \"$?\"; printf '\\n%s\\n' {END}{id} >&2\n")
+            .as_bytes(),
+    );
+    line
+}
+
+/// The output of one program on the shell, up to its end markers.
+pub struct ShellRun<'a> {
+    shell: &'a mut Shell,
+    out: Marker,
+    err: Marker,
+    status: Option<i32>,
+    exited: bool,
+}
+
+impl ShellRun<'_> {
+    /// Whether both end markers arrived: the shell is ready for the next program.
+    pub fn finished(&self) -> bool {
+        self.exited
+    }
+}
+
+impl ChunkSource for ShellRun<'_> {
+    async fn next(&mut self) -> Option<Chunk> {
+        loop {
+            if self.out.done && self.err.done {
+                if self.exited {
+                    return None;
+                }
+                self.exited = true;
+                return Some(Chunk::Exit(ExitStatus::Code(self.status?)));
+            }
+            let (stream, data) = match self.shell.read.wait().await? {
+                ChannelMsg::Data { data } => (true, data),
+                ChannelMsg::ExtendedData { data, ext: 1 } => (false, data),
+                // The shell ended (host restarted, sshd killed): the program's fate is unknown.
+                ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. } => return None,
+                _ => continue,
+            };
+            if stream {
+                let (pass, rest) = self.out.feed(&data);
+                if let Some(rest) = rest {
+                    self.status = parse_status(&rest);
+                    self.status?;
+                }
+                if !pass.is_empty() {
+                    return Some(Chunk::Stdout(pass));
+                }
+            } else {
+                let (pass, _) = self.err.feed(&data);
+                if !pass.is_empty() {
+                    return Some(Chunk::Stderr(pass));
+                }
+            }
+        }
+    }
+}
+
+/// `"<code>\n"` after the stdout marker.
+fn parse_status(rest: &[u8]) -> Option<i32> {
+    std::str::from_utf8(rest).ok()?.trim_end().parse().ok()
+}
+
+/// Finds an end marker in one output stream and passes through the bytes before it.
+struct Marker {
+    pattern: Vec<u8>,
+    held: Vec<u8>,
+    done: bool,
+}
+
+impl Marker {
+    fn new(pattern: Vec<u8>) -> Self {
+        Marker {
+            pattern,
+            held: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// Takes the next bytes; returns those that are surely output, and, once the marker was
+    /// seen and its line is complete, what followed the marker on its line (with the newline).
+    fn feed(&mut self, data: &[u8]) -> (Vec<u8>, Option<Vec<u8>>) {
+        if self.done {
+            return (Vec::new(), None);
+        }
+        self.held.extend_from_slice(data);
+        if let Some(pos) = find(&self.held, &self.pattern) {
+            let after = &self.held[pos + self.pattern.len()..];
+            // The stdout marker carries the code up to a newline; the stderr one ends in it.
+            let line_done = self.pattern.ends_with(b"\n") || after.contains(&b'\n');
+            if !line_done {
+                return (Vec::new(), None);
+            }
+            self.done = true;
+            let rest = after.to_vec();
+            let pass = self.held[..pos].to_vec();
+            self.held.clear();
+            return (pass, Some(rest));
+        }
+        // Keep only what could be the start of the marker.
+        let keep = longest_prefix_suffix(&self.held, &self.pattern);
+        let pass = self.held[..self.held.len() - keep].to_vec();
+        self.held.drain(..self.held.len() - keep);
+        (pass, None)
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The length of the longest suffix of `data` that is a proper prefix of `pattern`.
+fn longest_prefix_suffix(data: &[u8], pattern: &[u8]) -> usize {
+    (1..pattern.len().min(data.len() + 1))
+        .rev()
+        .find(|&n| data.ends_with(&pattern[..n]))
+        .unwrap_or(0)
+}
+
+/// The stdin of a program on the shell went with its text: nothing is left to send.
+pub struct Sent;
+
+impl StdinSink for Sent {
+    async fn write(&mut self, _data: &[u8]) -> Result<(), ConnectionError> {
+        Ok(())
+    }
+
+    async fn eof(&mut self) -> Result<(), ConnectionError> {
+        Ok(())
+    }
+
+    async fn kill(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_marker(pattern: &str, pieces: &[&str]) -> (String, Option<String>) {
+        let mut m = Marker::new(pattern.as_bytes().to_vec());
+        let mut out = Vec::new();
+        let mut rest = None;
+        for p in pieces {
+            let (pass, r) = m.feed(p.as_bytes());
+            out.extend(pass);
+            if r.is_some() {
+                rest = r.map(|r| String::from_utf8(r).unwrap());
+            }
+        }
+        (String::from_utf8(out).unwrap(), rest)
+    }
+
+    #[test]
+    fn marker_split_across_chunks_is_found_and_output_kept_exactly() {
+        let (out, rest) = run_marker("\nEND-x ", &["abc\n", "\nEN", "D-x 0", "\n"]);
+        assert_eq!(out, "abc\n");
+        assert_eq!(rest.as_deref(), Some("0\n"));
+    }
+
+    #[test]
+    fn output_without_final_newline_keeps_its_last_byte() {
+        let (out, rest) = run_marker("\nEND-x ", &["abc", "\nEND-x 3\n"]);
+        assert_eq!(out, "abc");
+        assert_eq!(rest.as_deref(), Some("3\n"));
+    }
+
+    #[test]
+    fn a_partial_marker_that_is_not_one_is_passed_through() {
+        let (out, rest) = run_marker("\nEND-x ", &["a\nEND", "-y\n", "\nEND-x 1\n"]);
+        assert_eq!(out, "a\nEND-y\n");
+        assert_eq!(rest.as_deref(), Some("1\n"));
+    }
+
+    #[test]
+    fn frame_quotes_the_script_and_carries_stdin_as_base64() {
+        let f = String::from_utf8(frame(b"echo 'hi'; exit 3", b"\0bin", "n1")).unwrap();
+        assert!(f.starts_with("base64 -d <<'RSIBLE-IN-n1' | /bin/sh -c 'echo '\\''hi'\\''; exit 3'\nAGJpbg==\nRSIBLE-IN-n1\n"), "{f}");
+        assert!(
+            f.ends_with(
+                "printf '\\n%s %d\\n' RSIBLE-END-n1 \"$?\"; printf '\\n%s\\n' RSIBLE-END-n1 >&2\n"
+            ),
+            "{f}"
+        );
+        let g = String::from_utf8(frame(b"true", b"", "n2")).unwrap();
+        assert!(g.starts_with("/bin/sh -c true </dev/null\n"), "{g}");
+    }
+}
