@@ -28,6 +28,13 @@ use tokio::sync::{Mutex, Semaphore};
 /// fast back-to-back opens failed already at 6-8.
 const CHANNELS_PER_CONNECTION: usize = 4;
 
+/// Handshakes in flight at once, process-wide. Each costs the server a fork and a key exchange;
+/// 500 at once on a small machine made all of them slow and half of them time out, while 64
+/// at a time finish as fast in total. The connect timeout starts once a handshake may begin.
+const HANDSHAKES_AT_ONCE: usize = 64;
+
+static HANDSHAKES: Semaphore = Semaphore::const_new(HANDSHAKES_AT_ONCE);
+
 /// An authenticated SSH connection to one target.
 pub struct SshConnection {
     handle: Handle<KeyChecker>,
@@ -47,6 +54,10 @@ impl SshConnection {
     /// Connects, checks the host key and logs in, all within `target.connect_timeout`.
     pub async fn connect(target: &SshTarget, keys: &KeyStore) -> Result<Self, ConnectionError> {
         auth::preload(keys, target).await;
+        let _permit = HANDSHAKES
+            .acquire()
+            .await
+            .map_err(|_| ConnectionError::Unreachable("shutting down".into()))?;
         let t = target.connect_timeout;
         match tokio::time::timeout(t, connect_inner(target, keys)).await {
             Ok(r) => r,
