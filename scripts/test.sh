@@ -43,14 +43,17 @@ export RSIBLE_ANSIBLE_INVENTORY="$venv/bin/ansible-inventory"
 export RSIBLE_ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook"
 
 echo "== lab (tier 1: namespaces + sshd)"
-scripts/lab/tier1.sh up
+# 80 hosts: t1-01..24 for the connection, module and play suites; t1-25..80 for the fault
+# suites (tests/faults*.rs: sshd killed, link down, timeouts, full disk, 50 hosts with 5 broken).
+scripts/lab/tier1.sh up 80
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
-# 10 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
+# 20 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
 # t2-04..06; the system-module suites use t2-07 (packages), t2-08 and t2-10 (services, kernel
 # settings, reboot), t2-09 (users, cron, mounts); the cluster suites use t2-11 (container
 # runtime), t2-12..13 (Kubernetes node, kubeadm), t2-14..15 (HAProxy, Docker host) and
-# t2-16..19 (the whole k8s-cluster.yml: a load balancer, a control plane, two workers).
-scripts/lab/tier2.sh up 19
+# t2-16..19 (the whole k8s-cluster.yml: a load balancer, a control plane, two workers);
+# t2-20 is restarted in the middle of a run by tests/faults_restart.rs.
+scripts/lab/tier2.sh up 20
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -4,6 +4,7 @@
 //! wrapping happens here, once, so nothing above builds `sudo` command lines.
 
 pub mod become_wrap;
+pub mod deadline;
 pub mod driver;
 pub mod local;
 pub mod quote;

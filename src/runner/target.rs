@@ -163,12 +163,15 @@ pub fn resolve(
         Some(StrictHostKeyChecking::No) => HostKeyPolicy::Off,
         _ => HostKeyPolicy::Strict,
     });
-    let connect_timeout = string(vars, "ansible_timeout")
-        .and_then(|t| t.parse::<u64>().ok())
-        .map(Duration::from_secs)
+    let connect_timeout = timeout_var(vars)
         .or(opts.timeout)
         .or(cfg.connect_timeout)
         .unwrap_or(DEFAULT_TIMEOUT);
+    let (keepalive, keepalive_max) = keepalive(
+        connect_timeout,
+        cfg.server_alive_interval,
+        cfg.server_alive_count_max,
+    );
     let jumps = cfg
         .proxy_jump
         .iter()
@@ -198,8 +201,8 @@ pub fn resolve(
         known_hosts,
         policy,
         connect_timeout,
-        keepalive: cfg.server_alive_interval.unwrap_or(Duration::from_secs(5)),
-        keepalive_max: cfg.server_alive_count_max.map_or(3, |n| n as usize),
+        keepalive,
+        keepalive_max,
     };
     Ok(HostPlan {
         name: name.into(),
@@ -226,9 +229,7 @@ pub fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Result<Option<Become>,
         Some(m) => m.parse()?,
         None => opts.become_method.unwrap_or_default(),
     };
-    let timeout = string(vars, "ansible_timeout")
-        .and_then(|t| t.parse::<u64>().ok())
-        .map(Duration::from_secs)
+    let timeout = timeout_var(vars)
         .or(opts.timeout)
         .unwrap_or(DEFAULT_TIMEOUT);
     Ok(Some(Become {
@@ -237,6 +238,34 @@ pub fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Result<Option<Become>,
         method,
         prompt_timeout: timeout + Duration::from_secs(2),
     }))
+}
+
+/// The connection timeout a host's variables set: `ansible_timeout`, or the ssh connection
+/// plugin's own `ansible_ssh_timeout`.
+fn timeout_var(vars: &Vars) -> Option<Duration> {
+    string(vars, "ansible_timeout")
+        .or_else(|| string(vars, "ansible_ssh_timeout"))
+        .and_then(|t| t.parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// Keepalive interval and count: ssh_config's `ServerAliveInterval`/`ServerAliveCountMax`
+/// when set; otherwise spread over the connection timeout, so that a peer that goes silent
+/// in the middle of a command (link down, host powered off: no FIN, no RST) is declared
+/// UNREACHABLE about `timeout` after its last packet, as a connection attempt would be, rather
+/// than after TCP's retransmission limit (minutes). russh gives up after `count` unanswered
+/// keepalives, that is `(count + 1) * interval` of silence.
+fn keepalive(
+    timeout: Duration,
+    interval: Option<Duration>,
+    count: Option<u32>,
+) -> (Duration, usize) {
+    let count = count.map_or(3, |n| n as usize);
+    let interval = interval.unwrap_or_else(|| {
+        // A floor of 250 ms: a keepalive costs one small packet and its reply.
+        (timeout / (count as u32 + 1)).max(Duration::from_millis(250))
+    });
+    (interval, count)
 }
 
 fn local_user() -> String {
@@ -249,5 +278,42 @@ fn expand_tilde(p: &str) -> PathBuf {
     match (p.strip_prefix("~/"), dirs::home_dir()) {
         (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keepalive_spreads_the_timeout_when_ssh_config_is_silent() {
+        let (i, n) = keepalive(Duration::from_secs(3), None, None);
+        assert_eq!((i, n), (Duration::from_millis(750), 3));
+        // Ansible's default timeout: silence is detected after 10 s.
+        let (i, n) = keepalive(Duration::from_secs(10), None, Some(4));
+        assert_eq!(i * (n as u32 + 1), Duration::from_secs(10));
+        assert_eq!(
+            keepalive(Duration::ZERO, None, None).0,
+            Duration::from_millis(250)
+        );
+    }
+
+    #[test]
+    fn ssh_config_keepalive_settings_win() {
+        let (i, n) = keepalive(
+            Duration::from_secs(3),
+            Some(Duration::from_secs(15)),
+            Some(2),
+        );
+        assert_eq!((i, n), (Duration::from_secs(15), 2));
+    }
+
+    #[test]
+    fn ansible_ssh_timeout_is_read_after_ansible_timeout() {
+        let mut v = Vars::new();
+        v.insert("ansible_ssh_timeout".into(), Value::from("4"));
+        assert_eq!(timeout_var(&v), Some(Duration::from_secs(4)));
+        v.insert("ansible_timeout".into(), Value::from(7));
+        assert_eq!(timeout_var(&v), Some(Duration::from_secs(7)));
     }
 }

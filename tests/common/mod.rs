@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod fault;
 pub mod k8s;
 pub mod tier2;
 

@@ -1,10 +1,13 @@
 //! The russh client handler: verifies the server's host key against known_hosts under the
-//! configured policy. Knows nothing of commands or authentication.
+//! configured policy, and records why the session ended. Knows nothing of commands or
+//! authentication.
 
 use super::known_hosts::{self, HostKeyPolicy, KeyCheck};
+use russh::client::DisconnectReason;
 use russh::keys::PublicKey;
 use russh::keys::PublicKeyOrCertificate;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// Errors raised inside the SSH session.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +30,10 @@ pub struct KeyChecker {
     pub files: Vec<PathBuf>,
     /// What to do with unknown and changed keys.
     pub policy: HostKeyPolicy,
+    /// Set when the session ends: why (the server said goodbye, keepalives went unanswered,
+    /// the connection was reset). The connection adds it to the error of a command the end
+    /// interrupted, which otherwise only sees its channel close.
+    pub ended: Arc<Mutex<Option<String>>>,
 }
 
 impl KeyChecker {
@@ -106,6 +113,29 @@ impl russh::client::Handler for KeyChecker {
                 "{} presented a host certificate; rsible verifies plain host keys only",
                 self.host
             ))),
+        }
+    }
+
+    async fn disconnected(
+        &mut self,
+        reason: DisconnectReason<Self::Error>,
+    ) -> Result<(), Self::Error> {
+        let why = match &reason {
+            DisconnectReason::ReceivedDisconnect(info) => {
+                format!("the server disconnected ({})", info.message)
+            }
+            DisconnectReason::Error(HandlerError::Ssh(russh::Error::KeepaliveTimeout)) => {
+                "the host stopped answering (keepalive timeout)".into()
+            }
+            DisconnectReason::Error(e) => e.to_string(),
+        };
+        if let Ok(mut slot) = self.ended.lock() {
+            slot.get_or_insert(why);
+        }
+        // russh's default: a goodbye is a clean end, an error stays an error.
+        match reason {
+            DisconnectReason::ReceivedDisconnect(_) => Ok(()),
+            DisconnectReason::Error(e) => Err(e),
         }
     }
 }

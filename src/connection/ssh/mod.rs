@@ -11,6 +11,7 @@ pub mod target;
 mod wildcard;
 
 use super::become_wrap::wrap_command;
+use super::deadline::with_deadline;
 use super::driver::{drive, Chunk, ChunkSource, Drive, StdinSink};
 use super::quote::quote;
 use super::{Connection, ConnectionError, ExecOutput, ExitStatus, RemoteCommand};
@@ -19,10 +20,10 @@ use futures::future::BoxFuture;
 use handler::{HandlerError, KeyChecker};
 use russh::client::{self, Handle, Msg};
 use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf, Pty, Sig};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use target::{Endpoint, SshTarget};
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 
 /// Channels open at once on one connection: OpenSSH refuses beyond `MaxSessions` (10), and
 /// fast back-to-back opens failed already at 6-8.
@@ -45,9 +46,11 @@ pub struct SshConnection {
     channels: Semaphore,
     /// The long-lived shell (see [`shell`]), opened on first use; `None` again after a program
     /// on it failed or was abandoned.
-    shell: Mutex<Option<shell::Shell>>,
+    shell: AsyncMutex<Option<shell::Shell>>,
     /// Whether programs may use the long-lived shell (`RSIBLE_SSH_SHARED_SHELL=0` says no).
     shared_shell: bool,
+    /// Why the session ended, once it has (see [`KeyChecker::ended`]).
+    ended: Arc<Mutex<Option<String>>>,
 }
 
 impl SshConnection {
@@ -81,12 +84,13 @@ fn config(target: &SshTarget) -> Arc<client::Config> {
     })
 }
 
-fn checker(ep: &Endpoint, target: &SshTarget) -> KeyChecker {
+fn checker(ep: &Endpoint, target: &SshTarget, ended: &Arc<Mutex<Option<String>>>) -> KeyChecker {
     KeyChecker {
         host: ep.host.clone(),
         port: ep.port,
         files: target.known_hosts.clone(),
         policy: target.policy,
+        ended: ended.clone(),
     }
 }
 
@@ -116,6 +120,8 @@ async fn connect_inner(
     let cfg = config(target);
     // Each jump host is reached through the one before it; the target through the last.
     let mut jumps: Vec<Handle<KeyChecker>> = Vec::new();
+    // One slot for every hop: a jump host's end also ends the tunnel through it.
+    let ended = Arc::new(Mutex::new(None));
     for ep in &target.jumps {
         // A jump host gets its own keys and never the destination's password.
         let hop_target = SshTarget {
@@ -123,18 +129,19 @@ async fn connect_inner(
             password: None,
             ..target.clone()
         };
-        let hop = open_hop(&cfg, jumps.last(), ep, &hop_target, keys).await?;
+        let hop = open_hop(&cfg, jumps.last(), ep, &hop_target, keys, &ended).await?;
         jumps.push(hop);
     }
     let ep = &target.endpoint;
-    let handle = open_hop(&cfg, jumps.last(), ep, target, keys).await?;
+    let handle = open_hop(&cfg, jumps.last(), ep, target, keys, &ended).await?;
     Ok(SshConnection {
         handle,
         peer: format!("{}:{}", ep.host, ep.port),
         _jumps: jumps,
         channels: Semaphore::new(CHANNELS_PER_CONNECTION),
-        shell: Mutex::new(None),
+        shell: AsyncMutex::new(None),
         shared_shell: std::env::var(crate::env_vars::RSIBLE_SSH_SHARED_SHELL).as_deref() != Ok("0"),
+        ended,
     })
 }
 
@@ -145,12 +152,13 @@ async fn open_hop(
     ep: &Endpoint,
     target: &SshTarget,
     keys: &KeyStore,
+    ended: &Arc<Mutex<Option<String>>>,
 ) -> Result<Handle<KeyChecker>, ConnectionError> {
     let mut handle = match via {
         None => client::connect(
             cfg.clone(),
             (ep.host.as_str(), ep.port),
-            checker(ep, target),
+            checker(ep, target, ended),
         )
         .await
         .map_err(|e| session_error(ep, e))?,
@@ -166,7 +174,7 @@ async fn open_hop(
                         describe(&e)
                     ))
                 })?;
-            client::connect_stream(cfg.clone(), ch.into_stream(), checker(ep, target))
+            client::connect_stream(cfg.clone(), ch.into_stream(), checker(ep, target, ended))
                 .await
                 .map_err(|e| session_error(ep, e))?
         }
@@ -185,7 +193,14 @@ impl Connection for SshConnection {
         &'a self,
         cmd: &'a RemoteCommand,
     ) -> BoxFuture<'a, Result<ExecOutput, ConnectionError>> {
-        Box::pin(self.exec_inner(cmd))
+        Box::pin(async move {
+            match self.exec_inner(cmd).await {
+                Err(ConnectionError::Unreachable(m)) => {
+                    Err(ConnectionError::Unreachable(self.with_end_reason(m)))
+                }
+                other => other,
+            }
+        })
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
@@ -199,6 +214,15 @@ impl Connection for SshConnection {
 }
 
 impl SshConnection {
+    /// `msg` about a broken command, naming the peer and why the session ended when known.
+    fn with_end_reason(&self, msg: String) -> String {
+        let why = self.ended.lock().ok().and_then(|s| s.clone());
+        match why {
+            Some(why) => format!("{msg} ({}: {why})", self.peer),
+            None => format!("{msg} ({})", self.peer),
+        }
+    }
+
     async fn open_channel(&self) -> Result<russh::Channel<Msg>, ConnectionError> {
         let mut delay = Duration::from_millis(20);
         for _ in 0..5 {
@@ -222,6 +246,19 @@ impl SshConnection {
     }
 
     async fn exec_inner(&self, cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
+        // A command with a timeout also gets a deadline on the target, so that it dies there
+        // too (see `deadline`); the copy is made only for such commands.
+        let timed;
+        let cmd = match with_deadline(cmd) {
+            Some(script) => {
+                timed = RemoteCommand {
+                    script,
+                    ..cmd.clone()
+                };
+                &timed
+            }
+            None => cmd,
+        };
         let _permit = self
             .channels
             .acquire()
