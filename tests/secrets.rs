@@ -139,6 +139,55 @@ fn play(home: &Path, playbook: &Path, inv: &Path, extra: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs a shell command on a pseudo-terminal and types the first line of a file (named, not
+/// given, so that the password is in no argv) at the first two password prompts; prints what
+/// the terminal showed.
+const PROMPT_DRIVER: &str = r#"
+import os, pty, sys
+answer = open(sys.argv[1], 'rb').read().splitlines()[0]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp('sh', ['sh', '-c', sys.argv[2]])
+out, answered = b'', 0
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if answered < 2 and out.rstrip(b' ').endswith(b'assword:'):
+        os.write(fd, answer + b'\n')
+        answered += 1
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+
+/// `rsible play -k -K` (asking for the SSH and the become password) on a terminal, answered
+/// with [`LOGIN_PW`].
+fn play_asking(home: &Path, playbook: &Path, inv: &Path) -> Output {
+    let lab = Lab::tier1();
+    let driver = write(home, "prompt_driver.py", PROMPT_DRIVER);
+    let answer = write(home, "answer", &format!("{LOGIN_PW}\n"));
+    let cmd = format!(
+        "HOME={h} NO_COLOR=1 RSIBLE_LOG=trace {bin} play -k -K -vvvv -i {inv} --known-hosts {kh} \
+         --vault-password-file {h}/vault-pw {pb}",
+        h = home.display(),
+        bin = assert_cmd::cargo::cargo_bin("rsible").display(),
+        inv = inv.display(),
+        kh = lab.known_hosts().display(),
+        pb = playbook.display()
+    );
+    std::process::Command::new("python3")
+        .arg(driver)
+        .arg(answer)
+        .arg(cmd)
+        .output()
+        .unwrap()
+}
+
 /// A vars file `vault.yml` encrypted with [`VAULT_PW`], holding `vaulted: <plain>`.
 fn vault_file(home: &Path, plain: &str) -> PathBuf {
     write(home, "vault-pw", &format!("{VAULT_PW}\n"));
@@ -186,16 +235,29 @@ fn passwords_reach_no_argv_environment_log_or_event_while_a_become_task_runs() {
         let stop = stop.clone();
         std::thread::spawn(move || scan_until(&stop, &ns, &secrets))
     };
-    // The text and the JSON formats run at once; the scan covers both.
-    let (text, json) = std::thread::scope(|s| {
+    // The same passwords typed at -k/-K prompts on a terminal (rslab's inventory line without
+    // them).
+    let asking_inv = write(
+        home,
+        "asking.ini",
+        &format!("h ansible_host={} ansible_user=rslab\n", Lab::addr(109)),
+    );
+    // The text and the JSON formats and the prompts run at once; the scan covers all three.
+    let (text, json, asked) = std::thread::scope(|s| {
         let t = s.spawn(|| play(home, &pb, &inv, &["-vvvv"]));
         let j = s.spawn(|| play(home, &pb, &inv, &["-vvvv", "--format", "json"]));
-        (t.join().unwrap(), j.join().unwrap())
+        let a = s.spawn(|| play_asking(home, &pb, &asking_inv));
+        (t.join().unwrap(), j.join().unwrap(), a.join().unwrap())
     });
     stop.store(true, Ordering::Relaxed);
     let scan = scanner.join().unwrap();
 
-    for (what, out) in [("text", &text), ("json", &json)] {
+    let asked_text = String::from_utf8_lossy(&asked.stdout);
+    assert!(
+        asked_text.contains("SSH password:") && asked_text.contains("BECOME password"),
+        "both prompts shown: {asked_text}"
+    );
+    for (what, out) in [("text", &text), ("json", &json), ("prompts", &asked)] {
         assert_eq!(out.status.code(), Some(0), "{what}: {out:?}");
         assert!(
             String::from_utf8_lossy(&out.stdout).contains("as-root vaulted-plain-text"),
