@@ -673,6 +673,48 @@ fn environment_no_log_and_task_level_check_mode() {
 }
 
 #[test]
+fn play_level_no_log_hides_tasks_handlers_includes_and_their_arguments() {
+    let p = Project::new(&["h1"]);
+    p.file("inc.yml", "- command: echo {{ token }} {{ extra }}\n");
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  no_log: true
+  vars:
+    token: s3cret-play-level
+  tasks:
+    - command: echo {{ token }}
+      notify: h1
+    - include_tasks:
+        file: inc.yml
+      vars:
+        extra: "{{ token }}-param"
+    - meta: flush_handlers
+    - include_tasks: "{{ token }}-missing.yml"
+  handlers:
+    - name: h1
+      command: echo {{ token }}
+"#,
+    );
+    let (code, ev) = p.play(&["-vvvv"]);
+    assert_eq!(code, 2, "the missing include fails the host");
+    let text = serde_json::to_string(&ev).expect("json");
+    assert!(
+        !text.contains("s3cret-play-level"),
+        "play-level no_log leaked: {text}"
+    );
+    // The command, the include, its task, the handler, then the second include and its
+    // failure to load.
+    assert_eq!(
+        text.matches("'no_log: true' was specified").count(),
+        6,
+        "{text}"
+    );
+}
+
+#[test]
 fn bad_module_arguments_fail_before_anything_is_sent_and_name_the_task() {
     let p = Project::new(&["h1"]);
     let target = p.path().join("never");

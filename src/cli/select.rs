@@ -95,7 +95,7 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
         None => cfg.become_method,
     };
     let ask = |prompt: &str| {
-        rpassword::prompt_password(prompt)
+        crate::secret::prompt_password(prompt)
             .map(Secret::new)
             .map_err(|e| {
                 fail(

@@ -144,9 +144,12 @@ impl Runner {
             .await
     }
 
-    /// `no_log`, templated.
+    /// `no_log` of the task, else of the nearest enclosing block, include or role, else of
+    /// the play (Ansible's inheritance), templated; a value that does not template to a
+    /// boolean hides the result.
     fn no_log(&self, task: &Task, inh: &Inherited, scope: &Scope) -> bool {
-        match inh.keyword(task, "no_log") {
+        let own = inh.keyword(task, "no_log");
+        match own.or_else(|| self.play.play.keywords.get("no_log")) {
             Some(v) => self
                 .engine
                 .templar
@@ -156,6 +159,13 @@ impl Runner {
                 .unwrap_or(true),
             None => false,
         }
+    }
+
+    /// [`Self::no_log`] for `task` on `host`, in the host's variables.
+    pub(super) fn no_log_on(&self, task: &Task, host: &Arc<HostCell>, inh: &Inherited) -> bool {
+        let base = vars::task_vars(&self.engine, &self.play, host, task, inh);
+        let dirs = vars::search_dirs(&self.engine, task, inh);
+        self.no_log(task, inh, &vars::scope(&self.engine, base, dirs))
     }
 
     /// One item (or the whole task without a loop): `when`, then the module with `until`.

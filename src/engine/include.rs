@@ -36,6 +36,7 @@ impl Runner {
         });
         let mut groups: Vec<(Instance, Vec<Arc<HostCell>>)> = Vec::new();
         for h in hosts {
+            let no_log = self.no_log_on(task, h, inh);
             match self.instances(task, h, inh) {
                 Ok(list) if list.is_empty() => {
                     let r = ItemResult::new(
@@ -44,7 +45,7 @@ impl Runner {
                             "skip_reason": "Conditional result was False"})),
                     );
                     self.engine.count(&h.name, |s| s.skipped += 1);
-                    self.emit_result(task, h, &r, None, false);
+                    self.emit_result(task, h, &r, None, no_log);
                 }
                 Ok(list) => {
                     self.engine.count(&h.name, |s| s.ok += 1);
@@ -54,14 +55,14 @@ impl Runner {
                             object(json!({"changed": false, "include": inst.what,
                                 "include_args": inst.params})),
                         );
-                        self.emit_result(task, h, &r, None, false);
+                        self.emit_result(task, h, &r, None, no_log);
                         match groups.iter_mut().find(|(i, _)| *i == inst) {
                             Some((_, hs)) => hs.push(h.clone()),
                             None => groups.push((inst, vec![h.clone()])),
                         }
                     }
                 }
-                Err(msg) => self.fail_host(task, h, &msg),
+                Err(msg) => self.fail_host(task, h, &msg, no_log),
             }
         }
         for (inst, hs) in groups {
@@ -87,17 +88,19 @@ impl Runner {
             };
             match loaded {
                 Ok(tasks) => self.run_list(&tasks, &hs, &inner).await,
-                Err(msg) => hs.iter().for_each(|h| self.fail_host(task, h, &msg)),
+                Err(msg) => hs
+                    .iter()
+                    .for_each(|h| self.fail_host(task, h, &msg, self.no_log_on(task, h, inh))),
             }
         }
     }
 
-    /// A failed include on one host.
-    fn fail_host(&self, task: &Task, h: &Arc<HostCell>, msg: &str) {
+    /// A failed include on one host (its message hidden under `no_log`).
+    fn fail_host(&self, task: &Task, h: &Arc<HostCell>, msg: &str, no_log: bool) {
         let r = ItemResult::failed(self.located(task, msg));
         self.engine.count(&h.name, |s| s.failed += 1);
         h.state().failed = true;
-        self.emit_result(task, h, &r, None, false);
+        self.emit_result(task, h, &r, None, no_log);
     }
 
     /// The include instances for one host (none when its `when` is false).

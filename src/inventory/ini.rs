@@ -8,6 +8,7 @@ use std::path::Path;
 use super::literal::parse_value;
 use super::range;
 use super::{Inventory, InventoryError, UNGROUPED};
+use crate::secret::mask_passwords;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -102,7 +103,10 @@ pub fn parse(inv: &mut Inventory, text: &str, path: &Path) -> Result<(), Invento
                     err(
                         lineno,
                         indent + col,
-                        format!("Error parsing host definition '{line}': {m}"),
+                        format!(
+                            "Error parsing host definition '{}': {m}",
+                            mask_passwords(line)
+                        ),
                         Some("close the quote, or escape it with a backslash"),
                     )
                 })?;
@@ -149,7 +153,7 @@ pub fn parse(inv: &mut Inventory, text: &str, path: &Path) -> Result<(), Invento
                     return Err(err(
                         lineno,
                         indent + 1,
-                        format!("Expected key=value, got: {line}"),
+                        format!("Expected key=value, got: {}", mask_passwords(line)),
                         Some("[group:vars] sections hold one key=value per line"),
                     ));
                 };
@@ -468,6 +472,18 @@ mod tests {
     fn children_declared_later() {
         let inv = load("[p:children]\nc\n[c]\nh\n").unwrap();
         assert_eq!(inv.group_names("h"), vec!["c", "p"]);
+    }
+
+    #[test]
+    fn broken_lines_are_quoted_without_their_passwords() {
+        for text in [
+            "h ansible_host=a ansible_password=\"pw-Secret1\n",
+            "[all:vars]\nansible_become_password pw-Secret1\n",
+        ] {
+            let e = load(text).unwrap_err().to_string();
+            assert!(!e.contains("pw-Secret1"), "{e}");
+            assert!(e.contains("password"), "{e}");
+        }
     }
 
     #[test]

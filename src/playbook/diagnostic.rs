@@ -13,7 +13,8 @@ pub struct Diagnostic {
     pub location: Location,
     /// What is wrong.
     pub message: String,
-    /// The text of the offending line, when the file could be read.
+    /// The text of the offending line, when the file could be read (a password written on it
+    /// masked).
     pub snippet: Option<String>,
     /// How to fix it (e.g. "did you mean 'command'?").
     pub hint: Option<String>,
@@ -29,7 +30,7 @@ impl Diagnostic {
     ) -> Self {
         let snippet = source
             .and_then(|s| s.lines().nth(location.line.saturating_sub(1)))
-            .map(|l| l.trim_end().to_string());
+            .map(|l| crate::secret::mask_passwords(l.trim_end()));
         Diagnostic {
             location,
             message: message.into(),
@@ -146,6 +147,19 @@ mod tests {
             d.to_string(),
             "site.yml:3:7: unknown module 'comand'\n  3 |     - comand: ls\n    |       ^\n  hint: did you mean 'command'?"
         );
+    }
+
+    #[test]
+    fn snippet_masks_a_password_on_the_offending_line() {
+        let d = Diagnostic::new(
+            Location::new("p.yml", 2, 5),
+            "bad",
+            Some("vars:\n    ansible_become_password: \"pw-Secret2\n"),
+            None,
+        );
+        let text = d.to_string();
+        assert!(!text.contains("pw-Secret2"), "{text}");
+        assert!(text.contains("ansible_become_password: ********"), "{text}");
     }
 
     #[test]

@@ -156,7 +156,7 @@ pub fn from_file(path: &Path, label: &str) -> Result<Secret, VaultError> {
 }
 
 fn prompt(text: &str) -> Result<Secret, VaultError> {
-    let pw = rpassword::prompt_password(text)
+    let pw = crate::secret::prompt_password(text)
         .map_err(|e| VaultError::Secret(format!("cannot read the vault password: {e}")))?;
     if pw.is_empty() {
         return Err(VaultError::Secret(

@@ -48,7 +48,7 @@ fn read_key(path: &Path) -> Option<PrivateKey> {
         Ok(k) => Some(k),
         Err(russh::keys::Error::KeyIsEncrypted) => {
             let prompt = format!("Enter passphrase for key '{}': ", path.display());
-            let pass = match rpassword::prompt_password(prompt) {
+            let pass = match crate::secret::prompt_password(&prompt) {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::warn!(

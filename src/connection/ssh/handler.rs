@@ -38,13 +38,19 @@ pub struct KeyChecker {
 
 impl KeyChecker {
     fn verify(&self, key: &PublicKey) -> Result<(), HandlerError> {
-        if self.policy == HostKeyPolicy::Off {
-            return Ok(());
-        }
         let fp = known_hosts::fingerprint(key);
         let algo = key.algorithm().to_string();
-        let check = known_hosts::check(&self.files, &self.host, self.port, key)
-            .map_err(|e| HandlerError::HostKey(format!("cannot read known_hosts: {e}")))?;
+        let check = known_hosts::check(&self.files, &self.host, self.port, key);
+        // `off` accepts unknown and changed keys, but (as OpenSSH) never a revoked one.
+        let check = match (self.policy, check) {
+            (HostKeyPolicy::Off, Ok(KeyCheck::Revoked { file, line })) => {
+                KeyCheck::Revoked { file, line }
+            }
+            (HostKeyPolicy::Off, _) => return Ok(()),
+            (_, check) => {
+                check.map_err(|e| HandlerError::HostKey(format!("cannot read known_hosts: {e}")))?
+            }
+        };
         let name = if self.port == 22 {
             self.host.clone()
         } else {
@@ -137,5 +143,58 @@ impl russh::client::Handler for KeyChecker {
             DisconnectReason::ReceivedDisconnect(_) => Ok(()),
             DisconnectReason::Error(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use russh::keys::ssh_key::public::Ed25519PublicKey;
+
+    fn key(seed: u8) -> PublicKey {
+        PublicKey::from(Ed25519PublicKey([seed; 32]))
+    }
+
+    fn checker(text: &str, policy: HostKeyPolicy) -> (tempfile::TempDir, KeyChecker) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kh");
+        std::fs::write(&file, text).unwrap();
+        let c = KeyChecker {
+            host: "h".into(),
+            port: 22,
+            files: vec![file],
+            policy,
+        };
+        (dir, c)
+    }
+
+    #[test]
+    fn policy_off_still_refuses_a_revoked_key() {
+        let line = key(1).to_openssh().unwrap();
+        for policy in [
+            HostKeyPolicy::Strict,
+            HostKeyPolicy::AcceptNew,
+            HostKeyPolicy::Off,
+        ] {
+            let (_dir, c) = checker(&format!("h {line}\n@revoked * {line}\n"), policy);
+            let err = c.verify(&key(1)).unwrap_err().to_string();
+            assert!(err.contains("@revoked"), "{policy}: {err}");
+        }
+    }
+
+    #[test]
+    fn policy_off_accepts_changed_and_unknown_keys_and_records_nothing() {
+        let text = format!("h {}\n", key(1).to_openssh().unwrap());
+        let (_dir, c) = checker(&text, HostKeyPolicy::Off);
+        c.verify(&key(2)).unwrap();
+        let (_dir2, c2) = checker("", HostKeyPolicy::Off);
+        c2.verify(&key(3)).unwrap();
+        assert_eq!(std::fs::read_to_string(&c2.files[0]).unwrap(), "");
+        let (_dir3, strict) = checker(&text, HostKeyPolicy::AcceptNew);
+        assert!(strict
+            .verify(&key(2))
+            .unwrap_err()
+            .to_string()
+            .contains("CHANGED"));
     }
 }

@@ -23,7 +23,8 @@ pub enum HostKeyPolicy {
     Strict,
     /// Unknown hosts are accepted and recorded; changed keys are refused.
     AcceptNew,
-    /// Every key is accepted (unknown ones are still recorded, as `ssh` does).
+    /// Unknown and changed keys are accepted and nothing is recorded; a `@revoked` key is
+    /// still refused, as by `ssh`.
     Off,
 }
 
@@ -291,21 +292,8 @@ pub fn record(file: &Path, host: &str, port: u16, key: &PublicKey) -> io::Result
         Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(file)?,
         _ => file.to_path_buf(),
     };
-    let existing = match fs::metadata(&target) {
-        Ok(meta) => Some(meta),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
-    };
-    if let Some(meta) = &existing {
-        if !meta.is_file() {
-            if is_char_device(meta) {
-                return Ok(());
-            }
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{} is not a regular file", target.display()),
-            ));
-        }
+    if fs::metadata(&target).is_ok_and(|meta| is_char_device(&meta)) {
+        return Ok(());
     }
 
     let dir = match target.parent() {
@@ -313,6 +301,21 @@ pub fn record(file: &Path, host: &str, port: u16, key: &PublicKey) -> io::Result
         _ => PathBuf::from("."),
     };
     create_private_dir(&dir)?;
+    // Another rsible process may be recording into the same file: read, write and rename
+    // under its directory's lock, or one of the two would drop the other's line.
+    let _dir_lock = lock_dir(&dir)?;
+
+    let existing = match fs::metadata(&target) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if existing.as_ref().is_some_and(|meta| !meta.is_file()) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file", target.display()),
+        ));
+    }
 
     let mut content = match &existing {
         Some(_) => fs::read(&target)?,
@@ -372,6 +375,15 @@ fn is_char_device(meta: &fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn is_char_device(_meta: &fs::Metadata) -> bool {
     false
+}
+
+/// Takes an exclusive advisory lock (`flock`) on `dir`, held until the returned handle drops.
+/// It serialises [`record`] across processes; the lock is on the directory because the file
+/// itself is replaced by each rename.
+fn lock_dir(dir: &Path) -> io::Result<fs::File> {
+    let handle = fs::File::open(dir)?;
+    handle.lock()?;
+    Ok(handle)
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -800,6 +812,31 @@ mod tests {
             .ends_with(&format!("b ssh-ed25519 {ED25519}\n")));
         record(Path::new("/dev/null"), "b", 22, &ed25519()).unwrap();
         assert!(Path::new("/dev/null").exists());
+    }
+
+    #[test]
+    fn record_waits_for_another_process_holding_the_directory_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "kh", "old ssh-ed25519 AAAA\n");
+        // A separate open file description conflicts like another process's lock would.
+        let held = fs::File::open(dir.path()).unwrap();
+        held.lock().unwrap();
+        let writer = {
+            let file = file.clone();
+            std::thread::spawn(move || record(&file, "new", 22, &ed25519()))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(
+            fs::read_to_string(&file).unwrap(),
+            "old ssh-ed25519 AAAA\n",
+            "record must wait for the lock"
+        );
+        held.unlock().unwrap();
+        writer.join().unwrap().unwrap();
+        assert_eq!(
+            fs::read_to_string(&file).unwrap(),
+            format!("old ssh-ed25519 AAAA\nnew ssh-ed25519 {ED25519}\n")
+        );
     }
 
     #[test]
