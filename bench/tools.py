@@ -36,8 +36,9 @@ def versions():
             return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
         except (OSError, IndexError):
             return f"{os.path.basename(cmd[0])}: not installed"
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return {
-        "rsible": first_line([RSIBLE, "--version"]),
+        "rsible": f"{first_line([RSIBLE, '--version'])} (git {commit.stdout.strip() or '?'})",
         "ansible-core": first_line([venv_bin("ansible"), "--version"]),
         "pyinfra": first_line([venv_bin("pyinfra"), "--version"]),
     }
