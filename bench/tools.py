@@ -1,0 +1,104 @@
+"""The three tools under test and how each is invoked, configured as fairly as the issue asks.
+
+Ansible: pipelining on, forks = number of hosts, no fact gathering (the workloads say
+`gather_facts: false`), OpenSSH with ControlPersist, host keys checked against the lab's file.
+pyinfra: `--parallel` = number of hosts, host keys checked against the same file.
+rsible: forks = number of hosts, host keys checked against the same file.
+Knows the venv and the binaries; knows nothing about which hosts or workloads."""
+import os
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RSIBLE = os.path.join(ROOT, "target", "release", "rsible")
+VENV = os.environ.get("RSIBLE_BENCH_VENV", "/var/cache/rsible/bench-venv")
+PEER_PINS = ["ansible-core>=2.19,<2.20", "pyinfra>=3.0,<4"]
+
+
+def venv_bin(name):
+    """Path of a program installed in the benchmark venv."""
+    return os.path.join(VENV, "bin", name)
+
+
+def ensure_tools(build=True):
+    """Build rsible (release) and install ansible-core and pyinfra from PyPI if missing."""
+    if build:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    if not all(os.path.exists(venv_bin(p)) for p in ("ansible-playbook", "ansible-inventory", "pyinfra")):
+        print(f"== installing {' '.join(PEER_PINS)} into {VENV}", flush=True)
+        subprocess.run(["python3", "-m", "venv", VENV], check=True)
+        subprocess.run([venv_bin("pip"), "install", "-q", *PEER_PINS], check=True)
+
+
+def versions():
+    """One version line per tool, as each prints it."""
+    def first_line(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return f"{os.path.basename(cmd[0])}: not installed"
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return {
+        "rsible": f"{first_line([RSIBLE, '--version'])} (git {commit.stdout.strip() or '?'})",
+        "ansible-core": first_line([venv_bin("ansible"), "--version"]),
+        "pyinfra": first_line([venv_bin("pyinfra"), "--version"]),
+    }
+
+
+def base_env():
+    """The environment every tool runs in: no colours, no terminal."""
+    env = dict(os.environ, NO_COLOR="1", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    env.pop("RSIBLE_LOG", None)
+    return env
+
+
+def ansible_env(targets, forks):
+    """Ansible's configuration for a run on `targets` with `forks` workers."""
+    return dict(
+        base_env(),
+        ANSIBLE_PIPELINING="True",
+        ANSIBLE_FORKS=str(forks),
+        ANSIBLE_GATHERING="explicit",
+        ANSIBLE_HOST_KEY_CHECKING="True",
+        ANSIBLE_SSH_ARGS="-C -o ControlMaster=auto -o ControlPersist=60s "
+                         f"-o UserKnownHostsFile={targets.known_hosts}",
+        ANSIBLE_PYTHON_INTERPRETER="/usr/bin/python3",
+        ANSIBLE_DEPRECATION_WARNINGS="False",
+        ANSIBLE_RETRY_FILES_ENABLED="False",
+    )
+
+
+class Invocations:
+    """The command lines of the three tools for one set of targets and inventories."""
+
+    def __init__(self, targets, ini, pyinfra_inv):
+        self.targets, self.ini, self.pyinfra_inv = targets, ini, pyinfra_inv
+        self.n = len(targets.indices)
+
+    def rsible_play(self, playbook, log=False):
+        """`rsible play` of a playbook; with `log`, every remote exec is logged (untimed runs)."""
+        env = base_env()
+        if log:
+            env["RSIBLE_LOG"] = "rsible=debug"
+        return ([RSIBLE, "play", playbook, "-i", self.ini, "--known-hosts", self.targets.known_hosts,
+                 "-f", str(self.n), "-e", "tool=rsible"], env, None)
+
+    def ansible_play(self, playbook):
+        """`ansible-playbook` of the same playbook file."""
+        return ([venv_bin("ansible-playbook"), playbook, "-i", self.ini, "-e", "tool=ansible"],
+                ansible_env(self.targets, self.n), None)
+
+    def pyinfra_deploy(self, deploy):
+        """`pyinfra` of the workload's deploy.py, run from its directory (templates are relative)."""
+        return ([venv_bin("pyinfra"), "-y", "--parallel", str(self.n), self.pyinfra_inv, os.path.basename(deploy)],
+                base_env(), os.path.dirname(deploy))
+
+    def adhoc(self, command):
+        """The same ad-hoc command through each tool."""
+        return {
+            "rsible": ([RSIBLE, "run", "bench", "-i", self.ini, "--known-hosts", self.targets.known_hosts,
+                        "-f", str(self.n), "-a", command], base_env(), None),
+            "ansible": ([venv_bin("ansible"), "bench", "-i", self.ini, "-a", command],
+                        ansible_env(self.targets, self.n), None),
+            "pyinfra": ([venv_bin("pyinfra"), "-y", "--parallel", str(self.n), self.pyinfra_inv, "exec", "--",
+                         command], base_env(), None),
+        }
