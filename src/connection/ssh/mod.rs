@@ -203,6 +203,7 @@ impl SshConnection {
     }
 
     async fn exec_inner(&self, cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
+        super::refuse_nul(&cmd.script)?;
         let _permit = self
             .channels
             .acquire()
