@@ -43,7 +43,8 @@ export RSIBLE_ANSIBLE_INVENTORY="$venv/bin/ansible-inventory"
 export RSIBLE_ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook"
 
 echo "== lab (tier 1: namespaces + sshd)"
-scripts/lab/tier1.sh up
+# 81 hosts at least: tests/injection.rs runs over SSH on t1-81 (the range reserved for it).
+scripts/lab/tier1.sh up 81
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
 # 10 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
 # t2-04..06; the system-module suites use t2-07 (packages), t2-08 and t2-10 (services, kernel
