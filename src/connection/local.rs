@@ -30,6 +30,7 @@ impl Connection for LocalConnection {
 }
 
 async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
+    super::refuse_nul(&cmd.script)?;
     if matches!(&cmd.become_, Some(b) if b.method == super::BecomeMethod::Su) {
         return Err(ConnectionError::Become(
             "become method su is not supported on the local connection (it needs a terminal); use sudo".into(),
@@ -197,6 +198,29 @@ mod tests {
         let data = vec![b'x'; 8 * 1024 * 1024];
         let out = LocalConnection.exec(&cmd("cat", &data)).await.unwrap();
         assert_eq!(out.stdout.len(), data.len());
+    }
+
+    /// Injection tests: a NUL inside a quoted argument used to reach `sh -c`, where it ends
+    /// the text (a path or argument cut short, or a spawn error naming no cause).
+    #[tokio::test]
+    async fn a_nul_byte_in_the_command_is_refused_not_cut_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = dir.path().join("a\0b");
+        let mut script = b"touch ".to_vec();
+        script.extend(crate::connection::quote::quote(
+            full.as_os_str().as_encoded_bytes(),
+        ));
+        let c = RemoteCommand {
+            script,
+            ..Default::default()
+        };
+        let err = LocalConnection.exec(&c).await.unwrap_err();
+        assert!(matches!(err, ConnectionError::Refused(_)), "{err:?}");
+        assert!(err.to_string().contains("NUL byte"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // NUL bytes in stdin are file content, and pass.
+        let out = LocalConnection.exec(&cmd("cat", b"a\0b")).await.unwrap();
+        assert_eq!(out.stdout, b"a\0b");
     }
 
     #[tokio::test]

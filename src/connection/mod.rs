@@ -123,6 +123,26 @@ pub enum ConnectionError {
     /// Local I/O failed (the local connection, or reading a key).
     #[error("{0}")]
     Io(String),
+    /// The command was not sent: its text cannot reach the target unchanged.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Refuses shell text that holds a NUL byte. No shell command can carry one: OpenSSH's exec
+/// request and `execve` both end the text at the NUL, and shells drop it, so the target would
+/// run something other than what was asked (a truncated path or argument). Both connections
+/// call this before sending anything; NUL bytes in stdin (file contents) are fine.
+pub fn refuse_nul(script: &[u8]) -> Result<(), ConnectionError> {
+    if !script.contains(&0) {
+        return Ok(());
+    }
+    // The text itself is not quoted back: it may hold a value the task keeps out of the output.
+    Err(ConnectionError::Refused(
+        "refused to run a command holding a NUL byte (\\0): no shell command can carry one, \
+         so an argument, path or variable with a NUL would arrive cut short; only file \
+         contents may hold NUL bytes"
+            .into(),
+    ))
 }
 
 impl ConnectionError {

@@ -19,7 +19,12 @@ pub fn has_range(name: &str) -> bool {
 
 const LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+/// The most hosts one range pattern may expand to (all its ranges together): a typo such as
+/// `web[0:99999999]` is refused instead of filling memory with a hundred million hosts.
+pub const MAX_HOSTS: usize = 100_000;
+
 /// Expands every `[a:b(:step)]` in `name`, left to right; names without `[` come back as is.
+/// More than [`MAX_HOSTS`] names is an error.
 pub fn expand(name: &str) -> Result<Vec<String>, RangeError> {
     let mut out = Vec::new();
     expand_into(name, 0, &mut out)?;
@@ -115,6 +120,10 @@ fn expand_into(name: &str, base: usize, out: &mut Vec<String>) -> Result<(), Ran
                     "swap the bounds, e.g. [1:10] instead of [10:1]",
                 ));
             }
+            let count = (i128::from(e) - i128::from(b)) / step as i128 + 1;
+            if count > MAX_HOSTS as i128 {
+                return Err(too_many(err, inner));
+            }
             (b..=e)
                 .step_by(step)
                 .map(|n| format!("{n:0width$}"))
@@ -122,12 +131,22 @@ fn expand_into(name: &str, base: usize, out: &mut Vec<String>) -> Result<(), Ran
         }
     };
     for item in items {
+        if out.len() >= MAX_HOSTS {
+            return Err(too_many(err, inner));
+        }
         let hname = format!("{head}{item}{tail}");
         // Offsets of later ranges shift with the expansion; report relative to the original tail.
         let shift = (close + 1).saturating_sub(head.len() + item.len());
         expand_into(&hname, base + shift, out)?;
     }
     Ok(())
+}
+
+fn too_many(err: impl Fn(String, &'static str) -> RangeError, inner: &str) -> RangeError {
+    err(
+        format!("host range '[{inner}]' expands to more than {MAX_HOSTS} hosts (rsible's limit)"),
+        "check the bounds; list a really larger fleet as several patterns",
+    )
 }
 
 fn single_letter(s: &str) -> Option<usize> {
@@ -153,6 +172,25 @@ mod tests {
             ]
         );
         assert_eq!(expand("h[8:10]").unwrap(), vec!["h8", "h9", "h10"]);
+    }
+
+    #[test]
+    fn a_range_past_the_limit_is_refused_not_expanded() {
+        let e = expand("web[0:99999999].example.com").unwrap_err();
+        assert!(
+            e.message.contains("more than 100000 hosts"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.offset, 3);
+        // Two ranges whose product is past the limit, each one below it.
+        let e = expand("h[0:999]-[0:999]").unwrap_err();
+        assert!(
+            e.message.contains("more than 100000 hosts"),
+            "{}",
+            e.message
+        );
+        assert_eq!(expand("h[1:100000]").unwrap().len(), MAX_HOSTS);
     }
 
     #[test]

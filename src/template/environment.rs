@@ -7,6 +7,12 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
 use super::{filters, lookups, predicates, pyrepr, TemplateOptions, OMIT};
 
+/// The work one render may do, in minijinja fuel: one unit per instruction and per 64 bytes
+/// of data produced (about 10 million loop steps, or 640 MB of text). A real template uses a
+/// few hundred thousand; `range(100000)` nested in itself, or a string multiplied into
+/// gigabytes, stops here with an error instead of hanging or exhausting memory.
+pub(crate) const FUEL: u64 = 10_000_000;
+
 /// The variable an expression template stores its value in.
 pub(crate) const RESULT: &str = "__rsible_result";
 
@@ -83,6 +89,7 @@ fn configure(syntax: SyntaxConfig, undefined: UndefinedBehavior) -> Environment<
     // Debug mode makes undefined values remember the expression they came from, which the
     // error messages name.
     env.set_debug(true);
+    env.set_fuel(Some(FUEL));
     env.set_formatter(|out, _state, value| {
         out.write_str(&pyrepr::to_str(value))
             .map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))

@@ -70,6 +70,12 @@ impl TemplateError {
                 TemplateError::new(format!("template syntax error: {detail}{at}"))
             }
             ErrorKind::InvalidOperation if !detail.is_empty() => TemplateError::new(detail),
+            ErrorKind::OutOfFuel => TemplateError::new(format!(
+                "the template does more work than rsible allows ({} steps or {} MB of data): \
+                 an endless loop, a huge range() or a string multiplied too far?",
+                super::environment::FUEL,
+                super::environment::FUEL * 64 / 1_000_000
+            )),
             kind if detail.is_empty() => TemplateError::new(kind.to_string()),
             kind => TemplateError::new(format!("{kind}: {detail}")),
         };

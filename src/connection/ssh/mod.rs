@@ -246,6 +246,7 @@ impl SshConnection {
     }
 
     async fn exec_inner(&self, cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
+        super::refuse_nul(&cmd.script)?;
         // A command with a timeout also gets a deadline on the target, so that it dies there
         // too (see `deadline`); the copy is made only for such commands.
         let timed;
