@@ -463,7 +463,8 @@ fn twenty_three_hosts_at_once() {
     let out = rsible(home.path())
         .args([
             "run",
-            "all:!t1-24",
+            // The first 23 hosts, whatever the lab's size (t1-1? never matches t1-100..).
+            "t1-0?:t1-1?:t1-20:t1-21:t1-22:t1-23",
             "--format",
             "json",
             "-a",
@@ -533,8 +534,11 @@ fn stopped_sshd_is_unreachable_while_others_finish() {
     }
     assert_eq!(r["down"]["status"], "unreachable");
     assert_eq!(r["ghost"]["status"], "unreachable");
+    // Nobody answers ARP for .250: the connect times out, or the kernel gives up on the
+    // neighbour first (about 3 s) and says so; either way within the 3 s connect timeout.
+    let ghost = r["ghost"]["msg"].as_str().unwrap();
     assert!(
-        r["ghost"]["msg"].as_str().unwrap().contains("timed out"),
+        ghost.contains("timed out") || ghost.contains("No route to host"),
         "{}",
         r["ghost"]
     );
@@ -789,12 +793,32 @@ fn home_ssh_config_and_two_jump_hops() {
         .unwrap();
     let r = &results(&out.stdout)["far"];
     assert!(r["stdout"].as_str().unwrap().contains(&Lab::addr(3)), "{r}");
-    // The program was killed by a signal: reported as such, and as a failure.
-    assert_eq!(r["signal"], "TERM", "{r}");
+    // The program was killed by a signal: a failure. On the shared shell (the default) the
+    // status is the shell's 128 + 15, as POSIX sh reports it; on its own session sshd names
+    // the signal.
+    assert_eq!(r["rc"], 143, "{r}");
     assert_eq!(out.status.code(), Some(2));
     // accept-new recorded all three hosts in the file the config names.
     let text = std::fs::read_to_string(&kh).unwrap();
     for i in 1..=3 {
         assert!(text.contains(&format!("{} ", Lab::addr(i))), "{text}");
     }
+    // Without the shared shell the program has its own session and sshd names the signal.
+    let out = rsible(home.path())
+        .env("RSIBLE_SSH_SHARED_SHELL", "0")
+        .args([
+            "run",
+            "all",
+            "--format",
+            "json",
+            "-m",
+            "shell",
+            "-a",
+            "kill -TERM $$",
+            "-i",
+        ])
+        .arg(&inv)
+        .output()
+        .unwrap();
+    assert_eq!(results(&out.stdout)["far"]["signal"], "TERM");
 }

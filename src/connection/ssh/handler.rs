@@ -164,6 +164,7 @@ mod tests {
             port: 22,
             files: vec![file],
             policy,
+            ended: Default::default(),
         };
         (dir, c)
     }
