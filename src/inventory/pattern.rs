@@ -3,13 +3,14 @@
 //! localhost. Evaluated in Ansible's order (unions, then intersections, then exclusions).
 //! Knows nothing of file formats or variables.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
 
 use super::{Inventory, PatternError, Selection, LOCALHOST_NAMES};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum HostRef {
     Known(usize),
     Implicit(String),
@@ -43,13 +44,17 @@ pub fn select(inv: &Inventory, pattern: &str) -> Result<Selection, PatternError>
             continue;
         }
         let that = match_one(inv, p, &mut warnings)?;
+        // Sets, not list scans: `all:!ungrouped` over 100,000 hosts took 8.6 s (found by the
+        // inventory fuzzer), and takes milliseconds with them.
         if p.starts_with('!') {
+            let that: HashSet<HostRef> = that.into_iter().collect();
             hosts.retain(|h| !that.contains(h));
         } else if p.starts_with('&') {
+            let that: HashSet<HostRef> = that.into_iter().collect();
             hosts.retain(|h| that.contains(h));
         } else {
-            let existing = hosts.clone();
-            hosts.extend(that.into_iter().filter(|h| !existing.contains(h)));
+            let mut existing: HashSet<HostRef> = hosts.iter().cloned().collect();
+            hosts.extend(that.into_iter().filter(|h| existing.insert(h.clone())));
         }
     }
     // deduplicate_list, keeping first occurrences.
