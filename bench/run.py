@@ -17,7 +17,7 @@ file; deploy.py for pyinfra):
   7 warm      per task on a warm connection: (51-task play - 1-task play) / 50, vs
               `ssh -S <ControlMaster socket> host true`, on one host
 
-Needs the labs (scripts/lab/tier1.sh up 500; scripts/lab/tier2.sh up 20), RSIBLE_LAB_DIR.
+Brings up the lab hosts it needs (scripts/lab/tier1.sh up N, tier2.sh up N; state in RSIBLE_LAB_DIR).
 Usage: python3 bench/run.py [--reps N] [--workloads 1,2,..] [--hosts N] [--quick] [--check]
        python3 bench/run.py --render A.json B.json ... OUT.json   (merge runs split by workload)
 """
@@ -276,6 +276,7 @@ def main():
     tools.ensure_tools(build=not args.no_build)
     if args.check:
         sys.exit(report.check(WL))
+    build_targets(args)
     run = Run(args)
     started = datetime.datetime.now(datetime.timezone.utc)
     path = args.json or os.path.join(BENCH, "results", started.strftime("%Y-%m-%d") + ".json")
@@ -285,6 +286,18 @@ def main():
         result = write(run, args, started, path)  # after each workload: a partial run keeps its rows
     print(report.markdown(result))
     print(f"\nwritten: {path}")
+
+
+def build_targets(args):
+    """Brings up (or repairs: `up` is idempotent) the lab hosts the selected workloads use."""
+    n1 = args.hosts + len(args.exclude)
+    if 5 in args.workloads:
+        n1 = max(n1, max(args.scale) + len(args.exclude))
+    scripts = os.path.join(os.path.dirname(BENCH), "scripts", "lab")
+    if set(args.workloads) & {1, 3, 4, 5, 7}:
+        subprocess.run([os.path.join(scripts, "tier1.sh"), "up", str(max(n1, 24))], check=True)
+    if 2 in args.workloads:
+        subprocess.run([os.path.join(scripts, "tier2.sh"), "up", str(max(args.tier2_hosts, 19))], check=True)
 
 
 def write(run, args, started, path):

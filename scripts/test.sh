@@ -43,10 +43,11 @@ export RSIBLE_ANSIBLE_INVENTORY="$venv/bin/ansible-inventory"
 export RSIBLE_ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook"
 
 echo "== lab (tier 1: namespaces + sshd)"
-# 81 hosts: t1-01..24 for the connection, module and play suites; t1-25..80 for the fault
+# 160 hosts: t1-01..24 for the connection, module and play suites; t1-25..80 for the fault
 # suites (tests/faults*.rs: sshd killed, link down, timeouts, full disk, 50 hosts with 5 broken);
-# t1-81 for the injection properties over SSH (tests/injection.rs).
-scripts/lab/tier1.sh up 81
+# t1-81 for the injection properties over SSH (tests/injection.rs); t1-101..160 for the
+# host-key and secrets suites (tests/host_keys.rs, tests/secrets.rs).
+scripts/lab/tier1.sh up 160
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
 # 20 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
 # t2-04..06; the system-module suites use t2-07 (packages), t2-08 and t2-10 (services, kernel

@@ -57,7 +57,8 @@ impl Lab {
 
     /// Address of lab host `i` (1-based).
     pub fn addr(i: usize) -> String {
-        format!("10.213.0.{}", 10 + i)
+        // As scripts/lab/tier1.sh: 200 hosts per /24 of the lab's /16, from .11.
+        format!("10.213.{}.{}", (i - 1) / 200, 11 + (i - 1) % 200)
     }
 }
 
