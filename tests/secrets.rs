@@ -430,6 +430,8 @@ fn no_log_hides_values_in_every_format_verbosity_loop_retry_and_failure() {
       delay: 0
       no_log: true
       ignore_errors: true
+    - name: a no_log result shown by a later debug stays hidden
+      debug: var=r
     - name: copied with diff
       copy:
         content: "{{{{ token }}}}\n"

@@ -80,6 +80,13 @@ impl Runner {
                 Err(e) if e.undefined.is_some() => json!("VARIABLE IS NOT DEFINED!"),
                 Err(e) => return Err(Failure::Failed(e.to_string())),
             };
+            // A result registered under `no_log` is not shown (stricter than ansible-core,
+            // which prints it: a secret must not leak through a later debug).
+            let v = if v.get("_ansible_no_log") == Some(&Value::Bool(true)) {
+                json!(super::host_task::CENSORED)
+            } else {
+                v
+            };
             o.fields.insert(var.clone(), v);
         } else {
             let msg = args.get("msg").cloned().unwrap_or(json!("Hello world!"));

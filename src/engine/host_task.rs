@@ -355,6 +355,11 @@ impl Runner {
         if let Some(Value::String(name)) = task.keywords.get("register") {
             let mut reg = r.result.clone();
             reg.remove("_ansible_item_label");
+            // Marked as Ansible marks it; `debug` then shows the censored message, not the
+            // values (later tasks can still use them).
+            if self.no_log(task, inh, scope) {
+                reg.insert("_ansible_no_log".into(), Value::Bool(true));
+            }
             host.state()
                 .host_facts
                 .insert(name.clone(), Value::Object(reg));
