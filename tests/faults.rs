@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::fault::{LinkDown, Running, SshdKilled};
+use common::fault::{play_json, LinkDown, Running, SshdKilled};
 use common::{write, Lab};
 use std::path::Path;
 use std::process::Command;
@@ -49,18 +49,6 @@ fn setup(dir: &Path, lab: &Lab, v: usize, p: usize, marks: &Path, victim_nap: u3
     );
 }
 
-fn rsible_play(dir: &Path, lab: &Lab) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rsible"));
-    c.current_dir(dir)
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SSH_AUTH_SOCK")
-        .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
-        .arg("--known-hosts")
-        .arg(lab.known_hosts());
-    c
-}
-
 /// Runs the play, breaks the victim with `fault` once its long command runs, and checks what
 /// Ansible would report: the victim UNREACHABLE in the long task within the timeout, no later
 /// task on it, the peer through all three tasks, exit code 3. Returns the detection time.
@@ -70,7 +58,10 @@ fn mid_play<G>(v: usize, p: usize, fault: impl FnOnce() -> G) -> Duration {
     let marks = d.path().join("marks");
     std::fs::create_dir(&marks).unwrap();
     setup(d.path(), &lab, v, p, &marks, 60);
-    let mut run = Running::start(rsible_play(d.path(), &lab), Duration::from_secs(40));
+    let mut run = Running::start(
+        play_json(d.path(), &lab.known_hosts()),
+        Duration::from_secs(40),
+    );
     run.wait_for("the victim's long command", || {
         marks.join("victim").exists()
     });
@@ -163,7 +154,7 @@ fn a_command_past_its_timeout_is_killed_on_the_target_and_fails() {
          \x20   - shell: 'sleep 3618 | cat; echo never'\n      timeout: 2\n      ignore_errors: true\n\
          \x20   - command: 'true'\n",
     );
-    let out = Running::start(rsible_play(dir, &lab), Duration::from_secs(30)).finish();
+    let out = Running::start(play_json(dir, &lab.known_hosts()), Duration::from_secs(30)).finish();
     let r = out.results("t27");
     assert_eq!(r.len(), 3, "{}", out.dump());
     for (i, (t, res)) in r.iter().take(2).enumerate() {

@@ -8,9 +8,8 @@
 
 mod common;
 
-use common::fault::{Running, SmallFs};
+use common::fault::{play_json, Running, SmallFs};
 use common::{write, Lab};
-use std::process::Command;
 use std::time::Duration;
 
 #[test]
@@ -53,14 +52,7 @@ fn a_full_disk_fails_copy_and_template_and_keeps_the_old_files() {
             page.display()
         ),
     );
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsible"));
-    cmd.current_dir(dir)
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SSH_AUTH_SOCK")
-        .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
-        .arg("--known-hosts")
-        .arg(lab.known_hosts());
+    let cmd = play_json(dir, &lab.known_hosts());
     let out = Running::start(cmd, Duration::from_secs(30)).finish();
     let r = out.results("t28");
     assert_eq!(r.len(), 2, "{}", out.dump());

@@ -7,8 +7,9 @@
 
 mod common;
 
-use common::fault::{LinkDown, Running, SshdKilled};
+use common::fault::{play_json, LinkDown, Running, SshdKilled};
 use common::{write, Lab};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -87,15 +88,8 @@ fn fifty_hosts_with_five_failing_in_five_ways() {
     );
     let _sshd = SshdKilled::now(stopped);
     let _link = LinkDown::blackhole(dark, &Lab::addr(dark));
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsible"));
-    cmd.current_dir(dir)
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SSH_AUTH_SOCK")
-        .args([
-            "play", "site.yml", "-i", "hosts", "--forks", "10", "--format", "json",
-        ])
-        .args(["--known-hosts", "known_hosts"]);
+    let mut cmd = play_json(dir, Path::new("known_hosts"));
+    cmd.args(["--forks", "10"]);
     let out = Running::start(cmd, Duration::from_secs(120)).finish();
     let text = out.dump();
     let first = |h: usize| {

@@ -7,25 +7,13 @@
 
 mod common;
 
-use common::fault::{lab_script, Running};
+use common::fault::{lab_script, play_json, Running};
 use common::tier2::Tier2;
 use common::{write, Lab};
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const HOST: usize = 20;
-
-fn play(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rsible"));
-    c.current_dir(dir)
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SSH_AUTH_SOCK")
-        .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
-        .args(["--known-hosts", "known_hosts"]);
-    c
-}
 
 #[test]
 fn a_target_restarted_mid_run_is_unreachable_then_comes_back() {
@@ -60,7 +48,10 @@ fn a_target_restarted_mid_run_is_unreachable_then_comes_back() {
          \x20   - name: long\n      shell: 'touch /var/tmp/rsible-fault-mark; sleep {{ nap }}'\n\
          \x20   - name: last\n      command: cat /etc/hostname\n",
     );
-    let mut run = Running::start(play(dir), Duration::from_secs(40));
+    let mut run = Running::start(
+        play_json(dir, Path::new("known_hosts")),
+        Duration::from_secs(40),
+    );
     run.wait_for("the long command on t2-20", || mark.exists());
     let restart_started = Instant::now();
     let restart = std::thread::spawn(|| {
@@ -93,7 +84,7 @@ fn a_target_restarted_mid_run_is_unreachable_then_comes_back() {
     // Back up: the same play runs through on both hosts.
     let again = Running::start(
         {
-            let mut c = play(dir);
+            let mut c = play_json(dir, Path::new("known_hosts"));
             c.args(["-e", "nap=0"]);
             c
         },

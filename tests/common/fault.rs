@@ -203,6 +203,24 @@ impl Finished {
     }
 }
 
+/// `rsible play site.yml -i hosts --format json` run in `dir`, checking host keys against
+/// `known_hosts`. The same hygiene as [`super::rsible`] (a private HOME, no agent, no
+/// inherited policy), as a std `Command` because [`Running`] owns the child.
+pub fn play_json(dir: &Path, known_hosts: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rsible"));
+    c.current_dir(dir)
+        .env("HOME", dir)
+        .env("NO_COLOR", "1")
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("RSIBLE_INVENTORY")
+        .env_remove("RSIBLE_HOST_KEY_CHECKING")
+        .env_remove("ANSIBLE_HOST_KEY_CHECKING")
+        .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
+        .arg("--known-hosts")
+        .arg(known_hosts);
+    c
+}
+
 /// Tier-1 host `xx`'s namespace name.
 pub fn netns(xx: usize) -> String {
     format!("rsible-t1-{xx:02}")

@@ -12,7 +12,7 @@
 //! Programs that need a terminal, a typed password, a timeout, a streamed file or the login
 //! shell (`raw`) keep their own session: see [`eligible`].
 
-use super::super::become_wrap::nonce;
+use super::super::become_wrap::{find, nonce};
 use super::super::driver::{Chunk, ChunkSource, StdinSink};
 use super::super::quote::quote;
 use super::super::{ConnectionError, ExitStatus, RemoteCommand};
@@ -224,10 +224,6 @@ impl Marker {
         self.held.drain(..self.held.len() - keep);
         (pass, None)
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The length of the longest suffix of `data` that is a proper prefix of `pattern`.
