@@ -77,9 +77,9 @@ fn a_killed_controller_leaves_the_old_or_the_new_file() {
         s.into_bytes()
     };
     let (page_a, page_b) = (render("a"), render("b"));
-    let run = |src: &str, version: &str| {
-        Command::new(env!("CARGO_BIN_EXE_rsible"))
-            .current_dir(dir)
+    let command = |src: &str, version: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rsible"));
+        c.current_dir(dir)
             .env("HOME", dir)
             .args(["play", "site.yml", "-i", "hosts", "--known-hosts"])
             .arg(lab.known_hosts())
@@ -88,15 +88,24 @@ fn a_killed_controller_leaves_the_old_or_the_new_file() {
                 &format!("src={src}"),
                 "-e",
                 &format!("version={version}"),
-            ])
+            ]);
+        c
+    };
+    let run = |src: &str, version: &str| {
+        command(src, version)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start rsible")
     };
     // Start from a complete old state.
-    let st = run("a.bin", "a").wait().unwrap();
-    assert!(st.success(), "the first full run failed");
+    let first = command("a.bin", "a").output().expect("run rsible");
+    assert!(
+        first.status.success(),
+        "the first full run failed:\n{}{}",
+        String::from_utf8_lossy(&first.stdout),
+        String::from_utf8_lossy(&first.stderr)
+    );
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut old, mut new) = (0, 0);
     for i in 0..RUNS {

@@ -8,11 +8,13 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 use super::{filters, lookups, predicates, pyrepr, TemplateOptions, OMIT};
 
 /// The work one render may do, in minijinja fuel: one unit per instruction and per 64 bytes
-/// of data produced (about 2 million loop steps, or 128 MB of text). A real template uses a
-/// few hundred thousand (a 10,000-host /etc/hosts about 200,000); `range(100000)` nested in
-/// itself, or a string multiplied into gigabytes, stops here with an error instead of hanging
-/// or exhausting memory. 10 million let the fuzzer's `('x' * 100000000) ~ ...` reach 608 MB.
-pub(crate) const FUEL: u64 = 2_000_000;
+/// of data produced (about 5 million loop steps, or 320 MB of text). A real template uses a
+/// few hundred thousand (a 10,000-host /etc/hosts about 200,000; tests/kill_loop.rs renders a
+/// 200,000-line file with about 2.5 million); `range(100000)` nested in itself, or a string
+/// multiplied into gigabytes, stops here with an error instead of hanging or exhausting
+/// memory. 10 million let the fuzzer's `('x' * 100000000) ~ ...` reach 608 MB; 2 million
+/// refused the kill loop's template.
+pub(crate) const FUEL: u64 = 5_000_000;
 
 /// The variable an expression template stores its value in.
 pub(crate) const RESULT: &str = "__rsible_result";
