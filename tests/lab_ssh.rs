@@ -686,6 +686,77 @@ fn non_root_login_becomes_root_with_and_without_a_sudo_password() {
 }
 
 #[test]
+fn passwordless_sudo_runs_on_one_long_lived_shell_and_a_refusal_falls_back_once() {
+    let lab = Lab::tier1();
+    let home = tempfile::tempdir().unwrap();
+    let k = lab.key("id_ed25519");
+    // rslab2 has NOPASSWD; rslab needs a password, and none is given.
+    let inv = write(
+        home.path(),
+        "inv.ini",
+        &format!(
+            "nopw ansible_host={} ansible_user=rslab2 ansible_ssh_private_key_file={k}\n\
+             pw ansible_host={} ansible_user=rslab ansible_ssh_private_key_file={k}\n",
+            Lab::addr(20),
+            Lab::addr(19),
+            k = k.display()
+        ),
+    );
+    let play = write(
+        home.path(),
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n\
+         \x20   - {shell: 'id -un; echo \"$HOME\"; cat', args: {stdin: in1}, register: a, ignore_errors: true}\n\
+         \x20   - {command: id -un, register: b, ignore_errors: true}\n\
+         \x20   - {command: id -un, become_user: nobody, register: c, ignore_errors: true}\n\
+         \x20   - {command: id -un, become: false, register: d}\n\
+         \x20   - debug: {msg: '{{ [a.stdout | default(a.msg), b.stdout | default(b.msg), c.stdout | default(c.msg), d.stdout] }}'}\n",
+    );
+    let out = rsible(home.path())
+        .env("RSIBLE_LOG", "rsible=debug")
+        .args(["play", "--format", "json", "-i"])
+        .arg(&inv)
+        .arg(&play)
+        .arg("--known-hosts")
+        .arg(lab.known_hosts())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{log}");
+    let shells = |peer: &str, user: &str| {
+        log.lines()
+            .filter(|l| {
+                l.contains("exec (long-lived shell)") && l.contains(peer) && l.contains(user)
+            })
+            .count()
+    };
+    let (nopw, pw) = (
+        format!("{}:22", Lab::addr(20)),
+        format!("{}:22", Lab::addr(19)),
+    );
+    // One root shell for both root tasks, one for nobody, one for the login user.
+    assert_eq!(shells(&nopw, "user=\"root\""), 1, "{log}");
+    assert_eq!(shells(&nopw, "user=\"nobody\""), 1, "{log}");
+    assert_eq!(shells(&nopw, "(long-lived shell) peer"), 3, "{log}");
+    // The output is what sudo on each program gives: root's HOME (sudo -H), stdin passed.
+    assert!(
+        stdout.contains(r#"["root\n/root\nin1","root","nobody","rslab2"]"#),
+        "{stdout}"
+    );
+    // sudo refused rslab's shell once; each become task then failed with sudo's own message.
+    let refusals = log
+        .lines()
+        .filter(|l| l.contains("sudo refused") && l.contains(&pw))
+        .count();
+    assert_eq!(refusals, 2, "one per become user: {log}");
+    assert!(
+        stdout.matches("a password is required").count() >= 3,
+        "{stdout}"
+    );
+}
+
+#[test]
 fn su_becomes_another_user_with_its_password() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();

@@ -20,6 +20,7 @@ use futures::future::BoxFuture;
 use handler::{HandlerError, KeyChecker};
 use russh::client::{self, Handle, Msg};
 use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf, Pty, Sig};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use target::{Endpoint, SshTarget};
@@ -44,9 +45,9 @@ pub struct SshConnection {
     /// Jump connections stay alive as long as the tunnel through them.
     _jumps: Vec<Handle<KeyChecker>>,
     channels: Semaphore,
-    /// The long-lived shell (see [`shell`]), opened on first use; `None` again after a program
-    /// on it failed or was abandoned.
-    shell: AsyncMutex<Option<shell::Shell>>,
+    /// The long-lived shells (see [`shell`]), opened on first use: the login user's under
+    /// `None`, each sudo target user's under its name.
+    shells: Mutex<HashMap<Option<String>, Arc<AsyncMutex<shell::Slot>>>>,
     /// Whether programs may use the long-lived shell (`RSIBLE_SSH_SHARED_SHELL=0` says no).
     shared_shell: bool,
     /// Why the session ended, once it has (see [`KeyChecker::ended`]).
@@ -139,7 +140,7 @@ async fn connect_inner(
         peer: format!("{}:{}", ep.host, ep.port),
         _jumps: jumps,
         channels: Semaphore::new(CHANNELS_PER_CONNECTION),
-        shell: AsyncMutex::new(None),
+        shells: Mutex::new(HashMap::new()),
         shared_shell: std::env::var(crate::env_vars::RSIBLE_SSH_SHARED_SHELL).as_deref() != Ok("0"),
         ended,
     })
@@ -279,12 +280,17 @@ impl SshConnection {
         };
         let needs_pty = wrapped.as_ref().is_some_and(|w| w.needs_pty);
         if self.shared_shell && shell::eligible(cmd, needs_pty) {
+            let user = cmd.become_.as_ref().map(|b| b.user.clone());
+            let slot = self.shell_slot(user.clone());
             // Busy (two programs at once on one host): the second gets its own session.
-            if let Ok(mut slot) = self.shell.try_lock() {
-                return self
-                    .exec_on_shell(&mut slot, cmd, &text, wrapped.as_ref())
-                    .await;
-            }
+            if let Ok(mut slot) = slot.try_lock() {
+                if !slot.refused {
+                    match self.exec_on_shell(&mut slot, cmd, user.as_deref()).await {
+                        Some(out) => return out,
+                        None => slot.refused = true,
+                    }
+                }
+            };
         }
         if needs_pty && (!cmd.stdin.is_empty() || cmd.stdin_file.is_some()) {
             return Err(ConnectionError::Become(
@@ -320,36 +326,57 @@ impl SshConnection {
 }
 
 impl SshConnection {
-    /// Runs `cmd` (already wrapped into `text`) on the long-lived shell, starting it first if
-    /// needed. The shell is kept only when the program's end markers arrived.
+    /// The slot of the long-lived shell of `user` (`None`: the login user).
+    fn shell_slot(&self, user: Option<String>) -> Arc<AsyncMutex<shell::Slot>> {
+        let mut shells = self.shells.lock().unwrap_or_else(|e| e.into_inner());
+        shells.entry(user).or_default().clone()
+    }
+
+    /// Runs `cmd` on the long-lived shell of `user` (`None`: the login user), starting it
+    /// first if needed. The shell is kept only when the program's end markers arrived.
+    /// `None` when sudo refused to start the shell: the program never ran.
     async fn exec_on_shell(
         &self,
-        slot: &mut Option<shell::Shell>,
+        slot: &mut shell::Slot,
         cmd: &RemoteCommand,
-        text: &[u8],
-        wrapped: Option<&super::become_wrap::Wrapped>,
-    ) -> Result<ExecOutput, ConnectionError> {
-        let mut sh = match slot.take() {
+        user: Option<&str>,
+    ) -> Option<Result<ExecOutput, ConnectionError>> {
+        let mut sh = match slot.shell.take() {
             Some(sh) => sh,
-            None => {
-                let channel = self.open_channel().await?;
-                tracing::debug!(peer = %self.peer, "exec (long-lived shell)");
-                channel.exec(false, shell::START).await.map_err(|e| {
-                    ConnectionError::Unreachable(format!("the connection broke: {}", describe(&e)))
-                })?;
-                let (read, write) = channel.split();
-                shell::Shell::new(read, write)
-            }
+            None => match self.start_shell(user).await {
+                Ok(sh) => sh,
+                Err(e) => return Some(Err(e)),
+            },
         };
-        tracing::debug!(peer = %self.peer, bytes = text.len(), "exec on shell");
-        let mut run = sh.send(text, &cmd.stdin).await?;
-        let mut drive_opts = Drive::for_command(cmd, wrapped);
+        tracing::debug!(peer = %self.peer, bytes = cmd.script.len(), "exec on shell");
+        let mut run = match sh.send(&cmd.script, &cmd.stdin).await {
+            Ok(run) => run,
+            Err(e) => return Some(Err(e)),
+        };
+        let mut drive_opts = Drive::for_command(cmd, None);
         drive_opts.stdin = &[];
         let out = drive(&mut run, &mut shell::Sent, drive_opts).await;
-        if out.is_ok() && run.finished() {
-            *slot = Some(sh);
+        if run.refused() {
+            tracing::debug!(peer = %self.peer, user, "sudo refused the long-lived shell");
+            return None;
         }
-        out
+        if out.is_ok() && run.finished() {
+            slot.shell = Some(sh);
+        }
+        Some(out)
+    }
+
+    /// Opens the long-lived shell of `user` (`None`: the login user).
+    async fn start_shell(&self, user: Option<&str>) -> Result<shell::Shell, ConnectionError> {
+        let channel = self.open_channel().await?;
+        tracing::debug!(peer = %self.peer, user, "exec (long-lived shell)");
+        let marker = user.map(|_| shell::start_marker());
+        let text = shell::start_text(user, marker.as_deref().unwrap_or(""));
+        channel.exec(false, text).await.map_err(|e| {
+            ConnectionError::Unreachable(format!("the connection broke: {}", describe(&e)))
+        })?;
+        let (read, write) = channel.split();
+        Ok(shell::Shell::new(read, write, marker))
     }
 }
 

@@ -11,6 +11,13 @@
 //! bytes through as they come, holding back only what could be the start of a marker.
 //! Programs that need a terminal, a typed password, a timeout, a streamed file or the login
 //! shell (`raw`) keep their own session: see [`eligible`].
+//!
+//! Programs that become another user through sudo without a password run on a second shell
+//! started once through `sudo -n` (see [`start_text`]): sudo costs the target about 10 ms of CPU
+//! (PAM, sudoers, logging), more than the program itself for most tasks. That shell announces
+//! itself with a marker line; when sudo refuses (a password is required, the user may not
+//! become), the shell ends before the marker, the program never ran, and the caller runs it
+//! the usual way, which reports sudo's own error.
 
 use super::super::become_wrap::{find, nonce};
 use super::super::driver::{Chunk, ChunkSource, StdinSink};
@@ -24,8 +31,34 @@ use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
 /// memory and costs a third more bytes.
 const MAX_STDIN: usize = 256 * 1024;
 
-/// The shell text that turns a fresh session into the long-lived shell.
-pub const START: &str = "exec /bin/sh";
+/// The shell text that turns a fresh session into the long-lived shell: of the login user
+/// (`become_user` `None`), or of `become_user` through sudo, announced by `marker` on stdout.
+pub fn start_text(become_user: Option<&str>, marker: &str) -> Vec<u8> {
+    match become_user {
+        None => b"exec /bin/sh".to_vec(),
+        Some(user) => {
+            let mut t = b"exec sudo -H -n -u ".to_vec();
+            t.extend(quote(user.as_bytes()));
+            t.extend_from_slice(b" /bin/sh -c ");
+            t.extend(quote(format!("echo {marker}; exec /bin/sh").as_bytes()));
+            t
+        }
+    }
+}
+
+/// A marker for [`start_text`], fresh for each shell.
+pub fn start_marker() -> String {
+    format!("RSIBLE-SHELL-{}", nonce())
+}
+
+/// Where a connection keeps the long-lived shell of one user.
+#[derive(Default)]
+pub struct Slot {
+    /// The shell, once started; `None` again after a program on it failed or was abandoned.
+    pub shell: Option<Shell>,
+    /// sudo refused to start this user's shell: its programs take their own sessions.
+    pub refused: bool,
+}
 
 /// Whether `cmd` can run on the shared shell: no terminal, no password to type, no timeout
 /// (stopping one program there would mean stopping the shell), no streamed file, not `raw`.
@@ -42,14 +75,22 @@ pub fn eligible(cmd: &RemoteCommand, needs_pty: bool) -> bool {
 pub struct Shell {
     read: ChannelReadHalf,
     write: Option<ChannelWriteHalf<Msg>>,
+    /// The start marker still to come on stdout (a become shell that has not announced itself).
+    start: Option<Marker>,
 }
 
 impl Shell {
-    /// Wraps a channel on which [`START`] was executed.
-    pub fn new(read: ChannelReadHalf, write: ChannelWriteHalf<Msg>) -> Self {
+    /// Wraps a channel on which [`start_text`] was executed, with the marker it was given
+    /// (`None` for the login user's shell, which prints none).
+    pub fn new(
+        read: ChannelReadHalf,
+        write: ChannelWriteHalf<Msg>,
+        marker: Option<String>,
+    ) -> Self {
         Shell {
             read,
             write: Some(write),
+            start: marker.map(|m| Marker::new(format!("{m}\n").into_bytes())),
         }
     }
 
@@ -139,6 +180,11 @@ impl ShellRun<'_> {
     pub fn finished(&self) -> bool {
         self.exited
     }
+
+    /// Whether the shell ended before announcing itself: sudo refused, the program never ran.
+    pub fn refused(&self) -> bool {
+        self.shell.start.is_some()
+    }
 }
 
 impl ChunkSource for ShellRun<'_> {
@@ -159,6 +205,17 @@ impl ChunkSource for ShellRun<'_> {
                 _ => continue,
             };
             if stream {
+                let data = match self.shell.start.as_mut() {
+                    None => data.to_vec(),
+                    Some(start) => match start.feed(&data).1 {
+                        // What sudo printed before the shell started is not the program's.
+                        None => continue,
+                        Some(rest) => {
+                            self.shell.start = None;
+                            rest
+                        }
+                    },
+                };
                 let (pass, rest) = self.out.feed(&data);
                 if let Some(rest) = rest {
                     self.status = parse_status(&rest);
