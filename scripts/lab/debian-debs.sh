@@ -51,8 +51,14 @@ done
 for f in "${debs[@]}"; do
     [ -e "$repo/debian/${f##*/}" ] || cp "$f" "$repo/debian/"
 done
-# Rescan only when a file is newer than the index (others' rescans keep ours listed).
+# Rescan, under the lock, unless the index already lists every file we need. (Checking
+# "is a file newer than the index" instead lost a race: another test's rescan that listed the
+# directory before our copy finished wrote an index newer than our files but without them.)
 cd "$repo"
-[ -f Packages ] && [ -z "$(find debian -newer Packages -name '*.deb' | head -n1)" ] && exit 0
-flock .lock sh -c 'dpkg-scanpackages --multiversion . /dev/null >Packages.tmp 2>/dev/null \
+files=$(for f in "${debs[@]}"; do echo "Filename: ./debian/${f##*/}"; done)
+FILES=$files flock .lock sh -c '
+  if [ -f Packages ] && printf "%s\n" "$FILES" | grep -vxF -f Packages | grep -q . ; then :
+  elif [ -f Packages ]; then exit 0
+  fi
+  dpkg-scanpackages --multiversion . /dev/null >Packages.tmp 2>/dev/null \
     && mv Packages.tmp Packages && gzip -9kf Packages'

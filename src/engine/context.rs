@@ -12,7 +12,7 @@ use crate::template::Templar;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{mpsc, Semaphore};
 
@@ -42,6 +42,8 @@ pub struct Engine {
     pub inventory_dir: Option<PathBuf>,
     /// The `groups` magic variable, rebuilt after `add_host`/`group_by`.
     pub groups: Mutex<Option<Value>>,
+    /// Counts inventory changes, so that caches built from it know when they are stale.
+    pub inventory_generation: AtomicU64,
     /// `--step` was answered with `c`ontinue.
     pub step_disabled: AtomicBool,
 }
@@ -80,6 +82,7 @@ impl Engine {
         f(&mut inv);
         drop(inv);
         *self.groups.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.inventory_generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// A snapshot of the inventory for reading.
@@ -123,6 +126,8 @@ pub struct PlayCtx {
     pub announced: Mutex<std::collections::HashSet<String>>,
     /// Where `include_role` looks for roles.
     pub role_search: crate::playbook::RoleSearch,
+    /// The variables every host of the play sees alike (see [`super::vars::shared`]).
+    pub shared_vars: Mutex<Option<super::vars::SharedVars>>,
 }
 
 impl PlayCtx {

@@ -81,7 +81,7 @@ impl Runner {
     pub async fn run_on_host(&self, task: &Task, host: &Arc<HostCell>, inh: &Inherited) -> Status {
         let base = vars::task_vars(&self.engine, &self.play, host, task, inh);
         let dirs = vars::search_dirs(&self.engine, task, inh);
-        let scope = vars::scope(&self.engine, base.clone(), dirs.clone());
+        let scope = vars::scope(&self.engine, Some(&self.play), base.clone(), dirs.clone());
         let no_log = self.no_log(task, inh, &scope);
         let items = match loops::items(task, &self.engine.templar, &scope) {
             Ok(items) => items,
@@ -115,7 +115,12 @@ impl Runner {
                 tokio::time::sleep(Duration::from_secs_f64(lc.pause)).await;
             }
             let item_vars = lc.item_vars(&items, i);
-            let iscope = vars::scope(&self.engine, loops::with(&base, &item_vars), dirs.clone());
+            let iscope = vars::scope(
+                &self.engine,
+                Some(&self.play),
+                loops::with(&base, &item_vars),
+                dirs.clone(),
+            );
             let label = match &lc.label {
                 Some(l) => self
                     .engine
@@ -165,7 +170,11 @@ impl Runner {
     pub(super) fn no_log_on(&self, task: &Task, host: &Arc<HostCell>, inh: &Inherited) -> bool {
         let base = vars::task_vars(&self.engine, &self.play, host, task, inh);
         let dirs = vars::search_dirs(&self.engine, task, inh);
-        self.no_log(task, inh, &vars::scope(&self.engine, base, dirs))
+        self.no_log(
+            task,
+            inh,
+            &vars::scope(&self.engine, Some(&self.play), base, dirs),
+        )
     }
 
     /// One item (or the whole task without a loop): `when`, then the module with `until`.
@@ -524,7 +533,7 @@ impl Runner {
         for (k, x) in &self.engine.opts.extra_vars {
             v.insert(k.clone(), x.clone());
         }
-        let scope = vars::scope(&self.engine, v, Vec::new());
+        let scope = vars::scope(&self.engine, None, v, Vec::new());
         match self.engine.templar.render_str(name, &scope) {
             Ok(Value::String(s)) => s,
             Ok(other) => modules::args::scalar_text(&other),

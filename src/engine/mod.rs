@@ -84,6 +84,7 @@ pub async fn run(
         playbook_dir,
         inventory_dir,
         groups: Mutex::new(None),
+        inventory_generation: Default::default(),
         step_disabled: std::sync::atomic::AtomicBool::new(false),
     });
     'books: for book in &books {

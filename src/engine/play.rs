@@ -65,6 +65,7 @@ pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) -> boo
         free,
         announced: Mutex::new(Default::default()),
         role_search: book.role_search.clone(),
+        shared_vars: Mutex::new(None),
     });
     let runner = Runner {
         engine: engine.clone(),
@@ -151,7 +152,7 @@ impl Runner {
                 &gather_task(&self.play.play),
                 &Inherited::default(),
             );
-            let scope = super::vars::scope(&self.engine, base, Vec::new());
+            let scope = super::vars::scope(&self.engine, Some(&self.play), base, Vec::new());
             for f in files {
                 // A list entry means: the first of these files that exists.
                 let candidates: Vec<Value> = match f {
@@ -294,7 +295,7 @@ fn all_roles(play: &Play) -> Vec<Arc<RoleRef>> {
 fn play_hosts(engine: &Arc<Engine>, play: &Play) -> Result<Vec<String>, String> {
     let mut pattern = play.hosts.clone();
     if pattern.contains("{{") {
-        let scope = super::vars::scope(engine, engine.opts.extra_vars.clone(), Vec::new());
+        let scope = super::vars::scope(engine, None, engine.opts.extra_vars.clone(), Vec::new());
         pattern = match engine.templar.render_str(&pattern, &scope) {
             Ok(Value::Array(a)) => a
                 .iter()

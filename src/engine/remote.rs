@@ -65,7 +65,7 @@ impl Runner {
     /// A host's `ansible_*` variables, templated (they may refer to other variables).
     fn connection_vars(&self, cell: &HostCell) -> Result<Vars, Failure> {
         let all = vars::host_level(&self.engine, cell);
-        let scope = vars::scope(&self.engine, all.clone(), Vec::new());
+        let scope = vars::scope(&self.engine, None, all.clone(), Vec::new());
         let mut out = Vars::new();
         for (k, v) in &all {
             if k.starts_with("ansible_") {

@@ -242,7 +242,7 @@ impl Runner {
                 return true;
             };
             let vars = super::vars::task_vars(&self.engine, &self.play, h, task, inh);
-            let scope = super::vars::scope(&self.engine, vars, Vec::new());
+            let scope = super::vars::scope(&self.engine, Some(&self.play), vars, Vec::new());
             self.engine
                 .templar
                 .eval_condition(w, &scope)

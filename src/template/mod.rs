@@ -52,6 +52,9 @@ pub trait HostVars: Send + Sync {
 pub struct Scope {
     /// The variables, possibly holding templates themselves (rendered lazily when used).
     pub vars: Arc<Vars>,
+    /// Variables every host sees alike (`groups`, `ansible_play_hosts`, ...), built once and
+    /// shared instead of copied into each host's `vars`; they take precedence over `vars`.
+    pub shared: Option<Arc<Vars>>,
     /// Every host's variables, for `hostvars[name]`.
     pub hostvars: Option<Arc<dyn HostVars>>,
     /// Directories searched, in order, by lookup('file'|'template') and relative paths.
@@ -63,8 +66,25 @@ impl Scope {
     pub fn new(vars: Vars) -> Scope {
         Scope {
             vars: Arc::new(vars),
+            shared: None,
             hostvars: None,
             search_paths: Vec::new(),
         }
+    }
+
+    /// The raw value of variable `name`: shared first, then the host's own.
+    pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
+        self.shared
+            .as_ref()
+            .and_then(|s| s.get(name))
+            .or_else(|| self.vars.get(name))
+    }
+
+    /// Every variable name, each once: the host's own, then the shared ones.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let shared = self.shared.iter().flat_map(|s| s.keys());
+        let own = self.vars.keys();
+        own.chain(shared.filter(|k| !self.vars.contains_key(*k)))
+            .map(String::as_str)
     }
 }

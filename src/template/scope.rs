@@ -139,7 +139,7 @@ impl ScopeObject {
             }
             state.active.push(name.to_string());
         }
-        let raw = self.scope.vars.get(name)?;
+        let raw = self.scope.get(name)?;
         let rendered = if native::json_has_markup(raw) {
             let depth = session.depth.fetch_add(1, Ordering::SeqCst);
             let out = if depth >= MAX_DEPTH {
@@ -194,7 +194,7 @@ impl Object for ScopeObject {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let name = key.as_str()?;
-        if self.scope.vars.contains_key(name) {
+        if self.scope.get(name).is_some() {
             return self.resolve(name);
         }
         match name {
@@ -205,17 +205,11 @@ impl Object for ScopeObject {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(
-            self.scope
-                .vars
-                .keys()
-                .map(|k| Value::from(k.as_str()))
-                .collect(),
-        )
+        Enumerator::Values(self.scope.names().map(Value::from).collect())
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        Some(self.scope.vars.len())
+        Some(self.scope.names().count())
     }
 }
 
@@ -246,6 +240,7 @@ impl Object for HostVarsObject {
         let session = self.session.upgrade()?;
         let scope = Scope {
             vars: self.source.vars_of(host)?,
+            shared: None,
             hostvars: Some(self.source.clone()),
             search_paths: session.search_paths.clone(),
         };
