@@ -32,6 +32,9 @@ fn lines(lab: &Tier2, i: usize, log: &str, word: &str) -> usize {
         .count()
 }
 
+/// Clears what an earlier run left, and refreshes every host's apt lists: the playbooks skip
+/// `apt-get update` for an hour (`cache_valid_time`), and lists fetched before this test
+/// published its packages would not name them.
 fn reset(lab: &Tier2) {
     for i in [CP, WORKERS[0], WORKERS[1]] {
         lab.root_ok(
@@ -39,6 +42,9 @@ fn reset(lab: &Tier2) {
             "rm -rf /etc/kubernetes /var/log/k8s-doubles; \
              dpkg --purge kubelet kubeadm kubectl >/dev/null 2>&1 || true",
         );
+    }
+    for i in [LB, CP, WORKERS[0], WORKERS[1]] {
+        lab.root_ok(i, "apt-get update -qq >/dev/null");
     }
 }
 
