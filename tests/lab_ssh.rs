@@ -7,13 +7,18 @@ use common::{results, rsible, write, Lab};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// An inventory (`dir/inv.ini`) with lab host `i` under each `name`, plus inline variables.
+fn inventory(dir: &Path, hosts: &[(&str, usize, &str)]) -> std::path::PathBuf {
+    let lines: String = hosts
+        .iter()
+        .map(|(name, i, extra)| format!("{name} ansible_host={} {extra}\n", Lab::addr(*i)))
+        .collect();
+    write(dir, "inv.ini", &lines)
+}
+
 /// An inventory with lab host `i` under the name `h`, plus extra inline variables.
 fn one_host(dir: &Path, i: usize, extra: &str) -> std::path::PathBuf {
-    write(
-        dir,
-        "inv.ini",
-        &format!("h ansible_host={} {extra}\n", Lab::addr(i)),
-    )
+    inventory(dir, &[("h", i, extra)])
 }
 
 fn run_json(home: &Path, inv: &Path, args: &[&str]) -> (i32, Vec<u8>, String) {
@@ -219,17 +224,11 @@ fn bin() -> String {
 fn encrypted_key_asks_for_its_passphrase_once() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
-    let inv = write(
-        home.path(),
-        "inv.ini",
-        &format!(
-            "a ansible_host={} ansible_user=root ansible_ssh_private_key_file={k}\n\
-             b ansible_host={} ansible_user=root ansible_ssh_private_key_file={k}\n",
-            Lab::addr(6),
-            Lab::addr(7),
-            k = lab.key("id_ed25519_enc").display()
-        ),
+    let login = format!(
+        "ansible_user=root ansible_ssh_private_key_file={}",
+        lab.key("id_ed25519_enc").display()
     );
+    let inv = inventory(home.path(), &[("a", 6, &login), ("b", 7, &login)]);
     let cmd = format!(
         "HOME={} NO_COLOR=1 {} run all -i {} -a 'echo ok-$((1+1))' -m shell --known-hosts {}",
         home.path().display(),
@@ -634,17 +633,15 @@ fn non_root_login_becomes_root_with_and_without_a_sudo_password() {
     let kh = lab.known_hosts();
     let k = lab.key("id_ed25519");
     // rslab needs its password for sudo; rslab2 has NOPASSWD.
-    let inv = write(
-        home.path(),
-        "inv.ini",
-        &format!(
-            "pw ansible_host={} ansible_user=rslab ansible_become_password=rslab-pass ansible_ssh_private_key_file={k}\n\
-             nopw ansible_host={} ansible_user=rslab2 ansible_ssh_private_key_file={k}\n",
-            Lab::addr(19),
-            Lab::addr(20),
-            k = k.display()
-        ),
+    let pw = format!(
+        "ansible_user=rslab ansible_become_password=rslab-pass ansible_ssh_private_key_file={}",
+        k.display()
     );
+    let nopw = format!(
+        "ansible_user=rslab2 ansible_ssh_private_key_file={}",
+        k.display()
+    );
+    let inv = inventory(home.path(), &[("pw", 19, &pw), ("nopw", 20, &nopw)]);
     let (code, out, err) = run_json(
         home.path(),
         &inv,
@@ -691,17 +688,15 @@ fn passwordless_sudo_runs_on_one_long_lived_shell_and_a_refusal_falls_back_once(
     let home = tempfile::tempdir().unwrap();
     let k = lab.key("id_ed25519");
     // rslab2 has NOPASSWD; rslab needs a password, and none is given.
-    let inv = write(
-        home.path(),
-        "inv.ini",
-        &format!(
-            "nopw ansible_host={} ansible_user=rslab2 ansible_ssh_private_key_file={k}\n\
-             pw ansible_host={} ansible_user=rslab ansible_ssh_private_key_file={k}\n",
-            Lab::addr(20),
-            Lab::addr(19),
-            k = k.display()
-        ),
+    let nopw = format!(
+        "ansible_user=rslab2 ansible_ssh_private_key_file={}",
+        k.display()
     );
+    let pw = format!(
+        "ansible_user=rslab ansible_ssh_private_key_file={}",
+        k.display()
+    );
+    let inv = inventory(home.path(), &[("nopw", 20, &nopw), ("pw", 19, &pw)]);
     let play = write(
         home.path(),
         "site.yml",

@@ -40,9 +40,8 @@ pub struct Engine {
     pub playbook_dir: PathBuf,
     /// The directory of the first inventory source.
     pub inventory_dir: Option<PathBuf>,
-    /// The `groups` magic variable, rebuilt after `add_host`/`group_by`.
-    pub groups: Mutex<Option<Value>>,
-    /// Counts inventory changes, so that caches built from it know when they are stale.
+    /// Counts inventory changes (`add_host`, `group_by`), so that what is built from the
+    /// inventory (`groups` in [`super::vars::shared`]) knows when it is stale.
     pub inventory_generation: AtomicU64,
     /// `--step` was answered with `c`ontinue.
     pub step_disabled: AtomicBool,
@@ -69,11 +68,9 @@ impl Engine {
         f(stats.entry(host.to_string()).or_default());
     }
 
-    /// The `groups` magic variable (cached until the inventory changes).
+    /// The `groups` magic variable.
     pub fn groups_value(&self) -> Value {
-        let mut g = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        g.get_or_insert_with(|| serde_json::json!(self.inventory().groups_map()))
-            .clone()
+        serde_json::json!(self.inventory().groups_map())
     }
 
     /// Changes the inventory (`add_host`, `group_by`).
@@ -81,7 +78,6 @@ impl Engine {
         let mut inv = self.inventory.write().unwrap_or_else(|p| p.into_inner());
         f(&mut inv);
         drop(inv);
-        *self.groups.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.inventory_generation.fetch_add(1, Ordering::SeqCst);
     }
 

@@ -81,7 +81,7 @@ impl Runner {
     pub async fn run_on_host(&self, task: &Task, host: &Arc<HostCell>, inh: &Inherited) -> Status {
         let base = vars::task_vars(&self.engine, &self.play, host, task, inh);
         let dirs = vars::search_dirs(&self.engine, task, inh);
-        let scope = vars::scope(&self.engine, Some(&self.play), base.clone(), dirs.clone());
+        let scope = vars::scope(&self.engine, Some(&self.play), base.clone(), dirs);
         let no_log = self.no_log(task, inh, &scope);
         let items = match loops::items(task, &self.engine.templar, &scope) {
             Ok(items) => items,
@@ -115,12 +115,7 @@ impl Runner {
                 tokio::time::sleep(Duration::from_secs_f64(lc.pause)).await;
             }
             let item_vars = lc.item_vars(&items, i);
-            let iscope = vars::scope(
-                &self.engine,
-                Some(&self.play),
-                loops::with(&base, &item_vars),
-                dirs.clone(),
-            );
+            let iscope = scope.with_vars(loops::with(&base, &item_vars));
             let label = match &lc.label {
                 Some(l) => self
                     .engine
@@ -330,10 +325,7 @@ impl Runner {
         };
         let mut v = (*scope.vars).clone();
         v.insert(name.clone(), Value::Object(result.clone()));
-        Scope {
-            vars: Arc::new(v),
-            ..scope.clone()
-        }
+        scope.with_vars(v)
     }
 
     /// `ignore_errors`, register, notify, recap counts, state and the final event.

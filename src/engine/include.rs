@@ -112,7 +112,7 @@ impl Runner {
     ) -> Result<Vec<Instance>, String> {
         let base = vars::task_vars(&self.engine, &self.play, h, task, inh);
         let dirs = vars::search_dirs(&self.engine, task, inh);
-        let scope = vars::scope(&self.engine, Some(&self.play), base.clone(), dirs.clone());
+        let scope = vars::scope(&self.engine, Some(&self.play), base.clone(), dirs);
         let templar = &self.engine.templar;
         let items = loops::items(task, templar, &scope)?;
         let lc = LoopControl::from_value(task.keywords.get("loop_control"));
@@ -122,12 +122,7 @@ impl Runner {
         };
         let mut out = Vec::new();
         for extra in runs {
-            let s = vars::scope(
-                &self.engine,
-                Some(&self.play),
-                loops::with(&base, &extra),
-                dirs.clone(),
-            );
+            let s = scope.with_vars(loops::with(&base, &extra));
             let mut conds: Vec<&Value> = inh.when.iter().collect();
             if let Some(w) = task.keywords.get("when") {
                 conds.push(w);

@@ -83,7 +83,6 @@ pub async fn run(
         forks: Arc::new(Semaphore::new(forks)),
         playbook_dir,
         inventory_dir,
-        groups: Mutex::new(None),
         inventory_generation: Default::default(),
         step_disabled: std::sync::atomic::AtomicBool::new(false),
     });

@@ -8,7 +8,6 @@ use crate::modules::copy::find_local;
 use crate::modules::Failure;
 use crate::template::{Scope, TemplateOptions};
 use serde_json::{json, Map, Value};
-use std::sync::Arc;
 
 /// Arguments that only `template` has (removed before copy sees the rest).
 const TEMPLATE_ONLY: &[&str] = &[
@@ -97,13 +96,12 @@ impl Runner {
 
 /// The scope with `ansible_managed` defined ("Ansible managed") when the user has not.
 fn with_managed(scope: &Scope) -> Scope {
-    let mut s = scope.clone();
-    if !s.vars.contains_key("ansible_managed") {
-        let mut vars = (*s.vars).clone();
-        vars.insert("ansible_managed".into(), json!("Ansible managed"));
-        s.vars = Arc::new(vars);
+    if scope.vars.contains_key("ansible_managed") {
+        return scope.clone();
     }
-    s
+    let mut vars = (*scope.vars).clone();
+    vars.insert("ansible_managed".into(), json!("Ansible managed"));
+    scope.with_vars(vars)
 }
 
 /// The rendering options from template's arguments (`output_encoding` is ignored: UTF-8).

@@ -72,6 +72,15 @@ impl Scope {
         }
     }
 
+    /// This scope with `vars` as the host's own variables (a loop item's, a registered
+    /// result's), keeping the shared ones, `hostvars` and the search paths.
+    pub fn with_vars(&self, vars: Vars) -> Scope {
+        Scope {
+            vars: Arc::new(vars),
+            ..self.clone()
+        }
+    }
+
     /// The raw value of variable `name`: shared first, then the host's own.
     pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
         self.shared

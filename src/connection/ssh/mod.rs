@@ -266,6 +266,9 @@ impl SshConnection {
             .acquire()
             .await
             .map_err(|_| ConnectionError::Unreachable("connection closed".into()))?;
+        if let Some(out) = self.try_shell(cmd).await {
+            return out;
+        }
         let wrapped = wrap_command(cmd);
         // sshd hands the text to the login shell; run our POSIX text under /bin/sh whatever
         // that shell is, except for `raw`, which is sent as the user wrote it.
@@ -279,19 +282,6 @@ impl SshConnection {
             }
         };
         let needs_pty = wrapped.as_ref().is_some_and(|w| w.needs_pty);
-        if self.shared_shell && shell::eligible(cmd, needs_pty) {
-            let user = cmd.become_.as_ref().map(|b| b.user.clone());
-            let slot = self.shell_slot(user.clone());
-            // Busy (two programs at once on one host): the second gets its own session.
-            if let Ok(mut slot) = slot.try_lock() {
-                if !slot.refused {
-                    match self.exec_on_shell(&mut slot, cmd, user.as_deref()).await {
-                        Some(out) => return out,
-                        None => slot.refused = true,
-                    }
-                }
-            };
-        }
         if needs_pty && (!cmd.stdin.is_empty() || cmd.stdin_file.is_some()) {
             return Err(ConnectionError::Become(
                 "become method su runs on a terminal and cannot pass stdin; use sudo".into(),
@@ -326,10 +316,26 @@ impl SshConnection {
 }
 
 impl SshConnection {
-    /// The slot of the long-lived shell of `user` (`None`: the login user).
-    fn shell_slot(&self, user: Option<String>) -> Arc<AsyncMutex<shell::Slot>> {
-        let mut shells = self.shells.lock().unwrap_or_else(|e| e.into_inner());
-        shells.entry(user).or_default().clone()
+    /// Runs `cmd` on the long-lived shell of the user it runs as, when it may (see
+    /// [`shell::eligible`]) and that shell is free and was not refused. `None`: run it in its
+    /// own session.
+    async fn try_shell(&self, cmd: &RemoteCommand) -> Option<Result<ExecOutput, ConnectionError>> {
+        if !self.shared_shell || !shell::eligible(cmd) {
+            return None;
+        }
+        let user = cmd.become_.as_ref().map(|b| b.user.as_str());
+        let slot = {
+            let mut shells = self.shells.lock().unwrap_or_else(|e| e.into_inner());
+            shells.entry(user.map(str::to_owned)).or_default().clone()
+        };
+        // Busy (two programs at once on one host): the second gets its own session.
+        let mut slot = slot.try_lock().ok()?;
+        if slot.refused {
+            return None;
+        }
+        let out = self.exec_on_shell(&mut slot, cmd, user).await;
+        slot.refused = out.is_none();
+        out
     }
 
     /// Runs `cmd` on the long-lived shell of `user` (`None`: the login user), starting it
@@ -370,8 +376,7 @@ impl SshConnection {
     async fn start_shell(&self, user: Option<&str>) -> Result<shell::Shell, ConnectionError> {
         let channel = self.open_channel().await?;
         tracing::debug!(peer = %self.peer, user, "exec (long-lived shell)");
-        let marker = user.map(|_| shell::start_marker());
-        let text = shell::start_text(user, marker.as_deref().unwrap_or(""));
+        let (text, marker) = shell::start(user);
         channel.exec(false, text).await.map_err(|e| {
             ConnectionError::Unreachable(format!("the connection broke: {}", describe(&e)))
         })?;

@@ -13,7 +13,7 @@
 //! shell (`raw`) keep their own session: see [`eligible`].
 //!
 //! Programs that become another user through sudo without a password run on a second shell
-//! started once through `sudo -n` (see [`start_text`]): sudo costs the target about 10 ms of CPU
+//! started once through `sudo -n` (see [`start`]): sudo costs the target about 10 ms of CPU
 //! (PAM, sudoers, logging), more than the program itself for most tasks. That shell announces
 //! itself with a marker line; when sudo refuses (a password is required, the user may not
 //! become), the shell ends before the marker, the program never ran, and the caller runs it
@@ -22,7 +22,7 @@
 use super::super::become_wrap::{find, nonce};
 use super::super::driver::{Chunk, ChunkSource, StdinSink};
 use super::super::quote::quote;
-use super::super::{ConnectionError, ExitStatus, RemoteCommand};
+use super::super::{BecomeMethod, ConnectionError, ExitStatus, RemoteCommand};
 use base64::Engine;
 use russh::client::Msg;
 use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
@@ -31,24 +31,19 @@ use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
 /// memory and costs a third more bytes.
 const MAX_STDIN: usize = 256 * 1024;
 
-/// The shell text that turns a fresh session into the long-lived shell: of the login user
-/// (`become_user` `None`), or of `become_user` through sudo, announced by `marker` on stdout.
-pub fn start_text(become_user: Option<&str>, marker: &str) -> Vec<u8> {
-    match become_user {
-        None => b"exec /bin/sh".to_vec(),
-        Some(user) => {
-            let mut t = b"exec sudo -H -n -u ".to_vec();
-            t.extend(quote(user.as_bytes()));
-            t.extend_from_slice(b" /bin/sh -c ");
-            t.extend(quote(format!("echo {marker}; exec /bin/sh").as_bytes()));
-            t
-        }
-    }
-}
-
-/// A marker for [`start_text`], fresh for each shell.
-pub fn start_marker() -> String {
-    format!("RSIBLE-SHELL-{}", nonce())
+/// The shell text that turns a fresh session into the long-lived shell of the login user
+/// (`become_user` `None`) or of `become_user` through sudo, and for the latter the marker it
+/// prints once it runs (fresh for each shell).
+pub fn start(become_user: Option<&str>) -> (Vec<u8>, Option<String>) {
+    let Some(user) = become_user else {
+        return (b"exec /bin/sh".to_vec(), None);
+    };
+    let marker = format!("RSIBLE-SHELL-{}", nonce());
+    let mut t = b"exec sudo -H -n -u ".to_vec();
+    t.extend(quote(user.as_bytes()));
+    t.extend_from_slice(b" /bin/sh -c ");
+    t.extend(quote(format!("echo {marker}; exec /bin/sh").as_bytes()));
+    (t, Some(marker))
 }
 
 /// Where a connection keeps the long-lived shell of one user.
@@ -60,15 +55,17 @@ pub struct Slot {
     pub refused: bool,
 }
 
-/// Whether `cmd` can run on the shared shell: no terminal, no password to type, no timeout
+/// Whether `cmd` can run on a shared shell: no terminal (su), no password to type, no timeout
 /// (stopping one program there would mean stopping the shell), no streamed file, not `raw`.
-pub fn eligible(cmd: &RemoteCommand, needs_pty: bool) -> bool {
+pub fn eligible(cmd: &RemoteCommand) -> bool {
     !cmd.raw
-        && !needs_pty
         && cmd.timeout.is_none()
         && cmd.stdin_file.is_none()
         && cmd.stdin.len() <= MAX_STDIN
-        && cmd.become_.as_ref().is_none_or(|b| b.password.is_none())
+        && cmd
+            .become_
+            .as_ref()
+            .is_none_or(|b| b.method == BecomeMethod::Sudo && b.password.is_none())
 }
 
 /// The long-lived shell of one connection.
@@ -80,8 +77,7 @@ pub struct Shell {
 }
 
 impl Shell {
-    /// Wraps a channel on which [`start_text`] was executed, with the marker it was given
-    /// (`None` for the login user's shell, which prints none).
+    /// Wraps a channel on which [`start`]'s text was executed, with the marker it returned.
     pub fn new(
         read: ChannelReadHalf,
         write: ChannelWriteHalf<Msg>,
