@@ -29,6 +29,7 @@ const KEYS: &[&str] = &[
     "become",
     "become_user",
     "become_method",
+    "control_persist",
 ];
 
 /// Ansible's default roles path, used when none is configured.
@@ -62,6 +63,8 @@ pub struct Config {
     pub become_user: Option<String>,
     /// The become method.
     pub become_method: Option<BecomeMethod>,
+    /// Seconds SSH connections are kept after a run (0: not kept).
+    pub control_persist: Option<u64>,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             become_: None,
             become_user: None,
             become_method: None,
+            control_persist: None,
         }
     }
 }
@@ -232,6 +236,10 @@ impl Config {
             ("remote_user", Value::String(s)) => self.remote_user = Some(s.clone()),
             ("timeout", Value::Integer(n)) if *n >= 0 => self.timeout = u64::try_from(*n).ok(),
             ("timeout", _) => return bad("a number of seconds"),
+            ("control_persist", Value::Integer(n)) if *n >= 0 => {
+                self.control_persist = u64::try_from(*n).ok()
+            }
+            ("control_persist", _) => return bad("a number of seconds (0: not kept)"),
             ("become", Value::Boolean(b)) => self.become_ = Some(*b),
             ("become", _) => return bad("true or false"),
             ("become_user", Value::String(s)) => self.become_user = Some(s.clone()),
@@ -246,7 +254,8 @@ impl Config {
     }
 
     /// Applies `RSIBLE_INVENTORY`, `RSIBLE_FORKS`, `RSIBLE_ROLES_PATH` (else
-    /// `ANSIBLE_ROLES_PATH`), `RSIBLE_REMOTE_USER` and `RSIBLE_TIMEOUT` over the file.
+    /// `ANSIBLE_ROLES_PATH`), `RSIBLE_REMOTE_USER`, `RSIBLE_TIMEOUT` and `RSIBLE_CONTROL_PERSIST`
+    /// over the file.
     pub fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         let get = |var: &str| env(var).filter(|v| !v.is_empty());
         if let Some(v) = get(ev::RSIBLE_INVENTORY) {
@@ -267,6 +276,9 @@ impl Config {
         }
         if let Some(v) = get(ev::RSIBLE_TIMEOUT) {
             self.timeout = Some(number(ev::RSIBLE_TIMEOUT, &v)? as u64);
+        }
+        if let Some(v) = get(ev::RSIBLE_CONTROL_PERSIST) {
+            self.control_persist = Some(number(ev::RSIBLE_CONTROL_PERSIST, &v)? as u64);
         }
         Ok(())
     }

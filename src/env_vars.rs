@@ -22,6 +22,12 @@ pub const ANSIBLE_ROLES_PATH: &str = "ANSIBLE_ROLES_PATH";
 pub const RSIBLE_REMOTE_USER: &str = "RSIBLE_REMOTE_USER";
 /// Default connect `--timeout` in seconds.
 pub const RSIBLE_TIMEOUT: &str = "RSIBLE_TIMEOUT";
+/// Seconds an SSH connection is kept after a run for the next one (`0`: not kept), as
+/// OpenSSH's ControlPersist; rsible.toml `control_persist`, `--control-persist`.
+pub const RSIBLE_CONTROL_PERSIST: &str = "RSIBLE_CONTROL_PERSIST";
+/// Where the daemon keeping connections has its socket (default `~/.rsible/cp`), as Ansible's
+/// `ANSIBLE_SSH_CONTROL_PATH_DIR`.
+pub const RSIBLE_CONTROL_PATH_DIR: &str = "RSIBLE_CONTROL_PATH_DIR";
 /// `0` runs every remote program in its own SSH session instead of the long-lived shell
 /// (for troubleshooting, and for the benchmark that measures what the shell saves).
 pub const RSIBLE_SSH_SHARED_SHELL: &str = "RSIBLE_SSH_SHARED_SHELL";

@@ -587,6 +587,7 @@ fn fifty_megabytes_of_stdout_and_of_stdin() {
             connect_timeout: Duration::from_secs(10),
             keepalive: Duration::from_secs(5),
             keepalive_max: 3,
+            control_persist: None,
         };
         let conn = SshConnection::connect(&target, &KeyStore::default())
             .await

@@ -29,6 +29,13 @@ pub enum Command {
     Play(PlayArgs),
     /// Encrypt and decrypt files and strings (as ansible-vault).
     Vault(VaultArgs),
+    /// Internal: the daemon that keeps SSH connections between runs (`--control-persist`);
+    /// started by rsible itself.
+    #[command(name = "__persist-daemon", hide = true)]
+    PersistDaemon {
+        /// The control directory it serves.
+        dir: PathBuf,
+    },
 }
 
 /// Where vault passwords come from (as ansible-playbook and ansible-vault take them).
@@ -195,6 +202,11 @@ pub struct ConnectionArgs {
     /// The become method: sudo or su (default: rsible.toml `become_method`, else sudo).
     #[arg(long = "become-method")]
     pub become_method: Option<String>,
+    /// Keep SSH connections this many seconds after the run, for the next run (OpenSSH's
+    /// ControlPersist; default: RSIBLE_CONTROL_PERSIST, rsible.toml `control_persist`, else 0:
+    /// not kept).
+    #[arg(long = "control-persist", value_name = "SECONDS")]
+    pub control_persist: Option<u64>,
     /// Ask for the become password.
     #[arg(short = 'K', long = "ask-become-pass")]
     pub ask_become_pass: bool,

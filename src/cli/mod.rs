@@ -32,7 +32,7 @@ pub fn main() -> ExitCode {
         Command::Play(a) => Some(&a.vault),
         Command::Run(a) => Some(&a.vault),
         Command::Inventory(a) => Some(&a.vault),
-        Command::Vault(_) => None,
+        Command::Vault(_) | Command::PersistDaemon { .. } => None,
     };
     if let Some(v) = vault {
         match crate::vault::VaultSecrets::load(&v.ids, &v.password_files, v.ask) {
@@ -45,6 +45,10 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run_cmd::run(a),
         Command::Play(a) => play_cmd::run(a, cli.verbose),
         Command::Vault(a) => vault_cmd::run(a),
+        Command::PersistDaemon { dir } => match crate::connection::persist::run_daemon(&dir) {
+            Ok(()) => Exit::Ok,
+            Err(e) => fail(Exit::Error, &format!("persistence daemon: {e}")),
+        },
     };
     ExitCode::from(exit.code())
 }

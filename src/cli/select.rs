@@ -138,5 +138,9 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
         become_user: a.become_user.clone().or_else(|| cfg.become_user.clone()),
         become_password,
         become_method,
+        control_persist: a
+            .control_persist
+            .or(cfg.control_persist)
+            .map(Duration::from_secs),
     })
 }

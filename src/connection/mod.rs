@@ -7,6 +7,7 @@ pub mod become_wrap;
 pub mod deadline;
 pub mod driver;
 pub mod local;
+pub mod persist;
 pub mod quote;
 pub mod ssh;
 
@@ -165,6 +166,11 @@ pub trait Connection: Send + Sync {
         cmd: &'a RemoteCommand,
     ) -> BoxFuture<'a, Result<ExecOutput, ConnectionError>>;
 
-    /// Closes the connection politely.
+    /// Closes the connection politely (a kept one is only let go: see [`persist`]).
     fn close(&self) -> BoxFuture<'_, ()>;
+
+    /// Closes the connection for good, a kept one too (`meta: reset_connection`).
+    fn reset(&self) -> BoxFuture<'_, ()> {
+        self.close()
+    }
 }

@@ -271,7 +271,7 @@ impl Runner {
             "reset_connection" => {
                 for h in &hosts {
                     if let Some(c) = h.conn.lock().await.take() {
-                        c.close().await;
+                        c.reset().await;
                     }
                 }
             }

@@ -3,6 +3,7 @@
 
 use super::target::Plan;
 use crate::connection::local::LocalConnection;
+use crate::connection::persist;
 use crate::connection::ssh::auth::KeyStore;
 use crate::connection::ssh::SshConnection;
 use crate::connection::{Connection, ConnectionError};
@@ -12,6 +13,13 @@ use std::sync::Arc;
 pub async fn open(plan: &Plan, keys: &KeyStore) -> Result<Arc<dyn Connection>, ConnectionError> {
     Ok(match plan {
         Plan::Local => Arc::new(LocalConnection),
-        Plan::Ssh(target) => Arc::new(SshConnection::connect(target, keys).await?),
+        Plan::Ssh(target) => {
+            if let Some(idle) = target.control_persist {
+                if let Some(kept) = persist::connect(target, idle).await? {
+                    return Ok(Arc::new(kept));
+                }
+            }
+            Arc::new(SshConnection::connect(target, keys).await?)
+        }
     })
 }

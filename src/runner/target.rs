@@ -38,6 +38,9 @@ pub struct ConnOptions {
     pub become_password: Option<Secret>,
     /// `--become-method`.
     pub become_method: Option<BecomeMethod>,
+    /// `--control-persist` (or the configuration): keep SSH connections this long after the
+    /// run; zero or `None`: do not.
+    pub control_persist: Option<Duration>,
 }
 
 /// Ansible's default connection timeout.
@@ -203,6 +206,7 @@ pub fn resolve(
         connect_timeout,
         keepalive,
         keepalive_max,
+        control_persist: opts.control_persist.filter(|d| !d.is_zero()),
     };
     Ok(HostPlan {
         name: name.into(),

@@ -70,6 +70,8 @@ pub fn rsible(home: &Path) -> Command {
         .env_remove("SSH_AUTH_SOCK")
         .env_remove("RSIBLE_INVENTORY")
         .env_remove("RSIBLE_HOST_KEY_CHECKING")
+        .env_remove("RSIBLE_CONTROL_PERSIST")
+        .env_remove("RSIBLE_CONTROL_PATH_DIR")
         .env_remove("ANSIBLE_HOST_KEY_CHECKING");
     c
 }

@@ -215,6 +215,12 @@ impl Connection for SshConnection {
 }
 
 impl SshConnection {
+    /// Whether the session still runs (the persistence daemon drops one whose server went
+    /// away, so that the next run reconnects).
+    pub fn is_alive(&self) -> bool {
+        !self.handle.is_closed() && self.ended.lock().is_ok_and(|e| e.is_none())
+    }
+
     /// `msg` about a broken command, naming the peer and why the session ended when known.
     fn with_end_reason(&self, msg: String) -> String {
         let why = self.ended.lock().ok().and_then(|s| s.clone());

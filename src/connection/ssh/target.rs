@@ -43,4 +43,7 @@ pub struct SshTarget {
     pub keepalive: Duration,
     /// Keepalives without answer before the connection is declared dead.
     pub keepalive_max: usize,
+    /// Keep the connection this long after the run for the next one (see
+    /// [`crate::connection::persist`]); `None`: the run connects itself and closes at its end.
+    pub control_persist: Option<Duration>,
 }
