@@ -12,12 +12,16 @@ class Failed(Exception):
     """A measured command exited non-zero; carries its command line and output tail."""
 
 
-def timed(cmd, env=None, cwd=None):
+def timed(cmd, env=None, cwd=None, companions=None):
     """Wall seconds, CPU seconds, peak RSS (MB) and output of one run of `cmd`.
 
     os.wait4 gives the rusage of this child and the descendants it waited for (ansible's
     workers and ssh clients, pyinfra's threads), never another tool's; daemonised OpenSSH
-    ControlMaster processes are not counted. Peak memory is the largest single process."""
+    ControlMaster processes are not counted. Peak memory is the largest single process.
+    `companions` (a `pgrep -f` pattern) names background processes that work for the run
+    (rsible's persistence daemon): the CPU they use during the run is added, and their peak
+    memory (VmHWM over their life) counts as a process of the run."""
+    before = {pid: cpu_ticks(pid) for pid in pids(companions)}
     t = time.perf_counter()
     p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = p.stdout.read()
@@ -27,7 +31,39 @@ def timed(cmd, env=None, cwd=None):
     text = out.decode(errors="replace")
     if code != 0:
         raise Failed(f"exit {code}: {' '.join(cmd)}\n{text[-3000:]}")
-    return {"wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024, "out": text}
+    cpu, rss = ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+    hz = os.sysconf("SC_CLK_TCK")
+    for pid in pids(companions):
+        cpu += (cpu_ticks(pid) - before.get(pid, 0)) / hz
+        rss = max(rss, peak_kb(pid) / 1024)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss, "out": text}
+
+
+def pids(pattern):
+    """Pids of the processes whose command line matches `pattern` (none without one)."""
+    if not pattern:
+        return []
+    p = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return [int(x) for x in p.stdout.split()]
+
+
+def cpu_ticks(pid):
+    """User + system clock ticks a live process has used (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def peak_kb(pid):
+    """A live process's peak resident memory (VmHWM) in kB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmHWM:")), 0)
+    except OSError:
+        return 0
 
 
 def summarise(samples):

@@ -58,7 +58,7 @@ def compare(commands, reps, phases=("run",), before=None, reps_of=None):
                 before(tool)
             for phase in phases:
                 cmd, env, cwd = commands[tool][phase]
-                s = measure.timed(cmd, env, cwd)
+                s = measure.timed(cmd, env, cwd, companions=tools.companions(tool))
                 s["changed"] = (measure.pyinfra_changed if tool == "pyinfra" else measure.recap_changed)(s["out"])
                 samples[tool][phase].append(s)
                 print(f"   {tool:8} {phase:7} {s['wall_s']:8.2f} s", flush=True)
@@ -74,13 +74,32 @@ def compare(commands, reps, phases=("run",), before=None, reps_of=None):
 
 
 def round_trips(inv, playbook, tasks, before=None):
-    """rsible's remote execs per task per host in one untimed run with RSIBLE_LOG=rsible=debug."""
-    if before:
-        before("rsible")
-    cmd, env, cwd = inv.rsible_play(playbook, log=True)
-    out = measure.timed(cmd, env, cwd)["out"]
-    execs = count_execs(out)
+    """rsible's remote programs per task per host in one untimed run (after `before`: a first
+    run; without: a second run, after one to warm up)."""
+    cmd, env, cwd = inv.rsible_play(playbook)
+    execs = count_daemon_execs(cmd, env, cwd, before)
     return {"execs": execs, "per_task_host": execs / (tasks * inv.n)}
+
+
+def count_daemon_execs(cmd, env, cwd, before=None):
+    """Remote programs (shell starts included) of one run of `cmd`, counted in the debug log of
+    a persistence daemon of its own, where they run. Without `before` the count is of a second
+    run, on kept connections."""
+    cdir = tools.control_dir("count")
+    env = dict(env, RSIBLE_CONTROL_PATH_DIR=cdir, RSIBLE_LOG="rsible=debug")
+    log = os.path.join(cdir, "daemon.log")
+    try:
+        if before:
+            before("rsible")
+        else:
+            measure.timed(cmd, env, cwd)
+        start = os.path.getsize(log) if os.path.exists(log) else 0
+        measure.timed(cmd, env, cwd)
+        with open(log, errors="replace") as f:
+            f.seek(start)
+            return count_execs(f.read())
+    finally:
+        tools.stop_daemon(cdir)
 
 
 def count_execs(log):
@@ -113,9 +132,8 @@ class Run:
         inv = self.invocations(t, "adhoc")
         cmds = {k: {"run": v} for k, v in inv.adhoc("uname -r").items()}
         res = compare(cmds, self.args.reps)
-        cmd, env, _ = cmds["rsible"]["run"]
-        out = measure.timed(cmd, dict(env, RSIBLE_LOG="rsible=debug"))["out"]
-        execs = count_execs(out)
+        cmd, env, cwd = cmds["rsible"]["run"]
+        execs = count_daemon_execs(cmd, env, cwd)
         self.add("1 ad-hoc `uname -r`", t, "run", res["run"],
                  {"round_trips_per_task_host": execs / inv.n, "rsible_execs": execs})
 

@@ -1,17 +1,43 @@
 """The three tools under test and how each is invoked, configured as fairly as the issue asks.
 
 Ansible: pipelining on, forks = number of hosts, no fact gathering (the workloads say
-`gather_facts: false`), OpenSSH with ControlPersist, host keys checked against the lab's file.
+`gather_facts: false`), OpenSSH with ControlPersist=60s, host keys checked against the lab's file.
 pyinfra: `--parallel` = number of hosts, host keys checked against the same file.
-rsible: forks = number of hosts, host keys checked against the same file.
+rsible: forks = number of hosts, host keys checked against the same file, `--control-persist 60`
+(its ControlPersist, as Ansible's; the daemon keeping the connections is measured with the run:
+see `companions`).
 Knows the venv and the binaries; knows nothing about which hosts or workloads."""
 import os
+import shutil
 import subprocess
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RSIBLE = os.path.join(ROOT, "target", "release", "rsible")
 VENV = os.environ.get("RSIBLE_BENCH_VENV", "/var/cache/rsible/bench-venv")
 PEER_PINS = ["ansible-core>=2.19,<2.20", "pyinfra>=3.0,<4"]
+# rsible's control directory (its persistence daemon's socket), as Ansible's ~/.ansible/cp.
+CONTROL_DIR = os.path.join(tempfile.gettempdir(), "rsible-bench-cp")
+PERSIST = ["--control-persist", "60"]
+
+
+def control_dir(name=None):
+    """A private control directory: the benchmark's, or a fresh one named `name`."""
+    path = CONTROL_DIR if name is None else tempfile.mkdtemp(prefix=f"rsible-bench-cp-{name}-")
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def companions(tool, cdir=CONTROL_DIR):
+    """The `pgrep -f` pattern of the background process working for `tool`'s runs: rsible's
+    persistence daemon (its CPU and memory belong to the run); None for the peers."""
+    return f"__persist-daemon {cdir}" if tool.startswith("rsible") else None
+
+
+def stop_daemon(cdir):
+    """Stops the persistence daemon of control directory `cdir` and removes the directory."""
+    subprocess.run(["pkill", "-f", f"__persist-daemon {cdir}"], capture_output=True)
+    shutil.rmtree(cdir, ignore_errors=True)
 
 
 def venv_bin(name):
@@ -51,6 +77,11 @@ def base_env():
     return env
 
 
+def rsible_env():
+    """rsible's environment: the benchmark's control directory."""
+    return dict(base_env(), RSIBLE_CONTROL_PATH_DIR=control_dir())
+
+
 def ansible_env(targets, forks):
     """Ansible's configuration for a run on `targets` with `forks` workers."""
     return dict(
@@ -74,13 +105,10 @@ class Invocations:
         self.targets, self.ini, self.pyinfra_inv = targets, ini, pyinfra_inv
         self.n = len(targets.indices)
 
-    def rsible_play(self, playbook, log=False):
-        """`rsible play` of a playbook; with `log`, every remote exec is logged (untimed runs)."""
-        env = base_env()
-        if log:
-            env["RSIBLE_LOG"] = "rsible=debug"
+    def rsible_play(self, playbook):
+        """`rsible play` of a playbook."""
         return ([RSIBLE, "play", playbook, "-i", self.ini, "--known-hosts", self.targets.known_hosts,
-                 "-f", str(self.n), "-e", "tool=rsible"], env, None)
+                 "-f", str(self.n), "-e", "tool=rsible", *PERSIST], rsible_env(), None)
 
     def ansible_play(self, playbook):
         """`ansible-playbook` of the same playbook file."""
@@ -96,7 +124,7 @@ class Invocations:
         """The same ad-hoc command through each tool."""
         return {
             "rsible": ([RSIBLE, "run", "bench", "-i", self.ini, "--known-hosts", self.targets.known_hosts,
-                        "-f", str(self.n), "-a", command], base_env(), None),
+                        "-f", str(self.n), "-a", command, *PERSIST], rsible_env(), None),
             "ansible": ([venv_bin("ansible"), "bench", "-i", self.ini, "-a", command],
                         ansible_env(self.targets, self.n), None),
             "pyinfra": ([venv_bin("pyinfra"), "-y", "--parallel", str(self.n), self.pyinfra_inv, "exec", "--",

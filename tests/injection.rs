@@ -285,7 +285,9 @@ impl Batch {
         let failed: Vec<&Value> = events
             .iter()
             .filter(|e| {
-                e["event"] == "host_result" && e["status"] == "failed" && e["ignored"] != true
+                e["event"] == "host_result"
+                    && (e["status"] == "failed" || e["status"] == "unreachable")
+                    && e["ignored"] != true
             })
             .collect();
         assert!(

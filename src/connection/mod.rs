@@ -31,6 +31,10 @@ pub struct RemoteCommand {
     pub timeout: Option<Duration>,
     /// Send the script to the login shell as is (`raw`), without `/bin/sh -c` around it.
     pub raw: bool,
+    /// The script is the user's own shell code (`shell`): on a long-lived shell it still gets
+    /// a `/bin/sh` of its own, so that `$$` and `$PPID` are what a script expects. rsible's own
+    /// programs run there in a forked subshell instead, which spares an exec of the shell.
+    pub user_code: bool,
 }
 
 /// Privilege escalation for one command.

@@ -328,6 +328,7 @@ impl Runner {
             become_: ctx.become_.clone(),
             timeout: ctx.timeout,
             raw: false,
+            user_code: false,
         };
         let out = ctx.conn.exec(&cmd).await?;
         let stdout = String::from_utf8_lossy(&out.stdout);

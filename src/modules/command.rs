@@ -72,7 +72,7 @@ pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
     }
     let body = exec_argv(&argv);
     let cmd_field = Value::from(argv);
-    run_program(&args, body, cmd_field, ctx).await
+    run_program(&args, body, cmd_field, false, ctx).await
 }
 
 /// `shell`: the text run by `/bin/sh` (or `executable`).
@@ -94,7 +94,7 @@ pub async fn shell(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fail
         }
         None => text.clone().into_bytes(),
     };
-    run_program(&args, body, Value::from(text), ctx).await
+    run_program(&args, body, Value::from(text), true, ctx).await
 }
 
 /// `raw`: the text sent as is to the login shell; no check mode (Ansible skips it).
@@ -133,6 +133,7 @@ pub async fn raw(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failur
         become_: ctx.become_.clone(),
         timeout: ctx.timeout,
         raw,
+        user_code: true,
     };
     let started = (SystemTime::now(), Instant::now());
     let out = ctx.conn.exec(&cmd).await?;
@@ -144,6 +145,7 @@ async fn run_program(
     args: &Args,
     body: Vec<u8>,
     cmd_field: Value,
+    user_code: bool,
     ctx: &Ctx<'_>,
 ) -> Result<Output, Failure> {
     let has_guard = args.creates.is_some() || args.removes.is_some();
@@ -178,7 +180,11 @@ async fn run_program(
         None => Vec::new(),
     };
     let started = (SystemTime::now(), Instant::now());
-    let out = ctx.exec(script, stdin).await?;
+    let out = if user_code {
+        ctx.exec_user_code(script, stdin).await?
+    } else {
+        ctx.exec(script, stdin).await?
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let shoulda = if ctx.check { "Would" } else { "Did" };
     for (what, path) in [("creates", &args.creates), ("removes", &args.removes)] {

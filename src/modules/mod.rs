@@ -101,12 +101,32 @@ impl Ctx<'_> {
         self.exec_streaming(script, stdin, None).await
     }
 
+    /// As [`Ctx::exec`], for a script that is the user's own shell code (see
+    /// [`RemoteCommand::user_code`]).
+    pub async fn exec_user_code(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+    ) -> Result<ExecOutput, Failure> {
+        self.run(script, stdin, None, true).await
+    }
+
     /// As [`Ctx::exec`], with a controller file streamed to stdin after `stdin`.
     pub async fn exec_streaming(
         &self,
         script: Vec<u8>,
         stdin: Vec<u8>,
         stdin_file: Option<&std::path::Path>,
+    ) -> Result<ExecOutput, Failure> {
+        self.run(script, stdin, stdin_file, false).await
+    }
+
+    async fn run(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+        stdin_file: Option<&std::path::Path>,
+        user_code: bool,
     ) -> Result<ExecOutput, Failure> {
         let mut full = env_prefix(self.environment);
         full.extend(script);
@@ -117,6 +137,7 @@ impl Ctx<'_> {
             become_: self.become_.clone(),
             timeout: self.timeout,
             raw: false,
+            user_code,
         };
         // Ctrl-C abandons the program: dropping the exec closes its channel (a local child
         // is killed); the task fails and the run winds down to its recap.

@@ -54,6 +54,7 @@ pub fn build(module: AdhocModule, args: &str) -> Result<RemoteCommand, String> {
     Ok(RemoteCommand {
         script,
         raw,
+        user_code: module == AdhocModule::Shell,
         ..Default::default()
     })
 }

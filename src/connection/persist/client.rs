@@ -109,13 +109,13 @@ fn warn_once(msg: &str) {
 
 /// A stream to the daemon, starting it when nobody listens.
 async fn reach(dir: &Path, socket: &Path) -> std::io::Result<UnixStream> {
-    if let Ok(s) = UnixStream::connect(socket).await {
+    if let Ok(s) = open(socket).await {
         return Ok(s);
     }
     // One start per run: every host's task comes here at once.
     static STARTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _one = STARTING.lock().await;
-    if let Ok(s) = UnixStream::connect(socket).await {
+    if let Ok(s) = open(socket).await {
         return Ok(s);
     }
     start(dir)?;
@@ -157,6 +157,21 @@ fn start(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A stream to a live daemon. A full listen queue (hundreds of hosts asking at once) refuses
+/// a non-blocking connect at once with `WouldBlock`: wait a moment and ask again.
+async fn open(socket: &Path) -> std::io::Result<UnixStream> {
+    let mut tries = 0;
+    loop {
+        match UnixStream::connect(socket).await {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && tries < 200 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Sends one request and reads its reply.
 async fn ask(s: &mut UnixStream, request: &[u8]) -> std::io::Result<Reply> {
     wire::send(s, request).await?;
@@ -174,7 +189,7 @@ impl PersistedConnection {
                 self.peer
             ))
         };
-        let mut s = UnixStream::connect(&self.socket).await.map_err(gone)?;
+        let mut s = open(&self.socket).await.map_err(gone)?;
         ask(&mut s, bytes).await.map_err(gone)
     }
 }

@@ -31,6 +31,7 @@ pub fn run(dir: &Path) -> std::io::Result<()> {
         return Ok(());
     };
     std::env::set_current_dir("/")?;
+    raise_fd_limit();
     let runtime = tokio::runtime::Runtime::new()?;
     let result = runtime.block_on(serve(dir));
     // Programs abandoned mid-run must not keep the process alive.
@@ -299,6 +300,22 @@ impl Entry {
         self.conn
             .try_lock()
             .is_ok_and(|c| c.as_ref().is_none_or(|c| !c.is_alive()))
+    }
+}
+
+/// Raises the soft limit on open files to the hard one: each host costs the daemon a TCP
+/// connection, a held stream and a request stream, and a common soft limit is 1024.
+fn raise_fd_limit() {
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write the one struct passed, owned here.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
     }
 }
 

@@ -26,9 +26,10 @@ use std::time::{Duration, Instant};
 /// The hidden subcommand that runs the daemon (`rsible __persist-daemon DIR`).
 pub const DAEMON_ARG: &str = "__persist-daemon";
 
-/// The daemon's socket in the control directory.
+/// The daemon's socket in the control directory. Named after the wire's version, so that a
+/// daemon of another rsible release (still keeping its connections) is never asked.
 fn socket_path(dir: &Path) -> PathBuf {
-    dir.join("mux.sock")
+    dir.join(format!("mux-{}.sock", wire::VERSION))
 }
 
 /// The control directory: `RSIBLE_CONTROL_PATH_DIR`, else `~/.rsible/cp` (Ansible's is
@@ -68,7 +69,7 @@ fn lock(dir: &Path, wait: Duration) -> std::io::Result<Option<File>> {
         .truncate(false)
         .write(true)
         .mode(0o600)
-        .open(dir.join("mux.lock"))?;
+        .open(dir.join(format!("mux-{}.lock", wire::VERSION)))?;
     let until = Instant::now() + wait;
     loop {
         // SAFETY: flock on a descriptor this function owns; no memory is involved.

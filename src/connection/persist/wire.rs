@@ -11,6 +11,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+/// The wire's version: bump it with any change to the encoding below.
+pub const VERSION: &str = concat!("1-", env!("CARGO_PKG_VERSION"));
+
 /// Largest message accepted: a command's stdin or output is held in memory on both sides
 /// anyway; this only stops a corrupt length from allocating without bound.
 const MAX_MESSAGE: u64 = 1 << 32;
@@ -302,6 +305,7 @@ fn command_enc(e: &mut Enc, c: &RemoteCommand) {
         None => e.u8(0),
     }
     e.u8(u8::from(c.raw));
+    e.u8(u8::from(c.user_code));
 }
 
 fn command_dec(d: &mut Dec) -> std::io::Result<RemoteCommand> {
@@ -329,6 +333,7 @@ fn command_dec(d: &mut Dec) -> std::io::Result<RemoteCommand> {
             _ => Some(d.duration()?),
         },
         raw: d.u8()? != 0,
+        user_code: d.u8()? != 0,
     })
 }
 
@@ -517,6 +522,7 @@ mod tests {
             }),
             timeout: Some(Duration::from_secs(3)),
             raw: true,
+            user_code: true,
         };
         let Request::Exec { id, cmd: c } = Request::decode(&exec(7, &cmd)).unwrap() else {
             panic!("not an exec");
@@ -529,7 +535,7 @@ mod tests {
             Some(std::path::Path::new("/tmp/f"))
         );
         assert_eq!(c.timeout, Some(Duration::from_secs(3)));
-        assert!(c.raw);
+        assert!(c.raw && c.user_code);
         let b = c.become_.unwrap();
         assert_eq!((b.user.as_str(), b.method), ("root", BecomeMethod::Su));
         assert_eq!(b.password.unwrap().expose(), "s");

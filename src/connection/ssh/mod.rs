@@ -361,7 +361,7 @@ impl SshConnection {
             },
         };
         tracing::debug!(peer = %self.peer, bytes = cmd.script.len(), "exec on shell");
-        let mut run = match sh.send(&cmd.script, &cmd.stdin).await {
+        let mut run = match sh.send(&cmd.script, &cmd.stdin, cmd.user_code).await {
             Ok(run) => run,
             Err(e) => return Some(Err(e)),
         };

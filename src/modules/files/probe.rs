@@ -119,7 +119,9 @@ if [ "$k" = link ]; then readlink -- "$p"; else echo; fi
     );
     if want.sha256 || want.content {
         s.extend_from_slice(
-            br#"if [ "$k" = file ]; then sha256sum -- "$p" | cut -d' ' -f1 || exit 1; else echo; fi
+            // From stdin, so that no file name is echoed (GNU escapes odd ones and marks
+            // the sum with a backslash); the expansion spares a `cut` (an exec, ~1 ms).
+            br#"if [ "$k" = file ]; then s=$(sha256sum < "$p") || exit 1; echo "${s%% *}"; else echo; fi
 "#,
         );
     } else {
