@@ -245,7 +245,8 @@ def parse():
     p.add_argument("--hosts", type=int, default=20, help="tier-1 hosts for workloads 1, 3, 4")
     p.add_argument("--tier2-hosts", type=int, default=19, help="tier-2 hosts for workload 2")
     p.add_argument("--scale", default="100,200,500", help="host counts for workload 5")
-    p.add_argument("--peer-scale", default="100", help="host counts of workload 5 at which the peers run too")
+    p.add_argument("--peer-scale", default="500", help="host counts of workload 5 at which the peers run too "
+                   "(ansible-playbook takes about 25 minutes per run at 500 hosts here)")
     p.add_argument("--peer-scale-reps", type=int, default=1, help="peer repetitions at scale (minutes each)")
     p.add_argument("--scale-reps", type=int, help="rsible repetitions in workload 5 (default: --reps)")
     p.add_argument("--tools", default="rsible,ansible,pyinfra",

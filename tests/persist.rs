@@ -62,16 +62,21 @@ fn inventory(home: &Path, i: usize) -> PathBuf {
     )
 }
 
-/// `rsible run` of a shell command on `h`; exit code, JSON stdout, stderr.
-fn run(home: &Home, inv: &Path, cmd: &str, extra: &[&str]) -> (i32, Vec<u8>, String) {
-    let kh = Lab::tier1().known_hosts();
-    let out = rsible(home.path())
-        .args([
-            "run", "all", "--format", "json", "-m", "shell", "-a", cmd, "-i",
-        ])
+/// `rsible run` on the hosts of `inv` with JSON output and the lab's known_hosts; the caller
+/// adds the module, the command and options.
+fn run_cmd(home: &Home, inv: &Path) -> assert_cmd::Command {
+    let mut c = rsible(home.path());
+    c.args(["run", "all", "--format", "json", "-i"])
         .arg(inv)
         .arg("--known-hosts")
-        .arg(kh)
+        .arg(Lab::tier1().known_hosts());
+    c
+}
+
+/// `rsible run` of a shell command on `h`; exit code, JSON stdout, stderr.
+fn run(home: &Home, inv: &Path, cmd: &str, extra: &[&str]) -> (i32, Vec<u8>, String) {
+    let out = run_cmd(home, inv)
+        .args(["-m", "shell", "-a", cmd])
         .args(extra)
         .output()
         .unwrap();
@@ -109,22 +114,9 @@ fn a_second_run_reuses_the_kept_connection_and_its_shells() {
     assert!(home.socket().exists(), "the daemon listens in ~/.rsible/cp");
     assert_eq!(shell_pid(&home, &inv, &keep), first);
     // The environment variable asks for the same.
-    let by_env = rsible(home.path())
+    let by_env = run_cmd(&home, &inv)
         .env("RSIBLE_CONTROL_PERSIST", "30")
-        .args([
-            "run",
-            "all",
-            "--format",
-            "json",
-            "-m",
-            "shell",
-            "-a",
-            "echo $PPID",
-        ])
-        .arg("-i")
-        .arg(&inv)
-        .arg("--known-hosts")
-        .arg(Lab::tier1().known_hosts())
+        .args(["-m", "shell", "-a", "echo $PPID"])
         .output()
         .unwrap();
     assert_eq!(results(&by_env.stdout)["h"]["stdout"], format!("{first}\n"));
@@ -307,22 +299,9 @@ fn an_unsafe_control_directory_is_refused_and_the_run_connects_directly() {
     let open = home.path().join("open");
     std::fs::create_dir(&open).unwrap();
     std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
-    let out = rsible(home.path())
+    let out = run_cmd(&home, &inv)
         .env("RSIBLE_CONTROL_PATH_DIR", &open)
-        .args([
-            "run",
-            "all",
-            "--format",
-            "json",
-            "-a",
-            "true",
-            "--control-persist",
-            "30",
-        ])
-        .arg("-i")
-        .arg(&inv)
-        .arg("--known-hosts")
-        .arg(Lab::tier1().known_hosts())
+        .args(["-a", "true", "--control-persist", "30"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

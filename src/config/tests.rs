@@ -147,3 +147,25 @@ fn missing_file_is_fine_unless_named() {
     let e = Config::load_from(dir.path(), &env).expect_err("named file missing");
     assert!(matches!(e, ConfigError::Read { .. }), "{e}");
 }
+
+#[test]
+fn control_persist_from_the_file_then_the_environment() {
+    let c = parse("[defaults]\ncontrol_persist = 60\n").unwrap();
+    assert_eq!(c.control_persist, Some(60));
+    let (line, col, msg, _) = located("[defaults]\ncontrol_persist = \"1m\"\n");
+    assert_eq!((line, col), (2, 19));
+    assert!(msg.contains("a number of seconds"), "{msg}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(FILE_NAME),
+        "[defaults]\ncontrol_persist = 60\n",
+    )
+    .unwrap();
+    let env = |k: &str| (k == ev::RSIBLE_CONTROL_PERSIST).then(|| "0".to_string());
+    let c = Config::load_from(dir.path(), &env).unwrap();
+    assert_eq!(
+        c.control_persist,
+        Some(0),
+        "the environment wins, and 0 turns it off"
+    );
+}
