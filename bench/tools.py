@@ -28,10 +28,10 @@ def control_dir(name=None):
     return path
 
 
-def companions(tool, cdir=CONTROL_DIR):
+def companions(tool):
     """The `pgrep -f` pattern of the background process working for `tool`'s runs: rsible's
     persistence daemon (its CPU and memory belong to the run); None for the peers."""
-    return f"__persist-daemon {cdir}" if tool.startswith("rsible") else None
+    return f"__persist-daemon {CONTROL_DIR}" if tool.startswith("rsible") else None
 
 
 def stop_daemon(cdir):

@@ -1,7 +1,8 @@
 //! The playbook engine against real OpenSSH targets of the tier-1 lab: facts gathered by the
 //! POSIX sh program, several hosts at once over SSH, become with a sudo password, an
-//! unreachable host among reachable ones, and a converging play whose second run changes
-//! nothing. Fails loudly when the lab is missing.
+//! unreachable host among reachable ones, a converging play whose second run changes
+//! nothing, and the process a `shell` task's code runs in (t1-86). Fails loudly when the lab
+//! is missing.
 
 mod common;
 
@@ -210,4 +211,42 @@ fn a_converging_play_changes_nothing_the_second_time() {
         );
         assert!(base.join(&h).join("handled").exists());
     }
+}
+
+/// On the shared shell rsible's own programs run in a subshell, but a `shell` task's code gets
+/// a `/bin/sh` of its own: its `$$` is its own and its parent is the long-lived shell, as when
+/// each task had its own session. With `executable` the named shell is that process.
+#[test]
+fn a_shell_task_has_a_process_of_its_own_on_the_shared_shell() {
+    let lab = Lab::tier1();
+    let dir = tempfile::tempdir().unwrap();
+    inventory(dir.path(), &lab, 86..=86, "");
+    write(
+        dir.path(),
+        "site.yml",
+        r#"- hosts: lab
+  gather_facts: false
+  tasks:
+    - shell: echo $$ $PPID
+      register: a
+    - shell: echo $$ $PPID
+      register: b
+    - shell: echo $$ $BASH_VERSION
+      args: {executable: /bin/bash}
+      register: c
+    - assert:
+        that:
+          - (a.stdout.split())[0] != (b.stdout.split())[0]
+          - (a.stdout.split())[1] == (b.stdout.split())[1]
+          - (a.stdout.split())[0] != (a.stdout.split())[1]
+          - (c.stdout.split())[0] != (a.stdout.split())[1]
+          - (c.stdout.split()) | length == 2
+"#,
+    );
+    let (code, events, err) = play(dir.path(), &lab, &[]);
+    assert_eq!(code, 0, "{err} {events:#?}");
+    assert_eq!(
+        recap(&events, "n86"),
+        "ok=4 changed=3 unreachable=0 failed=0 skipped=0"
+    );
 }

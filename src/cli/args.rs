@@ -31,7 +31,7 @@ pub enum Command {
     Vault(VaultArgs),
     /// Internal: the daemon that keeps SSH connections between runs (`--control-persist`);
     /// started by rsible itself.
-    #[command(name = "__persist-daemon", hide = true)]
+    #[command(name = crate::connection::persist::DAEMON_ARG, hide = true)]
     PersistDaemon {
         /// The control directory it serves.
         dir: PathBuf,

@@ -94,7 +94,9 @@ pub async fn shell(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fail
         }
         None => text.clone().into_bytes(),
     };
-    run_program(&args, body, Value::from(text), true, ctx).await
+    // With `executable` the user's code runs in that shell, exec'd: it needs no /bin/sh of its own.
+    let user_code = args.executable.is_none();
+    run_program(&args, body, Value::from(text), user_code, ctx).await
 }
 
 /// `raw`: the text sent as is to the login shell; no check mode (Ansible skips it).

@@ -47,8 +47,16 @@ async fn serve(dir: &Path) -> std::io::Result<()> {
     tracing::info!(socket = %sock.display(), "persistence daemon listening");
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    let daemon = Arc::new(Daemon::default());
-    daemon.state().quiet_since = Some(Instant::now());
+    let daemon = Arc::new(Daemon {
+        keys: KeyStore::default(),
+        state: Mutex::new(State {
+            by_identity: HashMap::new(),
+            by_id: HashMap::new(),
+            next_id: 0,
+            streams: 0,
+            quiet_since: Instant::now(),
+        }),
+    });
     let mut tick = tokio::time::interval(TICK);
     loop {
         tokio::select! {
@@ -75,13 +83,11 @@ async fn serve(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Everything the daemon holds.
-#[derive(Default)]
 struct Daemon {
     keys: KeyStore,
     state: Mutex<State>,
 }
 
-#[derive(Default)]
 struct State {
     by_identity: HashMap<[u8; 32], Arc<Entry>>,
     by_id: HashMap<u64, Arc<Entry>>,
@@ -89,7 +95,7 @@ struct State {
     /// Streams being served (requests and held connections).
     streams: usize,
     /// When the last stream ended (or the daemon started).
-    quiet_since: Option<Instant>,
+    quiet_since: Instant,
 }
 
 /// One kept connection (or the place for it while it connects or after it broke).
@@ -128,7 +134,7 @@ impl Daemon {
         }
         let mut st = self.state();
         st.streams -= 1;
-        st.quiet_since = Some(Instant::now());
+        st.quiet_since = Instant::now();
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -251,9 +257,7 @@ impl Daemon {
                 }
             });
         }
-        st.by_id.is_empty()
-            && st.streams == 0
-            && st.quiet_since.is_some_and(|t| t.elapsed() >= GRACE)
+        st.by_id.is_empty() && st.streams == 0 && st.quiet_since.elapsed() >= GRACE
     }
 }
 

@@ -34,7 +34,7 @@ fn socket_path(dir: &Path) -> PathBuf {
 
 /// The control directory: `RSIBLE_CONTROL_PATH_DIR`, else `~/.rsible/cp` (Ansible's is
 /// `~/.ansible/cp`). Created private; refused when anyone else could reach into it.
-pub fn control_dir() -> Result<PathBuf, String> {
+fn control_dir() -> Result<PathBuf, String> {
     let dir = match std::env::var_os(crate::env_vars::RSIBLE_CONTROL_PATH_DIR) {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => dirs::home_dir()

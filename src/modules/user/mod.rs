@@ -154,9 +154,11 @@ if e=$(getent passwd "$n"); then
 }
 
 /// The sh that checks the home directory (`want`, else the account's) and prints `nohome=1`
-/// when it is missing, or with `create` makes it from /etc/skel, owned by the account.
+/// when it is missing, or with `create` makes it from /etc/skel, owned by the account. It reads
+/// the account from `$e`, the passwd line a [`probe_script`] (or the caller) left there, empty
+/// when there is no account.
 fn home_check(want: Option<&str>, create: bool) -> Vec<u8> {
-    let mut s = b"if e=$(getent passwd \"$n\"); then\n  h=${e#*:*:*:*:*:}; h=${h%%:*}\n".to_vec();
+    let mut s = b"if [ -n \"$e\" ]; then\n  h=${e#*:*:*:*:*:}; h=${h%%:*}\n".to_vec();
     if let Some(h) = want {
         s.extend_from_slice(b"  h=");
         s.extend(quote(h.as_bytes()));
@@ -442,7 +444,10 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         passphrase: args.ssh_key_passphrase.clone().unwrap_or_default(),
     });
     let mut probe = probe_script(&args.name, &check_groups, key.as_ref());
-    probe.extend_from_slice(b"getent group \"$n\" >/dev/null && echo samegroup=1\n");
+    // Whether useradd may make a group of the user's name: asked only of a missing account.
+    probe.extend_from_slice(
+        b"[ -n \"$e\" ] || { getent group \"$n\" >/dev/null && echo samegroup=1; }\n",
+    );
     if present && args.create_home {
         probe.extend(home_check(args.home.as_deref(), false));
     }
@@ -499,6 +504,8 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             s.extend_from_slice(b" || exit 1\n");
         }
         if new_home || (cur.is_some() && present && args.create_home && !cmd.is_empty()) {
+            // The account as it is now, after useradd or usermod.
+            s.extend_from_slice(b"e=$(getent passwd \"$n\")\n");
             s.extend(home_check(None, true));
         }
         if let Some(k) = &key {
