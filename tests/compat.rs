@@ -7,6 +7,8 @@
 //! them the test fails. `RSIBLE_COMPAT_SELFTEST=1` runs ansible-playbook on both sides, to
 //! check the harness and the playbooks themselves. `RSIBLE_COMPAT_CASES=04,07_tags` runs
 //! only the playbooks whose file names start with one of those prefixes.
+//! `RSIBLE_COMPAT_FIRST_HOST=N` moves the suite to tier-2 hosts N..N+5 (default 1), so that
+//! two runs of the suite on one lab do not reset each other's hosts.
 
 #[path = "compat/cases.rs"]
 mod cases;
@@ -129,7 +131,11 @@ fn every_playbook_is_a_case() {
 fn ansible_and_rsible_agree_on_recaps_and_state() {
     let selftest = std::env::var("RSIBLE_COMPAT_SELFTEST").is_ok_and(|v| v == "1");
     let ansible = tool::ansible_playbook();
-    let lab = Lab::open();
+    let first: usize = std::env::var("RSIBLE_COMPAT_FIRST_HOST")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let lab = Lab::open(first);
     let work = tempfile::tempdir().expect("a temp dir");
     let out_dir = work.path().join("controller");
     std::fs::create_dir_all(&out_dir).expect("make the controller dir");
@@ -139,8 +145,8 @@ fn ansible_and_rsible_agree_on_recaps_and_state() {
         (Tool::Rsible, "rsible")
     };
     let sides = [
-        Side::new(&lab, Tool::Ansible(ansible), "ansible", 1, work.path()),
-        Side::new(&lab, b_tool, b_label, 1 + lab::NAMES.len(), work.path()),
+        Side::new(&lab, Tool::Ansible(ansible), "ansible", first, work.path()),
+        Side::new(&lab, b_tool, b_label, first + lab::NAMES.len(), work.path()),
     ];
     lab.connect(
         &sides
