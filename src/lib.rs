@@ -25,6 +25,7 @@ pub mod inventory;
 pub mod modules;
 pub mod output;
 pub mod playbook;
+pub mod pyregex;
 pub mod runner;
 pub mod secret;
 pub mod template;

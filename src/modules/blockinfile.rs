@@ -8,8 +8,8 @@ use super::args::{self, de_bool, de_opt_string};
 use super::files::edit::{self, Attrs, Edit};
 use super::files::probe::Kind;
 use super::files::pyre;
+use super::files::pyre::Regex;
 use super::{Ctx, Failure, Output};
-use regex::bytes::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -170,7 +170,7 @@ pub fn edit_block(original: &[u8], b: &Block<'_>) -> Vec<u8> {
                 let mut found = None;
                 if is_multiline(re) {
                     if let Some(m) = re.find(original) {
-                        let upto = if after { m.end() } else { m.start() };
+                        let upto = if after { m.end } else { m.start };
                         found = Some(original[..upto].iter().filter(|c| **c == b'\n').count());
                     }
                 } else {

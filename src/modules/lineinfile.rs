@@ -8,8 +8,8 @@ use super::args::{self, de_bool, de_opt_string};
 use super::files::edit::{self, Attrs, Edit};
 use super::files::probe::Kind;
 use super::files::pyre;
+use super::files::pyre::Regex;
 use super::{Ctx, Failure, Output};
-use regex::bytes::Regex;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

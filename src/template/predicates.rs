@@ -72,7 +72,9 @@ fn regex_test(v: &Value, pattern: &str, kwargs: Kwargs, mode: Mode) -> Result<bo
         Mode::Match => format!("\\A(?:{pattern})"),
         Mode::Search => pattern.to_string(),
     };
-    Ok(super::filters::compile_regex(&pattern, ignorecase, multiline)?.is_match(&s))
+    super::filters::compile_regex(&pattern, ignorecase, multiline)?
+        .is_match(s.as_str())
+        .map_err(|e| fail(format!("regular expression failed: {e}")))
 }
 
 fn regex_kind(v: &Value, pattern: &str, kwargs: Kwargs) -> Result<bool, Error> {

@@ -1,13 +1,14 @@
-//! Regular-expression filters with Python `re` semantics where the `regex` crate allows:
-//! regex_replace (`\1`, `\g<name>` references), regex_search (with group arguments),
-//! regex_findall and regex_escape. Look-around and backreferences inside a pattern are not
-//! supported by the `regex` crate and fail with its message. Knows nothing of scopes.
+//! Regular-expression filters with Python `re` semantics (patterns and replacement
+//! templates through [`crate::pyregex`]): regex_replace (`\1`, `\g<name>` references),
+//! regex_search (with group arguments), regex_findall and regex_escape. Knows nothing of
+//! scopes.
 
+use fancy_regex::Regex;
 use minijinja::value::{Kwargs, Rest, Value};
 use minijinja::{Environment, Error};
-use regex::{Regex, RegexBuilder};
 
 use super::{defined, fail};
+use crate::pyregex::{self, Flags};
 use crate::template::pyrepr;
 
 pub(super) fn register(env: &mut Environment<'static>) {
@@ -24,12 +25,17 @@ fn text(v: &Value) -> Result<String, Error> {
 
 /// Compiles a Python pattern with the `ignorecase`/`multiline` flags.
 pub(crate) fn compile(pattern: &str, ignorecase: bool, multiline: bool) -> Result<Regex, Error> {
-    let pattern = pattern.replace("\\Z", "\\z");
-    RegexBuilder::new(&pattern)
-        .case_insensitive(ignorecase)
-        .multi_line(multiline)
-        .build()
-        .map_err(|e| fail(format!("invalid regular expression '{pattern}': {e}")))
+    let flags = Flags {
+        ignorecase,
+        multiline,
+        dotall: false,
+    };
+    pyregex::compile(pattern, flags).map_err(fail)
+}
+
+/// A matching error of the engine (its backtracking limit) as a filter failure.
+fn engine(e: fancy_regex::Error) -> Error {
+    fail(format!("regular expression failed: {e}"))
 }
 
 fn flags(kwargs: &Kwargs) -> Result<(bool, bool), Error> {
@@ -37,55 +43,6 @@ fn flags(kwargs: &Kwargs) -> Result<(bool, bool), Error> {
         kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false),
         kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false),
     ))
-}
-
-/// A Python `re.sub` replacement as a `regex` crate replacement.
-fn replacement(py: &str) -> String {
-    let mut out = String::new();
-    let mut chars = py.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '$' => out.push_str("$$"),
-            '\\' => match chars.peek().copied() {
-                Some(d) if d.is_ascii_digit() => {
-                    let mut num = String::new();
-                    while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-                        if num.len() == 2 {
-                            break;
-                        }
-                        num.push(d);
-                        chars.next();
-                    }
-                    out.push_str(&format!("${{{num}}}"));
-                }
-                Some('g') => {
-                    chars.next();
-                    if chars.peek() == Some(&'<') {
-                        chars.next();
-                        let name: String = chars.by_ref().take_while(|c| *c != '>').collect();
-                        out.push_str(&format!("${{{name}}}"));
-                    } else {
-                        out.push_str("\\g");
-                    }
-                }
-                Some('n') => {
-                    chars.next();
-                    out.push('\n');
-                }
-                Some('t') => {
-                    chars.next();
-                    out.push('\t');
-                }
-                Some('\\') => {
-                    chars.next();
-                    out.push('\\');
-                }
-                _ => out.push('\\'),
-            },
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn regex_replace(
@@ -99,17 +56,29 @@ fn regex_replace(
     let count = kwargs.get::<Option<usize>>("count")?.unwrap_or(0);
     let mandatory = kwargs.get::<Option<usize>>("mandatory_count")?.unwrap_or(0);
     kwargs.assert_all_used()?;
-    let re = compile(pattern.unwrap_or(""), ignorecase, multiline)?;
-    let found = re.find_iter(&s).count();
-    if mandatory > 0 && found != mandatory {
+    let pattern = pattern.unwrap_or("");
+    let re = compile(pattern, ignorecase, multiline)?;
+    let all: Vec<_> = re
+        .captures_iter(s.as_str())
+        .collect::<Result<_, _>>()
+        .map_err(engine)?;
+    if mandatory > 0 && all.len() != mandatory {
         return Err(fail(format!(
-            "'{}' should match {mandatory} times, but matches {found} times",
-            re.as_str()
+            "'{pattern}' should match {mandatory} times, but matches {} times",
+            all.len()
         )));
     }
-    Ok(re
-        .replacen(&s, count, replacement(repl.unwrap_or("")).as_str())
-        .into_owned())
+    let limit = if count == 0 { all.len() } else { count };
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for caps in all.iter().take(limit) {
+        let Some(m) = caps.get(0) else { continue };
+        out.push_str(&s[last..m.start()]);
+        out.push_str(&pyregex::expand_str(&re, caps, repl.unwrap_or("")).map_err(fail)?);
+        last = m.end();
+    }
+    out.push_str(&s[last..]);
+    Ok(out)
 }
 
 fn regex_search(
@@ -122,7 +91,7 @@ fn regex_search(
     let (ignorecase, multiline) = flags(&kwargs)?;
     kwargs.assert_all_used()?;
     let re = compile(pattern, ignorecase, multiline)?;
-    let Some(caps) = re.captures(&s) else {
+    let Some(caps) = re.captures(s.as_str()).map_err(engine)? else {
         return Ok(Value::from(()));
     };
     if args.is_empty() {
@@ -150,17 +119,16 @@ fn regex_findall(v: &Value, pattern: &str, kwargs: Kwargs) -> Result<Value, Erro
     kwargs.assert_all_used()?;
     let re = compile(pattern, ignorecase, multiline)?;
     let groups = re.captures_len() - 1;
-    let out: Vec<Value> = re
-        .captures_iter(&s)
-        .map(|caps| {
-            let group = |i: usize| Value::from(caps.get(i).map_or("", |m| m.as_str()));
-            match groups {
-                0 => group(0),
-                1 => group(1),
-                n => Value::from((1..=n).map(group).collect::<Vec<_>>()),
-            }
-        })
-        .collect();
+    let mut out = Vec::new();
+    for caps in re.captures_iter(s.as_str()) {
+        let caps = caps.map_err(engine)?;
+        let group = |i: usize| Value::from(caps.get(i).map_or("", |m| m.as_str()));
+        out.push(match groups {
+            0 => group(0),
+            1 => group(1),
+            n => Value::from((1..=n).map(group).collect::<Vec<_>>()),
+        });
+    }
     Ok(Value::from(out))
 }
 
