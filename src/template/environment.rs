@@ -5,6 +5,7 @@
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
+use super::prepass::{self, Delimiters};
 use super::{filters, lookups, predicates, pyrepr, TemplateOptions, OMIT};
 
 /// The work one render may do, in minijinja fuel: one unit per instruction and per 64 bytes
@@ -32,17 +33,34 @@ pub(crate) fn text_key(source: &str) -> String {
     format!("{TEXT_PREFIX}{source}")
 }
 
-/// The source to compile for a cache key (an expression becomes a `set` of [`RESULT`]).
-fn load(key: &str) -> Option<String> {
+/// The source to compile for a cache key (an expression becomes a `set` of [`RESULT`]),
+/// rewritten where minijinja's syntax differs from Jinja's.
+fn load(key: &str, delimiters: &Delimiters) -> Option<String> {
     if let Some(expr) = key.strip_prefix(EXPR_PREFIX) {
-        return Some(format!("{{% set {RESULT} = ({expr}) %}}"));
+        let source = format!("{{% set {RESULT} = ({expr}) %}}");
+        let default = Delimiters::default();
+        return Some(prepass::rewrite(&source, &default).unwrap_or(source));
     }
-    key.strip_prefix(TEXT_PREFIX).map(str::to_string)
+    let text = key.strip_prefix(TEXT_PREFIX)?;
+    Some(prepass::rewrite(text, delimiters).unwrap_or_else(|| text.to_string()))
 }
 
 /// An environment parsing with `opts`.
 pub(crate) fn build(opts: &TemplateOptions) -> Result<Environment<'static>, Error> {
-    Ok(configure(opts.syntax()?, UndefinedBehavior::Strict))
+    let delimiters = Delimiters {
+        variable: pair(&opts.variable_start_string, &opts.variable_end_string),
+        block: pair(&opts.block_start_string, &opts.block_end_string),
+        comment: pair(&opts.comment_start_string, &opts.comment_end_string),
+    };
+    Ok(configure(
+        opts.syntax()?,
+        UndefinedBehavior::Strict,
+        delimiters,
+    ))
+}
+
+fn pair(open: &str, close: &str) -> (String, String) {
+    (open.to_string(), close.to_string())
 }
 
 /// The environment for variables and task arguments (Ansible's default options, which
@@ -51,6 +69,7 @@ pub(crate) fn build_default() -> Environment<'static> {
     configure(
         TemplateOptions::default().syntax().unwrap_or_default(),
         UndefinedBehavior::Strict,
+        Delimiters::default(),
     )
 }
 
@@ -62,6 +81,7 @@ pub(crate) fn build_chainable() -> Environment<'static> {
     let mut env = configure(
         TemplateOptions::default().syntax().unwrap_or_default(),
         UndefinedBehavior::Chainable,
+        Delimiters::default(),
     );
     env.set_formatter(|out, _state, value| {
         if value.is_undefined() {
@@ -84,7 +104,11 @@ pub(crate) fn guards_undefined(source: &str) -> bool {
     }
 }
 
-fn configure(syntax: SyntaxConfig, undefined: UndefinedBehavior) -> Environment<'static> {
+fn configure(
+    syntax: SyntaxConfig,
+    undefined: UndefinedBehavior,
+    delimiters: Delimiters,
+) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_syntax(syntax);
     env.set_undefined_behavior(undefined);
@@ -98,7 +122,7 @@ fn configure(syntax: SyntaxConfig, undefined: UndefinedBehavior) -> Environment<
             .map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
     });
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-    env.set_loader(|key| Ok(load(key)));
+    env.set_loader(move |key| Ok(load(key, &delimiters)));
     env.add_global("omit", OMIT);
     filters::register(&mut env);
     predicates::register(&mut env);

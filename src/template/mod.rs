@@ -4,8 +4,9 @@
 //! Layout: `templar` (the public entry points and the compiled-template cache), `scope` (the
 //! lazy, cycle-checked variable object a template sees), `native` (the "exactly `{{ expr }}`"
 //! rule and value conversions), `error` (user-facing messages), `environment` (one configured
-//! minijinja `Environment`), `filters/`, `predicates` (Jinja tests), `lookups`, `pyrepr`
-//! (Python-style printing), `truth` (Ansible's booleans) and `version`.
+//! minijinja `Environment`), `prepass` (Jinja syntax minijinja lacks), `filters/`,
+//! `predicates` (Jinja tests), `lookups`, `pyrepr` (Python-style printing), `truth`
+//! (Ansible's booleans) and `version`.
 //!
 //! Knows nothing of inventories, playbooks, modules or connections: it gets variables as
 //! JSON maps and a list of directories to search.
@@ -17,6 +18,7 @@ mod lookups;
 mod native;
 mod options;
 mod predicates;
+mod prepass;
 mod pyrepr;
 mod scope;
 mod templar;
