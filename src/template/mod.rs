@@ -3,7 +3,7 @@
 //!
 //! Layout: `templar` (the public entry points and the compiled-template cache), `scope` (the
 //! lazy, cycle-checked variable object a template sees), `native` (the "exactly `{{ expr }}`"
-//! rule and value conversions), `error` (user-facing messages), `environment` (one configured
+//! rule and value conversions), `newlines` (the final newlines of a result), `error` (user-facing messages), `environment` (one configured
 //! minijinja `Environment`), `prepass` (Jinja syntax minijinja lacks), `filters/`,
 //! `predicates` (Jinja tests), `lookups`, `pyrepr` (Python-style printing), `truth`
 //! (Ansible's booleans) and `version`.
@@ -16,6 +16,7 @@ mod error;
 mod filters;
 mod lookups;
 mod native;
+mod newlines;
 mod options;
 mod predicates;
 mod prepass;

@@ -64,6 +64,18 @@ impl TemplateOptions {
             .build()
     }
 
+    /// Whether the template's tags are Jinja's usual `{{ }}`, `{% %}` and `{# #}` (then a
+    /// template that is exactly one `{{ expr }}` gives the expression's value).
+    pub(crate) fn default_delimiters(&self) -> bool {
+        let d = TemplateOptions::default();
+        self.block_start_string == d.block_start_string
+            && self.block_end_string == d.block_end_string
+            && self.variable_start_string == d.variable_start_string
+            && self.variable_end_string == d.variable_end_string
+            && self.comment_start_string == d.comment_start_string
+            && self.comment_end_string == d.comment_end_string
+    }
+
     /// Whether these options parse like the environment used for variables and arguments.
     pub(crate) fn is_default_syntax(&self) -> bool {
         let mut plain = self.clone();

@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use super::native::{self, has_markup, single_expression};
 use super::scope::{ScopeObject, Session};
-use super::{environment, truth, Scope, TemplateError, TemplateOptions};
+use super::{environment, newlines, truth, Scope, TemplateError, TemplateOptions};
 
 /// Renders templates for many hosts at once: one set of environments, `Send + Sync`.
 #[derive(Clone)]
@@ -114,7 +114,11 @@ impl Templar {
             .file_env(opts)
             .map_err(|e| TemplateError::new(format!("{name}: invalid template options: {e}")))?;
         let text = source.replace("\r\n", "\n");
-        let out = self.in_session(scope, |ctx| self.render_text(&env, &text, ctx))?;
+        let native = opts.default_delimiters();
+        let out = self.in_session(scope, |ctx| {
+            let v = self.render_whole(&env, &text, ctx, native)?;
+            Ok(super::pyrepr::to_str(&v))
+        })?;
         Ok(if opts.newline_sequence == "\n" {
             out
         } else {
@@ -129,7 +133,9 @@ impl Templar {
         source: &str,
         ctx: &Arc<ScopeObject>,
     ) -> Result<String, TemplateError> {
-        self.render_text(&self.inner.base, &source.replace("\r\n", "\n"), ctx)
+        let text = source.replace("\r\n", "\n");
+        let v = self.render_whole(&self.inner.base, &text, ctx, true)?;
+        Ok(super::pyrepr::to_str(&v))
     }
 
     /// Renders every string inside `v` in the scope `ctx`.
@@ -195,14 +201,36 @@ impl Templar {
         if !has_markup(s) {
             return Ok(Value::from(s));
         }
-        if let Some(expr) = single_expression(s) {
+        self.render_whole(&self.inner.base, s, ctx, true)
+    }
+
+    /// Renders a whole template source as Ansible does: Jinja drops one final newline, a
+    /// source that is then exactly `{{ expr }}` keeps the expression's type (with `native`),
+    /// and a text result gets back the final newlines it lost.
+    fn render_whole(
+        &self,
+        env: &Environment<'static>,
+        s: &str,
+        ctx: &Arc<ScopeObject>,
+        native: bool,
+    ) -> Result<Value, TemplateError> {
+        let (body, count) = newlines::strip_final(s);
+        if let Some(expr) = single_expression(body).filter(|_| native) {
             match self.eval_expr(expr, ctx) {
-                Eval::Value(v) => return Ok(v),
+                Eval::Value(v) => {
+                    return Ok(match v.as_str() {
+                        Some(text) if count > 0 => {
+                            Value::from(newlines::restore(text.to_string(), count))
+                        }
+                        _ => v,
+                    })
+                }
                 Eval::Failed(e) => return Err(e),
                 Eval::Syntax => {}
             }
         }
-        self.render_text(&self.inner.base, s, ctx).map(Value::from)
+        let text = self.render_text(env, body, ctx)?;
+        Ok(Value::from(newlines::restore(text, count)))
     }
 
     fn condition_in(&self, s: &str, ctx: &Arc<ScopeObject>) -> Result<bool, TemplateError> {
