@@ -209,7 +209,7 @@ fn starts_with_vault(path: &Path) -> bool {
 /// `content:` as text: strings as they are, lists and dicts as JSON (as Ansible does).
 fn content_text(v: &Value) -> String {
     match v {
-        Value::Array(_) | Value::Object(_) => v.to_string(),
+        Value::Array(_) | Value::Object(_) => crate::template::python_json(v),
         other => args::scalar_text(other),
     }
 }
@@ -669,7 +669,8 @@ mod tests {
             e.contains("Unsupported parameters for (copy) module"),
             "{e}"
         );
-        assert_eq!(content_text(&json!({"a": 1})), "{\"a\":1}");
+        assert_eq!(content_text(&json!({"a": 1})), "{\"a\": 1}");
+        assert_eq!(content_text(&json!([1, "é"])), "[1, \"\\u00e9\"]");
         assert_eq!(content_text(&json!(12)), "12");
     }
 

@@ -33,7 +33,8 @@ pub fn parse(text: &str, raw_command: bool) -> Map<String, Value> {
                 && (!raw_command || RAW_OPTIONS.contains(k))
         });
         if let Some((k, v)) = kv {
-            args.insert(k.to_string(), Value::String(unquote(v)));
+            let v = super::kv_escapes::decode(v);
+            args.insert(k.to_string(), Value::String(unquote(&v)));
             let after = text[end..]
                 .find(|c: char| c != ' ' && c != '\t')
                 .map_or(text.len(), |n| end + n);
@@ -148,6 +149,16 @@ mod tests {
         assert_eq!(a["_raw_params"], "f=/x\nif [ -e $f ]; then echo y; fi");
         let a = parse("echo 'a  b' creates=/x\n  rest", true);
         assert_eq!(a["_raw_params"], "echo 'a  b' \n  rest");
+    }
+
+    #[test]
+    fn option_values_have_their_escapes_decoded_and_raw_words_not() {
+        let a = parse(r#"content="{{ n }}\n" regexp=\\bx\b echo=a\tb"#, false);
+        assert_eq!(a["content"], "{{ n }}\n");
+        assert_eq!(a["regexp"], "\\bx\u{8}");
+        let a = parse(r"echo a\tb chdir=\x41", true);
+        assert_eq!(a["_raw_params"], r"echo a\tb");
+        assert_eq!(a["chdir"], "A");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod diagnostic;
 mod files;
 pub mod free_form;
 mod keyword_types;
+mod kv_escapes;
 pub mod list;
 mod load;
 pub mod location;

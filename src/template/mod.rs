@@ -42,6 +42,12 @@ pub type Vars = indexmap::IndexMap<String, serde_json::Value>;
 /// The placeholder `omit` renders to; the engine drops arguments equal to it.
 pub const OMIT: &str = "__omit_place_holder__8f4d2c1b9e7a6053";
 
+/// `v` as Python's `json.dumps` writes it with its defaults (`[1, "a"]`, `{"k": 1}`,
+/// non-ASCII escaped): how Ansible turns a list or dict into text for a module.
+pub fn python_json(v: &serde_json::Value) -> String {
+    filters::python_json(v)
+}
+
 /// Another host's variables, for `hostvars`.
 pub trait HostVars: Send + Sync {
     /// Every host name, in inventory order.

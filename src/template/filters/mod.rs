@@ -25,6 +25,11 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     regex::register(env);
 }
 
+/// `v` as `json.dumps(v)` writes it.
+pub(crate) fn python_json(v: &serde_json::Value) -> String {
+    json_dump::dumps(v, &json_dump::Dump::new(None))
+}
+
 /// A filter failure with `message`.
 pub(crate) fn fail(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message.into())
