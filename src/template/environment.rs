@@ -22,27 +22,46 @@ pub(crate) const RESULT: &str = "__rsible_result";
 
 const EXPR_PREFIX: &str = "\u{1}expr\u{1}";
 const TEXT_PREFIX: &str = "\u{1}text\u{1}";
+/// The same, for sources whose string literals inside `{{ }}` keep their backslashes.
+const EXPR_ESCAPED: &str = "\u{1}expr-esc\u{1}";
+const TEXT_ESCAPED: &str = "\u{1}text-esc\u{1}";
 
-/// The cache key of a compiled expression.
-pub(crate) fn expression_key(expr: &str) -> String {
-    format!("{EXPR_PREFIX}{expr}")
+/// The cache key of a compiled expression; with `escape`, its string literals keep their
+/// backslashes (Ansible's `escape_backslashes`, on for task arguments and variables).
+pub(crate) fn expression_key(expr: &str, escape: bool) -> String {
+    let prefix = if escape { EXPR_ESCAPED } else { EXPR_PREFIX };
+    format!("{prefix}{expr}")
 }
 
-/// The cache key of a compiled template text.
-pub(crate) fn text_key(source: &str) -> String {
-    format!("{TEXT_PREFIX}{source}")
+/// The cache key of a compiled template text (`escape` as for [`expression_key`]).
+pub(crate) fn text_key(source: &str, escape: bool) -> String {
+    let prefix = if escape { TEXT_ESCAPED } else { TEXT_PREFIX };
+    format!("{prefix}{source}")
 }
 
 /// The source to compile for a cache key (an expression becomes a `set` of [`RESULT`]),
 /// rewritten where minijinja's syntax differs from Jinja's.
 fn load(key: &str, delimiters: &Delimiters) -> Option<String> {
-    if let Some(expr) = key.strip_prefix(EXPR_PREFIX) {
+    let expr = |escape: bool, expr: &str| {
+        let escaped = escape.then(|| prepass::escape_expression(expr)).flatten();
+        let expr = escaped.as_deref().unwrap_or(expr);
         let source = format!("{{% set {RESULT} = ({expr}) %}}");
         let default = Delimiters::default();
-        return Some(prepass::rewrite(&source, &default).unwrap_or(source));
+        prepass::rewrite(&source, &default, false).unwrap_or(source)
+    };
+    let text = |escape: bool, text: &str| {
+        prepass::rewrite(text, delimiters, escape).unwrap_or_else(|| text.to_string())
+    };
+    if let Some(e) = key.strip_prefix(EXPR_PREFIX) {
+        return Some(expr(false, e));
     }
-    let text = key.strip_prefix(TEXT_PREFIX)?;
-    Some(prepass::rewrite(text, delimiters).unwrap_or_else(|| text.to_string()))
+    if let Some(e) = key.strip_prefix(EXPR_ESCAPED) {
+        return Some(expr(true, e));
+    }
+    if let Some(t) = key.strip_prefix(TEXT_ESCAPED) {
+        return Some(text(true, t));
+    }
+    key.strip_prefix(TEXT_PREFIX).map(|t| text(false, t))
 }
 
 /// An environment parsing with `opts`.

@@ -32,10 +32,13 @@ impl Default for Delimiters {
     }
 }
 
-/// `source` rewritten for minijinja, or `None` when nothing needed rewriting.
-pub(crate) fn rewrite(source: &str, d: &Delimiters) -> Option<String> {
+/// `source` rewritten for minijinja, or `None` when nothing needed rewriting. With
+/// `escape`, string literals inside `{{ }}` keep their backslashes as written (Ansible's
+/// `escape_backslashes` for task arguments and variables: YAML already decoded them).
+pub(crate) fn rewrite(source: &str, d: &Delimiters, escape: bool) -> Option<String> {
     let wanted = source.contains(',') && source.contains("for")
-        || CORE_NAMESPACES.iter().any(|n| source.contains(n));
+        || CORE_NAMESPACES.iter().any(|n| source.contains(n))
+        || escape && source.contains('\\');
     if !wanted {
         return None;
     }
@@ -73,7 +76,7 @@ pub(crate) fn rewrite(source: &str, d: &Delimiters) -> Option<String> {
                 None => break,
             }
         }
-        let new = rewrite_body(body, kind == Tag::Block);
+        let new = rewrite_body(body, kind == Tag::Block, escape && kind == Tag::Variable);
         changed |= new != body;
         out.push_str(&new);
     }
@@ -194,12 +197,59 @@ fn tokens(body: &str) -> Vec<(Tok, &str)> {
     out
 }
 
-/// The body with collection prefixes dropped from filter and test names, and, in a `for`
-/// block tag, a bare tuple after `in` put in brackets.
-fn rewrite_body(body: &str, block: bool) -> String {
-    let toks = strip_namespaces(tokens(body));
+/// The body with collection prefixes dropped from filter and test names, in a `for` block
+/// tag a bare tuple after `in` put in brackets, and with `escape` the string literals'
+/// backslashes kept.
+fn rewrite_body(body: &str, block: bool, escape: bool) -> String {
+    let toks = tokens(body);
+    let escaped: Vec<String> = toks
+        .iter()
+        .map(|(kind, text)| match kind {
+            Tok::Str if escape => literal_as_written(text),
+            _ => text.to_string(),
+        })
+        .collect();
+    let toks: Vec<(Tok, &str)> = toks
+        .iter()
+        .zip(&escaped)
+        .map(|((kind, _), text)| (*kind, text.as_str()))
+        .collect();
+    let toks = strip_namespaces(toks);
     let toks = if block { bracket_for_tuple(toks) } else { toks };
     toks.concat()
+}
+
+/// An expression (the inside of `{{ }}`) whose string literals keep their backslashes, or
+/// `None` when it has none.
+pub(crate) fn escape_expression(expr: &str) -> Option<String> {
+    expr.contains('\\')
+        .then(|| rewrite_body(expr, false, true))
+        .filter(|new| new != expr)
+}
+
+/// A string literal that means its text between the quotes as written, backslashes
+/// included (Jinja's lexer after Ansible doubled them).
+fn literal_as_written(lit: &str) -> String {
+    let Some(q) = lit.chars().next() else {
+        return String::new();
+    };
+    let inner = lit
+        .strip_prefix(q)
+        .and_then(|l| l.strip_suffix(q))
+        .unwrap_or(&lit[q.len_utf8()..]);
+    if !inner.contains('\\') {
+        return lit.to_string();
+    }
+    let mut out = String::with_capacity(lit.len() + 4);
+    out.push(q);
+    for c in inner.chars() {
+        if c == '\\' || c == q {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push(q);
+    out
 }
 
 /// Drops `ansible.builtin.`/`ansible.legacy.` after `|`, `is` and `is not`.
@@ -286,7 +336,20 @@ mod tests {
     use super::*;
 
     fn rw(s: &str) -> String {
-        rewrite(s, &Delimiters::default()).unwrap_or_else(|| s.to_string())
+        rewrite(s, &Delimiters::default(), false).unwrap_or_else(|| s.to_string())
+    }
+
+    #[test]
+    fn escaped_string_literals_keep_their_backslashes() {
+        let esc = |s: &str| rewrite(s, &Delimiters::default(), true);
+        assert_eq!(
+            esc(r"{{ x | regex_replace('(a)', '\1') }}").unwrap(),
+            r"{{ x | regex_replace('(a)', '\\1') }}"
+        );
+        assert_eq!(esc(r"{{ 'it\'s' }}").unwrap(), r"{{ 'it\\\'s' }}");
+        assert_eq!(esc(r"{% set a = '\n' %}\n{{ b }}"), None);
+        assert_eq!(escape_expression(r"'\d'").unwrap(), r"'\\d'");
+        assert_eq!(escape_expression("'d'"), None);
     }
 
     #[test]
@@ -355,7 +418,8 @@ mod tests {
         assert_eq!(
             rewrite(
                 "[% for a in 1, 2 %][[ a ]][% endfor %]{% for b in 3, 4 %}",
-                &d
+                &d,
+                false
             )
             .unwrap(),
             "[% for a in (1, 2) %][[ a ]][% endfor %]{% for b in 3, 4 %}"

@@ -116,7 +116,7 @@ impl Templar {
         let text = source.replace("\r\n", "\n");
         let native = opts.default_delimiters();
         let out = self.in_session(scope, |ctx| {
-            let v = self.render_whole(&env, &text, ctx, native)?;
+            let v = self.render_whole(&env, &text, ctx, native, false)?;
             Ok(super::pyrepr::to_str(&v))
         })?;
         Ok(if opts.newline_sequence == "\n" {
@@ -134,7 +134,7 @@ impl Templar {
         ctx: &Arc<ScopeObject>,
     ) -> Result<String, TemplateError> {
         let text = source.replace("\r\n", "\n");
-        let v = self.render_whole(&self.inner.base, &text, ctx, true)?;
+        let v = self.render_whole(&self.inner.base, &text, ctx, true, false)?;
         Ok(super::pyrepr::to_str(&v))
     }
 
@@ -201,22 +201,24 @@ impl Templar {
         if !has_markup(s) {
             return Ok(Value::from(s));
         }
-        self.render_whole(&self.inner.base, s, ctx, true)
+        self.render_whole(&self.inner.base, s, ctx, true, true)
     }
 
     /// Renders a whole template source as Ansible does: Jinja drops one final newline, a
     /// source that is then exactly `{{ expr }}` keeps the expression's type (with `native`),
-    /// and a text result gets back the final newlines it lost.
+    /// and a text result gets back the final newlines it lost. With `escape`, string
+    /// literals in `{{ }}` keep their backslashes (task arguments and variables).
     fn render_whole(
         &self,
         env: &Environment<'static>,
         s: &str,
         ctx: &Arc<ScopeObject>,
         native: bool,
+        escape: bool,
     ) -> Result<Value, TemplateError> {
         let (body, count) = newlines::strip_final(s);
         if let Some(expr) = single_expression(body).filter(|_| native) {
-            match self.eval_expr(expr, ctx) {
+            match self.eval_expr(expr, ctx, escape) {
                 Eval::Value(v) => {
                     return Ok(match v.as_str() {
                         Some(text) if count > 0 => {
@@ -229,7 +231,7 @@ impl Templar {
                 Eval::Syntax => {}
             }
         }
-        let text = self.render_text(env, body, ctx)?;
+        let text = self.render_text(env, body, ctx, escape)?;
         Ok(Value::from(newlines::restore(text, count)))
     }
 
@@ -241,26 +243,26 @@ impl Templar {
         let (expr, shown) = match single_expression(s) {
             Some(expr) => (expr, s.to_string()),
             None if has_markup(s) => {
-                let text = self.render_text(&self.inner.base, s, ctx)?;
+                let text = self.render_text(&self.inner.base, s, ctx, false)?;
                 return Ok(truth::is_true_word(text.trim()));
             }
             None => (s, format!("{{{{ {s} }}}}")),
         };
-        match self.eval_expr(expr, ctx) {
+        match self.eval_expr(expr, ctx, false) {
             Eval::Value(v) => Ok(truth::condition(&v)),
             Eval::Failed(e) => Err(e),
             Eval::Syntax => Err(self
-                .render_text(&self.inner.base, &shown, ctx)
+                .render_text(&self.inner.base, &shown, ctx, false)
                 .err()
                 .unwrap_or_else(|| TemplateError::new(format!("cannot evaluate '{expr}'")))),
         }
     }
 
-    fn eval_expr(&self, expr: &str, ctx: &Arc<ScopeObject>) -> Eval {
+    fn eval_expr(&self, expr: &str, ctx: &Arc<ScopeObject>, escape: bool) -> Eval {
         let Ok(tmpl) = self
             .inner
             .base
-            .get_template(&environment::expression_key(expr))
+            .get_template(&environment::expression_key(expr, escape))
         else {
             return Eval::Syntax;
         };
@@ -272,7 +274,7 @@ impl Templar {
                 if let Ok(t) = self
                     .inner
                     .chainable
-                    .get_template(&environment::expression_key(expr))
+                    .get_template(&environment::expression_key(expr, escape))
                 {
                     rendered = t.render_captured(Value::from_dyn_object(ctx.clone()));
                 }
@@ -299,8 +301,9 @@ impl Templar {
         env: &Environment<'static>,
         s: &str,
         ctx: &Arc<ScopeObject>,
+        escape: bool,
     ) -> Result<String, TemplateError> {
-        let key = environment::text_key(s);
+        let key = environment::text_key(s, escape);
         let tmpl = env
             .get_template(&key)
             .map_err(|e| self.convert(&e, s, ctx))?;
@@ -344,7 +347,7 @@ impl Templar {
     }
 
     fn type_of(&self, expr: &str, ctx: &Arc<ScopeObject>) -> Option<String> {
-        match self.eval_expr(expr, ctx) {
+        match self.eval_expr(expr, ctx, false) {
             Eval::Value(v) => Some(py_type(&v).to_string()),
             _ => None,
         }
