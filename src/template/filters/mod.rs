@@ -10,6 +10,7 @@ mod regex;
 
 pub(crate) use regex::compile as compile_regex;
 mod text;
+mod unique;
 mod yaml_dump;
 
 use minijinja::value::Value;
@@ -23,6 +24,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     encode::register(env);
     paths::register(env);
     regex::register(env);
+    unique::register(env);
 }
 
 /// `v` as `json.dumps(v)` writes it.

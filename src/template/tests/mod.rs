@@ -14,7 +14,7 @@ use serde_json::{json, Value as Json};
 use super::{HostVars, Scope, Templar, Vars};
 
 /// A scope over the variables of a JSON object.
-pub(super) fn scope(vars: Json) -> Scope {
+pub(crate) fn scope(vars: Json) -> Scope {
     let vars: Vars = match vars {
         Json::Object(map) => map.into_iter().collect(),
         _ => Vars::new(),
@@ -23,7 +23,7 @@ pub(super) fn scope(vars: Json) -> Scope {
 }
 
 /// Renders `s` with `vars`; panics with the error message on failure.
-pub(super) fn render(s: &str, vars: Json) -> Json {
+pub(crate) fn render(s: &str, vars: Json) -> Json {
     match Templar::new().render_str(s, &scope(vars)) {
         Ok(v) => v,
         Err(e) => panic!("{s}: {e}"),
