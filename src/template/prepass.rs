@@ -1,14 +1,153 @@
 //! Source rewrites that let minijinja parse what Jinja parses, applied to a template's text
 //! before it is compiled: a tuple without brackets after `for ... in` (`{% for s in 'a', 'b'
 //! %}` becomes `{% for s in ('a', 'b') %}`), and a filter or test named by its collection
-//! (`x | ansible.builtin.intersect(y)`, `x is ansible.builtin.match('a')`) loses the
-//! `ansible.builtin.`/`ansible.legacy.` prefix, as every filter and test rsible has is one of
-//! ansible-core's or Jinja's own. Only the inside of `{{ }}` and `{% %}` tags is rewritten,
+//! (`x | ansible.builtin.intersect(y)`, `x is ansible.builtin.match('a')`) loses its
+//! `ansible.builtin.` prefix (every filter and test rsible has is one of ansible-core's or
+//! Jinja's own), or its `ansible.legacy.` prefix where ansible-core's plugins (not Jinja)
+//! define the name, as Ansible finds them. Only the inside of `{{ }}` and `{% %}` tags is rewritten,
 //! outside string literals; text, comments and `{% raw %}` blocks are left alone. Knows
 //! nothing of values or environments.
 
 /// The namespaces whose filters and tests are ansible-core's (and Jinja's).
 const CORE_NAMESPACES: &[&str] = &["ansible.builtin.", "ansible.legacy."];
+
+/// The filters ansible-core's own plugins define: only these are found as
+/// `ansible.legacy.NAME` (Jinja's own, such as `sort`, are not).
+const LEGACY_FILTERS: &[&str] = &[
+    "b64decode",
+    "b64encode",
+    "basename",
+    "bool",
+    "checksum",
+    "combinations",
+    "combine",
+    "comment",
+    "commonpath",
+    "d",
+    "default",
+    "dict2items",
+    "difference",
+    "dirname",
+    "expanduser",
+    "expandvars",
+    "extract",
+    "fileglob",
+    "flatten",
+    "from_json",
+    "from_yaml",
+    "from_yaml_all",
+    "groupby",
+    "hash",
+    "human_readable",
+    "human_to_bytes",
+    "intersect",
+    "items2dict",
+    "log",
+    "mandatory",
+    "map",
+    "md5",
+    "normpath",
+    "password_hash",
+    "path_join",
+    "permutations",
+    "pow",
+    "product",
+    "quote",
+    "random",
+    "realpath",
+    "regex_escape",
+    "regex_findall",
+    "regex_replace",
+    "regex_search",
+    "reject",
+    "rejectattr",
+    "rekey_on_member",
+    "relpath",
+    "root",
+    "select",
+    "selectattr",
+    "sha1",
+    "shuffle",
+    "split",
+    "splitext",
+    "strftime",
+    "subelements",
+    "symmetric_difference",
+    "ternary",
+    "to_datetime",
+    "to_json",
+    "to_nice_json",
+    "to_nice_yaml",
+    "to_uuid",
+    "to_yaml",
+    "type_debug",
+    "union",
+    "unique",
+    "unvault",
+    "urldecode",
+    "urlsplit",
+    "vault",
+    "win_basename",
+    "win_dirname",
+    "win_splitdrive",
+    "zip",
+    "zip_longest",
+];
+
+/// The tests ansible-core's own plugins define (found as `ansible.legacy.NAME`).
+const LEGACY_TESTS: &[&str] = &[
+    "abs",
+    "all",
+    "any",
+    "change",
+    "changed",
+    "contains",
+    "defined",
+    "directory",
+    "exists",
+    "failed",
+    "failure",
+    "falsy",
+    "file",
+    "finished",
+    "is_abs",
+    "is_dir",
+    "is_file",
+    "is_link",
+    "is_mount",
+    "is_same_file",
+    "isnan",
+    "issubset",
+    "issuperset",
+    "link",
+    "link_exists",
+    "match",
+    "mount",
+    "nan",
+    "reachable",
+    "regex",
+    "same_file",
+    "search",
+    "skip",
+    "skipped",
+    "started",
+    "subset",
+    "succeeded",
+    "success",
+    "successful",
+    "superset",
+    "timedout",
+    "truthy",
+    "undefined",
+    "unreachable",
+    "uri",
+    "url",
+    "urn",
+    "vault_encrypted",
+    "vaulted_file",
+    "version",
+    "version_compare",
+];
 
 /// A template's delimiters (Ansible's `{{ }}`, `{% %}`, `{# #}` or the template module's).
 #[derive(Debug, Clone)]
@@ -252,35 +391,40 @@ fn literal_as_written(lit: &str) -> String {
     out
 }
 
-/// Drops `ansible.builtin.`/`ansible.legacy.` after `|`, `is` and `is not`.
+/// Drops `ansible.builtin.` after `|`, `is` and `is not`, and `ansible.legacy.` where
+/// ansible-core's own plugins define the name.
 fn strip_namespaces(toks: Vec<(Tok, &str)>) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::with_capacity(toks.len());
-    let mut names_next = false;
+    // What a name here would be: a filter's (after `|`) or a test's (after `is`).
+    let mut names_next: Option<&[&str]> = None;
     let mut i = 0;
     while i < toks.len() {
         let (kind, text) = toks[i];
-        if names_next && kind == Tok::Word {
-            let dotted: String = toks[i..]
-                .iter()
-                .take(4)
-                .map(|(_, t)| *t)
-                .collect::<Vec<_>>()
-                .concat();
-            if CORE_NAMESPACES.contains(&dotted.as_str()) {
+        if let (Some(legacy), Tok::Word) = (names_next, kind) {
+            let dotted: String = toks[i..].iter().take(4).map(|(_, t)| *t).collect();
+            let name = toks.get(i + 4).map_or("", |(_, t)| *t);
+            let known = match dotted.as_str() {
+                "ansible.builtin." => true,
+                "ansible.legacy." => legacy.contains(&name),
+                _ => false,
+            };
+            if known {
                 i += 4;
-                names_next = false;
+                names_next = None;
                 continue;
             }
         }
         names_next = match (kind, text) {
             (Tok::Space, _) => names_next,
-            (Tok::Punct('|'), _) | (Tok::Word, "is") => true,
+            (Tok::Punct('|'), _) => Some(LEGACY_FILTERS),
+            (Tok::Word, "is") => Some(LEGACY_TESTS),
             (Tok::Word, "not") => out
                 .iter()
                 .rev()
                 .find(|t| !t.trim().is_empty())
-                .is_some_and(|t| *t == "is"),
-            _ => false,
+                .is_some_and(|t| *t == "is")
+                .then_some(LEGACY_TESTS),
+            _ => None,
         };
         out.push(text);
         i += 1;
@@ -403,6 +547,7 @@ mod tests {
             "{{ ansible.builtin.x }}",
             "ansible.builtin.intersect",
             "{{ a | community.general.json_query('x') }}",
+            "{{ a | ansible.legacy.sort }}",
         ] {
             assert_eq!(rw(s), s, "{s}");
         }
