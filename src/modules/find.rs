@@ -74,15 +74,16 @@ struct Filter {
 /// One name pattern.
 enum Matcher {
     Glob(globset::GlobMatcher),
-    Regex(Regex),
+    Regex(fancy_regex::Regex),
 }
 
 impl Matcher {
     fn new(p: &str, regex: bool) -> Result<Matcher, String> {
         if regex {
-            Regex::new(&format!("^(?:{p})"))
+            // Python's `re.match`: anchored at the start of the name.
+            crate::pyregex::compile(&format!("^(?:{p})"), crate::pyregex::Flags::default())
                 .map(Matcher::Regex)
-                .map_err(|e| format!("find: invalid regular expression {p:?}: {e}"))
+                .map_err(|e| format!("find: {e}"))
         } else {
             globset::Glob::new(p)
                 .map(|g| Matcher::Glob(g.compile_matcher()))
@@ -93,7 +94,7 @@ impl Matcher {
     fn is_match(&self, name: &str) -> bool {
         match self {
             Matcher::Glob(g) => g.is_match(name),
-            Matcher::Regex(r) => r.is_match(name),
+            Matcher::Regex(r) => r.is_match(name).unwrap_or(false),
         }
     }
 }
