@@ -239,7 +239,7 @@ fn next_tag(s: &str, from: usize, d: &Delimiters) -> Option<(usize, Tag)> {
     ]
     .into_iter()
     .filter_map(|(open, kind)| s[from..].find(open.as_str()).map(|i| (from + i, kind)))
-    // At one position the longer opening wins (`{{` and `{%` never clash by default).
+    // The earliest opening; the default ones never start at the same place.
     .min_by_key(|(i, _)| *i)
 }
 

@@ -23,7 +23,8 @@ impl Regex {
         self.0.captures(text).ok().flatten()
     }
 
-    /// Every non-overlapping match's groups in `text`, in order.
+    /// Every non-overlapping match's groups in `text`, in order (up to a match that runs
+    /// past the engine's backtracking limit).
     pub fn captures_iter<'r, 't>(
         &'r self,
         text: &'t [u8],
