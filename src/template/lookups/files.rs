@@ -180,7 +180,7 @@ pub(super) fn fileglob(call: &Call, terms: &[Value]) -> Result<Vec<Value>, Error
         };
         let matcher = glob_matcher(name)?;
         for dir in dirs {
-            let mut found: Vec<String> = match std::fs::read_dir(&dir) {
+            let found: Vec<String> = match std::fs::read_dir(&dir) {
                 Ok(entries) => entries
                     .flatten()
                     .filter(|e| e.path().is_file())
@@ -193,8 +193,7 @@ pub(super) fn fileglob(call: &Call, terms: &[Value]) -> Result<Vec<Value>, Error
                 Err(_) => Vec::new(),
             };
             if !found.is_empty() {
-                // Python's glob lists in directory order; sorted is one such order, and stable.
-                found.sort();
+                // In directory order, as Python's glob lists them.
                 out.extend(found.into_iter().map(Value::from));
                 break;
             }
