@@ -4,7 +4,7 @@
 
 use crate::inventory::Vars;
 use crate::playbook::Task;
-use crate::template::{Scope, Templar};
+use crate::template::{Scope, Templar, TemplateError};
 use serde_json::{json, Value};
 
 /// `loop_control:` settings.
@@ -88,9 +88,13 @@ pub fn items(task: &Task, templar: &Templar, scope: &Scope) -> Result<Option<Vec
     else {
         return Ok(None);
     };
-    let v = templar
-        .render_value(raw, scope)
-        .map_err(|e| format!("{key}: {e}"))?;
+    let v = if key == "with_first_found" {
+        // Ansible drops undefined terms of a `with_first_found` (`"{{ distro }}.yml"`).
+        defined_terms(raw, templar, scope)
+    } else {
+        templar.render_value(raw, scope)
+    }
+    .map_err(|e| format!("{key}: {e}"))?;
     let Some(lookup) = key.strip_prefix("with_") else {
         return match v {
             Value::Array(a) => Ok(Some(a)),
@@ -110,6 +114,33 @@ pub fn items(task: &Task, templar: &Templar, scope: &Scope) -> Result<Option<Vec
         .loop_lookup(lookup, &terms, action, scope)
         .map(Some)
         .map_err(|e| e.to_string())
+}
+
+/// `raw` rendered, leaving out the list elements and mapping values that are undefined.
+fn defined_terms(raw: &Value, templar: &Templar, scope: &Scope) -> Result<Value, TemplateError> {
+    let keep = |r: Result<Value, TemplateError>| match r {
+        Err(e) if e.undefined.is_some() => Ok(None),
+        other => other.map(Some),
+    };
+    Ok(match raw {
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                out.extend(keep(defined_terms(item, templar, scope))?);
+            }
+            Value::Array(out)
+        }
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, item) in map {
+                if let Some(v) = keep(defined_terms(item, templar, scope))? {
+                    out.insert(k.clone(), v);
+                }
+            }
+            Value::Object(out)
+        }
+        other => templar.render_value(other, scope)?,
+    })
 }
 
 /// An item as Ansible shows it in `(item=...)`: Python's repr inside containers.
@@ -151,6 +182,17 @@ pub fn with(base: &Vars, extra: &Vars) -> Vars {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_found_terms_leave_out_undefined_ones() {
+        let templar = Templar::new();
+        let scope = Scope::new(Vars::from_iter([("os".to_string(), json!("debian"))]));
+        let raw = json!(["{{ nope }}.yml", "{{ os }}.yml", {"files": ["{{ nope }}", "x"]}]);
+        assert_eq!(
+            defined_terms(&raw, &templar, &scope).unwrap(),
+            json!(["debian.yml", {"files": ["x"]}])
+        );
+    }
 
     #[test]
     fn labels_look_like_python() {

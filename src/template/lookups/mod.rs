@@ -1,9 +1,9 @@
 //! Lookups on the controller: `lookup()`, `query()` and `q()` in templates, and the same
 //! implementations for `with_<lookup>` loops (a `with_X` loop is `query('X', *terms)`).
 //! `lookup` joins or unwraps the results as Ansible does; `errors=ignore|warn` turns a
-//! failure into `None` (`[]` with `wantlist`/`query`). Each file holds one family of lookups;
-//! this one dispatches by name. Knows nothing of hosts, tasks or connections: a loop gives
-//! its terms and the task's action name.
+//! failure into `None` (`[]` with `wantlist`/`query`), `warn` printing a warning on stderr.
+//! Each file holds one family of lookups; this one dispatches by name. Knows nothing of
+//! hosts, tasks or connections: a loop gives its terms and the task's action name.
 
 mod files;
 mod hosts;
@@ -123,7 +123,15 @@ fn run_in_template(
         with_action: None,
     };
     match run(&call, name, terms) {
-        Err(_) if errors != "strict" => Ok(None),
+        Err(e) if errors == "warn" => {
+            // Ansible's warning, on standard error as its warnings are.
+            let why = e.detail().map_or_else(|| e.to_string(), str::to_string);
+            eprintln!(
+                "[WARNING]: An error occurred while running the lookup plugin '{name}': {why}"
+            );
+            Ok(None)
+        }
+        Err(_) if errors == "ignore" => Ok(None),
         other => other.map(Some),
     }
 }

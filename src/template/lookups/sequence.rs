@@ -70,9 +70,9 @@ fn parse(term: &str, mut spec: Spec) -> Result<Spec, Error> {
     }
     for part in term.split_whitespace() {
         let Some((k, v)) = part.split_once('=') else {
-            return Err(fail(format!(
-                "unrecognized arguments to with_sequence: ['_raw_params']"
-            )));
+            return Err(fail(
+                "unrecognized arguments to with_sequence: ['_raw_params']",
+            ));
         };
         match k {
             "start" => spec.start = Some(num(k, v)?),
@@ -90,8 +90,11 @@ fn parse(term: &str, mut spec: Spec) -> Result<Spec, Error> {
     Ok(spec)
 }
 
-/// `[start-]end[/stride][:format]` split into its parts (numbers as written).
-fn shortcut(term: &str) -> Option<(Option<&str>, &str, Option<&str>, Option<&str>)> {
+/// The parts of a shortcut term, numbers as written: start, end, stride, format.
+type Shortcut<'a> = (Option<&'a str>, &'a str, Option<&'a str>, Option<&'a str>);
+
+/// `[start-]end[/stride][:format]` split into its parts.
+fn shortcut(term: &str) -> Option<Shortcut<'_>> {
     let (range, format) = match term.split_once(':') {
         Some((r, f)) if !f.is_empty() => (r, Some(f)),
         Some(_) => return None,
