@@ -11,6 +11,9 @@ use super::super::filters::compile_regex;
 use super::super::pyrepr;
 use super::{texts, Call};
 
+/// The names that select the implicit localhost when the inventory has no such host.
+const LOCAL_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1"];
+
 /// `inventory_hostnames`: every host the patterns select, each once, in inventory order.
 pub(super) fn inventory_hostnames(call: &Call, terms: &[Value]) -> Result<Vec<Value>, Error> {
     let groups = Value::from_dyn_object(call.ctx.clone()).get_attr("groups")?;
@@ -92,6 +95,10 @@ fn matching<'a>(
     if term == "all" || term == "*" {
         return Some(all.to_vec());
     }
+    if LOCAL_NAMES.contains(&term) && !all.contains(&term) {
+        // The implicit localhost, as Ansible's inventory gives it for these names.
+        return Some(vec![LOCAL_NAMES.iter().copied().find(|n| *n == term)?]);
+    }
     let is: Box<dyn Fn(&str) -> bool> = if let Some(re) = term.strip_prefix('~') {
         let re = compile_regex(re, false, false).ok()?;
         Box::new(move |name: &str| re.find(name).is_some_and(|m| m.start() == 0))
@@ -153,5 +160,6 @@ mod tests {
         assert_eq!(sel("web*"), ["web1", "web2"]);
         assert_eq!(sel("~d.1"), ["db1"]);
         assert!(sel("nosuch").is_empty());
+        assert_eq!(sel("localhost"), ["localhost"]);
     }
 }
