@@ -116,6 +116,10 @@ fn run_in_template(
             "errors must be one of 'strict', 'warn' or 'ignore', not '{errors}'"
         )));
     }
+    // An undefined term fails with the error that names it, whatever `errors` says.
+    for term in terms {
+        super::filters::defined(term)?;
+    }
     let ctx = ScopeObject::current(state).ok_or_else(|| fail("lookups need a variable scope"))?;
     let call = Call {
         ctx: &ctx,

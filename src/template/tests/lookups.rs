@@ -109,6 +109,8 @@ fn lookup_joins_unwraps_or_keeps_a_list() {
         render("{{ query('file', 'nope', errors='warn') }}", json!({})),
         json!([])
     );
+    let undefined = error("{{ lookup('file', nope, errors='ignore') }}", json!({}));
+    assert!(undefined.contains("'nope' is undefined"), "{undefined}");
     let bad = error("{{ lookup('items', 1, errors='loud') }}", json!({}));
     assert!(bad.contains("errors must be one of"), "{bad}");
 }
