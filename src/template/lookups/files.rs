@@ -113,7 +113,7 @@ fn collect_candidates(
                 }
                 let get = |k: &str| term.get_attr(k).ok().filter(|v| !v.is_undefined());
                 opts.paths = string_list(get("paths").as_ref())?;
-                opts.skip = get("skip").is_some_and(|v| v.is_true());
+                opts.skip = get("skip").is_some_and(|v| super::super::truth::to_bool(&v));
                 string_list(get("files").as_ref())?
             }
             ValueKind::String => vec![pyrepr::to_str(term)],

@@ -162,8 +162,7 @@ pub(super) fn subelements(terms: &[Value]) -> Result<Vec<Value>, Error> {
                     ));
                 }
             }
-            let v = f.get_attr("skip_missing")?;
-            v.is_true() && !matches!(v.as_str(), Some("no" | "false" | "False" | "0" | "off"))
+            super::super::truth::to_bool(&f.get_attr("skip_missing")?)
         }
         Some(_) => {
             return Err(bad(
