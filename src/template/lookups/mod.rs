@@ -9,6 +9,7 @@ mod files;
 mod hosts;
 mod lists;
 mod password;
+mod seeded;
 mod sequence;
 mod shell;
 mod vars;

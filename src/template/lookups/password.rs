@@ -2,8 +2,8 @@
 //! exists (the text before ` salt=`), else a password of `length` characters from `chars` is
 //! generated and written (directories 0700, file 0600, one trailing newline); `/dev/null`
 //! generates without writing. Options come as `path key=value ...` or keyword arguments.
-//! `encrypt`, `ident` and `seed` are refused (rsible has no password hashing and cannot
-//! reproduce Python's seeded generator). Knows nothing of hosts.
+//! `seed` draws from Python's seeded generator (the same password as Ansible); `encrypt` and
+//! `ident` are refused (rsible has no password hashing). Knows nothing of hosts.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,13 +16,14 @@ use minijinja::Error;
 
 use super::super::filters::fail;
 use super::super::pyrepr;
+use super::seeded::PyRandom;
 use super::{texts, Call};
 
 /// Options the lookup knows.
 const OPTIONS: &[&str] = &["length", "encrypt", "chars", "ident", "seed"];
 
 /// Options rsible refuses.
-const REFUSED: &[&str] = &["encrypt", "ident", "seed"];
+const REFUSED: &[&str] = &["encrypt", "ident"];
 
 /// Serialises reading and creating password files: hosts render in parallel threads.
 static FILES: Mutex<()> = Mutex::new(());
@@ -49,11 +50,20 @@ pub(super) fn password(call: &Call, terms: &[Value]) -> Result<Vec<Value>, Error
                 })?,
             };
             let chars = candidate_chars(opts.get("chars"))?;
+            let seed = opts
+                .get("seed")
+                .filter(|v| !v.is_none())
+                .map(pyrepr::to_str);
             let path = match &base {
                 Some(b) if !Path::new(&rel).is_absolute() => b.join(&rel),
                 _ => PathBuf::from(&rel),
             };
-            Ok(Value::from(get_or_create(&path, length, &chars)?))
+            Ok(Value::from(get_or_create(
+                &path,
+                length,
+                &chars,
+                seed.as_deref(),
+            )?))
         })
         .collect()
 }
@@ -153,8 +163,14 @@ fn candidate_chars(spec: Option<&Value>) -> Result<Vec<char>, Error> {
     Ok(chars)
 }
 
-/// The password stored at `path`, or a new one written there.
-fn get_or_create(path: &Path, length: usize, chars: &[char]) -> Result<String, Error> {
+/// The password stored at `path`, or a new one (from Python's generator seeded with `seed`,
+/// when given) written there.
+fn get_or_create(
+    path: &Path,
+    length: usize,
+    chars: &[char],
+    seed: Option<&str>,
+) -> Result<String, Error> {
     let _guard = FILES
         .lock()
         .map_err(|_| fail("password lookup lock poisoned"))?;
@@ -172,9 +188,14 @@ fn get_or_create(path: &Path, length: usize, chars: &[char]) -> Result<String, E
             None => text.to_string(),
         });
     }
+    let mut seeded = seed.map(PyRandom::from_text);
     let mut password = String::with_capacity(length);
     for _ in 0..length {
-        password.push(chars[super::random_below(chars.len())?]);
+        let at = match seeded.as_mut() {
+            Some(r) => r.below(chars.len()),
+            None => super::random_below(chars.len())?,
+        };
+        password.push(chars[at]);
     }
     if !dev_null {
         write(path, &password).map_err(|e| {
@@ -218,6 +239,13 @@ mod tests {
     }
 
     #[test]
+    fn a_seed_gives_ansibles_password() {
+        let digits: Vec<char> = "0123456789".chars().collect();
+        let pw = get_or_create(Path::new("/dev/null"), 12, &digits, Some("web1")).unwrap();
+        assert_eq!(pw, "545062271060");
+    }
+
+    #[test]
     fn chars_name_python_sets_or_literals() {
         assert_eq!(
             candidate_chars(Some(&Value::from("digits,,")))
@@ -233,7 +261,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/pw");
         let digits: Vec<char> = "0123456789".chars().collect();
-        let first = get_or_create(&path, 12, &digits).unwrap();
+        let first = get_or_create(&path, 12, &digits, None).unwrap();
         assert_eq!(first.len(), 12);
         assert!(first.chars().all(|c| c.is_ascii_digit()));
         assert_eq!(
@@ -243,8 +271,8 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        assert_eq!(get_or_create(&path, 5, &digits).unwrap(), first);
+        assert_eq!(get_or_create(&path, 5, &digits, None).unwrap(), first);
         std::fs::write(&path, "secret salt=abc\n").unwrap();
-        assert_eq!(get_or_create(&path, 5, &digits).unwrap(), "secret");
+        assert_eq!(get_or_create(&path, 5, &digits, None).unwrap(), "secret");
     }
 }
