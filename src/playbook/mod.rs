@@ -28,6 +28,7 @@ mod roles;
 pub mod tags;
 mod task;
 pub mod validate;
+mod with_lookup;
 mod yaml;
 
 #[cfg(test)]

@@ -124,6 +124,10 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
                 }
             }
             _ if is_task_keyword(&key) => {
+                if let Some((msg, hint)) = super::with_lookup::check(&key, v) {
+                    ld.err_at(file, k, msg, hint);
+                    continue;
+                }
                 t.keywords.insert(key, v.to_json());
             }
             _ => match registry::canonical(&key) {

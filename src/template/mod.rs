@@ -33,6 +33,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use error::TemplateError;
+pub use lookups::{known as known_lookup, NAMES as LOOKUP_NAMES};
 pub use options::TemplateOptions;
 pub use templar::Templar;
 

@@ -76,6 +76,28 @@ impl Templar {
         })
     }
 
+    /// Runs lookup `name` over `terms` for a `with_<name>` loop of a task running `action`
+    /// (Ansible's `query(name, *terms)`), giving the loop items.
+    pub fn loop_lookup(
+        &self,
+        name: &str,
+        terms: &[Json],
+        action: &str,
+        scope: &Scope,
+    ) -> Result<Vec<Json>, TemplateError> {
+        let terms: Vec<Value> = terms.iter().map(native::to_value).collect();
+        self.in_session(scope, |ctx| {
+            let items = super::lookups::run_for_loop(ctx, name, &terms, action).map_err(|e| {
+                let why = e.detail().map_or_else(|| e.to_string(), str::to_string);
+                TemplateError::new(format!("The lookup plugin '{name}' failed: {why}"))
+            })?;
+            items
+                .iter()
+                .map(|v| native::to_json(v).map_err(TemplateError::new))
+                .collect()
+        })
+    }
+
     /// Evaluates a `when`/`changed_when`/`failed_when`/`until`/assert `that` condition: a bare
     /// expression (`x is defined`, `result.rc != 0`), a "{{ expr }}" string, a bool, or a list
     /// of them (all must hold). Strings count as true by the `bool` filter's rules

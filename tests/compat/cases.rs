@@ -66,5 +66,6 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    once("14_lookups.yml"),
     once("15_templating.yml"),
 ];
