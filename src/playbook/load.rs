@@ -12,6 +12,7 @@ use super::location::Location;
 use super::model::{tags_of, Play, Playbook, Role};
 use super::role_search::RoleSearch;
 use super::validate::{IMPORT_PLAYBOOK_KEYWORDS, PLAY_KEYWORDS};
+use super::unsupported::Level;
 use super::yaml::{self, Kind, Node};
 use super::{roles, task};
 
@@ -269,6 +270,10 @@ impl Loader {
             let key = k.key_text();
             if let Some((msg, hint)) = super::keyword_types::check(&key, v) {
                 self.err_at(file, v, msg, hint);
+                continue;
+            }
+            if let Some((msg, hint)) = super::unsupported::keyword(Level::Play, &key, v) {
+                self.err_at(file, k, msg, hint);
                 continue;
             }
             match key.as_str() {

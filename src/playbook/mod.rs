@@ -26,6 +26,7 @@ pub mod role_search;
 mod roles;
 pub mod tags;
 mod task;
+mod unsupported;
 pub mod validate;
 mod yaml;
 

@@ -14,7 +14,7 @@ use super::load::Loader;
 use super::location::Location;
 use super::model::{tags_of, Role, RoleRef};
 use super::task;
-use super::validate::is_task_keyword;
+use super::unsupported::{self, Level};
 use super::yaml::{Kind, Node};
 
 /// Which files of a role to load instead of `main.yml` (`import_role`/`include_role`
@@ -118,8 +118,13 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
                             params.extend(m);
                         }
                     }
-                    _ if is_task_keyword(&key) => {
-                        keywords.insert(key, v.to_json());
+                    _ if unsupported::ROLE_KEYWORDS.contains(&key.as_str()) => {
+                        match unsupported::keyword(Level::Role, &key, v) {
+                            Some((msg, hint)) => ld.err_at(file, k, msg, hint),
+                            None => {
+                                keywords.insert(key, v.to_json());
+                            }
+                        }
                     }
                     _ => {
                         params.insert(key, v.to_json());

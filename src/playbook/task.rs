@@ -16,6 +16,7 @@ use super::model::{tags_of, RoleRef, Task};
 use super::roles::{self, RoleFiles};
 use super::validate::{classify_unknown_task_key, include_args, is_task_keyword, Unknown};
 use super::yaml::{map_json, Kind, Node};
+use super::unsupported::{self, Level};
 use super::{free_form, module_args, registry};
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
@@ -137,6 +138,16 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             },
         }
     }
+    let level = if is_block { Level::Block } else { Level::Task };
+    for (k, v) in entries {
+        let key = k.key_text();
+        if !is_task_keyword(&key) {
+            continue;
+        }
+        if let Some((msg, hint)) = unsupported::keyword(level, &key, v) {
+            ld.err_at(file, k, msg, hint);
+        }
+    }
     let has_module = !found.is_empty() || is_block;
     for k in &unknown {
         let key = k.key_text();
@@ -210,6 +221,11 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
                     }),
                 )
             };
+            ld.err_at(file, f.key, msg, hint);
+        }
+    }
+    for (k, v) in &t.args {
+        if let Some((msg, hint)) = unsupported::argument(f.canonical, k, v) {
             ld.err_at(file, f.key, msg, hint);
         }
     }
