@@ -5,6 +5,7 @@ pub mod args;
 mod extra_vars;
 mod inventory_cmd;
 mod play_cmd;
+mod play_patterns;
 mod run_cmd;
 mod select;
 mod vault_cmd;

@@ -63,6 +63,9 @@ pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
         Ok(inv) => inv,
         Err(e) => return e,
     };
+    if let Err(e) = super::play_patterns::check(&books, &inv) {
+        return e;
+    }
     if a.list_hosts || a.list_tasks || a.list_tags {
         return list_all(&a, &books, &inv);
     }

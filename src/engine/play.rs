@@ -169,7 +169,11 @@ impl Runner {
                             continue;
                         }
                     };
-                    let path = self.engine.playbook_dir.join(&name);
+                    let mut path = self.engine.playbook_dir.join(&name);
+                    if !path.exists() {
+                        // As Ansible, a vars file may also be in the playbook's vars/.
+                        path = self.engine.playbook_dir.join("vars").join(&name);
+                    }
                     if !path.exists() {
                         errors.push(format!("vars file {} was not found", path.display()));
                         continue;

@@ -295,11 +295,14 @@ impl Loader {
                     Value::Null => {}
                     _ => self.err_at(file, v, "play 'vars' must be a mapping", None),
                 },
-                "vars_files" => match v.to_json() {
-                    Value::Array(a) => play.vars_files = a,
-                    Value::Null => {}
-                    other => play.vars_files = vec![other],
-                },
+                "vars_files" => {
+                    super::vars_files::check(self, file, v);
+                    match v.to_json() {
+                        Value::Array(a) => play.vars_files = a,
+                        Value::Null => {}
+                        other => play.vars_files = vec![other],
+                    }
+                }
                 "gather_facts" => play.gather_facts = Some(v.to_json()),
                 "serial" => play.serial = Some(v.to_json()),
                 "strategy" => play.strategy = v.as_text(),

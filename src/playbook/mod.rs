@@ -12,6 +12,7 @@
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
 //! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
+mod arg_templates;
 pub mod diagnostic;
 mod files;
 pub mod free_form;
@@ -27,6 +28,7 @@ mod roles;
 pub mod tags;
 mod task;
 mod unsupported;
+mod vars_files;
 pub mod validate;
 mod yaml;
 

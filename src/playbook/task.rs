@@ -17,7 +17,7 @@ use super::roles::{self, RoleFiles};
 use super::validate::{classify_unknown_task_key, include_args, is_task_keyword, Unknown};
 use super::yaml::{map_json, Kind, Node};
 use super::unsupported::{self, Level};
-use super::{free_form, module_args, registry};
+use super::{arg_templates, free_form, module_args, registry};
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
 /// role the tasks belong to.
@@ -228,6 +228,14 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
         if let Some((msg, hint)) = unsupported::argument(f.canonical, k, v) {
             ld.err_at(file, f.key, msg, hint);
         }
+    }
+    for (arg, msg) in arg_templates::syntax_errors(&t.args) {
+        let shown = if arg == "_raw_params" {
+            format!("the arguments of '{}'", f.written)
+        } else {
+            format!("argument '{arg}' of '{}'", f.written)
+        };
+        ld.err_at(file, f.key, format!("{shown}: {msg}"), None);
     }
     match f.canonical {
         "import_tasks" => t.imported = import_tasks(ld, file, &t, f.key, role),
