@@ -16,7 +16,7 @@ pub fn check(books: &[Playbook], inv: &Inventory) -> Result<(), Exit> {
             continue;
         }
         if let Err(e @ PatternError::InvalidRegex { .. }) = inv.select(&play.hosts) {
-            eprintln!("ERROR! {}: {e}", play.location);
+            super::out::errln(&format!("ERROR! {}: {e}", play.location));
             bad = true;
         }
     }
