@@ -38,7 +38,10 @@ fn run_closed(files: &[(&str, &str)], args: &[&str]) -> (std::process::ExitStatu
         .output()
         .unwrap();
     std::fs::remove_dir_all(&dir).ok();
-    (out.status, String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn assert_quiet_end(status: std::process::ExitStatus, stderr: &str) {

@@ -29,7 +29,9 @@ fn run_inner(a: RunArgs) -> Result<Exit, Exit> {
     let hosts = select_hosts(&inv, &a.pattern, a.conn.limit.as_deref())?;
     if a.list_hosts {
         super::out::outln(&format!("  hosts ({}):", hosts.len()));
-        hosts.iter().for_each(|h| super::out::outln(&format!("    {h}")));
+        hosts
+            .iter()
+            .for_each(|h| super::out::outln(&format!("    {h}")));
         return Ok(Exit::Ok);
     }
     if hosts.is_empty() {

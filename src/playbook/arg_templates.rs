@@ -56,10 +56,16 @@ mod tests {
             "nested": {"a": ["{% for %}"]},
             "undefined_is_fine": "{{ nowhere.at.all }}",
         });
-        let Value::Object(m) = args else { unreachable!() };
+        let Value::Object(m) = args else {
+            unreachable!()
+        };
         let errs = syntax_errors(&m);
         let names: Vec<&str> = errs.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(names, ["msg", "nested"]);
-        assert!(errs[0].1.starts_with("template syntax error"), "{}", errs[0].1);
+        assert!(
+            errs[0].1.starts_with("template syntax error"),
+            "{}",
+            errs[0].1
+        );
     }
 }

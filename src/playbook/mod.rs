@@ -28,8 +28,8 @@ mod roles;
 pub mod tags;
 mod task;
 mod unsupported;
-mod vars_files;
 pub mod validate;
+mod vars_files;
 mod yaml;
 
 #[cfg(test)]

@@ -230,7 +230,7 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
         req.files.handlers_from.as_deref(),
         &loc,
     )
-    .map(|p| task::task_file(ld, &p, Some(&loc), Some(&twin)))
+    .map(|p| ld.section(true, |ld| task::task_file(ld, &p, Some(&loc), Some(&twin))))
     .unwrap_or_default();
     let role_ref = Arc::new(RoleRef {
         name: twin.name.clone(),
@@ -246,7 +246,11 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
         _ => Vec::new(),
     };
     let tasks = part(ld, &path, "tasks", req.files.tasks_from.as_deref(), &loc)
-        .map(|p| task::task_file(ld, &p, Some(&loc), Some(&role_ref)))
+        .map(|p| {
+            ld.section(false, |ld| {
+                task::task_file(ld, &p, Some(&loc), Some(&role_ref))
+            })
+        })
         .unwrap_or_default();
     Role {
         name: req.name,

@@ -14,9 +14,9 @@ use super::load::Loader;
 use super::location::Location;
 use super::model::{tags_of, RoleRef, Task};
 use super::roles::{self, RoleFiles};
+use super::unsupported::{self, Level};
 use super::validate::{classify_unknown_task_key, include_args, is_task_keyword, Unknown};
 use super::yaml::{map_json, Kind, Node};
-use super::unsupported::{self, Level};
 use super::{arg_templates, free_form, module_args, registry};
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
@@ -146,6 +146,14 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
         }
         if let Some((msg, hint)) = unsupported::keyword(level, &key, v) {
             ld.err_at(file, k, msg, hint);
+        } else if key == "listen" && !ld.in_handlers {
+            let hint = Some("`listen` belongs on a handler, under `handlers:`".into());
+            ld.err_at(
+                file,
+                k,
+                "'listen' is not a valid attribute for a task",
+                hint,
+            );
         }
     }
     let has_module = !found.is_empty() || is_block;

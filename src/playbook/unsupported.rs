@@ -191,7 +191,11 @@ pub fn keyword(level: Level, key: &str, v: &Node) -> Option<Refusal> {
         ));
     }
     let r = KEYWORDS.iter().find(|r| r.key == key)?;
-    refuse_unless(r, &v.to_json(), &format!("the {} keyword '{key}'", level.noun()))
+    refuse_unless(
+        r,
+        &v.to_json(),
+        &format!("the {} keyword '{key}'", level.noun()),
+    )
 }
 
 /// Module arguments that rsible accepts only with Ansible's default value.
@@ -307,8 +311,8 @@ const ARGS: &[(&str, Rule)] = &[
         "include_vars",
         rule(
             "ignore_unknown_extensions",
-            Accept::Bool(false),
-            "keep only vars files in the directory",
+            Accept::Bool(true),
+            "rsible skips the files of `dir` that are not .yml, .yaml or .json",
         ),
     ),
     (
@@ -363,9 +367,20 @@ fn refuse_unless(r: &Rule, v: &Value, what: &str) -> Option<Refusal> {
         Accept::Bool(b) => format!(" (only `{}: {b}` is)", r.key),
         Accept::Int(n) => format!(" (only `{}: {n}` is)", r.key),
     };
+    let templated = v
+        .as_str()
+        .is_some_and(|s| s.contains("{{") || s.contains("{%"));
+    let hint = if templated && !matches!(r.accept, Accept::Nothing) {
+        format!(
+            "{}; write the value itself: a template cannot be checked before it runs",
+            r.hint
+        )
+    } else {
+        r.hint.to_string()
+    };
     Some((
         format!("{what} is not supported by rsible{only}"),
-        Some(r.hint.to_string()),
+        Some(hint),
     ))
 }
 

@@ -30,7 +30,10 @@ pub(crate) fn check(ld: &mut Loader, file: &Path, v: &Node) {
                     ld.err_at(
                         file,
                         c,
-                        format!("a vars_files entry must be a file name, found {}", c.type_name()),
+                        format!(
+                            "a vars_files entry must be a file name, found {}",
+                            c.type_name()
+                        ),
                         None,
                     );
                     break;
