@@ -247,6 +247,32 @@ const ARGS: &[(&str, Rule)] = &[
             "rsible always decrypts a vaulted script",
         ),
     ),
+    (
+        "set_fact",
+        rule(
+            "cacheable",
+            Accept::Bool(false),
+            "rsible has no fact cache: the fact would not appear in `ansible_facts`",
+        ),
+    ),
+    (
+        "include_role",
+        rule(
+            "public",
+            Accept::Bool(false),
+            "use import_role, whose defaults and vars the whole play sees",
+        ),
+    ),
+    (
+        "import_role",
+        rule(
+            "public",
+            Accept::Bool(true),
+            "an imported role's defaults and vars are seen by the whole play in rsible",
+        ),
+    ),
+    ("include_role", ALLOW_DUPLICATES),
+    ("import_role", ALLOW_DUPLICATES),
     ("apt_key", VALIDATE_CERTS),
     ("apt_repository", VALIDATE_CERTS),
     ("dnf", VALIDATE_CERTS),
@@ -337,6 +363,12 @@ const UNSAFE_WRITES: Rule = rule(
     "unsafe_writes",
     Accept::Bool(false),
     "rsible always writes files atomically",
+);
+
+const ALLOW_DUPLICATES: Rule = rule(
+    "allow_duplicates",
+    Accept::Bool(true),
+    "rsible runs an included or imported role each time it is reached, as Ansible's default does",
 );
 
 const VALIDATE_CERTS: Rule = rule(
