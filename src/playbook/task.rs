@@ -237,6 +237,20 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             ld.err_at(file, f.key, msg, hint);
         }
     }
+    if matches!(f.canonical, "import_tasks" | "import_role") {
+        for (k, _) in entries {
+            let key = k.key_text();
+            if key == "loop" || key.starts_with("with_") {
+                let include = f.canonical.replace("import", "include");
+                ld.err_at(
+                    file,
+                    k,
+                    format!("you cannot use loops on '{}' statements", f.canonical),
+                    Some(format!("use '{include}' instead: it runs once per item")),
+                );
+            }
+        }
+    }
     for (arg, msg) in arg_templates::syntax_errors(&t.args) {
         let shown = if arg == "_raw_params" {
             format!("the arguments of '{}'", f.written)
