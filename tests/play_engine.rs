@@ -245,6 +245,43 @@ fn block_rescue_always_and_ignore_errors_count_like_ansible() {
 }
 
 #[test]
+fn play_keywords_reach_tasks_and_a_block_notify_reaches_its_tasks() {
+    let p = Project::new(&["h1"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  ignore_errors: true
+  tasks:
+    - command: /bin/false
+    - block:
+        - command: /bin/true
+      notify: from block
+  handlers:
+    - name: from block
+      debug: msg=handled
+- hosts: all
+  gather_facts: false
+  check_mode: true
+  tasks:
+    - command: touch never
+      register: r
+    - assert:
+        that: r is skipped
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 0, "{ev:#?}");
+    // Same counts as ansible-core 2.19 gives for this playbook.
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=4 changed=2 unreachable=0 failed=0 skipped=1 rescued=0 ignored=1"
+    );
+    assert!(!p.path().join("never").exists());
+}
+
+#[test]
 fn handlers_run_once_at_the_end_only_where_notified() {
     let p = Project::new(&["h1", "h2", "h3"]);
     p.file(
