@@ -301,7 +301,15 @@ impl Meta {
         for (k, v) in entries {
             match k.key_text().as_str() {
                 "dependencies" => meta.dependencies = Some(v),
-                "allow_duplicates" => meta.allow_duplicates = v.to_json() == Value::Bool(true),
+                "allow_duplicates" => {
+                    meta.allow_duplicates =
+                        crate::modules::args::to_bool(&v.to_json()) == Some(true)
+                }
+                key @ "collections" => {
+                    if let Some((msg, hint)) = unsupported::keyword(Level::Meta, key, &v) {
+                        ld.err_at(&p, &k, msg, hint);
+                    }
+                }
                 _ => {}
             }
         }

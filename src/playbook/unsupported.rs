@@ -20,6 +20,8 @@ pub enum Level {
     Task,
     /// A `roles:` entry or a role dependency.
     Role,
+    /// A role's `meta/main.yml`.
+    Meta,
 }
 
 impl Level {
@@ -29,6 +31,7 @@ impl Level {
             Level::Block => "block",
             Level::Task => "task",
             Level::Role => "role entry",
+            Level::Meta => "role meta",
         }
     }
 }
@@ -83,7 +86,7 @@ const KEYWORDS: &[Rule] = &[
     rule(
         "collections",
         Accept::Words(KNOWN_COLLECTIONS),
-        "rsible resolves short module names to its own modules; write modules by their FQCN",
+        "rsible has only its own modules (ansible.builtin and the ansible.posix and community.general modules it lists); other collections cannot be searched",
     ),
     rule(
         "connection",
