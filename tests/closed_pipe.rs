@@ -89,3 +89,16 @@ fn a_play_into_a_closed_pipe_still_runs() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(status.code(), Some(0), "{err}");
 }
+
+#[test]
+fn ad_hoc_and_json_output_into_a_closed_pipe_still_run() {
+    let (status, err) = run_closed(
+        &[("h.ini", INV)],
+        &["run", "all", "-i", "h.ini", "-a", "true"],
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+    let (status, err) = run_closed(&[("p.yml", PLAY)], &["play", "p.yml", "--format", "json"]);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+}
