@@ -282,6 +282,43 @@ fn play_keywords_reach_tasks_and_a_block_notify_reaches_its_tasks() {
 }
 
 #[test]
+fn a_vaulted_script_is_decrypted_before_it_runs() {
+    let p = Project::new(&["h1"]);
+    p.file("pass", "pw\n")
+        .file("files/s.sh", "#!/bin/sh\necho ran > \"$1\"\n")
+        .file(
+            "site.yml",
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - script: s.sh {{ playbook_dir }}/out
+"#,
+        );
+    let enc = rsible(p.path())
+        .current_dir(p.path())
+        .args([
+            "vault",
+            "encrypt",
+            "files/s.sh",
+            "--vault-password-file",
+            "pass",
+        ])
+        .output()
+        .expect("encrypt");
+    assert!(enc.status.success(), "{enc:?}");
+    let (code, ev) = p.play(&["--vault-password-file", "pass"]);
+    assert_eq!(code, 0, "{ev:#?}");
+    let out = std::fs::read_to_string(p.path().join("out")).expect("the script ran");
+    assert_eq!(out, "ran\n");
+    // As ansible-core 2.19 with the same files.
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
 fn handlers_run_once_at_the_end_only_where_notified() {
     let p = Project::new(&["h1", "h2", "h3"]);
     p.file(

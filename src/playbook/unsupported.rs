@@ -243,14 +243,6 @@ const ARGS: &[(&str, Rule)] = &[
         ),
     ),
     (
-        "script",
-        rule(
-            "decrypt",
-            Accept::Bool(true),
-            "rsible always decrypts a vaulted script",
-        ),
-    ),
-    (
         "set_fact",
         rule(
             "cacheable",
@@ -276,6 +268,14 @@ const ARGS: &[(&str, Rule)] = &[
     ),
     ("include_role", ALLOW_DUPLICATES),
     ("import_role", ALLOW_DUPLICATES),
+    (
+        "script",
+        rule(
+            "decrypt",
+            Accept::Nothing,
+            "ansible-core 2.19's script module refuses it too; a vaulted script is decrypted without it",
+        ),
+    ),
     ("apt_key", VALIDATE_CERTS),
     ("apt_repository", VALIDATE_CERTS),
     ("dnf", VALIDATE_CERTS),
