@@ -282,6 +282,32 @@ fn play_keywords_reach_tasks_and_a_block_notify_reaches_its_tasks() {
 }
 
 #[test]
+fn a_play_run_once_reaches_tasks_but_facts_are_gathered_everywhere() {
+    let p = Project::new(&["h1", "h2"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_subset: [min]
+  run_once: true
+  tasks:
+    - debug: msg="{{ inventory_hostname }}"
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 0, "{ev:#?}");
+    // As ansible-core 2.19: facts on both hosts, the task on the first only.
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        recap(&ev, "h2"),
+        "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
 fn a_vaulted_script_is_decrypted_before_it_runs() {
     let p = Project::new(&["h1"]);
     p.file("pass", "pw\n")

@@ -103,8 +103,9 @@ impl Runner {
         let play = self.play.play.clone();
         let root = Inherited::for_play(&play);
         if self.gathers_facts() {
+            // Facts are gathered on every host even with the play's `run_once`, as in Ansible.
             let t = gather_task(&play);
-            self.run_task(&t, hosts, &root).await;
+            self.run_task(&t, hosts, &Inherited::default()).await;
         }
         self.run_list(&play.pre_tasks, hosts, &root).await;
         self.flush(hosts).await;
