@@ -245,6 +245,106 @@ fn block_rescue_always_and_ignore_errors_count_like_ansible() {
 }
 
 #[test]
+fn play_keywords_reach_tasks_and_a_block_notify_reaches_its_tasks() {
+    let p = Project::new(&["h1"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_facts: false
+  ignore_errors: true
+  tasks:
+    - command: /bin/false
+    - block:
+        - command: /bin/true
+      notify: from block
+  handlers:
+    - name: from block
+      debug: msg=handled
+- hosts: all
+  gather_facts: false
+  check_mode: true
+  tasks:
+    - command: touch never
+      register: r
+    - assert:
+        that: r is skipped
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 0, "{ev:#?}");
+    // Same counts as ansible-core 2.19 gives for this playbook.
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=4 changed=2 unreachable=0 failed=0 skipped=1 rescued=0 ignored=1"
+    );
+    assert!(!p.path().join("never").exists());
+}
+
+#[test]
+fn a_play_run_once_reaches_tasks_but_facts_are_gathered_everywhere() {
+    let p = Project::new(&["h1", "h2"]);
+    p.file(
+        "site.yml",
+        r#"
+- hosts: all
+  gather_subset: [min]
+  run_once: true
+  tasks:
+    - debug: msg="{{ inventory_hostname }}"
+"#,
+    );
+    let (code, ev) = p.play(&[]);
+    assert_eq!(code, 0, "{ev:#?}");
+    // As ansible-core 2.19: facts on both hosts, the task on the first only.
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        recap(&ev, "h2"),
+        "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
+fn a_vaulted_script_is_decrypted_before_it_runs() {
+    let p = Project::new(&["h1"]);
+    p.file("pass", "pw\n")
+        .file("files/s.sh", "#!/bin/sh\necho ran > \"$1\"\n")
+        .file(
+            "site.yml",
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - script: s.sh {{ playbook_dir }}/out
+"#,
+        );
+    let enc = rsible(p.path())
+        .current_dir(p.path())
+        .args([
+            "vault",
+            "encrypt",
+            "files/s.sh",
+            "--vault-password-file",
+            "pass",
+        ])
+        .output()
+        .expect("encrypt");
+    assert!(enc.status.success(), "{enc:?}");
+    let (code, ev) = p.play(&["--vault-password-file", "pass"]);
+    assert_eq!(code, 0, "{ev:#?}");
+    let out = std::fs::read_to_string(p.path().join("out")).expect("the script ran");
+    assert_eq!(out, "ran\n");
+    // As ansible-core 2.19 with the same files.
+    assert_eq!(
+        recap(&ev, "h1"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
 fn handlers_run_once_at_the_end_only_where_notified() {
     let p = Project::new(&["h1", "h2", "h3"]);
     p.file(

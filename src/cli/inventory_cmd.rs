@@ -25,7 +25,7 @@ pub fn run(a: InventoryArgs) -> Exit {
     if let Some(group) = &a.graph {
         return match inv.graph(Some(group)) {
             Ok(text) => {
-                print!("{text}");
+                super::out::out(&text);
                 Exit::Ok
             }
             Err(e) => fail(Exit::Error, &e.to_string()),
@@ -43,7 +43,7 @@ pub fn run(a: InventoryArgs) -> Exit {
 fn print_json(v: &serde_json::Value) -> Exit {
     match serde_json::to_string_pretty(v) {
         Ok(s) => {
-            println!("{s}");
+            super::out::outln(&s);
             Exit::Ok
         }
         Err(e) => fail(Exit::Error, &format!("cannot render JSON: {e}")),

@@ -4,7 +4,9 @@
 pub mod args;
 mod extra_vars;
 mod inventory_cmd;
+mod out;
 mod play_cmd;
+mod play_patterns;
 mod run_cmd;
 mod select;
 mod vault_cmd;
@@ -77,11 +79,11 @@ fn init_logging(verbose: u8) {
 
 /// Prints a warning the way Ansible does.
 pub(crate) fn warn(msg: &str) {
-    eprintln!("[WARNING]: {msg}");
+    out::errln(&format!("[WARNING]: {msg}"));
 }
 
 /// Prints an error and returns its exit code.
 pub(crate) fn fail(exit: Exit, msg: &str) -> Exit {
-    eprintln!("ERROR! {msg}");
+    out::errln(&format!("ERROR! {msg}"));
     exit
 }

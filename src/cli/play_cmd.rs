@@ -38,7 +38,7 @@ pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
             Err(errs) => {
                 failed = true;
                 for d in &errs.0 {
-                    eprintln!("ERROR! {d}");
+                    super::out::errln(&format!("ERROR! {d}"));
                 }
             }
         }
@@ -48,7 +48,7 @@ pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
     }
     if a.syntax_check {
         for b in &books {
-            println!("\nplaybook: {}", b.path.display());
+            super::out::outln(&format!("\nplaybook: {}", b.path.display()));
         }
         return Exit::Ok;
     }
@@ -63,6 +63,9 @@ pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
         Ok(inv) => inv,
         Err(e) => return e,
     };
+    if let Err(e) = super::play_patterns::check(&books, &inv) {
+        return e;
+    }
     if a.list_hosts || a.list_tasks || a.list_tags {
         return list_all(&a, &books, &inv);
     }
@@ -157,7 +160,7 @@ fn run_books(
 /// `--list-hosts`, `--list-tasks`, `--list-tags`, in ansible-playbook's layout.
 fn list_all(a: &PlayArgs, books: &[Playbook], inv: &Inventory) -> Exit {
     for b in books {
-        println!("\nplaybook: {}", b.path.display());
+        super::out::outln(&format!("\nplaybook: {}", b.path.display()));
         for (i, play) in b.plays.iter().enumerate() {
             let mut msg = format!("\n{}", list::play_line(i, play));
             if a.list_hosts {
@@ -174,18 +177,15 @@ fn list_all(a: &PlayArgs, books: &[Playbook], inv: &Inventory) -> Exit {
                     msg.push_str(&format!("\n      {h}"));
                 }
             }
-            println!("{msg}");
+            super::out::outln(&msg);
             if a.list_tasks || a.list_tags {
-                print!(
-                    "{}",
-                    list::play_section_selected(
-                        play,
-                        a.list_tasks,
-                        a.list_tags,
-                        &a.tags,
-                        &a.skip_tags
-                    )
-                );
+                super::out::out(&list::play_section_selected(
+                    play,
+                    a.list_tasks,
+                    a.list_tags,
+                    &a.tags,
+                    &a.skip_tags,
+                ));
             }
         }
     }

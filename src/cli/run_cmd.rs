@@ -28,8 +28,10 @@ fn run_inner(a: RunArgs) -> Result<Exit, Exit> {
     let inv = load_inventory(&a.source, &LoadOptions::default())?;
     let hosts = select_hosts(&inv, &a.pattern, a.conn.limit.as_deref())?;
     if a.list_hosts {
-        println!("  hosts ({}):", hosts.len());
-        hosts.iter().for_each(|h| println!("    {h}"));
+        super::out::outln(&format!("  hosts ({}):", hosts.len()));
+        hosts
+            .iter()
+            .for_each(|h| super::out::outln(&format!("    {h}")));
         return Ok(Exit::Ok);
     }
     if hosts.is_empty() {

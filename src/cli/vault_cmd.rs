@@ -116,7 +116,7 @@ fn encrypt_files(f: &VaultFileArgs) -> Result<(), String> {
         let text = vault::encrypt(&plain, &s).map_err(|e| e.to_string())?;
         write(f.output.as_deref().unwrap_or(&path), text.as_bytes())?;
         if f.output.is_none() && path != Path::new("-") {
-            eprintln!("Encryption successful");
+            super::out::errln("Encryption successful");
         }
     }
     Ok(())
@@ -139,7 +139,7 @@ fn decrypt_files(f: &VaultFileArgs) -> Result<(), String> {
         let plain = open(&path, &v)?;
         write(f.output.as_deref().unwrap_or(&path), &plain)?;
         if f.output.is_none() && path != Path::new("-") {
-            eprintln!("Decryption successful");
+            super::out::errln("Decryption successful");
         }
     }
     Ok(())
@@ -263,7 +263,7 @@ fn rekey(f: &VaultRekeyArgs) -> Result<(), String> {
         let text = vault::encrypt(&plain, &s).map_err(|e| e.to_string())?;
         write(path, text.as_bytes())?;
     }
-    eprintln!("Rekey successful");
+    super::out::errln("Rekey successful");
     Ok(())
 }
 

@@ -197,9 +197,26 @@ const INHERITED_KEYWORDS: &[&str] = &[
     "environment",
     "remote_user",
     "module_defaults",
+    "notify",
 ];
 
 impl Inherited {
+    /// The context a play gives its tasks, roles and handlers: the play keywords tasks
+    /// inherit (`ignore_errors`, `check_mode`, `run_once`, ...). `become*` and
+    /// `environment` are read from the play where they are used.
+    pub fn for_play(play: &Play) -> Inherited {
+        let mut c = Inherited::default();
+        for k in INHERITED_KEYWORDS {
+            if matches!(*k, "environment" | "module_defaults") {
+                continue;
+            }
+            if let Some(v) = play.keywords.get(*k) {
+                c.keywords.insert((*k).to_string(), v.clone());
+            }
+        }
+        c
+    }
+
     /// The context inside `task` (a block, or an include/import statement).
     pub fn child(&self, task: &Task) -> Inherited {
         let mut c = self.clone();

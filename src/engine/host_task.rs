@@ -366,7 +366,7 @@ impl Runner {
                 .insert(name.clone(), Value::Object(reg));
         }
         if r.status == Status::Changed {
-            if let Err(e) = self.notify(task, host, scope) {
+            if let Err(e) = self.notify(task, inh, host, scope) {
                 r = ItemResult::failed(self.located(task, &e));
             }
         }
@@ -462,9 +462,16 @@ impl Runner {
         })));
     }
 
-    /// Records `notify:` names on the host; an unknown handler is an error, as in Ansible.
-    fn notify(&self, task: &Task, host: &HostCell, scope: &Scope) -> Result<(), String> {
-        let Some(raw) = task.keywords.get("notify") else {
+    /// Records `notify:` names (the task's, else its block's) on the host; an unknown handler
+    /// is an error, as in Ansible.
+    fn notify(
+        &self,
+        task: &Task,
+        inh: &Inherited,
+        host: &HostCell,
+        scope: &Scope,
+    ) -> Result<(), String> {
+        let Some(raw) = inh.keyword(task, "notify") else {
             return Ok(());
         };
         let v = self

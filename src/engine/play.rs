@@ -43,13 +43,13 @@ pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) -> boo
     let mut handlers: Vec<Handler> = play
         .handlers
         .iter()
-        .map(|t| Handler::new(t, &Inherited::default()))
+        .map(|t| Handler::new(t, &Inherited::for_play(play)))
         .collect();
     for r in &roles {
         handlers.extend(
             r.handlers
                 .iter()
-                .map(|t| Handler::new(t, &Inherited::default())),
+                .map(|t| Handler::new(t, &Inherited::for_play(play))),
         );
     }
     let free = play.strategy.as_deref() == Some("free");
@@ -101,10 +101,11 @@ impl Runner {
     /// Facts, pre_tasks, roles, tasks, post_tasks, with handler flushes between.
     async fn sections(&self, hosts: &[Arc<HostCell>]) {
         let play = self.play.play.clone();
-        let root = Inherited::default();
+        let root = Inherited::for_play(&play);
         if self.gathers_facts() {
+            // Facts are gathered on every host even with the play's `run_once`, as in Ansible.
             let t = gather_task(&play);
-            self.run_task(&t, hosts, &root).await;
+            self.run_task(&t, hosts, &Inherited::default()).await;
         }
         self.run_list(&play.pre_tasks, hosts, &root).await;
         self.flush(hosts).await;
@@ -114,7 +115,7 @@ impl Runner {
         for role in &play.roles {
             let mut tasks = Vec::new();
             collect_role_once(role, &mut ran, &mut tasks);
-            let inh = role_inherited(role);
+            let inh = role_inherited(role, &root);
             self.run_list(&tasks, hosts, &inh).await;
         }
         self.run_list(&play.tasks, hosts, &root).await;
@@ -169,7 +170,11 @@ impl Runner {
                             continue;
                         }
                     };
-                    let path = self.engine.playbook_dir.join(&name);
+                    let mut path = self.engine.playbook_dir.join(&name);
+                    if !path.exists() {
+                        // As Ansible, a vars file may also be in the playbook's vars/.
+                        path = self.engine.playbook_dir.join("vars").join(&name);
+                    }
                     if !path.exists() {
                         errors.push(format!("vars file {} was not found", path.display()));
                         continue;
@@ -239,10 +244,10 @@ fn collect_role_once(role: &Role, ran: &mut Vec<Arc<RoleRef>>, into: &mut Vec<Ta
 }
 
 /// What a `roles:` entry passes to its tasks: its tags, `when` and keywords.
-fn role_inherited(role: &Role) -> Inherited {
+fn role_inherited(role: &Role, play: &Inherited) -> Inherited {
     let mut inh = Inherited {
         tags: role.tags.clone(),
-        ..Inherited::default()
+        ..play.clone()
     };
     for (k, v) in &role.keywords {
         match k.as_str() {

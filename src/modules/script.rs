@@ -29,9 +29,6 @@ struct Args {
     chdir: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     executable: Option<String>,
-    /// Accepted for compatibility: rsible reads scripts as they are on disk.
-    #[serde(default, rename = "decrypt")]
-    _decrypt: Option<Value>,
 }
 
 /// The remote program: guards, then (unless `check`) the script from stdin into a temp file,
@@ -103,8 +100,14 @@ pub async fn script(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
         return Err(Failure::Failed("script: no script given".into()));
     };
     let path = find_local(ctx.search_paths, "files", src).map_err(Failure::Failed)?;
-    let body = std::fs::read(&path)
+    let mut body = std::fs::read(&path)
         .map_err(|e| Failure::Failed(format!("could not read {}: {e}", path.display())))?;
+    // A vaulted script is decrypted (in memory) before it is sent, as Ansible does. (Its
+    // `decrypt` option is refused by ansible-core 2.19's script module, and here.)
+    if crate::vault::is_encrypted(&body) {
+        body = crate::vault::decrypt(&body, crate::vault::installed())
+            .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
+    }
     let guarded = args.creates.is_some() || args.removes.is_some();
     if ctx.check && !guarded {
         return Ok(Output {

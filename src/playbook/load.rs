@@ -11,6 +11,7 @@ use super::diagnostic::{did_you_mean, Diagnostic, Diagnostics};
 use super::location::Location;
 use super::model::{tags_of, Play, Playbook, Role};
 use super::role_search::RoleSearch;
+use super::unsupported::Level;
 use super::validate::{IMPORT_PLAYBOOK_KEYWORDS, PLAY_KEYWORDS};
 use super::yaml::{self, Kind, Node};
 use super::{roles, task};
@@ -47,6 +48,9 @@ pub(crate) struct Loader {
     pub role_cache: Vec<(super::roles::RoleKey, Role)>,
     /// Directories of the roles being loaded (to stop dependency loops).
     pub role_stack: Vec<PathBuf>,
+    /// Whether the tasks being loaded are handlers (or may be: `true` unless known not to
+    /// be), where `listen` is valid.
+    pub in_handlers: bool,
     sources: HashMap<PathBuf, String>,
     stack: Vec<PathBuf>,
 }
@@ -59,6 +63,7 @@ impl Loader {
             errors: Vec::new(),
             role_cache: Vec::new(),
             role_stack: Vec::new(),
+            in_handlers: true,
             sources: HashMap::new(),
             stack: Vec::new(),
         }
@@ -151,6 +156,14 @@ impl Loader {
                 None
             }
         }
+    }
+
+    /// Runs `f` with `in_handlers` set to `handlers`, then restores it.
+    pub fn section<T>(&mut self, handlers: bool, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = std::mem::replace(&mut self.in_handlers, handlers);
+        let out = f(self);
+        self.in_handlers = saved;
+        out
     }
 
     /// Marks `path` as being loaded until `leave` is called.
@@ -271,6 +284,10 @@ impl Loader {
                 self.err_at(file, v, msg, hint);
                 continue;
             }
+            if let Some((msg, hint)) = super::unsupported::keyword(Level::Play, &key, v) {
+                self.err_at(file, k, msg, hint);
+                continue;
+            }
             match key.as_str() {
                 "name" => play.name = v.as_text(),
                 "hosts" => {
@@ -290,19 +307,30 @@ impl Loader {
                     Value::Null => {}
                     _ => self.err_at(file, v, "play 'vars' must be a mapping", None),
                 },
-                "vars_files" => match v.to_json() {
-                    Value::Array(a) => play.vars_files = a,
-                    Value::Null => {}
-                    other => play.vars_files = vec![other],
-                },
+                "vars_files" => {
+                    super::vars_files::check(self, file, v);
+                    match v.to_json() {
+                        Value::Array(a) => play.vars_files = a,
+                        Value::Null => {}
+                        other => play.vars_files = vec![other],
+                    }
+                }
                 "gather_facts" => play.gather_facts = Some(v.to_json()),
                 "serial" => play.serial = Some(v.to_json()),
                 "strategy" => play.strategy = v.as_text(),
                 "tags" => play.tags = tags_of(&v.to_json()),
-                "pre_tasks" => play.pre_tasks = task::task_list(self, file, v, None),
-                "tasks" => play.tasks = task::task_list(self, file, v, None),
-                "post_tasks" => play.post_tasks = task::task_list(self, file, v, None),
-                "handlers" => play.handlers = task::task_list(self, file, v, None),
+                "pre_tasks" => {
+                    play.pre_tasks = self.section(false, |ld| task::task_list(ld, file, v, None))
+                }
+                "tasks" => {
+                    play.tasks = self.section(false, |ld| task::task_list(ld, file, v, None))
+                }
+                "post_tasks" => {
+                    play.post_tasks = self.section(false, |ld| task::task_list(ld, file, v, None))
+                }
+                "handlers" => {
+                    play.handlers = self.section(true, |ld| task::task_list(ld, file, v, None))
+                }
                 "roles" => play.roles = roles::role_list(self, file, v),
                 k if k.starts_with("become") && PLAY_KEYWORDS.contains(&k) => {
                     play.become_.insert(key.clone(), v.to_json());

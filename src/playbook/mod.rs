@@ -12,6 +12,7 @@
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
 //! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
+mod arg_templates;
 pub mod diagnostic;
 mod files;
 pub mod free_form;
@@ -27,8 +28,10 @@ pub mod role_search;
 mod roles;
 pub mod tags;
 mod task;
+mod unsupported;
 pub mod validate;
 mod with_lookup;
+mod vars_files;
 mod yaml;
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::load::Loader;
 use super::location::Location;
 use super::model::{tags_of, Role, RoleRef};
 use super::task;
-use super::validate::is_task_keyword;
+use super::unsupported::{self, Level};
 use super::yaml::{Kind, Node};
 
 /// Which files of a role to load instead of `main.yml` (`import_role`/`include_role`
@@ -118,8 +118,13 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
                             params.extend(m);
                         }
                     }
-                    _ if is_task_keyword(&key) => {
-                        keywords.insert(key, v.to_json());
+                    _ if unsupported::ROLE_KEYWORDS.contains(&key.as_str()) => {
+                        match unsupported::keyword(Level::Role, &key, v) {
+                            Some((msg, hint)) => ld.err_at(file, k, msg, hint),
+                            None => {
+                                keywords.insert(key, v.to_json());
+                            }
+                        }
                     }
                     _ => {
                         params.insert(key, v.to_json());
@@ -225,7 +230,7 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
         req.files.handlers_from.as_deref(),
         &loc,
     )
-    .map(|p| task::task_file(ld, &p, Some(&loc), Some(&twin)))
+    .map(|p| ld.section(true, |ld| task::task_file(ld, &p, Some(&loc), Some(&twin))))
     .unwrap_or_default();
     let role_ref = Arc::new(RoleRef {
         name: twin.name.clone(),
@@ -241,7 +246,11 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
         _ => Vec::new(),
     };
     let tasks = part(ld, &path, "tasks", req.files.tasks_from.as_deref(), &loc)
-        .map(|p| task::task_file(ld, &p, Some(&loc), Some(&role_ref)))
+        .map(|p| {
+            ld.section(false, |ld| {
+                task::task_file(ld, &p, Some(&loc), Some(&role_ref))
+            })
+        })
         .unwrap_or_default();
     Role {
         name: req.name,
@@ -292,7 +301,15 @@ impl Meta {
         for (k, v) in entries {
             match k.key_text().as_str() {
                 "dependencies" => meta.dependencies = Some(v),
-                "allow_duplicates" => meta.allow_duplicates = v.to_json() == Value::Bool(true),
+                "allow_duplicates" => {
+                    meta.allow_duplicates =
+                        crate::modules::args::to_bool(&v.to_json()) == Some(true)
+                }
+                key @ "collections" => {
+                    if let Some((msg, hint)) = unsupported::keyword(Level::Meta, key, &v) {
+                        ld.err_at(&p, &k, msg, hint);
+                    }
+                }
                 _ => {}
             }
         }

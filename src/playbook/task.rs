@@ -14,9 +14,10 @@ use super::load::Loader;
 use super::location::Location;
 use super::model::{tags_of, RoleRef, Task};
 use super::roles::{self, RoleFiles};
+use super::unsupported::{self, Level};
 use super::validate::{classify_unknown_task_key, include_args, is_task_keyword, Unknown};
 use super::yaml::{map_json, Kind, Node};
-use super::{free_form, module_args, registry};
+use super::{arg_templates, free_form, module_args, registry};
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
 /// role the tasks belong to.
@@ -141,6 +142,24 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             },
         }
     }
+    let level = if is_block { Level::Block } else { Level::Task };
+    for (k, v) in entries {
+        let key = k.key_text();
+        if !is_task_keyword(&key) {
+            continue;
+        }
+        if let Some((msg, hint)) = unsupported::keyword(level, &key, v) {
+            ld.err_at(file, k, msg, hint);
+        } else if key == "listen" && !ld.in_handlers {
+            let hint = Some("`listen` belongs on a handler, under `handlers:`".into());
+            ld.err_at(
+                file,
+                k,
+                "'listen' is not a valid attribute for a task",
+                hint,
+            );
+        }
+    }
     let has_module = !found.is_empty() || is_block;
     for k in &unknown {
         let key = k.key_text();
@@ -216,6 +235,33 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             };
             ld.err_at(file, f.key, msg, hint);
         }
+    }
+    for (k, v) in &t.args {
+        if let Some((msg, hint)) = unsupported::argument(f.canonical, k, v) {
+            ld.err_at(file, f.key, msg, hint);
+        }
+    }
+    if matches!(f.canonical, "import_tasks" | "import_role") {
+        for (k, _) in entries {
+            let key = k.key_text();
+            if key == "loop" || key.starts_with("with_") {
+                let include = f.canonical.replace("import", "include");
+                ld.err_at(
+                    file,
+                    k,
+                    format!("you cannot use loops on '{}' statements", f.canonical),
+                    Some(format!("use '{include}' instead: it runs once per item")),
+                );
+            }
+        }
+    }
+    for (arg, msg) in arg_templates::syntax_errors(&t.args) {
+        let shown = if arg == "_raw_params" {
+            format!("the arguments of '{}'", f.written)
+        } else {
+            format!("argument '{arg}' of '{}'", f.written)
+        };
+        ld.err_at(file, f.key, format!("{shown}: {msg}"), None);
     }
     match f.canonical {
         "import_tasks" => t.imported = import_tasks(ld, file, &t, f.key, role),

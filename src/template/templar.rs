@@ -98,6 +98,18 @@ impl Templar {
         })
     }
 
+    /// Whether `s` compiles as a template (without rendering it): the syntax error that
+    /// rendering `s` as a task argument (backslashes kept, as Ansible) would give, if any.
+    pub fn check_syntax(&self, s: &str) -> Result<(), TemplateError> {
+        if !has_markup(s) {
+            return Ok(());
+        }
+        match self.inner.base.get_template(&environment::text_key(s, true)) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(TemplateError::from_minijinja(&e, s, &|_| None)),
+        }
+    }
+
     /// Evaluates a `when`/`changed_when`/`failed_when`/`until`/assert `that` condition: a bare
     /// expression (`x is defined`, `result.rc != 0`), a "{{ expr }}" string, a bool, or a list
     /// of them (all must hold). Strings count as true by the `bool` filter's rules

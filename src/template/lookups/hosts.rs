@@ -101,7 +101,7 @@ fn matching<'a>(
     }
     let is: Box<dyn Fn(&str) -> bool> = if let Some(re) = term.strip_prefix('~') {
         let re = compile_regex(re, false, false).ok()?;
-        Box::new(move |name: &str| re.find(name).is_some_and(|m| m.start() == 0))
+        Box::new(move |name: &str| re.find(name).ok().flatten().is_some_and(|m| m.start() == 0))
     } else if term.contains(['*', '?', '[']) {
         let glob = globset::GlobBuilder::new(term)
             .literal_separator(false)

@@ -47,7 +47,7 @@ pub(super) fn varnames(call: &Call, terms: &[Value]) -> Result<Vec<Value>, Error
         out.extend(
             names
                 .iter()
-                .filter(|n| re.is_match(n))
+                .filter(|n| re.is_match(n).unwrap_or(false))
                 .map(|n| Value::from(n.as_str())),
         );
     }

@@ -1,0 +1,510 @@
+//! What rsible refuses when a playbook is loaded because it would otherwise be accepted and
+//! ignored: play, block, task and role-entry keywords rsible does not implement, keywords that
+//! are not valid where they are written, and module arguments that have no effect in rsible.
+//! Each is refused unless written with the one value that behaves as in Ansible (such as
+//! `connection: ssh` or `unsafe_writes: false`). Knows nothing of files or how tasks run: the
+//! loader reports what this returns at the key's location.
+
+use serde_json::Value;
+
+use super::yaml::Node;
+
+/// Where a keyword is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// A play.
+    Play,
+    /// A `block:` (with its `rescue:`/`always:`).
+    Block,
+    /// A task or handler.
+    Task,
+    /// A `roles:` entry or a role dependency.
+    Role,
+    /// A role's `meta/main.yml`.
+    Meta,
+}
+
+impl Level {
+    fn noun(self) -> &'static str {
+        match self {
+            Level::Play => "play",
+            Level::Block => "block",
+            Level::Task => "task",
+            Level::Role => "role entry",
+            Level::Meta => "role meta",
+        }
+    }
+}
+
+/// A refusal: the message and a hint.
+pub type Refusal = (String, Option<String>);
+
+/// Which values of a refused keyword or argument still behave as in Ansible.
+#[derive(Clone, Copy)]
+enum Accept {
+    /// None: the key itself is refused.
+    Nothing,
+    /// These words (any case), or a list of them.
+    Words(&'static [&'static str]),
+    /// This boolean (written any way Ansible reads booleans).
+    Bool(bool),
+    /// This integer.
+    Int(i64),
+}
+
+/// One refused keyword or argument: what is still accepted, and what to do instead.
+struct Rule {
+    key: &'static str,
+    accept: Accept,
+    hint: &'static str,
+}
+
+const fn rule(key: &'static str, accept: Accept, hint: &'static str) -> Rule {
+    Rule { key, accept, hint }
+}
+
+/// The collections whose modules rsible resolves by short name anyway.
+const KNOWN_COLLECTIONS: &[&str] = &[
+    "ansible.builtin",
+    "ansible.legacy",
+    "ansible.posix",
+    "community.general",
+];
+
+/// Keywords rsible does not implement (at any level they are valid at).
+const KEYWORDS: &[Rule] = &[
+    rule(
+        "become_exe",
+        Accept::Nothing,
+        "rsible runs the become method's own program (sudo, su) from the target's PATH",
+    ),
+    rule(
+        "become_flags",
+        Accept::Nothing,
+        "rsible passes its own flags to sudo/su; remove the keyword",
+    ),
+    rule(
+        "collections",
+        Accept::Words(KNOWN_COLLECTIONS),
+        "rsible has only its own modules (ansible.builtin and the ansible.posix and community.general modules it lists); other collections cannot be searched",
+    ),
+    rule(
+        "connection",
+        Accept::Words(&["ssh", "smart", "ansible.builtin.ssh"]),
+        "set `ansible_connection: local` for the host in the inventory (rsible's implicit localhost is local already)",
+    ),
+    rule(
+        "debugger",
+        Accept::Words(&["never"]),
+        "rsible has no task debugger",
+    ),
+    rule(
+        "port",
+        Accept::Nothing,
+        "set `ansible_port` for the host in the inventory",
+    ),
+    rule(
+        "remote_user",
+        Accept::Nothing,
+        "set `ansible_user` for the host in the inventory, or pass `-u USER`",
+    ),
+    rule(
+        "vars_prompt",
+        Accept::Nothing,
+        "pass the values with `-e name=value` (and give defaults under `vars:`)",
+    ),
+    rule(
+        "fact_path",
+        Accept::Nothing,
+        "rsible gathers no local facts (facts.d); read such files with `slurp` or a lookup",
+    ),
+];
+
+/// Keywords Ansible allows on a block (besides `block`, `rescue`, `always`).
+const BLOCK_KEYWORDS: &[&str] = &[
+    "name",
+    "any_errors_fatal",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "check_mode",
+    "collections",
+    "connection",
+    "debugger",
+    "delegate_facts",
+    "delegate_to",
+    "diff",
+    "environment",
+    "ignore_errors",
+    "ignore_unreachable",
+    "module_defaults",
+    "no_log",
+    "notify",
+    "port",
+    "remote_user",
+    "run_once",
+    "tags",
+    "throttle",
+    "timeout",
+    "vars",
+    "when",
+];
+
+/// Keywords a role entry takes as keywords (any other key is a role parameter, as in
+/// Ansible).
+pub const ROLE_KEYWORDS: &[&str] = &[
+    "any_errors_fatal",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "check_mode",
+    "collections",
+    "connection",
+    "debugger",
+    "delegate_facts",
+    "delegate_to",
+    "diff",
+    "environment",
+    "ignore_errors",
+    "ignore_unreachable",
+    "module_defaults",
+    "no_log",
+    "port",
+    "remote_user",
+    "run_once",
+    "throttle",
+    "timeout",
+    "when",
+];
+
+/// The refusal for keyword `key` with value `v` written at `level`, or `None` when rsible
+/// gives it Ansible's effect.
+pub fn keyword(level: Level, key: &str, v: &Node) -> Option<Refusal> {
+    if level == Level::Block
+        && !BLOCK_KEYWORDS.contains(&key)
+        && !matches!(key, "block" | "rescue" | "always")
+    {
+        return Some((
+            format!("'{key}' is not a valid attribute for a block"),
+            Some("move it onto the tasks inside `block:`".into()),
+        ));
+    }
+    let r = KEYWORDS.iter().find(|r| r.key == key)?;
+    refuse_unless(
+        r,
+        &v.to_json(),
+        &format!("the {} keyword '{key}'", level.noun()),
+    )
+}
+
+/// Module arguments that rsible accepts only with Ansible's default value.
+const ARGS: &[(&str, Rule)] = &[
+    ("copy", UNSAFE_WRITES),
+    ("template", UNSAFE_WRITES),
+    ("file", UNSAFE_WRITES),
+    ("lineinfile", UNSAFE_WRITES),
+    ("blockinfile", UNSAFE_WRITES),
+    ("replace", UNSAFE_WRITES),
+    ("ini_file", UNSAFE_WRITES),
+    (
+        "replace",
+        rule(
+            "encoding",
+            Accept::Words(&["utf-8", "utf8"]),
+            "rsible reads and writes files as UTF-8",
+        ),
+    ),
+    (
+        "template",
+        rule(
+            "output_encoding",
+            Accept::Words(&["utf-8", "utf8"]),
+            "rsible writes templates as UTF-8",
+        ),
+    ),
+    (
+        "ini_file",
+        rule(
+            "follow",
+            Accept::Bool(false),
+            "give the link's target as `path`",
+        ),
+    ),
+    (
+        "group",
+        rule(
+            "local",
+            Accept::Bool(false),
+            "rsible manages groups with groupadd/groupmod",
+        ),
+    ),
+    (
+        "set_fact",
+        rule(
+            "cacheable",
+            Accept::Bool(false),
+            "rsible has no fact cache: the fact would not appear in `ansible_facts`",
+        ),
+    ),
+    (
+        "include_role",
+        rule(
+            "public",
+            Accept::Bool(false),
+            "use import_role, whose defaults and vars the whole play sees",
+        ),
+    ),
+    (
+        "import_role",
+        rule(
+            "public",
+            Accept::Bool(true),
+            "an imported role's defaults and vars are seen by the whole play in rsible",
+        ),
+    ),
+    ("include_role", ALLOW_DUPLICATES),
+    ("import_role", ALLOW_DUPLICATES),
+    (
+        "script",
+        rule(
+            "decrypt",
+            Accept::Nothing,
+            "ansible-core 2.19's script module refuses it too; a vaulted script is decrypted without it",
+        ),
+    ),
+    ("apt_key", VALIDATE_CERTS),
+    ("apt_repository", VALIDATE_CERTS),
+    ("dnf", VALIDATE_CERTS),
+    ("yum", VALIDATE_CERTS),
+    (
+        "apt_repository",
+        rule(
+            "codename",
+            Accept::Nothing,
+            "rsible uses the target's own release codename",
+        ),
+    ),
+    (
+        "dnf",
+        rule(
+            "use_backend",
+            Accept::Words(&["auto"]),
+            "rsible runs the target's dnf (or yum) command",
+        ),
+    ),
+    (
+        "yum",
+        rule(
+            "use_backend",
+            Accept::Words(&["auto"]),
+            "rsible runs the target's dnf (or yum) command",
+        ),
+    ),
+    (
+        "setup",
+        rule(
+            "fact_path",
+            Accept::Nothing,
+            "rsible gathers no local facts (facts.d)",
+        ),
+    ),
+    (
+        "setup",
+        rule(
+            "gather_timeout",
+            Accept::Int(10),
+            "use the task keyword `timeout:` for the whole gathering",
+        ),
+    ),
+    (
+        "include_vars",
+        rule(
+            "files_matching",
+            Accept::Nothing,
+            "list the files with `file:` (one task each, or a loop)",
+        ),
+    ),
+    (
+        "include_vars",
+        rule(
+            "ignore_files",
+            Accept::Nothing,
+            "list the files with `file:` (one task each, or a loop)",
+        ),
+    ),
+    (
+        "include_vars",
+        rule(
+            "ignore_unknown_extensions",
+            Accept::Bool(true),
+            "rsible skips the files of `dir` that are not .yml, .yaml or .json",
+        ),
+    ),
+    (
+        "include_vars",
+        rule(
+            "depth",
+            Accept::Int(1),
+            "rsible reads only the files directly in `dir`",
+        ),
+    ),
+    (
+        "include_vars",
+        rule(
+            "hash_behaviour",
+            Accept::Words(&["replace"]),
+            "rsible replaces a variable with the file's value, as Ansible's default",
+        ),
+    ),
+];
+
+const UNSAFE_WRITES: Rule = rule(
+    "unsafe_writes",
+    Accept::Bool(false),
+    "rsible always writes files atomically",
+);
+
+const ALLOW_DUPLICATES: Rule = rule(
+    "allow_duplicates",
+    Accept::Bool(true),
+    "rsible runs an included or imported role each time it is reached, as Ansible's default does",
+);
+
+const VALIDATE_CERTS: Rule = rule(
+    "validate_certs",
+    Accept::Bool(true),
+    "rsible always validates certificates here; install the CA on the target instead",
+);
+
+/// The refusal for argument `arg` of `module` with value `v`, or `None` when rsible gives
+/// it Ansible's effect. The value is the one written in the task (a template cannot be
+/// checked before it is rendered, and is refused).
+pub fn argument(module: &str, arg: &str, v: &Value) -> Option<Refusal> {
+    let r = ARGS
+        .iter()
+        .find(|(m, r)| *m == module && r.key == arg)
+        .map(|(_, r)| r)?;
+    refuse_unless(r, v, &format!("argument '{arg}' of module '{module}'"))
+}
+
+/// The refusal of `what` unless `v` is a value `r` accepts.
+fn refuse_unless(r: &Rule, v: &Value, what: &str) -> Option<Refusal> {
+    if accepts(r.accept, v) {
+        return None;
+    }
+    let only = match r.accept {
+        Accept::Nothing => String::new(),
+        Accept::Words(w) => format!(" (it accepts only: {})", w.join(", ")),
+        Accept::Bool(b) => format!(" (only `{}: {b}` is)", r.key),
+        Accept::Int(n) => format!(" (only `{}: {n}` is)", r.key),
+    };
+    let templated = v
+        .as_str()
+        .is_some_and(|s| s.contains("{{") || s.contains("{%"));
+    let hint = if templated && !matches!(r.accept, Accept::Nothing) {
+        format!(
+            "{}; write the value itself: a template cannot be checked before it runs",
+            r.hint
+        )
+    } else {
+        r.hint.to_string()
+    };
+    Some((
+        format!("{what} is not supported by rsible{only}"),
+        Some(hint),
+    ))
+}
+
+fn accepts(accept: Accept, v: &Value) -> bool {
+    match (accept, v) {
+        (Accept::Nothing, _) => false,
+        (Accept::Words(words), Value::Array(items)) => {
+            items.iter().all(|i| accepts(Accept::Words(words), i))
+        }
+        (Accept::Words(words), Value::String(s)) => {
+            words.iter().any(|w| w.eq_ignore_ascii_case(s.trim()))
+        }
+        (Accept::Bool(want), _) => bool_of(v) == Some(want),
+        (Accept::Int(want), Value::Number(n)) => n.as_i64() == Some(want),
+        (Accept::Int(want), Value::String(s)) => s.trim().parse::<i64>().is_ok_and(|n| n == want),
+        _ => false,
+    }
+}
+
+fn bool_of(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_f64().map(|f| f != 0.0),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "yes" | "true" | "on" | "1" | "y" | "t" => Some(true),
+            "no" | "false" | "off" | "0" | "n" | "f" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(yaml: &str) -> Node {
+        crate::yaml_node::parse(yaml).unwrap()
+    }
+
+    #[test]
+    fn refuses_unimplemented_keywords() {
+        for (k, v) in [
+            ("remote_user", "root"),
+            ("port", "2222"),
+            ("connection", "local"),
+            ("connection", "'{{ c }}'"),
+            ("debugger", "on_failed"),
+            ("become_flags", "-H"),
+            ("collections", "[my.coll]"),
+        ] {
+            let r = keyword(Level::Task, k, &node(v)).expect(k);
+            assert!(r.0.contains("not supported by rsible"), "{}", r.0);
+        }
+        assert!(keyword(Level::Play, "vars_prompt", &node("[]")).is_some());
+    }
+
+    #[test]
+    fn accepts_values_with_ansible_effect() {
+        for (k, v) in [
+            ("connection", "ssh"),
+            ("debugger", "never"),
+            ("collections", "[ansible.builtin, community.general]"),
+            ("become", "true"),
+            ("when", "x"),
+        ] {
+            assert!(keyword(Level::Task, k, &node(v)).is_none(), "{k}: {v}");
+        }
+    }
+
+    #[test]
+    fn blocks_refuse_task_only_keywords() {
+        let r = keyword(Level::Block, "loop", &node("[1]")).unwrap();
+        assert_eq!(r.0, "'loop' is not a valid attribute for a block");
+        assert!(keyword(Level::Block, "notify", &node("h")).is_none());
+        assert!(keyword(Level::Block, "rescue", &node("[]")).is_none());
+    }
+
+    #[test]
+    fn arguments_only_with_defaults() {
+        let arg = |m: &str, a: &str, v: serde_json::Value| argument(m, a, &v);
+        use serde_json::json;
+        assert!(arg("copy", "unsafe_writes", json!("no")).is_none());
+        assert!(arg("copy", "unsafe_writes", json!(true)).is_some());
+        assert!(arg("dnf", "validate_certs", json!("True")).is_none());
+        assert!(arg("dnf", "validate_certs", json!(false)).is_some());
+        assert!(arg("template", "output_encoding", json!("UTF-8")).is_none());
+        assert!(arg("setup", "gather_timeout", json!("10")).is_none());
+        assert!(arg("setup", "gather_timeout", json!(5)).is_some());
+        assert!(arg("copy", "dest", json!("/x")).is_none());
+    }
+}
