@@ -276,7 +276,11 @@ impl Runner {
     ) -> ItemResult {
         let templar = &self.engine.templar;
         let module = task.module.as_deref().unwrap_or("");
-        let args = match templar.render_value(&Value::Object(task.args.clone()), scope) {
+        let own = match self.args_with_defaults(task, inh, scope) {
+            Ok(a) => a,
+            Err(e) => return ItemResult::failed(self.located(task, &e)),
+        };
+        let args = match templar.render_value(&Value::Object(own), scope) {
             Ok(Value::Object(m)) => strip_omit(m),
             Ok(_) => Map::new(),
             Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),

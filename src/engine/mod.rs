@@ -10,6 +10,7 @@
 //!   includes; `handlers`: notify and flush.
 //! - `task_hosts`: one task over many hosts; `host_task`: one task on one host.
 //! - `vars`: variable precedence and magic variables; `loops`: loop items.
+//! - `module_defaults`: defaults under a task's own arguments.
 //! - `actions`: controller-side modules; `remote`: connections, become, target modules.
 
 mod actions;
@@ -19,6 +20,7 @@ mod host;
 mod host_task;
 mod include;
 mod loops;
+mod module_defaults;
 pub mod options;
 mod play;
 mod remote;

@@ -248,6 +248,7 @@ fn role_inherited(role: &Role) -> Inherited {
         match k.as_str() {
             "when" => inh.when.push(v.clone()),
             "tags" | "vars" => {}
+            "module_defaults" => super::module_defaults::stack(&mut inh.keywords, v),
             _ => {
                 inh.keywords.insert(k.clone(), v.clone());
             }

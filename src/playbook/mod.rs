@@ -9,6 +9,7 @@
 //!   `roles`: `roles:`, dependencies and `import_role`; `role_search`: where roles are;
 //!   `files`: what the engine loads at run time (`include_role`, `include_tasks`, vars
 //!   files); `free_form`: `k=v` strings.
+//! - `module_defaults`: the keyword's load-time check.
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
 //! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
@@ -21,6 +22,7 @@ mod load;
 pub mod location;
 pub mod model;
 pub mod module_args;
+mod module_defaults;
 pub mod registry;
 pub mod role_search;
 mod roles;

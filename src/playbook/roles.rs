@@ -119,6 +119,9 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
                         }
                     }
                     _ if is_task_keyword(&key) => {
+                        if let Some((msg, hint)) = super::keyword_types::check(&key, v) {
+                            ld.err_at(file, v, msg, hint);
+                        }
                         keywords.insert(key, v.to_json());
                     }
                     _ => {
@@ -181,12 +184,13 @@ pub(crate) fn load(ld: &mut Loader, req: Request) -> Option<Role> {
             ..r.clone()
         });
     }
-    if ld.role_stack.contains(&key.path) {
+    let frame = (key.path.clone(), req.files.tasks_from.clone());
+    if ld.role_stack.contains(&frame) {
         let msg = format!("role '{}' depends on itself (a dependency loop)", req.name);
         err(ld, msg, None);
         return None;
     }
-    ld.role_stack.push(key.path.clone());
+    ld.role_stack.push(frame);
     let role = load_found(ld, req, path);
     ld.role_stack.pop();
     ld.role_cache.push((key, role.clone()));
