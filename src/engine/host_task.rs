@@ -505,11 +505,27 @@ impl Runner {
         )
     }
 
-    /// The name shown for a task: `role : name`, or the module name.
+    /// The name shown for a task: `role : name`, or the module as written; an
+    /// `include_role` is `name`, or `include_role : ROLE` (never its own role's name).
     pub fn task_name(&self, task: &Task) -> String {
+        let written = || {
+            task.action
+                .clone()
+                .or_else(|| task.module.clone())
+                .unwrap_or_else(|| "block".into())
+        };
+        if task.module.as_deref() == Some("include_role") {
+            return match &task.name {
+                Some(n) => self.render_name(n),
+                None => {
+                    let role = task.args.get("name").map(modules::args::scalar_text);
+                    format!("{} : {}", written(), role.unwrap_or_default())
+                }
+            };
+        }
         let base = match &task.name {
             Some(n) => self.render_name(n),
-            None => task.module.clone().unwrap_or_else(|| "block".into()),
+            None => written(),
         };
         match &task.role {
             Some(r) => format!("{} : {base}", r.name),

@@ -214,6 +214,7 @@ fn gather_task(play: &Play) -> Task {
     Task {
         name: Some("Gathering Facts".into()),
         module: Some("setup".into()),
+        action: Some("gather_facts".into()),
         args,
         keywords,
         tags: vec!["always".into()],
@@ -232,7 +233,11 @@ fn collect_role_once(role: &Role, ran: &mut Vec<Arc<RoleRef>>, into: &mut Vec<Ta
         return;
     }
     for d in &role.dependencies {
-        collect_role_once(d, ran, into);
+        let mut tasks = Vec::new();
+        collect_role_once(d, ran, &mut tasks);
+        if !tasks.is_empty() {
+            into.push(crate::playbook::dependency_block(d, tasks));
+        }
     }
     ran.push(role.role_ref.clone());
     into.extend(role.tasks.iter().cloned());

@@ -7,6 +7,7 @@
 //! - `model`, `location`: the data.
 //! - `yaml`: located YAML nodes; `load`: playbook files and plays; `task`: one task;
 //!   `roles`: `roles:`, dependencies and `import_role`; `role_search`: where roles are;
+//!   `role_files`: which files make up a role's tasks, vars, defaults;
 //!   `files`: what the engine loads at run time (`include_role`, `include_tasks`, vars
 //!   files); `free_form`: `k=v` strings.
 //! - `module_defaults`: the keyword's load-time check.
@@ -24,6 +25,7 @@ pub mod model;
 pub mod module_args;
 mod module_defaults;
 pub mod registry;
+mod role_files;
 pub mod role_search;
 mod roles;
 pub mod tags;
@@ -40,5 +42,5 @@ pub use load::{load, load_with};
 pub use location::Location;
 pub use model::{Play, Playbook, Role, RoleRef, Task};
 pub use role_search::RoleSearch;
-pub use roles::RoleFiles;
+pub use roles::{dependency_block, RoleFiles};
 pub use tags::tags_selected;

@@ -12,7 +12,8 @@ use super::diagnostic::did_you_mean;
 use super::files::mapping_file;
 use super::load::Loader;
 use super::location::Location;
-use super::model::{tags_of, Role, RoleRef};
+use super::model::{tags_of, Role, RoleRef, Task};
+use super::role_files;
 use super::task;
 use super::validate::is_task_keyword;
 use super::yaml::{Kind, Node};
@@ -201,18 +202,14 @@ pub(crate) fn load(ld: &mut Loader, req: Request) -> Option<Role> {
 fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
     let loc = req.location.clone();
     let meta = Meta::read(ld, &path, &loc);
-    let defaults = part(
+    let defaults = vars_part(
         ld,
         &path,
         "defaults",
         req.files.defaults_from.as_deref(),
         &loc,
-    )
-    .map(|p| mapping_file(ld, &p, Some(&loc)))
-    .unwrap_or_default();
-    let vars = part(ld, &path, "vars", req.files.vars_from.as_deref(), &loc)
-        .map(|p| mapping_file(ld, &p, Some(&loc)))
-        .unwrap_or_default();
+    );
+    let vars = vars_part(ld, &path, "vars", req.files.vars_from.as_deref(), &loc);
     let twin = Arc::new(RoleRef {
         name: req.name.clone(),
         path: path.clone(),
@@ -263,11 +260,36 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
     }
 }
 
-/// A role's `tasks` (its dependencies' first), as `import_role` runs them.
-pub(crate) fn flatten_tasks(role: &Role) -> Vec<super::model::Task> {
-    let mut out: Vec<_> = role.dependencies.iter().flat_map(flatten_tasks).collect();
+/// A role's `tasks` (its dependencies' first, each in its [`dependency_block`]), as
+/// `import_role` runs them.
+pub(crate) fn flatten_tasks(role: &Role) -> Vec<Task> {
+    let mut out: Vec<Task> = role
+        .dependencies
+        .iter()
+        .map(|d| dependency_block(d, flatten_tasks(d)))
+        .collect();
     out.extend(role.tasks.iter().cloned());
     out
+}
+
+/// `tasks` of role dependency `dep` in a block that carries what its entry in
+/// `dependencies:` says (`tags`, `when`, `become`, ...), so they reach each task wherever
+/// the dependency's tasks end up.
+pub fn dependency_block(dep: &Role, tasks: Vec<Task>) -> Task {
+    Task {
+        name: None,
+        module: None,
+        action: None,
+        args: Map::new(),
+        keywords: dep.keywords.clone(),
+        tags: dep.tags.clone(),
+        block: tasks,
+        rescue: Vec::new(),
+        always: Vec::new(),
+        imported: Vec::new(),
+        role: Some(dep.role_ref.clone()),
+        location: dep.location.clone(),
+    }
 }
 
 /// What `meta/main.yml` says: the dependency list (with its file) and `allow_duplicates`.
@@ -305,8 +327,9 @@ impl Meta {
     }
 }
 
-/// `DIR/main.yml` of a role (or `DIR/FROM` when a `*_from` names a file). A missing main
-/// file is `None`; a missing named file is an error at `from`.
+/// `DIR/main.yml` of a role (or `DIR/FROM` when a `*_from` names a file), found as
+/// [`role_files::find`] does. A missing main file is `None`; a missing named file is an
+/// error at `from`.
 fn part(
     ld: &mut Loader,
     role: &Path,
@@ -314,16 +337,37 @@ fn part(
     named: Option<&str>,
     from: &Location,
 ) -> Option<PathBuf> {
-    let base = named.unwrap_or("main");
-    let found = ["", ".yml", ".yaml", ".json"]
-        .iter()
-        .map(|ext| role.join(dir).join(format!("{base}{ext}")))
-        .find(|p| p.is_file());
+    let found = role_files::find(role, dir, named, false).into_iter().next();
     if found.is_none() {
-        if let Some(n) = named {
-            let msg = format!("the role at {} has no {dir} file '{n}'", role.display());
-            ld.err(&from.file, from.line, from.column, msg, None);
-        }
+        missing(ld, role, dir, named, from);
     }
     found
+}
+
+/// The variables of a role's `vars` or `defaults`: the main (or named) file, or every file
+/// of the directory of that name, merged in name order (a later file's top-level keys win).
+fn vars_part(
+    ld: &mut Loader,
+    role: &Path,
+    dir: &str,
+    named: Option<&str>,
+    from: &Location,
+) -> Map<String, Value> {
+    let files = role_files::find(role, dir, named, true);
+    if files.is_empty() {
+        missing(ld, role, dir, named, from);
+    }
+    let mut out = Map::new();
+    for f in files {
+        out.extend(mapping_file(ld, &f, Some(from)));
+    }
+    out
+}
+
+/// The error for a `*_from` file that is not there (a missing `main` is no error).
+fn missing(ld: &mut Loader, role: &Path, dir: &str, named: Option<&str>, from: &Location) {
+    if let Some(n) = named {
+        let msg = format!("the role at {} has no {dir} file '{n}'", role.display());
+        ld.err(&from.file, from.line, from.column, msg, None);
+    }
 }

@@ -81,6 +81,7 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
     let mut t = Task {
         name: None,
         module: None,
+        action: None,
         args: Map::new(),
         keywords: Map::new(),
         tags: Vec::new(),
@@ -186,6 +187,7 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
     let mut args = extra_args;
     args.extend(f.args);
     t.module = Some(f.canonical.to_string());
+    t.action = Some(f.written.clone());
     t.args = args;
     if let Some(allowed) = include_args(f.canonical) {
         if !check_include_args(ld, file, f.key, f.canonical, &t.args, allowed) {
