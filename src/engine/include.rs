@@ -234,12 +234,10 @@ impl Runner {
     }
 }
 
-/// A role's tasks with its dependencies' first.
+/// A role's tasks with its dependencies' first (each in a block carrying its entry's
+/// keywords).
 pub fn collect_role(role: &playbook::Role, into: &mut Vec<Task>) {
-    for d in &role.dependencies {
-        collect_role(d, into);
-    }
-    into.extend(role.tasks.iter().cloned());
+    into.extend(playbook::flatten_tasks(role));
 }
 
 /// `apply:` keywords of an include go to every included task.

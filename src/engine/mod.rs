@@ -11,9 +11,11 @@
 //! - `task_hosts`: one task over many hosts; `host_task`: one task on one host.
 //! - `vars`: variable precedence and magic variables; `loops`: loop items.
 //! - `module_defaults`: defaults under a task's own arguments.
+//! - `validate_spec`, `arg_spec`: a role's argument spec checked before its tasks.
 //! - `actions`: controller-side modules; `remote`: connections, become, target modules.
 
 mod actions;
+mod arg_spec;
 mod context;
 mod handlers;
 mod host;
@@ -26,6 +28,7 @@ mod play;
 mod remote;
 mod task_hosts;
 mod template_action;
+mod validate_spec;
 mod vars;
 mod walk;
 

@@ -10,10 +10,12 @@
 //!   `role_files`: which files make up a role's tasks, vars, defaults;
 //!   `files`: what the engine loads at run time (`include_role`, `include_tasks`, vars
 //!   files); `free_form`: `k=v` strings.
-//! - `module_defaults`: the keyword's load-time check.
+//! - `module_defaults`: the keyword's load-time check; `argument_specs`: a role's spec and
+//!   its validation task.
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
 //! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
+mod argument_specs;
 pub mod diagnostic;
 mod files;
 pub mod free_form;
@@ -42,5 +44,5 @@ pub use load::{load, load_with};
 pub use location::Location;
 pub use model::{Play, Playbook, Role, RoleRef, Task};
 pub use role_search::RoleSearch;
-pub use roles::{dependency_block, RoleFiles};
+pub use roles::{dependency_block, flatten_tasks, RoleFiles};
 pub use tags::tags_selected;

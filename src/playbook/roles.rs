@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::argument_specs;
 use super::diagnostic::did_you_mean;
 use super::files::mapping_file;
 use super::load::Loader;
@@ -30,6 +31,8 @@ pub struct RoleFiles {
     pub defaults_from: Option<String>,
     /// A file of `handlers/`.
     pub handlers_from: Option<String>,
+    /// `rolespec_validate: false`: no argument spec validation task.
+    pub skip_validation: bool,
 }
 
 impl RoleFiles {
@@ -41,6 +44,10 @@ impl RoleFiles {
             vars_from: get("vars_from"),
             defaults_from: get("defaults_from"),
             handlers_from: get("handlers_from"),
+            skip_validation: matches!(
+                args.get("rolespec_validate"),
+                Some(v) if crate::modules::args::to_bool(v) == Some(false)
+            ),
         }
     }
 }
@@ -241,9 +248,15 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
         (Some(deps), Some(file)) => role_list_at(ld, file, deps, path.parent()),
         _ => Vec::new(),
     };
-    let tasks = part(ld, &path, "tasks", req.files.tasks_from.as_deref(), &loc)
+    let mut tasks = part(ld, &path, "tasks", req.files.tasks_from.as_deref(), &loc)
         .map(|p| task::task_file(ld, &p, Some(&loc), Some(&role_ref)))
         .unwrap_or_default();
+    if !req.files.skip_validation {
+        let entry = req.files.tasks_from.as_deref().unwrap_or("main");
+        if let Some(t) = spec_task(ld, &path, &meta, entry, &role_ref) {
+            tasks.insert(0, t);
+        }
+    }
     Role {
         name: req.name,
         path,
@@ -262,7 +275,7 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
 
 /// A role's `tasks` (its dependencies' first, each in its [`dependency_block`]), as
 /// `import_role` runs them.
-pub(crate) fn flatten_tasks(role: &Role) -> Vec<Task> {
+pub fn flatten_tasks(role: &Role) -> Vec<Task> {
     let mut out: Vec<Task> = role
         .dependencies
         .iter()
@@ -292,11 +305,52 @@ pub fn dependency_block(dep: &Role, tasks: Vec<Task>) -> Task {
     }
 }
 
+/// The argument spec validation task for entry point `entry` of the role at `role`, when its
+/// spec (`meta/argument_specs.*`, else `argument_specs` of `meta/main.yml`) has that entry.
+fn spec_task(
+    ld: &mut Loader,
+    role: &Path,
+    meta: &Meta,
+    entry: &str,
+    role_ref: &Arc<RoleRef>,
+) -> Option<Task> {
+    let own = [".yml", ".yaml", ".json"]
+        .iter()
+        .map(|ext| role.join("meta").join(format!("argument_specs{ext}")))
+        .find(|p| p.is_file());
+    let (file, specs) = match own {
+        Some(p) => {
+            let node = ld.read(&p, None)?;
+            let Kind::Map(entries) = node.kind else {
+                return None;
+            };
+            let specs = entries
+                .into_iter()
+                .find(|(k, _)| k.key_text() == "argument_specs")?
+                .1;
+            (p, specs)
+        }
+        None => (meta.file.clone()?, meta.argument_specs.clone()?),
+    };
+    match argument_specs::entry_spec(&specs, entry) {
+        Ok(Some(spec)) => {
+            let at = Location::new(&file, spec.line, spec.col);
+            Some(argument_specs::validation_task(spec, entry, role_ref, &at))
+        }
+        Ok(None) => None,
+        Err((node, msg)) => {
+            ld.err_at(&file, node, msg, None);
+            None
+        }
+    }
+}
+
 /// What `meta/main.yml` says: the dependency list (with its file) and `allow_duplicates`.
 struct Meta {
     file: Option<PathBuf>,
     dependencies: Option<Node>,
     allow_duplicates: bool,
+    argument_specs: Option<Node>,
 }
 
 impl Meta {
@@ -305,6 +359,7 @@ impl Meta {
             file: None,
             dependencies: None,
             allow_duplicates: false,
+            argument_specs: None,
         };
         let Some(p) = part(ld, role, "meta", None, from) else {
             return meta;
@@ -319,6 +374,7 @@ impl Meta {
             match k.key_text().as_str() {
                 "dependencies" => meta.dependencies = Some(v),
                 "allow_duplicates" => meta.allow_duplicates = v.to_json() == Value::Bool(true),
+                "argument_specs" => meta.argument_specs = Some(v),
                 _ => {}
             }
         }
