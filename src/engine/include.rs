@@ -247,6 +247,7 @@ fn apply_keywords(what: &Map<String, Value>, inner: &mut Inherited) {
             match k.as_str() {
                 "tags" => inner.tags.extend(playbook::model::tags_of(v)),
                 "when" => inner.when.push(v.clone()),
+                "module_defaults" => super::module_defaults::stack(&mut inner.keywords, v),
                 "vars" => {
                     if let Value::Object(m) = v {
                         inner.vars.push(Arc::new(m.clone()));

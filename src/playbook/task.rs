@@ -14,7 +14,9 @@ use super::load::Loader;
 use super::location::Location;
 use super::model::{tags_of, RoleRef, Task};
 use super::roles::{self, RoleFiles};
-use super::validate::{classify_unknown_task_key, include_args, is_task_keyword, Unknown};
+use super::validate::{
+    classify_unknown_task_key, include_args, include_keyword_allowed, is_task_keyword, Unknown,
+};
 use super::yaml::{map_json, Kind, Node};
 use super::{free_form, module_args, registry};
 
@@ -189,6 +191,27 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
     t.module = Some(f.canonical.to_string());
     t.action = Some(f.written.clone());
     t.args = args;
+    if matches!(f.canonical, "include_tasks" | "include_role") {
+        for (k, _) in entries {
+            let key = k.key_text();
+            if is_task_keyword(&key) && !include_keyword_allowed(&key) {
+                let class = match f.canonical {
+                    "include_role" => "IncludeRole",
+                    _ => "TaskInclude",
+                };
+                ld.err_at(
+                    file,
+                    k,
+                    format!("'{key}' is not a valid attribute for a {class}"),
+                    Some(format!(
+                        "keywords for the included tasks go under `apply:`; {} takes only {}",
+                        f.written,
+                        "name, tags, when, vars, loop, register, ignore_errors, no_log, run_once, timeout"
+                    )),
+                );
+            }
+        }
+    }
     if let Some(allowed) = include_args(f.canonical) {
         if !check_include_args(ld, file, f.key, f.canonical, &t.args, allowed) {
             return Some(t);
