@@ -381,7 +381,10 @@ impl Runner {
                 (Status::Failed, false) => {
                     s.failed = true;
                     s.failed_result = Some(Value::Object(r.result.clone()));
-                    s.failed_task = Some(self.task_name(task));
+                    // Ansible's `ansible_failed_task.name` is the task's own name: no role
+                    // prefix, empty when unnamed.
+                    let own = task.name.as_deref().map(|n| self.render_name(n));
+                    s.failed_task = Some(own.unwrap_or_default());
                 }
                 (Status::Unreachable, false) => s.unreachable = true,
                 _ => {}

@@ -67,4 +67,5 @@ pub const CASES: &[Case] = &[
         converges: true,
     },
     once("16_module_defaults.yml"),
+    once("17_roles.yml"),
 ];
