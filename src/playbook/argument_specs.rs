@@ -31,6 +31,10 @@ const REFUSED_KEYS: &[&str] = &[
     "required_by",
 ];
 
+/// The hint for a spec rsible cannot validate.
+pub(crate) const HINT: &str = "rsible validates an option's type, required, default, \
+     choices and elements; check the rest with `assert` in the role's tasks";
+
 /// The entry point `entry` of the `argument_specs` mapping `specs` (from `file`), when it
 /// has one; `Err` with (node, message) for what rsible cannot validate.
 pub(crate) fn entry_spec<'a>(

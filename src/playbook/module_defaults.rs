@@ -73,7 +73,10 @@ fn check_entry(k: &Node, v: &Node) -> Option<(String, Option<String>)> {
         }
     } else if registry::canonical(&key).is_none() {
         let names = registry::all_names();
-        let hint = super::diagnostic::did_you_mean(&key, names.iter().map(String::as_str));
+        let hint =
+            super::diagnostic::did_you_mean(&key, names.iter().map(String::as_str)).or_else(|| {
+                Some("module_defaults may name only modules rsible runs; remove this entry".into())
+            });
         return Some((
             format!("module_defaults for '{key}': not supported by rsible (no such module)"),
             hint,

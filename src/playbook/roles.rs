@@ -339,7 +339,7 @@ fn spec_task(
         }
         Ok(None) => None,
         Err((node, msg)) => {
-            ld.err_at(&file, node, msg, None);
+            ld.err_at(&file, node, msg, Some(argument_specs::HINT.into()));
             None
         }
     }
