@@ -3,7 +3,9 @@
 //! module gives its defaults whole (no merge of arguments between layers); the task's own
 //! arguments win over the defaults argument by argument, and an own argument that renders to
 //! `omit` removes the default too. `group/...` entries reach no task: no action group holds
-//! a module rsible has. Knows nothing of how arguments are rendered or modules run.
+//! a module rsible has. Defaults of a backend module (`apt` for `package`, `systemd` for
+//! `service`), which Ansible applies through the backend it picks, fail the task as not
+//! supported. Knows nothing of how arguments are rendered or modules run.
 
 use super::context::Inherited;
 use super::Runner;
@@ -51,6 +53,27 @@ fn written_for<'a>(module: &str, layers: &[&'a Value]) -> Option<&'a Value> {
     found
 }
 
+/// The modules whose defaults Ansible applies to a `package` or `service` task through the
+/// backend it picks on the target.
+fn backends(module: &str) -> &'static [&'static str] {
+    match module {
+        "package" => &["apt", "dnf", "yum", "apk"],
+        "service" => &["systemd"],
+        _ => &[],
+    }
+}
+
+/// The refusal for a `package`/`service` task that backend defaults would reach in Ansible.
+fn backend_defaults(module: &str, layers: &[&Value]) -> Option<String> {
+    let b = backends(module)
+        .iter()
+        .find(|b| written_for(b, layers).is_some())?;
+    Some(format!(
+        "module_defaults for '{b}' reach this {module} task through its backend in Ansible: \
+         not supported by rsible; give the arguments on the task or as defaults for '{module}'"
+    ))
+}
+
 impl Runner {
     /// The task's arguments with the `module_defaults` it sees filled in below its own,
     /// not yet rendered (a default given as one template is rendered here, to a mapping).
@@ -65,6 +88,9 @@ impl Runner {
         layers.extend(self.play.play.keywords.get(KEY));
         layers.extend(inh.keywords.get(KEY));
         layers.extend(task.keywords.get(KEY));
+        if let Some(refusal) = backend_defaults(module, &layers) {
+            return Err(refusal);
+        }
         let Some(written) = written_for(module, &layers) else {
             return Ok(task.args.clone());
         };
@@ -122,5 +148,8 @@ mod tests {
         assert_eq!(written_for("copy", &[&outer, &groups]), None);
         let facts = json!({"gather_facts": {"gather_subset": "min"}});
         assert!(written_for("setup", &[&facts]).is_some());
+        let apt = json!({"ansible.builtin.apt": {"update_cache": true}});
+        assert!(backend_defaults("package", &[&apt]).is_some());
+        assert!(backend_defaults("apt", &[&apt]).is_none());
     }
 }
