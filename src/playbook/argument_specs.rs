@@ -118,11 +118,12 @@ fn check_option<'a>(name: &str, def: &'a Node) -> Result<(), (&'a Node, String)>
 
 /// The task Ansible puts first in a role whose spec has entry point `entry`: named after
 /// it (and its `short_description`), tagged `always`, checking the options against the
-/// task's variables and the role's parameters.
+/// task's variables and the role's parameters (`provided`, without the entry's `vars:`).
 pub(crate) fn validation_task(
     spec: &Node,
     entry: &str,
     role: &Arc<RoleRef>,
+    provided: Map<String, Value>,
     location: &Location,
 ) -> Task {
     let spec = spec.to_json();
@@ -140,10 +141,7 @@ pub(crate) fn validation_task(
     };
     let mut args = Map::new();
     args.insert("argument_spec".into(), options);
-    args.insert(
-        "provided_arguments".into(),
-        Value::Object(role.params.clone()),
-    );
+    args.insert("provided_arguments".into(), Value::Object(provided));
     args.insert(
         "validate_args_context".into(),
         json!({

@@ -123,6 +123,9 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
                     "tags" => tags = tags_of(&v.to_json()),
                     "vars" => {
                         if let Value::Object(m) = v.to_json() {
+                            // Kept as a keyword too: they are not parameters an argument
+                            // spec checks.
+                            keywords.insert(key, Value::Object(m.clone()));
                             params.extend(m);
                         }
                     }
@@ -253,7 +256,14 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
         .unwrap_or_default();
     if !req.files.skip_validation {
         let entry = req.files.tasks_from.as_deref().unwrap_or("main");
-        if let Some(t) = spec_task(ld, &path, &meta, entry, &role_ref) {
+        let entry_vars = req.keywords.get("vars").and_then(Value::as_object);
+        let provided: Map<String, Value> = req
+            .params
+            .iter()
+            .filter(|(k, _)| !entry_vars.is_some_and(|v| v.contains_key(*k)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(t) = spec_task(ld, &path, &meta, entry, &role_ref, provided) {
             tasks.insert(0, t);
         }
     }
@@ -313,6 +323,7 @@ fn spec_task(
     meta: &Meta,
     entry: &str,
     role_ref: &Arc<RoleRef>,
+    provided: Map<String, Value>,
 ) -> Option<Task> {
     let own = [".yml", ".yaml", ".json"]
         .iter()
@@ -335,7 +346,9 @@ fn spec_task(
     match argument_specs::entry_spec(&specs, entry) {
         Ok(Some(spec)) => {
             let at = Location::new(&file, spec.line, spec.col);
-            Some(argument_specs::validation_task(spec, entry, role_ref, &at))
+            Some(argument_specs::validation_task(
+                spec, entry, role_ref, provided, &at,
+            ))
         }
         Ok(None) => None,
         Err((node, msg)) => {
