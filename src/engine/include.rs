@@ -71,6 +71,9 @@ impl Runner {
             if task.keywords.contains_key("when") {
                 inner.when.pop();
             }
+            // Nor do its other keywords (`ignore_errors`, `no_log`, ...): Ansible skips a
+            // dynamic include when tasks inherit keywords (only `apply:` passes them on).
+            inner.keywords = inh.keywords.clone();
             // A dynamic include's tags select the include, not the tasks inside (only
             // `apply: {tags: ...}` passes tags on), as in Ansible.
             inner.tags.truncate(inh.tags.len());
