@@ -253,8 +253,8 @@ fn to_bool(v: &Value) -> Result<bool, String> {
         Value::Bool(b) => return Ok(*b),
         Value::String(s) => s.trim().to_lowercase(),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if f == 1.0 => return Ok(true),
-            Some(f) if f == 0.0 => return Ok(false),
+            Some(1.0) => return Ok(true),
+            Some(0.0) => return Ok(false),
             _ => n.to_string(),
         },
         other => return Err(format!("{} cannot be converted to a bool", class_of(other))),
