@@ -56,6 +56,7 @@ impl Runner {
             "include_vars" => self.include_vars(args, task, host, scope),
             "add_host" => self.add_host(args),
             "group_by" => self.group_by(args, host),
+            "validate_argument_spec" => self.validate_argument_spec(args, scope),
             _ => return None,
         })
     }

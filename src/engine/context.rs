@@ -231,6 +231,8 @@ impl Inherited {
             if let Some(v) = task.keywords.get(*k) {
                 if *k == "environment" {
                     merge_env(&mut c.keywords, v);
+                } else if *k == "module_defaults" {
+                    super::module_defaults::stack(&mut c.keywords, v);
                 } else {
                     c.keywords.insert((*k).to_string(), v.clone());
                 }

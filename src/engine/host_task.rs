@@ -276,7 +276,11 @@ impl Runner {
     ) -> ItemResult {
         let templar = &self.engine.templar;
         let module = task.module.as_deref().unwrap_or("");
-        let args = match templar.render_value(&Value::Object(task.args.clone()), scope) {
+        let own = match self.args_with_defaults(task, inh, scope) {
+            Ok(a) => a,
+            Err(e) => return ItemResult::failed(self.located(task, &e)),
+        };
+        let args = match templar.render_value(&Value::Object(own), scope) {
             Ok(Value::Object(m)) => strip_omit(m),
             Ok(_) => Map::new(),
             Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),
@@ -377,7 +381,10 @@ impl Runner {
                 (Status::Failed, false) => {
                     s.failed = true;
                     s.failed_result = Some(Value::Object(r.result.clone()));
-                    s.failed_task = Some(self.task_name(task));
+                    // Ansible's `ansible_failed_task.name` is the task's own name: no role
+                    // prefix, empty when unnamed.
+                    let own = task.name.as_deref().map(|n| self.render_name(n));
+                    s.failed_task = Some(own.unwrap_or_default());
                 }
                 (Status::Unreachable, false) => s.unreachable = true,
                 _ => {}
@@ -508,11 +515,27 @@ impl Runner {
         )
     }
 
-    /// The name shown for a task: `role : name`, or the module name.
+    /// The name shown for a task: `role : name`, or the module as written; an
+    /// `include_role` is `name`, or `include_role : ROLE` (never its own role's name).
     pub fn task_name(&self, task: &Task) -> String {
+        let written = || {
+            task.action
+                .clone()
+                .or_else(|| task.module.clone())
+                .unwrap_or_else(|| "block".into())
+        };
+        if task.module.as_deref() == Some("include_role") {
+            return match &task.name {
+                Some(n) => self.render_name(n),
+                None => {
+                    let role = task.args.get("name").map(modules::args::scalar_text);
+                    format!("{} : {}", written(), role.unwrap_or_default())
+                }
+            };
+        }
         let base = match &task.name {
             Some(n) => self.render_name(n),
-            None => task.module.clone().unwrap_or_else(|| "block".into()),
+            None => written(),
         };
         match &task.role {
             Some(r) => format!("{} : {base}", r.name),

@@ -71,6 +71,9 @@ impl Runner {
             if task.keywords.contains_key("when") {
                 inner.when.pop();
             }
+            // Nor do its other keywords (`ignore_errors`, `no_log`, ...): Ansible skips a
+            // dynamic include when tasks inherit keywords (only `apply:` passes them on).
+            inner.keywords = inh.keywords.clone();
             // A dynamic include's tags select the include, not the tasks inside (only
             // `apply: {tags: ...}` passes tags on), as in Ansible.
             inner.tags.truncate(inh.tags.len());
@@ -234,12 +237,10 @@ impl Runner {
     }
 }
 
-/// A role's tasks with its dependencies' first.
+/// A role's tasks with its dependencies' first (each in a block carrying its entry's
+/// keywords).
 pub fn collect_role(role: &playbook::Role, into: &mut Vec<Task>) {
-    for d in &role.dependencies {
-        collect_role(d, into);
-    }
-    into.extend(role.tasks.iter().cloned());
+    into.extend(playbook::flatten_tasks(role));
 }
 
 /// `apply:` keywords of an include go to every included task.
@@ -249,6 +250,7 @@ fn apply_keywords(what: &Map<String, Value>, inner: &mut Inherited) {
             match k.as_str() {
                 "tags" => inner.tags.extend(playbook::model::tags_of(v)),
                 "when" => inner.when.push(v.clone()),
+                "module_defaults" => super::module_defaults::stack(&mut inner.keywords, v),
                 "vars" => {
                     if let Value::Object(m) = v {
                         inner.vars.push(Arc::new(m.clone()));

@@ -10,20 +10,25 @@
 //!   includes; `handlers`: notify and flush.
 //! - `task_hosts`: one task over many hosts; `host_task`: one task on one host.
 //! - `vars`: variable precedence and magic variables; `loops`: loop items.
+//! - `module_defaults`: defaults under a task's own arguments.
+//! - `validate_spec`, `arg_spec`: a role's argument spec checked before its tasks.
 //! - `actions`: controller-side modules; `remote`: connections, become, target modules.
 
 mod actions;
+mod arg_spec;
 mod context;
 mod handlers;
 mod host;
 mod host_task;
 mod include;
 mod loops;
+mod module_defaults;
 pub mod options;
 mod play;
 mod remote;
 mod task_hosts;
 mod template_action;
+mod validate_spec;
 mod vars;
 mod walk;
 

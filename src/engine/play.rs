@@ -219,6 +219,7 @@ fn gather_task(play: &Play) -> Task {
     Task {
         name: Some("Gathering Facts".into()),
         module: Some("setup".into()),
+        action: Some("gather_facts".into()),
         args,
         keywords,
         tags: vec!["always".into()],
@@ -237,7 +238,11 @@ fn collect_role_once(role: &Role, ran: &mut Vec<Arc<RoleRef>>, into: &mut Vec<Ta
         return;
     }
     for d in &role.dependencies {
-        collect_role_once(d, ran, into);
+        let mut tasks = Vec::new();
+        collect_role_once(d, ran, &mut tasks);
+        if !tasks.is_empty() {
+            into.push(crate::playbook::dependency_block(d, tasks));
+        }
     }
     ran.push(role.role_ref.clone());
     into.extend(role.tasks.iter().cloned());
@@ -253,6 +258,7 @@ fn role_inherited(role: &Role, play: &Inherited) -> Inherited {
         match k.as_str() {
             "when" => inh.when.push(v.clone()),
             "tags" | "vars" => {}
+            "module_defaults" => super::module_defaults::stack(&mut inh.keywords, v),
             _ => {
                 inh.keywords.insert(k.clone(), v.clone());
             }

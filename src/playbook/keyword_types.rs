@@ -75,6 +75,9 @@ fn is_int_or_percent(n: &Node) -> bool {
 /// The error for keyword `key` with value `v`: a message and a hint, or `None` when it is fine
 /// (or not a typed keyword).
 pub fn check(key: &str, v: &Node) -> Option<(String, Option<String>)> {
+    if key == "module_defaults" {
+        return super::module_defaults::check(v);
+    }
     let ty = type_of(key)?;
     if let Kind::Str(s) = &v.kind {
         if is_template(s) {

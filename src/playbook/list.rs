@@ -57,17 +57,27 @@ fn tasks(list: &[Task], inherited: &[String], out: &mut Vec<ListedTask>) {
         } else if imports {
             tasks(&t.imported, &tags, out);
         } else {
-            let base = t
-                .name
-                .clone()
-                .or_else(|| t.module.clone())
-                .unwrap_or_default();
-            let name = match (t.role_name(), &t.name) {
-                (Some(r), Some(_)) => format!("{r} : {base}"),
-                _ => base,
-            };
-            out.push(ListedTask { name, tags });
+            out.push(ListedTask {
+                name: listed_name(t),
+                tags,
+            });
         }
+    }
+}
+
+/// A task's name as `--list-tasks` shows it: an unnamed task by its module as written; a
+/// named one with its role's name before it, but an `include_role` never.
+fn listed_name(t: &Task) -> String {
+    let Some(name) = &t.name else {
+        return t
+            .action
+            .clone()
+            .or_else(|| t.module.clone())
+            .unwrap_or_default();
+    };
+    match t.role_name() {
+        Some(r) if t.module.as_deref() != Some("include_role") => format!("{r} : {name}"),
+        _ => name.clone(),
     }
 }
 

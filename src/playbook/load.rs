@@ -46,8 +46,9 @@ pub(crate) struct Loader {
     pub errors: Vec<Diagnostic>,
     /// Roles loaded in the current play, by identity (see `roles::RoleKey`).
     pub role_cache: Vec<(super::roles::RoleKey, Role)>,
-    /// Directories of the roles being loaded (to stop dependency loops).
-    pub role_stack: Vec<PathBuf>,
+    /// Directories of the roles being loaded, with their `tasks_from` (to stop dependency
+    /// loops; a role importing itself with another tasks file is not one).
+    pub role_stack: Vec<(PathBuf, Option<String>)>,
     /// Whether the tasks being loaded are handlers (or may be: `true` unless known not to
     /// be), where `listen` is valid.
     pub in_handlers: bool,

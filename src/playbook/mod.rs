@@ -7,12 +7,16 @@
 //! - `model`, `location`: the data.
 //! - `yaml`: located YAML nodes; `load`: playbook files and plays; `task`: one task;
 //!   `roles`: `roles:`, dependencies and `import_role`; `role_search`: where roles are;
+//!   `role_files`: which files make up a role's tasks, vars, defaults;
 //!   `files`: what the engine loads at run time (`include_role`, `include_tasks`, vars
 //!   files); `free_form`: `k=v` strings.
+//! - `module_defaults`: the keyword's load-time check; `argument_specs`: a role's spec and
+//!   its validation task.
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
 //! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
 mod arg_templates;
+mod argument_specs;
 pub mod diagnostic;
 mod files;
 pub mod free_form;
@@ -23,7 +27,9 @@ mod load;
 pub mod location;
 pub mod model;
 pub mod module_args;
+mod module_defaults;
 pub mod registry;
+mod role_files;
 pub mod role_search;
 mod roles;
 pub mod tags;
@@ -43,5 +49,5 @@ pub use load::{load, load_with};
 pub use location::Location;
 pub use model::{Play, Playbook, Role, RoleRef, Task};
 pub use role_search::RoleSearch;
-pub use roles::RoleFiles;
+pub use roles::{dependency_block, flatten_tasks, RoleFiles};
 pub use tags::tags_selected;

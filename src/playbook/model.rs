@@ -125,6 +125,9 @@ pub struct Task {
     pub name: Option<String>,
     /// The canonical short module name (`copy` for `ansible.builtin.copy`); `None` for a block.
     pub module: Option<String>,
+    /// The module name as written (`ansible.builtin.debug`), the name of an unnamed task;
+    /// `None` for a block.
+    pub action: Option<String>,
     /// The module's arguments, free-form strings already split into `k=v` and `_raw_params`.
     pub args: Map<String, Value>,
     /// Task keywords as written (when, loop, with_*, register, notify, become, ...).

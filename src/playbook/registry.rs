@@ -63,6 +63,7 @@ static MODULES: &[Module] = &[
     m("include_vars", B),
     m("add_host", B),
     m("group_by", B),
+    m("validate_argument_spec", B),
     m("package", B),
     m("apt", B),
     m("dpkg_selections", B),

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::argument_specs;
 use super::diagnostic::did_you_mean;
 use super::files::mapping_file;
 use super::load::Loader;
 use super::location::Location;
-use super::model::{tags_of, Role, RoleRef};
+use super::model::{tags_of, Role, RoleRef, Task};
+use super::role_files;
 use super::task;
 use super::unsupported::{self, Level};
 use super::yaml::{Kind, Node};
@@ -29,6 +31,8 @@ pub struct RoleFiles {
     pub defaults_from: Option<String>,
     /// A file of `handlers/`.
     pub handlers_from: Option<String>,
+    /// `rolespec_validate: false`: no argument spec validation task.
+    pub skip_validation: bool,
 }
 
 impl RoleFiles {
@@ -40,6 +44,10 @@ impl RoleFiles {
             vars_from: get("vars_from"),
             defaults_from: get("defaults_from"),
             handlers_from: get("handlers_from"),
+            skip_validation: matches!(
+                args.get("rolespec_validate"),
+                Some(v) if crate::modules::args::to_bool(v) == Some(false)
+            ),
         }
     }
 }
@@ -115,6 +123,9 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
                     "tags" => tags = tags_of(&v.to_json()),
                     "vars" => {
                         if let Value::Object(m) = v.to_json() {
+                            // Kept as a keyword too: they are not parameters an argument
+                            // spec checks.
+                            keywords.insert(key, Value::Object(m.clone()));
                             params.extend(m);
                         }
                     }
@@ -186,12 +197,13 @@ pub(crate) fn load(ld: &mut Loader, req: Request) -> Option<Role> {
             ..r.clone()
         });
     }
-    if ld.role_stack.contains(&key.path) {
+    let frame = (key.path.clone(), req.files.tasks_from.clone());
+    if ld.role_stack.contains(&frame) {
         let msg = format!("role '{}' depends on itself (a dependency loop)", req.name);
         err(ld, msg, None);
         return None;
     }
-    ld.role_stack.push(key.path.clone());
+    ld.role_stack.push(frame);
     let role = load_found(ld, req, path);
     ld.role_stack.pop();
     ld.role_cache.push((key, role.clone()));
@@ -202,18 +214,14 @@ pub(crate) fn load(ld: &mut Loader, req: Request) -> Option<Role> {
 fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
     let loc = req.location.clone();
     let meta = Meta::read(ld, &path, &loc);
-    let defaults = part(
+    let defaults = vars_part(
         ld,
         &path,
         "defaults",
         req.files.defaults_from.as_deref(),
         &loc,
-    )
-    .map(|p| mapping_file(ld, &p, Some(&loc)))
-    .unwrap_or_default();
-    let vars = part(ld, &path, "vars", req.files.vars_from.as_deref(), &loc)
-        .map(|p| mapping_file(ld, &p, Some(&loc)))
-        .unwrap_or_default();
+    );
+    let vars = vars_part(ld, &path, "vars", req.files.vars_from.as_deref(), &loc);
     let twin = Arc::new(RoleRef {
         name: req.name.clone(),
         path: path.clone(),
@@ -245,13 +253,26 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
         (Some(deps), Some(file)) => role_list_at(ld, file, deps, path.parent()),
         _ => Vec::new(),
     };
-    let tasks = part(ld, &path, "tasks", req.files.tasks_from.as_deref(), &loc)
+    let mut tasks = part(ld, &path, "tasks", req.files.tasks_from.as_deref(), &loc)
         .map(|p| {
             ld.section(false, |ld| {
                 task::task_file(ld, &p, Some(&loc), Some(&role_ref))
             })
         })
         .unwrap_or_default();
+    if !req.files.skip_validation {
+        let entry = req.files.tasks_from.as_deref().unwrap_or("main");
+        let entry_vars = req.keywords.get("vars").and_then(Value::as_object);
+        let provided: Map<String, Value> = req
+            .params
+            .iter()
+            .filter(|(k, _)| !entry_vars.is_some_and(|v| v.contains_key(*k)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(t) = spec_task(ld, &path, &meta, entry, &role_ref, provided) {
+            tasks.insert(0, t);
+        }
+    }
     Role {
         name: req.name,
         path,
@@ -268,11 +289,79 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
     }
 }
 
-/// A role's `tasks` (its dependencies' first), as `import_role` runs them.
-pub(crate) fn flatten_tasks(role: &Role) -> Vec<super::model::Task> {
-    let mut out: Vec<_> = role.dependencies.iter().flat_map(flatten_tasks).collect();
+/// A role's `tasks` (its dependencies' first, each in its [`dependency_block`]), as
+/// `import_role` runs them.
+pub fn flatten_tasks(role: &Role) -> Vec<Task> {
+    let mut out: Vec<Task> = role
+        .dependencies
+        .iter()
+        .map(|d| dependency_block(d, flatten_tasks(d)))
+        .collect();
     out.extend(role.tasks.iter().cloned());
     out
+}
+
+/// `tasks` of role dependency `dep` in a block that carries what its entry in
+/// `dependencies:` says (`tags`, `when`, `become`, ...), so they reach each task wherever
+/// the dependency's tasks end up.
+pub fn dependency_block(dep: &Role, tasks: Vec<Task>) -> Task {
+    Task {
+        name: None,
+        module: None,
+        action: None,
+        args: Map::new(),
+        keywords: dep.keywords.clone(),
+        tags: dep.tags.clone(),
+        block: tasks,
+        rescue: Vec::new(),
+        always: Vec::new(),
+        imported: Vec::new(),
+        role: Some(dep.role_ref.clone()),
+        location: dep.location.clone(),
+    }
+}
+
+/// The argument spec validation task for entry point `entry` of the role at `role`, when its
+/// spec (`meta/argument_specs.*`, else `argument_specs` of `meta/main.yml`) has that entry.
+fn spec_task(
+    ld: &mut Loader,
+    role: &Path,
+    meta: &Meta,
+    entry: &str,
+    role_ref: &Arc<RoleRef>,
+    provided: Map<String, Value>,
+) -> Option<Task> {
+    let own = [".yml", ".yaml", ".json"]
+        .iter()
+        .map(|ext| role.join("meta").join(format!("argument_specs{ext}")))
+        .find(|p| p.is_file());
+    let (file, specs) = match own {
+        Some(p) => {
+            let node = ld.read(&p, None)?;
+            let Kind::Map(entries) = node.kind else {
+                return None;
+            };
+            let specs = entries
+                .into_iter()
+                .find(|(k, _)| k.key_text() == "argument_specs")?
+                .1;
+            (p, specs)
+        }
+        None => (meta.file.clone()?, meta.argument_specs.clone()?),
+    };
+    match argument_specs::entry_spec(&specs, entry) {
+        Ok(Some(spec)) => {
+            let at = Location::new(&file, spec.line, spec.col);
+            Some(argument_specs::validation_task(
+                spec, entry, role_ref, provided, &at,
+            ))
+        }
+        Ok(None) => None,
+        Err((node, msg)) => {
+            ld.err_at(&file, node, msg, Some(argument_specs::HINT.into()));
+            None
+        }
+    }
 }
 
 /// What `meta/main.yml` says: the dependency list (with its file) and `allow_duplicates`.
@@ -280,6 +369,7 @@ struct Meta {
     file: Option<PathBuf>,
     dependencies: Option<Node>,
     allow_duplicates: bool,
+    argument_specs: Option<Node>,
 }
 
 impl Meta {
@@ -288,6 +378,7 @@ impl Meta {
             file: None,
             dependencies: None,
             allow_duplicates: false,
+            argument_specs: None,
         };
         let Some(p) = part(ld, role, "meta", None, from) else {
             return meta;
@@ -310,6 +401,7 @@ impl Meta {
                         ld.err_at(&p, &k, msg, hint);
                     }
                 }
+                "argument_specs" => meta.argument_specs = Some(v),
                 _ => {}
             }
         }
@@ -318,8 +410,9 @@ impl Meta {
     }
 }
 
-/// `DIR/main.yml` of a role (or `DIR/FROM` when a `*_from` names a file). A missing main
-/// file is `None`; a missing named file is an error at `from`.
+/// `DIR/main.yml` of a role (or `DIR/FROM` when a `*_from` names a file), found as
+/// [`role_files::find`] does. A missing main file is `None`; a missing named file is an
+/// error at `from`.
 fn part(
     ld: &mut Loader,
     role: &Path,
@@ -327,16 +420,37 @@ fn part(
     named: Option<&str>,
     from: &Location,
 ) -> Option<PathBuf> {
-    let base = named.unwrap_or("main");
-    let found = ["", ".yml", ".yaml", ".json"]
-        .iter()
-        .map(|ext| role.join(dir).join(format!("{base}{ext}")))
-        .find(|p| p.is_file());
+    let found = role_files::find(role, dir, named, false).into_iter().next();
     if found.is_none() {
-        if let Some(n) = named {
-            let msg = format!("the role at {} has no {dir} file '{n}'", role.display());
-            ld.err(&from.file, from.line, from.column, msg, None);
-        }
+        missing(ld, role, dir, named, from);
     }
     found
+}
+
+/// The variables of a role's `vars` or `defaults`: the main (or named) file, or every file
+/// of the directory of that name, merged in name order (a later file's top-level keys win).
+fn vars_part(
+    ld: &mut Loader,
+    role: &Path,
+    dir: &str,
+    named: Option<&str>,
+    from: &Location,
+) -> Map<String, Value> {
+    let files = role_files::find(role, dir, named, true);
+    if files.is_empty() {
+        missing(ld, role, dir, named, from);
+    }
+    let mut out = Map::new();
+    for f in files {
+        out.extend(mapping_file(ld, &f, Some(from)));
+    }
+    out
+}
+
+/// The error for a `*_from` file that is not there (a missing `main` is no error).
+fn missing(ld: &mut Loader, role: &Path, dir: &str, named: Option<&str>, from: &Location) {
+    if let Some(n) = named {
+        let msg = format!("the role at {} has no {dir} file '{n}'", role.display());
+        ld.err(&from.file, from.line, from.column, msg, None);
+    }
 }

@@ -15,7 +15,9 @@ use super::location::Location;
 use super::model::{tags_of, RoleRef, Task};
 use super::roles::{self, RoleFiles};
 use super::unsupported::{self, Level};
-use super::validate::{classify_unknown_task_key, include_args, is_task_keyword, Unknown};
+use super::validate::{
+    classify_unknown_task_key, include_args, include_keyword_allowed, is_task_keyword, Unknown,
+};
 use super::yaml::{map_json, Kind, Node};
 use super::{arg_templates, free_form, module_args, registry};
 
@@ -82,6 +84,7 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
     let mut t = Task {
         name: None,
         module: None,
+        action: None,
         args: Map::new(),
         keywords: Map::new(),
         tags: Vec::new(),
@@ -209,7 +212,29 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
     let mut args = extra_args;
     args.extend(f.args);
     t.module = Some(f.canonical.to_string());
+    t.action = Some(f.written.clone());
     t.args = args;
+    if matches!(f.canonical, "include_tasks" | "include_role") {
+        for (k, _) in entries {
+            let key = k.key_text();
+            if is_task_keyword(&key) && !include_keyword_allowed(&key) {
+                let class = match f.canonical {
+                    "include_role" => "IncludeRole",
+                    _ => "TaskInclude",
+                };
+                ld.err_at(
+                    file,
+                    k,
+                    format!("'{key}' is not a valid attribute for a {class}"),
+                    Some(format!(
+                        "keywords for the included tasks go under `apply:`; {} takes only {}",
+                        f.written,
+                        "name, tags, when, vars, loop, register, ignore_errors, no_log, run_once, timeout"
+                    )),
+                );
+            }
+        }
+    }
     if let Some(allowed) = include_args(f.canonical) {
         if !check_include_args(ld, file, f.key, f.canonical, &t.args, allowed) {
             return Some(t);

@@ -341,9 +341,20 @@ fn import_role_expands_dependencies_first() {
         .iter()
         .find(|t| t.module.as_deref() == Some("import_role"))
         .expect("import_role task");
-    let names: Vec<_> = t.imported.iter().filter_map(|t| t.name.clone()).collect();
+    // Dependencies come wrapped in blocks carrying their entries' keywords.
+    fn open(tasks: &[crate::playbook::Task]) -> Vec<crate::playbook::Task> {
+        tasks
+            .iter()
+            .flat_map(|t| match t.is_block() {
+                true => open(&t.block),
+                false => vec![t.clone()],
+            })
+            .collect()
+    }
+    let flat = open(&t.imported);
+    let names: Vec<_> = flat.iter().filter_map(|t| t.name.clone()).collect();
     assert_eq!(names, ["common task", "common task", "app extra task"]);
-    let app = t.imported[2].role.clone().expect("role");
+    let app = flat[2].role.clone().expect("role");
     assert_eq!(app.handlers.len(), 1);
     let include = pb.plays[0]
         .tasks

@@ -126,6 +126,32 @@ pub fn include_args(module: &str) -> Option<&'static [&'static str]> {
     }
 }
 
+/// The keywords an `include_tasks`/`include_role` task may carry (as Ansible: the others
+/// belong under `apply:`).
+const INCLUDE_KEYWORDS: &[&str] = &[
+    "action",
+    "args",
+    "collections",
+    "debugger",
+    "ignore_errors",
+    "loop",
+    "loop_control",
+    "name",
+    "no_log",
+    "register",
+    "run_once",
+    "tags",
+    "timeout",
+    "vars",
+    "when",
+];
+
+/// Whether task keyword `key` is allowed on a dynamic include (`include_tasks`,
+/// `include_role`); `with_<lookup>` loops are.
+pub fn include_keyword_allowed(key: &str) -> bool {
+    INCLUDE_KEYWORDS.contains(&key) || key.starts_with("with_")
+}
+
 /// Whether `key` is a task keyword (`with_<lookup>` included).
 pub fn is_task_keyword(key: &str) -> bool {
     TASK_KEYWORDS.contains(&key) || key.strip_prefix("with_").is_some_and(|l| !l.is_empty())

@@ -68,4 +68,6 @@ pub const CASES: &[Case] = &[
     },
     once("14_lookups.yml"),
     once("15_templating.yml"),
+    once("16_module_defaults.yml"),
+    once("17_roles.yml"),
 ];
