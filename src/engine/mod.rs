@@ -13,6 +13,7 @@
 //! - `actions`: controller-side modules; `remote`: connections, become, target modules.
 
 mod actions;
+mod async_task;
 mod context;
 mod handlers;
 mod host;

@@ -12,6 +12,7 @@
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
 //! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
+pub mod async_check;
 pub mod diagnostic;
 mod files;
 pub mod free_form;
