@@ -6,6 +6,7 @@
 
 use super::Runner;
 use crate::modules::{async_job, async_status, command, Ctx, Failure, Output};
+use crate::output::event::{AsyncPhase, Event};
 use crate::playbook::async_check::{ASYNC_MODULES, NO_ASYNC_ACTIONS};
 use crate::playbook::Task;
 use crate::template::Scope;
@@ -72,30 +73,71 @@ impl Runner {
     }
 }
 
-/// Runs `module` as a background job under `a`: the started job (`poll: 0`) or its final
-/// result.
-pub async fn run(
-    module: &str,
-    args: &serde_json::Map<String, Value>,
+impl Runner {
+    /// Runs `module` as a background job under `a` for `host`: the started job (`poll: 0`)
+    /// or its final result, with ansible-playbook's ASYNC POLL/OK/FAILED lines.
+    pub(super) async fn run_async(
+        &self,
+        host: &str,
+        module: &str,
+        args: &serde_json::Map<String, Value>,
+        ctx: &Ctx<'_>,
+        a: AsyncSettings,
+    ) -> Result<Output, Failure> {
+        let emit = |jid: &str, phase: AsyncPhase| {
+            self.engine.emit(Event::Async {
+                host: host.to_string(),
+                jid: jid.to_string(),
+                phase,
+            })
+        };
+        if !ASYNC_MODULES.contains(&module) {
+            return Err(Failure::Failed(format!(
+                "async is not supported by rsible for module '{module}'"
+            )));
+        }
+        let program = command::program(module, args)?;
+        let started = async_job::start(&program, a.limit, ctx).await?;
+        if a.poll == 0 {
+            return Ok(started);
+        }
+        let jid = started
+            .fields
+            .get("ansible_job_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let out = poll(&jid, ctx, a, |o| {
+            let flag = |k: &str| o.fields.get(k) == Some(&json!(true));
+            emit(
+                &jid,
+                AsyncPhase::Poll {
+                    started: flag("started"),
+                    finished: flag("finished"),
+                },
+            )
+        })
+        .await?;
+        emit(
+            &jid,
+            if out.failed {
+                AsyncPhase::Failed
+            } else {
+                AsyncPhase::Ok
+            },
+        );
+        Ok(out)
+    }
+}
+
+/// Reads job `jid` every `a.poll` seconds until it finishes or `a.limit` seconds have
+/// passed (`on_poll` sees each read of a job still running); erases a finished job.
+async fn poll(
+    jid: &str,
     ctx: &Ctx<'_>,
     a: AsyncSettings,
+    on_poll: impl Fn(&Output),
 ) -> Result<Output, Failure> {
-    if !ASYNC_MODULES.contains(&module) {
-        return Err(Failure::Failed(format!(
-            "async is not supported by rsible for module '{module}'"
-        )));
-    }
-    let program = command::program(module, args)?;
-    let started = async_job::start(&program, a.limit, ctx).await?;
-    if a.poll == 0 {
-        return Ok(started);
-    }
-    let jid = started
-        .fields
-        .get("ansible_job_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
     let mut left = a.limit;
     let mut last: Option<Output> = None;
     while left > 0 {
@@ -109,10 +151,13 @@ pub async fn run(
         }
         left = left.saturating_sub(a.poll);
         // A read that fails (a connection that dropped) is retried until the time is up.
-        match async_status::status(&jid, false, ctx).await {
+        match async_status::status(jid, false, ctx).await {
             Ok(o) => {
                 let finished = o.fields.get("finished") == Some(&json!(true));
                 let done = finished || o.failed || o.skipped;
+                if !done {
+                    on_poll(&o);
+                }
                 last = Some(o);
                 if done {
                     break;
@@ -125,7 +170,7 @@ pub async fn run(
     match last {
         Some(o) if o.fields.get("finished") == Some(&json!(true)) => {
             // Best effort: the result is already read.
-            let _ = async_status::status(&jid, true, ctx).await;
+            let _ = async_status::status(jid, true, ctx).await;
             Ok(o)
         }
         other => {

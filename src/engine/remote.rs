@@ -173,7 +173,7 @@ impl Runner {
             reconnect: Some(&reopen),
         };
         let mut out = if let Some(a) = self.async_settings(task, scope)? {
-            super::async_task::run(module, args, &ctx, a).await?
+            self.run_async(&host.name, module, args, &ctx, a).await?
         } else if module == "setup" {
             self.gather(&ctx, args).await?
         } else if modules::is_module(module) {
