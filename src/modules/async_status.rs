@@ -56,13 +56,13 @@ pub async fn status(jid: &str, cleanup: bool, ctx: &Ctx<'_>) -> Result<Output, F
     let path = parts.next().unwrap_or_default().to_string();
     let word = parts.next().unwrap_or_default();
     let body = parts.next().unwrap_or_default();
-    Ok(interpret(jid, &path, word, body, cleanup)).and_then(|o| match word {
-        "missing" | "erased" | "found" => Ok(o),
+    match word {
+        "missing" | "erased" | "found" => Ok(interpret(jid, &path, word, body, cleanup)),
         _ => Err(Failure::Failed(format!(
             "async_status could not read the job: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ))),
-    })
+    }
 }
 
 /// The result for a job file that is missing, erased, or holds `body`.
@@ -87,8 +87,9 @@ fn interpret(jid: &str, path: &str, word: &str, body: &str, cleanup: bool) -> Ou
             m.insert("msg".into(), json!("could not find job"));
             m.insert("failed".into(), json!(true));
         }
-        "found" => match serde_json::from_str::<Value>(body.trim()) {
-            Ok(Value::Object(data)) => {
+        // A file that does not parse is being written: the job still runs.
+        "found" => {
+            if let Ok(Value::Object(data)) = serde_json::from_str::<Value>(body.trim()) {
                 let has_started = data.contains_key("started");
                 let has_finished = data.contains_key("finished");
                 for (k, v) in data {
@@ -109,9 +110,7 @@ fn interpret(jid: &str, path: &str, word: &str, body: &str, cleanup: bool) -> Ou
                     m.insert(format!("{k}_lines"), Value::Array(lines));
                 }
             }
-            // A file being written: the job still runs.
-            _ => {}
-        },
+        }
         _ => {}
     }
     for k in ["started", "finished"] {
