@@ -81,3 +81,37 @@ pub(super) fn check(ld: &mut Loader, file: &Path, entries: &[(Node, Node)], modu
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    fn messages(tasks: &str) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("site.yml");
+        let text = format!("- hosts: all\n  tasks:\n{tasks}");
+        std::fs::write(&p, text).expect("write");
+        match crate::playbook::load(&p) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0.into_iter().map(|d| d.message).collect(),
+        }
+    }
+
+    #[test]
+    fn command_shell_and_ansibles_refused_actions_load() {
+        let ok = "    - command: sleep 1\n      async: 10\n      poll: 0\n\
+                  \x20   - shell: sleep 1\n      async: \"{{ t }}\"\n\
+                  \x20   - copy: content=x dest=/tmp/x\n      async: 10\n\
+                  \x20   - file: path=/tmp/x state=touch\n      async: 0\n      poll: 3\n";
+        assert_eq!(messages(ok), Vec::<String>::new());
+    }
+
+    #[test]
+    fn other_modules_blocks_and_includes_are_refused() {
+        let m = messages("    - apt: name=curl\n      async: 60\n      poll: 5\n");
+        assert_eq!(
+            m,
+            ["async on module 'apt' is not supported by rsible (only command and shell run as background jobs)"]
+        );
+        let m = messages("    - include_tasks: x.yml\n      async: 5\n");
+        assert_eq!(m, ["'async' is not a valid attribute for a TaskInclude"]);
+    }
+}
