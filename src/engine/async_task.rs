@@ -13,6 +13,9 @@ use crate::template::Scope;
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// Reads (250 ms apart) of a job whose time is up, waiting for its supervisor's verdict.
+const VERDICT_WAIT: u32 = 8;
+
 /// Ansible's default `poll` (seconds).
 const DEFAULT_POLL: u64 = 15;
 
@@ -165,6 +168,20 @@ async fn poll(
             }
             Err(e) if left == 0 => return Err(e),
             Err(_) => {}
+        }
+    }
+    // The job's supervisor ends it at the limit and writes "Timeout exceeded"; Ansible, whose
+    // reads take a while, usually reads that verdict, so its arrival is waited for briefly.
+    let finished = |o: &Option<Output>| {
+        o.as_ref()
+            .is_some_and(|o| o.fields.get("finished") == Some(&json!(true)))
+    };
+    let mut grace = VERDICT_WAIT;
+    while !finished(&last) && grace > 0 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        grace -= 1;
+        if let Ok(o) = async_status::status(jid, false, ctx).await {
+            last = Some(o);
         }
     }
     match last {
