@@ -55,7 +55,8 @@ echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-play
 # settings, reboot), t2-09 (users, cron, mounts); the cluster suites use t2-11 (container
 # runtime), t2-12..13 (Kubernetes node, kubeadm), t2-14..15 (HAProxy, Docker host) and
 # t2-16..19 (the whole k8s-cluster.yml: a load balancer, a control plane, two workers);
-# t2-20 is restarted in the middle of a run by tests/faults_restart.rs.
+# t2-20 is restarted in the middle of a run by tests/faults_restart.rs; tests/async_interop.rs
+# starts a background job on t2-06 (only ~/.ansible_async, which compat does not compare).
 scripts/lab/tier2.sh up 20
 
 echo "== cargo fmt --check"

@@ -285,6 +285,9 @@ impl Runner {
             Ok(_) => Map::new(),
             Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),
         };
+        if let Some(m) = self.async_refusal(task, scope) {
+            return ItemResult::failed(m);
+        }
         let outcome = match self.action(module, &args, task, host, inh, scope).await {
             Some(r) => r,
             None => self.remote(module, &args, task, host, inh, scope).await,

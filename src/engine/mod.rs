@@ -16,6 +16,7 @@
 
 mod actions;
 mod arg_spec;
+mod async_task;
 mod context;
 mod handlers;
 mod host;

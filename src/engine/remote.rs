@@ -172,7 +172,9 @@ impl Runner {
             search_paths: &scope.search_paths,
             reconnect: Some(&reopen),
         };
-        let mut out = if module == "setup" {
+        let mut out = if let Some(a) = self.async_settings(task, scope)? {
+            self.run_async(&host.name, module, args, &ctx, a).await?
+        } else if module == "setup" {
             self.gather(&ctx, args).await?
         } else if modules::is_module(module) {
             modules::run(module, args, &ctx).await.map_err(|e| match (e, timeout) {

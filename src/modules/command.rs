@@ -44,8 +44,36 @@ struct Args {
     _expand_argument_vars: Option<Value>,
 }
 
-/// `command`: the words run without a shell (no pipes, no `$VAR`), as Ansible does.
-pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+/// A `command` or `shell` task as one program: what runs and what its result reports.
+pub struct Program {
+    /// The program's shell text (without `chdir` and the `creates`/`removes` checks).
+    pub body: Vec<u8>,
+    /// The result's `cmd`: the words (`command`) or the text (`shell`).
+    pub cmd: Value,
+    /// Bytes for the program's stdin.
+    pub stdin: Vec<u8>,
+    /// The body is the user's own shell code (see [`RemoteCommand::user_code`]).
+    pub user_code: bool,
+    /// `strip_empty_ends`.
+    pub strip: bool,
+    /// `chdir`.
+    pub chdir: Option<String>,
+    /// `creates`.
+    pub creates: Option<String>,
+    /// `removes`.
+    pub removes: Option<String>,
+}
+
+/// The program of a `command` or `shell` task (`module`) from its templated arguments.
+pub fn program(module: &str, a: &Map<String, Value>) -> Result<Program, Failure> {
+    if module == "shell" {
+        shell_program(a)
+    } else {
+        command_program(a)
+    }
+}
+
+fn command_program(a: &Map<String, Value>) -> Result<Program, Failure> {
     let args: Args = args::parse("command", a).map_err(Failure::BadArgs)?;
     if args.executable.is_some() {
         return Err(Failure::BadArgs(
@@ -71,12 +99,10 @@ pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
         return Err(Failure::BadArgs("no command given".into()));
     }
     let body = exec_argv(&argv);
-    let cmd_field = Value::from(argv);
-    run_program(&args, body, cmd_field, false, ctx).await
+    Ok(assemble(args, body, Value::from(argv), false))
 }
 
-/// `shell`: the text run by `/bin/sh` (or `executable`).
-pub async fn shell(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+fn shell_program(a: &Map<String, Value>) -> Result<Program, Failure> {
     let args: Args = args::parse("shell", a).map_err(Failure::BadArgs)?;
     if args.argv.is_some() {
         return Err(Failure::BadArgs(
@@ -96,7 +122,35 @@ pub async fn shell(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fail
     };
     // With `executable` the user's code runs in that shell, exec'd: it needs no /bin/sh of its own.
     let user_code = args.executable.is_none();
-    run_program(&args, body, Value::from(text), user_code, ctx).await
+    Ok(assemble(args, body, Value::from(text), user_code))
+}
+
+fn assemble(args: Args, body: Vec<u8>, cmd: Value, user_code: bool) -> Program {
+    let stdin = match &args.stdin {
+        Some(s) if args.stdin_add_newline => format!("{s}\n").into_bytes(),
+        Some(s) => s.clone().into_bytes(),
+        None => Vec::new(),
+    };
+    Program {
+        body,
+        cmd,
+        stdin,
+        user_code,
+        strip: args.strip_empty_ends,
+        chdir: args.chdir,
+        creates: args.creates,
+        removes: args.removes,
+    }
+}
+
+/// `command`: the words run without a shell (no pipes, no `$VAR`), as Ansible does.
+pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    run_program(command_program(a)?, ctx).await
+}
+
+/// `shell`: the text run by `/bin/sh` (or `executable`).
+pub async fn shell(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    run_program(shell_program(a)?, ctx).await
 }
 
 /// `raw`: the text sent as is to the login shell; no check mode (Ansible skips it).
@@ -142,15 +196,9 @@ pub async fn raw(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failur
     Ok(result(out, Value::Null, started, true))
 }
 
-/// Runs `body` after `chdir` and the `creates`/`removes` checks, all in one program.
-async fn run_program(
-    args: &Args,
-    body: Vec<u8>,
-    cmd_field: Value,
-    user_code: bool,
-    ctx: &Ctx<'_>,
-) -> Result<Output, Failure> {
-    let has_guard = args.creates.is_some() || args.removes.is_some();
+/// Runs a program after its `chdir` and the `creates`/`removes` checks, all in one script.
+async fn run_program(p: Program, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let has_guard = p.creates.is_some() || p.removes.is_some();
     if ctx.check && !has_guard {
         return Ok(Output {
             skipped: true,
@@ -160,36 +208,26 @@ async fn run_program(
     }
     let marker = format!("rsible-guard-{}", nonce());
     let mut script = Vec::new();
-    if let Some(dir) = &args.chdir {
+    if let Some(dir) = &p.chdir {
         script.extend_from_slice(b"cd -- ");
         script.extend(quote(dir.as_bytes()));
         script.extend_from_slice(b" || exit 1\n");
     }
-    if let Some(p) = &args.creates {
-        guard(&mut script, p, true, &marker, "creates");
-    }
-    if let Some(p) = &args.removes {
-        guard(&mut script, p, false, &marker, "removes");
-    }
+    guards(&mut script, &p, &marker);
     if ctx.check {
         script.extend_from_slice(format!("printf '%s\\n' '{marker} run'\n").as_bytes());
     } else {
-        script.extend(body);
+        script.extend_from_slice(&p.body);
     }
-    let stdin = match &args.stdin {
-        Some(s) if args.stdin_add_newline => format!("{s}\n").into_bytes(),
-        Some(s) => s.clone().into_bytes(),
-        None => Vec::new(),
-    };
     let started = (SystemTime::now(), Instant::now());
-    let out = if user_code {
-        ctx.exec_user_code(script, stdin).await?
+    let out = if p.user_code {
+        ctx.exec_user_code(script, p.stdin.clone()).await?
     } else {
-        ctx.exec(script, stdin).await?
+        ctx.exec(script, p.stdin.clone()).await?
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let shoulda = if ctx.check { "Would" } else { "Did" };
-    for (what, path) in [("creates", &args.creates), ("removes", &args.removes)] {
+    for (what, path) in [("creates", &p.creates), ("removes", &p.removes)] {
         if stdout == format!("{marker} {what}\n") {
             let path = path.clone().unwrap_or_default();
             let state = if what == "creates" {
@@ -201,7 +239,7 @@ async fn run_program(
                 msg: Some(format!("{shoulda} not run command since '{path}' {state}")),
                 ..Output::default()
             };
-            o.fields.insert("cmd".into(), cmd_field);
+            o.fields.insert("cmd".into(), p.cmd.clone());
             o.fields.insert("rc".into(), json!(0));
             o.fields.insert(
                 "stdout".into(),
@@ -220,7 +258,18 @@ async fn run_program(
             ..Output::default()
         });
     }
-    Ok(result(out, cmd_field, started, args.strip_empty_ends))
+    Ok(result(out, p.cmd, started, p.strip))
+}
+
+/// Appends the `creates` and `removes` checks of `p`: each prints `MARKER creates` (or
+/// `removes`) and ends the script when the program must not run.
+pub fn guards(script: &mut Vec<u8>, p: &Program, marker: &str) {
+    if let Some(path) = &p.creates {
+        guard(script, path, true, marker, "creates");
+    }
+    if let Some(path) = &p.removes {
+        guard(script, path, false, marker, "removes");
+    }
 }
 
 /// Appends a `creates` (skip when the path exists) or `removes` (skip when it does not) check.

@@ -7,6 +7,8 @@
 //! ...) are not here: they live in the engine.
 
 pub mod args;
+pub mod async_job;
+pub mod async_status;
 pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
@@ -207,8 +209,10 @@ impl From<ConnectionError> for Failure {
 
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
-    matches!(name, "command" | "shell" | "raw" | "copy" | "file")
-        || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
+    matches!(
+        name,
+        "command" | "shell" | "raw" | "copy" | "file" | "async_status"
+    ) || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
         || matches!(name, "script" | "get_url" | "unarchive")
         || matches!(name, "wait_for" | "wait_for_connection")
         || matches!(name, "lineinfile" | "blockinfile" | "replace" | "ini_file")
@@ -233,6 +237,7 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "command" => command::command(args, ctx).await,
         "shell" => command::shell(args, ctx).await,
         "raw" => command::raw(args, ctx).await,
+        "async_status" => async_status::async_status(args, ctx).await,
         "copy" => copy::copy(args, ctx).await,
         "file" => file::file(args, ctx).await,
         "stat" => stat::stat(args, ctx).await,

@@ -110,6 +110,15 @@ pub enum Event {
         /// Overall status of the loop.
         status: Status,
     },
+    /// A background job (`async` with `poll`) was read, or ended, on a host.
+    Async {
+        /// The host.
+        host: String,
+        /// The job's id.
+        jid: String,
+        /// What happened.
+        phase: AsyncPhase,
+    },
     /// An `until` condition did not hold yet: the task runs again after its delay.
     Retrying {
         /// The host.
@@ -133,4 +142,20 @@ pub enum Event {
         /// Wall time of the whole run.
         elapsed_secs: f64,
     },
+}
+
+/// The moments of a polled background job that ansible-playbook reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AsyncPhase {
+    /// A read of the job that found it still running.
+    Poll {
+        /// The job file says it started.
+        started: bool,
+        /// The job file says it finished.
+        finished: bool,
+    },
+    /// The job finished and the task succeeded.
+    Ok,
+    /// The job failed, or did not finish in time.
+    Failed,
 }

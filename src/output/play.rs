@@ -31,7 +31,7 @@ mod progress;
 #[cfg(test)]
 mod tests;
 
-use super::event::Event;
+use super::event::{AsyncPhase, Event};
 use super::style::Style;
 use super::Format;
 use progress::Progress;
@@ -141,6 +141,20 @@ impl PlayReporter {
                     format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).\n");
                 self.print(&text);
             }
+            Event::Async { host, jid, phase } => {
+                // ansible-playbook's lines, word for word.
+                let text = match phase {
+                    AsyncPhase::Poll { started, finished } => format!(
+                        "ASYNC POLL on {host}: jid={jid} started={} finished={}\n",
+                        py_bool(*started),
+                        py_bool(*finished)
+                    ),
+                    AsyncPhase::Ok => format!("ASYNC OK on {host}: jid={jid}\n"),
+                    AsyncPhase::Failed => format!("ASYNC FAILED on {host}: jid={jid}\n"),
+                };
+                let text = self.view.style.dark_gray(&text);
+                self.print(&text);
+            }
             Event::NoHostsRemaining => self.print(&banner::banner("NO MORE HOSTS LEFT")),
             Event::Warning { message } => {
                 let text = format!("[WARNING]: {message}\n");
@@ -194,7 +208,7 @@ impl PlayReporter {
             Event::HostResult(r) => p.result(r),
             Event::LoopDone { .. } => p.host_done(),
             Event::NoHostsRemaining | Event::Recap { .. } => p.idle(),
-            Event::Warning { .. } | Event::Retrying { .. } => {}
+            Event::Warning { .. } | Event::Retrying { .. } | Event::Async { .. } => {}
         }
     }
 
@@ -219,5 +233,14 @@ impl PlayReporter {
         let w = self.err.as_mut().unwrap_or(&mut self.out);
         let _ = w.write_all(text.as_bytes());
         let _ = w.flush();
+    }
+}
+
+/// A boolean as Python prints it.
+fn py_bool(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
     }
 }

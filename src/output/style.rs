@@ -41,6 +41,11 @@ impl Style {
         self.paint("35", s)
     }
 
+    /// Dark gray (Ansible's debug colour: background job lines).
+    pub fn dark_gray(&self, s: &str) -> String {
+        self.paint("1;30", s)
+    }
+
     /// Red (failed, unreachable).
     pub fn red(&self, s: &str) -> String {
         self.paint("31", s)

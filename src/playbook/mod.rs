@@ -17,6 +17,7 @@
 
 mod arg_templates;
 mod argument_specs;
+pub mod async_check;
 pub mod diagnostic;
 mod files;
 pub mod free_form;

@@ -32,6 +32,7 @@ pub fn allowed(module: &str) -> Option<&'static [&'static str]> {
             "executable",
         ],
         "raw" => &["_raw_params", "executable"],
+        "async_status" => &["jid", "mode"],
         "debug" => &["msg", "var", "verbosity"],
         "assert" => &["that", "msg", "fail_msg", "success_msg", "quiet"],
         "fail" => &["msg"],

@@ -183,6 +183,10 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
         );
         return None;
     }
+    if is_block || found.len() == 1 {
+        let module = found.first().map(|f| f.canonical).filter(|_| !is_block);
+        super::async_check::check(ld, file, entries, module);
+    }
     if is_block {
         if let Some(f) = found.first() {
             ld.err_at(

@@ -70,4 +70,5 @@ pub const CASES: &[Case] = &[
     once("15_templating.yml"),
     once("16_module_defaults.yml"),
     once("17_roles.yml"),
+    once("13_async.yml"),
 ];

@@ -580,3 +580,29 @@ fn retries_print_ansible_playbooks_line() {
         "FAILED - RETRYING: [web1]: wait for it (2 retries left).\n"
     );
 }
+
+#[test]
+fn background_jobs_print_ansible_playbooks_lines() {
+    use crate::output::event::AsyncPhase;
+    let ev = |phase| Event::Async {
+        host: "web1".into(),
+        jid: "j1.2".into(),
+        phase,
+    };
+    let text = human(
+        0,
+        &[
+            ev(AsyncPhase::Poll {
+                started: true,
+                finished: false,
+            }),
+            ev(AsyncPhase::Ok),
+            ev(AsyncPhase::Failed),
+        ],
+    );
+    assert_eq!(
+        text,
+        "ASYNC POLL on web1: jid=j1.2 started=True finished=False\n\
+         ASYNC OK on web1: jid=j1.2\nASYNC FAILED on web1: jid=j1.2\n"
+    );
+}
