@@ -435,14 +435,17 @@ impl Runner {
             None => Vec::new(),
         };
         let name = host.name.clone();
+        let mut changed = false;
+        // As Ansible: changed only when the inventory changed (a new parent group or link,
+        // or the host joined the group), parents first.
         self.engine.change_inventory(|inv| {
-            inv.add_to_group(&name, &group);
             for p in &parents {
-                inv.add_group_child(p, &group);
+                changed |= inv.add_group_child(p, &group);
             }
+            changed |= inv.add_to_group(&name, &group);
         });
         let mut o = ok();
-        o.changed = true;
+        o.changed = changed;
         o.fields.insert("add_group".into(), json!(group));
         o.fields.insert("parent_groups".into(), json!(parents));
         Ok(o)

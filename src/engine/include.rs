@@ -21,6 +21,21 @@ use std::sync::Arc;
 struct Instance {
     what: Map<String, Value>,
     params: Vars,
+    /// The loop item's label, for `included: ... => (item=...)`.
+    label: Option<String>,
+}
+
+/// Adds `h` to the first group of an equal instance that does not have it yet, else to a new
+/// group: a host that includes the same file twice (a loop over `[1, 1]`) runs it twice, as
+/// in Ansible.
+fn place(groups: &mut Vec<(Instance, Vec<Arc<HostCell>>)>, inst: Instance, h: &Arc<HostCell>) {
+    let free = groups
+        .iter_mut()
+        .find(|(i, hs)| *i == inst && !hs.iter().any(|x| Arc::ptr_eq(x, h)));
+    match free {
+        Some((_, hs)) => hs.push(h.clone()),
+        None => groups.push((inst, vec![h.clone()])),
+    }
 }
 
 impl Runner {
@@ -48,23 +63,16 @@ impl Runner {
                     self.emit_result(task, h, &r, None, no_log);
                 }
                 Ok(list) => {
-                    self.engine.count(&h.name, |s| s.ok += 1);
                     for inst in list {
-                        let r = ItemResult::new(
-                            Status::Ok,
-                            object(json!({"changed": false, "include": inst.what,
-                                "include_args": inst.params})),
-                        );
-                        self.emit_result(task, h, &r, None, no_log);
-                        match groups.iter_mut().find(|(i, _)| *i == inst) {
-                            Some((_, hs)) => hs.push(h.clone()),
-                            None => groups.push((inst, vec![h.clone()])),
-                        }
+                        place(&mut groups, inst, h);
                     }
                 }
                 Err(msg) => self.fail_host(task, h, &msg, no_log),
             }
         }
+        // As Ansible: every instance is loaded and reported (`included: FILE for HOSTS`, one
+        // `ok` per host and instance) before any of them runs.
+        let mut loaded = Vec::with_capacity(groups.len());
         for (inst, hs) in groups {
             let mut inner = inh.child(task);
             // The include's own `when` was decided above; it does not apply to each task.
@@ -78,20 +86,38 @@ impl Runner {
             if task.keywords.get("vars").is_some_and(Value::is_object) {
                 inner.vars.pop();
             }
-            for (k, v) in inst.params {
+            for (k, v) in inst.params.clone() {
                 inner.params.insert(k, v);
             }
-            let loaded = if task.module.as_deref() == Some("include_role") {
+            let result = if task.module.as_deref() == Some("include_role") {
                 self.load_included_role(task, &inst.what, &mut inner)
             } else {
                 self.load_included_tasks(task, &inst.what, &mut inner)
             };
-            match loaded {
-                Ok(tasks) => self.run_list(&tasks, &hs, &inner).await,
+            match result {
+                Ok((tasks, file)) => {
+                    for h in &hs {
+                        self.engine.count(&h.name, |s| s.ok += 1);
+                    }
+                    // Ansible shows the item even under `no_log`; rsible hides it.
+                    let hidden = hs.iter().any(|h| self.no_log_on(task, h, inh));
+                    self.engine.emit(Event::Included {
+                        file,
+                        hosts: hs.iter().map(|h| h.name.clone()).collect(),
+                        item: match &inst.label {
+                            Some(_) if hidden => Some("(censored due to no_log)".into()),
+                            other => other.clone(),
+                        },
+                    });
+                    loaded.push((tasks, hs, inner));
+                }
                 Err(msg) => hs
                     .iter()
                     .for_each(|h| self.fail_host(task, h, &msg, self.no_log_on(task, h, inh))),
             }
+        }
+        for (tasks, hs, inner) in loaded {
+            self.run_list(&tasks, &hs, &inner).await;
         }
     }
 
@@ -116,12 +142,14 @@ impl Runner {
         let templar = &self.engine.templar;
         let items = loops::items(task, templar, &scope)?;
         let lc = LoopControl::from_value(task.keywords.get("loop_control"));
-        let runs: Vec<Vars> = match &items {
-            None => vec![Vars::new()],
-            Some(items) => (0..items.len()).map(|i| lc.item_vars(items, i)).collect(),
+        let runs: Vec<(Vars, Option<&Value>)> = match &items {
+            None => vec![(Vars::new(), None)],
+            Some(items) => (0..items.len())
+                .map(|i| (lc.item_vars(items, i), Some(&items[i])))
+                .collect(),
         };
         let mut out = Vec::new();
-        for extra in runs {
+        for (extra, item) in runs {
             let s = scope.with_vars(loops::with(&base, &extra));
             let mut conds: Vec<&Value> = inh.when.iter().collect();
             if let Some(w) = task.keywords.get("when") {
@@ -151,18 +179,32 @@ impl Runner {
                     );
                 }
             }
-            out.push(Instance { what, params });
+            let label = match (item, &lc.label) {
+                (None, _) => None,
+                (Some(_), Some(l)) => Some(
+                    templar
+                        .render_value(l, &s)
+                        .map(|v| loops::label(&v))
+                        .map_err(|e| e.to_string())?,
+                ),
+                (Some(i), None) => Some(loops::label(i)),
+            };
+            out.push(Instance {
+                what,
+                params,
+                label,
+            });
         }
         Ok(out)
     }
 
-    /// Loads an `include_tasks` file for `inner`.
+    /// Loads an `include_tasks` file for `inner`; its tasks and its path.
     fn load_included_tasks(
         &self,
         task: &Task,
         what: &Map<String, Value>,
         inner: &mut Inherited,
-    ) -> Result<Vec<Task>, String> {
+    ) -> Result<(Vec<Task>, String), String> {
         let file = what
             .get("file")
             .or_else(|| what.get("_raw_params"))
@@ -186,23 +228,25 @@ impl Runner {
         let path = base.join(&file);
         inner.base_dir = path.parent().map(PathBuf::from);
         apply_keywords(what, inner);
-        playbook::load_tasks_file(
+        let tasks = playbook::load_tasks_file(
             &self.play.role_search,
             &path,
             &base,
             task.role.clone(),
             &task.location,
         )
-        .map_err(|d| d.to_string())
+        .map_err(|d| d.to_string())?;
+        let shown = std::path::absolute(&path).unwrap_or(path);
+        Ok((tasks, shown.display().to_string()))
     }
 
-    /// Loads an `include_role` role; its handlers join the play.
+    /// Loads an `include_role` role; its handlers join the play. Its tasks and its name.
     fn load_included_role(
         &self,
         task: &Task,
         what: &Map<String, Value>,
         inner: &mut Inherited,
-    ) -> Result<Vec<Task>, String> {
+    ) -> Result<(Vec<Task>, String), String> {
         let name = what
             .get("name")
             .or_else(|| what.get("role"))
@@ -230,7 +274,7 @@ impl Runner {
                 },
             ));
         }
-        Ok(tasks)
+        Ok((tasks, name))
     }
 }
 
