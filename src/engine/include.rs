@@ -140,7 +140,13 @@ impl Runner {
         let dirs = vars::search_dirs(&self.engine, task, inh);
         let scope = vars::scope(&self.engine, Some(&self.play), base.clone(), dirs);
         let templar = &self.engine.templar;
-        let items = loops::items(task, templar, &scope)?;
+        let items = match loops::items(task, templar, &scope) {
+            Ok(items) => items,
+            Err(_) if self.skip_before_undefined_loop(task, inh, &scope).is_some() => {
+                return Ok(Vec::new())
+            }
+            Err(e) => return Err(e),
+        };
         let lc = LoopControl::from_value(task.keywords.get("loop_control"));
         let runs: Vec<(Vars, Option<&Value>)> = match &items {
             None => vec![(Vars::new(), None)],

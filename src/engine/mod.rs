@@ -9,7 +9,8 @@
 //! - `play`: hosts, batches, sections; `walk`: task lists and blocks; `include`: dynamic
 //!   includes; `handlers`: notify and flush.
 //! - `task_hosts`: one task over many hosts; `host_task`: one task on one host.
-//! - `vars`: variable precedence and magic variables; `loops`: loop items.
+//! - `vars`: variable precedence and magic variables; `loops`: loop items;
+//!   `loop_undefined`: `when` before an undefined loop.
 //! - `actions`: controller-side modules; `remote`: connections, become, target modules.
 
 mod actions;
@@ -18,6 +19,7 @@ mod handlers;
 mod host;
 mod host_task;
 mod include;
+mod loop_undefined;
 mod loops;
 pub mod options;
 mod play;
