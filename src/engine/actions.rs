@@ -175,10 +175,12 @@ impl Runner {
             args,
             &["that", "msg", "fail_msg", "success_msg", "quiet"],
         )?;
-        // `that` is evaluated from the task as written: its strings are expressions.
+        // `that` is evaluated from the task as written: its strings are expressions (from
+        // the rendered arguments when they came from one template, `assert: "{{ x }}"`).
         let that = task
             .args
             .get("that")
+            .or_else(|| args.get("that"))
             .cloned()
             .ok_or_else(|| Failure::Failed("assert: 'that' is required".into()))?;
         let conds: Vec<Value> = match that {
@@ -378,6 +380,26 @@ impl Runner {
     }
 
     fn add_host(&self, args: &Map<String, Value>) -> Result<Output, Failure> {
+        // `add_host: "{{ host_dict }}"`: the mapping under the other arguments, as Ansible.
+        let mut merged;
+        let args = match args.get("_raw_params") {
+            None => args,
+            Some(Value::Object(raw)) => {
+                merged = raw.clone();
+                merged.extend(
+                    args.iter()
+                        .filter(|(k, _)| *k != "_raw_params")
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
+                &merged
+            }
+            Some(other) => {
+                return Err(Failure::Failed(format!(
+                    "Invalid raw parameters passed, requires a dictionary/mapping got a {}",
+                    if other.is_string() { "str" } else { "list" }
+                )))
+            }
+        };
         let name = args
             .get("name")
             .or_else(|| args.get("hostname"))

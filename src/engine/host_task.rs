@@ -296,7 +296,15 @@ impl Runner {
         let templar = &self.engine.templar;
         let module = task.module.as_deref().unwrap_or("");
         let args = match templar.render_value(&Value::Object(task.args.clone()), scope) {
-            Ok(Value::Object(m)) => strip_omit(m),
+            Ok(Value::Object(m)) => match crate::playbook::variable_params::merge(m) {
+                Ok(m) => strip_omit(m),
+                Err(e) => {
+                    let msg = format!(
+                        "Finalization of task args for 'ansible.builtin.{module}' failed: {e}"
+                    );
+                    return ItemResult::failed(self.located(task, &msg));
+                }
+            },
             Ok(_) => Map::new(),
             Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),
         };

@@ -8,7 +8,7 @@
 //! - `yaml`: located YAML nodes; `load`: playbook files and plays; `task`: one task;
 //!   `roles`: `roles:`, dependencies and `import_role`; `role_search`: where roles are;
 //!   `files`: what the engine loads at run time (`include_role`, `include_tasks`, vars
-//!   files); `free_form`: `k=v` strings.
+//!   files); `free_form`: `k=v` strings; `variable_params`: arguments given as one template.
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
 //! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
@@ -27,6 +27,7 @@ mod roles;
 pub mod tags;
 mod task;
 pub mod validate;
+pub mod variable_params;
 mod yaml;
 
 #[cfg(test)]
