@@ -117,18 +117,8 @@ impl Runner {
             } else {
                 k.clone()
             };
-            // As Ansible: strings spelling a boolean become booleans.
-            let v = &match v {
-                Value::String(s)
-                    if matches!(
-                        s.to_ascii_lowercase().as_str(),
-                        "true" | "false" | "yes" | "no"
-                    ) =>
-                {
-                    json!(matches!(s.to_ascii_lowercase().as_str(), "true" | "yes"))
-                }
-                other => other.clone(),
-            };
+            // A string stays a string, `"true"` included (ansible-core 2.19 no longer turns
+            // strings spelling a boolean into booleans).
             let valid = !k.is_empty()
                 && !k.starts_with(|c: char| c.is_ascii_digit())
                 && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');

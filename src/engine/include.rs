@@ -272,7 +272,7 @@ impl Runner {
         collect_role(&role, &mut tasks);
         let mut handlers = self.play.handlers.lock().unwrap_or_else(|p| p.into_inner());
         for h in &role.handlers {
-            handlers.push(Handler::new(
+            handlers.extend(Handler::all(
                 h,
                 &Inherited {
                     handler: true,

@@ -43,13 +43,13 @@ pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) -> boo
     let mut handlers: Vec<Handler> = play
         .handlers
         .iter()
-        .map(|t| Handler::new(t, &Inherited::default()))
+        .flat_map(|t| Handler::all(t, &Inherited::default()))
         .collect();
     for r in &roles {
         handlers.extend(
             r.handlers
                 .iter()
-                .map(|t| Handler::new(t, &Inherited::default())),
+                .flat_map(|t| Handler::all(t, &Inherited::default())),
         );
     }
     let free = play.strategy.as_deref() == Some("free");
