@@ -11,9 +11,11 @@
 //! - `task_hosts`: one task over many hosts; `host_task`: one task on one host.
 //! - `vars`: variable precedence and magic variables; `loops`: loop items;
 //!   `loop_undefined`: `when` before an undefined loop.
-//! - `actions`: controller-side modules; `remote`: connections, become, target modules.
+//! - `actions`: controller-side modules; `remote`: connections, become, target modules;
+//!   `become_same_user`: no become to the login user.
 
 mod actions;
+mod become_same_user;
 mod context;
 mod handlers;
 mod host;

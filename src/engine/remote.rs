@@ -259,7 +259,20 @@ impl Runner {
             Ok(_) => Vars::new(),
             Err(e) => return Err(Failure::Failed(format!("become variables: {e}"))),
         };
-        target::resolve_become(&rendered, &opts).map_err(Failure::Failed)
+        let become_ = target::resolve_become(&rendered, &opts).map_err(Failure::Failed)?;
+        let Some(b) = become_ else {
+            return Ok(None);
+        };
+        // A delegated task logs in elsewhere: its become is left as it is.
+        if inh.keyword(task, "delegate_to").is_some() {
+            return Ok(Some(b));
+        }
+        let login = super::become_same_user::Login {
+            vars: &scope.vars,
+            cli_user: self.engine.opts.conn.user.as_deref(),
+            cli_connection: self.engine.opts.conn.connection.as_deref(),
+        };
+        Ok((!login.is_same(&b.user)).then_some(b))
     }
 
     /// The task's `environment:` (task, block, play), templated and checked.
