@@ -66,4 +66,5 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    once("18_engine.yml"),
 ];
