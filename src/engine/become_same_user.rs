@@ -30,7 +30,11 @@ impl Login<'_> {
         let connection = text("ansible_connection")
             .or_else(|| self.cli_connection.map(str::to_string))
             .unwrap_or_default();
-        if connection.strip_prefix("ansible.builtin.").unwrap_or(&connection) == "local" {
+        if connection
+            .strip_prefix("ansible.builtin.")
+            .unwrap_or(&connection)
+            == "local"
+        {
             return controller_user();
         }
         text("ansible_user")
@@ -51,7 +55,9 @@ fn controller_user() -> Option<String> {
     if unsafe { libc::geteuid() } == 0 {
         return Some("root".into());
     }
-    std::env::var("USER").ok().filter(|u| !u.is_empty() && u != "root")
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty() && u != "root")
 }
 
 #[cfg(test)]

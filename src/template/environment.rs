@@ -103,5 +103,6 @@ fn configure(syntax: SyntaxConfig, undefined: UndefinedBehavior) -> Environment<
     filters::register(&mut env);
     predicates::register(&mut env);
     lookups::register(&mut env);
+    super::vault_locked::register(&mut env);
     env
 }
