@@ -52,15 +52,23 @@ impl Runner {
         let mut groups: Vec<(Instance, Vec<Arc<HostCell>>)> = Vec::new();
         for h in hosts {
             let no_log = self.no_log_on(task, h, inh);
-            match self.instances(task, h, inh) {
+            let skip = || {
+                ItemResult::new(
+                    Status::Skipped,
+                    object(json!({"changed": false, "skipped": true,
+                        "skip_reason": "Conditional result was False"})),
+                )
+            };
+            let list = self.instances(task, h, inh).map(|(list, skipped)| {
+                for label in skipped {
+                    self.emit_result(task, h, &skip(), Some(label), no_log);
+                }
+                list
+            });
+            match list {
                 Ok(list) if list.is_empty() => {
-                    let r = ItemResult::new(
-                        Status::Skipped,
-                        object(json!({"changed": false, "skipped": true,
-                            "skip_reason": "Conditional result was False"})),
-                    );
                     self.engine.count(&h.name, |s| s.skipped += 1);
-                    self.emit_result(task, h, &r, None, no_log);
+                    self.emit_result(task, h, &skip(), None, no_log);
                 }
                 Ok(list) => {
                     for inst in list {
@@ -129,13 +137,14 @@ impl Runner {
         self.emit_result(task, h, &r, None, no_log);
     }
 
-    /// The include instances for one host (none when its `when` is false).
+    /// The include instances for one host (none when its `when` is false), and the labels of
+    /// the loop items its `when` skipped.
     fn instances(
         &self,
         task: &Task,
         h: &Arc<HostCell>,
         inh: &Inherited,
-    ) -> Result<Vec<Instance>, String> {
+    ) -> Result<(Vec<Instance>, Vec<String>), String> {
         let base = vars::task_vars(&self.engine, &self.play, h, task, inh);
         let dirs = vars::search_dirs(&self.engine, task, inh);
         let scope = vars::scope(&self.engine, Some(&self.play), base.clone(), dirs);
@@ -143,7 +152,7 @@ impl Runner {
         let items = match loops::items(task, templar, &scope) {
             Ok(items) => items,
             Err(_) if self.skip_before_undefined_loop(task, inh, &scope).is_some() => {
-                return Ok(Vec::new())
+                return Ok((Vec::new(), Vec::new()))
             }
             Err(e) => return Err(e),
         };
@@ -155,8 +164,19 @@ impl Runner {
                 .collect(),
         };
         let mut out = Vec::new();
+        let mut skipped = Vec::new();
         for (extra, item) in runs {
             let s = scope.with_vars(loops::with(&base, &extra));
+            let label = match (item, &lc.label) {
+                (None, _) => None,
+                (Some(_), Some(l)) => Some(
+                    templar
+                        .render_value(l, &s)
+                        .map(|v| loops::label(&v))
+                        .map_err(|e| e.to_string())?,
+                ),
+                (Some(i), None) => Some(loops::label(i)),
+            };
             let mut conds: Vec<&Value> = inh.when.iter().collect();
             if let Some(w) = task.keywords.get("when") {
                 conds.push(w);
@@ -169,6 +189,7 @@ impl Runner {
                 }
             }
             if !pass {
+                skipped.extend(label);
                 continue;
             }
             let what = match templar.render_value(&Value::Object(task.args.clone()), &s) {
@@ -185,23 +206,13 @@ impl Runner {
                     );
                 }
             }
-            let label = match (item, &lc.label) {
-                (None, _) => None,
-                (Some(_), Some(l)) => Some(
-                    templar
-                        .render_value(l, &s)
-                        .map(|v| loops::label(&v))
-                        .map_err(|e| e.to_string())?,
-                ),
-                (Some(i), None) => Some(loops::label(i)),
-            };
             out.push(Instance {
                 what,
                 params,
                 label,
             });
         }
-        Ok(out)
+        Ok((out, skipped))
     }
 
     /// Loads an `include_tasks` file for `inner`; its tasks and its path.
