@@ -444,7 +444,9 @@ impl Runner {
         let parents: Vec<String> = match args.get("parents") {
             Some(Value::Array(a)) => a.iter().map(scalar_text).collect(),
             Some(v) => vec![scalar_text(v)],
-            None => Vec::new(),
+            // Ansible's default: the group becomes a child of `all` (a change the first time
+            // for a group that was only a grandchild of it).
+            None => vec!["all".to_string()],
         };
         let name = host.name.clone();
         let mut changed = false;
