@@ -118,18 +118,8 @@ impl Runner {
             } else {
                 k.clone()
             };
-            // As Ansible: strings spelling a boolean become booleans.
-            let v = &match v {
-                Value::String(s)
-                    if matches!(
-                        s.to_ascii_lowercase().as_str(),
-                        "true" | "false" | "yes" | "no"
-                    ) =>
-                {
-                    json!(matches!(s.to_ascii_lowercase().as_str(), "true" | "yes"))
-                }
-                other => other.clone(),
-            };
+            // A string stays a string, `"true"` included (ansible-core 2.19 no longer turns
+            // strings spelling a boolean into booleans).
             let valid = !k.is_empty()
                 && !k.starts_with(|c: char| c.is_ascii_digit())
                 && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -176,10 +166,12 @@ impl Runner {
             args,
             &["that", "msg", "fail_msg", "success_msg", "quiet"],
         )?;
-        // `that` is evaluated from the task as written: its strings are expressions.
+        // `that` is evaluated from the task as written: its strings are expressions (from
+        // the rendered arguments when they came from one template, `assert: "{{ x }}"`).
         let that = task
             .args
             .get("that")
+            .or_else(|| args.get("that"))
             .cloned()
             .ok_or_else(|| Failure::Failed("assert: 'that' is required".into()))?;
         let conds: Vec<Value> = match that {
@@ -379,6 +371,26 @@ impl Runner {
     }
 
     fn add_host(&self, args: &Map<String, Value>) -> Result<Output, Failure> {
+        // `add_host: "{{ host_dict }}"`: the mapping under the other arguments, as Ansible.
+        let mut merged;
+        let args = match args.get("_raw_params") {
+            None => args,
+            Some(Value::Object(raw)) => {
+                merged = raw.clone();
+                merged.extend(
+                    args.iter()
+                        .filter(|(k, _)| *k != "_raw_params")
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
+                &merged
+            }
+            Some(other) => {
+                return Err(Failure::Failed(format!(
+                    "Invalid raw parameters passed, requires a dictionary/mapping got a {}",
+                    if other.is_string() { "str" } else { "list" }
+                )))
+            }
+        };
         let name = args
             .get("name")
             .or_else(|| args.get("hostname"))
@@ -433,17 +445,22 @@ impl Runner {
         let parents: Vec<String> = match args.get("parents") {
             Some(Value::Array(a)) => a.iter().map(scalar_text).collect(),
             Some(v) => vec![scalar_text(v)],
-            None => Vec::new(),
+            // Ansible's default: the group becomes a child of `all` (a change the first time
+            // for a group that was only a grandchild of it).
+            None => vec!["all".to_string()],
         };
         let name = host.name.clone();
+        let mut changed = false;
+        // As Ansible: changed only when the inventory changed (a new parent group or link,
+        // or the host joined the group), parents first.
         self.engine.change_inventory(|inv| {
-            inv.add_to_group(&name, &group);
             for p in &parents {
-                inv.add_group_child(p, &group);
+                changed |= inv.add_group_child(p, &group);
             }
+            changed |= inv.add_to_group(&name, &group);
         });
         let mut o = ok();
-        o.changed = true;
+        o.changed = changed;
         o.fields.insert("add_group".into(), json!(group));
         o.fields.insert("parent_groups".into(), json!(parents));
         Ok(o)

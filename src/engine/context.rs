@@ -102,8 +102,11 @@ pub struct Handler {
 pub struct PlayCtx {
     /// The play as loaded.
     pub play: Arc<Play>,
-    /// Every host the play targets, in order.
+    /// Every host the play runs on, in order.
     pub hosts: Vec<String>,
+    /// Every host the play's pattern and `--limit` select, with those that failed in an
+    /// earlier play (Ansible's `ansible_play_hosts_all`).
+    pub hosts_all: Vec<String>,
     /// The hosts of the current `serial` batch.
     pub batch: Mutex<Vec<String>>,
     /// Defaults of every role of the play (lowest precedence).

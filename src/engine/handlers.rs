@@ -36,6 +36,21 @@ impl Handler {
             },
         }
     }
+
+    /// The handlers `task` defines: itself, or, for an `import_tasks`/`import_role`, each
+    /// imported task (as in Ansible, where the import's own name answers to nothing).
+    pub fn all(task: &Task, inh: &Inherited) -> Vec<Handler> {
+        match task.module.as_deref() {
+            Some("import_tasks" | "import_role") if !task.is_block() => {
+                let inner = inh.child(task);
+                task.imported
+                    .iter()
+                    .flat_map(|t| Handler::all(t, &inner))
+                    .collect()
+            }
+            _ => vec![Handler::new(task, inh)],
+        }
+    }
 }
 
 impl Runner {
@@ -84,8 +99,13 @@ impl Runner {
             if targets.is_empty() || self.play.is_aborted() {
                 continue;
             }
-            self.run_task(&handler.task, &targets, &handler.inherited)
-                .await;
+            // Through the task walker: an `include_tasks`/`include_role` handler includes.
+            self.run_list(
+                std::slice::from_ref(&*handler.task),
+                &targets,
+                &handler.inherited,
+            )
+            .await;
             relapse(&targets, &forced);
         }
         for h in hosts {

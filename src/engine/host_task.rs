@@ -86,7 +86,10 @@ impl Runner {
         let items = match loops::items(task, &self.engine.templar, &scope) {
             Ok(items) => items,
             Err(e) => {
-                let r = ItemResult::failed(self.located(task, &e));
+                let r = match self.skip_before_undefined_loop(task, inh, &scope) {
+                    Some(c) => ItemResult::skipped(c),
+                    None => ItemResult::failed(self.located(task, &e)),
+                };
                 return self.finish(task, host, inh, &scope, r, no_log, None).await;
             }
         };
@@ -159,6 +162,22 @@ impl Runner {
                 .unwrap_or(true),
             None => false,
         }
+    }
+
+    /// The false `when` condition that skips `task` before its undefined loop is an error
+    /// (see [`super::loop_undefined`]).
+    pub(super) fn skip_before_undefined_loop<'a>(
+        &self,
+        task: &'a Task,
+        inh: &'a Inherited,
+        scope: &Scope,
+    ) -> Option<&'a Value> {
+        let templar = &self.engine.templar;
+        if !super::loop_undefined::loop_is_undefined(task, templar, scope) {
+            return None;
+        }
+        let conds = inh.when.iter().chain(task.keywords.get("when"));
+        super::loop_undefined::false_condition(conds, templar, scope)
     }
 
     /// [`Self::no_log`] for `task` on `host`, in the host's variables.
@@ -281,7 +300,15 @@ impl Runner {
             Err(e) => return ItemResult::failed(self.located(task, &e)),
         };
         let args = match templar.render_value(&Value::Object(own), scope) {
-            Ok(Value::Object(m)) => strip_omit(m),
+            Ok(Value::Object(m)) => match crate::playbook::variable_params::merge(m) {
+                Ok(m) => strip_omit(m),
+                Err(e) => {
+                    let msg = format!(
+                        "Finalization of task args for 'ansible.builtin.{module}' failed: {e}"
+                    );
+                    return ItemResult::failed(self.located(task, &msg));
+                }
+            },
             Ok(_) => Map::new(),
             Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),
         };

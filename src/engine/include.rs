@@ -21,6 +21,21 @@ use std::sync::Arc;
 struct Instance {
     what: Map<String, Value>,
     params: Vars,
+    /// The loop item's label, for `included: ... => (item=...)`.
+    label: Option<String>,
+}
+
+/// Adds `h` to the first group of an equal instance that does not have it yet, else to a new
+/// group: a host that includes the same file twice (a loop over `[1, 1]`) runs it twice, as
+/// in Ansible.
+fn place(groups: &mut Vec<(Instance, Vec<Arc<HostCell>>)>, inst: Instance, h: &Arc<HostCell>) {
+    let free = groups
+        .iter_mut()
+        .find(|(i, hs)| *i == inst && !hs.iter().any(|x| Arc::ptr_eq(x, h)));
+    match free {
+        Some((_, hs)) => hs.push(h.clone()),
+        None => groups.push((inst, vec![h.clone()])),
+    }
 }
 
 impl Runner {
@@ -37,34 +52,35 @@ impl Runner {
         let mut groups: Vec<(Instance, Vec<Arc<HostCell>>)> = Vec::new();
         for h in hosts {
             let no_log = self.no_log_on(task, h, inh);
-            match self.instances(task, h, inh) {
+            let skip = || {
+                ItemResult::new(
+                    Status::Skipped,
+                    object(json!({"changed": false, "skipped": true,
+                        "skip_reason": "Conditional result was False"})),
+                )
+            };
+            let list = self.instances(task, h, inh).map(|(list, skipped)| {
+                for label in skipped {
+                    self.emit_result(task, h, &skip(), Some(label), no_log);
+                }
+                list
+            });
+            match list {
                 Ok(list) if list.is_empty() => {
-                    let r = ItemResult::new(
-                        Status::Skipped,
-                        object(json!({"changed": false, "skipped": true,
-                            "skip_reason": "Conditional result was False"})),
-                    );
                     self.engine.count(&h.name, |s| s.skipped += 1);
-                    self.emit_result(task, h, &r, None, no_log);
+                    self.emit_result(task, h, &skip(), None, no_log);
                 }
                 Ok(list) => {
-                    self.engine.count(&h.name, |s| s.ok += 1);
                     for inst in list {
-                        let r = ItemResult::new(
-                            Status::Ok,
-                            object(json!({"changed": false, "include": inst.what,
-                                "include_args": inst.params})),
-                        );
-                        self.emit_result(task, h, &r, None, no_log);
-                        match groups.iter_mut().find(|(i, _)| *i == inst) {
-                            Some((_, hs)) => hs.push(h.clone()),
-                            None => groups.push((inst, vec![h.clone()])),
-                        }
+                        place(&mut groups, inst, h);
                     }
                 }
                 Err(msg) => self.fail_host(task, h, &msg, no_log),
             }
         }
+        // As Ansible: every instance is loaded and reported (`included: FILE for HOSTS`, one
+        // `ok` per host and instance) before any of them runs.
+        let mut loaded = Vec::with_capacity(groups.len());
         for (inst, hs) in groups {
             let mut inner = inh.child(task);
             // The include's own `when` was decided above; it does not apply to each task.
@@ -81,20 +97,38 @@ impl Runner {
             if task.keywords.get("vars").is_some_and(Value::is_object) {
                 inner.vars.pop();
             }
-            for (k, v) in inst.params {
+            for (k, v) in inst.params.clone() {
                 inner.params.insert(k, v);
             }
-            let loaded = if task.module.as_deref() == Some("include_role") {
+            let result = if task.module.as_deref() == Some("include_role") {
                 self.load_included_role(task, &inst.what, &mut inner)
             } else {
                 self.load_included_tasks(task, &inst.what, &mut inner)
             };
-            match loaded {
-                Ok(tasks) => self.run_list(&tasks, &hs, &inner).await,
+            match result {
+                Ok((tasks, file)) => {
+                    for h in &hs {
+                        self.engine.count(&h.name, |s| s.ok += 1);
+                    }
+                    // Ansible shows the item even under `no_log`; rsible hides it.
+                    let hidden = hs.iter().any(|h| self.no_log_on(task, h, inh));
+                    self.engine.emit(Event::Included {
+                        file,
+                        hosts: hs.iter().map(|h| h.name.clone()).collect(),
+                        item: match &inst.label {
+                            Some(_) if hidden => Some("(censored due to no_log)".into()),
+                            other => other.clone(),
+                        },
+                    });
+                    loaded.push((tasks, hs, inner));
+                }
                 Err(msg) => hs
                     .iter()
                     .for_each(|h| self.fail_host(task, h, &msg, self.no_log_on(task, h, inh))),
             }
+        }
+        for (tasks, hs, inner) in loaded {
+            self.run_list(&tasks, &hs, &inner).await;
         }
     }
 
@@ -106,26 +140,46 @@ impl Runner {
         self.emit_result(task, h, &r, None, no_log);
     }
 
-    /// The include instances for one host (none when its `when` is false).
+    /// The include instances for one host (none when its `when` is false), and the labels of
+    /// the loop items its `when` skipped.
     fn instances(
         &self,
         task: &Task,
         h: &Arc<HostCell>,
         inh: &Inherited,
-    ) -> Result<Vec<Instance>, String> {
+    ) -> Result<(Vec<Instance>, Vec<String>), String> {
         let base = vars::task_vars(&self.engine, &self.play, h, task, inh);
         let dirs = vars::search_dirs(&self.engine, task, inh);
         let scope = vars::scope(&self.engine, Some(&self.play), base.clone(), dirs);
         let templar = &self.engine.templar;
-        let items = loops::items(task, templar, &scope)?;
+        let items = match loops::items(task, templar, &scope) {
+            Ok(items) => items,
+            Err(_) if self.skip_before_undefined_loop(task, inh, &scope).is_some() => {
+                return Ok((Vec::new(), Vec::new()))
+            }
+            Err(e) => return Err(e),
+        };
         let lc = LoopControl::from_value(task.keywords.get("loop_control"));
-        let runs: Vec<Vars> = match &items {
-            None => vec![Vars::new()],
-            Some(items) => (0..items.len()).map(|i| lc.item_vars(items, i)).collect(),
+        let runs: Vec<(Vars, Option<&Value>)> = match &items {
+            None => vec![(Vars::new(), None)],
+            Some(items) => (0..items.len())
+                .map(|i| (lc.item_vars(items, i), Some(&items[i])))
+                .collect(),
         };
         let mut out = Vec::new();
-        for extra in runs {
+        let mut skipped = Vec::new();
+        for (extra, item) in runs {
             let s = scope.with_vars(loops::with(&base, &extra));
+            let label = match (item, &lc.label) {
+                (None, _) => None,
+                (Some(_), Some(l)) => Some(
+                    templar
+                        .render_value(l, &s)
+                        .map(|v| loops::label(&v))
+                        .map_err(|e| e.to_string())?,
+                ),
+                (Some(i), None) => Some(loops::label(i)),
+            };
             let mut conds: Vec<&Value> = inh.when.iter().collect();
             if let Some(w) = task.keywords.get("when") {
                 conds.push(w);
@@ -138,6 +192,7 @@ impl Runner {
                 }
             }
             if !pass {
+                skipped.extend(label);
                 continue;
             }
             let what = match templar.render_value(&Value::Object(task.args.clone()), &s) {
@@ -154,18 +209,22 @@ impl Runner {
                     );
                 }
             }
-            out.push(Instance { what, params });
+            out.push(Instance {
+                what,
+                params,
+                label,
+            });
         }
-        Ok(out)
+        Ok((out, skipped))
     }
 
-    /// Loads an `include_tasks` file for `inner`.
+    /// Loads an `include_tasks` file for `inner`; its tasks and its path.
     fn load_included_tasks(
         &self,
         task: &Task,
         what: &Map<String, Value>,
         inner: &mut Inherited,
-    ) -> Result<Vec<Task>, String> {
+    ) -> Result<(Vec<Task>, String), String> {
         let file = what
             .get("file")
             .or_else(|| what.get("_raw_params"))
@@ -189,23 +248,25 @@ impl Runner {
         let path = base.join(&file);
         inner.base_dir = path.parent().map(PathBuf::from);
         apply_keywords(what, inner);
-        playbook::load_tasks_file(
+        let tasks = playbook::load_tasks_file(
             &self.play.role_search,
             &path,
             &base,
             task.role.clone(),
             &task.location,
         )
-        .map_err(|d| d.to_string())
+        .map_err(|d| d.to_string())?;
+        let shown = std::path::absolute(&path).unwrap_or(path);
+        Ok((tasks, shown.display().to_string()))
     }
 
-    /// Loads an `include_role` role; its handlers join the play.
+    /// Loads an `include_role` role; its handlers join the play. Its tasks and its name.
     fn load_included_role(
         &self,
         task: &Task,
         what: &Map<String, Value>,
         inner: &mut Inherited,
-    ) -> Result<Vec<Task>, String> {
+    ) -> Result<(Vec<Task>, String), String> {
         let name = what
             .get("name")
             .or_else(|| what.get("role"))
@@ -225,7 +286,7 @@ impl Runner {
         collect_role(&role, &mut tasks);
         let mut handlers = self.play.handlers.lock().unwrap_or_else(|p| p.into_inner());
         for h in &role.handlers {
-            handlers.push(Handler::new(
+            handlers.extend(Handler::all(
                 h,
                 &Inherited {
                     handler: true,
@@ -233,7 +294,7 @@ impl Runner {
                 },
             ));
         }
-        Ok(tasks)
+        Ok((tasks, name))
     }
 }
 

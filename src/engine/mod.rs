@@ -9,19 +9,23 @@
 //! - `play`: hosts, batches, sections; `walk`: task lists and blocks; `include`: dynamic
 //!   includes; `handlers`: notify and flush.
 //! - `task_hosts`: one task over many hosts; `host_task`: one task on one host.
-//! - `vars`: variable precedence and magic variables; `loops`: loop items.
+//! - `vars`: variable precedence and magic variables; `loops`: loop items;
+//!   `loop_undefined`: `when` before an undefined loop.
 //! - `module_defaults`: defaults under a task's own arguments.
 //! - `validate_spec`, `arg_spec`: a role's argument spec checked before its tasks.
-//! - `actions`: controller-side modules; `remote`: connections, become, target modules.
+//! - `actions`: controller-side modules; `remote`: connections, become, target modules;
+//!   `become_same_user`: no become to the login user.
 
 mod actions;
 mod arg_spec;
 mod async_task;
+mod become_same_user;
 mod context;
 mod handlers;
 mod host;
 mod host_task;
 mod include;
+mod loop_undefined;
 mod loops;
 mod module_defaults;
 pub mod options;

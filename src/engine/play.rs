@@ -16,11 +16,11 @@ use std::sync::{Arc, Mutex};
 
 /// Runs `play` of `book`; false when the rest of the playbook must not run.
 pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) -> bool {
-    let hosts = match play_hosts(engine, play) {
+    let (hosts_all, hosts) = match play_hosts(engine, play) {
         Ok(h) => h,
         Err(e) => {
             engine.emit(Event::Warning { message: e });
-            Vec::new()
+            (Vec::new(), Vec::new())
         }
     };
     engine.emit(Event::PlayStart {
@@ -43,19 +43,20 @@ pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) -> boo
     let mut handlers: Vec<Handler> = play
         .handlers
         .iter()
-        .map(|t| Handler::new(t, &Inherited::for_play(play)))
+        .flat_map(|t| Handler::all(t, &Inherited::for_play(play)))
         .collect();
     for r in &roles {
         handlers.extend(
             r.handlers
                 .iter()
-                .map(|t| Handler::new(t, &Inherited::for_play(play))),
+                .flat_map(|t| Handler::all(t, &Inherited::for_play(play))),
         );
     }
     let free = play.strategy.as_deref() == Some("free");
     let ctx = Arc::new(PlayCtx {
         play: Arc::new(play.clone()),
         hosts: hosts.clone(),
+        hosts_all,
         batch: Mutex::new(Vec::new()),
         role_defaults,
         role_vars,
@@ -301,9 +302,10 @@ fn all_roles(play: &Play) -> Vec<Arc<RoleRef>> {
     out
 }
 
-/// The play's hosts: pattern (templated with extra vars), `--limit`, `order`, and without
-/// hosts that failed or were unreachable in an earlier play.
-fn play_hosts(engine: &Arc<Engine>, play: &Play) -> Result<Vec<String>, String> {
+/// The play's hosts: pattern (templated with extra vars), `--limit` and `order` (Ansible's
+/// `ansible_play_hosts_all`), and those of them that did not fail and were not unreachable
+/// in an earlier play (the hosts the play runs on).
+fn play_hosts(engine: &Arc<Engine>, play: &Play) -> Result<(Vec<String>, Vec<String>), String> {
     let mut pattern = play.hosts.clone();
     if pattern.contains("{{") {
         let scope = super::vars::scope(engine, None, engine.opts.extra_vars.clone(), Vec::new());
@@ -328,11 +330,6 @@ fn play_hosts(engine: &Arc<Engine>, play: &Play) -> Result<Vec<String>, String> 
         hosts.retain(|h| lim.hosts.contains(h));
     }
     drop(inv);
-    hosts.retain(|h| {
-        let c = engine.host(h);
-        let s = c.state();
-        !s.failed && !s.unreachable
-    });
     match play.keywords.get("order").and_then(Value::as_str) {
         Some("sorted") => hosts.sort(),
         Some("reverse_sorted") => {
@@ -352,7 +349,13 @@ fn play_hosts(engine: &Arc<Engine>, play: &Play) -> Result<Vec<String>, String> 
         }
         _ => {}
     }
-    Ok(hosts)
+    let all = hosts.clone();
+    hosts.retain(|h| {
+        let c = engine.host(h);
+        let s = c.state();
+        !s.failed && !s.unreachable
+    });
+    Ok((all, hosts))
 }
 
 /// `serial:` batches: a number, a percentage, or a list of them (the last one repeats).

@@ -126,7 +126,7 @@ impl Runner {
         let delegate = self.delegate(task, host, inh, scope)?;
         let target_name = delegate.clone().unwrap_or_else(|| host.name.clone());
         let conn = self.connection(&target_name).await?;
-        let become_ = self.become_for(task, inh, scope)?;
+        let become_ = self.become_for(task, inh, scope, host)?;
         let environment = self.environment(task, inh, scope)?;
         let setting = |k: &str, default: bool| -> Result<bool, Failure> {
             match inh.keyword(task, k) {
@@ -226,12 +226,14 @@ impl Runner {
     }
 
     /// The task's become: keywords (task, block, play) over the command line, and the
-    /// host's `ansible_become*` variables over both, as in Ansible.
+    /// host's `ansible_become*` variables over both, as in Ansible; none when it would become
+    /// the user `host`'s connection logs in as.
     fn become_for(
         &self,
         task: &Task,
         inh: &Inherited,
         scope: &Scope,
+        host: &HostCell,
     ) -> Result<Option<Become>, Failure> {
         let play_kw = &self.play.play.become_;
         let get = |k: &str| -> Result<Option<Value>, Failure> {
@@ -261,7 +263,22 @@ impl Runner {
             Ok(_) => Vars::new(),
             Err(e) => return Err(Failure::Failed(format!("become variables: {e}"))),
         };
-        target::resolve_become(&rendered, &opts).map_err(Failure::Failed)
+        let become_ = target::resolve_become(&rendered, &opts).map_err(Failure::Failed)?;
+        let Some(b) = become_ else {
+            return Ok(None);
+        };
+        // A delegated task logs in elsewhere: its become is left as it is.
+        if inh.keyword(task, "delegate_to").is_some() {
+            return Ok(Some(b));
+        }
+        // The variables the connection itself was made with (the host's, not the play's).
+        let conn_vars = self.connection_vars(host)?;
+        let login = super::become_same_user::Login {
+            vars: &conn_vars,
+            cli_user: self.engine.opts.conn.user.as_deref(),
+            cli_connection: self.engine.opts.conn.connection.as_deref(),
+        };
+        Ok((!login.is_same(&b.user)).then_some(b))
     }
 
     /// The task's `environment:` (task, block, play), templated and checked.

@@ -65,7 +65,8 @@ impl Runner {
         self.announce(task, inh);
         // `pause` and `add_host` run once for all hosts (Ansible's BYPASS_HOST_LOOP).
         let bypass = matches!(task.module.as_deref(), Some("pause" | "add_host"));
-        let mut run_once = bypass || kw_bool(inh.keyword(task, "run_once")).unwrap_or(false);
+        let explicit = kw_bool(inh.keyword(task, "run_once")).unwrap_or(false);
+        let mut run_once = bypass || explicit;
         if run_once && self.play.free && !bypass {
             // Ansible's free strategy does the same, with the same warning.
             self.engine.emit(Event::Warning {
@@ -97,7 +98,9 @@ impl Runner {
             }
         });
         let statuses = futures::future::join_all(runs).await;
-        if run_once {
+        // Only `run_once` shares the result: a bypassing module's stays with the host that
+        // ran it, as in Ansible.
+        if run_once && explicit {
             self.share_run_once(task, hosts);
         }
         if inh.rescuable {

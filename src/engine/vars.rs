@@ -171,7 +171,7 @@ pub fn shared(engine: &Engine, play: &PlayCtx) -> Arc<Vars> {
     let batch = play.batch();
     let mut v = Vars::new();
     v.insert("groups".into(), engine.groups_value());
-    v.insert("ansible_play_hosts_all".into(), json!(play.hosts));
+    v.insert("ansible_play_hosts_all".into(), json!(play.hosts_all));
     let live: Vec<&String> = play
         .hosts
         .iter()

@@ -19,11 +19,14 @@ impl Inventory {
         self.finalize();
     }
 
-    /// Puts an existing host into `group` (created when new), as `group_by` does.
-    pub fn add_to_group(&mut self, host: &str, group: &str) {
+    /// Puts an existing host into `group` (created when new), as `group_by` does; true when
+    /// the host was not in it yet.
+    pub fn add_to_group(&mut self, host: &str, group: &str) -> bool {
         let gi = self.add_group(group);
+        let new = self.hosts.get(host).is_none_or(|h| !h.groups.contains(&gi));
         self.add_host(host, Some(gi), None);
         self.finalize();
+        new
     }
 
     /// Every group with its hosts (members of child groups included), in definition order:
@@ -40,11 +43,15 @@ impl Inventory {
 }
 
 impl Inventory {
-    /// Makes `child` a child of `parent` (both created when new), as `group_by`'s `parents`.
-    pub fn add_group_child(&mut self, parent: &str, child: &str) {
+    /// Makes `child` a child of `parent` (both created when new), as `group_by`'s `parents`;
+    /// true when `parent` is new or was not `child`'s parent yet.
+    pub fn add_group_child(&mut self, parent: &str, child: &str) -> bool {
+        let known = self.groups.get_index_of(parent);
         let p = self.add_group(parent);
         let c = self.add_group(child);
+        let linked = known.is_some_and(|p| self.groups[p].children.contains(&c));
         let _ = self.add_child(p, c);
         self.finalize();
+        !linked
     }
 }

@@ -119,6 +119,16 @@ pub enum Event {
         /// What happened.
         phase: AsyncPhase,
     },
+    /// An `include_tasks`/`include_role` instance was loaded for `hosts` (Ansible's
+    /// `included: FILE for HOSTS => (item=...)` line).
+    Included {
+        /// The task file's path, or the role's name.
+        file: String,
+        /// The hosts that included it, in the order they reported.
+        hosts: Vec<String>,
+        /// The loop item's label, when the include loops.
+        item: Option<String>,
+    },
     /// An `until` condition did not hold yet: the task runs again after its delay.
     Retrying {
         /// The host.

@@ -131,6 +131,15 @@ impl PlayReporter {
             }
             Event::HostResult(r) => self.print(&host::render(r, &self.view)),
             Event::LoopDone { .. } => {}
+            Event::Included { file, hosts, item } => {
+                let mut text = format!("included: {file} for {}", hosts.join(", "));
+                if let Some(i) = item {
+                    text.push_str(&format!(" => (item={i})"));
+                }
+                text.push('\n');
+                let text = self.view.style.cyan(&text);
+                self.print(&text);
+            }
             Event::Retrying {
                 host,
                 task,
@@ -207,6 +216,7 @@ impl PlayReporter {
             Event::TaskStart { .. } => p.task(Instant::now()),
             Event::HostResult(r) => p.result(r),
             Event::LoopDone { .. } => p.host_done(),
+            Event::Included { hosts, .. } => hosts.iter().for_each(|_| p.host_done()),
             Event::NoHostsRemaining | Event::Recap { .. } => p.idle(),
             Event::Warning { .. } | Event::Retrying { .. } | Event::Async { .. } => {}
         }

@@ -27,9 +27,12 @@ pub fn parse(text: &str, raw_command: bool) -> Map<String, Value> {
     let mut cut: Vec<(usize, usize)> = Vec::new();
     for (start, end) in split_words(text) {
         let word = &text[start..end];
+        // A key may be a template (`set_fact: "{{ 'x' + item }}={{ item }}"`), rendered
+        // by the module that allows it.
         let kv = word.split_once('=').filter(|(k, _)| {
             !k.is_empty()
-                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && (k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    || (!raw_command && is_template_key(k)))
                 && (!raw_command || RAW_OPTIONS.contains(k))
         });
         if let Some((k, v)) = kv {
@@ -53,6 +56,11 @@ pub fn parse(text: &str, raw_command: bool) -> Map<String, Value> {
         args.insert("_raw_params".into(), Value::String(raw.to_string()));
     }
     args
+}
+
+/// Whether `k` is one template (`{{ ... }}`) with no `=` inside it.
+fn is_template_key(k: &str) -> bool {
+    k.starts_with("{{") && k.ends_with("}}") && k.len() >= 4 && !k.contains('=')
 }
 
 /// Byte spans of the words separated by whitespace; quotes and `{{ }}`/`{% %}` keep their
@@ -159,6 +167,17 @@ mod tests {
         let a = parse(r"echo a\tb chdir=\x41", true);
         assert_eq!(a["_raw_params"], r"echo a\tb");
         assert_eq!(a["chdir"], "A");
+    }
+
+    #[test]
+    fn a_key_may_be_one_template() {
+        let a = parse("{{ 'x' + item }}={{ item }} b=1", false);
+        assert_eq!(
+            Value::Object(a),
+            json!({"{{ 'x' + item }}": "{{ item }}", "b": "1"})
+        );
+        let a = parse("{{ a == b }}", false);
+        assert_eq!(Value::Object(a), json!({"_raw_params": "{{ a == b }}"}));
     }
 
     #[test]

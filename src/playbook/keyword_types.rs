@@ -9,6 +9,8 @@ use super::yaml::{Kind, Node};
 enum Type {
     Bool,
     Int,
+    /// A number, whole or not (`delay`).
+    Float,
     /// An integer or a percentage string (`serial`, `max_fail_percentage`).
     IntOrPercent,
     /// An integer, a percentage, or a list of those (`serial`).
@@ -29,7 +31,8 @@ fn type_of(key: &str) -> Option<Type> {
         | "run_once" | "no_log" | "check_mode" | "diff" | "force_handlers" | "delegate_facts" => {
             Type::Bool
         }
-        "retries" | "delay" | "timeout" | "throttle" | "poll" | "async" => Type::Int,
+        "retries" | "timeout" | "throttle" | "poll" | "async" => Type::Int,
+        "delay" => Type::Float,
         "max_fail_percentage" => Type::IntOrPercent,
         "serial" => Type::Serial,
         "register" => Type::Name,
@@ -109,6 +112,11 @@ pub fn check(key: &str, v: &Node) -> Option<(String, Option<String>)> {
             Kind::Str(s) if s.trim().parse::<i64>().is_ok() => None,
             _ => bad("an integer"),
         },
+        Type::Float => match &v.kind {
+            Kind::Int(_) | Kind::UInt(_) | Kind::Float(_) => None,
+            Kind::Str(s) if s.trim().parse::<f64>().is_ok_and(f64::is_finite) => None,
+            _ => bad("a number"),
+        },
         Type::IntOrPercent => (!is_int_or_percent(v))
             .then(|| bad("an integer or a percentage such as '30%'"))
             .flatten(),
@@ -182,6 +190,9 @@ mod tests {
             ("loop", "'{{ xs }}'"),
             ("become", "'{{ flag }}'"),
             ("strategy", "free"),
+            ("delay", "0.01"),
+            ("delay", "'1.5'"),
+            ("delay", "2"),
         ] {
             assert!(check(k, &node(v)).is_none(), "{k}: {v}");
         }
@@ -198,6 +209,7 @@ mod tests {
             ("tags", "{a: 1}"),
             ("loop", "5"),
             ("strategy", "quantum"),
+            ("delay", "soon"),
         ] {
             assert!(check(k, &node(v)).is_some(), "{k}: {v}");
         }

@@ -12,6 +12,7 @@
 //!   files); `free_form`: `k=v` strings.
 //! - `module_defaults`: the keyword's load-time check; `argument_specs`: a role's spec and
 //!   its validation task.
+//! - `variable_params`: arguments given as one template.
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
 //! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
@@ -39,6 +40,7 @@ mod unsupported;
 pub mod validate;
 mod with_lookup;
 mod vars_files;
+pub mod variable_params;
 mod yaml;
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use super::validate::{
     classify_unknown_task_key, include_args, include_keyword_allowed, is_task_keyword, Unknown,
 };
 use super::yaml::{map_json, Kind, Node};
-use super::{arg_templates, free_form, module_args, registry};
+use super::{arg_templates, free_form, module_args, registry, variable_params};
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
 /// role the tasks belong to.
@@ -117,6 +117,9 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             "args" => match &v.kind {
                 Kind::Map(m) => extra_args = map_json(m),
                 Kind::Null => {}
+                Kind::Str(s) if variable_params::is_whole_template(s) => {
+                    extra_args.insert(variable_params::KEY.into(), Value::String(s.clone()));
+                }
                 _ => ld.err_at(file, v, "'args' must be a mapping", None),
             },
             "action" | "local_action" => {
@@ -215,6 +218,7 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
     };
     let mut args = extra_args;
     args.extend(f.args);
+    variable_params::set_aside(f.canonical, &mut args);
     t.module = Some(f.canonical.to_string());
     t.action = Some(f.written.clone());
     t.args = args;
@@ -245,7 +249,8 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
         }
     }
     if let Some(allowed) = module_args::allowed(f.canonical) {
-        for k in t.args.keys().filter(|k| !allowed.contains(&k.as_str())) {
+        let unknown = |k: &&String| !allowed.contains(&k.as_str()) && *k != variable_params::KEY;
+        for k in t.args.keys().filter(unknown) {
             let (msg, hint) = if k == "_raw_params" {
                 (
                     format!("{} does not take a free-form argument", f.canonical),

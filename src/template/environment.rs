@@ -146,5 +146,6 @@ fn configure(
     filters::register(&mut env);
     predicates::register(&mut env);
     lookups::register(&mut env);
+    super::vault_locked::register(&mut env);
     env
 }

@@ -24,6 +24,7 @@ mod pyrepr;
 mod scope;
 mod templar;
 mod truth;
+pub mod vault_locked;
 mod version;
 
 #[cfg(test)]

@@ -71,4 +71,5 @@ pub const CASES: &[Case] = &[
     once("16_module_defaults.yml"),
     once("17_roles.yml"),
     once("13_async.yml"),
+    once("18_engine.yml"),
 ];
