@@ -22,6 +22,7 @@ mod loops;
 pub mod options;
 mod play;
 mod remote;
+mod result_shape;
 mod task_hosts;
 mod template_action;
 mod vars;

@@ -3,6 +3,7 @@
 //! playbooks; arguments arrive templated.
 
 use super::args::{self, de_bool, de_opt_string};
+use super::argv_expand;
 use super::{Ctx, Failure, Output};
 use crate::connection::become_wrap::nonce;
 use crate::connection::quote::{exec_argv, join, quote, quote_glob};
@@ -39,19 +40,18 @@ struct Args {
     strip_empty_ends: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     executable: Option<String>,
-    /// Accepted for compatibility: rsible never expands variables in `command` arguments.
-    #[serde(default, rename = "expand_argument_vars")]
-    _expand_argument_vars: Option<Value>,
+    /// `command`: expand the target's `$VARS` and `~` in each argument (Ansible's default).
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    expand_argument_vars: bool,
 }
 
 /// `command`: the words run without a shell (no pipes, no `$VAR`), as Ansible does.
 pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let args: Args = args::parse("command", a).map_err(Failure::BadArgs)?;
-    if args.executable.is_some() {
-        return Err(Failure::BadArgs(
-            "command: `executable` is a `shell` argument; use the shell module".into(),
-        ));
-    }
+    // Ansible warns and runs the command without it.
+    let warning = args.executable.as_ref().map(|exe| {
+        format!("As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '{exe}'.")
+    });
     let argv: Vec<String> = match (&args.argv, args.cmd.as_ref().or(args.raw_params.as_ref())) {
         (Some(_), Some(_)) => {
             return Err(Failure::BadArgs(
@@ -70,9 +70,22 @@ pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
     if argv.is_empty() {
         return Err(Failure::BadArgs("no command given".into()));
     }
-    let body = exec_argv(&argv);
+    let body = if args.expand_argument_vars && argv.iter().any(|w| argv_expand::expands(w)) {
+        let mut b = b"exec".to_vec();
+        for w in &argv {
+            b.push(b' ');
+            b.extend(argv_expand::shell_word(w));
+        }
+        b
+    } else {
+        exec_argv(&argv)
+    };
     let cmd_field = Value::from(argv);
-    run_program(&args, body, cmd_field, false, ctx).await
+    let mut o = run_program(&args, body, cmd_field, false, ctx).await?;
+    if let Some(w) = warning {
+        o.fields.insert("warnings".into(), json!([w]));
+    }
+    Ok(o)
 }
 
 /// `shell`: the text run by `/bin/sh` (or `executable`).
@@ -81,6 +94,11 @@ pub async fn shell(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fail
     if args.argv.is_some() {
         return Err(Failure::BadArgs(
             "shell: `argv` is a `command` argument".into(),
+        ));
+    }
+    if a.contains_key("expand_argument_vars") {
+        return Err(Failure::Failed(
+            "Unsupported parameters for (shell) module: expand_argument_vars".into(),
         ));
     }
     let Some(text) = args.cmd.clone().or_else(|| args.raw_params.clone()) else {
@@ -256,7 +274,12 @@ fn result(out: ExecOutput, cmd: Value, started: (SystemTime, Instant), strip: bo
     let mut o = Output {
         changed: true,
         failed: rc != 0,
-        msg: (rc != 0).then(|| "non-zero return code".to_string()),
+        // `command` and `shell` always say something (empty on success); `raw` only on failure.
+        msg: if rc != 0 {
+            Some("non-zero return code".to_string())
+        } else {
+            (!cmd.is_null()).then(String::new)
+        },
         ..Output::default()
     };
     let f = &mut o.fields;

@@ -7,6 +7,7 @@
 //! ...) are not here: they live in the engine.
 
 pub mod args;
+mod argv_expand;
 pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
@@ -35,6 +36,7 @@ pub mod service;
 pub mod service_facts;
 pub mod slurp;
 pub mod stat;
+mod stat_extra;
 pub mod sysctl;
 mod sysexec;
 pub mod systemd;
@@ -178,6 +180,20 @@ pub struct Output {
     pub fields: Map<String, Value>,
     /// Diffs for `--diff`.
     pub diffs: Vec<Diff>,
+}
+
+impl Output {
+    /// A failure with `msg` and an `rc`, as the line-editing modules report a directory
+    /// (256) or a missing path (257).
+    pub fn failed_rc(msg: String, rc: i32) -> Output {
+        let mut o = Output {
+            failed: true,
+            msg: Some(msg),
+            ..Output::default()
+        };
+        o.fields.insert("rc".into(), rc.into());
+        o
+    }
 }
 
 /// Why a module could not produce an [`Output`].

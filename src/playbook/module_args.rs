@@ -14,6 +14,7 @@ const COMMAND: &[&str] = &[
     "stdin_add_newline",
     "strip_empty_ends",
     "expand_argument_vars",
+    "executable",
 ];
 
 /// The accepted argument names of `module`; `None` when it is not checked here.
