@@ -18,6 +18,7 @@ mod handlers;
 mod host;
 mod host_task;
 mod include;
+mod include_vars_dir;
 mod loops;
 pub mod options;
 mod play;

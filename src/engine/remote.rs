@@ -346,6 +346,18 @@ impl Runner {
                     .any(|p| glob_match(p, &full) || glob_match(p, k))
             });
         }
+        // Registered as Ansible's `setup` returns them: every name with its `ansible_` prefix
+        // (the engine drops it again when the facts become the host's).
+        let facts: Map<String, Value> = facts
+            .into_iter()
+            .map(|(k, v)| {
+                if k.starts_with("ansible_") {
+                    (k, v)
+                } else {
+                    (format!("ansible_{k}"), v)
+                }
+            })
+            .collect();
         let mut o = Output::default();
         o.fields
             .insert("ansible_facts".into(), Value::Object(facts));

@@ -20,6 +20,7 @@ pub mod fetch;
 pub mod file;
 pub mod files;
 pub mod find;
+mod find_contains;
 pub mod get_url;
 pub mod group;
 pub mod hostname;
@@ -28,6 +29,7 @@ pub mod k8s;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod mount;
+pub mod ping;
 pub mod pkg;
 pub mod reboot;
 pub mod replace;
@@ -223,7 +225,7 @@ impl From<ConnectionError> for Failure {
 
 /// Whether `name` (canonical) is a module this layer runs.
 pub fn is_module(name: &str) -> bool {
-    matches!(name, "command" | "shell" | "raw" | "copy" | "file")
+    matches!(name, "command" | "shell" | "raw" | "copy" | "file" | "ping")
         || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
         || matches!(name, "script" | "get_url" | "unarchive")
         || matches!(name, "wait_for" | "wait_for_connection")
@@ -249,6 +251,7 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "command" => command::command(args, ctx).await,
         "shell" => command::shell(args, ctx).await,
         "raw" => command::raw(args, ctx).await,
+        "ping" => ping::ping(args, ctx).await,
         "copy" => copy::copy(args, ctx).await,
         "file" => file::file(args, ctx).await,
         "stat" => stat::stat(args, ctx).await,

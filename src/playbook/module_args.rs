@@ -33,6 +33,7 @@ pub fn allowed(module: &str) -> Option<&'static [&'static str]> {
             "executable",
         ],
         "raw" => &["_raw_params", "executable"],
+        "ping" => &["data"],
         "debug" => &["msg", "var", "verbosity"],
         "assert" => &["that", "msg", "fail_msg", "success_msg", "quiet"],
         "fail" => &["msg"],

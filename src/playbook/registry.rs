@@ -28,6 +28,7 @@ static MODULES: &[Module] = &[
     m("command", B),
     m("shell", B),
     m("raw", B),
+    m("ping", B),
     m("script", B),
     m("copy", B),
     m("template", B),
