@@ -358,6 +358,17 @@ impl Runner {
                 }
             })
             .collect();
+        let mut facts = facts;
+        if args.get("filter").is_none() {
+            // Ansible's own two facts about the gathering.
+            let subset: Vec<Value> = match &subset_arg {
+                Value::String(s) => s.split(',').map(|p| json!(p.trim())).collect(),
+                Value::Array(a) => a.clone(),
+                other => vec![other.clone()],
+            };
+            facts.insert("gather_subset".into(), Value::Array(subset));
+            facts.insert("module_setup".into(), json!(true));
+        }
         let mut o = Output::default();
         o.fields
             .insert("ansible_facts".into(), Value::Object(facts));

@@ -66,4 +66,11 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    once("19_results.yml"),
+    Case {
+        playbook: "20_file_modes.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];
