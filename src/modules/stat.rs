@@ -90,7 +90,7 @@ pub async fn stat(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         ));
     }
     script.push_str(&format!(
-        "x=$(stat {l}-c '%b %o %t %T' -- \"$p\" 2>/dev/null) && printf 'blocks %s\\n' \"$x\"\n"
+        "x=$(stat {l}-c '%b %o %t %T' -- \"$p\" 2>/dev/null) && printf 'blocks %s\\n' \"$x\"; :\n"
     ));
     if args.get_mime {
         script.push_str(super::stat_extra::MIME_SCRIPT);

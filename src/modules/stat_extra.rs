@@ -8,11 +8,11 @@ use serde_json::{json, Map, Value};
 
 /// Prints `mime TYPE; charset=CHARSET` from `file`, or nothing when `file` is missing.
 pub const MIME_SCRIPT: &str = "if command -v file >/dev/null 2>&1; then \
-     m=$(file --mime-type --mime-encoding -- \"$p\" 2>/dev/null) && printf 'mime %s\\n' \"${m##*:}\"; fi\n";
+     m=$(file --mime-type --mime-encoding -- \"$p\" 2>/dev/null) && printf 'mime %s\\n' \"${m##*:}\"; fi; :\n";
 
 /// Prints `attr VERSION FLAGS` from `lsattr -vd`, or nothing when it cannot say.
 pub const ATTR_SCRIPT: &str = "if command -v lsattr >/dev/null 2>&1; then \
-     a=$(lsattr -vd -- \"$p\" 2>/dev/null) && printf 'attr %s\\n' \"$a\"; fi\n";
+     a=$(lsattr -vd -- \"$p\" 2>/dev/null) && printf 'attr %s\\n' \"$a\"; fi; :\n";
 
 /// The name of each `lsattr` flag letter (the names Ansible's `attributes` list uses).
 const FLAG_NAMES: &[(char, &str)] = &[
