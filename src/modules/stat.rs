@@ -153,6 +153,33 @@ fn parse_output(stdout: &str, path: &str) -> Option<Map<String, Value>> {
     Some(st)
 }
 
+/// The `file`-module fields Ansible adds to a result about its path (`mode`, `uid`, `gid`,
+/// `owner`, `group`, `size`, `state`) from a [`parse_stat`] map.
+pub fn path_fields(st: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (from, to) in [
+        ("mode", "mode"),
+        ("uid", "uid"),
+        ("gid", "gid"),
+        ("pw_name", "owner"),
+        ("gr_name", "group"),
+        ("size", "size"),
+    ] {
+        if let Some(x) = st.get(from) {
+            out.insert(to.into(), x.clone());
+        }
+    }
+    let state = if st.get("isdir") == Some(&json!(true)) {
+        "directory"
+    } else if st.get("islnk") == Some(&json!(true)) {
+        "link"
+    } else {
+        "file"
+    };
+    out.insert("state".into(), json!(state));
+    out
+}
+
 /// Parses one `stat -c STAT_FORMAT` line into Ansible's stat fields (`mode` as `"0644"`,
 /// `isdir`, `isreg`, `islnk`, ..., `uid`, `gid`, `pw_name`, `gr_name`, `size`, times).
 pub fn parse_stat(line: &str) -> Option<Map<String, Value>> {
