@@ -601,8 +601,19 @@ fn from_output(o: Output) -> ItemResult {
                 o.diffs
                     .iter()
                     .map(|d| {
-                        json!({"before": d.before, "after": d.after,
-                        "before_header": d.before_header, "after_header": d.after_header})
+                        // Ansible leaves out a header it has nothing for (a new file's).
+                        let mut m = Map::new();
+                        m.insert("before".into(), json!(d.before));
+                        m.insert("after".into(), json!(d.after));
+                        for (k, h) in [
+                            ("before_header", &d.before_header),
+                            ("after_header", &d.after_header),
+                        ] {
+                            if !h.is_empty() {
+                                m.insert(k.into(), json!(h));
+                            }
+                        }
+                        Value::Object(m)
                     })
                     .collect(),
             ),

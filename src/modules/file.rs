@@ -356,6 +356,7 @@ fn make_dirs(plan: &Plan, did: &str) -> String {
          [ -n \"$d\" ] || continue\n\
          if [ -z \"$c\" ]; then c=$d; else c=\"${{c%/}}/$d\"; fi\n\
          if ! [ -e \"$c\" ]; then mkdir -- \"$c\" 2>/dev/null || [ -d \"$c\" ] || fail \"There was an issue creating $c as requested\"\n\
+         echo \"rsible-made $(stat -c %a -- \"$c\")\"\n\
          (p=$c\n{each}) || exit 1\n\
          fi\n\
          done\n\
@@ -606,7 +607,7 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     if ctx.diff {
         o.fields.insert(
             "diff".into(),
-            result_diff(&plan, &before, &after, ctx.check),
+            result_diff(&plan, &before, &after, ctx.check, &text),
         );
     }
     if ctx.diff && changed {
@@ -662,7 +663,13 @@ fn failed(plan: &Plan, before: &PathState, msg: String) -> Output {
 
 /// The registered `diff` under `--diff`: `{before, after}` dicts with the path, and the
 /// state, mode and owner where they change (Ansible's shape for `file`).
-fn result_diff(plan: &Plan, before: &PathState, after: &PathState, check: bool) -> Value {
+fn result_diff(
+    plan: &Plan,
+    before: &PathState,
+    after: &PathState,
+    check: bool,
+    out: &str,
+) -> Value {
     let mut b = Map::new();
     let mut a = Map::new();
     b.insert("path".into(), json!(plan.path));
@@ -672,6 +679,17 @@ fn result_diff(plan: &Plan, before: &PathState, after: &PathState, check: bool) 
     if was != want {
         b.insert("state".into(), json!(was));
         a.insert("state".into(), json!(want));
+    }
+    // A directory made here: the mode `mkdir` gave it, when the task's mode changed it.
+    let made = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("rsible-made "))
+        .last();
+    if let Some(m) = made.and_then(|m| u32::from_str_radix(m, 8).ok()) {
+        if plan.mode.is_some() && m != after.mode {
+            b.insert("mode".into(), json!(mode::octal(m)));
+            a.insert("mode".into(), json!(mode::octal(after.mode)));
+        }
     }
     if !check && before.exists() && after.exists() {
         if before.mode != after.mode && after.kind != Kind::Link {
