@@ -683,8 +683,8 @@ fn result_diff(
     // A directory made here: the mode `mkdir` gave it, when the task's mode changed it.
     let made = out
         .lines()
-        .filter_map(|l| l.strip_prefix("rsible-made "))
-        .last();
+        .rev()
+        .find_map(|l| l.strip_prefix("rsible-made "));
     if let Some(m) = made.and_then(|m| u32::from_str_radix(m, 8).ok()) {
         if plan.mode.is_some() && m != after.mode {
             b.insert("mode".into(), json!(mode::octal(m)));
