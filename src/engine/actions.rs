@@ -4,6 +4,7 @@
 
 use super::context::Inherited;
 use super::host::HostCell;
+use super::include_vars_dir::{merge_hashes, DirOptions};
 use super::Runner;
 use crate::inventory::Vars;
 use crate::modules::args::{scalar_text, to_bool};
@@ -287,21 +288,38 @@ impl Runner {
         if let Some(f) = file {
             paths.push(self.find_vars_file(&f, task, scope)?);
         } else if let Some(d) = args.get("dir").map(scalar_text) {
-            let dir = self.find_vars_file(&d, task, scope)?;
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map_err(|e| {
-                    Failure::Failed(format!("include_vars: cannot read {}: {e}", dir.display()))
-                })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    matches!(
-                        p.extension().and_then(|x| x.to_str()),
-                        Some("yml" | "yaml" | "json")
-                    )
-                })
-                .collect();
-            entries.sort();
-            paths.extend(entries);
+            let opts = DirOptions::new(args).map_err(Failure::Failed)?;
+            let dir = vars_dir(&d, task);
+            if !dir.exists() {
+                return Err(Failure::Failed(format!(
+                    "{} directory does not exist",
+                    dir.display()
+                )));
+            }
+            if !dir.is_dir() {
+                return Err(Failure::Failed(format!(
+                    "{} is not a directory",
+                    dir.display()
+                )));
+            }
+            match opts.files(&dir) {
+                Ok(files) => paths = files,
+                // Ansible's words are under `message`; its `msg` is the generic one.
+                Err((before, msg)) => {
+                    let mut o = ok();
+                    o.failed = true;
+                    o.fields.insert("message".into(), json!(msg));
+                    o.fields.insert("ansible_facts".into(), json!({}));
+                    o.fields.insert(
+                        "ansible_included_var_files".into(),
+                        json!(before
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()),
+                    );
+                    return Ok(o);
+                }
+            }
         } else {
             return Err(Failure::Failed(
                 "include_vars: give a file (free form or `file:`) or `dir:`".into(),
@@ -321,6 +339,24 @@ impl Runner {
             }
             None => loaded,
         };
+        let value = match args.get("hash_behaviour").map(scalar_text).as_deref() {
+            None | Some("replace") => value,
+            Some("merge") => value
+                .into_iter()
+                .map(|(k, v)| match scope.vars.get(&k) {
+                    Some(old) => {
+                        let merged = merge_hashes(old, v);
+                        (k, merged)
+                    }
+                    None => (k, v),
+                })
+                .collect(),
+            Some(other) => {
+                return Err(Failure::Failed(format!(
+                    "include_vars: hash_behaviour must be one of: replace, merge, got: {other}"
+                )))
+            }
+        };
         {
             let mut s = host.state();
             for (k, v) in &value {
@@ -339,7 +375,36 @@ impl Runner {
         );
         Ok(o)
     }
+}
 
+/// The directory a `dir:` names, as Ansible resolves it: in a role, under its `vars/` (or
+/// under the role when it starts with `vars`, if that exists); elsewhere, beside the task's file.
+fn vars_dir(d: &str, task: &Task) -> PathBuf {
+    let p = match &task.role {
+        Some(r) if d.split('/').next() == Some("vars") => {
+            let p = r.path.join(d);
+            if p.exists() {
+                p
+            } else {
+                PathBuf::from(d)
+            }
+        }
+        Some(r) => r.path.join("vars").join(d),
+        None => task
+            .location
+            .file
+            .parent()
+            .map(|p| p.join(d))
+            .unwrap_or_else(|| PathBuf::from(d)),
+    };
+    // Ansible names the files by absolute paths.
+    match std::env::current_dir() {
+        Ok(cwd) if p.is_relative() => cwd.join(p),
+        _ => p,
+    }
+}
+
+impl Runner {
     /// A vars file relative to the role's `vars/`, the task's directory, the playbook.
     fn find_vars_file(&self, f: &str, task: &Task, scope: &Scope) -> Result<PathBuf, Failure> {
         let p = PathBuf::from(f);

@@ -5,6 +5,7 @@
 use super::context::Inherited;
 use super::host::HostCell;
 use super::loops::{self, LoopControl};
+use super::result_shape;
 use super::vars;
 use super::Runner;
 use crate::inventory::Vars;
@@ -50,6 +51,7 @@ impl ItemResult {
         m.insert("changed".into(), json!(false));
         m.insert("failed".into(), json!(true));
         m.insert("msg".into(), json!(msg.into()));
+        result_shape::normalize(&mut m);
         ItemResult::new(Status::Failed, m)
     }
 
@@ -322,31 +324,47 @@ impl Runner {
         let out = match outcome {
             Ok(o) => o,
             Err(Failure::Unreachable(m)) => return ItemResult::unreachable(m),
-            Err(Failure::Failed(m)) => return ItemResult::failed(m),
+            // A module's failure still meets `changed_when`/`failed_when`, as in Ansible.
+            Err(Failure::Failed(m)) => Output {
+                failed: true,
+                msg: Some(m),
+                ..Output::default()
+            },
             Err(Failure::BadArgs(m)) => return ItemResult::failed(self.located(task, &m)),
         };
         let mut r = from_output(out);
         if r.status == Status::Skipped {
             return r;
         }
+        let module_failed = r.status == Status::Failed;
+        if module_failed && modules::is_module(module) {
+            r.result
+                .insert("exception".into(), json!(result_shape::NO_TRACEBACK));
+        }
         let s = self.with_register(task, scope, &r.result);
+        let mut cond_failed = false;
         if let Some(c) = task.keywords.get("changed_when") {
             match templar.eval_condition(c, &s) {
                 Ok(b) => {
                     r.result.insert("changed".into(), json!(b));
                 }
-                Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),
+                Err(e) => {
+                    result_shape::condition_error(&mut r.result, "changed", &e.to_string());
+                    cond_failed = true;
+                }
             }
         }
-        if let Some(c) = task.keywords.get("failed_when") {
+        if let Some(c) = task.keywords.get("failed_when").filter(|_| !cond_failed) {
             match templar.eval_condition(c, &s) {
                 Ok(b) => {
                     r.result.insert("failed".into(), json!(b));
                     r.result.insert("failed_when_result".into(), json!(b));
+                    result_shape::after_failed_when(&mut r.result, module_failed);
                 }
-                Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),
+                Err(e) => result_shape::condition_error(&mut r.result, "failed", &e.to_string()),
             }
         }
+        result_shape::normalize(&mut r.result);
         r.status = status_of(&r.result);
         r
     }
@@ -636,15 +654,26 @@ fn from_output(o: Output) -> ItemResult {
         m.insert("skipped".into(), json!(true));
     }
     m.insert("failed".into(), json!(o.failed));
-    if !o.diffs.is_empty() {
+    if !o.diffs.is_empty() && !m.contains_key("diff") {
         m.insert(
             "diff".into(),
             Value::Array(
                 o.diffs
                     .iter()
                     .map(|d| {
-                        json!({"before": d.before, "after": d.after,
-                        "before_header": d.before_header, "after_header": d.after_header})
+                        // Ansible leaves out a header it has nothing for (a new file's).
+                        let mut m = Map::new();
+                        m.insert("before".into(), json!(d.before));
+                        m.insert("after".into(), json!(d.after));
+                        for (k, h) in [
+                            ("before_header", &d.before_header),
+                            ("after_header", &d.after_header),
+                        ] {
+                            if !h.is_empty() {
+                                m.insert(k.into(), json!(h));
+                            }
+                        }
+                        Value::Object(m)
                     })
                     .collect(),
             ),

@@ -365,6 +365,29 @@ impl Runner {
                     .any(|p| glob_match(p, &full) || glob_match(p, k))
             });
         }
+        // Registered as Ansible's `setup` returns them: every name with its `ansible_` prefix
+        // (the engine drops it again when the facts become the host's).
+        let facts: Map<String, Value> = facts
+            .into_iter()
+            .map(|(k, v)| {
+                if k.starts_with("ansible_") {
+                    (k, v)
+                } else {
+                    (format!("ansible_{k}"), v)
+                }
+            })
+            .collect();
+        let mut facts = facts;
+        if args.get("filter").is_none() {
+            // Ansible's own two facts about the gathering.
+            let subset: Vec<Value> = match &subset_arg {
+                Value::String(s) => s.split(',').map(|p| json!(p.trim())).collect(),
+                Value::Array(a) => a.clone(),
+                other => vec![other.clone()],
+            };
+            facts.insert("gather_subset".into(), Value::Array(subset));
+            facts.insert("module_setup".into(), json!(true));
+        }
         let mut o = Output::default();
         o.fields
             .insert("ansible_facts".into(), Value::Object(facts));

@@ -234,9 +234,17 @@ pub async fn blockinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output
     let path = &args.path;
     let cur = edit::read(ctx, path).await?;
     match cur.state.kind {
-        Kind::Directory => return Err(Failure::Failed(format!("Path {path} is a directory !"))),
+        Kind::Directory => {
+            return Ok(Output::failed_rc(
+                format!("Path {path} is a directory !"),
+                256,
+            ))
+        }
         Kind::Absent if !args.create && present => {
-            return Err(Failure::Failed(format!("Path {path} does not exist !")))
+            return Ok(Output::failed_rc(
+                format!("Path {path} does not exist !"),
+                257,
+            ))
         }
         Kind::Absent if !present => {
             return Ok(Output {

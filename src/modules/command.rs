@@ -3,6 +3,7 @@
 //! playbooks; arguments arrive templated.
 
 use super::args::{self, de_bool, de_opt_string};
+use super::argv_expand;
 use super::{Ctx, Failure, Output};
 use crate::connection::become_wrap::nonce;
 use crate::connection::quote::{exec_argv, join, quote, quote_glob};
@@ -39,9 +40,9 @@ struct Args {
     strip_empty_ends: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     executable: Option<String>,
-    /// Accepted for compatibility: rsible never expands variables in `command` arguments.
-    #[serde(default, rename = "expand_argument_vars")]
-    _expand_argument_vars: Option<Value>,
+    /// `command`: expand the target's `$VARS` and `~` in each argument (Ansible's default).
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    expand_argument_vars: bool,
 }
 
 /// A `command` or `shell` task as one program: what runs and what its result reports.
@@ -56,6 +57,8 @@ pub struct Program {
     pub user_code: bool,
     /// `strip_empty_ends`.
     pub strip: bool,
+    /// A warning for the result (`command` given `executable`, as Ansible warns).
+    pub warning: Option<String>,
     /// `chdir`.
     pub chdir: Option<String>,
     /// `creates`.
@@ -75,11 +78,10 @@ pub fn program(module: &str, a: &Map<String, Value>) -> Result<Program, Failure>
 
 fn command_program(a: &Map<String, Value>) -> Result<Program, Failure> {
     let args: Args = args::parse("command", a).map_err(Failure::BadArgs)?;
-    if args.executable.is_some() {
-        return Err(Failure::BadArgs(
-            "command: `executable` is a `shell` argument; use the shell module".into(),
-        ));
-    }
+    // Ansible warns and runs the command without it.
+    let warning = args.executable.as_ref().map(|exe| {
+        format!("As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '{exe}'.")
+    });
     let argv: Vec<String> = match (&args.argv, args.cmd.as_ref().or(args.raw_params.as_ref())) {
         (Some(_), Some(_)) => {
             return Err(Failure::BadArgs(
@@ -98,8 +100,19 @@ fn command_program(a: &Map<String, Value>) -> Result<Program, Failure> {
     if argv.is_empty() {
         return Err(Failure::BadArgs("no command given".into()));
     }
-    let body = exec_argv(&argv);
-    Ok(assemble(args, body, Value::from(argv), false))
+    let body = if args.expand_argument_vars && argv.iter().any(|w| argv_expand::expands(w)) {
+        let mut b = b"exec".to_vec();
+        for w in &argv {
+            b.push(b' ');
+            b.extend(argv_expand::shell_word(w));
+        }
+        b
+    } else {
+        exec_argv(&argv)
+    };
+    let mut p = assemble(args, body, Value::from(argv), false);
+    p.warning = warning;
+    Ok(p)
 }
 
 fn shell_program(a: &Map<String, Value>) -> Result<Program, Failure> {
@@ -107,6 +120,11 @@ fn shell_program(a: &Map<String, Value>) -> Result<Program, Failure> {
     if args.argv.is_some() {
         return Err(Failure::BadArgs(
             "shell: `argv` is a `command` argument".into(),
+        ));
+    }
+    if a.contains_key("expand_argument_vars") {
+        return Err(Failure::Failed(
+            "Unsupported parameters for (shell) module: expand_argument_vars".into(),
         ));
     }
     let Some(text) = args.cmd.clone().or_else(|| args.raw_params.clone()) else {
@@ -137,6 +155,7 @@ fn assemble(args: Args, body: Vec<u8>, cmd: Value, user_code: bool) -> Program {
         stdin,
         user_code,
         strip: args.strip_empty_ends,
+        warning: None,
         chdir: args.chdir,
         creates: args.creates,
         removes: args.removes,
@@ -145,7 +164,13 @@ fn assemble(args: Args, body: Vec<u8>, cmd: Value, user_code: bool) -> Program {
 
 /// `command`: the words run without a shell (no pipes, no `$VAR`), as Ansible does.
 pub async fn command(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    run_program(command_program(a)?, ctx).await
+    let p = command_program(a)?;
+    let warning = p.warning.clone();
+    let mut o = run_program(p, ctx).await?;
+    if let Some(w) = warning {
+        o.fields.insert("warnings".into(), json!([w]));
+    }
+    Ok(o)
 }
 
 /// `shell`: the text run by `/bin/sh` (or `executable`).
@@ -305,7 +330,12 @@ fn result(out: ExecOutput, cmd: Value, started: (SystemTime, Instant), strip: bo
     let mut o = Output {
         changed: true,
         failed: rc != 0,
-        msg: (rc != 0).then(|| "non-zero return code".to_string()),
+        // `command` and `shell` always say something (empty on success); `raw` only on failure.
+        msg: if rc != 0 {
+            Some("non-zero return code".to_string())
+        } else {
+            (!cmd.is_null()).then(String::new)
+        },
         ..Output::default()
     };
     let f = &mut o.fields;

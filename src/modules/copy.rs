@@ -5,6 +5,7 @@
 //! [`super::copy_tree`]. Knows nothing of playbooks; arguments arrive templated.
 
 use super::args::{self, de_bool, de_opt_string};
+use super::files::local_path;
 use super::files::mode::{self, Mode};
 use super::files::probe::{self, Kind, PathState, Want};
 use super::files::write::{self, Source, WriteOpts};
@@ -110,7 +111,9 @@ pub async fn copy(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             copy_file(&args, &job, Data::Remote(src), ctx).await
         }
         (Some(src), None) => {
-            let path = find_local(ctx.search_paths, "files", src).map_err(Failure::Failed)?;
+            // Ansible's copy action words this failure so.
+            let path = find_local(ctx.search_paths, "files", src)
+                .map_err(|e| Failure::Failed(format!("Unexpected AnsibleActionFail error: {e}")))?;
             if path.is_dir() {
                 return super::copy_tree::copy_tree(&args, &path, src, &dest, mode, ctx).await;
             }
@@ -228,19 +231,25 @@ pub(super) fn local_mode(p: &Path) -> Option<u32> {
         .map(|m| m.permissions().mode() & 0o7777)
 }
 
+/// What Ansible adds to every "Could not find or access" message.
+const REMOTE_SRC_HINT: &str =
+    "\nIf you are using a module and expect the file to exist on the remote, see the remote_src option";
+
 /// Finds a controller-side `src`: absolute as is; otherwise `d/SUB/SRC`, then `d/SRC` for
-/// each search directory `d`, in order.
+/// each search directory `d`, in order. A path starting with `/` or `~` is expanded first
+/// (see [`local_path`]).
 pub fn find_local(search: &[PathBuf], sub: &str, src: &str) -> Result<PathBuf, String> {
-    let p = Path::new(src);
-    if p.is_absolute() {
+    if local_path::is_expanded(src) {
+        let p = local_path::expanded_path(src);
         return if p.exists() {
-            Ok(p.to_path_buf())
+            Ok(p)
         } else {
             Err(format!(
-                "Could not find or access '{src}' on the Ansible Controller."
+                "Could not find or access '{src}' on the Ansible Controller.{REMOTE_SRC_HINT}"
             ))
         };
     }
+    let p = Path::new(src);
     let mut tried = Vec::new();
     for d in search {
         for c in [d.join(sub).join(p), d.join(p)] {
@@ -251,7 +260,7 @@ pub fn find_local(search: &[PathBuf], sub: &str, src: &str) -> Result<PathBuf, S
         }
     }
     Err(format!(
-        "Could not find or access '{src}'\nSearched in:\n\t{}\non the Ansible Controller.",
+        "Could not find or access '{src}'\nSearched in:\n\t{} on the Ansible Controller.{REMOTE_SRC_HINT}",
         tried.join("\n\t")
     ))
 }
@@ -544,7 +553,24 @@ async fn copy_file(
     if after.exists() {
         fill_state(&mut o.fields, &after);
     }
+    if !matches!(data, Data::Remote(_)) {
+        ansible_keys(&mut o, &found.path);
+    }
     Ok(o)
+}
+
+/// The keys Ansible's `copy` action leaves on a one-file result sent from the controller:
+/// `diff` (empty without `--diff`); an unchanged file is the `file` module's answer (`path`,
+/// no `md5sum` nor `src`).
+fn ansible_keys(o: &mut Output, path: &str) {
+    if o.diffs.is_empty() {
+        o.fields.insert("diff".into(), json!([]));
+    }
+    if !o.changed {
+        o.fields.remove("md5sum");
+        o.fields.remove("src");
+        o.fields.insert("path".into(), json!(path));
+    }
 }
 
 /// For a `dest` ending in `/`: create the missing directories above the file.

@@ -135,6 +135,7 @@ impl Time {
 }
 
 /// Everything decided from the arguments.
+#[derive(Clone)]
 struct Plan {
     path: String,
     state: State,
@@ -266,11 +267,7 @@ fn apply_script(plan: &Plan) -> Vec<u8> {
         State::File => "if [ -L \"$p\" ] || ! [ -e \"$p\" ]; then fail \"file ($p) is absent, cannot continue\"; fi\n\
              [ -d \"$p\" ] && fail \"file ($p) is directory, cannot continue\"\n"
             .to_string(),
-        State::Directory => format!(
-            "if ! [ -e \"$p\" ] && ! [ -L \"$p\" ]; then mkdir -p -- \"$p\" || exit 1; {}; \
-             elif ! [ -d \"$p\" ]; then fail \"$p already exists and is not a directory\"; fi\n",
-            did("mkdir")
-        ),
+        State::Directory => make_dirs(plan, &did("mkdir")),
         State::Touch => {
             let t = plan.touch();
             let create = format!(
@@ -336,6 +333,39 @@ fn apply_script(plan: &Plan) -> Vec<u8> {
     }
     probe_section(&mut s, "rsible-after");
     s
+}
+
+/// The directory program: each missing directory of the path is made in turn, from the top,
+/// and given the mode, owner and group asked for (as Ansible does; `mkdir -p` would leave the
+/// parents at the umask's mode). A path that is something else fails with Ansible's words.
+fn make_dirs(plan: &Plan, did: &str) -> String {
+    let mut each = Vec::new();
+    attrs(
+        &mut each,
+        &Plan {
+            recurse: false,
+            ..plan.clone()
+        },
+    );
+    let each = String::from_utf8_lossy(&each).into_owned();
+    format!(
+        "if ! [ -e \"$p\" ] && ! [ -L \"$p\" ]; then\n\
+         case \"$p\" in /*) c=/;; *) c=;; esac\n\
+         o=$IFS; IFS=/; set -f; set -- $p; IFS=$o; set +f\n\
+         for d in \"$@\"; do\n\
+         [ -n \"$d\" ] || continue\n\
+         if [ -z \"$c\" ]; then c=$d; else c=\"${{c%/}}/$d\"; fi\n\
+         if ! [ -e \"$c\" ]; then mkdir -- \"$c\" 2>/dev/null || [ -d \"$c\" ] || fail \"There was an issue creating $c as requested\"\n\
+         echo \"rsible-made $(stat -c %a -- \"$c\")\"\n\
+         (p=$c\n{each}) || exit 1\n\
+         fi\n\
+         done\n\
+         {did}\n\
+         elif ! [ -d \"$p\" ]; then\n\
+         if [ -L \"$p\" ]; then k=link; elif [ \"$(stat -c %h -- \"$p\")\" -gt 1 ]; then k=hard; else k=file; fi\n\
+         fail \"$p already exists as a $k\"\n\
+         fi\n"
+    )
 }
 
 /// Appends the mode/owner/group changes (recursive for `recurse`), each only when it differs.
@@ -454,7 +484,7 @@ fn predict(plan: &Plan, before: &PathState, out: &str) -> Result<bool, String> {
         }
         State::File => false,
         State::Directory if exists && before.kind != Kind::Directory => {
-            return Err(format!("{p} already exists and is not a directory"))
+            return Err(format!("{p} already exists as a {}", before.kind.state()))
         }
         State::Directory => !exists,
         State::Touch => !exists || plan.touch().is_some(),
@@ -524,9 +554,10 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         apply_script(&plan)
     };
     let out = ctx.exec(script, Vec::new()).await?;
+    let bad = |e: String| Failure::Failed(format!("{}: {e}", plan.path));
     if out.status.rc() != 0 {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(Failure::Failed(if err.is_empty() {
+        let msg = if err.is_empty() {
             format!(
                 "{}: the program failed with status {}",
                 plan.path,
@@ -534,14 +565,17 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             )
         } else {
             err
-        }));
+        };
+        let before = section(&out.stdout, "rsible-before").map_err(bad)?;
+        return Ok(failed(&plan, &before, msg));
     }
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let bad = |e: String| Failure::Failed(format!("{}: {e}", plan.path));
     let before = section(&out.stdout, "rsible-before").map_err(bad)?;
     let (after, changed) = if ctx.check {
-        let changed = predict(&plan, &before, &text).map_err(Failure::Failed)?;
-        (before.clone(), changed)
+        match predict(&plan, &before, &text) {
+            Ok(changed) => (before.clone(), changed),
+            Err(msg) => return Ok(failed(&plan, &before, msg)),
+        }
     } else {
         let after = section(&out.stdout, "rsible-after").map_err(bad)?;
         let changed = applied_changes(&before, &after, &text);
@@ -551,7 +585,8 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         changed,
         ..Output::default()
     };
-    o.fields.insert("path".into(), json!(plan.path));
+    o.fields
+        .insert(path_key(plan.state).into(), json!(plan.path));
     if after.exists() {
         fill_state(&mut o.fields, &after);
     } else {
@@ -569,6 +604,12 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     if let Some(src) = &plan.src {
         o.fields.insert("src".into(), json!(src));
     }
+    if ctx.diff {
+        o.fields.insert(
+            "diff".into(),
+            result_diff(&plan, &before, &after, ctx.check, &text),
+        );
+    }
     if ctx.diff && changed {
         let state_after = o.fields.get("state").and_then(Value::as_str).unwrap_or("");
         o.diffs
@@ -582,6 +623,89 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         }
     }
     Ok(o)
+}
+
+/// The key Ansible names the path under: `dest` for `touch` and links, else `path`.
+fn path_key(state: State) -> &'static str {
+    match state {
+        State::Touch | State::Link | State::Hard => "dest",
+        _ => "path",
+    }
+}
+
+/// The `state` the plan leads to.
+fn wanted_state(state: State) -> &'static str {
+    match state {
+        State::Absent => "absent",
+        State::Directory => "directory",
+        State::Link => "link",
+        State::Hard => "hard",
+        State::Touch => "touch",
+        State::File => "file",
+    }
+}
+
+/// A failed result as Ansible's `file` returns it: the message, the path and what is there.
+fn failed(plan: &Plan, before: &PathState, msg: String) -> Output {
+    let mut o = Output {
+        failed: true,
+        msg: Some(msg),
+        ..Output::default()
+    };
+    o.fields.insert("path".into(), json!(plan.path));
+    if before.exists() {
+        fill_state(&mut o.fields, before);
+    } else {
+        o.fields.insert("state".into(), json!("absent"));
+    }
+    o
+}
+
+/// The registered `diff` under `--diff`: `{before, after}` dicts with the path, and the
+/// state, mode and owner where they change (Ansible's shape for `file`).
+fn result_diff(
+    plan: &Plan,
+    before: &PathState,
+    after: &PathState,
+    check: bool,
+    out: &str,
+) -> Value {
+    let mut b = Map::new();
+    let mut a = Map::new();
+    b.insert("path".into(), json!(plan.path));
+    a.insert("path".into(), json!(plan.path));
+    let was = before.kind.state();
+    let want = wanted_state(plan.state);
+    if was != want {
+        b.insert("state".into(), json!(was));
+        a.insert("state".into(), json!(want));
+    }
+    // A directory made here: the mode `mkdir` gave it, when the task's mode changed it.
+    let made = out
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("rsible-made "));
+    if let Some(m) = made.and_then(|m| u32::from_str_radix(m, 8).ok()) {
+        if plan.mode.is_some() && m != after.mode {
+            b.insert("mode".into(), json!(mode::octal(m)));
+            a.insert("mode".into(), json!(mode::octal(after.mode)));
+        }
+    }
+    if !check && before.exists() && after.exists() {
+        if before.mode != after.mode && after.kind != Kind::Link {
+            b.insert("mode".into(), json!(mode::octal(before.mode)));
+            a.insert("mode".into(), json!(mode::octal(after.mode)));
+        }
+        if before.uid != after.uid {
+            b.insert("owner".into(), json!(before.uid));
+            a.insert("owner".into(), json!(after.uid));
+        }
+        if before.gid != after.gid {
+            b.insert("group".into(), json!(before.gid));
+            a.insert("group".into(), json!(after.gid));
+        }
+    }
+    json!({"before": b, "after": a})
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 //! program over the matched files only. Knows nothing of playbooks.
 
 use super::args::{self, de_bool, de_opt_list};
+use super::find_contains::{self, Contains};
 use super::stat::{parse_stat, STAT_FORMAT};
 use super::{Ctx, Failure, Output};
-use crate::connection::quote::{join, quote_str};
+use crate::connection::quote::join;
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -56,6 +57,8 @@ struct Args {
     checksum_algorithm: Option<String>,
     #[serde(default)]
     contains: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    read_whole_file: bool,
 }
 
 /// The filters, compiled.
@@ -265,9 +268,7 @@ pub async fn find(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     let contains = args
         .contains
         .as_deref()
-        .map(|c| {
-            Regex::new(c).map_err(|e| Failure::Failed(format!("find: invalid contains {c:?}: {e}")))
-        })
+        .map(|c| Contains::new(c, args.read_whole_file).map_err(Failure::Failed))
         .transpose()?;
     let sum = super::stat::sum_command(args.checksum_algorithm.as_deref().unwrap_or("sha1"))
         .map_err(Failure::Failed)?;
@@ -295,7 +296,7 @@ pub async fn find(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     if contains.is_some() || args.get_checksum {
         files = second_pass(
             files,
-            args.contains.as_deref(),
+            contains.as_ref(),
             args.get_checksum.then_some(sum),
             ctx,
         )
@@ -331,7 +332,7 @@ pub async fn find(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
 /// Keeps the regular files whose content matches `contains` and adds `checksum` with `sum`.
 async fn second_pass(
     files: Vec<Map<String, Value>>,
-    contains: Option<&str>,
+    contains: Option<&Contains>,
     sum: Option<&str>,
     ctx: &Ctx<'_>,
 ) -> Result<Vec<Map<String, Value>>, Failure> {
@@ -349,21 +350,26 @@ async fn second_pass(
     }
     let list = String::from_utf8_lossy(&join(&regular)).into_owned();
     let mut script = String::from("LC_ALL=C; export LC_ALL\n");
-    if let Some(c) = contains {
-        script.push_str(&format!(
-            "for f in {list}; do grep -Eq -- {} \"$f\" 2>/dev/null && printf 'c %s\\n' \"$f\"; done\n",
-            quote_str(c)
-        ));
-    }
     if let Some(cmd) = sum {
         script.push_str(&format!(
             "for f in {list}; do s=$({cmd} < \"$f\") && printf 's %s %s\\n' \"${{s%% *}}\" \"$f\"; done 2>/dev/null\n"
         ));
     }
+    if contains.is_some() {
+        script.push_str(&find_contains::dump_script(&list));
+    }
     let out = ctx.exec(script.into_bytes(), Vec::new()).await?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let hits: std::collections::HashSet<&str> =
-        text.lines().filter_map(|l| l.strip_prefix("c ")).collect();
+    let (head, dump) = find_contains::parse_dump(&out.stdout);
+    let hits: std::collections::HashSet<&str> = match contains {
+        Some(c) => regular
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| dump.get(&(i + 1)).is_some_and(|b| c.matches(b)))
+            .map(|(_, p)| p.as_str())
+            .collect(),
+        None => Default::default(),
+    };
+    let text = String::from_utf8_lossy(head);
     let sums: std::collections::HashMap<&str, &str> = text
         .lines()
         .filter_map(|l| l.strip_prefix("s ")?.split_once(' '))

@@ -4,7 +4,7 @@
 //! checksum already matches `checksum`. One remote program. Knows nothing of playbooks.
 
 use super::args::{self, de_bool, de_opt_string};
-use super::stat::{parse_stat, sum_command, STAT_FORMAT};
+use super::stat::{parse_stat, path_fields, sum_command, STAT_FORMAT};
 use super::{Ctx, Failure, Output};
 use crate::connection::quote::quote_str;
 use serde::Deserialize;
@@ -147,6 +147,7 @@ fn program(a: &Args, check: bool) -> Result<String, String> {
 pub async fn get_url(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let args: Args = args::parse("get_url", a).map_err(Failure::BadArgs)?;
     let prog = program(&args, ctx.check).map_err(Failure::Failed)?;
+    let started = std::time::Instant::now();
     let out = ctx.exec(prog.into_bytes(), Vec::new()).await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.rc() != 0 {
@@ -157,6 +158,9 @@ pub async fn get_url(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
     }
     let mut o = Output::default();
     o.fields.insert("url".into(), json!(args.url));
+    // Whole seconds, as Ansible's `elapsed`.
+    o.fields
+        .insert("elapsed".into(), json!(started.elapsed().as_secs()));
     for line in stdout.lines() {
         let (k, v) = line.split_once(' ').unwrap_or((line, ""));
         match k {
@@ -186,18 +190,8 @@ pub async fn get_url(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
             }
             "same" => o.msg = Some("file already exists".into()),
             "stat" => {
-                let st = parse_stat(v).unwrap_or_default();
-                for (from, to) in [
-                    ("mode", "mode"),
-                    ("uid", "uid"),
-                    ("gid", "gid"),
-                    ("pw_name", "owner"),
-                    ("gr_name", "group"),
-                    ("size", "size"),
-                ] {
-                    if let Some(x) = st.get(from) {
-                        o.fields.insert(to.into(), x.clone());
-                    }
+                if let Some(st) = parse_stat(v) {
+                    o.fields.extend(path_fields(&st));
                 }
             }
             _ => {}

@@ -302,7 +302,10 @@ pub async fn lineinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output,
     let path = &args.path;
     match cur.state.kind {
         Kind::Directory => {
-            return Err(Failure::Failed(format!("Path {path} is a directory !")));
+            return Ok(Output::failed_rc(
+                format!("Path {path} is a directory !"),
+                256,
+            ));
         }
         Kind::Absent if !present_state => {
             return Ok(Output {
@@ -315,9 +318,10 @@ pub async fn lineinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output,
             });
         }
         Kind::Absent if !args.create => {
-            return Err(Failure::Failed(format!(
-                "Destination {path} does not exist !"
-            )));
+            return Ok(Output::failed_rc(
+                format!("Destination {path} does not exist !"),
+                257,
+            ));
         }
         _ => {}
     }

@@ -7,6 +7,7 @@
 //! ...) are not here: they live in the engine.
 
 pub mod args;
+mod argv_expand;
 pub mod async_job;
 pub mod async_status;
 pub mod authorized_key;
@@ -21,6 +22,7 @@ pub mod fetch;
 pub mod file;
 pub mod files;
 pub mod find;
+mod find_contains;
 pub mod get_url;
 pub mod group;
 pub mod hostname;
@@ -29,6 +31,7 @@ pub mod k8s;
 pub mod lineinfile;
 pub mod modprobe;
 pub mod mount;
+pub mod ping;
 pub mod pkg;
 pub mod reboot;
 pub mod replace;
@@ -37,6 +40,7 @@ pub mod service;
 pub mod service_facts;
 pub mod slurp;
 pub mod stat;
+mod stat_extra;
 pub mod sysctl;
 mod sysexec;
 pub mod systemd;
@@ -182,6 +186,20 @@ pub struct Output {
     pub diffs: Vec<Diff>,
 }
 
+impl Output {
+    /// A failure with `msg` and an `rc`, as the line-editing modules report a directory
+    /// (256) or a missing path (257).
+    pub fn failed_rc(msg: String, rc: i32) -> Output {
+        let mut o = Output {
+            failed: true,
+            msg: Some(msg),
+            ..Output::default()
+        };
+        o.fields.insert("rc".into(), rc.into());
+        o
+    }
+}
+
 /// Why a module could not produce an [`Output`].
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
@@ -211,7 +229,7 @@ impl From<ConnectionError> for Failure {
 pub fn is_module(name: &str) -> bool {
     matches!(
         name,
-        "command" | "shell" | "raw" | "copy" | "file" | "async_status"
+        "command" | "shell" | "raw" | "copy" | "file" | "async_status" | "ping"
     ) || matches!(name, "stat" | "slurp" | "fetch" | "find" | "tempfile")
         || matches!(name, "script" | "get_url" | "unarchive")
         || matches!(name, "wait_for" | "wait_for_connection")
@@ -238,6 +256,7 @@ pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result
         "shell" => command::shell(args, ctx).await,
         "raw" => command::raw(args, ctx).await,
         "async_status" => async_status::async_status(args, ctx).await,
+        "ping" => ping::ping(args, ctx).await,
         "copy" => copy::copy(args, ctx).await,
         "file" => file::file(args, ctx).await,
         "stat" => stat::stat(args, ctx).await,

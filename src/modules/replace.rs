@@ -115,8 +115,18 @@ pub async fn replace(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
     let path = &args.path;
     let cur = edit::read(ctx, path).await?;
     match cur.state.kind {
-        Kind::Directory => return Err(Failure::Failed(format!("Path {path} is a directory !"))),
-        Kind::Absent => return Err(Failure::Failed(format!("Path {path} does not exist !"))),
+        Kind::Directory => {
+            return Ok(Output::failed_rc(
+                format!("Path {path} is a directory !"),
+                256,
+            ))
+        }
+        Kind::Absent => {
+            return Ok(Output::failed_rc(
+                format!("Path {path} does not exist !"),
+                257,
+            ))
+        }
         _ => {}
     }
     let result = replace_all(

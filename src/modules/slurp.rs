@@ -25,9 +25,9 @@ pub const CHECK_READABLE: &str =
 /// Ansible's message for the exit codes of [`CHECK_READABLE`]; `None` for other codes.
 pub fn unreadable_message(rc: i32, path: &str) -> Option<String> {
     match rc {
-        3 => Some(format!("file not found: {path}")),
-        4 => Some("source is a directory and must be a file".into()),
-        5 => Some(format!("file is not readable: {path}")),
+        3 => Some(format!("File not found: {path}")),
+        4 => Some(format!("Source is a directory and must be a file: {path}")),
+        5 => Some(format!("File is not readable: {path}")),
         _ => None,
     }
 }
@@ -69,7 +69,7 @@ mod tests {
         assert_eq!(a.src, "/etc/hosts");
         assert_eq!(
             unreadable_message(3, "/x").as_deref(),
-            Some("file not found: /x")
+            Some("File not found: /x")
         );
         assert_eq!(unreadable_message(1, "/x"), None);
     }

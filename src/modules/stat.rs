@@ -27,23 +27,23 @@ struct Args {
     get_checksum: bool,
     #[serde(default, alias = "checksum", alias = "checksum_algo")]
     checksum_algorithm: Option<String>,
-    /// Accepted; rsible does not report MIME types.
+    /// `mimetype` and `charset`, from the target's `file` command (`unknown` without it).
     #[serde(
-        default,
-        rename = "get_mime",
+        default = "yes",
+        deserialize_with = "de_bool",
         alias = "mime",
         alias = "mime_type",
         alias = "mime-type"
     )]
-    _get_mime: Option<Value>,
-    /// Accepted; rsible does not report file attributes.
+    get_mime: bool,
+    /// `version`, `attributes` and `attr_flags`, from the target's `lsattr`.
     #[serde(
-        default,
-        rename = "get_attributes",
+        default = "yes",
+        deserialize_with = "de_bool",
         alias = "attr",
         alias = "attributes"
     )]
-    _get_attributes: Option<Value>,
+    get_attributes: bool,
 }
 
 /// The command that prints a file's digest with `algorithm` (`sha1`, `sha256`, `md5`, ...).
@@ -89,6 +89,15 @@ pub async fn stat(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             "if {regular} && [ -r \"$p\" ]; then c=$({sum} < \"$p\") && printf 'sum %s\\n' \"${{c%% *}}\"; fi\n"
         ));
     }
+    script.push_str(&format!(
+        "x=$(stat {l}-c '%b %o %t %T' -- \"$p\" 2>/dev/null) && printf 'blocks %s\\n' \"$x\"; :\n"
+    ));
+    if args.get_mime {
+        script.push_str(super::stat_extra::MIME_SCRIPT);
+    }
+    if args.get_attributes {
+        script.push_str(super::stat_extra::ATTR_SCRIPT);
+    }
     let out = ctx.exec(script.into_bytes(), Vec::new()).await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.rc() != 0 {
@@ -98,8 +107,11 @@ pub async fn stat(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let st = parse_output(&stdout, &args.path)
+    let mut st = parse_output(&stdout, &args.path)
         .ok_or_else(|| Failure::Failed(format!("stat: unexpected output: {stdout}")))?;
+    if st.get("exists") == Some(&json!(true)) {
+        super::stat_extra::fill(&mut st, &stdout, args.get_mime, args.get_attributes);
+    }
     let mut o = Output::default();
     o.fields.insert("stat".into(), Value::Object(st));
     Ok(o)
@@ -139,6 +151,33 @@ fn parse_output(stdout: &str, path: &str) -> Option<Map<String, Value>> {
     st.insert("exists".into(), json!(true));
     st.insert("path".into(), json!(path));
     Some(st)
+}
+
+/// The `file`-module fields Ansible adds to a result about its path (`mode`, `uid`, `gid`,
+/// `owner`, `group`, `size`, `state`) from a [`parse_stat`] map.
+pub fn path_fields(st: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (from, to) in [
+        ("mode", "mode"),
+        ("uid", "uid"),
+        ("gid", "gid"),
+        ("pw_name", "owner"),
+        ("gr_name", "group"),
+        ("size", "size"),
+    ] {
+        if let Some(x) = st.get(from) {
+            out.insert(to.into(), x.clone());
+        }
+    }
+    let state = if st.get("isdir") == Some(&json!(true)) {
+        "directory"
+    } else if st.get("islnk") == Some(&json!(true)) {
+        "link"
+    } else {
+        "file"
+    };
+    out.insert("state".into(), json!(state));
+    out
 }
 
 /// Parses one `stat -c STAT_FORMAT` line into Ansible's stat fields (`mode` as `"0644"`,

@@ -10,6 +10,7 @@
 
 use super::args::{self, de_bool, de_opt_list, de_opt_string};
 use super::copy::find_local;
+use super::stat::{parse_stat, path_fields, STAT_FORMAT};
 use super::{Ctx, Failure, Output};
 use crate::connection::quote::{join, quote_str};
 use serde::Deserialize;
@@ -101,7 +102,10 @@ impl Format {
 /// The remote program. Prints `skip`, `nodest`, `nosrc`, `file NAME`..., then `same`,
 /// `would` or `changed`; an unpack error exits 2 with the tool's stderr.
 fn program(a: &Args, format: Format, check: bool) -> String {
-    let mut s = format!("LC_ALL=C; export LC_ALL\nd={}\n", quote_str(&a.dest));
+    let mut s = format!(
+        "LC_ALL=C; export LC_ALL\nd={}\nrsible_sf='{STAT_FORMAT}'\n",
+        quote_str(&a.dest)
+    );
     if let Some(c) = &a.creates {
         s.push_str(&format!(
             "[ -e {} ] && {{ echo skip; exit 0; }}\n",
@@ -110,7 +114,8 @@ fn program(a: &Args, format: Format, check: bool) -> String {
     }
     s.push_str(
         "[ -d \"$d\" ] || { echo nodest; exit 0; }\nd=$(cd -- \"$d\" && pwd) || exit 1\n\
-         w=$(mktemp -d \"$d/.rsible-unarchive.XXXXXX\") || exit 1\ntrap 'rm -rf \"$w\"' EXIT\n\
+         w=$(mktemp -d \"$d/.rsible-unarchive.XXXXXX\") || exit 1\n\
+         trap 'rm -rf \"$w\"; x=$(stat -c \"$rsible_sf\" -- \"$d\" 2>/dev/null) && printf \"dstat %s\\n\" \"$x\"' EXIT\n\
          mkdir \"$w/x\" || exit 1\n",
     );
     if a.remote_src {
@@ -183,6 +188,12 @@ pub async fn unarchive(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, 
     for line in stdout.lines() {
         match line.split_once(' ') {
             Some(("file", f)) => files.push(json!(f)),
+            // The destination's attributes, as Ansible's result always has them.
+            Some(("dstat", st)) => {
+                if let Some(st) = parse_stat(st) {
+                    o.fields.extend(path_fields(&st));
+                }
+            }
             _ => match line {
                 "skip" => {
                     o.skipped = true;

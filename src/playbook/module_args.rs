@@ -14,6 +14,7 @@ const COMMAND: &[&str] = &[
     "stdin_add_newline",
     "strip_empty_ends",
     "expand_argument_vars",
+    "executable",
 ];
 
 /// The accepted argument names of `module`; `None` when it is not checked here.
@@ -33,6 +34,7 @@ pub fn allowed(module: &str) -> Option<&'static [&'static str]> {
         ],
         "raw" => &["_raw_params", "executable"],
         "async_status" => &["jid", "mode"],
+        "ping" => &["data"],
         "debug" => &["msg", "var", "verbosity"],
         "assert" => &["that", "msg", "fail_msg", "success_msg", "quiet"],
         "fail" => &["msg"],

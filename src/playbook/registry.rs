@@ -29,6 +29,7 @@ static MODULES: &[Module] = &[
     m("shell", B),
     m("raw", B),
     m("async_status", B),
+    m("ping", B),
     m("script", B),
     m("copy", B),
     m("template", B),

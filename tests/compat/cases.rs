@@ -72,4 +72,11 @@ pub const CASES: &[Case] = &[
     once("17_roles.yml"),
     once("13_async.yml"),
     once("18_engine.yml"),
+    once("19_results.yml"),
+    Case {
+        playbook: "20_file_modes.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];

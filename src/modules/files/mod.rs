@@ -4,6 +4,7 @@
 //! module's arguments.
 
 pub mod edit;
+pub mod local_path;
 pub mod mode;
 pub mod probe;
 pub mod pyre;

@@ -16,10 +16,12 @@ const BOOKKEEPING: &[&str] = &[
     "ansible_loop_var",
     "ansible_index_var",
     "invocation",
+    "diff",
 ];
 
-/// Keys that only repeat another key (`stdout_lines` is `stdout` split): never shown.
-const REDUNDANT: &[&str] = &["stdout_lines", "stderr_lines"];
+/// Keys that only repeat another key (`stdout_lines` is `stdout` split) or that Ansible's
+/// callbacks drop (`exception`, the registered traceback placeholder): never shown.
+const REDUNDANT: &[&str] = &["stdout_lines", "stderr_lines", "exception"];
 
 /// A result taken apart for display.
 #[derive(Debug, Default)]
