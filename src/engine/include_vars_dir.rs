@@ -16,8 +16,8 @@ const DEFAULT_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 /// The options of a directory include.
 pub struct DirOptions {
     depth: usize,
-    files_matching: Option<regex::bytes::Regex>,
-    ignore_files: Vec<regex::bytes::Regex>,
+    files_matching: Option<pyre::Regex>,
+    ignore_files: Vec<pyre::Regex>,
     extensions: Vec<String>,
     ignore_unknown: bool,
 }

@@ -3,7 +3,6 @@
 //! of failing it on the loop; when the conditions hold (or cannot be evaluated) the loop's
 //! error stands. Knows nothing of modules, hosts or output.
 
-use super::loops::LOOP_KEYS;
 use crate::playbook::Task;
 use crate::template::{Scope, Templar};
 use serde_json::Value;
@@ -11,10 +10,10 @@ use serde_json::Value;
 /// Whether `task`'s loop expression fails to render because a variable is undefined (and
 /// only that: other loop errors always fail the task, as in Ansible).
 pub fn loop_is_undefined(task: &Task, templar: &Templar, scope: &Scope) -> bool {
-    LOOP_KEYS
+    task.keywords
         .iter()
-        .find_map(|k| task.keywords.get(*k))
-        .is_some_and(|raw| {
+        .find(|(k, _)| *k == "loop" || k.starts_with("with_"))
+        .is_some_and(|(_, raw)| {
             templar
                 .render_value(raw, scope)
                 .is_err_and(|e| e.undefined.is_some())

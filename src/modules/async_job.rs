@@ -266,6 +266,7 @@ mod tests {
             stdin: b"in\n".to_vec(),
             user_code: true,
             strip,
+            warning: None,
             chdir: None,
             creates: None,
             removes: None,

@@ -8,7 +8,6 @@ use super::find_contains::{self, Contains};
 use super::stat::{parse_stat, STAT_FORMAT};
 use super::{Ctx, Failure, Output};
 use crate::connection::quote::join;
-use regex::Regex;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

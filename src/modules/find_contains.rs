@@ -3,8 +3,7 @@
 //! `read_whole_file` searched anywhere in the whole text (`re.search`). The target sends the
 //! files' bytes; the test runs here. Knows nothing of the other `find` filters.
 
-use super::files::pyre;
-use regex::bytes::Regex;
+use super::files::pyre::{self, Regex};
 use std::collections::HashMap;
 
 /// The marker line that starts the file dump in the program's output.

@@ -38,9 +38,9 @@ pub mod tags;
 mod task;
 mod unsupported;
 pub mod validate;
-mod with_lookup;
-mod vars_files;
 pub mod variable_params;
+mod vars_files;
+mod with_lookup;
 mod yaml;
 
 #[cfg(test)]

@@ -104,7 +104,11 @@ impl Templar {
         if !has_markup(s) {
             return Ok(());
         }
-        match self.inner.base.get_template(&environment::text_key(s, true)) {
+        match self
+            .inner
+            .base
+            .get_template(&environment::text_key(s, true))
+        {
             Ok(_) => Ok(()),
             Err(e) => Err(TemplateError::from_minijinja(&e, s, &|_| None)),
         }
