@@ -1,6 +1,6 @@
 //! Which tasks may carry `async`/`poll`, decided when the playbook loads: `command` and
 //! `shell` run as background jobs; the actions Ansible itself refuses to background fail at
-//! run time with Ansible's message; blocks and includes are errors as in Ansible; every other
+//! run time with Ansible's message (blocks and includes are refused by the keyword tables); every other
 //! module is refused as not supported by rsible. Knows nothing of how jobs run.
 
 use std::path::Path;
@@ -32,16 +32,6 @@ pub const NO_ASYNC_ACTIONS: &[&str] = &[
     "wait_for_connection",
 ];
 
-/// Ansible's class name for a task that is not a module call, which cannot carry `async`.
-fn not_a_module(module: Option<&str>) -> Option<&'static str> {
-    match module {
-        None => Some("Block"),
-        Some("include_tasks") => Some("TaskInclude"),
-        Some("include_role") => Some("IncludeRole"),
-        _ => None,
-    }
-}
-
 /// Checks the `async`/`poll` keys among a task's `entries`; `module` is its canonical module
 /// (`None` for a block).
 pub(super) fn check(ld: &mut Loader, file: &Path, entries: &[(Node, Node)], module: Option<&str>) {
@@ -50,16 +40,11 @@ pub(super) fn check(ld: &mut Loader, file: &Path, entries: &[(Node, Node)], modu
         if key != "async" && key != "poll" {
             continue;
         }
-        if let Some(class) = not_a_module(module) {
-            ld.err_at(
-                file,
-                k,
-                format!("'{key}' is not a valid attribute for a {class}"),
-                Some("put `async` on the tasks that run the long programs".into()),
-            );
+        // Blocks and includes cannot carry it: the keyword tables refuse it there.
+        let Some(module) = module.filter(|m| !matches!(*m, "include_tasks" | "include_role"))
+        else {
             continue;
-        }
-        let Some(module) = module else { continue };
+        };
         let zero = matches!(v.kind, Kind::Int(0) | Kind::UInt(0));
         if key == "poll"
             || zero

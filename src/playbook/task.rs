@@ -161,7 +161,7 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             ld.err_at(
                 file,
                 k,
-                "'listen' is not a valid attribute for a task",
+                "'listen' is not a valid attribute for a Task",
                 hint,
             );
         }

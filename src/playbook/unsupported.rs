@@ -189,7 +189,7 @@ pub fn keyword(level: Level, key: &str, v: &Node) -> Option<Refusal> {
         && !matches!(key, "block" | "rescue" | "always")
     {
         return Some((
-            format!("'{key}' is not a valid attribute for a block"),
+            format!("'{key}' is not a valid attribute for a Block"),
             Some("move it onto the tasks inside `block:`".into()),
         ));
     }
@@ -489,7 +489,7 @@ mod tests {
     #[test]
     fn blocks_refuse_task_only_keywords() {
         let r = keyword(Level::Block, "loop", &node("[1]")).unwrap();
-        assert_eq!(r.0, "'loop' is not a valid attribute for a block");
+        assert_eq!(r.0, "'loop' is not a valid attribute for a Block");
         assert!(keyword(Level::Block, "notify", &node("h")).is_none());
         assert!(keyword(Level::Block, "rescue", &node("[]")).is_none());
     }
