@@ -66,11 +66,11 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    once("13_async.yml"),
     once("14_lookups.yml"),
     once("15_templating.yml"),
     once("16_module_defaults.yml"),
     once("17_roles.yml"),
-    once("13_async.yml"),
     once("18_engine.yml"),
     once("19_results.yml"),
     Case {
