@@ -320,46 +320,6 @@ const ARGS: &[(&str, Rule)] = &[
             "use the task keyword `timeout:` for the whole gathering",
         ),
     ),
-    (
-        "include_vars",
-        rule(
-            "files_matching",
-            Accept::Nothing,
-            "list the files with `file:` (one task each, or a loop)",
-        ),
-    ),
-    (
-        "include_vars",
-        rule(
-            "ignore_files",
-            Accept::Nothing,
-            "list the files with `file:` (one task each, or a loop)",
-        ),
-    ),
-    (
-        "include_vars",
-        rule(
-            "ignore_unknown_extensions",
-            Accept::Bool(true),
-            "rsible skips the files of `dir` that are not .yml, .yaml or .json",
-        ),
-    ),
-    (
-        "include_vars",
-        rule(
-            "depth",
-            Accept::Int(1),
-            "rsible reads only the files directly in `dir`",
-        ),
-    ),
-    (
-        "include_vars",
-        rule(
-            "hash_behaviour",
-            Accept::Words(&["replace"]),
-            "rsible replaces a variable with the file's value, as Ansible's default",
-        ),
-    ),
 ];
 
 const UNSAFE_WRITES: Rule = rule(
