@@ -7,7 +7,10 @@
 //! `lineinfile line:`). Every value must arrive byte for byte (argv echoed to files with
 //! `printf '%s\0'`, files read back), nothing else may appear, and the canary that an
 //! injected `touch` would create must never exist. A NUL byte where a shell command would
-//! carry it must be refused with a clear error, never cut short.
+//! carry it must be refused with a clear error, never cut short. The `command` tasks turn off
+//! `expand_argument_vars` (Ansible's `$VAR`/`~` expansion of each word on the target, on by
+//! default and tested in `modules::argv_expand`): with it on, `$HOME` in a value would
+//! rightly arrive expanded.
 //!
 //! One playbook run per batch of cases: 64 cases on the local connection, 32 over SSH to the
 //! tier-1 lab host t1-81 (which shares this machine's filesystem). Knows nothing of where or
@@ -185,9 +188,12 @@ const PLAYBOOK: &str = r#"
     - name: argv
       command:
         argv: ["{{ helper }}", "{{ out }}/argv-{{ item.i }}", "{{ item.value }}", "-{{ item.value }}"]
+        expand_argument_vars: false
       loop: "{{ cases }}"
     - name: free form quoted
       command: "{{ helper | quote }} {{ (out ~ '/free-' ~ item.i) | quote }} {{ item.value | quote }}"
+      args:
+        expand_argument_vars: false
       loop: "{{ cases }}"
     - name: shell quoted
       shell: "printf '%s\\0' {{ item.value | quote }} > {{ (out ~ '/shell-' ~ item.i) | quote }}"

@@ -6,9 +6,18 @@
 
 use crate::connection::quote::quote;
 
-/// Whether `name` is a shell variable name (other `\w+` names are never set in an environment
-/// a shell can see, so they stay as written).
+/// Variables a POSIX shell sets for itself without exporting them: Python's `expandvars`
+/// on the target reads the environment, where they are not, so they stay as written.
+const SHELL_OWN: &[&str] = &[
+    "IFS", "PS1", "PS2", "PS4", "OPTIND", "OPTARG", "PPID", "LINENO",
+];
+
+/// Whether `name` is a shell variable name that may come from the environment (other `\w+`
+/// names are never set in an environment a shell can see, so they stay as written).
 fn shell_name(name: &str) -> bool {
+    if SHELL_OWN.contains(&name) {
+        return false;
+    }
     let mut chars = name.chars();
     chars
         .next()
@@ -142,6 +151,8 @@ mod tests {
             run("$1 $ ${a b} `id` 'q' \"d\" \\"),
             "$1 $ ${a b} `id` 'q' \"d\" \\"
         );
+        // The shell's own unexported variables are not in the environment Python reads.
+        assert_eq!(run("a${IFS}b $PPID"), "a${IFS}b $PPID");
         assert_eq!(run("x~"), "x~");
         assert_eq!(run(""), "");
         assert!(!expands("plain") && expands("$X") && expands("~"));
