@@ -20,6 +20,8 @@ pub struct ConnOptions {
     pub connection: Option<String>,
     /// `-u`: remote user when the inventory names none.
     pub user: Option<String>,
+    /// The `port` keyword: the port when the inventory names none (over ssh_config's).
+    pub port: Option<u16>,
     /// `--private-key`.
     pub private_key: Option<PathBuf>,
     /// `-k`: the SSH password typed at the prompt.
@@ -38,6 +40,10 @@ pub struct ConnOptions {
     pub become_password: Option<Secret>,
     /// `--become-method`.
     pub become_method: Option<BecomeMethod>,
+    /// The `become_exe` keyword.
+    pub become_exe: Option<String>,
+    /// The `become_flags` keyword.
+    pub become_flags: Option<String>,
     /// `--control-persist` (or the configuration): keep SSH connections this long after the
     /// run; zero or `None`: do not.
     pub control_persist: Option<Duration>,
@@ -136,7 +142,7 @@ pub fn resolve(
         Some(p) => p
             .parse::<u16>()
             .map_err(|_| format!("{name}: ansible_port '{p}' is not a port number"))?,
-        None => cfg.port.unwrap_or(22),
+        None => opts.port.or(cfg.port).unwrap_or(22),
     };
     let user = string(vars, "ansible_user")
         .or_else(|| string(vars, "ansible_ssh_user"))
@@ -241,6 +247,8 @@ pub fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Result<Option<Become>,
         password,
         method,
         prompt_timeout: timeout + Duration::from_secs(2),
+        exe: string(vars, "ansible_become_exe").or_else(|| opts.become_exe.clone()),
+        flags: string(vars, "ansible_become_flags").or_else(|| opts.become_flags.clone()),
     }))
 }
 
