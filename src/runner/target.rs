@@ -328,4 +328,60 @@ mod tests {
         v.insert("ansible_timeout".into(), Value::from(7));
         assert_eq!(timeout_var(&v), Some(Duration::from_secs(7)));
     }
+
+    fn ssh_target(vars: &Vars, opts: &ConnOptions) -> SshTarget {
+        match resolve("h", vars, opts, &SshConfig::default())
+            .unwrap()
+            .plan
+        {
+            Plan::Ssh(t) => *t,
+            Plan::Local => panic!("expected ssh"),
+        }
+    }
+
+    #[test]
+    fn host_variables_win_over_the_keywords_which_win_over_defaults() {
+        let kw = ConnOptions {
+            user: Some("deploy".into()),
+            port: Some(2222),
+            ..ConnOptions::default()
+        };
+        let t = ssh_target(&Vars::new(), &kw);
+        assert_eq!(
+            (t.endpoint.user.as_str(), t.endpoint.port),
+            ("deploy", 2222)
+        );
+        let mut v = Vars::new();
+        v.insert("ansible_user".into(), Value::from("root"));
+        v.insert("ansible_port".into(), Value::from(22));
+        let t = ssh_target(&v, &kw);
+        assert_eq!((t.endpoint.user.as_str(), t.endpoint.port), ("root", 22));
+        let local = ConnOptions {
+            connection: Some("ansible.builtin.local".into()),
+            ..ConnOptions::default()
+        };
+        let plan = resolve("h", &Vars::new(), &local, &SshConfig::default()).unwrap();
+        assert!(matches!(plan.plan, Plan::Local));
+        v.insert("ansible_connection".into(), Value::from("ssh"));
+        assert!(matches!(ssh_target(&v, &local).endpoint.port, 22));
+    }
+
+    #[test]
+    fn become_variables_win_over_become_exe_and_flags_keywords() {
+        let opts = ConnOptions {
+            become_: true,
+            become_exe: Some("/opt/sudo".into()),
+            become_flags: Some("-H -S".into()),
+            ..ConnOptions::default()
+        };
+        let b = resolve_become(&Vars::new(), &opts).unwrap().unwrap();
+        assert_eq!(
+            (b.exe.as_deref(), b.flags.as_deref()),
+            (Some("/opt/sudo"), Some("-H -S"))
+        );
+        let mut v = Vars::new();
+        v.insert("ansible_become_flags".into(), Value::from("-E"));
+        let b = resolve_become(&v, &opts).unwrap().unwrap();
+        assert_eq!(b.flags.as_deref(), Some("-E"));
+    }
 }
