@@ -1,15 +1,18 @@
 //! The connection keywords against real OpenSSH targets of the tier-1 lab (t1-87..t1-90),
 //! with an inventory that names no `ansible_user`: `remote_user` (play, block, task) picks
 //! the login user, each user keeps a connection of its own, `port` picks the port, and
-//! `become_exe`/`become_flags` reach sudo (become to the login user itself is skipped). The
-//! same playbook passes under ansible-playbook 2.19. Fails loudly when the lab is missing.
+//! `become_exe`/`become_flags` reach sudo (become to the login user itself is skipped); and
+//! connection variables in `vars:` win over the keywords. The same playbooks give the same
+//! results under ansible-playbook 2.19. Fails loudly when the lab is missing.
 
 mod common;
 
 use common::{json_lines, rsible, write, Lab};
+use std::path::Path;
 
-#[test]
-fn remote_user_port_and_become_keywords_pick_the_connection() {
+/// Runs `site` on t1-87..t1-90 (no `ansible_user` in the inventory) and checks each host's
+/// recap: `ok` tasks, no failure, `ignored` ones.
+fn run(site: &str, ok: u64, ignored: u64) {
     let lab = Lab::tier1();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut inv = String::from("[lab]\n");
@@ -21,9 +24,38 @@ fn remote_user_port_and_become_keywords_pick_the_connection() {
         ));
     }
     write(dir.path(), "hosts", &inv);
-    write(
-        dir.path(),
-        "site.yml",
+    write(dir.path(), "site.yml", site);
+    let out = play(dir.path(), &lab);
+    let events = json_lines(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for i in 87..=90 {
+        let s = common::recap_stats(&events, &format!("n{i}"));
+        assert_eq!(
+            (
+                s["ok"].as_u64(),
+                s["failed"].as_u64(),
+                s["ignored"].as_u64()
+            ),
+            (Some(ok), Some(0), Some(ignored)),
+            "n{i}: {s}\n{events:#?}\n{stderr}"
+        );
+    }
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+fn play(dir: &Path, lab: &Lab) -> std::process::Output {
+    rsible(dir)
+        .current_dir(dir)
+        .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
+        .arg("--known-hosts")
+        .arg(lab.known_hosts())
+        .output()
+        .expect("run rsible")
+}
+
+#[test]
+fn remote_user_port_and_become_keywords_pick_the_connection() {
+    run(
         r#"
 - hosts: lab
   gather_facts: false
@@ -80,27 +112,47 @@ fn remote_user_port_and_become_keywords_pick_the_connection() {
           - same.stdout == 'rslab2'
           - missing_exe is failed
 "#,
+        11,
+        3,
     );
-    let out = rsible(dir.path())
-        .current_dir(dir.path())
-        .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
-        .arg("--known-hosts")
-        .arg(lab.known_hosts())
-        .output()
-        .expect("run rsible");
-    let events = json_lines(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    for i in 87..=90 {
-        let s = common::recap_stats(&events, &format!("n{i}"));
-        assert_eq!(
-            (
-                s["ok"].as_u64(),
-                s["failed"].as_u64(),
-                s["ignored"].as_u64()
-            ),
-            (Some(11), Some(0), Some(3)),
-            "n{i}: {s}\n{events:#?}\n{stderr}"
-        );
-    }
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn connection_variables_in_vars_win_over_the_keywords() {
+    run(
+        r#"
+- hosts: lab
+  gather_facts: false
+  remote_user: rslab2
+  vars:
+    ansible_user: root
+  tasks:
+    - command: id -un
+      register: a
+    - command: id -un
+      vars:
+        ansible_user: rslab2
+      remote_user: root
+      register: b
+    - command: id -un
+      vars:
+        ansible_port: 2299
+      port: 22
+      ignore_unreachable: true
+      register: c
+    - command: id -un
+      become: true
+      become_user: root
+      become_exe: /nonexistent/sudo
+      register: d
+    - assert:
+        that:
+          - a.stdout == 'root'
+          - b.stdout == 'rslab2'
+          - c.unreachable
+          - d.stdout == 'root'
+"#,
+        5,
+        1,
+    );
 }

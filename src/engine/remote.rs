@@ -58,18 +58,18 @@ impl Runner {
         cell: &HostCell,
         ov: &Overrides,
     ) -> Result<(String, target::HostPlan), Failure> {
-        let vars = self.connection_vars(cell)?;
+        let host_vars = self.connection_vars(cell)?;
         let opts = &self.engine.opts.conn;
-        let resolve = |o: &target::ConnOptions| {
-            target::resolve(&cell.name, &vars, o, &self.engine.opts.ssh_config)
+        let resolve = |v: &Vars, o: &target::ConnOptions| {
+            target::resolve(&cell.name, v, o, &self.engine.opts.ssh_config)
                 .map_err(Failure::Unreachable)
         };
-        let plan = resolve(&ov.apply(opts))?;
+        let plan = resolve(&ov.overlay(&host_vars), &ov.apply(opts))?;
         if ov.is_empty() {
             return Ok((String::new(), plan));
         }
         let mine = plan_key(&plan.plan);
-        let own = plan_key(&resolve(opts)?.plan);
+        let own = plan_key(&resolve(&host_vars, opts)?.plan);
         Ok((if mine == own { String::new() } else { mine }, plan))
     }
 
@@ -156,7 +156,7 @@ impl Runner {
         };
         let delegate = self.delegate(task, host, inh, scope)?;
         let target_name = delegate.clone().unwrap_or_else(|| host.name.clone());
-        let ov = self.conn_overrides(task, inh, scope)?;
+        let ov = self.conn_overrides(task, inh, scope, host, delegate.is_some())?;
         let conn = self.connection(&target_name, &ov).await?;
         let become_ = self.become_for(task, inh, scope, host, &ov)?;
         let environment = self.environment(task, inh, scope)?;
@@ -311,9 +311,10 @@ impl Runner {
         if inh.keyword(task, "delegate_to").is_some() {
             return Ok(Some(b));
         }
-        // The variables the connection itself was made with (the host's, not the play's),
-        // and the task's keywords in the command line's place, as the connection was made.
-        let conn_vars = self.connection_vars(host)?;
+        // The variables the connection itself was made with (the host's, with the connection
+        // variables of the task's own `vars:` over them) and the task's keywords in the
+        // command line's place, as the connection was made.
+        let conn_vars = ov.overlay(&self.connection_vars(host)?);
         let conn_opts = ov.apply(&self.engine.opts.conn);
         let login = super::become_same_user::Login {
             vars: &conn_vars,
