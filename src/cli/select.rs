@@ -129,6 +129,7 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
     Ok(ConnOptions {
         connection: a.connection.clone(),
         user: a.user.clone().or_else(|| cfg.remote_user.clone()),
+        port: None,
         private_key: a.private_key.clone(),
         password,
         timeout: a.timeout.or(cfg.timeout).map(Duration::from_secs),
@@ -138,6 +139,8 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
         become_user: a.become_user.clone().or_else(|| cfg.become_user.clone()),
         become_password,
         become_method,
+        become_exe: None,
+        become_flags: None,
         control_persist: a
             .control_persist
             .or(cfg.control_persist)

@@ -35,9 +35,19 @@ pub fn wrap(script: &[u8], become_: &Become, nonce: &str) -> Wrapped {
     match become_.method {
         BecomeMethod::Sudo => {
             let prompt = format!("[rsible-sudo-{nonce}]").into_bytes();
-            let mut out = b"sudo -H -S ".to_vec();
-            if become_.password.is_none() {
-                out.extend_from_slice(b"-n ");
+            let mut out = words(become_.exe.as_deref().unwrap_or("sudo"));
+            match &become_.flags {
+                None if become_.password.is_none() => out.extend_from_slice(b"-H -S -n "),
+                None => out.extend_from_slice(b"-H -S "),
+                Some(f) => {
+                    let flags = shell_words(f);
+                    let flags: Vec<String> = if become_.password.is_some() {
+                        flags.iter().filter_map(|w| interactive(w)).collect()
+                    } else {
+                        flags
+                    };
+                    out.extend(quoted(&flags));
+                }
             }
             out.extend_from_slice(b"-p ");
             out.extend(quote(&prompt));
@@ -57,7 +67,10 @@ pub fn wrap(script: &[u8], become_: &Become, nonce: &str) -> Wrapped {
             // The program itself must not inherit the C locale forced on su.
             let mut inner_su = b"unset LC_ALL; ".to_vec();
             inner_su.extend_from_slice(&inner);
-            let mut out = b"LC_ALL=C su -s /bin/sh -c ".to_vec();
+            let mut out = b"LC_ALL=C ".to_vec();
+            out.extend(words(become_.exe.as_deref().unwrap_or("su")));
+            out.extend(words(become_.flags.as_deref().unwrap_or("")));
+            out.extend_from_slice(b"-s /bin/sh -c ");
             out.extend(quote(&inner_su));
             out.extend_from_slice(b" -- ");
             out.extend(quote(become_.user.as_bytes()));
@@ -68,6 +81,42 @@ pub fn wrap(script: &[u8], become_: &Become, nonce: &str) -> Wrapped {
                 needs_pty: true,
             }
         }
+    }
+}
+
+/// Splits `become_exe`/`become_flags` text into shell words as a shell would (on whitespace
+/// when its quotes do not balance).
+fn shell_words(text: &str) -> Vec<String> {
+    shlex::split(text).unwrap_or_else(|| text.split_whitespace().map(str::to_string).collect())
+}
+
+/// `text`'s shell words, each quoted, each followed by a space.
+fn words(text: &str) -> Vec<u8> {
+    quoted(&shell_words(text))
+}
+
+/// Each word quoted and followed by a space.
+fn quoted(words: &[String]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for w in words {
+        out.extend(quote(w.as_bytes()));
+        out.push(b' ');
+    }
+    out
+}
+
+/// A sudo flag with non-interactive mode taken out, as when a password will be typed:
+/// `-n`/`--non-interactive` go, `n` leaves a bundle of short flags (`-Hn` becomes `-H`).
+fn interactive(flag: &str) -> Option<String> {
+    if flag == "-n" || flag == "--non-interactive" {
+        return None;
+    }
+    match flag.strip_prefix('-') {
+        Some(short) if !short.starts_with('-') && short.contains('n') => {
+            let letters: String = short.chars().filter(|c| *c != 'n').collect();
+            (!letters.is_empty()).then(|| format!("-{letters}"))
+        }
+        _ => Some(flag.to_string()),
     }
 }
 
@@ -220,7 +269,32 @@ mod tests {
             password: pw.then(|| Secret::new("pw")),
             method,
             prompt_timeout: std::time::Duration::from_secs(12),
+            exe: None,
+            flags: None,
         }
+    }
+
+    #[test]
+    fn become_exe_and_flags_replace_the_defaults() {
+        let b = Become {
+            exe: Some("/usr/local/bin/sudo".into()),
+            flags: Some("-H -S -n -E".into()),
+            ..become_(false, BecomeMethod::Sudo)
+        };
+        let s = String::from_utf8(wrap(b"true", &b, "n").script).unwrap();
+        assert!(s.starts_with("/usr/local/bin/sudo -H -S -n -E -p '[rsible-sudo-n]' -u root "));
+        let b = Become {
+            flags: Some("-Hn -S --non-interactive 'a b'".into()),
+            ..become_(true, BecomeMethod::Sudo)
+        };
+        let s = String::from_utf8(wrap(b"true", &b, "n").script).unwrap();
+        assert!(s.starts_with("sudo -H -S 'a b' -p "), "{s}");
+        let b = Become {
+            flags: Some("-l".into()),
+            ..become_(true, BecomeMethod::Su)
+        };
+        let s = String::from_utf8(wrap(b"true", &b, "n").script).unwrap();
+        assert!(s.starts_with("LC_ALL=C su -l -s /bin/sh -c "), "{s}");
     }
 
     #[test]

@@ -85,6 +85,8 @@ mod tests {
                 password: None,
                 method: BecomeMethod::Su,
                 prompt_timeout: Duration::from_secs(12),
+                exe: None,
+                flags: None,
             }),
             ..cmd("true", Some(2))
         };

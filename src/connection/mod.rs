@@ -49,6 +49,10 @@ pub struct Become {
     /// How long the tool may take to hand over (a prompt nobody answers must not hang the
     /// run): Ansible's connection timeout plus 2 s.
     pub prompt_timeout: Duration,
+    /// `become_exe`: the program run instead of `sudo`/`su` (shell words).
+    pub exe: Option<String>,
+    /// `become_flags`: the tool's flags instead of rsible's defaults (shell words).
+    pub flags: Option<String>,
 }
 
 /// The tool that switches user.

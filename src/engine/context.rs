@@ -186,6 +186,7 @@ const INHERITED_KEYWORDS: &[&str] = &[
     "become_user",
     "become_method",
     "become_flags",
+    "become_exe",
     "ignore_errors",
     "ignore_unreachable",
     "any_errors_fatal",
@@ -199,6 +200,8 @@ const INHERITED_KEYWORDS: &[&str] = &[
     "throttle",
     "environment",
     "remote_user",
+    "port",
+    "connection",
     "module_defaults",
     "notify",
 ];

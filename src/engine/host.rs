@@ -1,10 +1,11 @@
 //! One target host during a run: what it learned (facts, `set_fact`, registered results),
-//! where it stands (failed, unreachable, ended), the handlers it notified, and its connection,
-//! opened on first use and kept for the whole run. Knows nothing of tasks or templates.
+//! where it stands (failed, unreachable, ended), the handlers it notified, and its connections,
+//! each opened on first use and kept for the whole run. Knows nothing of tasks or templates.
 
 use crate::connection::Connection;
 use crate::inventory::Vars;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A host's state, shared by the tasks that run on it.
@@ -12,8 +13,10 @@ pub struct HostCell {
     /// Inventory name.
     pub name: String,
     state: Mutex<HostState>,
-    /// The open connection; a tokio mutex so that concurrent first uses connect once.
-    pub conn: tokio::sync::Mutex<Option<Arc<dyn Connection>>>,
+    /// The open connections by what identifies them (the empty key: the host's own, as its
+    /// variables and the command line make it; others for tasks whose `remote_user`, `port`
+    /// or `connection` make another); a tokio mutex so that concurrent first uses connect once.
+    pub conn: tokio::sync::Mutex<HashMap<String, Arc<dyn Connection>>>,
 }
 
 /// What changes while a playbook runs on one host.
@@ -56,7 +59,7 @@ impl HostCell {
         Arc::new(HostCell {
             name: name.to_string(),
             state: Mutex::new(HostState::default()),
-            conn: tokio::sync::Mutex::new(None),
+            conn: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
 

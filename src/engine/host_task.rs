@@ -454,13 +454,14 @@ impl Runner {
         let changed = r.result.get("changed").and_then(to_bool).unwrap_or(false);
         self.engine.count(host, |s| match (r.status, r.ignored) {
             (Status::Failed, false) => s.failed += 1,
-            (Status::Failed, true) => {
+            // An ignored unreachable host counts as an ignored failure, as in Ansible.
+            (Status::Failed | Status::Unreachable, true) => {
                 s.ok += 1;
                 s.ignored += 1;
                 s.changed += u32::from(changed);
             }
             (Status::Unreachable, false) => s.unreachable += 1,
-            (Status::Unreachable, true) | (Status::Skipped, _) => s.skipped += 1,
+            (Status::Skipped, _) => s.skipped += 1,
             (Status::Ok | Status::Changed, _) => {
                 s.ok += 1;
                 s.changed += u32::from(changed);

@@ -20,6 +20,7 @@ mod actions;
 mod arg_spec;
 mod async_task;
 mod become_same_user;
+mod conn_keywords;
 mod context;
 mod handlers;
 mod host;
@@ -113,7 +114,8 @@ pub async fn run(
         .cloned()
         .collect();
     for c in cells {
-        if let Some(conn) = c.conn.lock().await.take() {
+        let conns: Vec<_> = c.conn.lock().await.drain().map(|(_, c)| c).collect();
+        for conn in conns {
             conn.close().await;
         }
     }

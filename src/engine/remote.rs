@@ -3,6 +3,7 @@
 //! then the module call. Also fact gathering, which is one remote program. Knows nothing of
 //! loops, conditions or results.
 
+use super::conn_keywords::Overrides;
 use super::context::Inherited;
 use super::host::HostCell;
 use super::host_task::kw_bool;
@@ -20,21 +21,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 impl Runner {
-    /// The open connection to `name`, connecting on first use.
-    pub async fn connection(&self, name: &str) -> Result<Arc<dyn Connection>, Failure> {
+    /// The open connection to `name` for a task with connection keywords `ov`, connecting
+    /// on first use. A task whose keywords change nothing the host's variables leave open uses
+    /// the host's own connection; one they change gets its own, kept for the run.
+    pub async fn connection(
+        &self,
+        name: &str,
+        ov: &Overrides,
+    ) -> Result<Arc<dyn Connection>, Failure> {
         let cell = self.engine.host(name);
         let mut guard = cell.conn.lock().await;
-        if let Some(c) = &*guard {
+        if ov.is_empty() {
+            if let Some(c) = guard.get("") {
+                return Ok(c.clone());
+            }
+        }
+        let (key, plan) = self.plan_for(&cell, ov)?;
+        if let Some(c) = guard.get(&key) {
             return Ok(c.clone());
         }
-        let vars = self.connection_vars(&cell)?;
-        let plan = target::resolve(
-            name,
-            &vars,
-            &self.engine.opts.conn,
-            &self.engine.opts.ssh_config,
-        )
-        .map_err(Failure::Unreachable)?;
         for w in &plan.warnings {
             self.engine
                 .emit(crate::output::event::Event::Warning { message: w.clone() });
@@ -42,22 +47,48 @@ impl Runner {
         let conn = connect::open(&plan.plan, &self.engine.keys)
             .await
             .map_err(|e| Failure::Unreachable(e.to_string()))?;
-        *guard = Some(conn.clone());
+        guard.insert(key, conn.clone());
         Ok(conn)
     }
 
-    /// Closes `name`'s connection (if any) and opens a new one within `timeout`.
+    /// How to reach `cell`'s host under `ov`, and the key its connection is kept under: empty
+    /// when it is the host's own connection, else what identifies it.
+    fn plan_for(
+        &self,
+        cell: &HostCell,
+        ov: &Overrides,
+    ) -> Result<(String, target::HostPlan), Failure> {
+        let host_vars = self.connection_vars(cell)?;
+        let opts = &self.engine.opts.conn;
+        let resolve = |v: &Vars, o: &target::ConnOptions| {
+            target::resolve(&cell.name, v, o, &self.engine.opts.ssh_config)
+                .map_err(Failure::Unreachable)
+        };
+        let plan = resolve(&ov.overlay(&host_vars), &ov.apply(opts))?;
+        if ov.is_empty() {
+            return Ok((String::new(), plan));
+        }
+        let mine = plan_key(&plan.plan);
+        let own = plan_key(&resolve(&host_vars, opts)?.plan);
+        Ok((if mine == own { String::new() } else { mine }, plan))
+    }
+
+    /// Closes the connection a task with keywords `ov` uses on `name` (if open) and opens a
+    /// new one within `timeout`.
     pub async fn reopen(
         &self,
         name: &str,
+        ov: &Overrides,
         timeout: Duration,
     ) -> Result<Arc<dyn Connection>, Failure> {
-        let old = self.engine.host(name).conn.lock().await.take();
+        let cell = self.engine.host(name);
+        let (key, _) = self.plan_for(&cell, ov)?;
+        let old = cell.conn.lock().await.remove(&key);
         if let Some(c) = old {
             // A host that went down may never answer the disconnect.
             let _ = tokio::time::timeout(Duration::from_secs(2), c.close()).await;
         }
-        tokio::time::timeout(timeout, self.connection(name))
+        tokio::time::timeout(timeout, self.connection(name, ov))
             .await
             .map_err(|_| Failure::Unreachable(format!("connecting to {name} timed out")))?
     }
@@ -125,8 +156,9 @@ impl Runner {
         };
         let delegate = self.delegate(task, host, inh, scope)?;
         let target_name = delegate.clone().unwrap_or_else(|| host.name.clone());
-        let conn = self.connection(&target_name).await?;
-        let become_ = self.become_for(task, inh, scope, host)?;
+        let ov = self.conn_overrides(task, inh, scope, host, delegate.is_some())?;
+        let conn = self.connection(&target_name, &ov).await?;
+        let become_ = self.become_for(task, inh, scope, host, &ov)?;
         let environment = self.environment(task, inh, scope)?;
         let setting = |k: &str, default: bool| -> Result<bool, Failure> {
             match inh.keyword(task, k) {
@@ -160,6 +192,7 @@ impl Runner {
         let reopen = Reopen {
             runner: self,
             name: &target_name,
+            ov: &ov,
         };
         let ctx = Ctx {
             conn: conn.as_ref(),
@@ -234,6 +267,7 @@ impl Runner {
         inh: &Inherited,
         scope: &Scope,
         host: &HostCell,
+        ov: &Overrides,
     ) -> Result<Option<Become>, Failure> {
         let play_kw = &self.play.play.become_;
         let get = |k: &str| -> Result<Option<Value>, Failure> {
@@ -251,6 +285,12 @@ impl Runner {
         }
         if let Some(Value::String(m)) = get("become_method")? {
             opts.become_method = Some(m.parse().map_err(Failure::Failed)?);
+        }
+        if let Some(Value::String(e)) = get("become_exe")? {
+            opts.become_exe = Some(e);
+        }
+        if let Some(Value::String(f)) = get("become_flags")? {
+            opts.become_flags = Some(f);
         }
         let host_vars: Vars = scope
             .vars
@@ -271,12 +311,15 @@ impl Runner {
         if inh.keyword(task, "delegate_to").is_some() {
             return Ok(Some(b));
         }
-        // The variables the connection itself was made with (the host's, not the play's).
-        let conn_vars = self.connection_vars(host)?;
+        // The variables the connection itself was made with (the host's, with the connection
+        // variables of the task's own `vars:` over them) and the task's keywords in the
+        // command line's place, as the connection was made.
+        let conn_vars = ov.overlay(&self.connection_vars(host)?);
+        let conn_opts = ov.apply(&self.engine.opts.conn);
         let login = super::become_same_user::Login {
             vars: &conn_vars,
-            cli_user: self.engine.opts.conn.user.as_deref(),
-            cli_connection: self.engine.opts.conn.connection.as_deref(),
+            cli_user: conn_opts.user.as_deref(),
+            cli_connection: conn_opts.connection.as_deref(),
         };
         Ok((!login.is_same(&b.user)).then_some(b))
     }
@@ -399,11 +442,24 @@ impl Runner {
 struct Reopen<'r> {
     runner: &'r Runner,
     name: &'r str,
+    ov: &'r Overrides,
 }
 
 impl Reconnect for Reopen<'_> {
     fn reopen(&self, timeout: Duration) -> BoxFuture<'_, Result<Arc<dyn Connection>, Failure>> {
-        Box::pin(self.runner.reopen(self.name, timeout))
+        Box::pin(self.runner.reopen(self.name, self.ov, timeout))
+    }
+}
+
+/// What identifies a connection plan: `local`, or the hash the persistence daemon keys its
+/// SSH connections by (who logs in where, with which keys, known_hosts and jumps).
+fn plan_key(plan: &target::Plan) -> String {
+    match plan {
+        target::Plan::Local => "local".into(),
+        target::Plan::Ssh(t) => crate::connection::persist::identity(t)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
     }
 }
 

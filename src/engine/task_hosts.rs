@@ -273,7 +273,8 @@ impl Runner {
             "clear_facts" => hosts.iter().for_each(|h| h.state().facts.clear()),
             "reset_connection" => {
                 for h in &hosts {
-                    if let Some(c) = h.conn.lock().await.take() {
+                    let conns: Vec<_> = h.conn.lock().await.drain().map(|(_, c)| c).collect();
+                    for c in conns {
                         c.reset().await;
                     }
                 }

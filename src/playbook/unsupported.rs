@@ -74,39 +74,25 @@ const KNOWN_COLLECTIONS: &[&str] = &[
 /// Keywords rsible does not implement (at any level they are valid at).
 const KEYWORDS: &[Rule] = &[
     rule(
-        "become_exe",
-        Accept::Nothing,
-        "rsible runs the become method's own program (sudo, su) from the target's PATH",
-    ),
-    rule(
-        "become_flags",
-        Accept::Nothing,
-        "rsible passes its own flags to sudo/su; remove the keyword",
-    ),
-    rule(
         "collections",
         Accept::Words(KNOWN_COLLECTIONS),
         "rsible has only its own modules (ansible.builtin and the ansible.posix and community.general modules it lists); other collections cannot be searched",
     ),
     rule(
         "connection",
-        Accept::Words(&["ssh", "smart", "ansible.builtin.ssh"]),
-        "set `ansible_connection: local` for the host in the inventory (rsible's implicit localhost is local already)",
+        Accept::Words(&[
+            "ssh",
+            "smart",
+            "local",
+            "ansible.builtin.ssh",
+            "ansible.builtin.local",
+        ]),
+        "rsible has the ssh and local connections only",
     ),
     rule(
         "debugger",
         Accept::Words(&["never"]),
         "rsible has no task debugger",
-    ),
-    rule(
-        "port",
-        Accept::Nothing,
-        "set `ansible_port` for the host in the inventory",
-    ),
-    rule(
-        "remote_user",
-        Accept::Nothing,
-        "set `ansible_user` for the host in the inventory, or pass `-u USER`",
     ),
     rule(
         "vars_prompt",
@@ -419,12 +405,10 @@ mod tests {
     #[test]
     fn refuses_unimplemented_keywords() {
         for (k, v) in [
-            ("remote_user", "root"),
-            ("port", "2222"),
-            ("connection", "local"),
+            ("connection", "winrm"),
+            ("connection", "paramiko"),
             ("connection", "'{{ c }}'"),
             ("debugger", "on_failed"),
-            ("become_flags", "-H"),
             ("collections", "[my.coll]"),
         ] {
             let r = keyword(Level::Task, k, &node(v)).expect(k);
@@ -437,6 +421,11 @@ mod tests {
     fn accepts_values_with_ansible_effect() {
         for (k, v) in [
             ("connection", "ssh"),
+            ("connection", "ansible.builtin.local"),
+            ("remote_user", "root"),
+            ("port", "2222"),
+            ("become_flags", "-H"),
+            ("become_exe", "sudo"),
             ("debugger", "never"),
             ("collections", "[ansible.builtin, community.general]"),
             ("become", "true"),

@@ -20,6 +20,8 @@ pub struct ConnOptions {
     pub connection: Option<String>,
     /// `-u`: remote user when the inventory names none.
     pub user: Option<String>,
+    /// The `port` keyword: the port when the inventory names none (over ssh_config's).
+    pub port: Option<u16>,
     /// `--private-key`.
     pub private_key: Option<PathBuf>,
     /// `-k`: the SSH password typed at the prompt.
@@ -38,6 +40,10 @@ pub struct ConnOptions {
     pub become_password: Option<Secret>,
     /// `--become-method`.
     pub become_method: Option<BecomeMethod>,
+    /// The `become_exe` keyword.
+    pub become_exe: Option<String>,
+    /// The `become_flags` keyword.
+    pub become_flags: Option<String>,
     /// `--control-persist` (or the configuration): keep SSH connections this long after the
     /// run; zero or `None`: do not.
     pub control_persist: Option<Duration>,
@@ -136,7 +142,7 @@ pub fn resolve(
         Some(p) => p
             .parse::<u16>()
             .map_err(|_| format!("{name}: ansible_port '{p}' is not a port number"))?,
-        None => cfg.port.unwrap_or(22),
+        None => opts.port.or(cfg.port).unwrap_or(22),
     };
     let user = string(vars, "ansible_user")
         .or_else(|| string(vars, "ansible_ssh_user"))
@@ -241,6 +247,8 @@ pub fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Result<Option<Become>,
         password,
         method,
         prompt_timeout: timeout + Duration::from_secs(2),
+        exe: string(vars, "ansible_become_exe").or_else(|| opts.become_exe.clone()),
+        flags: string(vars, "ansible_become_flags").or_else(|| opts.become_flags.clone()),
     }))
 }
 
@@ -319,5 +327,61 @@ mod tests {
         assert_eq!(timeout_var(&v), Some(Duration::from_secs(4)));
         v.insert("ansible_timeout".into(), Value::from(7));
         assert_eq!(timeout_var(&v), Some(Duration::from_secs(7)));
+    }
+
+    fn ssh_target(vars: &Vars, opts: &ConnOptions) -> SshTarget {
+        match resolve("h", vars, opts, &SshConfig::default())
+            .unwrap()
+            .plan
+        {
+            Plan::Ssh(t) => *t,
+            Plan::Local => panic!("expected ssh"),
+        }
+    }
+
+    #[test]
+    fn host_variables_win_over_the_keywords_which_win_over_defaults() {
+        let kw = ConnOptions {
+            user: Some("deploy".into()),
+            port: Some(2222),
+            ..ConnOptions::default()
+        };
+        let t = ssh_target(&Vars::new(), &kw);
+        assert_eq!(
+            (t.endpoint.user.as_str(), t.endpoint.port),
+            ("deploy", 2222)
+        );
+        let mut v = Vars::new();
+        v.insert("ansible_user".into(), Value::from("root"));
+        v.insert("ansible_port".into(), Value::from(22));
+        let t = ssh_target(&v, &kw);
+        assert_eq!((t.endpoint.user.as_str(), t.endpoint.port), ("root", 22));
+        let local = ConnOptions {
+            connection: Some("ansible.builtin.local".into()),
+            ..ConnOptions::default()
+        };
+        let plan = resolve("h", &Vars::new(), &local, &SshConfig::default()).unwrap();
+        assert!(matches!(plan.plan, Plan::Local));
+        v.insert("ansible_connection".into(), Value::from("ssh"));
+        assert!(matches!(ssh_target(&v, &local).endpoint.port, 22));
+    }
+
+    #[test]
+    fn become_variables_win_over_become_exe_and_flags_keywords() {
+        let opts = ConnOptions {
+            become_: true,
+            become_exe: Some("/opt/sudo".into()),
+            become_flags: Some("-H -S".into()),
+            ..ConnOptions::default()
+        };
+        let b = resolve_become(&Vars::new(), &opts).unwrap().unwrap();
+        assert_eq!(
+            (b.exe.as_deref(), b.flags.as_deref()),
+            (Some("/opt/sudo"), Some("-H -S"))
+        );
+        let mut v = Vars::new();
+        v.insert("ansible_become_flags".into(), Value::from("-E"));
+        let b = resolve_become(&v, &opts).unwrap().unwrap();
+        assert_eq!(b.flags.as_deref(), Some("-E"));
     }
 }

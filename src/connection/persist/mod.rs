@@ -17,6 +17,7 @@ mod wire;
 
 pub use client::{connect, PersistedConnection};
 pub use daemon::run as run_daemon;
+pub use wire::identity;
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};

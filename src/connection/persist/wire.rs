@@ -294,6 +294,15 @@ fn command_enc(e: &mut Enc, c: &RemoteCommand) {
                 BecomeMethod::Su => 1,
             });
             e.duration(b.prompt_timeout);
+            for text in [&b.exe, &b.flags] {
+                match text {
+                    Some(t) => {
+                        e.u8(1);
+                        e.bytes(t.as_bytes());
+                    }
+                    None => e.u8(0),
+                }
+            }
         }
         None => e.u8(0),
     }
@@ -306,6 +315,14 @@ fn command_enc(e: &mut Enc, c: &RemoteCommand) {
     }
     e.u8(u8::from(c.raw));
     e.u8(u8::from(c.user_code));
+}
+
+/// A string written as a presence byte and, when present, its bytes.
+fn optional_string(d: &mut Dec) -> std::io::Result<Option<String>> {
+    match d.u8()? {
+        0 => Ok(None),
+        _ => Ok(Some(d.string()?)),
+    }
 }
 
 fn command_dec(d: &mut Dec) -> std::io::Result<RemoteCommand> {
@@ -326,6 +343,8 @@ fn command_dec(d: &mut Dec) -> std::io::Result<RemoteCommand> {
                     _ => BecomeMethod::Su,
                 },
                 prompt_timeout: d.duration()?,
+                exe: optional_string(d)?,
+                flags: optional_string(d)?,
             }),
         },
         timeout: match d.u8()? {
@@ -519,6 +538,8 @@ mod tests {
                 password: Some(Secret::new("s")),
                 method: BecomeMethod::Su,
                 prompt_timeout: Duration::from_secs(12),
+                exe: None,
+                flags: Some("-l".into()),
             }),
             timeout: Some(Duration::from_secs(3)),
             raw: true,
@@ -538,6 +559,7 @@ mod tests {
         assert!(c.raw && c.user_code);
         let b = c.become_.unwrap();
         assert_eq!((b.user.as_str(), b.method), ("root", BecomeMethod::Su));
+        assert_eq!((b.exe, b.flags.as_deref()), (None, Some("-l")));
         assert_eq!(b.password.unwrap().expose(), "s");
     }
 

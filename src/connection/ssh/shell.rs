@@ -56,16 +56,19 @@ pub struct Slot {
 }
 
 /// Whether `cmd` can run on a shared shell: no terminal (su), no password to type, no timeout
-/// (stopping one program there would mean stopping the shell), no streamed file, not `raw`.
+/// (stopping one program there would mean stopping the shell), no streamed file, not `raw`,
+/// and sudo run as rsible runs it (no `become_exe` or `become_flags` of the user's).
 pub fn eligible(cmd: &RemoteCommand) -> bool {
     !cmd.raw
         && cmd.timeout.is_none()
         && cmd.stdin_file.is_none()
         && cmd.stdin.len() <= MAX_STDIN
-        && cmd
-            .become_
-            .as_ref()
-            .is_none_or(|b| b.method == BecomeMethod::Sudo && b.password.is_none())
+        && cmd.become_.as_ref().is_none_or(|b| {
+            b.method == BecomeMethod::Sudo
+                && b.password.is_none()
+                && b.exe.is_none()
+                && b.flags.is_none()
+        })
 }
 
 /// The long-lived shell of one connection.
