@@ -52,6 +52,39 @@ pub(super) fn visible(result: &Map<String, Value>, verbosity: u8) -> Map<String,
         .collect()
 }
 
+/// Keys Ansible's callbacks drop from a `debug` result shown through `var`.
+const HIDDEN_IN_DEBUG: &[&str] = &[
+    "changed",
+    "failed",
+    "skipped",
+    "invocation",
+    "skip_reason",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "ansible_loop",
+];
+
+/// Keys a `debug` result shown through `msg` keeps beside it.
+const DEBUG_MSG_KEYS: &[&str] = &["msg", "exception", "warnings", "deprecations"];
+
+/// What Ansible shows of a `debug` result: `msg` alone (with its warnings), or for `var`
+/// the variable and whatever is not status or loop bookkeeping (a loop's `item` stays).
+pub(super) fn debug_view(result: &Map<String, Value>) -> Map<String, Value> {
+    let msg = result.contains_key("msg");
+    result
+        .iter()
+        .filter(|(k, _)| !k.starts_with('_'))
+        .filter(|(k, _)| {
+            if msg {
+                DEBUG_MSG_KEYS.contains(&k.as_str())
+            } else {
+                !HIDDEN_IN_DEBUG.contains(&k.as_str())
+            }
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// Takes `result` apart: the well-known text fields, then the rest (bookkeeping and
 /// redundant keys left out).
 pub(super) fn split(result: &Map<String, Value>, verbosity: u8) -> Fields {
