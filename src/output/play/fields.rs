@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter, Serializer};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::io;
 
 /// Keys Ansible and rsible use for bookkeeping: hidden below `-vvv`.
@@ -68,8 +69,9 @@ const HIDDEN_IN_DEBUG: &[&str] = &[
 const DEBUG_MSG_KEYS: &[&str] = &["msg", "exception", "warnings", "deprecations"];
 
 /// What Ansible shows of a `debug` result: `msg` alone (with its warnings), or for `var`
-/// the variable and whatever is not status or loop bookkeeping (a loop's `item` stays).
-pub(super) fn debug_view(result: &Map<String, Value>) -> Map<String, Value> {
+/// the variable and whatever is not status or loop bookkeeping (a loop's `item` stays),
+/// keys sorted as Ansible shows them.
+pub(super) fn debug_view(result: &Map<String, Value>) -> BTreeMap<String, Value> {
     let msg = result.contains_key("msg");
     result
         .iter()

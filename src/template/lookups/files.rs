@@ -40,11 +40,12 @@ pub(super) fn template(call: &Call, terms: &[Value]) -> Result<Vec<Value>, Error
         .ok_or_else(|| fail("lookup('template') outside a render"))?;
     texts(terms)
         .map(|term| {
-            let path = find(call.ctx.search_paths(), Some("templates"), &term).ok_or_else(|| {
-                fail(format!(
-                    "the template file {term} could not be found for the lookup"
-                ))
-            })?;
+            let path =
+                find(call.ctx.search_paths(), Some("templates"), &term).ok_or_else(|| {
+                    fail(format!(
+                        "the template file {term} could not be found for the lookup"
+                    ))
+                })?;
             let out = session
                 .templar()
                 .render_file_in(&read(&path)?, call.ctx)
