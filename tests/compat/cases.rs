@@ -79,4 +79,5 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    once("22_leftovers.yml"),
 ];
