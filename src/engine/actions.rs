@@ -79,7 +79,21 @@ impl Runner {
             let expr = format!("{{{{ {var} }}}}");
             let v = match self.engine.templar.render_str(&expr, scope) {
                 Ok(v) => v,
-                Err(e) if e.undefined.is_some() => json!("VARIABLE IS NOT DEFINED!"),
+                // ansible-core 2.19: the error in place of the value, and a warning.
+                Err(e) if e.undefined.is_some() => {
+                    // Ansible names only the missing attribute, not the whole path.
+                    let why = e
+                        .message
+                        .split_once("' is undefined: ")
+                        .map_or(e.message.as_str(), |(_, why)| why);
+                    self.engine.emit(crate::output::event::Event::Warning {
+                        message: format!(
+                            "Encountered 1 template error.\nerror 1 - {}\nOrigin: {}",
+                            why, task.location
+                        ),
+                    });
+                    json!(format!("<< error 1 - {why} >>"))
+                }
                 Err(e) => return Err(Failure::Failed(e.to_string())),
             };
             // A result registered under `no_log` is not shown (stricter than ansible-core,

@@ -125,6 +125,8 @@ pub struct PlayCtx {
     pub announced: Mutex<std::collections::HashSet<String>>,
     /// Where `include_role` looks for roles.
     pub role_search: crate::playbook::RoleSearch,
+    /// (host, role identity) of the roles each host completed (see `role_once`).
+    pub roles_done: Mutex<std::collections::HashSet<(String, String)>>,
     /// The variables every host of the play sees alike (see [`super::vars::shared`]).
     pub shared_vars: Mutex<Option<super::vars::SharedVars>>,
 }

@@ -32,6 +32,9 @@ pub struct ItemResult {
     pub diffs: Vec<Diff>,
     /// A failure `ignore_errors` let pass.
     pub ignored: bool,
+    /// Where a failure rsible found comes from (`The error appears to be in task ...`):
+    /// shown after `msg`, never registered (Ansible's `msg` has no such line).
+    pub at: Option<String>,
 }
 
 impl ItemResult {
@@ -42,6 +45,7 @@ impl ItemResult {
             result,
             diffs: Vec::new(),
             ignored: false,
+            at: None,
         }
     }
 
@@ -90,7 +94,7 @@ impl Runner {
             Err(e) => {
                 let r = match self.skip_before_undefined_loop(task, inh, &scope) {
                     Some(c) => ItemResult::skipped(c),
-                    None => ItemResult::failed(self.located(task, &e)),
+                    None => self.failed_at(task, &e),
                 };
                 return self.finish(task, host, inh, &scope, r, no_log, None).await;
             }
@@ -108,7 +112,7 @@ impl Runner {
         let mut lc = match lc_raw.map(|v| self.engine.templar.render_value(&v, &scope)) {
             Some(Ok(v)) => LoopControl::from_value(Some(&v)),
             Some(Err(e)) => {
-                let r = ItemResult::failed(self.located(task, &e.to_string()));
+                let r = self.failed_at(task, &e.to_string());
                 return self.finish(task, host, inh, &scope, r, no_log, None).await;
             }
             None => LoopControl::from_value(None),
@@ -211,10 +215,10 @@ impl Runner {
                 Ok(true) => {}
                 Ok(false) => return ItemResult::skipped(c),
                 Err(e) => {
-                    return ItemResult::failed(self.located(
+                    return self.failed_at(
                         task,
                         &format!("The conditional check '{}' failed: {e}", cond_text(c)),
-                    ))
+                    )
                 }
             }
         }
@@ -222,7 +226,7 @@ impl Runner {
         let retries = match task.keywords.get("retries") {
             Some(v) => match templar.render_value(v, &scope) {
                 Ok(v) => v.as_u64().or_else(|| v.as_str()?.parse().ok()).unwrap_or(3),
-                Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),
+                Err(e) => return self.failed_at(task, &e.to_string()),
             },
             None => 3,
         };
@@ -232,7 +236,7 @@ impl Runner {
                     .as_f64()
                     .or_else(|| v.as_str()?.parse().ok())
                     .unwrap_or(5.0),
-                Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),
+                Err(e) => return self.failed_at(task, &e.to_string()),
             },
             None => 5.0,
         };
@@ -275,10 +279,10 @@ impl Runner {
                         }
                     }
                     Err(e) => {
-                        return ItemResult::failed(self.located(
+                        return self.failed_at(
                             task,
                             &format!("The conditional check '{}' failed: {e}", cond_text(cond)),
-                        ))
+                        )
                     }
                 }
             }
@@ -299,7 +303,7 @@ impl Runner {
         let module = task.module.as_deref().unwrap_or("");
         let own = match self.args_with_defaults(task, inh, scope) {
             Ok(a) => a,
-            Err(e) => return ItemResult::failed(self.located(task, &e)),
+            Err(e) => return self.failed_at(task, &e),
         };
         let args = match templar.render_value(&Value::Object(own), scope) {
             Ok(Value::Object(m)) => match crate::playbook::variable_params::merge(m) {
@@ -308,11 +312,11 @@ impl Runner {
                     let msg = format!(
                         "Finalization of task args for 'ansible.builtin.{module}' failed: {e}"
                     );
-                    return ItemResult::failed(self.located(task, &msg));
+                    return self.failed_at(task, &msg);
                 }
             },
             Ok(_) => Map::new(),
-            Err(e) => return ItemResult::failed(self.located(task, &e.to_string())),
+            Err(e) => return self.failed_at(task, &e.to_string()),
         };
         if let Some(m) = self.async_refusal(task, scope) {
             return ItemResult::failed(m);
@@ -330,7 +334,7 @@ impl Runner {
                 msg: Some(m),
                 ..Output::default()
             },
-            Err(Failure::BadArgs(m)) => return ItemResult::failed(self.located(task, &m)),
+            Err(Failure::BadArgs(m)) => return self.failed_at(task, &m),
         };
         let mut r = from_output(out);
         if r.status == Status::Skipped {
@@ -419,7 +423,7 @@ impl Runner {
         }
         if r.status == Status::Changed {
             if let Err(e) = self.notify(task, inh, host, scope) {
-                r = ItemResult::failed(self.located(task, &e));
+                r = self.failed_at(task, &e);
             }
         }
         self.count(&host.name, &r);
@@ -479,6 +483,10 @@ impl Runner {
         no_log: bool,
     ) {
         let mut result = r.result.clone();
+        if let (Some(at), Some(Value::String(msg))) = (&r.at, result.get_mut("msg")) {
+            msg.push('\n');
+            msg.push_str(at);
+        }
         if no_log {
             let keep: Map<String, Value> = ["changed", "failed", "skipped", "unreachable"]
                 .iter()
@@ -555,13 +563,16 @@ impl Runner {
         Ok(())
     }
 
-    /// A message with the task's name and location appended.
-    pub fn located(&self, task: &Task, msg: &str) -> String {
-        format!(
-            "{msg}\nThe error appears to be in task '{}' at {}",
-            self.task_name(task),
-            task.location
-        )
+    /// A failure with `msg`, shown with the task's name and location after it.
+    pub fn failed_at(&self, task: &Task, msg: &str) -> ItemResult {
+        ItemResult {
+            at: Some(format!(
+                "The error appears to be in task '{}' at {}",
+                self.task_name(task),
+                task.location
+            )),
+            ..ItemResult::failed(msg)
+        }
     }
 
     /// The name shown for a task: `role : name`, or the module as written; an

@@ -134,7 +134,7 @@ impl Runner {
 
     /// A failed include on one host (its message hidden under `no_log`).
     fn fail_host(&self, task: &Task, h: &Arc<HostCell>, msg: &str, no_log: bool) {
-        let r = ItemResult::failed(self.located(task, msg));
+        let r = self.failed_at(task, msg);
         self.engine.count(&h.name, |s| s.failed += 1);
         h.state().failed = true;
         self.emit_result(task, h, &r, None, no_log);

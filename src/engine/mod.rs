@@ -34,6 +34,7 @@ pub mod options;
 mod play;
 mod remote;
 mod result_shape;
+mod role_once;
 mod task_hosts;
 mod template_action;
 mod validate_spec;

@@ -67,6 +67,7 @@ pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) -> boo
         announced: Mutex::new(Default::default()),
         role_search: book.role_search.clone(),
         shared_vars: Mutex::new(None),
+        roles_done: Mutex::new(Default::default()),
     });
     let runner = Runner {
         engine: engine.clone(),
@@ -118,6 +119,7 @@ impl Runner {
             collect_role_once(role, &mut ran, &mut tasks);
             let inh = role_inherited(role, &root);
             self.run_list(&tasks, hosts, &inh).await;
+            self.role_entry_done(role, hosts);
         }
         self.run_list(&play.tasks, hosts, &root).await;
         self.flush(hosts).await;

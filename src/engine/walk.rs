@@ -30,7 +30,11 @@ impl Runner {
                     return;
                 }
                 if task.is_block() {
-                    self.run_block(task, &active, inh).await;
+                    let active = self.role_not_done(task, &active);
+                    if !active.is_empty() {
+                        self.run_block(task, &active, inh).await;
+                        self.role_dependency_done(task, &active);
+                    }
                     continue;
                 }
                 match task.module.as_deref() {

@@ -31,7 +31,7 @@ mod progress;
 #[cfg(test)]
 mod tests;
 
-use super::event::{AsyncPhase, Event};
+use super::event::{AsyncPhase, Event, Status};
 use super::style::Style;
 use super::Format;
 use progress::Progress;
@@ -130,6 +130,14 @@ impl PlayReporter {
                 self.print(&banner::banner(&format!("{kind} [{name}]")));
             }
             Event::HostResult(r) => self.print(&host::render(r, &self.view)),
+            // Ansible closes a loop whose every item was skipped with the host's own line.
+            Event::LoopDone {
+                host,
+                status: Status::Skipped,
+            } => {
+                let text = self.view.style.cyan(&format!("skipping: [{host}]\n"));
+                self.print(&text);
+            }
             Event::LoopDone { .. } => {}
             Event::Included { file, hosts, item } => {
                 let mut text = format!("included: {file} for {}", hosts.join(", "));

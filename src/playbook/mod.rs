@@ -52,5 +52,5 @@ pub use load::{load, load_with};
 pub use location::Location;
 pub use model::{Play, Playbook, Role, RoleRef, Task};
 pub use role_search::RoleSearch;
-pub use roles::{dependency_block, flatten_tasks, RoleFiles};
+pub use roles::{dependency_block, flatten_tasks, RoleFiles, DEPENDENCY_MARK};
 pub use tags::tags_selected;

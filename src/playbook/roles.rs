@@ -301,6 +301,10 @@ pub fn flatten_tasks(role: &Role) -> Vec<Task> {
     out
 }
 
+/// The argument that marks a block as a role dependency's (blocks have no other arguments):
+/// the engine runs such a block once per host, as Ansible runs a dependency.
+pub const DEPENDENCY_MARK: &str = "_role_dependency";
+
 /// `tasks` of role dependency `dep` in a block that carries what its entry in
 /// `dependencies:` says (`tags`, `when`, `become`, ...), so they reach each task wherever
 /// the dependency's tasks end up.
@@ -309,7 +313,7 @@ pub fn dependency_block(dep: &Role, tasks: Vec<Task>) -> Task {
         name: None,
         module: None,
         action: None,
-        args: Map::new(),
+        args: Map::from_iter([(DEPENDENCY_MARK.to_string(), Value::Bool(true))]),
         keywords: dep.keywords.clone(),
         tags: dep.tags.clone(),
         block: tasks,

@@ -109,7 +109,7 @@ pub(crate) fn build_chainable() -> Environment<'static> {
                 "undefined value printed",
             ));
         }
-        out.write_str(&pyrepr::to_str(value))
+        out.write_str(&pyrepr::finalized(value))
             .map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
     });
     env
@@ -137,7 +137,7 @@ fn configure(
     env.set_debug(true);
     env.set_fuel(Some(FUEL));
     env.set_formatter(|out, _state, value| {
-        out.write_str(&pyrepr::to_str(value))
+        out.write_str(&pyrepr::finalized(value))
             .map_err(|e| Error::new(ErrorKind::WriteFailure, e.to_string()))
     });
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);

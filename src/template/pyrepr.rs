@@ -12,6 +12,15 @@ pub(crate) fn to_str(v: &Value) -> String {
     }
 }
 
+/// The text `{{ value }}` prints: as `to_str`, except that `None` prints nothing (Ansible's
+/// template finalizer), so `"x{{ none }}y"` is `xy`.
+pub(crate) fn finalized(v: &Value) -> String {
+    match v.kind() {
+        ValueKind::None => String::new(),
+        _ => to_str(v),
+    }
+}
+
 /// Python's `repr(value)`.
 pub(crate) fn repr(v: &Value) -> String {
     let mut out = String::new();

@@ -80,4 +80,5 @@ pub const CASES: &[Case] = &[
         converges: true,
     },
     once("21_connection.yml"),
+    once("22_leftovers.yml"),
 ];

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter, Serializer};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::io;
 
 /// Keys Ansible and rsible use for bookkeeping: hidden below `-vvv`.
@@ -48,6 +49,40 @@ pub(super) fn visible(result: &Map<String, Value>, verbosity: u8) -> Map<String,
     result
         .iter()
         .filter(|(k, _)| !k.starts_with("_ansible_") && (verbosity >= 3 || !is_bookkeeping(k)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Keys Ansible's callbacks drop from a `debug` result shown through `var`.
+const HIDDEN_IN_DEBUG: &[&str] = &[
+    "changed",
+    "failed",
+    "skipped",
+    "invocation",
+    "skip_reason",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "ansible_loop",
+];
+
+/// Keys a `debug` result shown through `msg` keeps beside it.
+const DEBUG_MSG_KEYS: &[&str] = &["msg", "exception", "warnings", "deprecations"];
+
+/// What Ansible shows of a `debug` result: `msg` alone (with its warnings), or for `var`
+/// the variable and whatever is not status or loop bookkeeping (a loop's `item` stays),
+/// keys sorted as Ansible shows them.
+pub(super) fn debug_view(result: &Map<String, Value>) -> BTreeMap<String, Value> {
+    let msg = result.contains_key("msg");
+    result
+        .iter()
+        .filter(|(k, _)| !k.starts_with('_'))
+        .filter(|(k, _)| {
+            if msg {
+                DEBUG_MSG_KEYS.contains(&k.as_str())
+            } else {
+                !HIDDEN_IN_DEBUG.contains(&k.as_str())
+            }
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }

@@ -51,10 +51,10 @@ pub(super) fn render(r: &HostResult, v: &View) -> String {
                 &json!({ "censored": text.unwrap_or(CENSORED) }),
             ));
         }
-    } else if r.show_result && !failing {
+    } else if r.show_result && !failing && r.status != Status::Skipped {
         if v.verbosity >= r.verbosity {
             head.push_str(" => ");
-            head.push_str(&fields::pretty(&fields::visible(&r.result, v.verbosity)));
+            head.push_str(&fields::pretty(&fields::debug_view(&r.result)));
         }
     } else if failing || v.verbosity >= 1 {
         body = details(r, v, failing, &mut head, &paint);
@@ -93,6 +93,8 @@ fn status_line(r: &HostResult) -> String {
         (Status::Failed, Some(l)) => format!("failed: [{host}] (item={l})"),
         (Status::Unreachable, Some(l)) => format!("fatal: [{host}] (item={l}): UNREACHABLE!"),
         (_, None) => format!("{word}: [{host}]"),
+        // Ansible's skipped item line ends with a space.
+        (Status::Skipped, Some(l)) => format!("{word}: [{host}] => (item={l}) "),
         (_, Some(l)) => format!("{word}: [{host}] => (item={l})"),
     }
 }

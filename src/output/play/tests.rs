@@ -143,13 +143,13 @@ fn status_lines_and_loop_items() {
             ev(delegated),
         ],
     );
-    // ansible-core 2.19 for all but the skipped item and the delegation
+    // ansible-core 2.19 for all but the delegation
     let expected = "ok: [web1]\n\
         changed: [web2]\n\
         skipping: [web3]\n\
         changed: [web1] => (item=foo)\n\
         changed: [web1] => (item={'a': 1})\n\
-        skipping: [web1] => (item=bar)\n\
+        skipping: [web1] => (item=bar) \n\
         ok: [web1 -> db1]\n";
     assert_eq!(out, expected);
 }
@@ -605,4 +605,50 @@ fn background_jobs_print_ansible_playbooks_lines() {
         "ASYNC POLL on web1: jid=j1.2 started=True finished=False\n\
          ASYNC OK on web1: jid=j1.2\nASYNC FAILED on web1: jid=j1.2\n"
     );
+}
+
+#[test]
+fn debug_results_show_what_ansible_shows() {
+    let mut var = item(
+        result(
+            "h",
+            Status::Ok,
+            json!({"item": 1, "ansible_loop_var": "item", "changed": false, "some.nested": 2}),
+        ),
+        "1",
+    );
+    var.show_result = true;
+    let mut msg = item(
+        result(
+            "h",
+            Status::Ok,
+            json!({"item": 1, "ansible_loop_var": "item", "changed": false, "msg": "x"}),
+        ),
+        "1",
+    );
+    msg.show_result = true;
+    let mut skipped = result("h", Status::Skipped, json!({"skip_reason": "x"}));
+    skipped.show_result = true;
+    let mut skipped_item = item(result("h", Status::Skipped, json!({})), "2");
+    skipped_item.show_result = true;
+    let out = human(
+        0,
+        &[
+            ev(var),
+            ev(msg),
+            ev(skipped),
+            ev(skipped_item),
+            Event::LoopDone {
+                host: "h".to_string(),
+                status: Status::Skipped,
+            },
+        ],
+    );
+    // ansible-core 2.19, trailing space of the skipped item included
+    let expected = "ok: [h] => (item=1) => {\n    \"item\": 1,\n    \"some.nested\": 2\n}\n\
+        ok: [h] => (item=1) => {\n    \"msg\": \"x\"\n}\n\
+        skipping: [h]\n\
+        skipping: [h] => (item=2) \n\
+        skipping: [h]\n";
+    assert_eq!(out, expected);
 }

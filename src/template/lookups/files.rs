@@ -18,8 +18,12 @@ pub(super) fn file(call: &Call, terms: &[Value]) -> Result<Vec<Value>, Error> {
     let lstrip = call.kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false);
     texts(terms)
         .map(|term| {
-            let path = find(call.ctx.search_paths(), Some("files"), &term)
-                .ok_or_else(|| fail(format!("could not locate file in lookup: {term}")))?;
+            let path = find(call.ctx.search_paths(), Some("files"), &term).ok_or_else(|| {
+                fail(format!(
+                    "Unable to access the file {}: File not found. Use -vvvvv to see paths searched.",
+                    pyrepr::repr(&Value::from(term.as_str()))
+                ))
+            })?;
             let text = read(&path)?;
             let text = if rstrip { text.trim_end() } else { &text[..] };
             let text = if lstrip { text.trim_start() } else { text };
@@ -36,8 +40,12 @@ pub(super) fn template(call: &Call, terms: &[Value]) -> Result<Vec<Value>, Error
         .ok_or_else(|| fail("lookup('template') outside a render"))?;
     texts(terms)
         .map(|term| {
-            let path = find(call.ctx.search_paths(), Some("templates"), &term)
-                .ok_or_else(|| fail(format!("could not locate file in lookup: {term}")))?;
+            let path =
+                find(call.ctx.search_paths(), Some("templates"), &term).ok_or_else(|| {
+                    fail(format!(
+                        "the template file {term} could not be found for the lookup"
+                    ))
+                })?;
             let out = session
                 .templar()
                 .render_file_in(&read(&path)?, call.ctx)

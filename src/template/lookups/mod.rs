@@ -137,7 +137,11 @@ fn run_in_template(
             Ok(None)
         }
         Err(_) if errors == "ignore" => Ok(None),
-        other => other.map(Some),
+        Err(e) => {
+            let why = e.detail().map_or_else(|| e.to_string(), str::to_string);
+            Err(fail(format!("The lookup plugin '{name}' failed: {why}")))
+        }
+        Ok(items) => Ok(Some(items)),
     }
 }
 

@@ -32,7 +32,8 @@ fn text_prints_like_python() {
     let vars = json!({"t": true, "n": null, "l": [3, 1], "d": {"a": 1, "b": [1, "x"]}, "f": 2.0});
     assert_eq!(
         render("x{{ t }}{{ n }}{{ l }}{{ d }}", vars.clone()),
-        json!("xTrueNone[3, 1]{'a': 1, 'b': [1, 'x']}")
+        // ansible-core 2.19 prints None as nothing (its finalizer)
+        json!("xTrue[3, 1]{'a': 1, 'b': [1, 'x']}")
     );
     assert_eq!(render("{{ f }}!", vars), json!("2.0!"));
     assert_eq!(text("{{ 0.1 + 0.2 }}!"), "0.30000000000000004!");
@@ -265,4 +266,14 @@ fn default_and_is_defined_guard_a_chain_below_an_undefined_variable() {
     assert_eq!(render("x-{{ nope.a | d(1) }}", json!({})), json!("x-1"));
     // Unguarded, it is still an error naming the variable.
     assert!(error("{{ nope.a }}", json!({})).contains("'nope' is undefined"));
+}
+
+#[test]
+fn none_prints_nothing_inside_text_but_stays_null_alone() {
+    let vars = json!({"nn": null});
+    assert_eq!(render("x{{ nn }}y", vars.clone()), json!("xy"));
+    assert_eq!(render("{{ nn }}{{ nn }}", vars.clone()), json!(""));
+    assert_eq!(render("{{ nn }}", vars.clone()), json!(null));
+    assert_eq!(render("{{ nn | string }}", vars.clone()), json!("None"));
+    assert_eq!(render("{{ [nn] }}", vars), json!([null]));
 }

@@ -49,7 +49,10 @@ fn file_and_template_lookups_use_search_paths() {
     );
     let missing = get("{{ lookup('file', 'nope.txt') }}").unwrap_err();
     assert!(
-        missing.contains("could not locate file in lookup: nope.txt"),
+        missing.contains(
+            "The lookup plugin 'file' failed: Unable to access the file 'nope.txt': \
+             File not found. Use -vvvvv to see paths searched."
+        ),
         "{missing}"
     );
     // ansible-core 2.19: a failure ignored by `errors=ignore` makes `lookup` give None.
