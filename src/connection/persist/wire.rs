@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The wire's version: bump it with any change to the encoding below.
-pub const VERSION: &str = concat!("1-", env!("CARGO_PKG_VERSION"));
+pub const VERSION: &str = concat!("2-", env!("CARGO_PKG_VERSION"));
 
 /// Largest message accepted: a command's stdin or output is held in memory on both sides
 /// anyway; this only stops a corrupt length from allocating without bound.
