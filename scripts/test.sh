@@ -46,7 +46,8 @@ echo "== lab (tier 1: namespaces + sshd)"
 # 160 hosts: t1-01..24 for the connection, module and play suites; t1-25..80 for the fault
 # suites (tests/faults*.rs: sshd killed, link down, timeouts, full disk, 50 hosts with 5 broken);
 # t1-81 for the injection properties over SSH (tests/injection.rs); t1-82..85 for connections
-# kept between runs (tests/persist.rs), t1-86 for tests/lab_play.rs; t1-101..160 for the
+# kept between runs (tests/persist.rs), t1-86 for tests/lab_play.rs, t1-87..90 for the
+# connection keywords (tests/lab_conn.rs); t1-101..160 for the
 # host-key and secrets suites (tests/host_keys.rs, tests/secrets.rs).
 scripts/lab/tier1.sh up 160
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
