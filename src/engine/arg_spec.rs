@@ -61,7 +61,7 @@ pub fn validate(
                                 errors.push(format!(
                                     "Elements value for option '{name}' is of type {} and we \
                                      were unable to convert to {elem}: {e}",
-                                    type_name(&item)
+                                    crate::template::python_type(&item)
                                 ));
                                 out.push(item);
                             }
@@ -74,7 +74,7 @@ pub fn validate(
             }
             Err(e) => errors.push(format!(
                 "argument '{name}' is of type {} and we were unable to convert to {wanted}: {e}",
-                type_name(&value)
+                crate::template::python_type(&value)
             )),
         }
     }
@@ -160,19 +160,6 @@ fn py_str(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => py_repr(other),
-    }
-}
-
-/// Python's type name of a value, as the messages show it.
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
     }
 }
 

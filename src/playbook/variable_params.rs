@@ -63,21 +63,8 @@ pub fn merge(mut args: Map<String, Value>) -> Result<Map<String, Value>, String>
         }
         other => Err(format!(
             "Task args must resolve to a 'dict' not '{}'.",
-            py_type(&other)
+            crate::template::python_type(&other)
         )),
-    }
-}
-
-/// Python's name for the type of a JSON value, as Ansible's messages show it.
-fn py_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
     }
 }
 

@@ -38,6 +38,17 @@ pub use lookups::{known as known_lookup, NAMES as LOOKUP_NAMES};
 pub use options::TemplateOptions;
 pub use templar::Templar;
 
+/// Python's `repr` of a JSON value (`{'a': 1}`, `['x', True, None]`), as Ansible's messages
+/// and loop labels show it: the one home of that text outside templates.
+pub fn python_repr(v: &serde_json::Value) -> String {
+    pyrepr::repr(&native::to_value(v))
+}
+
+/// The name Python gives the type of a JSON value (`NoneType`, `int`, `float`, `str`, ...).
+pub fn python_type(v: &serde_json::Value) -> &'static str {
+    templar::py_type(&native::to_value(v))
+}
+
 /// Variables in definition order (the same shape as `rsible::inventory::Vars`).
 pub type Vars = indexmap::IndexMap<String, serde_json::Value>;
 
