@@ -36,14 +36,30 @@ pub fn compile(pattern: &str, flags: Flags) -> Result<Regex, String> {
         .map_err(|e| format!("invalid regular expression {pattern:?}: {e}"))
 }
 
-/// Whether the pattern sets MULTILINE in a flag group other than a leading `(?m` (`(?im)`).
+/// Whether the pattern sets MULTILINE in a flag group other than a leading `(?m` (`(?im)`):
+/// a `(?` that is not escaped and not inside a character class.
 fn has_inline_m(p: &str) -> bool {
-    p.match_indices("(?").any(|(i, _)| {
-        p[i + 2..]
-            .chars()
-            .take_while(char::is_ascii_alphabetic)
-            .any(|c| c == 'm')
-    })
+    let b = p.as_bytes();
+    let (mut i, mut in_class) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => in_class = true,
+            b']' if in_class => in_class = false,
+            b'(' if !in_class && b.get(i + 1) == Some(&b'?') => {
+                if p[i + 2..]
+                    .bytes()
+                    .take_while(u8::is_ascii_alphabetic)
+                    .any(|c| c == b'm')
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Rewrites the parts of a Python pattern the engine reads differently. Without MULTILINE,
@@ -230,6 +246,14 @@ pub fn expand_str(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_real_flag_group_turns_multiline_on() {
+        assert!(has_inline_m("a(?m)b") && has_inline_m("(?im)x$"));
+        assert!(!has_inline_m(r"\(?mode$") && !has_inline_m("[(?m]$") && !has_inline_m("x$"));
+        // So `$` still matches before a final newline, as in Python.
+        assert!(re(r"\(?mode$").is_match("(mode\n").unwrap());
+    }
 
     fn re(p: &str) -> Regex {
         compile(p, Flags::default()).unwrap()

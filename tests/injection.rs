@@ -7,10 +7,10 @@
 //! `lineinfile line:`). Every value must arrive byte for byte (argv echoed to files with
 //! `printf '%s\0'`, files read back), nothing else may appear, and the canary that an
 //! injected `touch` would create must never exist. A NUL byte where a shell command would
-//! carry it must be refused with a clear error, never cut short. The `command` tasks turn off
-//! `expand_argument_vars` (Ansible's `$VAR`/`~` expansion of each word on the target, on by
-//! default and tested in `modules::argv_expand`): with it on, `$HOME` in a value would
-//! rightly arrive expanded.
+//! carry it must be refused with a clear error, never cut short. Two `command` tasks turn off
+//! `expand_argument_vars` (Ansible's `$VAR`/`~` expansion of each word on the target) to check
+//! byte-for-byte arrival; a third keeps the default expansion, where a value naming `$VAR` or
+//! starting with `~` may rightly arrive expanded but must never run anything.
 //!
 //! One playbook run per batch of cases: 64 cases on the local connection, 32 over SSH to the
 //! tier-1 lab host t1-81 (which shares this machine's filesystem). Knows nothing of where or
@@ -195,6 +195,10 @@ const PLAYBOOK: &str = r#"
       args:
         expand_argument_vars: false
       loop: "{{ cases }}"
+    - name: argv with the default expansion of $VARS and ~
+      command:
+        argv: ["{{ helper }}", "{{ out }}/expanded-{{ item.i }}", "{{ item.value }}"]
+      loop: "{{ cases }}"
     - name: shell quoted
       shell: "printf '%s\\0' {{ item.value | quote }} > {{ (out ~ '/shell-' ~ item.i) | quote }}"
       loop: "{{ cases }}"
@@ -314,6 +318,13 @@ impl Batch {
             let dashed = format!("-{}", c.value);
             expected.push((format!("argv-{i}"), nul_after(&[v, dashed.as_bytes()])));
             expected.push((format!("free-{i}"), nul_after(&[v])));
+            // With expansion on, a value naming `$VAR` or starting with `~` may arrive
+            // expanded (as in Ansible); every other value arrives byte for byte.
+            let expands = c.value.contains('$') || c.value.starts_with('~');
+            expected.push((
+                format!("expanded-{i}"),
+                if expands { Vec::new() } else { nul_after(&[v]) },
+            ));
             expected.push((format!("shell-{i}"), nul_after(&[v])));
             expected.push((format!("{name}.copy"), c.content.as_bytes().to_vec()));
             expected.push((format!("bytes-{i}"), c.bytes.clone()));
@@ -328,6 +339,8 @@ impl Batch {
         for (name, want) in &expected {
             match std::fs::read(self.out.join(name)) {
                 Ok(got) if &got == want => {}
+                // An expanded value: it must have arrived, whatever it expanded to.
+                Ok(_) if name.starts_with("expanded-") && want.is_empty() => {}
                 Ok(got) => problems.push(format!(
                     "{name:?}: wrote {:?}, read back {:?}",
                     String::from_utf8_lossy(want),

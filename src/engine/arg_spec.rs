@@ -6,7 +6,7 @@
 //! handed back (Ansible 2.19 does not set them as variables). Pure: knows nothing of tasks,
 //! hosts or templates. The spec keys it understands are the ones the loader lets through.
 
-use super::loops::py_repr;
+use crate::template::python_repr as py_repr;
 use serde_json::{Map, Value};
 
 /// The booleans Ansible accepts, in the order its message lists them.

@@ -17,6 +17,9 @@ pub struct HostCell {
     /// variables and the command line make it; others for tasks whose `remote_user`, `port`
     /// or `connection` make another); a tokio mutex so that concurrent first uses connect once.
     pub conn: tokio::sync::Mutex<HashMap<String, Arc<dyn Connection>>>,
+    /// The key of `conn` each set of task connection keywords resolved to, so that resolving
+    /// (ssh_config, known_hosts, identity hash) happens once per set, not once per task.
+    pub conn_keys: Mutex<Vec<(super::conn_keywords::Overrides, String)>>,
 }
 
 /// What changes while a playbook runs on one host.
@@ -60,6 +63,7 @@ impl HostCell {
             name: name.to_string(),
             state: Mutex::new(HostState::default()),
             conn: tokio::sync::Mutex::new(HashMap::new()),
+            conn_keys: Mutex::new(Vec::new()),
         })
     }
 

@@ -82,21 +82,10 @@ impl Runner {
         // `ok` per host and instance) before any of them runs.
         let mut loaded = Vec::with_capacity(groups.len());
         for (inst, hs) in groups {
-            let mut inner = inh.child(task);
-            // The include's own `when` was decided above; it does not apply to each task.
-            if task.keywords.contains_key("when") {
-                inner.when.pop();
-            }
-            // Nor do its other keywords (`ignore_errors`, `no_log`, ...): Ansible skips a
-            // dynamic include when tasks inherit keywords (only `apply:` passes them on).
-            inner.keywords = inh.keywords.clone();
-            // A dynamic include's tags select the include, not the tasks inside (only
-            // `apply: {tags: ...}` passes tags on), as in Ansible.
-            inner.tags.truncate(inh.tags.len());
-            // Its `vars:` are include parameters (added below), not block variables.
-            if task.keywords.get("vars").is_some_and(Value::is_object) {
-                inner.vars.pop();
-            }
+            // None of the include's own keywords reach its tasks: its `when` was decided above,
+            // Ansible skips a dynamic include when tasks inherit keywords (only `apply:` passes
+            // them on, tags included), and its `vars:` are include parameters (added below).
+            let mut inner = inh.clone();
             for (k, v) in inst.params.clone() {
                 inner.params.insert(k, v);
             }

@@ -147,13 +147,8 @@ fn defined_terms(raw: &Value, templar: &Templar, scope: &Scope) -> Result<Value,
 pub fn label(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        other => py_repr(other),
+        other => crate::template::python_repr(other),
     }
-}
-
-/// Python's `repr` of a JSON value (`{'a': 1}`, `['x', True, None]`).
-pub fn py_repr(v: &Value) -> String {
-    crate::template::python_repr(v)
 }
 
 /// Merges `extra` over `base` (for loop variables).

@@ -20,6 +20,9 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The variables [`super::become_same_user::Login`] reads to know the login user.
+const LOGIN_VARS: &[&str] = &["ansible_connection", "ansible_user", "ansible_ssh_user"];
+
 impl Runner {
     /// The open connection to `name` for a task with connection keywords `ov`, connecting
     /// on first use. A task whose keywords change nothing the host's variables leave open uses
@@ -31,12 +34,22 @@ impl Runner {
     ) -> Result<Arc<dyn Connection>, Failure> {
         let cell = self.engine.host(name);
         let mut guard = cell.conn.lock().await;
-        if ov.is_empty() {
-            if let Some(c) = guard.get("") {
-                return Ok(c.clone());
-            }
+        let known = if ov.is_empty() {
+            Some(String::new())
+        } else {
+            let keys = cell.conn_keys.lock().unwrap_or_else(|p| p.into_inner());
+            keys.iter().find(|(o, _)| o == ov).map(|(_, k)| k.clone())
+        };
+        if let Some(c) = known.and_then(|k| guard.get(&k)) {
+            return Ok(c.clone());
         }
         let (key, plan) = self.plan_for(&cell, ov)?;
+        if !ov.is_empty() {
+            let mut keys = cell.conn_keys.lock().unwrap_or_else(|p| p.into_inner());
+            if !keys.iter().any(|(o, _)| o == ov) {
+                keys.push((ov.clone(), key.clone()));
+            }
+        }
         if let Some(c) = guard.get(&key) {
             return Ok(c.clone());
         }
@@ -158,7 +171,7 @@ impl Runner {
         let target_name = delegate.clone().unwrap_or_else(|| host.name.clone());
         let ov = self.conn_overrides(task, inh, scope, host, delegate.is_some())?;
         let conn = self.connection(&target_name, &ov).await?;
-        let become_ = self.become_for(task, inh, scope, host, &ov)?;
+        let become_ = self.become_for(task, inh, scope, &ov)?;
         let environment = self.environment(task, inh, scope)?;
         let setting = |k: &str, default: bool| -> Result<bool, Failure> {
             match inh.keyword(task, k) {
@@ -260,13 +273,12 @@ impl Runner {
 
     /// The task's become: keywords (task, block, play) over the command line, and the
     /// host's `ansible_become*` variables over both, as in Ansible; none when it would become
-    /// the user `host`'s connection logs in as.
+    /// the user the task's connection logs in as.
     fn become_for(
         &self,
         task: &Task,
         inh: &Inherited,
         scope: &Scope,
-        host: &HostCell,
         ov: &Overrides,
     ) -> Result<Option<Become>, Failure> {
         let play_kw = &self.play.play.become_;
@@ -311,10 +323,19 @@ impl Runner {
         if inh.keyword(task, "delegate_to").is_some() {
             return Ok(Some(b));
         }
-        // The variables the connection itself was made with (the host's, with the connection
-        // variables of the task's own `vars:` over them) and the task's keywords in the
-        // command line's place, as the connection was made.
-        let conn_vars = ov.overlay(&self.connection_vars(host)?);
+        // The variables that name the login user, as the task's connection was made with them
+        // (the host's, with its own `vars:` over them: the task's scope, since it is not
+        // delegated), and the task's keywords in the command line's place. Only these few
+        // are rendered: this runs for every become task.
+        let conn_vars: Vars = LOGIN_VARS
+            .iter()
+            .filter_map(|k| scope.vars.get(*k).map(|v| (k, v)))
+            .map(|(k, v)| {
+                let r = self.engine.templar.render_value(v, scope);
+                r.map(|r| ((*k).to_string(), r))
+                    .map_err(|e| Failure::Failed(format!("{k}: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
         let conn_opts = ov.apply(&self.engine.opts.conn);
         let login = super::become_same_user::Login {
             vars: &conn_vars,

@@ -130,11 +130,14 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
                         }
                     }
                     _ if unsupported::ROLE_KEYWORDS.contains(&key.as_str()) => {
-                        match unsupported::keyword(Level::Role, &key, v) {
-                            Some((msg, hint)) => ld.err_at(file, k, msg, hint),
-                            None => {
-                                keywords.insert(key, v.to_json());
-                            }
+                        if let Some((msg, hint)) = unsupported::keyword(Level::Role, &key, v) {
+                            ld.err_at(file, k, msg, hint);
+                        } else if let Some((msg, hint)) = super::keyword_types::check(&key, v) {
+                            // The same value checks as on a task (`module_defaults` naming a
+                            // module rsible lacks, `become: maybe`, ...).
+                            ld.err_at(file, v, msg, hint);
+                        } else {
+                            keywords.insert(key, v.to_json());
                         }
                     }
                     _ => {

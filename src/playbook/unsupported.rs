@@ -374,23 +374,10 @@ fn accepts(accept: Accept, v: &Value) -> bool {
         (Accept::Words(words), Value::String(s)) => {
             words.iter().any(|w| w.eq_ignore_ascii_case(s.trim()))
         }
-        (Accept::Bool(want), _) => bool_of(v) == Some(want),
+        (Accept::Bool(want), _) => crate::modules::args::to_bool(v) == Some(want),
         (Accept::Int(want), Value::Number(n)) => n.as_i64() == Some(want),
         (Accept::Int(want), Value::String(s)) => s.trim().parse::<i64>().is_ok_and(|n| n == want),
         _ => false,
-    }
-}
-
-fn bool_of(v: &Value) -> Option<bool> {
-    match v {
-        Value::Bool(b) => Some(*b),
-        Value::Number(n) => n.as_f64().map(|f| f != 0.0),
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "yes" | "true" | "on" | "1" | "y" | "t" => Some(true),
-            "no" | "false" | "off" | "0" | "n" | "f" => Some(false),
-            _ => None,
-        },
-        _ => None,
     }
 }
 

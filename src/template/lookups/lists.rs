@@ -123,7 +123,13 @@ pub(super) fn nested(name: &str, terms: &[Value]) -> Result<Vec<Value>, Error> {
                 next.iter().map(move |y| {
                     let mut combo = prefix.clone();
                     combo.push(y.clone());
-                    flatten_once(&combo)
+                    // `nested` flattens at each step; `cartesian` (community.general) only
+                    // each finished combination, as `product(*lists)` then one flatten.
+                    if name == "nested" {
+                        flatten_once(&combo)
+                    } else {
+                        combo
+                    }
                 })
             })
             .collect();

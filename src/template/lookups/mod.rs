@@ -23,7 +23,8 @@ use super::filters::fail;
 use super::pyrepr;
 use super::scope::ScopeObject;
 
-/// Every lookup rsible implements, by short name (`ansible.builtin.` is accepted too).
+/// Every lookup rsible implements, by short name (`ansible.builtin.`, or for
+/// [`COMMUNITY`] `community.general.`, is accepted too).
 pub const NAMES: &[&str] = &[
     "cartesian",
     "dict",
@@ -49,9 +50,21 @@ pub const NAMES: &[&str] = &[
     "vars",
 ];
 
-/// The short name of lookup `name` when rsible implements it (`ansible.builtin.X` → `X`).
+/// The lookups of [`NAMES`] that come from community.general, not ansible-core.
+const COMMUNITY: &[&str] = &["cartesian", "flattened"];
+
+/// The short name of lookup `name` when rsible implements it (`ansible.builtin.X` or, for
+/// community.general's, `community.general.X` → `X`).
 pub fn known(name: &str) -> Option<&'static str> {
-    let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+    let short = match (
+        name.strip_prefix("ansible.builtin."),
+        name.strip_prefix("community.general."),
+    ) {
+        (Some(s), _) if !COMMUNITY.contains(&s) => s,
+        (_, Some(s)) if COMMUNITY.contains(&s) => s,
+        (None, None) => name,
+        _ => return None,
+    };
     NAMES.iter().copied().find(|n| *n == short)
 }
 
@@ -234,6 +247,10 @@ mod tests {
         assert_eq!(known("ansible.builtin.first_found"), Some("first_found"));
         assert_eq!(known("lines"), Some("lines"));
         assert_eq!(known("nosuchlookup"), None);
+        // community.general's lookups answer to their own collection, not ansible.builtin.
+        assert_eq!(known("community.general.cartesian"), Some("cartesian"));
+        assert_eq!(known("ansible.builtin.cartesian"), None);
+        assert_eq!(known("community.general.lines"), None);
     }
 
     #[test]
