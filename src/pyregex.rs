@@ -46,14 +46,14 @@ fn has_inline_m(p: &str) -> bool {
             b'\\' => i += 1,
             b'[' if !in_class => in_class = true,
             b']' if in_class => in_class = false,
-            b'(' if !in_class && b.get(i + 1) == Some(&b'?') => {
-                if p[i + 2..]
+            b'(' if !in_class
+                && b.get(i + 1) == Some(&b'?')
+                && p[i + 2..]
                     .bytes()
                     .take_while(u8::is_ascii_alphabetic)
-                    .any(|c| c == b'm')
-                {
-                    return true;
-                }
+                    .any(|c| c == b'm') =>
+            {
+                return true;
             }
             _ => {}
         }
