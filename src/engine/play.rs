@@ -173,15 +173,12 @@ impl Runner {
                             continue;
                         }
                     };
-                    let mut path = self.engine.playbook_dir.join(&name);
-                    if !path.exists() {
-                        // As Ansible, a vars file may also be in the playbook's vars/.
-                        path = self.engine.playbook_dir.join("vars").join(&name);
-                    }
-                    if !path.exists() {
+                    let dir = &self.engine.playbook_dir;
+                    let Some(path) = crate::playbook::vars_files::find(dir, &name) else {
+                        let path = dir.join("vars").join(&name);
                         errors.push(format!("vars file {} was not found", path.display()));
                         continue;
-                    }
+                    };
                     match crate::playbook::load_vars_file(&path) {
                         Ok(m) => {
                             vars.extend(m);

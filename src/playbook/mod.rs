@@ -39,7 +39,7 @@ mod task;
 mod unsupported;
 pub mod validate;
 pub mod variable_params;
-mod vars_files;
+pub mod vars_files;
 mod with_lookup;
 mod yaml;
 

@@ -338,10 +338,9 @@ fn spec_task(
     role_ref: &Arc<RoleRef>,
     provided: Map<String, Value>,
 ) -> Option<Task> {
-    let own = [".yml", ".yaml", ".json"]
-        .iter()
-        .map(|ext| role.join("meta").join(format!("argument_specs{ext}")))
-        .find(|p| p.is_file());
+    let own = role_files::find(role, "meta", Some("argument_specs"), false)
+        .into_iter()
+        .next();
     let (file, specs) = match own {
         Some(p) => {
             let node = ld.read(&p, None)?;

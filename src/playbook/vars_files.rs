@@ -1,7 +1,8 @@
 //! The load-time check of a play's `vars_files`: an entry written without a template names a
 //! file that must exist (beside the playbook or in its `vars/` directory), else the playbook
 //! is refused with the entry's location. Templated entries depend on host variables and are
-//! read at run time. Knows nothing of reading the files or of hosts.
+//! read at run time; `find` is also where the run looks each file up. Knows nothing of
+//! reading the files or of hosts.
 
 use std::path::Path;
 
@@ -44,7 +45,7 @@ pub(crate) fn check(ld: &mut Loader, file: &Path, v: &Node) {
             continue;
         }
         let dir = ld.search.playbook_dir().to_path_buf();
-        if names.iter().any(|n| find(&dir, n)) {
+        if names.iter().any(|n| find(&dir, n).is_some()) {
             continue;
         }
         let shown = if dir.as_os_str().is_empty() {
@@ -64,9 +65,12 @@ pub(crate) fn check(ld: &mut Loader, file: &Path, v: &Node) {
     }
 }
 
-/// Whether `name` exists relative to `dir` or `dir/vars` (or as an absolute path).
-pub(crate) fn find(dir: &Path, name: &str) -> bool {
-    dir.join(name).is_file() || dir.join("vars").join(name).is_file()
+/// Where vars file `name` is: relative to `dir`, else to `dir/vars` (or an absolute path),
+/// as Ansible looks; the one lookup of both the loader's check and the run.
+pub fn find(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
+    [dir.join(name), dir.join("vars").join(name)]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]
@@ -79,10 +83,10 @@ mod tests {
         std::fs::create_dir_all(d.join("vars")).unwrap();
         std::fs::write(d.join("a.yml"), "x: 1").unwrap();
         std::fs::write(d.join("vars/b.yml"), "x: 1").unwrap();
-        assert!(find(&d, "a.yml"));
-        assert!(find(&d, "b.yml"));
-        assert!(!find(&d, "c.yml"));
-        assert!(find(&d, d.join("a.yml").to_str().unwrap()));
+        assert_eq!(find(&d, "a.yml"), Some(d.join("a.yml")));
+        assert_eq!(find(&d, "b.yml"), Some(d.join("vars/b.yml")));
+        assert_eq!(find(&d, "c.yml"), None);
+        assert!(find(&d, d.join("a.yml").to_str().unwrap()).is_some());
         std::fs::remove_dir_all(&d).unwrap();
     }
 }
