@@ -12,7 +12,7 @@ use crate::playbook::Playbook;
 pub fn check(books: &[Playbook], inv: &Inventory) -> Result<(), Exit> {
     let mut bad = false;
     for play in books.iter().flat_map(|b| &b.plays) {
-        if play.hosts.contains("{{") || play.hosts.contains("{%") {
+        if crate::template::is_template(&play.hosts) {
             continue;
         }
         if let Err(e @ PatternError::InvalidRegex { .. }) = inv.select(&play.hosts) {

@@ -50,10 +50,6 @@ fn type_of(key: &str) -> Option<Type> {
     })
 }
 
-fn is_template(s: &str) -> bool {
-    s.contains("{{") || s.contains("{%")
-}
-
 fn is_bool_word(s: &str) -> bool {
     matches!(
         s.trim().to_ascii_lowercase().as_str(),
@@ -65,7 +61,7 @@ fn is_int_or_percent(n: &Node) -> bool {
     match &n.kind {
         Kind::Int(_) | Kind::UInt(_) => true,
         Kind::Str(s) => {
-            is_template(s)
+            crate::template::is_template(s)
                 || s.trim().parse::<i64>().is_ok()
                 || s.trim()
                     .strip_suffix('%')
@@ -83,7 +79,7 @@ pub fn check(key: &str, v: &Node) -> Option<(String, Option<String>)> {
     }
     let ty = type_of(key)?;
     if let Kind::Str(s) = &v.kind {
-        if is_template(s) {
+        if crate::template::is_template(s) {
             return None;
         }
     }

@@ -31,10 +31,6 @@ fn known_group(group: &str) -> bool {
     BUILTIN_GROUPS.contains(&short) || group.split('.').filter(|p| !p.is_empty()).count() == 3
 }
 
-fn is_template(s: &str) -> bool {
-    s.contains("{{") || s.contains("{%")
-}
-
 /// The problem with a `module_defaults` value, as a message and a hint; `None` when it is
 /// usable.
 pub fn check(v: &Node) -> Option<(String, Option<String>)> {
@@ -84,7 +80,7 @@ fn check_entry(k: &Node, v: &Node) -> Option<(String, Option<String>)> {
     }
     match &v.kind {
         Kind::Map(_) | Kind::Null => None,
-        Kind::Str(s) if is_template(s) => None,
+        Kind::Str(s) if crate::template::is_template(s) => None,
         _ => Some((
             format!("module_defaults for '{key}' must be a mapping of arguments"),
             Some(format!("write `{key}: {{ARG: VALUE}}`")),

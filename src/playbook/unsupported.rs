@@ -348,9 +348,7 @@ fn refuse_unless(r: &Rule, v: &Value, what: &str) -> Option<Refusal> {
         Accept::Bool(b) => format!(" (only `{}: {b}` is)", r.key),
         Accept::Int(n) => format!(" (only `{}: {n}` is)", r.key),
     };
-    let templated = v
-        .as_str()
-        .is_some_and(|s| s.contains("{{") || s.contains("{%"));
+    let templated = v.as_str().is_some_and(crate::template::is_template);
     let hint = if templated && !matches!(r.accept, Accept::Nothing) {
         format!(
             "{}; write the value itself: a template cannot be checked before it runs",

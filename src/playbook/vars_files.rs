@@ -25,7 +25,7 @@ pub(crate) fn check(ld: &mut Loader, file: &Path, v: &Node) {
         let mut names = Vec::new();
         for c in &candidates {
             match c.as_text() {
-                Some(t) if t.contains("{{") || t.contains("{%") => break,
+                Some(t) if crate::template::is_template(&t) => break,
                 Some(t) => names.push(t),
                 None => {
                     ld.err_at(

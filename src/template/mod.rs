@@ -38,6 +38,12 @@ pub use lookups::{known as known_lookup, NAMES as LOOKUP_NAMES};
 pub use options::TemplateOptions;
 pub use templar::Templar;
 
+/// Whether `s` holds Jinja markup (`{{`, `{%`, `{#`): a value that is a template, which
+/// only rendering can check.
+pub fn is_template(s: &str) -> bool {
+    native::has_markup(s)
+}
+
 /// Python's `repr` of a JSON value (`{'a': 1}`, `['x', True, None]`), as Ansible's messages
 /// and loop labels show it: the one home of that text outside templates.
 pub fn python_repr(v: &serde_json::Value) -> String {
