@@ -266,7 +266,11 @@ fn to_dict(v: &Value) -> Result<Value, String> {
     if s.starts_with('{') {
         return match serde_json::from_str::<Value>(s) {
             Ok(d @ Value::Object(_)) => Ok(d),
-            _ => python_dict(s).ok_or_else(|| "unable to evaluate string as dictionary".into()),
+            // Ansible's `literal_eval`, as the inventory reads Python literals.
+            _ => match crate::inventory::parse_ini_value(s) {
+                d @ Value::Object(_) => Ok(d),
+                _ => Err("unable to evaluate string as dictionary".into()),
+            },
         };
     }
     if !s.contains('=') {
@@ -282,47 +286,6 @@ fn to_dict(v: &Value) -> Result<Value, String> {
         out.insert(k.to_string(), Value::String(val.to_string()));
     }
     Ok(Value::Object(out))
-}
-
-/// A Python dict literal with simple scalars (`{'a': 1, 'b': True}`), read as JSON after
-/// swapping its quotes and constants.
-fn python_dict(s: &str) -> Option<Value> {
-    let mut json = String::new();
-    let mut quote = None;
-    let mut word = String::new();
-    let flush = |word: &mut String, json: &mut String| {
-        json.push_str(match word.as_str() {
-            "True" => "true",
-            "False" => "false",
-            "None" => "null",
-            w => w,
-        });
-        word.clear();
-    };
-    for c in s.chars() {
-        match quote {
-            Some(q) if c == q => {
-                json.push('"');
-                quote = None;
-            }
-            Some(_) if c == '"' => json.push_str("\\\""),
-            Some(_) => json.push(c),
-            None if c == '\'' || c == '"' => {
-                flush(&mut word, &mut json);
-                json.push('"');
-                quote = Some(c);
-            }
-            None if c.is_alphanumeric() || c == '_' || c == '.' || c == '-' => word.push(c),
-            None => {
-                flush(&mut word, &mut json);
-                json.push(c);
-            }
-        }
-    }
-    flush(&mut word, &mut json);
-    serde_json::from_str::<Value>(&json)
-        .ok()
-        .filter(Value::is_object)
 }
 
 /// `a=1 b='x y',c=2` split into fields at unquoted spaces and commas, quotes removed and

@@ -129,7 +129,7 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
                             params.extend(m);
                         }
                     }
-                    _ if unsupported::ROLE_KEYWORDS.contains(&key.as_str()) => {
+                    _ if unsupported::is_role_keyword(&key) => {
                         if let Some((msg, hint)) = unsupported::keyword(Level::Role, &key, v) {
                             ld.err_at(file, k, msg, hint);
                         } else if let Some((msg, hint)) = super::keyword_types::check(&key, v) {

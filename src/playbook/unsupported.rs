@@ -138,34 +138,12 @@ const BLOCK_KEYWORDS: &[&str] = &[
     "when",
 ];
 
-/// Keywords a role entry takes as keywords (any other key is a role parameter, as in
-/// Ansible).
-pub const ROLE_KEYWORDS: &[&str] = &[
-    "any_errors_fatal",
-    "become",
-    "become_exe",
-    "become_flags",
-    "become_method",
-    "become_user",
-    "check_mode",
-    "collections",
-    "connection",
-    "debugger",
-    "delegate_facts",
-    "delegate_to",
-    "diff",
-    "environment",
-    "ignore_errors",
-    "ignore_unreachable",
-    "module_defaults",
-    "no_log",
-    "port",
-    "remote_user",
-    "run_once",
-    "throttle",
-    "timeout",
-    "when",
-];
+/// Whether a role entry takes `key` as a keyword (any other key is a role parameter, as in
+/// Ansible): a block's keywords but its `name`, `notify`, `tags` and `vars` (a role entry
+/// reads its own `name`, `tags` and `vars`, and notifies nothing).
+pub fn is_role_keyword(key: &str) -> bool {
+    BLOCK_KEYWORDS.contains(&key) && !matches!(key, "name" | "notify" | "tags" | "vars")
+}
 
 /// The refusal for keyword `key` with value `v` written at `level`, or `None` when rsible
 /// gives it Ansible's effect.
