@@ -18,6 +18,7 @@ pub mod config;
 pub mod connection;
 pub mod engine;
 pub mod env_vars;
+pub mod event;
 pub mod exit;
 pub mod facts;
 pub mod interrupt;

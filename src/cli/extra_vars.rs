@@ -35,7 +35,7 @@ fn parse_one(text: &str) -> Result<Vars, String> {
             Value::Object(m) => Ok(m.into_iter().collect()),
             other => Err(format!(
                 "-e {text:?}: extra vars must be a mapping, got {}",
-                crate::modules::args::type_name(&other)
+                crate::modules::framework::args::type_name(&other)
             )),
         };
     }

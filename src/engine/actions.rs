@@ -7,7 +7,7 @@ use super::host::HostCell;
 use super::include_vars_dir::{merge_hashes, DirOptions};
 use super::Runner;
 use crate::inventory::Vars;
-use crate::modules::args::{scalar_text, to_bool};
+use crate::modules::framework::args::{scalar_text, to_bool};
 use crate::modules::{Failure, Output};
 use crate::playbook::Task;
 use crate::template::Scope;
@@ -86,7 +86,7 @@ impl Runner {
                         .message
                         .split_once("' is undefined: ")
                         .map_or(e.message.as_str(), |(_, why)| why);
-                    self.engine.emit(crate::output::event::Event::Warning {
+                    self.engine.emit(crate::event::Event::Warning {
                         message: format!(
                             "Encountered 1 template error.\nerror 1 - {}\nOrigin: {}",
                             why, task.location
@@ -253,7 +253,7 @@ impl Runner {
                     .await
                     .unwrap_or_default();
                 } else {
-                    self.engine.emit(crate::output::event::Event::Warning {
+                    self.engine.emit(crate::event::Event::Warning {
                         message: "pause: not waiting for input, stdin is not a terminal".into(),
                     });
                 }

@@ -5,8 +5,9 @@
 //! registering (the caller does those with the result).
 
 use super::Runner;
-use crate::modules::{async_job, async_status, command, Ctx, Failure, Output};
-use crate::output::event::{AsyncPhase, Event};
+use crate::event::{AsyncPhase, Event};
+use crate::modules::commands::{async_job, async_status, command};
+use crate::modules::{Ctx, Failure, Output};
 use crate::playbook::async_check::{ASYNC_MODULES, NO_ASYNC_ACTIONS};
 use crate::playbook::Task;
 use crate::template::Scope;

@@ -5,8 +5,8 @@
 use super::host::HostCell;
 use super::options::RunOptions;
 use crate::connection::ssh::auth::KeyStore;
+use crate::event::{Event, Stats};
 use crate::inventory::{Inventory, Vars};
-use crate::output::event::{Event, Stats};
 use crate::playbook::{Play, Task};
 use crate::template::Templar;
 use indexmap::IndexMap;

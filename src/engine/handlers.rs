@@ -5,7 +5,7 @@
 use super::context::{Handler, Inherited};
 use super::host::{relapse, HostCell};
 use super::Runner;
-use crate::modules::args::scalar_text;
+use crate::modules::framework::args::scalar_text;
 use crate::playbook::Task;
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -65,7 +65,7 @@ impl Runner {
             .play
             .keywords
             .get("force_handlers")
-            .and_then(crate::modules::args::to_bool)
+            .and_then(crate::modules::framework::args::to_bool)
             .unwrap_or(false);
         let mut i = 0;
         loop {

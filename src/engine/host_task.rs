@@ -8,9 +8,10 @@ use super::loops::{self, LoopControl};
 use super::result_shape;
 use super::vars;
 use super::Runner;
+use crate::event::{Diff, Event, HostResult, Status};
 use crate::inventory::Vars;
-use crate::modules::{self, args::to_bool, Failure, Output};
-use crate::output::event::{Diff, Event, HostResult, Status};
+use crate::modules::framework::args::to_bool;
+use crate::modules::{self, Failure, Output};
 use crate::playbook::Task;
 use crate::template::{Scope, OMIT};
 use serde_json::{json, Map, Value};
@@ -341,7 +342,7 @@ impl Runner {
             return r;
         }
         let module_failed = r.status == Status::Failed;
-        if module_failed && modules::is_module(module) {
+        if module_failed && modules::registry::is_module(module) {
             r.result
                 .insert("exception".into(), json!(result_shape::NO_TRACEBACK));
         }
@@ -545,7 +546,10 @@ impl Runner {
             .map_err(|e| e.to_string())?;
         let names: Vec<String> = match v {
             Value::String(s) => vec![s],
-            Value::Array(a) => a.iter().map(modules::args::scalar_text).collect(),
+            Value::Array(a) => a
+                .iter()
+                .map(modules::framework::args::scalar_text)
+                .collect(),
             _ => Vec::new(),
         };
         let handlers = self.play.handlers.lock().unwrap_or_else(|p| p.into_inner());
@@ -588,7 +592,10 @@ impl Runner {
             return match &task.name {
                 Some(n) => self.render_name(n),
                 None => {
-                    let role = task.args.get("name").map(modules::args::scalar_text);
+                    let role = task
+                        .args
+                        .get("name")
+                        .map(modules::framework::args::scalar_text);
                     format!("{} : {}", written(), role.unwrap_or_default())
                 }
             };
@@ -618,7 +625,7 @@ impl Runner {
         let scope = vars::scope(&self.engine, None, v, Vec::new());
         match self.engine.templar.render_str(name, &scope) {
             Ok(Value::String(s)) => s,
-            Ok(other) => modules::args::scalar_text(&other),
+            Ok(other) => modules::framework::args::scalar_text(&other),
             Err(_) => name.to_string(),
         }
     }

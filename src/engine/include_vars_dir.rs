@@ -5,8 +5,8 @@
 //! extension is not in `extensions` (default `yaml`, `yml`, `json`; `''` is no extension)
 //! fails the task unless `ignore_unknown_extensions` skips it. Knows nothing of variables.
 
-use crate::modules::args::{scalar_text, to_bool};
-use crate::modules::files::pyre;
+use crate::modules::files::common::pyre;
+use crate::modules::framework::args::{scalar_text, to_bool};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 

@@ -44,7 +44,7 @@ impl LoopControl {
             };
             lc.extended = m
                 .get("extended")
-                .and_then(crate::modules::args::to_bool)
+                .and_then(crate::modules::framework::args::to_bool)
                 .unwrap_or(false);
         }
         lc

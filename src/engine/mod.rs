@@ -44,8 +44,8 @@ mod walk;
 pub use options::RunOptions;
 
 use crate::connection::ssh::auth::KeyStore;
+use crate::event::{Event, Stats};
 use crate::inventory::Inventory;
-use crate::output::event::{Event, Stats};
 use crate::playbook::Playbook;
 use crate::template::Templar;
 use context::{Engine, PlayCtx};

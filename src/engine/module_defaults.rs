@@ -9,7 +9,8 @@
 
 use super::context::Inherited;
 use super::Runner;
-use crate::playbook::{registry, Task};
+use crate::modules::registry;
+use crate::playbook::Task;
 use crate::template::Scope;
 use serde_json::{Map, Value};
 

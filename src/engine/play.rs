@@ -6,9 +6,9 @@
 use super::context::{Engine, Handler, Inherited, PlayCtx};
 use super::host::HostCell;
 use super::Runner;
+use crate::event::Event;
 use crate::inventory::Vars;
-use crate::modules::args::to_bool;
-use crate::output::event::Event;
+use crate::modules::framework::args::to_bool;
 use crate::playbook::{Play, Playbook, Role, RoleRef, Task};
 use serde_json::{Map, Value};
 use std::sync::atomic::AtomicBool;
@@ -167,7 +167,7 @@ impl Runner {
                 let mut errors = Vec::new();
                 for c in &candidates {
                     let name = match self.engine.templar.render_value(c, &scope) {
-                        Ok(v) => crate::modules::args::scalar_text(&v),
+                        Ok(v) => crate::modules::framework::args::scalar_text(&v),
                         Err(e) => {
                             errors.push(e.to_string());
                             continue;
@@ -311,10 +311,10 @@ fn play_hosts(engine: &Arc<Engine>, play: &Play) -> Result<(Vec<String>, Vec<Str
         pattern = match engine.templar.render_str(&pattern, &scope) {
             Ok(Value::Array(a)) => a
                 .iter()
-                .map(crate::modules::args::scalar_text)
+                .map(crate::modules::framework::args::scalar_text)
                 .collect::<Vec<_>>()
                 .join(","),
-            Ok(v) => crate::modules::args::scalar_text(&v),
+            Ok(v) => crate::modules::framework::args::scalar_text(&v),
             Err(e) => return Err(format!("hosts: {e}")),
         };
     }

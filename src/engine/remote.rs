@@ -55,7 +55,7 @@ impl Runner {
         }
         for w in &plan.warnings {
             self.engine
-                .emit(crate::output::event::Event::Warning { message: w.clone() });
+                .emit(crate::event::Event::Warning { message: w.clone() });
         }
         let conn = connect::open(&plan.plan, &self.engine.keys)
             .await
@@ -222,8 +222,8 @@ impl Runner {
             self.run_async(&host.name, module, args, &ctx, a).await?
         } else if module == "setup" {
             self.gather(&ctx, args).await?
-        } else if modules::is_module(module) {
-            modules::run(module, args, &ctx).await.map_err(|e| match (e, timeout) {
+        } else if modules::registry::is_module(module) {
+            modules::registry::run(module, args, &ctx).await.map_err(|e| match (e, timeout) {
                 (Failure::Failed(m), Some(t)) if m.starts_with("command timed out") => Failure::Failed(format!(
                     "The {module} action failed to execute in the expected time frame ({}) and was terminated",
                     t.as_secs()
@@ -242,7 +242,7 @@ impl Runner {
         // ansible-playbook shows them; the result keeps them for `register`.
         if let Some(Value::Array(ws)) = out.fields.get("warnings") {
             for w in ws.iter().filter_map(Value::as_str) {
-                self.engine.emit(crate::output::event::Event::Warning {
+                self.engine.emit(crate::event::Event::Warning {
                     message: w.to_string(),
                 });
             }
@@ -393,7 +393,7 @@ impl Runner {
                         "environment: '{k}' is not a valid variable name"
                     )));
                 }
-                out.push((k, modules::args::scalar_text(&v)));
+                out.push((k, modules::framework::args::scalar_text(&v)));
             }
         }
         Ok(out)

@@ -4,7 +4,7 @@
 //! `failed_when_suppressed_exception`; a `changed_when`/`failed_when` that cannot be evaluated
 //! fails the task but keeps the module's fields. Knows nothing of modules or of output.
 
-use crate::modules::args::to_bool;
+use crate::modules::framework::args::to_bool;
 use serde_json::{json, Map, Value};
 
 /// What a registered `exception` holds when tracebacks are not collected (Ansible's default).

@@ -7,7 +7,7 @@ use super::context::Inherited;
 use super::host::HostCell;
 use super::host_task::kw_bool;
 use super::Runner;
-use crate::output::event::{Event, Status};
+use crate::event::{Event, Status};
 use crate::playbook::Task;
 use serde_json::Value;
 use std::sync::Arc;

@@ -2,7 +2,6 @@
 //! know nothing of connections or scheduling.
 
 pub mod adhoc;
-pub mod event;
 pub mod play;
 pub mod style;
 

@@ -31,9 +31,9 @@ mod progress;
 #[cfg(test)]
 mod tests;
 
-use super::event::{AsyncPhase, Event, Status};
 use super::style::Style;
 use super::Format;
+use crate::event::{AsyncPhase, Event, Status};
 use progress::Progress;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};

@@ -213,9 +213,9 @@ impl Loader {
             );
             return;
         };
-        let import = entries
-            .iter()
-            .find(|(k, _)| super::registry::canonical(&k.key_text()) == Some("import_playbook"));
+        let import = entries.iter().find(|(k, _)| {
+            crate::modules::registry::canonical(&k.key_text()) == Some("import_playbook")
+        });
         let Some((ik, iv)) = import else {
             if let Some(p) = self.play(file, node, entries) {
                 plays.push(p);
@@ -341,7 +341,7 @@ impl Loader {
                 }
                 _ => {
                     let hint = did_you_mean(&key, PLAY_KEYWORDS.iter().copied()).or_else(|| {
-                        super::registry::canonical(&key)
+                        crate::modules::registry::canonical(&key)
                             .map(|_| "a module goes in a task under `tasks:`".to_string())
                     });
                     self.err_at(file, k, format!("unknown play keyword '{key}'"), hint);

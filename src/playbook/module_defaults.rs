@@ -3,8 +3,8 @@
 //! alias) or `group/NAME` action groups, and whose values are mappings or templates. Knows
 //! nothing of how the defaults are merged into a task's arguments (the engine does that).
 
-use super::registry;
 use super::yaml::{Kind, Node};
+use crate::modules::registry;
 
 /// The action groups ansible-core defines (`group/NAME` or `group/ansible.builtin.NAME`).
 /// None of them holds a module rsible has: they name cloud and vendor collections.

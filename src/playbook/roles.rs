@@ -46,7 +46,7 @@ impl RoleFiles {
             handlers_from: get("handlers_from"),
             skip_validation: matches!(
                 args.get("rolespec_validate"),
-                Some(v) if crate::modules::args::to_bool(v) == Some(false)
+                Some(v) if crate::modules::framework::args::to_bool(v) == Some(false)
             ),
         }
     }
@@ -400,7 +400,7 @@ impl Meta {
                 "dependencies" => meta.dependencies = Some(v),
                 "allow_duplicates" => {
                     meta.allow_duplicates =
-                        crate::modules::args::to_bool(&v.to_json()) == Some(true)
+                        crate::modules::framework::args::to_bool(&v.to_json()) == Some(true)
                 }
                 key @ "collections" => {
                     if let Some((msg, hint)) = unsupported::keyword(Level::Meta, key, &v) {

@@ -19,7 +19,8 @@ use super::validate::{
     classify_unknown_task_key, include_args, include_keyword_allowed, is_task_keyword, Unknown,
 };
 use super::yaml::{map_json, Kind, Node};
-use super::{arg_templates, free_form, module_args, registry, variable_params};
+use super::{arg_templates, free_form, variable_params};
+use crate::modules::registry;
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
 /// role the tasks belong to.
@@ -248,27 +249,28 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             return Some(t);
         }
     }
-    if let Some(allowed) = module_args::allowed(f.canonical) {
-        let unknown = |k: &&String| !allowed.contains(&k.as_str()) && *k != variable_params::KEY;
-        for k in t.args.keys().filter(unknown) {
-            let (msg, hint) = if k == "_raw_params" {
-                (
-                    format!("{} does not take a free-form argument", f.canonical),
+    if let Err(e) = check_module_args(f.canonical, &t.args) {
+        let (msg, hint) = match e.arg.as_deref() {
+            Some("_raw_params") => (
+                format!("{} does not take a free-form argument", f.canonical),
+                Some(format!(
+                    "write its arguments as `key=value` or a mapping: {}",
+                    e.expected.join(", ")
+                )),
+            ),
+            Some(k) if !e.expected.is_empty() => (
+                format!("unknown argument '{k}' for module '{}'", f.canonical),
+                did_you_mean(k, e.expected.iter().map(String::as_str)).or_else(|| {
                     Some(format!(
-                        "write its arguments as `key=value` or a mapping: {}",
-                        allowed.join(", ")
-                    )),
-                )
-            } else {
-                (
-                    format!("unknown argument '{k}' for module '{}'", f.canonical),
-                    did_you_mean(k, allowed.iter().copied()).or_else(|| {
-                        Some(format!("{} accepts: {}", f.canonical, allowed.join(", ")))
-                    }),
-                )
-            };
-            ld.err_at(file, f.key, msg, hint);
-        }
+                        "{} accepts: {}",
+                        f.canonical,
+                        e.expected.join(", ")
+                    ))
+                }),
+            ),
+            _ => (format!("{}: {}", f.canonical, e.msg), None),
+        };
+        ld.err_at(file, f.key, msg, hint);
     }
     for (k, v) in &t.args {
         if let Some((msg, hint)) = unsupported::argument(f.canonical, k, v) {
@@ -492,4 +494,18 @@ fn display_dir(d: &Path) -> String {
     } else {
         d.display().to_string()
     }
+}
+
+/// The registry's check of a task's arguments, less the marker of arguments given as one
+/// template (checked when rendered).
+fn check_module_args(
+    module: &str,
+    args: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), crate::modules::framework::spec::ArgError> {
+    let map = args
+        .iter()
+        .filter(|(k, _)| *k != variable_params::KEY)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    registry::check_args(module, &map)
 }

@@ -350,7 +350,7 @@ fn accepts(accept: Accept, v: &Value) -> bool {
         (Accept::Words(words), Value::String(s)) => {
             words.iter().any(|w| w.eq_ignore_ascii_case(s.trim()))
         }
-        (Accept::Bool(want), _) => crate::modules::args::to_bool(v) == Some(want),
+        (Accept::Bool(want), _) => crate::modules::framework::args::to_bool(v) == Some(want),
         (Accept::Int(want), Value::Number(n)) => n.as_i64() == Some(want),
         (Accept::Int(want), Value::String(s)) => s.trim().parse::<i64>().is_ok_and(|n| n == want),
         _ => false,

@@ -2,7 +2,7 @@
 //! the message and hint for a name that is not allowed. Knows nothing of files or YAML.
 
 use super::diagnostic::did_you_mean;
-use super::registry;
+use crate::modules::registry;
 
 /// Keywords a task may carry besides its module.
 pub const TASK_KEYWORDS: &[&str] = &[

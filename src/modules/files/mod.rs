@@ -1,11 +1,55 @@
-//! What the file modules share: reading a path's state (and content) from the target in one
-//! program, file modes (octal, symbolic, `preserve`), and the atomic write that puts new
-//! content in place through a temp file beside the destination. Knows nothing of any one
-//! module's arguments.
+//! The file family: modules that read, write and edit files and trees on the target (`copy`,
+//! `file`, `stat`, `fetch`, `find`, the line editors, `get_url`, `unarchive`, ...). What they
+//! share lives in [`common`]. Knows nothing of playbooks or scheduling.
 
-pub mod edit;
-pub mod local_path;
-pub mod mode;
-pub mod probe;
-pub mod pyre;
-pub mod write;
+pub mod blockinfile;
+pub mod common;
+pub mod copy;
+mod copy_remote_tree;
+mod copy_tree;
+pub mod fetch;
+pub mod file;
+pub mod find;
+mod find_contains;
+pub mod get_url;
+pub mod ini_file;
+pub mod lineinfile;
+pub mod replace;
+pub mod slurp;
+pub mod stat;
+mod stat_extra;
+pub mod tempfile;
+pub mod unarchive;
+
+use crate::modules::framework::spec::{legacy, Spec, B, CG};
+
+/// The modules of this family, for the registry.
+pub const SPECS: &[Spec] = &[
+    legacy!("copy", B, &[], None, |a, c| copy::copy(a, c)),
+    legacy!("file", B, &[], None, |a, c| file::file(a, c)),
+    legacy!("lineinfile", B, &[], None, |a, c| lineinfile::lineinfile(
+        a, c
+    )),
+    legacy!(
+        "blockinfile",
+        B,
+        &[],
+        None,
+        |a, c| blockinfile::blockinfile(a, c)
+    ),
+    legacy!("replace", B, &[], None, |a, c| replace::replace(a, c)),
+    legacy!(
+        "ini_file",
+        CG,
+        &["community.general.files.ini_file"],
+        None,
+        |a, c| ini_file::ini_file(a, c)
+    ),
+    legacy!("stat", B, &[], None, |a, c| stat::stat(a, c)),
+    legacy!("slurp", B, &[], None, |a, c| slurp::slurp(a, c)),
+    legacy!("fetch", B, &[], None, |a, c| fetch::fetch(a, c)),
+    legacy!("find", B, &[], None, |a, c| find::find(a, c)),
+    legacy!("tempfile", B, &[], None, |a, c| tempfile::tempfile(a, c)),
+    legacy!("get_url", B, &[], None, |a, c| get_url::get_url(a, c)),
+    legacy!("unarchive", B, &[], None, |a, c| unarchive::unarchive(a, c)),
+];

@@ -1,7 +1,7 @@
 //! Section headers (`TASK [name] ****`) and PLAY RECAP lines, in ansible-playbook's exact
 //! layout. Pure text: knows nothing of events' order or where the text goes.
 
-use crate::output::event::Stats;
+use crate::event::Stats;
 use crate::output::style::Style;
 
 /// Width Ansible pads headers to (its `display.columns`, 79, plus the space before the stars).

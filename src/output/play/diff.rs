@@ -2,7 +2,7 @@
 //! `+++ after: PATH` headers, or a `-old`/`+new` pair for one-line values (mode, state).
 //! Knows nothing of hosts or tasks.
 
-use crate::output::event::Diff;
+use crate::event::Diff;
 use crate::output::style::Style;
 use similar::TextDiff;
 

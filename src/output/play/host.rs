@@ -4,7 +4,7 @@
 //! Knows nothing of tasks, order or where the text goes.
 
 use super::{diff, fields};
-use crate::output::event::{HostResult, Status};
+use crate::event::{HostResult, Status};
 use crate::output::style::Style;
 use serde_json::{json, Value};
 

@@ -1,7 +1,7 @@
 //! `--format json`: one JSON object per event and line, the event as serialized plus
 //! `"time"`, seconds since the reporter started. Knows nothing of terminals.
 
-use crate::output::event::Event;
+use crate::event::Event;
 use serde_json::{Map, Value};
 
 /// The line for `ev` at `secs` seconds, with its newline.

@@ -2,7 +2,7 @@
 //! the current task, and the text `  [2/5 hosts done, 3 running, 1.2s]`. Knows nothing of
 //! terminals: the reporter decides whether and where to draw it.
 
-use crate::output::event::{HostResult, Status};
+use crate::event::{HostResult, Status};
 use std::collections::HashSet;
 use std::time::Instant;
 

@@ -4,7 +4,7 @@
 use super::host::CENSORED;
 use super::progress::Progress;
 use super::PlayReporter;
-use crate::output::event::{Diff, Event, HostResult, Stats, Status};
+use crate::event::{Diff, Event, HostResult, Stats, Status};
 use crate::output::Format;
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
@@ -583,7 +583,7 @@ fn retries_print_ansible_playbooks_line() {
 
 #[test]
 fn background_jobs_print_ansible_playbooks_lines() {
-    use crate::output::event::AsyncPhase;
+    use crate::event::AsyncPhase;
     let ev = |phase| Event::Async {
         host: "web1".into(),
         jid: "j1.2".into(),

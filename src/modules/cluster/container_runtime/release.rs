@@ -1,0 +1,198 @@
+//! `source: release`: containerd's release tarball unpacked under /usr/local, runc installed
+//! as /usr/local/sbin/runc, the CNI plugins tarball unpacked into /opt/cni/bin, and
+//! containerd's upstream systemd unit in /etc/systemd/system. Each artifact is a URL (the
+//! host downloads it with curl or wget) or a controller file (streamed over stdin). What is
+//! installed is recorded in [`MARKER`] (a controller file by its sha256, a URL by itself), so
+//! an unchanged release costs nothing; a changed one costs one round trip per artifact.
+//! Knows nothing of containerd's configuration.
+
+use super::args::Release;
+use super::remote::Records;
+use crate::connection::quote::quote_str;
+use crate::modules::{Ctx, Failure};
+
+/// Records which release artifacts are installed, one `name identity` line each.
+pub const MARKER: &str = "/etc/containerd/rsible-release";
+/// The systemd unit of a release install.
+pub const UNIT: &str = "/etc/systemd/system/containerd.service";
+
+/// One artifact to install.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// `containerd`, `runc` or `cni`.
+    pub name: &'static str,
+    /// The URL or controller path.
+    pub from: String,
+    /// What the marker records for it.
+    pub identity: String,
+}
+
+fn is_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+/// A controller file's sha256, or the URL itself.
+fn identity(from: &str) -> Result<String, Failure> {
+    if is_url(from) {
+        return Ok(from.to_string());
+    }
+    use sha2::Digest;
+    let bytes = std::fs::read(from).map_err(|e| {
+        Failure::Failed(format!(
+            "container_runtime: cannot read the release file {from}: {e}"
+        ))
+    })?;
+    Ok(format!(
+        "sha256:{}",
+        crate::modules::framework::write::hex(&sha2::Sha256::digest(&bytes))
+    ))
+}
+
+/// The artifacts of `r` whose marker line differs from what the host recorded.
+pub fn plan(r: &Release, rec: &Records) -> Result<Vec<Artifact>, Failure> {
+    let mut items = vec![("containerd", &r.containerd), ("runc", &r.runc)];
+    if let Some(c) = &r.cni {
+        items.push(("cni", c));
+    }
+    let mut lines = Vec::new();
+    for (name, from) in &items {
+        lines.push((*name, (*from).clone(), identity(from)?));
+    }
+    let have = rec.get(MARKER).cloned().flatten().unwrap_or_default();
+    Ok(lines
+        .into_iter()
+        .filter(|(n, _, id)| !have.lines().any(|l| l == format!("{n} {id}")))
+        .map(|(name, from, identity)| Artifact {
+            name,
+            from,
+            identity,
+        })
+        .collect())
+}
+
+/// The sh that puts an artifact read from stdin in place.
+fn place(name: &str) -> &'static str {
+    match name {
+        "containerd" => {
+            "tar -xzf - -C /usr/local || fail 'unpacking the containerd tarball failed'\n"
+        }
+        "runc" => {
+            "t=$(mktemp /usr/local/sbin/.rsible-runc.XXXXXX) || fail 'no temp file'\n\
+                   cat >\"$t\" && chmod 755 \"$t\" && mv -f -- \"$t\" /usr/local/sbin/runc \
+                   || { rm -f -- \"$t\"; fail 'installing runc failed'; }\n"
+        }
+        _ => {
+            "mkdir -p /opt/cni/bin && tar -xzf - -C /opt/cni/bin \
+              || fail 'unpacking the CNI plugins failed'\n"
+        }
+    }
+}
+
+/// The install program of one artifact (its bytes on stdin unless it is a URL).
+fn script(a: &Artifact) -> String {
+    let mut s = String::from(
+        "LC_ALL=C; export LC_ALL\nfail() { printf 'F %s\\n' \"$*\"; exit 0; }\n\
+         mkdir -p /usr/local/sbin /usr/local/bin /etc/containerd || fail 'cannot create directories'\n",
+    );
+    if is_url(&a.from) {
+        let u = quote_str(&a.from);
+        s.push_str(&format!(
+            "if command -v curl >/dev/null; then get() {{ curl -fsSL -- {u}; }}; \
+             else get() {{ wget -qO- -- {u}; }}; fi\n\
+             f=$(mktemp) || fail 'no temp file'\n\
+             get >\"$f\" || {{ rm -f -- \"$f\"; fail \"downloading \"{u}\" failed\"; }}\n\
+             exec <\"$f\"; rm -f -- \"$f\"\n"
+        ));
+    }
+    s.push_str(place(a.name));
+    s.push_str(&format!(
+        "m={}\ngrep -v '^{} ' {mk} 2>/dev/null >\"$m.t\"; printf '%s\\n' {} >>\"$m.t\" && mv -f -- \"$m.t\" \"$m\"\n",
+        quote_str(MARKER),
+        a.name,
+        quote_str(&format!("{} {}", a.name, a.identity)),
+        mk = quote_str(MARKER),
+    ));
+    s
+}
+
+/// Installs `todo`, one round trip each.
+pub async fn install(todo: &[Artifact], ctx: &Ctx<'_>) -> Result<(), Failure> {
+    for a in todo {
+        let file = (!is_url(&a.from)).then(|| std::path::Path::new(&a.from));
+        let out = ctx
+            .exec_streaming(script(a).into_bytes(), Vec::new(), file)
+            .await?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if let Some(f) = text.lines().find_map(|l| l.strip_prefix("F ")) {
+            return Err(Failure::Failed(format!(
+                "container_runtime: {} ({}): {f}",
+                a.name, a.from
+            )));
+        }
+        if out.status.rc() != 0 {
+            return Err(Failure::Failed(format!(
+                "container_runtime: installing {} failed: {}",
+                a.name,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// containerd's upstream unit (containerd.service of the release), for /usr/local/bin.
+pub fn unit() -> String {
+    "[Unit]\nDescription=containerd container runtime\nDocumentation=https://containerd.io\n\
+     After=network.target local-fs.target dbus.service\n\n\
+     [Service]\nExecStartPre=-/sbin/modprobe overlay\nExecStart=/usr/local/bin/containerd\n\n\
+     Type=notify\nDelegate=yes\nKillMode=process\nRestart=always\nRestartSec=5\n\
+     LimitNPROC=infinity\nLimitCORE=infinity\nTasksMax=infinity\nOOMScoreAdjust=-999\n\n\
+     [Install]\nWantedBy=multi-user.target\n"
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel() -> Release {
+        Release {
+            containerd: "https://example.com/containerd.tgz".into(),
+            runc: "https://example.com/runc".into(),
+            cni: None,
+        }
+    }
+
+    #[test]
+    fn plan_skips_recorded_artifacts() {
+        let mut rec = Records::new();
+        assert_eq!(plan(&rel(), &rec).unwrap().len(), 2);
+        rec.insert(
+            MARKER.into(),
+            Some("containerd https://example.com/containerd.tgz\n".into()),
+        );
+        let todo = plan(&rel(), &rec).unwrap();
+        assert_eq!(todo.len(), 1);
+        assert_eq!(todo[0].name, "runc");
+    }
+
+    #[test]
+    fn missing_controller_file_is_named() {
+        let r = Release {
+            containerd: "/nonexistent/containerd.tgz".into(),
+            ..rel()
+        };
+        let e = plan(&r, &Records::new()).unwrap_err().to_string();
+        assert!(e.contains("/nonexistent/containerd.tgz"), "{e}");
+    }
+
+    #[test]
+    fn url_is_quoted() {
+        let a = Artifact {
+            name: "runc",
+            from: "https://x/'a".into(),
+            identity: "https://x/'a".into(),
+        };
+        assert!(script(&a).contains(r"'https://x/'\''a'"));
+    }
+}

@@ -1,0 +1,174 @@
+//! `async_status`: reads (or, with `mode: cleanup`, erases) a background job's result file
+//! under `~/.ansible_async` of the user the task runs as, and returns what Ansible's
+//! `async_status` returns: the job's result with `started`/`finished`, or `finished: false`
+//! while it runs. Knows nothing of how jobs start (see `async_job`) or of polling.
+
+use crate::connection::quote::quote;
+use crate::modules::framework::args::{self, de_opt_string};
+use crate::modules::{Ctx, Failure, Output};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// Arguments of `async_status` (Ansible's names).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    #[serde(default, deserialize_with = "de_opt_string")]
+    jid: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    mode: Option<String>,
+}
+
+/// `async_status`.
+pub async fn async_status(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let args: Args = args::parse("async_status", a).map_err(Failure::BadArgs)?;
+    let Some(jid) = args.jid else {
+        return Err(Failure::BadArgs("missing required arguments: jid".into()));
+    };
+    let cleanup = match args.mode.as_deref() {
+        None | Some("status") => false,
+        Some("cleanup") => true,
+        Some(other) => {
+            return Err(Failure::BadArgs(format!(
+                "value of mode must be one of: status, cleanup, got: {other}"
+            )))
+        }
+    };
+    status(&jid, cleanup, ctx).await
+}
+
+/// Reads job `jid` (erases it when `cleanup`).
+pub async fn status(jid: &str, cleanup: bool, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let mut s = b"rsible_f=\"$HOME/.ansible_async/\"".to_vec();
+    s.extend(quote(jid.as_bytes()));
+    s.extend_from_slice(
+        b"\nprintf '%s\\n' \"$rsible_f\"\n[ -e \"$rsible_f\" ] || { echo missing; exit 0; }\n",
+    );
+    if cleanup {
+        s.extend_from_slice(b"rm -f -- \"$rsible_f\" && echo erased\n");
+    } else {
+        s.extend_from_slice(b"echo found\ncat -- \"$rsible_f\"\n");
+    }
+    // The job file is read even in check mode, as Ansible does.
+    let out = ctx.exec(s, Vec::new()).await?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.splitn(3, '\n');
+    let path = parts.next().unwrap_or_default().to_string();
+    let word = parts.next().unwrap_or_default();
+    let body = parts.next().unwrap_or_default();
+    match word {
+        "missing" | "erased" | "found" => Ok(interpret(jid, &path, word, body, cleanup)),
+        _ => Err(Failure::Failed(format!(
+            "async_status could not read the job: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))),
+    }
+}
+
+/// The result for a job file that is missing, erased, or holds `body`.
+fn interpret(jid: &str, path: &str, word: &str, body: &str, cleanup: bool) -> Output {
+    let mut m = Map::new();
+    m.insert("ansible_job_id".into(), json!(jid));
+    m.insert("started".into(), json!(!cleanup));
+    m.insert("finished".into(), json!(false));
+    for k in ["stdout", "stderr"] {
+        m.insert(k.into(), json!(""));
+        m.insert(format!("{k}_lines"), json!([]));
+    }
+    if cleanup {
+        m.insert("erased".into(), json!(path));
+    } else {
+        m.insert("results_file".into(), json!(path));
+    }
+    match word {
+        "missing" => {
+            m.insert("started".into(), json!(true));
+            m.insert("finished".into(), json!(true));
+            m.insert("msg".into(), json!("could not find job"));
+            m.insert("failed".into(), json!(true));
+        }
+        // A file that does not parse is being written: the job still runs.
+        "found" => {
+            if let Ok(Value::Object(data)) = serde_json::from_str::<Value>(body.trim()) {
+                let has_started = data.contains_key("started");
+                let has_finished = data.contains_key("finished");
+                for (k, v) in data {
+                    m.insert(k, v);
+                }
+                if !has_started {
+                    m.insert("finished".into(), json!(true));
+                    m.insert("ansible_job_id".into(), json!(jid));
+                } else if !has_finished {
+                    m.insert("finished".into(), json!(false));
+                }
+                for k in ["stdout", "stderr"] {
+                    let lines: Vec<Value> = m
+                        .get(k)
+                        .and_then(Value::as_str)
+                        .map(|s| s.lines().map(|l| json!(l)).collect())
+                        .unwrap_or_default();
+                    m.insert(format!("{k}_lines"), Value::Array(lines));
+                }
+            }
+        }
+        _ => {}
+    }
+    for k in ["started", "finished"] {
+        let b = m.get(k).and_then(args::to_bool).unwrap_or(false);
+        m.insert(k.into(), json!(b));
+    }
+    let flag = |m: &mut Map<String, Value>, k: &str| {
+        m.remove(k).and_then(|v| args::to_bool(&v)).unwrap_or(false)
+    };
+    let changed = flag(&mut m, "changed");
+    let failed = flag(&mut m, "failed");
+    let skipped = flag(&mut m, "skipped");
+    let msg = m.remove("msg").map(|v| args::scalar_text(&v));
+    Output {
+        changed,
+        failed,
+        skipped,
+        msg,
+        fields: m,
+        diffs: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_running_job_is_not_finished() {
+        let body = r#"{"started": true, "finished": false, "ansible_job_id": "j1.2"}"#;
+        let o = interpret("j1.2", "/root/.ansible_async/j1.2", "found", body, false);
+        assert_eq!(o.fields["finished"], json!(false));
+        assert_eq!(o.fields["started"], json!(true));
+        assert_eq!(o.fields["results_file"], json!("/root/.ansible_async/j1.2"));
+        assert!(!o.changed && !o.failed);
+    }
+
+    #[test]
+    fn a_finished_job_carries_the_module_result() {
+        let body = r#"{"changed": true, "stdout": "a\nb", "stderr": "", "rc": 0, "msg": ""}"#;
+        let o = interpret("j1.2", "/r/j1.2", "found", body, false);
+        assert_eq!(o.fields["finished"], json!(true));
+        assert_eq!(o.fields["stdout_lines"], json!(["a", "b"]));
+        assert_eq!(o.fields["rc"], json!(0));
+        assert!(o.changed);
+        assert_eq!(o.msg.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn a_missing_job_fails_and_cleanup_erases() {
+        let o = interpret("j9", "/r/j9", "missing", "", false);
+        assert!(o.failed);
+        assert_eq!(o.msg.as_deref(), Some("could not find job"));
+        assert_eq!(o.fields["finished"], json!(true));
+        let o = interpret("j9", "/r/j9", "erased", "", true);
+        assert!(!o.failed);
+        assert_eq!(o.fields["erased"], json!("/r/j9"));
+        assert_eq!(o.fields["started"], json!(false));
+        assert!(o.fields.get("results_file").is_none());
+    }
+}

@@ -1,0 +1,170 @@
+//! `fetch`: copies a target file to the controller under `dest/HOST/SRC` (or `dest` with
+//! `flat`). One remote program: it prints the remote sha1 and sends the content only when it
+//! differs from the local copy's. Knows nothing of playbooks; arguments arrive templated.
+
+use super::slurp::{unreadable_message, CHECK_READABLE};
+use crate::connection::quote::quote_str;
+use crate::modules::framework::args::{self, de_bool};
+use crate::modules::framework::write::hex;
+use crate::modules::{Ctx, Failure, Output};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha1::Digest;
+use std::path::{Path, PathBuf};
+
+fn yes() -> bool {
+    true
+}
+
+/// Arguments of `fetch` (Ansible's names).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    src: String,
+    dest: String,
+    #[serde(default, deserialize_with = "de_bool")]
+    flat: bool,
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    fail_on_missing: bool,
+    #[serde(default = "yes", deserialize_with = "de_bool", alias = "validate_md5")]
+    validate_checksum: bool,
+}
+
+/// Where `src` of `host` lands on the controller. A relative `dest` is taken from `base`
+/// (the playbook's directory).
+fn local_dest(dest: &str, src: &str, host: &str, flat: bool, base: Option<&Path>) -> PathBuf {
+    let root = match base {
+        Some(b) if Path::new(dest).is_relative() => b.join(dest),
+        _ => PathBuf::from(dest),
+    };
+    if flat {
+        if dest.ends_with('/') {
+            let name = src.rsplit('/').next().unwrap_or(src);
+            return root.join(name);
+        }
+        return root;
+    }
+    root.join(host).join(src.trim_start_matches('/'))
+}
+
+/// `fetch`: returns `dest`, `checksum`, `remote_checksum`, `md5sum`, `file`.
+pub async fn fetch(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let args: Args = args::parse("fetch", a).map_err(Failure::BadArgs)?;
+    let base = ctx.search_paths.last().map(PathBuf::as_path);
+    let dest = local_dest(&args.dest, &args.src, ctx.host, args.flat, base);
+    if dest.is_dir() {
+        return Err(Failure::Failed(format!(
+            "dest is an existing directory, use a trailing slash if you want to fetch src into that directory: {}",
+            dest.display()
+        )));
+    }
+    let local = std::fs::read(&dest).ok();
+    let local_sum = local.as_ref().map(|b| hex(&sha1::Sha1::digest(b)));
+    let script = format!(
+        "p={}\n{CHECK_READABLE}s=$(sha1sum < \"$p\") || exit 1\ns=${{s%% *}}\n\
+         printf '%s\\n' \"$s\"\n[ \"$s\" = {} ] && exit 0\nexec cat -- \"$p\"\n",
+        quote_str(&args.src),
+        quote_str(local_sum.as_deref().unwrap_or("none"))
+    );
+    let out = ctx.exec(script.into_bytes(), Vec::new()).await?;
+    let rc = out.status.rc();
+    let mut o = Output::default();
+    o.fields.insert("file".into(), json!(args.src));
+    if rc == 3 && !args.fail_on_missing {
+        o.msg = Some("the remote file does not exist, not transferring, ignored".into());
+        return Ok(o);
+    }
+    if rc != 0 {
+        let msg = match rc {
+            3 => "the remote file does not exist, not transferring, ignored".to_string(),
+            4 => "remote file is a directory, fetch cannot work on directories".to_string(),
+            _ => unreadable_message(rc, &args.src).unwrap_or_else(|| {
+                format!(
+                    "unable to fetch {}: {}",
+                    args.src,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )
+            }),
+        };
+        return Err(Failure::Failed(msg));
+    }
+    let nl = out.stdout.iter().position(|&b| b == b'\n').ok_or_else(|| {
+        Failure::Failed(format!(
+            "fetch: no checksum from the target for {}",
+            args.src
+        ))
+    })?;
+    let remote_sum = String::from_utf8_lossy(&out.stdout[..nl]).into_owned();
+    let dest_text = dest.display().to_string();
+    o.fields.insert("dest".into(), json!(dest_text));
+    o.fields.insert("remote_checksum".into(), json!(remote_sum));
+    o.fields.insert("remote_md5sum".into(), Value::Null);
+    if local_sum.as_deref() == Some(remote_sum.as_str()) {
+        let bytes = local.unwrap_or_default();
+        o.fields.insert("checksum".into(), json!(remote_sum));
+        o.fields
+            .insert("md5sum".into(), json!(hex(&md5::compute(&bytes).0)));
+        return Ok(o);
+    }
+    let content = &out.stdout[nl + 1..];
+    let got = hex(&sha1::Sha1::digest(content));
+    if args.validate_checksum && got != remote_sum {
+        return Err(Failure::Failed(format!(
+            "checksum mismatch: the remote file {} changed during the transfer",
+            args.src
+        )));
+    }
+    o.changed = true;
+    o.fields.insert("checksum".into(), json!(got));
+    o.fields
+        .insert("md5sum".into(), json!(hex(&md5::compute(content).0)));
+    if !ctx.check {
+        write_atomic(&dest, content)
+            .map_err(|e| Failure::Failed(format!("cannot write {dest_text}: {e}")))?;
+    }
+    Ok(o)
+}
+
+/// Writes `bytes` to a temp file next to `dest` and renames it into place.
+fn write_atomic(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.rsible-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, dest).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_follow_ansibles_layout() {
+        let b = Path::new("/play");
+        assert_eq!(
+            local_dest("out", "/etc/hosts", "h1", false, Some(b)),
+            PathBuf::from("/play/out/h1/etc/hosts")
+        );
+        assert_eq!(
+            local_dest("/o/", "/etc/hosts", "h1", true, Some(b)),
+            PathBuf::from("/o/hosts")
+        );
+        assert_eq!(
+            local_dest("/o/x.txt", "/etc/hosts", "h1", true, None),
+            PathBuf::from("/o/x.txt")
+        );
+    }
+
+    #[test]
+    fn arguments_are_read() {
+        let m = json!({"src": "/a", "dest": "/b", "flat": "yes", "fail_on_missing": false});
+        let a: Args = args::parse("fetch", m.as_object().expect("obj")).expect("args");
+        assert!(a.flat && !a.fail_on_missing && a.validate_checksum);
+    }
+}

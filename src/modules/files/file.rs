@@ -1,0 +1,790 @@
+//! `file`: a path's type (file, directory, link, hard link, touched, absent) and attributes.
+//! One remote program checks and changes: it prints the path's state before, marks each
+//! change it makes (`rsible-did ...`), and prints the state after; `changed` comes from those.
+//! Check mode runs a probe-only program and predicts. Knows nothing of playbooks.
+
+use super::copy::{fill_state, same_id, value_diff};
+use crate::connection::quote::quote;
+use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::mode::{self, Mode};
+use crate::modules::framework::probe::{self, Kind, PathState, Want};
+use crate::modules::{Ctx, Failure, Output};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+fn yes() -> bool {
+    true
+}
+
+/// Arguments of `file` (Ansible's names).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    #[serde(
+        alias = "dest",
+        alias = "name",
+        deserialize_with = "de_opt_string",
+        default
+    )]
+    path: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    state: Option<String>,
+    #[serde(default)]
+    mode: Option<Value>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    owner: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    group: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    recurse: bool,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    src: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    force: bool,
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    follow: bool,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    access_time: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    modification_time: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    access_time_format: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    modification_time_format: Option<String>,
+    /// Accepted for compatibility: changes are made in place.
+    #[serde(default, rename = "unsafe_writes")]
+    _unsafe_writes: Option<Value>,
+}
+
+/// The state asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    File,
+    Directory,
+    Link,
+    Hard,
+    Touch,
+    Absent,
+}
+
+impl State {
+    fn parse(s: &str) -> Result<State, String> {
+        Ok(match s {
+            "file" => State::File,
+            "directory" => State::Directory,
+            "link" => State::Link,
+            "hard" => State::Hard,
+            "touch" => State::Touch,
+            "absent" => State::Absent,
+            other => {
+                return Err(format!(
+                    "file: value of state must be one of: absent, directory, file, hard, link, touch, got: {other}"
+                ))
+            }
+        })
+    }
+}
+
+/// A time argument: `now`, `preserve`, or a `YYYYMMDDHHMM.SS` stamp for `touch -t`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Time {
+    Now,
+    Preserve,
+    At(String),
+}
+
+impl Time {
+    fn parse(v: Option<&str>, format: Option<&str>, default: Time) -> Result<Time, String> {
+        if let Some(f) = format.filter(|f| *f != "%Y%m%d%H%M.%S") {
+            return Err(format!(
+                "file: time format {f:?} is not supported; use %Y%m%d%H%M.%S"
+            ));
+        }
+        match v {
+            None => Ok(default),
+            Some("now") => Ok(Time::Now),
+            Some("preserve") => Ok(Time::Preserve),
+            Some(t) => {
+                let ok = t.len() == 15
+                    && t.char_indices().all(|(i, c)| {
+                        if i == 12 {
+                            c == '.'
+                        } else {
+                            c.is_ascii_digit()
+                        }
+                    });
+                if ok {
+                    Ok(Time::At(t.to_string()))
+                } else {
+                    Err(format!(
+                        "file: {t:?} is not a time in the format %Y%m%d%H%M.%S, 'now' or 'preserve'"
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The `touch` options setting this time (`-a` or `-m`), or nothing for `preserve`.
+    fn touch_args(&self, flag: &str) -> Option<String> {
+        match self {
+            Time::Now => Some(flag.to_string()),
+            Time::Preserve => None,
+            Time::At(t) => Some(format!("{flag} -t {t}")),
+        }
+    }
+}
+
+/// Everything decided from the arguments.
+#[derive(Clone)]
+struct Plan {
+    path: String,
+    state: State,
+    mode: Option<Mode>,
+    owner: Option<String>,
+    group: Option<String>,
+    recurse: bool,
+    src: Option<String>,
+    force: bool,
+    follow: bool,
+    atime: Time,
+    mtime: Time,
+}
+
+impl Plan {
+    fn new(a: Args, current: Option<Kind>) -> Result<Plan, String> {
+        let path = a
+            .path
+            .filter(|p| !p.is_empty())
+            .ok_or("file: missing required arguments: path")?;
+        let state = match a.state.as_deref() {
+            Some(s) => State::parse(s)?,
+            None if a.recurse => State::Directory,
+            None if a.src.is_some() => State::Link,
+            None => match current {
+                Some(Kind::Directory) => State::Directory,
+                Some(Kind::Link) if !a.follow => State::Link,
+                _ => State::File,
+            },
+        };
+        if a.recurse && state != State::Directory {
+            return Err("file: recurse option requires state to be 'directory'".into());
+        }
+        if matches!(state, State::Link | State::Hard) && a.src.is_none() {
+            return Err(format!(
+                "file: src is required for state '{}'",
+                if state == State::Link { "link" } else { "hard" }
+            ));
+        }
+        let default = if state == State::Touch {
+            Time::Now
+        } else {
+            Time::Preserve
+        };
+        let mode = a.mode.as_ref().map(Mode::parse).transpose()?;
+        if mode == Some(Mode::Preserve) {
+            return Err("file: mode 'preserve' is only valid for copy and template".into());
+        }
+        Ok(Plan {
+            atime: Time::parse(
+                a.access_time.as_deref(),
+                a.access_time_format.as_deref(),
+                default.clone(),
+            )?,
+            mtime: Time::parse(
+                a.modification_time.as_deref(),
+                a.modification_time_format.as_deref(),
+                default,
+            )?,
+            path,
+            state,
+            mode,
+            owner: a.owner,
+            group: a.group,
+            recurse: a.recurse,
+            src: a.src,
+            force: a.force,
+            follow: a.follow,
+        })
+    }
+
+    /// Whether the program resolves a symlink at the path to its target first.
+    fn resolves_link(&self) -> bool {
+        self.follow && matches!(self.state, State::File | State::Directory | State::Touch)
+    }
+
+    /// The `touch` options for the requested times, if any.
+    fn touch(&self) -> Option<String> {
+        let parts: Vec<String> = [self.atime.touch_args("-a"), self.mtime.touch_args("-m")]
+            .into_iter()
+            .flatten()
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+}
+
+/// Appends a line printing `marker` then the state of `$p` (in a subshell: absent is fine).
+fn probe_section(s: &mut Vec<u8>, marker: &str) {
+    s.extend_from_slice(format!("printf '{marker}\\n'\n(\n").as_bytes());
+    s.extend(probe::script_at(b"\"$p\"", Want::default()));
+    s.extend_from_slice(b")\n");
+}
+
+/// `fail MESSAGE`: a shell function the programs use to stop with a message.
+const PRELUDE: &[u8] = b"fail() { printf '%s\\n' \"$*\" >&2; exit 1; }\n";
+
+/// The start of every program: `$p` (resolved when following), `$s` (src), the state before.
+fn head(plan: &Plan) -> Vec<u8> {
+    let mut s = PRELUDE.to_vec();
+    s.extend_from_slice(b"p=");
+    s.extend(quote(plan.path.as_bytes()));
+    s.push(b'\n');
+    if plan.resolves_link() {
+        s.extend_from_slice(
+            b"if [ -L \"$p\" ] && [ -e \"$p\" ]; then p=$(readlink -f -- \"$p\"); fi\n",
+        );
+    }
+    if let Some(src) = &plan.src {
+        s.extend_from_slice(b"s=");
+        s.extend(quote(src.as_bytes()));
+        s.push(b'\n');
+    }
+    probe_section(&mut s, "rsible-before");
+    s
+}
+
+/// The recursive listing digest of `$p` (mode, owner, group of everything below).
+const TREE: &str = "find \"$p\" -exec stat -c '%a %u %g' {} + 2>/dev/null | cksum";
+
+/// The program that brings the path to the plan's state and prints what it did.
+fn apply_script(plan: &Plan) -> Vec<u8> {
+    let mut s = head(plan);
+    let did = |what: &str| format!("echo 'rsible-did {what}'");
+    let body = match plan.state {
+        State::Absent => format!(
+            "if [ -e \"$p\" ] || [ -L \"$p\" ]; then rm -rf -- \"$p\" || exit 1; {}; fi\n",
+            did("remove")
+        ),
+        State::File => "if [ -L \"$p\" ] || ! [ -e \"$p\" ]; then fail \"file ($p) is absent, cannot continue\"; fi\n\
+             [ -d \"$p\" ] && fail \"file ($p) is directory, cannot continue\"\n"
+            .to_string(),
+        State::Directory => make_dirs(plan, &did("mkdir")),
+        State::Touch => {
+            let t = plan.touch();
+            let create = format!(
+                "if ! [ -e \"$p\" ]; then : > \"$p\" || exit 1; {}; fi\n",
+                did("create")
+            );
+            match t {
+                Some(t) => format!("{create}touch {t} -- \"$p\" || exit 1\n{}\n", did("touch")),
+                None => create,
+            }
+        }
+        State::Link => {
+            let force = if plan.force { "1" } else { "" };
+            format!(
+                "if [ -L \"$p\" ] && [ \"$(readlink -- \"$p\")\" = \"$s\" ]; then :\n\
+                 else\n\
+                 if [ -d \"$p\" ] && ! [ -L \"$p\" ]; then fail \"refusing to convert from directory to symlink for $p\"; fi\n\
+                 if [ -e \"$p\" ] && ! [ -L \"$p\" ] && [ -z '{force}' ]; then fail \"refusing to convert from file to symlink for $p\"; fi\n\
+                 case \"$s\" in /*) t=\"$s\";; *) t=\"$(dirname -- \"$p\")/$s\";; esac\n\
+                 if ! [ -e \"$t\" ] && [ -z '{force}' ]; then fail \"src file does not exist, use \\\"force=yes\\\" if you really want to create the link: $t\"; fi\n\
+                 ln -sfn -- \"$s\" \"$p\" || exit 1; {}\n\
+                 fi\n",
+                did("link")
+            )
+        }
+        State::Hard => {
+            let force = if plan.force { "1" } else { "" };
+            format!(
+                "if [ \"$p\" -ef \"$s\" ]; then :\n\
+                 else\n\
+                 [ -e \"$s\" ] || fail \"src file does not exist: $s\"\n\
+                 if [ -d \"$p\" ] && ! [ -L \"$p\" ]; then fail \"refusing to convert from directory to hard link for $p\"; fi\n\
+                 if [ -e \"$p\" ] && [ -z '{force}' ]; then fail \"refusing to convert from file to hard link for $p\"; fi\n\
+                 ln -f -- \"$s\" \"$p\" || exit 1; {}\n\
+                 fi\n",
+                did("hard")
+            )
+        }
+    };
+    if plan.recurse {
+        s.extend_from_slice(format!("echo \"rsible-tree-before $({TREE})\"\n").as_bytes());
+    }
+    s.extend_from_slice(body.as_bytes());
+    if plan.state != State::Absent {
+        attrs(&mut s, plan);
+        if plan.state != State::Touch {
+            if let Some(t) = plan.touch() {
+                s.extend_from_slice(
+                    format!("a=$(stat -c '%X %Y' -- \"$p\")\ntouch {t} -- \"$p\" || exit 1\n")
+                        .as_bytes(),
+                );
+                let changed_if = if plan.atime == Time::Now || plan.mtime == Time::Now {
+                    "true".to_string()
+                } else {
+                    "[ \"$a\" != \"$(stat -c '%X %Y' -- \"$p\")\" ]".to_string()
+                };
+                s.extend_from_slice(format!("{changed_if} && {}\n", did("times")).as_bytes());
+            }
+        }
+    }
+    if plan.recurse {
+        s.extend_from_slice(format!("echo \"rsible-tree-after $({TREE})\"\n").as_bytes());
+    }
+    probe_section(&mut s, "rsible-after");
+    s
+}
+
+/// The directory program: each missing directory of the path is made in turn, from the top,
+/// and given the mode, owner and group asked for (as Ansible does; `mkdir -p` would leave the
+/// parents at the umask's mode). A path that is something else fails with Ansible's words.
+fn make_dirs(plan: &Plan, did: &str) -> String {
+    let mut each = Vec::new();
+    attrs(
+        &mut each,
+        &Plan {
+            recurse: false,
+            ..plan.clone()
+        },
+    );
+    let each = String::from_utf8_lossy(&each).into_owned();
+    format!(
+        "if ! [ -e \"$p\" ] && ! [ -L \"$p\" ]; then\n\
+         case \"$p\" in /*) c=/;; *) c=;; esac\n\
+         o=$IFS; IFS=/; set -f; set -- $p; IFS=$o; set +f\n\
+         for d in \"$@\"; do\n\
+         [ -n \"$d\" ] || continue\n\
+         if [ -z \"$c\" ]; then c=$d; else c=\"${{c%/}}/$d\"; fi\n\
+         if ! [ -e \"$c\" ]; then mkdir -- \"$c\" 2>/dev/null || [ -d \"$c\" ] || fail \"There was an issue creating $c as requested\"\n\
+         echo \"rsible-made $(stat -c %a -- \"$c\")\"\n\
+         (p=$c\n{each}) || exit 1\n\
+         fi\n\
+         done\n\
+         {did}\n\
+         elif ! [ -d \"$p\" ]; then\n\
+         if [ -L \"$p\" ]; then k=link; elif [ \"$(stat -c %h -- \"$p\")\" -gt 1 ]; then k=hard; else k=file; fi\n\
+         fail \"$p already exists as a $k\"\n\
+         fi\n"
+    )
+}
+
+/// Appends the mode/owner/group changes (recursive for `recurse`), each only when it differs.
+fn attrs(s: &mut Vec<u8>, plan: &Plan) {
+    let is_link = plan.state == State::Link;
+    if let Some(m) = &plan.mode {
+        let cmd = match m {
+            Mode::Bits(b) if plan.recurse => {
+                format!("find \"$p\" ! -perm {b:o} -exec chmod {b:o} {{}} + || exit 1\n")
+            }
+            Mode::Bits(b) if !is_link => format!(
+                "[ \"$(stat -c %a -- \"$p\")\" = {b:o} ] || chmod {b:o} -- \"$p\" || exit 1\n"
+            ),
+            Mode::Symbolic(spec) if !is_link => {
+                let r = if plan.recurse { "-R " } else { "" };
+                let spec =
+                    String::from_utf8_lossy(&quote(explicit_who(spec).as_bytes())).into_owned();
+                format!("chmod {r}{spec} -- \"$p\" || exit 1\n")
+            }
+            _ => String::new(),
+        };
+        s.extend_from_slice(cmd.as_bytes());
+    }
+    for (value, name_fmt, id_fmt, cmd, find_test) in [
+        (&plan.owner, "%U", "%u", "chown", "-user"),
+        (&plan.group, "%G", "%g", "chgrp", "-group"),
+    ] {
+        let Some(v) = value else { continue };
+        s.extend_from_slice(b"v=");
+        s.extend(quote(v.as_bytes()));
+        s.push(b'\n');
+        let line = if plan.recurse {
+            format!("find \"$p\" ! {find_test} \"$v\" -exec {cmd} -h -- \"$v\" {{}} + || exit 1\n")
+        } else {
+            format!(
+                "[ \"$(stat -c {name_fmt} -- \"$p\")\" = \"$v\" ] || [ \"$(stat -c {id_fmt} -- \"$p\")\" = \"$v\" ] || {cmd} -h -- \"$v\" \"$p\" || exit 1\n"
+            )
+        };
+        s.extend_from_slice(line.as_bytes());
+    }
+}
+
+/// Ansible reads a symbolic clause without `u`/`g`/`o`/`a` as `a` (no umask): say so to chmod.
+fn explicit_who(spec: &str) -> String {
+    spec.split(',')
+        .map(|c| {
+            if c.starts_with(['=', '+', '-']) {
+                format!("a{c}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The check-mode program: the state before, whether a hard link is already in place and
+/// whether anything below a directory has other attributes.
+fn check_script(plan: &Plan) -> Vec<u8> {
+    let mut s = head(plan);
+    if plan.state == State::Hard {
+        s.extend_from_slice(b"[ \"$p\" -ef \"$s\" ] && echo rsible-same-inode\n");
+    }
+    if plan.recurse {
+        let mut tests = Vec::new();
+        if let Some(Mode::Bits(b)) = &plan.mode {
+            tests.push(format!("! -perm {b:o}"));
+        }
+        for (v, t) in [(&plan.owner, "-user"), (&plan.group, "-group")] {
+            if let Some(v) = v {
+                tests.push(format!(
+                    "! {t} {}",
+                    String::from_utf8_lossy(&quote(v.as_bytes()))
+                ));
+            }
+        }
+        if !tests.is_empty() {
+            s.extend_from_slice(
+                format!(
+                    "[ -d \"$p\" ] && [ -n \"$(find \"$p\" \\( {} \\) -print 2>/dev/null | head -n 1)\" ] && echo rsible-tree-differs\n",
+                    tests.join(" -o ")
+                )
+                .as_bytes(),
+            );
+        }
+    }
+    s
+}
+
+/// The state printed after `marker`.
+fn section(out: &[u8], marker: &str) -> Result<PathState, String> {
+    let m = format!("{marker}\n");
+    let at = out
+        .windows(m.len())
+        .position(|w| w == m.as_bytes())
+        .ok_or("the target's answer was cut short")?;
+    probe::parse(&out[at + m.len()..]).map(|(s, _)| s)
+}
+
+/// The value after `prefix` on a line of `out`.
+fn line_value<'a>(out: &'a str, prefix: &str) -> Option<&'a str> {
+    out.lines().find_map(|l| l.strip_prefix(prefix))
+}
+
+/// What check mode predicts: whether anything would change.
+fn predict(plan: &Plan, before: &PathState, out: &str) -> Result<bool, String> {
+    let exists = before.exists();
+    let p = &plan.path;
+    let type_change = match plan.state {
+        State::Absent => exists,
+        State::File if !exists || before.kind == Kind::Link => {
+            return Err(format!("file ({p}) is absent, cannot continue"))
+        }
+        State::File if before.kind == Kind::Directory => {
+            return Err(format!("file ({p}) is directory, cannot continue"))
+        }
+        State::File => false,
+        State::Directory if exists && before.kind != Kind::Directory => {
+            return Err(format!("{p} already exists as a {}", before.kind.state()))
+        }
+        State::Directory => !exists,
+        State::Touch => !exists || plan.touch().is_some(),
+        State::Link => {
+            if before.kind == Kind::Directory {
+                return Err(format!(
+                    "refusing to convert from directory to symlink for {p}"
+                ));
+            }
+            if before.kind == Kind::File && !plan.force {
+                return Err(format!("refusing to convert from file to symlink for {p}"));
+            }
+            before.link_target.as_deref() != plan.src.as_deref()
+        }
+        State::Hard => !out.lines().any(|l| l == "rsible-same-inode"),
+    };
+    if type_change || plan.state == State::Absent || !exists {
+        return Ok(type_change || (!exists && plan.state != State::Absent));
+    }
+    let mode_change = match &plan.mode {
+        Some(m) if before.kind != Kind::Link => m
+            .resolve(before.mode, before.kind == Kind::Directory)?
+            .is_some_and(|b| b != before.mode),
+        _ => false,
+    };
+    let owner_change = plan
+        .owner
+        .as_deref()
+        .is_some_and(|o| !same_id(o, &before.owner, before.uid));
+    let group_change = plan
+        .group
+        .as_deref()
+        .is_some_and(|g| !same_id(g, &before.group, before.gid));
+    let tree_change = out.lines().any(|l| l == "rsible-tree-differs");
+    Ok(mode_change || owner_change || group_change || tree_change || plan.touch().is_some())
+}
+
+/// Whether the applying program changed anything.
+fn applied_changes(before: &PathState, after: &PathState, out: &str) -> bool {
+    out.lines().any(|l| l.starts_with("rsible-did "))
+        || line_value(out, "rsible-tree-before ") != line_value(out, "rsible-tree-after ")
+        || before.kind != after.kind
+        || before.mode != after.mode
+        || before.uid != after.uid
+        || before.gid != after.gid
+        || before.link_target != after.link_target
+}
+
+/// `file`.
+pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let args: Args = args::parse("file", a).map_err(Failure::BadArgs)?;
+    let needs_current = args.state.is_none() && !args.recurse && args.src.is_none();
+    let current = if needs_current {
+        let path = args.path.clone().unwrap_or_default();
+        let want = Want {
+            follow: false,
+            ..Want::default()
+        };
+        Some(probe::probe(ctx, &path, want).await?.0.kind)
+    } else {
+        None
+    };
+    let plan = Plan::new(args, current).map_err(Failure::BadArgs)?;
+    let script = if ctx.check {
+        check_script(&plan)
+    } else {
+        apply_script(&plan)
+    };
+    let out = ctx.exec(script, Vec::new()).await?;
+    let bad = |e: String| Failure::Failed(format!("{}: {e}", plan.path));
+    if out.status.rc() != 0 {
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        let msg = if err.is_empty() {
+            format!(
+                "{}: the program failed with status {}",
+                plan.path,
+                out.status.rc()
+            )
+        } else {
+            err
+        };
+        let before = section(&out.stdout, "rsible-before").map_err(bad)?;
+        return Ok(failed(&plan, &before, msg));
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let before = section(&out.stdout, "rsible-before").map_err(bad)?;
+    let (after, changed) = if ctx.check {
+        match predict(&plan, &before, &text) {
+            Ok(changed) => (before.clone(), changed),
+            Err(msg) => return Ok(failed(&plan, &before, msg)),
+        }
+    } else {
+        let after = section(&out.stdout, "rsible-after").map_err(bad)?;
+        let changed = applied_changes(&before, &after, &text);
+        (after, changed)
+    };
+    let mut o = Output {
+        changed,
+        ..Output::default()
+    };
+    o.fields
+        .insert(path_key(plan.state).into(), json!(plan.path));
+    if after.exists() {
+        fill_state(&mut o.fields, &after);
+    } else {
+        o.fields.insert("state".into(), json!("absent"));
+    }
+    if ctx.check {
+        let predicted = match plan.state {
+            State::Absent => "absent",
+            State::Directory => "directory",
+            State::Link => "link",
+            State::Hard | State::File | State::Touch => "file",
+        };
+        o.fields.insert("state".into(), json!(predicted));
+    }
+    if let Some(src) = &plan.src {
+        o.fields.insert("src".into(), json!(src));
+    }
+    if ctx.diff {
+        o.fields.insert(
+            "diff".into(),
+            result_diff(&plan, &before, &after, ctx.check, &text),
+        );
+    }
+    if ctx.diff && changed {
+        let state_after = o.fields.get("state").and_then(Value::as_str).unwrap_or("");
+        o.diffs
+            .push(value_diff("state", before.kind.state(), state_after));
+        if before.exists() && after.exists() && before.mode != after.mode {
+            o.diffs.push(value_diff(
+                "mode",
+                &mode::octal(before.mode),
+                &mode::octal(after.mode),
+            ));
+        }
+    }
+    Ok(o)
+}
+
+/// The key Ansible names the path under: `dest` for `touch` and links, else `path`.
+fn path_key(state: State) -> &'static str {
+    match state {
+        State::Touch | State::Link | State::Hard => "dest",
+        _ => "path",
+    }
+}
+
+/// The `state` the plan leads to.
+fn wanted_state(state: State) -> &'static str {
+    match state {
+        State::Absent => "absent",
+        State::Directory => "directory",
+        State::Link => "link",
+        State::Hard => "hard",
+        State::Touch => "touch",
+        State::File => "file",
+    }
+}
+
+/// A failed result as Ansible's `file` returns it: the message, the path and what is there.
+fn failed(plan: &Plan, before: &PathState, msg: String) -> Output {
+    let mut o = Output {
+        failed: true,
+        msg: Some(msg),
+        ..Output::default()
+    };
+    o.fields.insert("path".into(), json!(plan.path));
+    if before.exists() {
+        fill_state(&mut o.fields, before);
+    } else {
+        o.fields.insert("state".into(), json!("absent"));
+    }
+    o
+}
+
+/// The registered `diff` under `--diff`: `{before, after}` dicts with the path, and the
+/// state, mode and owner where they change (Ansible's shape for `file`).
+fn result_diff(
+    plan: &Plan,
+    before: &PathState,
+    after: &PathState,
+    check: bool,
+    out: &str,
+) -> Value {
+    let mut b = Map::new();
+    let mut a = Map::new();
+    b.insert("path".into(), json!(plan.path));
+    a.insert("path".into(), json!(plan.path));
+    let was = before.kind.state();
+    let want = wanted_state(plan.state);
+    if was != want {
+        b.insert("state".into(), json!(was));
+        a.insert("state".into(), json!(want));
+    }
+    // A directory made here: the mode `mkdir` gave it, when the task's mode changed it.
+    let made = out
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("rsible-made "));
+    if let Some(m) = made.and_then(|m| u32::from_str_radix(m, 8).ok()) {
+        if plan.mode.is_some() && m != after.mode {
+            b.insert("mode".into(), json!(mode::octal(m)));
+            a.insert("mode".into(), json!(mode::octal(after.mode)));
+        }
+    }
+    if !check && before.exists() && after.exists() {
+        if before.mode != after.mode && after.kind != Kind::Link {
+            b.insert("mode".into(), json!(mode::octal(before.mode)));
+            a.insert("mode".into(), json!(mode::octal(after.mode)));
+        }
+        if before.uid != after.uid {
+            b.insert("owner".into(), json!(before.uid));
+            a.insert("owner".into(), json!(after.uid));
+        }
+        if before.gid != after.gid {
+            b.insert("group".into(), json!(before.gid));
+            a.insert("group".into(), json!(after.gid));
+        }
+    }
+    json!({"before": b, "after": a})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(v: Value) -> Result<Plan, String> {
+        let a: Args = args::parse("file", v.as_object().expect("object"))?;
+        Plan::new(a, None)
+    }
+
+    #[test]
+    fn states_default_like_ansible() {
+        assert_eq!(
+            plan(json!({"path": "/x", "recurse": true})).unwrap().state,
+            State::Directory
+        );
+        assert_eq!(
+            plan(json!({"dest": "/x", "src": "/y"})).unwrap().state,
+            State::Link
+        );
+        assert_eq!(plan(json!({"name": "/x"})).unwrap().state, State::File);
+        assert!(plan(json!({"path": "/x", "state": "link"})).is_err());
+        assert!(plan(json!({"path": "/x", "state": "file", "recurse": true})).is_err());
+        assert!(plan(json!({"path": "/x", "state": "dir"})).is_err());
+        let t = plan(json!({"path": "/x", "state": "touch"})).unwrap();
+        assert_eq!(t.touch().as_deref(), Some("-a -m"));
+        let p = plan(
+            json!({"path": "/x", "state": "touch", "access_time": "preserve",
+            "modification_time": "202401021504.05"}),
+        )
+        .unwrap();
+        assert_eq!(p.touch().as_deref(), Some("-m -t 202401021504.05"));
+        assert!(plan(json!({"path": "/x", "modification_time": "tomorrow"})).is_err());
+    }
+
+    #[test]
+    fn symbolic_modes_name_everyone_and_values_are_quoted() {
+        assert_eq!(explicit_who("+x,u=rw"), "a+x,u=rw");
+        let p = plan(json!({"path": "/a b'c", "state": "directory", "owner": "x;y"})).unwrap();
+        let s = String::from_utf8(apply_script(&p)).unwrap();
+        assert!(s.contains("p='/a b'\\''c'"), "{s}");
+        assert!(s.contains("v='x;y'"), "{s}");
+    }
+
+    #[test]
+    fn changes_are_read_from_the_program_output() {
+        let out = b"rsible-before\nrsible-probe absent\nrsible-did mkdir\nrsible-after\nrsible-probe directory\n755 0 root 0 root 4096 1\n\n\n";
+        let before = section(out, "rsible-before").unwrap();
+        let after = section(out, "rsible-after").unwrap();
+        assert!(!before.exists() && after.kind == Kind::Directory);
+        assert!(applied_changes(
+            &before,
+            &after,
+            &String::from_utf8_lossy(out)
+        ));
+        assert!(!applied_changes(
+            &after,
+            &after,
+            "rsible-tree-before 1\nrsible-tree-after 1\n"
+        ));
+        assert!(applied_changes(
+            &after,
+            &after,
+            "rsible-tree-before 1\nrsible-tree-after 2\n"
+        ));
+    }
+
+    #[test]
+    fn check_mode_predicts() {
+        let p = plan(json!({"path": "/x", "state": "directory", "mode": "0750"})).unwrap();
+        let mut d = PathState::absent();
+        assert!(predict(&p, &d, "").unwrap());
+        d.kind = Kind::Directory;
+        d.mode = 0o750;
+        assert!(!predict(&p, &d, "").unwrap());
+        d.mode = 0o755;
+        assert!(predict(&p, &d, "").unwrap());
+        let f = plan(json!({"path": "/x", "state": "file"})).unwrap();
+        assert!(predict(&f, &PathState::absent(), "").is_err());
+    }
+}

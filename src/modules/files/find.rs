@@ -1,0 +1,465 @@
+//! `find`: files on the target that match names, type, age and size. The target lists the
+//! candidates with `find | stat` in one program; the filters (globs, regexes, age, size,
+//! hidden, excludes) run here on the listing. `contains` and `get_checksum` take a second
+//! program over the matched files only. Knows nothing of playbooks.
+
+use super::find_contains::{self, Contains};
+use super::stat::{parse_stat, STAT_FORMAT};
+use crate::connection::quote::join;
+use crate::modules::framework::args::{self, de_bool, de_opt_list};
+use crate::modules::{Ctx, Failure, Output};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// Which kinds of entries match.
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum FileType {
+    #[default]
+    File,
+    Directory,
+    Link,
+    Any,
+}
+
+/// Arguments of `find` (Ansible's names).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    #[serde(alias = "name", alias = "path", deserialize_with = "de_opt_list")]
+    paths: Option<Vec<String>>,
+    #[serde(default, alias = "pattern", deserialize_with = "de_opt_list")]
+    patterns: Option<Vec<String>>,
+    #[serde(default, alias = "exclude", deserialize_with = "de_opt_list")]
+    excludes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "de_bool")]
+    use_regex: bool,
+    #[serde(default)]
+    file_type: FileType,
+    #[serde(default, deserialize_with = "de_bool")]
+    recurse: bool,
+    #[serde(default)]
+    depth: Option<u32>,
+    #[serde(default, deserialize_with = "args::de_opt_string")]
+    age: Option<String>,
+    #[serde(default)]
+    age_stamp: Option<String>,
+    #[serde(default, deserialize_with = "args::de_opt_string")]
+    size: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    hidden: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    follow: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    get_checksum: bool,
+    #[serde(default)]
+    checksum_algorithm: Option<String>,
+    #[serde(default)]
+    contains: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    read_whole_file: bool,
+}
+
+/// The filters, compiled.
+struct Filter {
+    patterns: Vec<Matcher>,
+    excludes: Vec<Matcher>,
+    file_type: FileType,
+    /// Seconds: positive = at least this old, negative = at most this old.
+    age: Option<i64>,
+    age_stamp: &'static str,
+    /// Bytes: positive = at least, negative = at most.
+    size: Option<i64>,
+    hidden: bool,
+}
+
+/// One name pattern.
+enum Matcher {
+    Glob(globset::GlobMatcher),
+    Regex(fancy_regex::Regex),
+}
+
+impl Matcher {
+    fn new(p: &str, regex: bool) -> Result<Matcher, String> {
+        if regex {
+            // Python's `re.match`: anchored at the start of the name.
+            crate::pyregex::compile(&format!("^(?:{p})"), crate::pyregex::Flags::default())
+                .map(Matcher::Regex)
+                .map_err(|e| format!("find: {e}"))
+        } else {
+            globset::Glob::new(p)
+                .map(|g| Matcher::Glob(g.compile_matcher()))
+                .map_err(|e| format!("find: invalid pattern {p:?}: {e}"))
+        }
+    }
+
+    fn is_match(&self, name: &str) -> bool {
+        match self {
+            Matcher::Glob(g) => g.is_match(name),
+            Matcher::Regex(r) => r.is_match(name).unwrap_or(false),
+        }
+    }
+}
+
+/// `2d`, `-1h`, `30` (seconds) into signed seconds.
+fn parse_age(s: &str) -> Option<i64> {
+    let (n, unit) = split_unit(s)?;
+    let mult = match unit.as_str() {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return None,
+    };
+    Some(n * mult)
+}
+
+/// `10m`, `-1k`, `100` (bytes) into signed bytes.
+fn parse_size(s: &str) -> Option<i64> {
+    let (n, unit) = split_unit(s)?;
+    let mult: i64 = match unit.as_str() {
+        "" | "b" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        "t" => 1 << 40,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+fn split_unit(s: &str) -> Option<(i64, String)> {
+    let s = s.trim();
+    let end = s
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && c == '-')))
+        .map_or(s.len(), |(i, _)| i);
+    let n = s[..end].parse().ok()?;
+    Some((n, s[end..].to_ascii_lowercase()))
+}
+
+impl Filter {
+    fn new(a: &Args) -> Result<Filter, String> {
+        let list = |l: &Option<Vec<String>>| -> Result<Vec<Matcher>, String> {
+            l.iter()
+                .flatten()
+                .map(|p| Matcher::new(p, a.use_regex))
+                .collect()
+        };
+        let age = a
+            .age
+            .as_deref()
+            .map(|s| parse_age(s).ok_or_else(|| format!("find: failed to process age {s:?}")))
+            .transpose()?;
+        let size = a
+            .size
+            .as_deref()
+            .map(|s| parse_size(s).ok_or_else(|| format!("find: failed to process size {s:?}")))
+            .transpose()?;
+        let age_stamp = match a.age_stamp.as_deref().unwrap_or("mtime") {
+            "mtime" => "mtime",
+            "atime" => "atime",
+            "ctime" => "ctime",
+            other => {
+                return Err(format!(
+                    "find: age_stamp must be atime, ctime or mtime, got {other:?}"
+                ))
+            }
+        };
+        Ok(Filter {
+            patterns: list(&a.patterns)?,
+            excludes: list(&a.excludes)?,
+            file_type: a.file_type,
+            age,
+            age_stamp,
+            size,
+            hidden: a.hidden,
+        })
+    }
+
+    /// Whether the entry `name` with stat fields `st` is reported, at remote time `now`.
+    fn keeps(&self, name: &str, st: &Map<String, Value>, now: i64) -> bool {
+        let flag = |k: &str| st.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let type_ok = match self.file_type {
+            FileType::File => flag("isreg"),
+            FileType::Directory => flag("isdir"),
+            FileType::Link => flag("islnk"),
+            FileType::Any => true,
+        };
+        if !type_ok || (!self.hidden && name.starts_with('.')) {
+            return false;
+        }
+        if !self.patterns.is_empty() && !self.patterns.iter().any(|m| m.is_match(name)) {
+            return false;
+        }
+        if self.excludes.iter().any(|m| m.is_match(name)) {
+            return false;
+        }
+        if let Some(age) = self.age {
+            let t = st
+                .get(self.age_stamp)
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0) as i64;
+            let old = now - t;
+            if (age >= 0 && old < age) || (age < 0 && old > -age) {
+                return false;
+            }
+        }
+        if let (Some(size), true) = (self.size, flag("isreg")) {
+            let s = st.get("size").and_then(Value::as_i64).unwrap_or(0);
+            if (size >= 0 && s < size) || (size < 0 && s > -size) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The listing program: `now SECONDS`, then `f STAT... PATH` per entry, `skip PATH` per
+/// path that is not a readable directory.
+fn list_script(paths: &[String], maxdepth: Option<u32>, follow: bool) -> String {
+    let depth = maxdepth
+        .map(|d| format!(" -maxdepth {d}"))
+        .unwrap_or_default();
+    let (l, sl) = if follow { ("-L ", "-L ") } else { ("", "") };
+    format!(
+        "LC_ALL=C; export LC_ALL\nprintf 'now %s\\n' \"$(date +%s)\"\n\
+         for p in {}; do\n  if [ -d \"$p\" ] && [ -r \"$p\" ]; then\n    \
+         find {l}\"$p\" -mindepth 1{depth} -exec stat {sl}-c 'f {STAT_FORMAT} %n' {{}} + 2>/dev/null\n  \
+         else printf 'skip %s\\n' \"$p\"; fi\ndone\n",
+        String::from_utf8_lossy(&join(paths))
+    )
+}
+
+/// What the listing program saw.
+type Listing = (i64, Vec<(String, Map<String, Value>)>, Vec<String>);
+
+/// Parses the listing into (remote time, entries as (path, stat), skipped paths).
+fn parse_listing(stdout: &str) -> Listing {
+    let (mut now, mut entries, mut skipped) = (0, Vec::new(), Vec::new());
+    for line in stdout.lines() {
+        if let Some(t) = line.strip_prefix("now ") {
+            now = t.trim().parse().unwrap_or(0);
+        } else if let Some(p) = line.strip_prefix("skip ") {
+            skipped.push(p.to_string());
+        } else if let Some(rest) = line.strip_prefix("f ") {
+            let parts: Vec<&str> = rest.splitn(13, ' ').collect();
+            if parts.len() == 13 {
+                if let Some(st) = parse_stat(&parts[..12].join(" ")) {
+                    entries.push((parts[12].to_string(), st));
+                }
+            }
+        }
+    }
+    (now, entries, skipped)
+}
+
+/// `find`: returns `files` (stat-like dicts with `path`), `matched`, `examined`,
+/// `skipped_paths`, `msg`.
+pub async fn find(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let args: Args = args::parse("find", a).map_err(Failure::BadArgs)?;
+    let paths = args.paths.clone().unwrap_or_default();
+    if paths.is_empty() {
+        return Err(Failure::Failed("missing required arguments: paths".into()));
+    }
+    let filter = Filter::new(&args).map_err(Failure::Failed)?;
+    let contains = args
+        .contains
+        .as_deref()
+        .map(|c| Contains::new(c, args.read_whole_file).map_err(Failure::Failed))
+        .transpose()?;
+    let sum = super::stat::sum_command(args.checksum_algorithm.as_deref().unwrap_or("sha1"))
+        .map_err(Failure::Failed)?;
+    let maxdepth = match (args.recurse, args.depth) {
+        (false, _) => Some(1),
+        (true, d) => d,
+    };
+    let out = ctx
+        .exec(
+            list_script(&paths, maxdepth, args.follow).into_bytes(),
+            Vec::new(),
+        )
+        .await?;
+    let (now, entries, skipped) = parse_listing(&String::from_utf8_lossy(&out.stdout));
+    let examined = entries.len();
+    let mut files: Vec<Map<String, Value>> = entries
+        .into_iter()
+        .filter(|(p, st)| filter.keeps(p.rsplit('/').next().unwrap_or(p), st, now))
+        .map(|(p, mut st)| {
+            st.insert("path".into(), json!(p));
+            st
+        })
+        .collect();
+    files.sort_by(|x, y| x["path"].as_str().cmp(&y["path"].as_str()));
+    if contains.is_some() || args.get_checksum {
+        files = second_pass(
+            files,
+            contains.as_ref(),
+            args.get_checksum.then_some(sum),
+            ctx,
+        )
+        .await?;
+    }
+    let mut o = Output::default();
+    let skipped_map: Map<String, Value> = skipped
+        .iter()
+        .map(|p| {
+            let why = format!("{p} was skipped as it does not seem to be a valid directory or it cannot be accessed");
+            (p.clone(), json!(why))
+        })
+        .collect();
+    o.msg = Some(
+        if skipped.is_empty() {
+            "All paths examined"
+        } else {
+            "Not all paths examined, check warnings for details"
+        }
+        .into(),
+    );
+    o.fields.insert("matched".into(), json!(files.len()));
+    o.fields.insert(
+        "files".into(),
+        Value::Array(files.into_iter().map(Value::Object).collect()),
+    );
+    o.fields.insert("examined".into(), json!(examined));
+    o.fields
+        .insert("skipped_paths".into(), Value::Object(skipped_map));
+    Ok(o)
+}
+
+/// Keeps the regular files whose content matches `contains` and adds `checksum` with `sum`.
+async fn second_pass(
+    files: Vec<Map<String, Value>>,
+    contains: Option<&Contains>,
+    sum: Option<&str>,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<Map<String, Value>>, Failure> {
+    let regular: Vec<String> = files
+        .iter()
+        .filter(|f| f.get("isreg") == Some(&json!(true)))
+        .filter_map(|f| f["path"].as_str().map(str::to_string))
+        .collect();
+    if regular.is_empty() {
+        return Ok(if contains.is_some() {
+            Vec::new()
+        } else {
+            files
+        });
+    }
+    let list = String::from_utf8_lossy(&join(&regular)).into_owned();
+    let mut script = String::from("LC_ALL=C; export LC_ALL\n");
+    if let Some(cmd) = sum {
+        script.push_str(&format!(
+            "for f in {list}; do s=$({cmd} < \"$f\") && printf 's %s %s\\n' \"${{s%% *}}\" \"$f\"; done 2>/dev/null\n"
+        ));
+    }
+    if contains.is_some() {
+        script.push_str(&find_contains::dump_script(&list));
+    }
+    let out = ctx.exec(script.into_bytes(), Vec::new()).await?;
+    let (head, dump) = find_contains::parse_dump(&out.stdout);
+    let hits: std::collections::HashSet<&str> = match contains {
+        Some(c) => regular
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| dump.get(&(i + 1)).is_some_and(|b| c.matches(b)))
+            .map(|(_, p)| p.as_str())
+            .collect(),
+        None => Default::default(),
+    };
+    let text = String::from_utf8_lossy(head);
+    let sums: std::collections::HashMap<&str, &str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("s ")?.split_once(' '))
+        .map(|(s, p)| (p, s))
+        .collect();
+    Ok(files
+        .into_iter()
+        .filter(|f| contains.is_none() || f["path"].as_str().is_some_and(|p| hits.contains(p)))
+        .map(|mut f| {
+            if let Some(s) = f["path"].as_str().and_then(|p| sums.get(p)) {
+                f.insert("checksum".into(), json!(s));
+            }
+            f
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args_of(v: Value) -> Args {
+        args::parse("find", v.as_object().expect("obj")).expect("args")
+    }
+
+    #[test]
+    fn ages_and_sizes() {
+        assert_eq!(parse_age("2d"), Some(172_800));
+        assert_eq!(parse_age("-1h"), Some(-3600));
+        assert_eq!(parse_age("30"), Some(30));
+        assert_eq!(parse_age("1y"), None);
+        assert_eq!(parse_size("10m"), Some(10 << 20));
+        assert_eq!(parse_size("-1k"), Some(-1024));
+        assert_eq!(parse_size("x"), None);
+    }
+
+    #[test]
+    fn filters_apply_like_ansible() {
+        let line = "f 81a4 0 0 2048 1 1 1 1000 1000 1000 root root /d/a.log\n\
+                    f 81a4 0 0 10 1 1 1 1900 1900 1900 root root /d/.h.log\n\
+                    f 41ed 0 0 4096 1 1 1 1000 1000 1000 root root /d/sub dir\n\
+                    skip /nope\nnow 2000\n";
+        let (now, entries, skipped) = parse_listing(line);
+        assert_eq!(
+            (now, entries.len(), skipped),
+            (2000, 3, vec!["/nope".to_string()])
+        );
+        assert_eq!(entries[2].0, "/d/sub dir");
+        let keep = |a: Args| -> Vec<String> {
+            let f = Filter::new(&a).expect("filter");
+            entries
+                .iter()
+                .filter(|(p, st)| f.keeps(p.rsplit('/').next().unwrap_or(p), st, now))
+                .map(|(p, _)| p.clone())
+                .collect()
+        };
+        assert_eq!(keep(args_of(json!({"paths": "/d"}))), vec!["/d/a.log"]);
+        assert_eq!(
+            keep(args_of(
+                json!({"paths": "/d", "hidden": true, "patterns": "*.log"})
+            ))
+            .len(),
+            2
+        );
+        assert_eq!(
+            keep(args_of(json!({"paths": "/d", "file_type": "directory"}))),
+            vec!["/d/sub dir"]
+        );
+        assert_eq!(
+            keep(args_of(
+                json!({"paths": "/d", "hidden": true, "age": "-5m"})
+            )),
+            vec!["/d/.h.log"]
+        );
+        assert_eq!(
+            keep(args_of(
+                json!({"paths": "/d", "hidden": true, "size": "1k"})
+            )),
+            vec!["/d/a.log"]
+        );
+        assert!(keep(args_of(
+            json!({"paths": "/d", "patterns": "b.*", "use_regex": true})
+        ))
+        .is_empty());
+        assert!(keep(args_of(json!({"paths": "/d", "excludes": ["a*"]}))).is_empty());
+    }
+
+    #[test]
+    fn the_listing_program_quotes_paths() {
+        let s = list_script(&["/a b".into()], Some(1), false);
+        assert!(s.contains("for p in '/a b'; do"), "{s}");
+        assert!(s.contains("-maxdepth 1 -exec stat -c"), "{s}");
+    }
+}

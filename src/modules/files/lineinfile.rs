@@ -1,0 +1,572 @@
+//! `lineinfile`: make sure one line is in a file (or no line matching a pattern is). The file
+//! is read in one program, edited on the controller by [`present`] / [`absent`] (Ansible's
+//! algorithm: last match unless `firstmatch`, `insertafter`/`insertbefore` with `EOF`/`BOF`,
+//! `backrefs`, `search_string`), and written back atomically only when something differs.
+//! Knows nothing of playbooks; arguments arrive templated.
+
+use crate::modules::files::common::edit::{self, Attrs, Edit};
+use crate::modules::files::common::pyre;
+use crate::modules::files::common::pyre::Regex;
+use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::probe::Kind;
+use crate::modules::{Ctx, Failure, Output};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// Arguments of `lineinfile` (Ansible's names and aliases).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    #[serde(alias = "dest", alias = "destfile", alias = "name")]
+    path: String,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    state: Option<String>,
+    #[serde(default, alias = "regex", deserialize_with = "de_opt_string")]
+    regexp: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    search_string: Option<String>,
+    #[serde(default, alias = "value", deserialize_with = "de_opt_string")]
+    line: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    insertafter: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    insertbefore: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    backrefs: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    create: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    backup: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    firstmatch: bool,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    validate: Option<String>,
+    #[serde(default)]
+    mode: Option<Value>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    owner: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    group: Option<String>,
+    /// Accepted for compatibility: rsible's writes are always atomic.
+    #[serde(default, rename = "unsafe_writes")]
+    _unsafe_writes: Option<Value>,
+}
+
+/// Where a new line goes when no line matches.
+#[derive(Debug, Clone)]
+pub enum Insert {
+    /// After the last (or first) line matching the pattern; at the end when none does.
+    After(Regex),
+    /// Before the last (or first) line matching the pattern; at the end when none does.
+    Before(Regex),
+    /// At the end of the file.
+    Eof,
+    /// At the beginning of the file.
+    Bof,
+}
+
+/// How lines are found: by pattern, by substring, or neither (the line itself).
+#[derive(Debug, Clone)]
+pub enum Search {
+    /// `regexp`.
+    Regex(Regex),
+    /// `search_string`.
+    Substring(Vec<u8>),
+    /// Only `line` itself.
+    None,
+}
+
+/// Splits `text` like Python's `readlines()`: each line keeps its `\n`.
+pub fn split_lines(text: &[u8]) -> Vec<Vec<u8>> {
+    text.split_inclusive(|b| *b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// A line without its end-of-line characters (Python's `rstrip(b'\r\n')`).
+fn trimmed(l: &[u8]) -> &[u8] {
+    let mut end = l.len();
+    while end > 0 && matches!(l[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    &l[..end]
+}
+
+/// A line without its final `\n`: what a Python pattern without MULTILINE sees (its `$` also
+/// matches before a final newline).
+fn body(l: &[u8]) -> &[u8] {
+    l.strip_suffix(b"\n").unwrap_or(l)
+}
+
+/// Whether `l` ends a line.
+fn ends_line(l: &[u8]) -> bool {
+    matches!(l.last(), Some(b'\n' | b'\r'))
+}
+
+/// `line` with a newline.
+fn with_nl(line: &[u8]) -> Vec<u8> {
+    let mut v = line.to_vec();
+    v.push(b'\n');
+    v
+}
+
+/// `state=present` on `lines`: Ansible's `present()`. Returns the message ("" when nothing
+/// changed).
+pub fn present(
+    lines: &mut Vec<Vec<u8>>,
+    search: &Search,
+    line: &[u8],
+    insert: &Insert,
+    backrefs: bool,
+    firstmatch: bool,
+) -> Result<&'static str, String> {
+    let mut found: Option<usize> = None;
+    let mut replacement: Option<Vec<u8>> = None;
+    match search {
+        Search::Regex(re) => {
+            for (i, l) in lines.iter().enumerate() {
+                if let Some(c) = re.captures(body(l)) {
+                    found = Some(i);
+                    replacement = Some(if backrefs {
+                        pyre::expand(re, &c, line)?
+                    } else {
+                        line.to_vec()
+                    });
+                    if firstmatch {
+                        break;
+                    }
+                }
+            }
+        }
+        Search::Substring(s) => {
+            for (i, l) in lines.iter().enumerate() {
+                if contains(l, s) {
+                    found = Some(i);
+                    if firstmatch {
+                        break;
+                    }
+                }
+            }
+        }
+        Search::None => {}
+    }
+    let matched = found.is_some();
+    let mut ins: Option<usize> = None;
+    if !matched {
+        for (i, l) in lines.iter().enumerate() {
+            if trimmed(l) == line {
+                found = Some(i);
+            } else {
+                match insert {
+                    Insert::After(re) if re.is_match(body(l)) => {
+                        ins = Some(i + 1);
+                        if firstmatch {
+                            break;
+                        }
+                    }
+                    Insert::Before(re) if re.is_match(body(l)) => {
+                        ins = Some(i);
+                        if firstmatch {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    if let Some(idx) = found {
+        let mut new_line = replacement.unwrap_or_else(|| line.to_vec());
+        if !new_line.ends_with(b"\n") {
+            new_line.push(b'\n');
+        }
+        // Found by the search or as the exact line: Ansible replaces it (which also adds a
+        // missing final newline).
+        if lines[idx] != new_line {
+            lines[idx] = new_line;
+            Ok("line replaced")
+        } else {
+            Ok("")
+        }
+    } else if backrefs {
+        Ok("")
+    } else {
+        Ok(insert_line(lines, line, insert, ins))
+    }
+}
+
+/// Inserts `line` where `insert` and the found anchor `ins` say (nothing matched the search).
+fn insert_line(
+    lines: &mut Vec<Vec<u8>>,
+    line: &[u8],
+    insert: &Insert,
+    ins: Option<usize>,
+) -> &'static str {
+    match (insert, ins) {
+        (Insert::Bof, _) => {
+            lines.insert(0, with_nl(line));
+            "line added"
+        }
+        (Insert::Eof, _) | (_, None) => {
+            if lines.last().is_some_and(|l| !ends_line(l)) {
+                lines.push(b"\n".to_vec());
+            }
+            lines.push(with_nl(line));
+            "line added"
+        }
+        (Insert::After(_), Some(at)) => {
+            if at == lines.len() {
+                if trimmed(&lines[at - 1]) != line {
+                    lines.push(with_nl(line));
+                    return "line added";
+                }
+                ""
+            } else if trimmed(&lines[at]) != line {
+                lines.insert(at, with_nl(line));
+                "line added"
+            } else {
+                ""
+            }
+        }
+        (Insert::Before(_), Some(at)) => {
+            lines.insert(at, with_nl(line));
+            "line added"
+        }
+    }
+}
+
+/// Whether `hay` contains `needle`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// `state=absent` on `lines`: removes every line matching `search` (or equal to `line`);
+/// returns how many were removed.
+pub fn absent(lines: &mut Vec<Vec<u8>>, search: &Search, line: Option<&[u8]>) -> usize {
+    let before = lines.len();
+    lines.retain(|l| {
+        let hit = match search {
+            Search::Regex(re) => re.is_match(body(l)),
+            Search::Substring(s) => contains(l, s),
+            Search::None => line.is_some_and(|x| trimmed(l) == x),
+        };
+        !hit
+    });
+    before - lines.len()
+}
+
+/// Compiles a Python pattern argument, naming it in the error.
+fn pattern(name: &str, p: &str) -> Result<Regex, Failure> {
+    pyre::compile(p, false, false).map_err(|e| Failure::Failed(format!("lineinfile: {name}: {e}")))
+}
+
+/// `lineinfile`.
+pub async fn lineinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let args: Args = args::parse("lineinfile", a).map_err(Failure::BadArgs)?;
+    let fail = |m: &str| Err(Failure::BadArgs(m.to_string()));
+    let present_state = edit::present(args.state.as_deref())?;
+    if args.insertafter.is_some() && args.insertbefore.is_some() {
+        return fail("parameters are mutually exclusive: insertbefore|insertafter");
+    }
+    if args.regexp.is_some() && args.search_string.is_some() {
+        return fail("parameters are mutually exclusive: regexp|search_string");
+    }
+    if args.backrefs && args.search_string.is_some() {
+        return fail("parameters are mutually exclusive: backrefs|search_string");
+    }
+    let attrs = Attrs::parse(args.mode.as_ref(), args.owner.clone(), args.group.clone())
+        .map_err(Failure::Failed)?;
+    let search = match (&args.regexp, &args.search_string) {
+        (Some(r), _) => Search::Regex(pattern("regexp", r)?),
+        (None, Some(s)) => Search::Substring(s.clone().into_bytes()),
+        (None, None) => Search::None,
+    };
+    if present_state {
+        if args.backrefs && args.regexp.is_none() {
+            return fail("regexp is required with backrefs=true");
+        }
+        if args.line.is_none() {
+            return fail("line is required with state=present");
+        }
+    } else if args.regexp.is_none() && args.search_string.is_none() && args.line.is_none() {
+        return fail("one of line, search_string, or regexp is required with state=absent");
+    }
+    let insert = match (args.insertafter.as_deref(), args.insertbefore.as_deref()) {
+        (Some("EOF"), _) | (None, None) => Insert::Eof,
+        (Some("BOF"), _) | (_, Some("BOF")) => Insert::Bof,
+        (Some(r), _) => Insert::After(pattern("insertafter", r)?),
+        (None, Some(r)) => Insert::Before(pattern("insertbefore", r)?),
+    };
+
+    let cur = edit::read(ctx, &args.path).await?;
+    let path = &args.path;
+    match cur.state.kind {
+        Kind::Directory => {
+            return Ok(Output::failed_rc(
+                format!("Path {path} is a directory !"),
+                256,
+            ));
+        }
+        Kind::Absent if !present_state => {
+            return Ok(Output {
+                msg: Some("file not present".into()),
+                fields: json!({"backup": "", "found": 0})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+                ..Output::default()
+            });
+        }
+        Kind::Absent if !args.create => {
+            return Ok(Output::failed_rc(
+                format!("Destination {path} does not exist !"),
+                257,
+            ));
+        }
+        _ => {}
+    }
+    let mut lines = split_lines(&cur.content);
+    let mut fields = Map::new();
+    let msg = if present_state {
+        let line = args.line.clone().unwrap_or_default();
+        present(
+            &mut lines,
+            &search,
+            line.as_bytes(),
+            &insert,
+            args.backrefs,
+            args.firstmatch,
+        )
+        .map_err(|e| Failure::Failed(format!("lineinfile: {e}")))?
+        .to_string()
+    } else {
+        let n = absent(&mut lines, &search, args.line.as_deref().map(str::as_bytes));
+        fields.insert("found".into(), json!(n));
+        if n > 0 {
+            format!("{n} line(s) removed")
+        } else {
+            String::new()
+        }
+    };
+    let after = lines.concat();
+    let applied = edit::apply(
+        ctx,
+        Edit {
+            path,
+            real_path: &cur.real_path,
+            state: &cur.state,
+            before: &cur.content,
+            after: &after,
+            msg,
+            attrs: &attrs,
+            backup: args.backup,
+            validate: args.validate.as_deref(),
+            diff_header: format!("{path} (content)"),
+        },
+    )
+    .await?;
+    fields.insert(
+        "backup".into(),
+        json!(applied.backup_file.unwrap_or_default()),
+    );
+    Ok(Output {
+        changed: applied.changed,
+        msg: Some(applied.msg),
+        fields,
+        diffs: applied.diffs,
+        ..Output::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn re(p: &str) -> Regex {
+        pyre::compile(p, false, false).unwrap()
+    }
+
+    /// Runs `present` on `text`; (new text, msg). Expectations come from ansible-core 2.19's
+    /// lineinfile run on the same files.
+    fn run(
+        text: &str,
+        search: Search,
+        line: &str,
+        insert: Insert,
+        backrefs: bool,
+        first: bool,
+    ) -> (String, String) {
+        let mut lines = split_lines(text.as_bytes());
+        let msg = present(
+            &mut lines,
+            &search,
+            line.as_bytes(),
+            &insert,
+            backrefs,
+            first,
+        )
+        .unwrap();
+        (String::from_utf8(lines.concat()).unwrap(), msg.to_string())
+    }
+
+    fn ok(text: &str, msg: &str) -> (String, String) {
+        (text.to_string(), msg.to_string())
+    }
+
+    #[test]
+    fn a_present_line_is_left_alone_and_a_missing_one_appended() {
+        assert_eq!(
+            run("a\nb\nc\n", Search::None, "b", Insert::Eof, false, false),
+            ok("a\nb\nc\n", "")
+        );
+        assert_eq!(
+            run("a\nb", Search::None, "x", Insert::Eof, false, false),
+            ok("a\nb\nx\n", "line added")
+        );
+        assert_eq!(
+            run("", Search::None, "x", Insert::Eof, false, false),
+            ok("x\n", "line added")
+        );
+        // The exact line without its final newline, or with CRLF, is rewritten.
+        assert_eq!(
+            run("a\nb", Search::None, "b", Insert::Eof, false, false),
+            ok("a\nb\n", "line replaced")
+        );
+        assert_eq!(
+            run("a\r\nb\r\n", Search::None, "b", Insert::Eof, false, false),
+            ok("a\r\nb\n", "line replaced")
+        );
+    }
+
+    #[test]
+    fn the_last_match_is_replaced_unless_firstmatch() {
+        assert_eq!(
+            run(
+                "a\nb\nb2\n",
+                Search::Regex(re("^b")),
+                "B",
+                Insert::Eof,
+                false,
+                false
+            ),
+            ok("a\nb\nB\n", "line replaced")
+        );
+        assert_eq!(
+            run(
+                "a\nb\nb2\n",
+                Search::Regex(re("^b")),
+                "B",
+                Insert::Eof,
+                false,
+                true
+            ),
+            ok("a\nB\nb2\n", "line replaced")
+        );
+        assert_eq!(
+            run(
+                "a\nb\n",
+                Search::Regex(re("^b$")),
+                "c",
+                Insert::Eof,
+                false,
+                false
+            ),
+            ok("a\nc\n", "line replaced")
+        );
+        assert_eq!(
+            run(
+                "foo=1\nbar=2\n",
+                Search::Substring(b"bar".to_vec()),
+                "bar=3",
+                Insert::Eof,
+                false,
+                false
+            ),
+            ok("foo=1\nbar=3\n", "line replaced")
+        );
+    }
+
+    #[test]
+    fn insertafter_and_insertbefore_follow_ansible() {
+        let after = |p: &str| Insert::After(re(p));
+        let before = |p: &str| Insert::Before(re(p));
+        assert_eq!(
+            run("a\nb\na\nc\n", Search::None, "x", after("^a"), false, false),
+            ok("a\nb\na\nx\nc\n", "line added")
+        );
+        assert_eq!(
+            run("a\nb\na\nc\n", Search::None, "x", before("^a"), false, true),
+            ok("x\na\nb\na\nc\n", "line added")
+        );
+        assert_eq!(
+            run("a\nb\n", Search::None, "x", Insert::Bof, false, false),
+            ok("x\na\nb\n", "line added")
+        );
+        assert_eq!(
+            run("a\nx\n", Search::None, "x", after("^a"), false, false),
+            ok("a\nx\n", "")
+        );
+        assert_eq!(
+            run("a\nb\n", Search::None, "c", after("^zz"), false, false),
+            ok("a\nb\nc\n", "line added")
+        );
+        assert_eq!(
+            run("a\nb\n", Search::None, "c", before("^zz"), false, false),
+            ok("a\nb\nc\n", "line added")
+        );
+        assert_eq!(
+            run("a\nb\nc\n", Search::None, "b", before("^c"), false, false),
+            ok("a\nb\nc\n", "")
+        );
+        assert_eq!(
+            run("a\nb\nc\n", Search::None, "b", after("^c"), false, false),
+            ok("a\nb\nc\n", "")
+        );
+        assert_eq!(
+            run("a\nb\n", Search::None, "x", after("^b"), false, false),
+            ok("a\nb\nx\n", "line added")
+        );
+    }
+
+    #[test]
+    fn backrefs_expand_groups_and_never_add_a_line() {
+        let r = || Search::Regex(re(r"^(\w+)=(.*)$"));
+        assert_eq!(
+            run("k=v\n", r(), r"\2=\1", Insert::Eof, true, false),
+            ok("v=k\n", "line replaced")
+        );
+        assert_eq!(
+            run("z\n", r(), r"\2=\1", Insert::Eof, true, false),
+            ok("z\n", "")
+        );
+    }
+
+    #[test]
+    fn absent_removes_every_matching_line() {
+        let mut l = split_lines(b"#a\nb\n#c\n");
+        assert_eq!(absent(&mut l, &Search::Regex(re("^#")), None), 2);
+        assert_eq!(l.concat(), b"b\n");
+        let mut l = split_lines(b"a\nb\n");
+        assert_eq!(absent(&mut l, &Search::None, Some(b"b")), 1);
+        assert_eq!(l.concat(), b"a\n");
+        let mut l = split_lines(b"a\nb\n");
+        assert_eq!(absent(&mut l, &Search::Substring(b"zz".to_vec()), None), 0);
+    }
+
+    #[test]
+    fn arguments_take_ansible_names_and_aliases() {
+        let m = serde_json::json!({"dest": "/x", "value": "l", "regex": "^a", "create": "yes"});
+        let a: Args = args::parse("lineinfile", m.as_object().unwrap()).unwrap();
+        assert_eq!(
+            (
+                a.path.as_str(),
+                a.line.as_deref(),
+                a.regexp.as_deref(),
+                a.create
+            ),
+            ("/x", Some("l"), Some("^a"), true)
+        );
+        let bad = serde_json::json!({"path": "/x", "lines": "l"});
+        assert!(args::parse::<Args>("lineinfile", bad.as_object().unwrap()).is_err());
+    }
+}

@@ -1,0 +1,266 @@
+//! `unarchive`: unpacks a tar (plain, gz, xz, bz2) or zip archive into an existing `dest`.
+//! A local `src` travels over stdin; `remote_src` uses a file already on the target.
+//!
+//! Idempotence: the archive is unpacked into a scratch directory inside `dest`, and every
+//! entry is compared with what `dest` holds (content with `cmp`, mode, directory, link
+//! target); only when something differs is the tree copied over (`cp -pR`). This is exact
+//! (Ansible's size/mtime listing can miss same-size edits), works the same for every format
+//! and in check mode, and costs one unpack per run. `creates` skips everything. One remote
+//! program. Knows nothing of playbooks.
+
+use super::copy::find_local;
+use super::stat::{parse_stat, path_fields, STAT_FORMAT};
+use crate::connection::quote::{join, quote_str};
+use crate::modules::framework::args::{self, de_bool, de_opt_list, de_opt_string};
+use crate::modules::{Ctx, Failure, Output};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// Arguments of `unarchive` (Ansible's names).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    src: String,
+    dest: String,
+    #[serde(default, deserialize_with = "de_bool")]
+    remote_src: bool,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    creates: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_list")]
+    extra_opts: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "de_bool")]
+    list_files: bool,
+}
+
+/// An archive format and the program that unpacks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Tar(Option<char>),
+    Zip,
+}
+
+impl Format {
+    /// From the first bytes of the archive.
+    fn sniff(b: &[u8]) -> Option<Format> {
+        Some(if b.starts_with(&[0x1f, 0x8b]) {
+            Format::Tar(Some('z'))
+        } else if b.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            Format::Tar(Some('J'))
+        } else if b.starts_with(b"BZh") {
+            Format::Tar(Some('j'))
+        } else if b.starts_with(b"PK\x03\x04") || b.starts_with(b"PK\x05\x06") {
+            Format::Zip
+        } else if b.get(257..262) == Some(b"ustar") {
+            Format::Tar(None)
+        } else {
+            return None;
+        })
+    }
+
+    /// From the file name (remote archives); plain `tar -xf` lets GNU tar detect the rest.
+    fn from_name(name: &str) -> Format {
+        let n = name.to_ascii_lowercase();
+        if n.ends_with(".zip") {
+            Format::Zip
+        } else if n.ends_with(".gz") || n.ends_with(".tgz") {
+            Format::Tar(Some('z'))
+        } else if n.ends_with(".xz") || n.ends_with(".txz") {
+            Format::Tar(Some('J'))
+        } else if n.ends_with(".bz2") || n.ends_with(".tbz2") || n.ends_with(".tbz") {
+            Format::Tar(Some('j'))
+        } else {
+            Format::Tar(None)
+        }
+    }
+
+    /// Ansible's handler name, reported as `handler`.
+    fn handler(self) -> &'static str {
+        match self {
+            Format::Zip => "ZipArchive",
+            Format::Tar(None) => "TarArchive",
+            Format::Tar(Some('z')) => "TgzArchive",
+            Format::Tar(Some('J')) => "TarXzArchive",
+            Format::Tar(Some(_)) => "TarBzipArchive",
+        }
+    }
+
+    /// The unpack command for archive `$a` in the current directory.
+    fn command(self, extra: &[String]) -> String {
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", String::from_utf8_lossy(&join(extra)))
+        };
+        match self {
+            Format::Zip => format!("unzip -q -o \"$a\"{extra}"),
+            Format::Tar(None) => format!("tar -x -f \"$a\"{extra}"),
+            Format::Tar(Some(c)) => format!("tar -x -{c} -f \"$a\"{extra}"),
+        }
+    }
+}
+
+/// The remote program. Prints `skip`, `nodest`, `nosrc`, `file NAME`..., then `same`,
+/// `would` or `changed`; an unpack error exits 2 with the tool's stderr.
+fn program(a: &Args, format: Format, check: bool) -> String {
+    let mut s = format!(
+        "LC_ALL=C; export LC_ALL\nd={}\nrsible_sf='{STAT_FORMAT}'\n",
+        quote_str(&a.dest)
+    );
+    if let Some(c) = &a.creates {
+        s.push_str(&format!(
+            "[ -e {} ] && {{ echo skip; exit 0; }}\n",
+            quote_str(c)
+        ));
+    }
+    s.push_str(
+        "[ -d \"$d\" ] || { echo nodest; exit 0; }\nd=$(cd -- \"$d\" && pwd) || exit 1\n\
+         w=$(mktemp -d \"$d/.rsible-unarchive.XXXXXX\") || exit 1\n\
+         trap 'rm -rf \"$w\"; x=$(stat -c \"$rsible_sf\" -- \"$d\" 2>/dev/null) && printf \"dstat %s\\n\" \"$x\"' EXIT\n\
+         mkdir \"$w/x\" || exit 1\n",
+    );
+    if a.remote_src {
+        s.push_str(&format!(
+            "a={}\n[ -f \"$a\" ] || {{ echo nosrc; exit 0; }}\ncase $a in /*) ;; *) a=\"$PWD/$a\";; esac\n",
+            quote_str(&a.src)
+        ));
+    } else {
+        s.push_str("a=\"$w/archive\"\ncat > \"$a\" || exit 1\n");
+    }
+    let extra = a.extra_opts.clone().unwrap_or_default();
+    s.push_str(&format!(
+        "(cd \"$w/x\" && {}) >/dev/null || exit 2\n\
+         (cd \"$w/x\" && find . ! -name .) > \"$w/list\" || exit 1\n",
+        format.command(&extra)
+    ));
+    if a.list_files {
+        s.push_str("sed 's|^\\./|file |' \"$w/list\"\n");
+    }
+    s.push_str(
+        "diff=0\ncd \"$w/x\" || exit 1\nwhile IFS= read -r f; do\n  t=\"$d/${f#./}\"\n  \
+         if [ -L \"$f\" ]; then [ -L \"$t\" ] && [ \"$(readlink -- \"$f\")\" = \"$(readlink -- \"$t\")\" ] || { diff=1; break; }\n  \
+         elif [ -d \"$f\" ]; then [ -d \"$t\" ] && [ ! -L \"$t\" ] || { diff=1; break; }\n  \
+         else [ -f \"$t\" ] && [ ! -L \"$t\" ] && cmp -s -- \"$f\" \"$t\" && \
+         [ \"$(stat -c %a -- \"$f\")\" = \"$(stat -c %a -- \"$t\")\" ] || { diff=1; break; }\n  fi\n\
+         done < \"$w/list\"\ncd / || exit 1\n[ \"$diff\" = 0 ] && { echo same; exit 0; }\n",
+    );
+    if check {
+        s.push_str("echo would\n");
+    } else {
+        s.push_str("cp -pR \"$w/x/.\" \"$d/\" || exit 1\necho changed\n");
+    }
+    s
+}
+
+/// `unarchive`: returns `dest`, `src`, `handler`, and `files` with `list_files`.
+pub async fn unarchive(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let args: Args = args::parse("unarchive", a).map_err(Failure::BadArgs)?;
+    let (format, stdin) = if args.remote_src {
+        (Format::from_name(&args.src), Vec::new())
+    } else {
+        let path = find_local(ctx.search_paths, "files", &args.src).map_err(Failure::Failed)?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| Failure::Failed(format!("could not read {}: {e}", path.display())))?;
+        let f = Format::sniff(&bytes).unwrap_or_else(|| Format::from_name(&args.src));
+        (f, bytes)
+    };
+    let out = ctx
+        .exec(program(&args, format, ctx.check).into_bytes(), stdin)
+        .await?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.rc() {
+        0 => {}
+        2 => {
+            return Err(Failure::Failed(format!(
+                "Failed to unpack {} to {}: {}",
+                args.src,
+                args.dest,
+                stderr.trim()
+            )))
+        }
+        _ => return Err(Failure::Failed(format!("unarchive: {}", stderr.trim()))),
+    }
+    let mut o = Output::default();
+    o.fields.insert("dest".into(), json!(args.dest));
+    o.fields.insert("src".into(), json!(args.src));
+    o.fields.insert("handler".into(), json!(format.handler()));
+    let mut files = Vec::new();
+    for line in stdout.lines() {
+        match line.split_once(' ') {
+            Some(("file", f)) => files.push(json!(f)),
+            // The destination's attributes, as Ansible's result always has them.
+            Some(("dstat", st)) => {
+                if let Some(st) = parse_stat(st) {
+                    o.fields.extend(path_fields(&st));
+                }
+            }
+            _ => match line {
+                "skip" => {
+                    o.skipped = true;
+                    o.msg = Some(format!(
+                        "skipped, since {} exists",
+                        args.creates.as_deref().unwrap_or_default()
+                    ));
+                }
+                "nodest" => {
+                    return Err(Failure::Failed(format!(
+                        "dest '{}' must be an existing dir",
+                        args.dest
+                    )))
+                }
+                "nosrc" => {
+                    return Err(Failure::Failed(format!(
+                        "Source '{}' does not exist",
+                        args.src
+                    )))
+                }
+                "would" | "changed" => o.changed = true,
+                _ => {}
+            },
+        }
+    }
+    if args.list_files {
+        o.fields.insert("files".into(), Value::Array(files));
+    }
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_from_bytes_and_names() {
+        assert_eq!(
+            Format::sniff(&[0x1f, 0x8b, 8]),
+            Some(Format::Tar(Some('z')))
+        );
+        assert_eq!(Format::sniff(b"PK\x03\x04rest"), Some(Format::Zip));
+        let mut tar = vec![0u8; 300];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(Format::sniff(&tar), Some(Format::Tar(None)));
+        assert_eq!(Format::sniff(b"hello"), None);
+        assert_eq!(Format::from_name("a.TAR.XZ"), Format::Tar(Some('J')));
+        assert_eq!(Format::from_name("a.tgz").handler(), "TgzArchive");
+        assert_eq!(
+            Format::Zip.command(&["-x".into(), "a b".into()]),
+            "unzip -q -o \"$a\" -x 'a b'"
+        );
+    }
+
+    #[test]
+    fn the_program_compares_before_copying() {
+        let m = json!({"src": "a.tgz", "dest": "/o p", "creates": "/o p/x"});
+        let a: Args = args::parse("unarchive", m.as_object().expect("obj")).expect("args");
+        let p = program(&a, Format::Tar(Some('z')), true);
+        assert!(
+            p.contains("d='/o p'") && p.contains("[ -e '/o p/x' ]"),
+            "{p}"
+        );
+        assert!(
+            p.contains("cat > \"$a\"") && p.ends_with("echo would\n"),
+            "{p}"
+        );
+        assert!(!p.contains("cp -pR"), "{p}");
+    }
+}

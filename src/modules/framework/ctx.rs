@@ -1,0 +1,229 @@
+//! The context a module runs in on one host, and the only doors to the target: a probe
+//! (always runs; must not change anything), an apply (runs only outside check mode) and a
+//! gated program (a probe and an apply travelling together, the gate inserted here). Check
+//! mode is decided here and nowhere else: modules never read it. Knows nothing of any one
+//! module, of playbooks or of scheduling.
+
+use super::output::Failure;
+use crate::connection::{Become, Connection, ExecOutput, RemoteCommand};
+use futures::future::BoxFuture;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a module may use while it runs on one host.
+pub struct Ctx<'a> {
+    /// The host's live connection.
+    pub conn: &'a dyn Connection,
+    /// Privilege escalation for every remote program of this task.
+    pub become_: Option<Become>,
+    /// `--check`: query only, change nothing.
+    pub check: bool,
+    /// `--diff`: fill [`Output::diffs`].
+    pub diff: bool,
+    /// The task's `timeout:`.
+    pub timeout: Option<Duration>,
+    /// The task's `environment:`, validated names.
+    pub environment: &'a [(String, String)],
+    /// The inventory name of the host the task is for (`fetch` files it under this name).
+    pub host: &'a str,
+    /// Controller directories a relative local `src` is looked up in, in order (the role's
+    /// `files/` or `templates/` come first, then the task file's and the playbook's).
+    pub search_paths: &'a [std::path::PathBuf],
+    /// Reopens the host's connection (`reboot`); `None` where that is impossible.
+    pub reconnect: Option<&'a dyn Reconnect>,
+}
+
+/// Drops a host's connection and opens a new one: what `reboot` needs to get back to a host
+/// that went down. The engine implements it; modules know nothing of how it connects.
+pub trait Reconnect: Send + Sync {
+    /// A fresh connection, opened within `timeout`.
+    fn reopen(&self, timeout: Duration) -> BoxFuture<'_, Result<Arc<dyn Connection>, Failure>>;
+}
+
+impl Ctx<'_> {
+    /// Whether this run changes the host (`false` in check mode). Only the framework asks:
+    /// a module states what it would change and lets [`Ctx::apply`] or [`Ctx::gated`] decide.
+    pub(in crate::modules::framework) fn applies(&self) -> bool {
+        !self.check
+    }
+
+    /// Runs a probe: a program that reads the host and changes nothing. It runs in check
+    /// mode too.
+    pub async fn probe(&self, script: Vec<u8>, stdin: Vec<u8>) -> Result<ExecOutput, Failure> {
+        self.run(script, stdin, None, false).await
+    }
+
+    /// Runs an apply: a program that changes the host. In check mode nothing is sent and the
+    /// answer is `None`: the module reports the change it found without making it.
+    pub async fn apply(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+    ) -> Result<Option<ExecOutput>, Failure> {
+        self.apply_streaming(script, stdin, None).await
+    }
+
+    /// As [`Ctx::apply`], with a controller file streamed to stdin after `stdin`.
+    pub async fn apply_streaming(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+        stdin_file: Option<&Path>,
+    ) -> Result<Option<ExecOutput>, Failure> {
+        if !self.applies() {
+            return Ok(None);
+        }
+        self.run(script, stdin, stdin_file, false).await.map(Some)
+    }
+
+    /// As [`Ctx::apply`], for the user's own shell code (see [`RemoteCommand::user_code`]).
+    pub async fn apply_user_code(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+    ) -> Result<Option<ExecOutput>, Failure> {
+        if !self.applies() {
+            return Ok(None);
+        }
+        self.run(script, stdin, None, true).await.map(Some)
+    }
+
+    /// Runs a probe and an apply as one program, so a change costs no extra round trip. The
+    /// probe reads the host, prints what the module needs to decide, and sets the shell
+    /// variable `rsible_change=1` when something differs; the apply runs after it only then,
+    /// and only outside check mode (in check mode the apply is not even sent). Both parts
+    /// share the shell, so the probe's variables are the apply's.
+    pub async fn gated(
+        &self,
+        probe: &[u8],
+        apply: &[u8],
+        stdin: Vec<u8>,
+    ) -> Result<ExecOutput, Failure> {
+        self.gated_streaming(probe, apply, stdin, None).await
+    }
+
+    /// As [`Ctx::gated`], with a controller file streamed to stdin after `stdin`.
+    pub async fn gated_streaming(
+        &self,
+        probe: &[u8],
+        apply: &[u8],
+        stdin: Vec<u8>,
+        stdin_file: Option<&Path>,
+    ) -> Result<ExecOutput, Failure> {
+        self.run(gate(probe, apply, self.applies()), stdin, stdin_file, false)
+            .await
+    }
+
+    /// The same task context on another connection to the same host.
+    pub fn with_conn<'b>(&'b self, conn: &'b dyn Connection) -> Ctx<'b> {
+        Ctx {
+            conn,
+            become_: self.become_.clone(),
+            check: self.check,
+            diff: self.diff,
+            timeout: self.timeout,
+            environment: self.environment,
+            host: self.host,
+            search_paths: self.search_paths,
+            reconnect: self.reconnect,
+        }
+    }
+
+    /// Runs `script` (POSIX sh) with `stdin`, with the task's become, timeout and environment.
+    pub async fn exec(&self, script: Vec<u8>, stdin: Vec<u8>) -> Result<ExecOutput, Failure> {
+        self.exec_streaming(script, stdin, None).await
+    }
+
+    /// As [`Ctx::exec`], for a script that is the user's own shell code (see
+    /// [`RemoteCommand::user_code`]).
+    pub async fn exec_user_code(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+    ) -> Result<ExecOutput, Failure> {
+        self.run(script, stdin, None, true).await
+    }
+
+    /// As [`Ctx::exec`], with a controller file streamed to stdin after `stdin`.
+    pub async fn exec_streaming(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+        stdin_file: Option<&std::path::Path>,
+    ) -> Result<ExecOutput, Failure> {
+        self.run(script, stdin, stdin_file, false).await
+    }
+
+    async fn run(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+        stdin_file: Option<&std::path::Path>,
+        user_code: bool,
+    ) -> Result<ExecOutput, Failure> {
+        let mut full = env_prefix(self.environment);
+        full.extend(script);
+        let cmd = RemoteCommand {
+            script: full,
+            stdin,
+            stdin_file: stdin_file.map(std::path::Path::to_path_buf),
+            become_: self.become_.clone(),
+            timeout: self.timeout,
+            raw: false,
+            user_code,
+        };
+        // Ctrl-C abandons the program: dropping the exec closes its channel (a local child
+        // is killed); the task fails and the run winds down to its recap.
+        tokio::select! {
+            r = self.conn.exec(&cmd) => r.map_err(Failure::from),
+            () = crate::interrupt::wait() => Err(Failure::Failed(
+                "interrupted by the user (Ctrl-C): the remote program was abandoned".into(),
+            )),
+        }
+    }
+}
+
+/// The one program of [`Ctx::gated`]: the probe, then the apply behind the gate (left out
+/// in check mode).
+fn gate(probe: &[u8], apply: &[u8], applies: bool) -> Vec<u8> {
+    let mut s = b"rsible_change=0\n".to_vec();
+    s.extend_from_slice(probe);
+    if applies {
+        s.extend_from_slice(b"\nif [ \"$rsible_change\" = 1 ]; then\n");
+        s.extend_from_slice(apply);
+        s.extend_from_slice(b"\nfi\n");
+    } else {
+        s.push(b'\n');
+    }
+    s
+}
+
+/// `export NAME='value'` lines for a task's environment.
+pub fn env_prefix(env: &[(String, String)]) -> Vec<u8> {
+    let mut s = Vec::new();
+    for (k, v) in env {
+        s.extend_from_slice(b"export ");
+        s.extend_from_slice(k.as_bytes());
+        s.push(b'=');
+        s.extend(crate::connection::quote::quote(v.as_bytes()));
+        s.push(b'\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gate;
+
+    #[test]
+    fn the_gate_holds_the_apply_back_in_check_mode() {
+        let run = String::from_utf8(gate(b"p", b"a", true)).unwrap();
+        assert_eq!(
+            run,
+            "rsible_change=0\np\nif [ \"$rsible_change\" = 1 ]; then\na\nfi\n"
+        );
+        let check = String::from_utf8(gate(b"p", b"a", false)).unwrap();
+        assert_eq!(check, "rsible_change=0\np\n");
+    }
+}

@@ -1,0 +1,63 @@
+//! What a module reports ([`Output`]) and why it could not ([`Failure`]). Knows nothing of
+//! connections beyond turning their errors into failures.
+
+use crate::connection::ConnectionError;
+use crate::event::Diff;
+use serde_json::Map;
+use serde_json::Value;
+
+/// What a module reports.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    /// It changed something (or would have, in check mode).
+    pub changed: bool,
+    /// It failed; `msg` says why.
+    pub failed: bool,
+    /// It did not run (check mode on a module that cannot check, `creates` satisfied, ...).
+    pub skipped: bool,
+    /// A message for the user.
+    pub msg: Option<String>,
+    /// Module-specific fields (`rc`, `stdout`, `path`, ...).
+    pub fields: Map<String, Value>,
+    /// Diffs for `--diff`.
+    pub diffs: Vec<Diff>,
+}
+
+impl Output {
+    /// A failure with `msg` and an `rc`, as the line-editing modules report a directory
+    /// (256) or a missing path (257).
+    pub fn failed_rc(msg: String, rc: i32) -> Output {
+        let mut o = Output {
+            failed: true,
+            msg: Some(msg),
+            ..Output::default()
+        };
+        o.fields.insert("rc".into(), rc.into());
+        o
+    }
+}
+
+/// Why a module could not produce an [`Output`].
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The host could not be reached: the host becomes UNREACHABLE.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The task fails with this message (timeout, become refused, ...).
+    #[error("{0}")]
+    Failed(String),
+    /// The arguments are wrong (unknown, missing, mistyped, contradictory): nothing was sent
+    /// to the target; the engine adds the task's file and line.
+    #[error("{0}")]
+    BadArgs(String),
+}
+
+impl From<ConnectionError> for Failure {
+    fn from(e: ConnectionError) -> Self {
+        if e.is_unreachable() {
+            Failure::Unreachable(e.to_string())
+        } else {
+            Failure::Failed(e.to_string())
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The module contract's declaration side: a module is a type implementing [`Module`] (its
+//! typed `Args`, the rules between arguments, its run), and its file declares one [`Spec`]
+//! (name, collection, aliases, where it runs) built by [`spec`]. The registry lists the specs;
+//! the playbook loader checks every task's arguments through [`Spec::check`] from the same
+//! `Args` type the run reads, so a misspelt or mistyped argument is a load error. Knows
+//! nothing of any one module or of playbooks.
+
+use super::args;
+use super::ctx::Ctx;
+use super::load_check;
+use super::output::{Failure, Output};
+use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// A module: typed arguments and what it does with them on one host.
+pub trait Module: 'static {
+    /// The short name, as errors name the module.
+    const NAME: &'static str;
+
+    /// Ansible's argument names, aliases (`#[serde(alias)]`) and types; `deny_unknown_fields`.
+    type Args: DeserializeOwned + Send + Sync + 'static;
+
+    /// Rules between arguments (required together, mutually exclusive, choices that depend
+    /// on another argument). Checked at load and again before the run. At load a templated
+    /// string argument still holds its template: skip value checks on strings for which
+    /// [`args::is_template`] is true.
+    fn validate(_args: &Self::Args) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The work on one host. Check mode is the framework's: use [`Ctx::probe`],
+    /// [`Ctx::apply`] and [`Ctx::gated`], never a branch of your own.
+    fn run<'a>(args: Self::Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>>;
+}
+
+/// Where a name's work happens.
+#[derive(Debug, Clone, Copy)]
+pub enum Runs {
+    /// A module of this layer, run against the target through [`Spec::run`].
+    Target(RunFn),
+    /// An action the engine runs itself (`set_fact`, `debug`, `include_tasks`, ...): its
+    /// arguments are checked here, its work is the engine's.
+    Engine,
+}
+
+/// How a spec's arguments are checked at load.
+#[derive(Debug, Clone, Copy)]
+pub enum ArgCheck {
+    /// From the module's typed `Args` and its [`Module::validate`].
+    Typed(fn(&Map<String, Value>) -> Result<(), ArgError>),
+    /// Exactly these names (engine actions whose arguments the engine reads itself).
+    Names(&'static [&'static str]),
+    /// Any names: the arguments are the user's own variables (`set_fact`, `add_host`).
+    Free,
+    /// Not checked at load (transitional: modules and actions not yet typed).
+    Unchecked,
+}
+
+/// The entry point of a target module: raw templated arguments in, result out.
+pub type RunFn =
+    for<'a> fn(&'a Map<String, Value>, &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>>;
+
+/// One name rsible knows, as its module file declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// The short name (`copy`).
+    pub name: &'static str,
+    /// The collection whose FQCN prefix it answers to (`ansible.builtin`).
+    pub collection: &'static str,
+    /// Other names it answers to (`systemd_service`, `ansible.builtin.systemd_service`).
+    pub aliases: &'static [&'static str],
+    /// How its arguments are checked at load.
+    pub args: ArgCheck,
+    /// Who does the work.
+    pub runs: Runs,
+}
+
+/// An argument error found at load, with the argument it is about when one is to blame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgError {
+    /// The argument at fault (`None`: the arguments as a whole, say two exclusive ones).
+    pub arg: Option<String>,
+    /// What is wrong, in Ansible's words where it has them.
+    pub msg: String,
+    /// The accepted names, for an unknown argument's suggestion.
+    pub expected: Vec<String>,
+}
+
+/// The spec of module `M` in `collection`.
+pub const fn spec<M: Module>(collection: &'static str, aliases: &'static [&'static str]) -> Spec {
+    Spec {
+        name: M::NAME,
+        collection,
+        aliases,
+        args: ArgCheck::Typed(check::<M>),
+        runs: Runs::Target(run::<M>),
+    }
+}
+
+/// The spec of an engine action whose arguments are `names` (`None`: not checked at load).
+pub const fn action(
+    name: &'static str,
+    collection: &'static str,
+    aliases: &'static [&'static str],
+    names: Option<&'static [&'static str]>,
+) -> Spec {
+    Spec {
+        name,
+        collection,
+        aliases,
+        args: match names {
+            Some(n) => ArgCheck::Names(n),
+            None => ArgCheck::Unchecked,
+        },
+        runs: Runs::Engine,
+    }
+}
+
+/// Load-time check of `M`'s arguments (templates stand for values of any type).
+fn check<M: Module>(raw: &Map<String, Value>) -> Result<(), ArgError> {
+    match load_check::parse::<M::Args>(M::NAME, raw)? {
+        Some(a) => M::validate(&a).map_err(|msg| ArgError {
+            arg: None,
+            msg,
+            expected: Vec::new(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Run-time entry: the same `Args`, the same rules, then the module.
+fn run<'a, M: Module>(
+    raw: &'a Map<String, Value>,
+    ctx: &'a Ctx<'a>,
+) -> BoxFuture<'a, Result<Output, Failure>> {
+    let parsed = args::parse::<M::Args>(M::NAME, raw);
+    Box::pin(async move {
+        let a = parsed.map_err(Failure::BadArgs)?;
+        M::validate(&a).map_err(Failure::BadArgs)?;
+        M::run(a, ctx).await
+    })
+}
+
+/// `ansible.builtin`: Ansible's own modules.
+pub const B: &str = "ansible.builtin";
+/// `ansible.posix`.
+pub const POSIX: &str = "ansible.posix";
+/// `community.general`.
+pub const CG: &str = "community.general";
+/// rsible's own modules, which Ansible has no equivalent of.
+pub const RSIBLE: &str = "rsible.builtin";
+
+/// The spec of a module not yet written in the contract: its run reads its own arguments,
+/// and at load only their names are checked (`Some`) or nothing (`None`). Transitional: it
+/// goes when the last module has its typed spec.
+macro_rules! legacy {
+    ($name:literal, $coll:expr, $aliases:expr, $names:expr, |$a:ident, $c:ident| $call:expr) => {{
+        fn run<'a>(
+            $a: &'a serde_json::Map<String, serde_json::Value>,
+            $c: &'a $crate::modules::Ctx<'a>,
+        ) -> futures::future::BoxFuture<'a, Result<$crate::modules::Output, $crate::modules::Failure>>
+        {
+            Box::pin($call)
+        }
+        $crate::modules::framework::spec::Spec {
+            name: $name,
+            collection: $coll,
+            aliases: $aliases,
+            args: match $names {
+                Some(n) => $crate::modules::framework::spec::ArgCheck::Names(n),
+                None => $crate::modules::framework::spec::ArgCheck::Unchecked,
+            },
+            runs: $crate::modules::framework::spec::Runs::Target(run),
+        }
+    }};
+}
+pub(crate) use legacy;

@@ -1,0 +1,322 @@
+//! The one way file content reaches a target: streamed over stdin into a temp file beside
+//! the destination, its sha256 checked, mode and owner set, optionally validated and the old
+//! file backed up, then `mv -f` into place. A reader sees the old file or the new one, never
+//! half of one; a failure (full disk, bad validation) leaves the old file untouched and the
+//! temp file removed. One remote program. Knows nothing of module arguments.
+
+use crate::connection::quote::quote;
+use crate::modules::framework::probe::{self, PathState};
+use crate::modules::{Ctx, Failure};
+
+/// Attributes and safety steps of one write.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOpts {
+    /// Permission bits; `None` keeps the old file's, or `0666 & ~umask` for a new one.
+    pub mode: Option<u32>,
+    /// Owner name or uid; `None` keeps the old file's owner (when allowed).
+    pub owner: Option<String>,
+    /// Group name or gid; `None` keeps the old file's group.
+    pub group: Option<String>,
+    /// Copy the old file to `PATH.PID.DATE@TIME~` first.
+    pub backup: bool,
+    /// A command run on the temp file before it replaces the old one; `%s` is its path.
+    pub validate: Option<String>,
+}
+
+/// What a write did besides writing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The backup file, when one was made.
+    pub backup_file: Option<String>,
+    /// The new file's state, read by the same program.
+    pub state: Option<PathState>,
+}
+
+/// The sh program that performs the write of content with sha256 `sum` to `path`.
+pub fn script(path: &str, sum: &str, o: &WriteOpts) -> Result<Vec<u8>, String> {
+    let mut s = Vec::new();
+    s.extend_from_slice(b"p=");
+    s.extend(quote(path.as_bytes()));
+    s.extend_from_slice(
+        br#"
+d=$(dirname -- "$p")
+[ -d "$d" ] || { echo "Destination directory $d does not exist" >&2; exit 3; }
+t=$(mktemp "$d/.rsible-tmp.XXXXXXXX") || exit 4
+trap 'rm -f -- "$t"' EXIT
+trap 'rm -f -- "$t"; exit 1' HUP INT TERM PIPE
+if ! cat > "$t"; then echo "writing $t failed; $p is unchanged" >&2; exit 5; fi
+s=$(sha256sum -- "$t" | cut -d' ' -f1)
+"#,
+    );
+    s.extend_from_slice(format!("[ \"$s\" = {sum} ] || {{ echo \"the content arrived damaged (sha256 $s); $p is unchanged\" >&2; exit 6; }}\n").as_bytes());
+    match o.mode {
+        Some(m) => s.extend_from_slice(format!("chmod {m:o} \"$t\" || exit 7\n").as_bytes()),
+        None => s.extend_from_slice(
+            br#"if [ -e "$p" ]; then chmod "$(stat -c %a -- "$p")" "$t"; else chmod "$(printf '%o' $((0666 & ~$(umask))))" "$t"; fi || exit 7
+"#,
+        ),
+    }
+    s.extend_from_slice(
+        br#"[ -e "$p" ] && chown "$(stat -c %u:%g -- "$p")" "$t" 2>/dev/null
+"#,
+    );
+    if let Some(owner) = &o.owner {
+        s.extend_from_slice(b"chown -- ");
+        s.extend(quote(owner.as_bytes()));
+        s.extend_from_slice(b" \"$t\" || exit 8\n");
+    }
+    if let Some(group) = &o.group {
+        s.extend_from_slice(b"chgrp -- ");
+        s.extend(quote(group.as_bytes()));
+        s.extend_from_slice(b" \"$t\" || exit 8\n");
+    }
+    if let Some(v) = &o.validate {
+        if !v.contains("%s") {
+            return Err(format!("validate must contain %s: {v}"));
+        }
+        // The command is the user's shell text; only the temp path is substituted.
+        let cmd = v.replace("%s", "\"$t\"");
+        s.extend_from_slice(b"if ! o=$(");
+        s.extend_from_slice(cmd.as_bytes());
+        s.extend_from_slice(
+            br#" 2>&1); then printf 'failed to validate: %s\n' "$o" >&2; exit 9; fi
+"#,
+        );
+    }
+    if o.backup {
+        s.extend_from_slice(
+            br#"if [ -e "$p" ]; then b="$p.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$p" "$b" || exit 10; printf 'backup=%s\n' "$b"; fi
+"#,
+        );
+    }
+    s.extend_from_slice(
+        br#"mv -f -- "$t" "$p" || { echo "could not move the new file into place; $p is unchanged" >&2; exit 11; }
+trap - EXIT
+"#,
+    );
+    Ok(s)
+}
+
+/// The write of `content` to `path` as a part of a larger program (the apply of a
+/// [`Ctx::gated`] program): a subshell that reads the content from the program's stdin,
+/// which must be the returned bytes (so one inline write per program). The subshell exits
+/// non-zero with a message on stderr when the write fails; the old file is then untouched.
+pub fn inline(path: &str, content: &[u8], opts: &WriteOpts) -> Result<(Vec<u8>, Vec<u8>), String> {
+    use sha2::Digest;
+    // The space keeps a caller's `$(` from reading `$((` as arithmetic.
+    let mut s = b" (\n".to_vec();
+    s.extend(script(path, &hex(&sha2::Sha256::digest(content)), opts)?);
+    s.extend_from_slice(b")");
+    Ok((s, content.to_vec()))
+}
+
+/// Where the new content comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// Bytes from the controller, sent over stdin.
+    Bytes(&'a [u8]),
+    /// A controller file, streamed over stdin (never held in memory), with its sha256.
+    File {
+        /// Its path on the controller.
+        path: &'a std::path::Path,
+        /// Its sha256.
+        sha256: &'a str,
+    },
+    /// A file already on the target (`remote_src`), with its sha256.
+    Remote {
+        /// Its path on the target.
+        path: &'a str,
+        /// Its sha256, as probed; the copy is checked against it.
+        sha256: &'a str,
+    },
+}
+
+/// Writes `content` to `path` atomically with `opts`.
+pub async fn write_atomic(
+    ctx: &Ctx<'_>,
+    path: &str,
+    content: &[u8],
+    opts: &WriteOpts,
+) -> Result<Written, Failure> {
+    write_from(ctx, path, Source::Bytes(content), opts, b"").await
+}
+
+/// Writes `source` to `path` atomically with `opts`, after `prelude` (sh text run first in
+/// the same program, say a `mkdir -p` of the parents; it must exit non-zero with a message
+/// on stderr to stop the write). Also reads the new file's state.
+pub async fn write_from(
+    ctx: &Ctx<'_>,
+    path: &str,
+    source: Source<'_>,
+    opts: &WriteOpts,
+    prelude: &[u8],
+) -> Result<Written, Failure> {
+    use sha2::Digest;
+    let (sum, stdin, file) = match source {
+        Source::Bytes(b) => (hex(&sha2::Sha256::digest(b)), b.to_vec(), None),
+        Source::File { path, sha256 } => (sha256.to_string(), Vec::new(), Some(path)),
+        Source::Remote { sha256, .. } => (sha256.to_string(), Vec::new(), None),
+    };
+    let mut full = prelude.to_vec();
+    if let Source::Remote { path: src, .. } = source {
+        full.extend_from_slice(b"exec < ");
+        full.extend(quote(src.as_bytes()));
+        full.extend_from_slice(b" || exit 2\n");
+    }
+    full.extend(script(path, &sum, opts).map_err(Failure::Failed)?);
+    full.extend_from_slice(AFTER);
+    full.extend(probe::script(path, probe::Want::default()));
+    let out = ctx.exec_streaming(full, stdin, file).await?;
+    if out.status.rc() != 0 {
+        return Err(Failure::Failed(format!(
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    Ok(Written {
+        backup_file: stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("backup="))
+            .map(str::to_string),
+        state: after_state(&out.stdout),
+    })
+}
+
+/// The line that separates a program's work from the probe of the result.
+const AFTER: &[u8] = b"printf 'rsible-after\\n'\n";
+
+/// The state printed after [`AFTER`], if the program got that far.
+fn after_state(stdout: &[u8]) -> Option<PathState> {
+    let marker = b"rsible-after\n";
+    let at = stdout.windows(marker.len()).position(|w| w == marker)?;
+    probe::parse(&stdout[at + marker.len()..])
+        .ok()
+        .map(|(s, _)| s)
+}
+
+/// The sh program that gives an existing `path` `opts`' mode, owner and group (backup and
+/// validate do not apply), changing only what differs, then probes it.
+pub fn attrs_script(path: &str, opts: &WriteOpts) -> Vec<u8> {
+    let mut s = b"p=".to_vec();
+    s.extend(quote(path.as_bytes()));
+    s.push(b'\n');
+    if let Some(m) = opts.mode {
+        s.extend_from_slice(
+            format!("[ \"$(stat -c %a -- \"$p\")\" = {m:o} ] || chmod {m:o} -- \"$p\" || exit 7\n")
+                .as_bytes(),
+        );
+    }
+    for (value, fmt_name, fmt_id, cmd) in [
+        (&opts.owner, "%U", "%u", "chown"),
+        (&opts.group, "%G", "%g", "chgrp"),
+    ] {
+        if let Some(v) = value {
+            let q = quote(v.as_bytes());
+            s.extend_from_slice(b"v=");
+            s.extend(q);
+            s.extend_from_slice(
+                format!(
+                    "\n[ \"$(stat -c {fmt_name} -- \"$p\")\" = \"$v\" ] || [ \"$(stat -c {fmt_id} -- \"$p\")\" = \"$v\" ] || {cmd} -- \"$v\" \"$p\" || exit 8\n"
+                )
+                .as_bytes(),
+            );
+        }
+    }
+    s.extend_from_slice(AFTER);
+    s.extend(probe::script(path, probe::Want::default()));
+    s
+}
+
+/// Gives an existing `path` the mode, owner and group of `opts`: one program; returns the
+/// path's new state.
+pub async fn set_attrs(ctx: &Ctx<'_>, path: &str, opts: &WriteOpts) -> Result<PathState, Failure> {
+    let out = ctx.exec(attrs_script(path, opts), Vec::new()).await?;
+    if out.status.rc() != 0 {
+        return Err(Failure::Failed(format!(
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    after_state(&out.stdout)
+        .ok_or_else(|| Failure::Failed(format!("{path}: the target's answer was cut short")))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_values_are_quoted_and_validate_needs_the_placeholder() {
+        let o = WriteOpts {
+            owner: Some("x; rm -rf /".into()),
+            ..WriteOpts::default()
+        };
+        let s = String::from_utf8(script("/tmp/a b", "00", &o).unwrap()).unwrap();
+        assert!(s.contains("p='/tmp/a b'"));
+        assert!(s.contains("chown -- 'x; rm -rf /'"));
+        let bad = WriteOpts {
+            validate: Some("true".into()),
+            ..WriteOpts::default()
+        };
+        assert!(script("/x", "00", &bad).is_err());
+    }
+
+    #[tokio::test]
+    async fn writes_atomically_and_keeps_the_old_file_on_validation_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "old\n").unwrap();
+        let conn = crate::connection::local::LocalConnection;
+        let ctx = Ctx {
+            conn: &conn,
+            become_: None,
+            check: false,
+            diff: false,
+            timeout: None,
+            environment: &[],
+            host: "h",
+            search_paths: &[],
+            reconnect: None,
+        };
+        let p = path.to_str().unwrap();
+        let bad = WriteOpts {
+            validate: Some("grep -q never %s".into()),
+            ..WriteOpts::default()
+        };
+        let e = write_atomic(&ctx, p, b"new\n", &bad).await.unwrap_err();
+        assert!(e.to_string().contains("failed to validate"), "{e}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
+        let ok = WriteOpts {
+            mode: Some(0o640),
+            backup: true,
+            validate: Some("grep -q new %s".into()),
+            ..WriteOpts::default()
+        };
+        let w = write_atomic(&ctx, p, b"new\n", &ok).await.unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        let backup = w.backup_file.expect("a backup");
+        assert_eq!(std::fs::read_to_string(backup).unwrap(), "old\n");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        let leftovers = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("rsible-tmp")
+            })
+            .count();
+        assert_eq!(leftovers, 0);
+    }
+}

@@ -1,0 +1,416 @@
+//! `cron`: manage named jobs (`#Ansible: NAME` marker lines, compatible with files Ansible
+//! wrote) and environment lines in a user's crontab or in an `/etc/cron.d` file. One program
+//! reads the crontab (`crontab -u USER -l`) or the file; [`table::Table`] edits it on the
+//! controller as Ansible does; a second program installs it (`crontab -u USER` from a temp
+//! file, or an atomic write of the cron.d file). Round trips: one when nothing changes (or in
+//! check mode), two otherwise. Knows nothing of playbooks; arguments arrive templated.
+
+pub mod table;
+
+use crate::connection::quote::quote;
+use crate::event::Diff;
+use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::write::{self, WriteOpts};
+use crate::modules::system::common;
+use crate::modules::{Ctx, Failure, Output};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use table::Table;
+
+/// Arguments of `cron` (Ansible's names and aliases).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    #[serde(default, deserialize_with = "de_opt_string")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    user: Option<String>,
+    #[serde(default, alias = "value", deserialize_with = "de_opt_string")]
+    job: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    cron_file: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    state: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    backup: bool,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    minute: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    hour: Option<String>,
+    #[serde(default, alias = "dom", deserialize_with = "de_opt_string")]
+    day: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    month: Option<String>,
+    #[serde(default, alias = "dow", deserialize_with = "de_opt_string")]
+    weekday: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    special_time: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    disabled: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    env: bool,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    insertafter: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    insertbefore: Option<String>,
+}
+
+/// The special times cron knows.
+const SPECIAL: &[&str] = &[
+    "annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly",
+];
+
+/// Where the crontab lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// A user's crontab (`None`: the user the task runs as).
+    User(Option<String>),
+    /// A file in /etc/cron.d (or an absolute path).
+    File(String),
+}
+
+/// The job line Ansible's `get_cron_job` builds.
+fn job_line(a: &Args, file_user: Option<&str>) -> String {
+    let job = a.job.as_deref().unwrap_or("").trim_matches(['\r', '\n']);
+    let prefix = if a.disabled { "#" } else { "" };
+    let user = file_user.map(|u| format!("{u} ")).unwrap_or_default();
+    match &a.special_time {
+        Some(s) => format!("{prefix}@{s} {user}{job}"),
+        None => {
+            let f = |v: &Option<String>| v.clone().unwrap_or_else(|| "*".into());
+            format!(
+                "{prefix}{} {} {} {} {} {user}{job}",
+                f(&a.minute),
+                f(&a.hour),
+                f(&a.day),
+                f(&a.month),
+                f(&a.weekday)
+            )
+        }
+    }
+}
+
+/// Checks the arguments as Ansible does, before anything is sent; returns the place and
+/// whether the state is present.
+fn validate(a: &Args) -> Result<(Place, bool), String> {
+    let present = match a.state.as_deref() {
+        None | Some("present") => true,
+        Some("absent") => false,
+        Some(o) => return Err(format!("state must be one of present, absent, got '{o}'")),
+    };
+    if a.name.is_none() && (present || a.cron_file.is_none()) {
+        return Err("name is required".into());
+    }
+    if let Some(s) = &a.special_time {
+        if !SPECIAL.contains(&s.as_str()) {
+            return Err(format!(
+                "special_time must be one of {}, got '{s}'",
+                SPECIAL.join(", ")
+            ));
+        }
+        let fields = [&a.minute, &a.hour, &a.day, &a.month, &a.weekday];
+        if fields
+            .iter()
+            .any(|f| f.as_deref().is_some_and(|v| v != "*"))
+        {
+            return Err("You must specify time and date fields or special time.".into());
+        }
+    }
+    if a.cron_file.is_some() && present && a.user.is_none() {
+        return Err("To use cron_file=... parameter you must specify user=... as well".into());
+    }
+    if a.job.is_none() && present {
+        return Err("You must specify 'job' to install a new cron job or variable".into());
+    }
+    if (a.insertafter.is_some() || a.insertbefore.is_some()) && !a.env && present {
+        return Err("Insertafter and insertbefore parameters are valid only with env=yes".into());
+    }
+    if a.insertafter.is_some() && a.insertbefore.is_some() {
+        return Err("parameters are mutually exclusive: insertafter|insertbefore".into());
+    }
+    if a.env && a.name.as_deref().is_some_and(|n| n.contains(' ')) {
+        return Err("Invalid name for environment variable".into());
+    }
+    if a.job
+        .as_deref()
+        .is_some_and(|j| j.trim_matches(['\r', '\n']).contains('\n'))
+    {
+        return Err("job must be one line".into());
+    }
+    let place = match &a.cron_file {
+        Some(f) if f.starts_with('/') => Place::File(f.clone()),
+        Some(f) if !f.is_empty() && !f.contains('/') => Place::File(format!("/etc/cron.d/{f}")),
+        Some(f) => {
+            return Err(format!(
+                "cron_file must be a file name or an absolute path, got '{f}'"
+            ))
+        }
+        None => Place::User(a.user.clone()),
+    };
+    Ok((place, present))
+}
+
+/// Applies the arguments to `t`; returns whether it changed and whether the whole cron_file
+/// goes (state=absent without a name).
+fn apply(
+    a: &Args,
+    present: bool,
+    file_user: Option<&str>,
+    t: &mut Table,
+) -> Result<(bool, bool), String> {
+    let Some(name) = a.name.as_deref() else {
+        // cron_file with state=absent and no name: the whole file goes.
+        return Ok((true, true));
+    };
+    let mut changed = false;
+    if a.env {
+        let decl = format!("{name}={}", a.job.as_deref().unwrap_or(""));
+        match (present, t.find_env(name)) {
+            (true, None) => {
+                t.add_env(&decl, a.insertafter.as_deref(), a.insertbefore.as_deref())?;
+                changed = true;
+            }
+            (true, Some((_, old))) if old != decl => {
+                t.update_env(name, Some(&decl));
+                changed = true;
+            }
+            (false, Some(_)) => {
+                t.update_env(name, None);
+                changed = true;
+            }
+            _ => {}
+        }
+        return Ok((changed, false));
+    }
+    let job = job_line(a, file_user);
+    let found = t.find_job(name, a.job.as_ref().map(|_| job.as_str()));
+    if present {
+        match found {
+            None => {
+                t.add_job(name, &job);
+                changed = true;
+            }
+            Some(f) if f.job != job || f.marker_added => {
+                t.update_job(name, Some(&job));
+                changed = true;
+            }
+            Some(_) => {}
+        }
+        Ok((changed, false))
+    } else if found.is_some() {
+        t.update_job(name, None);
+        Ok((true, false))
+    } else {
+        Ok((false, false))
+    }
+}
+
+/// The sh program that prints the current crontab after a marker line.
+fn read_script(place: &Place) -> Vec<u8> {
+    let mut s = Vec::new();
+    match place {
+        Place::User(u) => {
+            s.extend_from_slice(
+                b"command -v crontab >/dev/null 2>&1 || { echo 'crontab is not installed' >&2; exit 3; }\n",
+            );
+            s.extend_from_slice(b"o=$(crontab ");
+            if let Some(u) = u {
+                s.extend_from_slice(b"-u ");
+                s.extend(quote(u.as_bytes()));
+            }
+            s.extend_from_slice(
+                b" -l 2>/dev/null); rc=$?\n[ $rc -le 1 ] || { echo 'Unable to read crontab' >&2; exit 4; }\n\
+                  [ $rc -eq 0 ] || o=\nprintf 'rsible-content\\n'\n[ -z \"$o\" ] || printf '%s\\n' \"$o\"\n",
+            );
+        }
+        Place::File(f) => {
+            s.extend_from_slice(b"f=");
+            s.extend(quote(f.as_bytes()));
+            s.extend_from_slice(
+                b"\nprintf 'rsible-content\\n'\n[ ! -f \"$f\" ] || cat -- \"$f\" || exit 4\n",
+            );
+        }
+    }
+    s
+}
+
+/// The sh program that installs the new crontab (read from stdin) or removes the file.
+fn write_script(
+    place: &Place,
+    content: &str,
+    backup: bool,
+    remove_file: bool,
+) -> Result<Vec<u8>, Failure> {
+    let mut s = Vec::new();
+    let user_opt = |s: &mut Vec<u8>, u: &Option<String>| {
+        if let Some(u) = u {
+            s.extend_from_slice(b"-u ");
+            s.extend(quote(u.as_bytes()));
+            s.push(b' ');
+        }
+    };
+    if backup {
+        s.extend_from_slice(b"b=$(mktemp /tmp/crontabXXXXXXXX) || exit 4\n");
+        match place {
+            Place::User(u) => {
+                s.extend_from_slice(b"crontab ");
+                user_opt(&mut s, u);
+                s.extend_from_slice(b"-l >\"$b\" 2>/dev/null\n");
+            }
+            Place::File(f) => {
+                s.extend_from_slice(b"[ ! -f ");
+                s.extend(quote(f.as_bytes()));
+                s.extend_from_slice(b" ] || cat -- ");
+                s.extend(quote(f.as_bytes()));
+                s.extend_from_slice(b" >\"$b\" || exit 4\n");
+            }
+        }
+        s.extend_from_slice(b"printf 'backup=%s\\n' \"$b\"\n");
+    }
+    match place {
+        Place::User(u) => {
+            s.extend_from_slice(
+                b"t=$(mktemp) || exit 4\ntrap 'rm -f -- \"$t\"' EXIT\ncat >\"$t\" || exit 5\ncrontab ",
+            );
+            user_opt(&mut s, u);
+            s.extend_from_slice(b"\"$t\" || exit 6\n");
+        }
+        Place::File(f) if remove_file => {
+            s.extend_from_slice(b"rm -f -- ");
+            s.extend(quote(f.as_bytes()));
+            s.push(b'\n');
+        }
+        Place::File(f) => {
+            use sha2::Digest;
+            let sum = write::hex(&sha2::Sha256::digest(content.as_bytes()));
+            s.extend(write::script(f, &sum, &WriteOpts::default()).map_err(Failure::Failed)?);
+        }
+    }
+    Ok(s)
+}
+
+/// `cron`.
+pub async fn cron(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let args: Args = args::parse("cron", a).map_err(Failure::BadArgs)?;
+    let (place, present) = validate(&args).map_err(|e| Failure::BadArgs(format!("cron: {e}")))?;
+    let out = common::run(ctx, read_script(&place), Vec::new(), "reading the crontab").await?;
+    let text = out
+        .split_once("rsible-content\n")
+        .map(|x| x.1)
+        .unwrap_or("");
+    let mut t = Table::read(text);
+    let before = t.render();
+    let file_user = match place {
+        Place::File(_) => args.user.as_deref(),
+        Place::User(_) => None,
+    };
+    let (mut changed, mut remove_file) =
+        apply(&args, present, file_user, &mut t).map_err(Failure::Failed)?;
+    // A cron.d file left without lines goes, as Ansible removes it.
+    if matches!(place, Place::File(_)) && !present && changed && t.is_empty() {
+        remove_file = true;
+    }
+    let exists = !text.trim().is_empty();
+    if remove_file && args.name.is_none() {
+        changed = exists;
+    }
+    let after = if remove_file {
+        String::new()
+    } else {
+        t.render()
+    };
+    let mut fields = Map::new();
+    if changed && !ctx.check {
+        let s = write_script(&place, &after, args.backup, remove_file)?;
+        let out = common::run(ctx, s, after.clone().into_bytes(), "installing the crontab").await?;
+        if let Some(b) = common::value(&out, "backup") {
+            fields.insert("backup_file".into(), json!(b));
+        }
+    }
+    fields.insert("jobs".into(), json!(t.job_names()));
+    fields.insert("envs".into(), json!(t.env_names()));
+    if let Place::File(f) = &place {
+        fields.insert("cron_file".into(), json!(f));
+    }
+    let mut diffs = Vec::new();
+    if ctx.diff && changed {
+        let header = match &place {
+            Place::File(f) => f.clone(),
+            Place::User(u) => format!("crontab of {}", u.as_deref().unwrap_or("the remote user")),
+        };
+        diffs.push(Diff {
+            before_header: header.clone(),
+            after_header: if remove_file {
+                "/dev/null".into()
+            } else {
+                header
+            },
+            before,
+            after,
+        });
+    }
+    Ok(Output {
+        changed,
+        fields,
+        diffs,
+        ..Output::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: Value) -> Args {
+        args::parse("cron", v.as_object().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn job_lines_are_ansibles() {
+        let a = args(serde_json::json!({"name": "x", "job": "true\n", "minute": 5, "hour": "2"}));
+        assert_eq!(job_line(&a, None), "5 2 * * * true");
+        assert_eq!(job_line(&a, Some("root")), "5 2 * * * root true");
+        let a = args(
+            serde_json::json!({"name": "x", "job": "t", "special_time": "reboot", "disabled": true}),
+        );
+        assert_eq!(job_line(&a, None), "#@reboot t");
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        for v in [
+            serde_json::json!({"job": "t"}),
+            serde_json::json!({"name": "x"}),
+            serde_json::json!({"name": "x", "job": "t", "special_time": "daily", "hour": "1"}),
+            serde_json::json!({"name": "x", "job": "t", "cron_file": "f"}),
+            serde_json::json!({"name": "x", "job": "t", "insertafter": "A"}),
+            serde_json::json!({"name": "x", "job": "t", "special_time": "often"}),
+        ] {
+            assert!(validate(&args(v.clone())).is_err(), "{v}");
+        }
+    }
+
+    #[test]
+    fn present_twice_changes_once_and_absent_removes() {
+        let a = args(serde_json::json!({"name": "x", "job": "true", "minute": "*/5"}));
+        let mut t = Table::default();
+        assert_eq!(apply(&a, true, None, &mut t).unwrap(), (true, false));
+        assert_eq!(apply(&a, true, None, &mut t).unwrap(), (false, false));
+        assert_eq!(t.render(), "#Ansible: x\n*/5 * * * * true\n");
+        let gone = args(serde_json::json!({"name": "x", "state": "absent"}));
+        assert_eq!(
+            apply(&gone, false, Some("root"), &mut t).unwrap(),
+            (true, false)
+        );
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn env_lines_are_name_equals_value() {
+        let a = args(serde_json::json!({"name": "PATH", "job": "/opt/bin", "env": true}));
+        let mut t = Table::read("#Ansible: x\n* * * * * true\n");
+        assert_eq!(apply(&a, true, None, &mut t).unwrap(), (true, false));
+        assert_eq!(t.lines[0], "PATH=/opt/bin");
+        assert_eq!(apply(&a, true, None, &mut t).unwrap(), (false, false));
+    }
+}

@@ -1,0 +1,218 @@
+//! `hostname`: the host's name, both persistent and running. One remote program: with
+//! `use: systemd` (the default when the target runs systemd) it compares the static and
+//! transient names of `hostnamectl` and sets both; otherwise (`debian`, `generic`, ... or no
+//! systemd) it compares `/etc/hostname` and `hostname`, writes the file (temp file and
+//! the atomic writer) and runs `hostname NAME`. Probe and apply are one gated program. Returns Ansible's
+//! `ansible_facts` (`ansible_hostname`, `ansible_nodename`). Knows nothing of playbooks.
+
+use crate::connection::quote::quote_str;
+use crate::event::Diff;
+use crate::modules::framework::args::{de_opt_string, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
+use crate::modules::framework::write::{self, WriteOpts};
+use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::json;
+
+/// `hostname` in the registry.
+pub const SPEC: Spec = spec::<Hostname>(B, &[]);
+
+/// The `hostname` module.
+pub struct Hostname;
+
+/// Arguments of `hostname` (Ansible's names).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Args {
+    name: String,
+    #[serde(default, rename = "use", deserialize_with = "de_opt_string")]
+    use_: Option<String>,
+}
+
+/// Strategies Ansible names that edit `/etc/hostname` (rsible treats them alike).
+const FILE_STRATEGIES: &[&str] = &["debian", "generic", "alpine", "redhat", "sles", "openrc"];
+
+impl Module for Hostname {
+    const NAME: &'static str = "hostname";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        let name = a.name.trim();
+        if name.is_empty() {
+            return Err("missing required arguments: name (hostname)".into());
+        }
+        if !is_template(name)
+            && (name.len() > 253
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_'))
+        {
+            return Err(format!("hostname: {name:?} is not a valid host name"));
+        }
+        strategy(a).map(|_| ())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(hostname(a, ctx))
+    }
+}
+
+/// Whether to force systemd (`Some(true)`), the file (`Some(false)`) or probe (`None`).
+fn strategy(a: &Args) -> Result<Option<bool>, String> {
+    Ok(match a.use_.as_deref() {
+        None => None,
+        Some(s) if is_template(s) => None,
+        Some("systemd") => Some(true),
+        Some(s) if FILE_STRATEGIES.contains(&s) => Some(false),
+        Some(s) => {
+            return Err(format!(
+                "hostname: use={s} is not supported by rsible (systemd, {})",
+                FILE_STRATEGIES.join(", ")
+            ))
+        }
+    })
+}
+
+/// The probe: prints `B before-static before-running`, then `C` when something differs (or
+/// `F message`), and leaves `sd` (systemd or not), `st` and `run` for the apply.
+fn probe(name: &str, systemd: Option<bool>) -> String {
+    let probe = match systemd {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "[ -d /run/systemd/system ] && command -v hostnamectl >/dev/null 2>&1",
+    };
+    format!(
+        r#"LC_ALL=C; export LC_ALL
+n={}
+fail() {{ printf 'F %s\n' "$*"; exit 0; }}
+run=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)
+if {probe}; then
+  sd=1
+  st=$(hostnamectl --static 2>/dev/null) || st=$(hostnamectl hostname --static 2>/dev/null) || fail "hostnamectl cannot read the static host name"
+else
+  sd=0
+  st=$(sed -n '/^[^#]/{{p;q;}}' /etc/hostname 2>/dev/null)
+fi
+printf 'B %s %s\n' "$st" "$run"
+if [ "$st" != "$n" ] || [ "$run" != "$n" ]; then echo C; rsible_change=1; fi
+"#,
+        quote_str(name),
+    )
+}
+
+/// The apply, after the probe in the same program: `hostnamectl`, or `/etc/hostname`
+/// through the atomic writer (its content on stdin) and `hostname NAME`.
+fn apply(write_file: &[u8]) -> Vec<u8> {
+    let mut s = br#"if [ "$sd" = 1 ]; then
+  e=$(hostnamectl set-hostname -- "$n" 2>&1) || fail "Command failed: hostnamectl set-hostname $n: $e"
+else
+  if [ "$st" != "$n" ]; then
+    e=$("#
+        .to_vec();
+    s.extend_from_slice(write_file);
+    s.extend_from_slice(
+        br#" 2>&1) || fail "cannot write /etc/hostname: $e"
+  fi
+  if [ "$run" != "$n" ]; then e=$(hostname -- "$n" 2>&1) || fail "Command failed: hostname $n: $e"; fi
+fi
+"#,
+    );
+    s
+}
+
+/// `hostname`: one remote program (see the file header).
+async fn hostname(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let systemd = strategy(&args).map_err(Failure::BadArgs)?;
+    let name = args.name.trim().to_string();
+    let opts = WriteOpts {
+        mode: Some(0o644),
+        ..WriteOpts::default()
+    };
+    let (write_file, content) =
+        write::inline("/etc/hostname", format!("{name}\n").as_bytes(), &opts)
+            .map_err(Failure::Failed)?;
+    let out = ctx
+        .gated(
+            probe(&name, systemd).as_bytes(),
+            &apply(&write_file),
+            content,
+        )
+        .await?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut o = Output::default();
+    if let Some(f) = stdout.lines().find_map(|l| l.strip_prefix("F ")) {
+        o.failed = true;
+        o.msg = Some(f.to_string());
+        return Ok(o);
+    }
+    if out.status.rc() != 0 {
+        return Err(Failure::Failed(format!(
+            "hostname: the remote program failed (exit code {}): {}",
+            out.status.rc(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let before = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("B "))
+        .ok_or_else(|| {
+            Failure::Failed(format!(
+                "hostname: the remote program failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        })?;
+    o.changed = stdout.lines().any(|l| l == "C");
+    if ctx.diff && o.changed {
+        let (st, run) = before.split_once(' ').unwrap_or((before, ""));
+        o.diffs.push(Diff {
+            before_header: "hostname".into(),
+            after_header: "hostname".into(),
+            before: format!("hostname = {st}\nrunning = {run}\n"),
+            after: format!("hostname = {name}\nrunning = {name}\n"),
+        });
+    }
+    let short = name.split('.').next().unwrap_or(&name).to_string();
+    o.fields.insert(
+        "ansible_facts".into(),
+        json!({"ansible_hostname": short, "ansible_nodename": name}),
+    );
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::framework::load_check;
+    use serde_json::Value;
+
+    fn check(v: Value) -> Result<(), String> {
+        let a = load_check::parse::<Args>("hostname", v.as_object().expect("obj"))
+            .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Hostname::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(check(json!({"name": "web1"})), Ok(()));
+        assert_eq!(check(json!({"name": "a.b", "use": "debian"})), Ok(()));
+        assert_eq!(check(json!({"name": "{{ inventory_hostname }}"})), Ok(()));
+        assert!(check(json!({"name": "bad name"})).is_err());
+        assert!(check(json!({"name": "x", "use": "freebsd"})).is_err());
+        assert!(check(json!({"use": "systemd"})).is_err());
+        assert!(check(json!({"name": "x", "nmae": "y"})).is_err());
+    }
+
+    #[test]
+    fn program_quotes_and_probes() {
+        let p = probe("web-1", None);
+        assert!(p.contains("n=web-1\n"), "{p}");
+        assert!(probe("a b", None).contains("n='a b'\n"));
+        assert!(p.contains("command -v hostnamectl"), "{p}");
+        assert!(probe("x", Some(false)).contains("if false; then"));
+        assert!(
+            !p.contains("set-hostname"),
+            "the probe changes nothing: {p}"
+        );
+    }
+}

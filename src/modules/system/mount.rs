@@ -1,0 +1,416 @@
+//! `mount` (ansible.posix): manage fstab entries and what is mounted. One program reads the
+//! fstab and whether the path is a mount point; [`set_entry`] / [`unset_entry`] edit the
+//! fstab on the controller as Ansible does (comments and other lines kept, swap entries
+//! `none`/`swap` told apart by their source); a second program writes the fstab atomically
+//! (temp file, `mv`) and mounts, remounts or unmounts. Round trips: one when nothing changes
+//! (or in check mode), two otherwise. Knows nothing of playbooks; arguments arrive templated.
+
+use crate::connection::quote::quote;
+use crate::event::Diff;
+use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::write::{self, WriteOpts};
+use crate::modules::system::common;
+use crate::modules::{Ctx, Failure, Output};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// Arguments of `mount` (Ansible's names and aliases).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    #[serde(default, alias = "name", deserialize_with = "de_opt_string")]
+    path: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    src: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    fstype: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    opts: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    dump: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    passno: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    state: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    fstab: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    backup: bool,
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    boot: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What the task asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Present,
+    Absent,
+    Mounted,
+    Unmounted,
+    Remounted,
+}
+
+/// One fstab entry, fields escaped as fstab writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Device, label or `none`.
+    pub src: String,
+    /// Mount point (or `none`/`swap`).
+    pub name: String,
+    /// Filesystem type.
+    pub fstype: String,
+    /// Mount options.
+    pub opts: String,
+    /// dump field.
+    pub dump: String,
+    /// fsck pass number.
+    pub passno: String,
+}
+
+impl Entry {
+    /// The fstab line (with newline).
+    fn line(&self) -> String {
+        format!(
+            "{} {} {} {} {} {}\n",
+            self.src, self.name, self.fstype, self.opts, self.dump, self.passno
+        )
+    }
+
+    /// Reads an fstab line; `None` for comments, blanks and short lines.
+    fn parse(line: &str) -> Option<Entry> {
+        if line.trim_start().starts_with('#') {
+            return None;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 4 {
+            return None;
+        }
+        Some(Entry {
+            src: f[0].into(),
+            name: f[1].into(),
+            fstype: f[2].into(),
+            opts: f[3].into(),
+            dump: f.get(4).unwrap_or(&"0").to_string(),
+            passno: f.get(5).unwrap_or(&"0").to_string(),
+        })
+    }
+
+    /// Whether this existing entry is the one `want` names (swap entries by source too).
+    fn same_place(&self, want: &Entry) -> bool {
+        self.name == want.name
+            && !(self.name == "none" && self.fstype == "swap" && self.src != want.src)
+    }
+}
+
+/// fstab's escapes for a field (`\040` for a space, ...).
+pub fn escape(v: &str) -> String {
+    v.replace('\\', "\\134")
+        .replace(' ', "\\040")
+        .replace('\t', "\\011")
+        .replace('\n', "\\012")
+        .replace('&', "\\046")
+}
+
+/// Ansible's `set_mount`: the entry present in `fstab` text; returns (new text, changed).
+pub fn set_entry(fstab: &str, want: &Entry) -> (String, bool) {
+    let mut out = String::new();
+    let mut exists = false;
+    let mut changed = false;
+    for line in fstab.split_inclusive('\n') {
+        match Entry::parse(line) {
+            Some(e) if e.same_place(want) => {
+                exists = true;
+                if e != *want {
+                    out.push_str(&want.line());
+                    changed = true;
+                } else {
+                    out.push_str(line);
+                }
+            }
+            _ => out.push_str(line),
+        }
+    }
+    if !exists {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&want.line());
+        changed = true;
+    }
+    (out, changed)
+}
+
+/// Ansible's `unset_mount`: every entry for the place removed; returns (new text, changed).
+pub fn unset_entry(fstab: &str, want: &Entry) -> (String, bool) {
+    let mut out = String::new();
+    let mut changed = false;
+    for line in fstab.split_inclusive('\n') {
+        match Entry::parse(line) {
+            Some(e) if e.same_place(want) => changed = true,
+            _ => out.push_str(line),
+        }
+    }
+    (out, changed)
+}
+
+/// The sh program that reads the fstab and the mount point's state.
+fn probe(path: &str, fstab: &str) -> Vec<u8> {
+    let mut s = b"m=".to_vec();
+    s.extend(quote(path.as_bytes()));
+    s.extend_from_slice(b"\nf=");
+    s.extend(quote(fstab.as_bytes()));
+    s.extend_from_slice(
+        br#"
+! mountpoint -q -- "$m" 2>/dev/null || echo mounted=1
+printf 'rsible-content\n'
+[ ! -f "$f" ] || cat -- "$f" || exit 4
+"#,
+    );
+    s
+}
+
+/// The `mount` command (with `-T` for another fstab) for `path` and extra options.
+fn mount_cmd(s: &mut Vec<u8>, fstab: &str, extra: &[&str], path: &str, what: &str) {
+    s.extend_from_slice(b"o=$(mount ");
+    if fstab != "/etc/fstab" {
+        s.extend_from_slice(b"-T ");
+        s.extend(quote(fstab.as_bytes()));
+        s.push(b' ');
+    }
+    for e in extra {
+        s.extend_from_slice(e.as_bytes());
+        s.push(b' ');
+    }
+    s.extend_from_slice(b"-- ");
+    s.extend(quote(path.as_bytes()));
+    s.extend_from_slice(
+        format!(" 2>&1) || {{ printf 'Error {what} %s: %s\\n' \"$m\" \"$o\" >&2; exit 20; }}\n")
+            .as_bytes(),
+    );
+}
+
+/// Reads the state argument.
+fn state(a: &Args) -> Result<State, String> {
+    Ok(match a.state.as_deref() {
+        Some("present") => State::Present,
+        Some("absent") => State::Absent,
+        Some("mounted") => State::Mounted,
+        Some("unmounted") => State::Unmounted,
+        Some("remounted") => State::Remounted,
+        Some("ephemeral") => return Err("state=ephemeral is not supported by rsible".into()),
+        Some(o) => {
+            return Err(format!(
+                "state must be one of present, absent, mounted, unmounted, remounted, got '{o}'"
+            ))
+        }
+        None => return Err("missing required arguments: state".into()),
+    })
+}
+
+/// The entry the arguments describe.
+fn wanted(a: &Args, path: &str) -> Entry {
+    let mut opts = a.opts.clone().unwrap_or_else(|| "defaults".into());
+    if !a.boot && !opts.split(',').any(|o| o == "noauto") {
+        opts.push_str(",noauto");
+    }
+    Entry {
+        src: escape(a.src.as_deref().unwrap_or("")),
+        name: escape(path),
+        fstype: escape(a.fstype.as_deref().unwrap_or("")),
+        opts: escape(&opts),
+        dump: a.dump.clone().unwrap_or_else(|| "0".into()),
+        passno: a.passno.clone().unwrap_or_else(|| "0".into()),
+    }
+}
+
+/// `mount`.
+pub async fn mount(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let args: Args = args::parse("mount", a).map_err(Failure::BadArgs)?;
+    let bad = |m: String| Failure::BadArgs(format!("mount: {m}"));
+    let st = state(&args).map_err(bad)?;
+    let Some(path) = args.path.as_deref().filter(|p| !p.is_empty()) else {
+        return Err(bad("missing required arguments: path".into()));
+    };
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    if matches!(st, State::Present | State::Mounted)
+        && (args.src.is_none() || args.fstype.is_none())
+    {
+        return Err(bad(format!(
+            "state is {} but all of the following are missing: src, fstype",
+            args.state.as_deref().unwrap_or("")
+        )));
+    }
+    let swap = path == "none" || path == "swap";
+    if !swap && !path.starts_with('/') {
+        return Err(bad(format!(
+            "path must be absolute (or none/swap for a swap entry), got '{path}'"
+        )));
+    }
+    if swap && matches!(st, State::Mounted | State::Unmounted | State::Remounted) {
+        return Err(bad("swap entries can only be present or absent".into()));
+    }
+    let fstab = args.fstab.clone().unwrap_or_else(|| "/etc/fstab".into());
+    let out = common::run(ctx, probe(path, &fstab), Vec::new(), "reading the fstab").await?;
+    let (head, text) = out.split_once("rsible-content\n").unwrap_or((&out, ""));
+    let mounted = head.contains("mounted=1") && !swap;
+    let want = wanted(&args, path);
+    let (new_fstab, fstab_changed) = match st {
+        State::Present | State::Mounted => set_entry(text, &want),
+        State::Absent => unset_entry(text, &want),
+        State::Unmounted | State::Remounted => (text.to_string(), false),
+    };
+    // What else to do, in sh, after the fstab is written.
+    let mut act = Vec::new();
+    let mut changed = fstab_changed;
+    match st {
+        State::Mounted if !mounted => {
+            changed = true;
+            act.extend_from_slice(b"[ -d \"$m\" ] || mkdir -p -- \"$m\" || exit 21\n");
+            mount_cmd(&mut act, &fstab, &[], path, "mounting");
+        }
+        State::Mounted if fstab_changed => {
+            mount_cmd(&mut act, &fstab, &["-o remount"], path, "remounting")
+        }
+        State::Unmounted | State::Absent
+            if mounted && (st == State::Unmounted || fstab_changed) =>
+        {
+            changed = true;
+            act.extend_from_slice(
+                b"o=$(umount -- \"$m\" 2>&1) || { printf 'Error unmounting %s: %s\\n' \"$m\" \"$o\" >&2; exit 22; }\n",
+            );
+        }
+        State::Remounted => {
+            changed = true;
+            mount_cmd(&mut act, &fstab, &["-o remount"], path, "remounting");
+        }
+        _ => {}
+    }
+    if st == State::Absent && fstab_changed && !swap {
+        act.extend_from_slice(
+            b"[ ! -d \"$m\" ] || o=$(rmdir -- \"$m\" 2>&1) || { printf 'Error rmdir %s: %s\\n' \"$m\" \"$o\" >&2; exit 23; }\n",
+        );
+    }
+    let mut fields = Map::new();
+    if changed && !ctx.check {
+        let mut s = b"m=".to_vec();
+        s.extend(quote(path.as_bytes()));
+        s.push(b'\n');
+        if fstab_changed {
+            use sha2::Digest;
+            let sum = write::hex(&sha2::Sha256::digest(new_fstab.as_bytes()));
+            let opts = WriteOpts {
+                backup: args.backup,
+                ..WriteOpts::default()
+            };
+            s.extend(write::script(&fstab, &sum, &opts).map_err(Failure::Failed)?);
+        }
+        s.extend(act);
+        let stdin = if fstab_changed {
+            new_fstab.clone().into_bytes()
+        } else {
+            Vec::new()
+        };
+        let out = common::run(ctx, s, stdin, &format!("mount {path}")).await?;
+        if let Some(b) = common::value(&out, "backup") {
+            fields.insert("backup_file".into(), json!(b));
+        }
+    }
+    fields.insert("name".into(), json!(path));
+    fields.insert("src".into(), json!(args.src));
+    fields.insert("fstype".into(), json!(args.fstype));
+    fields.insert(
+        "opts".into(),
+        json!(args.opts.clone().unwrap_or_else(|| "defaults".into())),
+    );
+    fields.insert("dump".into(), json!(want.dump));
+    fields.insert("passno".into(), json!(want.passno));
+    fields.insert("fstab".into(), json!(fstab));
+    fields.insert("boot".into(), json!(args.boot));
+    let mut diffs = Vec::new();
+    if ctx.diff && fstab_changed {
+        diffs.push(Diff {
+            before_header: fstab.clone(),
+            after_header: fstab.clone(),
+            before: text.to_string(),
+            after: new_fstab,
+        });
+    }
+    Ok(Output {
+        changed,
+        fields,
+        diffs,
+        ..Output::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(src: &str, name: &str, fstype: &str) -> Entry {
+        Entry {
+            src: src.into(),
+            name: name.into(),
+            fstype: fstype.into(),
+            opts: "defaults".into(),
+            dump: "0".into(),
+            passno: "0".into(),
+        }
+    }
+
+    const FSTAB: &str = "# <file system> <mount point>\nUUID=1 / ext4 errors=remount-ro 0 1\n/dev/sdb1 none swap sw 0 0\n";
+
+    #[test]
+    fn entries_are_added_once_and_comments_kept() {
+        let t = e("tmpfs", "/mnt/x", "tmpfs");
+        let (once, c) = set_entry(FSTAB, &t);
+        assert!(c);
+        assert!(once.starts_with(FSTAB));
+        assert!(once.ends_with("tmpfs /mnt/x tmpfs defaults 0 0\n"));
+        assert_eq!(set_entry(&once, &t), (once.clone(), false));
+        let (back, c) = unset_entry(&once, &t);
+        assert!(c);
+        assert_eq!(back, FSTAB);
+    }
+
+    #[test]
+    fn swap_entries_named_none_are_told_apart_by_source() {
+        let s = e("/swapfile", "none", "swap");
+        let (with, c) = set_entry(FSTAB, &s);
+        assert!(c);
+        assert!(with.contains("/dev/sdb1 none swap sw 0 0\n"));
+        assert!(with.ends_with("/swapfile none swap defaults 0 0\n"));
+        let (back, _) = unset_entry(&with, &s);
+        assert_eq!(back, FSTAB);
+    }
+
+    #[test]
+    fn a_changed_entry_is_replaced_in_place() {
+        let mut t = e("UUID=1", "/", "ext4");
+        t.opts = "noatime".into();
+        let (new, c) = set_entry(FSTAB, &t);
+        assert!(c);
+        assert!(new.contains("\nUUID=1 / ext4 noatime 0 0\n/dev/sdb1"));
+    }
+
+    #[test]
+    fn fields_are_escaped_and_states_checked() {
+        assert_eq!(escape("/mnt/a b"), "/mnt/a\\040b");
+        let a: Args = args::parse(
+            "mount",
+            serde_json::json!({"path": "/x", "state": "weird"})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(state(&a).is_err());
+    }
+}

@@ -1,0 +1,205 @@
+//! `reboot`: reboots the host, waits for it to go down and come back, and reconnects.
+//! Round trips: one reads the boot id and starts the reboot in the background (so the
+//! program returns before the connection drops); then, every second until `reboot_timeout`,
+//! a fresh connection (`connect_timeout`) reads the boot id until it differs; then
+//! `test_command` until it succeeds. The proof of a reboot is a changed
+//! `/proc/sys/kernel/random/boot_id` (Ansible's `boot_time_command`). Check mode reports
+//! `rebooted` without rebooting, as Ansible does. Knows nothing of playbooks or of how the
+//! engine opens connections (it calls [`Ctx::reconnect`]).
+
+use crate::connection::quote::quote_str;
+use crate::modules::framework::args::{self, de_opt_string};
+use crate::modules::{Ctx, Failure, Output};
+use serde::de::{Deserializer, Error as _};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::time::{Duration, Instant};
+
+/// Seconds written as a number or a numeric string.
+fn de_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match de_opt_string(d)? {
+        None => Ok(None),
+        Some(s) => s
+            .trim()
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("{s:?} is not a whole number of seconds"))),
+    }
+}
+
+/// Arguments of `reboot` (Ansible's names).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    #[serde(default, deserialize_with = "de_secs")]
+    pre_reboot_delay: Option<u64>,
+    #[serde(default, deserialize_with = "de_secs")]
+    post_reboot_delay: Option<u64>,
+    #[serde(default, deserialize_with = "de_secs")]
+    reboot_timeout: Option<u64>,
+    #[serde(default, deserialize_with = "de_secs")]
+    connect_timeout: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    test_command: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    msg: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    reboot_command: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    boot_time_command: Option<String>,
+}
+
+/// Ansible's defaults.
+const DEFAULT_MSG: &str = "Reboot initiated by Ansible";
+const DEFAULT_BOOT_TIME: &str = "cat /proc/sys/kernel/random/boot_id";
+
+/// The first program: prints the boot id, then starts the reboot detached from the session
+/// (after a second, so this program's output gets back first).
+fn start_program(boot_time: &str, reboot: &str) -> String {
+    format!(
+        "LC_ALL=C; export LC_ALL\nb=$({boot_time}) || exit 3\nprintf 'B %s\\n' \"$b\"\n\
+         nohup sh -c {} >/dev/null 2>&1 </dev/null &\nexit 0\n",
+        quote_str(&format!("sleep 1; {reboot}"))
+    )
+}
+
+/// The reboot command: `reboot_command`, or Linux's `shutdown -r +MINUTES "MSG"`.
+fn reboot_command(a: &Args) -> String {
+    match &a.reboot_command {
+        Some(c) => c.clone(),
+        None => format!(
+            "/sbin/shutdown -r +{} {}",
+            a.pre_reboot_delay.unwrap_or(0) / 60,
+            quote_str(a.msg.as_deref().unwrap_or(DEFAULT_MSG))
+        ),
+    }
+}
+
+fn boot_id(stdout: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("B ").map(|b| b.trim().to_string()))
+        .filter(|b| !b.is_empty())
+}
+
+/// `reboot`: returns `rebooted` and `elapsed` (seconds); fails when the host does not come
+/// back with a new boot id within `reboot_timeout`.
+pub async fn reboot(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let args: Args = args::parse("reboot", a).map_err(Failure::BadArgs)?;
+    let mut o = Output::default();
+    if ctx.check {
+        o.changed = true;
+        o.fields.insert("rebooted".into(), json!(true));
+        o.fields.insert("elapsed".into(), json!(0));
+        return Ok(o);
+    }
+    let Some(reconnect) = ctx.reconnect else {
+        return Err(Failure::Failed(
+            "reboot: this connection cannot be reopened".into(),
+        ));
+    };
+    let boot_time = args
+        .boot_time_command
+        .clone()
+        .unwrap_or_else(|| DEFAULT_BOOT_TIME.into());
+    let timeout = Duration::from_secs(args.reboot_timeout.unwrap_or(600));
+    let connect = Duration::from_secs(args.connect_timeout.unwrap_or(10).max(1));
+    let test = args.test_command.clone().unwrap_or_else(|| "whoami".into());
+    let start = Instant::now();
+    let out = ctx
+        .exec(
+            start_program(&boot_time, &reboot_command(&args)).into_bytes(),
+            Vec::new(),
+        )
+        .await?;
+    let before = boot_id(&out.stdout).ok_or_else(|| {
+        Failure::Failed(format!(
+            "reboot: cannot read the boot id with `{boot_time}`: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    })?;
+    let probe = format!("b=$({boot_time}) && printf 'B %s\\n' \"$b\"");
+    // Wait out the reboot delay before the first reconnect attempt.
+    tokio::time::sleep(Duration::from_secs(args.pre_reboot_delay.unwrap_or(0) + 2)).await;
+    let mut last = String::from("the host did not answer");
+    let mut back = false;
+    while start.elapsed() < timeout {
+        match tokio::time::timeout(connect * 2, reconnect.reopen(connect)).await {
+            Ok(Ok(conn)) => {
+                let c = ctx.with_conn(conn.as_ref());
+                match tokio::time::timeout(connect * 2, c.exec(probe.clone().into_bytes(), vec![]))
+                    .await
+                {
+                    Ok(Ok(out)) => match boot_id(&out.stdout) {
+                        Some(id) if id != before => {
+                            back = true;
+                            let t = c.exec(test.clone().into_bytes(), Vec::new()).await;
+                            match t {
+                                Ok(t) if t.status.rc() == 0 => {
+                                    tokio::time::sleep(Duration::from_secs(
+                                        args.post_reboot_delay.unwrap_or(0),
+                                    ))
+                                    .await;
+                                    o.changed = true;
+                                    o.fields.insert("rebooted".into(), json!(true));
+                                    o.fields
+                                        .insert("elapsed".into(), json!(start.elapsed().as_secs()));
+                                    return Ok(o);
+                                }
+                                Ok(t) => {
+                                    last = format!(
+                                        "test command failed: {}",
+                                        String::from_utf8_lossy(&t.stderr).trim()
+                                    )
+                                }
+                                Err(e) => last = e.to_string(),
+                            }
+                        }
+                        Some(_) => last = "the host has not rebooted yet (same boot id)".into(),
+                        None => last = "cannot read the boot id".into(),
+                    },
+                    Ok(Err(e)) => last = e.to_string(),
+                    Err(_) => last = "timed out".into(),
+                }
+            }
+            Ok(Err(e)) => last = e.to_string(),
+            Err(_) => last = "connecting timed out".into(),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    o.failed = true;
+    o.fields.insert("rebooted".into(), json!(back));
+    o.fields
+        .insert("elapsed".into(), json!(start.elapsed().as_secs()));
+    o.msg = Some(format!(
+        "Timed out waiting for the host to reboot ({}s): {last}",
+        timeout.as_secs()
+    ));
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands() {
+        let a: Args = args::parse(
+            "reboot",
+            json!({"pre_reboot_delay": "130", "msg": "it's time"})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(reboot_command(&a), "/sbin/shutdown -r +2 'it'\\''s time'");
+        let p = start_program(DEFAULT_BOOT_TIME, "reboot");
+        assert!(p.contains("nohup sh -c 'sleep 1; reboot'"), "{p}");
+        assert!(args::parse::<Args>(
+            "reboot",
+            json!({"reboot_timeout": "soon"}).as_object().unwrap()
+        )
+        .is_err());
+        assert!(args::parse::<Args>("reboot", json!({"bogus": 1}).as_object().unwrap()).is_err());
+        assert_eq!(boot_id(b"B abc\n"), Some("abc".into()));
+    }
+}
