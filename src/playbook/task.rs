@@ -497,14 +497,16 @@ fn display_dir(d: &Path) -> String {
 }
 
 /// The registry's check of a task's arguments, less the marker of arguments given as one
-/// template (checked when rendered).
+/// template (checked when rendered) and arguments refused as unsupported (reported as such).
 fn check_module_args(
     module: &str,
     args: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), crate::modules::framework::spec::ArgError> {
     let map = args
         .iter()
-        .filter(|(k, _)| *k != variable_params::KEY)
+        .filter(|(k, v)| {
+            *k != variable_params::KEY && unsupported::argument(module, k, v).is_none()
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     registry::check_args(module, &map)
