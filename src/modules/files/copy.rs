@@ -542,13 +542,17 @@ async fn copy_file(
         p
     } else if content_differs {
         let prelude = mkdir_prelude(&found.path, job.dest.ends_with('/'));
-        let w = write::write_from(ctx, &found.path, source, &opts, &prelude).await?;
+        let w = write::write_from(ctx, &found.path, source, &opts, &prelude)
+            .await?
+            .unwrap_or_default();
         if let Some(b) = w.backup_file {
             o.fields.insert("backup_file".into(), json!(b));
         }
         w.state.unwrap_or_else(PathState::absent)
     } else {
-        write::set_attrs(ctx, &found.path, &opts).await?
+        write::set_attrs(ctx, &found.path, &opts)
+            .await?
+            .unwrap_or_else(PathState::absent)
     };
     if after.exists() {
         fill_state(&mut o.fields, &after);

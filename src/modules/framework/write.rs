@@ -131,26 +131,27 @@ pub enum Source<'a> {
     },
 }
 
-/// Writes `content` to `path` atomically with `opts`.
+/// Writes `content` to `path` atomically with `opts`; `None` in check mode (nothing sent).
 pub async fn write_atomic(
     ctx: &Ctx<'_>,
     path: &str,
     content: &[u8],
     opts: &WriteOpts,
-) -> Result<Written, Failure> {
+) -> Result<Option<Written>, Failure> {
     write_from(ctx, path, Source::Bytes(content), opts, b"").await
 }
 
 /// Writes `source` to `path` atomically with `opts`, after `prelude` (sh text run first in
 /// the same program, say a `mkdir -p` of the parents; it must exit non-zero with a message
-/// on stderr to stop the write). Also reads the new file's state.
+/// on stderr to stop the write). Also reads the new file's state. In check mode nothing is
+/// sent and the answer is `None`.
 pub async fn write_from(
     ctx: &Ctx<'_>,
     path: &str,
     source: Source<'_>,
     opts: &WriteOpts,
     prelude: &[u8],
-) -> Result<Written, Failure> {
+) -> Result<Option<Written>, Failure> {
     use sha2::Digest;
     let (sum, stdin, file) = match source {
         Source::Bytes(b) => (hex(&sha2::Sha256::digest(b)), b.to_vec(), None),
@@ -166,7 +167,9 @@ pub async fn write_from(
     full.extend(script(path, &sum, opts).map_err(Failure::Failed)?);
     full.extend_from_slice(AFTER);
     full.extend(probe::script(path, probe::Want::default()));
-    let out = ctx.exec_streaming(full, stdin, file).await?;
+    let Some(out) = ctx.apply_streaming(full, stdin, file).await? else {
+        return Ok(None);
+    };
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "{path}: {}",
@@ -174,13 +177,13 @@ pub async fn write_from(
         )));
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
-    Ok(Written {
+    Ok(Some(Written {
         backup_file: stdout
             .lines()
             .find_map(|l| l.strip_prefix("backup="))
             .map(str::to_string),
         state: after_state(&out.stdout),
-    })
+    }))
 }
 
 /// The line that separates a program's work from the probe of the result.
@@ -229,9 +232,15 @@ pub fn attrs_script(path: &str, opts: &WriteOpts) -> Vec<u8> {
 }
 
 /// Gives an existing `path` the mode, owner and group of `opts`: one program; returns the
-/// path's new state.
-pub async fn set_attrs(ctx: &Ctx<'_>, path: &str, opts: &WriteOpts) -> Result<PathState, Failure> {
-    let out = ctx.exec(attrs_script(path, opts), Vec::new()).await?;
+/// path's new state (`None` in check mode: nothing sent).
+pub async fn set_attrs(
+    ctx: &Ctx<'_>,
+    path: &str,
+    opts: &WriteOpts,
+) -> Result<Option<PathState>, Failure> {
+    let Some(out) = ctx.apply(attrs_script(path, opts), Vec::new()).await? else {
+        return Ok(None);
+    };
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "{path}: {}",
@@ -239,6 +248,7 @@ pub async fn set_attrs(ctx: &Ctx<'_>, path: &str, opts: &WriteOpts) -> Result<Pa
         )));
     }
     after_state(&out.stdout)
+        .map(Some)
         .ok_or_else(|| Failure::Failed(format!("{path}: the target's answer was cut short")))
 }
 
@@ -298,7 +308,10 @@ mod tests {
             validate: Some("grep -q new %s".into()),
             ..WriteOpts::default()
         };
-        let w = write_atomic(&ctx, p, b"new\n", &ok).await.unwrap();
+        let w = write_atomic(&ctx, p, b"new\n", &ok)
+            .await
+            .unwrap()
+            .expect("written outside check mode");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
         let backup = w.backup_file.expect("a backup");
         assert_eq!(std::fs::read_to_string(backup).unwrap(), "old\n");
