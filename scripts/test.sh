@@ -63,6 +63,6 @@ scripts/lab/tier2.sh up 20
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --all-targets --features lab --quiet -- -D warnings
 echo "== cargo test"
-cargo test --quiet 2>&1
+cargo test --features lab --quiet 2>&1
