@@ -19,14 +19,20 @@ fn ok() -> Output {
     Output::default()
 }
 
-fn unknown(module: &str, args: &Map<String, Value>, known: &[&str]) -> Result<(), Failure> {
-    match args.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(Failure::Failed(format!(
-            "Unsupported parameters for ({module}) module: {k}. Supported parameters include: {}.",
-            known.join(", ")
-        ))),
-        None => Ok(()),
-    }
+/// The rendered arguments of `action` checked against its typed arguments in the registry
+/// (the same check the loader ran on the arguments as written).
+pub(super) fn typed(action: &str, args: &Map<String, Value>) -> Result<(), Failure> {
+    crate::modules::registry::check_args(action, args).map_err(|e| {
+        Failure::Failed(if e.expected.is_empty() {
+            e.msg
+        } else {
+            format!(
+                "{}. Supported parameters include: {}.",
+                e.msg,
+                e.expected.join(", ")
+            )
+        })
+    })
 }
 
 impl Runner {
@@ -44,7 +50,7 @@ impl Runner {
             "debug" => self.debug(args, task, scope),
             "set_fact" => self.set_fact(args, task, host, inh, scope),
             "assert" => self.assert(args, task, scope),
-            "fail" => unknown("fail", args, &["msg"]).map(|_| Output {
+            "fail" => typed("fail", args).map(|_| Output {
                 failed: true,
                 msg: Some(
                     args.get("msg")
@@ -68,13 +74,8 @@ impl Runner {
         task: &Task,
         scope: &Scope,
     ) -> Result<Output, Failure> {
-        unknown("debug", args, &["msg", "var", "verbosity"])?;
+        typed("debug", args)?;
         let mut o = ok();
-        if args.contains_key("msg") && args.contains_key("var") {
-            return Err(Failure::Failed(
-                "'msg' and 'var' are incompatible options".into(),
-            ));
-        }
         if let Some(Value::String(var)) = task.args.get("var") {
             let expr = format!("{{{{ {var} }}}}");
             let v = match self.engine.templar.render_str(&expr, scope) {
@@ -176,11 +177,7 @@ impl Runner {
         task: &Task,
         scope: &Scope,
     ) -> Result<Output, Failure> {
-        unknown(
-            "assert",
-            args,
-            &["that", "msg", "fail_msg", "success_msg", "quiet"],
-        )?;
+        typed("assert", args)?;
         // `that` is evaluated from the task as written: its strings are expressions (from
         // the rendered arguments when they came from one template, `assert: "{{ x }}"`).
         let that = task
@@ -226,7 +223,7 @@ impl Runner {
     }
 
     async fn pause(&self, args: &Map<String, Value>) -> Result<Output, Failure> {
-        unknown("pause", args, &["seconds", "minutes", "prompt", "echo"])?;
+        typed("pause", args)?;
         let num = |k: &str| {
             args.get(k)
                 .and_then(|v| v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()))
@@ -278,22 +275,7 @@ impl Runner {
         host: &HostCell,
         scope: &Scope,
     ) -> Result<Output, Failure> {
-        unknown(
-            "include_vars",
-            args,
-            &[
-                "_raw_params",
-                "file",
-                "name",
-                "dir",
-                "files_matching",
-                "ignore_unknown_extensions",
-                "depth",
-                "extensions",
-                "hash_behaviour",
-                "ignore_files",
-            ],
-        )?;
+        typed("include_vars", args)?;
         let file = args
             .get("file")
             .or_else(|| args.get("_raw_params"))
@@ -515,7 +497,7 @@ impl Runner {
     }
 
     fn group_by(&self, args: &Map<String, Value>, host: &HostCell) -> Result<Output, Failure> {
-        unknown("group_by", args, &["key", "parents"])?;
+        typed("group_by", args)?;
         let key = args
             .get("key")
             .map(scalar_text)

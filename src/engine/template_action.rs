@@ -9,22 +9,8 @@ use crate::modules::Failure;
 use crate::template::{Scope, TemplateOptions};
 use serde_json::{json, Map, Value};
 
-/// Arguments that only `template` has (removed before copy sees the rest).
-const TEMPLATE_ONLY: &[&str] = &[
-    "src",
-    "trim_blocks",
-    "lstrip_blocks",
-    "newline_sequence",
-    "block_start_string",
-    "block_end_string",
-    "variable_start_string",
-    "variable_end_string",
-    "comment_start_string",
-    "comment_end_string",
-    "output_encoding",
-];
-
-/// Arguments of `template` that copy takes as they are.
+/// Arguments of `template` that copy takes as they are (the rest are the rendering's; all
+/// are checked against `template`'s typed arguments in the registry).
 const PASSED: &[&str] = &[
     "dest",
     "mode",
@@ -45,24 +31,8 @@ impl Runner {
         args: &Map<String, Value>,
         scope: &Scope,
     ) -> Result<Map<String, Value>, Failure> {
-        if let Some(k) = args
-            .keys()
-            .find(|k| !TEMPLATE_ONLY.contains(&k.as_str()) && !PASSED.contains(&k.as_str()))
-        {
-            return Err(Failure::Failed(format!(
-                "Unsupported parameters for (template) module: {k}"
-            )));
-        }
-        let src = args
-            .get("src")
-            .map(scalar_text)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| Failure::Failed("template: missing required arguments: src".into()))?;
-        if !args.contains_key("dest") {
-            return Err(Failure::Failed(
-                "template: missing required arguments: dest".into(),
-            ));
-        }
+        super::actions::typed("template", args)?;
+        let src = args.get("src").map(scalar_text).unwrap_or_default();
         let path = find_local(&scope.search_paths, "templates", &src).map_err(Failure::Failed)?;
         let raw = std::fs::read(&path).map_err(|e| {
             Failure::Failed(format!("could not read template {}: {e}", path.display()))

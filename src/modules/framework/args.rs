@@ -63,6 +63,30 @@ pub fn de_opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::E
     de_bool(d).map(Some)
 }
 
+/// serde `deserialize_with` for a whole number written as a number or a numeric string
+/// (Ansible's `int` type).
+pub fn de_opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Null => None,
+        Value::Number(n) => Some(
+            n.as_i64()
+                .ok_or_else(|| D::Error::custom(format!("{n} is not a whole number")))?,
+        ),
+        Value::String(s) if load_check::is_marker(&s) => Some(0),
+        Value::String(s) => Some(
+            s.trim()
+                .parse()
+                .map_err(|_| D::Error::custom(format!("'{s}' cannot be converted to an int")))?,
+        ),
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected an integer, got {}",
+                type_name(&other)
+            )))
+        }
+    })
+}
+
 /// serde `deserialize_with` for a string that may be written as a number or boolean in YAML.
 pub fn de_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match Value::deserialize(d)? {

@@ -110,10 +110,20 @@ fn to_arg_error(module: &str, raw: &Map<String, Value>, msg: &str) -> ArgError {
         };
     }
     // serde does not name the field of a type error: find the argument whose value the
-    // message quotes.
-    let culprit = raw
-        .iter()
-        .find(|(_, v)| !v.is_object() && !v.is_array() && msg.contains(&quoted(v)));
+    // message quotes (quoted forms first, then the longest bare value: `hi` is in `'high'`).
+    let scalars = || raw.iter().filter(|(_, v)| !v.is_object() && !v.is_array());
+    let culprit = scalars()
+        .find(|(_, v)| {
+            let q = quoted(v);
+            [format!("'{q}'"), format!("\"{q}\""), format!("`{q}`")]
+                .iter()
+                .any(|f| msg.contains(f.as_str()))
+        })
+        .or_else(|| {
+            scalars()
+                .filter(|(_, v)| msg.contains(&quoted(v)))
+                .max_by_key(|(_, v)| quoted(v).len())
+        });
     ArgError {
         arg: culprit.map(|(k, _)| k.clone()),
         msg: match culprit {
