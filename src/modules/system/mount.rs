@@ -72,11 +72,11 @@ impl Module for Mount {
     /// Ansible's rules (`src` and `fstype` to mount, an absolute path), and what rsible
     /// refuses.
     fn validate(a: &Args) -> Result<(), String> {
-        use MountState::*;
-        if a.state == Ephemeral {
+        use MountState as S;
+        if a.state == S::Ephemeral {
             return Err("state=ephemeral is not supported by rsible".into());
         }
-        if matches!(a.state, Present | Mounted) && (a.src.is_none() || a.fstype.is_none()) {
+        if matches!(a.state, S::Present | S::Mounted) && (a.src.is_none() || a.fstype.is_none()) {
             return Err(format!(
                 "state is {} but all of the following are missing: src, fstype",
                 a.state.as_str()
@@ -95,7 +95,7 @@ impl Module for Mount {
                 "path must be absolute (or none/swap for a swap entry), got '{path}'"
             ));
         }
-        if swap && matches!(a.state, Mounted | Unmounted | Remounted) {
+        if swap && matches!(a.state, S::Mounted | S::Unmounted | S::Remounted) {
             return Err("swap entries can only be present or absent".into());
         }
         Ok(())
