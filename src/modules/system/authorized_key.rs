@@ -1,35 +1,43 @@
 //! `authorized_key` (ansible.posix): add or remove SSH public keys in a user's
-//! authorized_keys file. One program reads the user's home and the file; [`edit`] applies
+//! authorized_keys file. A probe reads the user's home and the file; [`edit`] applies
 //! Ansible's algorithm on the controller (keys are identified by their base64 blob; options
 //! and comment must match too; new keys go after existing ones; `exclusive` keeps only the
-//! given keys); a second program writes the file atomically (owner the user, mode 0600,
-//! `~/.ssh` created 0700 when `manage_dir`). Round trips: one when nothing changes (or in
-//! check mode), two otherwise. Knows nothing of playbooks; arguments arrive templated.
+//! given keys); the atomic writer then writes the file (owner the user, mode 0600, `~/.ssh`
+//! created 0700 when `manage_dir`). Round trips: one when nothing changes (or in check
+//! mode), two otherwise. Knows nothing of playbooks; arguments arrive templated.
 
 use crate::connection::quote::quote;
 use crate::event::Diff;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, POSIX};
 use crate::modules::framework::write::{self, Source, WriteOpts};
-use crate::modules::system::common;
+use crate::modules::system::common::{self, de_text, yes, State};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
+
+/// `authorized_key` in the registry.
+pub const SPEC: Spec = spec::<AuthorizedKey>(POSIX, &[]);
+
+/// The `authorized_key` module.
+pub struct AuthorizedKey;
 
 /// Arguments of `authorized_key` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(deserialize_with = "de_opt_string")]
-    user: Option<String>,
-    #[serde(deserialize_with = "de_opt_string")]
-    key: Option<String>,
+pub struct Args {
+    #[serde(deserialize_with = "de_text")]
+    user: String,
+    #[serde(deserialize_with = "de_text")]
+    key: String,
     #[serde(default, deserialize_with = "de_opt_string")]
     path: Option<String>,
     #[serde(default = "yes", deserialize_with = "de_bool")]
     manage_dir: bool,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    #[serde(default)]
+    state: State,
     #[serde(default, deserialize_with = "de_bool")]
     exclusive: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -42,8 +50,46 @@ struct Args {
     follow: bool,
 }
 
-fn yes() -> bool {
-    true
+impl Module for AuthorizedKey {
+    const NAME: &'static str = "authorized_key";
+    type Args = Args;
+
+    /// The user is named, the key is text (not a URL) and every line of it is a key.
+    fn validate(a: &Args) -> Result<(), String> {
+        if a.user.is_empty() {
+            return Err("user must not be empty".into());
+        }
+        if a.key.starts_with("http://") || a.key.starts_with("https://") {
+            return Err("keys from a URL are not supported by rsible: give the key text (a lookup('url', ...) or file works)".into());
+        }
+        if [Some(&a.key), a.key_options.as_ref(), a.comment.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|v| is_template(v))
+        {
+            return Ok(());
+        }
+        edit("", &want(a)).map(|_| ())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(authorized_key(a, ctx))
+    }
+}
+
+/// What the arguments ask of the file.
+fn want(a: &Args) -> Want<'_> {
+    Want {
+        keys: a
+            .key
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .collect(),
+        present: a.state == State::Present,
+        exclusive: a.exclusive,
+        key_options: a.key_options.as_deref(),
+        comment: a.comment.as_deref(),
+    }
 }
 
 /// The key types sshd accepts (Ansible's list).
@@ -247,42 +293,13 @@ if [ -f "$p" ]; then printf 'rsible-content\n'; cat -- "$p" || exit 4; fi
     s
 }
 
-/// `authorized_key`.
-pub async fn authorized_key(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("authorized_key", a).map_err(Failure::BadArgs)?;
-    let bad = |m: &str| Err(Failure::BadArgs(format!("authorized_key: {m}")));
-    let Some(user) = args.user.as_deref().filter(|u| !u.is_empty()) else {
-        return bad("user is required");
-    };
-    let Some(key) = args.key.as_deref() else {
-        return bad("key is required");
-    };
-    if key.starts_with("http://") || key.starts_with("https://") {
-        return bad("keys from a URL are not supported by rsible: give the key text (a lookup('url', ...) or file works)");
-    }
-    let present = match args.state.as_deref() {
-        None | Some("present") => true,
-        Some("absent") => false,
-        Some(o) => return bad(&format!("state must be one of present, absent, got '{o}'")),
-    };
-    let keys: Vec<&str> = key
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .collect();
-    let want = Want {
-        keys,
-        present,
-        exclusive: args.exclusive,
-        key_options: args.key_options.as_deref(),
-        comment: args.comment.as_deref(),
-    };
-    // Refuse invalid keys before anything is sent.
-    edit("", &want).map_err(Failure::BadArgs)?;
-
-    let out = common::run(
+/// `authorized_key`: a probe, then the atomic write when the file changes.
+async fn authorized_key(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let user = args.user.as_str();
+    let want = want(&args);
+    let out = common::probe(
         ctx,
         probe(user, args.path.as_deref()),
-        Vec::new(),
         "reading the authorized keys",
     )
     .await?;
@@ -296,7 +313,7 @@ pub async fn authorized_key(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Out
     let edited = edit(&before, &want).map_err(Failure::Failed)?;
     let changed = edited.as_ref().is_some_and(|a| *a != before);
     let after = edited.unwrap_or_else(|| before.clone());
-    if changed && !ctx.check {
+    if changed {
         let mut prelude = Vec::new();
         if args.manage_dir {
             prelude.extend_from_slice(b"d=$(dirname -- ");
@@ -315,15 +332,12 @@ pub async fn authorized_key(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Out
     }
     let mut fields = Map::new();
     fields.insert("user".into(), json!(user));
-    fields.insert("key".into(), json!(key));
+    fields.insert("key".into(), json!(args.key));
     fields.insert("key_options".into(), json!(args.key_options));
     fields.insert("keyfile".into(), json!(path));
     fields.insert("path".into(), json!(args.path));
     fields.insert("manage_dir".into(), json!(args.manage_dir));
-    fields.insert(
-        "state".into(),
-        json!(if present { "present" } else { "absent" }),
-    );
+    fields.insert("state".into(), json!(args.state.as_str()));
     fields.insert("exclusive".into(), json!(args.exclusive));
     fields.insert("comment".into(), json!(args.comment));
     fields.insert("validate_certs".into(), json!(args.validate_certs));
@@ -412,5 +426,33 @@ mod tests {
     #[test]
     fn invalid_keys_are_refused() {
         assert!(edit("", &want(vec!["not a key"], true, false)).is_err());
+    }
+
+    fn check(v: serde_json::Value) -> Result<(), String> {
+        let a = crate::modules::framework::load_check::parse::<Args>(
+            "authorized_key",
+            v.as_object().expect("obj"),
+        )
+        .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| AuthorizedKey::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        use serde_json::json;
+        assert_eq!(
+            check(json!({"user": "u", "key": A, "exclusive": "yes"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"user": "u", "key": "{{ k }}", "state": "{{ s }}"})),
+            Ok(())
+        );
+        assert!(check(json!({"key": A})).unwrap_err().contains("user"));
+        assert!(check(json!({"user": "u"})).unwrap_err().contains("key"));
+        assert!(check(json!({"user": "u", "key": "not a key"})).is_err());
+        assert!(check(json!({"user": "u", "key": "https://x/keys"})).is_err());
+        assert!(check(json!({"user": "u", "key": A, "exclusive": "maybe"})).is_err());
+        assert!(check(json!({"user": "u", "key": A, "keyy": 1})).is_err());
     }
 }

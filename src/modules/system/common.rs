@@ -1,19 +1,41 @@
-//! What the account, cron and mount modules share: running one sh program and reading its
-//! `key=value` answer lines, and turning epoch days into dates. Knows nothing of any one
+//! What the account, cron and mount modules share: their probe and apply programs answered
+//! in `key=value` lines, argument readers (numbers written as text, choices with Ansible's
+//! message, the `true` default), and turning epoch days into dates. Knows nothing of any one
 //! module's arguments.
 
+use crate::connection::ExecOutput;
+use crate::modules::framework::args::de_opt_string;
 use crate::modules::{Ctx, Failure};
+use serde::de::{Deserializer, Error as _};
 
-/// Runs `script` with `stdin`; a non-zero exit fails with `what` and the program's stderr.
-/// The script fails only by an explicit `exit N`: its last test's status does not count.
-pub async fn run(
+/// Runs `script`, a probe (reads the host, changes nothing; it runs in check mode too), and
+/// returns its stdout; a non-zero exit fails with `what` and the program's stderr.
+pub async fn probe(ctx: &Ctx<'_>, script: Vec<u8>, what: &str) -> Result<String, Failure> {
+    answer(ctx.probe(finished(script), Vec::new()).await?, what)
+}
+
+/// Runs `script`, an apply, with `stdin`, and returns its stdout; `None` in check mode
+/// (nothing sent). A non-zero exit fails with `what` and the program's stderr.
+pub async fn apply(
     ctx: &Ctx<'_>,
-    mut script: Vec<u8>,
+    script: Vec<u8>,
     stdin: Vec<u8>,
     what: &str,
-) -> Result<String, Failure> {
+) -> Result<Option<String>, Failure> {
+    match ctx.apply(finished(script), stdin).await? {
+        Some(out) => answer(out, what).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// `script` made to fail only by an explicit `exit N`: its last test's status does not count.
+fn finished(mut script: Vec<u8>) -> Vec<u8> {
     script.extend_from_slice(b"\nexit 0\n");
-    let out = ctx.exec(script, stdin).await?;
+    script
+}
+
+/// The stdout of a program that exited 0, else a failure naming `what`.
+pub fn answer(out: ExecOutput, what: &str) -> Result<String, Failure> {
     if out.status.rc() != 0 {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
         let msg = if err.is_empty() {
@@ -38,6 +60,85 @@ pub fn value<'a>(out: &'a str, key: &str) -> Option<&'a str> {
     values(out, key).into_iter().next()
 }
 
+/// serde `default` for booleans Ansible defaults to true.
+pub fn yes() -> bool {
+    true
+}
+
+/// A required string, written as a string or a number.
+pub fn de_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    de_opt_string(d)?.ok_or_else(|| D::Error::custom("expected a string, got null"))
+}
+
+/// An optional number, written as a number or as text (a templated value).
+pub fn de_opt_num<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    match de_opt_string(d)? {
+        None => Ok(None),
+        Some(s) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("'{s}' is not a number"))),
+    }
+}
+
+/// An enum of the values one argument accepts, read from its text; anything else is refused
+/// with `ARG must be one of A, B, got 'X'`. At load a templated value is refused too, with
+/// its stand-in quoted, so the load-time check sets that argument aside.
+macro_rules! choices {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident ($arg:literal) {
+        $($(#[$vmeta:meta])* $var:ident = $text:literal,)+
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name {
+            $($(#[$vmeta])* $var,)+
+        }
+
+        impl $name {
+            /// The value as Ansible writes it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$var => $text,)+
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                let s = $crate::modules::framework::args::scalar_text(&v);
+                match s.as_str() {
+                    $($text => Ok(Self::$var),)+
+                    _ => Err(<D::Error as serde::de::Error>::custom(format!(
+                        "{} must be one of {}, got '{}'",
+                        $arg,
+                        [$($text),+].join(", "),
+                        s
+                    ))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use choices;
+
+choices! {
+    /// `state` of the account modules and `cron`: present (the default) or absent.
+    #[derive(Default)]
+    pub enum State("state") {
+        /// The thing exists as asked.
+        #[default]
+        Present = "present",
+        /// The thing does not exist.
+        Absent = "absent",
+    }
+}
+
 /// `YYYY-MM-DD` of the day `days` after 1970-01-01 (proleptic Gregorian calendar).
 pub fn date_of_days(days: i64) -> String {
     // Howard Hinnant's civil_from_days.
@@ -56,6 +157,8 @@ pub fn date_of_days(days: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
 
     #[test]
     fn days_become_dates() {
@@ -70,5 +173,31 @@ mod tests {
         assert_eq!(values(out, "a"), vec!["1", "3"]);
         assert_eq!(value(out, "b"), Some("2"));
         assert_eq!(value(out, "c"), None);
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct A {
+        #[serde(default)]
+        state: State,
+        #[serde(default, deserialize_with = "de_opt_num")]
+        n: Option<u32>,
+    }
+
+    #[test]
+    fn choices_and_numbers_are_read_with_ansibles_messages() {
+        let parse = |v: serde_json::Value| {
+            crate::modules::framework::args::parse::<A>("m", v.as_object().unwrap())
+        };
+        let a = parse(json!({"state": "absent", "n": "12"})).unwrap();
+        assert_eq!((a.state, a.n), (State::Absent, Some(12)));
+        assert_eq!(parse(json!({})).unwrap().state, State::Present);
+        let e = parse(json!({"state": "gone"})).unwrap_err();
+        assert!(
+            e.contains("state must be one of present, absent, got 'gone'"),
+            "{e}"
+        );
+        let e = parse(json!({"n": "many"})).unwrap_err();
+        assert!(e.contains("'many' is not a number"), "{e}");
     }
 }

@@ -1,146 +1,169 @@
-//! `group`: make sure a local group exists (with a gid) or does not. One program reads the
-//! group (getent); when something differs a second runs groupadd/groupmod/groupdel. Round
-//! trips: one when nothing changes (or in check mode), two otherwise. Knows nothing of
-//! playbooks; arguments arrive templated.
+//! `group`: make sure a local group exists (with a gid) or does not. One gated program: the
+//! probe reads the group (getent) and decides in sh whether groupadd, groupmod or groupdel
+//! is due; the apply runs it and reads the group again. One round trip, in check mode too.
+//! Knows nothing of playbooks; arguments arrive templated.
 
 use crate::connection::quote::{join, quote};
 use crate::event::Diff;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
-use crate::modules::system::common;
+use crate::modules::framework::args::{de_bool, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
+use crate::modules::system::common::{self, de_opt_num, de_text, State};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// `group` in the registry.
+pub const SPEC: Spec = spec::<Group>(B, &[]);
+
+/// The `group` module.
+pub struct Group;
 
 /// Arguments of `group` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(deserialize_with = "de_opt_string")]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    gid: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+pub struct Args {
+    #[serde(deserialize_with = "de_text")]
+    name: String,
+    #[serde(default, deserialize_with = "de_opt_num")]
+    gid: Option<u32>,
+    #[serde(default)]
+    state: State,
     #[serde(default, deserialize_with = "de_bool")]
     system: bool,
     #[serde(default, deserialize_with = "de_bool")]
     non_unique: bool,
     #[serde(default, deserialize_with = "de_bool")]
     force: bool,
-    /// Accepted for compatibility: rsible always uses the local tools.
-    #[serde(default, rename = "local")]
-    _local: Option<Value>,
+    /// Only `local: false` gets this far (the loader refuses `true`): rsible always uses
+    /// the local tools.
+    #[serde(default, rename = "local", deserialize_with = "de_bool")]
+    _local: bool,
 }
 
-/// The command that brings a group whose current gid is `cur` (`None`: absent) to `args`.
-fn plan(
-    name: &str,
-    present: bool,
-    gid: Option<&str>,
-    non_unique: bool,
-    system: bool,
-    force: bool,
-    cur: Option<&str>,
-) -> Vec<String> {
+impl Module for Group {
+    const NAME: &'static str = "group";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        let n = &a.name;
+        if !is_template(n) && (n.is_empty() || n.contains([':', '\n'])) {
+            return Err(format!("name is not a valid group name: {n:?}"));
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(group(a, ctx))
+    }
+}
+
+/// Prints `gid=` of the group `$n` when it exists, under `key`.
+fn read_gid(key: &str) -> String {
+    format!(
+        "if e=$(getent group \"$n\"); then g=${{e#*:*:}}; g=${{g%%:*}}; printf '{key}=%s\\n' \"$g\"; fi\n"
+    )
+}
+
+/// The probe: reads the group and sets `rsible_change=1` (printing `change=1`) when a
+/// command is due.
+fn probe(a: &Args) -> Vec<u8> {
+    let mut s = b"n=".to_vec();
+    s.extend(quote(a.name.as_bytes()));
+    s.push(b'\n');
+    s.extend_from_slice(read_gid("gid").as_bytes());
+    let differs = match (a.state, a.gid) {
+        (State::Absent, _) => "[ -n \"$e\" ]".to_string(),
+        (State::Present, None) => "[ -z \"$e\" ]".to_string(),
+        (State::Present, Some(g)) => format!("[ -z \"$e\" ] || [ \"$g\" != {g} ]"),
+    };
+    s.extend_from_slice(
+        format!("if {differs}; then rsible_change=1; echo change=1; fi\n:\n").as_bytes(),
+    );
+    s
+}
+
+/// The command that brings the group to `a` (`exists`: whether it does now), without `--
+/// NAME`; empty when nothing is to be done.
+fn command(a: &Args, exists: bool) -> Vec<String> {
     let mut c: Vec<String> = Vec::new();
-    match (present, cur) {
-        (false, None) => {}
-        (false, Some(_)) => {
+    match (a.state, exists) {
+        (State::Absent, false) => {}
+        (State::Absent, true) => {
             c.push("groupdel".into());
-            if force {
+            if a.force {
                 c.push("-f".into());
             }
         }
-        (true, None) => {
+        (State::Present, false) => {
             c.push("groupadd".into());
-            if let Some(g) = gid {
-                c.extend(["-g".into(), g.into()]);
-                if non_unique {
+            if let Some(g) = a.gid {
+                c.extend(["-g".into(), g.to_string()]);
+                if a.non_unique {
                     c.push("-o".into());
                 }
             }
-            if system {
+            if a.system {
                 c.push("-r".into());
             }
         }
-        (true, Some(have)) => {
-            if let Some(g) = gid.filter(|g| *g != have) {
-                c.extend(["groupmod".into(), "-g".into(), g.into()]);
-                if non_unique {
+        (State::Present, true) => {
+            if let Some(g) = a.gid {
+                c.extend(["groupmod".into(), "-g".into(), g.to_string()]);
+                if a.non_unique {
                     c.push("-o".into());
                 }
             }
         }
-    }
-    if !c.is_empty() {
-        c.extend(["--".into(), name.into()]);
     }
     c
 }
 
-/// The sh program printing `gid=` of group `name` when it exists.
-fn probe(name: &str) -> Vec<u8> {
-    let mut s = b"e=$(getent group ".to_vec();
-    s.extend(quote(name.as_bytes()));
-    s.extend_from_slice(b") && printf 'gid=%s\\n' \"$(printf '%s\\n' \"$e\" | cut -d: -f3)\"\n");
+/// The apply, after the probe: the due command (chosen by whether the probe found the
+/// group), then the group read again (`after=`).
+fn apply(a: &Args) -> Vec<u8> {
+    let mut s = Vec::new();
+    for (test, exists) in [("[ -n \"$e\" ]", true), ("[ -z \"$e\" ]", false)] {
+        let cmd = command(a, exists);
+        if cmd.is_empty() {
+            continue;
+        }
+        s.extend_from_slice(format!("if {test}; then ").as_bytes());
+        s.extend(join(&cmd));
+        s.extend_from_slice(b" -- \"$n\" || exit 1; fi\n");
+    }
+    s.extend_from_slice(read_gid("after").as_bytes());
+    s.extend_from_slice(b":\n");
     s
 }
 
-/// `group`.
-pub async fn group(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("group", a).map_err(Failure::BadArgs)?;
-    let bad = |m: String| Err(Failure::BadArgs(m));
-    let name = match args.name.as_deref() {
-        Some(n) if !n.is_empty() && !n.contains([':', '\n']) => n,
-        _ => return bad("group: name is required (a group name)".into()),
-    };
-    if let Some(g) = &args.gid {
-        if g.parse::<u32>().is_err() {
-            return bad(format!("group: gid must be a number, got '{g}'"));
-        }
-    }
-    let present = match args.state.as_deref() {
-        None | Some("present") => true,
-        Some("absent") => false,
-        Some(o) => {
-            return bad(format!(
-                "group: state must be one of present, absent, got '{o}'"
-            ))
-        }
-    };
-    let out = common::run(ctx, probe(name), Vec::new(), "reading the group").await?;
-    let cur = common::value(&out, "gid").map(str::to_string);
-    let cmd = plan(
-        name,
-        present,
-        args.gid.as_deref(),
-        args.non_unique,
-        args.system,
-        args.force,
-        cur.as_deref(),
+/// `group`: one gated program (see the file header).
+async fn group(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let name = args.name.as_str();
+    let out = ctx.gated(&probe(&args), &apply(&args), Vec::new()).await?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let cur = common::value(&stdout, "gid").map(str::to_string);
+    let what = command(&args, cur.is_some()).first().map_or_else(
+        || "reading the group".to_string(),
+        |c| format!("{c} {name}"),
     );
-    let changed = !cmd.is_empty();
-    let mut gid = cur.clone();
-    if changed && !ctx.check {
-        let mut s = join(&cmd);
-        s.extend_from_slice(b" || exit 1\n");
-        s.extend(probe(name));
-        let out = common::run(ctx, s, Vec::new(), &format!("{} {name}", cmd[0])).await?;
-        gid = common::value(&out, "gid").map(str::to_string);
-    } else if changed {
-        gid = args.gid.clone();
-    }
+    let stdout = common::answer(out, &what)?;
+    let changed = common::value(&stdout, "change").is_some();
+    let present = args.state == State::Present;
     let mut fields = Map::new();
     fields.insert("name".into(), json!(name));
-    fields.insert(
-        "state".into(),
-        json!(if present { "present" } else { "absent" }),
-    );
+    fields.insert("state".into(), json!(args.state.as_str()));
     if present {
-        let g = gid.unwrap_or_default();
+        // After a change: the group as read again, or in check mode the gid asked for.
+        let gid = match common::value(&stdout, "after") {
+            Some(g) => Some(g.to_string()),
+            None if changed => args.gid.map(|g| g.to_string()),
+            None => cur.clone(),
+        }
+        .unwrap_or_default();
         fields.insert(
             "gid".into(),
-            g.parse::<u64>().map(Value::from).unwrap_or(json!(g)),
+            gid.parse::<u64>().map(Value::from).unwrap_or(json!(gid)),
         );
         fields.insert("system".into(), json!(args.system));
     }
@@ -150,14 +173,13 @@ pub async fn group(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fail
             Some(g) => format!("present gid={g}\n"),
             None => "absent\n".into(),
         };
+        let want = args.gid.map(|g| g.to_string());
         diffs.push(Diff {
             before_header: format!("group {name}"),
             after_header: format!("group {name}"),
             before: show(cur.as_deref()),
             after: if present {
-                show(Some(
-                    args.gid.as_deref().or(cur.as_deref()).unwrap_or("(new)"),
-                ))
+                show(Some(want.as_deref().or(cur.as_deref()).unwrap_or("(new)")))
             } else {
                 show(None)
             },
@@ -174,29 +196,86 @@ pub async fn group(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fail
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
+    use std::process::Command;
 
-    #[test]
-    fn only_differences_are_planned() {
-        assert!(plan("g", true, Some("5000"), false, false, false, Some("5000")).is_empty());
-        assert!(plan("g", true, None, false, false, false, Some("5000")).is_empty());
-        assert!(plan("g", false, None, false, false, false, None).is_empty());
-        assert_eq!(
-            plan("g", true, Some("5001"), false, false, false, Some("5000")),
-            vec!["groupmod", "-g", "5001", "--", "g"]
-        );
-        assert_eq!(
-            plan("g", true, Some("5001"), true, true, false, None),
-            vec!["groupadd", "-g", "5001", "-o", "-r", "--", "g"]
-        );
-        assert_eq!(
-            plan("g", false, None, false, false, true, Some("1")),
-            vec!["groupdel", "-f", "--", "g"]
-        );
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("group", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Group::validate(&a))
+    }
+
+    fn args(v: Value) -> Args {
+        crate::modules::framework::args::parse("group", v.as_object().expect("obj")).unwrap()
     }
 
     #[test]
-    fn bad_arguments_are_refused() {
-        let m = serde_json::json!({"name": "g", "gidd": 1});
-        assert!(args::parse::<Args>("group", m.as_object().unwrap()).is_err());
+    fn arguments() {
+        assert_eq!(
+            check(json!({"name": "g", "gid": "4701", "local": false})),
+            Ok(())
+        );
+        assert_eq!(check(json!({"name": "{{ g }}", "gid": "{{ n }}"})), Ok(()));
+        assert!(check(json!({"name": "a:b"})).is_err());
+        assert!(check(json!({"gid": 1})).unwrap_err().contains("name"));
+        assert!(check(json!({"name": "g", "gidd": 1})).is_err());
+        assert!(check(json!({"name": "g", "gid": "x"})).is_err());
+        assert!(check(json!({"name": "g", "state": "gone"})).is_err());
+    }
+
+    /// Runs the probe and, when it says so, the apply, with `getent` and the group tools
+    /// stubbed over a group file holding `groups`; returns stdout and the tools' calls.
+    fn run(a: &Args, groups: &str) -> (String, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("db"), groups).unwrap();
+        let stub = |name: &str, body: &str| {
+            let p = d.join(name);
+            std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        stub("getent", "grep \"^$2:\" \"$(dirname \"$0\")/db\"");
+        for t in ["groupadd", "groupmod", "groupdel"] {
+            stub(t, &format!("echo {t} \"$@\" >> \"$(dirname \"$0\")/log\""));
+        }
+        let mut program = b"rsible_change=0\n".to_vec();
+        program.extend(probe(a));
+        program.extend_from_slice(b"if [ \"$rsible_change\" = 1 ]; then\n");
+        program.extend(apply(a));
+        program.extend_from_slice(b"fi\n");
+        let path = format!("{}:{}", d.display(), std::env::var("PATH").unwrap());
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(String::from_utf8(program).unwrap())
+            .env("PATH", path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let log = std::fs::read_to_string(d.join("log")).unwrap_or_default();
+        (String::from_utf8(out.stdout).unwrap(), log)
+    }
+
+    #[test]
+    fn only_differences_are_applied() {
+        let g = "g:x:5000:\n";
+        let (out, log) = run(&args(json!({"name": "g", "gid": 5000})), g);
+        assert_eq!((out.as_str(), log.as_str()), ("gid=5000\n", ""));
+        let (out, log) = run(&args(json!({"name": "g"})), g);
+        assert_eq!((out.as_str(), log.as_str()), ("gid=5000\n", ""));
+        let (out, log) = run(&args(json!({"name": "g", "state": "absent"})), "");
+        assert_eq!((out.as_str(), log.as_str()), ("", ""));
+        let (out, log) = run(&args(json!({"name": "g", "gid": 5001})), g);
+        assert_eq!(out, "gid=5000\nchange=1\nafter=5000\n");
+        assert_eq!(log, "groupmod -g 5001 -- g\n");
+        let a = args(json!({"name": "g", "gid": 5001, "non_unique": true, "system": true}));
+        let (out, log) = run(&a, "");
+        assert_eq!(
+            (out.as_str(), log.as_str()),
+            ("change=1\n", "groupadd -g 5001 -o -r -- g\n")
+        );
+        let a = args(json!({"name": "g", "state": "absent", "force": true}));
+        let (_, log) = run(&a, g);
+        assert_eq!(log, "groupdel -f -- g\n");
     }
 }

@@ -23,74 +23,9 @@ pub const SPECS: &[Spec] = &[
     legacy!("wait_for_connection", B, &[], None, |a, c| {
         wait_for::wait_for_connection(a, c)
     }),
-    legacy!(
-        "user",
-        B,
-        &[],
-        Some(&[
-            "name",
-            "user",
-            "uid",
-            "group",
-            "groups",
-            "append",
-            "shell",
-            "home",
-            "create_home",
-            "createhome",
-            "move_home",
-            "password",
-            "update_password",
-            "system",
-            "state",
-            "remove",
-            "force",
-            "expires",
-            "comment",
-            "password_lock",
-            "non_unique",
-            "generate_ssh_key",
-            "ssh_key_bits",
-            "ssh_key_type",
-            "ssh_key_file",
-            "ssh_key_comment",
-            "ssh_key_passphrase"
-        ]),
-        |a, c| user::user(a, c)
-    ),
-    legacy!(
-        "group",
-        B,
-        &[],
-        Some(&[
-            "name",
-            "gid",
-            "state",
-            "system",
-            "non_unique",
-            "force",
-            "local"
-        ]),
-        |a, c| group::group(a, c)
-    ),
-    legacy!(
-        "authorized_key",
-        POSIX,
-        &[],
-        Some(&[
-            "user",
-            "key",
-            "path",
-            "manage_dir",
-            "state",
-            "exclusive",
-            "key_options",
-            "comment",
-            "validate_certs",
-            "follow"
-        ]),
-        |a, c| authorized_key::authorized_key(a, c)
-    ),
+    user::SPEC,
+    group::SPEC,
+    authorized_key::SPEC,
     legacy!(
         "sysctl",
         POSIX,
@@ -115,44 +50,9 @@ pub const SPECS: &[Spec] = &[
         Some(&["name", "state", "params", "persistent"]),
         |a, c| modprobe::modprobe(a, c)
     ),
-    legacy!(
-        "mount",
-        POSIX,
-        &[],
-        Some(&[
-            "path", "name", "src", "fstype", "opts", "dump", "passno", "state", "fstab", "backup",
-            "boot"
-        ]),
-        |a, c| mount::mount(a, c)
-    ),
+    mount::SPEC,
     hostname::SPEC,
-    legacy!(
-        "cron",
-        B,
-        &[],
-        Some(&[
-            "name",
-            "user",
-            "job",
-            "value",
-            "cron_file",
-            "state",
-            "backup",
-            "minute",
-            "hour",
-            "day",
-            "dom",
-            "month",
-            "weekday",
-            "dow",
-            "special_time",
-            "disabled",
-            "env",
-            "insertafter",
-            "insertbefore"
-        ]),
-        |a, c| cron::cron(a, c)
-    ),
+    cron::SPEC,
     legacy!(
         "reboot",
         B,

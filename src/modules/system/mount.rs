@@ -1,25 +1,33 @@
-//! `mount` (ansible.posix): manage fstab entries and what is mounted. One program reads the
+//! `mount` (ansible.posix): manage fstab entries and what is mounted. A probe reads the
 //! fstab and whether the path is a mount point; [`set_entry`] / [`unset_entry`] edit the
 //! fstab on the controller as Ansible does (comments and other lines kept, swap entries
-//! `none`/`swap` told apart by their source); a second program writes the fstab atomically
-//! (temp file, `mv`) and mounts, remounts or unmounts. Round trips: one when nothing changes
-//! (or in check mode), two otherwise. Knows nothing of playbooks; arguments arrive templated.
+//! `none`/`swap` told apart by their source); an apply writes the fstab through the atomic
+//! writer and mounts, remounts or unmounts. Round trips: one when nothing changes (or in
+//! check mode), two otherwise. Knows nothing of playbooks; arguments arrive templated.
 
 use crate::connection::quote::quote;
 use crate::event::Diff;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, POSIX};
 use crate::modules::framework::write::{self, WriteOpts};
-use crate::modules::system::common;
+use crate::modules::system::common::{self, choices, de_text, yes};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
+
+/// `mount` in the registry.
+pub const SPEC: Spec = spec::<Mount>(POSIX, &[]);
+
+/// The `mount` module.
+pub struct Mount;
 
 /// Arguments of `mount` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(default, alias = "name", deserialize_with = "de_opt_string")]
-    path: Option<String>,
+pub struct Args {
+    #[serde(alias = "name", deserialize_with = "de_text")]
+    path: String,
     #[serde(default, deserialize_with = "de_opt_string")]
     src: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -30,8 +38,7 @@ struct Args {
     dump: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     passno: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    state: MountState,
     #[serde(default, deserialize_with = "de_opt_string")]
     fstab: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
@@ -40,18 +47,72 @@ struct Args {
     boot: bool,
 }
 
-fn yes() -> bool {
-    true
+choices! {
+    /// What the task asks of the fstab entry and the mount point.
+    pub enum MountState("state") {
+        /// In the fstab.
+        Present = "present",
+        /// Out of the fstab, unmounted, its directory removed.
+        Absent = "absent",
+        /// In the fstab and mounted.
+        Mounted = "mounted",
+        /// Not mounted (the fstab untouched).
+        Unmounted = "unmounted",
+        /// Mounted again.
+        Remounted = "remounted",
+        /// Mounted without an fstab entry: refused by rsible.
+        Ephemeral = "ephemeral",
+    }
 }
 
-/// What the task asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Present,
-    Absent,
-    Mounted,
-    Unmounted,
-    Remounted,
+impl Module for Mount {
+    const NAME: &'static str = "mount";
+    type Args = Args;
+
+    /// Ansible's rules (`src` and `fstype` to mount, an absolute path), and what rsible
+    /// refuses.
+    fn validate(a: &Args) -> Result<(), String> {
+        use MountState as S;
+        if a.state == S::Ephemeral {
+            return Err("state=ephemeral is not supported by rsible".into());
+        }
+        if matches!(a.state, S::Present | S::Mounted) && (a.src.is_none() || a.fstype.is_none()) {
+            return Err(format!(
+                "state is {} but all of the following are missing: src, fstype",
+                a.state.as_str()
+            ));
+        }
+        if a.path.is_empty() {
+            return Err("path must not be empty".into());
+        }
+        if is_template(&a.path) {
+            return Ok(());
+        }
+        let path = trimmed(&a.path);
+        let swap = path == "none" || path == "swap";
+        if !swap && !path.starts_with('/') {
+            return Err(format!(
+                "path must be absolute (or none/swap for a swap entry), got '{path}'"
+            ));
+        }
+        if swap && matches!(a.state, S::Mounted | S::Unmounted | S::Remounted) {
+            return Err("swap entries can only be present or absent".into());
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(mount(a, ctx))
+    }
+}
+
+/// The path without trailing slashes (`/` stays).
+fn trimmed(path: &str) -> &str {
+    if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    }
 }
 
 /// One fstab entry, fields escaped as fstab writes them.
@@ -193,24 +254,6 @@ fn mount_cmd(s: &mut Vec<u8>, fstab: &str, extra: &[&str], path: &str, what: &st
     );
 }
 
-/// Reads the state argument.
-fn state(a: &Args) -> Result<State, String> {
-    Ok(match a.state.as_deref() {
-        Some("present") => State::Present,
-        Some("absent") => State::Absent,
-        Some("mounted") => State::Mounted,
-        Some("unmounted") => State::Unmounted,
-        Some("remounted") => State::Remounted,
-        Some("ephemeral") => return Err("state=ephemeral is not supported by rsible".into()),
-        Some(o) => {
-            return Err(format!(
-                "state must be one of present, absent, mounted, unmounted, remounted, got '{o}'"
-            ))
-        }
-        None => return Err("missing required arguments: state".into()),
-    })
-}
-
 /// The entry the arguments describe.
 fn wanted(a: &Args, path: &str) -> Entry {
     let mut opts = a.opts.clone().unwrap_or_else(|| "defaults".into());
@@ -227,100 +270,73 @@ fn wanted(a: &Args, path: &str) -> Entry {
     }
 }
 
-/// `mount`.
-pub async fn mount(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("mount", a).map_err(Failure::BadArgs)?;
-    let bad = |m: String| Failure::BadArgs(format!("mount: {m}"));
-    let st = state(&args).map_err(bad)?;
-    let Some(path) = args.path.as_deref().filter(|p| !p.is_empty()) else {
-        return Err(bad("missing required arguments: path".into()));
-    };
-    let path = if path.len() > 1 {
-        path.trim_end_matches('/')
-    } else {
-        path
-    };
-    if matches!(st, State::Present | State::Mounted)
-        && (args.src.is_none() || args.fstype.is_none())
-    {
-        return Err(bad(format!(
-            "state is {} but all of the following are missing: src, fstype",
-            args.state.as_deref().unwrap_or("")
-        )));
-    }
+/// `mount`: a probe, then an apply when something differs (see the file header).
+async fn mount(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    use MountState as S;
+    let st = args.state;
+    let path = trimmed(&args.path);
     let swap = path == "none" || path == "swap";
-    if !swap && !path.starts_with('/') {
-        return Err(bad(format!(
-            "path must be absolute (or none/swap for a swap entry), got '{path}'"
-        )));
-    }
-    if swap && matches!(st, State::Mounted | State::Unmounted | State::Remounted) {
-        return Err(bad("swap entries can only be present or absent".into()));
-    }
     let fstab = args.fstab.clone().unwrap_or_else(|| "/etc/fstab".into());
-    let out = common::run(ctx, probe(path, &fstab), Vec::new(), "reading the fstab").await?;
+    let out = common::probe(ctx, probe(path, &fstab), "reading the fstab").await?;
     let (head, text) = out.split_once("rsible-content\n").unwrap_or((&out, ""));
     let mounted = head.contains("mounted=1") && !swap;
     let want = wanted(&args, path);
     let (new_fstab, fstab_changed) = match st {
-        State::Present | State::Mounted => set_entry(text, &want),
-        State::Absent => unset_entry(text, &want),
-        State::Unmounted | State::Remounted => (text.to_string(), false),
+        S::Present | S::Mounted => set_entry(text, &want),
+        S::Absent => unset_entry(text, &want),
+        S::Unmounted | S::Remounted | S::Ephemeral => (text.to_string(), false),
     };
     // What else to do, in sh, after the fstab is written.
     let mut act = Vec::new();
     let mut changed = fstab_changed;
     match st {
-        State::Mounted if !mounted => {
+        S::Mounted if !mounted => {
             changed = true;
             act.extend_from_slice(b"[ -d \"$m\" ] || mkdir -p -- \"$m\" || exit 21\n");
             mount_cmd(&mut act, &fstab, &[], path, "mounting");
         }
-        State::Mounted if fstab_changed => {
+        S::Mounted if fstab_changed => {
             mount_cmd(&mut act, &fstab, &["-o remount"], path, "remounting")
         }
-        State::Unmounted | State::Absent
-            if mounted && (st == State::Unmounted || fstab_changed) =>
-        {
+        S::Unmounted | S::Absent if mounted && (st == S::Unmounted || fstab_changed) => {
             changed = true;
             act.extend_from_slice(
                 b"o=$(umount -- \"$m\" 2>&1) || { printf 'Error unmounting %s: %s\\n' \"$m\" \"$o\" >&2; exit 22; }\n",
             );
         }
-        State::Remounted => {
+        S::Remounted => {
             changed = true;
             mount_cmd(&mut act, &fstab, &["-o remount"], path, "remounting");
         }
         _ => {}
     }
-    if st == State::Absent && fstab_changed && !swap {
+    if st == S::Absent && fstab_changed && !swap {
         act.extend_from_slice(
             b"[ ! -d \"$m\" ] || o=$(rmdir -- \"$m\" 2>&1) || { printf 'Error rmdir %s: %s\\n' \"$m\" \"$o\" >&2; exit 23; }\n",
         );
     }
     let mut fields = Map::new();
-    if changed && !ctx.check {
+    if changed {
         let mut s = b"m=".to_vec();
         s.extend(quote(path.as_bytes()));
         s.push(b'\n');
+        let mut stdin = Vec::new();
         if fstab_changed {
-            use sha2::Digest;
-            let sum = write::hex(&sha2::Sha256::digest(new_fstab.as_bytes()));
             let opts = WriteOpts {
                 backup: args.backup,
                 ..WriteOpts::default()
             };
-            s.extend(write::script(&fstab, &sum, &opts).map_err(Failure::Failed)?);
+            let (w, content) =
+                write::inline(&fstab, new_fstab.as_bytes(), &opts).map_err(Failure::Failed)?;
+            s.extend(w);
+            s.extend_from_slice(b" || exit 24\n");
+            stdin = content;
         }
         s.extend(act);
-        let stdin = if fstab_changed {
-            new_fstab.clone().into_bytes()
-        } else {
-            Vec::new()
-        };
-        let out = common::run(ctx, s, stdin, &format!("mount {path}")).await?;
-        if let Some(b) = common::value(&out, "backup") {
-            fields.insert("backup_file".into(), json!(b));
+        if let Some(out) = common::apply(ctx, s, stdin, &format!("mount {path}")).await? {
+            if let Some(b) = common::value(&out, "backup") {
+                fields.insert("backup_file".into(), json!(b));
+            }
         }
     }
     fields.insert("name".into(), json!(path));
@@ -401,16 +417,39 @@ mod tests {
         assert!(new.contains("\nUUID=1 / ext4 noatime 0 0\n/dev/sdb1"));
     }
 
-    #[test]
-    fn fields_are_escaped_and_states_checked() {
-        assert_eq!(escape("/mnt/a b"), "/mnt/a\\040b");
-        let a: Args = args::parse(
+    /// The load-time check: the typed parse, then the rules.
+    fn check(v: serde_json::Value) -> Result<(), String> {
+        let a = crate::modules::framework::load_check::parse::<Args>(
             "mount",
-            serde_json::json!({"path": "/x", "state": "weird"})
-                .as_object()
-                .unwrap(),
+            v.as_object().expect("obj"),
         )
-        .unwrap();
-        assert!(state(&a).is_err());
+        .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Mount::validate(&a))
+    }
+
+    #[test]
+    fn fields_are_escaped_and_arguments_checked() {
+        use serde_json::json;
+        assert_eq!(escape("/mnt/a b"), "/mnt/a\\040b");
+        for bad in [
+            json!({"path": "/x", "state": "weird"}),
+            json!({"path": "/x"}),
+            json!({"state": "absent"}),
+            json!({"path": "/x", "state": "mounted", "src": "tmpfs"}),
+            json!({"path": "x", "state": "absent"}),
+            json!({"path": "none", "state": "mounted", "src": "/s", "fstype": "swap"}),
+            json!({"path": "/x", "state": "ephemeral", "src": "a", "fstype": "b"}),
+            json!({"path": "/x", "state": "absent", "boot": "maybe"}),
+            json!({"path": "/x", "state": "absent", "fs_type": "ext4"}),
+        ] {
+            assert!(check(bad.clone()).is_err(), "{bad}");
+        }
+        for good in [
+            json!({"name": "/x/", "state": "unmounted"}),
+            json!({"path": "{{ p }}", "state": "{{ s }}", "src": "{{ d }}"}),
+            json!({"path": "none", "src": "/s", "fstype": "swap", "state": "present", "dump": 0}),
+        ] {
+            assert_eq!(check(good.clone()), Ok(()), "{good}");
+        }
     }
 }

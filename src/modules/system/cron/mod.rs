@@ -1,26 +1,34 @@
 //! `cron`: manage named jobs (`#Ansible: NAME` marker lines, compatible with files Ansible
-//! wrote) and environment lines in a user's crontab or in an `/etc/cron.d` file. One program
+//! wrote) and environment lines in a user's crontab or in an `/etc/cron.d` file. A probe
 //! reads the crontab (`crontab -u USER -l`) or the file; [`table::Table`] edits it on the
-//! controller as Ansible does; a second program installs it (`crontab -u USER` from a temp
-//! file, or an atomic write of the cron.d file). Round trips: one when nothing changes (or in
+//! controller as Ansible does; an apply installs it (`crontab -u USER -` from stdin, or the
+//! cron.d file through the atomic writer). Round trips: one when nothing changes (or in
 //! check mode), two otherwise. Knows nothing of playbooks; arguments arrive templated.
 
 pub mod table;
 
 use crate::connection::quote::quote;
 use crate::event::Diff;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::framework::write::{self, WriteOpts};
-use crate::modules::system::common;
+use crate::modules::system::common::{self, choices, State};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 use table::Table;
+
+/// `cron` in the registry.
+pub const SPEC: Spec = spec::<Cron>(B, &[]);
+
+/// The `cron` module.
+pub struct Cron;
 
 /// Arguments of `cron` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(default, deserialize_with = "de_opt_string")]
     name: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -29,8 +37,8 @@ struct Args {
     job: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     cron_file: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    #[serde(default)]
+    state: State,
     #[serde(default, deserialize_with = "de_bool")]
     backup: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -43,8 +51,8 @@ struct Args {
     month: Option<String>,
     #[serde(default, alias = "dow", deserialize_with = "de_opt_string")]
     weekday: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    special_time: Option<String>,
+    #[serde(default)]
+    special_time: Option<Special>,
     #[serde(default, deserialize_with = "de_bool")]
     disabled: bool,
     #[serde(default, deserialize_with = "de_bool")]
@@ -55,10 +63,81 @@ struct Args {
     insertbefore: Option<String>,
 }
 
-/// The special times cron knows.
-const SPECIAL: &[&str] = &[
-    "annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly",
-];
+choices! {
+    /// The special times cron knows (`@reboot`, ...).
+    pub enum Special("special_time") {
+        /// `@annually`.
+        Annually = "annually",
+        /// `@daily`.
+        Daily = "daily",
+        /// `@hourly`.
+        Hourly = "hourly",
+        /// `@monthly`.
+        Monthly = "monthly",
+        /// `@reboot`.
+        Reboot = "reboot",
+        /// `@weekly`.
+        Weekly = "weekly",
+        /// `@yearly`.
+        Yearly = "yearly",
+    }
+}
+
+impl Module for Cron {
+    const NAME: &'static str = "cron";
+    type Args = Args;
+
+    /// Ansible's rules between the arguments; values only known when the task runs are
+    /// checked then.
+    fn validate(a: &Args) -> Result<(), String> {
+        let present = a.state == State::Present;
+        if a.name.is_none() && (present || a.cron_file.is_none()) {
+            return Err("name is required".into());
+        }
+        if a.special_time.is_some() {
+            let fields = [&a.minute, &a.hour, &a.day, &a.month, &a.weekday];
+            if fields
+                .into_iter()
+                .any(|f| known(f).is_some_and(|v| v != "*"))
+            {
+                return Err("You must specify time and date fields or special time.".into());
+            }
+        }
+        if a.cron_file.is_some() && present && a.user.is_none() {
+            return Err("To use cron_file=... parameter you must specify user=... as well".into());
+        }
+        if a.job.is_none() && present {
+            return Err("You must specify 'job' to install a new cron job or variable".into());
+        }
+        if (a.insertafter.is_some() || a.insertbefore.is_some()) && !a.env && present {
+            return Err(
+                "Insertafter and insertbefore parameters are valid only with env=yes".into(),
+            );
+        }
+        if a.insertafter.is_some() && a.insertbefore.is_some() {
+            return Err("parameters are mutually exclusive: insertafter|insertbefore".into());
+        }
+        if a.env && known(&a.name).is_some_and(|n| n.contains(' ')) {
+            return Err("Invalid name for environment variable".into());
+        }
+        if known(&a.job).is_some_and(|j| j.trim_matches(['\r', '\n']).contains('\n')) {
+            return Err("job must be one line".into());
+        }
+        if known(&a.cron_file).is_some() {
+            place(a)?;
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(cron(a, ctx))
+    }
+}
+
+/// The value of an argument when it is known at load (given and not a template).
+fn known(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|v| !is_template(v))
+}
 
 /// Where the crontab lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +153,8 @@ fn job_line(a: &Args, file_user: Option<&str>) -> String {
     let job = a.job.as_deref().unwrap_or("").trim_matches(['\r', '\n']);
     let prefix = if a.disabled { "#" } else { "" };
     let user = file_user.map(|u| format!("{u} ")).unwrap_or_default();
-    match &a.special_time {
-        Some(s) => format!("{prefix}@{s} {user}{job}"),
+    match a.special_time {
+        Some(s) => format!("{prefix}@{} {user}{job}", s.as_str()),
         None => {
             let f = |v: &Option<String>| v.clone().unwrap_or_else(|| "*".into());
             format!(
@@ -90,54 +169,9 @@ fn job_line(a: &Args, file_user: Option<&str>) -> String {
     }
 }
 
-/// Checks the arguments as Ansible does, before anything is sent; returns the place and
-/// whether the state is present.
-fn validate(a: &Args) -> Result<(Place, bool), String> {
-    let present = match a.state.as_deref() {
-        None | Some("present") => true,
-        Some("absent") => false,
-        Some(o) => return Err(format!("state must be one of present, absent, got '{o}'")),
-    };
-    if a.name.is_none() && (present || a.cron_file.is_none()) {
-        return Err("name is required".into());
-    }
-    if let Some(s) = &a.special_time {
-        if !SPECIAL.contains(&s.as_str()) {
-            return Err(format!(
-                "special_time must be one of {}, got '{s}'",
-                SPECIAL.join(", ")
-            ));
-        }
-        let fields = [&a.minute, &a.hour, &a.day, &a.month, &a.weekday];
-        if fields
-            .iter()
-            .any(|f| f.as_deref().is_some_and(|v| v != "*"))
-        {
-            return Err("You must specify time and date fields or special time.".into());
-        }
-    }
-    if a.cron_file.is_some() && present && a.user.is_none() {
-        return Err("To use cron_file=... parameter you must specify user=... as well".into());
-    }
-    if a.job.is_none() && present {
-        return Err("You must specify 'job' to install a new cron job or variable".into());
-    }
-    if (a.insertafter.is_some() || a.insertbefore.is_some()) && !a.env && present {
-        return Err("Insertafter and insertbefore parameters are valid only with env=yes".into());
-    }
-    if a.insertafter.is_some() && a.insertbefore.is_some() {
-        return Err("parameters are mutually exclusive: insertafter|insertbefore".into());
-    }
-    if a.env && a.name.as_deref().is_some_and(|n| n.contains(' ')) {
-        return Err("Invalid name for environment variable".into());
-    }
-    if a.job
-        .as_deref()
-        .is_some_and(|j| j.trim_matches(['\r', '\n']).contains('\n'))
-    {
-        return Err("job must be one line".into());
-    }
-    let place = match &a.cron_file {
+/// Where the crontab of `a` lives.
+fn place(a: &Args) -> Result<Place, String> {
+    Ok(match &a.cron_file {
         Some(f) if f.starts_with('/') => Place::File(f.clone()),
         Some(f) if !f.is_empty() && !f.contains('/') => Place::File(format!("/etc/cron.d/{f}")),
         Some(f) => {
@@ -146,13 +180,12 @@ fn validate(a: &Args) -> Result<(Place, bool), String> {
             ))
         }
         None => Place::User(a.user.clone()),
-    };
-    Ok((place, present))
+    })
 }
 
-/// Applies the arguments to `t`; returns whether it changed and whether the whole cron_file
-/// goes (state=absent without a name).
-fn apply(
+/// Edits `t` as the arguments ask; returns whether it changed and whether the whole
+/// cron_file goes (state=absent without a name).
+fn edit(
     a: &Args,
     present: bool,
     file_user: Option<&str>,
@@ -234,13 +267,14 @@ fn read_script(place: &Place) -> Vec<u8> {
     s
 }
 
-/// The sh program that installs the new crontab (read from stdin) or removes the file.
+/// The apply program that installs `content` (`crontab -u USER -`, or the cron.d file
+/// through the atomic writer) or removes the file, with its stdin.
 fn write_script(
     place: &Place,
     content: &str,
     backup: bool,
     remove_file: bool,
-) -> Result<Vec<u8>, Failure> {
+) -> Result<(Vec<u8>, Vec<u8>), Failure> {
     let mut s = Vec::new();
     let user_opt = |s: &mut Vec<u8>, u: &Option<String>| {
         if let Some(u) = u {
@@ -250,6 +284,7 @@ fn write_script(
         }
     };
     if backup {
+        // Ansible's backup: a copy in a temp file, whose path the result gives.
         s.extend_from_slice(b"b=$(mktemp /tmp/crontabXXXXXXXX) || exit 4\n");
         match place {
             Place::User(u) => {
@@ -267,33 +302,35 @@ fn write_script(
         }
         s.extend_from_slice(b"printf 'backup=%s\\n' \"$b\"\n");
     }
-    match place {
+    let stdin = match place {
         Place::User(u) => {
-            s.extend_from_slice(
-                b"t=$(mktemp) || exit 4\ntrap 'rm -f -- \"$t\"' EXIT\ncat >\"$t\" || exit 5\ncrontab ",
-            );
+            s.extend_from_slice(b"crontab ");
             user_opt(&mut s, u);
-            s.extend_from_slice(b"\"$t\" || exit 6\n");
+            s.extend_from_slice(b"- || exit 6\n");
+            content.as_bytes().to_vec()
         }
         Place::File(f) if remove_file => {
             s.extend_from_slice(b"rm -f -- ");
             s.extend(quote(f.as_bytes()));
             s.push(b'\n');
+            Vec::new()
         }
         Place::File(f) => {
-            use sha2::Digest;
-            let sum = write::hex(&sha2::Sha256::digest(content.as_bytes()));
-            s.extend(write::script(f, &sum, &WriteOpts::default()).map_err(Failure::Failed)?);
+            let (w, stdin) = write::inline(f, content.as_bytes(), &WriteOpts::default())
+                .map_err(Failure::Failed)?;
+            s.extend(w);
+            s.extend_from_slice(b" || exit 5\n");
+            stdin
         }
-    }
-    Ok(s)
+    };
+    Ok((s, stdin))
 }
 
-/// `cron`.
-pub async fn cron(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("cron", a).map_err(Failure::BadArgs)?;
-    let (place, present) = validate(&args).map_err(|e| Failure::BadArgs(format!("cron: {e}")))?;
-    let out = common::run(ctx, read_script(&place), Vec::new(), "reading the crontab").await?;
+/// `cron`: a probe, then an apply when the crontab changes (see the file header).
+async fn cron(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let present = args.state == State::Present;
+    let place = place(&args).map_err(|e| Failure::BadArgs(format!("cron: {e}")))?;
+    let out = common::probe(ctx, read_script(&place), "reading the crontab").await?;
     let text = out
         .split_once("rsible-content\n")
         .map(|x| x.1)
@@ -305,7 +342,7 @@ pub async fn cron(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         Place::User(_) => None,
     };
     let (mut changed, mut remove_file) =
-        apply(&args, present, file_user, &mut t).map_err(Failure::Failed)?;
+        edit(&args, present, file_user, &mut t).map_err(Failure::Failed)?;
     // A cron.d file left without lines goes, as Ansible removes it.
     if matches!(place, Place::File(_)) && !present && changed && t.is_empty() {
         remove_file = true;
@@ -320,11 +357,12 @@ pub async fn cron(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         t.render()
     };
     let mut fields = Map::new();
-    if changed && !ctx.check {
-        let s = write_script(&place, &after, args.backup, remove_file)?;
-        let out = common::run(ctx, s, after.clone().into_bytes(), "installing the crontab").await?;
-        if let Some(b) = common::value(&out, "backup") {
-            fields.insert("backup_file".into(), json!(b));
+    if changed {
+        let (s, stdin) = write_script(&place, &after, args.backup, remove_file)?;
+        if let Some(out) = common::apply(ctx, s, stdin, "installing the crontab").await? {
+            if let Some(b) = common::value(&out, "backup") {
+                fields.insert("backup_file".into(), json!(b));
+            }
         }
     }
     fields.insert("jobs".into(), json!(t.job_names()));
@@ -360,9 +398,18 @@ pub async fn cron(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::{args, load_check};
+    use serde_json::Value;
 
     fn args(v: Value) -> Args {
         args::parse("cron", v.as_object().unwrap()).unwrap()
+    }
+
+    /// The load-time check: the typed parse, then the rules.
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("cron", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Cron::validate(&a))
     }
 
     #[test]
@@ -385,8 +432,19 @@ mod tests {
             serde_json::json!({"name": "x", "job": "t", "cron_file": "f"}),
             serde_json::json!({"name": "x", "job": "t", "insertafter": "A"}),
             serde_json::json!({"name": "x", "job": "t", "special_time": "often"}),
+            serde_json::json!({"name": "x", "job": "t", "cron_file": "a/b", "user": "root"}),
+            serde_json::json!({"name": "x", "job": "t", "disabled": "maybe"}),
+            serde_json::json!({"name": "x", "job": "t", "minutes": "1"}),
         ] {
-            assert!(validate(&args(v.clone())).is_err(), "{v}");
+            assert!(check(v.clone()).is_err(), "{v}");
+        }
+        for v in [
+            serde_json::json!({"name": "x", "value": "t", "dom": "1", "dow": "2"}),
+            serde_json::json!({"name": "x", "job": "t", "special_time": "daily", "hour": "{{ h }}"}),
+            serde_json::json!({"name": "x", "job": "{{ j }}", "cron_file": "{{ f }}", "user": "u"}),
+            serde_json::json!({"cron_file": "f", "state": "absent"}),
+        ] {
+            assert_eq!(check(v.clone()), Ok(()), "{v}");
         }
     }
 
@@ -394,12 +452,12 @@ mod tests {
     fn present_twice_changes_once_and_absent_removes() {
         let a = args(serde_json::json!({"name": "x", "job": "true", "minute": "*/5"}));
         let mut t = Table::default();
-        assert_eq!(apply(&a, true, None, &mut t).unwrap(), (true, false));
-        assert_eq!(apply(&a, true, None, &mut t).unwrap(), (false, false));
+        assert_eq!(edit(&a, true, None, &mut t).unwrap(), (true, false));
+        assert_eq!(edit(&a, true, None, &mut t).unwrap(), (false, false));
         assert_eq!(t.render(), "#Ansible: x\n*/5 * * * * true\n");
         let gone = args(serde_json::json!({"name": "x", "state": "absent"}));
         assert_eq!(
-            apply(&gone, false, Some("root"), &mut t).unwrap(),
+            edit(&gone, false, Some("root"), &mut t).unwrap(),
             (true, false)
         );
         assert!(t.is_empty());
@@ -409,8 +467,8 @@ mod tests {
     fn env_lines_are_name_equals_value() {
         let a = args(serde_json::json!({"name": "PATH", "job": "/opt/bin", "env": true}));
         let mut t = Table::read("#Ansible: x\n* * * * * true\n");
-        assert_eq!(apply(&a, true, None, &mut t).unwrap(), (true, false));
+        assert_eq!(edit(&a, true, None, &mut t).unwrap(), (true, false));
         assert_eq!(t.lines[0], "PATH=/opt/bin");
-        assert_eq!(apply(&a, true, None, &mut t).unwrap(), (false, false));
+        assert_eq!(edit(&a, true, None, &mut t).unwrap(), (false, false));
     }
 }

@@ -1,30 +1,42 @@
-//! `user`: make sure a local account exists with the given attributes, or does not. The
-//! account is read (getent passwd/shadow, group membership) in one program; when something
-//! differs a second program runs useradd/usermod/userdel (shadow's tools) and reads the
-//! account again. Round trips: one when nothing changes (or in check mode), two otherwise.
-//! The password hash is never printed: results show `NOT_LOGGING_PASSWORD`, as Ansible does.
-//! `generate_ssh_key` creates a missing key in the same programs ([`sshkey`]).
-//! Knows nothing of playbooks; arguments arrive templated.
+//! `user`: make sure a local account exists with the given attributes, or does not. A probe
+//! reads the account (getent passwd/shadow, group membership); when something differs an
+//! apply runs useradd/usermod/userdel (shadow's tools) and reads the account again. Round
+//! trips: one when nothing changes (or in check mode), two otherwise. The password hash is
+//! never printed: results show `NOT_LOGGING_PASSWORD`, as Ansible does. `generate_ssh_key`
+//! creates a missing key in the same programs ([`sshkey`]). Knows nothing of playbooks;
+//! arguments arrive templated.
 
 mod sshkey;
 
 use crate::connection::quote::{join, quote};
 use crate::event::Diff;
-use crate::modules::framework::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
-use crate::modules::system::common::{self, date_of_days};
+use crate::modules::framework::args::{
+    de_bool, de_opt_bool, de_opt_list, de_opt_string, is_template,
+};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
+use crate::modules::system::common::{
+    self, choices, date_of_days, de_opt_num, de_text, yes, State,
+};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sshkey::KeySpec;
 
+/// `user` in the registry.
+pub const SPEC: Spec = spec::<User>(B, &[]);
+
+/// The `user` module.
+pub struct User;
+
 /// Arguments of `user` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(alias = "user", deserialize_with = "de_string")]
+pub struct Args {
+    #[serde(alias = "user", deserialize_with = "de_text")]
     name: String,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    uid: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_num")]
+    uid: Option<u32>,
     #[serde(default, deserialize_with = "de_opt_string")]
     group: Option<String>,
     #[serde(default, deserialize_with = "de_opt_list")]
@@ -41,12 +53,12 @@ struct Args {
     move_home: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     password: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    update_password: Option<String>,
+    #[serde(default)]
+    update_password: UpdatePassword,
     #[serde(default, deserialize_with = "de_bool")]
     system: bool,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    #[serde(default)]
+    state: State,
     #[serde(default, deserialize_with = "de_bool")]
     remove: bool,
     #[serde(default, deserialize_with = "de_bool")]
@@ -73,31 +85,39 @@ struct Args {
     ssh_key_passphrase: Option<String>,
 }
 
-fn yes() -> bool {
-    true
-}
-
-/// A number written as a number or as text (a templated value).
-fn de_opt_num<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: std::str::FromStr,
-{
-    use serde::de::Error;
-    match de_opt_string(d)? {
-        None => Ok(None),
-        Some(s) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| D::Error::custom(format!("'{s}' is not a number"))),
+choices! {
+    /// `update_password`: when a given password is set.
+    #[derive(Default)]
+    pub enum UpdatePassword("update_password") {
+        /// Whenever it differs.
+        #[default]
+        Always = "always",
+        /// Only when the account is created.
+        OnCreate = "on_create",
     }
 }
 
-/// A required string written as a string or number.
-fn de_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    use serde::de::Error;
-    de_opt_string(d)?.ok_or_else(|| D::Error::custom("name must be a string"))
+impl Module for User {
+    const NAME: &'static str = "user";
+    type Args = Args;
+
+    /// What cannot be sent: a name or password hash that would break the passwd line.
+    fn validate(a: &Args) -> Result<(), String> {
+        let n = &a.name;
+        if !is_template(n) && (n.is_empty() || n.contains(['\n', ':'])) {
+            return Err(format!("name is not a valid user name: {n:?}"));
+        }
+        if let Some(p) = a.password.as_deref().filter(|p| !is_template(p)) {
+            if p.contains(['\n', ':']) {
+                return Err("password must be a crypt hash (no ':' or newline)".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(user(a, ctx))
+    }
 }
 
 /// An account as the target reports it.
@@ -219,9 +239,9 @@ fn usermod_opts(args: &Args, cur: &Account) -> Vec<String> {
         cmd.push(o.into());
         cmd.push(v.into());
     };
-    if let Some(uid) = &args.uid {
-        if *uid != cur.uid {
-            push("-u", uid);
+    if let Some(uid) = args.uid.map(|u| u.to_string()) {
+        if uid != cur.uid {
+            push("-u", &uid);
         }
     }
     if let Some(g) = &args.group {
@@ -286,7 +306,7 @@ fn usermod_opts(args: &Args, cur: &Account) -> Vec<String> {
     } else if args.password_lock == Some(false) && locked {
         lock = Some("-U");
     }
-    let always = args.update_password.as_deref() != Some("on_create");
+    let always = args.update_password == UpdatePassword::Always;
     match &args.password {
         Some(p) if always && cur.hash.trim_start_matches('!') != p.trim_start_matches('!') => {
             cmd.push("-p".into());
@@ -320,8 +340,8 @@ fn opt(cmd: &mut Vec<String>, o: &str, v: &str) {
 /// The useradd command line for a new account.
 fn useradd_argv(args: &Args, group_named_like_user: bool) -> Vec<String> {
     let mut cmd: Vec<String> = vec!["useradd".into()];
-    if let Some(uid) = &args.uid {
-        opt(&mut cmd, "-u", uid);
+    if let Some(uid) = args.uid {
+        opt(&mut cmd, "-u", &uid.to_string());
     }
     match &args.group {
         Some(g) => opt(&mut cmd, "-g", g),
@@ -368,42 +388,6 @@ fn useradd_argv(args: &Args, group_named_like_user: bool) -> Vec<String> {
     cmd
 }
 
-/// Checks what cannot be sent: states, update_password, numbers.
-fn validate(args: &Args) -> Result<bool, Failure> {
-    let bad = |m: String| Err(Failure::BadArgs(m));
-    if args.name.is_empty() || args.name.contains(['\n', ':']) {
-        return bad(format!(
-            "user: name is not a valid user name: {:?}",
-            args.name
-        ));
-    }
-    if let Some(u) = &args.uid {
-        if u.parse::<u32>().is_err() {
-            return bad(format!("user: uid must be a number, got '{u}'"));
-        }
-    }
-    match args.update_password.as_deref() {
-        None | Some("always" | "on_create") => {}
-        Some(o) => {
-            return bad(format!(
-                "user: update_password must be one of always, on_create, got '{o}'"
-            ))
-        }
-    }
-    if let Some(p) = &args.password {
-        if p.contains(['\n', ':']) {
-            return bad("user: password must be a crypt hash (no ':' or newline)".into());
-        }
-    }
-    match args.state.as_deref() {
-        None | Some("present") => Ok(true),
-        Some("absent") => Ok(false),
-        Some(o) => bad(format!(
-            "user: state must be one of present, absent, got '{o}'"
-        )),
-    }
-}
-
 /// A one-line description of an account, for `--diff`.
 fn describe(a: Option<&Account>) -> String {
     match a {
@@ -422,10 +406,9 @@ fn describe(a: Option<&Account>) -> String {
     }
 }
 
-/// `user`.
-pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("user", a).map_err(Failure::BadArgs)?;
-    let present = validate(&args)?;
+/// `user`: a probe, then an apply when something differs (see the file header).
+async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let present = args.state == State::Present;
     let mut check_groups: Vec<String> = args.groups.clone().unwrap_or_default();
     if let Some(g) = &args.group {
         check_groups.insert(0, g.clone());
@@ -433,7 +416,6 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     if !present {
         check_groups.clear();
     }
-    // The user-named group decides useradd's -N (Ansible's behaviour on Debian).
     let key = (present && args.generate_ssh_key).then(|| KeySpec {
         ktype: args.ssh_key_type.clone().unwrap_or_else(|| "rsa".into()),
         file: args.ssh_key_file.clone().unwrap_or_else(|| {
@@ -444,14 +426,15 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         passphrase: args.ssh_key_passphrase.clone().unwrap_or_default(),
     });
     let mut probe = probe_script(&args.name, &check_groups, key.as_ref());
-    // Whether useradd may make a group of the user's name: asked only of a missing account.
+    // The user-named group decides useradd's -N (Ansible's behaviour on Debian): asked only
+    // of a missing account.
     probe.extend_from_slice(
         b"[ -n \"$e\" ] || { getent group \"$n\" >/dev/null && echo samegroup=1; }\n",
     );
     if present && args.create_home {
         probe.extend(home_check(args.home.as_deref(), false));
     }
-    let out = common::run(ctx, probe, Vec::new(), "reading the account").await?;
+    let out = common::probe(ctx, probe, "reading the account").await?;
     let missing = common::values(&out, "nogroup");
     if let Some(g) = missing.first() {
         return Err(Failure::Failed(format!("Group {g} does not exist")));
@@ -488,9 +471,9 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     // An existing account whose home is missing gets one, as in Ansible.
     let new_home = cur.is_some() && common::value(&out, "nohome").is_some();
     let changed = !cmd.is_empty() || new_key || new_home;
-    let mut after = cur.clone();
-    let mut key_out = out.clone();
-    if changed && !ctx.check {
+    // The account after the apply: `None` when nothing was applied (no change, check mode).
+    let mut applied: Option<String> = None;
+    if changed {
         let mut s = b"n=".to_vec();
         s.extend(quote(name.as_bytes()));
         s.push(b'\n');
@@ -518,16 +501,16 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             None if new_home => format!("creating the home directory of {name}"),
             None => format!("creating the SSH key of {name}"),
         };
-        let out = common::run(ctx, s, Vec::new(), &what).await?;
-        after = parse_probe(&out);
-        key_out = out;
+        applied = common::apply(ctx, s, Vec::new(), &what).await?;
     }
+    let after = match &applied {
+        Some(out) => parse_probe(out),
+        None => cur.clone(),
+    };
+    let key_out = applied.as_deref().unwrap_or(&out);
     let mut fields = Map::new();
     fields.insert("name".into(), json!(name));
-    fields.insert(
-        "state".into(),
-        json!(if present { "present" } else { "absent" }),
-    );
+    fields.insert("state".into(), json!(args.state.as_str()));
     if present {
         let acc = after.clone().unwrap_or_default();
         let num = |s: &str| s.parse::<u64>().map(Value::from).unwrap_or(json!(s));
@@ -547,7 +530,7 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             fields.insert("password".into(), json!("NOT_LOGGING_PASSWORD"));
         }
         if key.is_some() {
-            sshkey::fields(&key_out, &mut fields);
+            sshkey::fields(key_out, &mut fields);
         }
     } else {
         fields.insert("force".into(), json!(args.force));
@@ -559,13 +542,12 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             before_header: format!("user {name}"),
             after_header: format!("user {name}"),
             before: describe(cur.as_ref()),
-            after: if ctx.check {
-                format!(
+            after: match applied {
+                Some(_) => describe(after.as_ref()),
+                None => format!(
                     "{} would run\n",
                     cmd.first().map_or("ssh-keygen", String::as_str)
-                )
-            } else {
-                describe(after.as_ref())
+                ),
             },
         });
     }
@@ -580,10 +562,18 @@ pub async fn user(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::{args, load_check};
     use serde_json::json;
 
     fn args(v: Value) -> Args {
         args::parse("user", v.as_object().unwrap()).unwrap()
+    }
+
+    /// The load-time check: the typed parse, then the rules.
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("user", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| User::validate(&a))
     }
 
     fn acc() -> Account {
@@ -682,12 +672,25 @@ mod tests {
     }
 
     #[test]
-    fn bad_arguments_are_refused() {
-        let m = json!({"name": "bob", "state": "gone"});
-        assert!(validate(&args(m)).is_err());
-        let m = json!({"name": "bob", "uid": "x"});
-        assert!(validate(&args(m)).is_err());
-        let m = json!({"name": "bob", "bogus": 1});
-        assert!(args::parse::<Args>("user", m.as_object().unwrap()).is_err());
+    fn bad_arguments_are_refused_at_load() {
+        for bad in [
+            json!({"name": "bob", "state": "gone"}),
+            json!({"name": "bob", "uid": "x"}),
+            json!({"name": "bob", "update_password": "never"}),
+            json!({"name": "bob", "bogus": 1}),
+            json!({"name": "a:b"}),
+            json!({"name": "bob", "password": "x:y"}),
+            json!({"uid": 1}),
+        ] {
+            assert!(check(bad.clone()).is_err(), "{bad}");
+        }
+        let e = check(json!({"name": "bob", "state": "gone"})).unwrap_err();
+        assert!(e.contains("state must be one of present, absent"), "{e}");
+        for good in [
+            json!({"user": "bob", "createhome": "no", "uid": "1001"}),
+            json!({"name": "{{ u }}", "uid": "{{ n }}", "state": "{{ s }}", "password": "{{ p }}"}),
+        ] {
+            assert_eq!(check(good.clone()), Ok(()), "{good}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! of the other account attributes.
 
 use crate::connection::quote::quote;
+use crate::modules::system::common;
 use serde_json::{json, Map};
 
 /// The key to generate.
@@ -81,13 +82,13 @@ fi
 
 /// Whether the probe found the key.
 pub fn exists(out: &str) -> bool {
-    crate::modules::system::common::value(out, "ssh_public_key").is_some()
+    common::value(out, "ssh_public_key").is_some()
 }
 
 /// The result fields Ansible reports for the key.
 pub fn fields(out: &str, fields: &mut Map<String, serde_json::Value>) {
     for k in ["ssh_key_file", "ssh_fingerprint", "ssh_public_key"] {
-        if let Some(v) = crate::modules::system::common::value(out, k) {
+        if let Some(v) = common::value(out, k) {
             fields.insert(k.into(), json!(v));
         }
     }
