@@ -1,10 +1,16 @@
-//! Modules: the verbs a task calls on a target. Each takes its typed arguments (Ansible's
-//! names) and a [`Ctx`] holding the host's connection, and returns an [`Output`] with the
-//! fields a user can `register`. A module runs one remote program per task in the usual case.
-//! Modules know nothing of playbooks, variables or scheduling: arguments arrive templated.
+//! Modules: the verbs a task calls on a target, in families (`commands`, `files`,
+//! `packages`, `services`, `system`, `cluster`), each module one file declaring its spec
+//! (name, collection, aliases, typed `Args`, entry point; see [`framework::spec`]) and each
+//! family listing its specs for the [`registry`], which the playbook loader asks to check
+//! every task's arguments and the engine asks to run them. A module talks to the target only
+//! through the [`framework`]'s probe, apply and gated doors, so check mode is decided in one
+//! place; it returns an [`Output`] with the fields a user can `register`. Modules share code
+//! only through their family's `common` or the framework; a module that needs another
+//! family's work runs it through the registry. [`actions`] holds the typed arguments of the
+//! actions the engine runs itself (`set_fact`, `debug`, `template`, ...).
 //!
-//! Controller-side actions that change the engine's own state (`set_fact`, `debug`, `meta`,
-//! ...) are not here: they live in the engine.
+//! Knows nothing of playbooks, variables, scheduling or reporting: arguments arrive templated
+//! and results leave as data.
 
 pub mod actions;
 pub mod cluster;
