@@ -41,16 +41,31 @@ mod docker;
 mod release;
 mod remote;
 
+use crate::modules::framework::spec::{spec, Module, Spec, RSIBLE};
 use crate::modules::{Ctx, Failure, Output};
-use serde_json::{Map, Value};
+use futures::future::BoxFuture;
 
-/// `container_runtime`: see the module header.
-pub async fn container_runtime(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let parsed: args::Args =
-        crate::modules::framework::args::parse("container_runtime", a).map_err(Failure::BadArgs)?;
-    match args::want(parsed).map_err(Failure::BadArgs)? {
-        args::Want::Containerd(w) => containerd::run(&w, ctx).await,
-        args::Want::Docker(w) => docker::run(&w, ctx).await,
+/// `container_runtime` in the registry.
+pub const SPEC: Spec = spec::<ContainerRuntime>(RSIBLE, &[]);
+
+/// The `container_runtime` module.
+pub struct ContainerRuntime;
+
+impl Module for ContainerRuntime {
+    const NAME: &'static str = "container_runtime";
+    type Args = args::Args;
+
+    fn validate(a: &args::Args) -> Result<(), String> {
+        args::want(a).map(drop)
+    }
+
+    fn run<'a>(a: args::Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(async move {
+            match args::want(&a).map_err(Failure::BadArgs)? {
+                args::Want::Containerd(w) => containerd::run(&w, ctx).await,
+                args::Want::Docker(w) => docker::run(&w, ctx).await,
+            }
+        })
     }
 }
 
