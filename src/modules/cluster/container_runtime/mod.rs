@@ -25,8 +25,11 @@
 //! Other arguments: `version` (pins the main package, `name=version`), `packages` (replaces
 //! the package list), `update_cache`, `state: present` (the only state). Returns `changed`,
 //! `restarted` (the service was restarted, or started because it was stopped), `config` (the
-//! config file's path) and `version` (`containerd --version` or `docker --version`). Check
-//! mode changes nothing; `--diff` shows every file's change. Not handled: switching a host
+//! config file's path) and `version` (`containerd --version` or `docker --version`). The
+//! arguments and the rules between them are checked at load (see `args.rs`). Check mode is the
+//! framework's: the probes run, the applies are not sent; `--diff` shows every file's change.
+//! The other families' modules it runs (`apt`, `deb822_repository`) run through the registry;
+//! every file is written through the atomic writer. Not handled: switching a host
 //! from a release install back to packages (the /usr/local binaries and the unit in
 //! /etc/systemd/system stay and take precedence), `state: absent`.
 //!

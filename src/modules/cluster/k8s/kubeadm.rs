@@ -1,7 +1,7 @@
 //! `kubeadm`: one action per task.
 //! - `init`: `kubeadm init` on the first control-plane node, skipped when
 //!   `/etc/kubernetes/admin.conf` exists (one round trip; a second when `fetch_kubeconfig`
-//!   copies admin.conf to the controller with `fetch`'s code).
+//!   copies admin.conf to the controller with the `fetch` module).
 //! - `join_command`: `kubeadm token create --print-join-command` and, with `upload_certs`
 //!   (default), `kubeadm init phase upload-certs --upload-certs`; returns `join_command`,
 //!   `certificate_key` and `control_plane_join_command` (one round trip). It reports
