@@ -115,6 +115,20 @@ impl Ctx<'_> {
             .await
     }
 
+    /// Runs `change`, a change made of other modules' runs (through the registry) that can
+    /// only be judged once an earlier step really changed the host (packages from a
+    /// repository just added), outside check mode; in check mode it is not run and the
+    /// answer is `None`, as [`Ctx::apply`]'s: the module reports the change without it.
+    pub async fn apply_with<T>(
+        &self,
+        change: impl std::future::Future<Output = Result<T, Failure>>,
+    ) -> Result<Option<T>, Failure> {
+        if !self.applies() {
+            return Ok(None);
+        }
+        change.await.map(Some)
+    }
+
     /// The same task context on another connection to the same host.
     pub fn with_conn<'b>(&'b self, conn: &'b dyn Connection) -> Ctx<'b> {
         Ctx {

@@ -1,14 +1,14 @@
-//! The arguments of `container_runtime`, typed and checked before anything is sent: which
-//! runtime, where it comes from, and its configuration. Knows nothing of connections.
+//! The arguments of `container_runtime`, typed and checked before anything is sent (at load
+//! and again before the run): which runtime, where it comes from, and its configuration.
+//! Knows nothing of connections.
 
-use crate::modules::framework::args::{de_bool, de_opt_bool, de_opt_list, de_opt_string};
-use serde::Deserialize;
+use crate::modules::cluster::common::{de_opt_dict, one_of, yes};
+use crate::modules::framework::args::{
+    de_bool, de_opt_bool, de_opt_list, de_opt_string, is_template,
+};
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-
-fn yes() -> bool {
-    true
-}
 
 /// Where a release artifact comes from (`release.containerd`, `.runc`, `.cni`).
 #[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
@@ -23,14 +23,74 @@ pub struct Release {
     pub cni: Option<String>,
 }
 
-/// Arguments as written in a task.
+/// `runtime`: which container runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// containerd (the default).
+    Containerd,
+    /// Docker.
+    Docker,
+}
+
+impl<'de> Deserialize<'de> for Runtime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        one_of(
+            d,
+            "runtime",
+            &[
+                ("containerd", Runtime::Containerd),
+                ("docker", Runtime::Docker),
+            ],
+        )
+    }
+}
+
+/// `source`: where the runtime comes from (which ones apply depends on the runtime).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The distribution's packages (the default).
+    Package,
+    /// containerd's release files.
+    Release,
+    /// Docker's own repository.
+    DockerCe,
+}
+
+impl<'de> Deserialize<'de> for Origin {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        one_of(
+            d,
+            "source",
+            &[
+                ("package", Origin::Package),
+                ("release", Origin::Release),
+                ("docker-ce", Origin::DockerCe),
+            ],
+        )
+    }
+}
+
+/// `state`: only `present`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Installed and configured.
+    Present,
+}
+
+impl<'de> Deserialize<'de> for State {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        one_of(d, "state", &[("present", State::Present)])
+    }
+}
+
+/// Arguments of `container_runtime`, as written in a task.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    #[serde(default, deserialize_with = "de_opt_string")]
-    runtime: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    source: Option<String>,
+    #[serde(default)]
+    runtime: Option<Runtime>,
+    #[serde(default)]
+    source: Option<Origin>,
     #[serde(default, deserialize_with = "de_opt_string")]
     version: Option<String>,
     #[serde(default, deserialize_with = "de_opt_list")]
@@ -45,16 +105,17 @@ pub struct Args {
     registry_mirrors: Option<BTreeMap<String, Vec<String>>>,
     #[serde(default = "yes", deserialize_with = "de_bool")]
     crictl: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_dict")]
     daemon_json: Option<Map<String, Value>>,
     #[serde(default, deserialize_with = "de_opt_bool")]
     compose: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_dict")]
     repository: Option<Map<String, Value>>,
     #[serde(default, deserialize_with = "de_bool")]
     update_cache: bool,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    /// Only `present` is read (any other value is refused while reading).
+    #[serde(default, rename = "state")]
+    _state: Option<State>,
 }
 
 /// The checked request.
@@ -111,64 +172,52 @@ fn pinned(name: &str, version: &Option<String>) -> String {
     }
 }
 
-/// Checks `a`: contradictions and unknown values are errors.
-pub fn want(a: Args) -> Result<Want, String> {
-    if let Some(s) = a.state.as_deref().filter(|s| *s != "present") {
-        return Err(format!(
-            "container_runtime: value of state must be one of: present, got: {s}"
-        ));
-    }
-    let runtime = a.runtime.as_deref().unwrap_or("containerd");
-    let source = a.source.as_deref().unwrap_or("package");
-    match runtime {
-        "containerd" => {
+/// Checks `a` and says what to do: contradictions are errors. At load a templated string
+/// still holds its template: only its presence is checked.
+pub fn want(a: &Args) -> Result<Want, String> {
+    match a.runtime.unwrap_or(Runtime::Containerd) {
+        Runtime::Containerd => {
             if a.daemon_json.is_some() || a.compose.is_some() || a.repository.is_some() {
-                return Err(
-                    "container_runtime: daemon_json, compose and repository are for \
-                            runtime: docker"
-                        .into(),
-                );
+                return Err("daemon_json, compose and repository are for runtime: docker".into());
             }
-            let source = match (source, a.release) {
-                ("package", None) => Source::Packages(
+            let source = match (a.source.unwrap_or(Origin::Package), &a.release) {
+                (Origin::Package, None) => Source::Packages(
                     a.packages
+                        .clone()
                         .unwrap_or_else(|| vec![pinned("containerd", &a.version), "runc".into()]),
                 ),
-                ("package", Some(_)) => {
-                    return Err("container_runtime: release is for source: release".into())
-                }
-                ("release", Some(r)) => {
+                (Origin::Package, Some(_)) => return Err("release is for source: release".into()),
+                (Origin::Release, Some(r)) => {
                     if a.packages.is_some() || a.version.is_some() {
-                        return Err("container_runtime: source: release takes no packages or \
-                                    version (the release files say which)"
+                        return Err("source: release takes no packages or version (the \
+                                    release files say which)"
                             .into());
                     }
-                    Source::Release(r)
+                    Source::Release(r.clone())
                 }
-                ("release", None) => {
-                    return Err(
-                        "container_runtime: source: release needs release: {containerd, runc}"
-                            .into(),
-                    )
+                (Origin::Release, None) => {
+                    return Err("source: release needs release: {containerd, runc}".into())
                 }
-                (other, _) => {
-                    return Err(format!(
-                        "container_runtime: value of source must be one of: package, release \
-                         (for containerd), got: {other}"
-                    ))
+                (Origin::DockerCe, _) => {
+                    return Err("value of source must be one of: package, release (for \
+                                containerd), got: docker-ce"
+                        .into())
                 }
             };
-            let mirrors = a.registry_mirrors.unwrap_or_default();
-            if let Some(bad) = mirrors.keys().find(|r| !super::config::valid_registry(r)) {
+            let mirrors = a.registry_mirrors.clone().unwrap_or_default();
+            let bad = mirrors
+                .keys()
+                .find(|r| !is_template(r) && !super::config::valid_registry(r));
+            if let Some(bad) = bad {
                 return Err(format!(
-                    "container_runtime: registry_mirrors: {bad:?} is not a registry host name"
+                    "registry_mirrors: {bad:?} is not a registry host name"
                 ));
             }
             Ok(Want::Containerd(Containerd {
                 source,
                 settings: super::config::Settings {
                     systemd_cgroup: a.systemd_cgroup,
-                    sandbox_image: a.sandbox_image,
+                    sandbox_image: a.sandbox_image.clone(),
                     certs_d: !mirrors.is_empty(),
                 },
                 mirrors,
@@ -176,24 +225,22 @@ pub fn want(a: Args) -> Result<Want, String> {
                 update_cache: a.update_cache,
             }))
         }
-        "docker" => {
+        Runtime::Docker => {
             if a.release.is_some() || a.registry_mirrors.is_some() || a.sandbox_image.is_some() {
                 return Err(
-                    "container_runtime: release, registry_mirrors and sandbox_image are \
-                            for runtime: containerd (use daemon_json's registry-mirrors)"
+                    "release, registry_mirrors and sandbox_image are for runtime: \
+                            containerd (use daemon_json's registry-mirrors)"
                         .into(),
                 );
             }
-            let (packages, repository) = match source {
-                "package" => {
+            let (packages, repository) = match a.source.unwrap_or(Origin::Package) {
+                Origin::Package => {
                     if a.compose == Some(true) || a.repository.is_some() {
-                        return Err("container_runtime: compose and repository need \
-                                    source: docker-ce"
-                            .into());
+                        return Err("compose and repository need source: docker-ce".into());
                     }
                     (vec![pinned("docker.io", &a.version)], None)
                 }
-                "docker-ce" => {
+                Origin::DockerCe => {
                     let mut p = vec![
                         pinned("docker-ce", &a.version),
                         "docker-ce-cli".into(),
@@ -202,24 +249,20 @@ pub fn want(a: Args) -> Result<Want, String> {
                     if a.compose.unwrap_or(true) {
                         p.push("docker-compose-plugin".into());
                     }
-                    (p, Some(super::docker::repository(a.repository)?))
+                    (p, Some(super::docker::repository(a.repository.clone())?))
                 }
-                other => {
-                    return Err(format!(
-                        "container_runtime: value of source must be one of: package, docker-ce \
-                         (for docker), got: {other}"
-                    ))
+                Origin::Release => {
+                    return Err("value of source must be one of: package, docker-ce (for \
+                                docker), got: release"
+                        .into())
                 }
             };
             Ok(Want::Docker(Docker {
-                packages: a.packages.unwrap_or(packages),
+                packages: a.packages.clone().unwrap_or(packages),
                 repository,
-                daemon_json: super::docker::daemon_json(a.daemon_json),
+                daemon_json: super::docker::daemon_json(a.daemon_json.clone()),
                 update_cache: a.update_cache,
             }))
         }
-        other => Err(format!(
-            "container_runtime: value of runtime must be one of: containerd, docker, got: {other}"
-        )),
     }
 }

@@ -1,15 +1,18 @@
-//! `runtime: containerd`: installs it (Debian packages through the `apt` module, or a release
-//! through [`super::release`]), then one probe reads `containerd --version`, `containerd
-//! config default`, the current config.toml, crictl.yaml, the managed `certs.d` files and the
-//! service state; the wanted files are computed on the controller ([`super::config`]) and, when
-//! any differs, one apply program writes them and restarts containerd. Knows nothing of
-//! playbooks.
+//! `runtime: containerd`: installs it (Debian packages through the `apt` module, run through
+//! the registry, or a release through [`super::release`]), then one probe reads `containerd
+//! --version`, `containerd config default`, the current config.toml, crictl.yaml, the managed
+//! `certs.d` files, the service state and which of the wanted packages dpkg has installed; the
+//! wanted files are computed on the controller ([`super::config`]) and, when any differs or
+//! the service is down, one apply program writes them and restarts containerd (in check mode
+//! the framework leaves the apply out). Knows nothing of playbooks.
 
 use super::args::{Containerd, Source};
 use super::config::{self, CERTS_D, MANAGED};
 use super::release;
 use super::remote::{Apply, Probe};
+use crate::connection::quote::quote_str;
 use crate::event::Diff;
+use crate::modules::cluster::common::apt_refreshing;
 use crate::modules::{Ctx, Failure, Output};
 use serde_json::{json, Map};
 
@@ -32,6 +35,9 @@ fn probe() -> Probe {
         .glob(&format!("{CERTS_D}/*/hosts.toml"))
 }
 
+/// The record of the probe that lists the wanted packages dpkg has not installed.
+const NOT_INSTALLED: &str = "not-installed";
+
 /// Installs and configures containerd as `w` says.
 pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let mut o = Output::default();
@@ -41,12 +47,15 @@ pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             a.insert("name".into(), json!(pkgs));
             a.insert("state".into(), json!("present"));
             a.insert("update_cache".into(), json!(w.update_cache));
-            let out = crate::modules::packages::apt::apt_refreshing(a, ctx).await?;
+            let out = apt_refreshing(a, ctx).await?;
             if out.failed {
                 return Ok(out);
             }
             o.changed |= out.changed;
-            probe().run(ctx, "containerd").await?
+            probe()
+                .cmd(NOT_INSTALLED, &not_installed(pkgs))
+                .run(ctx, "containerd")
+                .await?
         }
         Source::Release(r) => {
             let rec = probe().run(ctx, "containerd").await?;
@@ -55,20 +64,27 @@ pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                 rec
             } else {
                 o.changed = true;
-                if ctx.check {
+                if !release::install(&todo, &rec, ctx).await? {
+                    // Nothing was sent (check mode): the rest depends on the install.
                     o.msg = Some(format!(
                         "the containerd release would be installed ({})",
                         todo.iter().map(|a| a.name).collect::<Vec<_>>().join(", ")
                     ));
                     return Ok(o);
                 }
-                release::install(&todo, ctx).await?;
                 probe().run(ctx, "containerd").await?
             }
         }
     };
     let Some(default) = rec.remove("default").flatten() else {
-        if ctx.check && o.changed {
+        // apt reported the install and dpkg does not have the packages yet: the install is
+        // still to come (check mode), and so is containerd's default configuration.
+        let pending = rec
+            .get(NOT_INSTALLED)
+            .cloned()
+            .flatten()
+            .is_some_and(|p| !p.trim().is_empty());
+        if o.changed && pending {
             o.msg = Some("containerd would be installed".into());
             return Ok(o);
         }
@@ -119,13 +135,26 @@ pub async fn run(w: &Containerd, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let service_ok = active == Some(true) && enabled == Some(true);
     o.changed |= apply.restart || !service_ok;
     let mut restarted = false;
-    if !ctx.check && (apply.restart || !service_ok) {
+    if apply.restart || !service_ok {
         restarted = apply.run(ctx).await?;
     }
     o.fields.insert("restarted".into(), json!(restarted));
     o.fields.insert("config".into(), json!(CONFIG));
     o.fields.insert("version".into(), json!(version.trim()));
     Ok(o)
+}
+
+/// The sh that prints the names among `pkgs` (`name` or `name=version`) that dpkg has not
+/// installed.
+fn not_installed(pkgs: &[String]) -> String {
+    let names: Vec<String> = pkgs
+        .iter()
+        .map(|p| quote_str(p.split('=').next().unwrap_or(p)))
+        .collect();
+    format!(
+        "for p in {}; do dpkg-query -W -f '${{db:Status-Abbrev}}' -- \"$p\" 2>/dev/null | grep -q '^ii' || echo \"$p\"; done",
+        names.join(" ")
+    )
 }
 
 /// Path -> wanted content of every file this runtime manages.

@@ -1,13 +1,15 @@
 //! `runtime: docker`: Docker's repository through the `deb822_repository` module
 //! (`source: docker-ce`), the packages through `apt` (its cache updated when the repository
-//! changed), then one probe of `/etc/docker/daemon.json`, `docker --version` and the service,
-//! and, when the JSON document differs (compared as JSON, not as text), one apply program
-//! that writes it and restarts docker. Knows nothing of playbooks.
+//! changed), both run through the registry, then one probe of `/etc/docker/daemon.json`,
+//! `docker --version` and the service, and, when the JSON document differs (compared as JSON,
+//! not as text) or the service is down, one apply program that writes it and restarts docker
+//! (in check mode the framework leaves the apply out). Knows nothing of playbooks.
 
 use super::args::Docker;
 use super::containerd::diff;
 use super::remote::{Apply, Probe};
-use crate::modules::{Ctx, Failure, Output};
+use crate::modules::cluster::common::apt_refreshing;
+use crate::modules::{registry, Ctx, Failure, Output};
 use serde_json::{json, Map, Value};
 
 /// Docker's daemon configuration.
@@ -52,8 +54,8 @@ pub fn repository(user: Option<Map<String, Value>>) -> Result<Map<String, Value>
     m.extend(user.unwrap_or_default());
     if !m.contains_key("suites") {
         return Err(
-            "container_runtime: source: docker-ce needs repository.suites (the Debian \
-                    codename, e.g. \"{{ ansible_distribution_release }}\")"
+            "source: docker-ce needs repository.suites (the Debian codename, e.g. \
+             \"{{ ansible_distribution_release }}\")"
                 .into(),
         );
     }
@@ -65,7 +67,7 @@ pub async fn run(w: &Docker, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let mut o = Output::default();
     let mut update = w.update_cache;
     if let Some(repo) = &w.repository {
-        let out = crate::modules::packages::deb822_repository::deb822_repository(repo, ctx).await?;
+        let out = registry::run("deb822_repository", repo, ctx).await?;
         if out.failed {
             return Ok(out);
         }
@@ -77,7 +79,7 @@ pub async fn run(w: &Docker, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     a.insert("name".into(), json!(w.packages));
     a.insert("state".into(), json!("present"));
     a.insert("update_cache".into(), json!(update));
-    let out = crate::modules::packages::apt::apt_refreshing(a, ctx).await?;
+    let out = apt_refreshing(a, ctx).await?;
     if out.failed {
         return Ok(out);
     }
@@ -110,7 +112,7 @@ pub async fn run(w: &Docker, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let service_ok = up("active", "active") && up("enabled", "enabled");
     o.changed |= apply.restart || !service_ok;
     let mut restarted = false;
-    if !ctx.check && (apply.restart || !service_ok) {
+    if apply.restart || !service_ok {
         restarted = apply.run(ctx).await?;
     }
     let version = rec.get("version").cloned().flatten().unwrap_or_default();

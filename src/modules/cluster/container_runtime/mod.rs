@@ -25,8 +25,11 @@
 //! Other arguments: `version` (pins the main package, `name=version`), `packages` (replaces
 //! the package list), `update_cache`, `state: present` (the only state). Returns `changed`,
 //! `restarted` (the service was restarted, or started because it was stopped), `config` (the
-//! config file's path) and `version` (`containerd --version` or `docker --version`). Check
-//! mode changes nothing; `--diff` shows every file's change. Not handled: switching a host
+//! config file's path) and `version` (`containerd --version` or `docker --version`). The
+//! arguments and the rules between them are checked at load (see `args.rs`). Check mode is the
+//! framework's: the probes run, the applies are not sent; `--diff` shows every file's change.
+//! The other families' modules it runs (`apt`, `deb822_repository`) run through the registry;
+//! every file is written through the atomic writer. Not handled: switching a host
 //! from a release install back to packages (the /usr/local binaries and the unit in
 //! /etc/systemd/system stay and take precedence), `state: absent`.
 //!
@@ -41,16 +44,31 @@ mod docker;
 mod release;
 mod remote;
 
+use crate::modules::framework::spec::{spec, Module, Spec, RSIBLE};
 use crate::modules::{Ctx, Failure, Output};
-use serde_json::{Map, Value};
+use futures::future::BoxFuture;
 
-/// `container_runtime`: see the module header.
-pub async fn container_runtime(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let parsed: args::Args =
-        crate::modules::framework::args::parse("container_runtime", a).map_err(Failure::BadArgs)?;
-    match args::want(parsed).map_err(Failure::BadArgs)? {
-        args::Want::Containerd(w) => containerd::run(&w, ctx).await,
-        args::Want::Docker(w) => docker::run(&w, ctx).await,
+/// `container_runtime` in the registry.
+pub const SPEC: Spec = spec::<ContainerRuntime>(RSIBLE, &[]);
+
+/// The `container_runtime` module.
+pub struct ContainerRuntime;
+
+impl Module for ContainerRuntime {
+    const NAME: &'static str = "container_runtime";
+    type Args = args::Args;
+
+    fn validate(a: &args::Args) -> Result<(), String> {
+        args::want(a).map(drop)
+    }
+
+    fn run<'a>(a: args::Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(async move {
+            match args::want(&a).map_err(Failure::BadArgs)? {
+                args::Want::Containerd(w) => containerd::run(&w, ctx).await,
+                args::Want::Docker(w) => docker::run(&w, ctx).await,
+            }
+        })
     }
 }
 

@@ -3,12 +3,15 @@
 //! containerd's upstream systemd unit in /etc/systemd/system. Each artifact is a URL (the
 //! host downloads it with curl or wget) or a controller file (streamed over stdin). What is
 //! installed is recorded in [`MARKER`] (a controller file by its sha256, a URL by itself), so
-//! an unchanged release costs nothing; a changed one costs one round trip per artifact.
-//! Knows nothing of containerd's configuration.
+//! an unchanged release costs nothing; a changed one costs one round trip per artifact (none
+//! in check mode: the framework sends no apply). runc and the marker are written through the
+//! atomic writer. Knows nothing of containerd's configuration.
 
 use super::args::Release;
 use super::remote::Records;
 use crate::connection::quote::quote_str;
+use crate::modules::cluster::common::write_text;
+use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure};
 
 /// Records which release artifacts are installed, one `name identity` line each.
@@ -70,58 +73,88 @@ pub fn plan(r: &Release, rec: &Records) -> Result<Vec<Artifact>, Failure> {
         .collect())
 }
 
-/// The sh that puts an artifact read from stdin in place.
-fn place(name: &str) -> &'static str {
-    match name {
+/// The sh that puts an artifact read from stdin in place; `sum` is the sha256 the writer
+/// checks runc's bytes against (a shell word).
+fn place(name: &str, sum: &str) -> Result<String, String> {
+    Ok(match name {
         "containerd" => {
-            "tar -xzf - -C /usr/local || fail 'unpacking the containerd tarball failed'\n"
+            "tar -xzf - -C /usr/local || fail 'unpacking the containerd tarball failed'\n".into()
         }
         "runc" => {
-            "t=$(mktemp /usr/local/sbin/.rsible-runc.XXXXXX) || fail 'no temp file'\n\
-                   cat >\"$t\" && chmod 755 \"$t\" && mv -f -- \"$t\" /usr/local/sbin/runc \
-                   || { rm -f -- \"$t\"; fail 'installing runc failed'; }\n"
+            let opts = WriteOpts {
+                mode: Some(0o755),
+                ..WriteOpts::default()
+            };
+            let w = write::script("/usr/local/sbin/runc", sum, &opts)?;
+            format!(
+                "e=$( (\n{}) 2>&1) || fail \"installing runc failed: $e\"\n",
+                String::from_utf8_lossy(&w)
+            )
         }
-        _ => {
-            "mkdir -p /opt/cni/bin && tar -xzf - -C /opt/cni/bin \
+        _ => "mkdir -p /opt/cni/bin && tar -xzf - -C /opt/cni/bin \
               || fail 'unpacking the CNI plugins failed'\n"
-        }
-    }
+            .into(),
+    })
 }
 
-/// The install program of one artifact (its bytes on stdin unless it is a URL).
-fn script(a: &Artifact) -> String {
+/// The marker's content once `a` is installed over `have` (its current content).
+fn recorded(have: &str, a: &Artifact) -> String {
+    let prefix = format!("{} ", a.name);
+    let mut out: String = have
+        .lines()
+        .filter(|l| !l.starts_with(&prefix))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    out.push_str(&format!("{} {}\n", a.name, a.identity));
+    out
+}
+
+/// The install program of one artifact (its bytes on stdin unless it is a URL), which then
+/// records it: the marker becomes `marker`.
+fn script(a: &Artifact, marker: &str) -> Result<String, String> {
     let mut s = String::from(
         "LC_ALL=C; export LC_ALL\nfail() { printf 'F %s\\n' \"$*\"; exit 0; }\n\
          mkdir -p /usr/local/sbin /usr/local/bin /etc/containerd || fail 'cannot create directories'\n",
     );
-    if is_url(&a.from) {
+    // A controller file is checked against its sha256 on arrival; a download is already on
+    // the host, so the writer checks the copy against the downloaded file's own sum.
+    let sum = if is_url(&a.from) {
         let u = quote_str(&a.from);
         s.push_str(&format!(
             "if command -v curl >/dev/null; then get() {{ curl -fsSL -- {u}; }}; \
              else get() {{ wget -qO- -- {u}; }}; fi\n\
              f=$(mktemp) || fail 'no temp file'\n\
              get >\"$f\" || {{ rm -f -- \"$f\"; fail \"downloading \"{u}\" failed\"; }}\n\
+             sum=$(sha256sum <\"$f\") || fail 'sha256sum failed'; sum=${{sum%% *}}\n\
              exec <\"$f\"; rm -f -- \"$f\"\n"
         ));
-    }
-    s.push_str(place(a.name));
+        "\"$sum\"".to_string()
+    } else {
+        a.identity.trim_start_matches("sha256:").to_string()
+    };
+    s.push_str(&place(a.name, &sum)?);
+    let record = String::from_utf8_lossy(&write_text(MARKER, marker, 0o644)?).into_owned();
     s.push_str(&format!(
-        "m={}\ngrep -v '^{} ' {mk} 2>/dev/null >\"$m.t\"; printf '%s\\n' {} >>\"$m.t\" && mv -f -- \"$m.t\" \"$m\"\n",
-        quote_str(MARKER),
-        a.name,
-        quote_str(&format!("{} {}", a.name, a.identity)),
-        mk = quote_str(MARKER),
+        "e=$({record} 2>&1) || fail \"recording the install in {MARKER} failed: $e\"\n"
     ));
-    s
+    Ok(s)
 }
 
-/// Installs `todo`, one round trip each.
-pub async fn install(todo: &[Artifact], ctx: &Ctx<'_>) -> Result<(), Failure> {
+/// Installs `todo`, one round trip each, over the probe's records `rec`. Returns whether it
+/// did: in check mode nothing is sent and the answer is `false`.
+pub async fn install(todo: &[Artifact], rec: &Records, ctx: &Ctx<'_>) -> Result<bool, Failure> {
+    let mut marker = rec.get(MARKER).cloned().flatten().unwrap_or_default();
     for a in todo {
+        marker = recorded(&marker, a);
+        let program =
+            script(a, &marker).map_err(|e| Failure::Failed(format!("container_runtime: {e}")))?;
         let file = (!is_url(&a.from)).then(|| std::path::Path::new(&a.from));
-        let out = ctx
-            .exec_streaming(script(a).into_bytes(), Vec::new(), file)
-            .await?;
+        let Some(out) = ctx
+            .apply_streaming(program.into_bytes(), Vec::new(), file)
+            .await?
+        else {
+            return Ok(false);
+        };
         let text = String::from_utf8_lossy(&out.stdout);
         if let Some(f) = text.lines().find_map(|l| l.strip_prefix("F ")) {
             return Err(Failure::Failed(format!(
@@ -137,7 +170,7 @@ pub async fn install(todo: &[Artifact], ctx: &Ctx<'_>) -> Result<(), Failure> {
             )));
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// containerd's upstream unit (containerd.service of the release), for /usr/local/bin.
@@ -193,6 +226,27 @@ mod tests {
             from: "https://x/'a".into(),
             identity: "https://x/'a".into(),
         };
-        assert!(script(&a).contains(r"'https://x/'\''a'"));
+        let s = script(&a, "runc https://x/'a\n").unwrap();
+        assert!(s.contains(r"'https://x/'\''a'"), "{s}");
+        assert!(s.contains("[ \"$s\" = \"$sum\" ]"), "{s}");
+        assert!(crate::modules::cluster::common::tests::parses(s.as_bytes()));
+    }
+
+    #[test]
+    fn the_marker_keeps_other_artifacts() {
+        let a = Artifact {
+            name: "runc",
+            from: "/r".into(),
+            identity: "sha256:00".into(),
+        };
+        assert_eq!(
+            recorded("containerd u\nrunc old\n", &a),
+            "containerd u\nrunc sha256:00\n"
+        );
+        assert_eq!(recorded("", &a), "runc sha256:00\n");
+        for name in ["containerd", "cni"] {
+            let s = script(&Artifact { name, ..a.clone() }, "x\n").unwrap();
+            assert!(crate::modules::cluster::common::tests::parses(s.as_bytes()));
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! The remote programs shared by both runtimes: one probe that prints framed records (files,
-//! command outputs, the service's state) and one apply program that writes files atomically
-//! (temp file beside the destination, then `mv -f`), removes stale ones and restarts or
-//! starts the service. Every path and content is passed through `quote`. Knows nothing of
-//! containerd's or Docker's configuration formats.
+//! command outputs, the service's state) and one apply program that writes files through the
+//! atomic writer, removes stale ones and restarts or starts the service. Every path and
+//! content is passed through `quote`. Knows nothing of containerd's or Docker's configuration
+//! formats.
 
 use crate::connection::quote::quote_str;
+use crate::modules::cluster::common::write_text;
 use crate::modules::{Ctx, Failure};
 use std::collections::BTreeMap;
 
@@ -59,7 +60,7 @@ impl Probe {
 
     /// Runs the probe.
     pub async fn run(self, ctx: &Ctx<'_>, what: &str) -> Result<Records, Failure> {
-        let out = ctx.exec(self.script.into_bytes(), Vec::new()).await?;
+        let out = ctx.probe(self.script.into_bytes(), Vec::new()).await?;
         let text = String::from_utf8_lossy(&out.stdout);
         if out.status.rc() != 0 {
             return Err(Failure::Failed(format!(
@@ -104,26 +105,22 @@ pub struct Apply {
 
 impl Apply {
     /// The apply program. Prints `RESTARTED` or `STARTED`; a failure prints `F message`.
-    pub fn script(&self) -> String {
-        let mut s = String::from(
-            "LC_ALL=C; export LC_ALL\nfail() { printf 'F %s\\n' \"$*\"; exit 0; }\n\
-             put() {\n d=$(dirname -- \"$1\"); mkdir -p -- \"$d\" || fail \"cannot create $d\"\n\
-             t=$(mktemp \"$d/.rsible-crt.XXXXXX\") || fail \"cannot create a temp file in $d\"\n\
-             printf '%s' \"$3\" >\"$t\" || { rm -f -- \"$t\"; fail \"cannot write $1\"; }\n\
-             chmod \"$2\" \"$t\" && mv -f -- \"$t\" \"$1\" || { rm -f -- \"$t\"; fail \"cannot replace $1\"; }\n}\n",
-        );
+    pub fn script(&self) -> Result<String, String> {
+        let mut s =
+            String::from("LC_ALL=C; export LC_ALL\nfail() { printf 'F %s\\n' \"$*\"; exit 0; }\n");
         for (path, mode, content) in &self.write {
+            let write = write_text(path, content, *mode)?;
             s.push_str(&format!(
-                "put {} {mode:o} {}\n",
+                "f={}\ne=$({} 2>&1) || fail \"cannot write $f: $e\"\n",
                 quote_str(path),
-                quote_str(content)
+                String::from_utf8_lossy(&write),
             ));
         }
         for path in &self.remove {
-            let q = quote_str(path);
             s.push_str(&format!(
-                "rm -f -- {q} || fail \"cannot remove $1\"\n\
-                 rmdir -- \"$(dirname -- {q})\" 2>/dev/null\n"
+                "f={}\nrm -f -- \"$f\" || fail \"cannot remove $f\"\n\
+                 rmdir -- \"$(dirname -- \"$f\")\" 2>/dev/null\n",
+                quote_str(path)
             ));
         }
         let u = quote_str(&self.unit);
@@ -145,12 +142,18 @@ impl Apply {
             "if ! {{ {verb}; }}; then fail \"{unit} did not start: $(journalctl -u {u} -n 5 --no-pager -o cat 2>/dev/null | tr '\\n' ' ')\"; fi\n",
             unit = self.unit
         ));
-        s
+        Ok(s)
     }
 
-    /// Runs the program; returns whether the service was restarted (or started).
+    /// Runs the program; returns whether the service was restarted (or started). In check
+    /// mode nothing is sent and the answer is `false`.
     pub async fn run(&self, ctx: &Ctx<'_>) -> Result<bool, Failure> {
-        let out = ctx.exec(self.script().into_bytes(), Vec::new()).await?;
+        let script = self
+            .script()
+            .map_err(|e| Failure::Failed(format!("container_runtime: {e}")))?;
+        let Some(out) = ctx.apply(script.into_bytes(), Vec::new()).await? else {
+            return Ok(false);
+        };
         let text = String::from_utf8_lossy(&out.stdout);
         if let Some(f) = text.lines().find_map(|l| l.strip_prefix("F ")) {
             return Err(Failure::Failed(format!("container_runtime: {f}")));
@@ -188,8 +191,10 @@ mod tests {
             unit: "containerd".into(),
             restart: true,
         };
-        let s = a.script();
-        assert!(s.contains("put '/etc/x y' 644 'it'\\''s $HOME\n'"), "{s}");
+        let s = a.script().unwrap();
+        assert!(s.contains("printf '%s' 'it'\\''s $HOME\n' | ("), "{s}");
+        assert!(s.contains("p='/etc/x y'"), "{s}");
+        assert!(crate::modules::cluster::common::tests::parses(s.as_bytes()));
         assert!(s.contains("systemctl restart -- containerd && echo RESTARTED"));
     }
 }

@@ -1,7 +1,7 @@
 //! `kubeadm`: one action per task.
 //! - `init`: `kubeadm init` on the first control-plane node, skipped when
 //!   `/etc/kubernetes/admin.conf` exists (one round trip; a second when `fetch_kubeconfig`
-//!   copies admin.conf to the controller with `fetch`'s code).
+//!   copies admin.conf to the controller with the `fetch` module).
 //! - `join_command`: `kubeadm token create --print-join-command` and, with `upload_certs`
 //!   (default), `kubeadm init phase upload-certs --upload-certs`; returns `join_command`,
 //!   `certificate_key` and `control_plane_join_command` (one round trip). It reports
@@ -12,24 +12,85 @@
 //!   hash), skipped when `/etc/kubernetes/kubelet.conf` exists (one round trip).
 //! - `reset`: `kubeadm reset -f` when the node holds kubeadm's files (one round trip).
 //!
-//! Every argument reaches the target quoted. Knows nothing of playbooks.
+//! Every argument reaches the target quoted. Each action is one gated program: the probe
+//! finds whether there is anything to do (and `join_command` prints the commands, in check
+//! mode too), the framework adds kubeadm's run only outside check mode. `fetch_kubeconfig`
+//! runs the `fetch` module through the registry. Knows nothing of playbooks.
 
-use super::map;
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
-use crate::modules::files::fetch;
-use crate::modules::framework::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
-use crate::modules::packages::common::{split_output, MARK_FN};
+use crate::modules::cluster::common::{one_of, run_module, split_output, MARK_FN};
+use crate::modules::framework::args::{
+    de_opt_bool, de_opt_list, de_opt_string, is_template, to_bool,
+};
+use crate::modules::framework::spec::{spec, Module, Spec, RSIBLE};
 use crate::modules::{Ctx, Failure, Output};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use futures::future::BoxFuture;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Value};
 
-/// Arguments of `kubeadm`.
+/// `kubeadm` in the registry.
+pub const SPEC: Spec = spec::<Kubeadm>(RSIBLE, &[]);
+
+/// The `kubeadm` module.
+pub struct Kubeadm;
+
+impl Module for Kubeadm {
+    const NAME: &'static str = "kubeadm";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        plan(a).map(drop)
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(kubeadm(a, ctx))
+    }
+}
+
+/// `action`: what this task does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `kubeadm init`.
+    Init,
+    /// `kubeadm join`.
+    Join,
+    /// The join commands of an initialised control plane.
+    JoinCommand,
+    /// `kubeadm reset -f`.
+    Reset,
+}
+
+/// The actions with their words, in Ansible's order of the choices.
+const ACTIONS: [(&str, Action); 4] = [
+    ("init", Action::Init),
+    ("join", Action::Join),
+    ("join_command", Action::JoinCommand),
+    ("reset", Action::Reset),
+];
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        one_of(d, "action", &ACTIONS)
+    }
+}
+
+impl Action {
+    /// The word the task writes.
+    fn word(self) -> &'static str {
+        ACTIONS
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map_or("", |(w, _)| w)
+    }
+}
+
+/// Arguments of `kubeadm` (rsible's own module).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(deserialize_with = "de_action")]
-    action: String,
+pub struct Args {
+    action: Action,
     #[serde(default, deserialize_with = "de_opt_string")]
     pod_network_cidr: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -58,14 +119,64 @@ struct Args {
     token: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     discovery_token_ca_cert_hash: Option<String>,
-    #[serde(default, deserialize_with = "de_bool")]
-    control_plane: bool,
+    #[serde(default, deserialize_with = "de_control_plane")]
+    control_plane: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_string")]
     certificate_key: Option<String>,
 }
 
-fn de_action<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(de_opt_string(d)?.unwrap_or_default())
+/// `control_plane`, a boolean; a template (at load) reads as `true`, the reading that
+/// refuses nothing (`certificate_key` needs it).
+fn de_control_plane<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let v = Value::deserialize(d)?;
+    if v.as_str().is_some_and(is_template) {
+        return Ok(Some(true));
+    }
+    match v {
+        Value::Null => Ok(None),
+        v => to_bool(&v)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("{v} is not a valid boolean"))),
+    }
+}
+
+impl Args {
+    /// The names of the arguments given (besides `action`).
+    fn given(&self) -> Vec<&'static str> {
+        [
+            ("pod_network_cidr", self.pod_network_cidr.is_some()),
+            ("service_cidr", self.service_cidr.is_some()),
+            (
+                "control_plane_endpoint",
+                self.control_plane_endpoint.is_some(),
+            ),
+            (
+                "apiserver_advertise_address",
+                self.apiserver_advertise_address.is_some(),
+            ),
+            ("cri_socket", self.cri_socket.is_some()),
+            ("kubernetes_version", self.kubernetes_version.is_some()),
+            ("upload_certs", self.upload_certs.is_some()),
+            ("config", self.config.is_some()),
+            (
+                "ignore_preflight_errors",
+                self.ignore_preflight_errors.is_some(),
+            ),
+            ("fetch_kubeconfig", self.fetch_kubeconfig.is_some()),
+            ("command", self.command.is_some()),
+            ("api_server_endpoint", self.api_server_endpoint.is_some()),
+            ("token", self.token.is_some()),
+            (
+                "discovery_token_ca_cert_hash",
+                self.discovery_token_ca_cert_hash.is_some(),
+            ),
+            ("control_plane", self.control_plane.is_some()),
+            ("certificate_key", self.certificate_key.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
+    }
 }
 
 /// The checked request.
@@ -86,9 +197,9 @@ enum Plan {
 }
 
 /// The arguments each action accepts (besides `action`).
-fn accepted(action: &str) -> &'static [&'static str] {
+fn accepted(action: Action) -> &'static [&'static str] {
     match action {
-        "init" => &[
+        Action::Init => &[
             "pod_network_cidr",
             "service_cidr",
             "control_plane_endpoint",
@@ -100,10 +211,9 @@ fn accepted(action: &str) -> &'static [&'static str] {
             "ignore_preflight_errors",
             "fetch_kubeconfig",
         ],
-        "join_command" => &["upload_certs"],
-        "join" => &[
+        Action::JoinCommand => &["upload_certs"],
+        Action::Join => &[
             "command",
-            "join_command",
             "api_server_endpoint",
             "token",
             "discovery_token_ca_cert_hash",
@@ -112,7 +222,7 @@ fn accepted(action: &str) -> &'static [&'static str] {
             "cri_socket",
             "ignore_preflight_errors",
         ],
-        _ => &["cri_socket"],
+        Action::Reset => &["cri_socket"],
     }
 }
 
@@ -120,9 +230,7 @@ fn accepted(action: &str) -> &'static [&'static str] {
 fn flag(argv: &mut Vec<String>, name: &str, v: &Option<String>) -> Result<(), String> {
     if let Some(v) = v {
         if v.trim().is_empty() || v.contains('\n') {
-            return Err(format!(
-                "kubeadm: the value of {name} must be one line of text"
-            ));
+            return Err(format!("the value of {name} must be one line of text"));
         }
         argv.push(format!("--{name}={}", v.trim()));
     }
@@ -135,26 +243,21 @@ fn preflight(argv: &mut Vec<String>, v: &Option<Vec<String>>) {
     }
 }
 
-fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
-    let args: Args = args::parse("kubeadm", a)?;
-    let action = args.action.as_str();
-    if !matches!(action, "init" | "join" | "reset" | "join_command") {
-        return Err(format!(
-            "kubeadm: value of action must be one of: init, join, join_command, reset, got: '{action}'"
-        ));
-    }
+/// The checked request of `args`. At load a templated string still holds its template: a
+/// templated `command` is not read (nor are the checks that need its words).
+fn plan(args: &Args) -> Result<Plan, String> {
+    let action = args.action;
     let ok = accepted(action);
-    if let Some(k) = a
-        .keys()
-        .find(|k| *k != "action" && !ok.contains(&k.as_str()))
-    {
+    let given = args.given();
+    if let Some(k) = given.iter().find(|k| !ok.contains(k)) {
         return Err(format!(
-            "kubeadm: argument '{k}' is not used by action {action}"
+            "argument '{k}' is not used by action {}",
+            action.word()
         ));
     }
     let mut argv = Vec::new();
     match action {
-        "init" => {
+        Action::Init => {
             if args.config.is_some() {
                 let mixed = [
                     "pod_network_cidr",
@@ -165,10 +268,10 @@ fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
                     "kubernetes_version",
                 ]
                 .into_iter()
-                .find(|k| a.contains_key(*k));
+                .find(|k| given.contains(k));
                 if let Some(k) = mixed {
                     return Err(format!(
-                        "kubeadm: parameters are mutually exclusive: config|{k} (kubeadm refuses \
+                        "parameters are mutually exclusive: config|{k} (kubeadm refuses \
                          --config with that flag: put it in the config file)"
                     ));
                 }
@@ -197,36 +300,36 @@ fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
                 .as_deref()
                 .is_some_and(|f| f.trim().is_empty())
             {
-                return Err("kubeadm: fetch_kubeconfig must be a path on the controller".into());
+                return Err("fetch_kubeconfig must be a path on the controller".into());
             }
             Ok(Plan::Init {
                 argv,
-                config: args.config,
-                fetch: args.fetch_kubeconfig,
+                config: args.config.clone(),
+                fetch: args.fetch_kubeconfig.clone(),
             })
         }
-        "join_command" => Ok(Plan::JoinCommand {
+        Action::JoinCommand => Ok(Plan::JoinCommand {
             upload_certs: args.upload_certs.unwrap_or(true),
         }),
-        "join" => {
+        Action::Join => {
+            let mut unknown = false;
             match (&args.command, &args.api_server_endpoint) {
+                (Some(c), None) if is_template(c) => unknown = true,
                 (Some(c), None) => {
                     let words = shlex::split(c)
                         .filter(|w| w.len() >= 2 && w[0] == "kubeadm" && w[1] == "join")
                         .ok_or_else(|| {
-                            format!("kubeadm: command must be a `kubeadm join ...` command line, got: '{c}'")
+                            format!("command must be a `kubeadm join ...` command line, got: '{c}'")
                         })?;
                     argv.extend(words.into_iter().skip(2));
                 }
-                (None, Some(_)) => {
+                (None, Some(endpoint)) => {
                     if args.token.is_none() || args.discovery_token_ca_cert_hash.is_none() {
-                        return Err(
-                            "kubeadm: action join with api_server_endpoint needs token and \
+                        return Err("action join with api_server_endpoint needs token and \
                                     discovery_token_ca_cert_hash"
-                                .into(),
-                        );
+                            .into());
                     }
-                    argv.push(args.api_server_endpoint.clone().unwrap_or_default());
+                    argv.push(endpoint.clone());
                     flag(&mut argv, "token", &args.token)?;
                     flag(
                         &mut argv,
@@ -236,34 +339,29 @@ fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
                 }
                 (Some(_), Some(_)) => {
                     return Err(
-                        "kubeadm: parameters are mutually exclusive: command|api_server_endpoint"
-                            .into(),
+                        "parameters are mutually exclusive: command|api_server_endpoint".into(),
                     )
                 }
                 (None, None) => {
-                    return Err(
-                        "kubeadm: action join needs command (from action join_command) or \
+                    return Err("action join needs command (from action join_command) or \
                                 api_server_endpoint, token and discovery_token_ca_cert_hash"
-                            .into(),
-                    )
+                        .into())
                 }
             }
-            if args.control_plane && !has(&argv, "--control-plane") {
+            if args.control_plane == Some(true) && !has(&argv, "--control-plane") {
                 argv.push("--control-plane".into());
             }
             if args.certificate_key.is_some() && !has(&argv, "--certificate-key") {
                 flag(&mut argv, "certificate-key", &args.certificate_key)?;
             }
-            if has(&argv, "--certificate-key") && !has(&argv, "--control-plane") {
-                return Err(
-                    "kubeadm: certificate_key is only used with control_plane: true".into(),
-                );
+            if has(&argv, "--certificate-key") && !has(&argv, "--control-plane") && !unknown {
+                return Err("certificate_key is only used with control_plane: true".into());
             }
             flag(&mut argv, "cri-socket", &args.cri_socket)?;
             preflight(&mut argv, &args.ignore_preflight_errors);
             Ok(Plan::Join { argv })
         }
-        _ => {
+        Action::Reset => {
             argv.push("-f".into());
             flag(&mut argv, "cri-socket", &args.cri_socket)?;
             Ok(Plan::Reset { argv })
@@ -287,16 +385,19 @@ const RESET_FILES: &str = "/etc/kubernetes/admin.conf /etc/kubernetes/kubelet.co
     /etc/kubernetes/super-admin.conf /etc/kubernetes/controller-manager.conf \
     /etc/kubernetes/scheduler.conf /etc/kubernetes/bootstrap-kubelet.conf";
 
-/// The remote program. Markers: `skip`, `would`, `rc N`, `fail MSG`, `join CMD`, `key K`;
-/// everything else is kubeadm's own output.
-fn program(p: &Plan, check: bool) -> String {
-    let mut s = format!(
-        "LC_ALL=C; export LC_ALL\n{MARK_FN}fail() {{ m fail \"$*\"; exit 0; }}\nck={}\n",
-        u8::from(check)
-    );
+/// The one remote program as its probe and its apply. Markers: `skip` (nothing to do),
+/// `would` (kubeadm is to run: a change), `rc N` (kubeadm ran), `fail MSG`, `join CMD`,
+/// `key K`, `noinit` (join_command on a node that is not initialised: in check mode the
+/// init that would come first did not run; outside it the apply fails); everything else is
+/// kubeadm's own output.
+fn program(p: &Plan) -> (String, String) {
+    let mut s = format!("LC_ALL=C; export LC_ALL\n{MARK_FN}fail() {{ m fail \"$*\"; exit 0; }}\n");
     let need =
         "command -v kubeadm >/dev/null 2>&1 || fail 'kubeadm is not installed on this host'\n";
-    match p {
+    let run =
+        |verb: &str, argv: &[String]| format!("kubeadm {verb}{} 2>&1; m rc $?\n", words(argv));
+    let would = "m would; rsible_change=1\n";
+    let apply = match p {
         Plan::Init { argv, config, .. } => {
             s.push_str("[ -f /etc/kubernetes/admin.conf ] && { m skip; exit 0; }\n");
             s.push_str(need);
@@ -306,17 +407,13 @@ fn program(p: &Plan, check: bool) -> String {
                     quote_str(c)
                 ));
             }
-            s.push_str(&format!(
-                "[ $ck = 1 ] && {{ m would; exit 0; }}\nkubeadm init{} 2>&1; m rc $?\n",
-                words(argv)
-            ));
+            s.push_str(would);
+            run("init", argv)
         }
         Plan::JoinCommand { upload_certs } => {
             s.push_str(need);
             s.push_str(
-                "[ $ck = 1 ] && [ ! -f /etc/kubernetes/admin.conf ] && { m nocheck; exit 0; }\n\
-                 [ -f /etc/kubernetes/admin.conf ] || fail 'this host is not an initialised \
-                 control-plane node (no /etc/kubernetes/admin.conf): run action init on it first'\n\
+                "if [ -f /etc/kubernetes/admin.conf ]; then\n\
                  j=$(kubeadm token create --print-join-command 2>&1) || fail \"kubeadm token create failed: $j\"\n\
                  m join \"$(printf '%s\\n' \"$j\" | grep '^kubeadm join ' | tail -n 1)\"\n",
             );
@@ -326,27 +423,28 @@ fn program(p: &Plan, check: bool) -> String {
                      m key \"$(printf '%s\\n' \"$k\" | grep -E '^[0-9a-f]{64}$' | tail -n 1)\"\n",
                 );
             }
+            s.push_str("else m noinit; rsible_change=1; fi\n");
+            "fail 'this host is not an initialised control-plane node (no \
+             /etc/kubernetes/admin.conf): run action init on it first'\n"
+                .to_string()
         }
         Plan::Join { argv } => {
             s.push_str("[ -f /etc/kubernetes/kubelet.conf ] && { m skip; exit 0; }\n");
             s.push_str(need);
-            s.push_str(&format!(
-                "[ $ck = 1 ] && {{ m would; exit 0; }}\nkubeadm join{} 2>&1; m rc $?\n",
-                words(argv)
-            ));
+            s.push_str(would);
+            run("join", argv)
         }
         Plan::Reset { argv } => {
             s.push_str(&format!(
                 "found=\nfor f in {RESET_FILES}; do [ -e \"$f\" ] && found=1; done\n\
                  for d in /etc/kubernetes/manifests /etc/kubernetes/pki; do \
                  [ -n \"$(ls -A \"$d\" 2>/dev/null)\" ] && found=1; done\n\
-                 [ -z \"$found\" ] && {{ m skip; exit 0; }}\n{need}\
-                 [ $ck = 1 ] && {{ m would; exit 0; }}\nkubeadm reset{} 2>&1; m rc $?\n",
-                words(argv)
+                 [ -z \"$found\" ] && {{ m skip; exit 0; }}\n{need}{would}"
             ));
+            run("reset", argv)
         }
-    }
-    s
+    };
+    (s, apply)
 }
 
 /// The command line shown as `cmd`.
@@ -363,10 +461,11 @@ fn cmd(p: &Plan) -> String {
 /// `kubeadm`: see the file header. Returns `cmd`, `rc`, `stdout`, `stdout_lines` when kubeadm
 /// ran; `join_command`, `certificate_key`, `control_plane_join_command` for `join_command`;
 /// `kubeconfig` when admin.conf was fetched.
-pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let p = plan(a).map_err(Failure::BadArgs)?;
+async fn kubeadm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let p = plan(&a).map_err(Failure::BadArgs)?;
+    let (probe, apply) = program(&p);
     let out = ctx
-        .exec(program(&p, ctx.check).into_bytes(), Vec::new())
+        .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
         .await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.rc() != 0 {
@@ -378,7 +477,7 @@ pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
     let (marks, text) = split_output(&stdout);
     let mut o = Output::default();
     o.fields.insert("cmd".into(), json!(cmd(&p)));
-    let (mut join, mut key, mut ran) = (None, None, false);
+    let (mut join, mut key, mut would, mut rc, mut noinit) = (None, None, false, None, false);
     for (k, v) in marks {
         match k.as_str() {
             "fail" => {
@@ -386,41 +485,38 @@ pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
                 o.msg = Some(v);
             }
             "skip" => o.msg = Some(skip_message(&p).into()),
-            "would" => o.changed = true,
-            "nocheck" => {
-                o.skipped = true;
-                o.msg = Some(
-                    "check mode: this node is not initialised yet, so there is no join command"
-                        .into(),
-                );
-            }
-            "rc" => {
-                ran = true;
-                let rc: i64 = v.trim().parse().unwrap_or(1);
-                o.fields.insert("rc".into(), json!(rc));
-                if rc == 0 {
-                    o.changed = true;
-                } else {
-                    o.failed = true;
-                    o.msg = Some(format!(
-                        "{} failed (rc {rc}): {}",
-                        cmd(&p),
-                        last_lines(&text)
-                    ));
-                }
-            }
+            "would" => would = true,
+            "noinit" => noinit = true,
+            "rc" => rc = Some(v.trim().parse::<i64>().unwrap_or(1)),
             "join" => join = Some(v.trim().to_string()),
             "key" => key = Some(v.trim().to_string()),
             _ => {}
         }
     }
-    if o.changed && ctx.diff {
-        o.diffs.push(state_diff(&p));
+    if noinit && !o.failed {
+        o.skipped = true;
+        o.msg = Some(
+            "check mode: this node is not initialised yet, so there is no join command".into(),
+        );
     }
-    if ran {
+    // kubeadm ran: its exit code decides; it is still to run (check mode): a change.
+    o.changed = rc.map_or(would, |rc| rc == 0);
+    if let Some(rc) = rc {
+        o.fields.insert("rc".into(), json!(rc));
+        if rc != 0 {
+            o.failed = true;
+            o.msg = Some(format!(
+                "{} failed (rc {rc}): {}",
+                cmd(&p),
+                last_lines(&text)
+            ));
+        }
         o.fields.insert("stdout".into(), json!(text));
         let lines: Vec<&str> = text.lines().collect();
         o.fields.insert("stdout_lines".into(), json!(lines));
+    }
+    if o.changed && ctx.diff {
+        o.diffs.push(state_diff(&p));
     }
     if let Plan::JoinCommand { upload_certs } = &p {
         if !o.failed && !o.skipped {
@@ -447,10 +543,11 @@ pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
         fetch: Some(dest), ..
     } = &p
     {
-        // After a check-mode "would init" there is no admin.conf to fetch yet.
-        if !(o.failed || ctx.check && o.changed) {
-            let f = fetch::fetch(
-                &map(json!({"src": "/etc/kubernetes/admin.conf", "dest": dest, "flat": true})),
+        // While init is still to run (check mode) there is no admin.conf to fetch yet.
+        if !(o.failed || would && rc.is_none()) {
+            let f = run_module(
+                "fetch",
+                json!({"src": "/etc/kubernetes/admin.conf", "dest": dest, "flat": true}),
                 ctx,
             )
             .await?;
@@ -496,10 +593,21 @@ fn last_lines(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::packages::common::parses;
+    use crate::modules::cluster::common::tests::parses;
+    use crate::modules::framework::{args, load_check};
 
+    /// The run-time reading: parse, validate, plan.
     fn of(v: Value) -> Result<Plan, String> {
-        plan(v.as_object().expect("obj"))
+        let a: Args = args::parse("kubeadm", v.as_object().expect("obj"))?;
+        Kubeadm::validate(&a)?;
+        plan(&a)
+    }
+
+    /// The load-time check: `Ok(false)` when a template kept it from finishing.
+    fn load(v: Value) -> Result<bool, String> {
+        let a =
+            load_check::parse::<Args>("kubeadm", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(false), |a| Kubeadm::validate(&a).map(|()| true))
     }
 
     #[test]
@@ -551,19 +659,68 @@ mod tests {
         assert!(of(json!({"action": "join", "command": c, "certificate_key": "k"})).is_err());
         assert!(of(json!({"action": "join", "api_server_endpoint": "a:6443", "token": "t", "discovery_token_ca_cert_hash": "h"})).is_ok());
         assert!(of(json!({"action": "reset", "command": c})).is_err());
+        assert!(of(json!({"action": "join", "join_command": c})).is_ok());
     }
 
     #[test]
-    fn programs_quote_and_parse() {
+    fn load_time_check() {
+        let from_hostvars = "{{ hostvars[groups['control_plane'][0]].k8s_join.join_command }}";
+        assert_eq!(
+            load(json!({"action": "join", "command": from_hostvars})),
+            Ok(true)
+        );
+        assert_eq!(
+            load(json!({"action": "join", "command": "{{ c }}", "certificate_key": "{{ k }}"})),
+            Ok(true)
+        );
+        assert_eq!(
+            load(
+                json!({"action": "join", "api_server_endpoint": "a:6443", "token": "t",
+                        "discovery_token_ca_cert_hash": "h", "control_plane": "{{ cp }}",
+                        "certificate_key": "{{ k }}"})
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            load(
+                json!({"action": "init", "upload_certs": "{{ groups['cp'] | length > 1 }}",
+                        "control_plane_endpoint": "{{ e if e else omit }}"})
+            ),
+            Ok(true)
+        );
+        assert_eq!(load(json!({"action": "{{ a }}"})), Ok(false));
+        let e = load(json!({"action": "start"})).unwrap_err();
+        assert!(
+            e.contains(
+                "value of action must be one of: init, join, join_command, reset, got: start"
+            ),
+            "{e}"
+        );
+        let e = load(json!({"pod_network_cidr": "x"})).unwrap_err();
+        assert!(e.contains("missing required arguments: action"), "{e}");
+        let e = load(json!({"action": "init", "pod_network_cidrr": "x"})).unwrap_err();
+        assert!(e.contains("pod_network_cidrr"), "{e}");
+        let e = load(json!({"action": "init", "upload_certs": "sometimes"})).unwrap_err();
+        assert!(e.contains("upload_certs"), "{e}");
+        assert!(load(json!({"action": "join", "command": "rm -rf /"})).is_err());
+    }
+
+    #[test]
+    fn programs_quote_parse_and_keep_kubeadm_behind_the_gate() {
         let c = "kubeadm join 'a;b' --token x";
         let p = of(json!({"action": "join", "command": c})).unwrap();
-        let s = program(&p, false);
-        assert!(s.contains("kubeadm join 'a;b' --token x 2>&1"), "{s}");
+        let (probe, apply) = program(&p);
+        assert!(
+            apply.contains("kubeadm join 'a;b' --token x 2>&1"),
+            "{apply}"
+        );
+        assert!(!probe.contains("kubeadm join"), "{probe}");
         for a in ["init", "reset", "join_command"] {
-            let p = of(json!({"action": a})).unwrap();
-            assert!(parses(&program(&p, false)) && parses(&program(&p, true)));
+            let (probe, apply) = program(&of(json!({"action": a})).unwrap());
+            assert!(parses(probe.as_bytes()), "{probe}");
+            assert!(parses(format!("{probe}{apply}").as_bytes()), "{apply}");
+            assert!(probe.contains("rsible_change=1"), "{probe}");
         }
-        assert!(parses(&s));
-        assert!(program(&of(json!({"action": "init"})).unwrap(), true).contains("ck=1"));
+        assert!(parses(format!("{probe}{apply}").as_bytes()));
     }
 }

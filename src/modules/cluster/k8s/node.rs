@@ -1,12 +1,14 @@
-//! `kubernetes_node`: a Debian host prepared for kubeadm. Composed from the system modules'
-//! entry points, in this order (each one remote program unless noted):
-//! 1. a probe: container detection (`systemd-detect-virt -c`) and `swapoff -a` when
-//!    `/proc/swaps` lists active swap;
+//! `kubernetes_node`: a Debian host prepared for kubeadm. Composed of programs of its own and
+//! of other families' modules run through the registry (Ansible's argument names), in this
+//! order (each one remote program unless noted):
+//! 1. a probe: container detection (`systemd-detect-virt -c`) and, in the same program,
+//!    `swapoff -a` when `/proc/swaps` lists active swap (left out in check mode);
 //! 2. `replace` on `/etc/fstab`: swap entries commented out (two round trips when it edits);
 //! 3. `modprobe` of `overlay` and `br_netfilter` (one each, when `load_modules`);
 //! 4. `copy` of `/etc/modules-load.d/k8s.conf` and `/etc/sysctl.d/k8s.conf` (one each, two
 //!    when it writes);
-//! 5. the sysctl values applied where they differ and can be set;
+//! 5. the sysctl values compared and, in the same program, applied where they differ and
+//!    can be set;
 //! 6. `deb822_repository` `kubernetes` (key downloaded into `/etc/apt/keyrings`);
 //! 7. `apt` of kubelet, kubeadm, kubectl at `package_version` (the cache updated when the
 //!    repository changed or is older than an hour; once more with a fresh cache when the
@@ -15,30 +17,48 @@
 //! 9. `systemd` kubelet enabled (kubelet crash-looping until kubeadm runs is expected).
 //!
 //! So about 14 round trips per host, fewer than a hand-written play of the same steps needs
-//! tasks. Inside a container (the probe says so) a kernel module that cannot be loaded, swap
-//! that cannot be turned off and a sysctl that cannot be set are warnings, not failures; on
-//! a real host they fail the task. Knows nothing of playbooks; arguments arrive templated.
+//! tasks. When the repository is new, steps 7 to 9 are a part of the change (apt cannot know
+//! the packages before the repository is in place): in check mode they are reported as the
+//! `packages` step and not run. Inside a container (the probe says so) a kernel module that
+//! cannot be loaded, swap that cannot be turned off and a sysctl that cannot be set are
+//! warnings, not failures; on a real host they fail the task. Knows nothing of playbooks;
+//! arguments arrive templated.
 
-use super::{map, Steps};
+use super::steps::Steps;
 use crate::connection::quote::quote_str;
-use crate::modules::files::{copy, replace};
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
-use crate::modules::packages as pkg;
-use crate::modules::packages::common::{split_output, valid_version, MARK_FN};
-use crate::modules::services::systemd;
-use crate::modules::system::modprobe;
+use crate::modules::cluster::common::{
+    apt_refreshing, object, run_module, split_output, yes, MARK_FN,
+};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, RSIBLE};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
-fn yes() -> bool {
-    true
+/// `kubernetes_node` in the registry.
+pub const SPEC: Spec = spec::<KubernetesNode>(RSIBLE, &[]);
+
+/// The `kubernetes_node` module.
+pub struct KubernetesNode;
+
+impl Module for KubernetesNode {
+    const NAME: &'static str = "kubernetes_node";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        want(a).map(drop)
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(kubernetes_node(a, ctx))
+    }
 }
 
-/// Arguments of `kubernetes_node`.
+/// Arguments of `kubernetes_node` (rsible's own module).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     /// The Kubernetes minor version whose repository is used (`1.31`).
     #[serde(deserialize_with = "de_version")]
     version: String,
@@ -90,42 +110,45 @@ const MODULES_FILE: &str = "/etc/modules-load.d/k8s.conf";
 /// Where the sysctl settings are persisted.
 const SYSCTL_FILE: &str = "/etc/sysctl.d/k8s.conf";
 
-fn want(a: Args) -> Result<Want, String> {
+/// Checks `a` and fills in the defaults. At load a templated string still holds its
+/// template: it is not value-checked, and nothing derived from it is.
+fn want(a: &Args) -> Result<Want, String> {
     let minor = a.version.trim().trim_start_matches('v').to_string();
     let ok = minor.split('.').count() == 2
         && minor
             .split('.')
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-    if !ok {
+    if !ok && !is_template(&a.version) {
         return Err(format!(
-            "kubernetes_node: version must be a Kubernetes minor version such as 1.31, got: '{}'",
+            "version must be a Kubernetes minor version such as 1.31, got: '{}'",
             a.version
         ));
     }
     if let Some(v) = &a.package_version {
-        if !valid_version(v) {
+        if !valid_version(v) && !is_template(v) {
             return Err(format!(
-                "kubernetes_node: package_version '{v}' is not a Debian package version"
+                "package_version '{v}' is not a Debian package version"
             ));
         }
     }
     let repo_url = a
         .repo_url
+        .clone()
         .unwrap_or_else(|| format!("https://pkgs.k8s.io/core:/stable:/v{minor}/deb/"));
-    if repo_url.trim().is_empty() || repo_url.contains(char::is_whitespace) {
-        return Err(format!(
-            "kubernetes_node: repo_url '{repo_url}' is not a URL"
-        ));
+    let templated = is_template(&repo_url);
+    if !templated && (repo_url.trim().is_empty() || repo_url.contains(char::is_whitespace)) {
+        return Err(format!("repo_url '{repo_url}' is not a URL"));
     }
     let key_url = a
         .key_url
+        .clone()
         .unwrap_or_else(|| format!("{}/Release.key", repo_url.trim_end_matches('/')));
-    if !key_url.contains("://") {
-        return Err(format!("kubernetes_node: key_url '{key_url}' is not a URL"));
+    if !key_url.contains("://") && !templated && !is_template(&key_url) {
+        return Err(format!("key_url '{key_url}' is not a URL"));
     }
     Ok(Want {
         minor,
-        package_version: a.package_version,
+        package_version: a.package_version.clone(),
         repo_url,
         key_url,
         load_modules: a.load_modules,
@@ -133,49 +156,75 @@ fn want(a: Args) -> Result<Want, String> {
     })
 }
 
-/// The probe: `virt NAME` (`none` on a machine that is not a container), `swap on` when
-/// swap is active, `swapoff_failed MSG` when turning it off failed.
-fn probe(check: bool) -> String {
+/// Whether `v` is a Debian version (or an fnmatch pattern of one: `1.2*`).
+fn valid_version(v: &str) -> bool {
+    !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".+~:-_*?".contains(c))
+}
+
+/// The first program's probe: `virt NAME` (`none` on a machine that is not a container),
+/// `swap on` when swap is active (a change).
+fn probe() -> String {
     format!(
         "LC_ALL=C; export LC_ALL\n{MARK_FN}\
          v=$(systemd-detect-virt -c 2>/dev/null) || v=none\nm virt \"${{v:-none}}\"\n\
-         if [ -r /proc/swaps ] && [ \"$(wc -l </proc/swaps)\" -gt 1 ]; then\n  m swap on\n\
-         \x20 if [ {} = 0 ]; then e=$(swapoff -a 2>&1) || m swapoff_failed \"$e\"; fi\nfi\n",
-        u8::from(check)
+         if [ -r /proc/swaps ] && [ \"$(wc -l </proc/swaps)\" -gt 1 ]; then m swap on; rsible_change=1; fi\n"
     )
 }
 
-/// The sysctl apply program: `set KEY` per value set (or that would be), `cannot KEY MSG`
-/// per value that cannot be set.
-fn apply_sysctl(check: bool) -> String {
-    let mut s = format!("LC_ALL=C; export LC_ALL\n{MARK_FN}");
-    for (k, v) in SYSCTL {
-        s.push_str(&format!(
-            "k={}; v={}; p=/proc/sys/$(printf '%s' \"$k\" | tr . /)\n\
-             if [ ! -e \"$p\" ]; then m cannot \"$k\" \"$p does not exist\"\n\
-             elif [ \"$(cat \"$p\" 2>/dev/null)\" != \"$v\" ]; then\n\
-             \x20 if [ {} = 1 ]; then m set \"$k\"\n\
-             \x20 elif e=$(sysctl -w \"$k=$v\" 2>&1); then m set \"$k\"\n\
-             \x20 else m cannot \"$k\" \"$e\"; fi\nfi\n",
-            quote_str(k),
-            quote_str(v),
-            u8::from(check)
-        ));
-    }
-    s
+/// Its apply: swap off now; `swapoff_failed MSG` when that failed.
+const SWAPOFF: &str = "e=$(swapoff -a 2>&1) || m swapoff_failed \"$e\"\n";
+
+/// Each sysctl setting: its key and value as shell variables and its /proc path in `p`.
+fn sysctl_each(body: &str) -> String {
+    SYSCTL
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "k={}; v={}; p=/proc/sys/$(printf '%s' \"$k\" | tr . /)\n{body}",
+                quote_str(k),
+                quote_str(v)
+            )
+        })
+        .collect()
+}
+
+/// The sysctl probe: `differs KEY` per value to set (a change), `cannot KEY MSG` per value
+/// that has no /proc entry.
+fn probe_sysctl() -> String {
+    format!(
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}{}",
+        sysctl_each(
+            "if [ ! -e \"$p\" ]; then m cannot \"$k\" \"$p does not exist\"\n\
+             elif [ \"$(cat \"$p\" 2>/dev/null)\" != \"$v\" ]; then m differs \"$k\"; rsible_change=1; fi\n"
+        )
+    )
+}
+
+/// Its apply: each differing value set; `cannot KEY MSG` per value that cannot be set.
+fn apply_sysctl() -> String {
+    sysctl_each(
+        "if [ -e \"$p\" ] && [ \"$(cat \"$p\" 2>/dev/null)\" != \"$v\" ]; then\n\
+         \x20 e=$(sysctl -w \"$k=$v\" 2>&1) || m cannot \"$k\" \"$e\"\nfi\n",
+    )
 }
 
 fn sysctl_text() -> String {
     SYSCTL.iter().map(|(k, v)| format!("{k} = {v}\n")).collect()
 }
 
-/// Runs a script and returns its marker lines; a non-zero exit fails with `what`.
+/// Runs `probe` and `apply` as one gated program and returns its marker lines; a non-zero
+/// exit fails with `what`.
 async fn marks(
     ctx: &Ctx<'_>,
-    script: String,
+    probe: &str,
+    apply: &str,
     what: &str,
 ) -> Result<Vec<(String, String)>, Failure> {
-    let out = ctx.exec(script.into_bytes(), Vec::new()).await?;
+    let out = ctx
+        .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
+        .await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "kubernetes_node: {what} failed: {}",
@@ -187,12 +236,11 @@ async fn marks(
 
 /// `kubernetes_node`: see the file header for the steps and round trips. Returns
 /// `changed_steps`, `container`, `kubernetes_version`, `package_version`, `repo_url`.
-pub async fn kubernetes_node(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("kubernetes_node", a).map_err(Failure::BadArgs)?;
-    let w = want(args).map_err(Failure::BadArgs)?;
+async fn kubernetes_node(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let w = want(&a).map_err(Failure::BadArgs)?;
     let mut s = Steps::default();
     let container = run(&w, ctx, &mut s).await?;
-    Ok(s.finish(map(json!({
+    Ok(s.finish(object(json!({
         "container": container,
         "kubernetes_version": w.minor,
         "package_version": w.package_version,
@@ -207,7 +255,7 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
     let mut container = None;
     let mut swap_on = false;
     let mut swap_err = None;
-    for (k, v) in marks(ctx, probe(ctx.check), "probing the host").await? {
+    for (k, v) in marks(ctx, &probe(), SWAPOFF, "probing the host").await? {
         match k.as_str() {
             "virt" if v != "none" => container = Some(v),
             "swap" => swap_on = true,
@@ -227,12 +275,13 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
         }
     }
     // 2. Swap off for good: fstab entries of type swap commented out.
-    let fstab = replace::replace(
-        &map(json!({
+    let fstab = run_module(
+        "replace",
+        json!({
             "path": "/etc/fstab",
             "regexp": r"^(\s*[^#\s]\S*\s+\S+\s+swap(?:\s.*)?)$",
             "replace": r"# \1",
-        })),
+        }),
         ctx,
     )
     .await?;
@@ -242,7 +291,7 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
     // 3. Kernel modules loaded now (when asked); they are persisted below either way.
     if w.load_modules {
         for m in MODULES {
-            let o = modprobe::modprobe(&map(json!({"name": m, "state": "present"})), ctx).await?;
+            let o = run_module("modprobe", json!({"name": m, "state": "present"}), ctx).await?;
             if o.failed {
                 let msg = o.msg.clone().unwrap_or_default();
                 if !s.tolerate_in_container(format!("kernel module {m} not loaded: {msg}"), c) {
@@ -259,8 +308,9 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
         (SYSCTL_FILE, sysctl_text()),
     ];
     for (path, text) in files {
-        let o = copy::copy(
-            &map(json!({"dest": path, "content": text, "mode": "0644", "owner": "root", "group": "root"})),
+        let o = run_module(
+            "copy",
+            json!({"dest": path, "content": text, "mode": "0644", "owner": "root", "group": "root"}),
             ctx,
         )
         .await?;
@@ -269,41 +319,59 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
         }
     }
     // 5. The sysctl values applied where they can be.
-    for (k, v) in marks(ctx, apply_sysctl(ctx.check), "applying the sysctl settings").await? {
-        match k.as_str() {
-            "set" => s.changed(&format!("sysctl {v}")),
-            "cannot" => {
-                let (key, why) = v.split_once(' ').unwrap_or((&v, ""));
-                let what = format!("sysctl {key} cannot be set now: {why}");
-                if !s.tolerate_in_container(what, c) {
-                    return Ok(container);
-                }
+    let found = marks(
+        ctx,
+        &probe_sysctl(),
+        &apply_sysctl(),
+        "applying the sysctl settings",
+    )
+    .await?;
+    for (key, _) in SYSCTL {
+        let cannot = found
+            .iter()
+            .filter(|(k, _)| k == "cannot")
+            .find_map(|(_, v)| {
+                let (k, why) = v.split_once(' ').unwrap_or((v, ""));
+                (k == key).then_some(why)
+            });
+        if let Some(why) = cannot {
+            let what = format!("sysctl {key} cannot be set now: {why}");
+            if !s.tolerate_in_container(what, c) {
+                return Ok(container);
             }
-            _ => {}
+        } else if found.iter().any(|(k, v)| k == "differs" && v == key) {
+            s.changed(&format!("sysctl {key}"));
         }
     }
     // 6. The Kubernetes apt repository and its key.
-    let repo = pkg::deb822_repository::deb822_repository(
-        &map(json!({
+    let repo = run_module(
+        "deb822_repository",
+        json!({
             "name": "kubernetes",
-            "types": "deb",
-            "uris": w.repo_url,
-            "suites": "/",
+            "types": ["deb"],
+            "uris": [w.repo_url],
+            "suites": ["/"],
             "signed_by": w.key_url,
-        })),
+        }),
         ctx,
     )
     .await?;
     if !s.add("repository", repo) {
         return Ok(container);
     }
-    let repo_changed = s.did_change("repository");
-    if ctx.check && repo_changed {
+    if !s.did_change("repository") {
+        packages(w, false, ctx, s).await?;
+    } else if ctx.apply_with(packages(w, true, ctx, s)).await?.is_none() {
         // apt would not know the packages before the repository exists.
         s.changed("packages");
-        return Ok(container);
     }
-    // 7. The packages at the pinned version.
+    Ok(container)
+}
+
+/// Steps 7 to 9: the packages at the pinned version (the cache updated first when the
+/// repository is new), held, and kubelet enabled; it crash-loops until kubeadm init or
+/// join configures it.
+async fn packages(w: &Want, new_repo: bool, ctx: &Ctx<'_>, s: &mut Steps) -> Result<(), Failure> {
     let names: Vec<String> = PACKAGES
         .iter()
         .map(|p| match &w.package_version {
@@ -311,48 +379,58 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
             None => p.to_string(),
         })
         .collect();
-    let mut apt_args = map(json!({
+    let mut apt_args = object(json!({
         "name": names,
         "state": "present",
         "allow_change_held_packages": true,
         "allow_downgrade": true,
     }));
-    if repo_changed {
+    if new_repo {
         apt_args.insert("update_cache".into(), json!(true));
     } else {
         apt_args.insert("cache_valid_time".into(), json!(3600));
     }
     // A version published within the cache's hour is found with a fresh cache.
-    let apt = pkg::apt::apt_refreshing(apt_args, ctx).await?;
+    let apt = apt_refreshing(apt_args, ctx).await?;
     if !s.add("packages", apt) {
-        return Ok(container);
+        return Ok(());
     }
-    // 8. Held.
     if w.hold {
         for p in PACKAGES {
-            let o = pkg::dpkg_selections::dpkg_selections(
-                &map(json!({"name": p, "selection": "hold"})),
+            let o = run_module(
+                "dpkg_selections",
+                json!({"name": p, "selection": "hold"}),
                 ctx,
             )
             .await?;
             if !s.add(&format!("hold {p}"), o) {
-                return Ok(container);
+                return Ok(());
             }
         }
     }
-    // 9. kubelet enabled; it crash-loops until kubeadm init or join configures it.
-    let o = systemd::systemd(&map(json!({"name": "kubelet", "enabled": true})), ctx).await?;
+    let o = run_module("systemd", json!({"name": "kubelet", "enabled": true}), ctx).await?;
     s.add("kubelet enabled", o);
-    Ok(container)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::packages::common::parses;
+    use crate::modules::cluster::common::tests::parses;
+    use crate::modules::framework::{args, load_check};
+    use serde_json::Value;
 
     fn parse(v: Value) -> Result<Want, String> {
-        want(args::parse("kubernetes_node", v.as_object().expect("obj"))?)
+        let a: Args = args::parse("kubernetes_node", v.as_object().expect("obj"))?;
+        KubernetesNode::validate(&a)?;
+        want(&a)
+    }
+
+    /// The load-time check: `Ok(false)` when a template kept it from finishing.
+    fn load(v: Value) -> Result<bool, String> {
+        let a = load_check::parse::<Args>("kubernetes_node", v.as_object().expect("obj"))
+            .map_err(|e| e.msg)?;
+        a.map_or(Ok(false), |a| KubernetesNode::validate(&a).map(|()| true))
     }
 
     #[test]
@@ -378,10 +456,37 @@ mod tests {
     }
 
     #[test]
-    fn programs_parse_and_check_mode_changes_nothing() {
-        assert!(parses(&probe(false)) && parses(&apply_sysctl(false)));
-        assert!(probe(true).contains("if [ 1 = 0 ]"));
-        assert!(apply_sysctl(true).contains("if [ 1 = 1 ]; then m set"));
+    fn load_time_check_reads_templates_as_unknown() {
+        assert_eq!(
+            load(json!({
+                "version": "{{ k8s_version | default('1.31') }}",
+                "package_version": "{{ v }}",
+                "repo_url": "{{ u }}",
+                "key_url": "{{ k }}",
+                "load_modules": "{{ l }}",
+            })),
+            Ok(true)
+        );
+        assert_eq!(
+            load(json!({"version": "{{ v }}", "repo_url": "{{ u }}"})),
+            Ok(true)
+        );
+        let e = load(json!({"version": "1.31", "pakage_version": "1"})).unwrap_err();
+        assert!(e.contains("pakage_version"), "{e}");
+        let e = load(json!({"repo_url": "http://x/"})).unwrap_err();
+        assert!(e.contains("missing required arguments: version"), "{e}");
+        let e = load(json!({"version": "1.31", "hold": "maybe"})).unwrap_err();
+        assert!(e.contains("hold"), "{e}");
+        assert!(load(json!({"version": "1.31.2"})).is_err());
+    }
+
+    #[test]
+    fn programs_parse_and_the_changes_are_behind_the_gate() {
+        for p in [probe(), probe_sysctl(), apply_sysctl(), SWAPOFF.to_string()] {
+            assert!(parses(format!("{MARK_FN}{p}").as_bytes()), "{p}");
+        }
+        assert!(!probe().contains("swapoff"));
+        assert!(!probe_sysctl().contains("sysctl -w"));
         assert_eq!(
             sysctl_text(),
             "net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n\
