@@ -6,7 +6,8 @@
 
 use super::Runner;
 use crate::event::{AsyncPhase, Event};
-use crate::modules::commands::{async_job, async_status, command};
+use crate::modules::commands::async_status::{self, Mode};
+use crate::modules::commands::{async_job, command, shell};
 use crate::modules::{Ctx, Failure, Output};
 use crate::playbook::async_check::{ASYNC_MODULES, NO_ASYNC_ACTIONS};
 use crate::playbook::Task;
@@ -100,7 +101,10 @@ impl Runner {
                 "async is not supported by rsible for module '{module}'"
             )));
         }
-        let program = command::program(module, args)?;
+        let program = match module {
+            "shell" => shell::job_program(args)?,
+            _ => command::job_program(args)?,
+        };
         let started = async_job::start(&program, a.limit, ctx).await?;
         if a.poll == 0 {
             return Ok(started);
@@ -155,7 +159,7 @@ async fn poll(
         }
         left = left.saturating_sub(a.poll);
         // A read that fails (a connection that dropped) is retried until the time is up.
-        match async_status::status(jid, false, ctx).await {
+        match async_status::status(jid, Mode::Status, ctx).await {
             Ok(o) => {
                 let finished = o.fields.get("finished") == Some(&json!(true));
                 let done = finished || o.failed || o.skipped;
@@ -181,14 +185,14 @@ async fn poll(
     while !finished(&last) && grace > 0 {
         tokio::time::sleep(Duration::from_millis(250)).await;
         grace -= 1;
-        if let Ok(o) = async_status::status(jid, false, ctx).await {
+        if let Ok(o) = async_status::status(jid, Mode::Status, ctx).await {
             last = Some(o);
         }
     }
     match last {
         Some(o) if o.fields.get("finished") == Some(&json!(true)) => {
             // Best effort: the result is already read.
-            let _ = async_status::status(jid, true, ctx).await;
+            let _ = async_status::status(jid, Mode::Cleanup, ctx).await;
             Ok(o)
         }
         other => {

@@ -531,3 +531,18 @@ fn dependency_loop_is_an_error_not_a_hang() {
     let e = load(&dir.path().join("other.yml")).expect_err("self import");
     assert!(e.0[0].message.contains("depends on itself"), "{e}");
 }
+
+#[test]
+fn arguments_a_template_adds_are_checked_when_it_is_rendered() {
+    let p = one_play(
+        "- hosts: all\n  tasks:\n    - async_status:\n      args: \"{{ opts }}\"\n    - command:\n      args: \"{{ opts }}\"\n",
+    );
+    assert_eq!(p.tasks.len(), 2);
+    let e = errors_of(
+        "- hosts: all\n  tasks:\n    - async_status:\n        jdi: j1\n      args: \"{{ opts }}\"\n",
+    );
+    assert_eq!(
+        at(&e[0]),
+        (3, 7, "unknown argument 'jdi' for module 'async_status'")
+    );
+}

@@ -3,10 +3,13 @@
 //! writes its result where Ansible's async_wrapper writes it (`~/.ansible_async/<jid>`, one
 //! JSON object, written to a temporary file and renamed), in the same shape, so that
 //! Ansible's `async_status` reads a job rsible started. Only POSIX sh, awk and date are used
-//! on the target. Knows nothing of polling or of playbooks: the engine decides when to read
+//! on the target. Held back in check mode, the job still starts (as Ansible's does, so that
+//! `async_status` finds it) but runs only the `creates`/`removes` checks and records what
+//! would have run. Knows nothing of polling or of playbooks: the engine decides when to read
 //! the job (see `async_status`).
 
-use super::command::{guards, Program};
+use super::common::guards::{Guard, Stop};
+use super::common::program::Program;
 use crate::connection::become_wrap::nonce;
 use crate::connection::quote::quote;
 use crate::modules::{Ctx, Failure, Output};
@@ -14,7 +17,8 @@ use serde_json::{json, Map, Value};
 
 /// The job's supervisor, run as `sh JOB.sh RESULT_FILE LEADER` (LEADER is 1 when it runs in
 /// a session of its own and may kill its whole process group on timeout). `@LIMIT@`,
-/// `@STRIP@`, `@CMD@`, `@MARK@` and the `@J_*@` results are filled in by [`job_script`].
+/// `@STRIP@`, `@CMD@`, `@MARK@` and the `@J_*@` results are filled in by [`job_script`]. The
+/// `creates`/`removes` lines are the words [`Guard::word`] prints.
 const JOB: &str = r#"f=$1
 leader=$2
 trap '' HUP
@@ -42,7 +46,7 @@ case $l1 in
 "@MARK@ creates") printf '%s' @J_CREATES@ >"$f.tmp" ;;
 "@MARK@ removes") printf '%s' @J_REMOVES@ >"$f.tmp" ;;
 "@MARK@ chdir") printf '%s' @J_CHDIR@ >"$f.tmp" ;;
-"@MARK@ check") printf '%s' @J_CHECK@ >"$f.tmp" ;;
+"@MARK@ held") printf '%s' @J_HELD@ >"$f.tmp" ;;
 *)
   printf x >>"$f.out"
   printf x >>"$f.err"
@@ -107,13 +111,28 @@ BEGIN {
 }
 "#;
 
+/// What a job runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    /// The program.
+    Program,
+    /// Only its `chdir` and `creates`/`removes` checks: the program is held back (check
+    /// mode), and the job records whether it would have run.
+    HeldBack,
+}
+
 /// Starts `p` as a background job limited to `limit` seconds; returns what Ansible returns
-/// for a started job (`ansible_job_id`, `started`, `finished`, `results_file`).
+/// for a started job (`ansible_job_id`, `started`, `finished`, `results_file`). The launch is
+/// an apply; when the framework holds it back, the job of [`Job::HeldBack`] is launched
+/// instead as a probe (it runs nothing of the user's; its record is the job file).
 pub async fn start(p: &Program, limit: u64, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let jid_base = format!("j{}", random_digits());
     let mark = format!("rsible-async-{}", nonce());
-    let launch = launch_script(p, limit, ctx.check, &jid_base, &mark);
-    let out = ctx.exec(launch, Vec::new()).await?;
+    let launch = |job| launch_script(p, limit, job, &jid_base, &mark);
+    let out = match ctx.apply(launch(Job::Program), Vec::new()).await? {
+        Some(out) => out,
+        None => ctx.probe(launch(Job::HeldBack), Vec::new()).await?,
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout
         .lines()
@@ -146,7 +165,7 @@ fn random_digits() -> u64 {
 
 /// The script that writes the job's files under `~/.ansible_async`, starts the supervisor
 /// detached and prints `MARK JID RESULT_FILE`.
-fn launch_script(p: &Program, limit: u64, check: bool, jid_base: &str, mark: &str) -> Vec<u8> {
+fn launch_script(p: &Program, limit: u64, job: Job, jid_base: &str, mark: &str) -> Vec<u8> {
     let mut s = Vec::new();
     s.extend_from_slice(b"rsible_d=\"$HOME/.ansible_async\"\nmkdir -p \"$rsible_d\" || exit 1\n");
     s.extend_from_slice(format!("rsible_jid={jid_base}.$$\n").as_bytes());
@@ -155,8 +174,8 @@ fn launch_script(p: &Program, limit: u64, check: bool, jid_base: &str, mark: &st
         b"printf '{\"started\": true, \"finished\": false, \"ansible_job_id\": \"%s\"}' \"$rsible_jid\" >\"$rsible_f.tmp\" && mv -f \"$rsible_f.tmp\" \"$rsible_f\" || exit 1\n",
     );
     for (suffix, body) in [
-        ("sh", job_script(p, limit, check, mark)),
-        ("run", run_script(p, check, mark)),
+        ("sh", job_script(p, limit, job, mark)),
+        ("run", run_script(p, job, mark)),
         ("in", p.stdin.clone()),
     ] {
         s.extend_from_slice(b"printf '%s' ");
@@ -172,42 +191,32 @@ fn launch_script(p: &Program, limit: u64, check: bool, jid_base: &str, mark: &st
     s
 }
 
-/// The program the job runs: `chdir`, the `creates`/`removes` checks, then the body (in check
-/// mode, only a marker).
-fn run_script(p: &Program, check: bool, mark: &str) -> Vec<u8> {
-    let mut s = Vec::new();
-    if let Some(dir) = &p.chdir {
-        s.extend_from_slice(b"cd -- ");
-        s.extend(quote(dir.as_bytes()));
-        s.extend_from_slice(
-            format!(" || {{ printf '%s\\n' '{mark} chdir'; exit 1; }}\n").as_bytes(),
-        );
-    }
-    guards(&mut s, p, mark);
-    if check {
-        s.extend_from_slice(format!("printf '%s\\n' '{mark} check'\n").as_bytes());
-    } else {
-        s.extend_from_slice(&p.body);
+/// The program the job runs: `chdir`, the `creates`/`removes` checks, then the body (held
+/// back, only a marker).
+fn run_script(p: &Program, job: Job, mark: &str) -> Vec<u8> {
+    let mut s = p.prelude(
+        mark,
+        &format!("{{ printf '%s\\n' '{mark} chdir'; exit 1; }}"),
+    );
+    match job {
+        Job::Program => s.extend_from_slice(&p.body),
+        Job::HeldBack => s.extend_from_slice(format!("printf '%s\\n' '{mark} held'\n").as_bytes()),
     }
     s
 }
 
 /// [`JOB`] with this job's values.
-fn job_script(p: &Program, limit: u64, check: bool, mark: &str) -> Vec<u8> {
+fn job_script(p: &Program, limit: u64, job: Job, mark: &str) -> Vec<u8> {
     let q = |v: &Value| String::from_utf8_lossy(&quote(v.to_string().as_bytes())).into_owned();
-    let shoulda = if check { "Would" } else { "Did" };
-    let skipped = |path: &Option<String>, state: &str| {
-        let path = path.clone().unwrap_or_default();
+    let skipped = |guard: Guard, path: &Option<String>| {
+        let stop = Stop {
+            guard,
+            path: path.as_deref().unwrap_or_default(),
+        };
         let mut m = base(p);
         m.insert("rc".into(), json!(0));
-        m.insert(
-            "msg".into(),
-            json!(format!("{shoulda} not run command since '{path}' {state}")),
-        );
-        m.insert(
-            "stdout".into(),
-            json!(format!("skipped, since {path} {state}")),
-        );
+        m.insert("msg".into(), json!(stop.not_run(job == Job::Program)));
+        m.insert("stdout".into(), json!(stop.skipped()));
         Value::Object(m)
     };
     let mut chdir = base(p);
@@ -216,25 +225,25 @@ fn job_script(p: &Program, limit: u64, check: bool, mark: &str) -> Vec<u8> {
         "msg".into(),
         json!("Unable to change directory before execution."),
     );
-    let mut checked = base(p);
-    checked.insert("rc".into(), json!(0));
-    checked.insert(
+    let mut held = base(p);
+    held.insert("rc".into(), json!(0));
+    held.insert(
         "msg".into(),
         json!("Command would have run if not in check mode"),
     );
-    if p.creates.is_some() || p.removes.is_some() {
-        checked.insert("changed".into(), json!(true));
+    if p.guards().any() {
+        held.insert("changed".into(), json!(true));
     } else {
-        checked.insert("skipped".into(), json!(true));
+        held.insert("skipped".into(), json!(true));
     }
     JOB.replace("@LIMIT@", &limit.to_string())
         .replace("@STRIP@", if p.strip { "1" } else { "0" })
         .replace("@CMD@", &q(&p.cmd))
         .replace("@MARK@", mark)
-        .replace("@J_CREATES@", &q(&skipped(&p.creates, "exists")))
-        .replace("@J_REMOVES@", &q(&skipped(&p.removes, "does not exist")))
+        .replace("@J_CREATES@", &q(&skipped(Guard::Creates, &p.creates)))
+        .replace("@J_REMOVES@", &q(&skipped(Guard::Removes, &p.removes)))
         .replace("@J_CHDIR@", &q(&Value::Object(chdir)))
-        .replace("@J_CHECK@", &q(&Value::Object(checked)))
+        .replace("@J_HELD@", &q(&Value::Object(held)))
         .replace("@AWK@", &String::from_utf8_lossy(&quote(AWK.as_bytes())))
         .into_bytes()
 }
@@ -266,7 +275,6 @@ mod tests {
             stdin: b"in\n".to_vec(),
             user_code: true,
             strip,
-            warning: None,
             chdir: None,
             creates: None,
             removes: None,
@@ -274,17 +282,17 @@ mod tests {
     }
 
     /// Runs the job supervisor directly (in the foreground) and returns the result file.
-    fn run_job(p: &Program, limit: u64, check: bool) -> Value {
-        run_job_as(p, limit, check, false)
+    fn run_job(p: &Program, limit: u64, job: Job) -> Value {
+        run_job_as(p, limit, job, false)
     }
 
     /// As [`run_job`]; `leader` runs it under `setsid`, as a job in a session of its own.
-    fn run_job_as(p: &Program, limit: u64, check: bool, leader: bool) -> Value {
+    fn run_job_as(p: &Program, limit: u64, job: Job, leader: bool) -> Value {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("j1.1");
         let fs = f.to_str().unwrap();
-        std::fs::write(format!("{fs}.sh"), job_script(p, limit, check, "MK")).unwrap();
-        std::fs::write(format!("{fs}.run"), run_script(p, check, "MK")).unwrap();
+        std::fs::write(format!("{fs}.sh"), job_script(p, limit, job, "MK")).unwrap();
+        std::fs::write(format!("{fs}.run"), run_script(p, job, "MK")).unwrap();
         std::fs::write(format!("{fs}.in"), &p.stdin).unwrap();
         let mut cmd = if leader {
             let mut c = Command::new("setsid");
@@ -310,7 +318,7 @@ mod tests {
             "printf 'a\"b\\\\c\\tq\\001\\n\\n'; echo err >&2; cat; exit 3",
             true,
         );
-        let r = run_job(&p, 30, false);
+        let r = run_job(&p, 30, Job::Program);
         assert_eq!(r["stdout"], json!("a\"b\\c\tq\u{1}\n\nin"));
         assert_eq!(r["stderr"], json!("err"));
         assert_eq!(r["rc"], json!(3));
@@ -325,18 +333,18 @@ mod tests {
 
     #[test]
     fn strip_empty_ends_false_keeps_the_newlines() {
-        let r = run_job(&program("printf 'x\\r\\n\\n'", false), 30, false);
+        let r = run_job(&program("printf 'x\\r\\n\\n'", false), 30, Job::Program);
         assert_eq!(r["stdout"], json!("x\r\n\n"));
         assert_eq!(r["msg"], json!(""));
         assert!(r.get("failed").is_none());
-        let r = run_job(&program("printf 'x\\r\\n\\n'", true), 30, false);
+        let r = run_job(&program("printf 'x\\r\\n\\n'", true), 30, Job::Program);
         assert_eq!(r["stdout"], json!("x"));
     }
 
     #[test]
     fn a_job_over_its_limit_is_killed() {
         for leader in [false, true] {
-            let r = run_job_as(&program("sleep 5", true), 1, false, leader);
+            let r = run_job_as(&program("sleep 5", true), 1, Job::Program, leader);
             assert_eq!(r["msg"], json!("Timeout exceeded"));
             assert_eq!(r["failed"], json!(true));
             assert!(r["child_pid"].is_u64());
@@ -347,17 +355,17 @@ mod tests {
     fn creates_and_check_mode_write_the_results_ansible_writes() {
         let mut p = program("echo no", true);
         p.creates = Some("/".into());
-        let r = run_job(&p, 30, false);
+        let r = run_job(&p, 30, Job::Program);
         assert_eq!(r["msg"], json!("Did not run command since '/' exists"));
         assert_eq!(r["stdout"], json!("skipped, since / exists"));
         assert_eq!(r["changed"], json!(false));
         assert_eq!(r["start"], Value::Null);
-        let r = run_job(&program("echo no", true), 30, true);
+        let r = run_job(&program("echo no", true), 30, Job::HeldBack);
         assert_eq!(r["skipped"], json!(true));
         assert_eq!(r["stdout"], json!(""));
         let mut p = program("echo no", true);
         p.chdir = Some("/nonexistent/dir".into());
-        let r = run_job(&p, 30, false);
+        let r = run_job(&p, 30, Job::Program);
         assert_eq!(
             r["msg"],
             json!("Unable to change directory before execution.")

@@ -1,44 +1,63 @@
 //! `async_status`: reads (or, with `mode: cleanup`, erases) a background job's result file
 //! under `~/.ansible_async` of the user the task runs as, and returns what Ansible's
 //! `async_status` returns: the job's result with `started`/`finished`, or `finished: false`
-//! while it runs. Knows nothing of how jobs start (see `async_job`) or of polling.
+//! while it runs. The job file is the background job's own record, not the host's state: it
+//! is read, and erased, in check mode too, as Ansible does, so both modes are a probe. Knows
+//! nothing of how jobs start (see `async_job`) or of polling.
 
 use crate::connection::quote::quote;
 use crate::modules::framework::args::{self, de_opt_string};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
+use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// `async_status` in the registry.
+pub const SPEC: Spec = spec::<AsyncStatus>(B, &[]);
+
+/// The `async_status` module.
+pub struct AsyncStatus;
 
 /// Arguments of `async_status` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(default, deserialize_with = "de_opt_string")]
-    jid: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    mode: Option<String>,
+pub struct Args {
+    #[serde(deserialize_with = "de_jid")]
+    jid: String,
+    #[serde(default)]
+    mode: Mode,
 }
 
-/// `async_status`.
-pub async fn async_status(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("async_status", a).map_err(Failure::BadArgs)?;
-    let Some(jid) = args.jid else {
-        return Err(Failure::BadArgs("missing required arguments: jid".into()));
-    };
-    let cleanup = match args.mode.as_deref() {
-        None | Some("status") => false,
-        Some("cleanup") => true,
-        Some(other) => {
-            return Err(Failure::BadArgs(format!(
-                "value of mode must be one of: status, cleanup, got: {other}"
-            )))
-        }
-    };
-    status(&jid, cleanup, ctx).await
+/// What to do with the job file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Read it.
+    #[default]
+    Status,
+    /// Erase it.
+    Cleanup,
 }
 
-/// Reads job `jid` (erases it when `cleanup`).
-pub async fn status(jid: &str, cleanup: bool, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+/// A job id written as text or as a number.
+fn de_jid<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    de_opt_string(d)?.ok_or_else(|| D::Error::custom("invalid type: null, expected a job id"))
+}
+
+impl Module for AsyncStatus {
+    const NAME: &'static str = "async_status";
+    type Args = Args;
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(async move { status(&a.jid, a.mode, ctx).await })
+    }
+}
+
+/// Reads job `jid` (erases it with [`Mode::Cleanup`]): one probe.
+pub async fn status(jid: &str, mode: Mode, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let cleanup = mode == Mode::Cleanup;
     let mut s = b"rsible_f=\"$HOME/.ansible_async/\"".to_vec();
     s.extend(quote(jid.as_bytes()));
     s.extend_from_slice(
@@ -49,8 +68,7 @@ pub async fn status(jid: &str, cleanup: bool, ctx: &Ctx<'_>) -> Result<Output, F
     } else {
         s.extend_from_slice(b"echo found\ncat -- \"$rsible_f\"\n");
     }
-    // The job file is read even in check mode, as Ansible does.
-    let out = ctx.exec(s, Vec::new()).await?;
+    let out = ctx.probe(s, Vec::new()).await?;
     let text = String::from_utf8_lossy(&out.stdout);
     let mut parts = text.splitn(3, '\n');
     let path = parts.next().unwrap_or_default().to_string();
@@ -137,6 +155,32 @@ fn interpret(jid: &str, path: &str, word: &str, body: &str, cleanup: bool) -> Ou
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
+
+    fn check(v: Value) -> Result<(), String> {
+        let a = load_check::parse::<Args>("async_status", v.as_object().expect("obj"))
+            .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| AsyncStatus::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(check(json!({"jid": "j1.2"})), Ok(()));
+        assert_eq!(check(json!({"jid": 12, "mode": "cleanup"})), Ok(()));
+        assert_eq!(
+            check(json!({"jid": "{{ job.ansible_job_id }}", "mode": "{{ m }}"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"mode": "status"})),
+            Err("missing required arguments: jid".into())
+        );
+        let e = check(json!({"jid": "j1", "mode": "erase"})).unwrap_err();
+        assert!(e.contains("mode") && e.contains("cleanup"), "{e}");
+        assert!(check(json!({"jid": "j1", "jdi": "j1"}))
+            .unwrap_err()
+            .contains("jdi"));
+    }
 
     #[test]
     fn a_running_job_is_not_finished() {

@@ -1,27 +1,68 @@
-//! `ping`: proves the host can run a program (one `true` on the target) and answers
+//! `ping`: proves the host can run a program (one `true` on the target, a probe) and answers
 //! `ping: pong`, or the `data` given; `data: crash` fails, as Ansible's module does on purpose.
 //! Knows nothing of playbooks.
 
-use crate::modules::framework::args::scalar_text;
+use crate::modules::framework::args::de_opt_string;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
-use serde_json::{Map, Value};
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// `ping` in the registry.
+pub const SPEC: Spec = spec::<Ping>(B, &[]);
+
+/// The `ping` module.
+pub struct Ping;
+
+/// Arguments of `ping` (Ansible's names).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Args {
+    #[serde(default, deserialize_with = "de_opt_string")]
+    data: Option<String>,
+}
+
+impl Module for Ping {
+    const NAME: &'static str = "ping";
+    type Args = Args;
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(ping(a, ctx))
+    }
+}
 
 /// `ping`.
-pub async fn ping(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    if let Some(k) = a.keys().find(|k| k.as_str() != "data") {
-        return Err(Failure::BadArgs(format!(
-            "Unsupported parameters for (ping) module: {k}. Supported parameters include: data."
-        )));
-    }
-    let data = a
-        .get("data")
-        .map(scalar_text)
-        .unwrap_or_else(|| "pong".into());
+async fn ping(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let data = a.data.unwrap_or_else(|| "pong".into());
     if data == "crash" {
         return Err(Failure::Failed("Task failed: Module failed: boom".into()));
     }
-    ctx.exec(b"true\n".to_vec(), Vec::new()).await?;
+    ctx.probe(b"true\n".to_vec(), Vec::new()).await?;
     let mut o = Output::default();
     o.fields.insert("ping".into(), Value::String(data));
     Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::framework::load_check;
+    use serde_json::json;
+
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("ping", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Ping::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(check(json!({})), Ok(()));
+        assert_eq!(check(json!({"data": 3})), Ok(()));
+        assert_eq!(check(json!({"data": "{{ x }}"})), Ok(()));
+        assert!(check(json!({"dta": "x"})).unwrap_err().contains("dta"));
+        assert!(check(json!({"data": {"a": 1}})).is_err());
+        assert!(check(json!({"_raw_params": "hello"})).is_err());
+    }
 }

@@ -1,22 +1,30 @@
 //! `script`: runs a controller-side script on the target. The script travels over stdin into
 //! a private temp file (so the script's own commands cannot swallow the rest of it, as they
 //! could under `sh -s`), runs through its `#!` line, `executable`, or `sh`, and the temp file
-//! is removed on exit. `creates`/`removes`/`chdir` are in the same program. Also the lookup
-//! of local source files (`files/` then the directory itself) that `unarchive` reuses.
-//! Knows nothing of playbooks; arguments arrive templated.
+//! is removed on exit. `creates`/`removes`/`chdir` are in the same program. Held back in
+//! check mode, only the `creates`/`removes` checks run. Knows nothing of playbooks;
+//! arguments arrive templated.
 
-use crate::connection::become_wrap::nonce;
-use crate::connection::quote::{join, quote, quote_glob};
+use super::common::guards::{self, Guards};
+use super::common::result::streams;
+use crate::connection::quote::{join, quote};
 use crate::modules::files::copy::find_local;
-use crate::modules::framework::args::{self, de_opt_string};
+use crate::modules::framework::args::de_opt_string;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
 
-/// Arguments of `script` (Ansible's names).
+/// `script` in the registry.
+pub const SPEC: Spec = spec::<Script>(B, &[]);
+
+/// The `script` module.
+pub struct Script;
+
+/// Arguments of `script` (Ansible's names; `_raw_params` is the free-form `PATH ARGS...`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(rename = "_raw_params", default, deserialize_with = "de_opt_string")]
     raw_params: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -31,36 +39,48 @@ struct Args {
     executable: Option<String>,
 }
 
-/// The remote program: guards, then (unless `check`) the script from stdin into a temp file,
-/// run, removed.
-fn program(a: &Args, argv: &[String], shebang: bool, marker: &str, check: bool) -> Vec<u8> {
-    let mut s = b"LC_ALL=C; export LC_ALL\n".to_vec();
-    for (what, path, skip_if_exists) in [
-        ("creates", &a.creates, true),
-        ("removes", &a.removes, false),
-    ] {
-        if let Some(p) = path {
-            s.extend_from_slice(b"h=\nfor q in ");
-            s.extend(quote_glob(p));
-            s.extend_from_slice(b"; do [ -e \"$q\" ] || [ -L \"$q\" ] && h=1; done\n");
-            let test = if skip_if_exists { "-n" } else { "-z" };
-            s.extend_from_slice(
-                format!(
-                    "if [ {test} \"$h\" ]; then printf '%s\\n' '{marker} {what}'; exit 0; fi\n"
-                )
-                .as_bytes(),
-            );
+impl Args {
+    fn guards(&self) -> Guards<'_> {
+        Guards {
+            creates: self.creates.as_deref(),
+            removes: self.removes.as_deref(),
         }
     }
-    if check {
-        s.extend_from_slice(b"exit 0\n");
-        return s;
+}
+
+impl Module for Script {
+    const NAME: &'static str = "script";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        if a.cmd.is_none() && a.raw_params.is_none() {
+            return Err("no script given".into());
+        }
+        Ok(())
     }
-    s.extend_from_slice(
-        b"t=$(mktemp \"${TMPDIR:-/tmp}/rsible-script.XXXXXX\") || exit 1\n\
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(script(a, ctx))
+    }
+}
+
+/// Ansible's answer for a script held back in check mode.
+const HELD_BACK: &str = "Check mode is not supported for this task.";
+
+/// The checks: `LC_ALL=C`, then `creates`/`removes`, which print `marker` when they stop
+/// the script.
+fn checks(a: &Args, marker: &str) -> Vec<u8> {
+    let mut s = b"LC_ALL=C; export LC_ALL\n".to_vec();
+    a.guards().append(&mut s, marker);
+    s
+}
+
+/// The run, after the checks: the script from stdin into a temp file, run, removed.
+fn run_part(a: &Args, argv: &[String], shebang: bool) -> Vec<u8> {
+    let mut s = b"t=$(mktemp \"${TMPDIR:-/tmp}/rsible-script.XXXXXX\") || exit 1\n\
           trap 'rm -f \"$t\"' EXIT\ntrap 'exit 143' HUP INT TERM\n\
-          cat > \"$t\" || exit 1\nchmod 700 \"$t\" || exit 1\n",
-    );
+          cat > \"$t\" || exit 1\nchmod 700 \"$t\" || exit 1\n"
+        .to_vec();
     if let Some(dir) = &a.chdir {
         s.extend_from_slice(b"cd -- ");
         s.extend(quote(dir.as_bytes()));
@@ -84,13 +104,12 @@ fn program(a: &Args, argv: &[String], shebang: bool, marker: &str, check: bool) 
 }
 
 /// `script`: returns `rc`, `stdout`, `stdout_lines`, `stderr`, `stderr_lines`; always changed.
-pub async fn script(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("script", a).map_err(Failure::BadArgs)?;
+async fn script(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let line = args
         .cmd
         .clone()
         .or_else(|| args.raw_params.clone())
-        .ok_or_else(|| Failure::Failed("script: no script given".into()))?;
+        .unwrap_or_default();
     let words = shlex::split(&line).ok_or_else(|| {
         Failure::Failed(format!(
             "script: cannot split {line:?}: a quote is not closed"
@@ -108,42 +127,29 @@ pub async fn script(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
         body = crate::vault::decrypt(&body, crate::vault::installed())
             .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
     }
-    let guarded = args.creates.is_some() || args.removes.is_some();
-    if ctx.check && !guarded {
-        return Ok(Output {
-            skipped: true,
-            msg: Some("Check mode is not supported for this task.".into()),
-            ..Output::default()
-        });
-    }
-    let marker = format!("rsible-guard-{}", nonce());
-    let prog = program(&args, argv, body.starts_with(b"#!"), &marker, ctx.check);
-    let stdin = if ctx.check { Vec::new() } else { body };
-    let out = ctx.exec(prog, stdin).await?;
+    let marker = guards::marker();
+    let checks = checks(&args, &marker);
+    let mut prog = checks.clone();
+    prog.extend(run_part(&args, argv, body.starts_with(b"#!")));
+    let applied = ctx.apply(prog, body).await?;
+    let ran = applied.is_some();
+    let out = match applied {
+        Some(out) => out,
+        None if args.guards().any() => ctx.probe(checks, Vec::new()).await?,
+        None => return Ok(held_back()),
+    };
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    for (what, p, state) in [
-        ("creates", &args.creates, "exists"),
-        ("removes", &args.removes, "does not exist"),
-    ] {
-        if stdout == format!("{marker} {what}\n") {
-            return Ok(Output {
-                skipped: true,
-                msg: Some(format!(
-                    "skipped, since {} {state}",
-                    p.as_deref().unwrap_or_default()
-                )),
-                ..Output::default()
-            });
-        }
-    }
-    if ctx.check {
+    if let Some(stop) = args.guards().stopped(&stdout, &marker) {
         return Ok(Output {
             skipped: true,
-            msg: Some("Check mode is not supported for this task.".into()),
+            msg: Some(stop.skipped()),
             ..Output::default()
         });
     }
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !ran {
+        return Ok(held_back());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
     let rc = out.status.rc();
     let mut o = Output {
         changed: true,
@@ -151,46 +157,64 @@ pub async fn script(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
         msg: (rc != 0).then(|| "non-zero return code".to_string()),
         ..Output::default()
     };
-    o.fields.insert("rc".into(), json!(rc));
-    o.fields.insert(
-        "stdout_lines".into(),
-        json!(stdout.lines().collect::<Vec<_>>()),
-    );
-    o.fields.insert("stdout".into(), json!(stdout));
-    o.fields.insert(
-        "stderr_lines".into(),
-        json!(stderr.lines().collect::<Vec<_>>()),
-    );
-    o.fields.insert("stderr".into(), json!(stderr));
+    streams(&mut o.fields, rc, &stdout, &stderr);
     Ok(o)
+}
+
+fn held_back() -> Output {
+    Output {
+        skipped: true,
+        msg: Some(HELD_BACK.into()),
+        ..Output::default()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::args;
+    use crate::modules::framework::load_check;
+    use serde_json::{json, Value};
 
     fn args_of(v: Value) -> Args {
         args::parse("script", v.as_object().expect("obj")).expect("args")
     }
 
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("script", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Script::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(
+            check(json!({"_raw_params": "x.sh 1 2", "creates": "/c"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"cmd": "{{ s }}", "executable": "{{ e }}"})),
+            Ok(())
+        );
+        assert_eq!(check(json!({"chdir": "/"})), Err("no script given".into()));
+        assert!(check(json!({"cmd": "x.sh", "args": "1"}))
+            .unwrap_err()
+            .contains("args"));
+        assert!(check(json!({"cmd": "x.sh", "creates": ["/a"]})).is_err());
+    }
+
     #[test]
     fn the_program_runs_the_temp_copy_with_quoted_arguments() {
         let a = args_of(json!({"_raw_params": "x.sh", "chdir": "/a b", "creates": "/c"}));
-        let p = String::from_utf8(program(
-            &a,
-            &["1".into(), "two words".into()],
-            false,
-            "M",
-            false,
-        ))
-        .expect("utf8");
-        assert!(p.contains("'M creates'"), "{p}");
+        let c = String::from_utf8(checks(&a, "M")).expect("utf8");
+        assert!(c.starts_with("LC_ALL=C; export LC_ALL\n"), "{c}");
+        assert!(c.ends_with("'M creates'; exit 0; fi\n"), "{c}");
+        let p = String::from_utf8(run_part(&a, &["1".into(), "two words".into()], false))
+            .expect("utf8");
         assert!(p.contains("cd -- '/a b'"), "{p}");
         assert!(p.ends_with("sh \"$t\" 1 'two words' </dev/null\n"), "{p}");
-        let p = String::from_utf8(program(&a, &[], true, "M", false)).expect("utf8");
+        let p = String::from_utf8(run_part(&a, &[], true)).expect("utf8");
         assert!(p.ends_with("\n\"$t\" </dev/null\n"), "{p}");
-        let p = String::from_utf8(program(&a, &[], true, "M", true)).expect("utf8");
-        assert!(p.ends_with("exit 0; fi\nexit 0\n"), "{p}");
     }
 
     #[test]

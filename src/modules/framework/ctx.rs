@@ -89,6 +89,29 @@ impl Ctx<'_> {
         self.run(script, stdin, None, true).await.map(Some)
     }
 
+    /// As [`Ctx::apply`], for `raw`: `script` is the user's own text, sent without the task's
+    /// environment and with nothing on stdin; with `login_shell` it goes to the login shell as
+    /// written (see [`RemoteCommand::raw`]).
+    pub async fn apply_raw(
+        &self,
+        script: Vec<u8>,
+        login_shell: bool,
+    ) -> Result<Option<ExecOutput>, Failure> {
+        if !self.applies() {
+            return Ok(None);
+        }
+        let cmd = RemoteCommand {
+            script,
+            stdin: Vec::new(),
+            stdin_file: None,
+            become_: self.become_.clone(),
+            timeout: self.timeout,
+            raw: login_shell,
+            user_code: true,
+        };
+        self.send(&cmd).await.map(Some)
+    }
+
     /// Runs a probe and an apply as one program, so a change costs no extra round trip. The
     /// probe reads the host, prints what the module needs to decide, and sets the shell
     /// variable `rsible_change=1` when something differs; the apply runs after it only then,
@@ -187,10 +210,15 @@ impl Ctx<'_> {
             raw: false,
             user_code,
         };
+        self.send(&cmd).await
+    }
+
+    /// Sends `cmd` to the host.
+    async fn send(&self, cmd: &RemoteCommand) -> Result<ExecOutput, Failure> {
         // Ctrl-C abandons the program: dropping the exec closes its channel (a local child
         // is killed); the task fails and the run winds down to its recap.
         tokio::select! {
-            r = self.conn.exec(&cmd) => r.map_err(Failure::from),
+            r = self.conn.exec(cmd) => r.map_err(Failure::from),
             () = crate::interrupt::wait() => Err(Failure::Failed(
                 "interrupted by the user (Ctrl-C): the remote program was abandoned".into(),
             )),

@@ -37,6 +37,10 @@ pub fn parse<T: DeserializeOwned>(
         if set_aside && err.starts_with("missing field") {
             return Ok(None);
         }
+        // An unknown name is wrong whatever its value.
+        if err.starts_with("unknown field") {
+            return Err(to_arg_error(module, raw, &err));
+        }
         // A reader that failed on a template without quoting it: set every template aside.
         let before = map.len();
         map.retain(|_, v| !has_marker(v));
@@ -44,8 +48,27 @@ pub fn parse<T: DeserializeOwned>(
             set_aside = true;
             continue;
         }
-        return Err(to_arg_error(module, raw, &err));
+        let e = to_arg_error(module, raw, &err);
+        return Err(match e.arg {
+            Some(_) => e,
+            None => blame::<T>(e, &map, &err),
+        });
     }
+}
+
+/// `e` with its argument named when its message does not quote the value (a list or a
+/// mapping where a scalar is expected): the one argument without which `msg` goes away.
+fn blame<T: DeserializeOwned>(mut e: ArgError, map: &Map<String, Value>, msg: &str) -> ArgError {
+    let culprit = map.keys().find(|k| {
+        let mut rest = map.clone();
+        rest.remove(*k);
+        T::deserialize(Lenient(Value::Object(rest))).map_or_else(|e| e.to_string() != msg, |_| true)
+    });
+    if let Some(k) = culprit {
+        e.msg = format!("argument '{k}': {}", e.msg);
+        e.arg = Some(k.clone());
+    }
+    e
 }
 
 /// `v` with every templated string replaced by the marker of top-level argument `i`.
@@ -400,6 +423,9 @@ mod tests {
         assert_eq!(e.arg.as_deref(), Some("state"), "{e:?}");
         let e = check(json!({"force": true})).unwrap_err();
         assert_eq!(e.msg, "missing required arguments: path");
+        let e = check(json!({"path": "/x", "owner": ["root"]})).unwrap_err();
+        assert_eq!(e.arg.as_deref(), Some("owner"), "{e:?}");
+        assert_eq!(e.msg, "argument 'owner': expected a string, got list");
     }
 
     #[test]
@@ -415,6 +441,8 @@ mod tests {
         assert_eq!(check(json!({"path": "/p", "size": "{{ s }}"})), Ok(false));
         assert_eq!(check(json!({"path": "/p", "size": "12"})), Ok(true));
         let e = check(json!({"size": "{{ s }}", "path": "/p", "bad": 1})).unwrap_err();
+        assert_eq!(e.arg.as_deref(), Some("bad"));
+        let e = check(json!({"path": "/p", "bad": "{{ b }}"})).unwrap_err();
         assert_eq!(e.arg.as_deref(), Some("bad"));
         assert!(check(json!({"path": "/p", "size": "x"})).is_err());
     }

@@ -173,12 +173,15 @@ fn run<'a, M: Module>(
     raw: &'a Map<String, Value>,
     ctx: &'a Ctx<'a>,
 ) -> BoxFuture<'a, Result<Output, Failure>> {
-    let parsed = args::parse::<M::Args>(M::NAME, raw);
-    Box::pin(async move {
-        let a = parsed.map_err(Failure::BadArgs)?;
-        M::validate(&a).map_err(Failure::BadArgs)?;
-        M::run(a, ctx).await
-    })
+    let parsed = typed_args::<M>(raw);
+    Box::pin(async move { M::run(parsed?, ctx).await })
+}
+
+/// `M`'s arguments from templated `raw`, checked by its rules: what [`Module::run`] is given.
+pub fn typed_args<M: Module>(raw: &Map<String, Value>) -> Result<M::Args, Failure> {
+    let a = args::parse::<M::Args>(M::NAME, raw).map_err(Failure::BadArgs)?;
+    M::validate(&a).map_err(Failure::BadArgs)?;
+    Ok(a)
 }
 
 /// `ansible.builtin`: Ansible's own modules.

@@ -1,0 +1,127 @@
+//! The registered fields of a finished program, as Ansible's `command` module returns them
+//! (`rc`, `stdout`, `stdout_lines`, `stderr`, `stderr_lines`, `start`, `end`, `delta`), with
+//! Python's date and duration texts. Knows nothing of how the program ran.
+
+use crate::connection::ExecOutput;
+use crate::modules::Output;
+use serde_json::{json, Map, Value};
+use std::time::{Duration, Instant, SystemTime};
+
+/// When a program was sent: the wall clock for `start`, the monotonic clock for `delta`.
+#[derive(Debug, Clone, Copy)]
+pub struct Started {
+    wall: SystemTime,
+    clock: Instant,
+}
+
+impl Started {
+    /// Now.
+    pub fn now() -> Started {
+        Started {
+            wall: SystemTime::now(),
+            clock: Instant::now(),
+        }
+    }
+}
+
+/// The result of a program that ran (always changed; failed on a non-zero `rc`). `cmd` is
+/// reported when it is not null (`raw` has none, and says nothing on success); `strip` drops
+/// the trailing newlines of both streams (`strip_empty_ends`).
+pub fn result(out: &ExecOutput, cmd: Value, started: Started, strip: bool) -> Output {
+    let elapsed = started.clock.elapsed();
+    let text = |b: &[u8]| {
+        let s = String::from_utf8_lossy(b).into_owned();
+        if strip {
+            s.trim_end_matches(['\n', '\r']).to_string()
+        } else {
+            s
+        }
+    };
+    let rc = out.status.rc();
+    let mut o = Output {
+        changed: true,
+        failed: rc != 0,
+        // `command` and `shell` always say something (empty on success); `raw` only on failure.
+        msg: if rc != 0 {
+            Some("non-zero return code".to_string())
+        } else {
+            (!cmd.is_null()).then(String::new)
+        },
+        ..Output::default()
+    };
+    let f = &mut o.fields;
+    if !cmd.is_null() {
+        f.insert("cmd".into(), cmd);
+    }
+    streams(f, rc, &text(&out.stdout), &text(&out.stderr));
+    f.insert("start".into(), json!(timestamp(started.wall)));
+    f.insert("end".into(), json!(timestamp(started.wall + elapsed)));
+    f.insert("delta".into(), json!(delta(elapsed)));
+    o
+}
+
+/// Inserts `rc`, `stdout_lines`, `stdout`, `stderr_lines` and `stderr`, in that order.
+pub fn streams(f: &mut Map<String, Value>, rc: i32, stdout: &str, stderr: &str) {
+    f.insert("rc".into(), json!(rc));
+    f.insert("stdout_lines".into(), json!(lines(stdout)));
+    f.insert("stdout".into(), json!(stdout));
+    f.insert("stderr_lines".into(), json!(lines(stderr)));
+    f.insert("stderr".into(), json!(stderr));
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().collect()
+}
+
+/// `2026-11-27 13:35:54.437390` in UTC (Ansible prints the controller's local time; UTC here).
+fn timestamp(t: SystemTime) -> String {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, dd) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{dd:02} {:02}:{:02}:{:02}.{:06}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_micros()
+    )
+}
+
+/// `0:00:00.018582`, Python's timedelta text.
+fn delta(d: Duration) -> String {
+    let s = d.as_secs();
+    format!(
+        "{}:{:02}:{:02}.{:06}",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60,
+        d.subsec_micros()
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_match_python() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_784), (2026, 11, 27));
+        assert_eq!(delta(Duration::from_micros(18_582)), "0:00:00.018582");
+    }
+}
