@@ -59,6 +59,9 @@ pub struct HostResult {
     /// The result is the task's output (`debug`'s `msg` or variable): the reporter prints it
     /// as indented JSON at every verbosity >= `verbosity`, as ansible-playbook does.
     pub show_result: bool,
+    /// Milliseconds since the host started the task (its connection included when the task
+    /// opened it; for a loop item, since the first item started).
+    pub elapsed_ms: u64,
 }
 
 /// Counts for one host in the PLAY RECAP (Ansible's names and meaning: `ok` includes changed).

@@ -1,17 +1,28 @@
 //! rsible: agentless configuration management over SSH.
 //!
+//! One pipeline: `rsible play` loads playbooks and `rsible run` (ad hoc) builds a one-task
+//! play, both checked before any host is contacted; the engine runs plays and sends events;
+//! a reporter prints them; one rule turns the recap into the exit code.
+//!
 //! # Layout
-//! - `cli`: clap definitions and the subcommands; the only place that knows about exit codes.
+//! - `cli`: clap definitions and the subcommands; the only place that exits.
 //! - `config`: `rsible.toml` and the environment variables that give flags their defaults.
 //! - `inventory`: hosts, groups, their variables and host patterns; never touches the network.
-//! - `connection`: the `Connection` trait with `ssh` (russh) and `local` implementations,
-//!   POSIX quoting and become wrapping; knows nothing of inventories or modules.
-//! - `runner`: connection plans and ad-hoc runs of one command on many hosts.
-//! - `engine`: runs playbooks: plays, batches, strategies, loops, handlers, blocks.
-//! - `modules`: the verbs a task calls on a target (`command`, `shell`, `raw`, ...).
+//! - `playbook`: playbooks, task files and roles loaded into a typed model and validated;
+//!   the ad hoc play of `rsible run`.
+//! - `engine`: runs plays (batches, strategies, loops, handlers, blocks, includes, become)
+//!   and sends [`event::Event`]s; never prints.
+//! - `event`: what a run reports, as plain data shared by the engine and the reporters.
+//! - `output`: reporters, the only code that prints results; they read only events.
+//! - `exit`: exit codes and [`exit::of_run`], the one rule from a run's recap to its code.
+//! - `connection`: the `Connection` trait with `ssh` (russh) and `local` implementations, a
+//!   host's connection plan from its `ansible_*` variables, POSIX quoting and become
+//!   wrapping; knows nothing of inventories, playbooks or modules.
+//! - `modules`: the verbs a task calls on a target (`command`, `copy`, `apt`, ...), each
+//!   with its argument spec in one registry.
 //! - `facts`: the POSIX sh fact-gathering program and its parser.
-//! - `output`: turns events into terminal text; the only code that prints results.
 //! - `template`: Ansible's Jinja layer (minijinja): variables, task arguments, conditions.
+//! - `vault`, `secret`: ansible-vault files and values; secrets kept out of output.
 
 pub mod cli;
 pub mod config;
@@ -27,7 +38,6 @@ pub mod modules;
 pub mod output;
 pub mod playbook;
 pub mod pyregex;
-pub mod runner;
 pub mod secret;
 pub mod template;
 pub mod vault;

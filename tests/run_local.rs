@@ -133,10 +133,13 @@ fn become_prompt_nobody_answers_times_out_instead_of_hanging() {
         .arg(&fake)
         .status()
         .unwrap();
+    // Another user than the controller's: become to the login user itself is skipped, as in
+    // Ansible, and the fake sudo would never be asked.
     let inv = write(
         home.path(),
         "inv",
-        "me ansible_connection=local ansible_become=true ansible_become_password=pw ansible_timeout=1\n",
+        "me ansible_connection=local ansible_become=true ansible_become_user=nobody \
+         ansible_become_password=pw ansible_timeout=1\n",
     );
     let path = format!(
         "{}:{}",

@@ -23,7 +23,7 @@ pub struct Cli {
 pub enum Command {
     /// Show the resolved inventory (as ansible-inventory).
     Inventory(InventoryArgs),
-    /// Run one ad-hoc command on every matched host (as ansible).
+    /// Run one module on every matched host (as ansible).
     Run(RunArgs),
     /// Run a playbook (as ansible-playbook).
     Play(PlayArgs),
@@ -226,16 +226,25 @@ pub struct RunArgs {
     /// Inventory sources.
     #[command(flatten)]
     pub source: InventorySource,
-    /// Module: command (default), shell or raw.
+    /// Module: any module a playbook task can call (default: command).
     #[arg(short = 'm', long = "module-name", default_value = "command")]
     pub module: String,
-    /// The module's arguments (the command line).
+    /// The module's arguments: `k=v` words, or the command line of command/shell/raw.
     #[arg(short = 'a', long = "args", default_value = "")]
     pub args: String,
     /// Connection and become options.
     #[command(flatten)]
     pub conn: ConnectionArgs,
-    /// Kill the command after this many seconds.
+    /// Extra variables: k=v, @file.yml or JSON; repeatable.
+    #[arg(short = 'e', long = "extra-vars")]
+    pub extra_vars: Vec<String>,
+    /// Check mode: change nothing, report what would change.
+    #[arg(short = 'C', long = "check")]
+    pub check: bool,
+    /// Show differences.
+    #[arg(short = 'D', long = "diff")]
+    pub diff: bool,
+    /// Stop the task after this many seconds (its `timeout`).
     #[arg(long = "task-timeout", value_name = "SECONDS")]
     pub task_timeout: Option<u64>,
     /// Output format.

@@ -1,7 +1,9 @@
 //! The command line: clap definitions, the subcommands, and the one place where outcomes
-//! become process exit codes. Below this layer nothing prints results or exits.
+//! become process exit codes (a run's code itself is [`crate::exit::of_run`]'s). Below this
+//! layer nothing exits, and only reporters print results.
 
 pub mod args;
+mod drive;
 mod extra_vars;
 mod inventory_cmd;
 mod out;
@@ -44,7 +46,7 @@ pub fn main() -> ExitCode {
     }
     let exit = match cli.command {
         Command::Inventory(a) => inventory_cmd::run(a),
-        Command::Run(a) => run_cmd::run(a),
+        Command::Run(a) => run_cmd::run(a, cli.verbose),
         Command::Play(a) => play_cmd::run(a, cli.verbose),
         Command::Vault(a) => vault_cmd::run(a),
         Command::PersistDaemon { dir } => match crate::connection::persist::run_daemon(&dir) {

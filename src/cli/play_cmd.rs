@@ -1,20 +1,17 @@
 //! `rsible play PLAYBOOK`: every playbook is loaded and validated first (errors exit 4);
 //! `--syntax-check`, `--list-tasks`, `--list-tags` and `--list-hosts` print what
 //! ansible-playbook prints; otherwise the engine runs the plays and a reporter prints the
-//! events. The exit code follows ansible-playbook: 2 when a host failed, 3 when one was
-//! unreachable.
+//! events (see `drive`). The exit code follows ansible-playbook: 2 when a host failed, 3 when
+//! one was unreachable.
 
 use super::args::PlayArgs;
-use super::select::{conn_options, load_inventory, matching_hosts};
-use super::{extra_vars, fail, warn};
-use crate::connection::ssh::ssh_config::SshConfig;
-use crate::engine::{self, RunOptions};
+use super::fail;
+use super::select::{inventory_dir, load_inventory, matching_hosts, run_options};
+use crate::engine::RunOptions;
 use crate::exit::Exit;
 use crate::inventory::{Inventory, LoadOptions};
 use crate::output::play::PlayReporter;
 use crate::playbook::{self, list, Playbook};
-use std::path::PathBuf;
-use tokio::sync::mpsc;
 
 /// Runs the subcommand.
 pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
@@ -74,87 +71,31 @@ pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
     }
 }
 
-/// Runs the engine with a reporter and turns the recap into an exit code.
+/// Runs the engine with a reporter; the exit code follows the recap.
 fn run_books(
     a: &PlayArgs,
     books: Vec<Playbook>,
     inv: Inventory,
     verbosity: u8,
 ) -> Result<Exit, Exit> {
-    let conn = conn_options(&a.conn)?;
-    let extra_vars = extra_vars::parse_all(&a.extra_vars).map_err(|e| fail(Exit::Parse, &e))?;
-    let ssh_config = match &a.conn.ssh_config {
-        Some(p) => SshConfig::load(p),
-        None => SshConfig::load_default(),
-    }
-    .map_err(|e| fail(Exit::Parse, &e.to_string()))?;
-    ssh_config.warnings().iter().for_each(|w| warn(w));
-    let inventory_dir = a
-        .source
-        .inventory
-        .first()
-        .map(PathBuf::from)
-        .filter(|p| p.exists())
-        .and_then(|p| {
-            if p.is_dir() {
-                Some(p)
-            } else {
-                p.parent().map(PathBuf::from)
-            }
-        })
-        .map(|p| std::fs::canonicalize(&p).unwrap_or(p));
     let opts = RunOptions {
         check: a.check,
         diff: a.diff,
-        forks: super::select::forks(&a.conn, 1_000_000)?,
         tags: a.tags.clone(),
         skip_tags: a.skip_tags.clone(),
-        extra_vars,
         start_at_task: a.start_at_task.clone(),
         step: a.step,
         verbosity,
-        limit: a.conn.limit.clone(),
-        conn,
-        ssh_config,
+        ..run_options(&a.conn, &a.extra_vars)?
     };
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| fail(Exit::Error, &format!("cannot start the async runtime: {e}")))?;
     let mut reporter = PlayReporter::new(a.format, verbosity, a.diff, a.check);
-    let stats = runtime.block_on(async {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let work = tokio::spawn(engine::run(books, inv, inventory_dir, opts, tx));
-        let mut tick = tokio::time::interval(PlayReporter::TICK);
-        let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
-        loop {
-            tokio::select! {
-                ev = rx.recv() => match ev {
-                    Some(ev) => reporter.handle(&ev),
-                    None => break,
-                },
-                _ = tick.tick() => reporter.tick(),
-                Some(()) = async { match sigint.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => {
-                    if crate::interrupt::requested() {
-                        eprintln!("\n[ERROR]: interrupted twice: exiting at once");
-                        std::process::exit(i32::from(Exit::Interrupted.code()));
-                    }
-                    eprintln!("\n[WARNING]: interrupted (Ctrl-C): no new task starts, running programs are abandoned; Ctrl-C again exits at once");
-                    crate::interrupt::request();
-                }
-            }
-        }
-        work.await
-    });
-    reporter.finish();
-    let stats = stats.map_err(|e| fail(Exit::Error, &format!("the engine stopped: {e}")))?;
-    Ok(if crate::interrupt::requested() {
-        Exit::Interrupted
-    } else if stats.values().any(|s| s.unreachable > 0) {
-        Exit::Unreachable
-    } else if stats.values().any(|s| s.failed > 0) {
-        Exit::HostFailed
-    } else {
-        Exit::Ok
-    })
+    Ok(super::drive::run(
+        books,
+        inv,
+        inventory_dir(&a.source),
+        opts,
+        &mut reporter,
+    ))
 }
 
 /// `--list-hosts`, `--list-tasks`, `--list-tags`, in ansible-playbook's layout.

@@ -1,81 +1,68 @@
-//! `rsible run PATTERN -a CMD`: the ad-hoc command, as Ansible's `ansible` binary.
+//! `rsible run PATTERN -m MODULE -a ARGS`: Ansible's ad hoc command. The module and its
+//! arguments become a one-task play (checked before any host is contacted: a problem is a
+//! bad option, exit 5), which the engine runs like any play; the ad hoc reporter prints its
+//! events as the `ansible` binary does. `--list-hosts` only lists the matched hosts.
 
 use super::args::RunArgs;
-use super::select::{conn_options, forks, load_inventory, select_hosts};
+use super::select::{
+    config, inventory_dir, load_inventory, matching_hosts, run_options, selection,
+};
 use super::{fail, warn};
-use crate::connection::ssh::ssh_config::SshConfig;
+use crate::engine::RunOptions;
 use crate::exit::Exit;
 use crate::inventory::LoadOptions;
 use crate::output::adhoc::AdhocReporter;
-use crate::runner::adhoc::{self, AdhocModule, HostResult, Outcome};
-use crate::runner::target::{resolve, HostPlan};
-use std::time::Duration;
+use crate::playbook::adhoc::{self, AdHoc};
 
 /// Runs the subcommand.
-pub fn run(a: RunArgs) -> Exit {
-    match run_inner(a) {
+pub fn run(a: RunArgs, verbosity: u8) -> Exit {
+    match run_inner(a, verbosity) {
         Ok(e) | Err(e) => e,
     }
 }
 
-fn run_inner(a: RunArgs) -> Result<Exit, Exit> {
-    let module: AdhocModule = a
-        .module
-        .parse()
-        .map_err(|e: String| fail(Exit::BadOptions, &e))?;
-    let mut cmd = adhoc::build(module, &a.args).map_err(|e| fail(Exit::BadOptions, &e))?;
-    cmd.timeout = a.task_timeout.map(Duration::from_secs);
+fn run_inner(a: RunArgs, verbosity: u8) -> Result<Exit, Exit> {
+    let wanted = AdHoc {
+        pattern: &a.pattern,
+        module: &a.module,
+        args: &a.args,
+        timeout: a.task_timeout,
+    };
+    let book = adhoc::playbook(&wanted, config()?.roles_path.clone()).map_err(|problems| {
+        for p in &problems {
+            fail(Exit::BadOptions, &p.to_string());
+        }
+        Exit::BadOptions
+    })?;
     let inv = load_inventory(&a.source, &LoadOptions::default())?;
-    let hosts = select_hosts(&inv, &a.pattern, a.conn.limit.as_deref())?;
     if a.list_hosts {
+        let hosts = matching_hosts(&inv, &a.pattern, a.conn.limit.as_deref())?;
         super::out::outln(&format!("  hosts ({}):", hosts.len()));
         hosts
             .iter()
             .for_each(|h| super::out::outln(&format!("    {h}")));
         return Ok(Exit::Ok);
     }
+    // Nothing matched: Ansible's warnings and nothing else. Otherwise the engine selects the
+    // hosts again and reports the pattern's warnings itself.
+    let (hosts, warnings) = selection(&inv, &a.pattern, a.conn.limit.as_deref())?;
     if hosts.is_empty() {
+        warnings.iter().for_each(|w| warn(w));
+        warn("No hosts matched, nothing to do");
         return Ok(Exit::Ok);
     }
-    let opts = conn_options(&a.conn)?;
-    let ssh = match &a.conn.ssh_config {
-        Some(p) => SshConfig::load(p),
-        None => SshConfig::load_default(),
-    }
-    .map_err(|e| fail(Exit::Parse, &e.to_string()))?;
-    ssh.warnings().iter().for_each(|w| warn(w));
-    let mut reporter = AdhocReporter::new(a.format);
-    let mut plans: Vec<HostPlan> = Vec::with_capacity(hosts.len());
-    for h in &hosts {
-        let vars = inv.host_vars(h).unwrap_or_default();
-        match resolve(h, &vars, &opts, &ssh) {
-            Ok(plan) => {
-                plan.warnings
-                    .iter()
-                    .for_each(|w| warn(&format!("{h}: {w}")));
-                plans.push(plan);
-            }
-            // A host whose settings are wrong fails alone, as in Ansible.
-            Err(e) => reporter.host(&HostResult {
-                host: h.clone(),
-                outcome: Outcome::Failed(e),
-                elapsed: Duration::ZERO,
-            }),
-        }
-    }
-    let forks = forks(&a.conn, hosts.len())?;
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| fail(Exit::Error, &format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
-        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-        let work = tokio::spawn(adhoc::run(plans, cmd, forks, tx));
-        while let Some(r) = rx.recv().await {
-            reporter.host(&r);
-        }
-        let _ = work.await;
-    });
-    // A blocking prompt nobody answers (an abandoned passphrase read) must not keep the
-    // process alive after the summary.
-    runtime.shutdown_timeout(Duration::from_millis(100));
-    Ok(reporter.finish(&hosts))
+    let opts = RunOptions {
+        check: a.check,
+        diff: a.diff,
+        verbosity,
+        ..run_options(&a.conn, &a.extra_vars)?
+    };
+    let mut reporter = AdhocReporter::new(a.format, verbosity, a.diff);
+    Ok(super::drive::run(
+        vec![book],
+        inv,
+        inventory_dir(&a.source),
+        opts,
+        &mut reporter,
+    ))
 }

@@ -1,14 +1,16 @@
 //! Shared steps of the host-running subcommands: read the configuration, load the inventory,
 //! select hosts by pattern and `--limit`, print Ansible's warnings, and turn CLI connection
-//! flags (over rsible.toml and environment defaults) into options.
+//! flags (over rsible.toml and environment defaults) and extra vars into the engine's options.
 
 use super::args::{ConnectionArgs, InventorySource};
-use super::{fail, warn};
+use super::{extra_vars, fail, warn};
 use crate::config::{Config, ConfigError};
+use crate::connection::options::ConnOptions;
 use crate::connection::ssh::known_hosts::HostKeyPolicy;
+use crate::connection::ssh::ssh_config::SshConfig;
+use crate::engine::RunOptions;
 use crate::exit::Exit;
 use crate::inventory::{Inventory, LoadOptions};
-use crate::runner::target::ConnOptions;
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -53,36 +55,34 @@ pub fn matching_hosts(
     pattern: &str,
     limit: Option<&str>,
 ) -> Result<Vec<String>, Exit> {
+    let (hosts, warnings) = selection(inv, pattern, limit)?;
+    warnings.iter().for_each(|w| warn(w));
+    Ok(hosts)
+}
+
+/// As [`matching_hosts`], returning the warnings instead of printing them.
+pub fn selection(
+    inv: &Inventory,
+    pattern: &str,
+    limit: Option<&str>,
+) -> Result<(Vec<String>, Vec<String>), Exit> {
     let sel = inv
         .select(pattern)
         .map_err(|e| fail(Exit::BadOptions, &e.to_string()))?;
-    sel.warnings.iter().for_each(|w| warn(w));
+    let mut warnings = sel.warnings;
     let mut hosts = sel.hosts;
     if let Some(limit) = limit {
         let lim = inv
             .select(limit)
             .map_err(|e| fail(Exit::BadOptions, &e.to_string()))?;
-        lim.warnings.iter().for_each(|w| warn(w));
+        warnings.extend(lim.warnings);
         hosts.retain(|h| lim.hosts.contains(h));
     }
-    Ok(hosts)
-}
-
-/// As [`matching_hosts`], and warns when nothing is left to run on.
-pub fn select_hosts(
-    inv: &Inventory,
-    pattern: &str,
-    limit: Option<&str>,
-) -> Result<Vec<String>, Exit> {
-    let hosts = matching_hosts(inv, pattern, limit)?;
-    if hosts.is_empty() {
-        warn("No hosts matched, nothing to do");
-    }
-    Ok(hosts)
+    Ok((hosts, warnings))
 }
 
 /// Hosts to work on at once: `-f`, else the configured forks, else all `hosts`.
-pub fn forks(a: &ConnectionArgs, hosts: usize) -> Result<usize, Exit> {
+fn forks(a: &ConnectionArgs, hosts: usize) -> Result<usize, Exit> {
     Ok(a.forks.or(config()?.forks).unwrap_or(hosts).max(1))
 }
 
@@ -146,4 +146,44 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
             .or(cfg.control_persist)
             .map(Duration::from_secs),
     })
+}
+
+/// The engine options `rsible play` and `rsible run` share: connection options, the
+/// ssh_config (its warnings printed), `-e` extra vars, forks and `--limit`; the caller sets
+/// the rest (check, diff, tags, ...).
+pub fn run_options(a: &ConnectionArgs, extra: &[String]) -> Result<RunOptions, Exit> {
+    let conn = conn_options(a)?;
+    let extra_vars = extra_vars::parse_all(extra).map_err(|e| fail(Exit::Parse, &e))?;
+    let ssh_config = match &a.ssh_config {
+        Some(p) => SshConfig::load(p),
+        None => SshConfig::load_default(),
+    }
+    .map_err(|e| fail(Exit::Parse, &e.to_string()))?;
+    ssh_config.warnings().iter().for_each(|w| warn(w));
+    Ok(RunOptions {
+        forks: forks(a, 1_000_000)?,
+        extra_vars,
+        limit: a.limit.clone(),
+        conn,
+        ssh_config,
+        ..RunOptions::default()
+    })
+}
+
+/// The directory of the first inventory source (a file's directory), absolute when it
+/// exists: `inventory_dir` of the engine.
+pub fn inventory_dir(source: &InventorySource) -> Option<PathBuf> {
+    source
+        .inventory
+        .first()
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+        .and_then(|p| {
+            if p.is_dir() {
+                Some(p)
+            } else {
+                p.parent().map(PathBuf::from)
+            }
+        })
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
 }

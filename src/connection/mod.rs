@@ -1,13 +1,26 @@
 //! Connections to targets: one small trait, [`Connection`], with an `ssh` (russh) and a `local`
 //! implementation. A connection runs shell text with stdin and returns stdout, stderr and the
-//! exit status kept apart. It knows nothing of inventories, modules or playbooks; become
-//! wrapping happens here, once, so nothing above builds `sudo` command lines.
+//! exit status kept apart. Become wrapping happens here, once, so nothing above builds `sudo`
+//! command lines. Knows nothing of inventories, modules or playbooks: a host arrives as its
+//! name and its `ansible_*` variables.
+//!
+//! # Layout
+//! - `options`: the connection flags and keywords; `host_vars`: reading `ansible_*`
+//!   variables; `plan`: a host's variables, ssh_config and options resolved into a [`plan::Plan`];
+//!   `become_plan`: its become settings; `open`: the one place that connects a plan.
+//! - `ssh`, `local`, `persist` (connections kept between runs): the implementations.
+//! - `become_wrap`, `quote`, `deadline`, `driver`: what they share.
 
+pub mod become_plan;
 pub mod become_wrap;
 pub mod deadline;
 pub mod driver;
+pub mod host_vars;
 pub mod local;
+pub mod open;
+pub mod options;
 pub mod persist;
+pub mod plan;
 pub mod quote;
 pub mod ssh;
 

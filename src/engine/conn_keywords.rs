@@ -9,10 +9,10 @@
 use super::context::Inherited;
 use super::host::HostCell;
 use super::{vars, Runner};
+use crate::connection::options::ConnOptions;
 use crate::inventory::Vars;
 use crate::modules::Failure;
 use crate::playbook::Task;
-use crate::runner::target::ConnOptions;
 use crate::template::Scope;
 use serde_json::Value;
 

@@ -47,6 +47,8 @@ pub struct HostState {
     pub failed_result: Option<Value>,
     /// The last failed task's name, for `ansible_failed_task`.
     pub failed_task: Option<String>,
+    /// When the host started its current task (the `elapsed_ms` of its results).
+    pub task_started: Option<std::time::Instant>,
 }
 
 /// Marks the hosts named in `lifted` failed again after such a section.

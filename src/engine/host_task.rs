@@ -86,6 +86,7 @@ pub fn kw_bool(v: Option<&Value>) -> Option<bool> {
 impl Runner {
     /// Runs `task` on `host` and reports it; returns the final status.
     pub async fn run_on_host(&self, task: &Task, host: &Arc<HostCell>, inh: &Inherited) -> Status {
+        host.state().task_started = Some(std::time::Instant::now());
         let base = vars::task_vars(&self.engine, &self.play, host, task, inh);
         let dirs = vars::search_dirs(&self.engine, task, inh);
         let scope = vars::scope(&self.engine, Some(&self.play), base.clone(), dirs);
@@ -509,6 +510,10 @@ impl Runner {
             .and_then(Value::as_str)
             .map(str::to_string);
         result.remove("_ansible_delegated_to");
+        let elapsed_ms = host
+            .state()
+            .task_started
+            .map_or(0, |t| t.elapsed().as_millis() as u64);
         self.engine.emit(Event::HostResult(Box::new(HostResult {
             host: host.name.clone(),
             delegated_to,
@@ -524,6 +529,7 @@ impl Runner {
             no_log,
             verbosity,
             show_result: task.module.as_deref() == Some("debug"),
+            elapsed_ms,
         })));
     }
 

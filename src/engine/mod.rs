@@ -1,20 +1,26 @@
-//! The playbook engine: runs loaded playbooks against the inventory. Plays run in order;
-//! within a play, hosts advance task by task together (`linear`) or each at its own pace
-//! (`free`), in `serial` batches, with loops, conditions, registered results, handlers,
-//! blocks with rescue/always, includes, delegation and become. Results go out as
-//! [`Event`]s; the engine never prints.
+//! The playbook engine: runs loaded plays against the inventory, the plays of `rsible play`
+//! and the one-task play of `rsible run` alike. Plays run in order; within a play, hosts
+//! advance task by task together (`linear`) or each at its own pace (`free`), in `serial`
+//! batches, with loops, conditions, registered results, handlers, blocks with
+//! rescue/always, includes, delegation and become. Results go out as [`Event`]s, a `Recap`
+//! last; the engine never prints and decides no exit code.
 //!
 //! # Layout
-//! - `context`: run, play and block state; `host`: one host's state and connection.
+//! - `options`: what the command line asked for; `context`: run, play and block state;
+//!   `host`: one host's state and connections.
 //! - `play`: hosts, batches, sections; `walk`: task lists and blocks; `include`: dynamic
-//!   includes; `handlers`: notify and flush.
-//! - `task_hosts`: one task over many hosts; `host_task`: one task on one host.
-//! - `vars`: variable precedence and magic variables; `loops`: loop items;
-//!   `loop_undefined`: `when` before an undefined loop.
+//!   includes; `handlers`: notify and flush; `role_once`: roles that already ran.
+//! - `task_hosts`: one task over many hosts; `host_task`: one task on one host;
+//!   `result_shape`: a registered result's finishing touches.
+//! - `vars`, `include_vars_dir`: variable precedence and magic variables; `loops`: loop
+//!   items; `loop_undefined`: `when` before an undefined loop.
 //! - `module_defaults`: defaults under a task's own arguments.
 //! - `validate_spec`, `arg_spec`: a role's argument spec checked before its tasks.
-//! - `actions`: controller-side modules; `remote`: connections, become, target modules;
-//!   `become_same_user`: no become to the login user.
+//! - `actions`, `template_action`: controller-side modules; `async_task`: `async`/`poll`.
+//! - `remote`: a task's connection (planned and opened by `crate::connection`), become,
+//!   environment, the module call; `conn_keywords`: `remote_user`, `port`, `connection`
+//!   keywords; `become_same_user`: no become to the login user; `signal_watch`: the signal
+//!   that killed a program, in its result.
 
 mod actions;
 mod arg_spec;
@@ -35,6 +41,7 @@ mod play;
 mod remote;
 mod result_shape;
 mod role_once;
+mod signal_watch;
 mod task_hosts;
 mod template_action;
 mod validate_spec;

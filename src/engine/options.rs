@@ -1,11 +1,11 @@
-//! What a playbook run was asked to do, from the command line: check and diff modes, tags,
-//! extra vars, forks, connection options. Plain data; knows nothing of how it is used.
+//! What a run (`rsible play` or `rsible run`) was asked to do, from the command line: check
+//! and diff modes, tags, extra vars, forks, connection options. Plain data; knows nothing of how it is used.
 
+use crate::connection::options::ConnOptions;
 use crate::connection::ssh::ssh_config::SshConfig;
 use crate::inventory::Vars;
-use crate::runner::target::ConnOptions;
 
-/// Options of one `rsible play` run.
+/// Options of one `rsible play` or `rsible run`.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// `--check`.

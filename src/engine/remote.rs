@@ -7,13 +7,15 @@ use super::conn_keywords::Overrides;
 use super::context::Inherited;
 use super::host::HostCell;
 use super::host_task::kw_bool;
+use super::signal_watch::SignalWatch;
 use super::vars;
 use super::Runner;
-use crate::connection::{Become, Connection, RemoteCommand};
+use crate::connection::options::ConnOptions;
+use crate::connection::plan::{self as conn_plan, HostPlan, Plan};
+use crate::connection::{become_plan, open, Become, Connection, RemoteCommand};
 use crate::inventory::Vars;
 use crate::modules::{self, Ctx, Failure, Output, Reconnect};
 use crate::playbook::Task;
-use crate::runner::{connect, target};
 use crate::template::Scope;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
@@ -57,7 +59,7 @@ impl Runner {
             self.engine
                 .emit(crate::event::Event::Warning { message: w.clone() });
         }
-        let conn = connect::open(&plan.plan, &self.engine.keys)
+        let conn = open::open(&plan.plan, &self.engine.keys)
             .await
             .map_err(|e| Failure::Unreachable(e.to_string()))?;
         guard.insert(key, conn.clone());
@@ -66,15 +68,11 @@ impl Runner {
 
     /// How to reach `cell`'s host under `ov`, and the key its connection is kept under: empty
     /// when it is the host's own connection, else what identifies it.
-    fn plan_for(
-        &self,
-        cell: &HostCell,
-        ov: &Overrides,
-    ) -> Result<(String, target::HostPlan), Failure> {
+    fn plan_for(&self, cell: &HostCell, ov: &Overrides) -> Result<(String, HostPlan), Failure> {
         let host_vars = self.connection_vars(cell)?;
         let opts = &self.engine.opts.conn;
-        let resolve = |v: &Vars, o: &target::ConnOptions| {
-            target::resolve(&cell.name, v, o, &self.engine.opts.ssh_config)
+        let resolve = |v: &Vars, o: &ConnOptions| {
+            conn_plan::resolve(&cell.name, v, o, &self.engine.opts.ssh_config)
                 .map_err(Failure::Unreachable)
         };
         let plan = resolve(&ov.overlay(&host_vars), &ov.apply(opts))?;
@@ -207,8 +205,9 @@ impl Runner {
             name: &target_name,
             ov: &ov,
         };
+        let watched = SignalWatch::new(conn.as_ref());
         let ctx = Ctx {
-            conn: conn.as_ref(),
+            conn: &watched,
             become_,
             check,
             diff,
@@ -225,7 +224,7 @@ impl Runner {
         } else if modules::registry::is_module(module) {
             modules::registry::run(module, args, &ctx).await.map_err(|e| match (e, timeout) {
                 (Failure::Failed(m), Some(t)) if m.starts_with("command timed out") => Failure::Failed(format!(
-                    "The {module} action failed to execute in the expected time frame ({}) and was terminated",
+                    "The {module} action failed to execute in the expected time frame ({}) and was terminated ({m})",
                     t.as_secs()
                 )),
                 (e, _) => e,
@@ -235,6 +234,7 @@ impl Runner {
                 "the module '{module}' is known but not implemented in this build of rsible"
             )));
         };
+        watched.mark(&mut out.fields);
         if let Some(d) = delegate {
             out.fields.insert("_ansible_delegated_to".into(), json!(d));
         }
@@ -315,7 +315,7 @@ impl Runner {
             Ok(_) => Vars::new(),
             Err(e) => return Err(Failure::Failed(format!("become variables: {e}"))),
         };
-        let become_ = target::resolve_become(&rendered, &opts).map_err(Failure::Failed)?;
+        let become_ = become_plan::resolve_become(&rendered, &opts).map_err(Failure::Failed)?;
         let Some(b) = become_ else {
             return Ok(None);
         };
@@ -474,10 +474,10 @@ impl Reconnect for Reopen<'_> {
 
 /// What identifies a connection plan: `local`, or the hash the persistence daemon keys its
 /// SSH connections by (who logs in where, with which keys, known_hosts and jumps).
-fn plan_key(plan: &target::Plan) -> String {
+fn plan_key(plan: &Plan) -> String {
     match plan {
-        target::Plan::Local => "local".into(),
-        target::Plan::Ssh(t) => crate::connection::persist::identity(t)
+        Plan::Local => "local".into(),
+        Plan::Ssh(t) => crate::connection::persist::identity(t)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect(),

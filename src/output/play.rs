@@ -23,7 +23,7 @@
 //! ```
 
 mod banner;
-mod diff;
+pub(super) mod diff;
 mod fields;
 mod host;
 mod json;
@@ -32,8 +32,9 @@ mod progress;
 mod tests;
 
 use super::style::Style;
-use super::Format;
+use super::{Format, Reporter};
 use crate::event::{AsyncPhase, Event, Status};
+use crate::exit::Exit;
 use progress::Progress;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -251,6 +252,20 @@ impl PlayReporter {
         let w = self.err.as_mut().unwrap_or(&mut self.out);
         let _ = w.write_all(text.as_bytes());
         let _ = w.flush();
+    }
+}
+
+impl Reporter for PlayReporter {
+    fn on_event(&mut self, ev: &Event) {
+        self.handle(ev);
+    }
+
+    fn on_tick(&mut self) {
+        self.tick();
+    }
+
+    fn on_end(&mut self, _exit: Exit) {
+        self.finish();
     }
 }
 

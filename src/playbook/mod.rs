@@ -10,12 +10,15 @@
 //!   `role_files`: which files make up a role's tasks, vars, defaults;
 //!   `files`: what the engine loads at run time (`include_role`, `include_tasks`, vars
 //!   files); `free_form`: `k=v` strings.
+//! - `module_args`: the load-time check of a module call's arguments (tasks and ad hoc);
+//!   `adhoc`: the one-task play of `rsible run`.
 //! - `module_defaults`: the keyword's load-time check; `argument_specs`: a role's spec and
 //!   its validation task.
 //! - `variable_params`: arguments given as one template.
 //! - `registry`: known module names; `validate`: keyword tables; `diagnostic`: errors.
 //! - `tags`: `--tags`/`--skip-tags` selection; `list`: `--list-tasks`/`--list-tags` text.
 
+pub mod adhoc;
 mod arg_templates;
 mod argument_specs;
 pub mod async_check;
@@ -28,6 +31,7 @@ pub mod list;
 mod load;
 pub mod location;
 pub mod model;
+mod module_args;
 mod module_defaults;
 mod role_files;
 pub mod role_search;

@@ -19,7 +19,7 @@ use super::validate::{
     classify_unknown_task_key, include_args, include_keyword_allowed, is_task_keyword, Unknown,
 };
 use super::yaml::{map_json, Kind, Node};
-use super::{arg_templates, free_form, variable_params};
+use super::{free_form, module_args, variable_params};
 use crate::modules::registry;
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
@@ -249,33 +249,8 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             return Some(t);
         }
     }
-    if let Err(e) = check_module_args(f.canonical, &t.args) {
-        let (msg, hint) = match e.arg.as_deref() {
-            Some("_raw_params") => (
-                format!("{} does not take a free-form argument", f.canonical),
-                Some(format!(
-                    "write its arguments as `key=value` or a mapping: {}",
-                    e.expected.join(", ")
-                )),
-            ),
-            Some(k) if !e.expected.is_empty() => (
-                format!("unknown argument '{k}' for module '{}'", f.canonical),
-                did_you_mean(k, e.expected.iter().map(String::as_str)).or_else(|| {
-                    Some(format!(
-                        "{} accepts: {}",
-                        f.canonical,
-                        e.expected.join(", ")
-                    ))
-                }),
-            ),
-            _ => (format!("{}: {}", f.canonical, e.msg), None),
-        };
+    for (msg, hint) in module_args::problems(f.canonical, &f.written, &t.args) {
         ld.err_at(file, f.key, msg, hint);
-    }
-    for (k, v) in &t.args {
-        if let Some((msg, hint)) = unsupported::argument(f.canonical, k, v) {
-            ld.err_at(file, f.key, msg, hint);
-        }
     }
     if matches!(f.canonical, "import_tasks" | "import_role") {
         for (k, _) in entries {
@@ -290,14 +265,6 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
                 );
             }
         }
-    }
-    for (arg, msg) in arg_templates::syntax_errors(&t.args) {
-        let shown = if arg == "_raw_params" {
-            format!("the arguments of '{}'", f.written)
-        } else {
-            format!("argument '{arg}' of '{}'", f.written)
-        };
-        ld.err_at(file, f.key, format!("{shown}: {msg}"), None);
     }
     match f.canonical {
         "import_tasks" => t.imported = import_tasks(ld, file, &t, f.key, role),
@@ -493,31 +460,5 @@ fn display_dir(d: &Path) -> String {
         ".".into()
     } else {
         d.display().to_string()
-    }
-}
-
-/// The registry's check of a task's arguments, less the marker of arguments given as one
-/// template (checked when rendered) and arguments refused as unsupported (reported as such).
-/// When such a template will add arguments, only the names and types of those written are
-/// checked: a missing argument or a rule between arguments waits for the run.
-fn check_module_args(
-    module: &str,
-    args: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), crate::modules::framework::spec::ArgError> {
-    let map = args
-        .iter()
-        .filter(|(k, v)| {
-            *k != variable_params::KEY && unsupported::argument(module, k, v).is_none()
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    match registry::check_args(module, &map) {
-        Err(e)
-            if args.contains_key(variable_params::KEY)
-                && (e.arg.is_none() || e.msg.starts_with("missing required arguments")) =>
-        {
-            Ok(())
-        }
-        r => r,
     }
 }

@@ -10,7 +10,7 @@ use similar::TextDiff;
 const CONTEXT: usize = 3;
 
 /// The text for one diff, ending with a blank line as Ansible's; empty when nothing differs.
-pub(super) fn render(d: &Diff, style: &Style) -> String {
+pub(in crate::output) fn render(d: &Diff, style: &Style) -> String {
     if d.before == d.after {
         return String::new();
     }

@@ -60,6 +60,7 @@ fn result(host: &str, status: Status, fields: Value) -> HostResult {
         no_log: false,
         verbosity: 0,
         show_result: false,
+        elapsed_ms: 0,
     }
 }
 

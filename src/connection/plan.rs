@@ -1,56 +1,16 @@
-//! Turns a host's inventory variables, its ssh_config entry and the command-line options into
-//! a connection plan: local, or a resolved [`SshTarget`], plus become settings. This is the
-//! one place that reads `ansible_*` connection variables; it opens no connection.
+//! Turns a host's variables, its ssh_config entry and the connection options into a
+//! connection plan: local, or a resolved [`SshTarget`]. With [`super::become_plan`], the one
+//! place that reads `ansible_*` connection variables; it opens no connection (see
+//! [`super::open`]).
 
-use crate::connection::ssh::known_hosts::{self, HostKeyPolicy};
-use crate::connection::ssh::ssh_config::{self, SshConfig, StrictHostKeyChecking};
-use crate::connection::ssh::target::{Endpoint, SshTarget};
-use crate::connection::{Become, BecomeMethod};
-use crate::inventory::Vars;
+use super::host_vars::{string, timeout_var, Vars, DEFAULT_TIMEOUT};
+use super::options::ConnOptions;
+use super::ssh::known_hosts::{self, HostKeyPolicy};
+use super::ssh::ssh_config::{self, SshConfig, StrictHostKeyChecking};
+use super::ssh::target::{Endpoint, SshTarget};
 use crate::secret::Secret;
-use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Connection options from the command line; each overrides what the inventory says only
-/// where Ansible's precedence lets it (as for `-u`: inventory `ansible_user` wins).
-#[derive(Debug, Clone, Default)]
-pub struct ConnOptions {
-    /// `-c`: force a connection type.
-    pub connection: Option<String>,
-    /// `-u`: remote user when the inventory names none.
-    pub user: Option<String>,
-    /// The `port` keyword: the port when the inventory names none (over ssh_config's).
-    pub port: Option<u16>,
-    /// `--private-key`.
-    pub private_key: Option<PathBuf>,
-    /// `-k`: the SSH password typed at the prompt.
-    pub password: Option<Secret>,
-    /// `-T`: connect timeout.
-    pub timeout: Option<Duration>,
-    /// `--known-hosts`: replaces the default known_hosts files.
-    pub known_hosts: Option<PathBuf>,
-    /// `--host-key-checking` or the environment.
-    pub policy: Option<HostKeyPolicy>,
-    /// `-b`.
-    pub become_: bool,
-    /// `--become-user`.
-    pub become_user: Option<String>,
-    /// `-K`: the become password typed at the prompt.
-    pub become_password: Option<Secret>,
-    /// `--become-method`.
-    pub become_method: Option<BecomeMethod>,
-    /// The `become_exe` keyword.
-    pub become_exe: Option<String>,
-    /// The `become_flags` keyword.
-    pub become_flags: Option<String>,
-    /// `--control-persist` (or the configuration): keep SSH connections this long after the
-    /// run; zero or `None`: do not.
-    pub control_persist: Option<Duration>,
-}
-
-/// Ansible's default connection timeout.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to reach one host.
 #[derive(Debug, Clone)]
@@ -61,39 +21,15 @@ pub enum Plan {
     Ssh(Box<SshTarget>),
 }
 
-/// A host's connection plan, become settings and the warnings resolving them produced.
+/// A host's connection plan and the warnings resolving it produced.
 #[derive(Debug, Clone)]
 pub struct HostPlan {
     /// Inventory name.
     pub name: String,
     /// Where and how to connect.
     pub plan: Plan,
-    /// Become settings for every command, when enabled.
-    pub become_: Option<Become>,
     /// Things the user should know (ignored ssh options, ...).
     pub warnings: Vec<String>,
-}
-
-fn string(vars: &Vars, key: &str) -> Option<String> {
-    match vars.get(key)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// Reads a boolean the way Ansible does (`yes`, `true`, `1`, `on`, any case).
-fn boolean(vars: &Vars, key: &str) -> Option<bool> {
-    match vars.get(key)? {
-        Value::Bool(b) => Some(*b),
-        Value::Number(n) => Some(n.as_i64() == Some(1)),
-        Value::String(s) => Some(matches!(
-            s.to_ascii_lowercase().as_str(),
-            "yes" | "true" | "1" | "on" | "y"
-        )),
-        _ => None,
-    }
 }
 
 /// Resolves the plan for `name` with its folded inventory `vars`.
@@ -104,7 +40,6 @@ pub fn resolve(
     ssh: &SshConfig,
 ) -> Result<HostPlan, String> {
     let mut warnings = Vec::new();
-    let become_ = resolve_become(vars, opts).map_err(|e| format!("{name}: {e}"))?;
     let connection = string(vars, "ansible_connection")
         .or_else(|| opts.connection.clone())
         .unwrap_or_else(|| "ssh".into());
@@ -116,7 +51,6 @@ pub fn resolve(
             return Ok(HostPlan {
                 name: name.into(),
                 plan: Plan::Local,
-                become_,
                 warnings,
             })
         }
@@ -217,48 +151,8 @@ pub fn resolve(
     Ok(HostPlan {
         name: name.into(),
         plan: Plan::Ssh(Box::new(target)),
-        become_,
         warnings,
     })
-}
-
-/// Become settings from `ansible_become*` variables over the command-line options.
-pub fn resolve_become(vars: &Vars, opts: &ConnOptions) -> Result<Option<Become>, String> {
-    let enabled = boolean(vars, "ansible_become").unwrap_or(opts.become_);
-    if !enabled {
-        return Ok(None);
-    }
-    let user = string(vars, "ansible_become_user")
-        .or_else(|| opts.become_user.clone())
-        .unwrap_or_else(|| "root".into());
-    let password = string(vars, "ansible_become_password")
-        .or_else(|| string(vars, "ansible_become_pass"))
-        .map(Secret::new)
-        .or_else(|| opts.become_password.clone());
-    let method = match string(vars, "ansible_become_method") {
-        Some(m) => m.parse()?,
-        None => opts.become_method.unwrap_or_default(),
-    };
-    let timeout = timeout_var(vars)
-        .or(opts.timeout)
-        .unwrap_or(DEFAULT_TIMEOUT);
-    Ok(Some(Become {
-        user,
-        password,
-        method,
-        prompt_timeout: timeout + Duration::from_secs(2),
-        exe: string(vars, "ansible_become_exe").or_else(|| opts.become_exe.clone()),
-        flags: string(vars, "ansible_become_flags").or_else(|| opts.become_flags.clone()),
-    }))
-}
-
-/// The connection timeout a host's variables set: `ansible_timeout`, or the ssh connection
-/// plugin's own `ansible_ssh_timeout`.
-fn timeout_var(vars: &Vars) -> Option<Duration> {
-    string(vars, "ansible_timeout")
-        .or_else(|| string(vars, "ansible_ssh_timeout"))
-        .and_then(|t| t.parse::<u64>().ok())
-        .map(Duration::from_secs)
 }
 
 /// Keepalive interval and count: ssh_config's `ServerAliveInterval`/`ServerAliveCountMax`
@@ -296,6 +190,7 @@ fn expand_tilde(p: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn keepalive_spreads_the_timeout_when_ssh_config_is_silent() {
@@ -318,15 +213,6 @@ mod tests {
             Some(2),
         );
         assert_eq!((i, n), (Duration::from_secs(15), 2));
-    }
-
-    #[test]
-    fn ansible_ssh_timeout_is_read_after_ansible_timeout() {
-        let mut v = Vars::new();
-        v.insert("ansible_ssh_timeout".into(), Value::from("4"));
-        assert_eq!(timeout_var(&v), Some(Duration::from_secs(4)));
-        v.insert("ansible_timeout".into(), Value::from(7));
-        assert_eq!(timeout_var(&v), Some(Duration::from_secs(7)));
     }
 
     fn ssh_target(vars: &Vars, opts: &ConnOptions) -> SshTarget {
@@ -364,24 +250,5 @@ mod tests {
         assert!(matches!(plan.plan, Plan::Local));
         v.insert("ansible_connection".into(), Value::from("ssh"));
         assert!(matches!(ssh_target(&v, &local).endpoint.port, 22));
-    }
-
-    #[test]
-    fn become_variables_win_over_become_exe_and_flags_keywords() {
-        let opts = ConnOptions {
-            become_: true,
-            become_exe: Some("/opt/sudo".into()),
-            become_flags: Some("-H -S".into()),
-            ..ConnOptions::default()
-        };
-        let b = resolve_become(&Vars::new(), &opts).unwrap().unwrap();
-        assert_eq!(
-            (b.exe.as_deref(), b.flags.as_deref()),
-            (Some("/opt/sudo"), Some("-H -S"))
-        );
-        let mut v = Vars::new();
-        v.insert("ansible_become_flags".into(), Value::from("-E"));
-        let b = resolve_become(&v, &opts).unwrap().unwrap();
-        assert_eq!(b.flags.as_deref(), Some("-E"));
     }
 }

@@ -1,12 +1,12 @@
 //! Opens the right connection for a host plan. The only code that picks an implementation of
 //! [`Connection`]; everything after it holds a `dyn Connection`.
 
-use super::target::Plan;
-use crate::connection::local::LocalConnection;
-use crate::connection::persist;
-use crate::connection::ssh::auth::KeyStore;
-use crate::connection::ssh::SshConnection;
-use crate::connection::{Connection, ConnectionError};
+use super::local::LocalConnection;
+use super::persist;
+use super::plan::Plan;
+use super::ssh::auth::KeyStore;
+use super::ssh::SshConnection;
+use super::{Connection, ConnectionError};
 use std::sync::Arc;
 
 /// Connects according to `plan`.

@@ -1,0 +1,82 @@
+//! The load-time check of one module call's arguments, shared by playbook tasks and the ad
+//! hoc task of `rsible run`: the registry's check of names, types and required arguments,
+//! arguments rsible refuses as unsupported, and templates that do not compile. Returns the
+//! problems as messages with hints; the caller says where they are. Knows nothing of YAML or
+//! of how tasks run.
+
+use serde_json::{Map, Value};
+
+use super::diagnostic::did_you_mean;
+use super::{arg_templates, unsupported, variable_params};
+use crate::modules::framework::spec::ArgError;
+use crate::modules::registry;
+
+/// Every problem with `args` of module `canonical` (written as `written`), in the order a
+/// reader fixes them: wrong arguments, unsupported ones, broken templates. Each is a message
+/// and an optional hint.
+pub(crate) fn problems(
+    canonical: &str,
+    written: &str,
+    args: &Map<String, Value>,
+) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    if let Err(e) = check(canonical, args) {
+        out.push(describe(canonical, &e));
+    }
+    for (k, v) in args {
+        if let Some(refusal) = unsupported::argument(canonical, k, v) {
+            out.push(refusal);
+        }
+    }
+    for (arg, msg) in arg_templates::syntax_errors(args) {
+        let shown = if arg == "_raw_params" {
+            format!("the arguments of '{written}'")
+        } else {
+            format!("argument '{arg}' of '{written}'")
+        };
+        out.push((format!("{shown}: {msg}"), None));
+    }
+    out
+}
+
+/// The registry's message for `e`, with a did-you-mean or the accepted names as the hint.
+fn describe(module: &str, e: &ArgError) -> (String, Option<String>) {
+    match e.arg.as_deref() {
+        Some("_raw_params") => (
+            format!("{module} does not take a free-form argument"),
+            Some(format!(
+                "write its arguments as `key=value` or a mapping: {}",
+                e.expected.join(", ")
+            )),
+        ),
+        Some(k) if !e.expected.is_empty() => (
+            format!("unknown argument '{k}' for module '{module}'"),
+            did_you_mean(k, e.expected.iter().map(String::as_str))
+                .or_else(|| Some(format!("{module} accepts: {}", e.expected.join(", ")))),
+        ),
+        _ => (format!("{module}: {}", e.msg), None),
+    }
+}
+
+/// The registry's check of a task's arguments, less the marker of arguments given as one
+/// template (checked when rendered) and arguments refused as unsupported (reported as such).
+/// When such a template will add arguments, only the names and types of those written are
+/// checked: a missing argument or a rule between arguments waits for the run.
+fn check(module: &str, args: &Map<String, Value>) -> Result<(), ArgError> {
+    let map = args
+        .iter()
+        .filter(|(k, v)| {
+            *k != variable_params::KEY && unsupported::argument(module, k, v).is_none()
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    match registry::check_args(module, &map) {
+        Err(e)
+            if args.contains_key(variable_params::KEY)
+                && (e.arg.is_none() || e.msg.starts_with("missing required arguments")) =>
+        {
+            Ok(())
+        }
+        r => r,
+    }
+}
