@@ -1,8 +1,11 @@
 //! What the account, cron and mount modules share: running one sh program and reading its
-//! `key=value` answer lines, and turning epoch days into dates. Knows nothing of any one
-//! module's arguments.
+//! `key=value` answer lines, and turning epoch days into dates; and what `reboot`,
+//! `wait_for` and `wait_for_connection` share: reading a number of seconds. Knows nothing of
+//! any one module's arguments.
 
+use crate::modules::framework::args::de_opt_string;
 use crate::modules::{Ctx, Failure};
+use serde::de::{Deserializer, Error as _};
 
 /// Runs `script` with `stdin`; a non-zero exit fails with `what` and the program's stderr.
 /// The script fails only by an explicit `exit N`: its last test's status does not count.
@@ -53,9 +56,35 @@ pub fn date_of_days(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// serde `deserialize_with` for seconds written as a number or a numeric string (a fraction
+/// is rounded up).
+pub fn de_opt_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match de_opt_string(d)? {
+        None => Ok(None),
+        Some(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| *f >= 0.0)
+            .map(|f| Some(f.ceil() as u64))
+            .ok_or_else(|| D::Error::custom(format!("{s:?} is not a number of seconds"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_are_numbers_or_numeric_strings() {
+        use serde_json::json;
+        let secs = |v| de_opt_secs(v).map_err(|e: serde_json::Error| e.to_string());
+        assert_eq!(secs(json!(5)), Ok(Some(5)));
+        assert_eq!(secs(json!("1.5")), Ok(Some(2)));
+        assert_eq!(secs(json!(null)), Ok(None));
+        assert!(secs(json!("soon")).is_err());
+        assert!(secs(json!(-1)).is_err());
+    }
 
     #[test]
     fn days_become_dates() {
