@@ -54,12 +54,12 @@ impl Module for Service {
             return Err("missing required arguments: name (service)".into());
         }
         if a.state.is_none() && a.enabled.is_none() {
-            return Err("service: one of the following is required: state, enabled".into());
+            return Err("one of the following is required: state, enabled".into());
         }
         if let Some(u) = a.use_.as_deref().filter(|u| !is_template(u)) {
             if !USES.contains(&u) {
                 return Err(format!(
-                    "service: use={u} is not supported by rsible ({})",
+                    "use={u} is not supported by rsible ({})",
                     USES.join(", ")
                 ));
             }
@@ -67,7 +67,7 @@ impl Module for Service {
         if let Some(s) = a.sleep.as_deref().filter(|s| !is_template(s)) {
             if s.parse::<u32>().is_err() {
                 return Err(format!(
-                    "service: argument 'sleep': {s:?} is not a whole number of seconds"
+                    "argument 'sleep': {s:?} is not a whole number of seconds"
                 ));
             }
         }

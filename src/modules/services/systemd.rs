@@ -61,8 +61,7 @@ enum Scope {
     Global,
 }
 
-const NEEDS_ONE: &str =
-    "systemd: one of the following is required: name, daemon_reload, daemon_reexec";
+const NEEDS_ONE: &str = "one of the following is required: name, daemon_reload, daemon_reexec";
 
 impl Module for Systemd {
     const NAME: &'static str = "systemd";
@@ -80,9 +79,7 @@ impl Module for Systemd {
             return Err(NEEDS_ONE.into());
         }
         if a.scope == Some(Scope::Global) && a.state.is_some() {
-            return Err(
-                "systemd: state cannot be used with scope=global (no running manager)".into(),
-            );
+            return Err("state cannot be used with scope=global (no running manager)".into());
         }
         Ok(())
     }

@@ -3,9 +3,11 @@
 //! `wait_for` and `wait_for_connection` share: reading a number of seconds. Knows nothing of
 //! any one module's arguments.
 
-use crate::modules::framework::args::de_opt_string;
+use crate::modules::framework::args::type_name;
 use crate::modules::{Ctx, Failure};
 use serde::de::{Deserializer, Error as _};
+use serde::Deserialize;
+use serde_json::Value;
 
 /// Runs `script` with `stdin`; a non-zero exit fails with `what` and the program's stderr.
 /// The script fails only by an explicit `exit N`: its last test's status does not count.
@@ -59,16 +61,23 @@ pub fn date_of_days(days: i64) -> String {
 /// serde `deserialize_with` for seconds written as a number or a numeric string (a fraction
 /// is rounded up).
 pub fn de_opt_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    match de_opt_string(d)? {
-        None => Ok(None),
-        Some(s) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| *f >= 0.0)
-            .map(|f| Some(f.ceil() as u64))
-            .ok_or_else(|| D::Error::custom(format!("{s:?} is not a number of seconds"))),
-    }
+    let text = match Value::deserialize(d)? {
+        Value::Null => return Ok(None),
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected a number of seconds, got a {}",
+                type_name(&other)
+            )))
+        }
+    };
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|f| *f >= 0.0)
+        .map(|f| Some(f.ceil() as u64))
+        .ok_or_else(|| D::Error::custom(format!("{text:?} is not a number of seconds")))
 }
 
 #[cfg(test)]
@@ -84,6 +93,10 @@ mod tests {
         assert_eq!(secs(json!(null)), Ok(None));
         assert!(secs(json!("soon")).is_err());
         assert!(secs(json!(-1)).is_err());
+        assert_eq!(
+            secs(json!([5])),
+            Err("expected a number of seconds, got a list".into())
+        );
     }
 
     #[test]

@@ -73,14 +73,14 @@ impl Module for Modprobe {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         {
-            return Err(format!("modprobe: {name:?} is not a kernel module name"));
+            return Err(format!("{name:?} is not a kernel module name"));
         }
         if let Some(p) = a.params.as_deref().filter(|p| !is_template(p)) {
             if p.contains('\n') {
-                return Err("modprobe: params must be on one line".into());
+                return Err("params must be on one line".into());
             }
             if shlex::split(p).is_none() {
-                return Err(format!("modprobe: cannot split params {p:?}"));
+                return Err(format!("cannot split params {p:?}"));
             }
         }
         Ok(())
@@ -144,8 +144,8 @@ fn write_piped(path: &str, content: &str) -> Result<String, String> {
 /// load and options files), `cl`/`co` (comment out) with a `C what before after` line each;
 /// either prints `F message` on failure.
 fn program(w: &Want) -> Result<(String, String), String> {
-    let argv: Vec<String> = shlex::split(&w.params)
-        .ok_or_else(|| format!("modprobe: cannot split params {:?}", w.params))?;
+    let argv: Vec<String> =
+        shlex::split(&w.params).ok_or_else(|| format!("cannot split params {:?}", w.params))?;
     let load_args: String = argv.iter().map(|a| format!(" {}", quote_str(a))).collect();
     let n = &w.name;
     // Each file of a directory whose lines match `$2`, rewritten with them commented out.

@@ -65,12 +65,12 @@ impl Module for Sysctl {
             && (name.contains(['=', '\n'])
                 || name.split(['.', '/']).any(|p| p.is_empty() || p == ".."))
         {
-            return Err(format!("sysctl: {name:?} is not a valid sysctl key"));
+            return Err(format!("{name:?} is not a valid sysctl key"));
         }
         match (a.state.unwrap_or(State::Present), &a.value) {
             (State::Present, None) => Err("value cannot be None".into()),
             (State::Present, Some(v)) if v.contains('\n') && !is_template(v) => {
-                Err("sysctl: the value must be on one line".into())
+                Err("the value must be on one line".into())
             }
             _ => Ok(()),
         }

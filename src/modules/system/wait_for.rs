@@ -100,20 +100,19 @@ impl Goal {
     fn of(a: &Args) -> Result<Goal, String> {
         let host = a.host.clone().unwrap_or_else(|| "127.0.0.1".into());
         if a.port.is_some() && a.path.is_some() {
-            return Err("wait_for: port and path parameter can not both be passed".into());
+            return Err("port and path parameter can not both be passed".into());
         }
         let open = match a.state.unwrap_or(State::Started) {
-            State::Drained => {
-                return Err("wait_for: state=drained is not supported by rsible".into())
-            }
+            State::Drained => return Err("state=drained is not supported by rsible".into()),
             State::Started | State::Present => true,
             State::Stopped | State::Absent => false,
         };
         Ok(match (a.port, &a.path) {
-            (Some(_), _) if a.search_regex.is_some() => return Err(
-                "wait_for: search_regex with a port is not supported by rsible (only with a path)"
-                    .into(),
-            ),
+            (Some(_), _) if a.search_regex.is_some() => {
+                return Err(
+                    "search_regex with a port is not supported by rsible (only with a path)".into(),
+                )
+            }
             (Some(p), _) if open => Goal::PortOpen(host, p),
             (Some(p), _) => Goal::PortClosed(host, p),
             (None, Some(p)) if open => match &a.search_regex {
