@@ -374,9 +374,49 @@ mod tests {
             a.contains("printf '%s' 'options dummy numdummies=2\n' | ("),
             "{a}"
         );
-        assert!(a.contains("[ \"$s\" = \"$sum\" ]"), "{a}");
+        assert!(a.contains("p=\"$x\"\nrsible_sum=\"$sum\"\n"), "{a}");
         let w = parse(json!({"name": "dummy", "params": "a='x y'"})).unwrap();
         assert!(program(&w).unwrap().1.contains("\"$n\" 'a=x y' 2>&1"));
+    }
+
+    /// Commenting out rewrites each matching file through the atomic writer: content and
+    /// mode as `sed -i` would leave them, no temp file left behind.
+    #[test]
+    fn commenting_out_goes_through_the_writer() {
+        use std::os::unix::fs::PermissionsExt;
+        let w = parse(json!({"name": "dummy", "state": "absent", "persistent": "absent"})).unwrap();
+        let apply = program(&w).unwrap().1;
+        let def = &apply[..apply.find("\n}\n").expect("comment()") + 3];
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("other.conf");
+        std::fs::write(&f, "options dummy numdummies=5 # x\n# keep\n").unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::fs::write(dir.path().join("none.conf"), "options other a=1\n").unwrap();
+        let re = "^options dummy [A-Za-z0-9_]+=[^ ]+ *([#;].*)?$";
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{def}comment \"$1\" \"$2\""))
+            .args(["sh", dir.path().to_str().unwrap(), re])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            "#options dummy numdummies=5 # x\n# keep\n"
+        );
+        assert_eq!(
+            std::fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 
     /// The probe changes nothing; both halves parse as sh, behind the gate.
