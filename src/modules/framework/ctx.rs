@@ -112,6 +112,18 @@ impl Ctx<'_> {
         self.send(&cmd).await.map(Some)
     }
 
+    /// Runs `work` only outside check mode: a change that is more than one remote program
+    /// (other modules' runs through the registry, say packages from a repository just added)
+    /// or that waits on the controller first (`wait_for_connection`'s delay and polling). In
+    /// check mode `work` is dropped unstarted (nothing sent, nothing waited) and the answer
+    /// is `None`. Inside `work`, read-only programs go through [`Ctx::probe`].
+    pub async fn apply_with<T>(&self, work: impl std::future::Future<Output = T>) -> Option<T> {
+        if !self.applies() {
+            return None;
+        }
+        Some(work.await)
+    }
+
     /// Runs a probe and an apply as one program, so a change costs no extra round trip. The
     /// probe reads the host, prints what the module needs to decide, and sets the shell
     /// variable `rsible_change=1` when something differs; the apply runs after it only then,
@@ -136,20 +148,6 @@ impl Ctx<'_> {
     ) -> Result<ExecOutput, Failure> {
         self.run(gate(probe, apply, self.applies()), stdin, stdin_file, false)
             .await
-    }
-
-    /// Runs `change`, a change made of other modules' runs (through the registry) that can
-    /// only be judged once an earlier step really changed the host (packages from a
-    /// repository just added), outside check mode; in check mode it is not run and the
-    /// answer is `None`, as [`Ctx::apply`]'s: the module reports the change without it.
-    pub async fn apply_with<T>(
-        &self,
-        change: impl std::future::Future<Output = Result<T, Failure>>,
-    ) -> Result<Option<T>, Failure> {
-        if !self.applies() {
-            return Ok(None);
-        }
-        change.await.map(Some)
     }
 
     /// The same task context on another connection to the same host.
@@ -256,7 +254,32 @@ pub fn env_prefix(env: &[(String, String)]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::gate;
+    use super::{gate, Ctx};
+    use crate::connection::local::LocalConnection;
+
+    #[tokio::test]
+    async fn work_applied_with_runs_only_outside_check_mode() {
+        let conn = LocalConnection;
+        for check in [true, false] {
+            let ctx = Ctx {
+                conn: &conn,
+                become_: None,
+                check,
+                diff: false,
+                timeout: None,
+                environment: &[],
+                host: "h",
+                search_paths: &[],
+                reconnect: None,
+            };
+            let ran = std::sync::atomic::AtomicBool::new(false);
+            let r = ctx
+                .apply_with(async { ran.store(true, std::sync::atomic::Ordering::SeqCst) })
+                .await;
+            assert_eq!(r.is_some(), !check);
+            assert_eq!(ran.into_inner(), !check);
+        }
+    }
 
     #[test]
     fn the_gate_holds_the_apply_back_in_check_mode() {

@@ -34,9 +34,18 @@ pub struct Written {
 
 /// The sh program that performs the write of content with sha256 `sum` to `path`.
 pub fn script(path: &str, sum: &str, o: &WriteOpts) -> Result<Vec<u8>, String> {
+    script_words(&quote(path.as_bytes()), sum.as_bytes(), o)
+}
+
+/// As [`script`], with the path and the sha256 given as shell words (a quoted literal, or
+/// `"$x"` for a value the program holds; the sha256's word must not be `$p`, set first).
+fn script_words(path: &[u8], sum: &[u8], o: &WriteOpts) -> Result<Vec<u8>, String> {
+    // Both words are read before the program sets variables of its own.
     let mut s = Vec::new();
     s.extend_from_slice(b"p=");
-    s.extend(quote(path.as_bytes()));
+    s.extend_from_slice(path);
+    s.extend_from_slice(b"\nrsible_sum=");
+    s.extend_from_slice(sum);
     s.extend_from_slice(
         br#"
 d=$(dirname -- "$p")
@@ -48,7 +57,7 @@ if ! cat > "$t"; then echo "writing $t failed; $p is unchanged" >&2; exit 5; fi
 s=$(sha256sum -- "$t" | cut -d' ' -f1)
 "#,
     );
-    s.extend_from_slice(format!("[ \"$s\" = {sum} ] || {{ echo \"the content arrived damaged (sha256 $s); $p is unchanged\" >&2; exit 6; }}\n").as_bytes());
+    s.extend_from_slice(b"[ \"$s\" = \"$rsible_sum\" ] || { echo \"the content arrived damaged (sha256 $s); $p is unchanged\" >&2; exit 6; }\n");
     match o.mode {
         Some(m) => s.extend_from_slice(format!("chmod {m:o} \"$t\" || exit 7\n").as_bytes()),
         None => s.extend_from_slice(
@@ -108,6 +117,17 @@ pub fn inline(path: &str, content: &[u8], opts: &WriteOpts) -> Result<(Vec<u8>, 
     s.extend(script(path, &hex(&sha2::Sha256::digest(content)), opts)?);
     s.extend_from_slice(b")");
     Ok((s, content.to_vec()))
+}
+
+/// As [`inline`], for a write whose path and content the program itself decides (say each
+/// file of a directory rewritten by `sed`): `path` and `sum` are shell words (`"$x"`,
+/// `"$sum"`; any variable but `p`) holding the destination and the content's sha256, and
+/// the content is the subshell's stdin (pipe it in: `sed ... "$x" | WRITE`).
+pub fn inline_at(path: &[u8], sum: &[u8], opts: &WriteOpts) -> Result<Vec<u8>, String> {
+    let mut s = b" (\n".to_vec();
+    s.extend(script_words(path, sum, opts)?);
+    s.extend_from_slice(b")");
+    Ok(s)
 }
 
 /// Where the new content comes from.

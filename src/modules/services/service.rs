@@ -1,41 +1,88 @@
 //! `service`: a service's run state and enablement through whatever init the target runs.
-//! One remote program: it probes for systemd (`/run/systemd/system` and `systemctl`) and runs
-//! the `systemd` module's body there; otherwise it drives `/etc/init.d/NAME` (or `service
-//! NAME`) and enables with `update-rc.d` or `chkconfig`. `use` forces one of the two.
-//! Knows nothing of playbooks; arguments arrive templated.
+//! One gated program: the probe looks for systemd (`/run/systemd/system` and `systemctl`)
+//! and runs the systemctl probe there ([`systemctl`]); otherwise it finds
+//! `/etc/init.d/NAME` (or `service NAME`), reads its status and the `S??NAME` links, and
+//! plans; the apply runs the plan (`update-rc.d` or `chkconfig` to enable). `use` forces one
+//! of the two. Knows nothing of playbooks.
 
-use super::systemd::{self, Want};
+use super::common::report::{self, Report};
+use super::common::{systemctl, vars, State, Want};
 use crate::connection::quote::quote_str;
-use crate::modules::framework::args::{self, de_opt_bool, de_opt_string};
+use crate::modules::framework::args::{de_opt_bool, de_opt_string, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+
+/// `service` in the registry.
+pub const SPEC: Spec = spec::<Service>(B, &[]);
+
+/// The `service` module.
+pub struct Service;
 
 /// Arguments of `service` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(default, deserialize_with = "de_opt_string")]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+pub struct Args {
+    name: String,
+    #[serde(default)]
+    state: Option<State>,
     #[serde(default, deserialize_with = "de_opt_bool")]
     enabled: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_string")]
     pattern: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     sleep: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    runlevel: Option<String>,
+    /// Accepted for compatibility: the links of runlevels 2-5 are read.
+    #[serde(default, rename = "runlevel", deserialize_with = "de_opt_string")]
+    _runlevel: Option<String>,
     #[serde(default, alias = "args", deserialize_with = "de_opt_string")]
     arguments: Option<String>,
     #[serde(default, rename = "use", deserialize_with = "de_opt_string")]
     use_: Option<String>,
 }
 
-/// The init-script logic: status by exit code (or `pattern` in the process list),
-/// enablement by the `S??NAME` links of runlevels 2-5.
-const SYSV_BODY: &str = r#"fail() { printf 'F %s\n' "$*"; exit 0; }
+/// The init systems `use` may name.
+const USES: &[&str] = &["auto", "systemd", "sysv", "service"];
+
+impl Module for Service {
+    const NAME: &'static str = "service";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        if a.name.is_empty() {
+            return Err("missing required arguments: name (service)".into());
+        }
+        if a.state.is_none() && a.enabled.is_none() {
+            return Err("one of the following is required: state, enabled".into());
+        }
+        if let Some(u) = a.use_.as_deref().filter(|u| !is_template(u)) {
+            if !USES.contains(&u) {
+                return Err(format!(
+                    "use={u} is not supported by rsible ({})",
+                    USES.join(", ")
+                ));
+            }
+        }
+        if let Some(s) = a.sleep.as_deref().filter(|s| !is_template(s)) {
+            if s.parse::<u32>().is_err() {
+                return Err(format!(
+                    "argument 'sleep': {s:?} is not a whole number of seconds"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(service(a, ctx))
+    }
+}
+
+/// The init-script probe: status by exit code (or `pattern` in the process list),
+/// enablement by the `S??NAME` links of runlevels 2-5. Plans `ena` (1: set `en`) and `sta`
+/// (the init script's verb), each with a `C` line.
+const SYSV_PROBE: &str = r#"fail() { printf 'F %s\n' "$*"; exit 0; }
 if [ -x "/etc/init.d/$u" ]; then svc() { "/etc/init.d/$u" "$@"; }
 elif command -v service >/dev/null 2>&1 && service --status-all 2>/dev/null | grep -q " $u\$"; then svc() { service "$u" "$@"; }
 else fail "Could not find the requested service $u: host"; fi
@@ -43,126 +90,152 @@ running() {
   if [ -n "$pat" ]; then ps -eo args 2>/dev/null | grep -v grep | grep -q -- "$pat"; else svc status >/dev/null 2>&1; fi
 }
 run=0; running && run=1
+ena=''; sta=''
 if [ -n "$en" ]; then
   cur=0; ls /etc/rc[2345].d/S[0-9][0-9]"$u" >/dev/null 2>&1 && cur=1
   if [ "$cur" != "$en" ]; then
-    if [ "$ck" = 0 ]; then
-      if command -v update-rc.d >/dev/null 2>&1; then
-        if [ "$en" = 1 ]; then e=$( { update-rc.d "$u" defaults && update-rc.d "$u" enable; } 2>&1); else e=$(update-rc.d "$u" disable 2>&1); fi
-      elif command -v chkconfig >/dev/null 2>&1; then
-        if [ "$en" = 1 ]; then e=$(chkconfig "$u" on 2>&1); else e=$(chkconfig "$u" off 2>&1); fi
-      else false; e="no update-rc.d or chkconfig on this host"; fi || fail "Unable to set enabled for service $u: $e"
-    fi
+    ena=1; rsible_change=1
     printf 'C enabled %s %s\n' "$cur" "$en"
   fi
 fi
 if [ -n "$st" ]; then
-  a=''
   case $st in
-    started) [ "$run" = 1 ] || a=start ;;
-    stopped) [ "$run" = 0 ] || a=stop ;;
-    restarted) a=restart ;;
-    reloaded) a=reload; [ "$run" = 1 ] || a=start ;;
+    started) [ "$run" = 1 ] || sta=start ;;
+    stopped) [ "$run" = 0 ] || sta=stop ;;
+    restarted) sta=restart ;;
+    reloaded) sta=reload; [ "$run" = 1 ] || sta=start ;;
   esac
-  if [ -n "$a" ]; then
-    if [ "$ck" = 0 ]; then
-      # shellcheck disable=SC2086
-      e=$(svc "$a" $xa 2>&1) || fail "Unable to $a service $u: $e"
-      [ -z "$sl" ] || [ "$a" != restart ] || sleep "$sl"
-    fi
+  if [ -n "$sta" ]; then
     if [ "$run" = 1 ]; then b=started; else b=stopped; fi
+    rsible_change=1
     printf 'C state %s %s\n' "$b" "$st"
   fi
 fi
 "#;
 
-/// The whole program for `w` with the sysv extras (`pattern`, `arguments`, `sleep`).
-fn program(w: &Want, check: bool, use_: &str, pattern: &str, extra: &str, sleep: &str) -> String {
-    let probe = match use_ {
+/// The init-script apply, after [`SYSV_PROBE`].
+const SYSV_APPLY: &str = r#"if [ -n "$ena" ]; then
+  if command -v update-rc.d >/dev/null 2>&1; then
+    if [ "$en" = 1 ]; then e=$( { update-rc.d "$u" defaults && update-rc.d "$u" enable; } 2>&1); else e=$(update-rc.d "$u" disable 2>&1); fi
+  elif command -v chkconfig >/dev/null 2>&1; then
+    if [ "$en" = 1 ]; then e=$(chkconfig "$u" on 2>&1); else e=$(chkconfig "$u" off 2>&1); fi
+  else e="no update-rc.d or chkconfig on this host"; false; fi || fail "Unable to set enabled for service $u: $e"
+fi
+if [ -n "$sta" ]; then
+  # shellcheck disable=SC2086
+  e=$(svc "$sta" $xa 2>&1) || fail "Unable to $sta service $u: $e"
+  [ -z "$sl" ] || [ "$sta" != restart ] || sleep "$sl"
+fi
+"#;
+
+/// The probe and the apply for `w` with the sysv extras (`pattern`, `arguments`, `sleep`).
+fn program(w: &Want, use_: &str, pattern: &str, extra: &str, sleep: &str) -> (String, String) {
+    let systemd = match use_ {
         "systemd" => "true",
         "sysv" | "service" => "false",
         _ => "[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1",
     };
-    format!(
-        "LC_ALL=C; export LC_ALL\n{}pat={}\nxa={}\nsl={}\nif {probe}; then\n{}else\n{SYSV_BODY}fi\n",
-        systemd::vars(w, check),
+    let probe = format!(
+        "LC_ALL=C; export LC_ALL\n{}pat={}\nxa={}\nsl={}\nif {systemd}; then\nsd=1\n{}else\nsd=0\n{SYSV_PROBE}fi\n",
+        vars(w),
         quote_str(pattern),
         quote_str(extra),
         quote_str(sleep),
-        systemd::SYSTEMD_BODY,
-    )
+        systemctl::PROBE,
+    );
+    let apply = format!(
+        "if [ \"$sd\" = 1 ]; then\n{}else\n{SYSV_APPLY}fi\n",
+        systemctl::APPLY
+    );
+    (probe, apply)
 }
 
-/// `service`: one remote program (see the file header). Returns `name`, `state`, `enabled`
+/// `service`: one gated program (see the file header). Returns `name`, `state`, `enabled`
 /// and, under systemd, `status` (the unit's `systemctl show` properties).
-pub async fn service(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("service", a).map_err(Failure::BadArgs)?;
-    let Some(name) = args.name.filter(|n| !n.is_empty()) else {
-        return Err(Failure::BadArgs(
-            "missing required arguments: name (service)".into(),
-        ));
-    };
-    let state = systemd::check_state(args.state).map_err(Failure::BadArgs)?;
-    if state.is_none() && args.enabled.is_none() {
-        return Err(Failure::BadArgs(
-            "service: one of the following is required: state, enabled".into(),
-        ));
-    }
-    let use_ = args.use_.unwrap_or_else(|| "auto".into());
-    if !["auto", "systemd", "sysv", "service"].contains(&use_.as_str()) {
-        return Err(Failure::BadArgs(format!(
-            "service: use={use_} is not supported by rsible (auto, systemd, sysv, service)"
-        )));
-    }
-    if let Some(s) = &args.sleep {
-        if s.parse::<u32>().is_err() {
-            return Err(Failure::BadArgs(format!(
-                "service: argument 'sleep': {s:?} is not a whole number of seconds"
-            )));
-        }
-    }
-    let _ = args.runlevel; // accepted for compatibility; the links of runlevels 2-5 are used
+async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let w = Want {
-        name: Some(name),
-        state,
-        enabled: args.enabled,
+        name: Some(a.name),
+        state: a.state,
+        enabled: a.enabled,
         ..Want::default()
     };
-    let prog = program(
+    let (probe, apply) = program(
         &w,
-        ctx.check,
-        &use_,
-        args.pattern.as_deref().unwrap_or(""),
-        args.arguments.as_deref().unwrap_or(""),
-        args.sleep.as_deref().unwrap_or(""),
+        a.use_.as_deref().unwrap_or("auto"),
+        a.pattern.as_deref().unwrap_or(""),
+        a.arguments.as_deref().unwrap_or(""),
+        a.sleep.as_deref().unwrap_or(""),
     );
-    let out = ctx.exec(prog.into_bytes(), Vec::new()).await?;
-    let r = systemd::parse_report(&String::from_utf8_lossy(&out.stdout));
+    let out = ctx
+        .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
+        .await?;
+    let r: Report = report::parse(&String::from_utf8_lossy(&out.stdout));
     if out.status.rc() != 0 && r.failure.is_none() {
         return Err(Failure::Failed(format!(
             "service: the remote program failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    Ok(systemd::output(&w, r, ctx))
+    Ok(report::output(&w, r, ctx.diff))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
+    use serde_json::{json, Value};
+
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("service", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Service::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(check(json!({"name": "a", "state": "started"})), Ok(()));
+        assert_eq!(
+            check(json!({"name": "a", "enabled": "{{ e }}", "use": "{{ u }}", "sleep": "{{ s }}"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                json!({"name": "a", "enabled": true, "args": "-q", "runlevel": 3, "pattern": "x"})
+            ),
+            Ok(())
+        );
+        assert!(check(json!({"state": "started"})).is_err());
+        assert!(check(json!({"name": "a"})).is_err());
+        assert!(check(json!({"name": "a", "state": "up"})).is_err());
+        assert!(check(json!({"name": "a", "enabled": "sometimes"})).is_err());
+        assert!(check(json!({"name": "a", "state": "started", "use": "openrc"})).is_err());
+        assert!(check(json!({"name": "a", "state": "restarted", "sleep": "a bit"})).is_err());
+        assert!(check(json!({"name": "a", "state": "started", "sate": 1})).is_err());
+    }
 
     #[test]
     fn program_probes_and_quotes() {
         let w = Want {
             name: Some("my svc".into()),
-            state: Some("started".into()),
+            state: Some(State::Started),
             ..Want::default()
         };
-        let p = program(&w, false, "auto", "sleep inf", "", "");
+        let (p, a) = program(&w, "auto", "sleep inf", "", "");
         assert!(p.contains("if [ -d /run/systemd/system ]"), "{p}");
         assert!(p.contains("u='my svc'"), "{p}");
         assert!(p.contains("pat='sleep inf'"), "{p}");
-        let p = program(&w, false, "sysv", "", "", "");
+        assert!(!p.contains("update-rc.d") && a.contains("update-rc.d"));
+        let (p, _) = program(&w, "sysv", "", "", "");
         assert!(p.contains("if false; then"), "{p}");
+        let gated = format!("{p}\nif [ \"$rsible_change\" = 1 ]; then\n{a}\nfi\n");
+        let out = std::process::Command::new("sh")
+            .args(["-n", "-c", &gated])
+            .output()
+            .expect("sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

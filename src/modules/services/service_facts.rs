@@ -1,12 +1,35 @@
 //! `service_facts`: every service the target knows, as `ansible_facts.services` keyed by unit
-//! name (`cron.service`) with Ansible's `name`, `state`, `status` and `source`. One remote
-//! program: under systemd it lists units and unit files and reads the ActiveState of unit
-//! files that are not loaded in one `systemctl show`; otherwise it reads `service
-//! --status-all`. The parsing follows Ansible's (`BAD_STATES`, running/stopped) and is pure.
-//! Knows nothing of playbooks or of how facts reach the host's variables.
+//! name (`cron.service`) with Ansible's `name`, `state`, `status` and `source`. One probe:
+//! under systemd it lists units and unit files and reads the ActiveState of unit files that
+//! are not loaded in one `systemctl show`; otherwise it reads `service --status-all`. The
+//! parsing follows Ansible's (`BAD_STATES`, running/stopped) and is pure. Knows nothing of
+//! playbooks or of how facts reach the host's variables.
 
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// `service_facts` in the registry.
+pub const SPEC: Spec = spec::<ServiceFacts>(B, &[]);
+
+/// The `service_facts` module.
+pub struct ServiceFacts;
+
+/// `service_facts` takes no arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Args {}
+
+impl Module for ServiceFacts {
+    const NAME: &'static str = "service_facts";
+    type Args = Args;
+
+    fn run<'a>(_: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(service_facts(ctx))
+    }
+}
 
 /// The program: sections `--units--`, `--files--`, `--show--` (pairs of `name` and
 /// `ActiveState=...` lines), or `--sysv--`.
@@ -106,15 +129,10 @@ pub fn parse(stdout: &str) -> Map<String, Value> {
     services
 }
 
-/// `service_facts`: one remote program; never changed. The engine merges the returned
+/// `service_facts`: one probe; never changed. The engine merges the returned
 /// `ansible_facts` into the host's facts.
-pub async fn service_facts(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    if let Some(k) = a.keys().next() {
-        return Err(Failure::BadArgs(format!(
-            "Unsupported parameters for (service_facts) module: {k}"
-        )));
-    }
-    let out = ctx.exec(PROGRAM.as_bytes().to_vec(), Vec::new()).await?;
+async fn service_facts(ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let out = ctx.probe(PROGRAM.as_bytes().to_vec(), Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "service_facts: the remote program failed: {}",
@@ -133,6 +151,16 @@ pub async fn service_facts(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Outp
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
+
+    #[test]
+    fn takes_no_arguments() {
+        let ok = load_check::parse::<Args>("service_facts", &Map::new()).unwrap();
+        assert!(ok.is_some());
+        let bad = json!({"pattern": "x"});
+        let e = load_check::parse::<Args>("service_facts", bad.as_object().unwrap()).unwrap_err();
+        assert_eq!(e.arg.as_deref(), Some("pattern"));
+    }
 
     #[test]
     fn systemd_listing() {

@@ -1,12 +1,15 @@
 //! What the account, cron and mount modules share: their probe and apply programs answered
 //! in `key=value` lines, argument readers (numbers written as text, choices with Ansible's
 //! message, the `true` default), and turning epoch days into dates. Knows nothing of any one
-//! module's arguments.
+//! module's arguments. Also what `reboot`, `wait_for` and `wait_for_connection` share:
+//! reading a number of seconds.
 
 use crate::connection::ExecOutput;
-use crate::modules::framework::args::de_opt_string;
+use crate::modules::framework::args::{de_opt_string, type_name};
 use crate::modules::{Ctx, Failure};
 use serde::de::{Deserializer, Error as _};
+use serde::Deserialize;
+use serde_json::Value;
 
 /// Runs `script`, a probe (reads the host, changes nothing; it runs in check mode too), and
 /// returns its stdout; a non-zero exit fails with `what` and the program's stderr.
@@ -154,9 +157,46 @@ pub fn date_of_days(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// serde `deserialize_with` for seconds written as a number or a numeric string (a fraction
+/// is rounded up).
+pub fn de_opt_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let text = match Value::deserialize(d)? {
+        Value::Null => return Ok(None),
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected a number of seconds, got a {}",
+                type_name(&other)
+            )))
+        }
+    };
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|f| *f >= 0.0)
+        .map(|f| Some(f.ceil() as u64))
+        .ok_or_else(|| D::Error::custom(format!("{text:?} is not a number of seconds")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_are_numbers_or_numeric_strings() {
+        use serde_json::json;
+        let secs = |v| de_opt_secs(v).map_err(|e: serde_json::Error| e.to_string());
+        assert_eq!(secs(json!(5)), Ok(Some(5)));
+        assert_eq!(secs(json!("1.5")), Ok(Some(2)));
+        assert_eq!(secs(json!(null)), Ok(None));
+        assert!(secs(json!("soon")).is_err());
+        assert!(secs(json!(-1)).is_err());
+        assert_eq!(
+            secs(json!([5])),
+            Err("expected a number of seconds, got a list".into())
+        );
+    }
     use serde::Deserialize;
     use serde_json::json;
 

@@ -1,43 +1,39 @@
 //! `reboot`: reboots the host, waits for it to go down and come back, and reconnects.
-//! Round trips: one reads the boot id and starts the reboot in the background (so the
+//! Round trips: one apply reads the boot id and starts the reboot in the background (so the
 //! program returns before the connection drops); then, every second until `reboot_timeout`,
-//! a fresh connection (`connect_timeout`) reads the boot id until it differs; then
+//! a fresh connection (`connect_timeout`) probes the boot id until it differs; then
 //! `test_command` until it succeeds. The proof of a reboot is a changed
-//! `/proc/sys/kernel/random/boot_id` (Ansible's `boot_time_command`). Check mode reports
-//! `rebooted` without rebooting, as Ansible does. Knows nothing of playbooks or of how the
-//! engine opens connections (it calls [`Ctx::reconnect`]).
+//! `/proc/sys/kernel/random/boot_id` (Ansible's `boot_time_command`). In check mode the
+//! apply is not sent and the module reports `rebooted`, as Ansible does. Knows nothing of
+//! playbooks or of how the engine opens connections (it calls [`Ctx::reconnect`]).
 
+use super::common::de_opt_secs;
 use crate::connection::quote::quote_str;
-use crate::modules::framework::args::{self, de_opt_string};
+use crate::modules::framework::args::de_opt_string;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
-use serde::de::{Deserializer, Error as _};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// Seconds written as a number or a numeric string.
-fn de_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    match de_opt_string(d)? {
-        None => Ok(None),
-        Some(s) => s
-            .trim()
-            .parse::<u64>()
-            .map(Some)
-            .map_err(|_| D::Error::custom(format!("{s:?} is not a whole number of seconds"))),
-    }
-}
+/// `reboot` in the registry.
+pub const SPEC: Spec = spec::<Reboot>(B, &[]);
+
+/// The `reboot` module.
+pub struct Reboot;
 
 /// Arguments of `reboot` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(default, deserialize_with = "de_secs")]
+pub struct Args {
+    #[serde(default, deserialize_with = "de_opt_secs")]
     pre_reboot_delay: Option<u64>,
-    #[serde(default, deserialize_with = "de_secs")]
+    #[serde(default, deserialize_with = "de_opt_secs")]
     post_reboot_delay: Option<u64>,
-    #[serde(default, deserialize_with = "de_secs")]
+    #[serde(default, deserialize_with = "de_opt_secs")]
     reboot_timeout: Option<u64>,
-    #[serde(default, deserialize_with = "de_secs")]
+    #[serde(default, deserialize_with = "de_opt_secs")]
     connect_timeout: Option<u64>,
     #[serde(default, deserialize_with = "de_opt_string")]
     test_command: Option<String>,
@@ -47,6 +43,15 @@ struct Args {
     reboot_command: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     boot_time_command: Option<String>,
+}
+
+impl Module for Reboot {
+    const NAME: &'static str = "reboot";
+    type Args = Args;
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(reboot(a, ctx))
+    }
 }
 
 /// Ansible's defaults.
@@ -84,15 +89,9 @@ fn boot_id(stdout: &[u8]) -> Option<String> {
 
 /// `reboot`: returns `rebooted` and `elapsed` (seconds); fails when the host does not come
 /// back with a new boot id within `reboot_timeout`.
-pub async fn reboot(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("reboot", a).map_err(Failure::BadArgs)?;
+async fn reboot(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let mut o = Output::default();
-    if ctx.check {
-        o.changed = true;
-        o.fields.insert("rebooted".into(), json!(true));
-        o.fields.insert("elapsed".into(), json!(0));
-        return Ok(o);
-    }
+    // Checked first: a reboot must not start without a way back to the host.
     let Some(reconnect) = ctx.reconnect else {
         return Err(Failure::Failed(
             "reboot: this connection cannot be reopened".into(),
@@ -106,12 +105,18 @@ pub async fn reboot(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
     let connect = Duration::from_secs(args.connect_timeout.unwrap_or(10).max(1));
     let test = args.test_command.clone().unwrap_or_else(|| "whoami".into());
     let start = Instant::now();
-    let out = ctx
-        .exec(
+    let started = ctx
+        .apply(
             start_program(&boot_time, &reboot_command(&args)).into_bytes(),
             Vec::new(),
         )
         .await?;
+    let Some(out) = started else {
+        o.changed = true;
+        o.fields.insert("rebooted".into(), json!(true));
+        o.fields.insert("elapsed".into(), json!(0));
+        return Ok(o);
+    };
     let before = boot_id(&out.stdout).ok_or_else(|| {
         Failure::Failed(format!(
             "reboot: cannot read the boot id with `{boot_time}`: {}",
@@ -127,13 +132,13 @@ pub async fn reboot(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
         match tokio::time::timeout(connect * 2, reconnect.reopen(connect)).await {
             Ok(Ok(conn)) => {
                 let c = ctx.with_conn(conn.as_ref());
-                match tokio::time::timeout(connect * 2, c.exec(probe.clone().into_bytes(), vec![]))
+                match tokio::time::timeout(connect * 2, c.probe(probe.clone().into_bytes(), vec![]))
                     .await
                 {
                     Ok(Ok(out)) => match boot_id(&out.stdout) {
                         Some(id) if id != before => {
                             back = true;
-                            let t = c.exec(test.clone().into_bytes(), Vec::new()).await;
+                            let t = c.probe(test.clone().into_bytes(), Vec::new()).await;
                             match t {
                                 Ok(t) if t.status.rc() == 0 => {
                                     tokio::time::sleep(Duration::from_secs(
@@ -181,6 +186,26 @@ pub async fn reboot(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::{args, load_check};
+    use serde_json::Value;
+
+    fn check(v: Value) -> Result<bool, String> {
+        load_check::parse::<Args>("reboot", v.as_object().expect("obj"))
+            .map(|a| a.is_some())
+            .map_err(|e| e.msg)
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(
+            check(json!({"reboot_timeout": 600, "msg": "bye"})),
+            Ok(true)
+        );
+        assert_eq!(check(json!({"connect_timeout": "{{ t }}"})), Ok(false));
+        assert!(check(json!({"reboot_timeout": "soon"})).is_err());
+        assert!(check(json!({"reboot_timout": 600})).is_err());
+        assert!(check(json!({"test_command": ["whoami"]})).is_err());
+    }
 
     #[test]
     fn commands() {
@@ -194,12 +219,6 @@ mod tests {
         assert_eq!(reboot_command(&a), "/sbin/shutdown -r +2 'it'\\''s time'");
         let p = start_program(DEFAULT_BOOT_TIME, "reboot");
         assert!(p.contains("nohup sh -c 'sleep 1; reboot'"), "{p}");
-        assert!(args::parse::<Args>(
-            "reboot",
-            json!({"reboot_timeout": "soon"}).as_object().unwrap()
-        )
-        .is_err());
-        assert!(args::parse::<Args>("reboot", json!({"bogus": 1}).as_object().unwrap()).is_err());
         assert_eq!(boot_id(b"B abc\n"), Some("abc".into()));
     }
 }

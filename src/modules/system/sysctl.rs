@@ -1,28 +1,36 @@
 //! `sysctl` (ansible.posix): a kernel parameter persisted in `sysctl_file` and applied.
-//! Round trips: one to read `/proc/sys` and the file; a second only when something changes
-//! (the new file streamed to a temp file beside the old one and moved into place, then
-//! `sysctl -w` and/or `sysctl -p FILE`). Check mode stops after the first. The file editing
-//! follows Ansible's: every `key=value` line is rewritten `key=value`, a key's later
-//! duplicates are dropped, comments and blank lines are kept, a new key is appended.
-//! Knows nothing of playbooks; arguments arrive templated.
+//! Round trips: a probe reads `/proc/sys` and the file; an apply only when something changes
+//! (the new file through the atomic writer, then `sysctl -w` and/or `sysctl -p FILE`); in
+//! check mode the apply is not sent. The file editing follows Ansible's: every `key=value`
+//! line is rewritten `key=value`, a key's later duplicates are dropped, comments and blank
+//! lines are kept, a new key is appended. Knows nothing of playbooks.
 
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
-use crate::modules::framework::args::{self, de_opt_bool, de_opt_string};
+use crate::modules::framework::args::{de_opt_bool, de_opt_string, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, POSIX};
+use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::json;
+
+/// `sysctl` in the registry.
+pub const SPEC: Spec = spec::<Sysctl>(POSIX, &[]);
+
+/// The `sysctl` module.
+pub struct Sysctl;
 
 /// Arguments of `sysctl` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(default, alias = "key", deserialize_with = "de_opt_string")]
-    name: Option<String>,
+pub struct Args {
+    #[serde(alias = "key")]
+    name: String,
     #[serde(default, alias = "val", deserialize_with = "de_opt_string")]
     value: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    #[serde(default)]
+    state: Option<State>,
     #[serde(default, deserialize_with = "de_opt_bool")]
     ignoreerrors: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_bool")]
@@ -31,6 +39,46 @@ struct Args {
     sysctl_file: Option<String>,
     #[serde(default, deserialize_with = "de_opt_bool")]
     sysctl_set: Option<bool>,
+}
+
+/// Ansible's `state` choices. `absent` first: a templated state stands for it at load,
+/// where it asks for nothing more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum State {
+    /// The key removed from the file.
+    Absent,
+    /// The key set (the default).
+    Present,
+}
+
+impl Module for Sysctl {
+    const NAME: &'static str = "sysctl";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        let name = a.name.trim();
+        if name.is_empty() {
+            return Err("missing required arguments: name (sysctl)".into());
+        }
+        if !is_template(name)
+            && (name.contains(['=', '\n'])
+                || name.split(['.', '/']).any(|p| p.is_empty() || p == ".."))
+        {
+            return Err(format!("{name:?} is not a valid sysctl key"));
+        }
+        match (a.state.unwrap_or(State::Present), &a.value) {
+            (State::Present, None) => Err("value cannot be None".into()),
+            (State::Present, Some(v)) if v.contains('\n') && !is_template(v) => {
+                Err("the value must be on one line".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(sysctl(want(a), ctx))
+    }
 }
 
 /// The checked request.
@@ -45,40 +93,19 @@ struct Want {
     set: bool,
 }
 
-fn want(a: Args) -> Result<Want, String> {
-    let name = a
-        .name
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty())
-        .ok_or("missing required arguments: name (sysctl)")?;
-    let present = match a.state.as_deref().unwrap_or("present") {
-        "present" => true,
-        "absent" => false,
-        other => {
-            return Err(format!(
-                "value of state must be one of: present, absent, got: {other}"
-            ))
-        }
-    };
-    if name.contains(['=', '\n']) || name.split(['.', '/']).any(|p| p.is_empty() || p == "..") {
-        return Err(format!("sysctl: {name:?} is not a valid sysctl key"));
-    }
-    let value = match (present, a.value) {
-        (true, None) => return Err("value cannot be None".into()),
-        (true, Some(v)) if v.contains('\n') => {
-            return Err("sysctl: the value must be on one line".into())
-        }
-        (true, Some(v)) => Some(v.trim().to_string()),
-        (false, _) => None,
-    };
-    Ok(Want {
-        name,
-        value,
+/// The request from arguments [`Sysctl::validate`] passed.
+fn want(a: Args) -> Want {
+    Want {
+        name: a.name.trim().to_string(),
+        value: match a.state.unwrap_or(State::Present) {
+            State::Present => a.value.map(|v| v.trim().to_string()),
+            State::Absent => None,
+        },
         ignoreerrors: a.ignoreerrors.unwrap_or(false),
         reload: a.reload.unwrap_or(true),
         file: a.sysctl_file.unwrap_or_else(|| "/etc/sysctl.conf".into()),
         set: a.sysctl_set.unwrap_or(false),
-    })
+    }
 }
 
 /// Ansible's comparison: whitespace runs are equal.
@@ -130,60 +157,61 @@ fn fixed(text: &str, name: &str, value: Option<&str>) -> String {
     out
 }
 
-/// The query: `P value` (or `P-` when the key does not exist), then the file after `--file--`.
+/// The probe: `P value` (or `P-` when the key does not exist), `E` when the file exists,
+/// then the file after `--file--`.
 fn query(w: &Want) -> String {
     format!(
         "LC_ALL=C; export LC_ALL\nk={}\nf={}\n\
          p=/proc/sys/$(printf '%s' \"$k\" | tr ./ /.)\n\
          if [ -r \"$p\" ]; then printf 'P %s\\n' \"$(tr '\\t\\n' '  ' <\"$p\")\"; else echo P-; fi\n\
-         echo --file--\nif [ -f \"$f\" ]; then cat -- \"$f\"; fi\n",
+         if [ -f \"$f\" ]; then echo E; echo --file--; cat -- \"$f\"; else echo --file--; fi\n",
         quote_str(&w.name),
         quote_str(&w.file)
     )
 }
 
-/// The apply program: write the file (from stdin) if `write`, `sysctl -w` if `set`, reload
-/// the file if `reload`. Prints `F message` on failure.
-fn apply(w: &Want, write: bool, set: bool, reload: bool) -> String {
+/// The apply: `write` (the atomic writer's part, its content the program's stdin) to the
+/// file, `sysctl -w` if `set`, reload the file if `reload`. Prints `F message` on failure.
+fn apply(w: &Want, write: Option<&[u8]>, set: bool, reload: bool) -> Vec<u8> {
     let mut s = format!(
         "LC_ALL=C; export LC_ALL\nf={}\nfail() {{ printf 'F %s\\n' \"$*\"; exit 0; }}\n",
         quote_str(&w.file)
-    );
-    if write {
-        s.push_str(
-            "d=$(dirname -- \"$f\"); mkdir -p -- \"$d\" || fail \"cannot create $d\"\n\
-             t=$(mktemp \"$d/.rsible-sysctl.XXXXXX\") || fail \"cannot create a temp file in $d\"\n\
-             cat >\"$t\" || { rm -f \"$t\"; fail \"cannot write $t\"; }\n\
-             if [ -e \"$f\" ]; then chmod \"$(stat -c %a -- \"$f\")\" \"$t\"; chown \"$(stat -c %u:%g -- \"$f\")\" \"$t\"; \
-             else chmod 644 \"$t\"; fi\n\
-             mv -f -- \"$t\" \"$f\" || { rm -f \"$t\"; fail \"cannot replace $f\"; }\n",
+    )
+    .into_bytes();
+    if let Some(write) = write {
+        s.extend_from_slice(
+            b"d=$(dirname -- \"$f\"); mkdir -p -- \"$d\" || fail \"cannot create $d\"\ne=$(",
         );
+        s.extend_from_slice(write);
+        s.extend_from_slice(b" 2>&1) || fail \"cannot write $f: $e\"\n");
     }
     if set {
-        s.push_str(&format!(
-            "k={}\ne=$(sysctl -w -- {} 2>&1) || fail \"setting $k failed: $e\"\n",
-            quote_str(&w.name),
-            quote_str(&format!(
-                "{}={}",
-                w.name,
-                w.value.as_deref().unwrap_or_default()
-            )),
-        ));
+        s.extend_from_slice(
+            format!(
+                "k={}\ne=$(sysctl -w -- {} 2>&1) || fail \"setting $k failed: $e\"\n",
+                quote_str(&w.name),
+                quote_str(&format!(
+                    "{}={}",
+                    w.name,
+                    w.value.as_deref().unwrap_or_default()
+                )),
+            )
+            .as_bytes(),
+        );
     }
     if reload {
         let e = if w.ignoreerrors { " -e" } else { "" };
-        s.push_str(&format!(
-            "e=$(sysctl{e} -p -- \"$f\" 2>&1) || fail \"Failed to reload sysctl: $e\"\n"
-        ));
+        s.extend_from_slice(
+            format!("e=$(sysctl{e} -p -- \"$f\" 2>&1) || fail \"Failed to reload sysctl: $e\"\n")
+                .as_bytes(),
+        );
     }
     s
 }
 
 /// `sysctl`: see the file header for the round trips.
-pub async fn sysctl(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("sysctl", a).map_err(Failure::BadArgs)?;
-    let w = want(args).map_err(Failure::BadArgs)?;
-    let out = ctx.exec(query(&w).into_bytes(), Vec::new()).await?;
+async fn sysctl(w: Want, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let out = ctx.probe(query(&w).into_bytes(), Vec::new()).await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let (head, text) = stdout.split_once("--file--\n").ok_or_else(|| {
         Failure::Failed(format!(
@@ -196,6 +224,7 @@ pub async fn sysctl(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
         .lines()
         .find_map(|l| l.strip_prefix("P "))
         .map(str::trim);
+    let exists = head.lines().any(|l| l == "E");
     let current = file_value(text, &w.name);
     let mut o = Output::default();
     let write = match (&w.value, current) {
@@ -219,18 +248,23 @@ pub async fn sysctl(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
             after: new_text.clone(),
         });
     }
-    if !o.changed || ctx.check {
+    if !o.changed {
         return Ok(o);
     }
-    let reload = w.reload;
-    let stdin = if write {
-        new_text.into_bytes()
-    } else {
-        Vec::new()
+    // A new file gets 0644; an old one keeps its mode and owner.
+    let opts = WriteOpts {
+        mode: (!exists).then_some(0o644),
+        ..WriteOpts::default()
     };
-    let out = ctx
-        .exec(apply(&w, write, set, reload).into_bytes(), stdin)
-        .await?;
+    let (write_file, stdin) = if write {
+        write::inline(&w.file, new_text.as_bytes(), &opts).map_err(Failure::Failed)?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let program = apply(&w, write.then_some(&write_file[..]), set, w.reload);
+    let Some(out) = ctx.apply(program, stdin).await? else {
+        return Ok(o);
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     if let Some(f) = stdout.lines().find_map(|l| l.strip_prefix("F ")) {
         o.failed = true;
@@ -250,8 +284,33 @@ pub async fn sysctl(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fai
 mod tests {
     use super::*;
 
+    use crate::modules::framework::{args, load_check};
+    use serde_json::Value;
+
     fn parse(v: Value) -> Result<Want, String> {
-        want(args::parse("sysctl", v.as_object().expect("obj"))?)
+        let a: Args = args::parse("sysctl", v.as_object().expect("obj"))?;
+        Sysctl::validate(&a)?;
+        Ok(want(a))
+    }
+
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("sysctl", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Sysctl::validate(&a))
+    }
+
+    #[test]
+    fn load_check() {
+        assert_eq!(check(json!({"key": "a.b", "val": 1})), Ok(()));
+        assert_eq!(
+            check(json!({"name": "{{ k }}", "value": "{{ v }}"})),
+            Ok(())
+        );
+        assert_eq!(check(json!({"name": "a.b", "state": "{{ s }}"})), Ok(()));
+        assert!(check(json!({"name": "a.b", "vlaue": 1})).is_err());
+        assert!(check(json!({"value": 1})).is_err());
+        assert!(check(json!({"name": "a.b", "value": 1, "reload": "often"})).is_err());
+        assert!(check(json!({"name": "a.b", "value": 1, "state": "gone"})).is_err());
     }
 
     #[test]
@@ -291,7 +350,8 @@ mod tests {
             .unwrap();
         let q = query(&w);
         assert!(q.contains("f='/etc/a b'"), "{q}");
-        let a = apply(&w, true, true, true);
+        let a = String::from_utf8(apply(&w, Some(b" (w)"), true, true)).unwrap();
+        assert!(a.contains("e=$( (w) 2>&1) || fail"), "{a}");
         assert!(a.contains("sysctl -w -- 'net.x=1; reboot'"), "{a}");
         assert!(a.contains("sysctl -p -- \"$f\""), "{a}");
     }

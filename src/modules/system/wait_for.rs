@@ -1,54 +1,87 @@
-//! `wait_for` (a port opens or closes, a path appears or goes, a regex shows up in a file:
-//! one remote sh program that loops, so waiting costs no round trips) and
-//! `wait_for_connection` (retries a trivial program on the connection until it answers).
-//! Knows nothing of playbooks; arguments arrive templated.
+//! `wait_for`: a port opens or closes, a path appears or goes, a regex shows up in a file.
+//! One probe (a remote sh program that loops, so waiting costs no round trips); it runs in
+//! check mode too, as Ansible's does. Knows nothing of playbooks.
 
+use super::common::de_opt_secs;
 use crate::connection::quote::quote_str;
-use crate::modules::framework::args::{self, de_opt_string};
+use crate::modules::framework::args::de_opt_string;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
-use serde::de::{Deserializer, Error as _};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
-use std::time::{Duration, Instant};
+use serde_json::json;
 
-/// Seconds written as a number or a numeric string.
-fn de_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    match de_opt_string(d)? {
-        None => Ok(None),
-        Some(s) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| *f >= 0.0)
-            .map(|f| Some(f.ceil() as u64))
-            .ok_or_else(|| D::Error::custom(format!("{s:?} is not a number of seconds"))),
-    }
-}
+/// `wait_for` in the registry.
+pub const SPEC: Spec = spec::<WaitFor>(B, &[]);
+
+/// The `wait_for` module.
+pub struct WaitFor;
 
 /// Arguments of `wait_for` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(default, deserialize_with = "de_opt_string")]
     host: Option<String>,
-    #[serde(default, deserialize_with = "de_secs")]
+    #[serde(default, deserialize_with = "de_opt_secs")]
     port: Option<u64>,
     #[serde(default, alias = "dest", deserialize_with = "de_opt_string")]
     path: Option<String>,
+    #[serde(default)]
+    state: Option<State>,
     #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
-    #[serde(default)]
     search_regex: Option<String>,
-    #[serde(default, deserialize_with = "de_secs")]
+    #[serde(default, deserialize_with = "de_opt_secs")]
     timeout: Option<u64>,
-    #[serde(default, deserialize_with = "de_secs")]
+    #[serde(default, deserialize_with = "de_opt_secs")]
     delay: Option<u64>,
-    #[serde(default, deserialize_with = "de_secs")]
+    #[serde(default, deserialize_with = "de_opt_secs")]
     sleep: Option<u64>,
-    #[serde(default, deserialize_with = "de_secs")]
+    #[serde(default, deserialize_with = "de_opt_secs")]
     connect_timeout: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_opt_string")]
     msg: Option<String>,
+}
+
+/// Ansible's `state` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum State {
+    /// The port open, the path there (the default).
+    Started,
+    /// As `started`.
+    Present,
+    /// The port closed, the path gone.
+    Stopped,
+    /// As `stopped`.
+    Absent,
+    /// No active connections on the port (not supported by rsible).
+    Drained,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Started => "started",
+            State::Present => "present",
+            State::Stopped => "stopped",
+            State::Absent => "absent",
+            State::Drained => "drained",
+        }
+    }
+}
+
+impl Module for WaitFor {
+    const NAME: &'static str = "wait_for";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        Goal::of(a).map(|_| ())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(wait_for(a, ctx))
+    }
 }
 
 /// What the loop waits for.
@@ -65,32 +98,29 @@ enum Goal {
 
 impl Goal {
     fn of(a: &Args) -> Result<Goal, String> {
-        let state = a.state.as_deref().unwrap_or("started");
         let host = a.host.clone().unwrap_or_else(|| "127.0.0.1".into());
         if a.port.is_some() && a.path.is_some() {
-            return Err("wait_for: port and path parameter can not both be passed".into());
+            return Err("port and path parameter can not both be passed".into());
         }
-        Ok(match (a.port, &a.path, state) {
-            (_, _, "drained") => {
-                return Err("wait_for: state=drained is not supported by rsible".into())
+        let open = match a.state.unwrap_or(State::Started) {
+            State::Drained => return Err("state=drained is not supported by rsible".into()),
+            State::Started | State::Present => true,
+            State::Stopped | State::Absent => false,
+        };
+        Ok(match (a.port, &a.path) {
+            (Some(_), _) if a.search_regex.is_some() => {
+                return Err(
+                    "search_regex with a port is not supported by rsible (only with a path)".into(),
+                )
             }
-            (Some(_), _, _) if a.search_regex.is_some() => return Err(
-                "wait_for: search_regex with a port is not supported by rsible (only with a path)"
-                    .into(),
-            ),
-            (Some(p), None, "started" | "present") => Goal::PortOpen(host, p),
-            (Some(p), None, "stopped" | "absent") => Goal::PortClosed(host, p),
-            (None, Some(p), "started" | "present") => match &a.search_regex {
+            (Some(p), _) if open => Goal::PortOpen(host, p),
+            (Some(p), _) => Goal::PortClosed(host, p),
+            (None, Some(p)) if open => match &a.search_regex {
                 Some(r) => Goal::RegexInFile(p.clone(), r.clone()),
                 None => Goal::PathPresent(p.clone()),
             },
-            (None, Some(p), "absent" | "stopped") => Goal::PathAbsent(p.clone()),
-            (None, None, "started" | "present" | "stopped" | "absent") => Goal::Sleep,
-            (_, _, other) => {
-                return Err(format!(
-                "wait_for: state must be one of started, stopped, present, absent; got {other:?}"
-            ))
-            }
+            (None, Some(p)) => Goal::PathAbsent(p.clone()),
+            (None, None) => Goal::Sleep,
         })
     }
 
@@ -109,7 +139,7 @@ impl Goal {
     }
 
     /// The sh function `reached` that succeeds once the goal holds.
-    fn check(&self, connect_timeout: u64) -> String {
+    fn reached(&self, connect_timeout: u64) -> String {
         let port_open = |h: &str, p: u64| {
             format!(
                 "open() {{\n  if command -v nc >/dev/null 2>&1; then nc -z -w {connect_timeout} {h} {p} >/dev/null 2>&1; return; fi\n  \
@@ -144,14 +174,13 @@ fn program(goal: &Goal, timeout: u64, delay: u64, sleep: u64, connect_timeout: u
          while :; do\n  if reached; then printf 'reached %s\\n' $(($(date +%s) - start)); exit 0; fi\n  \
          now=$(date +%s)\n  if [ \"$now\" -ge \"$end\" ]; then printf 'timeout %s\\n' $((now - start)); exit 0; fi\n  \
          sleep {sleep}\ndone\n",
-        goal.check(connect_timeout)
+        goal.reached(connect_timeout)
     )
 }
 
 /// `wait_for`: returns `elapsed` (seconds) and the waited-for `path` or `port`; fails with
 /// Ansible's message (or `msg`) on timeout.
-pub async fn wait_for(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("wait_for", a).map_err(Failure::BadArgs)?;
+async fn wait_for(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let goal = Goal::of(&args).map_err(Failure::BadArgs)?;
     let timeout = args.timeout.unwrap_or(300);
     let prog = program(
@@ -161,7 +190,7 @@ pub async fn wait_for(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, F
         args.sleep.unwrap_or(1).max(1),
         args.connect_timeout.unwrap_or(5).max(1),
     );
-    let out = ctx.exec(prog.into_bytes(), Vec::new()).await?;
+    let out = ctx.probe(prog.into_bytes(), Vec::new()).await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let (what, secs) = stdout
         .lines()
@@ -186,7 +215,7 @@ pub async fn wait_for(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, F
     }
     o.fields.insert(
         "state".into(),
-        json!(args.state.as_deref().unwrap_or("started")),
+        json!(args.state.unwrap_or(State::Started).as_str()),
     );
     if what == "timeout" && goal != Goal::Sleep {
         o.failed = true;
@@ -195,69 +224,41 @@ pub async fn wait_for(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, F
     Ok(o)
 }
 
-/// Arguments of `wait_for_connection` (Ansible's names).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConnArgs {
-    #[serde(default, deserialize_with = "de_secs")]
-    timeout: Option<u64>,
-    #[serde(default, deserialize_with = "de_secs")]
-    delay: Option<u64>,
-    #[serde(default, deserialize_with = "de_secs")]
-    sleep: Option<u64>,
-    #[serde(default, deserialize_with = "de_secs")]
-    connect_timeout: Option<u64>,
-}
-
-/// `wait_for_connection`: runs `true` on the connection until it succeeds; returns `elapsed`.
-/// Skipped in check mode, as in Ansible.
-pub async fn wait_for_connection(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: ConnArgs = args::parse("wait_for_connection", a).map_err(Failure::BadArgs)?;
-    if ctx.check {
-        return Ok(Output {
-            skipped: true,
-            ..Output::default()
-        });
-    }
-    let timeout = Duration::from_secs(args.timeout.unwrap_or(600));
-    let connect = Duration::from_secs(args.connect_timeout.unwrap_or(5).max(1));
-    let pause = Duration::from_secs(args.sleep.unwrap_or(1).max(1));
-    tokio::time::sleep(Duration::from_secs(args.delay.unwrap_or(0))).await;
-    let start = Instant::now();
-    loop {
-        let last = match tokio::time::timeout(connect, ctx.exec(b"true".to_vec(), Vec::new())).await
-        {
-            Ok(Ok(out)) if out.status.rc() == 0 => {
-                let mut o = Output::default();
-                o.fields
-                    .insert("elapsed".into(), json!(start.elapsed().as_secs()));
-                return Ok(o);
-            }
-            Ok(Ok(out)) => format!("exit code {}", out.status.rc()),
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => "timed out".into(),
-        };
-        if start.elapsed() + pause >= timeout {
-            let mut o = Output {
-                failed: true,
-                msg: Some(format!("timed out waiting for ping module test: {last}")),
-                ..Output::default()
-            };
-            o.fields
-                .insert("elapsed".into(), json!(start.elapsed().as_secs()));
-            return Ok(o);
-        }
-        tokio::time::sleep(pause).await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::modules::framework::load_check;
+    use serde_json::Value;
+
     fn goal(v: Value) -> Result<Goal, String> {
-        let a: Args = args::parse("wait_for", v.as_object().expect("obj"))?;
+        let a: Args =
+            crate::modules::framework::args::parse("wait_for", v.as_object().expect("obj"))?;
         Goal::of(&a)
+    }
+
+    fn check(v: Value) -> Result<(), String> {
+        let a = load_check::parse::<Args>("wait_for", v.as_object().expect("obj"))
+            .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| WaitFor::validate(&a))
+    }
+
+    #[test]
+    fn load_check() {
+        assert_eq!(check(json!({"path": "/f", "state": "absent"})), Ok(()));
+        assert_eq!(
+            check(json!({"dest": "{{ d }}", "state": "{{ s }}"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"port": "{{ p }}", "timeout": "{{ t }}"})),
+            Ok(())
+        );
+        assert!(check(json!({"path": "/f", "state": "gone"})).is_err());
+        assert!(check(json!({"path": "/f", "timeout": "long"})).is_err());
+        assert!(check(json!({"paht": "/f"})).is_err());
+        assert!(check(json!({"port": 22, "path": "/f"})).is_err());
+        assert!(check(json!({"port": 22, "state": "drained"})).is_err());
     }
 
     #[test]

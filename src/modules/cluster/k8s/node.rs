@@ -361,7 +361,12 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
     }
     if !s.did_change("repository") {
         packages(w, false, ctx, s).await?;
-    } else if ctx.apply_with(packages(w, true, ctx, s)).await?.is_none() {
+    } else if ctx
+        .apply_with(packages(w, true, ctx, s))
+        .await
+        .transpose()?
+        .is_none()
+    {
         // apt would not know the packages before the repository exists.
         s.changed("packages");
     }
