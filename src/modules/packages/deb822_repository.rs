@@ -2,23 +2,33 @@
 //! Ansible's field names and order (sorted argument names), and a `signed_by` key: a path on
 //! the target or key fingerprints are used as given, an ASCII-armored key is embedded in the
 //! file, a URL is downloaded by the target (curl or wget) into
-//! `/etc/apt/keyrings/<slug>.asc` (`.gpg` when not armored). The file and key are replaced
-//! atomically only when their content differs. Like Ansible's, it does not update the apt
-//! cache. One remote program. Knows nothing of playbooks.
+//! `/etc/apt/keyrings/<slug>.asc` (`.gpg` when not armored). One gated program: the probe
+//! fetches the key and compares key and file with what is there; the apply writes what
+//! differs through the atomic writer (or fixes the mode). Like Ansible's, it does not update
+//! the apt cache. Knows nothing of playbooks.
 
 use super::common::{split_output, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
-use crate::modules::framework::args::{self, de_opt_bool, de_opt_list, de_opt_string};
+use crate::modules::framework::args::{de_opt_bool, de_opt_list, de_opt_string, is_template};
 use crate::modules::framework::mode::Mode;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
+use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// `deb822_repository` in the registry.
+pub const SPEC: Spec = spec::<Deb822Repository>(B, &[]);
+
+/// The `deb822_repository` module.
+pub struct Deb822Repository;
 
 /// Arguments of `deb822_repository`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     name: String,
     #[serde(default, deserialize_with = "de_opt_bool")]
     allow_downgrade_to_insecure: Option<bool>,
@@ -64,11 +74,58 @@ struct Args {
     uris: Option<Vec<String>>,
     #[serde(default)]
     mode: Option<Value>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    #[serde(default)]
+    state: State,
     /// Accepted for compatibility: rsible needs no Python on the target.
     #[serde(default, rename = "install_python_debian")]
     _install_python_debian: Option<Value>,
+}
+
+/// Whether the repository should be there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum State {
+    #[default]
+    Present,
+    Absent,
+}
+
+impl Module for Deb822Repository {
+    const NAME: &'static str = "deb822_repository";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        if let Some(t) = a
+            .types
+            .iter()
+            .flatten()
+            .find(|t| !is_template(t) && *t != "deb" && *t != "deb-src")
+        {
+            return Err(format!(
+                "value of types must be one or more of: deb, deb-src, got: {t}"
+            ));
+        }
+        if !is_template(&a.name) && slug(&a.name).is_empty() {
+            return Err(format!("name '{}' gives an empty file name", a.name));
+        }
+        mode(a).map(|_| ())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(run(a, ctx))
+    }
+}
+
+/// The file's mode (`None` while it is a template).
+fn mode(a: &Args) -> Result<Option<u32>, String> {
+    match &a.mode {
+        None => Ok(Some(0o644)),
+        Some(Value::String(s)) if is_template(s) => Ok(None),
+        Some(v) => match Mode::parse(v)? {
+            Mode::Bits(b) => Ok(Some(b)),
+            _ => Err("mode must be an octal mode".into()),
+        },
+    }
 }
 
 /// Where the key of `signed_by` comes from.
@@ -144,37 +201,23 @@ fn has_scheme(v: &str) -> bool {
     }
 }
 
-fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
-    let args: Args = args::parse("deb822_repository", a)?;
-    let present = match args.state.as_deref().unwrap_or("present") {
-        "present" => true,
-        "absent" => false,
-        other => {
-            return Err(format!(
-                "deb822_repository: value of state must be one of: absent, present, got: {other}"
-            ))
-        }
-    };
+impl Plan {
+    fn new(args: Args) -> Result<Plan, String> {
+        let (text, key) = text(&args);
+        Ok(Plan {
+            slug: slug(&args.name),
+            present: args.state == State::Present,
+            text,
+            key,
+            mode: mode(&args)?.unwrap_or(0o644),
+        })
+    }
+}
+
+/// The file's text (`@@KEYFILE@@` standing for a downloaded key's path) and where its key
+/// comes from.
+fn text(args: &Args) -> (String, Key) {
     let types = args.types.clone().unwrap_or_else(|| vec!["deb".into()]);
-    if let Some(t) = types.iter().find(|t| *t != "deb" && *t != "deb-src") {
-        return Err(format!(
-            "deb822_repository: value of types must be one or more of: deb, deb-src, got: {t}"
-        ));
-    }
-    let slug = slug(&args.name);
-    if slug.is_empty() {
-        return Err(format!(
-            "deb822_repository: name '{}' gives an empty file name",
-            args.name
-        ));
-    }
-    let mode = match &args.mode {
-        None => 0o644,
-        Some(v) => match Mode::parse(v).map_err(|e| format!("deb822_repository: {e}"))? {
-            Mode::Bits(b) => b,
-            _ => return Err("deb822_repository: mode must be an octal mode".into()),
-        },
-    };
     let list = |v: &Option<Vec<String>>| v.as_ref().map(|l| l.join(" "));
     let flag = |v: Option<bool>| v.map(yes_no);
     let mut key = Key::None;
@@ -227,31 +270,24 @@ fn plan(a: &Map<String, Value>) -> Result<Plan, String> {
             text.push_str(&format!("{k}: {v}\n"));
         }
     }
-    Ok(Plan {
-        slug,
-        present,
-        text,
-        key,
-        mode,
-    })
+    (text, key)
 }
 
-/// The remote program; the file's text arrives on stdin. Marker lines: `changed WHAT`,
-/// `key_filename PATH`, `b LINE`/`a LINE` (diff), `fail MESSAGE`.
-fn program(p: &Plan, check: bool, diff: bool) -> String {
+/// The probe; the file's text arrives on stdin. Marker lines: `changed WHAT`,
+/// `key_filename PATH`, `b LINE`/`a LINE` (diff), `fail MESSAGE`. Leaves `gone` (files to
+/// remove), `kc`/`km` (write the key / fix its mode) and `fc`/`fm` (the same for the file)
+/// for the apply.
+fn probe(p: &Plan, diff: bool) -> String {
     let mut s = format!(
         "LC_ALL=C; export LC_ALL\n{MARK_FN}slug={}\nf=/etc/apt/sources.list.d/$slug.sources\n\
-         td=$(mktemp -d) || exit 1; trap 'rm -rf \"$td\"' EXIT\n\
-         put() {{ t=$(mktemp \"$(dirname \"$2\")/.rsible-apt.XXXXXX\") || exit 1; \
-         cat \"$1\" > \"$t\" && chmod \"$3\" \"$t\" && mv -f \"$t\" \"$2\" || exit 1; }}\n",
+         td=$(mktemp -d) || exit 1; trap 'rm -rf \"$td\"' EXIT\nkc=''; km=''; fc=''; fm=''\n",
         quote_str(&p.slug)
     );
     if !p.present {
-        s.push_str("for x in \"$f\" /etc/apt/keyrings/$slug.asc /etc/apt/keyrings/$slug.gpg; do\n  [ -e \"$x\" ] || continue; m changed \"$x\"\n");
-        if !check {
-            s.push_str("  rm -f \"$x\" || exit 1\n");
-        }
-        s.push_str("done\n");
+        s.push_str(
+            "gone=''\nfor x in \"$f\" /etc/apt/keyrings/$slug.asc /etc/apt/keyrings/$slug.gpg; do\n  \
+             [ -e \"$x\" ] || continue; m changed \"$x\"; gone=1; rsible_change=1\ndone\n",
+        );
         return s;
     }
     s.push_str("cat > \"$td/src\" || exit 1\n");
@@ -265,22 +301,11 @@ fn program(p: &Plan, check: bool, diff: bool) -> String {
                  || {{ m fail \"Could not fetch signed_by key: $u could not be downloaded\"; exit 0; }}\n\
                  ext=gpg; grep -q -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' \"$td/key\" && ext=asc\n\
                  kf=/etc/apt/keyrings/$slug.$ext; m key_filename \"$kf\"\n\
-                 if ! cmp -s \"$td/key\" \"$kf\"; then m changed key\n",
+                 if ! cmp -s \"$td/key\" \"$kf\"; then m changed key; kc=1; rsible_change=1\n\
+                 elif [ \"$(stat -c %a \"$kf\")\" != 644 ]; then m changed key mode; km=1; rsible_change=1\n\
+                 fi\nsed \"s|@@KEYFILE@@|$kf|\" \"$td/src\" > \"$td/s2\" && mv \"$td/s2\" \"$td/src\"\n",
                 quote_str(u)
             ));
-            if !check {
-                s.push_str(
-                    "  [ -d /etc/apt/keyrings ] || mkdir -m 755 -p /etc/apt/keyrings || exit 1\n  \
-                     put \"$td/key\" \"$kf\" 644\n",
-                );
-            }
-            s.push_str("elif [ \"$(stat -c %a \"$kf\")\" != 644 ]; then m changed key mode\n");
-            if !check {
-                s.push_str("  chmod 644 \"$kf\" || exit 1\n");
-            }
-            s.push_str(
-                "fi\nsed \"s|@@KEYFILE@@|$kf|\" \"$td/src\" > \"$td/s2\" && mv \"$td/s2\" \"$td/src\"\n",
-            );
         }
         Key::Inline => {
             s.push_str(
@@ -289,34 +314,57 @@ fn program(p: &Plan, check: bool, diff: bool) -> String {
         }
         Key::None => {}
     }
-    s.push_str("if ! cmp -s \"$td/src\" \"$f\"; then\n  m changed file\n");
+    s.push_str("if ! cmp -s \"$td/src\" \"$f\"; then\n  m changed file; fc=1; rsible_change=1\n");
     if diff {
         s.push_str(
             "  [ -f \"$f\" ] && while IFS= read -r l; do m b \"$l\"; done < \"$f\"\n  \
              while IFS= read -r l; do m a \"$l\"; done < \"$td/src\"\n",
         );
     }
-    if !check {
-        s.push_str(&format!("  put \"$td/src\" \"$f\" {:o}\n", p.mode));
-    }
     s.push_str(&format!(
-        "elif [ \"$(stat -c %a \"$f\")\" != {:o} ]; then\n  m changed mode\n",
+        "elif [ \"$(stat -c %a \"$f\")\" != {:o} ]; then\n  m changed mode; fm=1; rsible_change=1\nfi\n",
         p.mode
     ));
-    if !check {
-        s.push_str(&format!("  chmod {:o} \"$f\" || exit 1\n", p.mode));
-    }
-    s.push_str("fi\n");
     s
 }
 
+/// The apply: removes the files (absent), or writes the key and the file through the
+/// atomic writer (or fixes their modes).
+fn apply(p: &Plan) -> Result<String, String> {
+    if !p.present {
+        return Ok(
+            "for x in \"$f\" /etc/apt/keyrings/$slug.asc /etc/apt/keyrings/$slug.gpg; do\n  \
+             [ -e \"$x\" ] || continue; rm -f \"$x\" || exit 1\ndone\n"
+                .into(),
+        );
+    }
+    let at = |mode: u32| WriteOpts {
+        mode: Some(mode),
+        ..WriteOpts::default()
+    };
+    let key = write::inline_target("\"$kf\"", "\"$td/key\"", &at(0o644))?;
+    let file = write::inline_target("\"$f\"", "\"$td/src\"", &at(p.mode))?;
+    Ok(format!(
+        "if [ -n \"$kc\" ]; then\n  [ -d /etc/apt/keyrings ] || mkdir -m 755 -p /etc/apt/keyrings || exit 1\n \
+         {} || exit 1\nfi\n\
+         if [ -n \"$km\" ]; then chmod 644 \"$kf\" || exit 1; fi\n\
+         if [ -n \"$fc\" ]; then\n {} || exit 1\nfi\n\
+         if [ -n \"$fm\" ]; then chmod {:o} \"$f\" || exit 1; fi\n",
+        String::from_utf8_lossy(&key),
+        String::from_utf8_lossy(&file),
+        p.mode
+    ))
+}
+
 /// `deb822_repository`: returns `repo` (the file's text), `dest`, `key_filename`.
-pub async fn deb822_repository(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let p = plan(a).map_err(Failure::BadArgs)?;
+async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let p = Plan::new(args).map_err(Failure::BadArgs)?;
     let dest = format!("/etc/apt/sources.list.d/{}.sources", p.slug);
+    let apply = apply(&p).map_err(Failure::Failed)?;
     let out = ctx
-        .exec(
-            program(&p, ctx.check, ctx.diff).into_bytes(),
+        .gated(
+            probe(&p, ctx.diff).as_bytes(),
+            apply.as_bytes(),
             p.text.clone().into_bytes(),
         )
         .await?;
@@ -369,12 +417,72 @@ pub async fn deb822_repository(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<
     Ok(o)
 }
 
+/// `deb822_repository` with raw arguments, for the modules composed of it
+/// (`container_runtime`, `kubernetes_node`).
+pub async fn deb822_repository(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    crate::modules::registry::run(Deb822Repository::NAME, a, ctx).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::{args, load_check};
+    use crate::modules::packages::common::{parses, parses_gated};
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().expect("object").clone()
+    }
+
+    fn check(v: Value) -> Result<bool, String> {
+        match load_check::parse::<Args>("deb822_repository", &obj(v)).map_err(|e| e.msg)? {
+            Some(a) => Deb822Repository::validate(&a).map(|()| true),
+            None => Ok(false),
+        }
+    }
 
     fn of(v: Value) -> Result<Plan, String> {
-        plan(v.as_object().expect("object"))
+        let a: Args = args::parse("deb822_repository", &obj(v))?;
+        Deb822Repository::validate(&a)?;
+        Plan::new(a)
+    }
+
+    #[test]
+    fn every_old_argument_name_is_accepted_and_checked() {
+        for n in [
+            "allow_downgrade_to_insecure",
+            "allow_insecure",
+            "allow_weak",
+            "architectures",
+            "by_hash",
+            "check_date",
+            "check_valid_until",
+            "components",
+            "date_max_future",
+            "enabled",
+            "exclude",
+            "include",
+            "inrelease_path",
+            "languages",
+            "pdiffs",
+            "signed_by",
+            "suites",
+            "targets",
+            "trusted",
+            "types",
+            "uris",
+            "mode",
+            "state",
+            "install_python_debian",
+        ] {
+            assert_eq!(check(json!({"name": "r", n: "{{ v }}"})), Ok(true), "{n}");
+        }
+        assert!(check(json!({"name": "k", "types": "rpm"})).is_err());
+        assert!(check(json!({"name": "k", "state": "gone"})).is_err());
+        assert!(check(json!({"name": "k", "trusted": "perhaps"})).is_err());
+        assert!(check(json!({"name": "k", "date_max_future": "soon"})).is_err());
+        assert!(check(json!({"name": "k", "uri": "x"})).is_err());
+        assert!(check(json!({"name": "..."})).is_err());
+        assert!(check(json!({"uris": "x"})).is_err());
     }
 
     #[test]
@@ -408,24 +516,27 @@ mod tests {
         let p = of(json!({"name": "k", "signed_by": "http://10.0.0.1:8000/k.asc"})).expect("plan");
         assert_eq!(p.key, Key::Url("http://10.0.0.1:8000/k.asc".into()));
         assert!(p.text.contains("Signed-By: @@KEYFILE@@\n"));
-        assert!(of(json!({"name": "k", "types": "rpm"})).is_err());
-        assert!(of(json!({"name": "k", "state": "gone"})).is_err());
     }
 
     #[test]
-    fn check_mode_writes_nothing() {
+    fn the_probe_writes_nothing_and_the_apply_uses_the_writer() {
         let p = of(json!({"name": "k", "signed_by": "http://h/k", "uris": "x"})).expect("plan");
-        let s = program(&p, true, false);
-        assert!(!s.contains("put \"$td"), "{s}");
+        let probe = probe(&p, false);
+        assert!(
+            !probe.contains("mv -f") && !probe.contains("chmod"),
+            "{probe}"
+        );
+        assert!(apply(&p).expect("apply").contains("sha256sum"));
         for v in [
             json!({"name": "k", "signed_by": "http://h/k", "uris": "x"}),
             json!({"name": "k", "signed_by": "/k.asc"}),
             json!({"name": "k", "state": "absent"}),
         ] {
             let p = of(v).expect("plan");
-            for (check, diff) in [(false, false), (false, true), (true, true)] {
-                let s = program(&p, check, diff);
-                assert!(super::super::common::parses(&s), "{s}");
+            let apply = apply(&p).expect("apply");
+            for diff in [false, true] {
+                let probe = super::probe(&p, diff);
+                assert!(parses(&probe) && parses_gated(&probe, &apply), "{apply}");
             }
         }
     }

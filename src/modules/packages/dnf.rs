@@ -1,16 +1,59 @@
-//! `dnf` and `yum`: installs, upgrades and removes RPM packages. One remote program per task:
-//! it waits (up to `lock_timeout`) for another dnf/yum to finish, queries rpm for each
-//! package, and runs one install transaction, one upgrade and one removal for what differs.
-//! Check mode stops after the query and reports what would change. Not run against a real
-//! target in this project's lab (which is Debian): the generated program is unit-tested.
-//! Knows nothing of playbooks.
+//! `dnf` and `yum`: installs, upgrades and removes RPM packages. One gated program per task:
+//! the probe waits (up to `lock_timeout`) for another dnf/yum to finish and queries rpm for
+//! each package (what check mode reports); the apply refreshes the metadata when asked (then
+//! decides again) and runs one install transaction, one upgrade and one removal for what
+//! differs. Not run against a real target in this project's lab (which is Debian): the
+//! generated program is unit-tested. Knows nothing of playbooks.
 
-use super::common::{missing_or_failed, set_streams, split_output, MARK_FN};
+use super::common::backend::{self, Backend, REDO};
+use super::common::{de_flag, missing_or_failed, set_streams, MARK_FN};
 use crate::connection::quote::quote_str;
-use crate::modules::framework::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
+use crate::modules::framework::args::{
+    de_bool, de_opt_bool, de_opt_list, de_opt_string, is_template,
+};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+
+/// `dnf` in the registry.
+pub const DNF: Spec = spec::<Dnf>(B, &[]);
+
+/// `yum` in the registry.
+pub const YUM: Spec = spec::<Yum>(B, &[]);
+
+/// The `dnf` module.
+pub struct Dnf;
+
+/// The `yum` module: `dnf`'s arguments and program, run with yum.
+pub struct Yum;
+
+impl Module for Dnf {
+    const NAME: &'static str = "dnf";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        validate(a)
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(async move { backend::run(&Plan::new("dnf", a), ctx).await })
+    }
+}
+
+impl Module for Yum {
+    const NAME: &'static str = "yum";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        validate(a)
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(async move { backend::run(&Plan::new("yum", a), ctx).await })
+    }
+}
 
 fn thirty() -> u64 {
     30
@@ -22,9 +65,9 @@ fn thirty() -> u64 {
 pub struct Args {
     #[serde(default, alias = "pkg", deserialize_with = "de_opt_list")]
     name: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
-    #[serde(default, alias = "expire-cache", deserialize_with = "de_bool")]
+    #[serde(default)]
+    state: State,
+    #[serde(default, alias = "expire-cache", deserialize_with = "de_flag")]
     update_cache: bool,
     #[serde(default, deserialize_with = "de_bool")]
     disable_gpg_check: bool,
@@ -34,7 +77,7 @@ pub struct Args {
     disablerepo: Option<Vec<String>>,
     #[serde(default, deserialize_with = "de_opt_list")]
     exclude: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "de_bool")]
+    #[serde(default, deserialize_with = "de_flag")]
     autoremove: bool,
     #[serde(default, deserialize_with = "de_bool")]
     allow_downgrade: bool,
@@ -70,21 +113,16 @@ pub struct Args {
     _use_backend: Option<Value>,
 }
 
-/// What `state` asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What `state` asks for (the first is what a template stands for at load).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum State {
+    #[default]
+    #[serde(alias = "installed")]
     Present,
     Latest,
+    #[serde(alias = "removed")]
     Absent,
-}
-
-/// The checked request for tool `tool` (`dnf` or `yum`).
-#[derive(Debug)]
-pub struct Plan {
-    tool: &'static str,
-    state: State,
-    names: Vec<String>,
-    args: Args,
 }
 
 /// Whether `s` is an RPM package spec (name, `name-1.2`, `name >= 1.2` written without
@@ -96,45 +134,46 @@ fn valid_spec(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "._+:~^<>=*-@/".contains(c))
 }
 
-/// Reads and checks the arguments of `tool`; nothing is sent before this succeeds.
-pub fn plan(tool: &'static str, a: &Map<String, Value>) -> Result<Plan, String> {
-    let args: Args = args::parse(tool, a)?;
-    let state = match args.state.as_deref() {
-        None | Some("present") | Some("installed") => State::Present,
-        Some("latest") => State::Latest,
-        Some("absent") | Some("removed") => State::Absent,
-        Some(other) => {
-            return Err(format!(
-                "{tool}: value of state must be one of: absent, installed, latest, present, \
-                 removed, got: {other}"
-            ))
-        }
-    };
-    let names: Vec<String> = args
-        .name
+/// A name as the tool reads it (`nginx >= 1.2` is `nginx>=1.2`).
+fn joined(n: &str) -> String {
+    n.split_whitespace().collect()
+}
+
+/// The rules between the arguments of `dnf`/`yum` (value checks skip templates).
+fn validate(a: &Args) -> Result<(), String> {
+    let names: Vec<&String> = a.name.iter().flatten().collect();
+    if let Some(bad) = names
         .iter()
-        .flatten()
-        .map(|n| n.split_whitespace().collect::<String>())
-        .collect();
-    if let Some(bad) = names.iter().find(|n| !valid_spec(n)) {
-        return Err(format!("{tool}: '{bad}' is not a valid package name"));
+        .find(|n| !is_template(n) && !valid_spec(&joined(n)))
+    {
+        return Err(format!("'{bad}' is not a valid package name"));
     }
-    if names.is_empty() && !args.update_cache && !args.autoremove {
-        return Err(format!(
-            "{tool}: one of the following is required: name, update_cache, autoremove"
-        ));
+    if names.is_empty() && !a.update_cache && !a.autoremove {
+        return Err("one of the following is required: name, update_cache, autoremove".into());
     }
-    if args.autoremove && !names.is_empty() && state != State::Absent {
-        return Err(format!(
-            "{tool}: autoremove can only be used with state=absent or without names"
-        ));
+    if a.autoremove && !names.is_empty() && a.state != State::Absent {
+        return Err("autoremove can only be used with state=absent or without names".into());
     }
-    Ok(Plan {
-        tool,
-        state,
-        names,
-        args,
-    })
+    Ok(())
+}
+
+/// The checked request for tool `tool` (`dnf` or `yum`).
+#[derive(Debug)]
+pub struct Plan {
+    tool: &'static str,
+    names: Vec<String>,
+    args: Args,
+}
+
+impl Plan {
+    /// The plan of checked arguments for `tool`.
+    pub fn new(tool: &'static str, args: Args) -> Plan {
+        Plan {
+            tool,
+            names: args.name.iter().flatten().map(|n| joined(n)).collect(),
+            args,
+        }
+    }
 }
 
 /// The tool's command line with the options of every transaction.
@@ -176,9 +215,9 @@ fn tool_fn(p: &Plan) -> String {
     format!("T() {{ {} \"$@\"; }}\n", words.join(" "))
 }
 
-/// The remote program. Marker lines: `changed WHAT`, `would NAME`, `failed WHAT RC`,
-/// `locked`, `fail MESSAGE`.
-pub fn program(p: &Plan, check: bool) -> String {
+/// The probe: waits for the lock, decides per package (`would NAME`, `changed check`) and
+/// sets `rsible_change=1` when the apply has work. Also `locked`, `fail MESSAGE`.
+fn probe(p: &Plan) -> String {
     let a = &p.args;
     let mut s = format!(
         "LC_ALL=C; export LC_ALL\nset -f\n{MARK_FN}\
@@ -186,33 +225,42 @@ pub fn program(p: &Plan, check: bool) -> String {
          w=0\nfor pf in /var/run/dnf.pid /var/run/yum.pid; do\n  \
          while [ -s \"$pf\" ] && kill -0 \"$(cat \"$pf\")\" 2>/dev/null; do\n    \
          [ $w -ge {lt} ] && {{ m locked; exit 0; }}\n    sleep 1; w=$((w+1))\n  done\ndone\n\
-         inst=''; up=''; rem=''\n\
-         have() {{ rpm -q \"$1\" >/dev/null 2>&1 || rpm -q --whatprovides \"$1\" >/dev/null 2>&1; }}\n",
+         have() {{ rpm -q \"$1\" >/dev/null 2>&1 || rpm -q --whatprovides \"$1\" >/dev/null 2>&1; }}\n\
+         decide() {{\n  inst=''; up=''; rem=''\n",
         tool_fn(p),
         t = p.tool,
         lt = a.lock_timeout,
     );
-    if a.update_cache && !check {
-        s.push_str("T -q makecache >/dev/null || { m failed makecache 1; exit 0; }\n");
-    }
     for n in &p.names {
         let q = quote_str(n);
-        s.push_str(&match p.state {
+        s.push_str(&match a.state {
             State::Present if a.update_only => String::new(),
-            State::Present => format!("have {q} || {{ m would {q}; inst=\"$inst \"{q}; }}\n"),
+            State::Present => format!("  have {q} || {{ m would {q}; inst=\"$inst \"{q}; }}\n"),
             State::Latest if a.update_only => format!(
-                "have {q} && {{ T -q check-update {q} >/dev/null 2>&1; [ $? = 100 ] && {{ m would {q}; up=\"$up \"{q}; }}; }}\n"
+                "  have {q} && {{ T -q check-update {q} >/dev/null 2>&1; [ $? = 100 ] && {{ m would {q}; up=\"$up \"{q}; }}; }}\n"
             ),
             State::Latest => format!(
-                "if have {q}; then T -q check-update {q} >/dev/null 2>&1; [ $? = 100 ] && {{ m would {q}; up=\"$up \"{q}; }}; \
+                "  if have {q}; then T -q check-update {q} >/dev/null 2>&1; [ $? = 100 ] && {{ m would {q}; up=\"$up \"{q}; }}; \
                  else m would {q}; inst=\"$inst \"{q}; fi\n"
             ),
-            State::Absent => format!("have {q} && {{ m would {q}; rem=\"$rem \"{q}; }}\n"),
+            State::Absent => format!("  have {q} && {{ m would {q}; rem=\"$rem \"{q}; }}\n"),
         });
     }
-    if check {
-        s.push_str("[ -n \"$inst$up$rem\" ] && m changed check\n");
-        return s;
+    s.push_str("  [ -z \"$inst$up$rem\" ] || m changed check\n}\ndecide\n[ -z \"$inst$up$rem\" ] || rsible_change=1\n");
+    if a.update_cache || (a.autoremove && p.names.is_empty()) {
+        s.push_str("rsible_change=1\n");
+    }
+    s
+}
+
+/// The apply: the metadata refresh (then `decide` again), the transactions, autoremove.
+fn apply(p: &Plan) -> String {
+    let a = &p.args;
+    let mut s = String::new();
+    if a.update_cache {
+        s.push_str(&format!(
+            "m {REDO}\nT -q makecache >/dev/null || {{ m failed makecache 1; exit 0; }}\ndecide\n"
+        ));
     }
     let down = if a.allow_downgrade {
         "--allowdowngrade"
@@ -233,9 +281,27 @@ pub fn program(p: &Plan, check: bool) -> String {
     s
 }
 
+impl Backend for Plan {
+    fn tool(&self) -> &'static str {
+        self.tool
+    }
+
+    fn probe(&self) -> String {
+        probe(self)
+    }
+
+    fn apply(&self) -> String {
+        apply(self)
+    }
+
+    fn answer(&self, stdout: &str, stderr: &str) -> Output {
+        answer(self, stdout, stderr)
+    }
+}
+
 /// Reads the program's answer into Ansible's result (`msg`, `results`, `rc`).
-pub fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
-    let (marks, tool_out) = split_output(stdout);
+fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
+    let (marks, tool_out) = backend::marks(stdout);
     let mut o = Output::default();
     let mut results = Vec::new();
     for (k, v) in marks {
@@ -281,44 +347,77 @@ pub fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
     o
 }
 
-/// `dnf` or `yum` (`tool`).
-pub async fn run(
-    tool: &'static str,
-    a: &Map<String, Value>,
-    ctx: &Ctx<'_>,
-) -> Result<Output, Failure> {
-    let p = plan(tool, a).map_err(Failure::BadArgs)?;
-    let out = ctx
-        .exec(program(&p, ctx.check).into_bytes(), Vec::new())
-        .await?;
-    if out.status.rc() != 0 {
-        return Err(Failure::Failed(format!(
-            "{tool}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(answer(
-        &p,
-        &String::from_utf8_lossy(&out.stdout),
-        &String::from_utf8_lossy(&out.stderr),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::{args, load_check};
+    use crate::modules::packages::common::{parses, parses_gated};
+    use serde_json::Map;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().expect("object").clone()
+    }
+
+    fn check(v: Value) -> Result<bool, String> {
+        match load_check::parse::<Args>("dnf", &obj(v)).map_err(|e| e.msg)? {
+            Some(a) => Dnf::validate(&a).map(|()| true),
+            None => Ok(false),
+        }
+    }
 
     fn of(v: Value) -> Result<Plan, String> {
-        plan("dnf", v.as_object().expect("object"))
+        let a: Args = args::parse("dnf", &obj(v))?;
+        Dnf::validate(&a)?;
+        Ok(Plan::new("dnf", a))
+    }
+
+    #[test]
+    fn every_old_argument_name_is_accepted() {
+        for n in [
+            "name",
+            "pkg",
+            "state",
+            "update_cache",
+            "expire-cache",
+            "disable_gpg_check",
+            "enablerepo",
+            "disablerepo",
+            "exclude",
+            "autoremove",
+            "allow_downgrade",
+            "install_weak_deps",
+            "allowerasing",
+            "nobest",
+            "skip_broken",
+            "security",
+            "bugfix",
+            "update_only",
+            "releasever",
+            "conf_file",
+            "installroot",
+            "cacheonly",
+            "lock_timeout",
+            "validate_certs",
+            "use_backend",
+        ] {
+            let m = obj(json!({ n: "{{ v }}" }));
+            assert!(load_check::parse::<Args>("dnf", &m).is_ok(), "{n}");
+        }
     }
 
     #[test]
     fn arguments_are_checked() {
-        assert!(of(json!({"name": "a;b"})).is_err());
-        assert!(of(json!({"name": "a", "state": "gone"})).is_err());
-        assert!(of(json!({})).is_err());
-        assert!(of(json!({"name": "a", "autoremove": true})).is_err());
-        assert!(of(json!({"name": "a", "list": "x"})).is_err());
+        assert!(check(json!({"name": "a;b"})).is_err());
+        assert!(check(json!({"name": "a", "state": "gone"})).is_err());
+        assert!(check(json!({})).is_err());
+        assert!(check(json!({"name": "a", "autoremove": true})).is_err());
+        assert!(check(json!({"name": "a", "list": "x"})).is_err());
+        assert!(check(json!({"name": "a", "lock_timeout": "long"})).is_err());
+        assert_eq!(
+            check(json!({"name": "{{ p }}", "state": "{{ s }}"})),
+            Ok(true)
+        );
+        assert_eq!(check(json!({"autoremove": "{{ r }}"})), Ok(false));
         let p = of(json!({"name": "httpd, nginx >= 1.2", "state": "latest"})).expect("plan");
         assert_eq!(p.names, vec!["httpd", "nginx>=1.2"]);
     }
@@ -327,50 +426,45 @@ mod tests {
     fn one_transaction_per_kind_with_quoted_names() {
         let p = of(json!({"name": ["a", "b*"], "enablerepo": "epel", "disable_gpg_check": true}))
             .expect("plan");
-        let s = program(&p, false);
+        let probe = p.probe();
         assert!(
-            s.contains("T() { dnf -y --enablerepo=epel --nogpgcheck \"$@\"; }"),
-            "{s}"
+            probe.contains("T() { dnf -y --enablerepo=epel --nogpgcheck \"$@\"; }"),
+            "{probe}"
         );
         assert!(
-            s.contains("have a || { m would a; inst=\"$inst \"a; }"),
-            "{s}"
+            probe.contains("have a || { m would a; inst=\"$inst \"a; }"),
+            "{probe}"
         );
-        assert!(s.contains("have 'b*' ||"), "{s}");
-        assert_eq!(s.matches("T install").count(), 1, "{s}");
-        let c = program(&p, true);
+        assert!(probe.contains("have 'b*' ||"), "{probe}");
         assert!(
-            !c.contains("T install") && c.contains("m changed check"),
-            "{c}"
+            !probe.contains("T install") && probe.contains("m changed check"),
+            "{probe}"
         );
-        let y = plan(
+        assert_eq!(p.apply().matches("T install").count(), 1);
+        let y = Plan::new(
             "yum",
-            json!({"name": "a", "state": "absent"}).as_object().unwrap(),
-        )
-        .expect("plan");
-        let s = program(&y, false);
-        assert!(
-            s.contains("T() { yum -y \"$@\"; }") && s.contains("T remove $rem"),
-            "{s}"
+            args::parse("yum", &obj(json!({"name": "a", "state": "absent"}))).expect("args"),
         );
+        assert!(y.probe().contains("T() { yum -y \"$@\"; }"));
+        assert!(y.apply().contains("T remove $rem"));
         for v in [
             json!({"name": ["a", "b"], "state": "latest", "update_cache": true, "update_only": true}),
             json!({"autoremove": true, "exclude": ["k*"], "install_weak_deps": false}),
             json!({"name": "a", "state": "latest", "allow_downgrade": true}),
         ] {
             let p = of(v).expect("plan");
-            for check in [false, true] {
-                let s = program(&p, check);
-                assert!(super::super::common::parses(&s), "{s}");
-            }
+            assert!(parses(&p.probe()), "{}", p.probe());
+            assert!(parses_gated(&p.probe(), &p.apply()), "{}", p.apply());
         }
+        let u = of(json!({"name": "a", "update_cache": true})).expect("plan");
+        assert!(!u.probe().contains("makecache"));
+        assert!(u.apply().starts_with("m redo\nT -q makecache"));
     }
 
     #[test]
     fn missing_packages_are_named() {
         let p = of(json!({"name": ["a", "nope"]})).expect("plan");
-        let o = answer(
-            &p,
+        let o = p.answer(
             "@@rsible changed install\n@@rsible failed install 1\n",
             "No match for argument: nope\nError: Unable to find a match: nope\n",
         );
