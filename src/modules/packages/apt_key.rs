@@ -9,7 +9,7 @@
 //! deprecation warning in its `warnings` field (the engine shows it as a `[WARNING]` line).
 //! Knows nothing of playbooks.
 
-use super::common::{split_output, MARK_FN};
+use super::common::{de_known, split_output, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{de_opt_string, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
@@ -47,7 +47,7 @@ pub struct Args {
     keyring: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     keyserver: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_known")]
     state: State,
     /// Accepted for compatibility: the target's curl/wget check certificates.
     #[serde(default, rename = "validate_certs")]
@@ -332,6 +332,7 @@ mod tests {
         assert!(check(json!({"id": "AB", "uri": "http://a"})).is_err());
         assert!(check(json!({})).is_err());
         assert_eq!(check(json!({"id": "{{ k }}", "url": "{{ u }}"})), Ok(true));
+        assert_eq!(check(json!({"id": "AB", "state": "{{ s }}"})), Ok(false));
         let p = of(json!({"id": "0xabcd", "url": "http://a"})).expect("plan");
         assert_eq!(p.dest, Dest::Stem("/etc/apt/trusted.gpg.d/ABCD".into()));
         let p = of(json!({"data": "k", "keyring": "/etc/apt/keyrings/x.asc"})).expect("plan");

@@ -6,7 +6,7 @@
 //! generated program is unit-tested. Knows nothing of playbooks.
 
 use super::common::backend::{self, Backend, REDO};
-use super::common::{de_flag, missing_or_failed, set_streams, MARK_FN};
+use super::common::{de_flag, de_known, missing_or_failed, set_streams, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{
     de_bool, de_opt_bool, de_opt_list, de_opt_string, is_template,
@@ -65,7 +65,7 @@ fn thirty() -> u64 {
 pub struct Args {
     #[serde(default, alias = "pkg", deserialize_with = "de_opt_list")]
     name: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_known")]
     state: State,
     #[serde(default, alias = "expire-cache", deserialize_with = "de_flag")]
     update_cache: bool,
@@ -113,7 +113,7 @@ pub struct Args {
     _use_backend: Option<Value>,
 }
 
-/// What `state` asks for (the first is what a template stands for at load).
+/// What `state` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum State {
@@ -415,9 +415,14 @@ mod tests {
         assert!(check(json!({"name": "a", "lock_timeout": "long"})).is_err());
         assert_eq!(
             check(json!({"name": "{{ p }}", "state": "{{ s }}"})),
-            Ok(true)
+            Ok(false)
         );
         assert_eq!(check(json!({"autoremove": "{{ r }}"})), Ok(false));
+        assert_eq!(
+            check(json!({"name": "a", "autoremove": true, "state": "{{ s }}"})),
+            Ok(false),
+            "the rule waits for the state"
+        );
         let p = of(json!({"name": "httpd, nginx >= 1.2", "state": "latest"})).expect("plan");
         assert_eq!(p.names, vec!["httpd", "nginx>=1.2"]);
     }

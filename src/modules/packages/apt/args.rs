@@ -3,7 +3,7 @@
 
 use crate::modules::framework::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
 use crate::modules::framework::load_check;
-use crate::modules::packages::common::{self, de_flag, parse_spec};
+use crate::modules::packages::common::{self, de_flag, de_known, parse_spec};
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::Value;
@@ -27,41 +27,41 @@ pub struct Args {
         alias = "pkg",
         deserialize_with = "de_opt_list"
     )]
-    pub name: Option<Vec<String>>,
+    pub(super) name: Option<Vec<String>>,
     /// What the packages should be.
-    #[serde(default)]
-    pub state: State,
+    #[serde(default, deserialize_with = "de_known")]
+    pub(super) state: State,
     /// Run `apt-get update` first (when the cache is older than `cache_valid_time`).
     #[serde(default, alias = "update-cache", deserialize_with = "de_flag")]
-    pub update_cache: bool,
+    pub(super) update_cache: bool,
     /// Seconds the cache stays fresh.
-    #[serde(default)]
-    pub cache_valid_time: u64,
+    #[serde(default, deserialize_with = "de_known")]
+    pub(super) cache_valid_time: u64,
     /// A `.deb` on the target or a URL the target downloads.
     #[serde(default, deserialize_with = "de_opt_string")]
-    pub deb: Option<String>,
+    pub(super) deb: Option<String>,
     /// Install recommended packages too (`None`: apt's configuration decides).
     #[serde(
         default,
         alias = "install-recommends",
         deserialize_with = "de_opt_bool"
     )]
-    pub install_recommends: Option<bool>,
+    pub(super) install_recommends: Option<bool>,
     /// Remove configuration files too.
     #[serde(default, deserialize_with = "de_bool")]
-    pub purge: bool,
+    pub(super) purge: bool,
     /// Remove packages nothing depends on any more.
     #[serde(default, deserialize_with = "de_flag")]
-    pub autoremove: bool,
+    pub(super) autoremove: bool,
     /// `apt-get autoclean`.
     #[serde(default, deserialize_with = "de_flag")]
-    pub autoclean: bool,
+    pub(super) autoclean: bool,
     /// `apt-get clean`.
     #[serde(default, deserialize_with = "de_flag")]
-    pub clean: bool,
+    pub(super) clean: bool,
     /// A system upgrade.
     #[serde(default, deserialize_with = "de_upgrade")]
-    pub upgrade: Upgrade,
+    pub(super) upgrade: Upgrade,
     /// Allow installing an older version.
     #[serde(
         default,
@@ -70,46 +70,46 @@ pub struct Args {
         alias = "allow-downgrades",
         deserialize_with = "de_bool"
     )]
-    pub allow_downgrade: bool,
+    pub(super) allow_downgrade: bool,
     /// Allow packages apt cannot authenticate.
     #[serde(default, alias = "allow-unauthenticated", deserialize_with = "de_bool")]
-    pub allow_unauthenticated: bool,
+    pub(super) allow_unauthenticated: bool,
     /// Allow changing held packages.
     #[serde(default, deserialize_with = "de_bool")]
-    pub allow_change_held_packages: bool,
+    pub(super) allow_change_held_packages: bool,
     /// Only upgrade packages already installed.
     #[serde(default, deserialize_with = "de_bool")]
-    pub only_upgrade: bool,
+    pub(super) only_upgrade: bool,
     /// Ansible's `force` (here: `--allow-unauthenticated`).
     #[serde(default, deserialize_with = "de_bool")]
-    pub force: bool,
+    pub(super) force: bool,
     /// Accepted for compatibility: rsible always uses apt-get.
     #[serde(default, rename = "force_apt_get", deserialize_with = "de_bool")]
     _force_apt_get: bool,
     /// `--no-remove`.
     #[serde(default, deserialize_with = "de_bool")]
-    pub fail_on_autoremove: bool,
+    pub(super) fail_on_autoremove: bool,
     /// `-t RELEASE`.
     #[serde(default, alias = "default-release", deserialize_with = "de_opt_string")]
-    pub default_release: Option<String>,
+    pub(super) default_release: Option<String>,
     /// dpkg `--force-*` options.
     #[serde(default = "confdef", deserialize_with = "de_opt_list")]
-    pub dpkg_options: Option<Vec<String>>,
+    pub(super) dpkg_options: Option<Vec<String>>,
     /// The exit code of a temporary `/usr/sbin/policy-rc.d` (101: services are not started).
     #[serde(default)]
-    pub policy_rc_d: Option<i64>,
+    pub(super) policy_rc_d: Option<i64>,
     /// Seconds to wait for the dpkg lock.
     #[serde(default = "sixty")]
-    pub lock_timeout: u64,
+    pub(super) lock_timeout: u64,
     /// Tries of `apt-get update`.
     #[serde(default)]
-    pub update_cache_retries: Option<u64>,
+    pub(super) update_cache_retries: Option<u64>,
     /// The longest pause between those tries.
     #[serde(default)]
-    pub update_cache_retry_max_delay: Option<u64>,
+    pub(super) update_cache_retry_max_delay: Option<u64>,
 }
 
-/// What `state` asks for (the first is what a template stands for at load).
+/// What `state` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {

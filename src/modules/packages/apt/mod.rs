@@ -10,7 +10,8 @@ mod answer;
 mod args;
 mod script;
 
-pub use args::{Args, State, Upgrade};
+pub use args::Args;
+use args::State;
 
 use super::common::backend::{self, Backend};
 use super::common::{parse_spec, Spec as PkgSpec};

@@ -91,13 +91,22 @@ fn arguments_are_checked_at_load() {
     assert!(check(json!({"name": "foo", "cache_valid_time": "soon"})).is_err());
     assert!(check(json!({"name": "foo", "purge": "maybe"})).is_err());
     assert!(check(json!({"deb": "/x.deb", "state": "absent"})).is_err());
-    // Templates stand for any value; a templated flag waits for the run.
+    // Templates stand for any value; the rules wait for the run when they read one.
+    assert_eq!(
+        check(json!({"name": "{{ pkgs }}", "purge": "{{ p }}"})),
+        Ok(true)
+    );
     assert_eq!(
         check(json!({"name": "{{ pkgs }}", "state": "{{ s }}"})),
-        Ok(true)
+        Ok(false)
     );
     assert_eq!(check(json!({"update_cache": "{{ u }}"})), Ok(false));
     assert_eq!(check(json!({"upgrade": "{{ u }}"})), Ok(false));
+    assert_eq!(check(json!({"cache_valid_time": "{{ t }}"})), Ok(false));
+    assert_eq!(
+        check(json!({"deb": "/x.deb", "state": "{{ s }}"})),
+        Ok(false)
+    );
     assert!(check(json!({"update_cache": "{{ u }}", "bogus": 1})).is_err());
 }
 

@@ -10,6 +10,7 @@ pub mod tools;
 
 use crate::modules::framework::{args, load_check};
 use crate::modules::Output;
+use serde::de::DeserializeOwned;
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -148,6 +149,19 @@ pub fn de_flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         )));
     }
     args::to_bool(&v).ok_or_else(|| D::Error::custom(format!("{v} is not a valid boolean")))
+}
+
+/// serde `deserialize_with` for an argument the rules between arguments read (`state`,
+/// `cache_valid_time`): read as its type, but a template met at load is set aside (its value
+/// is known only when the task runs), so those rules are checked when it is.
+pub fn de_known<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    let v = Value::deserialize(d)?;
+    if let Some(s) = v.as_str().filter(|s| load_check::is_marker(s)) {
+        return Err(D::Error::custom(format!(
+            "{s} is known only when the task runs"
+        )));
+    }
+    T::deserialize(v).map_err(D::Error::custom)
 }
 
 /// Whether `sh -n` accepts `script` (for the modules' unit tests).
