@@ -8,11 +8,10 @@
 
 mod sources;
 
-use super::common::{split_output, MARK_FN};
+use super::common::{file_mode, split_output, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
 use crate::modules::framework::args::{de_opt_bool, de_opt_string, is_template};
-use crate::modules::framework::mode::Mode;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
@@ -89,23 +88,11 @@ impl Module for AptRepository {
                 return Err(format!("filename '{f}' must be a plain file name"));
             }
         }
-        mode(a).map(|_| ())
+        file_mode(a.mode.as_ref()).map(|_| ())
     }
 
     fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
         Box::pin(run(a, ctx))
-    }
-}
-
-/// The mode of a new file (`None` while it is a template).
-fn mode(a: &Args) -> Result<Option<u32>, String> {
-    match &a.mode {
-        None => Ok(Some(0o644)),
-        Some(Value::String(s)) if is_template(s) => Ok(None),
-        Some(v) => match Mode::parse(v)? {
-            Mode::Bits(b) => Ok(Some(b)),
-            _ => Err("mode must be an octal mode".into()),
-        },
     }
 }
 
@@ -131,7 +118,7 @@ impl Plan {
             comment: line.comment,
             present: args.state == State::Present,
             file: format!("/etc/apt/sources.list.d/{name}.list"),
-            mode: mode(&args)?.unwrap_or(0o644),
+            mode: file_mode(args.mode.as_ref())?.unwrap_or(0o644),
             args,
         })
     }

@@ -8,10 +8,10 @@
 pub mod backend;
 pub mod tools;
 
+use crate::modules::framework::mode::Mode;
 use crate::modules::framework::{args, load_check};
 use crate::modules::Output;
-use serde::de::DeserializeOwned;
-use serde::de::{Deserializer, Error as _};
+use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -135,6 +135,19 @@ pub fn set_streams(o: &mut Output, stdout: &str, stderr: &str) {
         "stderr_lines".into(),
         json!(stderr.lines().collect::<Vec<_>>()),
     );
+}
+
+/// The bits of a sources file's `mode:` argument (`None`: not given, 0644; a template at
+/// load: `Ok(None)`); only an octal mode is accepted.
+pub fn file_mode(mode: Option<&Value>) -> Result<Option<u32>, String> {
+    match mode {
+        None => Ok(Some(0o644)),
+        Some(Value::String(s)) if args::is_template(s) => Ok(None),
+        Some(v) => match Mode::parse(v)? {
+            Mode::Bits(b) => Ok(Some(b)),
+            _ => Err("mode must be an octal mode".into()),
+        },
+    }
 }
 
 /// serde `deserialize_with` for a boolean that decides which other arguments are required
