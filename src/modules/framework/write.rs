@@ -130,6 +130,19 @@ pub fn inline_at(path: &[u8], sum: &[u8], opts: &WriteOpts) -> Result<Vec<u8>, S
     Ok(s)
 }
 
+/// The write of a file the same program made on the target (content the target downloaded
+/// or computed) to `path`, as a part of a larger program (the apply of a [`Ctx::gated`]
+/// program): like [`inline`], but the content is read from `src` instead of the program's
+/// stdin, so one program may hold several. `path` and `src` are sh words the program expands
+/// (`"$f"`, `"$td/new"`): the caller quotes them.
+pub fn inline_target(path: &str, src: &str, opts: &WriteOpts) -> Result<Vec<u8>, String> {
+    let mut s = format!(" (\nexec < {src} || exit 2\nws=$(sha256sum < {src} | cut -d' ' -f1)\n")
+        .into_bytes();
+    s.extend(script_words(path.as_bytes(), b"\"$ws\"", opts)?);
+    s.extend_from_slice(b")");
+    Ok(s)
+}
+
 /// Where the new content comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum Source<'a> {
@@ -295,6 +308,36 @@ mod tests {
             ..WriteOpts::default()
         };
         assert!(script("/x", "00", &bad).is_err());
+    }
+
+    #[test]
+    fn a_file_made_on_the_target_is_written_through_the_same_steps() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        std::fs::write(dir.path().join("src"), "made here\n").unwrap();
+        let opts = WriteOpts {
+            mode: Some(0o600),
+            ..WriteOpts::default()
+        };
+        let w = inline_target("\"$d/dest\"", "\"$d/src\"", &opts).unwrap();
+        let program = format!("d='{d}'\n{} || exit 1\n", String::from_utf8(w).unwrap());
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&program)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dest = dir.path().join("dest");
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "made here\n");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[tokio::test]

@@ -1,10 +1,19 @@
 //! Pieces every package module shares: package-name and version checks (done before anything
 //! is sent), the marker lines the remote programs print (`@@rsible KEY VALUE`, everything else
-//! on stdout is the package tool's own output) and plain-words messages for apt's errors.
-//! Knows nothing of module arguments.
+//! on stdout is the package tool's own output), plain-words messages for apt's errors, the
+//! reader of the flags that decide which arguments are required, the gated run of a package
+//! tool's program ([`backend`]) and the tools `package` chooses from ([`tools`]). Knows
+//! nothing of playbooks.
 
+pub mod backend;
+pub mod tools;
+
+use crate::modules::framework::mode::Mode;
+use crate::modules::framework::{args, load_check};
 use crate::modules::Output;
-use serde_json::json;
+use serde::de::{DeserializeOwned, Deserializer, Error as _};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 /// The prefix of the lines a package program prints for the module (never printed by apt).
 pub const MARK: &str = "@@rsible ";
@@ -128,6 +137,46 @@ pub fn set_streams(o: &mut Output, stdout: &str, stderr: &str) {
     );
 }
 
+/// The bits of a sources file's `mode:` argument (`None`: not given, 0644; a template at
+/// load: `Ok(None)`); only an octal mode is accepted.
+pub fn file_mode(mode: Option<&Value>) -> Result<Option<u32>, String> {
+    match mode {
+        None => Ok(Some(0o644)),
+        Some(Value::String(s)) if args::is_template(s) => Ok(None),
+        Some(v) => match Mode::parse(v)? {
+            Mode::Bits(b) => Ok(Some(b)),
+            _ => Err("mode must be an octal mode".into()),
+        },
+    }
+}
+
+/// serde `deserialize_with` for a boolean that decides which other arguments are required
+/// (`update_cache`, `autoremove`, ...): read like [`args::de_bool`], but a template met at
+/// load is set aside (its value is known only when the task runs), so the rules between the
+/// arguments are checked when it is.
+pub fn de_flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let v = Value::deserialize(d)?;
+    if let Some(s) = v.as_str().filter(|s| load_check::is_marker(s)) {
+        return Err(D::Error::custom(format!(
+            "{s} is known only when the task runs"
+        )));
+    }
+    args::to_bool(&v).ok_or_else(|| D::Error::custom(format!("{v} is not a valid boolean")))
+}
+
+/// serde `deserialize_with` for an argument the rules between arguments read (`state`,
+/// `cache_valid_time`): read as its type, but a template met at load is set aside (its value
+/// is known only when the task runs), so those rules are checked when it is.
+pub fn de_known<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    let v = Value::deserialize(d)?;
+    if let Some(s) = v.as_str().filter(|s| load_check::is_marker(s)) {
+        return Err(D::Error::custom(format!(
+            "{s} is known only when the task runs"
+        )));
+    }
+    T::deserialize(v).map_err(D::Error::custom)
+}
+
 /// Whether `sh -n` accepts `script` (for the modules' unit tests).
 #[cfg(test)]
 pub fn parses(script: &str) -> bool {
@@ -138,6 +187,15 @@ pub fn parses(script: &str) -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
+}
+
+/// Whether `sh -n` accepts the gated program of `probe` and `apply`, as the framework joins
+/// them outside check mode (for the modules' unit tests).
+#[cfg(test)]
+pub fn parses_gated(probe: &str, apply: &str) -> bool {
+    parses(&format!(
+        "rsible_change=0\n{probe}\nif [ \"$rsible_change\" = 1 ]; then\n{apply}\nfi\n"
+    ))
 }
 
 #[cfg(test)]
