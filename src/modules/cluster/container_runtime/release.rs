@@ -228,7 +228,7 @@ mod tests {
         };
         let s = script(&a, "runc https://x/'a\n").unwrap();
         assert!(s.contains(r"'https://x/'\''a'"), "{s}");
-        assert!(s.contains("[ \"$s\" = \"$sum\" ]"), "{s}");
+        assert!(s.contains("rsible_sum=\"$sum\""), "{s}");
         assert!(crate::modules::cluster::common::tests::parses(s.as_bytes()));
     }
 
