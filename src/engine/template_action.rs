@@ -3,7 +3,7 @@
 //! Knows nothing of connections or of how copy writes.
 
 use super::Runner;
-use crate::modules::files::copy::find_local;
+use crate::modules::files::common::local_path::find_local;
 use crate::modules::framework::args::{de_bool, scalar_text};
 use crate::modules::Failure;
 use crate::template::{Scope, TemplateOptions};

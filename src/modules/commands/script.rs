@@ -7,7 +7,7 @@
 
 use crate::connection::become_wrap::nonce;
 use crate::connection::quote::{join, quote, quote_glob};
-use crate::modules::files::copy::find_local;
+use crate::modules::files::common::local_path::find_local;
 use crate::modules::framework::args::{self, de_opt_string};
 use crate::modules::{Ctx, Failure, Output};
 use serde::Deserialize;

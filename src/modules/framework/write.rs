@@ -2,7 +2,8 @@
 //! the destination, its sha256 checked, mode and owner set, optionally validated and the old
 //! file backed up, then `mv -f` into place. A reader sees the old file or the new one, never
 //! half of one; a failure (full disk, bad validation) leaves the old file untouched and the
-//! temp file removed. One remote program. Knows nothing of module arguments.
+//! temp file removed. One remote program. A file fetched to the controller is written the
+//! same way there ([`to_controller`]). Knows nothing of module arguments.
 
 use crate::connection::quote::quote;
 use crate::modules::framework::probe::{self, PathState};
@@ -250,6 +251,32 @@ pub async fn set_attrs(
     after_state(&out.stdout)
         .map(Some)
         .ok_or_else(|| Failure::Failed(format!("{path}: the target's answer was cut short")))
+}
+
+/// Writes `bytes` to the controller file `dest` (`fetch`): a temp file beside it, then a
+/// rename, its directories made first. In check mode nothing is written and the answer is
+/// `None`.
+pub fn to_controller(
+    ctx: &Ctx<'_>,
+    dest: &std::path::Path,
+    bytes: &[u8],
+) -> std::io::Result<Option<()>> {
+    if !ctx.applies() {
+        return Ok(None);
+    }
+    let dir = dest.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.rsible-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, dest)
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .map(Some)
 }
 
 /// Lower-case hex of bytes.

@@ -17,7 +17,6 @@
 use super::map;
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
-use crate::modules::files::fetch;
 use crate::modules::framework::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
 use crate::modules::packages::common::{split_output, MARK_FN};
 use crate::modules::{Ctx, Failure, Output};
@@ -449,7 +448,8 @@ pub async fn kubeadm(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
     {
         // After a check-mode "would init" there is no admin.conf to fetch yet.
         if !(o.failed || ctx.check && o.changed) {
-            let f = fetch::fetch(
+            let f = crate::modules::registry::run(
+                "fetch",
                 &map(json!({"src": "/etc/kubernetes/admin.conf", "dest": dest, "flat": true})),
                 ctx,
             )

@@ -21,7 +21,7 @@
 
 use super::{map, Steps};
 use crate::connection::quote::quote_str;
-use crate::modules::files::{copy, replace};
+use crate::modules::files::replace;
 use crate::modules::framework::args::{self, de_bool, de_opt_string};
 use crate::modules::packages as pkg;
 use crate::modules::packages::common::{split_output, valid_version, MARK_FN};
@@ -259,7 +259,8 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
         (SYSCTL_FILE, sysctl_text()),
     ];
     for (path, text) in files {
-        let o = copy::copy(
+        let o = crate::modules::registry::run(
+            "copy",
             &map(json!({"dest": path, "content": text, "mode": "0644", "owner": "root", "group": "root"})),
             ctx,
         )
