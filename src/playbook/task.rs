@@ -20,6 +20,7 @@ use super::validate::{
 };
 use super::yaml::{map_json, Kind, Node};
 use super::{arg_templates, free_form, variable_params};
+use crate::modules::framework::spec::ArgError;
 use crate::modules::registry;
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
@@ -249,7 +250,14 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             return Some(t);
         }
     }
-    if let Err(e) = check_module_args(f.canonical, &t.args) {
+    // A missing argument or a rule between arguments may be answered by arguments given as
+    // one template (checked when rendered) or by `module_defaults` (see the loader).
+    let completable =
+        |e: &ArgError| e.arg.is_none() || e.msg.starts_with("missing required arguments");
+    let checked = check_module_args(f.canonical, &t.args)
+        .err()
+        .filter(|e| !(completable(e) && t.args.contains_key(variable_params::KEY)));
+    if let Some(e) = checked {
         let (msg, hint) = match e.arg.as_deref() {
             Some("_raw_params") => (
                 format!("{} does not take a free-form argument", f.canonical),
@@ -270,7 +278,11 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             ),
             _ => (format!("{}: {}", f.canonical, e.msg), None),
         };
-        ld.err_at(file, f.key, msg, hint);
+        if completable(&e) {
+            ld.err_completable(file, f.key, msg, hint);
+        } else {
+            ld.err_at(file, f.key, msg, hint);
+        }
     }
     for (k, v) in &t.args {
         if let Some((msg, hint)) = unsupported::argument(f.canonical, k, v) {
@@ -501,7 +513,7 @@ fn display_dir(d: &Path) -> String {
 fn check_module_args(
     module: &str,
     args: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), crate::modules::framework::spec::ArgError> {
+) -> Result<(), ArgError> {
     let map = args
         .iter()
         .filter(|(k, v)| {

@@ -122,11 +122,11 @@ impl Matcher {
             // Python's `re.match`: anchored at the start of the name.
             crate::pyregex::compile(&format!("^(?:{p})"), crate::pyregex::Flags::default())
                 .map(Matcher::Regex)
-                .map_err(|e| format!("find: {e}"))
+                .map_err(|e| format!("invalid pattern {p:?}: {e}"))
         } else {
             globset::Glob::new(p)
                 .map(|g| Matcher::Glob(g.compile_matcher()))
-                .map_err(|e| format!("find: invalid pattern {p:?}: {e}"))
+                .map_err(|e| format!("invalid pattern {p:?}: {e}"))
         }
     }
 
@@ -187,12 +187,12 @@ impl Filter {
         let age = a
             .age
             .as_deref()
-            .map(|s| parse_age(s).ok_or_else(|| format!("find: failed to process age {s:?}")))
+            .map(|s| parse_age(s).ok_or_else(|| format!("failed to process age {s:?}")))
             .transpose()?;
         let size = a
             .size
             .as_deref()
-            .map(|s| parse_size(s).ok_or_else(|| format!("find: failed to process size {s:?}")))
+            .map(|s| parse_size(s).ok_or_else(|| format!("failed to process size {s:?}")))
             .transpose()?;
         Ok(Filter {
             patterns: list(&a.patterns)?,

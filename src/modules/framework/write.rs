@@ -304,6 +304,29 @@ mod tests {
         assert!(script("/x", "00", &bad).is_err());
     }
 
+    #[test]
+    fn a_controller_file_is_written_only_outside_check_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("h1/etc/hosts");
+        let conn = crate::connection::local::LocalConnection;
+        let mut ctx = Ctx {
+            conn: &conn,
+            become_: None,
+            check: true,
+            diff: false,
+            timeout: None,
+            environment: &[],
+            host: "h",
+            search_paths: &[],
+            reconnect: None,
+        };
+        assert_eq!(to_controller(&ctx, &dest, b"x").unwrap(), None);
+        assert!(!dest.exists());
+        ctx.check = false;
+        assert_eq!(to_controller(&ctx, &dest, b"x").unwrap(), Some(()));
+        assert_eq!(std::fs::read(&dest).unwrap(), b"x");
+    }
+
     #[tokio::test]
     async fn writes_atomically_and_keeps_the_old_file_on_validation_failure() {
         let dir = tempfile::tempdir().unwrap();
