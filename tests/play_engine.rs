@@ -831,10 +831,22 @@ fn bad_module_arguments_fail_before_anything_is_sent_and_name_the_task() {
             target.display()
         ),
     );
-    let (code, ev) = p.play(&[]);
-    assert_eq!(code, 2);
-    let f = failures(&ev).join("\n");
-    assert!(f.contains("force") && f.contains("site.yml:4:7"), "{f}");
+    // A load error (exit 4): no host is contacted, every wrong task is named.
+    let out = rsible(p.path())
+        .current_dir(p.path())
+        .args(["play", "site.yml", "-i", "hosts"])
+        .output()
+        .expect("run rsible");
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("force") && err.contains("site.yml:5:7"),
+        "{err}"
+    );
+    assert!(
+        err.contains("missing required arguments: path") && err.contains("site.yml:10:7"),
+        "{err}"
+    );
     assert!(
         !target.exists(),
         "nothing may be written when the arguments are wrong"

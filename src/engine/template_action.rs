@@ -3,8 +3,8 @@
 //! Knows nothing of connections or of how copy writes.
 
 use super::Runner;
-use crate::modules::files::copy::find_local;
 use crate::modules::framework::args::{de_bool, scalar_text};
+use crate::modules::framework::local_src::find_local;
 use crate::modules::Failure;
 use crate::template::{Scope, TemplateOptions};
 use serde_json::{json, Map, Value};

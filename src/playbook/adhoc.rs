@@ -102,7 +102,10 @@ fn task(a: &AdHoc) -> Result<Task, Vec<Problem>> {
     variable_params::set_aside(module, &mut args);
     let found: Vec<Problem> = module_args::problems(module, written, &args)
         .into_iter()
-        .map(|(message, hint)| Problem { message, hint })
+        .map(|p| Problem {
+            message: p.message,
+            hint: p.hint,
+        })
         .collect();
     if !found.is_empty() {
         return Err(found);

@@ -26,6 +26,7 @@ pub fn load_role(
     from: &Location,
 ) -> Result<Role, Diagnostics> {
     let mut ld = Loader::new(search.clone());
+    ld.module_defaults = true;
     let req = roles::Request {
         name: name.to_string(),
         files: files.clone(),
@@ -53,6 +54,7 @@ pub fn load_tasks_file(
     from: &Location,
 ) -> Result<Vec<Task>, Diagnostics> {
     let mut ld = Loader::new(search.clone());
+    ld.module_defaults = true;
     let full = base_dir.join(path);
     let tasks = task::task_file(&mut ld, &full, Some(from), role.as_ref());
     ld.finish(tasks)

@@ -52,6 +52,12 @@ pub(crate) struct Loader {
     /// Whether the tasks being loaded are handlers (or may be: `true` unless known not to
     /// be), where `listen` is valid.
     pub in_handlers: bool,
+    /// Whether `module_defaults` may give the tasks loaded more arguments: a file read
+    /// mentions it, or the tasks are an include's (its play's defaults are not known here).
+    pub module_defaults: bool,
+    /// The errors (indices into `errors`) that such defaults could answer: a missing
+    /// required argument, a rule between arguments. Dropped when `module_defaults` is set.
+    completable: Vec<usize>,
     sources: HashMap<PathBuf, String>,
     stack: Vec<PathBuf>,
 }
@@ -65,13 +71,20 @@ impl Loader {
             role_cache: Vec::new(),
             role_stack: Vec::new(),
             in_handlers: true,
+            module_defaults: false,
+            completable: Vec::new(),
             sources: HashMap::new(),
             stack: Vec::new(),
         }
     }
 
     /// `value` when nothing went wrong, else every problem found.
-    pub fn finish<T>(self, value: T) -> Result<T, Diagnostics> {
+    pub fn finish<T>(mut self, value: T) -> Result<T, Diagnostics> {
+        if self.module_defaults {
+            for i in self.completable.iter().rev() {
+                self.errors.remove(*i);
+            }
+        }
         if self.errors.is_empty() {
             Ok(value)
         } else {
@@ -102,6 +115,19 @@ impl Loader {
         hint: Option<String>,
     ) {
         self.err(file, node.line, node.col, message, hint);
+    }
+
+    /// As [`Loader::err_at`], for an argument error that `module_defaults` could answer
+    /// (see [`Loader::module_defaults`]).
+    pub fn err_completable(
+        &mut self,
+        file: &Path,
+        node: &Node,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.completable.push(self.errors.len());
+        self.err_at(file, node, message, hint);
     }
 
     /// Reads and parses `path`; on failure records an error at `from` (or in the file) and
@@ -143,6 +169,7 @@ impl Loader {
                         ),
                     );
                 }
+                self.module_defaults |= mentions(&node, "module_defaults");
                 dups.is_empty().then_some(node)
             }
             Err(e) => {
@@ -361,5 +388,16 @@ impl Loader {
             }
         }
         Some(play)
+    }
+}
+
+/// Whether a mapping anywhere in `node` has the key `key`.
+fn mentions(node: &Node, key: &str) -> bool {
+    match &node.kind {
+        Kind::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| k.key_text() == key || mentions(v, key)),
+        Kind::Seq(items) => items.iter().any(|n| mentions(n, key)),
+        _ => false,
     }
 }

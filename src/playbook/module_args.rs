@@ -11,21 +11,41 @@ use super::{arg_templates, unsupported, variable_params};
 use crate::modules::framework::spec::ArgError;
 use crate::modules::registry;
 
+/// One problem with a module call's arguments.
+pub(crate) struct ArgProblem {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+    /// Another source may still supply what is missing (a missing argument, a rule between
+    /// arguments): `module_defaults`, which the loader weighs once it has read them all.
+    pub completable: bool,
+}
+
 /// Every problem with `args` of module `canonical` (written as `written`), in the order a
-/// reader fixes them: wrong arguments, unsupported ones, broken templates. Each is a message
-/// and an optional hint.
+/// reader fixes them: wrong arguments, unsupported ones, broken templates.
 pub(crate) fn problems(
     canonical: &str,
     written: &str,
     args: &Map<String, Value>,
-) -> Vec<(String, Option<String>)> {
+) -> Vec<ArgProblem> {
     let mut out = Vec::new();
+    let plain = |(message, hint): (String, Option<String>)| ArgProblem {
+        message,
+        hint,
+        completable: false,
+    };
     if let Err(e) = check(canonical, args) {
-        out.push(describe(canonical, &e));
+        let (message, hint) = describe(canonical, &e);
+        out.push(ArgProblem {
+            message,
+            hint,
+            completable: completable(&e),
+        });
     }
     for (k, v) in args {
         if let Some(refusal) = unsupported::argument(canonical, k, v) {
-            out.push(refusal);
+            out.push(plain(refusal));
         }
     }
     for (arg, msg) in arg_templates::syntax_errors(args) {
@@ -34,9 +54,14 @@ pub(crate) fn problems(
         } else {
             format!("argument '{arg}' of '{written}'")
         };
-        out.push((format!("{shown}: {msg}"), None));
+        out.push(plain((format!("{shown}: {msg}"), None)));
     }
     out
+}
+
+/// Whether `e` is one that more arguments could answer.
+fn completable(e: &ArgError) -> bool {
+    e.arg.is_none() || e.msg.starts_with("missing required arguments")
 }
 
 /// The registry's message for `e`, with a did-you-mean or the accepted names as the hint.
@@ -71,12 +96,7 @@ fn check(module: &str, args: &Map<String, Value>) -> Result<(), ArgError> {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     match registry::check_args(module, &map) {
-        Err(e)
-            if args.contains_key(variable_params::KEY)
-                && (e.arg.is_none() || e.msg.starts_with("missing required arguments")) =>
-        {
-            Ok(())
-        }
+        Err(e) if args.contains_key(variable_params::KEY) && completable(&e) => Ok(()),
         r => r,
     }
 }

@@ -249,8 +249,12 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             return Some(t);
         }
     }
-    for (msg, hint) in module_args::problems(f.canonical, &f.written, &t.args) {
-        ld.err_at(file, f.key, msg, hint);
+    for p in module_args::problems(f.canonical, &f.written, &t.args) {
+        if p.completable {
+            ld.err_completable(file, f.key, p.message, p.hint);
+        } else {
+            ld.err_at(file, f.key, p.message, p.hint);
+        }
     }
     if matches!(f.canonical, "import_tasks" | "import_role") {
         for (k, _) in entries {

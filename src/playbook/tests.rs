@@ -546,3 +546,21 @@ fn arguments_a_template_adds_are_checked_when_it_is_rendered() {
         (3, 7, "unknown argument 'jdi' for module 'async_status'")
     );
 }
+
+#[test]
+fn missing_arguments_wait_for_module_defaults_and_whole_template_args() {
+    let e = errors_of("- hosts: all\n  tasks:\n    - copy: {content: x}\n");
+    assert_eq!(
+        e.iter().map(at).collect::<Vec<_>>(),
+        [(3, 7, "copy: missing required arguments: dest")]
+    );
+    // Another source may complete the arguments: nothing is missing at load.
+    one_play("- hosts: all\n  tasks:\n    - copy: {content: x}\n      module_defaults: {copy: {dest: /d}}\n");
+    one_play("- hosts: all\n  tasks:\n    - copy:\n      args: \"{{ a }}\"\n");
+    // A misspelt argument is still wrong whatever the defaults say.
+    let e = errors_of(
+        "- hosts: all\n  module_defaults: {copy: {dest: /d}}\n  tasks:\n    - copy: {contnet: x}\n",
+    );
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].message.contains("contnet"), "{e:?}");
+}

@@ -1,95 +1,117 @@
 //! `copy` (and `template`, which the engine renders into `copy`'s `content`): put a file from
 //! the controller (or from the target itself, `remote_src`) at `dest`. Idempotent by sha256:
-//! one program reads the destination's state, a second writes only when the content differs
-//! (or, when only mode/owner/group differ, fixes those). A local directory is copied by
-//! [`super::copy_tree`]. Knows nothing of playbooks; arguments arrive templated.
+//! a probe reads the destination's state, and an apply writes only when the content differs
+//! (or, when only mode/owner/group differ, fixes those); in check mode the apply is not sent
+//! and the result is the state the write would leave. A local directory is copied by
+//! [`super::copy_tree`], a directory on the target by [`super::copy_remote_tree`]. Knows
+//! nothing of playbooks; arguments arrive templated.
 
+use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
+use super::common::yes;
 use crate::connection::quote::quote;
 use crate::event::Diff;
-use crate::modules::files::common::local_path;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::args::{self, de_bool, de_opt_string, is_template};
+use crate::modules::framework::local_src::find_local;
 use crate::modules::framework::mode::{self, Mode};
 use crate::modules::framework::probe::{self, Kind, PathState, Want};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::framework::write::{self, Source, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// Ansible's `max_diff_size`: larger files are not diffed.
-pub const MAX_DIFF_SIZE: u64 = 104_448;
+const MAX_DIFF_SIZE: u64 = 104_448;
 
-fn yes() -> bool {
-    true
-}
+/// `copy` in the registry.
+pub const SPEC: Spec = spec::<Copy>(B, &[]);
 
-/// Arguments of `copy` (Ansible's names).
+/// The `copy` module.
+pub struct Copy;
+
+/// Arguments of `copy` (Ansible's names). `dest` is required (a null one is refused too).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Args {
+pub struct Args {
     #[serde(default, deserialize_with = "de_opt_string")]
-    pub src: Option<String>,
+    pub(super) src: Option<String>,
     #[serde(default)]
-    pub content: Option<Value>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    pub dest: Option<String>,
+    pub(super) content: Option<Value>,
+    #[serde(deserialize_with = "de_opt_string")]
+    pub(super) dest: Option<String>,
     #[serde(default)]
-    pub mode: Option<Value>,
+    pub(super) mode: Option<Value>,
     #[serde(default, deserialize_with = "de_opt_string")]
-    pub owner: Option<String>,
+    pub(super) owner: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
-    pub group: Option<String>,
+    pub(super) group: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
-    pub backup: bool,
+    pub(super) backup: bool,
     #[serde(default = "yes", alias = "thirsty", deserialize_with = "de_bool")]
-    pub force: bool,
+    pub(super) force: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
-    pub validate: Option<String>,
+    pub(super) validate: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
-    pub remote_src: bool,
+    pub(super) remote_src: bool,
     #[serde(default)]
-    pub directory_mode: Option<Value>,
+    pub(super) directory_mode: Option<Value>,
     #[serde(default, deserialize_with = "de_bool")]
-    pub follow: bool,
+    pub(super) follow: bool,
     #[serde(default = "yes", deserialize_with = "de_bool")]
-    pub local_follow: bool,
+    pub(super) local_follow: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
-    pub checksum: Option<String>,
+    pub(super) checksum: Option<String>,
     /// A vault-encrypted local `src` is decrypted (in memory) before it is sent.
     #[serde(default = "yes", deserialize_with = "de_bool")]
-    pub decrypt: bool,
+    pub(super) decrypt: bool,
     /// Accepted for compatibility: writes are always atomic.
     #[serde(default, rename = "unsafe_writes")]
     _unsafe_writes: Option<Value>,
 }
 
-/// `copy`.
-pub async fn copy(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("copy", a).map_err(Failure::BadArgs)?;
-    let dest = args
-        .dest
-        .clone()
-        .filter(|d| !d.is_empty())
-        .ok_or_else(|| Failure::Failed("copy: missing required arguments: dest".into()))?;
+impl Module for Copy {
+    const NAME: &'static str = "copy";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        let dest = a.dest.as_deref().unwrap_or_default();
+        if dest.is_empty() {
+            return Err("missing required arguments: dest".into());
+        }
+        match (&a.src, &a.content) {
+            (Some(_), Some(_)) => {
+                return Err("parameters are mutually exclusive: content|src".into())
+            }
+            (None, None) => return Err("src (or content) is required".into()),
+            (None, Some(_)) if dest.ends_with('/') && !is_template(dest) => {
+                return Err("can not use content with a dir as dest".into())
+            }
+            _ => {}
+        }
+        mode_arg(a.mode.as_ref())?;
+        mode_arg(a.directory_mode.as_ref())?;
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(copy(a, ctx))
+    }
+}
+
+/// `copy`: a file from `content`, a controller file or directory, or a target file or
+/// directory (`remote_src`).
+async fn copy(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let dest = args.dest.clone().unwrap_or_default();
     let mode = args
         .mode
         .as_ref()
         .map(Mode::parse)
         .transpose()
-        .map_err(Failure::Failed)?;
+        .map_err(Failure::BadArgs)?;
     match (&args.src, &args.content) {
-        (Some(_), Some(_)) => Err(Failure::BadArgs(
-            "copy: parameters are mutually exclusive: content|src".into(),
-        )),
-        (None, None) => Err(Failure::BadArgs(
-            "copy: src (or content) is required".into(),
-        )),
-        (None, Some(c)) => {
-            if dest.ends_with('/') {
-                return Err(Failure::Failed(
-                    "can not use content with a dir as dest".into(),
-                ));
-            }
+        (_, Some(c)) => {
             let bytes = content_text(c).into_bytes();
             let job = FileJob {
                 dest,
@@ -100,6 +122,7 @@ pub async fn copy(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
             };
             copy_file(&args, &job, Data::Bytes(&bytes), ctx).await
         }
+        (None, None) => Err(Failure::BadArgs("src (or content) is required".into())),
         (Some(src), None) if args.remote_src => {
             let job = FileJob {
                 dest,
@@ -148,7 +171,7 @@ pub async fn copy(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
 
 /// A controller file to copy, read once in chunks for its checksums (a large file is never
 /// held in memory: it is streamed to the target when it differs).
-pub(super) struct LocalFile {
+struct LocalFile {
     path: PathBuf,
     size: u64,
     sha256: String,
@@ -160,7 +183,7 @@ pub(super) struct LocalFile {
 
 impl LocalFile {
     /// Reads `path` once, computing its checksums.
-    pub(super) fn read(path: &Path) -> Result<LocalFile, Failure> {
+    fn read(path: &Path) -> Result<LocalFile, Failure> {
         use sha1::Digest as _;
         use std::io::Read;
         let fail =
@@ -224,45 +247,11 @@ pub(super) fn basename(p: &str) -> String {
 }
 
 /// A local file's permission bits.
-pub(super) fn local_mode(p: &Path) -> Option<u32> {
+fn local_mode(p: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p)
         .ok()
         .map(|m| m.permissions().mode() & 0o7777)
-}
-
-/// What Ansible adds to every "Could not find or access" message.
-const REMOTE_SRC_HINT: &str =
-    "\nIf you are using a module and expect the file to exist on the remote, see the remote_src option";
-
-/// Finds a controller-side `src`: absolute as is; otherwise `d/SUB/SRC`, then `d/SRC` for
-/// each search directory `d`, in order. A path starting with `/` or `~` is expanded first
-/// (see [`local_path`]).
-pub fn find_local(search: &[PathBuf], sub: &str, src: &str) -> Result<PathBuf, String> {
-    if local_path::is_expanded(src) {
-        let p = local_path::expanded_path(src);
-        return if p.exists() {
-            Ok(p)
-        } else {
-            Err(format!(
-                "Could not find or access '{src}' on the Ansible Controller.{REMOTE_SRC_HINT}"
-            ))
-        };
-    }
-    let p = Path::new(src);
-    let mut tried = Vec::new();
-    for d in search {
-        for c in [d.join(sub).join(p), d.join(p)] {
-            if c.exists() {
-                return Ok(c);
-            }
-            tried.push(c.display().to_string());
-        }
-    }
-    Err(format!(
-        "Could not find or access '{src}'\nSearched in:\n\t{} on the Ansible Controller.{REMOTE_SRC_HINT}",
-        tried.join("\n\t")
-    ))
 }
 
 /// Where one file's content comes from.
@@ -379,11 +368,6 @@ fn parse_probe(out: &[u8], remote: bool) -> Result<Found, String> {
     })
 }
 
-/// Whether an `owner`/`group` value (a name or a numeric id) names what is there.
-pub(super) fn same_id(wanted: &str, name: &str, id: u32) -> bool {
-    wanted == name || wanted.parse::<u32>().is_ok_and(|n| n == id)
-}
-
 /// The bits `mode` gives a file now at `current` (new files start from 0644).
 pub(super) fn wanted_bits(
     mode: &Option<Mode>,
@@ -399,7 +383,8 @@ pub(super) fn wanted_bits(
     }
 }
 
-/// Copies one file: probe, then write or fix attributes when something differs.
+/// Copies one file: a probe, then the write or the fix of the attributes when something
+/// differs (an apply: not sent in check mode).
 async fn copy_file(
     args: &Args,
     job: &FileJob,
@@ -408,7 +393,7 @@ async fn copy_file(
 ) -> Result<Output, Failure> {
     let remote = matches!(data, Data::Remote(_));
     let script = probe_script(job, data, args.follow, ctx.diff && !remote);
-    let out = ctx.exec(script, Vec::new()).await?;
+    let out = ctx.probe(script, Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "could not read the state of {}: {}",
@@ -533,27 +518,30 @@ async fn copy_file(
         backup: args.backup,
         validate: args.validate.clone(),
     };
-    let after = if !o.changed {
-        d.clone()
-    } else if ctx.check {
-        let mut p = d.clone();
-        p.kind = Kind::File;
-        p.mode = bits.unwrap_or(if exists { d.mode } else { 0o644 });
-        p
+    let written = if !o.changed {
+        None
     } else if content_differs {
         let prelude = mkdir_prelude(&found.path, job.dest.ends_with('/'));
-        let w = write::write_from(ctx, &found.path, source, &opts, &prelude)
+        write::write_from(ctx, &found.path, source, &opts, &prelude)
             .await?
-            .unwrap_or_default();
-        if let Some(b) = w.backup_file {
-            o.fields.insert("backup_file".into(), json!(b));
-        }
-        w.state.unwrap_or_else(PathState::absent)
+            .map(|w| {
+                if let Some(b) = w.backup_file {
+                    o.fields.insert("backup_file".into(), json!(b));
+                }
+                w.state.unwrap_or_else(PathState::absent)
+            })
     } else {
-        write::set_attrs(ctx, &found.path, &opts)
-            .await?
-            .unwrap_or_else(PathState::absent)
+        write::set_attrs(ctx, &found.path, &opts).await?
     };
+    // Not written (nothing to do, or check mode): the state the write would leave.
+    let after = written.unwrap_or_else(|| {
+        let mut p = d.clone();
+        if o.changed {
+            p.kind = Kind::File;
+            p.mode = bits.unwrap_or(if exists { d.mode } else { 0o644 });
+        }
+        p
+    });
     if after.exists() {
         fill_state(&mut o.fields, &after);
     }
@@ -589,17 +577,6 @@ fn mkdir_prelude(path: &str, wanted: bool) -> Vec<u8> {
     s.extend(quote(parent.as_bytes()));
     s.extend_from_slice(b" || exit 2\n");
     s
-}
-
-/// Ansible's state fields of a file.
-pub(super) fn fill_state(f: &mut Map<String, Value>, s: &PathState) {
-    f.insert("mode".into(), json!(mode::octal(s.mode)));
-    f.insert("owner".into(), json!(s.owner));
-    f.insert("group".into(), json!(s.group));
-    f.insert("uid".into(), json!(s.uid));
-    f.insert("gid".into(), json!(s.gid));
-    f.insert("size".into(), json!(s.size));
-    f.insert("state".into(), json!(s.kind.state()));
 }
 
 /// The `--diff` entries: the content (text, or placeholders), then mode and owner changes.
@@ -664,16 +641,6 @@ fn diffs(
     out
 }
 
-/// A one-line before/after diff of an attribute.
-pub(super) fn value_diff(what: &str, before: &str, after: &str) -> Diff {
-    Diff {
-        before_header: what.into(),
-        after_header: what.into(),
-        before: before.into(),
-        after: after.into(),
-    }
-}
-
 /// Text for a diff, or `(binary)` for content that is not UTF-8 text.
 fn text_or_binary(b: &[u8]) -> String {
     match std::str::from_utf8(b) {
@@ -690,6 +657,15 @@ mod tests {
         args::parse("copy", v.as_object().expect("object"))
     }
 
+    fn check(v: Value) -> Result<(), String> {
+        let a = crate::modules::framework::load_check::parse::<Args>(
+            "copy",
+            v.as_object().expect("object"),
+        )
+        .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Copy::validate(&a))
+    }
+
     #[test]
     fn arguments_follow_ansible() {
         let a = parse(json!({"src": "a", "dest": "/b", "thirsty": "no", "backup": "yes"})).unwrap();
@@ -699,27 +675,39 @@ mod tests {
             e.contains("Unsupported parameters for (copy) module"),
             "{e}"
         );
+        assert_eq!(
+            check(json!({"content": "x", "dest": "/b", "mode": "u=rw"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                json!({"src": "{{ s }}", "dest": "{{ d }}/", "mode": "{{ m }}",
+                "force": "{{ f }}", "directory_mode": "{{ m }}"})
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"content": "{{ c }}", "dest": "{{ d }}/"})),
+            Ok(())
+        );
+        assert!(check(json!({"src": "a"})).is_err());
+        assert!(check(json!({"src": "a", "dest": ""})).is_err());
+        assert!(check(json!({"dest": "/b"})).is_err());
+        assert!(check(json!({"src": "a", "content": "b", "dest": "/c"})).is_err());
+        assert!(check(json!({"content": "b", "dest": "/c/"})).is_err());
+        assert!(check(json!({"src": "a", "dest": "/c", "mode": "rwxrwxrwx"})).is_err());
+        assert!(check(json!({"src": "a", "dest": "/c", "directory_mode": "0999"})).is_err());
+        assert!(check(json!({"src": "a", "dest": "/c", "backup": "often"})).is_err());
+        assert!(check(json!({"src": "a", "dest": "/c", "dset": "/d"})).is_err());
         assert_eq!(content_text(&json!({"a": 1})), "{\"a\": 1}");
         assert_eq!(content_text(&json!([1, "é"])), "[1, \"\\u00e9\"]");
         assert_eq!(content_text(&json!(12)), "12");
     }
 
     #[test]
-    fn basenames_and_local_search() {
+    fn basenames() {
         assert_eq!(basename("dir/sub/"), "sub");
         assert_eq!(basename("f.txt"), "f.txt");
-        let d = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(d.path().join("files")).unwrap();
-        std::fs::write(d.path().join("files/x"), "1").unwrap();
-        std::fs::write(d.path().join("y"), "2").unwrap();
-        let dirs = [d.path().to_path_buf()];
-        assert_eq!(
-            find_local(&dirs, "files", "x").unwrap(),
-            d.path().join("files/x")
-        );
-        assert_eq!(find_local(&dirs, "files", "y").unwrap(), d.path().join("y"));
-        let e = find_local(&dirs, "files", "z").unwrap_err();
-        assert!(e.contains("Could not find or access 'z'"), "{e}");
     }
 
     #[test]
@@ -735,9 +723,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_match_by_name_or_number_and_modes_resolve() {
-        assert!(same_id("root", "root", 0) && same_id("0", "root", 0));
-        assert!(!same_id("1000", "root", 0));
+    fn modes_resolve() {
         let sym = Some(Mode::parse(&json!("u=rw,g=r,o=")).unwrap());
         assert_eq!(wanted_bits(&sym, Some(0o777), None).unwrap(), Some(0o640));
         assert_eq!(

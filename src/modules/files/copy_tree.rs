@@ -1,10 +1,12 @@
 //! `copy` of a local directory, rsync-like: `src: dir/` copies what is inside `dir` into
-//! `dest`, `src: dir` copies `dir` itself to `dest/dir`. One program reads the state (and
-//! sha256) of every path of the tree on the target; a second creates missing directories,
+//! `dest`, `src: dir` copies `dir` itself to `dest/dir`. One probe reads the state (and
+//! sha256) of every path of the tree on the target; an apply creates missing directories,
 //! recreates symlinks and fixes mode/owner/group; then one atomic write per file whose
-//! content differs. Knows nothing of playbooks.
+//! content differs (none of them sent in check mode). Part of `copy`. Knows nothing of
+//! playbooks.
 
-use super::copy::{basename, same_id, wanted_bits, Args};
+use super::common::attrs::same_id;
+use super::copy::{basename, wanted_bits, Args};
 use crate::connection::quote::quote;
 use crate::modules::framework::mode::Mode;
 use crate::modules::framework::write::{self, Source, WriteOpts};
@@ -151,7 +153,7 @@ pub(super) async fn copy_tree(
     };
     let tree = walk(local, args.local_follow).map_err(Failure::Failed)?;
     let rels: Vec<&str> = tree.iter().map(|(r, _)| r.as_str()).collect();
-    let out = ctx.exec(probe_script(&root, &rels), Vec::new()).await?;
+    let out = ctx.probe(probe_script(&root, &rels), Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "could not read the state of {root}: {}",
@@ -217,7 +219,7 @@ pub(super) async fn copy_tree(
                 let sum = file_sha256(p)?;
                 let same = kind == "file" && r.extra == sum;
                 if !same && (args.force || kind != "file") {
-                    writes.push((path, p.clone(), bits));
+                    writes.push((path, p.clone(), sum, bits));
                 } else if kind == "file" {
                     attrs(&mut prep, bits);
                 }
@@ -231,11 +233,10 @@ pub(super) async fn copy_tree(
     o.fields.insert("dest".into(), json!(format!("{root}/")));
     o.fields
         .insert("src".into(), json!(local.display().to_string()));
-    if ctx.check || !o.changed {
-        return Ok(o);
-    }
     if !prep.is_empty() {
-        let r = ctx.exec(prep, Vec::new()).await?;
+        let Some(r) = ctx.apply(prep, Vec::new()).await? else {
+            return Ok(o);
+        };
         if r.status.rc() != 0 {
             return Err(Failure::Failed(format!(
                 "{root}: {}",
@@ -243,10 +244,7 @@ pub(super) async fn copy_tree(
             )));
         }
     }
-    for (path, local_file, bits) in writes {
-        let bytes = std::fs::read(&local_file).map_err(|e| {
-            Failure::Failed(format!("could not read {}: {e}", local_file.display()))
-        })?;
+    for (path, local_file, sum, bits) in writes {
         let opts = WriteOpts {
             mode: bits,
             owner: args.owner.clone(),
@@ -254,7 +252,16 @@ pub(super) async fn copy_tree(
             backup: args.backup,
             validate: args.validate.clone(),
         };
-        write::write_from(ctx, &path, Source::Bytes(&bytes), &opts, b"").await?;
+        let source = Source::File {
+            path: &local_file,
+            sha256: &sum,
+        };
+        if write::write_from(ctx, &path, source, &opts, b"")
+            .await?
+            .is_none()
+        {
+            break;
+        }
     }
     Ok(o)
 }

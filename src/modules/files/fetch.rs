@@ -1,25 +1,32 @@
 //! `fetch`: copies a target file to the controller under `dest/HOST/SRC` (or `dest` with
 //! `flat`). One remote program: it prints the remote sha1 and sends the content only when it
-//! differs from the local copy's. Knows nothing of playbooks; arguments arrive templated.
+//! differs from the local copy's; it only reads the target (a probe). The controller copy is
+//! written by the framework's writer, which writes nothing in check mode. Knows nothing of
+//! playbooks; arguments arrive templated.
 
-use super::slurp::{unreadable_message, CHECK_READABLE};
+use super::common::readable::{unreadable_message, CHECK_READABLE};
+use super::common::yes;
 use crate::connection::quote::quote_str;
-use crate::modules::framework::args::{self, de_bool};
-use crate::modules::framework::write::hex;
+use crate::modules::framework::args::de_bool;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
+use crate::modules::framework::write::{self, hex};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use sha1::Digest;
 use std::path::{Path, PathBuf};
 
-fn yes() -> bool {
-    true
-}
+/// `fetch` in the registry.
+pub const SPEC: Spec = spec::<Fetch>(B, &[]);
+
+/// The `fetch` module.
+pub struct Fetch;
 
 /// Arguments of `fetch` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     src: String,
     dest: String,
     #[serde(default, deserialize_with = "de_bool")]
@@ -28,6 +35,15 @@ struct Args {
     fail_on_missing: bool,
     #[serde(default = "yes", deserialize_with = "de_bool", alias = "validate_md5")]
     validate_checksum: bool,
+}
+
+impl Module for Fetch {
+    const NAME: &'static str = "fetch";
+    type Args = Args;
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(fetch(a, ctx))
+    }
 }
 
 /// Where `src` of `host` lands on the controller. A relative `dest` is taken from `base`
@@ -48,8 +64,7 @@ fn local_dest(dest: &str, src: &str, host: &str, flat: bool, base: Option<&Path>
 }
 
 /// `fetch`: returns `dest`, `checksum`, `remote_checksum`, `md5sum`, `file`.
-pub async fn fetch(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("fetch", a).map_err(Failure::BadArgs)?;
+async fn fetch(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let base = ctx.search_paths.last().map(PathBuf::as_path);
     let dest = local_dest(&args.dest, &args.src, ctx.host, args.flat, base);
     if dest.is_dir() {
@@ -66,7 +81,7 @@ pub async fn fetch(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fail
         quote_str(&args.src),
         quote_str(local_sum.as_deref().unwrap_or("none"))
     );
-    let out = ctx.exec(script.into_bytes(), Vec::new()).await?;
+    let out = ctx.probe(script.into_bytes(), Vec::new()).await?;
     let rc = out.status.rc();
     let mut o = Output::default();
     o.fields.insert("file".into(), json!(args.src));
@@ -118,26 +133,9 @@ pub async fn fetch(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fail
     o.fields.insert("checksum".into(), json!(got));
     o.fields
         .insert("md5sum".into(), json!(hex(&md5::compute(content).0)));
-    if !ctx.check {
-        write_atomic(&dest, content)
-            .map_err(|e| Failure::Failed(format!("cannot write {dest_text}: {e}")))?;
-    }
+    write::to_controller(ctx, &dest, content)
+        .map_err(|e| Failure::Failed(format!("cannot write {dest_text}: {e}")))?;
     Ok(o)
-}
-
-/// Writes `bytes` to a temp file next to `dest` and renames it into place.
-fn write_atomic(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.rsible-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, dest).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }
 
 #[cfg(test)]
@@ -164,7 +162,19 @@ mod tests {
     #[test]
     fn arguments_are_read() {
         let m = json!({"src": "/a", "dest": "/b", "flat": "yes", "fail_on_missing": false});
-        let a: Args = args::parse("fetch", m.as_object().expect("obj")).expect("args");
+        let a: Args = crate::modules::framework::args::parse("fetch", m.as_object().expect("obj"))
+            .expect("args");
         assert!(a.flat && !a.fail_on_missing && a.validate_checksum);
+        let check = |v: Value| {
+            crate::modules::framework::load_check::parse::<Args>("fetch", v.as_object().expect("o"))
+                .map(|a| a.is_some())
+        };
+        assert_eq!(
+            check(json!({"src": "{{ s }}", "dest": "/b", "flat": "{{ f }}"})),
+            Ok(true)
+        );
+        assert!(check(json!({"src": "/a"})).is_err());
+        assert!(check(json!({"src": "/a", "dest": "/b", "flta": true})).is_err());
+        assert!(check(json!({"src": "/a", "dest": "/b", "flat": "perhaps"})).is_err());
     }
 }

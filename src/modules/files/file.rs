@@ -1,34 +1,36 @@
 //! `file`: a path's type (file, directory, link, hard link, touched, absent) and attributes.
-//! One remote program checks and changes: it prints the path's state before, marks each
-//! change it makes (`rsible-did ...`), and prints the state after; `changed` comes from those.
-//! Check mode runs a probe-only program and predicts. Knows nothing of playbooks.
+//! One gated remote program: the probe prints the path's state before (and, for a hard link
+//! or a recursive change, what the prediction needs) and always opens the gate; the apply
+//! changes, marks each change it makes (`rsible-did ...`) and prints the state after.
+//! `changed` comes from the apply's marks when it ran, and is predicted from the probe when
+//! it did not (check mode). Knows nothing of playbooks.
 
-use super::copy::{fill_state, same_id, value_diff};
+use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
+use super::common::yes;
 use crate::connection::quote::quote;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
 use crate::modules::framework::mode::{self, Mode};
 use crate::modules::framework::probe::{self, Kind, PathState, Want};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-fn yes() -> bool {
-    true
-}
+/// `file` in the registry.
+pub const SPEC: Spec = spec::<File>(B, &[]);
 
-/// Arguments of `file` (Ansible's names).
+/// The `file` module.
+pub struct File;
+
+/// Arguments of `file` (Ansible's names). `path` is required (a null one is refused too).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
-    #[serde(
-        alias = "dest",
-        alias = "name",
-        deserialize_with = "de_opt_string",
-        default
-    )]
+pub struct Args {
+    #[serde(alias = "dest", alias = "name", deserialize_with = "de_opt_string")]
     path: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    #[serde(default)]
+    state: Option<State>,
     #[serde(default)]
     mode: Option<Value>,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -56,33 +58,23 @@ struct Args {
     _unsafe_writes: Option<Value>,
 }
 
-/// The state asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    File,
+/// The state asked for. `Directory` comes first: the load-time check reads a templated
+/// state as the first choice, and no other argument rules a directory out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// A directory (made with its parents).
     Directory,
+    /// An existing file (only attributes change).
+    File,
+    /// A symbolic link to `src`.
     Link,
+    /// A hard link to `src`.
     Hard,
+    /// Created if missing, times updated.
     Touch,
+    /// Removed.
     Absent,
-}
-
-impl State {
-    fn parse(s: &str) -> Result<State, String> {
-        Ok(match s {
-            "file" => State::File,
-            "directory" => State::Directory,
-            "link" => State::Link,
-            "hard" => State::Hard,
-            "touch" => State::Touch,
-            "absent" => State::Absent,
-            other => {
-                return Err(format!(
-                    "file: value of state must be one of: absent, directory, file, hard, link, touch, got: {other}"
-                ))
-            }
-        })
-    }
 }
 
 /// A time argument: `now`, `preserve`, or a `YYYYMMDDHHMM.SS` stamp for `touch -t`.
@@ -97,7 +89,7 @@ impl Time {
     fn parse(v: Option<&str>, format: Option<&str>, default: Time) -> Result<Time, String> {
         if let Some(f) = format.filter(|f| *f != "%Y%m%d%H%M.%S") {
             return Err(format!(
-                "file: time format {f:?} is not supported; use %Y%m%d%H%M.%S"
+                "time format {f:?} is not supported; use %Y%m%d%H%M.%S"
             ));
         }
         match v {
@@ -117,7 +109,7 @@ impl Time {
                     Ok(Time::At(t.to_string()))
                 } else {
                     Err(format!(
-                        "file: {t:?} is not a time in the format %Y%m%d%H%M.%S, 'now' or 'preserve'"
+                        "{t:?} is not a time in the format %Y%m%d%H%M.%S, 'now' or 'preserve'"
                     ))
                 }
             }
@@ -150,14 +142,49 @@ struct Plan {
     mtime: Time,
 }
 
+impl Module for File {
+    const NAME: &'static str = "file";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        if a.path.as_deref().is_none_or(str::is_empty) {
+            return Err("missing required arguments: path".into());
+        }
+        if a.recurse && a.state.is_some_and(|s| s != State::Directory) {
+            return Err("recurse option requires state to be 'directory'".into());
+        }
+        if let Some(s @ (State::Link | State::Hard)) = a.state {
+            if a.src.is_none() {
+                return Err(format!("src is required for state '{}'", wanted_state(s)));
+            }
+        }
+        if mode_arg(a.mode.as_ref())? == Some(Mode::Preserve) {
+            return Err("mode 'preserve' is only valid for copy and template".into());
+        }
+        for (v, f) in [
+            (&a.access_time, &a.access_time_format),
+            (&a.modification_time, &a.modification_time_format),
+        ] {
+            if f.as_deref().is_none_or(|f| !is_template(f)) {
+                let v = v.as_deref().filter(|s| !is_template(s));
+                Time::parse(v, f.as_deref(), Time::Now)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(file(a, ctx))
+    }
+}
+
 impl Plan {
+    /// The plan for `a` (checked by [`File::validate`]); `current` is what is at the path,
+    /// read when no argument says which state is wanted.
     fn new(a: Args, current: Option<Kind>) -> Result<Plan, String> {
-        let path = a
-            .path
-            .filter(|p| !p.is_empty())
-            .ok_or("file: missing required arguments: path")?;
-        let state = match a.state.as_deref() {
-            Some(s) => State::parse(s)?,
+        let path = a.path.unwrap_or_default();
+        let state = match a.state {
+            Some(s) => s,
             None if a.recurse => State::Directory,
             None if a.src.is_some() => State::Link,
             None => match current {
@@ -166,24 +193,12 @@ impl Plan {
                 _ => State::File,
             },
         };
-        if a.recurse && state != State::Directory {
-            return Err("file: recurse option requires state to be 'directory'".into());
-        }
-        if matches!(state, State::Link | State::Hard) && a.src.is_none() {
-            return Err(format!(
-                "file: src is required for state '{}'",
-                if state == State::Link { "link" } else { "hard" }
-            ));
-        }
         let default = if state == State::Touch {
             Time::Now
         } else {
             Time::Preserve
         };
         let mode = a.mode.as_ref().map(Mode::parse).transpose()?;
-        if mode == Some(Mode::Preserve) {
-            return Err("file: mode 'preserve' is only valid for copy and template".into());
-        }
         Ok(Plan {
             atime: Time::parse(
                 a.access_time.as_deref(),
@@ -255,9 +270,10 @@ fn head(plan: &Plan) -> Vec<u8> {
 /// The recursive listing digest of `$p` (mode, owner, group of everything below).
 const TREE: &str = "find \"$p\" -exec stat -c '%a %u %g' {} + 2>/dev/null | cksum";
 
-/// The program that brings the path to the plan's state and prints what it did.
+/// The apply, after [`probe_script`] in the same program: brings the path to the plan's
+/// state, prints what it did and the state after.
 fn apply_script(plan: &Plan) -> Vec<u8> {
-    let mut s = head(plan);
+    let mut s = Vec::new();
     let did = |what: &str| format!("echo 'rsible-did {what}'");
     let body = match plan.state {
         State::Absent => format!(
@@ -422,9 +438,10 @@ fn explicit_who(spec: &str) -> String {
         .join(",")
 }
 
-/// The check-mode program: the state before, whether a hard link is already in place and
-/// whether anything below a directory has other attributes.
-fn check_script(plan: &Plan) -> Vec<u8> {
+/// The probe: the state before, whether a hard link is already in place and whether
+/// anything below a directory has other attributes (what [`predict`] needs when the apply
+/// does not run). The apply checks each step itself, so the gate is always opened.
+fn probe_script(plan: &Plan) -> Vec<u8> {
     let mut s = head(plan);
     if plan.state == State::Hard {
         s.extend_from_slice(b"[ \"$p\" -ef \"$s\" ] && echo rsible-same-inode\n");
@@ -452,7 +469,14 @@ fn check_script(plan: &Plan) -> Vec<u8> {
             );
         }
     }
+    s.extend_from_slice(b"rsible_change=1\n");
     s
+}
+
+/// Whether `out` holds the line `marker`.
+fn has_marker(out: &[u8], marker: &str) -> bool {
+    let m = format!("{marker}\n");
+    out.windows(m.len()).any(|w| w == m.as_bytes())
 }
 
 /// The state printed after `marker`.
@@ -470,7 +494,7 @@ fn line_value<'a>(out: &'a str, prefix: &str) -> Option<&'a str> {
     out.lines().find_map(|l| l.strip_prefix(prefix))
 }
 
-/// What check mode predicts: whether anything would change.
+/// Whether anything would change, predicted from the probe (when the apply did not run).
 fn predict(plan: &Plan, before: &PathState, out: &str) -> Result<bool, String> {
     let exists = before.exists();
     let p = &plan.path;
@@ -533,9 +557,8 @@ fn applied_changes(before: &PathState, after: &PathState, out: &str) -> bool {
         || before.link_target != after.link_target
 }
 
-/// `file`.
-pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("file", a).map_err(Failure::BadArgs)?;
+/// `file`: the current kind when the state is not given (a probe), then one gated program.
+async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let needs_current = args.state.is_none() && !args.recurse && args.src.is_none();
     let current = if needs_current {
         let path = args.path.clone().unwrap_or_default();
@@ -548,12 +571,9 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
         None
     };
     let plan = Plan::new(args, current).map_err(Failure::BadArgs)?;
-    let script = if ctx.check {
-        check_script(&plan)
-    } else {
-        apply_script(&plan)
-    };
-    let out = ctx.exec(script, Vec::new()).await?;
+    let out = ctx
+        .gated(&probe_script(&plan), &apply_script(&plan), Vec::new())
+        .await?;
     let bad = |e: String| Failure::Failed(format!("{}: {e}", plan.path));
     if out.status.rc() != 0 {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
@@ -571,15 +591,16 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     }
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let before = section(&out.stdout, "rsible-before").map_err(bad)?;
-    let (after, changed) = if ctx.check {
+    let applied = has_marker(&out.stdout, "rsible-after");
+    let (after, changed) = if applied {
+        let after = section(&out.stdout, "rsible-after").map_err(bad)?;
+        let changed = applied_changes(&before, &after, &text);
+        (after, changed)
+    } else {
         match predict(&plan, &before, &text) {
             Ok(changed) => (before.clone(), changed),
             Err(msg) => return Ok(failed(&plan, &before, msg)),
         }
-    } else {
-        let after = section(&out.stdout, "rsible-after").map_err(bad)?;
-        let changed = applied_changes(&before, &after, &text);
-        (after, changed)
     };
     let mut o = Output {
         changed,
@@ -592,7 +613,7 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     } else {
         o.fields.insert("state".into(), json!("absent"));
     }
-    if ctx.check {
+    if !applied {
         let predicted = match plan.state {
             State::Absent => "absent",
             State::Directory => "directory",
@@ -607,7 +628,7 @@ pub async fn file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     if ctx.diff {
         o.fields.insert(
             "diff".into(),
-            result_diff(&plan, &before, &after, ctx.check, &text),
+            result_diff(&plan, &before, &after, applied, &text),
         );
     }
     if ctx.diff && changed {
@@ -662,12 +683,13 @@ fn failed(plan: &Plan, before: &PathState, msg: String) -> Output {
 }
 
 /// The registered `diff` under `--diff`: `{before, after}` dicts with the path, and the
-/// state, mode and owner where they change (Ansible's shape for `file`).
+/// state, mode and owner where they change (Ansible's shape for `file`); the attributes
+/// only when the apply ran (`applied`) and `after` is what it left.
 fn result_diff(
     plan: &Plan,
     before: &PathState,
     after: &PathState,
-    check: bool,
+    applied: bool,
     out: &str,
 ) -> Value {
     let mut b = Map::new();
@@ -691,7 +713,7 @@ fn result_diff(
             a.insert("mode".into(), json!(mode::octal(after.mode)));
         }
     }
-    if !check && before.exists() && after.exists() {
+    if applied && before.exists() && after.exists() {
         if before.mode != after.mode && after.kind != Kind::Link {
             b.insert("mode".into(), json!(mode::octal(before.mode)));
             a.insert("mode".into(), json!(mode::octal(after.mode)));
@@ -713,8 +735,43 @@ mod tests {
     use super::*;
 
     fn plan(v: Value) -> Result<Plan, String> {
-        let a: Args = args::parse("file", v.as_object().expect("object"))?;
+        let a: Args =
+            crate::modules::framework::args::parse("file", v.as_object().expect("object"))?;
+        File::validate(&a)?;
         Plan::new(a, None)
+    }
+
+    fn check(v: Value) -> Result<(), String> {
+        let a = crate::modules::framework::load_check::parse::<Args>(
+            "file",
+            v.as_object().expect("object"),
+        )
+        .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| File::validate(&a))
+    }
+
+    #[test]
+    fn arguments_are_checked_at_load() {
+        assert_eq!(
+            check(json!({"path": "/x", "state": "{{ s }}", "recurse": true})),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                json!({"dest": "{{ d }}", "mode": "{{ m }}", "state": "link",
+            "src": "{{ s }}", "access_time": "{{ t }}"})
+            ),
+            Ok(())
+        );
+        assert!(check(json!({"path": "/x", "modee": "0644"})).is_err());
+        assert!(check(json!({"state": "directory"})).is_err());
+        assert!(check(json!({"path": "/x", "state": "sideways"})).is_err());
+        assert!(check(json!({"path": "/x", "recurse": "sometimes"})).is_err());
+        assert!(check(json!({"path": "/x", "mode": "rwxrwxrwx"})).is_err());
+        assert!(check(json!({"path": "/x", "mode": "preserve"})).is_err());
+        assert!(check(json!({"path": "/x", "state": "hard"})).is_err());
+        assert!(check(json!({"path": "/x", "access_time": "soon"})).is_err());
+        assert!(check(json!({"path": "/x", "access_time_format": "%H"})).is_err());
     }
 
     #[test]
@@ -746,7 +803,8 @@ mod tests {
     fn symbolic_modes_name_everyone_and_values_are_quoted() {
         assert_eq!(explicit_who("+x,u=rw"), "a+x,u=rw");
         let p = plan(json!({"path": "/a b'c", "state": "directory", "owner": "x;y"})).unwrap();
-        let s = String::from_utf8(apply_script(&p)).unwrap();
+        let mut s = String::from_utf8(probe_script(&p)).unwrap();
+        s.push_str(&String::from_utf8(apply_script(&p)).unwrap());
         assert!(s.contains("p='/a b'\\''c'"), "{s}");
         assert!(s.contains("v='x;y'"), "{s}");
     }
@@ -775,7 +833,17 @@ mod tests {
     }
 
     #[test]
-    fn check_mode_predicts() {
+    fn the_probe_opens_the_gate_and_changes_nothing() {
+        let p = plan(json!({"path": "/x", "state": "hard", "src": "/y"})).unwrap();
+        let s = String::from_utf8(probe_script(&p)).unwrap();
+        assert!(s.ends_with("rsible_change=1\n"), "{s}");
+        assert!(!s.contains("ln ") && !s.contains("rm "), "{s}");
+        assert!(has_marker(b"a\nrsible-after\nb", "rsible-after"));
+        assert!(!has_marker(b"a\nrsible-before\n", "rsible-after"));
+    }
+
+    #[test]
+    fn predicts_from_the_probe() {
         let p = plan(json!({"path": "/x", "state": "directory", "mode": "0750"})).unwrap();
         let mut d = PathState::absent();
         assert!(predict(&p, &d, "").unwrap());

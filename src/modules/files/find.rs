@@ -1,31 +1,68 @@
 //! `find`: files on the target that match names, type, age and size. The target lists the
 //! candidates with `find | stat` in one program; the filters (globs, regexes, age, size,
 //! hidden, excludes) run here on the listing. `contains` and `get_checksum` take a second
-//! program over the matched files only. Knows nothing of playbooks.
+//! program over the matched files only. Both only read the target (probes). Knows nothing
+//! of playbooks.
 
+use super::common::stat_fields::{parse_stat, sum_command, STAT_FORMAT};
 use super::find_contains::{self, Contains};
-use super::stat::{parse_stat, STAT_FORMAT};
 use crate::connection::quote::join;
-use crate::modules::framework::args::{self, de_bool, de_opt_list};
+use crate::modules::framework::args::{de_bool, de_opt_list, de_opt_string, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// `find` in the registry.
+pub const SPEC: Spec = spec::<Find>(B, &[]);
+
+/// The `find` module.
+pub struct Find;
 
 /// Which kinds of entries match.
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-enum FileType {
+pub enum FileType {
+    /// Regular files.
     #[default]
     File,
+    /// Directories.
     Directory,
+    /// Symbolic links.
     Link,
+    /// Anything.
     Any,
+}
+
+/// Which time `age` is measured from.
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AgeStamp {
+    /// The modification time.
+    #[default]
+    Mtime,
+    /// The access time.
+    Atime,
+    /// The inode change time.
+    Ctime,
+}
+
+impl AgeStamp {
+    /// The key of the stat field it names.
+    fn key(self) -> &'static str {
+        match self {
+            AgeStamp::Mtime => "mtime",
+            AgeStamp::Atime => "atime",
+            AgeStamp::Ctime => "ctime",
+        }
+    }
 }
 
 /// Arguments of `find` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(alias = "name", alias = "path", deserialize_with = "de_opt_list")]
     paths: Option<Vec<String>>,
     #[serde(default, alias = "pattern", deserialize_with = "de_opt_list")]
@@ -40,11 +77,11 @@ struct Args {
     recurse: bool,
     #[serde(default)]
     depth: Option<u32>,
-    #[serde(default, deserialize_with = "args::de_opt_string")]
+    #[serde(default, deserialize_with = "de_opt_string")]
     age: Option<String>,
     #[serde(default)]
-    age_stamp: Option<String>,
-    #[serde(default, deserialize_with = "args::de_opt_string")]
+    age_stamp: AgeStamp,
+    #[serde(default, deserialize_with = "de_opt_string")]
     size: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
     hidden: bool,
@@ -67,7 +104,7 @@ struct Filter {
     file_type: FileType,
     /// Seconds: positive = at least this old, negative = at most this old.
     age: Option<i64>,
-    age_stamp: &'static str,
+    age_stamp: AgeStamp,
     /// Bytes: positive = at least, negative = at most.
     size: Option<i64>,
     hidden: bool,
@@ -85,11 +122,11 @@ impl Matcher {
             // Python's `re.match`: anchored at the start of the name.
             crate::pyregex::compile(&format!("^(?:{p})"), crate::pyregex::Flags::default())
                 .map(Matcher::Regex)
-                .map_err(|e| format!("find: {e}"))
+                .map_err(|e| format!("invalid pattern {p:?}: {e}"))
         } else {
             globset::Glob::new(p)
                 .map(|g| Matcher::Glob(g.compile_matcher()))
-                .map_err(|e| format!("find: invalid pattern {p:?}: {e}"))
+                .map_err(|e| format!("invalid pattern {p:?}: {e}"))
         }
     }
 
@@ -150,29 +187,19 @@ impl Filter {
         let age = a
             .age
             .as_deref()
-            .map(|s| parse_age(s).ok_or_else(|| format!("find: failed to process age {s:?}")))
+            .map(|s| parse_age(s).ok_or_else(|| format!("failed to process age {s:?}")))
             .transpose()?;
         let size = a
             .size
             .as_deref()
-            .map(|s| parse_size(s).ok_or_else(|| format!("find: failed to process size {s:?}")))
+            .map(|s| parse_size(s).ok_or_else(|| format!("failed to process size {s:?}")))
             .transpose()?;
-        let age_stamp = match a.age_stamp.as_deref().unwrap_or("mtime") {
-            "mtime" => "mtime",
-            "atime" => "atime",
-            "ctime" => "ctime",
-            other => {
-                return Err(format!(
-                    "find: age_stamp must be atime, ctime or mtime, got {other:?}"
-                ))
-            }
-        };
         Ok(Filter {
             patterns: list(&a.patterns)?,
             excludes: list(&a.excludes)?,
             file_type: a.file_type,
             age,
-            age_stamp,
+            age_stamp: a.age_stamp,
             size,
             hidden: a.hidden,
         })
@@ -198,7 +225,7 @@ impl Filter {
         }
         if let Some(age) = self.age {
             let t = st
-                .get(self.age_stamp)
+                .get(self.age_stamp.key())
                 .and_then(Value::as_f64)
                 .unwrap_or(0.0) as i64;
             let old = now - t;
@@ -255,28 +282,61 @@ fn parse_listing(stdout: &str) -> Listing {
     (now, entries, skipped)
 }
 
+impl Module for Find {
+    const NAME: &'static str = "find";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        if a.paths.as_ref().is_none_or(Vec::is_empty) {
+            return Err("missing required arguments: paths".into());
+        }
+        let fixed = |v: &Option<String>| v.clone().filter(|s| !is_template(s));
+        let fixed_list = |l: &Option<Vec<String>>| {
+            l.as_ref()
+                .map(|l| l.iter().filter(|s| !is_template(s)).cloned().collect())
+        };
+        Filter::new(&Args {
+            paths: None,
+            patterns: fixed_list(&a.patterns),
+            excludes: fixed_list(&a.excludes),
+            age: fixed(&a.age),
+            size: fixed(&a.size),
+            contains: None,
+            checksum_algorithm: None,
+            ..*a
+        })?;
+        if let Some(c) = fixed(&a.contains) {
+            Contains::new(&c, a.read_whole_file)?;
+        }
+        if let Some(algo) = fixed(&a.checksum_algorithm) {
+            sum_command(&algo)?;
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(find(a, ctx))
+    }
+}
+
 /// `find`: returns `files` (stat-like dicts with `path`), `matched`, `examined`,
 /// `skipped_paths`, `msg`.
-pub async fn find(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("find", a).map_err(Failure::BadArgs)?;
+async fn find(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let paths = args.paths.clone().unwrap_or_default();
-    if paths.is_empty() {
-        return Err(Failure::Failed("missing required arguments: paths".into()));
-    }
-    let filter = Filter::new(&args).map_err(Failure::Failed)?;
+    let filter = Filter::new(&args).map_err(Failure::BadArgs)?;
     let contains = args
         .contains
         .as_deref()
-        .map(|c| Contains::new(c, args.read_whole_file).map_err(Failure::Failed))
+        .map(|c| Contains::new(c, args.read_whole_file).map_err(Failure::BadArgs))
         .transpose()?;
-    let sum = super::stat::sum_command(args.checksum_algorithm.as_deref().unwrap_or("sha1"))
-        .map_err(Failure::Failed)?;
+    let sum = sum_command(args.checksum_algorithm.as_deref().unwrap_or("sha1"))
+        .map_err(Failure::BadArgs)?;
     let maxdepth = match (args.recurse, args.depth) {
         (false, _) => Some(1),
         (true, d) => d,
     };
     let out = ctx
-        .exec(
+        .probe(
             list_script(&paths, maxdepth, args.follow).into_bytes(),
             Vec::new(),
         )
@@ -357,7 +417,7 @@ async fn second_pass(
     if contains.is_some() {
         script.push_str(&find_contains::dump_script(&list));
     }
-    let out = ctx.exec(script.into_bytes(), Vec::new()).await?;
+    let out = ctx.probe(script.into_bytes(), Vec::new()).await?;
     let (head, dump) = find_contains::parse_dump(&out.stdout);
     let hits: std::collections::HashSet<&str> = match contains {
         Some(c) => regular
@@ -391,7 +451,39 @@ mod tests {
     use super::*;
 
     fn args_of(v: Value) -> Args {
-        args::parse("find", v.as_object().expect("obj")).expect("args")
+        crate::modules::framework::args::parse("find", v.as_object().expect("obj")).expect("args")
+    }
+
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            crate::modules::framework::load_check::parse::<Args>("find", v.as_object().expect("o"))
+                .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Find::validate(&a))
+    }
+
+    #[test]
+    fn arguments_are_checked_before_the_run() {
+        assert_eq!(
+            check(json!({"paths": "/d", "age": "2d", "age_stamp": "ctime"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                json!({"path": "{{ d }}", "patterns": ["{{ p }}", "*.log"], "age": "{{ a }}",
+                "contains": "{{ c }}", "size": "{{ s }}", "checksum_algorithm": "{{ x }}"})
+            ),
+            Ok(())
+        );
+        assert!(check(json!({"patterns": "*.log"})).is_err());
+        assert!(check(json!({"paths": []})).is_err());
+        assert!(check(json!({"paths": "/d", "age": "1y"})).is_err());
+        assert!(check(json!({"paths": "/d", "size": "big"})).is_err());
+        assert!(check(json!({"paths": "/d", "age_stamp": "btime"})).is_err());
+        assert!(check(json!({"paths": "/d", "contains": "("})).is_err());
+        assert!(check(json!({"paths": "/d", "patterns": "(", "use_regex": true})).is_err());
+        assert!(check(json!({"paths": "/d", "checksum_algorithm": "crc"})).is_err());
+        assert!(check(json!({"paths": "/d", "depth": "deep"})).is_err());
+        assert!(check(json!({"paths": "/d", "recures": true})).is_err());
     }
 
     #[test]

@@ -24,7 +24,7 @@ impl Contains {
             format!("\\A(?:{pattern})")
         };
         let re = pyre::compile(&p, false, false)
-            .map_err(|e| format!("find: invalid contains {pattern:?}: {e}"))?;
+            .map_err(|e| format!("invalid contains {pattern:?}: {e}"))?;
         Ok(Contains { re, whole })
     }
 

@@ -3,7 +3,7 @@
 //! differs. Skipped without downloading when `dest` exists and `force` is off, or when its
 //! checksum already matches `checksum`. One remote program. Knows nothing of playbooks.
 
-use super::stat::{parse_stat, path_fields, sum_command, STAT_FORMAT};
+use super::common::stat_fields::{parse_stat, path_fields, sum_command, STAT_FORMAT};
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{self, de_bool, de_opt_string};
 use crate::modules::{Ctx, Failure, Output};

@@ -25,8 +25,8 @@ use crate::modules::framework::spec::{legacy, Spec, B, CG};
 
 /// The modules of this family, for the registry.
 pub const SPECS: &[Spec] = &[
-    legacy!("copy", B, &[], None, |a, c| copy::copy(a, c)),
-    legacy!("file", B, &[], None, |a, c| file::file(a, c)),
+    copy::SPEC,
+    file::SPEC,
     legacy!("lineinfile", B, &[], None, |a, c| lineinfile::lineinfile(
         a, c
     )),
@@ -45,11 +45,11 @@ pub const SPECS: &[Spec] = &[
         None,
         |a, c| ini_file::ini_file(a, c)
     ),
-    legacy!("stat", B, &[], None, |a, c| stat::stat(a, c)),
-    legacy!("slurp", B, &[], None, |a, c| slurp::slurp(a, c)),
-    legacy!("fetch", B, &[], None, |a, c| fetch::fetch(a, c)),
-    legacy!("find", B, &[], None, |a, c| find::find(a, c)),
-    legacy!("tempfile", B, &[], None, |a, c| tempfile::tempfile(a, c)),
+    stat::SPEC,
+    slurp::SPEC,
+    fetch::SPEC,
+    find::SPEC,
+    tempfile::SPEC,
     legacy!("get_url", B, &[], None, |a, c| get_url::get_url(a, c)),
     legacy!("unarchive", B, &[], None, |a, c| unarchive::unarchive(a, c)),
 ];

@@ -1,45 +1,46 @@
 //! `slurp`: a target file's content, base64-encoded, in one remote program (`cat`: the
-//! encoding happens on the controller, so the target needs no `base64`). Knows nothing of
-//! playbooks; arguments arrive templated.
+//! encoding happens on the controller, so the target needs no `base64`). Read-only: a probe.
+//! Knows nothing of playbooks; arguments arrive templated.
 
+use super::common::readable::{unreadable_message, CHECK_READABLE};
 use crate::connection::quote::quote_str;
-use crate::modules::framework::args;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use base64::Engine as _;
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::json;
+
+/// `slurp` in the registry.
+pub const SPEC: Spec = spec::<Slurp>(B, &[]);
+
+/// The `slurp` module.
+pub struct Slurp;
 
 /// Arguments of `slurp` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(alias = "path")]
     src: String,
 }
 
-/// Shell text that checks `$p` is a readable regular file and exits 3 (missing),
-/// 4 (directory) or 5 (unreadable) otherwise.
-pub const CHECK_READABLE: &str =
-    "[ -e \"$p\" ] || exit 3\n[ -d \"$p\" ] && exit 4\n[ -r \"$p\" ] || exit 5\n";
+impl Module for Slurp {
+    const NAME: &'static str = "slurp";
+    type Args = Args;
 
-/// Ansible's message for the exit codes of [`CHECK_READABLE`]; `None` for other codes.
-pub fn unreadable_message(rc: i32, path: &str) -> Option<String> {
-    match rc {
-        3 => Some(format!("File not found: {path}")),
-        4 => Some(format!("Source is a directory and must be a file: {path}")),
-        5 => Some(format!("File is not readable: {path}")),
-        _ => None,
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(slurp(a, ctx))
     }
 }
 
 /// `slurp`: returns `content` (base64), `encoding` and `source`.
-pub async fn slurp(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("slurp", a).map_err(Failure::BadArgs)?;
+async fn slurp(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let script = format!(
         "p={}\n{CHECK_READABLE}exec cat -- \"$p\"\n",
         quote_str(&args.src)
     );
-    let out = ctx.exec(script.into_bytes(), Vec::new()).await?;
+    let out = ctx.probe(script.into_bytes(), Vec::new()).await?;
     let rc = out.status.rc();
     if rc != 0 {
         let msg = unreadable_message(rc, &args.src).unwrap_or_else(|| {
@@ -61,16 +62,21 @@ pub async fn slurp(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fail
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
+    use serde_json::Value;
+
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("slurp", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Slurp::validate(&a))
+    }
 
     #[test]
-    fn path_is_an_alias_and_messages_are_ansibles() {
-        let m = json!({"path": "/etc/hosts"});
-        let a: Args = args::parse("slurp", m.as_object().expect("obj")).expect("args");
-        assert_eq!(a.src, "/etc/hosts");
-        assert_eq!(
-            unreadable_message(3, "/x").as_deref(),
-            Some("File not found: /x")
-        );
-        assert_eq!(unreadable_message(1, "/x"), None);
+    fn arguments() {
+        assert_eq!(check(json!({"path": "/etc/hosts"})), Ok(()));
+        assert_eq!(check(json!({"src": "{{ f }}"})), Ok(()));
+        assert!(check(json!({})).is_err());
+        assert!(check(json!({"src": "/a", "scr": "/b"})).is_err());
+        assert!(check(json!({"src": ["/a"]})).is_err());
     }
 }

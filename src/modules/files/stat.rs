@@ -1,24 +1,28 @@
 //! `stat`: what a path is on the target (type, mode, owner, times, link target, checksum),
-//! in one remote program. Also the `stat -c` format and its parser that `find` and
-//! `tempfile` reuse. Knows nothing of playbooks; arguments arrive templated.
+//! in one read-only remote program (a probe). The `stat -c` line it reads is shared with
+//! `find` and `tempfile` ([`super::common::stat_fields`]). Knows nothing of playbooks; arguments arrive
+//! templated.
 
+use super::common::stat_fields::{parse_stat, sum_command, STAT_FORMAT};
+use super::common::yes;
 use crate::connection::quote::quote_str;
-use crate::modules::framework::args::{self, de_bool};
+use crate::modules::framework::args::{de_bool, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-/// `stat -c` fields, in the order [`parse_stat`] reads them (GNU and busybox agree on these).
-pub const STAT_FORMAT: &str = "%f %u %g %s %i %h %d %X %Y %Z %U %G";
+/// `stat` in the registry.
+pub const SPEC: Spec = spec::<Stat>(B, &[]);
 
-fn yes() -> bool {
-    true
-}
+/// The `stat` module.
+pub struct Stat;
 
 /// Arguments of `stat` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(alias = "dest", alias = "name")]
     path: String,
     #[serde(default, deserialize_with = "de_bool")]
@@ -46,24 +50,26 @@ struct Args {
     get_attributes: bool,
 }
 
-/// The command that prints a file's digest with `algorithm` (`sha1`, `sha256`, `md5`, ...).
-pub fn sum_command(algorithm: &str) -> Result<&'static str, String> {
-    Ok(match algorithm {
-        "sha1" => "sha1sum",
-        "sha224" => "sha224sum",
-        "sha256" => "sha256sum",
-        "sha384" => "sha384sum",
-        "sha512" => "sha512sum",
-        "md5" => "md5sum",
-        other => return Err(format!("unsupported checksum algorithm '{other}'")),
-    })
+impl Module for Stat {
+    const NAME: &'static str = "stat";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        match a.checksum_algorithm.as_deref() {
+            Some(algo) if !is_template(algo) => sum_command(algo).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(stat(a, ctx))
+    }
 }
 
 /// `stat`: reports `stat.exists` and, when it exists, Ansible's fields about the path.
-pub async fn stat(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("stat", a).map_err(Failure::BadArgs)?;
+async fn stat(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let algo = args.checksum_algorithm.as_deref().unwrap_or("sha1");
-    let sum = sum_command(algo).map_err(Failure::Failed)?;
+    let sum = sum_command(algo).map_err(Failure::BadArgs)?;
     let l = if args.follow { "-L " } else { "" };
     let exists = if args.follow {
         "[ -e \"$p\" ]"
@@ -98,7 +104,7 @@ pub async fn stat(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failu
     if args.get_attributes {
         script.push_str(super::stat_extra::ATTR_SCRIPT);
     }
-    let out = ctx.exec(script.into_bytes(), Vec::new()).await?;
+    let out = ctx.probe(script.into_bytes(), Vec::new()).await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
@@ -153,89 +159,6 @@ fn parse_output(stdout: &str, path: &str) -> Option<Map<String, Value>> {
     Some(st)
 }
 
-/// The `file`-module fields Ansible adds to a result about its path (`mode`, `uid`, `gid`,
-/// `owner`, `group`, `size`, `state`) from a [`parse_stat`] map.
-pub fn path_fields(st: &Map<String, Value>) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (from, to) in [
-        ("mode", "mode"),
-        ("uid", "uid"),
-        ("gid", "gid"),
-        ("pw_name", "owner"),
-        ("gr_name", "group"),
-        ("size", "size"),
-    ] {
-        if let Some(x) = st.get(from) {
-            out.insert(to.into(), x.clone());
-        }
-    }
-    let state = if st.get("isdir") == Some(&json!(true)) {
-        "directory"
-    } else if st.get("islnk") == Some(&json!(true)) {
-        "link"
-    } else {
-        "file"
-    };
-    out.insert("state".into(), json!(state));
-    out
-}
-
-/// Parses one `stat -c STAT_FORMAT` line into Ansible's stat fields (`mode` as `"0644"`,
-/// `isdir`, `isreg`, `islnk`, ..., `uid`, `gid`, `pw_name`, `gr_name`, `size`, times).
-pub fn parse_stat(line: &str) -> Option<Map<String, Value>> {
-    let w: Vec<&str> = line.split_whitespace().collect();
-    if w.len() < 12 {
-        return None;
-    }
-    let raw = u32::from_str_radix(w[0], 16).ok()?;
-    let num = |i: usize| w[i].parse::<u64>().ok();
-    let kind = raw & 0o170_000;
-    let perm = raw & 0o7777;
-    let mut m = Map::new();
-    m.insert("mode".into(), json!(format!("{perm:04o}")));
-    for (name, bits) in [
-        ("isdir", 0o040_000),
-        ("ischr", 0o020_000),
-        ("isblk", 0o060_000),
-        ("isreg", 0o100_000),
-        ("isfifo", 0o010_000),
-        ("islnk", 0o120_000),
-        ("issock", 0o140_000),
-    ] {
-        m.insert(name.into(), json!(kind == bits));
-    }
-    m.insert("uid".into(), json!(num(1)?));
-    m.insert("gid".into(), json!(num(2)?));
-    m.insert("size".into(), json!(num(3)?));
-    m.insert("inode".into(), json!(num(4)?));
-    m.insert("nlink".into(), json!(num(5)?));
-    m.insert("dev".into(), json!(num(6)?));
-    m.insert("atime".into(), json!(num(7)? as f64));
-    m.insert("mtime".into(), json!(num(8)? as f64));
-    m.insert("ctime".into(), json!(num(9)? as f64));
-    for (i, key) in [(10, "pw_name"), (11, "gr_name")] {
-        if w[i] != "UNKNOWN" {
-            m.insert(key.into(), json!(w[i]));
-        }
-    }
-    for (name, bit) in [
-        ("isuid", 0o4000),
-        ("isgid", 0o2000),
-        ("rusr", 0o400),
-        ("wusr", 0o200),
-        ("xusr", 0o100),
-        ("rgrp", 0o040),
-        ("wgrp", 0o020),
-        ("xgrp", 0o010),
-        ("roth", 0o004),
-        ("woth", 0o002),
-        ("xoth", 0o001),
-    ] {
-        m.insert(name.into(), json!(perm & bit != 0));
-    }
-    Some(m)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,12 +196,28 @@ mod tests {
         assert!(parse_output("garbage\n", "/x").is_none());
     }
 
+    fn check(v: Value) -> Result<(), String> {
+        let a = crate::modules::framework::load_check::parse::<Args>(
+            "stat",
+            v.as_object().expect("obj"),
+        )
+        .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Stat::validate(&a))
+    }
+
     #[test]
     fn arguments_and_algorithms() {
         let m = json!({"path": "/a", "follow": "yes", "checksum_algorithm": "sha256"});
-        let a: Args = args::parse("stat", m.as_object().expect("obj")).expect("args");
+        let a: Args = crate::modules::framework::args::parse("stat", m.as_object().expect("obj"))
+            .expect("args");
         assert!(a.follow && a.get_checksum);
-        assert_eq!(sum_command("sha256"), Ok("sha256sum"));
-        assert!(sum_command("crc").is_err());
+        assert_eq!(
+            check(json!({"dest": "/a", "checksum": "{{ algo }}"})),
+            Ok(())
+        );
+        assert!(check(json!({"path": "/a", "checksum_algorithm": "crc"})).is_err());
+        assert!(check(json!({"path": "/a", "follow": "maybe"})).is_err());
+        assert!(check(json!({"path": "/a", "get_md5": true})).is_err());
+        assert!(check(json!({"follow": true})).is_err());
     }
 }

@@ -1,22 +1,33 @@
 //! `tempfile`: creates a uniquely named file or directory on the target (mode 0600/0700),
 //! with `O_EXCL`-style creation (`set -C` / `mkdir`) so an existing path is never reused.
-//! The name is chosen on the controller; one remote program creates and stats it. Not
-//! idempotent, like Ansible's: every run creates a new path. Knows nothing of playbooks.
+//! The name is chosen on the controller; one gated program names the path (the probe: a
+//! new path is always a change) and creates and stats it (the apply). Not idempotent, like
+//! Ansible's: every run creates a new path. Knows nothing of playbooks.
 
-use super::stat::{parse_stat, STAT_FORMAT};
+use super::common::stat_fields::{parse_stat, path_fields, STAT_FORMAT};
 use crate::connection::become_wrap::nonce;
 use crate::connection::quote::quote_str;
-use crate::modules::framework::args;
+use crate::modules::framework::args::{de_opt_string, is_template};
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::json;
+
+/// `tempfile` in the registry.
+pub const SPEC: Spec = spec::<Tempfile>(B, &[]);
+
+/// The `tempfile` module.
+pub struct Tempfile;
 
 /// What to create.
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-enum State {
+pub enum State {
+    /// A file (mode 0600).
     #[default]
     File,
+    /// A directory (mode 0700).
     Directory,
 }
 
@@ -27,10 +38,10 @@ fn default_prefix() -> String {
 /// Arguments of `tempfile` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(default)]
     state: State,
-    #[serde(default, deserialize_with = "args::de_opt_string")]
+    #[serde(default, deserialize_with = "de_opt_string")]
     path: Option<String>,
     #[serde(default = "default_prefix")]
     prefix: String,
@@ -38,40 +49,58 @@ struct Args {
     suffix: String,
 }
 
-/// The shell program creating `name` in `dir` (the target's `$TMPDIR` or `/tmp` if `None`).
-fn script(dir: Option<&str>, name: &str, state: State, check: bool) -> String {
+impl Module for Tempfile {
+    const NAME: &'static str = "tempfile";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        let slash = |s: &str| !is_template(s) && s.contains('/');
+        if slash(&a.prefix) || slash(&a.suffix) {
+            return Err("prefix and suffix must not contain '/'".into());
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(tempfile(a, ctx))
+    }
+}
+
+/// The probe: the path of `name` in `dir` (the target's `$TMPDIR` or `/tmp` if `None`),
+/// always a change.
+fn probe(dir: Option<&str>, name: &str) -> String {
     let dir = match dir {
         Some(d) => quote_str(d),
         None => "\"${TMPDIR:-/tmp}\"".into(),
     };
+    format!(
+        "LC_ALL=C; export LC_ALL\nd={dir}\nd=${{d%/}}\nn=\"$d\"/{}\nprintf 'path %s\\n' \"$n\"\nrsible_change=1\n",
+        quote_str(name)
+    )
+}
+
+/// The apply: creates `$n` exclusively and prints its `stat` line.
+fn apply(state: State) -> String {
     let create = match state {
         State::File => "(set -C; : > \"$n\") || exit 1",
         State::Directory => "mkdir -- \"$n\" || exit 1",
     };
-    let mut s = format!(
-        "LC_ALL=C; export LC_ALL\nd={dir}\nd=${{d%/}}\nn=\"$d\"/{}\nprintf 'path %s\\n' \"$n\"\n",
-        quote_str(name)
-    );
-    if !check {
-        s.push_str(&format!(
-            "umask 077\n{create}\ns=$(stat -c '{STAT_FORMAT}' -- \"$n\") || exit 1\nprintf 'stat %s\\n' \"$s\"\n"
-        ));
-    }
-    s
+    format!(
+        "umask 077\n{create}\ns=$(stat -c '{STAT_FORMAT}' -- \"$n\") || exit 1\nprintf 'stat %s\\n' \"$s\"\n"
+    )
 }
 
 /// `tempfile`: returns `path` and the new entry's `mode`, `owner`, `group`, `uid`, `gid`,
 /// `size`, `state`.
-pub async fn tempfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("tempfile", a).map_err(Failure::BadArgs)?;
-    if args.prefix.contains('/') || args.suffix.contains('/') {
-        return Err(Failure::Failed(
-            "tempfile: prefix and suffix must not contain '/'".into(),
-        ));
-    }
+async fn tempfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let name = format!("{}{}{}", args.prefix, nonce(), args.suffix);
-    let prog = script(args.path.as_deref(), &name, args.state, ctx.check);
-    let out = ctx.exec(prog.into_bytes(), Vec::new()).await?;
+    let out = ctx
+        .gated(
+            probe(args.path.as_deref(), &name).as_bytes(),
+            apply(args.state).as_bytes(),
+            Vec::new(),
+        )
+        .await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "tempfile: cannot create the temporary {}: {}",
@@ -94,19 +123,8 @@ pub async fn tempfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, F
                 o.fields.insert("path".into(), json!(p));
             }
             Some(("stat", s)) => {
-                let st = parse_stat(s).unwrap_or_default();
-                for (k, ansible) in [
-                    ("mode", "mode"),
-                    ("uid", "uid"),
-                    ("gid", "gid"),
-                    ("pw_name", "owner"),
-                    ("gr_name", "group"),
-                    ("size", "size"),
-                ] {
-                    if let Some(v) = st.get(k) {
-                        o.fields.insert(ansible.into(), v.clone());
-                    }
-                }
+                o.fields
+                    .extend(path_fields(&parse_stat(s).unwrap_or_default()));
             }
             _ => {}
         }
@@ -122,23 +140,40 @@ pub async fn tempfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, F
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
+    use serde_json::Value;
+
+    fn check(v: Value) -> Result<(), String> {
+        let a = load_check::parse::<Args>("tempfile", v.as_object().expect("obj"))
+            .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Tempfile::validate(&a))
+    }
 
     #[test]
     fn arguments_have_ansibles_defaults() {
         let m = json!({"state": "directory", "suffix": ".d"});
-        let a: Args = args::parse("tempfile", m.as_object().expect("obj")).expect("args");
+        let a: Args =
+            crate::modules::framework::args::parse("tempfile", m.as_object().expect("obj"))
+                .expect("args");
         assert_eq!(a.state, State::Directory);
         assert_eq!(a.prefix, "ansible.");
-        let bad = json!({"state": "link"});
-        assert!(args::parse::<Args>("tempfile", bad.as_object().expect("obj")).is_err());
+        assert!(check(json!({"state": "link"})).is_err());
+        assert!(check(json!({"prefix": "a/b"})).is_err());
+        assert!(check(json!({"sufix": ".x"})).is_err());
+        assert_eq!(
+            check(json!({"state": "{{ s }}", "prefix": "{{ a/b }}"})),
+            Ok(())
+        );
     }
 
     #[test]
     fn the_program_quotes_the_directory_and_creates_exclusively() {
-        let s = script(Some("/my dir"), "ansible.x", State::File, false);
+        let s = probe(Some("/my dir"), "ansible.x");
         assert!(s.contains("d='/my dir'"), "{s}");
-        assert!(s.contains("set -C"), "{s}");
-        let s = script(None, "a", State::Directory, true);
-        assert!(s.contains("${TMPDIR:-/tmp}") && !s.contains("mkdir"), "{s}");
+        assert!(!s.contains("set -C"), "the probe creates nothing: {s}");
+        assert!(apply(State::File).contains("set -C"));
+        let s = probe(None, "a");
+        assert!(s.contains("${TMPDIR:-/tmp}"), "{s}");
+        assert!(apply(State::Directory).contains("mkdir"));
     }
 }

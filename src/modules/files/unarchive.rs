@@ -8,10 +8,10 @@
 //! and in check mode, and costs one unpack per run. `creates` skips everything. One remote
 //! program. Knows nothing of playbooks.
 
-use super::copy::find_local;
-use super::stat::{parse_stat, path_fields, STAT_FORMAT};
+use super::common::stat_fields::{parse_stat, path_fields, STAT_FORMAT};
 use crate::connection::quote::{join, quote_str};
 use crate::modules::framework::args::{self, de_bool, de_opt_list, de_opt_string};
+use crate::modules::framework::local_src::find_local;
 use crate::modules::{Ctx, Failure, Output};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

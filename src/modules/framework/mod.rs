@@ -5,6 +5,7 @@
 pub mod args;
 pub mod ctx;
 pub mod load_check;
+pub mod local_src;
 pub mod mode;
 pub mod output;
 pub mod probe;

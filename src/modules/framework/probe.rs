@@ -189,7 +189,7 @@ fn rest_after(out: &[u8], head: &str) -> Vec<u8> {
 
 /// Reads `path`'s state (and content) from the target: one program.
 pub async fn probe(ctx: &Ctx<'_>, path: &str, want: Want) -> Result<(PathState, Vec<u8>), Failure> {
-    let out = ctx.exec(script(path, want), Vec::new()).await?;
+    let out = ctx.probe(script(path, want), Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "could not read the state of {path}: {}",

@@ -2,7 +2,8 @@
 //! the destination, its sha256 checked, mode and owner set, optionally validated and the old
 //! file backed up, then `mv -f` into place. A reader sees the old file or the new one, never
 //! half of one; a failure (full disk, bad validation) leaves the old file untouched and the
-//! temp file removed. One remote program. Knows nothing of module arguments.
+//! temp file removed. One remote program. A file fetched to the controller is written the
+//! same way there ([`to_controller`]). Knows nothing of module arguments.
 
 use crate::connection::quote::quote;
 use crate::modules::framework::probe::{self, PathState};
@@ -285,6 +286,32 @@ pub async fn set_attrs(
         .ok_or_else(|| Failure::Failed(format!("{path}: the target's answer was cut short")))
 }
 
+/// Writes `bytes` to the controller file `dest` (`fetch`): a temp file beside it, then a
+/// rename, its directories made first. In check mode nothing is written and the answer is
+/// `None`.
+pub fn to_controller(
+    ctx: &Ctx<'_>,
+    dest: &std::path::Path,
+    bytes: &[u8],
+) -> std::io::Result<Option<()>> {
+    if !ctx.applies() {
+        return Ok(None);
+    }
+    let dir = dest.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.rsible-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, dest)
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .map(Some)
+}
+
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -338,6 +365,29 @@ mod tests {
             std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[test]
+    fn a_controller_file_is_written_only_outside_check_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("h1/etc/hosts");
+        let conn = crate::connection::local::LocalConnection;
+        let mut ctx = Ctx {
+            conn: &conn,
+            become_: None,
+            check: true,
+            diff: false,
+            timeout: None,
+            environment: &[],
+            host: "h",
+            search_paths: &[],
+            reconnect: None,
+        };
+        assert_eq!(to_controller(&ctx, &dest, b"x").unwrap(), None);
+        assert!(!dest.exists());
+        ctx.check = false;
+        assert_eq!(to_controller(&ctx, &dest, b"x").unwrap(), Some(()));
+        assert_eq!(std::fs::read(&dest).unwrap(), b"x");
     }
 
     #[tokio::test]

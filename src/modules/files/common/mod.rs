@@ -1,9 +1,18 @@
 //! What the file modules share: the read-edit-write cycle of the line editors ([`edit`]),
-//! finding a controller-side source ([`local_path`]) and Python regular expressions in the
-//! editors' arguments ([`pyre`]). Path probing, modes and the atomic writer are the
-//! framework's, because other families write files too. Knows nothing of any one module's
-//! arguments.
+//! Python regular expressions in the editors' arguments ([`pyre`]), a path's attributes as
+//! modules take and report them ([`attrs`]), the `stat` line and its fields
+//! ([`stat_fields`]) and the readable-file check of the modules that send a file back
+//! ([`readable`]). Path probing, modes, the atomic writer and finding a task's
+//! controller-side source are the framework's, because other families need them too. Knows
+//! nothing of any one module's arguments.
 
+pub mod attrs;
 pub mod edit;
-pub mod local_path;
 pub mod pyre;
+pub mod readable;
+pub mod stat_fields;
+
+/// serde's `default` for an argument that is true unless given.
+pub fn yes() -> bool {
+    true
+}

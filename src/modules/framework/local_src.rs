@@ -1,9 +1,44 @@
 //! Controller paths as Ansible reads a task's local `src` (`copy`, `template`, `script`,
 //! `unarchive`): one that starts with `/` or `~` has the controller's environment variables
 //! (`$NAME`, `${NAME}`; unset ones stay as written) and a leading `~`/`~user` expanded, then
-//! `.` and `..` folded; any other path is searched for as written. Knows nothing of modules.
+//! `.` and `..` folded; any other path is searched for in the task's search directories
+//! ([`find_local`]). Knows nothing of modules.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// What Ansible adds to every "Could not find or access" message.
+const REMOTE_SRC_HINT: &str =
+    "\nIf you are using a module and expect the file to exist on the remote, see the remote_src option";
+
+/// Finds a controller-side `src`: absolute as is; otherwise `d/SUB/SRC`, then `d/SRC` for
+/// each search directory `d`, in order. A path starting with `/` or `~` is expanded first
+/// (see [`expand`]).
+pub fn find_local(search: &[PathBuf], sub: &str, src: &str) -> Result<PathBuf, String> {
+    if is_expanded(src) {
+        let p = expanded_path(src);
+        return if p.exists() {
+            Ok(p)
+        } else {
+            Err(format!(
+                "Could not find or access '{src}' on the Ansible Controller.{REMOTE_SRC_HINT}"
+            ))
+        };
+    }
+    let p = Path::new(src);
+    let mut tried = Vec::new();
+    for d in search {
+        for c in [d.join(sub).join(p), d.join(p)] {
+            if c.exists() {
+                return Ok(c);
+            }
+            tried.push(c.display().to_string());
+        }
+    }
+    Err(format!(
+        "Could not find or access '{src}'\nSearched in:\n\t{} on the Ansible Controller.{REMOTE_SRC_HINT}",
+        tried.join("\n\t")
+    ))
+}
 
 /// Whether Ansible expands `src` (it starts with `/` or `~`).
 pub fn is_expanded(src: &str) -> bool {
@@ -136,5 +171,21 @@ mod tests {
         let home = std::env::var("HOME").unwrap_or_default();
         assert_eq!(expand("~/q"), normalize(&format!("{home}/q")));
         assert!(is_expanded("/x") && is_expanded("~") && !is_expanded("$HOME/x"));
+    }
+
+    #[test]
+    fn relative_sources_are_searched_for() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("files")).unwrap();
+        std::fs::write(d.path().join("files/x"), "1").unwrap();
+        std::fs::write(d.path().join("y"), "2").unwrap();
+        let dirs = [d.path().to_path_buf()];
+        assert_eq!(
+            find_local(&dirs, "files", "x").unwrap(),
+            d.path().join("files/x")
+        );
+        assert_eq!(find_local(&dirs, "files", "y").unwrap(), d.path().join("y"));
+        let e = find_local(&dirs, "files", "z").unwrap_err();
+        assert!(e.contains("Could not find or access 'z'"), "{e}");
     }
 }
