@@ -21,35 +21,21 @@ mod stat_extra;
 pub mod tempfile;
 pub mod unarchive;
 
-use crate::modules::framework::spec::{legacy, Spec, B, CG};
+use crate::modules::framework::spec::{legacy, Spec, B};
 
 /// The modules of this family, for the registry.
 pub const SPECS: &[Spec] = &[
     legacy!("copy", B, &[], None, |a, c| copy::copy(a, c)),
     legacy!("file", B, &[], None, |a, c| file::file(a, c)),
-    legacy!("lineinfile", B, &[], None, |a, c| lineinfile::lineinfile(
-        a, c
-    )),
-    legacy!(
-        "blockinfile",
-        B,
-        &[],
-        None,
-        |a, c| blockinfile::blockinfile(a, c)
-    ),
-    legacy!("replace", B, &[], None, |a, c| replace::replace(a, c)),
-    legacy!(
-        "ini_file",
-        CG,
-        &["community.general.files.ini_file"],
-        None,
-        |a, c| ini_file::ini_file(a, c)
-    ),
+    lineinfile::SPEC,
+    blockinfile::SPEC,
+    replace::SPEC,
+    ini_file::SPEC,
     legacy!("stat", B, &[], None, |a, c| stat::stat(a, c)),
     legacy!("slurp", B, &[], None, |a, c| slurp::slurp(a, c)),
     legacy!("fetch", B, &[], None, |a, c| fetch::fetch(a, c)),
     legacy!("find", B, &[], None, |a, c| find::find(a, c)),
     legacy!("tempfile", B, &[], None, |a, c| tempfile::tempfile(a, c)),
-    legacy!("get_url", B, &[], None, |a, c| get_url::get_url(a, c)),
-    legacy!("unarchive", B, &[], None, |a, c| unarchive::unarchive(a, c)),
+    get_url::SPEC,
+    unarchive::SPEC,
 ];

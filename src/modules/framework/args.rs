@@ -34,6 +34,12 @@ pub fn is_template(s: &str) -> bool {
     crate::template::is_template(s) || load_check::is_marker(s)
 }
 
+/// serde `default` for a boolean argument that is on unless given (`#[serde(default =
+/// "yes")]`).
+pub fn yes() -> bool {
+    true
+}
+
 /// Ansible's boolean reading: true/false, yes/no, on/off, 1/0, y/n (any case).
 pub fn to_bool(v: &Value) -> Option<bool> {
     match v {

@@ -113,7 +113,7 @@ fn to_arg_error(module: &str, raw: &Map<String, Value>, msg: &str) -> ArgError {
     // message quotes.
     let culprit = raw
         .iter()
-        .find(|(_, v)| !v.is_object() && !v.is_array() && msg.contains(&quoted(v)));
+        .find(|(_, v)| !v.is_object() && !v.is_array() && quotes(msg, &quoted(v)));
     ArgError {
         arg: culprit.map(|(k, _)| k.clone()),
         msg: match culprit {
@@ -122,6 +122,14 @@ fn to_arg_error(module: &str, raw: &Map<String, Value>, msg: &str) -> ArgError {
         },
         expected: Vec::new(),
     }
+}
+
+/// Whether `msg` shows `value` as a whole (`"v"` is not the `v` of `valid`).
+fn quotes(msg: &str, value: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    msg.match_indices(value).any(|(at, _)| {
+        !word(msg[..at].chars().next_back()) && !word(msg[at + value.len()..].chars().next())
+    })
 }
 
 /// How serde's messages show a scalar value.
@@ -388,6 +396,9 @@ mod tests {
         assert_eq!(e.arg.as_deref(), Some("force"), "{e:?}");
         let e = check(json!({"path": "/x", "state": "gone"})).unwrap_err();
         assert_eq!(e.arg.as_deref(), Some("state"), "{e:?}");
+        // A short value found inside a word of the message is not the culprit.
+        let e = check(json!({"path": "v", "force": "both"})).unwrap_err();
+        assert_eq!(e.arg.as_deref(), Some("force"), "{e:?}");
         let e = check(json!({"force": true})).unwrap_err();
         assert_eq!(e.msg, "missing required arguments: path");
     }

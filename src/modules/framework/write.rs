@@ -34,9 +34,14 @@ pub struct Written {
 
 /// The sh program that performs the write of content with sha256 `sum` to `path`.
 pub fn script(path: &str, sum: &str, o: &WriteOpts) -> Result<Vec<u8>, String> {
+    script_at(&quote(path.as_bytes()), sum, o)
+}
+
+/// [`script`] with the path and the sum as sh words the program expands.
+fn script_at(path: &[u8], sum: &str, o: &WriteOpts) -> Result<Vec<u8>, String> {
     let mut s = Vec::new();
     s.extend_from_slice(b"p=");
-    s.extend(quote(path.as_bytes()));
+    s.extend_from_slice(path);
     s.extend_from_slice(
         br#"
 d=$(dirname -- "$p")
@@ -108,6 +113,19 @@ pub fn inline(path: &str, content: &[u8], opts: &WriteOpts) -> Result<(Vec<u8>, 
     s.extend(script(path, &hex(&sha2::Sha256::digest(content)), opts)?);
     s.extend_from_slice(b")");
     Ok((s, content.to_vec()))
+}
+
+/// The write of a file the same program made on the target (content the target downloaded
+/// or computed) to `path`, as a part of a larger program (the apply of a [`Ctx::gated`]
+/// program): like [`inline`], but the content is read from `src` instead of the program's
+/// stdin, so one program may hold several. `path` and `src` are sh words the program expands
+/// (`"$f"`, `"$td/new"`): the caller quotes them.
+pub fn inline_target(path: &str, src: &str, opts: &WriteOpts) -> Result<Vec<u8>, String> {
+    let mut s = format!(" (\nexec < {src} || exit 2\nws=$(sha256sum < {src} | cut -d' ' -f1)\n")
+        .into_bytes();
+    s.extend(script_at(path.as_bytes(), "\"$ws\"", opts)?);
+    s.extend_from_slice(b")");
+    Ok(s)
 }
 
 /// Where the new content comes from.

@@ -21,7 +21,7 @@
 
 use super::{map, Steps};
 use crate::connection::quote::quote_str;
-use crate::modules::files::{copy, replace};
+use crate::modules::files::copy;
 use crate::modules::framework::args::{self, de_bool, de_opt_string};
 use crate::modules::packages as pkg;
 use crate::modules::packages::common::{split_output, valid_version, MARK_FN};
@@ -227,7 +227,8 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
         }
     }
     // 2. Swap off for good: fstab entries of type swap commented out.
-    let fstab = replace::replace(
+    let fstab = crate::modules::registry::run(
+        "replace",
         &map(json!({
             "path": "/etc/fstab",
             "regexp": r"^(\s*[^#\s]\S*\s+\S+\s+swap(?:\s.*)?)$",
