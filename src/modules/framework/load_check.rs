@@ -113,7 +113,7 @@ fn to_arg_error(module: &str, raw: &Map<String, Value>, msg: &str) -> ArgError {
     // message quotes.
     let culprit = raw
         .iter()
-        .find(|(_, v)| !v.is_object() && !v.is_array() && quotes(msg, &quoted(v)));
+        .find(|(_, v)| !v.is_object() && !v.is_array() && shows(msg, v));
     ArgError {
         arg: culprit.map(|(k, _)| k.clone()),
         msg: match culprit {
@@ -124,11 +124,19 @@ fn to_arg_error(module: &str, raw: &Map<String, Value>, msg: &str) -> ArgError {
     }
 }
 
-/// Whether `msg` shows `value` as a whole (`"v"` is not the `v` of `valid`).
-fn quotes(msg: &str, value: &str) -> bool {
+/// Whether `msg` shows the scalar `v`: a string in quotes (`"v"`, `'v'` or `` `v` ``, as serde
+/// and the argument readers show values, so that the `a` of "not a valid boolean" is not
+/// taken for a value `a`), a number or boolean also as a word of its own.
+fn shows(msg: &str, v: &Value) -> bool {
+    let text = quoted(v);
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    msg.match_indices(value).any(|(at, _)| {
-        !word(msg[..at].chars().next_back()) && !word(msg[at + value.len()..].chars().next())
+    msg.match_indices(&text).any(|(at, _)| {
+        let before = msg[..at].chars().next_back();
+        let after = msg[at + text.len()..].chars().next();
+        match before {
+            Some(q @ ('"' | '\'' | '`')) if after == Some(q) => true,
+            _ => !v.is_string() && !word(before) && !word(after),
+        }
     })
 }
 
@@ -396,9 +404,6 @@ mod tests {
         assert_eq!(e.arg.as_deref(), Some("force"), "{e:?}");
         let e = check(json!({"path": "/x", "state": "gone"})).unwrap_err();
         assert_eq!(e.arg.as_deref(), Some("state"), "{e:?}");
-        // A short value found inside a word of the message is not the culprit.
-        let e = check(json!({"path": "v", "force": "both"})).unwrap_err();
-        assert_eq!(e.arg.as_deref(), Some("force"), "{e:?}");
         let e = check(json!({"force": true})).unwrap_err();
         assert_eq!(e.msg, "missing required arguments: path");
     }
@@ -418,5 +423,15 @@ mod tests {
         let e = check(json!({"size": "{{ s }}", "path": "/p", "bad": 1})).unwrap_err();
         assert_eq!(e.arg.as_deref(), Some("bad"));
         assert!(check(json!({"path": "/p", "size": "x"})).is_err());
+    }
+
+    #[test]
+    fn a_value_is_blamed_only_where_the_message_quotes_it() {
+        let e = check(json!({"path": "v", "force": "both"})).unwrap_err();
+        assert_eq!(e.arg.as_deref(), Some("force"), "{e:?}");
+        let e = check(json!({"path": "a", "force": [true]})).unwrap_err();
+        assert_ne!(e.arg.as_deref(), Some("path"), "{e:?}");
+        let e = check(json!({"path": "/p", "size": 7})).unwrap_err();
+        assert_eq!(e.arg.as_deref(), Some("size"), "{e:?}");
     }
 }
