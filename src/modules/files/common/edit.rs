@@ -221,7 +221,8 @@ fn parse_read(out: &[u8]) -> Result<Current, String> {
     })
 }
 
-/// Applies `e`: at most one remote program, none in check mode or when nothing differs.
+/// Applies `e`: one apply (the write, or the attributes alone) when something differs; in
+/// check mode the framework sends nothing and the answer is what would change.
 pub async fn apply(ctx: &Ctx<'_>, e: Edit<'_>) -> Result<Applied, Failure> {
     let content_changed = !e.state.exists() || e.before != e.after;
     let (attr_diffs, bits) = attr_changes(e.state, e.attrs).map_err(Failure::Failed)?;
