@@ -206,17 +206,13 @@ impl Runner {
             ov: &ov,
         };
         let watched = SignalWatch::new(conn.as_ref());
-        let ctx = Ctx {
-            conn: &watched,
-            become_,
-            check,
-            diff,
-            timeout,
-            environment: &environment,
-            host: &host.name,
-            search_paths: &scope.search_paths,
-            reconnect: Some(&reopen),
-        };
+        let mut ctx = Ctx::new(&watched, &host.name, check);
+        ctx.become_ = become_;
+        ctx.diff = diff;
+        ctx.timeout = timeout;
+        ctx.environment = &environment;
+        ctx.search_paths = &scope.search_paths;
+        ctx.reconnect = Some(&reopen);
         let mut out = if let Some(a) = self.async_settings(task, scope)? {
             self.run_async(&host.name, module, args, &ctx, a).await?
         } else if module == "setup" {

@@ -4,14 +4,23 @@
 //! last line matching `insertafter`/`insertbefore`, or at `EOF`/`BOF`), and written back
 //! atomically only when something differs. Knows nothing of playbooks.
 
-use crate::modules::files::common::edit::{self, Attrs, Edit};
+use crate::modules::files::common::edit::{self, de_opt_mode, shared_rules, Attrs, Edit, State};
 use crate::modules::files::common::pyre;
 use crate::modules::files::common::pyre::Regex;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::mode::Mode;
 use crate::modules::framework::probe::Kind;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Map;
+
+/// `blockinfile` in the registry.
+pub const SPEC: Spec = spec::<BlockInFile>(B, &[]);
+
+/// The `blockinfile` module.
+pub struct BlockInFile;
 
 fn default_marker() -> String {
     "# {mark} ANSIBLE MANAGED BLOCK".into()
@@ -26,11 +35,11 @@ fn default_end() -> String {
 /// Arguments of `blockinfile` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(alias = "dest", alias = "destfile", alias = "name")]
     path: String,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    #[serde(default)]
+    state: State,
     #[serde(default = "default_marker")]
     marker: String,
     #[serde(default, alias = "content", deserialize_with = "de_opt_string")]
@@ -53,15 +62,43 @@ struct Args {
     append_newline: bool,
     #[serde(default, deserialize_with = "de_bool")]
     prepend_newline: bool,
-    #[serde(default)]
-    mode: Option<Value>,
+    #[serde(default, deserialize_with = "de_opt_mode")]
+    mode: Option<Mode>,
     #[serde(default, deserialize_with = "de_opt_string")]
     owner: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     group: Option<String>,
-    /// Accepted for compatibility: rsible's writes are always atomic.
-    #[serde(default, rename = "unsafe_writes")]
-    _unsafe_writes: Option<Value>,
+    /// Accepted for compatibility: rsible's writes are always atomic (the loader refuses
+    /// any value but `false`).
+    #[serde(default, rename = "unsafe_writes", deserialize_with = "de_bool")]
+    _unsafe_writes: bool,
+}
+
+impl Module for BlockInFile {
+    const NAME: &'static str = "blockinfile";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        if a.insertafter.is_some() && a.insertbefore.is_some() {
+            return Err("parameters are mutually exclusive: insertbefore|insertafter".into());
+        }
+        shared_rules(a.mode.as_ref(), a.validate.as_deref())?;
+        for (name, p) in [
+            ("insertafter", &a.insertafter),
+            ("insertbefore", &a.insertbefore),
+        ] {
+            if let Some(p) = p.as_deref() {
+                if p != "EOF" && p != "BOF" && !is_template(p) {
+                    pattern(name, p)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(blockinfile(a, ctx))
+    }
 }
 
 /// Where a new block goes.
@@ -210,27 +247,31 @@ pub fn edit_block(original: &[u8], b: &Block<'_>) -> Vec<u8> {
 }
 
 /// Compiles a Python pattern argument, naming it in the error.
-fn pattern(name: &str, p: &str) -> Result<Regex, Failure> {
-    pyre::compile(p, false, false).map_err(|e| Failure::Failed(format!("blockinfile: {name}: {e}")))
+fn pattern(name: &str, p: &str) -> Result<Regex, String> {
+    pyre::compile(p, false, false).map_err(|e| format!("{name}: {e}"))
 }
 
-/// `blockinfile`.
-pub async fn blockinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("blockinfile", a).map_err(Failure::BadArgs)?;
-    let present = edit::present(args.state.as_deref())?;
-    if args.insertafter.is_some() && args.insertbefore.is_some() {
-        return Err(Failure::BadArgs(
-            "parameters are mutually exclusive: insertbefore|insertafter".into(),
-        ));
-    }
-    let attrs = Attrs::parse(args.mode.as_ref(), args.owner.clone(), args.group.clone())
-        .map_err(Failure::Failed)?;
-    let place = match (args.insertafter.as_deref(), args.insertbefore.as_deref()) {
-        (Some("EOF"), _) | (None, None) => Place::Eof,
-        (None, Some("BOF")) => Place::Bof,
-        (Some(r), _) => Place::After(pattern("insertafter", r)?),
-        (None, Some(r)) => Place::Before(pattern("insertbefore", r)?),
+/// Where a new block goes.
+fn place(a: &Args) -> Result<Place, String> {
+    Ok(
+        match (a.insertafter.as_deref(), a.insertbefore.as_deref()) {
+            (Some("EOF"), _) | (None, None) => Place::Eof,
+            (None, Some("BOF")) => Place::Bof,
+            (Some(r), _) => Place::After(pattern("insertafter", r)?),
+            (None, Some(r)) => Place::Before(pattern("insertbefore", r)?),
+        },
+    )
+}
+
+/// `blockinfile`: one probe, and one apply when something differs.
+async fn blockinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let present = args.state == State::Present;
+    let attrs = Attrs {
+        mode: args.mode.clone(),
+        owner: args.owner.clone(),
+        group: args.group.clone(),
     };
+    let place = place(&args).map_err(|e| Failure::Failed(format!("blockinfile: {e}")))?;
     let path = &args.path;
     let cur = edit::read(ctx, path).await?;
     match cur.state.kind {
@@ -297,6 +338,34 @@ pub async fn blockinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
+    use serde_json::json;
+
+    fn check(v: serde_json::Value) -> Result<(), String> {
+        let a = load_check::parse::<Args>("blockinfile", v.as_object().expect("obj"))
+            .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| BlockInFile::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(
+            check(json!({"dest": "/x", "content": "b", "backup": "yes"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"path": "/x", "block": "{{ b }}", "insertafter": "{{ r }}"})),
+            Ok(())
+        );
+        assert_eq!(check(json!({"path": "/x", "state": "absent"})), Ok(()));
+        assert!(check(json!({"block": "b"})).is_err());
+        assert!(check(json!({"path": "/x", "blok": "b"})).is_err());
+        assert!(check(json!({"path": "/x", "create": "perhaps"})).is_err());
+        assert!(check(json!({"path": "/x", "insertafter": "a", "insertbefore": "b"})).is_err());
+        assert!(check(json!({"path": "/x", "insertbefore": "("})).is_err());
+        assert!(check(json!({"path": "/x", "validate": "true"})).is_err());
+        assert!(check(json!({"path": "/x", "state": "there"})).is_err());
+    }
 
     const B: &str = "# BEGIN ANSIBLE MANAGED BLOCK\n";
     const E: &str = "# END ANSIBLE MANAGED BLOCK\n";

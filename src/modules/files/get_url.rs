@@ -1,29 +1,38 @@
 //! `get_url`: the target downloads a URL with curl or wget (whichever it has) into a temp file
-//! next to `dest`, checks the checksum, and `mv -f` puts it in place only when the content
-//! differs. Skipped without downloading when `dest` exists and `force` is off, or when its
-//! checksum already matches `checksum`. One remote program. Knows nothing of playbooks.
+//! next to `dest`, checks the checksum, and puts it in place through the atomic writer only
+//! when the content differs. Skipped without downloading when `dest` exists and `force` is
+//! off, or when its checksum already matches `checksum`. One gated program: the probe decides
+//! whether to download (in check mode that is the answer), the apply downloads and writes.
+//! Knows nothing of playbooks.
 
 use super::common::stat_fields::{parse_stat, path_fields, sum_command, STAT_FORMAT};
 use crate::connection::quote::quote_str;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::files::common::edit::de_opt_mode;
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template, scalar_text, yes};
+use crate::modules::framework::mode::Mode;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
+use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-fn yes() -> bool {
-    true
-}
+/// `get_url` in the registry.
+pub const SPEC: Spec = spec::<GetUrl>(B, &[]);
+
+/// The `get_url` module.
+pub struct GetUrl;
 
 /// Arguments of `get_url` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     url: String,
     dest: String,
     #[serde(default, deserialize_with = "de_opt_string")]
     checksum: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    mode: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_mode")]
+    mode: Option<Mode>,
     #[serde(default, deserialize_with = "de_opt_string")]
     owner: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -36,6 +45,25 @@ struct Args {
     timeout: Option<u64>,
     #[serde(default = "yes", deserialize_with = "de_bool")]
     validate_certs: bool,
+}
+
+impl Module for GetUrl {
+    const NAME: &'static str = "get_url";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        if let Some(Mode::Preserve) = a.mode {
+            return Err("mode 'preserve' only applies to copy".into());
+        }
+        match a.checksum.as_deref() {
+            Some(c) if !is_template(c) => parse_checksum(c).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(get_url(a, ctx))
+    }
 }
 
 /// `sha256:abc...` into (command, digest).
@@ -60,46 +88,66 @@ fn url_file_name(url: &str) -> String {
     }
 }
 
-/// The remote program. It prints `dest PATH`, then `same` (nothing downloaded), `would`
-/// (check mode), `fail MESSAGE`, `status CODE`, `badsum DIGEST`, `src SHA1`, `changed`;
-/// `attrs` when mode/owner/group changed; finally `stat ...` of the destination.
-fn program(a: &Args, check: bool) -> Result<String, String> {
+/// The probe of the gated program. It prints `dest PATH`, then `same` and `stat ...` of
+/// the destination (nothing to download) or `would` (a download is needed); it leaves
+/// `need` and the `finish` function (mode, owner and group set, `attrs` when they changed,
+/// `stat ...`) for the apply, and raises the gate when there is a download or attributes to
+/// set.
+fn probe(a: &Args) -> Result<String, String> {
     let sum = a.checksum.as_deref().map(parse_checksum).transpose()?;
-    let t = a.timeout.unwrap_or(10);
     let mut s = format!(
         "LC_ALL=C; export LC_ALL\nu={}\nd={}\n[ -d \"$d\" ] && d=\"${{d%/}}\"/{}\nprintf 'dest %s\\n' \"$d\"\n",
         quote_str(&a.url),
         quote_str(&a.dest),
         quote_str(&url_file_name(&a.url))
     );
-    let mut attrs = String::from("b=$(stat -c '%a %U %G' -- \"$d\")\n");
-    for (cmd, v) in [("chmod", &a.mode), ("chown", &a.owner), ("chgrp", &a.group)] {
+    let stat = format!("printf 'stat %s\\n' \"$(stat -c '{STAT_FORMAT}' -- \"$d\")\"\n");
+    let mut set = String::new();
+    if let Some(m) = &a.mode {
+        let m = match m {
+            Mode::Bits(b) => format!("{b:o}"),
+            Mode::Symbolic(text) => quote_str(text),
+            Mode::Preserve => return Err("mode 'preserve' only applies to copy".into()),
+        };
+        set.push_str(&format!("chmod {m} \"$d\" || exit 1\n"));
+    }
+    for (cmd, v) in [("chown", &a.owner), ("chgrp", &a.group)] {
         if let Some(v) = v {
-            if !check {
-                attrs.push_str(&format!("{cmd} {} \"$d\" || exit 1\n", quote_str(v)));
-            }
+            set.push_str(&format!("{cmd} {} \"$d\" || exit 1\n", quote_str(v)));
         }
     }
-    attrs.push_str(&format!(
-        "[ \"$b\" = \"$(stat -c '%a %U %G' -- \"$d\")\" ] || echo attrs\n\
-         printf 'stat %s\\n' \"$(stat -c '{STAT_FORMAT}' -- \"$d\")\"\nexit 0\n"
+    s.push_str(&format!(
+        "finish() {{\nb=$(stat -c '%a %U %G' -- \"$d\")\n{set}\
+         [ \"$b\" = \"$(stat -c '%a %U %G' -- \"$d\")\" ] || echo attrs\n{stat}exit 0\n}}\n"
     ));
-    let fun = format!("finish() {{\n{attrs}}}\n");
-    s.push_str(&fun);
-    s.push_str("if [ -f \"$d\" ]; then\n");
+    s.push_str("need=1\nif [ -f \"$d\" ]; then\n");
     match &sum {
         Some((cmd, want)) => s.push_str(&format!(
-            "  c=$({cmd} < \"$d\"); [ \"${{c%% *}}\" = {} ] && {{ echo same; finish; }}\n",
+            "  c=$({cmd} < \"$d\"); [ \"${{c%% *}}\" = {} ] && need=0\n",
             quote_str(want)
         )),
-        None if !a.force => s.push_str("  echo same; finish\n"),
-        None => {}
+        None if !a.force => s.push_str("  need=0\n"),
+        None => s.push_str("  :\n"),
     }
     s.push_str("fi\n");
-    if check {
-        s.push_str("echo would; exit 0\n");
-        return Ok(s);
-    }
+    let attrs = if set.is_empty() {
+        ""
+    } else {
+        "  rsible_change=1\n"
+    };
+    s.push_str(&format!(
+        "if [ \"$need\" = 0 ]; then\n  echo same\n  {stat}{attrs}else\n  echo would\n  rsible_change=1\nfi\n"
+    ));
+    Ok(s)
+}
+
+/// The apply, after the probe: prints `applied`, then `fail MESSAGE`, `status CODE`,
+/// `badsum DIGEST`, `src SHA1`, `changed`; finishes with the probe's `finish`. The download
+/// reaches `dest` through the atomic writer.
+fn apply(a: &Args) -> Result<String, String> {
+    let sum = a.checksum.as_deref().map(parse_checksum).transpose()?;
+    let t = a.timeout.unwrap_or(10);
+    let mut s = String::from("echo applied\n[ \"$need\" = 0 ] && finish\n");
     let mut curl = format!(
         "curl -sS -L -o \"$t\" -w '%{{http_code}}' --max-time {t}{}",
         if a.validate_certs { "" } else { " -k" }
@@ -113,7 +161,7 @@ fn program(a: &Args, check: bool) -> Result<String, String> {
         }
     );
     for (k, v) in &a.headers {
-        let h = quote_str(&format!("{k}: {}", args::scalar_text(v)));
+        let h = quote_str(&format!("{k}: {}", scalar_text(v)));
         curl.push_str(&format!(" -H {h}"));
         wget.push_str(&format!(" --header={h}"));
     }
@@ -134,21 +182,23 @@ fn program(a: &Args, check: bool) -> Result<String, String> {
     }
     s.push_str(
         "c=$(sha1sum < \"$t\"); printf 'src %s\\n' \"${c%% *}\"\n\
-         if [ -f \"$d\" ] && cmp -s \"$t\" \"$d\"; then finish; fi\n\
-         if [ -f \"$d\" ]; then chmod \"$(stat -c %a -- \"$d\")\" \"$t\"; \
-         else m=$(umask); chmod \"$(printf '%o' $((0666 & ~0$m)))\" \"$t\"; fi\n\
-         mv -f \"$t\" \"$d\" || exit 1\necho changed\nfinish\n",
+         if [ -f \"$d\" ] && cmp -s \"$t\" \"$d\"; then finish; fi\n",
     );
+    let write = write::inline_target("\"$d\"", "\"$t\"", &WriteOpts::default())?;
+    s.push_str(&String::from_utf8_lossy(&write));
+    s.push_str(" || exit 1\necho changed\nfinish\n");
     Ok(s)
 }
 
 /// `get_url`: returns `dest`, `url`, `status_code`, `checksum_src`, `checksum_dest`, `msg`
 /// and the destination's `mode`, `owner`, `group`, `size`, `uid`, `gid`.
-pub async fn get_url(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("get_url", a).map_err(Failure::BadArgs)?;
-    let prog = program(&args, ctx.check).map_err(Failure::Failed)?;
+async fn get_url(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let probe = probe(&args).map_err(Failure::Failed)?;
+    let apply = apply(&args).map_err(Failure::Failed)?;
     let started = std::time::Instant::now();
-    let out = ctx.exec(prog.into_bytes(), Vec::new()).await?;
+    let out = ctx
+        .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
+        .await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
@@ -161,6 +211,9 @@ pub async fn get_url(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
     // Whole seconds, as Ansible's `elapsed`.
     o.fields
         .insert("elapsed".into(), json!(started.elapsed().as_secs()));
+    // A download the probe found needed is the change, unless the apply ran and found the
+    // same content.
+    let applied = stdout.lines().any(|l| l == "applied");
     for line in stdout.lines() {
         let (k, v) = line.split_once(' ').unwrap_or((line, ""));
         match k {
@@ -175,7 +228,8 @@ pub async fn get_url(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
             "src" => {
                 o.fields.insert("checksum_src".into(), json!(v));
             }
-            "would" | "changed" | "attrs" => o.changed = true,
+            "would" if !applied => o.changed = true,
+            "changed" | "attrs" => o.changed = true,
             "fail" => {
                 o.failed = true;
                 o.msg = Some(format!("Request failed: {v}"));
@@ -212,9 +266,38 @@ pub async fn get_url(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
 
     fn args_of(v: Value) -> Args {
-        args::parse("get_url", v.as_object().expect("obj")).expect("args")
+        load_check::parse("get_url", v.as_object().expect("obj"))
+            .expect("args")
+            .expect("no templates")
+    }
+
+    fn check(v: Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("get_url", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| GetUrl::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(
+            check(json!({"url": "http://x/f", "dest": "/d", "thirsty": "yes"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                json!({"url": "{{ u }}", "dest": "/d", "checksum": "{{ c }}", "mode": "{{ m }}"})
+            ),
+            Ok(())
+        );
+        assert!(check(json!({"url": "http://x/f"})).is_err());
+        assert!(check(json!({"url": "http://x/f", "dest": "/d", "destination": "/e"})).is_err());
+        assert!(check(json!({"url": "http://x/f", "dest": "/d", "timeout": "soon"})).is_err());
+        assert!(check(json!({"url": "http://x/f", "dest": "/d", "checksum": "abc"})).is_err());
+        assert!(check(json!({"url": "http://x/f", "dest": "/d", "checksum": "crc:1"})).is_err());
+        assert!(check(json!({"url": "http://x/f", "dest": "/d", "mode": "preserve"})).is_err());
     }
 
     #[test]
@@ -230,13 +313,31 @@ mod tests {
     }
 
     #[test]
-    fn the_program_skips_existing_files_unless_forced() {
+    fn the_probe_skips_existing_files_unless_forced() {
         let a = args_of(json!({"url": "http://x/f", "dest": "/d", "headers": {"A": "b c"}}));
-        let p = program(&a, false).expect("program");
-        assert!(p.contains("echo same; finish"), "{p}");
-        assert!(p.contains("-H 'A: b c'"), "{p}");
-        let a = args_of(json!({"url": "http://x/f", "dest": "/d", "force": true}));
-        let p = program(&a, true).expect("program");
-        assert!(!p.contains("echo same") && p.contains("echo would"), "{p}");
+        let p = probe(&a).expect("probe");
+        assert!(p.contains("  need=0\n"), "{p}");
+        assert!(
+            !p.contains("rsible_change=1\nelse"),
+            "no attributes to set: {p}"
+        );
+        assert!(!p.contains("curl"), "the probe downloads nothing: {p}");
+        assert!(apply(&a).expect("apply").contains("-H 'A: b c'"));
+        let a = args_of(json!({"url": "http://x/f", "dest": "/d", "force": true, "mode": 493}));
+        let p = probe(&a).expect("probe");
+        assert!(!p.contains("need=0") && p.contains("echo would"), "{p}");
+        assert!(p.contains("chmod 755 \"$d\""), "{p}");
+        assert!(
+            p.contains("  rsible_change=1\nelse"),
+            "attributes to set: {p}"
+        );
+    }
+
+    #[test]
+    fn the_download_goes_through_the_writer() {
+        let a = args_of(json!({"url": "http://x/f", "dest": "/d"}));
+        let s = apply(&a).expect("apply");
+        assert!(s.contains("exec < \"$t\"") && s.contains("p=\"$d\""), "{s}");
+        assert!(s.contains("mv -f -- \"$t\" \"$p\""), "{s}");
     }
 }

@@ -5,22 +5,27 @@
 //! missing section is appended), and written back atomically only when something differs.
 //! Knows nothing of playbooks.
 
-use crate::modules::files::common::edit::{self, Attrs, Edit};
-use crate::modules::framework::args::{self, de_bool, de_opt_list, de_opt_string};
+use crate::modules::files::common::edit::{self, de_opt_mode, shared_rules, Attrs, Edit, State};
+use crate::modules::framework::args::{de_bool, de_opt_list, de_opt_string, yes};
+use crate::modules::framework::mode::Mode;
 use crate::modules::framework::probe::Kind;
+use crate::modules::framework::spec::{spec, Module, Spec, CG};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-fn yes() -> bool {
-    true
-}
+/// `ini_file` in the registry (also under its old `community.general.files` name).
+pub const SPEC: Spec = spec::<IniFile>(CG, &["community.general.files.ini_file"]);
+
+/// The `ini_file` module.
+pub struct IniFile;
 
 /// Arguments of `ini_file` (community.general's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(alias = "dest")]
     path: String,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -31,8 +36,8 @@ struct Args {
     value: Option<String>,
     #[serde(default, deserialize_with = "de_opt_list")]
     values: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    #[serde(default)]
+    state: State,
     #[serde(default = "yes", deserialize_with = "de_bool")]
     exclusive: bool,
     #[serde(default, deserialize_with = "de_bool")]
@@ -45,18 +50,51 @@ struct Args {
     allow_no_value: bool,
     #[serde(default = "yes", deserialize_with = "de_bool")]
     create: bool,
-    /// Accepted for compatibility: rsible always edits the file a link points to.
-    #[serde(default, rename = "follow")]
-    _follow: Option<Value>,
-    #[serde(default)]
-    mode: Option<Value>,
+    /// Accepted for compatibility: rsible always edits the file a link points to (the loader
+    /// refuses any value but `false`).
+    #[serde(default, rename = "follow", deserialize_with = "de_bool")]
+    _follow: bool,
+    #[serde(default, deserialize_with = "de_opt_mode")]
+    mode: Option<Mode>,
     #[serde(default, deserialize_with = "de_opt_string")]
     owner: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     group: Option<String>,
-    /// Accepted for compatibility: rsible's writes are always atomic.
-    #[serde(default, rename = "unsafe_writes")]
-    _unsafe_writes: Option<Value>,
+    /// Accepted for compatibility: rsible's writes are always atomic (the loader refuses
+    /// any value but `false`).
+    #[serde(default, rename = "unsafe_writes", deserialize_with = "de_bool")]
+    _unsafe_writes: bool,
+}
+
+impl Module for IniFile {
+    const NAME: &'static str = "ini_file";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        if a.value.is_some() && a.values.is_some() {
+            return Err("parameters are mutually exclusive: value|values".into());
+        }
+        if a.state == State::Present && !a.allow_no_value && values(a).is_empty() {
+            return Err(
+                "Parameter 'value(s)' must be defined if state=present and allow_no_value=False."
+                    .into(),
+            );
+        }
+        shared_rules(a.mode.as_ref(), None)
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(ini_file(a, ctx))
+    }
+}
+
+/// The values the option must have (`value` or `values`).
+fn values(a: &Args) -> Vec<String> {
+    match (&a.value, &a.values) {
+        (Some(v), _) => vec![v.clone()],
+        (None, Some(vs)) => vs.clone(),
+        (None, None) => Vec::new(),
+    }
 }
 
 /// What to do to the file.
@@ -305,28 +343,15 @@ pub fn edit_ini(content: &[u8], r: &Request<'_>) -> Result<(Vec<u8>, &'static st
     Ok((lines.concat().into_bytes(), msg))
 }
 
-/// `ini_file`.
-pub async fn ini_file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("ini_file", a).map_err(Failure::BadArgs)?;
-    let present = edit::present(args.state.as_deref())?;
-    if args.value.is_some() && args.values.is_some() {
-        return Err(Failure::BadArgs(
-            "parameters are mutually exclusive: value|values".into(),
-        ));
-    }
-    let values = match (&args.value, &args.values) {
-        (Some(v), _) => vec![v.clone()],
-        (None, Some(vs)) => vs.clone(),
-        (None, None) => Vec::new(),
+/// `ini_file`: one probe, and one apply when something differs.
+async fn ini_file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let present = args.state == State::Present;
+    let values = values(&args);
+    let attrs = Attrs {
+        mode: args.mode.clone(),
+        owner: args.owner.clone(),
+        group: args.group.clone(),
     };
-    if present && !args.allow_no_value && values.is_empty() {
-        return Err(Failure::Failed(
-            "Parameter 'value(s)' must be defined if state=present and allow_no_value=False."
-                .into(),
-        ));
-    }
-    let attrs = Attrs::parse(args.mode.as_ref(), args.owner.clone(), args.group.clone())
-        .map_err(Failure::Failed)?;
     let path = &args.path;
     let cur = edit::read(ctx, path).await?;
     match cur.state.kind {
@@ -374,6 +399,43 @@ pub async fn ini_file(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, F
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
+    use serde_json::json;
+
+    fn check(v: Value) -> Result<(), String> {
+        let a = load_check::parse::<Args>("ini_file", v.as_object().expect("obj"))
+            .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| IniFile::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        let ok = |v: Value| assert_eq!(check(v.clone()), Ok(()), "{v}");
+        ok(json!({"dest": "/x", "section": "s", "option": "o", "value": 2}));
+        ok(json!({"path": "/x", "section": null, "option": "o", "values": ["a", "b"]}));
+        ok(json!({"path": "/x", "section": "s", "state": "absent"}));
+        ok(json!({"path": "/x", "option": "o", "allow_no_value": true}));
+        ok(json!({"path": "/x", "option": "o", "value": "{{ v }}", "create": "{{ c }}"}));
+        let bad = |v: Value, want: &str| {
+            let e = check(v.clone()).unwrap_err();
+            assert!(e.contains(want), "{v}: {e}");
+        };
+        bad(
+            json!({"section": "s", "value": "v"}),
+            "missing required arguments: path",
+        );
+        bad(json!({"path": "/x", "valeu": "v"}), "valeu");
+        bad(
+            json!({"path": "/x", "value": "v", "exclusive": "both"}),
+            "exclusive",
+        );
+        bad(
+            json!({"path": "/x", "value": "v", "values": ["w"]}),
+            "value|values",
+        );
+        bad(json!({"path": "/x", "option": "o"}), "must be defined");
+        bad(json!({"path": "/x", "value": "v", "mode": "a+q"}), "mode");
+    }
 
     fn set(text: &str, section: Option<&str>, option: &str, value: &str) -> (String, &'static str) {
         let r = Request {

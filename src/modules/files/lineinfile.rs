@@ -4,23 +4,32 @@
 //! `backrefs`, `search_string`), and written back atomically only when something differs.
 //! Knows nothing of playbooks; arguments arrive templated.
 
-use crate::modules::files::common::edit::{self, Attrs, Edit};
+use crate::modules::files::common::edit::{self, de_opt_mode, shared_rules, Attrs, Edit, State};
 use crate::modules::files::common::pyre;
 use crate::modules::files::common::pyre::Regex;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::mode::Mode;
 use crate::modules::framework::probe::Kind;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
+
+/// `lineinfile` in the registry.
+pub const SPEC: Spec = spec::<LineInFile>(B, &[]);
+
+/// The `lineinfile` module.
+pub struct LineInFile;
 
 /// Arguments of `lineinfile` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(alias = "dest", alias = "destfile", alias = "name")]
     path: String,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    state: Option<String>,
+    #[serde(default)]
+    state: State,
     #[serde(default, alias = "regex", deserialize_with = "de_opt_string")]
     regexp: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
@@ -41,15 +50,55 @@ struct Args {
     firstmatch: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     validate: Option<String>,
-    #[serde(default)]
-    mode: Option<Value>,
+    #[serde(default, deserialize_with = "de_opt_mode")]
+    mode: Option<Mode>,
     #[serde(default, deserialize_with = "de_opt_string")]
     owner: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     group: Option<String>,
-    /// Accepted for compatibility: rsible's writes are always atomic.
-    #[serde(default, rename = "unsafe_writes")]
-    _unsafe_writes: Option<Value>,
+    /// Accepted for compatibility: rsible's writes are always atomic (the loader refuses
+    /// any value but `false`).
+    #[serde(default, rename = "unsafe_writes", deserialize_with = "de_bool")]
+    _unsafe_writes: bool,
+}
+
+impl Module for LineInFile {
+    const NAME: &'static str = "lineinfile";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        if a.insertafter.is_some() && a.insertbefore.is_some() {
+            return Err("parameters are mutually exclusive: insertbefore|insertafter".into());
+        }
+        if a.regexp.is_some() && a.search_string.is_some() {
+            return Err("parameters are mutually exclusive: regexp|search_string".into());
+        }
+        if a.backrefs && a.search_string.is_some() {
+            return Err("parameters are mutually exclusive: backrefs|search_string".into());
+        }
+        shared_rules(a.mode.as_ref(), a.validate.as_deref())?;
+        match a.state {
+            State::Present if a.backrefs && a.regexp.is_none() => {
+                return Err("regexp is required with backrefs=true".into())
+            }
+            State::Present if a.line.is_none() => {
+                return Err("line is required with state=present".into())
+            }
+            State::Absent
+                if a.regexp.is_none() && a.search_string.is_none() && a.line.is_none() =>
+            {
+                return Err(
+                    "one of line, search_string, or regexp is required with state=absent".into(),
+                )
+            }
+            _ => {}
+        }
+        patterns_compile(a)
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(lineinfile(a, ctx))
+    }
 }
 
 /// Where a new line goes when no line matches.
@@ -256,48 +305,57 @@ pub fn absent(lines: &mut Vec<Vec<u8>>, search: &Search, line: Option<&[u8]>) ->
 }
 
 /// Compiles a Python pattern argument, naming it in the error.
-fn pattern(name: &str, p: &str) -> Result<Regex, Failure> {
-    pyre::compile(p, false, false).map_err(|e| Failure::Failed(format!("lineinfile: {name}: {e}")))
+fn pattern(name: &str, p: &str) -> Result<Regex, String> {
+    pyre::compile(p, false, false).map_err(|e| format!("{name}: {e}"))
 }
 
-/// `lineinfile`.
-pub async fn lineinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("lineinfile", a).map_err(Failure::BadArgs)?;
-    let fail = |m: &str| Err(Failure::BadArgs(m.to_string()));
-    let present_state = edit::present(args.state.as_deref())?;
-    if args.insertafter.is_some() && args.insertbefore.is_some() {
-        return fail("parameters are mutually exclusive: insertbefore|insertafter");
+/// Checks the pattern arguments that are not templates (those are compiled when they run).
+fn patterns_compile(a: &Args) -> Result<(), String> {
+    let anchor = |v: &Option<String>| v.clone().filter(|p| p != "BOF" && p != "EOF");
+    for (name, p) in [
+        ("regexp", a.regexp.clone()),
+        ("insertafter", anchor(&a.insertafter)),
+        ("insertbefore", anchor(&a.insertbefore)),
+    ] {
+        if let Some(p) = p.filter(|p| !is_template(p)) {
+            pattern(name, &p)?;
+        }
     }
-    if args.regexp.is_some() && args.search_string.is_some() {
-        return fail("parameters are mutually exclusive: regexp|search_string");
-    }
-    if args.backrefs && args.search_string.is_some() {
-        return fail("parameters are mutually exclusive: backrefs|search_string");
-    }
-    let attrs = Attrs::parse(args.mode.as_ref(), args.owner.clone(), args.group.clone())
-        .map_err(Failure::Failed)?;
-    let search = match (&args.regexp, &args.search_string) {
+    Ok(())
+}
+
+/// How lines are searched for.
+fn search(a: &Args) -> Result<Search, String> {
+    Ok(match (&a.regexp, &a.search_string) {
         (Some(r), _) => Search::Regex(pattern("regexp", r)?),
         (None, Some(s)) => Search::Substring(s.clone().into_bytes()),
         (None, None) => Search::None,
-    };
-    if present_state {
-        if args.backrefs && args.regexp.is_none() {
-            return fail("regexp is required with backrefs=true");
-        }
-        if args.line.is_none() {
-            return fail("line is required with state=present");
-        }
-    } else if args.regexp.is_none() && args.search_string.is_none() && args.line.is_none() {
-        return fail("one of line, search_string, or regexp is required with state=absent");
-    }
-    let insert = match (args.insertafter.as_deref(), args.insertbefore.as_deref()) {
-        (Some("EOF"), _) | (None, None) => Insert::Eof,
-        (Some("BOF"), _) | (_, Some("BOF")) => Insert::Bof,
-        (Some(r), _) => Insert::After(pattern("insertafter", r)?),
-        (None, Some(r)) => Insert::Before(pattern("insertbefore", r)?),
-    };
+    })
+}
 
+/// Where a new line goes.
+fn insert(a: &Args) -> Result<Insert, String> {
+    Ok(
+        match (a.insertafter.as_deref(), a.insertbefore.as_deref()) {
+            (Some("EOF"), _) | (None, None) => Insert::Eof,
+            (Some("BOF"), _) | (_, Some("BOF")) => Insert::Bof,
+            (Some(r), _) => Insert::After(pattern("insertafter", r)?),
+            (None, Some(r)) => Insert::Before(pattern("insertbefore", r)?),
+        },
+    )
+}
+
+/// `lineinfile`: one probe, and one apply when something differs.
+async fn lineinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let present_state = args.state == State::Present;
+    let attrs = Attrs {
+        mode: args.mode.clone(),
+        owner: args.owner.clone(),
+        group: args.group.clone(),
+    };
+    let failed = |e: String| Failure::Failed(format!("lineinfile: {e}"));
+    let search = search(&args).map_err(failed)?;
+    let insert = insert(&args).map_err(failed)?;
     let cur = edit::read(ctx, &args.path).await?;
     let path = &args.path;
     match cur.state.kind {
@@ -381,6 +439,7 @@ pub async fn lineinfile(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
 
     fn re(p: &str) -> Regex {
         pyre::compile(p, false, false).unwrap()
@@ -553,10 +612,18 @@ mod tests {
         assert_eq!(absent(&mut l, &Search::Substring(b"zz".to_vec()), None), 0);
     }
 
+    fn check(v: serde_json::Value) -> Result<(), String> {
+        let a = load_check::parse::<Args>("lineinfile", v.as_object().expect("obj"))
+            .map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| LineInFile::validate(&a))
+    }
+
     #[test]
     fn arguments_take_ansible_names_and_aliases() {
-        let m = serde_json::json!({"dest": "/x", "value": "l", "regex": "^a", "create": "yes"});
-        let a: Args = args::parse("lineinfile", m.as_object().unwrap()).unwrap();
+        let m = json!({"dest": "/x", "value": "l", "regex": "^a", "create": "yes"});
+        let a = load_check::parse::<Args>("lineinfile", m.as_object().unwrap())
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (
                 a.path.as_str(),
@@ -566,7 +633,56 @@ mod tests {
             ),
             ("/x", Some("l"), Some("^a"), true)
         );
-        let bad = serde_json::json!({"path": "/x", "lines": "l"});
-        assert!(args::parse::<Args>("lineinfile", bad.as_object().unwrap()).is_err());
+        assert_eq!(check(m), Ok(()));
+        assert!(check(json!({"path": "/x", "lines": "l"})).is_err());
+        assert!(check(json!({"line": "l"})).is_err());
+        assert!(check(json!({"path": "/x", "line": "l", "create": "maybe"})).is_err());
+        assert!(check(json!({"path": "/x", "line": "l", "state": "gone"})).is_err());
+        assert!(check(json!({"path": "/x", "line": "l", "mode": "0999"})).is_err());
+    }
+
+    #[test]
+    fn argument_rules_are_checked_at_load() {
+        let ok = |v| assert_eq!(check(v), Ok(()));
+        let bad = |v: serde_json::Value, want: &str| {
+            let e = check(v.clone()).unwrap_err();
+            assert!(e.contains(want), "{v}: {e}");
+        };
+        ok(json!({"path": "/x", "line": "l", "insertafter": "EOF"}));
+        ok(json!({"path": "/x", "regexp": "{{ r }}", "line": "{{ l }}", "mode": "{{ m }}"}));
+        ok(json!({"path": "/x", "regexp": "^a", "state": "absent"}));
+        bad(
+            json!({"path": "/x", "line": "l", "insertafter": "a", "insertbefore": "b"}),
+            "mutually exclusive: insertbefore|insertafter",
+        );
+        bad(
+            json!({"path": "/x", "line": "l", "regexp": "a", "search_string": "b"}),
+            "mutually exclusive: regexp|search_string",
+        );
+        bad(
+            json!({"path": "/x", "line": "l", "backrefs": true}),
+            "regexp is required with backrefs=true",
+        );
+        bad(json!({"path": "/x"}), "line is required with state=present");
+        bad(
+            json!({"path": "/x", "state": "absent"}),
+            "one of line, search_string, or regexp is required",
+        );
+        bad(
+            json!({"path": "/x", "line": "l", "regexp": "("}),
+            "regexp: ",
+        );
+        bad(
+            json!({"path": "/x", "line": "l", "insertbefore": "(?P<"}),
+            "insertbefore: ",
+        );
+        bad(
+            json!({"path": "/x", "line": "l", "mode": "preserve"}),
+            "preserve",
+        );
+        bad(
+            json!({"path": "/x", "line": "l", "validate": "visudo -c"}),
+            "%s",
+        );
     }
 }

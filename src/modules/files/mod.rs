@@ -21,35 +21,21 @@ mod stat_extra;
 pub mod tempfile;
 pub mod unarchive;
 
-use crate::modules::framework::spec::{legacy, Spec, B, CG};
+use crate::modules::framework::spec::Spec;
 
 /// The modules of this family, for the registry.
 pub const SPECS: &[Spec] = &[
     copy::SPEC,
     file::SPEC,
-    legacy!("lineinfile", B, &[], None, |a, c| lineinfile::lineinfile(
-        a, c
-    )),
-    legacy!(
-        "blockinfile",
-        B,
-        &[],
-        None,
-        |a, c| blockinfile::blockinfile(a, c)
-    ),
-    legacy!("replace", B, &[], None, |a, c| replace::replace(a, c)),
-    legacy!(
-        "ini_file",
-        CG,
-        &["community.general.files.ini_file"],
-        None,
-        |a, c| ini_file::ini_file(a, c)
-    ),
+    lineinfile::SPEC,
+    blockinfile::SPEC,
+    replace::SPEC,
+    ini_file::SPEC,
     stat::SPEC,
     slurp::SPEC,
     fetch::SPEC,
     find::SPEC,
     tempfile::SPEC,
-    legacy!("get_url", B, &[], None, |a, c| get_url::get_url(a, c)),
-    legacy!("unarchive", B, &[], None, |a, c| unarchive::unarchive(a, c)),
+    get_url::SPEC,
+    unarchive::SPEC,
 ];

@@ -3,18 +3,27 @@
 //! (Python's `re.subn` with MULTILINE and its replacement templates), and written back
 //! atomically only when something differs. Knows nothing of playbooks.
 
-use crate::modules::files::common::edit::{self, Attrs, Edit};
+use crate::modules::files::common::edit::{self, de_opt_mode, shared_rules, Attrs, Edit};
 use crate::modules::files::common::pyre;
-use crate::modules::framework::args::{self, de_bool, de_opt_string};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::mode::Mode;
 use crate::modules::framework::probe::Kind;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::json;
+
+/// `replace` in the registry.
+pub const SPEC: Spec = spec::<Replace>(B, &[]);
+
+/// The `replace` module.
+pub struct Replace;
 
 /// Arguments of `replace` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(alias = "dest", alias = "destfile", alias = "name")]
     path: String,
     regexp: String,
@@ -28,18 +37,42 @@ struct Args {
     backup: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     validate: Option<String>,
-    /// Accepted for compatibility; files are edited as UTF-8 (or raw bytes).
-    #[serde(default, rename = "encoding")]
-    _encoding: Option<Value>,
-    #[serde(default)]
-    mode: Option<Value>,
+    /// Accepted for compatibility; files are edited as UTF-8 (or raw bytes). The loader
+    /// refuses any value but UTF-8.
+    #[serde(default, rename = "encoding", deserialize_with = "de_opt_string")]
+    _encoding: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_mode")]
+    mode: Option<Mode>,
     #[serde(default, deserialize_with = "de_opt_string")]
     owner: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     group: Option<String>,
-    /// Accepted for compatibility: rsible's writes are always atomic.
-    #[serde(default, rename = "unsafe_writes")]
-    _unsafe_writes: Option<Value>,
+    /// Accepted for compatibility: rsible's writes are always atomic (the loader refuses
+    /// any value but `false`).
+    #[serde(default, rename = "unsafe_writes", deserialize_with = "de_bool")]
+    _unsafe_writes: bool,
+}
+
+impl Module for Replace {
+    const NAME: &'static str = "replace";
+    type Args = Args;
+
+    fn validate(a: &Args) -> Result<(), String> {
+        shared_rules(a.mode.as_ref(), a.validate.as_deref())?;
+        if !is_template(&a.regexp) {
+            pyre::compile(&a.regexp, true, false).map_err(|e| format!("regexp: {e}"))?;
+        }
+        for (name, p) in [("after", &a.after), ("before", &a.before)] {
+            if let Some(p) = p.as_deref().filter(|p| !is_template(p)) {
+                pyre::compile(p, false, true).map_err(|e| format!("{name}: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(replace(a, ctx))
+    }
 }
 
 /// The outcome of [`replace_all`].
@@ -107,11 +140,13 @@ pub fn replace_all(
     Ok(Replaced::Changed(full, count))
 }
 
-/// `replace`.
-pub async fn replace(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("replace", a).map_err(Failure::BadArgs)?;
-    let attrs = Attrs::parse(args.mode.as_ref(), args.owner.clone(), args.group.clone())
-        .map_err(Failure::Failed)?;
+/// `replace`: one probe, and one apply when something differs.
+async fn replace(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let attrs = Attrs {
+        mode: args.mode.clone(),
+        owner: args.owner.clone(),
+        group: args.group.clone(),
+    };
     let path = &args.path;
     let cur = edit::read(ctx, path).await?;
     match cur.state.kind {
@@ -172,6 +207,35 @@ pub async fn replace(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Fa
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
+
+    fn check(v: serde_json::Value) -> Result<(), String> {
+        let a =
+            load_check::parse::<Args>("replace", v.as_object().expect("obj")).map_err(|e| e.msg)?;
+        a.map_or(Ok(()), |a| Replace::validate(&a))
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(
+            check(json!({"dest": "/x", "regexp": "a", "replace": 1})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"path": "/x", "regexp": "{{ r }}", "after": "{{ a }}"})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"path": "/x", "regexp": "a", "encoding": "utf-8"})),
+            Ok(())
+        );
+        assert!(check(json!({"path": "/x"})).is_err());
+        assert!(check(json!({"path": "/x", "regexp": "a", "replce": "b"})).is_err());
+        assert!(check(json!({"path": "/x", "regexp": "a", "backup": "often"})).is_err());
+        assert!(check(json!({"path": "/x", "regexp": "("})).is_err());
+        assert!(check(json!({"path": "/x", "regexp": "a", "before": "["})).is_err());
+        assert!(check(json!({"path": "/x", "regexp": "a", "mode": "preserve"})).is_err());
+    }
 
     /// Expectations come from ansible-core 2.19's replace run on the same files.
     fn run(text: &str, re: &str, rep: &str, after: Option<&str>, before: Option<&str>) -> Replaced {

@@ -3,23 +3,33 @@
 //!
 //! Idempotence: the archive is unpacked into a scratch directory inside `dest`, and every
 //! entry is compared with what `dest` holds (content with `cmp`, mode, directory, link
-//! target); only when something differs is the tree copied over (`cp -pR`). This is exact
+//! target); only when something differs is the tree copied over (`cp -pR`, which keeps the
+//! archive's modes and times: a tree, not one file for the atomic writer). This is exact
 //! (Ansible's size/mtime listing can miss same-size edits), works the same for every format
-//! and in check mode, and costs one unpack per run. `creates` skips everything. One remote
-//! program. Knows nothing of playbooks.
+//! and in check mode, and costs one unpack per run. `creates` skips everything. One gated
+//! program: the probe unpacks into the scratch directory (removed when the program ends) and
+//! compares, the apply copies. Knows nothing of playbooks.
 
 use super::common::stat_fields::{parse_stat, path_fields, STAT_FORMAT};
 use crate::connection::quote::{join, quote_str};
-use crate::modules::framework::args::{self, de_bool, de_opt_list, de_opt_string};
+use crate::modules::framework::args::{de_bool, de_opt_list, de_opt_string};
 use crate::modules::framework::local_src::find_local;
+use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
+use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+
+/// `unarchive` in the registry.
+pub const SPEC: Spec = spec::<Unarchive>(B, &[]);
+
+/// The `unarchive` module.
+pub struct Unarchive;
 
 /// Arguments of `unarchive` (Ansible's names).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     src: String,
     dest: String,
     #[serde(default, deserialize_with = "de_bool")]
@@ -30,6 +40,15 @@ struct Args {
     extra_opts: Option<Vec<String>>,
     #[serde(default, deserialize_with = "de_bool")]
     list_files: bool,
+}
+
+impl Module for Unarchive {
+    const NAME: &'static str = "unarchive";
+    type Args = Args;
+
+    fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
+        Box::pin(unarchive(a, ctx))
+    }
 }
 
 /// An archive format and the program that unpacks it.
@@ -99,9 +118,10 @@ impl Format {
     }
 }
 
-/// The remote program. Prints `skip`, `nodest`, `nosrc`, `file NAME`..., then `same`,
-/// `would` or `changed`; an unpack error exits 2 with the tool's stderr.
-fn program(a: &Args, format: Format, check: bool) -> String {
+/// The probe of the gated program. Prints `skip`, `nodest`, `nosrc`, `file NAME`..., then
+/// `same` or `differs` (and raises the gate); an unpack error exits 2 with the tool's stderr.
+/// The scratch directory `$w` holds the unpacked tree for the apply.
+fn probe(a: &Args, format: Format) -> String {
     let mut s = format!(
         "LC_ALL=C; export LC_ALL\nd={}\nrsible_sf='{STAT_FORMAT}'\n",
         quote_str(&a.dest)
@@ -141,19 +161,17 @@ fn program(a: &Args, format: Format, check: bool) -> String {
          elif [ -d \"$f\" ]; then [ -d \"$t\" ] && [ ! -L \"$t\" ] || { diff=1; break; }\n  \
          else [ -f \"$t\" ] && [ ! -L \"$t\" ] && cmp -s -- \"$f\" \"$t\" && \
          [ \"$(stat -c %a -- \"$f\")\" = \"$(stat -c %a -- \"$t\")\" ] || { diff=1; break; }\n  fi\n\
-         done < \"$w/list\"\ncd / || exit 1\n[ \"$diff\" = 0 ] && { echo same; exit 0; }\n",
+         done < \"$w/list\"\ncd / || exit 1\n[ \"$diff\" = 0 ] && { echo same; exit 0; }\n\
+         echo differs\nrsible_change=1\n",
     );
-    if check {
-        s.push_str("echo would\n");
-    } else {
-        s.push_str("cp -pR \"$w/x/.\" \"$d/\" || exit 1\necho changed\n");
-    }
     s
 }
 
+/// The apply: the unpacked tree copied over `dest`.
+const APPLY: &str = "cp -pR \"$w/x/.\" \"$d/\" || exit 1\n";
+
 /// `unarchive`: returns `dest`, `src`, `handler`, and `files` with `list_files`.
-pub async fn unarchive(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let args: Args = args::parse("unarchive", a).map_err(Failure::BadArgs)?;
+async fn unarchive(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let (format, stdin) = if args.remote_src {
         (Format::from_name(&args.src), Vec::new())
     } else {
@@ -164,7 +182,7 @@ pub async fn unarchive(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, 
         (f, bytes)
     };
     let out = ctx
-        .exec(program(&args, format, ctx.check).into_bytes(), stdin)
+        .gated(probe(&args, format).as_bytes(), APPLY.as_bytes(), stdin)
         .await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -214,7 +232,7 @@ pub async fn unarchive(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, 
                         args.src
                     )))
                 }
-                "would" | "changed" => o.changed = true,
+                "differs" => o.changed = true,
                 _ => {}
             },
         }
@@ -228,6 +246,7 @@ pub async fn unarchive(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::load_check;
 
     #[test]
     fn formats_from_bytes_and_names() {
@@ -248,19 +267,34 @@ mod tests {
         );
     }
 
+    fn args_of(v: Value) -> Result<Args, String> {
+        load_check::parse::<Args>("unarchive", v.as_object().expect("obj"))
+            .map_err(|e| e.msg)
+            .map(|a| a.expect("no templates"))
+    }
+
     #[test]
-    fn the_program_compares_before_copying() {
-        let m = json!({"src": "a.tgz", "dest": "/o p", "creates": "/o p/x"});
-        let a: Args = args::parse("unarchive", m.as_object().expect("obj")).expect("args");
-        let p = program(&a, Format::Tar(Some('z')), true);
+    fn arguments() {
+        assert!(args_of(json!({"src": "a.tgz", "dest": "/d", "remote_src": "yes"})).is_ok());
+        assert!(args_of(json!({"src": "a.tgz", "dest": "/d", "extra_opts": "-v,-k"})).is_ok());
+        assert!(args_of(json!({"src": "a.tgz"})).is_err());
+        assert!(args_of(json!({"src": "a.tgz", "dest": "/d", "remote": true})).is_err());
+        assert!(args_of(json!({"src": "a.tgz", "dest": "/d", "list_files": "all"})).is_err());
+    }
+
+    #[test]
+    fn the_probe_compares_and_the_apply_copies() {
+        let a = args_of(json!({"src": "a.tgz", "dest": "/o p", "creates": "/o p/x"})).unwrap();
+        let p = probe(&a, Format::Tar(Some('z')));
         assert!(
             p.contains("d='/o p'") && p.contains("[ -e '/o p/x' ]"),
             "{p}"
         );
         assert!(
-            p.contains("cat > \"$a\"") && p.ends_with("echo would\n"),
+            p.contains("cat > \"$a\"") && p.ends_with("echo differs\nrsible_change=1\n"),
             "{p}"
         );
-        assert!(!p.contains("cp -pR"), "{p}");
+        assert!(!p.contains("cp -pR"), "the probe changes nothing: {p}");
+        assert!(APPLY.starts_with("cp -pR"));
     }
 }

@@ -18,7 +18,7 @@ pub struct Ctx<'a> {
     /// Privilege escalation for every remote program of this task.
     pub become_: Option<Become>,
     /// `--check`: query only, change nothing.
-    pub check: bool,
+    pub(in crate::modules::framework) check: bool,
     /// `--diff`: fill [`Output::diffs`].
     pub diff: bool,
     /// The task's `timeout:`.
@@ -39,6 +39,25 @@ pub struct Ctx<'a> {
 pub trait Reconnect: Send + Sync {
     /// A fresh connection, opened within `timeout`.
     fn reopen(&self, timeout: Duration) -> BoxFuture<'_, Result<Arc<dyn Connection>, Failure>>;
+}
+
+impl<'a> Ctx<'a> {
+    /// A context for one task on `host` over `conn`, in check mode or not; the other fields
+    /// (become, diff, timeout, environment, search paths, reconnect) start empty and are the
+    /// caller's to set. The engine builds one per task; only the framework reads `check`.
+    pub fn new(conn: &'a dyn Connection, host: &'a str, check: bool) -> Ctx<'a> {
+        Ctx {
+            conn,
+            become_: None,
+            check,
+            diff: false,
+            timeout: None,
+            environment: &[],
+            host,
+            search_paths: &[],
+            reconnect: None,
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -163,31 +182,6 @@ impl Ctx<'_> {
             search_paths: self.search_paths,
             reconnect: self.reconnect,
         }
-    }
-
-    /// Runs `script` (POSIX sh) with `stdin`, with the task's become, timeout and environment.
-    pub async fn exec(&self, script: Vec<u8>, stdin: Vec<u8>) -> Result<ExecOutput, Failure> {
-        self.exec_streaming(script, stdin, None).await
-    }
-
-    /// As [`Ctx::exec`], for a script that is the user's own shell code (see
-    /// [`RemoteCommand::user_code`]).
-    pub async fn exec_user_code(
-        &self,
-        script: Vec<u8>,
-        stdin: Vec<u8>,
-    ) -> Result<ExecOutput, Failure> {
-        self.run(script, stdin, None, true).await
-    }
-
-    /// As [`Ctx::exec`], with a controller file streamed to stdin after `stdin`.
-    pub async fn exec_streaming(
-        &self,
-        script: Vec<u8>,
-        stdin: Vec<u8>,
-        stdin_file: Option<&std::path::Path>,
-    ) -> Result<ExecOutput, Failure> {
-        self.run(script, stdin, stdin_file, false).await
     }
 
     async fn run(

@@ -133,20 +133,10 @@ fn to_arg_error(module: &str, raw: &Map<String, Value>, msg: &str) -> ArgError {
         };
     }
     // serde does not name the field of a type error: find the argument whose value the
-    // message quotes (quoted forms first, then the longest bare value: `hi` is in `'high'`).
-    let scalars = || raw.iter().filter(|(_, v)| !v.is_object() && !v.is_array());
-    let culprit = scalars()
-        .find(|(_, v)| {
-            let q = quoted(v);
-            [format!("'{q}'"), format!("\"{q}\""), format!("`{q}`")]
-                .iter()
-                .any(|f| msg.contains(f.as_str()))
-        })
-        .or_else(|| {
-            scalars()
-                .filter(|(_, v)| msg.contains(&quoted(v)))
-                .max_by_key(|(_, v)| quoted(v).len())
-        });
+    // message shows (see `shows`).
+    let culprit = raw
+        .iter()
+        .find(|(_, v)| !v.is_object() && !v.is_array() && shows(msg, v));
     ArgError {
         arg: culprit.map(|(k, _)| k.clone()),
         msg: match culprit {
@@ -155,6 +145,22 @@ fn to_arg_error(module: &str, raw: &Map<String, Value>, msg: &str) -> ArgError {
         },
         expected: Vec::new(),
     }
+}
+
+/// Whether `msg` shows the scalar `v`: a string in quotes (`"v"`, `'v'` or `` `v` ``, as serde
+/// and the argument readers show values, so that the `a` of "not a valid boolean" is not
+/// taken for a value `a`), a number or boolean also as a word of its own.
+fn shows(msg: &str, v: &Value) -> bool {
+    let text = quoted(v);
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    msg.match_indices(&text).any(|(at, _)| {
+        let before = msg[..at].chars().next_back();
+        let after = msg[at + text.len()..].chars().next();
+        match before {
+            Some(q @ ('"' | '\'' | '`')) if after == Some(q) => true,
+            _ => !v.is_string() && !word(before) && !word(after),
+        }
+    })
 }
 
 /// How serde's messages show a scalar value.
@@ -445,5 +451,15 @@ mod tests {
         let e = check(json!({"path": "/p", "bad": "{{ b }}"})).unwrap_err();
         assert_eq!(e.arg.as_deref(), Some("bad"));
         assert!(check(json!({"path": "/p", "size": "x"})).is_err());
+    }
+
+    #[test]
+    fn a_value_is_blamed_only_where_the_message_quotes_it() {
+        let e = check(json!({"path": "v", "force": "both"})).unwrap_err();
+        assert_eq!(e.arg.as_deref(), Some("force"), "{e:?}");
+        let e = check(json!({"path": "a", "force": [true]})).unwrap_err();
+        assert_ne!(e.arg.as_deref(), Some("path"), "{e:?}");
+        let e = check(json!({"path": "/p", "size": 7})).unwrap_err();
+        assert_eq!(e.arg.as_deref(), Some("size"), "{e:?}");
     }
 }

@@ -54,7 +54,7 @@ pub enum ArgCheck {
     /// Any names: the arguments are the user's own variables (`set_fact`, `add_host`).
     Free,
     /// Not checked here: the includes, whose arguments the loader checks with its include
-    /// rules, and (transitional) modules not yet typed.
+    /// rules.
     Unchecked,
 }
 
@@ -192,29 +192,3 @@ pub const POSIX: &str = "ansible.posix";
 pub const CG: &str = "community.general";
 /// rsible's own modules, which Ansible has no equivalent of.
 pub const RSIBLE: &str = "rsible.builtin";
-
-/// The spec of a module not yet written in the contract: its run reads its own arguments,
-/// and at load only their names are checked (`Some`) or nothing (`None`). Transitional: it
-/// goes when the last module has its typed spec.
-macro_rules! legacy {
-    ($name:literal, $coll:expr, $aliases:expr, $names:expr, |$a:ident, $c:ident| $call:expr) => {{
-        fn run<'a>(
-            $a: &'a serde_json::Map<String, serde_json::Value>,
-            $c: &'a $crate::modules::Ctx<'a>,
-        ) -> futures::future::BoxFuture<'a, Result<$crate::modules::Output, $crate::modules::Failure>>
-        {
-            Box::pin($call)
-        }
-        $crate::modules::framework::spec::Spec {
-            name: $name,
-            collection: $coll,
-            aliases: $aliases,
-            args: match $names {
-                Some(n) => $crate::modules::framework::spec::ArgCheck::Names(n),
-                None => $crate::modules::framework::spec::ArgCheck::Unchecked,
-            },
-            runs: $crate::modules::framework::spec::Runs::Target(run),
-        }
-    }};
-}
-pub(crate) use legacy;

@@ -232,18 +232,12 @@ fn after_state(stdout: &[u8]) -> Option<PathState> {
         .map(|(s, _)| s)
 }
 
-/// The sh program that gives an existing `path` `opts`' mode, owner and group (backup and
+/// The sh program that gives an existing `path` `opts`' owner, group and mode (backup and
 /// validate do not apply), changing only what differs, then probes it.
 pub fn attrs_script(path: &str, opts: &WriteOpts) -> Vec<u8> {
     let mut s = b"p=".to_vec();
     s.extend(quote(path.as_bytes()));
     s.push(b'\n');
-    if let Some(m) = opts.mode {
-        s.extend_from_slice(
-            format!("[ \"$(stat -c %a -- \"$p\")\" = {m:o} ] || chmod {m:o} -- \"$p\" || exit 7\n")
-                .as_bytes(),
-        );
-    }
     for (value, fmt_name, fmt_id, cmd) in [
         (&opts.owner, "%U", "%u", "chown"),
         (&opts.group, "%G", "%g", "chgrp"),
@@ -259,6 +253,13 @@ pub fn attrs_script(path: &str, opts: &WriteOpts) -> Vec<u8> {
                 .as_bytes(),
             );
         }
+    }
+    // The mode last: a change of owner clears the setuid and setgid bits.
+    if let Some(m) = opts.mode {
+        s.extend_from_slice(
+            format!("[ \"$(stat -c %a -- \"$p\")\" = {m:o} ] || chmod {m:o} -- \"$p\" || exit 7\n")
+                .as_bytes(),
+        );
     }
     s.extend_from_slice(AFTER);
     s.extend(probe::script(path, probe::Want::default()));
@@ -388,6 +389,18 @@ mod tests {
         ctx.check = false;
         assert_eq!(to_controller(&ctx, &dest, b"x").unwrap(), Some(()));
         assert_eq!(std::fs::read(&dest).unwrap(), b"x");
+    }
+
+    #[test]
+    fn attributes_set_the_mode_after_the_owner() {
+        let o = WriteOpts {
+            mode: Some(0o4755),
+            owner: Some("daemon".into()),
+            ..WriteOpts::default()
+        };
+        let s = String::from_utf8(attrs_script("/x", &o)).unwrap();
+        let (chown, chmod) = (s.find("chown").unwrap(), s.find("chmod 4755").unwrap());
+        assert!(chown < chmod, "{s}");
     }
 
     #[tokio::test]

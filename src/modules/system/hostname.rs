@@ -40,7 +40,7 @@ impl Module for Hostname {
     fn validate(a: &Args) -> Result<(), String> {
         let name = a.name.trim();
         if name.is_empty() {
-            return Err("missing required arguments: name (hostname)".into());
+            return Err("missing required arguments: name".into());
         }
         if !is_template(name)
             && (name.len() > 253
@@ -48,7 +48,7 @@ impl Module for Hostname {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_'))
         {
-            return Err(format!("hostname: {name:?} is not a valid host name"));
+            return Err(format!("{name:?} is not a valid host name"));
         }
         strategy(a).map(|_| ())
     }
@@ -67,7 +67,7 @@ fn strategy(a: &Args) -> Result<Option<bool>, String> {
         Some(s) if FILE_STRATEGIES.contains(&s) => Some(false),
         Some(s) => {
             return Err(format!(
-                "hostname: use={s} is not supported by rsible (systemd, {})",
+                "use={s} is not supported by rsible (systemd, {})",
                 FILE_STRATEGIES.join(", ")
             ))
         }

@@ -1,17 +1,20 @@
 //! The step the text-editing modules (`lineinfile`, `blockinfile`, `replace`, `ini_file`)
-//! share once they have computed a file's new content on the controller: compare, then in
-//! one remote program either write the new content atomically (creating missing parent
-//! directories, with backup, validate, mode, owner, group) or, when only attributes differ,
-//! set them; in check mode nothing is sent. Also builds Ansible's `--diff` entries and its
-//! "ownership, perms or SE linux context changed" message. Knows nothing of how any one
+//! share once they have computed a file's new content on the controller: read the file (a
+//! probe), compare, then in one apply either write the new content through the atomic writer
+//! (creating missing parent directories, with backup, validate, mode, owner, group) or, when
+//! only attributes differ, set them. Check mode is the framework's: the applies are simply
+//! not sent. Also the arguments they share (`state`, `mode`), Ansible's `--diff` entries and
+//! its "ownership, perms or SE linux context changed" message. Knows nothing of how any one
 //! module edits text.
 
 use crate::connection::quote::quote;
 use crate::event::Diff;
+use crate::modules::framework::args::is_template;
 use crate::modules::framework::mode::{octal, Mode};
 use crate::modules::framework::probe::{self, PathState, Want};
-use crate::modules::framework::write::{self, WriteOpts};
+use crate::modules::framework::write::{self, Source, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 /// The mode a new file gets when none is asked for (`0666` under the usual umask `022`).
@@ -19,6 +22,41 @@ const NEW_FILE_MODE: u32 = 0o644;
 
 /// Ansible's message when the attributes of the file were changed.
 const ATTRS_MSG: &str = "ownership, perms or SE linux context changed";
+
+/// `state` of the editors: the line, block or option is to be there or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// It must be there (the default).
+    #[default]
+    Present,
+    /// It must not.
+    Absent,
+}
+
+/// serde `deserialize_with` for a `mode:` argument (octal string, integer or symbolic). The
+/// load-time stand-in of a template reads as a symbolic mode, its value unknown.
+pub fn de_opt_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Mode>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) if is_template(&s) => Ok(Some(Mode::Symbolic(s))),
+        v => Mode::parse(&v).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// The rules on the arguments every editor shares: no `mode: preserve` (only `copy` and
+/// `template` understand it), and a `validate` command that names the file to check (`%s`).
+pub fn shared_rules(mode: Option<&Mode>, validate: Option<&str>) -> Result<(), String> {
+    if let Some(Mode::Preserve) = mode {
+        return Err("mode 'preserve' only applies to copy".into());
+    }
+    match validate {
+        Some(v) if !is_template(v) && !v.contains("%s") => {
+            Err(format!("validate must contain %s: {v}"))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// `mode`, `owner` and `group` as asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,24 +67,6 @@ pub struct Attrs {
     pub owner: Option<String>,
     /// Group name or gid.
     pub group: Option<String>,
-}
-
-impl Attrs {
-    /// Reads the file arguments as a module received them.
-    pub fn parse(
-        mode: Option<&Value>,
-        owner: Option<String>,
-        group: Option<String>,
-    ) -> Result<Attrs, String> {
-        let mode = match mode {
-            None | Some(Value::Null) => None,
-            Some(v) => match Mode::parse(v)? {
-                Mode::Preserve => return Err("mode 'preserve' only applies to copy".into()),
-                m => Some(m),
-            },
-        };
-        Ok(Attrs { mode, owner, group })
-    }
 }
 
 /// One attribute that differs: its name, the current and the wanted value.
@@ -149,17 +169,6 @@ impl Applied {
     }
 }
 
-/// `state: present|absent` (default present) as a boolean.
-pub fn present(state: Option<&str>) -> Result<bool, Failure> {
-    match state {
-        None | Some("present") => Ok(true),
-        Some("absent") => Ok(false),
-        Some(other) => Err(Failure::BadArgs(format!(
-            "value of state must be one of: absent, present, got: {other}"
-        ))),
-    }
-}
-
 /// A file as read before an edit.
 #[derive(Debug)]
 pub struct Current {
@@ -187,7 +196,7 @@ pub async fn read(ctx: &Ctx<'_>, path: &str) -> Result<Current, Failure> {
         follow: true,
     };
     script.extend(probe::script(path, want));
-    let out = ctx.exec(script, Vec::new()).await?;
+    let out = ctx.probe(script, Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "could not read {path}: {}",
@@ -212,7 +221,8 @@ fn parse_read(out: &[u8]) -> Result<Current, String> {
     })
 }
 
-/// Applies `e`: at most one remote program, none in check mode or when nothing differs.
+/// Applies `e`: one apply (the write, or the attributes alone) when something differs; in
+/// check mode the framework sends nothing and the answer is what would change.
 pub async fn apply(ctx: &Ctx<'_>, e: Edit<'_>) -> Result<Applied, Failure> {
     let content_changed = !e.state.exists() || e.before != e.after;
     let (attr_diffs, bits) = attr_changes(e.state, e.attrs).map_err(Failure::Failed)?;
@@ -250,70 +260,37 @@ pub async fn apply(ctx: &Ctx<'_>, e: Edit<'_>) -> Result<Applied, Failure> {
             });
         }
     }
-    if ctx.check || !out.changed {
+    if !out.changed {
         return Ok(out);
     }
-    let script = if content_changed {
-        let opts = WriteOpts {
-            mode: bits,
-            owner: e.attrs.owner.clone(),
-            group: e.attrs.group.clone(),
-            backup: e.backup && e.state.exists(),
-            validate: e.validate.map(str::to_string),
-        };
-        write_script(e.real_path, e.after, &opts).map_err(Failure::Failed)?
-    } else {
-        attrs_script(e.real_path, bits, e.attrs)
+    let opts = WriteOpts {
+        mode: bits,
+        owner: e.attrs.owner.clone(),
+        group: e.attrs.group.clone(),
+        backup: e.backup && e.state.exists(),
+        validate: e.validate.map(str::to_string),
     };
-    let stdin = if content_changed {
-        e.after.to_vec()
+    if content_changed {
+        let written = write::write_from(
+            ctx,
+            e.real_path,
+            Source::Bytes(e.after),
+            &opts,
+            &mkdir_parents(e.real_path),
+        )
+        .await?;
+        out.backup_file = written.and_then(|w| w.backup_file);
     } else {
-        Vec::new()
-    };
-    let res = ctx.exec(script, stdin).await?;
-    if res.status.rc() != 0 {
-        return Err(Failure::Failed(format!(
-            "{}: {}",
-            e.path,
-            String::from_utf8_lossy(&res.stderr).trim()
-        )));
+        write::set_attrs(ctx, e.real_path, &opts).await?;
     }
-    out.backup_file = String::from_utf8_lossy(&res.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("backup="))
-        .map(str::to_string);
     Ok(out)
 }
 
-/// The atomic write of `content` to `path`, preceded by creating its parent directories.
-fn write_script(path: &str, content: &[u8], opts: &WriteOpts) -> Result<Vec<u8>, String> {
-    use sha2::Digest;
-    let sum = write::hex(&sha2::Sha256::digest(content));
+/// The shell text that creates `path`'s missing parent directories (run before the write).
+fn mkdir_parents(path: &str) -> Vec<u8> {
     let mut s = b"mkdir -p -- \"$(dirname -- ".to_vec();
     s.extend(quote(path.as_bytes()));
     s.extend_from_slice(b")\" || exit 2\n");
-    s.extend(write::script(path, &sum, opts)?);
-    Ok(s)
-}
-
-/// chmod/chown/chgrp of an existing file whose content stays.
-fn attrs_script(path: &str, bits: Option<u32>, a: &Attrs) -> Vec<u8> {
-    let mut s = b"p=".to_vec();
-    s.extend(quote(path.as_bytes()));
-    s.push(b'\n');
-    if let Some(o) = &a.owner {
-        s.extend_from_slice(b"chown -- ");
-        s.extend(quote(o.as_bytes()));
-        s.extend_from_slice(b" \"$p\" || exit 1\n");
-    }
-    if let Some(g) = &a.group {
-        s.extend_from_slice(b"chgrp -- ");
-        s.extend(quote(g.as_bytes()));
-        s.extend_from_slice(b" \"$p\" || exit 1\n");
-    }
-    if let Some(b) = bits {
-        s.extend_from_slice(format!("chmod {b:o} \"$p\" || exit 1\n").as_bytes());
-    }
     s
 }
 
@@ -335,9 +312,17 @@ mod tests {
         }
     }
 
+    fn attrs(mode: &str, owner: Option<&str>, group: Option<&str>) -> Attrs {
+        Attrs {
+            mode: Some(Mode::parse(&json!(mode)).unwrap()),
+            owner: owner.map(str::to_string),
+            group: group.map(str::to_string),
+        }
+    }
+
     #[test]
     fn attribute_changes_compare_names_and_ids() {
-        let a = Attrs::parse(Some(&json!("0600")), Some("0".into()), Some("wheel".into())).unwrap();
+        let a = attrs("0600", Some("0"), Some("wheel"));
         let (d, bits) = attr_changes(&file(0o644), &a).unwrap();
         assert_eq!(bits, Some(0o600));
         assert_eq!(
@@ -347,18 +332,41 @@ mod tests {
                 ("group", "root".to_string(), "wheel".to_string())
             ]
         );
-        let same = Attrs::parse(Some(&json!("u=rw,go=r")), Some("root".into()), None).unwrap();
+        let same = attrs("u=rw,go=r", Some("root"), None);
         assert!(attr_changes(&file(0o644), &same).unwrap().0.is_empty());
         // A new file is compared with the default mode of a new file.
         let new = PathState::absent();
-        assert!(attr_changes(
-            &new,
-            &Attrs::parse(Some(&json!("0644")), None, None).unwrap()
-        )
-        .unwrap()
-        .0
-        .is_empty());
-        assert!(Attrs::parse(Some(&json!("preserve")), None, None).is_err());
+        assert!(attr_changes(&new, &attrs("0644", None, None))
+            .unwrap()
+            .0
+            .is_empty());
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct M {
+        #[serde(default, deserialize_with = "de_opt_mode")]
+        mode: Option<Mode>,
+    }
+
+    fn mode_of(v: Value) -> Result<Option<Mode>, String> {
+        serde_json::from_value::<M>(json!({ "mode": v }))
+            .map(|m| m.mode)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn modes_are_read_as_ansible_writes_them() {
+        assert_eq!(mode_of(json!("0640")), Ok(Some(Mode::Bits(0o640))));
+        assert_eq!(mode_of(json!(420)), Ok(Some(Mode::Bits(0o644))));
+        assert_eq!(mode_of(Value::Null), Ok(None));
+        assert!(mode_of(json!("{{ m }}")).is_ok());
+        assert!(mode_of(json!("0999")).is_err());
+        assert!(mode_of(json!("rwx")).is_err());
+        let preserve = mode_of(json!("preserve")).unwrap();
+        assert!(shared_rules(preserve.as_ref(), None).is_err());
+        assert!(shared_rules(Some(&Mode::Bits(0o600)), Some("visudo -cf %s")).is_ok());
+        assert!(shared_rules(None, Some("visudo -c")).is_err());
+        assert!(shared_rules(None, Some("{{ cmd }}")).is_ok());
     }
 
     #[test]
@@ -370,15 +378,8 @@ mod tests {
     }
 
     #[test]
-    fn the_attribute_program_quotes_its_values() {
-        let a = Attrs {
-            mode: None,
-            owner: Some("a b".into()),
-            group: None,
-        };
-        let s = String::from_utf8(attrs_script("/x'y", Some(0o600), &a)).unwrap();
-        assert!(s.contains(r"p='/x'\''y'"), "{s}");
-        assert!(s.contains("chown -- 'a b' \"$p\""), "{s}");
-        assert!(s.contains("chmod 600 \"$p\""), "{s}");
+    fn the_parents_are_made_with_the_path_quoted() {
+        let s = String::from_utf8(mkdir_parents("/x'y/f")).unwrap();
+        assert_eq!(s, "mkdir -p -- \"$(dirname -- '/x'\\''y/f')\" || exit 2\n");
     }
 }
