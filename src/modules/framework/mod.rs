@@ -1,6 +1,11 @@
-//! The module framework: what every module is written against. Typed argument reading with
-//! Ansible's coercions ([`args`]) and the one atomic file writer ([`write`]). Knows nothing of
-//! any one module.
+//! The module framework: what every module is written against. The contract ([`spec`]: a
+//! module's typed `Args`, rules and run, and the spec the registry lists), the load-time
+//! reading of those `Args` before variables have values ([`load_check`]), argument readers
+//! with Ansible's coercions ([`args`]), the context whose probe, apply and gated doors are the
+//! only way to the target and the only place check mode is decided ([`ctx`]), results
+//! ([`output`]), and what several families need: path probing ([`probe`]), modes
+//! ([`mode`]), the one atomic file writer ([`write`]) and a task's controller-side source
+//! ([`local_src`]). Knows nothing of any one module.
 
 pub mod args;
 pub mod ctx;

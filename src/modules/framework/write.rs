@@ -2,7 +2,9 @@
 //! the destination, its sha256 checked, mode and owner set, optionally validated and the old
 //! file backed up, then `mv -f` into place. A reader sees the old file or the new one, never
 //! half of one; a failure (full disk, bad validation) leaves the old file untouched and the
-//! temp file removed. One remote program. A file fetched to the controller is written the
+//! temp file removed. One remote program of its own ([`write_from`]), or a part of a module's
+//! gated apply ([`inline`], [`inline_at`], [`inline_target`]); in check mode nothing is
+//! written. A file fetched to the controller is written the
 //! same way there ([`to_controller`]). Knows nothing of module arguments.
 
 use crate::connection::quote::quote;
