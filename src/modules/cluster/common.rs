@@ -6,15 +6,11 @@
 //! family's internals.
 
 use crate::connection::quote::quote;
+pub use crate::modules::framework::marks::{split_output, MARK, MARK_FN};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{registry, Ctx, Failure, Output};
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde_json::{json, Map, Value};
-
-/// serde default of the boolean arguments that are on unless turned off.
-pub fn yes() -> bool {
-    true
-}
 
 /// Reads a choice argument `arg` as one of `choices` (Ansible's words); anything else is an
 /// error in Ansible's words that quotes the value (so a template's stand-in is recognised at
@@ -50,31 +46,6 @@ pub fn de_opt_dict<'de, D: Deserializer<'de>>(
         Value::String(s) => Err(D::Error::custom(format!("expected a dict, got '{s}'"))),
         other => Err(D::Error::custom(format!("expected a dict, got {other}"))),
     }
-}
-
-/// The shell function the programs print their findings with: `m KEY VALUE...`.
-pub const MARK_FN: &str = "m() { printf '@@rsible %s\\n' \"$*\"; }\n";
-
-/// The prefix of a marker line.
-const MARK: &str = "@@rsible ";
-
-/// A program's marker lines as `(KEY, VALUE)`, and the rest of its output.
-pub fn split_output(stdout: &str) -> (Vec<(String, String)>, String) {
-    let mut marks = Vec::new();
-    let mut rest = String::new();
-    for line in stdout.lines() {
-        match line.strip_prefix(MARK) {
-            Some(m) => {
-                let (k, v) = m.split_once(' ').unwrap_or((m, ""));
-                marks.push((k.to_string(), v.to_string()));
-            }
-            None => {
-                rest.push_str(line);
-                rest.push('\n');
-            }
-        }
-    }
-    (marks, rest)
 }
 
 /// The atomic write of `content` to `path` (mode `mode`, its directory created first) as a

@@ -7,9 +7,9 @@
 //! nothing of playbooks; arguments arrive templated.
 
 use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
-use super::common::yes;
 use crate::connection::quote::quote;
 use crate::event::Diff;
+use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{self, de_bool, de_opt_string, is_template};
 use crate::modules::framework::local_src::find_local;
 use crate::modules::framework::mode::{self, Mode};

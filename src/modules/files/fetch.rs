@@ -5,9 +5,9 @@
 //! playbooks; arguments arrive templated.
 
 use super::common::readable::{unreadable_message, CHECK_READABLE};
-use super::common::yes;
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::de_bool;
+use crate::modules::framework::args::yes;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::framework::write::{self, hex};
 use crate::modules::{Ctx, Failure, Output};

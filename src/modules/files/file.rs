@@ -6,8 +6,8 @@
 //! it did not (check mode). Knows nothing of playbooks.
 
 use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
-use super::common::yes;
 use crate::connection::quote::quote;
+use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
 use crate::modules::framework::mode::{self, Mode};
 use crate::modules::framework::probe::{self, Kind, PathState, Want};

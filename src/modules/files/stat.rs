@@ -4,8 +4,8 @@
 //! templated.
 
 use super::common::stat_fields::{parse_stat, sum_command, STAT_FORMAT};
-use super::common::yes;
 use crate::connection::quote::quote_str;
+use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};

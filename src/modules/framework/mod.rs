@@ -11,6 +11,7 @@ pub mod args;
 pub mod ctx;
 pub mod load_check;
 pub mod local_src;
+pub mod marks;
 pub mod mode;
 pub mod output;
 pub mod probe;

@@ -8,10 +8,11 @@
 
 use crate::connection::quote::quote;
 use crate::event::Diff;
+use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, POSIX};
 use crate::modules::framework::write::{self, Source, WriteOpts};
-use crate::modules::system::common::{self, de_text, yes, State};
+use crate::modules::system::common::{self, de_text, State};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use indexmap::IndexMap;

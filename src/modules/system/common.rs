@@ -63,11 +63,6 @@ pub fn value<'a>(out: &'a str, key: &str) -> Option<&'a str> {
     values(out, key).into_iter().next()
 }
 
-/// serde `default` for booleans Ansible defaults to true.
-pub fn yes() -> bool {
-    true
-}
-
 /// A required string, written as a string or a number.
 pub fn de_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     de_opt_string(d)?.ok_or_else(|| D::Error::custom("expected a string, got null"))

@@ -7,10 +7,11 @@
 
 use crate::connection::quote::quote;
 use crate::event::Diff;
+use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, POSIX};
 use crate::modules::framework::write::{self, WriteOpts};
-use crate::modules::system::common::{self, choices, de_text, yes};
+use crate::modules::system::common::{self, choices, de_text};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use serde::Deserialize;

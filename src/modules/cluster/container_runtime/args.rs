@@ -2,7 +2,8 @@
 //! and again before the run): which runtime, where it comes from, and its configuration.
 //! Knows nothing of connections.
 
-use crate::modules::cluster::common::{de_opt_dict, one_of, yes};
+use crate::modules::cluster::common::{de_opt_dict, one_of};
+use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{
     de_bool, de_opt_bool, de_opt_list, de_opt_string, is_template,
 };

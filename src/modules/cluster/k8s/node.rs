@@ -26,9 +26,8 @@
 
 use super::steps::Steps;
 use crate::connection::quote::quote_str;
-use crate::modules::cluster::common::{
-    apt_refreshing, object, run_module, split_output, yes, MARK_FN,
-};
+use crate::modules::cluster::common::{apt_refreshing, object, run_module, split_output, MARK_FN};
+use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, RSIBLE};
 use crate::modules::{Ctx, Failure, Output};

@@ -11,8 +11,3 @@ pub mod edit;
 pub mod pyre;
 pub mod readable;
 pub mod stat_fields;
-
-/// serde's `default` for an argument that is true unless given.
-pub fn yes() -> bool {
-    true
-}

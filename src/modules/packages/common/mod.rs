@@ -8,18 +8,13 @@
 pub mod backend;
 pub mod tools;
 
+pub use crate::modules::framework::marks::{split_output, MARK, MARK_FN};
 use crate::modules::framework::mode::Mode;
 use crate::modules::framework::{args, load_check};
 use crate::modules::Output;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-/// The prefix of the lines a package program prints for the module (never printed by apt).
-pub const MARK: &str = "@@rsible ";
-
-/// sh text defining `m`, which prints a marker line.
-pub const MARK_FN: &str = "m() { printf '@@rsible %s\\n' \"$*\"; }\n";
 
 /// Whether `name` is a package name a package manager could know (Debian's and RPM's
 /// characters, an optional `:arch`); anything else is refused before it reaches a target.
@@ -65,25 +60,6 @@ pub fn parse_spec(s: &str) -> Result<Spec, String> {
         name: name.to_string(),
         version,
     })
-}
-
-/// The marker lines of a program's stdout as (key, value), and the rest (the tool's output).
-pub fn split_output(stdout: &str) -> (Vec<(String, String)>, String) {
-    let mut marks = Vec::new();
-    let mut rest = String::new();
-    for line in stdout.lines() {
-        match line.strip_prefix(MARK) {
-            Some(m) => {
-                let (k, v) = m.split_once(' ').unwrap_or((m, ""));
-                marks.push((k.to_string(), v.to_string()));
-            }
-            None => {
-                rest.push_str(line);
-                rest.push('\n');
-            }
-        }
-    }
-    (marks, rest)
 }
 
 /// The message for a failed apt-get/dpkg run: a lock wait that timed out says so plainly.

@@ -10,13 +10,12 @@ mod sshkey;
 
 use crate::connection::quote::{join, quote};
 use crate::event::Diff;
+use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{
     de_bool, de_opt_bool, de_opt_list, de_opt_string, is_template,
 };
 use crate::modules::framework::spec::{spec, Module, Spec, B};
-use crate::modules::system::common::{
-    self, choices, date_of_days, de_opt_num, de_text, yes, State,
-};
+use crate::modules::system::common::{self, choices, date_of_days, de_opt_num, de_text, State};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use serde::Deserialize;
