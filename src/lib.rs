@@ -24,6 +24,7 @@
 //! - `template`: Ansible's Jinja layer (minijinja): variables, task arguments, conditions.
 //! - `vault`, `secret`: ansible-vault files and values; secrets kept out of output.
 
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod connection;

@@ -5,19 +5,11 @@ use super::Facts;
 use crate::facts::raw::Raw;
 use serde_json::{json, Map};
 
-/// UTC calendar date and time of a Unix epoch (Howard Hinnant's days-to-civil).
+/// UTC calendar date and time of a Unix epoch.
 fn utc(epoch: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = epoch.div_euclid(86_400);
     let secs = epoch.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::calendar::civil_from_days(days);
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     (year, month, day, h as u32, m as u32, s as u32)
 }
