@@ -64,14 +64,6 @@ pub fn check_args(module: &str, args: &Map<String, Value>) -> Result<(), ArgErro
     };
     match spec.args {
         ArgCheck::Typed(check) => check(args),
-        ArgCheck::Names(allowed) => match args.keys().find(|k| !allowed.contains(&k.as_str())) {
-            Some(k) => Err(ArgError {
-                arg: Some(k.clone()),
-                msg: format!("Unsupported parameters for ({module}) module: {k}"),
-                expected: allowed.iter().map(|a| a.to_string()).collect(),
-            }),
-            None => Ok(()),
-        },
         ArgCheck::Free | ArgCheck::Unchecked => Ok(()),
     }
 }

@@ -49,8 +49,6 @@ pub enum Runs {
 pub enum ArgCheck {
     /// From the module's typed `Args` and its [`Module::validate`].
     Typed(fn(&Map<String, Value>) -> Result<(), ArgError>),
-    /// Exactly these names (engine actions whose arguments the engine reads itself).
-    Names(&'static [&'static str]),
     /// Any names: the arguments are the user's own variables (`set_fact`, `add_host`).
     Free,
     /// Not checked here: the includes, whose arguments the loader checks with its include
@@ -146,20 +144,22 @@ pub const fn action(
 
 /// Load-time check of `A`'s arguments.
 fn check_action<A: Action>(raw: &Map<String, Value>) -> Result<(), ArgError> {
-    match load_check::parse::<A::Args>(A::NAME, raw)? {
-        Some(a) => A::validate(&a).map_err(|msg| ArgError {
-            arg: None,
-            msg,
-            expected: Vec::new(),
-        }),
-        None => Ok(()),
-    }
+    load_time::<A::Args>(A::NAME, raw, A::validate)
 }
 
 /// Load-time check of `M`'s arguments (templates stand for values of any type).
 fn check<M: Module>(raw: &Map<String, Value>) -> Result<(), ArgError> {
-    match load_check::parse::<M::Args>(M::NAME, raw)? {
-        Some(a) => M::validate(&a).map_err(|msg| ArgError {
+    load_time::<M::Args>(M::NAME, raw, M::validate)
+}
+
+/// The load-time parse of `T`, then `validate` when no template kept the parse from finishing.
+fn load_time<T: DeserializeOwned>(
+    name: &str,
+    raw: &Map<String, Value>,
+    validate: fn(&T) -> Result<(), String>,
+) -> Result<(), ArgError> {
+    match load_check::parse::<T>(name, raw)? {
+        Some(a) => validate(&a).map_err(|msg| ArgError {
             arg: None,
             msg,
             expected: Vec::new(),

@@ -10,7 +10,7 @@ use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 /// `dpkg_selections` in the registry.
 pub const SPEC: Spec = spec::<DpkgSelections>(B, &[]);
@@ -123,16 +123,12 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     Ok(o)
 }
 
-/// `dpkg_selections` with raw arguments, for the modules composed of it (`kubernetes_node`).
-pub async fn dpkg_selections(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    crate::modules::registry::run(DpkgSelections::NAME, a, ctx).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::modules::framework::load_check;
     use crate::modules::packages::common::{parses, parses_gated};
+    use serde_json::Value;
 
     fn of(v: Value) -> Result<Args, String> {
         let a = load_check::parse::<Args>("dpkg_selections", v.as_object().expect("object"))

@@ -12,7 +12,6 @@ use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 /// `systemd` in the registry.
 pub const SPEC: Spec = spec::<Systemd>(B, &["systemd_service", "ansible.builtin.systemd_service"]);
@@ -129,17 +128,12 @@ async fn systemd_run(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     Ok(report::output(&w, r, ctx.diff))
 }
 
-/// `systemd` from untyped arguments, for a module of another family that composes it
-/// (`kubernetes_node`); the same as running it through the registry.
-pub async fn systemd(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    crate::modules::registry::run(Systemd::NAME, a, ctx).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::modules::framework::load_check;
     use serde_json::json;
+    use serde_json::Value;
 
     fn check(v: Value) -> Result<(), String> {
         let a =

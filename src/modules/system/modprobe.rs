@@ -14,7 +14,7 @@ use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 /// `modprobe` in the registry.
 pub const SPEC: Spec = spec::<Modprobe>(CG, &[]);
@@ -311,16 +311,11 @@ async fn modprobe_run(w: Want, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     Ok(o)
 }
 
-/// `modprobe` from untyped arguments, for a module of another family that composes it
-/// (`kubernetes_node`); the same as running it through the registry.
-pub async fn modprobe(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    crate::modules::registry::run(Modprobe::NAME, a, ctx).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::modules::framework::{args, load_check};
+    use serde_json::Value;
 
     fn parse(v: Value) -> Result<Want, String> {
         let a: Args = args::parse("modprobe", v.as_object().expect("obj"))?;

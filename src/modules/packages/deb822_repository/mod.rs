@@ -15,7 +15,7 @@ use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use script::{apply, probe};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use text::{slug, text};
 
 mod script;
@@ -211,12 +211,6 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         });
     }
     Ok(o)
-}
-
-/// `deb822_repository` with raw arguments, for the modules composed of it
-/// (`container_runtime`, `kubernetes_node`).
-pub async fn deb822_repository(a: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    crate::modules::registry::run(Deb822Repository::NAME, a, ctx).await
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use super::text::slug;
 use super::*;
 use crate::modules::framework::{args, load_check};
 use crate::modules::packages::common::{parses, parses_gated};
+use serde_json::Map;
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().expect("object").clone()
