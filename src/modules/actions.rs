@@ -182,7 +182,7 @@ pub struct MetaArgs {
     pub raw_params: String,
 }
 
-/// The `meta` actions Ansible has.
+/// The `meta` actions Ansible offers users (its internal `role_complete` is not one).
 const META_ACTIONS: &[&str] = &[
     "noop",
     "flush_handlers",
@@ -194,7 +194,6 @@ const META_ACTIONS: &[&str] = &[
     "end_batch",
     "end_role",
     "reset_connection",
-    "role_complete",
 ];
 
 impl Action for Meta {
