@@ -4,6 +4,7 @@
 
 use crate::connection::Connection;
 use crate::inventory::Vars;
+use crate::playbook::RoleRef;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,6 +40,9 @@ pub struct HostState {
     pub unreachable: bool,
     /// `meta: end_host` (or the play ended for it).
     pub ended: bool,
+    /// `meta: end_role`: the role instance whose remaining tasks (`always:` included, as in
+    /// Ansible) this host skips; cleared at its first task outside that role.
+    pub ended_role: Option<Arc<RoleRef>>,
     /// Handlers (names or `listen` topics) notified and not yet run.
     pub notified: Vec<String>,
     /// Names whose handlers ran during the current flush, cleared when it ends.

@@ -279,13 +279,12 @@ impl Runner {
                     }
                 }
             }
-            "noop" | "refresh_inventory" | "end_role" => {}
-            other => self.engine.emit(Event::Warning {
-                message: format!(
-                    "meta: '{other}' is not supported, ignored ({})",
-                    task.location
-                ),
-            }),
+            "end_role" => hosts
+                .iter()
+                .for_each(|h| h.state().ended_role = task.role.clone()),
+            // "noop", and nothing else: the loader accepts only the words matched above
+            // (modules::actions::META_ACTIONS; Ansible does not template them).
+            _ => {}
         }
     }
 }

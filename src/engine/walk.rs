@@ -11,6 +11,20 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::sync::Arc;
 
+/// Whether `h` skips `task` because it ended `task`'s role (`meta: end_role`). The first task
+/// of another role or of the play closes the ended role, so the host runs what follows.
+fn in_ended_role(h: &HostCell, task: &Task) -> bool {
+    let mut s = h.state();
+    let Some(ended) = &s.ended_role else {
+        return false;
+    };
+    if task.role.as_ref().is_some_and(|r| Arc::ptr_eq(r, ended)) {
+        return true;
+    }
+    s.ended_role = None;
+    false
+}
+
 impl Runner {
     /// Runs `tasks` in order on `hosts` (those still active at each step).
     pub fn run_list<'a>(
@@ -24,8 +38,11 @@ impl Runner {
                 if self.play.is_aborted() {
                     return;
                 }
-                let active: Vec<Arc<HostCell>> =
-                    hosts.iter().filter(|h| h.active()).cloned().collect();
+                let active: Vec<Arc<HostCell>> = hosts
+                    .iter()
+                    .filter(|h| h.active() && !in_ended_role(h, task))
+                    .cloned()
+                    .collect();
                 if active.is_empty() {
                     return;
                 }

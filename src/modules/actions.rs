@@ -7,6 +7,7 @@
 use crate::modules::framework::args::{
     de_bool, de_opt_bool, de_opt_int, de_opt_string, is_template,
 };
+use crate::modules::framework::load_check::is_marker;
 use crate::modules::framework::spec::{action, engine_action, Action, ArgCheck, Spec, B};
 use serde::Deserialize;
 use serde_json::Value;
@@ -182,11 +183,11 @@ pub struct MetaArgs {
     pub raw_params: String,
 }
 
-/// The `meta` actions Ansible offers users (its internal `role_complete` is not one).
-const META_ACTIONS: &[&str] = &[
+/// The `meta` actions Ansible offers users (its internal `role_complete` is not one), less
+/// `refresh_inventory`, which rsible refuses (see [`Meta::validate`]).
+pub const META_ACTIONS: &[&str] = &[
     "noop",
     "flush_handlers",
-    "refresh_inventory",
     "clear_facts",
     "clear_host_errors",
     "end_play",
@@ -200,10 +201,23 @@ impl Action for Meta {
     const NAME: &'static str = "meta";
     type Args = MetaArgs;
 
+    /// Ansible does not template `meta`'s word (`meta: "{{ x }}"` fails when reached), so
+    /// every word is known at load. `refresh_inventory` would re-read the inventory sources
+    /// mid-run; rsible reads them once, so it refuses the action rather than skip it.
     fn validate(a: &MetaArgs) -> Result<(), String> {
         let w = a.raw_params.trim();
-        if is_template(w) || META_ACTIONS.contains(&w) {
+        if META_ACTIONS.contains(&w) {
             return Ok(());
+        }
+        if is_marker(w) {
+            return Err("meta's action cannot be a template: Ansible does not render it \
+                        (it fails with 'invalid meta action requested' when reached)"
+                .to_string());
+        }
+        if w == "refresh_inventory" {
+            return Err("refresh_inventory is not supported by rsible (the inventory \
+                        is read once, when the run starts)"
+                .to_string());
         }
         Err(format!(
             "invalid meta action requested: {w} (one of {})",

@@ -256,6 +256,9 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             ld.err_at(file, f.key, p.message, p.hint);
         }
     }
+    if f.canonical == "meta" {
+        check_end_role(ld, file, f.key, &t.args, role.is_some());
+    }
     if matches!(f.canonical, "import_tasks" | "import_role") {
         for (k, _) in entries {
             let key = k.key_text();
@@ -276,6 +279,27 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
         _ => {}
     }
     Some(t)
+}
+
+/// `meta: end_role` ends the role it is written in, so Ansible refuses it in a handler and
+/// outside a role before the play starts; so does rsible, with the location.
+fn check_end_role(ld: &mut Loader, file: &Path, key: &Node, args: &Map<String, Value>, in_role: bool) {
+    if args.get("_raw_params").and_then(Value::as_str).map(str::trim) != Some("end_role") {
+        return;
+    }
+    let place = if ld.in_handlers {
+        "a handler"
+    } else if !in_role {
+        "outside of a role"
+    } else {
+        return;
+    };
+    ld.err_at(
+        file,
+        key,
+        format!("Cannot execute 'end_role' from {place}"),
+        Some("end_role ends the role its task belongs to; use end_host or a `when:` elsewhere".into()),
+    );
 }
 
 /// Checks the arguments of an import/include: only `allowed` names, and the role name or

@@ -81,4 +81,5 @@ pub const CASES: &[Case] = &[
     },
     once("21_connection.yml"),
     once("22_leftovers.yml"),
+    once("23_end_role.yml"),
 ];
