@@ -210,14 +210,18 @@ impl Action for Meta {
             return Ok(());
         }
         if is_marker(w) {
-            return Err("meta's action cannot be a template: Ansible does not render it \
+            return Err(
+                "meta's action cannot be a template: Ansible does not render it \
                         (it fails with 'invalid meta action requested' when reached)"
-                .to_string());
+                    .to_string(),
+            );
         }
         if w == "refresh_inventory" {
-            return Err("refresh_inventory is not supported by rsible (the inventory \
+            return Err(
+                "refresh_inventory is not supported by rsible (the inventory \
                         is read once, when the run starts)"
-                .to_string());
+                    .to_string(),
+            );
         }
         Err(format!(
             "invalid meta action requested: {w} (one of {})",

@@ -283,8 +283,19 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
 
 /// `meta: end_role` ends the role it is written in, so Ansible refuses it in a handler and
 /// outside a role before the play starts; so does rsible, with the location.
-fn check_end_role(ld: &mut Loader, file: &Path, key: &Node, args: &Map<String, Value>, in_role: bool) {
-    if args.get("_raw_params").and_then(Value::as_str).map(str::trim) != Some("end_role") {
+fn check_end_role(
+    ld: &mut Loader,
+    file: &Path,
+    key: &Node,
+    args: &Map<String, Value>,
+    in_role: bool,
+) {
+    if args
+        .get("_raw_params")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        != Some("end_role")
+    {
         return;
     }
     let place = if ld.in_handlers {
@@ -298,7 +309,10 @@ fn check_end_role(ld: &mut Loader, file: &Path, key: &Node, args: &Map<String, V
         file,
         key,
         format!("Cannot execute 'end_role' from {place}"),
-        Some("end_role ends the role its task belongs to; use end_host or a `when:` elsewhere".into()),
+        Some(
+            "end_role ends the role its task belongs to; use end_host or a `when:` elsewhere"
+                .into(),
+        ),
     );
 }
 
