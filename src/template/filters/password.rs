@@ -82,6 +82,7 @@ fn password_hash(
     let salt = text_arg(positional_or(salt, &kwargs, "salt")?).filter(|s| !s.is_empty());
     let salt_size = int_arg(kwargs.get("salt_size")?, "salt_size")?;
     let rounds = int_arg(kwargs.get("rounds")?, "rounds")?;
+    // Ansible passes `ident` to bcrypt only; for the crypt schemes here it drops it too.
     let _ident: Option<Value> = kwargs.get("ident")?;
     kwargs.assert_all_used()?;
     let scheme = match hashtype.as_str() {

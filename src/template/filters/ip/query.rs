@@ -416,7 +416,9 @@ fn answer(v: &Net, kind: Kind, value: &Value, query: &str, alias: &str) -> Resul
             not_network(kind)?;
             match v.bits() - v.prefix {
                 1 => s(v.addr_text(v.ip ^ 1)),
-                2 if v.ip % 4 == 0 => return Err(fail("Network address of /30 has no peer")),
+                2 if v.ip.is_multiple_of(4) => {
+                    return Err(fail("Network address of /30 has no peer"))
+                }
                 2 if v.ip % 4 == 3 => return Err(fail("Broadcast address of /30 has no peer")),
                 2 => s(v.addr_text(v.ip ^ 3)),
                 _ => return Err(fail("Not a point-to-point network")),
