@@ -23,18 +23,26 @@ if [ ! -x "$venv/bin/ansible-inventory" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'ansible-core>=2.19,<2.20'
 fi
-# community.general (ini_file's reference) from the `ansible` package, unpacked, not installed.
+# The Python libraries Ansible's filters need (ansible.utils' ipaddr family: netaddr;
+# json_query: jmespath; password_hash: passlib), for tests/filters_vs_ansible.rs.
+if ! "$venv/bin/python" -c 'import netaddr, jmespath, passlib' 2>/dev/null; then
+  echo "== installing netaddr, jmespath, passlib into $venv"
+  "$venv/bin/pip" install -q 'netaddr>=1,<2' 'jmespath>=1,<2' 'passlib>=1.7,<2'
+fi
+# community.general (ini_file's reference, json_query and the time filters) and ansible.utils
+# (the ipaddr filters) from the `ansible` package, unpacked, not installed.
 collections=/var/cache/rsible/collections
-if [ ! -f "$collections/ansible_collections/community/general/plugins/modules/ini_file.py" ]; then
-  echo "== unpacking community.general into $collections"
+if [ ! -f "$collections/ansible_collections/community/general/plugins/modules/ini_file.py" ] ||
+  [ ! -f "$collections/ansible_collections/ansible/utils/plugins/filter/ipaddr.py" ]; then
+  echo "== unpacking community.general and ansible.utils into $collections"
   dl=$(mktemp -d)
   "$venv/bin/pip" download -q --no-deps 'ansible>=12,<13' -d "$dl"
   "$venv/bin/python" - "$dl"/ansible-*.whl "$collections" <<'PY'
 import sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
-prefix = "ansible_collections/community/general/"
+prefixes = ("ansible_collections/community/general/", "ansible_collections/ansible/utils/")
 with zipfile.ZipFile(wheel) as z:
-    z.extractall(dest, [n for n in z.namelist() if n.startswith(prefix)])
+    z.extractall(dest, [n for n in z.namelist() if n.startswith(prefixes)])
 PY
   rm -rf "$dl"
 fi

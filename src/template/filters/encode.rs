@@ -24,6 +24,7 @@ pub(super) fn register(env: &mut Environment<'static>) {
     env.add_filter("to_yaml", to_yaml);
     env.add_filter("to_nice_yaml", to_nice_yaml);
     env.add_filter("from_yaml", from_yaml);
+    env.add_filter("to_uuid", to_uuid);
 }
 
 fn text(v: &Value) -> Result<String, Error> {
@@ -129,4 +130,58 @@ fn from_yaml(v: &Value) -> Result<Value, Error> {
     let parsed: serde_json::Value =
         serde_saphyr::from_str(&s).map_err(|e| fail(format!("from_yaml: {e}")))?;
     Ok(value(&parsed))
+}
+
+/// ansible-core's namespace for `to_uuid`.
+const ANSIBLE_UUID_NAMESPACE: [u8; 16] = [
+    0x36, 0x1e, 0x6d, 0x51, 0xfa, 0xec, 0x44, 0x4a, 0x90, 0x79, 0x34, 0x13, 0x86, 0xda, 0x8e, 0x2e,
+];
+
+/// A UUID as Python's `uuid.UUID(text)` reads it (braces, `urn:uuid:` and hyphens allowed).
+fn parse_uuid(text: &str) -> Option<[u8; 16]> {
+    let t = text.trim_start_matches("urn:").trim_start_matches("uuid:");
+    let t = t.trim_matches(|c| c == '{' || c == '}').replace('-', "");
+    if t.len() != 32 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// `to_uuid`: the name-based (version 5, SHA-1) UUID of the text in `namespace`.
+fn to_uuid(v: &Value, namespace: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let name = text(v)?;
+    let namespace = match namespace {
+        Some(n) => Some(n),
+        None => kwargs.get::<Option<String>>("namespace")?,
+    };
+    kwargs.assert_all_used()?;
+    let ns = match namespace.as_deref() {
+        None => ANSIBLE_UUID_NAMESPACE,
+        Some(n) => parse_uuid(n).ok_or_else(|| {
+            fail(format!(
+                "Invalid value '{n}' for 'namespace': badly formed hexadecimal UUID string"
+            ))
+        })?,
+    };
+    let digest = sha1::Sha1::new()
+        .chain_update(ns)
+        .chain_update(name.as_bytes())
+        .finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex(&b);
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    ))
 }

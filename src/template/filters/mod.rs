@@ -2,15 +2,23 @@
 //! environment. Each file holds one family; none knows about scopes or lookups.
 
 mod collections;
+mod community;
+mod crypt;
 mod encode;
+mod ip;
 mod json_dump;
 mod numbers;
+mod password;
 mod paths;
+mod pyrandom;
+mod random;
 mod regex;
 
 pub(crate) use regex::compile as compile_regex;
 mod text;
+mod time_units;
 mod unique;
+mod url;
 mod yaml_dump;
 
 use minijinja::value::Value;
@@ -25,6 +33,12 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     paths::register(env);
     regex::register(env);
     unique::register(env);
+    random::register(env);
+    password::register(env);
+    url::register(env);
+    community::register(env);
+    time_units::register(env);
+    ip::register(env);
 }
 
 /// `v` as `json.dumps(v)` writes it.

@@ -3,6 +3,7 @@
 
 mod conditions;
 mod core;
+mod filter_table;
 mod filters;
 mod lookups;
 mod predicates;
