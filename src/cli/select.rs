@@ -6,7 +6,6 @@ use super::args::{ConnectionArgs, InventorySource};
 use super::{extra_vars, fail, warn};
 use crate::config::{Config, ConfigError};
 use crate::connection::options::ConnOptions;
-use crate::connection::ssh::known_hosts::HostKeyPolicy;
 use crate::connection::ssh::ssh_config::SshConfig;
 use crate::engine::RunOptions;
 use crate::exit::Exit;
@@ -16,8 +15,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// rsible.toml (or `RSIBLE_CONFIG`) with the environment applied, read once per process;
-/// flags override it. A mistake in the file exits 4, a bad environment value 5.
+/// The configuration (ansible.cfg, rsible.toml, the environment), read once per process,
+/// its warnings printed then; flags override it. A mistake in a file exits 4, a bad
+/// environment value 5.
 pub fn config() -> Result<&'static Config, Exit> {
     static CONFIG: OnceLock<Config> = OnceLock::new();
     if let Some(c) = CONFIG.get() {
@@ -26,22 +26,27 @@ pub fn config() -> Result<&'static Config, Exit> {
     let c = Config::load().map_err(|e| {
         let exit = match e {
             ConfigError::File(_) => Exit::Parse,
-            ConfigError::Read { .. } => Exit::Error,
+            ConfigError::Read { .. } | ConfigError::Unsupported(_) => Exit::Error,
             ConfigError::Env { .. } => Exit::BadOptions,
         };
         fail(exit, &e.to_string())
     })?;
+    c.warnings().iter().for_each(|w| warn(w));
     Ok(CONFIG.get_or_init(|| c))
+}
+
+/// The `-i` sources, else the configured inventory.
+fn sources(source: &InventorySource) -> Result<&[String], Exit> {
+    Ok(match source.inventory.is_empty() {
+        true => &config()?.inventory,
+        false => &source.inventory,
+    })
 }
 
 /// Loads every `-i` source, else the configured inventory (none: only the implicit
 /// localhost).
 pub fn load_inventory(source: &InventorySource, opts: &LoadOptions) -> Result<Inventory, Exit> {
-    let given = match source.inventory.is_empty() {
-        true => &config()?.inventory,
-        false => &source.inventory,
-    };
-    let sources: Vec<PathBuf> = given.iter().map(PathBuf::from).collect();
+    let sources: Vec<PathBuf> = sources(source)?.iter().map(PathBuf::from).collect();
     if sources.is_empty() {
         warn("No inventory was parsed, only implicit localhost is available");
     }
@@ -109,28 +114,20 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
     } else {
         None
     };
-    let become_password = if a.ask_become_pass {
+    let become_password = if a.ask_become_pass || cfg.become_ask_pass == Some(true) {
         Some(ask("BECOME password: ")?)
     } else {
         None
     };
-    let ansible_off = std::env::var(crate::env_vars::ANSIBLE_HOST_KEY_CHECKING)
-        .map(|v| {
-            matches!(
-                v.to_ascii_lowercase().as_str(),
-                "false" | "no" | "0" | "off"
-            )
-        })
-        .unwrap_or(false);
-    let policy = a
-        .host_key_checking
-        .or(ansible_off.then_some(HostKeyPolicy::Off))
-        .or(cfg.host_key_checking);
+    let policy = a.host_key_checking.or(cfg.host_key_checking);
     Ok(ConnOptions {
         connection: a.connection.clone(),
         user: a.user.clone().or_else(|| cfg.remote_user.clone()),
         port: None,
-        private_key: a.private_key.clone(),
+        private_key: a
+            .private_key
+            .clone()
+            .or_else(|| cfg.private_key_file.clone()),
         password,
         timeout: a.timeout.or(cfg.timeout).map(Duration::from_secs),
         known_hosts: a.known_hosts.clone(),
@@ -145,6 +142,9 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
             .control_persist
             .or(cfg.control_persist)
             .map(Duration::from_secs),
+        ssh_args: cfg.ssh_args.clone().filter(|s| !s.is_empty()),
+        ssh_common_args: cfg.ssh_common_args.clone().filter(|s| !s.is_empty()),
+        ssh_extra_args: cfg.ssh_extra_args.clone().filter(|s| !s.is_empty()),
     })
 }
 
@@ -166,6 +166,7 @@ pub fn run_options(a: &ConnectionArgs, extra: &[String]) -> Result<RunOptions, E
         limit: a.limit.clone(),
         conn,
         ssh_config,
+        gathering: config()?.gathering,
         ..RunOptions::default()
     })
 }
@@ -173,8 +174,8 @@ pub fn run_options(a: &ConnectionArgs, extra: &[String]) -> Result<RunOptions, E
 /// The directory of the first inventory source (a file's directory), absolute when it
 /// exists: `inventory_dir` of the engine.
 pub fn inventory_dir(source: &InventorySource) -> Option<PathBuf> {
-    source
-        .inventory
+    sources(source)
+        .ok()?
         .first()
         .map(PathBuf::from)
         .filter(|p| p.exists())
