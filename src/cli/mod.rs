@@ -4,6 +4,7 @@
 
 pub mod args;
 mod config_cmd;
+mod conn_defaults;
 mod drive;
 mod extra_vars;
 mod inventory_cmd;

@@ -3,7 +3,7 @@
 //! flags (over rsible.toml and environment defaults) and extra vars into the engine's options.
 
 use super::args::{ConnectionArgs, InventorySource};
-use super::{extra_vars, fail, warn};
+use super::{conn_defaults, extra_vars, fail, warn};
 use crate::config::{Config, ConfigError};
 use crate::connection::options::ConnOptions;
 use crate::connection::ssh::ssh_config::SshConfig;
@@ -13,7 +13,6 @@ use crate::inventory::{Inventory, LoadOptions};
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 /// The configuration (ansible.cfg, rsible.toml, the environment), read once per process,
 /// its warnings printed then; flags override it. A mistake in a file exits 4, a bad
@@ -92,13 +91,10 @@ fn forks(a: &ConnectionArgs, hosts: usize) -> Result<usize, Exit> {
 }
 
 /// Turns connection flags (over the configured defaults) into options, asking for
-/// passwords when `-k`/`-K` say so.
+/// passwords when `-k`/`-K` (or their settings) say so.
 pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
-    let cfg = config()?;
-    let become_method = match &a.become_method {
-        Some(m) => Some(m.parse().map_err(|e: String| fail(Exit::BadOptions, &e))?),
-        None => cfg.become_method,
-    };
+    let (mut opts, wanted) =
+        conn_defaults::merge(a, config()?).map_err(|e| fail(Exit::BadOptions, &e))?;
     let ask = |prompt: &str| {
         crate::secret::prompt_password(prompt)
             .map(Secret::new)
@@ -109,43 +105,13 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
                 )
             })
     };
-    let password = if a.ask_pass {
-        Some(ask("SSH password: ")?)
-    } else {
-        None
-    };
-    let become_password = if a.ask_become_pass || cfg.become_ask_pass == Some(true) {
-        Some(ask("BECOME password: ")?)
-    } else {
-        None
-    };
-    let policy = a.host_key_checking.or(cfg.host_key_checking);
-    Ok(ConnOptions {
-        connection: a.connection.clone(),
-        user: a.user.clone().or_else(|| cfg.remote_user.clone()),
-        port: None,
-        private_key: a
-            .private_key
-            .clone()
-            .or_else(|| cfg.private_key_file.clone()),
-        password,
-        timeout: a.timeout.or(cfg.timeout).map(Duration::from_secs),
-        known_hosts: a.known_hosts.clone(),
-        policy,
-        become_: a.become_ || cfg.become_ == Some(true),
-        become_user: a.become_user.clone().or_else(|| cfg.become_user.clone()),
-        become_password,
-        become_method,
-        become_exe: None,
-        become_flags: None,
-        control_persist: a
-            .control_persist
-            .or(cfg.control_persist)
-            .map(Duration::from_secs),
-        ssh_args: cfg.ssh_args.clone().filter(|s| !s.is_empty()),
-        ssh_common_args: cfg.ssh_common_args.clone().filter(|s| !s.is_empty()),
-        ssh_extra_args: cfg.ssh_extra_args.clone().filter(|s| !s.is_empty()),
-    })
+    if wanted.password {
+        opts.password = Some(ask("SSH password: ")?);
+    }
+    if wanted.become_password {
+        opts.become_password = Some(ask("BECOME password: ")?);
+    }
+    Ok(opts)
 }
 
 /// The engine options `rsible play` and `rsible run` share: connection options, the

@@ -29,7 +29,8 @@ pub fn run(a: VaultArgs) -> Exit {
 }
 
 /// The passwords `s` names, with the configuration's: its `vault_identity_list` before the
-/// `--vault-id`s, its `vault_password_file` after the `--vault-password-file`s (as Ansible).
+/// `--vault-id`s, its `vault_password_file` after the `--vault-password-file`s, and its
+/// `ask_vault_pass` as `--ask-vault-pass` (as Ansible).
 pub(super) fn load_secrets(s: &VaultSources) -> Result<VaultSecrets, String> {
     let cfg =
         super::select::config().map_err(|_| "the configuration cannot be read".to_string())?;
@@ -49,7 +50,8 @@ pub(super) fn load_secrets(s: &VaultSources) -> Result<VaultSecrets, String> {
                 .map(|p| p.to_string_lossy().into_owned()),
         )
         .collect();
-    VaultSecrets::load(&ids, &files, s.ask).map_err(|e| e.to_string())
+    let ask = s.ask || cfg.ask_vault_pass == Some(true);
+    VaultSecrets::load(&ids, &files, ask).map_err(|e| e.to_string())
 }
 
 fn secrets(s: &VaultSources) -> Result<VaultSecrets, String> {

@@ -62,6 +62,10 @@ gathering = explicit
 vault_password_file = ~/vault-pass
 vault_identity_list = dev@dev.txt, prod@prompt
 pipelining = yes
+remote_port = 2222
+transport = local
+ask_pass = true
+ask_vault_pass = 1
 
 [privilege_escalation]
 become = True
@@ -100,6 +104,11 @@ fn every_setting_from_ansible_cfg() {
     assert_eq!(c.vault_password_file, Some(home.join("vault-pass")));
     assert_eq!(c.vault_identity_list, ["dev@dev.txt", "prod@prompt"]);
     assert_eq!(c.pipelining, Some(true));
+    assert_eq!(
+        (c.remote_port, c.transport.as_deref()),
+        (Some(2222), Some("local"))
+    );
+    assert_eq!((c.ask_pass, c.ask_vault_pass), (Some(true), Some(true)));
     assert_eq!(c.become_, Some(true));
     assert_eq!(c.become_user.as_deref(), Some("admin"));
     assert_eq!(c.become_method, Some(BecomeMethod::Su));
@@ -288,6 +297,15 @@ fn mistakes_are_located_in_the_file() {
     );
     let e = w.load(&[]).unwrap_err().to_string();
     assert!(e.contains("not supported"), "{e}");
+    w.write("cwd/ansible.cfg", "[defaults]\ntransport = winrm\n");
+    let e = w.load(&[]).unwrap_err().to_string();
+    assert!(
+        e.contains(":2:13: [defaults] transport 'winrm' is not supported"),
+        "{e}"
+    );
+    w.write("cwd/ansible.cfg", "[defaults]\nremote_port = 70000\n");
+    let e = w.load(&[]).unwrap_err().to_string();
+    assert!(e.contains("remote_port must be a port number"), "{e}");
     w.write("cwd/ansible.cfg", "[defaults]\ngathering = sometimes\n");
     let e = w.load(&[]).unwrap_err().to_string();
     assert!(e.contains("must be implicit, explicit or smart"), "{e}");

@@ -102,6 +102,15 @@ pub struct Config {
     pub host_key_checking: Option<HostKeyPolicy>,
     /// Remote user when the inventory names none.
     pub remote_user: Option<String>,
+    /// Port when the inventory and the play name none (over ssh_config's, as Ansible's `-o
+    /// Port`).
+    pub remote_port: Option<u16>,
+    /// The connection type when the inventory names none (as `-c`).
+    pub transport: Option<String>,
+    /// Ask for the SSH password (as `-k`).
+    pub ask_pass: Option<bool>,
+    /// Ask for the vault password (as `--ask-vault-pass`).
+    pub ask_vault_pass: Option<bool>,
     /// Private key file when the inventory names none.
     pub private_key_file: Option<PathBuf>,
     /// Connect timeout in seconds.
@@ -157,6 +166,10 @@ impl Default for Config {
             module_utils: paths(DEFAULT_MODULE_UTILS),
             host_key_checking: None,
             remote_user: None,
+            remote_port: None,
+            transport: None,
+            ask_pass: None,
+            ask_vault_pass: None,
             private_key_file: None,
             timeout: None,
             gathering: Gathering::default(),

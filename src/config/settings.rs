@@ -104,6 +104,32 @@ pub const SETTINGS: &[Setting] = &[
         show: |c| opt_path(c.control_path_dir.as_deref()),
     },
     Setting {
+        name: "DEFAULT_ASK_PASS",
+        ini: &[("defaults", "ask_pass")],
+        ansible_env: &["ANSIBLE_ASK_PASS"],
+        rsible_env: None,
+        toml: None,
+        set: |c, r, _| {
+            c.ask_pass = Some(r.boolean()?);
+            Ok(())
+        },
+        set_rsible: None,
+        show: |c| opt_bool(c.ask_pass),
+    },
+    Setting {
+        name: "DEFAULT_ASK_VAULT_PASS",
+        ini: &[("defaults", "ask_vault_pass")],
+        ansible_env: &["ANSIBLE_ASK_VAULT_PASS"],
+        rsible_env: None,
+        toml: None,
+        set: |c, r, _| {
+            c.ask_vault_pass = Some(r.boolean()?);
+            Ok(())
+        },
+        set_rsible: None,
+        show: |c| opt_bool(c.ask_vault_pass),
+    },
+    Setting {
         name: "DEFAULT_BECOME",
         ini: &[("privilege_escalation", "become")],
         ansible_env: &["ANSIBLE_BECOME"],
@@ -245,6 +271,20 @@ pub const SETTINGS: &[Setting] = &[
         show: |c| opt_path(c.private_key_file.as_deref()),
     },
     Setting {
+        name: "DEFAULT_REMOTE_PORT",
+        ini: &[("defaults", "remote_port")],
+        ansible_env: &["ANSIBLE_REMOTE_PORT"],
+        rsible_env: None,
+        toml: None,
+        set: |c, r, _| {
+            let p = r.integer()?;
+            c.remote_port = Some(u16::try_from(p).map_err(|_| "must be a port number")?);
+            Ok(())
+        },
+        set_rsible: None,
+        show: |c| opt(c.remote_port.as_ref()),
+    },
+    Setting {
         name: "DEFAULT_REMOTE_USER",
         ini: &[("defaults", "remote_user")],
         ansible_env: &["ANSIBLE_REMOTE_USER"],
@@ -282,6 +322,28 @@ pub const SETTINGS: &[Setting] = &[
         },
         set_rsible: None,
         show: |c| opt(c.timeout.as_ref()),
+    },
+    Setting {
+        name: "DEFAULT_TRANSPORT",
+        ini: &[("defaults", "transport")],
+        ansible_env: &["ANSIBLE_TRANSPORT"],
+        rsible_env: None,
+        toml: None,
+        set: |c, r, _| {
+            let t = r.string();
+            match t.strip_prefix("ansible.builtin.").unwrap_or(&t) {
+                "ssh" | "smart" | "paramiko" | "paramiko_ssh" | "local" => {}
+                other => {
+                    return Err(format!(
+                        "'{other}' is not supported (rsible knows ssh and local)"
+                    ))
+                }
+            }
+            c.transport = Some(t);
+            Ok(())
+        },
+        set_rsible: None,
+        show: |c| opt(c.transport.as_ref()),
     },
     Setting {
         name: "DEFAULT_VAULT_IDENTITY_LIST",
