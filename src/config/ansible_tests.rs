@@ -349,3 +349,16 @@ fn dump_shows_origins_and_values() {
         )
     );
 }
+
+#[test]
+fn an_empty_value_sets_nothing_for_users_and_paths() {
+    let w = World::new();
+    w.write(
+        "cwd/ansible.cfg",
+        "[defaults]\nremote_user =\nprivate_key_file =\n[privilege_escalation]\nbecome_user =\n",
+    );
+    let c = w.load(&[]).unwrap();
+    assert_eq!(c.remote_user, None);
+    assert_eq!(c.private_key_file, None, "not the file's directory");
+    assert_eq!(c.become_user, None);
+}

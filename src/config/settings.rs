@@ -97,7 +97,7 @@ pub const SETTINGS: &[Setting] = &[
         rsible_env: Some(crate::env_vars::RSIBLE_CONTROL_PATH_DIR),
         toml: None,
         set: |c, r, _| {
-            c.control_path_dir = Some(r.path());
+            c.control_path_dir = r.path();
             Ok(())
         },
         set_rsible: None,
@@ -179,7 +179,7 @@ pub const SETTINGS: &[Setting] = &[
         rsible_env: None,
         toml: Some("become_user"),
         set: |c, r, _| {
-            c.become_user = Some(r.string());
+            c.become_user = r.nonempty();
             Ok(())
         },
         set_rsible: None,
@@ -264,7 +264,7 @@ pub const SETTINGS: &[Setting] = &[
         rsible_env: None,
         toml: None,
         set: |c, r, _| {
-            c.private_key_file = Some(r.path());
+            c.private_key_file = r.path();
             Ok(())
         },
         set_rsible: None,
@@ -291,7 +291,7 @@ pub const SETTINGS: &[Setting] = &[
         rsible_env: Some(crate::env_vars::RSIBLE_REMOTE_USER),
         toml: Some("remote_user"),
         set: |c, r, _| {
-            c.remote_user = Some(r.string());
+            c.remote_user = r.nonempty();
             Ok(())
         },
         set_rsible: None,
@@ -365,7 +365,7 @@ pub const SETTINGS: &[Setting] = &[
         rsible_env: Some(crate::env_vars::RSIBLE_VAULT_PASSWORD_FILE),
         toml: None,
         set: |c, r, _| {
-            c.vault_password_file = Some(r.path());
+            c.vault_password_file = r.path();
             Ok(())
         },
         set_rsible: None,

@@ -79,9 +79,15 @@ impl Raw<'_> {
             .collect()
     }
 
-    /// One path, resolved.
-    pub fn path(&self) -> PathBuf {
-        self.resolve(self.text.trim())
+    /// One path, resolved; `None` when the text is empty (unset, not the base directory).
+    pub fn path(&self) -> Option<PathBuf> {
+        let t = self.text.trim();
+        (!t.is_empty()).then(|| self.resolve(t))
+    }
+
+    /// As [`Raw::string`]; `None` when empty (an empty user is no user).
+    pub fn nonempty(&self) -> Option<String> {
+        Some(self.string()).filter(|s| !s.is_empty())
     }
 
     /// `$VAR`/`${VAR}` and `~/` expanded, then taken from `base` when relative.
