@@ -1,11 +1,11 @@
-//! Every environment variable rsible reads, in one place, with what it means.
+//! Every environment variable rsible reads, in one place, with what it means. Ansible's
+//! `ANSIBLE_*` configuration variables are listed with their settings in
+//! [`crate::config::settings`].
 
 /// Host key policy: `strict` (default), `accept-new` or `off`.
 pub const RSIBLE_HOST_KEY_CHECKING: &str = "RSIBLE_HOST_KEY_CHECKING";
 /// A vault password file used when no vault option is given (ANSIBLE_VAULT_PASSWORD_FILE's twin).
 pub const RSIBLE_VAULT_PASSWORD_FILE: &str = "RSIBLE_VAULT_PASSWORD_FILE";
-/// Ansible's switch, honoured for compatibility: `False` means policy `off`.
-pub const ANSIBLE_HOST_KEY_CHECKING: &str = "ANSIBLE_HOST_KEY_CHECKING";
 /// Default inventory when no `-i` is given (as Ansible's `ANSIBLE_INVENTORY`).
 pub const RSIBLE_INVENTORY: &str = "RSIBLE_INVENTORY";
 /// Disables colour when set to anything.
@@ -16,8 +16,6 @@ pub const RSIBLE_CONFIG: &str = "RSIBLE_CONFIG";
 pub const RSIBLE_FORKS: &str = "RSIBLE_FORKS";
 /// Directories searched for roles, colon-separated.
 pub const RSIBLE_ROLES_PATH: &str = "RSIBLE_ROLES_PATH";
-/// Ansible's roles path, honoured when `RSIBLE_ROLES_PATH` is not set.
-pub const ANSIBLE_ROLES_PATH: &str = "ANSIBLE_ROLES_PATH";
 /// Default `--user`.
 pub const RSIBLE_REMOTE_USER: &str = "RSIBLE_REMOTE_USER";
 /// Default connect `--timeout` in seconds.

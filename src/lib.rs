@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //! - `cli`: clap definitions and the subcommands; the only place that exits.
-//! - `config`: `rsible.toml` and the environment variables that give flags their defaults.
+//! - `config`: `ansible.cfg`, `rsible.toml` and the environment variables that give flags their
+//!   defaults.
 //! - `inventory`: hosts, groups, their variables and host patterns; never touches the network.
 //! - `playbook`: playbooks, task files and roles loaded into a typed model and validated;
 //!   the ad hoc play of `rsible run`.

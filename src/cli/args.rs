@@ -29,6 +29,8 @@ pub enum Command {
     Play(PlayArgs),
     /// Encrypt and decrypt files and strings (as ansible-vault).
     Vault(VaultArgs),
+    /// Show the configuration (as ansible-config): ansible.cfg, rsible.toml, environment.
+    Config(ConfigArgs),
     /// Internal: the daemon that keeps SSH connections between runs (`--control-persist`);
     /// started by rsible itself.
     #[command(name = crate::connection::persist::DAEMON_ARG, hide = true)]
@@ -38,13 +40,34 @@ pub enum Command {
     },
 }
 
+/// `rsible config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+/// The `rsible config` actions.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Every setting, where its value came from and the value (as `ansible-config dump`).
+    Dump {
+        /// Only the settings that are not at their default.
+        #[arg(long = "only-changed")]
+        only_changed: bool,
+    },
+}
+
 /// Where vault passwords come from (as ansible-playbook and ansible-vault take them).
 #[derive(Debug, Args, Clone, Default)]
 pub struct VaultSources {
     /// A vault password file, or an executable printing the password; repeatable.
-    #[arg(long = "vault-password-file", alias = "vault-pass-file", env = crate::env_vars::RSIBLE_VAULT_PASSWORD_FILE)]
+    /// (besides the configuration's `vault_password_file`).
+    #[arg(long = "vault-password-file", alias = "vault-pass-file")]
     pub password_files: Vec<String>,
-    /// A labelled password: `label@file`, `label@prompt`, or a file; repeatable.
+    /// A labelled password: `label@file`, `label@prompt`, or a file; repeatable (after the
+    /// configuration's `vault_identity_list`).
     #[arg(long = "vault-id")]
     pub ids: Vec<String>,
     /// Ask for the vault password.
@@ -136,8 +159,8 @@ pub struct VaultStringArgs {
 #[derive(Debug, Args, Clone)]
 pub struct InventorySource {
     /// Inventory file, directory, script or comma-separated host list; repeatable
-    /// (default: rsible.toml `inventory`).
-    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY", env = crate::env_vars::RSIBLE_INVENTORY, value_delimiter = None)]
+    /// (default: the configuration's `inventory`: see `rsible config dump`).
+    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY", value_delimiter = None)]
     pub inventory: Vec<String>,
 }
 
@@ -174,7 +197,7 @@ pub struct ConnectionArgs {
     /// `remote_user`).
     #[arg(short = 'u', long = "user")]
     pub user: Option<String>,
-    /// Private key file.
+    /// Private key file (default: the configuration's `private_key_file`).
     #[arg(long = "private-key", alias = "key-file")]
     pub private_key: Option<PathBuf>,
     /// Ask for the SSH password.
@@ -186,9 +209,9 @@ pub struct ConnectionArgs {
     /// Use this known_hosts file instead of ~/.ssh/known_hosts.
     #[arg(long = "known-hosts")]
     pub known_hosts: Option<PathBuf>,
-    /// Host key policy: strict, accept-new or off (default: rsible.toml
+    /// Host key policy: strict, accept-new or off (default: the configuration's
     /// `host_key_checking`, else strict).
-    #[arg(long = "host-key-checking", env = crate::env_vars::RSIBLE_HOST_KEY_CHECKING)]
+    #[arg(long = "host-key-checking")]
     pub host_key_checking: Option<HostKeyPolicy>,
     /// OpenSSH client configuration file (default ~/.ssh/config).
     #[arg(short = 'F', long = "ssh-config")]
@@ -207,7 +230,7 @@ pub struct ConnectionArgs {
     /// not kept).
     #[arg(long = "control-persist", value_name = "SECONDS")]
     pub control_persist: Option<u64>,
-    /// Ask for the become password.
+    /// Ask for the become password (default: the configuration's `become_ask_pass`).
     #[arg(short = 'K', long = "ask-become-pass")]
     pub ask_become_pass: bool,
     /// Hosts to work on at once (default: RSIBLE_FORKS, rsible.toml `forks`, else all).

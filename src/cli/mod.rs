@@ -3,6 +3,8 @@
 //! layer nothing exits, and only reporters print results.
 
 pub mod args;
+mod config_cmd;
+mod conn_defaults;
 mod drive;
 mod extra_vars;
 mod inventory_cmd;
@@ -32,16 +34,28 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
+    if !matches!(cli.command, Command::PersistDaemon { .. }) {
+        // Read first, for every subcommand: a mistake in a file stops the run, and the
+        // warning about settings rsible does not use is printed once.
+        match select::config() {
+            Ok(c) => {
+                if let Some(dir) = &c.control_path_dir {
+                    crate::connection::persist::set_control_dir(dir.clone());
+                }
+            }
+            Err(e) => return ExitCode::from(e.code()),
+        }
+    }
     let vault = match &cli.command {
         Command::Play(a) => Some(&a.vault),
         Command::Run(a) => Some(&a.vault),
         Command::Inventory(a) => Some(&a.vault),
-        Command::Vault(_) | Command::PersistDaemon { .. } => None,
+        Command::Vault(_) | Command::Config(_) | Command::PersistDaemon { .. } => None,
     };
     if let Some(v) = vault {
-        match crate::vault::VaultSecrets::load(&v.ids, &v.password_files, v.ask) {
+        match vault_cmd::load_secrets(v) {
             Ok(s) => crate::vault::install(s),
-            Err(e) => return ExitCode::from(fail(Exit::Error, &e.to_string()).code()),
+            Err(e) => return ExitCode::from(fail(Exit::Error, &e).code()),
         }
     }
     let exit = match cli.command {
@@ -49,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run_cmd::run(a, cli.verbose),
         Command::Play(a) => play_cmd::run(a, cli.verbose),
         Command::Vault(a) => vault_cmd::run(a),
+        Command::Config(a) => config_cmd::run(a),
         Command::PersistDaemon { dir } => match crate::connection::persist::run_daemon(&dir) {
             Ok(()) => Exit::Ok,
             Err(e) => fail(Exit::Error, &format!("persistence daemon: {e}")),

@@ -3,10 +3,9 @@
 //! flags (over rsible.toml and environment defaults) and extra vars into the engine's options.
 
 use super::args::{ConnectionArgs, InventorySource};
-use super::{extra_vars, fail, warn};
+use super::{conn_defaults, extra_vars, fail, warn};
 use crate::config::{Config, ConfigError};
 use crate::connection::options::ConnOptions;
-use crate::connection::ssh::known_hosts::HostKeyPolicy;
 use crate::connection::ssh::ssh_config::SshConfig;
 use crate::engine::RunOptions;
 use crate::exit::Exit;
@@ -14,10 +13,10 @@ use crate::inventory::{Inventory, LoadOptions};
 use crate::secret::Secret;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::Duration;
 
-/// rsible.toml (or `RSIBLE_CONFIG`) with the environment applied, read once per process;
-/// flags override it. A mistake in the file exits 4, a bad environment value 5.
+/// The configuration (ansible.cfg, rsible.toml, the environment), read once per process,
+/// its warnings printed then; flags override it. A mistake in a file exits 4, a bad
+/// environment value 5.
 pub fn config() -> Result<&'static Config, Exit> {
     static CONFIG: OnceLock<Config> = OnceLock::new();
     if let Some(c) = CONFIG.get() {
@@ -26,22 +25,27 @@ pub fn config() -> Result<&'static Config, Exit> {
     let c = Config::load().map_err(|e| {
         let exit = match e {
             ConfigError::File(_) => Exit::Parse,
-            ConfigError::Read { .. } => Exit::Error,
+            ConfigError::Read { .. } | ConfigError::Unsupported(_) => Exit::Error,
             ConfigError::Env { .. } => Exit::BadOptions,
         };
         fail(exit, &e.to_string())
     })?;
+    c.warnings().iter().for_each(|w| warn(w));
     Ok(CONFIG.get_or_init(|| c))
+}
+
+/// The `-i` sources, else the configured inventory.
+fn sources(source: &InventorySource) -> Result<&[String], Exit> {
+    Ok(match source.inventory.is_empty() {
+        true => &config()?.inventory,
+        false => &source.inventory,
+    })
 }
 
 /// Loads every `-i` source, else the configured inventory (none: only the implicit
 /// localhost).
 pub fn load_inventory(source: &InventorySource, opts: &LoadOptions) -> Result<Inventory, Exit> {
-    let given = match source.inventory.is_empty() {
-        true => &config()?.inventory,
-        false => &source.inventory,
-    };
-    let sources: Vec<PathBuf> = given.iter().map(PathBuf::from).collect();
+    let sources: Vec<PathBuf> = sources(source)?.iter().map(PathBuf::from).collect();
     if sources.is_empty() {
         warn("No inventory was parsed, only implicit localhost is available");
     }
@@ -87,13 +91,10 @@ fn forks(a: &ConnectionArgs, hosts: usize) -> Result<usize, Exit> {
 }
 
 /// Turns connection flags (over the configured defaults) into options, asking for
-/// passwords when `-k`/`-K` say so.
+/// passwords when `-k`/`-K` (or their settings) say so.
 pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
-    let cfg = config()?;
-    let become_method = match &a.become_method {
-        Some(m) => Some(m.parse().map_err(|e: String| fail(Exit::BadOptions, &e))?),
-        None => cfg.become_method,
-    };
+    let (mut opts, wanted) =
+        conn_defaults::merge(a, config()?).map_err(|e| fail(Exit::BadOptions, &e))?;
     let ask = |prompt: &str| {
         crate::secret::prompt_password(prompt)
             .map(Secret::new)
@@ -104,48 +105,13 @@ pub fn conn_options(a: &ConnectionArgs) -> Result<ConnOptions, Exit> {
                 )
             })
     };
-    let password = if a.ask_pass {
-        Some(ask("SSH password: ")?)
-    } else {
-        None
-    };
-    let become_password = if a.ask_become_pass {
-        Some(ask("BECOME password: ")?)
-    } else {
-        None
-    };
-    let ansible_off = std::env::var(crate::env_vars::ANSIBLE_HOST_KEY_CHECKING)
-        .map(|v| {
-            matches!(
-                v.to_ascii_lowercase().as_str(),
-                "false" | "no" | "0" | "off"
-            )
-        })
-        .unwrap_or(false);
-    let policy = a
-        .host_key_checking
-        .or(ansible_off.then_some(HostKeyPolicy::Off))
-        .or(cfg.host_key_checking);
-    Ok(ConnOptions {
-        connection: a.connection.clone(),
-        user: a.user.clone().or_else(|| cfg.remote_user.clone()),
-        port: None,
-        private_key: a.private_key.clone(),
-        password,
-        timeout: a.timeout.or(cfg.timeout).map(Duration::from_secs),
-        known_hosts: a.known_hosts.clone(),
-        policy,
-        become_: a.become_ || cfg.become_ == Some(true),
-        become_user: a.become_user.clone().or_else(|| cfg.become_user.clone()),
-        become_password,
-        become_method,
-        become_exe: None,
-        become_flags: None,
-        control_persist: a
-            .control_persist
-            .or(cfg.control_persist)
-            .map(Duration::from_secs),
-    })
+    if wanted.password {
+        opts.password = Some(ask("SSH password: ")?);
+    }
+    if wanted.become_password {
+        opts.become_password = Some(ask("BECOME password: ")?);
+    }
+    Ok(opts)
 }
 
 /// The engine options `rsible play` and `rsible run` share: connection options, the
@@ -166,6 +132,7 @@ pub fn run_options(a: &ConnectionArgs, extra: &[String]) -> Result<RunOptions, E
         limit: a.limit.clone(),
         conn,
         ssh_config,
+        gathering: config()?.gathering,
         ..RunOptions::default()
     })
 }
@@ -173,8 +140,8 @@ pub fn run_options(a: &ConnectionArgs, extra: &[String]) -> Result<RunOptions, E
 /// The directory of the first inventory source (a file's directory), absolute when it
 /// exists: `inventory_dir` of the engine.
 pub fn inventory_dir(source: &InventorySource) -> Option<PathBuf> {
-    source
-        .inventory
+    sources(source)
+        .ok()?
         .first()
         .map(PathBuf::from)
         .filter(|p| p.exists())

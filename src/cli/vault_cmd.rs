@@ -28,8 +28,34 @@ pub fn run(a: VaultArgs) -> Exit {
     }
 }
 
+/// The passwords `s` names, with the configuration's: its `vault_identity_list` before the
+/// `--vault-id`s, its `vault_password_file` after the `--vault-password-file`s, and its
+/// `ask_vault_pass` as `--ask-vault-pass` (as Ansible).
+pub(super) fn load_secrets(s: &VaultSources) -> Result<VaultSecrets, String> {
+    let cfg =
+        super::select::config().map_err(|_| "the configuration cannot be read".to_string())?;
+    let ids: Vec<String> = cfg
+        .vault_identity_list
+        .iter()
+        .chain(&s.ids)
+        .cloned()
+        .collect();
+    let files: Vec<String> = s
+        .password_files
+        .iter()
+        .cloned()
+        .chain(
+            cfg.vault_password_file
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned()),
+        )
+        .collect();
+    let ask = s.ask || cfg.ask_vault_pass == Some(true);
+    VaultSecrets::load(&ids, &files, ask).map_err(|e| e.to_string())
+}
+
 fn secrets(s: &VaultSources) -> Result<VaultSecrets, String> {
-    let v = VaultSecrets::load(&s.ids, &s.password_files, s.ask).map_err(|e| e.to_string())?;
+    let v = load_secrets(s)?;
     if v.is_empty() {
         return Err(
             "A vault password is required: give --vault-password-file, --vault-id or --ask-vault-pass"

@@ -3,6 +3,18 @@
 use super::*;
 use std::collections::HashMap;
 
+/// The configuration seen from `cwd` with only `vars` set (no home, no system file).
+fn load(cwd: &Path, vars: &HashMap<&str, &str>) -> Result<Config, ConfigError> {
+    let names: Vec<String> = vars.keys().map(|k| k.to_string()).collect();
+    Config::load_from(&Process {
+        cwd,
+        env: &|k| vars.get(k).map(|v| v.to_string()),
+        env_names: &names,
+        home: None,
+        system: Path::new("/nonexistent/ansible.cfg"),
+    })
+}
+
 fn parse(text: &str) -> Result<Config, ConfigError> {
     Config::parse(text, Path::new("conf/rsible.toml"))
 }
@@ -109,10 +121,9 @@ fn environment_overrides_the_file() {
     let vars: HashMap<&str, &str> = HashMap::from([
         (ev::RSIBLE_FORKS, "7"),
         (ev::RSIBLE_REMOTE_USER, "b"),
-        (ev::ANSIBLE_ROLES_PATH, "/x:/y"),
+        ("ANSIBLE_ROLES_PATH", "/x:/y"),
     ]);
-    let env = |k: &str| vars.get(k).map(|v| v.to_string());
-    let c = Config::load_from(dir.path(), &env).unwrap_or_else(|e| panic!("{e}"));
+    let c = load(dir.path(), &vars).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.file, Some(dir.path().join(FILE_NAME)));
     assert_eq!((c.forks, c.timeout), (Some(7), Some(5)));
     assert_eq!(c.remote_user.as_deref(), Some("b"));
@@ -121,16 +132,15 @@ fn environment_overrides_the_file() {
 
     let vars: HashMap<&str, &str> = HashMap::from([
         (ev::RSIBLE_ROLES_PATH, "/r"),
-        (ev::ANSIBLE_ROLES_PATH, "/x"),
+        ("ANSIBLE_ROLES_PATH", "/x"),
         (ev::RSIBLE_INVENTORY, "other.ini"),
     ]);
-    let env = |k: &str| vars.get(k).map(|v| v.to_string());
-    let c = Config::load_from(dir.path(), &env).unwrap_or_else(|e| panic!("{e}"));
+    let c = load(dir.path(), &vars).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.roles_path, [PathBuf::from("/r")]);
     assert_eq!(c.inventory, ["other.ini"]);
 
-    let env = |k: &str| (k == ev::RSIBLE_TIMEOUT).then(|| "soon".to_string());
-    let e = Config::load_from(dir.path(), &env).expect_err("bad timeout");
+    let vars = HashMap::from([(ev::RSIBLE_TIMEOUT, "soon")]);
+    let e = load(dir.path(), &vars).expect_err("bad timeout");
     assert_eq!(
         e.to_string(),
         "RSIBLE_TIMEOUT=\"soon\": must be a whole number"
@@ -140,11 +150,10 @@ fn environment_overrides_the_file() {
 #[test]
 fn missing_file_is_fine_unless_named() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let none = |_: &str| None;
-    let c = Config::load_from(dir.path(), &none).unwrap_or_else(|e| panic!("{e}"));
+    let c = load(dir.path(), &HashMap::new()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c, Config::default());
-    let env = |k: &str| (k == ev::RSIBLE_CONFIG).then(|| "nope.toml".to_string());
-    let e = Config::load_from(dir.path(), &env).expect_err("named file missing");
+    let vars = HashMap::from([(ev::RSIBLE_CONFIG, "nope.toml")]);
+    let e = load(dir.path(), &vars).expect_err("named file missing");
     assert!(matches!(e, ConfigError::Read { .. }), "{e}");
 }
 
@@ -161,8 +170,8 @@ fn control_persist_from_the_file_then_the_environment() {
         "[defaults]\ncontrol_persist = 60\n",
     )
     .unwrap();
-    let env = |k: &str| (k == ev::RSIBLE_CONTROL_PERSIST).then(|| "0".to_string());
-    let c = Config::load_from(dir.path(), &env).unwrap();
+    let vars = HashMap::from([(ev::RSIBLE_CONTROL_PERSIST, "0")]);
+    let c = load(dir.path(), &vars).unwrap();
     assert_eq!(
         c.control_persist,
         Some(0),

@@ -43,4 +43,11 @@ pub struct ConnOptions {
     /// `--control-persist` (or the configuration): keep SSH connections this long after the
     /// run; zero or `None`: do not.
     pub control_persist: Option<Duration>,
+    /// The configuration's `ssh_args`: OpenSSH arguments for every SSH host, applied after
+    /// the host's own (so they win, as the first value does on ssh's command line).
+    pub ssh_args: Option<String>,
+    /// The configuration's `ssh_common_args`, for hosts without `ansible_ssh_common_args`.
+    pub ssh_common_args: Option<String>,
+    /// The configuration's `ssh_extra_args`, for hosts without `ansible_ssh_extra_args`.
+    pub ssh_extra_args: Option<String>,
 }

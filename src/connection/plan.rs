@@ -66,10 +66,9 @@ pub fn resolve(
         .unwrap_or_else(|| name.to_string());
     // ssh_config is looked up by the name ssh would see: ansible_host when set.
     let mut cfg = ssh.for_host(&host);
-    if let Some(args) = string(vars, "ansible_ssh_common_args") {
-        warnings.extend(ssh_config::apply_common_args(&mut cfg, &args));
-    }
-    if let Some(args) = string(vars, "ansible_ssh_extra_args") {
+    let common = string(vars, "ansible_ssh_common_args").or_else(|| opts.ssh_common_args.clone());
+    let extra = string(vars, "ansible_ssh_extra_args").or_else(|| opts.ssh_extra_args.clone());
+    for args in [common, extra, opts.ssh_args.clone()].into_iter().flatten() {
         warnings.extend(ssh_config::apply_common_args(&mut cfg, &args));
     }
     let port = match string(vars, "ansible_port").or_else(|| string(vars, "ansible_ssh_port")) {
@@ -250,5 +249,28 @@ mod tests {
         assert!(matches!(plan.plan, Plan::Local));
         v.insert("ansible_connection".into(), Value::from("ssh"));
         assert!(matches!(ssh_target(&v, &local).endpoint.port, 22));
+    }
+
+    #[test]
+    fn configured_ssh_args_apply_and_host_variables_replace_common_args() {
+        let opts = ConnOptions {
+            ssh_common_args: Some("-o User=common -p 2200".into()),
+            ssh_args: Some("-o ConnectTimeout=3".into()),
+            ..ConnOptions::default()
+        };
+        let t = ssh_target(&Vars::new(), &opts);
+        assert_eq!(
+            (t.endpoint.user.as_str(), t.endpoint.port),
+            ("common", 2200)
+        );
+        assert_eq!(t.connect_timeout, Duration::from_secs(3));
+        let mut v = Vars::new();
+        v.insert("ansible_ssh_common_args".into(), Value::from("-p 2201"));
+        let t = ssh_target(&v, &opts);
+        assert_eq!(
+            t.endpoint.port, 2201,
+            "the host's variable replaces the setting"
+        );
+        assert_ne!(t.endpoint.user, "common");
     }
 }

@@ -48,7 +48,7 @@ mod validate_spec;
 mod vars;
 mod walk;
 
-pub use options::RunOptions;
+pub use options::{Gathering, RunOptions};
 
 use crate::connection::ssh::auth::KeyStore;
 use crate::event::{Event, Stats};

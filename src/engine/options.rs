@@ -32,4 +32,41 @@ pub struct RunOptions {
     pub conn: ConnOptions,
     /// `~/.ssh/config` or `-F`.
     pub ssh_config: SshConfig,
+    /// Whether a play without `gather_facts` gathers them.
+    pub gathering: Gathering,
+}
+
+/// Ansible's `gathering` setting: what a play that does not say `gather_facts` does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Gathering {
+    /// Gathers facts (Ansible's default).
+    #[default]
+    Implicit,
+    /// Does not gather facts.
+    Explicit,
+    /// Gathers them on the hosts that have none from an earlier play of the run.
+    Smart,
+}
+
+impl std::str::FromStr for Gathering {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "implicit" => Ok(Gathering::Implicit),
+            "explicit" => Ok(Gathering::Explicit),
+            "smart" => Ok(Gathering::Smart),
+            _ => Err("must be implicit, explicit or smart".into()),
+        }
+    }
+}
+
+impl std::fmt::Display for Gathering {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Gathering::Implicit => "implicit",
+            Gathering::Explicit => "explicit",
+            Gathering::Smart => "smart",
+        })
+    }
 }

@@ -5,6 +5,7 @@
 
 use super::context::{Engine, Handler, Inherited, PlayCtx};
 use super::host::HostCell;
+use super::options::Gathering;
 use super::Runner;
 use crate::event::Event;
 use crate::inventory::Vars;
@@ -104,10 +105,11 @@ impl Runner {
     async fn sections(&self, hosts: &[Arc<HostCell>]) {
         let play = self.play.play.clone();
         let root = Inherited::for_play(&play);
-        if self.gathers_facts() {
+        let gather = self.gather_on(hosts);
+        if !gather.is_empty() {
             // Facts are gathered on every host even with the play's `run_once`, as in Ansible.
             let t = gather_task(&play);
-            self.run_task(&t, hosts, &Inherited::default()).await;
+            self.run_task(&t, &gather, &Inherited::default()).await;
         }
         self.run_list(&play.pre_tasks, hosts, &root).await;
         self.flush(hosts).await;
@@ -133,11 +135,23 @@ impl Runner {
         }
     }
 
-    /// `gather_facts` (default yes), templated with extra vars.
-    fn gathers_facts(&self) -> bool {
+    /// The hosts facts are gathered on: all of them when the play says `gather_facts: true`,
+    /// none when it says false; without the keyword, the `gathering` setting decides
+    /// (`implicit`: all, `explicit`: none, `smart`: those without facts from an earlier play).
+    fn gather_on(&self, hosts: &[Arc<HostCell>]) -> Vec<Arc<HostCell>> {
+        let all = || hosts.to_vec();
         match &self.play.play.gather_facts {
-            None => true,
-            Some(v) => to_bool(v).unwrap_or(true),
+            Some(v) if to_bool(v).unwrap_or(true) => all(),
+            Some(_) => Vec::new(),
+            None => match self.engine.opts.gathering {
+                Gathering::Implicit => all(),
+                Gathering::Explicit => Vec::new(),
+                Gathering::Smart => hosts
+                    .iter()
+                    .filter(|h| !h.state().facts.contains_key("module_setup"))
+                    .cloned()
+                    .collect(),
+            },
         }
     }
 

@@ -33,12 +33,24 @@ fn socket_path(dir: &Path) -> PathBuf {
     dir.join(format!("mux-{}.sock", wire::VERSION))
 }
 
-/// The control directory: `RSIBLE_CONTROL_PATH_DIR`, else `~/.rsible/cp` (Ansible's is
-/// `~/.ansible/cp`). Created private; refused when anyone else could reach into it.
+/// The control directory the configuration names (`control_path_dir`), set once by the
+/// command line before any connection.
+static CONTROL_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Uses `dir` as the control directory instead of `~/.rsible/cp` (the configuration's
+/// `control_path_dir`: `RSIBLE_CONTROL_PATH_DIR`, `ANSIBLE_SSH_CONTROL_PATH_DIR`,
+/// `ansible.cfg`). The first call wins.
+pub fn set_control_dir(dir: PathBuf) {
+    let _ = CONTROL_DIR.set(dir);
+}
+
+/// The control directory: the one set with [`set_control_dir`], else `~/.rsible/cp`
+/// (Ansible's is `~/.ansible/cp`). Created private; refused when anyone else could reach
+/// into it.
 fn control_dir() -> Result<PathBuf, String> {
-    let dir = match std::env::var_os(crate::env_vars::RSIBLE_CONTROL_PATH_DIR) {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => dirs::home_dir()
+    let dir = match CONTROL_DIR.get() {
+        Some(d) => d.clone(),
+        None => dirs::home_dir()
             .ok_or("no home directory for ~/.rsible/cp")?
             .join(".rsible")
             .join("cp"),

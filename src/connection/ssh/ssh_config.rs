@@ -1057,7 +1057,7 @@ fn expand_env(s: &str) -> String {
 }
 
 /// `ssh` flags that take an argument (from ssh's getopt string).
-const SSH_FLAGS_WITH_ARG: &str = "BbcDEeFIiJLlmOopPQRSWw";
+pub(crate) const SSH_FLAGS_WITH_ARG: &str = "BbcDEeFIiJLlmOopPQRSWw";
 /// `ssh` flags without an argument.
 const SSH_FLAGS_NO_ARG: &str = "1246AaCfGgKkMNnqsTtVvXxYy";
 
