@@ -30,7 +30,9 @@ pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
             Ok(c) => c.roles_path.clone(),
             Err(e) => return e,
         };
-        match playbook::load_with(p, roles_path) {
+        // The collections path comes from the environment until the configuration has it.
+        let collections_path = crate::collections::roots::from_env(&|k| std::env::var(k).ok());
+        match playbook::load_with(p, roles_path, &collections_path) {
             Ok(b) => books.push(b),
             Err(errs) => {
                 failed = true;
