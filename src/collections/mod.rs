@@ -119,9 +119,15 @@ impl Collections {
             .find(|d| d.is_dir())
     }
 
-    /// The directory of role `name` of collection `collection`.
+    /// The directory of role `name` of collection `collection`. As in Ansible, an
+    /// unqualified name may be a path below `roles/` (`kubernetes/node`), without dots.
     pub fn role(&self, collection: &str, name: &str) -> Option<PathBuf> {
-        Fqcr::parse(&format!("{collection}.{name}"), false)?;
+        let parts_ok = name
+            .split('/')
+            .all(|p| !p.is_empty() && !p.contains('.') && !p.contains('\\'));
+        if !parts_ok {
+            return None;
+        }
         let dir = self.find(collection)?.join("roles").join(name);
         dir.is_dir().then_some(dir)
     }

@@ -49,6 +49,7 @@ fn roles_and_playbooks() {
         "ns.coll",
         &[
             ("roles/web/tasks/main.yml", ""),
+            ("roles/k8s/node-x/tasks/main.yml", ""),
             ("playbooks/site.yml", ""),
             ("playbooks/ops/reset.yaml", ""),
         ],
@@ -57,7 +58,12 @@ fn roles_and_playbooks() {
     let c = dir.path().join("ansible_collections/ns/coll");
     assert_eq!(cs.role("ns.coll", "web"), Some(c.join("roles/web")));
     assert_eq!(cs.role("ns.coll", "db"), None);
-    assert_eq!(cs.role("ns.coll", "we-b"), None);
+    assert_eq!(
+        cs.role("ns.coll", "k8s/node-x"),
+        Some(c.join("roles/k8s/node-x"))
+    );
+    assert_eq!(cs.role("ns.coll", "k8s/../web"), None);
+    assert_eq!(cs.role("ns.coll", "/web"), None);
     assert_eq!(
         cs.playbook("ns.coll.site"),
         Some(c.join("playbooks/site.yml"))
