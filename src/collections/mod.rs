@@ -58,6 +58,12 @@ pub enum Module {
     Missing(String),
 }
 
+/// Whether `name` is one of the collections ansible-core implies (`ansible.builtin`, its own
+/// modules, and `ansible.legacy`, which adds the roles path and `library/`): no directory.
+pub fn is_implicit(name: &str) -> bool {
+    matches!(name, "ansible.builtin" | "ansible.legacy")
+}
+
 /// Redirects followed at most (Ansible stops loops the same way).
 const MAX_REDIRECTS: usize = 10;
 
@@ -102,9 +108,10 @@ impl Collections {
             })
     }
 
-    /// The directory of collection `name` (`ns.coll`): the first root that has it.
+    /// The directory of collection `name` (`ns.coll`): the first root that has it. Never
+    /// `ansible.builtin` nor `ansible.legacy`: ansible-core's own, with no directory.
     pub fn find(&self, name: &str) -> Option<PathBuf> {
-        if !is_collection_name(name) {
+        if !is_collection_name(name) || is_implicit(name) {
             return None;
         }
         let rel: PathBuf = ["ansible_collections"]

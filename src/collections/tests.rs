@@ -158,6 +158,8 @@ fn python_roots_are_searched_last() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let cs = Collections::new(None, &[], Some(script.to_str().expect("utf-8")));
+    root(&site, "ansible.builtin", &[]);
+    assert_eq!(cs.find("ansible.builtin"), None);
     assert_eq!(cs.find("p.q"), Some(site.join("ansible_collections/p/q")));
     assert_eq!(cs.roots(), [site]);
 }

@@ -7,9 +7,8 @@
 use serde_json::Value;
 
 use super::load::Loader;
-use super::role_search::is_implicit_collection;
 use super::yaml::{Kind, Node};
-use crate::collections::{is_collection_name, Fqcr, Module};
+use crate::collections::{is_collection_name, is_implicit, Fqcr, Module};
 use crate::modules::registry;
 
 /// The names of a `collections:` value (a list of names, or one name), problems recorded.
@@ -78,7 +77,7 @@ pub(crate) fn module(ld: &Loader, written: &str) -> Resolved {
     if Fqcr::parse(written, true).is_some() {
         return found(written, cs.module(written, &native));
     }
-    for c in ld.collections.iter().filter(|c| !is_implicit_collection(c)) {
+    for c in ld.collections.iter().filter(|c| !is_implicit(c)) {
         match cs.module(&format!("{c}.{written}"), &native) {
             Module::Missing(_) => continue,
             m => return found(written, m),

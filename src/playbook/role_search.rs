@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::collections::{Collections, Fqcr};
+use crate::collections::{is_implicit, Collections, Fqcr};
 
 /// A role found: its directory and, for a collection's role, the collection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,12 +16,6 @@ pub struct FoundRole {
     pub path: PathBuf,
     /// `ns.coll` when the role is a collection's.
     pub collection: Option<String>,
-}
-
-/// Whether `name` is one of the collections Ansible implies (its own modules, and the
-/// legacy search of the roles path), which hold no roles directory.
-pub fn is_implicit_collection(name: &str) -> bool {
-    matches!(name, "ansible.builtin" | "ansible.legacy")
 }
 
 /// The directories roles are looked up in, built from the playbook path and the configured
@@ -76,7 +70,7 @@ impl RoleSearch {
             .or_else(|| {
                 search
                     .iter()
-                    .filter(|c| !is_implicit_collection(c))
+                    .filter(|c| !is_implicit(c))
                     .find_map(|c| in_collection(c, name))
             })
             .or_else(|| {

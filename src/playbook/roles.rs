@@ -245,7 +245,7 @@ fn not_found_hint(ld: &Loader, req: &Request) -> Option<String> {
         let listed = req
             .collections
             .iter()
-            .filter(|c| !super::role_search::is_implicit_collection(c))
+            .filter(|c| !crate::collections::is_implicit(c))
             .map(String::as_str)
             .collect::<Vec<_>>();
         let also = match listed.is_empty() {
