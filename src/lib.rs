@@ -6,6 +6,8 @@
 //!
 //! # Layout
 //! - `cli`: clap definitions and the subcommands; the only place that exits.
+//! - `collections`: Ansible collections on the controller: their roots, roles, playbooks and
+//!   modules (redirects followed).
 //! - `config`: `ansible.cfg`, `rsible.toml` and the environment variables that give flags their
 //!   defaults.
 //! - `inventory`: hosts, groups, their variables and host patterns; never touches the network.
@@ -27,6 +29,7 @@
 
 pub mod calendar;
 pub mod cli;
+pub mod collections;
 pub mod config;
 pub mod connection;
 pub mod engine;

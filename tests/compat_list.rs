@@ -7,6 +7,11 @@
 //! Needs ansible-core (RSIBLE_ANSIBLE_PLAYBOOK, and RSIBLE_ANSIBLE_COLLECTIONS for
 //! community.general), as the compat suite does. `RSIBLE_COMPAT_CASES=16,17` lists only the
 //! playbooks whose names start with one of those prefixes.
+//!
+//! The same for tests/fixtures/collections/site.yml (`--syntax-check`, `--list-tasks`,
+//! `--list-tags`): collections beside the playbook and on `ANSIBLE_COLLECTIONS_PATH`, roles by
+//! fully qualified name and through the `collections` keyword, module redirects and
+//! collection playbooks.
 
 #[allow(dead_code)]
 #[path = "compat/tool.rs"]
@@ -18,20 +23,26 @@ use std::process::Command;
 /// The listing one tool prints for `playbook` (run from the playbooks directory).
 fn listing(program: &Path, playbook: &str, collections: &Path) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/playbooks");
+    output(program, &dir, playbook, "--list-tasks", collections)
+}
+
+/// What one tool prints for `playbook` in `dir` with `flag`, collections looked up in
+/// `collections`; the run must succeed.
+fn output(program: &Path, dir: &Path, playbook: &str, flag: &str, collections: &Path) -> String {
     let mut cmd = Command::new(program);
     if program.ends_with("rsible") {
         cmd.arg("play");
     }
     let out = cmd
-        .args([playbook, "-i", "localhost,", "--list-tasks"])
-        .current_dir(&dir)
+        .args([playbook, "-i", "localhost,", flag])
+        .current_dir(dir)
         .env("ANSIBLE_COLLECTIONS_PATH", collections)
         .env("ANSIBLE_NOCOLOR", "1")
         .output()
         .unwrap_or_else(|e| panic!("{} did not start: {e}", program.display()));
     assert!(
         out.status.success(),
-        "{} --list-tasks {playbook} failed:\n{}",
+        "{} {flag} {playbook} failed:\n{}",
         program.display(),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -65,4 +76,21 @@ fn list_tasks_text_matches_ansible() {
         }
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+#[test]
+fn collections_fixture_matches_ansible() {
+    let ansible = tool::ansible_playbook();
+    let rsible = Path::new(env!("CARGO_BIN_EXE_rsible"));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/collections");
+    let path = dir.join("path");
+    for flag in ["--syntax-check", "--list-tasks", "--list-tags"] {
+        let want = output(&ansible, &dir, "site.yml", flag, &path);
+        let got = output(rsible, &dir, "site.yml", flag, &path);
+        assert_eq!(want, got, "{flag}: ansible-playbook, then rsible");
+    }
+    // The listing really reaches into both collections.
+    let got = output(rsible, &dir, "site.yml", "--list-tasks", &path);
+    assert!(got.contains("rsible_test.other.tools : tools from the configured path"));
+    assert!(got.contains("play #3 (all): more play"));
 }

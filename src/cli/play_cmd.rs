@@ -26,11 +26,11 @@ pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
     let mut books = Vec::new();
     let mut failed = false;
     for p in &a.playbooks {
-        let roles_path = match super::select::config() {
-            Ok(c) => c.roles_path.clone(),
+        let (roles_path, collections_path) = match super::select::config() {
+            Ok(c) => (c.roles_path.clone(), c.collections_path.clone()),
             Err(e) => return e,
         };
-        match playbook::load_with(p, roles_path) {
+        match playbook::load_with(p, roles_path, &collections_path) {
             Ok(b) => books.push(b),
             Err(errs) => {
                 failed = true;

@@ -239,6 +239,7 @@ impl Runner {
         apply_keywords(what, inner);
         let tasks = playbook::load_tasks_file(
             &self.play.role_search,
+            &playbook::collections_of_task(&task.keywords),
             &path,
             &base,
             task.role.clone(),
@@ -264,6 +265,7 @@ impl Runner {
         let files = playbook::RoleFiles::from_args(what);
         let role = playbook::load_role(
             &self.play.role_search,
+            &playbook::collections_of_task(&task.keywords),
             &name,
             &files,
             Map::new(),

@@ -107,6 +107,7 @@ mod tests {
             vars: Map::new(),
             handlers: Vec::new(),
             allow_duplicates,
+            collection: None,
         });
         let mut args = Map::new();
         if marked {

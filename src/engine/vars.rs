@@ -115,13 +115,7 @@ pub fn task_vars(
     }
     extend_vars(&mut v, &inh.params);
     extend_vars(&mut v, &engine.opts.extra_vars);
-    magic(
-        engine,
-        play,
-        &host.name,
-        role.map(|r| (&r.name, &r.path)),
-        &mut v,
-    );
+    magic(engine, play, &host.name, role, &mut v);
     v
 }
 
@@ -200,7 +194,7 @@ fn magic(
     engine: &Engine,
     play: &PlayCtx,
     host: &str,
-    role: Option<(&String, &PathBuf)>,
+    role: Option<&crate::playbook::RoleRef>,
     v: &mut Vars,
 ) {
     magic_host(engine, host, v);
@@ -220,9 +214,17 @@ fn magic(
     if let Some(d) = &engine.inventory_dir {
         v.insert("inventory_dir".into(), json!(d.display().to_string()));
     }
-    if let Some((name, path)) = role {
-        v.insert("role_name".into(), json!(name));
-        v.insert("role_path".into(), json!(path.display().to_string()));
+    if let Some(r) = role {
+        // `role_name` is the role's own name, `ansible_role_name` the one shown (a
+        // collection's role by its fully qualified name).
+        let short = match &r.collection {
+            Some(c) => r.name.strip_prefix(&format!("{c}.")).unwrap_or(&r.name),
+            None => &r.name,
+        };
+        v.insert("role_name".into(), json!(short));
+        v.insert("ansible_role_name".into(), json!(r.name));
+        v.insert("ansible_collection_name".into(), json!(r.collection));
+        v.insert("role_path".into(), json!(r.path.display().to_string()));
     }
     v.insert("omit".into(), json!(OMIT));
     v.insert(

@@ -16,16 +16,20 @@ use super::role_search::RoleSearch;
 use super::roles::{self, RoleFiles};
 use super::task;
 
-/// Loads role `name` (found through `search`) with its dependencies, for `include_role`.
-/// `params` are the role's parameters; `from` is the including task (errors point there).
+/// Loads role `name` (found through `search`, an unqualified name also in the collections of
+/// `collections`, the including task's search list) with its dependencies, for
+/// `include_role`. `params` are the role's parameters; `from` is the including task (errors
+/// point there).
 pub fn load_role(
     search: &RoleSearch,
+    collections: &[String],
     name: &str,
     files: &RoleFiles,
     params: Map<String, Value>,
     from: &Location,
 ) -> Result<Role, Diagnostics> {
     let mut ld = Loader::new(search.clone());
+    ld.collections = collections.to_vec();
     ld.module_defaults = true;
     let req = roles::Request {
         name: name.to_string(),
@@ -35,6 +39,7 @@ pub fn load_role(
         tags: Vec::new(),
         location: from.clone(),
         near: None,
+        collections: collections.to_vec(),
     };
     let role = roles::load(&mut ld, req);
     ld.finish(role)?.ok_or_else(|| {
@@ -45,15 +50,18 @@ pub fn load_role(
 
 /// A tasks file for `include_tasks`/`import_tasks`: `path` relative to `base_dir` (the
 /// including file's directory; for a role task, the role's `tasks/`), each task pointing to
-/// `role`. `search` resolves any `import_role` inside; `from` is the including task.
+/// `role`. `search` resolves any `import_role` inside, and module and role names with the
+/// including task's `collections`; `from` is the including task.
 pub fn load_tasks_file(
     search: &RoleSearch,
+    collections: &[String],
     path: &Path,
     base_dir: &Path,
     role: Option<Arc<RoleRef>>,
     from: &Location,
 ) -> Result<Vec<Task>, Diagnostics> {
     let mut ld = Loader::new(search.clone());
+    ld.collections = collections.to_vec();
     ld.module_defaults = true;
     let full = base_dir.join(path);
     let tasks = task::task_file(&mut ld, &full, Some(from), role.as_ref());

@@ -15,17 +15,35 @@ use super::unsupported::Level;
 use super::validate::{IMPORT_PLAYBOOK_KEYWORDS, PLAY_KEYWORDS};
 use super::yaml::{self, Kind, Node};
 use super::{roles, task};
+use crate::collections::Collections;
 
 /// Loads and validates a playbook and everything it imports, looking roles up only beside
-/// the playbook; every problem is reported. See [`load_with`] for a configured roles path.
+/// the playbook and no collections; every problem is reported. See [`load_with`].
 pub fn load(path: &Path) -> Result<Playbook, Diagnostics> {
-    load_with(path, Vec::new())
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_in(path, RoleSearch::new(dir, Vec::new()))
 }
 
-/// As [`load`], looking roles up in `roles_path` too (after the playbook's `roles/`).
-pub fn load_with(path: &Path, roles_path: Vec<PathBuf>) -> Result<Playbook, Diagnostics> {
+/// As [`load`], looking roles up in `roles_path` too (after the playbook's `roles/`), and
+/// collections in `collections/` beside the playbook, then `collections_path` (the
+/// configured path, Ansible's default applied by the caller), then the controller's
+/// `python3` `sys.path`.
+pub fn load_with(
+    path: &Path,
+    roles_path: Vec<PathBuf>,
+    collections_path: &[PathBuf],
+) -> Result<Playbook, Diagnostics> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut ld = Loader::new(RoleSearch::new(dir, roles_path));
+    let collections = Collections::new(Some(&dir), collections_path, Some("python3"));
+    load_in(
+        path,
+        RoleSearch::new(dir, roles_path).with_collections(collections),
+    )
+}
+
+/// Loads `path` looking roles and collections up with `search`.
+fn load_in(path: &Path, search: RoleSearch) -> Result<Playbook, Diagnostics> {
+    let mut ld = Loader::new(search);
     let mut plays = Vec::new();
     ld.playbook_file(path, None, &mut plays);
     let role_search = ld.search.clone();
@@ -52,6 +70,12 @@ pub(crate) struct Loader {
     /// Whether the tasks being loaded are handlers (or may be: `true` unless known not to
     /// be), where `listen` is valid.
     pub in_handlers: bool,
+    /// The collections searched for unqualified module and role names here (the
+    /// `collections` keyword in force, a collection role's own collection first).
+    pub collections: Vec<String>,
+    /// The collection of the playbook being loaded when it is a collection's (searched
+    /// first by its plays and their legacy roles).
+    pub default_collection: Option<String>,
     /// Whether `module_defaults` may give the tasks loaded more arguments: a file read
     /// mentions it, or the tasks are an include's (its play's defaults are not known here).
     pub module_defaults: bool,
@@ -71,6 +95,8 @@ impl Loader {
             role_cache: Vec::new(),
             role_stack: Vec::new(),
             in_handlers: true,
+            collections: Vec::new(),
+            default_collection: None,
             module_defaults: false,
             completable: Vec::new(),
             sources: HashMap::new(),
@@ -186,6 +212,14 @@ impl Loader {
         }
     }
 
+    /// Runs `f` with the collection search list set to `list`, then restores it.
+    pub fn searching<T>(&mut self, list: Vec<String>, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = std::mem::replace(&mut self.collections, list);
+        let out = f(self);
+        self.collections = saved;
+        out
+    }
+
     /// Runs `f` with `in_handlers` set to `handlers`, then restores it.
     pub fn section<T>(&mut self, handlers: bool, f: impl FnOnce(&mut Self) -> T) -> T {
         let saved = std::mem::replace(&mut self.in_handlers, handlers);
@@ -268,7 +302,17 @@ impl Loader {
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         let loc = Location::new(file, iv.line, iv.col);
         let first = plays.len();
-        self.playbook_file(&dir.join(target), Some(&loc), plays);
+        // A collection's playbook (`ns.coll.name`) first, as in Ansible; its plays search
+        // their own collection first.
+        match self.search.collections().playbook(&target) {
+            Some(p) => {
+                let coll = target.split('.').take(2).collect::<Vec<_>>().join(".");
+                let saved = self.default_collection.replace(coll);
+                self.playbook_file(&p, Some(&loc), plays);
+                self.default_collection = saved;
+            }
+            None => self.playbook_file(&dir.join(target), Some(&loc), plays),
+        }
         // The import's `vars` and `tags` apply to every play it brings in (its vars over the
         // plays' own, as in Ansible).
         for (k, v) in entries {
@@ -300,11 +344,29 @@ impl Loader {
     }
 
     fn play(&mut self, file: &Path, node: &Node, entries: &[(Node, Node)]) -> Option<Play> {
-        let mut play = Play {
+        let play = Play {
             location: Location::new(file, node.line, node.col),
             ..Play::default()
         };
         self.role_cache.clear();
+        let listed = match entries.iter().find(|(k, _)| k.key_text() == "collections") {
+            Some((_, v)) => super::collection_search::keyword(self, file, v),
+            None => Vec::new(),
+        };
+        let list = super::collection_search::chain(self.default_collection.as_deref(), &listed);
+        let saved = std::mem::replace(&mut self.collections, list);
+        let play = self.play_keys(file, node, entries, play);
+        self.collections = saved;
+        play
+    }
+
+    fn play_keys(
+        &mut self,
+        file: &Path,
+        node: &Node,
+        entries: &[(Node, Node)],
+        mut play: Play,
+    ) -> Option<Play> {
         let mut hosts = None;
         for (k, v) in entries {
             let key = k.key_text();

@@ -8,6 +8,7 @@
 //! - `yaml`: located YAML nodes; `load`: playbook files and plays; `task`: one task;
 //!   `roles`: `roles:`, dependencies and `import_role`; `role_search`: where roles are;
 //!   `role_files`: which files make up a role's tasks, vars, defaults;
+//!   `collection_search`: the `collections` keyword and module names found through it;
 //!   `files`: what the engine loads at run time (`include_role`, `include_tasks`, vars
 //!   files); `free_form`: `k=v` strings.
 //! - `module_args`: the load-time check of a module call's arguments (tasks and ad hoc);
@@ -22,6 +23,7 @@ pub mod adhoc;
 mod arg_templates;
 mod argument_specs;
 pub mod async_check;
+mod collection_search;
 pub mod diagnostic;
 mod files;
 pub mod free_form;
@@ -48,6 +50,7 @@ mod yaml;
 #[cfg(test)]
 mod tests;
 
+pub use collection_search::of_task as collections_of_task;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use files::{load_role, load_tasks_file, load_vars_file};
 pub use load::{load, load_with};

@@ -116,6 +116,8 @@ pub struct RoleRef {
     pub handlers: Vec<Task>,
     /// `allow_duplicates: true` in `meta/main.yml`: run again when listed again.
     pub allow_duplicates: bool,
+    /// `ns.coll` for a collection's role (its name is then `ns.coll.role`).
+    pub collection: Option<String>,
 }
 
 /// One task, handler or block.

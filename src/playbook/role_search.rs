@@ -1,9 +1,22 @@
-//! Where a role name is looked up, in Ansible's order: `roles/` beside the playbook, the
-//! configured roles path, the directory holding the role that depends on it, the playbook's
-//! directory itself, and finally the name as a path. Knows nothing of what a role contains,
-//! nor of where the configured roles path comes from (the caller passes it).
+//! Where a role name is looked up, in Ansible's order: a fully qualified name (`ns.coll.role`)
+//! and, when a collection search list is given (the `collections` keyword), each listed
+//! collection's `roles/`; then `roles/` beside the playbook, the configured roles path, the
+//! directory holding the role that depends on it, the playbook's directory itself, and
+//! finally the name as a path. Knows nothing of what a role contains, nor of where the
+//! configured paths come from (the caller passes them).
 
 use std::path::{Path, PathBuf};
+
+use crate::collections::{is_implicit, Collections, Fqcr};
+
+/// A role found: its directory and, for a collection's role, the collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundRole {
+    /// The role's directory.
+    pub path: PathBuf,
+    /// `ns.coll` when the role is a collection's.
+    pub collection: Option<String>,
+}
 
 /// The directories roles are looked up in, built from the playbook path and the configured
 /// roles path (rsible.toml `roles_path`, `RSIBLE_ROLES_PATH`, `ANSIBLE_ROLES_PATH`).
@@ -11,6 +24,7 @@ use std::path::{Path, PathBuf};
 pub struct RoleSearch {
     playbook_dir: PathBuf,
     roles_path: Vec<PathBuf>,
+    collections: Collections,
 }
 
 impl RoleSearch {
@@ -19,7 +33,52 @@ impl RoleSearch {
         RoleSearch {
             playbook_dir: playbook_dir.into(),
             roles_path,
+            collections: Collections::default(),
         }
+    }
+
+    /// The same search with collections found in `collections`.
+    pub fn with_collections(self, collections: Collections) -> Self {
+        RoleSearch {
+            collections,
+            ..self
+        }
+    }
+
+    /// The installed collections (roles, playbooks and modules of `ns.coll` names).
+    pub fn collections(&self) -> &Collections {
+        &self.collections
+    }
+
+    /// Role `name` looked up as Ansible does: a fully qualified name in its collection, an
+    /// unqualified one in each collection of `search` (in order), then as [`RoleSearch::find`].
+    pub fn find_role(
+        &self,
+        name: &str,
+        near: Option<&Path>,
+        search: &[String],
+    ) -> Option<FoundRole> {
+        let in_collection = |coll: &str, role: &str| {
+            self.collections.role(coll, role).map(|path| FoundRole {
+                path,
+                collection: Some(coll.to_string()),
+            })
+        };
+        let qualified =
+            Fqcr::parse(name, false).and_then(|r| in_collection(&r.collection, &r.name));
+        qualified
+            .or_else(|| {
+                search
+                    .iter()
+                    .filter(|c| !is_implicit(c))
+                    .find_map(|c| in_collection(c, name))
+            })
+            .or_else(|| {
+                self.find(name, near).map(|path| FoundRole {
+                    path,
+                    collection: None,
+                })
+            })
     }
 
     /// The directory of the playbook (also where `import_tasks` falls back to).
@@ -105,5 +164,33 @@ mod tests {
         assert_eq!(s.find("b", None), Some(dir.path().join("pb/roles/b")));
         assert_eq!(s.find("c", None), None);
         assert_eq!(s.known_roles(None), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn collection_roles_come_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pb = dir.path().join("pb");
+        let coll = pb.join("collections/ansible_collections/ns/coll/roles");
+        for d in ["web", "db"] {
+            std::fs::create_dir_all(coll.join(d).join("tasks")).expect("mkdir");
+        }
+        std::fs::create_dir_all(pb.join("roles/web/tasks")).expect("mkdir");
+        std::fs::create_dir_all(pb.join("roles/ns.coll.db/tasks")).expect("mkdir");
+        let cs = Collections::new(Some(&pb), &[], None);
+        let s = RoleSearch::new(&pb, Vec::new()).with_collections(cs);
+        let in_coll = |r: &str| FoundRole {
+            path: coll.join(r),
+            collection: Some("ns.coll".into()),
+        };
+        assert_eq!(s.find_role("ns.coll.db", None, &[]), Some(in_coll("db")));
+        let listed = ["ansible.legacy".to_string(), "ns.coll".to_string()];
+        assert_eq!(s.find_role("web", None, &listed), Some(in_coll("web")));
+        let legacy = s.find_role("web", None, &[]).expect("legacy web");
+        assert_eq!(
+            (legacy.path, legacy.collection),
+            (pb.join("roles/web"), None)
+        );
+        assert_eq!(s.find_role("ns.coll.nope", None, &listed), None);
+        assert_eq!(s.find_role("db", None, &[]), None);
     }
 }

@@ -79,6 +79,9 @@ pub(crate) struct Request {
     pub location: Location,
     /// The parent directory of the role that depends on this one, if any.
     pub near: Option<PathBuf>,
+    /// The collections searched for an unqualified name (the `collections` keyword in
+    /// force where the entry is written).
+    pub collections: Vec<String>,
 }
 
 /// Parses a play's `roles:` list and loads each role.
@@ -129,6 +132,15 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
                             params.extend(m);
                         }
                     }
+                    "collections" => ld.err_at(
+                        file,
+                        k,
+                        "the role entry keyword 'collections' is not supported by rsible",
+                        Some(
+                            "list the collections on the play, or in the role's meta/main.yml"
+                                .into(),
+                        ),
+                    ),
                     _ if unsupported::is_role_keyword(&key) => {
                         if let Some((msg, hint)) = unsupported::keyword(Level::Role, &key, v) {
                             ld.err_at(file, k, msg, hint);
@@ -165,6 +177,7 @@ fn entry(ld: &mut Loader, file: &Path, node: &Node, near: Option<&Path>) -> Opti
         tags,
         location: Location::new(file, node.line, node.col),
         near: near.map(Path::to_path_buf),
+        collections: ld.collections.clone(),
     })
 }
 
@@ -176,17 +189,19 @@ pub(crate) fn load(ld: &mut Loader, req: Request) -> Option<Role> {
         ld.err(&loc.file, loc.line, loc.column, msg, hint);
     };
     let near = req.near.as_deref();
-    let Some(path) = ld.search.find(&req.name, near) else {
-        let known = ld.search.known_roles(near);
-        let hint = did_you_mean(&req.name, known.iter().map(String::as_str)).or_else(|| {
-            Some(format!(
-                "roles are looked up in {}",
-                ld.search.describe(near)
-            ))
-        });
+    let Some(found) = ld.search.find_role(&req.name, near, &req.collections) else {
+        let hint = not_found_hint(ld, &req);
         err(ld, format!("the role '{}' was not found", req.name), hint);
         return None;
     };
+    let path = found.path;
+    let mut req = req;
+    if let Some(c) = &found.collection {
+        // Ansible shows a collection's role by its fully qualified name.
+        let short = req.name.rsplit('.').next().unwrap_or_default().to_string();
+        req.name = format!("{c}.{short}");
+    }
+    let collection = found.collection;
     let key = RoleKey {
         path: std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
         params: req.params.clone(),
@@ -207,16 +222,62 @@ pub(crate) fn load(ld: &mut Loader, req: Request) -> Option<Role> {
         return None;
     }
     ld.role_stack.push(frame);
-    let role = load_found(ld, req, path);
+    let role = load_found(ld, req, path, collection);
     ld.role_stack.pop();
     ld.role_cache.push((key, role.clone()));
     Some(role)
 }
 
-/// Loads the files of the role found at `path`.
-fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
+/// Why role `req` was not found, and where it was looked for.
+fn not_found_hint(ld: &Loader, req: &Request) -> Option<String> {
+    let near = req.near.as_deref();
+    if let Some(r) = crate::collections::Fqcr::parse(&req.name, false) {
+        return Some(match ld.search.collections().find(&r.collection) {
+            Some(dir) => format!("the collection {} at {} has no role '{}'", r.collection, dir.display(), r.name),
+            None => format!(
+                "no collection '{}' is installed (collections are looked up in collections/ beside the playbook, the collections path and Python's sys.path)",
+                r.collection
+            ),
+        });
+    }
+    let known = ld.search.known_roles(near);
+    did_you_mean(&req.name, known.iter().map(String::as_str)).or_else(|| {
+        let listed = req
+            .collections
+            .iter()
+            .filter(|c| !crate::collections::is_implicit(c))
+            .map(String::as_str)
+            .collect::<Vec<_>>();
+        let also = match listed.is_empty() {
+            true => String::new(),
+            false => format!(" and in the collections {}", listed.join(", ")),
+        };
+        Some(format!(
+            "roles are looked up in {}{also}",
+            ld.search.describe(near)
+        ))
+    })
+}
+
+/// Loads the files of the role found at `path` (a role of `collection`, if any).
+fn load_found(ld: &mut Loader, req: Request, path: PathBuf, collection: Option<String>) -> Role {
     let loc = req.location.clone();
     let meta = Meta::read(ld, &path, &loc);
+    // The role's own collection (for a legacy role, its playbook's) first, then its meta's.
+    let first = collection.as_deref().or(ld.default_collection.as_deref());
+    let list = super::collection_search::chain(first, &meta.collections);
+    ld.searching(list, |ld| load_files(ld, req, path, collection, meta))
+}
+
+/// The rest of [`load_found`], with the role's collection search list in force.
+fn load_files(
+    ld: &mut Loader,
+    req: Request,
+    path: PathBuf,
+    collection: Option<String>,
+    meta: Meta,
+) -> Role {
+    let loc = req.location.clone();
     let defaults = vars_part(
         ld,
         &path,
@@ -233,6 +294,7 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
         vars,
         handlers: Vec::new(),
         allow_duplicates: meta.allow_duplicates,
+        collection: collection.clone(),
     });
     let handlers = part(
         ld,
@@ -251,6 +313,7 @@ fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
         vars: twin.vars.clone(),
         handlers: handlers.clone(),
         allow_duplicates: meta.allow_duplicates,
+        collection,
     });
     let dependencies = match (&meta.dependencies, &meta.file) {
         (Some(deps), Some(file)) => role_list_at(ld, file, deps, path.parent()),
@@ -370,11 +433,13 @@ fn spec_task(
     }
 }
 
-/// What `meta/main.yml` says: the dependency list (with its file) and `allow_duplicates`.
+/// What `meta/main.yml` says: the dependency list (with its file), `allow_duplicates`, the
+/// `collections` searched by the role's tasks and the argument specs.
 struct Meta {
     file: Option<PathBuf>,
     dependencies: Option<Node>,
     allow_duplicates: bool,
+    collections: Vec<String>,
     argument_specs: Option<Node>,
 }
 
@@ -384,6 +449,7 @@ impl Meta {
             file: None,
             dependencies: None,
             allow_duplicates: false,
+            collections: Vec::new(),
             argument_specs: None,
         };
         let Some(p) = part(ld, role, "meta", None, from) else {
@@ -402,11 +468,7 @@ impl Meta {
                     meta.allow_duplicates =
                         crate::modules::framework::args::to_bool(&v.to_json()) == Some(true)
                 }
-                key @ "collections" => {
-                    if let Some((msg, hint)) = unsupported::keyword(Level::Meta, key, &v) {
-                        ld.err_at(&p, &k, msg, hint);
-                    }
-                }
+                "collections" => meta.collections = super::collection_search::keyword(ld, &p, &v),
                 "argument_specs" => meta.argument_specs = Some(v),
                 _ => {}
             }

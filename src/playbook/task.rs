@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::collection_search::{self, Resolved};
 use super::diagnostic::did_you_mean;
 use super::load::Loader;
 use super::location::Location;
@@ -82,6 +83,29 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
         );
         return None;
     };
+    // `collections:` on a task or block replaces the search list for it (and the block's
+    // tasks), wherever it is written among the keys.
+    let list = match entries.iter().find(|(k, _)| k.key_text() == "collections") {
+        Some((_, v)) => collection_search::keyword(ld, file, v),
+        None => ld.collections.clone(),
+    };
+    let kept = list.clone();
+    let mut t = ld.searching(list, |ld| task_keys(ld, file, node, entries, role))?;
+    // Kept for what the engine loads for this task (`include_role`, `include_tasks`).
+    t.keywords.remove("collections");
+    if !kept.is_empty() {
+        t.keywords.insert("collections".into(), Value::from(kept));
+    }
+    Some(t)
+}
+
+fn task_keys(
+    ld: &mut Loader,
+    file: &Path,
+    node: &Node,
+    entries: &[(Node, Node)],
+    role: Option<&Arc<RoleRef>>,
+) -> Option<Task> {
     let mut t = Task {
         name: None,
         module: None,
@@ -100,6 +124,8 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
     let mut unknown: Vec<&Node> = Vec::new();
     let mut extra_args = Map::new();
     let mut is_block = false;
+    // A module found but refused (already reported): the task is dropped.
+    let mut refused = false;
     for (k, v) in entries {
         let key = k.key_text();
         if let Some((msg, hint)) = super::keyword_types::check(&key, v) {
@@ -127,8 +153,10 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
                 if key == "local_action" {
                     t.keywords.insert("delegate_to".into(), "localhost".into());
                 }
-                if let Some(f) = action(ld, file, k, v) {
-                    found.push(f);
+                match action(ld, file, k, v) {
+                    Some(Some(f)) => found.push(f),
+                    Some(None) => {}
+                    None => refused = true,
                 }
             }
             _ if is_task_keyword(&key) => {
@@ -138,14 +166,18 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
                 }
                 t.keywords.insert(key, v.to_json());
             }
-            _ => match registry::canonical(&key) {
-                Some(canonical) => found.push(Found {
+            _ => match collection_search::module(ld, &key) {
+                Resolved::Native(canonical) => found.push(Found {
                     written: key,
                     canonical,
                     key: k,
                     args: module_args(ld, file, canonical, v),
                 }),
-                None => unknown.push(k),
+                Resolved::Refused(msg, hint) => {
+                    ld.err_at(file, k, msg, hint);
+                    refused = true;
+                }
+                Resolved::Unknown => unknown.push(k),
             },
         }
     }
@@ -167,7 +199,7 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
             );
         }
     }
-    let has_module = !found.is_empty() || is_block;
+    let has_module = !found.is_empty() || is_block || refused;
     for k in &unknown {
         let key = k.key_text();
         match classify_unknown_task_key(&key, has_module) {
@@ -207,7 +239,7 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
         return None;
     }
     let Some(f) = found.pop() else {
-        if unknown.is_empty() {
+        if unknown.is_empty() && !refused {
             ld.err_at(
                 file,
                 node,
@@ -383,14 +415,16 @@ fn import_role(ld: &mut Loader, file: &Path, t: &Task, key: &Node) -> Vec<Task> 
         tags: Vec::new(),
         location: Location::new(file, key.line, key.col),
         near: None,
+        collections: ld.collections.clone(),
     };
     roles::load(ld, req)
         .map(|r| roles::flatten_tasks(&r))
         .unwrap_or_default()
 }
 
-/// `action: module args` / `local_action: {module: x, ...}`.
-fn action<'a>(ld: &mut Loader, file: &Path, key: &'a Node, v: &Node) -> Option<Found<'a>> {
+/// `action: module args` / `local_action: {module: x, ...}`: `Some(None)` when there is a
+/// problem (recorded), `None` when the module is found but refused (recorded).
+fn action<'a>(ld: &mut Loader, file: &Path, key: &'a Node, v: &Node) -> Option<Option<Found<'a>>> {
     let (name, args) = match &v.kind {
         Kind::Map(m) => {
             let mut args = map_json(m);
@@ -408,7 +442,7 @@ fn action<'a>(ld: &mut Loader, file: &Path, key: &'a Node, v: &Node) -> Option<F
             format!("'{}' needs a module name", key.key_text()),
             None,
         );
-        return None;
+        return Some(None);
     };
     let (mod_name, rest) = match args {
         Some(_) => (written.as_str(), ""),
@@ -416,22 +450,29 @@ fn action<'a>(ld: &mut Loader, file: &Path, key: &'a Node, v: &Node) -> Option<F
             .split_once(char::is_whitespace)
             .unwrap_or((written.as_str(), "")),
     };
-    let Some(canonical) = registry::canonical(mod_name) else {
-        let names = registry::all_names();
-        let hint = super::diagnostic::did_you_mean(mod_name, names.iter().map(String::as_str));
-        ld.err_at(file, v, format!("unknown module '{mod_name}'"), hint);
-        return None;
+    let canonical = match collection_search::module(ld, mod_name) {
+        Resolved::Native(c) => c,
+        Resolved::Refused(msg, hint) => {
+            ld.err_at(file, v, msg, hint);
+            return None;
+        }
+        Resolved::Unknown => {
+            let names = registry::all_names();
+            let hint = super::diagnostic::did_you_mean(mod_name, names.iter().map(String::as_str));
+            ld.err_at(file, v, format!("unknown module '{mod_name}'"), hint);
+            return Some(None);
+        }
     };
     let args = match args {
         Some(a) => a,
         None => free_form::parse(rest.trim(), registry::is_raw_command(canonical)),
     };
-    Some(Found {
+    Some(Some(Found {
         written: mod_name.to_string(),
         canonical,
         key,
         args,
-    })
+    }))
 }
 
 /// A module's value as arguments: a mapping, a free-form string, or nothing.

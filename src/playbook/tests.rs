@@ -415,7 +415,8 @@ fn roles_path_is_searched_after_playbook_roles() {
     let site = dir.path().join("pb/site.yml");
     let e = load(&site).expect_err("shared is not beside the playbook");
     assert_eq!(at(&e.0[0]), (2, 11, "the role 'shared' was not found"));
-    let pb = load_with(&site, vec![dir.path().join("elsewhere")]).unwrap_or_else(|e| panic!("{e}"));
+    let pb =
+        load_with(&site, vec![dir.path().join("elsewhere")], &[]).unwrap_or_else(|e| panic!("{e}"));
     let msgs: Vec<_> = pb.plays[0]
         .roles
         .iter()
@@ -439,8 +440,12 @@ fn dependency_found_beside_its_dependent_role() {
         ("lib/a/tasks/main.yml", "- debug: msg=a\n"),
         ("lib/b/tasks/main.yml", "- debug: msg=b\n"),
     ]);
-    let pb = load_with(&dir.path().join("site.yml"), vec![dir.path().join("lib")])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let pb = load_with(
+        &dir.path().join("site.yml"),
+        vec![dir.path().join("lib")],
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let a = &pb.plays[0].roles[0];
     assert!(a.role_ref.allow_duplicates);
     assert_eq!(a.dependencies[0].name, "b");
@@ -470,7 +475,7 @@ fn run_time_loaders() {
     };
     let mut params = serde_json::Map::new();
     params.insert("p".into(), 1.into());
-    let r = load_role(&search, "r", &files, params, &from).unwrap_or_else(|e| panic!("{e}"));
+    let r = load_role(&search, &[], "r", &files, params, &from).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.role_ref.vars["v"], 2);
     assert_eq!(r.role_ref.params["p"], 1);
     let child = &r.tasks[0].block[0];
@@ -480,6 +485,7 @@ fn run_time_loaders() {
     ));
     let e = load_role(
         &search,
+        &[],
         "rr",
         &RoleFiles::default(),
         Default::default(),
@@ -491,6 +497,7 @@ fn run_time_loaders() {
 
     let tasks = load_tasks_file(
         &search,
+        &[],
         Path::new("inc.yml"),
         dir.path(),
         Some(r.role_ref.clone()),
@@ -498,10 +505,10 @@ fn run_time_loaders() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(tasks[0].role_name(), Some("r"));
-    let e = load_tasks_file(&search, Path::new("bad.yml"), dir.path(), None, &from)
+    let e = load_tasks_file(&search, &[], Path::new("bad.yml"), dir.path(), None, &from)
         .expect_err("bad task");
     assert_eq!(at(&e.0[0]), (2, 3, "unknown module 'debg'"));
-    let e = load_tasks_file(&search, Path::new("none.yml"), dir.path(), None, &from)
+    let e = load_tasks_file(&search, &[], Path::new("none.yml"), dir.path(), None, &from)
         .expect_err("missing");
     assert_eq!((e.0[0].location.line, e.0[0].location.column), (9, 7));
 

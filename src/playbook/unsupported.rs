@@ -20,8 +20,6 @@ pub enum Level {
     Task,
     /// A `roles:` entry or a role dependency.
     Role,
-    /// A role's `meta/main.yml`.
-    Meta,
 }
 
 impl Level {
@@ -31,7 +29,6 @@ impl Level {
             Level::Block => "block",
             Level::Task => "task",
             Level::Role => "role entry",
-            Level::Meta => "role meta",
         }
     }
 }
@@ -63,21 +60,8 @@ const fn rule(key: &'static str, accept: Accept, hint: &'static str) -> Rule {
     Rule { key, accept, hint }
 }
 
-/// The collections whose modules rsible resolves by short name anyway.
-const KNOWN_COLLECTIONS: &[&str] = &[
-    "ansible.builtin",
-    "ansible.legacy",
-    "ansible.posix",
-    "community.general",
-];
-
 /// Keywords rsible does not implement (at any level they are valid at).
 const KEYWORDS: &[Rule] = &[
-    rule(
-        "collections",
-        Accept::Words(KNOWN_COLLECTIONS),
-        "rsible has only its own modules (ansible.builtin and the ansible.posix and community.general modules it lists); other collections cannot be searched",
-    ),
     rule(
         "connection",
         Accept::Words(&[
@@ -372,7 +356,6 @@ mod tests {
             ("connection", "paramiko"),
             ("connection", "'{{ c }}'"),
             ("debugger", "on_failed"),
-            ("collections", "[my.coll]"),
         ] {
             let r = keyword(Level::Task, k, &node(v)).expect(k);
             assert!(r.0.contains("not supported by rsible"), "{}", r.0);

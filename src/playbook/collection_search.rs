@@ -1,0 +1,252 @@
+//! The `collections` keyword (play, block, task, role `meta/main.yml`): the search list for
+//! unqualified module and role names, and module names resolved through it. rsible's native
+//! modules win for the names they have; other names are looked up in the listed collections
+//! (and a fully qualified name in its own), redirects followed. Knows nothing of how a module
+//! runs: a module found in a collection is refused here, the one place that decides it.
+
+use serde_json::Value;
+
+use super::load::Loader;
+use super::yaml::{Kind, Node};
+use crate::collections::{is_collection_name, is_implicit, Fqcr, Module};
+use crate::modules::registry;
+
+/// The names of a `collections:` value (a list of names, or one name), problems recorded.
+pub(crate) fn keyword(ld: &mut Loader, file: &std::path::Path, v: &Node) -> Vec<String> {
+    let items: Vec<&Node> = match &v.kind {
+        Kind::Null => Vec::new(),
+        Kind::Seq(items) => items.iter().collect(),
+        _ => vec![v],
+    };
+    let mut out = Vec::new();
+    for n in items {
+        match n.as_text() {
+            Some(name) if is_collection_name(name.trim()) => out.push(name.trim().to_string()),
+            _ => ld.err_at(
+                file,
+                n,
+                "'collections' must list collection names (namespace.collection)",
+                Some("write e.g. `collections: [community.general]`".into()),
+            ),
+        }
+    }
+    out
+}
+
+/// The effective list when `first` (a role's own collection) comes first and `listed`
+/// follows, each name once.
+pub(crate) fn chain(first: Option<&str>, listed: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = first.map(str::to_string).into_iter().collect();
+    for c in listed {
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
+/// The search list of a task as kept in its keywords (for what the engine loads later).
+pub fn of_task(keywords: &serde_json::Map<String, Value>) -> Vec<String> {
+    match keywords.get("collections") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What a module name written in a task is.
+pub(crate) enum Resolved {
+    /// A native module: its canonical name.
+    Native(&'static str),
+    /// Found in a collection (and refused: see [`refusal`]).
+    Refused(String, Option<String>),
+    /// Not found anywhere.
+    Unknown,
+}
+
+/// Resolves module `written` with the loader's current search list.
+pub(crate) fn module(ld: &Loader, written: &str) -> Resolved {
+    if let Some(c) = registry::canonical(written) {
+        return Resolved::Native(c);
+    }
+    let native = |n: &str| registry::canonical(n).is_some();
+    let cs = ld.search.collections();
+    if Fqcr::parse(written, true).is_some() {
+        return found(written, cs.module(written, &native));
+    }
+    for c in ld.collections.iter().filter(|c| !is_implicit(c)) {
+        match cs.module(&format!("{c}.{written}"), &native) {
+            Module::Missing(_) => continue,
+            m => return found(written, m),
+        }
+    }
+    Resolved::Unknown
+}
+
+fn found(written: &str, m: Module) -> Resolved {
+    match m {
+        Module::Native(n) => registry::canonical(&n).map_or(Resolved::Unknown, Resolved::Native),
+        Module::File { fqcn, path } => Resolved::Refused(
+            format!(
+                "module '{written}' ({fqcn}, {}) is not supported by rsible: it is not one of its native modules",
+                path.display()
+            ),
+            Some("rsible runs its own modules only; write the task with one of them".into()),
+        ),
+        Module::Removed(fqcn, why) => Resolved::Refused(
+            format!("module '{written}' ({fqcn}) cannot be used: {why}"),
+            None,
+        ),
+        Module::Missing(_) => Resolved::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::playbook::{load_role, load_with, Location, RoleFiles, Task};
+
+    const COLL: &str = "path/ansible_collections/ns/coll";
+
+    /// A playbook directory with collection `ns.coll` on a configured path.
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fixed = [
+            (
+                "path/ansible_collections/ns/coll/meta/runtime.yml",
+                "plugin_routing:\n  modules:\n    say:\n      redirect: ansible.builtin.debug\n",
+            ),
+            ("path/ansible_collections/ns/coll/plugins/modules/py.py", ""),
+            (
+                "path/ansible_collections/ns/coll/roles/web/tasks/main.yml",
+                "- say: msg=web\n- include_role: name=db\n",
+            ),
+            (
+                "path/ansible_collections/ns/coll/roles/web/meta/main.yml",
+                "dependencies: [db]\n",
+            ),
+            (
+                "path/ansible_collections/ns/coll/roles/db/tasks/main.yml",
+                "- debug: msg=db\n",
+            ),
+            (
+                "path/ansible_collections/ns/coll/playbooks/extra.yml",
+                "- hosts: all\n  roles: [db]\n  tasks:\n    - say: msg=extra\n",
+            ),
+        ];
+        for (name, text) in fixed.iter().chain(files) {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, text).expect("write");
+        }
+        dir
+    }
+
+    fn names(tasks: &[Task]) -> Vec<String> {
+        tasks
+            .iter()
+            .map(|t| {
+                let role = t.role_name().unwrap_or("-");
+                format!("{role}:{}", t.action.as_deref().unwrap_or("block"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn roles_modules_and_playbooks_of_collections() {
+        let dir = tree(&[(
+            "site.yml",
+            "- hosts: all\n  collections: [ns.coll]\n  roles: [ns.coll.web]\n  tasks:\n    \
+             - say: msg=play\n    - import_role: name=db\n- import_playbook: ns.coll.extra\n",
+        )]);
+        let pb = load_with(
+            &dir.path().join("site.yml"),
+            Vec::new(),
+            &[dir.path().join("path")],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let web = &pb.plays[0].roles[0];
+        assert_eq!(web.name, "ns.coll.web");
+        assert_eq!(web.role_ref.collection.as_deref(), Some("ns.coll"));
+        assert_eq!(web.dependencies[0].name, "ns.coll.db");
+        assert_eq!(
+            names(&web.tasks),
+            ["ns.coll.web:say", "ns.coll.web:include_role"]
+        );
+        assert_eq!(web.tasks[0].module.as_deref(), Some("debug"));
+        // The include keeps its search list: the engine loads `db` from the collection.
+        let list = super::of_task(&web.tasks[1].keywords);
+        assert_eq!(list, ["ns.coll"]);
+        let from = Location::new("x.yml", 1, 1);
+        let db = load_role(
+            &pb.role_search,
+            &list,
+            "db",
+            &RoleFiles::default(),
+            Default::default(),
+            &from,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(db.path, dir.path().join(COLL).join("roles/db"));
+        assert!(load_role(
+            &pb.role_search,
+            &[],
+            "db",
+            &RoleFiles::default(),
+            Default::default(),
+            &from
+        )
+        .is_err());
+        let play = &pb.plays[0];
+        assert_eq!(play.tasks[0].module.as_deref(), Some("debug"));
+        assert_eq!(names(&play.tasks[1].imported), ["ns.coll.db:debug"]);
+        // The collection's playbook searches its own collection first.
+        let extra = &pb.plays[1];
+        assert_eq!(extra.roles[0].name, "ns.coll.db");
+        assert_eq!(extra.tasks[0].module.as_deref(), Some("debug"));
+    }
+
+    #[test]
+    fn unqualified_names_need_the_keyword() {
+        let dir = tree(&[
+            (
+                "site.yml",
+                "- hosts: all\n  roles: [legacy]\n  tasks:\n    - say: msg=x\n    \
+                 - ns.coll.py:\n    - name: b\n      collections: [ns.coll]\n      block:\n        \
+                 - py:\n",
+            ),
+            ("roles/legacy/meta/main.yml", "collections: [ns.coll]\n"),
+            ("roles/legacy/tasks/main.yml", "- say: msg=legacy\n"),
+        ]);
+        let e = load_with(
+            &dir.path().join("site.yml"),
+            Vec::new(),
+            &[dir.path().join("path")],
+        )
+        .expect_err("errors");
+        let got: Vec<(usize, String)> =
+            e.0.iter()
+                .map(|d| (d.location.line, d.message.clone()))
+                .collect();
+        let py = dir.path().join(COLL).join("plugins/modules/py.py");
+        let refused = |w: &str| {
+            format!(
+                "module '{w}' (ns.coll.py, {}) is not supported by rsible: it is not one of its native modules",
+                py.display()
+            )
+        };
+        assert_eq!(
+            got,
+            [
+                (4, "unknown module 'say'".to_string()),
+                (5, refused("ns.coll.py")),
+                (9, refused("py")),
+            ]
+        );
+        assert!(Path::new(&e.0[0].location.file).ends_with("site.yml"));
+    }
+}

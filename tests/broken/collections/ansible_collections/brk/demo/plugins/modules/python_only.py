@@ -1,0 +1,2 @@
+#!/usr/bin/python
+# A module rsible has no native code for.
