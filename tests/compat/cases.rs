@@ -81,4 +81,10 @@ pub const CASES: &[Case] = &[
     },
     once("21_connection.yml"),
     once("22_leftovers.yml"),
+    Case {
+        playbook: "23_net_modules.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];
