@@ -87,4 +87,5 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    once("24_lookups_modules.yml"),
 ];

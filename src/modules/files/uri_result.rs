@@ -38,7 +38,7 @@ impl Answer {
             let line = String::from_utf8_lossy(&rest[..end]).into_owned();
             rest = rest.get(end + 1..).unwrap_or_default();
             let (tag, v) = line.split_once(' ').unwrap_or((line.as_str(), ""));
-            let mut take = |rest: &mut &[u8]| -> Result<Vec<u8>, String> {
+            let take = |rest: &mut &[u8]| -> Result<Vec<u8>, String> {
                 let n: usize = v
                     .trim()
                     .parse()
