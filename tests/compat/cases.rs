@@ -88,4 +88,5 @@ pub const CASES: &[Case] = &[
         converges: true,
     },
     once("24_lookups_modules.yml"),
+    once("25_service_systemd_args.yml"),
 ];
