@@ -160,6 +160,14 @@ fn ansible_and_rsible_agree_on_recaps_and_state() {
         "10.214.0.1",
         18080,
     );
+    // 23_net_modules.yml's requests (uri, get_url) go to tests/compat/uri_server.py.
+    let _uri_http = HttpServer::spawn(
+        std::process::Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/uri_server.py"))
+            .args(["10.214.0.1", "18081"]),
+        "10.214.0.1",
+        18081,
+    );
     let t0 = std::time::Instant::now();
     let only = std::env::var("RSIBLE_COMPAT_CASES").unwrap_or_default();
     let chosen: Vec<&Case> = CASES
@@ -193,19 +201,28 @@ fn ansible_and_rsible_agree_on_recaps_and_state() {
     );
 }
 
-/// A `python3 -m http.server` for the playbooks' downloads, stopped when dropped.
+/// A python3 HTTP server for the playbooks' downloads and requests, stopped when dropped.
 struct HttpServer(std::process::Child);
 
 impl HttpServer {
     fn start(dir: &Path, addr: &str, port: u16) -> HttpServer {
-        let mut child = std::process::Command::new("python3")
-            .args(["-m", "http.server", "--bind", addr, "--directory"])
-            .arg(dir)
-            .arg(port.to_string())
+        HttpServer::spawn(
+            std::process::Command::new("python3")
+                .args(["-m", "http.server", "--bind", addr, "--directory"])
+                .arg(dir)
+                .arg(port.to_string()),
+            addr,
+            port,
+        )
+    }
+
+    /// Starts `cmd`, a server listening on `addr:port`, and waits until it accepts.
+    fn spawn(cmd: &mut std::process::Command, addr: &str, port: u16) -> HttpServer {
+        let mut child = cmd
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("python3 -m http.server (scripts/test.sh installs python3)");
+            .expect("python3 (scripts/test.sh installs python3)");
         for _ in 0..100 {
             if std::net::TcpStream::connect((addr, port)).is_ok() {
                 return HttpServer(child);

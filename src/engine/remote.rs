@@ -244,7 +244,9 @@ impl Runner {
             }
         }
         // Facts a module returns (`setup`, `service_facts`, `hostname`, ...) become the host's
-        // facts; Ansible's `ansible_` prefix on a returned name is dropped, as for `setup`.
+        // facts; Ansible's `ansible_` prefix on a returned name is dropped, as for `setup`. A
+        // name without the prefix (`getent_passwd`, `packages`) is also a variable of its
+        // own, as Ansible injects it.
         {
             let facts = out.fields.get("ansible_facts").cloned();
             if let Some(Value::Object(f)) = facts {
@@ -254,8 +256,13 @@ impl Runner {
                 };
                 let mut s = into.state();
                 for (k, v) in f {
-                    let k = k.strip_prefix("ansible_").map(str::to_string).unwrap_or(k);
-                    s.facts.insert(k, v);
+                    match k.strip_prefix("ansible_") {
+                        Some(short) => s.facts.insert(short.to_string(), v),
+                        None => {
+                            s.host_facts.insert(k.clone(), v.clone());
+                            s.facts.insert(k, v)
+                        }
+                    };
                 }
             }
         }

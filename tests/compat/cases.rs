@@ -81,5 +81,13 @@ pub const CASES: &[Case] = &[
     },
     once("21_connection.yml"),
     once("22_leftovers.yml"),
-    once("23_end_role.yml"),
+    Case {
+        playbook: "23_net_modules.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
+    once("24_lookups_modules.yml"),
+    once("25_service_systemd_args.yml"),
+    once("26_end_role.yml"),
 ];

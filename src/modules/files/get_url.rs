@@ -76,7 +76,7 @@ fn parse_checksum(c: &str) -> Result<(&'static str, String), String> {
 }
 
 /// The file name a download into a directory gets: the URL's last path segment.
-fn url_file_name(url: &str) -> String {
+pub(super) fn url_file_name(url: &str) -> String {
     let path = url.split(['?', '#']).next().unwrap_or(url);
     let path = path.split_once("://").map_or(path, |(_, rest)| rest);
     match path.split_once('/') {

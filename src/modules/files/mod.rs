@@ -20,6 +20,8 @@ pub mod stat;
 mod stat_extra;
 pub mod tempfile;
 pub mod unarchive;
+pub mod uri;
+mod uri_result;
 
 use crate::modules::framework::spec::Spec;
 
@@ -38,4 +40,5 @@ pub const SPECS: &[Spec] = &[
     tempfile::SPEC,
     get_url::SPEC,
     unarchive::SPEC,
+    uri::SPEC,
 ];

@@ -15,6 +15,7 @@ pub mod deb822_repository;
 pub mod dnf;
 pub mod dpkg_selections;
 pub mod package;
+pub mod package_facts;
 
 use crate::modules::framework::spec::Spec;
 
@@ -29,4 +30,5 @@ pub const SPECS: &[Spec] = &[
     dnf::DNF,
     dnf::YUM,
     apk::SPEC,
+    package_facts::SPEC,
 ];

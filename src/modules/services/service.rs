@@ -3,10 +3,13 @@
 //! and runs the systemctl probe there ([`systemctl`]); otherwise it finds
 //! `/etc/init.d/NAME` (or `service NAME`), reads its status and the `S??NAME` links, and
 //! plans; the apply runs the plan (`update-rc.d` or `chkconfig` to enable). `use` forces one
-//! of the two. Knows nothing of playbooks.
+//! of the two. As Ansible's service action hands a systemd host's task to the systemd module,
+//! `daemon_reload`, `daemon_reexec`, `scope` and `masked` reach the systemctl programs; on
+//! another init they fail as the service module's unsupported parameters. Knows nothing of
+//! playbooks.
 
 use super::common::report::{self, Report};
-use super::common::{systemctl, vars, State, Want};
+use super::common::{systemctl, vars, Scope, State, Want};
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{de_opt_bool, de_opt_string, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
@@ -40,6 +43,30 @@ pub struct Args {
     arguments: Option<String>,
     #[serde(default, rename = "use", deserialize_with = "de_opt_string")]
     use_: Option<String>,
+    #[serde(default, alias = "daemon-reload", deserialize_with = "de_opt_bool")]
+    daemon_reload: Option<bool>,
+    #[serde(default, alias = "daemon-reexec", deserialize_with = "de_opt_bool")]
+    daemon_reexec: Option<bool>,
+    #[serde(default)]
+    scope: Option<Scope>,
+    #[serde(default, deserialize_with = "de_opt_bool")]
+    masked: Option<bool>,
+}
+
+impl Args {
+    /// The systemd-only arguments given, by name (the service module refuses them).
+    fn systemd_only(&self) -> Vec<&'static str> {
+        [
+            ("daemon_reexec", self.daemon_reexec.is_some()),
+            ("daemon_reload", self.daemon_reload.is_some()),
+            ("masked", self.masked.is_some()),
+            ("scope", self.scope.is_some()),
+        ]
+        .iter()
+        .filter(|(_, given)| *given)
+        .map(|(n, _)| *n)
+        .collect()
+    }
 }
 
 /// The init systems `use` may name.
@@ -53,8 +80,18 @@ impl Module for Service {
         if a.name.is_empty() {
             return Err("missing required arguments: name (service)".into());
         }
-        if a.state.is_none() && a.enabled.is_none() {
+        // The systemd module's rule; the service module's own (state or enabled) is checked
+        // on the target once the init system is known.
+        if a.state.is_none()
+            && a.enabled.is_none()
+            && a.masked.is_none()
+            && a.daemon_reload.is_none()
+            && a.daemon_reexec.is_none()
+        {
             return Err("one of the following is required: state, enabled".into());
+        }
+        if a.scope == Some(Scope::Global) && a.state.is_some() {
+            return Err("state cannot be used with scope=global (no running manager)".into());
         }
         if let Some(u) = a.use_.as_deref().filter(|u| !is_template(u)) {
             if !USES.contains(&u) {
@@ -83,6 +120,8 @@ impl Module for Service {
 /// enablement by the `S??NAME` links of runlevels 2-5. Plans `ena` (1: set `en`) and `sta`
 /// (the init script's verb), each with a `C` line.
 const SYSV_PROBE: &str = r#"fail() { printf 'F %s\n' "$*"; exit 0; }
+[ -z "$sdo" ] || fail "Unsupported parameters for (ansible.legacy.service) module: $sdo. Supported parameters include: arguments, enabled, name, pattern, runlevel, sleep, state (args)."
+[ -n "$st$en" ] || fail "one of the following is required: state, enabled"
 if [ -x "/etc/init.d/$u" ]; then svc() { "/etc/init.d/$u" "$@"; }
 elif command -v service >/dev/null 2>&1 && service --status-all 2>/dev/null | grep -q " $u\$"; then svc() { service "$u" "$@"; }
 else fail "Could not find the requested service $u: host"; fi
@@ -128,16 +167,19 @@ if [ -n "$sta" ]; then
 fi
 "#;
 
-/// The probe and the apply for `w` with the sysv extras (`pattern`, `arguments`, `sleep`).
-fn program(w: &Want, use_: &str, pattern: &str, extra: &str, sleep: &str) -> (String, String) {
+/// The probe and the apply for `w` with the sysv extras (`pattern`, `arguments`, `sleep`) and
+/// the systemd-only arguments given (`sdo`, refused by the init-script branch).
+fn program(w: &Want, use_: &str, sysv: [&str; 3], systemd_only: &[&str]) -> (String, String) {
+    let [pattern, extra, sleep] = sysv;
     let systemd = match use_ {
         "systemd" => "true",
         "sysv" | "service" => "false",
         _ => "[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1",
     };
     let probe = format!(
-        "LC_ALL=C; export LC_ALL\n{}pat={}\nxa={}\nsl={}\nif {systemd}; then\nsd=1\n{}else\nsd=0\n{SYSV_PROBE}fi\n",
+        "LC_ALL=C; export LC_ALL\n{}sdo={}\npat={}\nxa={}\nsl={}\nif {systemd}; then\nsd=1\n{}else\nsd=0\n{SYSV_PROBE}fi\n",
         vars(w),
+        quote_str(&systemd_only.join(", ")),
         quote_str(pattern),
         quote_str(extra),
         quote_str(sleep),
@@ -153,18 +195,26 @@ fn program(w: &Want, use_: &str, pattern: &str, extra: &str, sleep: &str) -> (St
 /// `service`: one gated program (see the file header). Returns `name`, `state`, `enabled`
 /// and, under systemd, `status` (the unit's `systemctl show` properties).
 async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let systemd_only = a.systemd_only();
     let w = Want {
         name: Some(a.name),
         state: a.state,
         enabled: a.enabled,
+        masked: a.masked,
+        daemon_reload: a.daemon_reload.unwrap_or(false),
+        daemon_reexec: a.daemon_reexec.unwrap_or(false),
+        scope_flag: a.scope.unwrap_or(Scope::System).flag(),
         ..Want::default()
     };
     let (probe, apply) = program(
         &w,
         a.use_.as_deref().unwrap_or("auto"),
-        a.pattern.as_deref().unwrap_or(""),
-        a.arguments.as_deref().unwrap_or(""),
-        a.sleep.as_deref().unwrap_or(""),
+        [
+            a.pattern.as_deref().unwrap_or(""),
+            a.arguments.as_deref().unwrap_or(""),
+            a.sleep.as_deref().unwrap_or(""),
+        ],
+        &systemd_only,
     );
     let out = ctx
         .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
@@ -206,6 +256,13 @@ mod tests {
         );
         assert!(check(json!({"state": "started"})).is_err());
         assert!(check(json!({"name": "a"})).is_err());
+        assert_eq!(
+            check(json!({"name": "a", "daemon_reload": true, "scope": "system"})),
+            Ok(())
+        );
+        assert_eq!(check(json!({"name": "a", "masked": "yes"})), Ok(()));
+        assert!(check(json!({"name": "a", "scope": "world", "state": "started"})).is_err());
+        assert!(check(json!({"name": "a", "scope": "global", "state": "started"})).is_err());
         assert!(check(json!({"name": "a", "state": "up"})).is_err());
         assert!(check(json!({"name": "a", "enabled": "sometimes"})).is_err());
         assert!(check(json!({"name": "a", "state": "started", "use": "openrc"})).is_err());
@@ -220,13 +277,14 @@ mod tests {
             state: Some(State::Started),
             ..Want::default()
         };
-        let (p, a) = program(&w, "auto", "sleep inf", "", "");
+        let (p, a) = program(&w, "auto", ["sleep inf", "", ""], &[]);
         assert!(p.contains("if [ -d /run/systemd/system ]"), "{p}");
         assert!(p.contains("u='my svc'"), "{p}");
         assert!(p.contains("pat='sleep inf'"), "{p}");
         assert!(!p.contains("update-rc.d") && a.contains("update-rc.d"));
-        let (p, _) = program(&w, "sysv", "", "", "");
+        let (p, _) = program(&w, "sysv", ["", "", ""], &["daemon_reload", "masked"]);
         assert!(p.contains("if false; then"), "{p}");
+        assert!(p.contains("sdo='daemon_reload, masked'"), "{p}");
         let gated = format!("{p}\nif [ \"$rsible_change\" = 1 ]; then\n{a}\nfi\n");
         let out = std::process::Command::new("sh")
             .args(["-n", "-c", &gated])

@@ -2,11 +2,11 @@
 //! `daemon_reload` / `daemon_reexec`. One gated program per task (see
 //! [`systemctl`](super::common::systemctl)): the probe reads `systemctl show` and plans
 //! what differs, the apply masks/unmasks, enables/disables and starts/stops/restarts/reloads
-//! it (after the daemon reload, when asked). Returns Ansible's `name`, `state`, `enabled`,
-//! `masked` and `status` (the unit's properties). Knows nothing of playbooks.
+//! it (after the daemon reload, when asked). Returns Ansible's `name`, `state`, `enabled`
+//! and `status` (the unit's properties). Knows nothing of playbooks.
 
 use super::common::report::{self, Report};
-use super::common::{systemctl, vars, State, Want};
+use super::common::{systemctl, vars, Scope, State, Want};
 use crate::modules::framework::args::{de_opt_bool, de_opt_string, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
@@ -48,18 +48,6 @@ pub struct Args {
     force: Option<bool>,
 }
 
-/// Which service manager.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Scope {
-    /// The system's (the default).
-    System,
-    /// The login user's (`--user`).
-    User,
-    /// Every user's unit files (`--global`): no running manager.
-    Global,
-}
-
 const NEEDS_ONE: &str = "one of the following is required: name, daemon_reload, daemon_reexec";
 
 impl Module for Systemd {
@@ -97,11 +85,7 @@ fn want(a: Args) -> Result<Want, String> {
         masked: a.masked,
         daemon_reload: a.daemon_reload.unwrap_or(false),
         daemon_reexec: a.daemon_reexec.unwrap_or(false),
-        scope_flag: match a.scope.unwrap_or(Scope::System) {
-            Scope::System => "",
-            Scope::User => "--user",
-            Scope::Global => "--global",
-        },
+        scope_flag: a.scope.unwrap_or(Scope::System).flag(),
         no_block: a.no_block.unwrap_or(false),
         force: a.force.unwrap_or(false),
     };

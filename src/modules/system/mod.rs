@@ -7,6 +7,7 @@
 pub mod authorized_key;
 pub mod common;
 pub mod cron;
+pub mod getent;
 pub mod group;
 pub mod hostname;
 pub mod modprobe;
@@ -32,4 +33,5 @@ pub const SPECS: &[Spec] = &[
     hostname::SPEC,
     cron::SPEC,
     reboot::SPEC,
+    getent::SPEC,
 ];

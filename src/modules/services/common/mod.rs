@@ -35,6 +35,29 @@ impl State {
     }
 }
 
+/// Which service manager `scope` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// The system's (the default).
+    System,
+    /// The login user's (`--user`).
+    User,
+    /// Every user's unit files (`--global`): no running manager.
+    Global,
+}
+
+impl Scope {
+    /// The systemctl flag ([`Want::scope_flag`]).
+    pub fn flag(self) -> &'static str {
+        match self {
+            Scope::System => "",
+            Scope::User => "--user",
+            Scope::Global => "--global",
+        }
+    }
+}
+
 /// What the task asks of one unit, checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Want {

@@ -1,7 +1,7 @@
 //! Reading what the service programs print (`C what before after` per change, the unit's
 //! `systemctl show` between `--show--` and `--end--`, `F message` on a failure, and
 //! `--replan--` where the apply starts over) into Ansible's result: `name`, `state`,
-//! `enabled`, `masked`, `status`, and a diff of what changed. Knows nothing of connections.
+//! `enabled`, `status`, and a diff of what changed. Knows nothing of connections.
 
 use super::Want;
 use crate::event::Diff;
@@ -59,9 +59,7 @@ pub fn output(w: &Want, r: Report, diff: bool) -> Output {
     if let Some(e) = w.enabled {
         o.fields.insert("enabled".into(), json!(e));
     }
-    if let Some(m) = w.masked {
-        o.fields.insert("masked".into(), json!(m));
-    }
+    // No `masked` key: Ansible's systemd module does not return one.
     if !r.status.is_empty() {
         o.fields.insert("status".into(), Value::Object(r.status));
     }
