@@ -23,18 +23,20 @@ if [ ! -x "$venv/bin/ansible-inventory" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'ansible-core>=2.19,<2.20'
 fi
-# community.general (ini_file's reference) from the `ansible` package, unpacked, not installed.
+# community.general (ini_file's reference) and ansible.posix (the Python-module tests' reference)
+# from the `ansible` package, unpacked, not installed.
 collections=/var/cache/rsible/collections
-if [ ! -f "$collections/ansible_collections/community/general/plugins/modules/ini_file.py" ]; then
-  echo "== unpacking community.general into $collections"
+if [ ! -f "$collections/ansible_collections/community/general/plugins/modules/ini_file.py" ] ||
+  [ ! -f "$collections/ansible_collections/ansible/posix/plugins/modules/authorized_key.py" ]; then
+  echo "== unpacking community.general and ansible.posix into $collections"
   dl=$(mktemp -d)
   "$venv/bin/pip" download -q --no-deps 'ansible>=12,<13' -d "$dl"
   "$venv/bin/python" - "$dl"/ansible-*.whl "$collections" <<'PY'
 import sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
-prefix = "ansible_collections/community/general/"
+prefixes = ("ansible_collections/community/general/", "ansible_collections/ansible/posix/")
 with zipfile.ZipFile(wheel) as z:
-    z.extractall(dest, [n for n in z.namelist() if n.startswith(prefix)])
+    z.extractall(dest, [n for n in z.namelist() if n.startswith(prefixes)])
 PY
   rm -rf "$dl"
 fi

@@ -32,6 +32,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
+    crate::modules::python::configure(crate::modules::python::Settings::from_env(
+        cli.python_modules,
+        &|k| std::env::var(k).ok(),
+    ));
     let vault = match &cli.command {
         Command::Play(a) => Some(&a.vault),
         Command::Run(a) => Some(&a.vault),

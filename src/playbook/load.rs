@@ -25,6 +25,7 @@ pub fn load(path: &Path) -> Result<Playbook, Diagnostics> {
 /// As [`load`], looking roles up in `roles_path` too (after the playbook's `roles/`).
 pub fn load_with(path: &Path, roles_path: Vec<PathBuf>) -> Result<Playbook, Diagnostics> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    crate::modules::python::add_library(dir.join("library"));
     let mut ld = Loader::new(RoleSearch::new(dir, roles_path));
     let mut plays = Vec::new();
     ld.playbook_file(path, None, &mut plays);

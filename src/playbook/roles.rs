@@ -215,6 +215,7 @@ pub(crate) fn load(ld: &mut Loader, req: Request) -> Option<Role> {
 
 /// Loads the files of the role found at `path`.
 fn load_found(ld: &mut Loader, req: Request, path: PathBuf) -> Role {
+    crate::modules::python::add_library(path.join("library"));
     let loc = req.location.clone();
     let meta = Meta::read(ld, &path, &loc);
     let defaults = vars_part(

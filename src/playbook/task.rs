@@ -138,14 +138,18 @@ fn task(ld: &mut Loader, file: &Path, node: &Node, role: Option<&Arc<RoleRef>>) 
                 }
                 t.keywords.insert(key, v.to_json());
             }
-            _ => match registry::canonical(&key) {
-                Some(canonical) => found.push(Found {
+            _ => match registry::resolve(&key) {
+                Ok(Some(canonical)) => found.push(Found {
                     written: key,
                     canonical,
                     key: k,
                     args: module_args(ld, file, canonical, v),
                 }),
-                None => unknown.push(k),
+                Ok(None) => unknown.push(k),
+                Err(msg) => {
+                    ld.err_at(file, k, msg, None);
+                    return None;
+                }
             },
         }
     }
@@ -378,11 +382,18 @@ fn action<'a>(ld: &mut Loader, file: &Path, key: &'a Node, v: &Node) -> Option<F
             .split_once(char::is_whitespace)
             .unwrap_or((written.as_str(), "")),
     };
-    let Some(canonical) = registry::canonical(mod_name) else {
-        let names = registry::all_names();
-        let hint = super::diagnostic::did_you_mean(mod_name, names.iter().map(String::as_str));
-        ld.err_at(file, v, format!("unknown module '{mod_name}'"), hint);
-        return None;
+    let canonical = match registry::resolve(mod_name) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            let names = registry::all_names();
+            let hint = super::diagnostic::did_you_mean(mod_name, names.iter().map(String::as_str));
+            ld.err_at(file, v, format!("unknown module '{mod_name}'"), hint);
+            return None;
+        }
+        Err(msg) => {
+            ld.err_at(file, v, msg, None);
+            return None;
+        }
     };
     let args = match args {
         Some(a) => a,
