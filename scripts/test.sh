@@ -59,8 +59,9 @@ echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-play
 # runtime), t2-12..13 (Kubernetes node, kubeadm), t2-14..15 (HAProxy, Docker host) and
 # t2-16..19 (the whole k8s-cluster.yml: a load balancer, a control plane, two workers);
 # t2-20 is restarted in the middle of a run by tests/faults_restart.rs; tests/async_interop.rs
-# starts a background job on t2-06 (only ~/.ansible_async, which compat does not compare).
-scripts/lab/tier2.sh up 20
+# starts a background job on t2-06 (only ~/.ansible_async, which compat does not compare);
+# tests/python_modules.rs compares Ansible's Python modules run by both tools on t2-21..26.
+scripts/lab/tier2.sh up 26
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

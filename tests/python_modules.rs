@@ -121,3 +121,61 @@ fn python_modules_agree_with_ansible_playbook() {
         problems.join("\n")
     );
 }
+
+/// `rsible play --syntax-check` on a one-task playbook calling `module` (with `args`), in a
+/// temp dir, under `--python-modules mode`: exit code and stderr.
+fn load(module: &str, args: &str, mode: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let pb = dir.path().join("pb.yml");
+    let text = format!(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - {module}:\n        {args}\n"
+    );
+    std::fs::write(&pb, text).expect("write the playbook");
+    let ansible = tool::ansible_playbook();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rsible"))
+        .args(["play", "--syntax-check", "--python-modules", mode])
+        .arg(&pb)
+        .env("RSIBLE_PYTHON", ansible.with_file_name("python"))
+        .env("ANSIBLE_COLLECTIONS_PATH", tool::ansible_collections())
+        .env("NO_COLOR", "1")
+        .env_remove("RSIBLE_PYTHON_MODULES")
+        .output()
+        .expect("run rsible");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn modes_and_refusals_at_load() {
+    let tz = ("community.general.timezone", "name: UTC");
+    assert_eq!(load(tz.0, tz.1, "auto").0, Some(0));
+    let (code, err) = load(tz.0, tz.1, "never");
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("pb.yml:4:7") && err.contains("--python-modules never"),
+        "{err}"
+    );
+    // A module whose work is in an action plugin (controller code) is refused, naming it.
+    let (code, err) = load("ansible.posix.synchronize", "src: /tmp", "auto");
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("plugins/action/synchronize.py") && err.contains("not supported by rsible"),
+        "{err}"
+    );
+    // Found nowhere: still an unknown module, with a suggestion from the collection.
+    let (code, err) = load("community.general.timezon", "name: UTC", "auto");
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("unknown module 'community.general.timezon'")
+            && err.contains("community.general.timezone"),
+        "{err}"
+    );
+    // ansible-core's own modules, by short name and FQCN.
+    assert_eq!(load("getent", "database: passwd", "auto").0, Some(0));
+    assert_eq!(
+        load("ansible.builtin.getent", "database: passwd", "auto").0,
+        Some(0)
+    );
+}

@@ -77,8 +77,9 @@ pub fn resolve(name: &str) -> Result<Option<&'static str>, String> {
     }
     match (python::lookup(name), native) {
         (Lookup::Found(py), None) if mode == Mode::Never => Err(format!(
-            "module '{name}' is one of Ansible's Python modules ({py}), and --python-modules \
-             never refuses those: not supported by rsible in this mode"
+            "module '{name}' is one of Ansible's Python modules ({}), which --python-modules \
+             never refuses: not supported by rsible in this mode",
+            python::get(py).map_or_else(String::new, |m| m.located.path.display().to_string())
         )),
         (Lookup::Found(py), _) => Ok(Some(py)),
         (_, Some(s)) => Ok(Some(s.name)),
@@ -111,6 +112,18 @@ pub fn all_names() -> Vec<String> {
         out.push(md.name.to_string());
         out.push(format!("{}.{}", md.collection, md.name));
         out.extend(md.aliases.iter().map(|a| a.to_string()));
+    }
+    out
+}
+
+/// Every name a module may be written as, and for a dotted `written` the Python modules'
+/// names close to it (see [`python::names_near`]), for the suggestion after an unknown
+/// module `written`. (Short names get only rsible's own: a keyword typo is not to be taken
+/// for one of ansible-core's many modules.)
+pub fn names_near(written: &str) -> Vec<String> {
+    let mut out = all_names();
+    if written.contains('.') && python::settings().mode != Mode::Never {
+        out.extend(python::names_near(written));
     }
     out
 }

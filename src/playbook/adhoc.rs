@@ -84,7 +84,7 @@ fn task(a: &AdHoc) -> Result<Task, Vec<Problem>> {
     let module = match registry::resolve(written) {
         Ok(Some(m)) => m,
         Ok(None) => {
-            let names = registry::all_names();
+            let names = registry::names_near(written);
             let hint = did_you_mean(written, names.iter().map(String::as_str));
             return Err(problem(format!("unknown module '{written}'"), hint));
         }

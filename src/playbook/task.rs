@@ -385,7 +385,7 @@ fn action<'a>(ld: &mut Loader, file: &Path, key: &'a Node, v: &Node) -> Option<F
     let canonical = match registry::resolve(mod_name) {
         Ok(Some(c)) => c,
         Ok(None) => {
-            let names = registry::all_names();
+            let names = registry::names_near(mod_name);
             let hint = super::diagnostic::did_you_mean(mod_name, names.iter().map(String::as_str));
             ld.err_at(file, v, format!("unknown module '{mod_name}'"), hint);
             return None;

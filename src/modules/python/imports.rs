@@ -137,7 +137,8 @@ fn statement(line: &str) -> Option<Vec<Import>> {
             let module = module.trim();
             let level = module.chars().take_while(|c| *c == '.').count();
             let module = &module[level..];
-            if !(module.is_empty() && level > 0) && !is_dotted(module) {
+            let relative_package = module.is_empty() && level > 0;
+            if !relative_package && !is_dotted(module) {
                 continue;
             }
             let names = names

@@ -216,6 +216,56 @@ fn leak_once(s: &str) -> &'static str {
     n
 }
 
+/// Python module names close to `written`, for a "did you mean": the modules of the
+/// collection it names, or the library directories' and ansible-core's.
+pub fn names_near(written: &str) -> Vec<String> {
+    let s = settings();
+    let stems = |dir: PathBuf| -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        rd.flatten()
+            .filter_map(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.strip_suffix(".py").map(str::to_string)
+            })
+            .filter(|n| !n.starts_with('_'))
+            .collect()
+    };
+    let parts: Vec<&str> = written.split('.').collect();
+    match parts.as_slice() {
+        [ns, coll, _, ..] if !matches!((*ns, *coll), ("ansible", "builtin" | "legacy")) => s
+            .collections
+            .iter()
+            .flat_map(|r| {
+                stems(
+                    r.join("ansible_collections")
+                        .join(ns)
+                        .join(coll)
+                        .join("plugins/modules"),
+                )
+            })
+            .map(|n| format!("{ns}.{coll}.{n}"))
+            .collect(),
+        _ => {
+            let mut out: Vec<String> = library_dirs()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .chain(&s.library)
+                .flat_map(|d| stems(d.clone()))
+                .collect();
+            if let Some(core) = controller::core_dir(&s.python) {
+                for n in stems(core.join("modules")) {
+                    out.push(format!("ansible.builtin.{n}"));
+                    out.push(n);
+                }
+            }
+            out
+        }
+    }
+}
+
 /// The canonical name of a Python module recorded at load as `name`.
 pub fn canonical(name: &str) -> Option<&'static str> {
     let t = table().lock().unwrap_or_else(|e| e.into_inner());
