@@ -29,18 +29,20 @@ if ! "$venv/bin/python" -c 'import netaddr, jmespath, passlib' 2>/dev/null; then
   echo "== installing netaddr, jmespath, passlib into $venv"
   "$venv/bin/pip" install -q 'netaddr>=1,<2' 'jmespath>=1,<2' 'passlib>=1.7,<2'
 fi
-# community.general (ini_file's reference, json_query and the time filters) and ansible.utils
-# (the ipaddr filters) from the `ansible` package, unpacked, not installed.
+# community.general (ini_file's reference, json_query and the time filters), ansible.utils
+# (the ipaddr filters) and ansible.posix (the Python-module tests' reference) from the
+# `ansible` package, unpacked, not installed.
 collections=/var/cache/rsible/collections
 if [ ! -f "$collections/ansible_collections/community/general/plugins/modules/ini_file.py" ] ||
-  [ ! -f "$collections/ansible_collections/ansible/utils/plugins/filter/ipaddr.py" ]; then
-  echo "== unpacking community.general and ansible.utils into $collections"
+  [ ! -f "$collections/ansible_collections/ansible/utils/plugins/filter/ipaddr.py" ] ||
+  [ ! -f "$collections/ansible_collections/ansible/posix/plugins/modules/authorized_key.py" ]; then
+  echo "== unpacking community.general, ansible.utils and ansible.posix into $collections"
   dl=$(mktemp -d)
   "$venv/bin/pip" download -q --no-deps 'ansible>=12,<13' -d "$dl"
   "$venv/bin/python" - "$dl"/ansible-*.whl "$collections" <<'PY'
 import sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
-prefixes = ("ansible_collections/community/general/", "ansible_collections/ansible/utils/")
+prefixes = ("ansible_collections/community/general/", "ansible_collections/ansible/utils/", "ansible_collections/ansible/posix/")
 with zipfile.ZipFile(wheel) as z:
     z.extractall(dest, [n for n in z.namelist() if n.startswith(prefixes)])
 PY
@@ -59,14 +61,16 @@ echo "== lab (tier 1: namespaces + sshd)"
 # host-key and secrets suites (tests/host_keys.rs, tests/secrets.rs).
 scripts/lab/tier1.sh up 160
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
-# 20 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
+# 27 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
 # t2-04..06; the system-module suites use t2-07 (packages), t2-08 and t2-10 (services, kernel
 # settings, reboot), t2-09 (users, cron, mounts); the cluster suites use t2-11 (container
 # runtime), t2-12..13 (Kubernetes node, kubeadm), t2-14..15 (HAProxy, Docker host) and
 # t2-16..19 (the whole k8s-cluster.yml: a load balancer, a control plane, two workers);
 # t2-20 is restarted in the middle of a run by tests/faults_restart.rs; tests/async_interop.rs
-# starts a background job on t2-06 (only ~/.ansible_async, which compat does not compare).
-scripts/lab/tier2.sh up 20
+# starts a background job on t2-06 (only ~/.ansible_async, which compat does not compare);
+# tests/python_modules.rs compares Ansible's Python modules run by both tools on t2-21..26;
+# tests/sys_facts.rs reads package_facts on t2-27.
+scripts/lab/tier2.sh up 27
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

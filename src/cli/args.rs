@@ -13,6 +13,12 @@ pub struct Cli {
     /// More output (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// When to run Ansible's own Python modules: `never`, `auto` (where rsible has no native
+    /// module) or `prefer` (wherever Ansible's module is found).
+    #[arg(long = "python-modules", global = true, default_value = "auto",
+          env = crate::env_vars::RSIBLE_PYTHON_MODULES, value_name = "never|auto|prefer",
+          value_parser = clap::value_parser!(crate::modules::python::Mode))]
+    pub python_modules: crate::modules::python::Mode,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,

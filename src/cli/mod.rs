@@ -42,6 +42,10 @@ pub fn main() -> ExitCode {
                 if let Some(dir) = &c.control_path_dir {
                     crate::connection::persist::set_control_dir(dir.clone());
                 }
+                crate::modules::python::configure(crate::modules::python::Settings::from_config(
+                    cli.python_modules,
+                    c,
+                ));
             }
             Err(e) => return ExitCode::from(e.code()),
         }

@@ -158,7 +158,7 @@ impl Runner {
     /// `no_log` of the task, else of the nearest enclosing block, include or role, else of
     /// the play (Ansible's inheritance), templated; a value that does not template to a
     /// boolean hides the result.
-    fn no_log(&self, task: &Task, inh: &Inherited, scope: &Scope) -> bool {
+    pub(super) fn no_log(&self, task: &Task, inh: &Inherited, scope: &Scope) -> bool {
         let own = inh.keyword(task, "no_log");
         match own.or_else(|| self.play.play.keywords.get("no_log")) {
             Some(v) => self
@@ -344,8 +344,10 @@ impl Runner {
         }
         let module_failed = r.status == Status::Failed;
         if module_failed && modules::registry::is_module(module) {
+            // A Python module's own traceback stays.
             r.result
-                .insert("exception".into(), json!(result_shape::NO_TRACEBACK));
+                .entry("exception")
+                .or_insert(json!(result_shape::NO_TRACEBACK));
         }
         let s = self.with_register(task, scope, &r.result);
         let mut cond_failed = false;
@@ -414,6 +416,9 @@ impl Runner {
         if let Some(Value::String(name)) = task.keywords.get("register") {
             let mut reg = r.result.clone();
             reg.remove("_ansible_item_label");
+            // A module's own `invocation` (Ansible's Python modules return one) is shown at
+            // -vvv but not registered, as in Ansible.
+            reg.remove("invocation");
             // Marked as Ansible marks it; `debug` then shows the censored message, not the
             // values (later tasks can still use them).
             if self.no_log(task, inh, scope) {

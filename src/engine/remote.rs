@@ -217,6 +217,9 @@ impl Runner {
             self.run_async(&host.name, module, args, &ctx, a).await?
         } else if module == "setup" {
             self.gather(&ctx, args).await?
+        } else if let Some(modules::registry::Kind::Python(m)) = modules::registry::find(module) {
+            let rs = self.python_settings(task, inh, scope)?;
+            modules::python::run(&m, args, &ctx, &rs).await?
         } else if modules::registry::is_module(module) {
             modules::registry::run(module, args, &ctx).await.map_err(|e| match (e, timeout) {
                 (Failure::Failed(m), Some(t)) if m.starts_with("command timed out") => Failure::Failed(format!(
@@ -267,6 +270,30 @@ impl Runner {
             }
         }
         Ok(out)
+    }
+
+    /// What a Python module is told beyond the module context: the task's `no_log`, `-v`,
+    /// and the host's `ansible_python_interpreter` (Ansible's `auto` values mean: look for
+    /// one).
+    fn python_settings(
+        &self,
+        task: &Task,
+        inh: &Inherited,
+        scope: &Scope,
+    ) -> Result<modules::python::RunSettings, Failure> {
+        let interpreter = match scope.get("ansible_python_interpreter") {
+            Some(v) => match self.engine.templar.render_value(v, scope) {
+                Ok(Value::String(s)) if !s.starts_with("auto") => Some(s),
+                Ok(_) => None,
+                Err(e) => return Err(Failure::Failed(format!("ansible_python_interpreter: {e}"))),
+            },
+            None => None,
+        };
+        Ok(modules::python::RunSettings {
+            no_log: self.no_log(task, inh, scope),
+            verbosity: self.engine.opts.verbosity,
+            interpreter,
+        })
     }
 
     /// `delegate_facts: true`.

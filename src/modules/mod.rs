@@ -18,6 +18,7 @@ pub mod commands;
 pub mod files;
 pub mod framework;
 pub mod packages;
+pub mod python;
 pub mod registry;
 pub mod services;
 pub mod system;

@@ -1,12 +1,16 @@
 //! The one table of names rsible knows: every module's spec (declared in its own file and
-//! listed by its family) and the engine's actions. Answers "which module is this name?"
-//! (short, FQCN, alias), "are these arguments right for it?" and "how does it run?". Knows
-//! nothing of task syntax or of how the engine schedules.
+//! listed by its family), the engine's actions, and Ansible's Python modules found for names
+//! with no native module (see [`super::python`], under `--python-modules`). Answers "which
+//! module is this name?" (short, FQCN, alias), "are these arguments right for it?" and "how
+//! does it run?". Knows nothing of task syntax or of how the engine schedules.
 
 use super::framework::spec::{ArgCheck, ArgError, Runs, Spec};
+use super::python::{self, Lookup, Mode};
 use super::{actions, cluster, commands, files, packages, services, system};
 use super::{Ctx, Failure, Output};
 use serde_json::{Map, Value};
+use std::path::Path;
+use std::sync::Arc;
 
 /// Every family's specs, then the engine's actions.
 const FAMILIES: &[&[Spec]] = &[
@@ -23,14 +27,83 @@ fn specs() -> impl Iterator<Item = &'static Spec> {
     FAMILIES.iter().flat_map(|f| f.iter())
 }
 
-/// The spec of the module written as `name` (short, FQCN or alias).
-pub fn find(name: &str) -> Option<&'static Spec> {
+/// The three kinds of name a task may call.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// A native module, run over sh.
+    Native(&'static Spec),
+    /// An action the engine runs itself.
+    Engine(&'static Spec),
+    /// One of Ansible's Python modules, found at load.
+    Python(Arc<python::Module>),
+}
+
+/// What the name `name` (short, FQCN, alias, or a Python module's canonical name recorded
+/// at load) is. A name [`resolve`] gave to a Python module is that module's, even where a
+/// native module answers to the same FQCN (`--python-modules prefer`).
+pub fn find(name: &str) -> Option<Kind> {
+    if let Some(m) = python::get(name) {
+        return Some(Kind::Python(m));
+    }
+    spec(name).map(|s| match s.runs {
+        Runs::Target(_) => Kind::Native(s),
+        Runs::Engine => Kind::Engine(s),
+    })
+}
+
+/// The spec of the native module or engine action written as `name`.
+fn spec(name: &str) -> Option<&'static Spec> {
     specs().find(|md| matches(md, name))
 }
 
-/// The canonical short name of a module written as `name` (short, FQCN or alias).
+/// The canonical name of a module written as `name` (short, FQCN or alias; a Python
+/// module's only once [`resolve`] found it).
 pub fn canonical(name: &str) -> Option<&'static str> {
-    find(name).map(|md| md.name)
+    python::canonical(name).or_else(|| spec(name).map(|md| md.name))
+}
+
+/// The canonical name of the module a task writes as `name`, under the run's
+/// `--python-modules` mode: native modules and engine actions, and Ansible's Python modules
+/// looked up in the playbook's and roles' `library/` ([`python::add_library`]), the
+/// configured paths, collections and ansible-core. `Ok(None)`: found nowhere. `Err`: found, but refused (an
+/// action plugin's module, or a Python module under `never`); the text says why.
+pub fn resolve(name: &str) -> Result<Option<&'static str>, String> {
+    resolve_with(name, || python::lookup(name))
+}
+
+/// As [`resolve`] for collection module `fqcn`, whose Python file the collections layer
+/// found at `path`.
+pub fn resolve_file(fqcn: &str, path: &Path) -> Result<Option<&'static str>, String> {
+    resolve_with(fqcn, || python::lookup_file(fqcn, path))
+}
+
+fn resolve_with(
+    name: &str,
+    lookup: impl FnOnce() -> python::Lookup,
+) -> Result<Option<&'static str>, String> {
+    let native = spec(name);
+    if native.is_some_and(|s| matches!(s.runs, Runs::Engine)) {
+        return Ok(native.map(|s| s.name));
+    }
+    let mode = python::settings().mode;
+    if mode != Mode::Prefer && native.is_some() {
+        return Ok(native.map(|s| s.name));
+    }
+    match (lookup(), native) {
+        (Lookup::Found(py), None) if mode == Mode::Never => Err(format!(
+            "module '{name}' is one of Ansible's Python modules ({}), which --python-modules \
+             never refuses: not supported by rsible in this mode",
+            python::get(py).map_or_else(String::new, |m| m.located.path.display().to_string())
+        )),
+        (Lookup::Found(py), _) => Ok(Some(py)),
+        (_, Some(s)) => Ok(Some(s.name)),
+        (Lookup::NeedsActionPlugin { name: n, plugin }, None) => Err(format!(
+            "module '{n}' needs Ansible's action plugin {} (controller-side Python code), \
+             which rsible cannot run: not supported by rsible",
+            plugin.display()
+        )),
+        (Lookup::Missing, None) => Ok(None),
+    }
 }
 
 fn matches(md: &Spec, name: &str) -> bool {
@@ -57,9 +130,21 @@ pub fn all_names() -> Vec<String> {
     out
 }
 
+/// Every name a module may be written as, and for a dotted `written` the Python modules'
+/// names close to it (see [`python::names_near`]), for the suggestion after an unknown
+/// module `written`. (Short names get only rsible's own: a keyword typo is not to be taken
+/// for one of ansible-core's many modules.)
+pub fn names_near(written: &str) -> Vec<String> {
+    let mut out = all_names();
+    if written.contains('.') && python::settings().mode != Mode::Never {
+        out.extend(python::names_near(written));
+    }
+    out
+}
+
 /// Checks `args` (as written, templates unrendered) against the spec of canonical `module`.
 pub fn check_args(module: &str, args: &Map<String, Value>) -> Result<(), ArgError> {
-    let Some(spec) = find(module) else {
+    let Some(spec) = spec(module) else {
         return Ok(());
     };
     match spec.args {
@@ -68,14 +153,15 @@ pub fn check_args(module: &str, args: &Map<String, Value>) -> Result<(), ArgErro
     }
 }
 
-/// Whether canonical `name` is a module this layer runs (not an engine action).
+/// Whether canonical `name` is a module this layer runs (native or Python; not an engine
+/// action).
 pub fn is_module(name: &str) -> bool {
-    find(name).is_some_and(|s| matches!(s.runs, Runs::Target(_)))
+    matches!(find(name), Some(Kind::Native(_) | Kind::Python(_)))
 }
 
-/// Runs module `name` with templated `args`.
+/// Runs native module `name` with templated `args`.
 pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    match find(name).map(|s| s.runs) {
+    match spec(name).map(|s| s.runs) {
         Some(Runs::Target(run)) => run(args, ctx).await,
         _ => Err(Failure::Failed(format!(
             "the module '{name}' is not implemented in this build of rsible"

@@ -81,10 +81,14 @@ pub fn playbook(a: &AdHoc, roles_path: Vec<PathBuf>) -> Result<Playbook, Vec<Pro
 fn task(a: &AdHoc) -> Result<Task, Vec<Problem>> {
     let problem = |message: String, hint: Option<String>| vec![Problem { message, hint }];
     let written = a.module.trim();
-    let Some(module) = registry::canonical(written) else {
-        let names = registry::all_names();
-        let hint = did_you_mean(written, names.iter().map(String::as_str));
-        return Err(problem(format!("unknown module '{written}'"), hint));
+    let module = match registry::resolve(written) {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            let names = registry::names_near(written);
+            let hint = did_you_mean(written, names.iter().map(String::as_str));
+            return Err(problem(format!("unknown module '{written}'"), hint));
+        }
+        Err(msg) => return Err(problem(msg, None)),
     };
     if module.starts_with("include") || module.starts_with("import") {
         return Err(problem(

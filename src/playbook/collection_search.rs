@@ -2,7 +2,7 @@
 //! unqualified module and role names, and module names resolved through it. rsible's native
 //! modules win for the names they have; other names are looked up in the listed collections
 //! (and a fully qualified name in its own), redirects followed. Knows nothing of how a module
-//! runs: a module found in a collection is refused here, the one place that decides it.
+//! runs: a module found in a collection is handed to the registry as a Python module.
 
 use serde_json::Value;
 
@@ -59,23 +59,29 @@ pub fn of_task(keywords: &serde_json::Map<String, Value>) -> Vec<String> {
 
 /// What a module name written in a task is.
 pub(crate) enum Resolved {
-    /// A native module: its canonical name.
-    Native(&'static str),
-    /// Found in a collection (and refused: see [`refusal`]).
+    /// A module rsible runs (native, or Ansible's Python module): its canonical name.
+    Known(&'static str),
+    /// Refused at load: why, and a hint.
     Refused(String, Option<String>),
     /// Not found anywhere.
     Unknown,
 }
 
-/// Resolves module `written` with the loader's current search list.
+/// Resolves module `written` with the loader's current search list: a name of a collection
+/// through the collection (redirects followed), others as the registry finds them (native,
+/// then `library/` and ansible-core's Python modules, as `--python-modules` says), then
+/// through the `collections:` search list.
 pub(crate) fn module(ld: &Loader, written: &str) -> Resolved {
-    if let Some(c) = registry::canonical(written) {
-        return Resolved::Native(c);
-    }
     let native = |n: &str| registry::canonical(n).is_some();
     let cs = ld.search.collections();
-    if Fqcr::parse(written, true).is_some() {
+    let qualified = Fqcr::parse(written, true).filter(|f| !is_implicit(&f.collection));
+    if qualified.is_some() {
         return found(written, cs.module(written, &native));
+    }
+    match registry::resolve(written) {
+        Ok(Some(c)) => return Resolved::Known(c),
+        Err(msg) => return Resolved::Refused(msg, None),
+        Ok(None) => {}
     }
     for c in ld.collections.iter().filter(|c| !is_implicit(c)) {
         match cs.module(&format!("{c}.{written}"), &native) {
@@ -87,15 +93,24 @@ pub(crate) fn module(ld: &Loader, written: &str) -> Resolved {
 }
 
 fn found(written: &str, m: Module) -> Resolved {
+    let known = |r: Result<Option<&'static str>, String>| match r {
+        Ok(Some(c)) => Resolved::Known(c),
+        Ok(None) => Resolved::Unknown,
+        Err(msg) => Resolved::Refused(msg, None),
+    };
     match m {
-        Module::Native(n) => registry::canonical(&n).map_or(Resolved::Unknown, Resolved::Native),
-        Module::File { fqcn, path } => Resolved::Refused(
-            format!(
-                "module '{written}' ({fqcn}, {}) is not supported by rsible: it is not one of its native modules",
-                path.display()
+        Module::Native(n) => known(registry::resolve(&n)),
+        Module::File { fqcn, path } => match registry::resolve_file(&fqcn, &path) {
+            Ok(Some(c)) => Resolved::Known(c),
+            Ok(None) => Resolved::Refused(
+                format!(
+                    "module '{written}' ({fqcn}, {}) is not a Python module rsible can run",
+                    path.display()
+                ),
+                None,
             ),
-            Some("rsible runs its own modules only; write the task with one of them".into()),
-        ),
+            Err(msg) => Resolved::Refused(msg, None),
+        },
         Module::Removed(fqcn, why) => Resolved::Refused(
             format!("module '{written}' ({fqcn}) cannot be used: {why}"),
             None,

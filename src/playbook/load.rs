@@ -34,7 +34,9 @@ pub fn load_with(
     collections_path: &[PathBuf],
 ) -> Result<Playbook, Diagnostics> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let collections = Collections::new(Some(&dir), collections_path, Some("python3"));
+    crate::modules::python::add_library(dir.join("library"));
+    let python = crate::modules::python::settings().python.to_string_lossy().into_owned();
+    let collections = Collections::new(Some(&dir), collections_path, Some(&python));
     load_in(
         path,
         RoleSearch::new(dir, roles_path).with_collections(collections),

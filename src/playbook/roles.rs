@@ -261,6 +261,7 @@ fn not_found_hint(ld: &Loader, req: &Request) -> Option<String> {
 
 /// Loads the files of the role found at `path` (a role of `collection`, if any).
 fn load_found(ld: &mut Loader, req: Request, path: PathBuf, collection: Option<String>) -> Role {
+    crate::modules::python::add_library(path.join("library"));
     let loc = req.location.clone();
     let meta = Meta::read(ld, &path, &loc);
     // The role's own collection (for a legacy role, its playbook's) first, then its meta's.

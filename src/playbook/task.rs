@@ -167,7 +167,7 @@ fn task_keys(
                 t.keywords.insert(key, v.to_json());
             }
             _ => match collection_search::module(ld, &key) {
-                Resolved::Native(canonical) => found.push(Found {
+                Resolved::Known(canonical) => found.push(Found {
                     written: key,
                     canonical,
                     key: k,
@@ -451,13 +451,13 @@ fn action<'a>(ld: &mut Loader, file: &Path, key: &'a Node, v: &Node) -> Option<O
             .unwrap_or((written.as_str(), "")),
     };
     let canonical = match collection_search::module(ld, mod_name) {
-        Resolved::Native(c) => c,
+        Resolved::Known(c) => c,
         Resolved::Refused(msg, hint) => {
             ld.err_at(file, v, msg, hint);
             return None;
         }
         Resolved::Unknown => {
-            let names = registry::all_names();
+            let names = registry::names_near(mod_name);
             let hint = super::diagnostic::did_you_mean(mod_name, names.iter().map(String::as_str));
             ld.err_at(file, v, format!("unknown module '{mod_name}'"), hint);
             return Some(None);

@@ -169,7 +169,7 @@ pub enum Unknown {
 /// Classifies a key that is neither a task keyword nor a known module. `has_module` says
 /// whether the task already names a module (then a bare unknown key is a keyword typo).
 pub fn classify_unknown_task_key(key: &str, has_module: bool) -> Unknown {
-    let names = registry::all_names();
+    let names = registry::names_near(key);
     let module_hint = did_you_mean(key, names.iter().map(String::as_str));
     let keyword_hint = did_you_mean(key, TASK_KEYWORDS.iter().copied());
     match (module_hint, keyword_hint) {

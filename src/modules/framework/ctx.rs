@@ -169,6 +169,17 @@ impl Ctx<'_> {
             .await
     }
 
+    /// Runs a program that does its own check mode (one of Ansible's Python modules, told
+    /// by `_ansible_check_mode`): `build` is given whether this is check mode and returns the
+    /// program and its stdin, which are sent in both modes.
+    pub async fn self_checking(
+        &self,
+        build: impl FnOnce(bool) -> (Vec<u8>, Vec<u8>),
+    ) -> Result<ExecOutput, Failure> {
+        let (script, stdin) = build(!self.applies());
+        self.run(script, stdin, None, false).await
+    }
+
     /// The same task context on another connection to the same host.
     pub fn with_conn<'b>(&'b self, conn: &'b dyn Connection) -> Ctx<'b> {
         Ctx {
