@@ -338,33 +338,36 @@ async fn blockinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::json;
+    use crate::modules::framework::spec::check;
 
-    fn check(v: serde_json::Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("blockinfile", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| BlockInFile::validate(&a))
-    }
+    use serde_json::json;
 
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"dest": "/x", "content": "b", "backup": "yes"})),
-            Ok(())
+            check::<BlockInFile>(json!({"dest": "/x", "content": "b", "backup": "yes"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"path": "/x", "block": "{{ b }}", "insertafter": "{{ r }}"})),
-            Ok(())
+            check::<BlockInFile>(
+                json!({"path": "/x", "block": "{{ b }}", "insertafter": "{{ r }}"})
+            ),
+            Ok(true)
         );
-        assert_eq!(check(json!({"path": "/x", "state": "absent"})), Ok(()));
-        assert!(check(json!({"block": "b"})).is_err());
-        assert!(check(json!({"path": "/x", "blok": "b"})).is_err());
-        assert!(check(json!({"path": "/x", "create": "perhaps"})).is_err());
-        assert!(check(json!({"path": "/x", "insertafter": "a", "insertbefore": "b"})).is_err());
-        assert!(check(json!({"path": "/x", "insertbefore": "("})).is_err());
-        assert!(check(json!({"path": "/x", "validate": "true"})).is_err());
-        assert!(check(json!({"path": "/x", "state": "there"})).is_err());
+        assert_eq!(
+            check::<BlockInFile>(json!({"path": "/x", "state": "absent"})),
+            Ok(true)
+        );
+        assert!(check::<BlockInFile>(json!({"block": "b"})).is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "blok": "b"})).is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "create": "perhaps"})).is_err());
+        assert!(check::<BlockInFile>(
+            json!({"path": "/x", "insertafter": "a", "insertbefore": "b"})
+        )
+        .is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "insertbefore": "("})).is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "validate": "true"})).is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "state": "there"})).is_err());
     }
 
     const B: &str = "# BEGIN ANSIBLE MANAGED BLOCK\n";

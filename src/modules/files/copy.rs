@@ -652,18 +652,10 @@ fn text_or_binary(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
 
     fn parse(v: Value) -> Result<Args, String> {
         args::parse("copy", v.as_object().expect("object"))
-    }
-
-    fn check(v: Value) -> Result<(), String> {
-        let a = crate::modules::framework::load_check::parse::<Args>(
-            "copy",
-            v.as_object().expect("object"),
-        )
-        .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Copy::validate(&a))
     }
 
     #[test]
@@ -676,29 +668,31 @@ mod tests {
             "{e}"
         );
         assert_eq!(
-            check(json!({"content": "x", "dest": "/b", "mode": "u=rw"})),
-            Ok(())
+            check::<Copy>(json!({"content": "x", "dest": "/b", "mode": "u=rw"})),
+            Ok(true)
         );
         assert_eq!(
-            check(
+            check::<Copy>(
                 json!({"src": "{{ s }}", "dest": "{{ d }}/", "mode": "{{ m }}",
                 "force": "{{ f }}", "directory_mode": "{{ m }}"})
             ),
-            Ok(())
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"content": "{{ c }}", "dest": "{{ d }}/"})),
-            Ok(())
+            check::<Copy>(json!({"content": "{{ c }}", "dest": "{{ d }}/"})),
+            Ok(true)
         );
-        assert!(check(json!({"src": "a"})).is_err());
-        assert!(check(json!({"src": "a", "dest": ""})).is_err());
-        assert!(check(json!({"dest": "/b"})).is_err());
-        assert!(check(json!({"src": "a", "content": "b", "dest": "/c"})).is_err());
-        assert!(check(json!({"content": "b", "dest": "/c/"})).is_err());
-        assert!(check(json!({"src": "a", "dest": "/c", "mode": "rwxrwxrwx"})).is_err());
-        assert!(check(json!({"src": "a", "dest": "/c", "directory_mode": "0999"})).is_err());
-        assert!(check(json!({"src": "a", "dest": "/c", "backup": "often"})).is_err());
-        assert!(check(json!({"src": "a", "dest": "/c", "dset": "/d"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a", "dest": ""})).is_err());
+        assert!(check::<Copy>(json!({"dest": "/b"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a", "content": "b", "dest": "/c"})).is_err());
+        assert!(check::<Copy>(json!({"content": "b", "dest": "/c/"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a", "dest": "/c", "mode": "rwxrwxrwx"})).is_err());
+        assert!(
+            check::<Copy>(json!({"src": "a", "dest": "/c", "directory_mode": "0999"})).is_err()
+        );
+        assert!(check::<Copy>(json!({"src": "a", "dest": "/c", "backup": "often"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a", "dest": "/c", "dset": "/d"})).is_err());
         assert_eq!(content_text(&json!({"a": 1})), "{\"a\": 1}");
         assert_eq!(content_text(&json!([1, "é"])), "[1, \"\\u00e9\"]");
         assert_eq!(content_text(&json!(12)), "12");

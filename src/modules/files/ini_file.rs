@@ -399,25 +399,20 @@ async fn ini_file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::json;
+    use crate::modules::framework::spec::check;
 
-    fn check(v: Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("ini_file", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| IniFile::validate(&a))
-    }
+    use serde_json::json;
 
     #[test]
     fn arguments() {
-        let ok = |v: Value| assert_eq!(check(v.clone()), Ok(()), "{v}");
+        let ok = |v: Value| assert_eq!(check::<IniFile>(v.clone()), Ok(true), "{v}");
         ok(json!({"dest": "/x", "section": "s", "option": "o", "value": 2}));
         ok(json!({"path": "/x", "section": null, "option": "o", "values": ["a", "b"]}));
         ok(json!({"path": "/x", "section": "s", "state": "absent"}));
         ok(json!({"path": "/x", "option": "o", "allow_no_value": true}));
         ok(json!({"path": "/x", "option": "o", "value": "{{ v }}", "create": "{{ c }}"}));
         let bad = |v: Value, want: &str| {
-            let e = check(v.clone()).unwrap_err();
+            let e = check::<IniFile>(v.clone()).unwrap_err();
             assert!(e.contains(want), "{v}: {e}");
         };
         bad(

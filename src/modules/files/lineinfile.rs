@@ -440,6 +440,7 @@ async fn lineinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 mod tests {
     use super::*;
     use crate::modules::framework::load_check;
+    use crate::modules::framework::spec::check;
 
     fn re(p: &str) -> Regex {
         pyre::compile(p, false, false).unwrap()
@@ -612,12 +613,6 @@ mod tests {
         assert_eq!(absent(&mut l, &Search::Substring(b"zz".to_vec()), None), 0);
     }
 
-    fn check(v: serde_json::Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("lineinfile", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| LineInFile::validate(&a))
-    }
-
     #[test]
     fn arguments_take_ansible_names_and_aliases() {
         let m = json!({"dest": "/x", "value": "l", "regex": "^a", "create": "yes"});
@@ -633,19 +628,21 @@ mod tests {
             ),
             ("/x", Some("l"), Some("^a"), true)
         );
-        assert_eq!(check(m), Ok(()));
-        assert!(check(json!({"path": "/x", "lines": "l"})).is_err());
-        assert!(check(json!({"line": "l"})).is_err());
-        assert!(check(json!({"path": "/x", "line": "l", "create": "maybe"})).is_err());
-        assert!(check(json!({"path": "/x", "line": "l", "state": "gone"})).is_err());
-        assert!(check(json!({"path": "/x", "line": "l", "mode": "0999"})).is_err());
+        assert_eq!(check::<LineInFile>(m), Ok(true));
+        assert!(check::<LineInFile>(json!({"path": "/x", "lines": "l"})).is_err());
+        assert!(check::<LineInFile>(json!({"line": "l"})).is_err());
+        assert!(
+            check::<LineInFile>(json!({"path": "/x", "line": "l", "create": "maybe"})).is_err()
+        );
+        assert!(check::<LineInFile>(json!({"path": "/x", "line": "l", "state": "gone"})).is_err());
+        assert!(check::<LineInFile>(json!({"path": "/x", "line": "l", "mode": "0999"})).is_err());
     }
 
     #[test]
     fn argument_rules_are_checked_at_load() {
-        let ok = |v| assert_eq!(check(v), Ok(()));
+        let ok = |v| assert_eq!(check::<LineInFile>(v), Ok(true));
         let bad = |v: serde_json::Value, want: &str| {
-            let e = check(v.clone()).unwrap_err();
+            let e = check::<LineInFile>(v.clone()).unwrap_err();
             assert!(e.contains(want), "{v}: {e}");
         };
         ok(json!({"path": "/x", "line": "l", "insertafter": "EOF"}));

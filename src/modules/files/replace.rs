@@ -207,34 +207,30 @@ async fn replace(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-
-    fn check(v: serde_json::Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("replace", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Replace::validate(&a))
-    }
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"dest": "/x", "regexp": "a", "replace": 1})),
-            Ok(())
+            check::<Replace>(json!({"dest": "/x", "regexp": "a", "replace": 1})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"path": "/x", "regexp": "{{ r }}", "after": "{{ a }}"})),
-            Ok(())
+            check::<Replace>(json!({"path": "/x", "regexp": "{{ r }}", "after": "{{ a }}"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"path": "/x", "regexp": "a", "encoding": "utf-8"})),
-            Ok(())
+            check::<Replace>(json!({"path": "/x", "regexp": "a", "encoding": "utf-8"})),
+            Ok(true)
         );
-        assert!(check(json!({"path": "/x"})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "a", "replce": "b"})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "a", "backup": "often"})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "("})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "a", "before": "["})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "a", "mode": "preserve"})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x"})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x", "regexp": "a", "replce": "b"})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x", "regexp": "a", "backup": "often"})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x", "regexp": "("})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x", "regexp": "a", "before": "["})).is_err());
+        assert!(
+            check::<Replace>(json!({"path": "/x", "regexp": "a", "mode": "preserve"})).is_err()
+        );
     }
 
     /// Expectations come from ansible-core 2.19's replace run on the same files.

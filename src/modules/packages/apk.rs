@@ -233,19 +233,13 @@ fn answer(stdout: &str, stderr: &str) -> Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
     use crate::modules::framework::{args, load_check};
     use crate::modules::packages::common::{parses, parses_gated};
     use serde_json::{Map, Value};
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().expect("object").clone()
-    }
-
-    fn check(v: Value) -> Result<bool, String> {
-        match load_check::parse::<Args>("apk", &obj(v)).map_err(|e| e.msg)? {
-            Some(a) => Apk::validate(&a).map(|()| true),
-            None => Ok(false),
-        }
     }
 
     fn of(v: Value) -> Plan {
@@ -267,12 +261,12 @@ mod tests {
         ] {
             assert!(load_check::parse::<Args>("apk", &obj(json!({ n: "{{ v }}" }))).is_ok());
         }
-        assert!(check(json!({"name": "a b"})).is_err());
-        assert!(check(json!({"name": "a", "state": "held"})).is_err());
-        assert!(check(json!({})).is_err());
-        assert!(check(json!({"name": "a", "no_cache": "maybe"})).is_err());
-        assert_eq!(check(json!({"upgrade": true})), Ok(true));
-        assert_eq!(check(json!({"upgrade": "{{ u }}"})), Ok(false));
+        assert!(check::<Apk>(json!({"name": "a b"})).is_err());
+        assert!(check::<Apk>(json!({"name": "a", "state": "held"})).is_err());
+        assert!(check::<Apk>(json!({})).is_err());
+        assert!(check::<Apk>(json!({"name": "a", "no_cache": "maybe"})).is_err());
+        assert_eq!(check::<Apk>(json!({"upgrade": true})), Ok(true));
+        assert_eq!(check::<Apk>(json!({"upgrade": "{{ u }}"})), Ok(false));
     }
 
     #[test]

@@ -182,35 +182,39 @@ async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::{json, Value};
+    use crate::modules::framework::spec::check;
 
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("service", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Service::validate(&a))
-    }
+    use serde_json::json;
 
     #[test]
     fn arguments() {
-        assert_eq!(check(json!({"name": "a", "state": "started"})), Ok(()));
         assert_eq!(
-            check(json!({"name": "a", "enabled": "{{ e }}", "use": "{{ u }}", "sleep": "{{ s }}"})),
-            Ok(())
+            check::<Service>(json!({"name": "a", "state": "started"})),
+            Ok(true)
         );
         assert_eq!(
-            check(
+            check::<Service>(
+                json!({"name": "a", "enabled": "{{ e }}", "use": "{{ u }}", "sleep": "{{ s }}"})
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<Service>(
                 json!({"name": "a", "enabled": true, "args": "-q", "runlevel": 3, "pattern": "x"})
             ),
-            Ok(())
+            Ok(true)
         );
-        assert!(check(json!({"state": "started"})).is_err());
-        assert!(check(json!({"name": "a"})).is_err());
-        assert!(check(json!({"name": "a", "state": "up"})).is_err());
-        assert!(check(json!({"name": "a", "enabled": "sometimes"})).is_err());
-        assert!(check(json!({"name": "a", "state": "started", "use": "openrc"})).is_err());
-        assert!(check(json!({"name": "a", "state": "restarted", "sleep": "a bit"})).is_err());
-        assert!(check(json!({"name": "a", "state": "started", "sate": 1})).is_err());
+        assert!(check::<Service>(json!({"state": "started"})).is_err());
+        assert!(check::<Service>(json!({"name": "a"})).is_err());
+        assert!(check::<Service>(json!({"name": "a", "state": "up"})).is_err());
+        assert!(check::<Service>(json!({"name": "a", "enabled": "sometimes"})).is_err());
+        assert!(
+            check::<Service>(json!({"name": "a", "state": "started", "use": "openrc"})).is_err()
+        );
+        assert!(
+            check::<Service>(json!({"name": "a", "state": "restarted", "sleep": "a bit"})).is_err()
+        );
+        assert!(check::<Service>(json!({"name": "a", "state": "started", "sate": 1})).is_err());
     }
 
     #[test]

@@ -421,20 +421,14 @@ async fn packages(w: &Want, new_repo: bool, ctx: &Ctx<'_>, s: &mut Steps) -> Res
 mod tests {
     use super::*;
     use crate::modules::cluster::common::tests::parses;
-    use crate::modules::framework::{args, load_check};
+    use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
     use serde_json::Value;
 
     fn parse(v: Value) -> Result<Want, String> {
         let a: Args = args::parse("kubernetes_node", v.as_object().expect("obj"))?;
         KubernetesNode::validate(&a)?;
         want(&a)
-    }
-
-    /// The load-time check: `Ok(false)` when a template kept it from finishing.
-    fn load(v: Value) -> Result<bool, String> {
-        let a = load_check::parse::<Args>("kubernetes_node", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(false), |a| KubernetesNode::validate(&a).map(|()| true))
     }
 
     #[test]
@@ -462,7 +456,7 @@ mod tests {
     #[test]
     fn load_time_check_reads_templates_as_unknown() {
         assert_eq!(
-            load(json!({
+            check::<KubernetesNode>(json!({
                 "version": "{{ k8s_version | default('1.31') }}",
                 "package_version": "{{ v }}",
                 "repo_url": "{{ u }}",
@@ -472,16 +466,17 @@ mod tests {
             Ok(true)
         );
         assert_eq!(
-            load(json!({"version": "{{ v }}", "repo_url": "{{ u }}"})),
+            check::<KubernetesNode>(json!({"version": "{{ v }}", "repo_url": "{{ u }}"})),
             Ok(true)
         );
-        let e = load(json!({"version": "1.31", "pakage_version": "1"})).unwrap_err();
+        let e =
+            check::<KubernetesNode>(json!({"version": "1.31", "pakage_version": "1"})).unwrap_err();
         assert!(e.contains("pakage_version"), "{e}");
-        let e = load(json!({"repo_url": "http://x/"})).unwrap_err();
+        let e = check::<KubernetesNode>(json!({"repo_url": "http://x/"})).unwrap_err();
         assert!(e.contains("missing required arguments: version"), "{e}");
-        let e = load(json!({"version": "1.31", "hold": "maybe"})).unwrap_err();
+        let e = check::<KubernetesNode>(json!({"version": "1.31", "hold": "maybe"})).unwrap_err();
         assert!(e.contains("hold"), "{e}");
-        assert!(load(json!({"version": "1.31.2"})).is_err());
+        assert!(check::<KubernetesNode>(json!({"version": "1.31.2"})).is_err());
     }
 
     #[test]
