@@ -34,6 +34,14 @@ pub fn is_template(s: &str) -> bool {
     crate::template::is_template(s) || load_check::is_marker(s)
 }
 
+/// Whether `v` is a package version as apt, dnf and apk write them (or an fnmatch pattern
+/// of one: `1.2*`): letters, digits and `.+~:-_*?` only, so it can travel to a target as is.
+pub fn valid_version(v: &str) -> bool {
+    !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".+~:-_*?".contains(c))
+}
+
 /// serde `default` for a boolean argument that is on unless given (`#[serde(default =
 /// "yes")]`).
 pub fn yes() -> bool {

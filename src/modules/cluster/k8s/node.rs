@@ -28,7 +28,7 @@ use super::steps::Steps;
 use crate::connection::quote::quote_str;
 use crate::modules::cluster::common::{apt_refreshing, object, run_module, split_output, MARK_FN};
 use crate::modules::framework::args::yes;
-use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template, valid_version};
 use crate::modules::framework::spec::{spec, Module, Spec, RSIBLE};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -153,13 +153,6 @@ fn want(a: &Args) -> Result<Want, String> {
         load_modules: a.load_modules,
         hold: a.hold,
     })
-}
-
-/// Whether `v` is a Debian version (or an fnmatch pattern of one: `1.2*`).
-fn valid_version(v: &str) -> bool {
-    !v.is_empty()
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".+~:-_*?".contains(c))
 }
 
 /// The first program's probe: `virt NAME` (`none` on a machine that is not a container),

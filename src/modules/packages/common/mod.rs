@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod tools;
 
+use crate::modules::framework::args::valid_version;
 pub use crate::modules::framework::marks::{split_output, MARK, MARK_FN};
 use crate::modules::framework::mode::Mode;
 use crate::modules::framework::{args, load_check};
@@ -24,13 +25,6 @@ pub fn valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "+.-_:@".contains(c))
-}
-
-/// Whether `v` is a version (or an fnmatch pattern of one: `1.2*`).
-pub fn valid_version(v: &str) -> bool {
-    !v.is_empty()
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".+~:-_*?".contains(c))
 }
 
 /// A requested package: its name and the version (pattern) after `=`, if any.
