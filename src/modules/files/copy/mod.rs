@@ -3,7 +3,7 @@
 //! a probe reads the destination's state, and an apply writes only when the content differs
 //! (or, when only mode/owner/group differ, fixes those); in check mode the apply is not sent
 //! and the result is the state the write would leave. A local directory is copied by
-//! [`super::copy_tree`], a directory on the target by [`super::copy_remote_tree`]. Knows
+//! [`tree`], a directory on the target by [`remote_tree`]. Knows
 //! nothing of playbooks; arguments arrive templated.
 
 use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
@@ -21,6 +21,9 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+
+mod remote_tree;
+mod tree;
 
 /// Ansible's `max_diff_size`: larger files are not diffed.
 const MAX_DIFF_SIZE: u64 = 104_448;
@@ -138,7 +141,7 @@ async fn copy(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             let path = find_local(ctx.search_paths, "files", src)
                 .map_err(|e| Failure::Failed(format!("Unexpected AnsibleActionFail error: {e}")))?;
             if path.is_dir() {
-                return super::copy_tree::copy_tree(&args, &path, src, &dest, mode, ctx).await;
+                return tree::copy_tree(&args, &path, src, &dest, mode, ctx).await;
             }
             let local_mode = local_mode(&path);
             if args.decrypt && starts_with_vault(&path) {
@@ -416,14 +419,8 @@ async fn copy_file(
                 .filter(|s| s.exists())
                 .ok_or_else(|| Failure::Failed(format!("Source {src} not found")))?;
             if s.kind == Kind::Directory {
-                return super::copy_remote_tree::copy_remote_tree(
-                    args,
-                    src,
-                    &job.dest,
-                    job.mode.as_ref(),
-                    ctx,
-                )
-                .await;
+                return remote_tree::copy_remote_tree(args, src, &job.dest, job.mode.as_ref(), ctx)
+                    .await;
             }
             let sum = s
                 .sha256
