@@ -4,11 +4,10 @@
 //! last line matching `insertafter`/`insertbefore`, or at `EOF`/`BOF`), and written back
 //! atomically only when something differs. Knows nothing of playbooks.
 
-use crate::modules::files::common::edit::{self, de_opt_mode, shared_rules, Attrs, Edit, State};
+use crate::modules::files::common::edit::{self, editor_args, shared_rules, Edit, State};
 use crate::modules::files::common::pyre;
 use crate::modules::files::common::pyre::Regex;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
-use crate::modules::framework::mode::Mode;
 use crate::modules::framework::probe::Kind;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
@@ -32,6 +31,7 @@ fn default_end() -> String {
     "END".into()
 }
 
+editor_args! {
 /// Arguments of `blockinfile` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,8 +50,6 @@ pub struct Args {
     insertbefore: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
     create: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    backup: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     validate: Option<String>,
     #[serde(default = "default_begin")]
@@ -62,16 +60,7 @@ pub struct Args {
     append_newline: bool,
     #[serde(default, deserialize_with = "de_bool")]
     prepend_newline: bool,
-    #[serde(default, deserialize_with = "de_opt_mode")]
-    mode: Option<Mode>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    owner: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    group: Option<String>,
-    /// Accepted for compatibility: rsible's writes are always atomic (the loader refuses
-    /// any value but `false`).
-    #[serde(default, rename = "unsafe_writes", deserialize_with = "de_bool")]
-    _unsafe_writes: bool,
+}
 }
 
 impl Module for BlockInFile {
@@ -266,11 +255,7 @@ fn place(a: &Args) -> Result<Place, String> {
 /// `blockinfile`: one probe, and one apply when something differs.
 async fn blockinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let present = args.state == State::Present;
-    let attrs = Attrs {
-        mode: args.mode.clone(),
-        owner: args.owner.clone(),
-        group: args.group.clone(),
-    };
+    let attrs = args.attrs();
     let place = place(&args).map_err(|e| Failure::Failed(format!("blockinfile: {e}")))?;
     let path = &args.path;
     let cur = edit::read(ctx, path).await?;
