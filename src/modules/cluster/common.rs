@@ -6,6 +6,7 @@
 //! family's internals.
 
 use crate::connection::quote::quote;
+use crate::modules::framework::args;
 pub use crate::modules::framework::marks::{split_output, MARK, MARK_FN};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{registry, Ctx, Failure, Output};
@@ -27,10 +28,7 @@ pub fn one_of<'de, D: Deserializer<'de>, T: Copy>(
         .map(|(_, v)| *v)
         .ok_or_else(|| {
             let words: Vec<&str> = choices.iter().map(|(w, _)| *w).collect();
-            D::Error::custom(format!(
-                "value of {arg} must be one of: {}, got: {s}",
-                words.join(", ")
-            ))
+            D::Error::custom(args::choice_error(arg, &words, &s))
         })
 }
 

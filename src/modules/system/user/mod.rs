@@ -678,7 +678,7 @@ mod tests {
             assert!(check::<User>(bad.clone()).is_err(), "{bad}");
         }
         let e = check::<User>(json!({"name": "bob", "state": "gone"})).unwrap_err();
-        assert!(e.contains("state must be one of present, absent"), "{e}");
+        assert!(e.contains("state must be one of: present, absent"), "{e}");
         for good in [
             json!({"user": "bob", "createhome": "no", "uid": "1001"}),
             json!({"name": "{{ u }}", "uid": "{{ n }}", "state": "{{ s }}", "password": "{{ p }}"}),
