@@ -7,7 +7,7 @@
 
 use crate::connection::quote::quote;
 use crate::modules::framework::args;
-pub use crate::modules::framework::marks::{split_output, MARK, MARK_FN};
+pub use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{registry, Ctx, Failure, Output};
 use serde::de::{Deserialize, Deserializer, Error as _};
@@ -150,16 +150,6 @@ pub mod tests {
             "value of color must be one of: red, blue, got: green"
         );
         assert!(serde_json::from_value::<Color>(json!("red")).is_ok_and(|c| c == Color::Red));
-    }
-
-    #[test]
-    fn markers_are_split_from_the_rest() {
-        let (m, rest) = split_output("@@rsible virt none\nhello\n@@rsible swap on\n");
-        assert_eq!(
-            m,
-            vec![("virt".into(), "none".into()), ("swap".into(), "on".into())]
-        );
-        assert_eq!(rest, "hello\n");
     }
 
     #[test]

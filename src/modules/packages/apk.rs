@@ -195,16 +195,20 @@ impl Backend for Plan {
 
 /// Reads the program's answer into the module's result (`msg`, `packages`).
 fn answer(stdout: &str, stderr: &str) -> Output {
-    let (marks, tool_out) = backend::marks(stdout);
+    let r = match backend::report("apk", stdout) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let tool_out = r.rest();
     let mut o = Output::default();
     let mut packages = Vec::new();
-    for (k, v) in marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "changed" => o.changed = true,
-            "would" => packages.push(v),
+            "would" => packages.push(v.to_string()),
             "fail" => {
                 o.failed = true;
-                o.msg = Some(v);
+                o.msg = Some(v.to_string());
             }
             "failed" => {
                 o.failed = true;

@@ -9,7 +9,7 @@
 //! deprecation warning in its `warnings` field (the engine shows it as a `[WARNING]` line).
 //! Knows nothing of playbooks.
 
-use super::common::{de_known, split_output, MARK_FN};
+use super::common::{de_known, Report, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{de_opt_string, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
@@ -263,17 +263,17 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let (marks, _) = split_output(&String::from_utf8_lossy(&out.stdout));
+    let r = Report::parse("apt_key", &String::from_utf8_lossy(&out.stdout))?;
     let mut o = Output::default();
-    for (k, v) in marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "changed" => o.changed = true,
             "key_file" => {
                 o.fields.insert("key_file".into(), json!(v));
             }
             "fail" => {
                 o.failed = true;
-                o.msg = Some(v);
+                o.msg = Some(v.to_string());
             }
             _ => {}
         }

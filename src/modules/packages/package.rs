@@ -6,8 +6,8 @@
 //! Knows nothing of playbooks.
 
 use super::common::backend::{self, Backend};
-use super::common::split_output;
 use super::common::tools::{self, Tool};
+use super::common::Report;
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{de_opt_string, is_template};
 use crate::modules::framework::load_check;
@@ -177,15 +177,11 @@ async fn run(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!("package: {}", stderr.trim())));
     }
-    let (marks, _) = split_output(&stdout);
-    if let Some((_, msg)) = marks.iter().find(|(k, _)| k == "unsupported") {
-        return Err(Failure::Failed(msg.clone()));
+    let r = Report::parse("package", &stdout)?;
+    if let Some(msg) = r.get("unsupported") {
+        return Err(Failure::Failed(msg.to_string()));
     }
-    let mgr = marks
-        .iter()
-        .find(|(k, _)| k == "mgr")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("none");
+    let mgr = r.get("mgr").unwrap_or("none");
     let chosen = plans
         .iter()
         .find(|(t, _)| t.name() == mgr)

@@ -19,7 +19,7 @@
 
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
-use crate::modules::cluster::common::{one_of, run_module, split_output, MARK_FN};
+use crate::modules::cluster::common::{one_of, run_module, Report, MARK_FN};
 use crate::modules::framework::args::{
     de_opt_bool, de_opt_list, de_opt_string, is_template, to_bool,
 };
@@ -391,7 +391,7 @@ const RESET_FILES: &str = "/etc/kubernetes/admin.conf /etc/kubernetes/kubelet.co
 /// init that would come first did not run; outside it the apply fails); everything else is
 /// kubeadm's own output.
 fn program(p: &Plan) -> (String, String) {
-    let mut s = format!("LC_ALL=C; export LC_ALL\n{MARK_FN}fail() {{ m fail \"$*\"; exit 0; }}\n");
+    let mut s = format!("LC_ALL=C; export LC_ALL\n{MARK_FN}fail() {{ mx fail \"$*\"; exit 0; }}\n");
     let need =
         "command -v kubeadm >/dev/null 2>&1 || fail 'kubeadm is not installed on this host'\n";
     let run =
@@ -474,15 +474,16 @@ async fn kubeadm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let (marks, text) = split_output(&stdout);
+    let r = Report::parse("kubeadm", &stdout)?;
+    let text = r.rest();
     let mut o = Output::default();
     o.fields.insert("cmd".into(), json!(cmd(&p)));
     let (mut join, mut key, mut would, mut rc, mut noinit) = (None, None, false, None, false);
-    for (k, v) in marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "fail" => {
                 o.failed = true;
-                o.msg = Some(v);
+                o.msg = Some(v.to_string());
             }
             "skip" => o.msg = Some(skip_message(&p).into()),
             "would" => would = true,

@@ -26,7 +26,7 @@
 
 use super::steps::Steps;
 use crate::connection::quote::quote_str;
-use crate::modules::cluster::common::{apt_refreshing, object, run_module, split_output, MARK_FN};
+use crate::modules::cluster::common::{apt_refreshing, object, run_module, Report, MARK_FN};
 use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template, valid_version};
 use crate::modules::framework::spec::{spec, Module, Spec, RSIBLE};
@@ -166,7 +166,7 @@ fn probe() -> String {
 }
 
 /// Its apply: swap off now; `swapoff_failed MSG` when that failed.
-const SWAPOFF: &str = "e=$(swapoff -a 2>&1) || m swapoff_failed \"$e\"\n";
+const SWAPOFF: &str = "e=$(swapoff -a 2>&1) || mx swapoff_failed \"$e\"\n";
 
 /// Each sysctl setting: its key and value as shell variables and its /proc path in `p`.
 fn sysctl_each(body: &str) -> String {
@@ -206,14 +206,9 @@ fn sysctl_text() -> String {
     SYSCTL.iter().map(|(k, v)| format!("{k} = {v}\n")).collect()
 }
 
-/// Runs `probe` and `apply` as one gated program and returns its marker lines; a non-zero
-/// exit fails with `what`.
-async fn marks(
-    ctx: &Ctx<'_>,
-    probe: &str,
-    apply: &str,
-    what: &str,
-) -> Result<Vec<(String, String)>, Failure> {
+/// Runs `probe` and `apply` as one gated program and returns its report; a non-zero exit
+/// fails with `what`.
+async fn report(ctx: &Ctx<'_>, probe: &str, apply: &str, what: &str) -> Result<Report, Failure> {
     let out = ctx
         .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
         .await?;
@@ -223,7 +218,7 @@ async fn marks(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    Ok(split_output(&String::from_utf8_lossy(&out.stdout)).0)
+    Report::parse("kubernetes_node", &String::from_utf8_lossy(&out.stdout))
 }
 
 /// `kubernetes_node`: see the file header for the steps and round trips. Returns
@@ -247,11 +242,12 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
     let mut container = None;
     let mut swap_on = false;
     let mut swap_err = None;
-    for (k, v) in marks(ctx, &probe(), SWAPOFF, "probing the host").await? {
-        match k.as_str() {
-            "virt" if v != "none" => container = Some(v),
+    let found = report(ctx, &probe(), SWAPOFF, "probing the host").await?;
+    for (k, v) in found.entries() {
+        match k {
+            "virt" if v != "none" => container = Some(v.to_string()),
             "swap" => swap_on = true,
-            "swapoff_failed" => swap_err = Some(v),
+            "swapoff_failed" => swap_err = Some(v.to_string()),
             _ => {}
         }
     }
@@ -311,7 +307,7 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
         }
     }
     // 5. The sysctl values applied where they can be.
-    let found = marks(
+    let found = report(
         ctx,
         &probe_sysctl(),
         &apply_sysctl(),
@@ -319,19 +315,16 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
     )
     .await?;
     for (key, _) in SYSCTL {
-        let cannot = found
-            .iter()
-            .filter(|(k, _)| k == "cannot")
-            .find_map(|(_, v)| {
-                let (k, why) = v.split_once(' ').unwrap_or((v, ""));
-                (k == key).then_some(why)
-            });
+        let cannot = found.all("cannot").find_map(|v| {
+            let (k, why) = v.split_once(' ').unwrap_or((v, ""));
+            (k == key).then_some(why)
+        });
         if let Some(why) = cannot {
             let what = format!("sysctl {key} cannot be set now: {why}");
             if !s.tolerate_in_container(what, c) {
                 return Ok(container);
             }
-        } else if found.iter().any(|(k, v)| k == "differs" && v == key) {
+        } else if found.all("differs").any(|v| v == key) {
             s.changed(&format!("sysctl {key}"));
         }
     }

@@ -9,8 +9,8 @@ pub mod backend;
 pub mod tools;
 
 use crate::modules::framework::args::valid_version;
-pub use crate::modules::framework::marks::{split_output, MARK, MARK_FN};
 use crate::modules::framework::mode::Mode;
+pub use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::{args, load_check};
 use crate::modules::Output;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
@@ -185,13 +185,6 @@ mod tests {
         assert!(parse_spec("foo; rm -rf /").is_err());
         assert!(parse_spec("-o=x").is_err());
         assert!(parse_spec("foo=$(id)").is_err());
-    }
-
-    #[test]
-    fn markers_are_split_from_tool_output() {
-        let (m, rest) = split_output("@@rsible rc 0\nReading...\n@@rsible x a b\n");
-        assert_eq!(m[1], ("x".to_string(), "a b".to_string()));
-        assert_eq!(rest, "Reading...\n");
     }
 
     #[test]
