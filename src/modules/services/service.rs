@@ -81,8 +81,8 @@ impl Module for Service {
 
 /// The init-script probe: status by exit code (or `pattern` in the process list),
 /// enablement by the `S??NAME` links of runlevels 2-5. Plans `ena` (1: set `en`) and `sta`
-/// (the init script's verb), each with a `C` line.
-const SYSV_PROBE: &str = r#"fail() { printf 'F %s\n' "$*"; exit 0; }
+/// (the init script's verb), each with a `change` report line.
+const SYSV_PROBE: &str = r#"fail() { mx fail "$*"; exit 0; }
 if [ -x "/etc/init.d/$u" ]; then svc() { "/etc/init.d/$u" "$@"; }
 elif command -v service >/dev/null 2>&1 && service --status-all 2>/dev/null | grep -q " $u\$"; then svc() { service "$u" "$@"; }
 else fail "Could not find the requested service $u: host"; fi
@@ -95,7 +95,7 @@ if [ -n "$en" ]; then
   cur=0; ls /etc/rc[2345].d/S[0-9][0-9]"$u" >/dev/null 2>&1 && cur=1
   if [ "$cur" != "$en" ]; then
     ena=1; rsible_change=1
-    printf 'C enabled %s %s\n' "$cur" "$en"
+    m change enabled "$cur" "$en"
   fi
 fi
 if [ -n "$st" ]; then
@@ -108,7 +108,7 @@ if [ -n "$st" ]; then
   if [ -n "$sta" ]; then
     if [ "$run" = 1 ]; then b=started; else b=stopped; fi
     rsible_change=1
-    printf 'C state %s %s\n' "$b" "$st"
+    m change state "$b" "$st"
   fi
 fi
 "#;
@@ -169,7 +169,7 @@ async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx
         .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
         .await?;
-    let r: Report = report::parse(&String::from_utf8_lossy(&out.stdout));
+    let r: Report = report::parse("service", &String::from_utf8_lossy(&out.stdout))?;
     if out.status.rc() != 0 && r.failure.is_none() {
         return Err(Failure::Failed(format!(
             "service: the remote program failed: {}",

@@ -118,7 +118,7 @@ async fn systemd_run(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx
         .gated(probe.as_bytes(), systemctl::APPLY.as_bytes(), Vec::new())
         .await?;
-    let r: Report = report::parse(&String::from_utf8_lossy(&out.stdout));
+    let r: Report = report::parse("systemd", &String::from_utf8_lossy(&out.stdout))?;
     if out.status.rc() != 0 && r.failure.is_none() {
         return Err(Failure::Failed(format!(
             "systemd: the remote program failed: {}",
