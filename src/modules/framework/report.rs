@@ -94,7 +94,7 @@ impl Report {
 
 /// The bytes of lower-case or upper-case hex text; `None` if it is not hex.
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

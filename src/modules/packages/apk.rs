@@ -197,7 +197,7 @@ impl Backend for Plan {
 fn answer(stdout: &str, stderr: &str) -> Output {
     let r = match backend::report("apk", stdout) {
         Ok(r) => r,
-        Err(o) => return o,
+        Err(o) => return *o,
     };
     let tool_out = r.rest();
     let mut o = Output::default();
@@ -230,7 +230,7 @@ fn answer(stdout: &str, stderr: &str) -> Output {
         o.changed = false;
     }
     o.fields.insert("packages".into(), json!(packages));
-    set_streams(&mut o, &tool_out, stderr);
+    set_streams(&mut o, tool_out, stderr);
     o
 }
 

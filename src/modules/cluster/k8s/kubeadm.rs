@@ -509,7 +509,7 @@ async fn kubeadm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             o.msg = Some(format!(
                 "{} failed (rc {rc}): {}",
                 cmd(&p),
-                last_lines(&text)
+                last_lines(text)
             ));
         }
         o.fields.insert("stdout".into(), json!(text));

@@ -14,7 +14,7 @@ use serde_json::json;
 pub fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
     let r = match backend::report("apt", stdout) {
         Ok(r) => r,
-        Err(o) => return o,
+        Err(o) => return *o,
     };
     let tool_out = r.rest();
     let mut o = Output::default();

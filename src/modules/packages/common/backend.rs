@@ -57,14 +57,14 @@ pub async fn run(b: &dyn Backend, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 
 /// `tool`'s report: the lines that count (those after the last [`REDO`], or all) and the
 /// tool's own output; a malformed report is the failed result to return instead.
-pub fn report(tool: &str, stdout: &str) -> Result<Report, Output> {
+pub fn report(tool: &str, stdout: &str) -> Result<Report, Box<Output>> {
     match Report::parse(tool, stdout) {
         Ok(r) => Ok(r.after_last(REDO)),
-        Err(e) => Err(Output {
+        Err(e) => Err(Box::new(Output {
             failed: true,
             msg: Some(e.to_string()),
             ..Output::default()
-        }),
+        })),
     }
 }
 

@@ -303,7 +303,7 @@ impl Backend for Plan {
 fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
     let r = match backend::report(p.tool, stdout) {
         Ok(r) => r,
-        Err(o) => return o,
+        Err(o) => return *o,
     };
     let tool_out = r.rest();
     let mut o = Output::default();
@@ -340,7 +340,7 @@ fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
     }
     o.fields.insert("results".into(), json!(results));
     o.fields.insert("rc".into(), json!(i32::from(o.failed)));
-    set_streams(&mut o, &tool_out, stderr);
+    set_streams(&mut o, tool_out, stderr);
     if o.msg.is_none() {
         o.msg = Some(if o.changed {
             String::new()
