@@ -169,7 +169,7 @@ fn bad_user_arguments_fail_before_anything_is_sent() {
     let run = lab.play(dir.path(), &[]);
     assert_ne!(run.code, 0);
     assert!(
-        run.dump().contains("state must be one of present, absent"),
+        run.dump().contains("state must be one of: present, absent"),
         "{}",
         run.dump()
     );

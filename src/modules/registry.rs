@@ -62,6 +62,11 @@ pub fn canonical(name: &str) -> Option<&'static str> {
     python::canonical(name).or_else(|| spec(name).map(|md| md.name))
 }
 
+/// Whether `name` is one of rsible's own modules or engine actions (short, FQCN or alias).
+pub fn is_native(name: &str) -> bool {
+    spec(name).is_some()
+}
+
 /// The canonical name of the module a task writes as `name`, under the run's
 /// `--python-modules` mode: native modules and engine actions, and Ansible's Python modules
 /// looked up in the playbook's and roles' `library/` ([`python::add_library`]), the

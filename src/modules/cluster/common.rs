@@ -6,7 +6,8 @@
 //! family's internals.
 
 use crate::connection::quote::quote;
-pub use crate::modules::framework::marks::{split_output, MARK, MARK_FN};
+use crate::modules::framework::args;
+pub use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{registry, Ctx, Failure, Output};
 use serde::de::{Deserialize, Deserializer, Error as _};
@@ -27,10 +28,7 @@ pub fn one_of<'de, D: Deserializer<'de>, T: Copy>(
         .map(|(_, v)| *v)
         .ok_or_else(|| {
             let words: Vec<&str> = choices.iter().map(|(w, _)| *w).collect();
-            D::Error::custom(format!(
-                "value of {arg} must be one of: {}, got: {s}",
-                words.join(", ")
-            ))
+            D::Error::custom(args::choice_error(arg, &words, &s))
         })
 }
 
@@ -152,16 +150,6 @@ pub mod tests {
             "value of color must be one of: red, blue, got: green"
         );
         assert!(serde_json::from_value::<Color>(json!("red")).is_ok_and(|c| c == Color::Red));
-    }
-
-    #[test]
-    fn markers_are_split_from_the_rest() {
-        let (m, rest) = split_output("@@rsible virt none\nhello\n@@rsible swap on\n");
-        assert_eq!(
-            m,
-            vec![("virt".into(), "none".into()), ("swap".into(), "on".into())]
-        );
-        assert_eq!(rest, "hello\n");
     }
 
     #[test]

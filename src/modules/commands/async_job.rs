@@ -123,16 +123,15 @@ enum Job {
 
 /// Starts `p` as a background job limited to `limit` seconds; returns what Ansible returns
 /// for a started job (`ansible_job_id`, `started`, `finished`, `results_file`). The launch is
-/// an apply; when the framework holds it back, the job of [`Job::HeldBack`] is launched
-/// instead as a probe (it runs nothing of the user's; its record is the job file).
+/// an apply; in check mode the framework launches the job of [`Job::HeldBack`] instead (it
+/// runs nothing of the user's; its record is the job file), through [`Ctx::apply_or_record`].
 pub async fn start(p: &Program, limit: u64, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let jid_base = format!("j{}", random_digits());
     let mark = format!("rsible-async-{}", nonce());
     let launch = |job| launch_script(p, limit, job, &jid_base, &mark);
-    let out = match ctx.apply(launch(Job::Program), Vec::new()).await? {
-        Some(out) => out,
-        None => ctx.probe(launch(Job::HeldBack), Vec::new()).await?,
-    };
+    let out = ctx
+        .apply_or_record(launch(Job::Program), launch(Job::HeldBack))
+        .await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout
         .lines()

@@ -155,29 +155,26 @@ fn interpret(jid: &str, path: &str, word: &str, body: &str, cleanup: bool) -> Ou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-
-    fn check(v: Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("async_status", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| AsyncStatus::validate(&a))
-    }
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn arguments() {
-        assert_eq!(check(json!({"jid": "j1.2"})), Ok(()));
-        assert_eq!(check(json!({"jid": 12, "mode": "cleanup"})), Ok(()));
+        assert_eq!(check::<AsyncStatus>(json!({"jid": "j1.2"})), Ok(true));
         assert_eq!(
-            check(json!({"jid": "{{ job.ansible_job_id }}", "mode": "{{ m }}"})),
-            Ok(())
+            check::<AsyncStatus>(json!({"jid": 12, "mode": "cleanup"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"mode": "status"})),
+            check::<AsyncStatus>(json!({"jid": "{{ job.ansible_job_id }}", "mode": "{{ m }}"})),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<AsyncStatus>(json!({"mode": "status"})),
             Err("missing required arguments: jid".into())
         );
-        let e = check(json!({"jid": "j1", "mode": "erase"})).unwrap_err();
+        let e = check::<AsyncStatus>(json!({"jid": "j1", "mode": "erase"})).unwrap_err();
         assert!(e.contains("mode") && e.contains("cleanup"), "{e}");
-        assert!(check(json!({"jid": "j1", "jdi": "j1"}))
+        assert!(check::<AsyncStatus>(json!({"jid": "j1", "jdi": "j1"}))
             .unwrap_err()
             .contains("jdi"));
     }

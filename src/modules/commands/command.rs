@@ -126,36 +126,35 @@ async fn command(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::{args, load_check};
-
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("command", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Command::validate(&a))
-    }
+    use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"_raw_params": "echo hi", "chdir": "/tmp"})),
-            Ok(())
-        );
-        assert_eq!(check(json!({"argv": ["echo", 1, true]})), Ok(()));
-        assert_eq!(check(json!({"argv": "{{ words }}"})), Ok(()));
-        assert_eq!(
-            check(json!({"cmd": "{{ c }}", "stdin_add_newline": "{{ n }}"})),
-            Ok(())
+            check::<Command>(json!({"_raw_params": "echo hi", "chdir": "/tmp"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"chdir": "/tmp"})),
+            check::<Command>(json!({"argv": ["echo", 1, true]})),
+            Ok(true)
+        );
+        assert_eq!(check::<Command>(json!({"argv": "{{ words }}"})), Ok(true));
+        assert_eq!(
+            check::<Command>(json!({"cmd": "{{ c }}", "stdin_add_newline": "{{ n }}"})),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<Command>(json!({"chdir": "/tmp"})),
             Err("no command given".into())
         );
-        assert!(check(json!({"cmd": "a", "argv": ["a"]}))
+        assert!(check::<Command>(json!({"cmd": "a", "argv": ["a"]}))
             .unwrap_err()
             .contains("not both"));
-        let e = check(json!({"_raw_params": "ls", "chdri": "/"})).unwrap_err();
+        let e = check::<Command>(json!({"_raw_params": "ls", "chdri": "/"})).unwrap_err();
         assert!(e.contains("chdri"), "{e}");
-        let e = check(json!({"_raw_params": "ls", "strip_empty_ends": "maybe"})).unwrap_err();
+        let e = check::<Command>(json!({"_raw_params": "ls", "strip_empty_ends": "maybe"}))
+            .unwrap_err();
         assert!(e.contains("strip_empty_ends"), "{e}");
     }
 

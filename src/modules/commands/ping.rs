@@ -47,22 +47,19 @@ async fn ping(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::json;
+    use crate::modules::framework::spec::check;
 
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("ping", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Ping::validate(&a))
-    }
+    use serde_json::json;
 
     #[test]
     fn arguments() {
-        assert_eq!(check(json!({})), Ok(()));
-        assert_eq!(check(json!({"data": 3})), Ok(()));
-        assert_eq!(check(json!({"data": "{{ x }}"})), Ok(()));
-        assert!(check(json!({"dta": "x"})).unwrap_err().contains("dta"));
-        assert!(check(json!({"data": {"a": 1}})).is_err());
-        assert!(check(json!({"_raw_params": "hello"})).is_err());
+        assert_eq!(check::<Ping>(json!({})), Ok(true));
+        assert_eq!(check::<Ping>(json!({"data": 3})), Ok(true));
+        assert_eq!(check::<Ping>(json!({"data": "{{ x }}"})), Ok(true));
+        assert!(check::<Ping>(json!({"dta": "x"}))
+            .unwrap_err()
+            .contains("dta"));
+        assert!(check::<Ping>(json!({"data": {"a": 1}})).is_err());
+        assert!(check::<Ping>(json!({"_raw_params": "hello"})).is_err());
     }
 }

@@ -64,28 +64,24 @@ async fn raw(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::json;
+    use crate::modules::framework::spec::check;
 
-    fn check(v: Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("raw", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Raw::validate(&a))
-    }
+    use serde_json::json;
 
     #[test]
     fn arguments() {
-        assert_eq!(check(json!({"_raw_params": "uname -a"})), Ok(()));
+        assert_eq!(check::<Raw>(json!({"_raw_params": "uname -a"})), Ok(true));
         assert_eq!(
-            check(json!({"_raw_params": "{{ c }}", "executable": "/bin/bash"})),
-            Ok(())
+            check::<Raw>(json!({"_raw_params": "{{ c }}", "executable": "/bin/bash"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"executable": "/bin/sh"})),
+            check::<Raw>(json!({"executable": "/bin/sh"})),
             Err("no command given".into())
         );
-        assert!(check(json!({"_raw_params": "ls", "chdir": "/"}))
+        assert!(check::<Raw>(json!({"_raw_params": "ls", "chdir": "/"}))
             .unwrap_err()
             .contains("chdir"));
-        assert!(check(json!({"_raw_params": "ls", "executable": ["sh"]})).is_err());
+        assert!(check::<Raw>(json!({"_raw_params": "ls", "executable": ["sh"]})).is_err());
     }
 }

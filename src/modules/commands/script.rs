@@ -173,34 +173,32 @@ fn held_back() -> Output {
 mod tests {
     use super::*;
     use crate::modules::framework::args;
-    use crate::modules::framework::load_check;
+    use crate::modules::framework::spec::check;
+
     use serde_json::{json, Value};
 
     fn args_of(v: Value) -> Args {
         args::parse("script", v.as_object().expect("obj")).expect("args")
     }
 
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("script", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Script::validate(&a))
-    }
-
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"_raw_params": "x.sh 1 2", "creates": "/c"})),
-            Ok(())
+            check::<Script>(json!({"_raw_params": "x.sh 1 2", "creates": "/c"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"cmd": "{{ s }}", "executable": "{{ e }}"})),
-            Ok(())
+            check::<Script>(json!({"cmd": "{{ s }}", "executable": "{{ e }}"})),
+            Ok(true)
         );
-        assert_eq!(check(json!({"chdir": "/"})), Err("no script given".into()));
-        assert!(check(json!({"cmd": "x.sh", "args": "1"}))
+        assert_eq!(
+            check::<Script>(json!({"chdir": "/"})),
+            Err("no script given".into())
+        );
+        assert!(check::<Script>(json!({"cmd": "x.sh", "args": "1"}))
             .unwrap_err()
             .contains("args"));
-        assert!(check(json!({"cmd": "x.sh", "creates": ["/a"]})).is_err());
+        assert!(check::<Script>(json!({"cmd": "x.sh", "creates": ["/a"]})).is_err());
     }
 
     #[test]

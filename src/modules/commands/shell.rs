@@ -93,31 +93,28 @@ fn program(a: Args) -> Result<Program, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::{args, load_check};
+    use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
     use serde_json::json;
-
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("shell", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Shell::validate(&a))
-    }
 
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"_raw_params": "echo $HOME | wc", "creates": "/x"})),
-            Ok(())
+            check::<Shell>(json!({"_raw_params": "echo $HOME | wc", "creates": "/x"})),
+            Ok(true)
         );
-        assert_eq!(check(json!({"cmd": "{{ script }}"})), Ok(()));
+        assert_eq!(check::<Shell>(json!({"cmd": "{{ script }}"})), Ok(true));
         assert_eq!(
-            check(json!({"creates": "/x"})),
+            check::<Shell>(json!({"creates": "/x"})),
             Err("no command given".into())
         );
         for bad in ["argv", "expand_argument_vars", "warn"] {
-            let e = check(json!({"_raw_params": "ls", bad: true})).unwrap_err();
+            let e = check::<Shell>(json!({"_raw_params": "ls", bad: true})).unwrap_err();
             assert!(e.contains(bad), "{e}");
         }
-        assert!(check(json!({"_raw_params": "ls", "stdin_add_newline": "often"})).is_err());
+        assert!(
+            check::<Shell>(json!({"_raw_params": "ls", "stdin_add_newline": "often"})).is_err()
+        );
     }
 
     #[test]

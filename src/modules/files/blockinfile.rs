@@ -4,11 +4,10 @@
 //! last line matching `insertafter`/`insertbefore`, or at `EOF`/`BOF`), and written back
 //! atomically only when something differs. Knows nothing of playbooks.
 
-use crate::modules::files::common::edit::{self, de_opt_mode, shared_rules, Attrs, Edit, State};
+use crate::modules::files::common::edit::{self, editor_args, shared_rules, Edit, State};
 use crate::modules::files::common::pyre;
 use crate::modules::files::common::pyre::Regex;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
-use crate::modules::framework::mode::Mode;
 use crate::modules::framework::probe::Kind;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
@@ -32,6 +31,7 @@ fn default_end() -> String {
     "END".into()
 }
 
+editor_args! {
 /// Arguments of `blockinfile` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,8 +50,6 @@ pub struct Args {
     insertbefore: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
     create: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    backup: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     validate: Option<String>,
     #[serde(default = "default_begin")]
@@ -62,16 +60,7 @@ pub struct Args {
     append_newline: bool,
     #[serde(default, deserialize_with = "de_bool")]
     prepend_newline: bool,
-    #[serde(default, deserialize_with = "de_opt_mode")]
-    mode: Option<Mode>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    owner: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    group: Option<String>,
-    /// Accepted for compatibility: rsible's writes are always atomic (the loader refuses
-    /// any value but `false`).
-    #[serde(default, rename = "unsafe_writes", deserialize_with = "de_bool")]
-    _unsafe_writes: bool,
+}
 }
 
 impl Module for BlockInFile {
@@ -266,11 +255,7 @@ fn place(a: &Args) -> Result<Place, String> {
 /// `blockinfile`: one probe, and one apply when something differs.
 async fn blockinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let present = args.state == State::Present;
-    let attrs = Attrs {
-        mode: args.mode.clone(),
-        owner: args.owner.clone(),
-        group: args.group.clone(),
-    };
+    let attrs = args.attrs();
     let place = place(&args).map_err(|e| Failure::Failed(format!("blockinfile: {e}")))?;
     let path = &args.path;
     let cur = edit::read(ctx, path).await?;
@@ -338,33 +323,36 @@ async fn blockinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::json;
+    use crate::modules::framework::spec::check;
 
-    fn check(v: serde_json::Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("blockinfile", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| BlockInFile::validate(&a))
-    }
+    use serde_json::json;
 
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"dest": "/x", "content": "b", "backup": "yes"})),
-            Ok(())
+            check::<BlockInFile>(json!({"dest": "/x", "content": "b", "backup": "yes"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"path": "/x", "block": "{{ b }}", "insertafter": "{{ r }}"})),
-            Ok(())
+            check::<BlockInFile>(
+                json!({"path": "/x", "block": "{{ b }}", "insertafter": "{{ r }}"})
+            ),
+            Ok(true)
         );
-        assert_eq!(check(json!({"path": "/x", "state": "absent"})), Ok(()));
-        assert!(check(json!({"block": "b"})).is_err());
-        assert!(check(json!({"path": "/x", "blok": "b"})).is_err());
-        assert!(check(json!({"path": "/x", "create": "perhaps"})).is_err());
-        assert!(check(json!({"path": "/x", "insertafter": "a", "insertbefore": "b"})).is_err());
-        assert!(check(json!({"path": "/x", "insertbefore": "("})).is_err());
-        assert!(check(json!({"path": "/x", "validate": "true"})).is_err());
-        assert!(check(json!({"path": "/x", "state": "there"})).is_err());
+        assert_eq!(
+            check::<BlockInFile>(json!({"path": "/x", "state": "absent"})),
+            Ok(true)
+        );
+        assert!(check::<BlockInFile>(json!({"block": "b"})).is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "blok": "b"})).is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "create": "perhaps"})).is_err());
+        assert!(check::<BlockInFile>(
+            json!({"path": "/x", "insertafter": "a", "insertbefore": "b"})
+        )
+        .is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "insertbefore": "("})).is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "validate": "true"})).is_err());
+        assert!(check::<BlockInFile>(json!({"path": "/x", "state": "there"})).is_err());
     }
 
     const B: &str = "# BEGIN ANSIBLE MANAGED BLOCK\n";

@@ -165,10 +165,7 @@ mod tests {
         let a: Args = crate::modules::framework::args::parse("fetch", m.as_object().expect("obj"))
             .expect("args");
         assert!(a.flat && !a.fail_on_missing && a.validate_checksum);
-        let check = |v: Value| {
-            crate::modules::framework::load_check::parse::<Args>("fetch", v.as_object().expect("o"))
-                .map(|a| a.is_some())
-        };
+        let check = crate::modules::framework::spec::check::<Fetch>;
         assert_eq!(
             check(json!({"src": "{{ s }}", "dest": "/b", "flat": "{{ f }}"})),
             Ok(true)

@@ -733,6 +733,7 @@ fn result_diff(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
 
     fn plan(v: Value) -> Result<Plan, String> {
         let a: Args =
@@ -741,37 +742,28 @@ mod tests {
         Plan::new(a, None)
     }
 
-    fn check(v: Value) -> Result<(), String> {
-        let a = crate::modules::framework::load_check::parse::<Args>(
-            "file",
-            v.as_object().expect("object"),
-        )
-        .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| File::validate(&a))
-    }
-
     #[test]
     fn arguments_are_checked_at_load() {
         assert_eq!(
-            check(json!({"path": "/x", "state": "{{ s }}", "recurse": true})),
-            Ok(())
+            check::<File>(json!({"path": "/x", "state": "{{ s }}", "recurse": true})),
+            Ok(true)
         );
         assert_eq!(
-            check(
+            check::<File>(
                 json!({"dest": "{{ d }}", "mode": "{{ m }}", "state": "link",
             "src": "{{ s }}", "access_time": "{{ t }}"})
             ),
-            Ok(())
+            Ok(true)
         );
-        assert!(check(json!({"path": "/x", "modee": "0644"})).is_err());
-        assert!(check(json!({"state": "directory"})).is_err());
-        assert!(check(json!({"path": "/x", "state": "sideways"})).is_err());
-        assert!(check(json!({"path": "/x", "recurse": "sometimes"})).is_err());
-        assert!(check(json!({"path": "/x", "mode": "rwxrwxrwx"})).is_err());
-        assert!(check(json!({"path": "/x", "mode": "preserve"})).is_err());
-        assert!(check(json!({"path": "/x", "state": "hard"})).is_err());
-        assert!(check(json!({"path": "/x", "access_time": "soon"})).is_err());
-        assert!(check(json!({"path": "/x", "access_time_format": "%H"})).is_err());
+        assert!(check::<File>(json!({"path": "/x", "modee": "0644"})).is_err());
+        assert!(check::<File>(json!({"state": "directory"})).is_err());
+        assert!(check::<File>(json!({"path": "/x", "state": "sideways"})).is_err());
+        assert!(check::<File>(json!({"path": "/x", "recurse": "sometimes"})).is_err());
+        assert!(check::<File>(json!({"path": "/x", "mode": "rwxrwxrwx"})).is_err());
+        assert!(check::<File>(json!({"path": "/x", "mode": "preserve"})).is_err());
+        assert!(check::<File>(json!({"path": "/x", "state": "hard"})).is_err());
+        assert!(check::<File>(json!({"path": "/x", "access_time": "soon"})).is_err());
+        assert!(check::<File>(json!({"path": "/x", "access_time_format": "%H"})).is_err());
     }
 
     #[test]

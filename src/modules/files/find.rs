@@ -449,41 +449,35 @@ async fn second_pass(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
 
     fn args_of(v: Value) -> Args {
         crate::modules::framework::args::parse("find", v.as_object().expect("obj")).expect("args")
     }
 
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            crate::modules::framework::load_check::parse::<Args>("find", v.as_object().expect("o"))
-                .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Find::validate(&a))
-    }
-
     #[test]
     fn arguments_are_checked_before_the_run() {
         assert_eq!(
-            check(json!({"paths": "/d", "age": "2d", "age_stamp": "ctime"})),
-            Ok(())
+            check::<Find>(json!({"paths": "/d", "age": "2d", "age_stamp": "ctime"})),
+            Ok(true)
         );
         assert_eq!(
-            check(
+            check::<Find>(
                 json!({"path": "{{ d }}", "patterns": ["{{ p }}", "*.log"], "age": "{{ a }}",
                 "contains": "{{ c }}", "size": "{{ s }}", "checksum_algorithm": "{{ x }}"})
             ),
-            Ok(())
+            Ok(true)
         );
-        assert!(check(json!({"patterns": "*.log"})).is_err());
-        assert!(check(json!({"paths": []})).is_err());
-        assert!(check(json!({"paths": "/d", "age": "1y"})).is_err());
-        assert!(check(json!({"paths": "/d", "size": "big"})).is_err());
-        assert!(check(json!({"paths": "/d", "age_stamp": "btime"})).is_err());
-        assert!(check(json!({"paths": "/d", "contains": "("})).is_err());
-        assert!(check(json!({"paths": "/d", "patterns": "(", "use_regex": true})).is_err());
-        assert!(check(json!({"paths": "/d", "checksum_algorithm": "crc"})).is_err());
-        assert!(check(json!({"paths": "/d", "depth": "deep"})).is_err());
-        assert!(check(json!({"paths": "/d", "recures": true})).is_err());
+        assert!(check::<Find>(json!({"patterns": "*.log"})).is_err());
+        assert!(check::<Find>(json!({"paths": []})).is_err());
+        assert!(check::<Find>(json!({"paths": "/d", "age": "1y"})).is_err());
+        assert!(check::<Find>(json!({"paths": "/d", "size": "big"})).is_err());
+        assert!(check::<Find>(json!({"paths": "/d", "age_stamp": "btime"})).is_err());
+        assert!(check::<Find>(json!({"paths": "/d", "contains": "("})).is_err());
+        assert!(check::<Find>(json!({"paths": "/d", "patterns": "(", "use_regex": true})).is_err());
+        assert!(check::<Find>(json!({"paths": "/d", "checksum_algorithm": "crc"})).is_err());
+        assert!(check::<Find>(json!({"paths": "/d", "depth": "deep"})).is_err());
+        assert!(check::<Find>(json!({"paths": "/d", "recures": true})).is_err());
     }
 
     #[test]

@@ -267,6 +267,7 @@ async fn get_url(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 mod tests {
     use super::*;
     use crate::modules::framework::load_check;
+    use crate::modules::framework::spec::check;
 
     fn args_of(v: Value) -> Args {
         load_check::parse("get_url", v.as_object().expect("obj"))
@@ -274,30 +275,37 @@ mod tests {
             .expect("no templates")
     }
 
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("get_url", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| GetUrl::validate(&a))
-    }
-
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"url": "http://x/f", "dest": "/d", "thirsty": "yes"})),
-            Ok(())
+            check::<GetUrl>(json!({"url": "http://x/f", "dest": "/d", "thirsty": "yes"})),
+            Ok(true)
         );
         assert_eq!(
-            check(
+            check::<GetUrl>(
                 json!({"url": "{{ u }}", "dest": "/d", "checksum": "{{ c }}", "mode": "{{ m }}"})
             ),
-            Ok(())
+            Ok(true)
         );
-        assert!(check(json!({"url": "http://x/f"})).is_err());
-        assert!(check(json!({"url": "http://x/f", "dest": "/d", "destination": "/e"})).is_err());
-        assert!(check(json!({"url": "http://x/f", "dest": "/d", "timeout": "soon"})).is_err());
-        assert!(check(json!({"url": "http://x/f", "dest": "/d", "checksum": "abc"})).is_err());
-        assert!(check(json!({"url": "http://x/f", "dest": "/d", "checksum": "crc:1"})).is_err());
-        assert!(check(json!({"url": "http://x/f", "dest": "/d", "mode": "preserve"})).is_err());
+        assert!(check::<GetUrl>(json!({"url": "http://x/f"})).is_err());
+        assert!(
+            check::<GetUrl>(json!({"url": "http://x/f", "dest": "/d", "destination": "/e"}))
+                .is_err()
+        );
+        assert!(
+            check::<GetUrl>(json!({"url": "http://x/f", "dest": "/d", "timeout": "soon"})).is_err()
+        );
+        assert!(
+            check::<GetUrl>(json!({"url": "http://x/f", "dest": "/d", "checksum": "abc"})).is_err()
+        );
+        assert!(
+            check::<GetUrl>(json!({"url": "http://x/f", "dest": "/d", "checksum": "crc:1"}))
+                .is_err()
+        );
+        assert!(
+            check::<GetUrl>(json!({"url": "http://x/f", "dest": "/d", "mode": "preserve"}))
+                .is_err()
+        );
     }
 
     #[test]

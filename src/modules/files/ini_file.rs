@@ -5,9 +5,8 @@
 //! missing section is appended), and written back atomically only when something differs.
 //! Knows nothing of playbooks.
 
-use crate::modules::files::common::edit::{self, de_opt_mode, shared_rules, Attrs, Edit, State};
+use crate::modules::files::common::edit::{self, editor_args, shared_rules, Edit, State};
 use crate::modules::framework::args::{de_bool, de_opt_list, de_opt_string, yes};
-use crate::modules::framework::mode::Mode;
 use crate::modules::framework::probe::Kind;
 use crate::modules::framework::spec::{spec, Module, Spec, CG};
 use crate::modules::{Ctx, Failure, Output};
@@ -22,6 +21,7 @@ pub const SPEC: Spec = spec::<IniFile>(CG, &["community.general.files.ini_file"]
 /// The `ini_file` module.
 pub struct IniFile;
 
+editor_args! {
 /// Arguments of `ini_file` (community.general's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,8 +41,6 @@ pub struct Args {
     #[serde(default = "yes", deserialize_with = "de_bool")]
     exclusive: bool,
     #[serde(default, deserialize_with = "de_bool")]
-    backup: bool,
-    #[serde(default, deserialize_with = "de_bool")]
     no_extra_spaces: bool,
     #[serde(default, deserialize_with = "de_bool")]
     ignore_spaces: bool,
@@ -54,16 +52,7 @@ pub struct Args {
     /// refuses any value but `false`).
     #[serde(default, rename = "follow", deserialize_with = "de_bool")]
     _follow: bool,
-    #[serde(default, deserialize_with = "de_opt_mode")]
-    mode: Option<Mode>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    owner: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    group: Option<String>,
-    /// Accepted for compatibility: rsible's writes are always atomic (the loader refuses
-    /// any value but `false`).
-    #[serde(default, rename = "unsafe_writes", deserialize_with = "de_bool")]
-    _unsafe_writes: bool,
+}
 }
 
 impl Module for IniFile {
@@ -347,11 +336,7 @@ pub fn edit_ini(content: &[u8], r: &Request<'_>) -> Result<(Vec<u8>, &'static st
 async fn ini_file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let present = args.state == State::Present;
     let values = values(&args);
-    let attrs = Attrs {
-        mode: args.mode.clone(),
-        owner: args.owner.clone(),
-        group: args.group.clone(),
-    };
+    let attrs = args.attrs();
     let path = &args.path;
     let cur = edit::read(ctx, path).await?;
     match cur.state.kind {
@@ -399,25 +384,20 @@ async fn ini_file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::json;
+    use crate::modules::framework::spec::check;
 
-    fn check(v: Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("ini_file", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| IniFile::validate(&a))
-    }
+    use serde_json::json;
 
     #[test]
     fn arguments() {
-        let ok = |v: Value| assert_eq!(check(v.clone()), Ok(()), "{v}");
+        let ok = |v: Value| assert_eq!(check::<IniFile>(v.clone()), Ok(true), "{v}");
         ok(json!({"dest": "/x", "section": "s", "option": "o", "value": 2}));
         ok(json!({"path": "/x", "section": null, "option": "o", "values": ["a", "b"]}));
         ok(json!({"path": "/x", "section": "s", "state": "absent"}));
         ok(json!({"path": "/x", "option": "o", "allow_no_value": true}));
         ok(json!({"path": "/x", "option": "o", "value": "{{ v }}", "create": "{{ c }}"}));
         let bad = |v: Value, want: &str| {
-            let e = check(v.clone()).unwrap_err();
+            let e = check::<IniFile>(v.clone()).unwrap_err();
             assert!(e.contains(want), "{v}: {e}");
         };
         bad(

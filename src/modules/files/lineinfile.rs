@@ -4,11 +4,10 @@
 //! `backrefs`, `search_string`), and written back atomically only when something differs.
 //! Knows nothing of playbooks; arguments arrive templated.
 
-use crate::modules::files::common::edit::{self, de_opt_mode, shared_rules, Attrs, Edit, State};
+use crate::modules::files::common::edit::{self, editor_args, shared_rules, Edit, State};
 use crate::modules::files::common::pyre;
 use crate::modules::files::common::pyre::Regex;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
-use crate::modules::framework::mode::Mode;
 use crate::modules::framework::probe::Kind;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
@@ -22,6 +21,7 @@ pub const SPEC: Spec = spec::<LineInFile>(B, &[]);
 /// The `lineinfile` module.
 pub struct LineInFile;
 
+editor_args! {
 /// Arguments of `lineinfile` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,21 +45,10 @@ pub struct Args {
     #[serde(default, deserialize_with = "de_bool")]
     create: bool,
     #[serde(default, deserialize_with = "de_bool")]
-    backup: bool,
-    #[serde(default, deserialize_with = "de_bool")]
     firstmatch: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     validate: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_mode")]
-    mode: Option<Mode>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    owner: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    group: Option<String>,
-    /// Accepted for compatibility: rsible's writes are always atomic (the loader refuses
-    /// any value but `false`).
-    #[serde(default, rename = "unsafe_writes", deserialize_with = "de_bool")]
-    _unsafe_writes: bool,
+}
 }
 
 impl Module for LineInFile {
@@ -348,11 +337,7 @@ fn insert(a: &Args) -> Result<Insert, String> {
 /// `lineinfile`: one probe, and one apply when something differs.
 async fn lineinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let present_state = args.state == State::Present;
-    let attrs = Attrs {
-        mode: args.mode.clone(),
-        owner: args.owner.clone(),
-        group: args.group.clone(),
-    };
+    let attrs = args.attrs();
     let failed = |e: String| Failure::Failed(format!("lineinfile: {e}"));
     let search = search(&args).map_err(failed)?;
     let insert = insert(&args).map_err(failed)?;
@@ -440,6 +425,7 @@ async fn lineinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 mod tests {
     use super::*;
     use crate::modules::framework::load_check;
+    use crate::modules::framework::spec::check;
 
     fn re(p: &str) -> Regex {
         pyre::compile(p, false, false).unwrap()
@@ -612,12 +598,6 @@ mod tests {
         assert_eq!(absent(&mut l, &Search::Substring(b"zz".to_vec()), None), 0);
     }
 
-    fn check(v: serde_json::Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("lineinfile", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| LineInFile::validate(&a))
-    }
-
     #[test]
     fn arguments_take_ansible_names_and_aliases() {
         let m = json!({"dest": "/x", "value": "l", "regex": "^a", "create": "yes"});
@@ -633,19 +613,21 @@ mod tests {
             ),
             ("/x", Some("l"), Some("^a"), true)
         );
-        assert_eq!(check(m), Ok(()));
-        assert!(check(json!({"path": "/x", "lines": "l"})).is_err());
-        assert!(check(json!({"line": "l"})).is_err());
-        assert!(check(json!({"path": "/x", "line": "l", "create": "maybe"})).is_err());
-        assert!(check(json!({"path": "/x", "line": "l", "state": "gone"})).is_err());
-        assert!(check(json!({"path": "/x", "line": "l", "mode": "0999"})).is_err());
+        assert_eq!(check::<LineInFile>(m), Ok(true));
+        assert!(check::<LineInFile>(json!({"path": "/x", "lines": "l"})).is_err());
+        assert!(check::<LineInFile>(json!({"line": "l"})).is_err());
+        assert!(
+            check::<LineInFile>(json!({"path": "/x", "line": "l", "create": "maybe"})).is_err()
+        );
+        assert!(check::<LineInFile>(json!({"path": "/x", "line": "l", "state": "gone"})).is_err());
+        assert!(check::<LineInFile>(json!({"path": "/x", "line": "l", "mode": "0999"})).is_err());
     }
 
     #[test]
     fn argument_rules_are_checked_at_load() {
-        let ok = |v| assert_eq!(check(v), Ok(()));
+        let ok = |v| assert_eq!(check::<LineInFile>(v), Ok(true));
         let bad = |v: serde_json::Value, want: &str| {
-            let e = check(v.clone()).unwrap_err();
+            let e = check::<LineInFile>(v.clone()).unwrap_err();
             assert!(e.contains(want), "{v}: {e}");
         };
         ok(json!({"path": "/x", "line": "l", "insertafter": "EOF"}));

@@ -5,8 +5,6 @@
 pub mod blockinfile;
 pub mod common;
 pub mod copy;
-mod copy_remote_tree;
-mod copy_tree;
 pub mod fetch;
 pub mod file;
 pub mod find;

@@ -3,10 +3,9 @@
 //! (Python's `re.subn` with MULTILINE and its replacement templates), and written back
 //! atomically only when something differs. Knows nothing of playbooks.
 
-use crate::modules::files::common::edit::{self, de_opt_mode, shared_rules, Attrs, Edit};
+use crate::modules::files::common::edit::{self, editor_args, shared_rules, Edit};
 use crate::modules::files::common::pyre;
-use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
-use crate::modules::framework::mode::Mode;
+use crate::modules::framework::args::{de_opt_string, is_template};
 use crate::modules::framework::probe::Kind;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
@@ -20,6 +19,7 @@ pub const SPEC: Spec = spec::<Replace>(B, &[]);
 /// The `replace` module.
 pub struct Replace;
 
+editor_args! {
 /// Arguments of `replace` (Ansible's names and aliases).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,24 +33,13 @@ pub struct Args {
     after: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     before: Option<String>,
-    #[serde(default, deserialize_with = "de_bool")]
-    backup: bool,
     #[serde(default, deserialize_with = "de_opt_string")]
     validate: Option<String>,
     /// Accepted for compatibility; files are edited as UTF-8 (or raw bytes). The loader
     /// refuses any value but UTF-8.
     #[serde(default, rename = "encoding", deserialize_with = "de_opt_string")]
     _encoding: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_mode")]
-    mode: Option<Mode>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    owner: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_string")]
-    group: Option<String>,
-    /// Accepted for compatibility: rsible's writes are always atomic (the loader refuses
-    /// any value but `false`).
-    #[serde(default, rename = "unsafe_writes", deserialize_with = "de_bool")]
-    _unsafe_writes: bool,
+}
 }
 
 impl Module for Replace {
@@ -142,11 +131,7 @@ pub fn replace_all(
 
 /// `replace`: one probe, and one apply when something differs.
 async fn replace(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let attrs = Attrs {
-        mode: args.mode.clone(),
-        owner: args.owner.clone(),
-        group: args.group.clone(),
-    };
+    let attrs = args.attrs();
     let path = &args.path;
     let cur = edit::read(ctx, path).await?;
     match cur.state.kind {
@@ -207,34 +192,30 @@ async fn replace(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-
-    fn check(v: serde_json::Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("replace", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Replace::validate(&a))
-    }
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"dest": "/x", "regexp": "a", "replace": 1})),
-            Ok(())
+            check::<Replace>(json!({"dest": "/x", "regexp": "a", "replace": 1})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"path": "/x", "regexp": "{{ r }}", "after": "{{ a }}"})),
-            Ok(())
+            check::<Replace>(json!({"path": "/x", "regexp": "{{ r }}", "after": "{{ a }}"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"path": "/x", "regexp": "a", "encoding": "utf-8"})),
-            Ok(())
+            check::<Replace>(json!({"path": "/x", "regexp": "a", "encoding": "utf-8"})),
+            Ok(true)
         );
-        assert!(check(json!({"path": "/x"})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "a", "replce": "b"})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "a", "backup": "often"})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "("})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "a", "before": "["})).is_err());
-        assert!(check(json!({"path": "/x", "regexp": "a", "mode": "preserve"})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x"})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x", "regexp": "a", "replce": "b"})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x", "regexp": "a", "backup": "often"})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x", "regexp": "("})).is_err());
+        assert!(check::<Replace>(json!({"path": "/x", "regexp": "a", "before": "["})).is_err());
+        assert!(
+            check::<Replace>(json!({"path": "/x", "regexp": "a", "mode": "preserve"})).is_err()
+        );
     }
 
     /// Expectations come from ansible-core 2.19's replace run on the same files.

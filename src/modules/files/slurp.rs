@@ -62,21 +62,14 @@ async fn slurp(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::Value;
-
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("slurp", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Slurp::validate(&a))
-    }
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn arguments() {
-        assert_eq!(check(json!({"path": "/etc/hosts"})), Ok(()));
-        assert_eq!(check(json!({"src": "{{ f }}"})), Ok(()));
-        assert!(check(json!({})).is_err());
-        assert!(check(json!({"src": "/a", "scr": "/b"})).is_err());
-        assert!(check(json!({"src": ["/a"]})).is_err());
+        assert_eq!(check::<Slurp>(json!({"path": "/etc/hosts"})), Ok(true));
+        assert_eq!(check::<Slurp>(json!({"src": "{{ f }}"})), Ok(true));
+        assert!(check::<Slurp>(json!({})).is_err());
+        assert!(check::<Slurp>(json!({"src": "/a", "scr": "/b"})).is_err());
+        assert!(check::<Slurp>(json!({"src": ["/a"]})).is_err());
     }
 }

@@ -162,6 +162,7 @@ fn parse_output(stdout: &str, path: &str) -> Option<Map<String, Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn a_regular_file_is_read_like_ansible() {
@@ -196,15 +197,6 @@ mod tests {
         assert!(parse_output("garbage\n", "/x").is_none());
     }
 
-    fn check(v: Value) -> Result<(), String> {
-        let a = crate::modules::framework::load_check::parse::<Args>(
-            "stat",
-            v.as_object().expect("obj"),
-        )
-        .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Stat::validate(&a))
-    }
-
     #[test]
     fn arguments_and_algorithms() {
         let m = json!({"path": "/a", "follow": "yes", "checksum_algorithm": "sha256"});
@@ -212,12 +204,12 @@ mod tests {
             .expect("args");
         assert!(a.follow && a.get_checksum);
         assert_eq!(
-            check(json!({"dest": "/a", "checksum": "{{ algo }}"})),
-            Ok(())
+            check::<Stat>(json!({"dest": "/a", "checksum": "{{ algo }}"})),
+            Ok(true)
         );
-        assert!(check(json!({"path": "/a", "checksum_algorithm": "crc"})).is_err());
-        assert!(check(json!({"path": "/a", "follow": "maybe"})).is_err());
-        assert!(check(json!({"path": "/a", "get_md5": true})).is_err());
-        assert!(check(json!({"follow": true})).is_err());
+        assert!(check::<Stat>(json!({"path": "/a", "checksum_algorithm": "crc"})).is_err());
+        assert!(check::<Stat>(json!({"path": "/a", "follow": "maybe"})).is_err());
+        assert!(check::<Stat>(json!({"path": "/a", "get_md5": true})).is_err());
+        assert!(check::<Stat>(json!({"follow": true})).is_err());
     }
 }

@@ -140,14 +140,7 @@ async fn tempfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::Value;
-
-    fn check(v: Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("tempfile", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Tempfile::validate(&a))
-    }
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn arguments_have_ansibles_defaults() {
@@ -157,12 +150,12 @@ mod tests {
                 .expect("args");
         assert_eq!(a.state, State::Directory);
         assert_eq!(a.prefix, "ansible.");
-        assert!(check(json!({"state": "link"})).is_err());
-        assert!(check(json!({"prefix": "a/b"})).is_err());
-        assert!(check(json!({"sufix": ".x"})).is_err());
+        assert!(check::<Tempfile>(json!({"state": "link"})).is_err());
+        assert!(check::<Tempfile>(json!({"prefix": "a/b"})).is_err());
+        assert!(check::<Tempfile>(json!({"sufix": ".x"})).is_err());
         assert_eq!(
-            check(json!({"state": "{{ s }}", "prefix": "{{ a/b }}"})),
-            Ok(())
+            check::<Tempfile>(json!({"state": "{{ s }}", "prefix": "{{ a/b }}"})),
+            Ok(true)
         );
     }
 

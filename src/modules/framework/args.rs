@@ -21,10 +21,34 @@ pub fn parse<T: DeserializeOwned>(module: &str, args: &Map<String, Value>) -> Re
             .iter()
             .find(|(_, v)| !v.is_object() && !v.is_array() && msg.contains(&v.to_string()));
         match culprit {
-            Some((k, _)) => format!("{module}: argument '{k}': {msg}"),
+            Some((k, _)) => {
+                let msg = reword_variant(k, &msg).unwrap_or(msg);
+                format!("{module}: argument '{k}': {msg}")
+            }
             None => format!("{module}: {msg}"),
         }
     })
+}
+
+/// Ansible's message for a value of choice argument `arg` that is not one of `choices`.
+pub fn choice_error(arg: &str, choices: &[&str], got: &str) -> String {
+    format!(
+        "value of {arg} must be one of: {}, got: {got}",
+        choices.join(", ")
+    )
+}
+
+/// serde's message for an enum argument given a value it does not know (`` unknown variant
+/// `x`, expected `a` or `b` ``) in Ansible's words ([`choice_error`]); `None` for any other
+/// message.
+pub fn reword_variant(arg: &str, msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("unknown variant `")?;
+    let (got, expected) = rest.split_once("`, ")?;
+    let expected = expected
+        .strip_prefix("expected one of ")
+        .or_else(|| expected.strip_prefix("expected "))?;
+    let choices: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    Some(choice_error(arg, &choices, got))
 }
 
 /// Whether `s` is a value only known when the task runs: a template, or the stand-in the
@@ -32,6 +56,14 @@ pub fn parse<T: DeserializeOwned>(module: &str, args: &Map<String, Value>) -> Re
 /// skips value checks on such strings.
 pub fn is_template(s: &str) -> bool {
     crate::template::is_template(s) || load_check::is_marker(s)
+}
+
+/// Whether `v` is a package version as apt, dnf and apk write them (or an fnmatch pattern
+/// of one: `1.2*`): letters, digits and `.+~:-_*?` only, so it can travel to a target as is.
+pub fn valid_version(v: &str) -> bool {
+    !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".+~:-_*?".contains(c))
 }
 
 /// serde `default` for a boolean argument that is on unless given (`#[serde(default =
@@ -157,6 +189,26 @@ mod tests {
     struct A {
         #[serde(default, deserialize_with = "de_bool")]
         flag: bool,
+    }
+
+    #[test]
+    fn serde_choice_errors_read_as_ansible_words_them() {
+        let two = "unknown variant `gone`, expected `present` or `absent`";
+        assert_eq!(
+            reword_variant("state", two).as_deref(),
+            Some("value of state must be one of: present, absent, got: gone")
+        );
+        let many = "unknown variant `x`, expected one of `a`, `b`, `c`";
+        assert_eq!(
+            reword_variant("mode", many).as_deref(),
+            Some("value of mode must be one of: a, b, c, got: x")
+        );
+        let one = "unknown variant `x`, expected `a`";
+        assert_eq!(
+            reword_variant("m", one).as_deref(),
+            Some("value of m must be one of: a, got: x")
+        );
+        assert_eq!(reword_variant("m", "invalid type: integer `3`"), None);
     }
 
     #[test]

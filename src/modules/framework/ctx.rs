@@ -83,6 +83,21 @@ impl Ctx<'_> {
         self.apply_streaming(script, stdin, None).await
     }
 
+    /// Runs `apply`, or in check mode `record` instead: a program that changes nothing the
+    /// task asks for but writes rsible's own bookkeeping on the target. It exists for async
+    /// jobs: Ansible starts a job in check mode too (its command held back), and the job's
+    /// result file must exist so that a later `async_status` finds the job; `record` is that
+    /// held-back job. It is not a probe (it writes a file) and not an apply (it runs in check
+    /// mode), hence a door of its own. One round trip either way.
+    pub async fn apply_or_record(
+        &self,
+        apply: Vec<u8>,
+        record: Vec<u8>,
+    ) -> Result<ExecOutput, Failure> {
+        let script = if self.applies() { apply } else { record };
+        self.run(script, Vec::new(), None, false).await
+    }
+
     /// As [`Ctx::apply`], with a controller file streamed to stdin after `stdin`.
     pub async fn apply_streaming(
         &self,

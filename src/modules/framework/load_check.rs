@@ -4,6 +4,7 @@
 //! the value (a custom reader, a number in a string), that argument is set aside and the rest
 //! checked again. Knows nothing of any one module.
 
+use super::args;
 use super::spec::ArgError;
 use crate::template::is_template;
 use serde::de::{
@@ -140,7 +141,10 @@ fn to_arg_error(module: &str, raw: &Map<String, Value>, msg: &str) -> ArgError {
     ArgError {
         arg: culprit.map(|(k, _)| k.clone()),
         msg: match culprit {
-            Some((k, _)) => format!("argument '{k}': {msg}"),
+            Some((k, _)) => {
+                let msg = args::reword_variant(k, msg).unwrap_or_else(|| msg.to_string());
+                format!("argument '{k}': {msg}")
+            }
             None => msg.to_string(),
         },
         expected: Vec::new(),

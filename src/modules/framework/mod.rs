@@ -4,16 +4,17 @@
 //! with Ansible's coercions ([`args`]), the context whose probe, apply and gated doors are the
 //! only way to the target and the only place check mode is decided ([`ctx`]), results
 //! ([`output`]), and what several families need: path probing ([`probe`]), modes
-//! ([`mode`]), the one atomic file writer ([`write`]) and a task's controller-side source
-//! ([`local_src`]). Knows nothing of any one module.
+//! ([`mode`]), the one atomic file writer ([`write`]), a task's controller-side source
+//! ([`local_src`]) and the one format remote programs report in ([`report`]). Knows nothing
+//! of any one module.
 
 pub mod args;
 pub mod ctx;
 pub mod load_check;
 pub mod local_src;
-pub mod marks;
 pub mod mode;
 pub mod output;
 pub mod probe;
+pub mod report;
 pub mod spec;
 pub mod write;

@@ -92,7 +92,7 @@ pub const fn spec<M: Module>(collection: &'static str, aliases: &'static [&'stat
         name: M::NAME,
         collection,
         aliases,
-        args: ArgCheck::Typed(check::<M>),
+        args: ArgCheck::Typed(check_at_load::<M>),
         runs: Runs::Target(run::<M>),
     }
 }
@@ -148,8 +148,22 @@ fn check_action<A: Action>(raw: &Map<String, Value>) -> Result<(), ArgError> {
 }
 
 /// Load-time check of `M`'s arguments (templates stand for values of any type).
-fn check<M: Module>(raw: &Map<String, Value>) -> Result<(), ArgError> {
+pub fn check_at_load<M: Module>(raw: &Map<String, Value>) -> Result<(), ArgError> {
     load_time::<M::Args>(M::NAME, raw, M::validate)
+}
+
+/// Test helper: the load-time check of `M` on the JSON object `args` ([`load_check::parse`],
+/// then [`Module::validate`]): `Ok(true)` when checked in full, `Ok(false)` when a template
+/// kept the check from finishing, or the error's message.
+#[cfg(test)]
+pub fn check<M: Module>(args: Value) -> Result<bool, String> {
+    let raw = args
+        .as_object()
+        .expect("module arguments are a JSON object");
+    match load_check::parse::<M::Args>(M::NAME, raw).map_err(|e| e.msg)? {
+        Some(a) => M::validate(&a).map(|()| true),
+        None => Ok(false),
+    }
 }
 
 /// The load-time parse of `T`, then `validate` when no template kept the parse from finishing.

@@ -195,16 +195,20 @@ impl Backend for Plan {
 
 /// Reads the program's answer into the module's result (`msg`, `packages`).
 fn answer(stdout: &str, stderr: &str) -> Output {
-    let (marks, tool_out) = backend::marks(stdout);
+    let r = match backend::report("apk", stdout) {
+        Ok(r) => r,
+        Err(o) => return *o,
+    };
+    let tool_out = r.rest();
     let mut o = Output::default();
     let mut packages = Vec::new();
-    for (k, v) in marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "changed" => o.changed = true,
-            "would" => packages.push(v),
+            "would" => packages.push(v.to_string()),
             "fail" => {
                 o.failed = true;
-                o.msg = Some(v);
+                o.msg = Some(v.to_string());
             }
             "failed" => {
                 o.failed = true;
@@ -226,26 +230,20 @@ fn answer(stdout: &str, stderr: &str) -> Output {
         o.changed = false;
     }
     o.fields.insert("packages".into(), json!(packages));
-    set_streams(&mut o, &tool_out, stderr);
+    set_streams(&mut o, tool_out, stderr);
     o
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
     use crate::modules::framework::{args, load_check};
     use crate::modules::packages::common::{parses, parses_gated};
     use serde_json::{Map, Value};
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().expect("object").clone()
-    }
-
-    fn check(v: Value) -> Result<bool, String> {
-        match load_check::parse::<Args>("apk", &obj(v)).map_err(|e| e.msg)? {
-            Some(a) => Apk::validate(&a).map(|()| true),
-            None => Ok(false),
-        }
     }
 
     fn of(v: Value) -> Plan {
@@ -267,12 +265,12 @@ mod tests {
         ] {
             assert!(load_check::parse::<Args>("apk", &obj(json!({ n: "{{ v }}" }))).is_ok());
         }
-        assert!(check(json!({"name": "a b"})).is_err());
-        assert!(check(json!({"name": "a", "state": "held"})).is_err());
-        assert!(check(json!({})).is_err());
-        assert!(check(json!({"name": "a", "no_cache": "maybe"})).is_err());
-        assert_eq!(check(json!({"upgrade": true})), Ok(true));
-        assert_eq!(check(json!({"upgrade": "{{ u }}"})), Ok(false));
+        assert!(check::<Apk>(json!({"name": "a b"})).is_err());
+        assert!(check::<Apk>(json!({"name": "a", "state": "held"})).is_err());
+        assert!(check::<Apk>(json!({})).is_err());
+        assert!(check::<Apk>(json!({"name": "a", "no_cache": "maybe"})).is_err());
+        assert_eq!(check::<Apk>(json!({"upgrade": true})), Ok(true));
+        assert_eq!(check::<Apk>(json!({"upgrade": "{{ u }}"})), Ok(false));
     }
 
     #[test]

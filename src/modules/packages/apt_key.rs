@@ -9,7 +9,7 @@
 //! deprecation warning in its `warnings` field (the engine shows it as a `[WARNING]` line).
 //! Knows nothing of playbooks.
 
-use super::common::{de_known, split_output, MARK_FN};
+use super::common::{de_known, Report, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{de_opt_string, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
@@ -263,17 +263,17 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let (marks, _) = split_output(&String::from_utf8_lossy(&out.stdout));
+    let r = Report::parse("apt_key", &String::from_utf8_lossy(&out.stdout))?;
     let mut o = Output::default();
-    for (k, v) in marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "changed" => o.changed = true,
             "key_file" => {
                 o.fields.insert("key_file".into(), json!(v));
             }
             "fail" => {
                 o.failed = true;
-                o.msg = Some(v);
+                o.msg = Some(v.to_string());
             }
             _ => {}
         }
@@ -289,19 +289,13 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
     use crate::modules::framework::{args, load_check};
     use crate::modules::packages::common::{parses, parses_gated};
     use serde_json::Map;
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().expect("object").clone()
-    }
-
-    fn check(v: Value) -> Result<bool, String> {
-        match load_check::parse::<Args>("apt_key", &obj(v)).map_err(|e| e.msg)? {
-            Some(a) => AptKey::validate(&a).map(|()| true),
-            None => Ok(false),
-        }
     }
 
     fn of(v: Value) -> Result<Plan, String> {
@@ -324,15 +318,21 @@ mod tests {
             let m = obj(json!({ n: "{{ v }}" }));
             assert!(load_check::parse::<Args>("apt_key", &m).is_ok(), "{n}");
         }
-        assert!(check(json!({"url": "http://a", "data": "x"})).is_err());
-        assert!(check(json!({"keyserver": "k", "id": "AB"})).is_err());
-        assert!(check(json!({"state": "absent"})).is_err());
-        assert!(check(json!({"id": "zz", "url": "http://a"})).is_err());
-        assert!(check(json!({"id": "AB", "url": "http://a", "state": "gone"})).is_err());
-        assert!(check(json!({"id": "AB", "uri": "http://a"})).is_err());
-        assert!(check(json!({})).is_err());
-        assert_eq!(check(json!({"id": "{{ k }}", "url": "{{ u }}"})), Ok(true));
-        assert_eq!(check(json!({"id": "AB", "state": "{{ s }}"})), Ok(false));
+        assert!(check::<AptKey>(json!({"url": "http://a", "data": "x"})).is_err());
+        assert!(check::<AptKey>(json!({"keyserver": "k", "id": "AB"})).is_err());
+        assert!(check::<AptKey>(json!({"state": "absent"})).is_err());
+        assert!(check::<AptKey>(json!({"id": "zz", "url": "http://a"})).is_err());
+        assert!(check::<AptKey>(json!({"id": "AB", "url": "http://a", "state": "gone"})).is_err());
+        assert!(check::<AptKey>(json!({"id": "AB", "uri": "http://a"})).is_err());
+        assert!(check::<AptKey>(json!({})).is_err());
+        assert_eq!(
+            check::<AptKey>(json!({"id": "{{ k }}", "url": "{{ u }}"})),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<AptKey>(json!({"id": "AB", "state": "{{ s }}"})),
+            Ok(false)
+        );
         let p = of(json!({"id": "0xabcd", "url": "http://a"})).expect("plan");
         assert_eq!(p.dest, Dest::Stem("/etc/apt/trusted.gpg.d/ABCD".into()));
         let p = of(json!({"data": "k", "keyring": "/etc/apt/keyrings/x.asc"})).expect("plan");

@@ -2,7 +2,7 @@
 //! `deinstall`, `purge`) when it differs. One gated program: the probe reads the selection,
 //! the apply sets it. Knows nothing of playbooks.
 
-use super::common::{split_output, valid_name, MARK_FN};
+use super::common::{valid_name, Report, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
 use crate::modules::framework::args::is_template;
@@ -93,11 +93,11 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let (marks, _) = split_output(&String::from_utf8_lossy(&out.stdout));
+    let r = Report::parse("dpkg_selections", &String::from_utf8_lossy(&out.stdout))?;
     let mut o = Output::default();
     let mut before = String::new();
-    for (k, v) in marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "unknown" => {
                 o.failed = true;
                 o.msg = Some(format!(
@@ -105,7 +105,7 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                     args.name
                 ));
             }
-            "cur" => before = v,
+            "cur" => before = v.to_string(),
             "changed" => o.changed = true,
             _ => {}
         }

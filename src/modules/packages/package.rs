@@ -6,8 +6,8 @@
 //! Knows nothing of playbooks.
 
 use super::common::backend::{self, Backend};
-use super::common::split_output;
 use super::common::tools::{self, Tool};
+use super::common::Report;
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{de_opt_string, is_template};
 use crate::modules::framework::load_check;
@@ -177,15 +177,11 @@ async fn run(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!("package: {}", stderr.trim())));
     }
-    let (marks, _) = split_output(&stdout);
-    if let Some((_, msg)) = marks.iter().find(|(k, _)| k == "unsupported") {
-        return Err(Failure::Failed(msg.clone()));
+    let r = Report::parse("package", &stdout)?;
+    if let Some(msg) = r.get("unsupported") {
+        return Err(Failure::Failed(msg.to_string()));
     }
-    let mgr = marks
-        .iter()
-        .find(|(k, _)| k == "mgr")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("none");
+    let mgr = r.get("mgr").unwrap_or("none");
     let chosen = plans
         .iter()
         .find(|(t, _)| t.name() == mgr)
@@ -207,29 +203,28 @@ async fn run(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 mod tests {
     use super::*;
     use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
     use crate::modules::packages::common::{parses, parses_gated};
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().expect("object").clone()
     }
 
-    fn check(v: Value) -> Result<bool, String> {
-        match load_check::parse::<Args>("package", &obj(v)).map_err(|e| e.msg)? {
-            Some(a) => Package::validate(&a).map(|()| true),
-            None => Ok(false),
-        }
-    }
-
     #[test]
     fn name_and_state_are_required_and_the_rest_goes_to_a_tool() {
-        assert!(check(json!({"name": "a"})).is_err());
-        assert_eq!(check(json!({"name": "a", "state": "present"})), Ok(true));
+        assert!(check::<Package>(json!({"name": "a"})).is_err());
         assert_eq!(
-            check(json!({"name": "a", "state": "present", "use": "apt", "update_cache": true})),
+            check::<Package>(json!({"name": "a", "state": "present"})),
             Ok(true)
         );
         assert_eq!(
-            check(json!({"name": "a", "state": "present", "enablerepo": "epel"})),
+            check::<Package>(
+                json!({"name": "a", "state": "present", "use": "apt", "update_cache": true})
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<Package>(json!({"name": "a", "state": "present", "enablerepo": "epel"})),
             Ok(true),
             "a dnf argument with use: auto"
         );
@@ -240,15 +235,17 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.arg.as_deref(), Some("updat_cache"));
         assert!(e.expected.contains(&"update_cache".to_string()), "{e:?}");
+        assert!(check::<Package>(
+            json!({"name": "a", "state": "present", "use": "apt", "enablerepo": "x"})
+        )
+        .is_err());
         assert!(
-            check(json!({"name": "a", "state": "present", "use": "apt", "enablerepo": "x"}))
-                .is_err()
+            check::<Package>(json!({"name": "a", "state": "present", "use": "pacman"})).is_err()
         );
-        assert!(check(json!({"name": "a", "state": "present", "use": "pacman"})).is_err());
-        assert!(check(json!({"name": "a;b", "state": "present"})).is_err());
-        assert!(check(json!({"name": "a", "state": "sideways"})).is_err());
+        assert!(check::<Package>(json!({"name": "a;b", "state": "present"})).is_err());
+        assert!(check::<Package>(json!({"name": "a", "state": "sideways"})).is_err());
         assert_eq!(
-            check(json!({"name": "{{ p }}", "state": "{{ s }}", "use": "{{ u }}"})),
+            check::<Package>(json!({"name": "{{ p }}", "state": "{{ s }}", "use": "{{ u }}"})),
             Ok(true)
         );
     }

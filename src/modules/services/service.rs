@@ -118,8 +118,8 @@ impl Module for Service {
 
 /// The init-script probe: status by exit code (or `pattern` in the process list),
 /// enablement by the `S??NAME` links of runlevels 2-5. Plans `ena` (1: set `en`) and `sta`
-/// (the init script's verb), each with a `C` line.
-const SYSV_PROBE: &str = r#"fail() { printf 'F %s\n' "$*"; exit 0; }
+/// (the init script's verb), each with a `change` report line.
+const SYSV_PROBE: &str = r#"fail() { mx fail "$*"; exit 0; }
 [ -z "$sdo" ] || fail "Unsupported parameters for (ansible.legacy.service) module: $sdo. Supported parameters include: arguments, enabled, name, pattern, runlevel, sleep, state (args)."
 [ -n "$st$en" ] || fail "one of the following is required: state, enabled"
 if [ -x "/etc/init.d/$u" ]; then svc() { "/etc/init.d/$u" "$@"; }
@@ -134,7 +134,7 @@ if [ -n "$en" ]; then
   cur=0; ls /etc/rc[2345].d/S[0-9][0-9]"$u" >/dev/null 2>&1 && cur=1
   if [ "$cur" != "$en" ]; then
     ena=1; rsible_change=1
-    printf 'C enabled %s %s\n' "$cur" "$en"
+    m change enabled "$cur" "$en"
   fi
 fi
 if [ -n "$st" ]; then
@@ -147,7 +147,7 @@ if [ -n "$st" ]; then
   if [ -n "$sta" ]; then
     if [ "$run" = 1 ]; then b=started; else b=stopped; fi
     rsible_change=1
-    printf 'C state %s %s\n' "$b" "$st"
+    m change state "$b" "$st"
   fi
 fi
 "#;
@@ -219,7 +219,7 @@ async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx
         .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
         .await?;
-    let r: Report = report::parse(&String::from_utf8_lossy(&out.stdout));
+    let r: Report = report::parse("service", &String::from_utf8_lossy(&out.stdout))?;
     if out.status.rc() != 0 && r.failure.is_none() {
         return Err(Failure::Failed(format!(
             "service: the remote program failed: {}",
@@ -232,42 +232,42 @@ async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::{json, Value};
+    use crate::modules::framework::spec::check;
 
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("service", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Service::validate(&a))
-    }
+    use serde_json::json;
 
     #[test]
     fn arguments() {
-        assert_eq!(check(json!({"name": "a", "state": "started"})), Ok(()));
         assert_eq!(
-            check(json!({"name": "a", "enabled": "{{ e }}", "use": "{{ u }}", "sleep": "{{ s }}"})),
-            Ok(())
+            check::<Service>(json!({"name": "a", "state": "started"})),
+            Ok(true)
         );
         assert_eq!(
-            check(
+            check::<Service>(
+                json!({"name": "a", "enabled": "{{ e }}", "use": "{{ u }}", "sleep": "{{ s }}"})
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<Service>(
                 json!({"name": "a", "enabled": true, "args": "-q", "runlevel": 3, "pattern": "x"})
             ),
-            Ok(())
+            Ok(true)
         );
-        assert!(check(json!({"state": "started"})).is_err());
-        assert!(check(json!({"name": "a"})).is_err());
+        assert!(check::<Service>(json!({"state": "started"})).is_err());
+        assert!(check::<Service>(json!({"name": "a"})).is_err());
         assert_eq!(
-            check(json!({"name": "a", "daemon_reload": true, "scope": "system"})),
-            Ok(())
+            check::<Service>(json!({"name": "a", "daemon_reload": true, "scope": "system"})),
+            Ok(true)
         );
-        assert_eq!(check(json!({"name": "a", "masked": "yes"})), Ok(()));
-        assert!(check(json!({"name": "a", "scope": "world", "state": "started"})).is_err());
-        assert!(check(json!({"name": "a", "scope": "global", "state": "started"})).is_err());
-        assert!(check(json!({"name": "a", "state": "up"})).is_err());
-        assert!(check(json!({"name": "a", "enabled": "sometimes"})).is_err());
-        assert!(check(json!({"name": "a", "state": "started", "use": "openrc"})).is_err());
-        assert!(check(json!({"name": "a", "state": "restarted", "sleep": "a bit"})).is_err());
-        assert!(check(json!({"name": "a", "state": "started", "sate": 1})).is_err());
+        assert_eq!(check::<Service>(json!({"name": "a", "masked": "yes"})), Ok(true));
+        assert!(check::<Service>(json!({"name": "a", "scope": "world", "state": "started"})).is_err());
+        assert!(check::<Service>(json!({"name": "a", "scope": "global", "state": "started"})).is_err());
+        assert!(check::<Service>(json!({"name": "a", "state": "up"})).is_err());
+        assert!(check::<Service>(json!({"name": "a", "enabled": "sometimes"})).is_err());
+        assert!(check::<Service>(json!({"name": "a", "state": "started", "use": "openrc"})).is_err());
+        assert!(check::<Service>(json!({"name": "a", "state": "restarted", "sleep": "a bit"})).is_err());
+        assert!(check::<Service>(json!({"name": "a", "state": "started", "sate": 1})).is_err());
     }
 
     #[test]

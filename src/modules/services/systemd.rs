@@ -102,7 +102,7 @@ async fn systemd_run(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx
         .gated(probe.as_bytes(), systemctl::APPLY.as_bytes(), Vec::new())
         .await?;
-    let r: Report = report::parse(&String::from_utf8_lossy(&out.stdout));
+    let r: Report = report::parse("systemd", &String::from_utf8_lossy(&out.stdout))?;
     if out.status.rc() != 0 && r.failure.is_none() {
         return Err(Failure::Failed(format!(
             "systemd: the remote program failed: {}",
@@ -115,15 +115,10 @@ async fn systemd_run(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
+    use crate::modules::framework::spec::check;
+
     use serde_json::json;
     use serde_json::Value;
-
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("systemd", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Systemd::validate(&a))
-    }
 
     fn parse(v: Value) -> Result<Want, String> {
         let a: Args = crate::modules::framework::args::parse("systemd", v.as_object().unwrap())?;
@@ -149,16 +144,22 @@ mod tests {
 
     #[test]
     fn load_check() {
-        assert_eq!(check(json!({"service": "a", "masked": false})), Ok(()));
-        assert_eq!(check(json!({"daemon_reexec": "{{ x }}"})), Ok(()));
         assert_eq!(
-            check(json!({"name": "{{ u }}", "state": "{{ s }}", "scope": "{{ sc }}"})),
-            Ok(())
+            check::<Systemd>(json!({"service": "a", "masked": false})),
+            Ok(true)
         );
-        assert!(check(json!({"nmae": "a"})).is_err());
-        assert!(check(json!({"enabled": true})).is_err());
-        assert!(check(json!({})).is_err());
-        assert!(check(json!({"name": "a", "state": "on"})).is_err());
-        assert!(check(json!({"name": "a", "force": "perhaps"})).is_err());
+        assert_eq!(
+            check::<Systemd>(json!({"daemon_reexec": "{{ x }}"})),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<Systemd>(json!({"name": "{{ u }}", "state": "{{ s }}", "scope": "{{ sc }}"})),
+            Ok(true)
+        );
+        assert!(check::<Systemd>(json!({"nmae": "a"})).is_err());
+        assert!(check::<Systemd>(json!({"enabled": true})).is_err());
+        assert!(check::<Systemd>(json!({})).is_err());
+        assert!(check::<Systemd>(json!({"name": "a", "state": "on"})).is_err());
+        assert!(check::<Systemd>(json!({"name": "a", "force": "perhaps"})).is_err());
     }
 }

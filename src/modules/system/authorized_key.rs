@@ -363,6 +363,7 @@ async fn authorized_key(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
 
     const A: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA alice@x";
     const B: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ bob@y";
@@ -429,31 +430,28 @@ mod tests {
         assert!(edit("", &want(vec!["not a key"], true, false)).is_err());
     }
 
-    fn check(v: serde_json::Value) -> Result<(), String> {
-        let a = crate::modules::framework::load_check::parse::<Args>(
-            "authorized_key",
-            v.as_object().expect("obj"),
-        )
-        .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| AuthorizedKey::validate(&a))
-    }
-
     #[test]
     fn arguments() {
         use serde_json::json;
         assert_eq!(
-            check(json!({"user": "u", "key": A, "exclusive": "yes"})),
-            Ok(())
+            check::<AuthorizedKey>(json!({"user": "u", "key": A, "exclusive": "yes"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"user": "u", "key": "{{ k }}", "state": "{{ s }}"})),
-            Ok(())
+            check::<AuthorizedKey>(json!({"user": "u", "key": "{{ k }}", "state": "{{ s }}"})),
+            Ok(false)
         );
-        assert!(check(json!({"key": A})).unwrap_err().contains("user"));
-        assert!(check(json!({"user": "u"})).unwrap_err().contains("key"));
-        assert!(check(json!({"user": "u", "key": "not a key"})).is_err());
-        assert!(check(json!({"user": "u", "key": "https://x/keys"})).is_err());
-        assert!(check(json!({"user": "u", "key": A, "exclusive": "maybe"})).is_err());
-        assert!(check(json!({"user": "u", "key": A, "keyy": 1})).is_err());
+        assert!(check::<AuthorizedKey>(json!({"key": A}))
+            .unwrap_err()
+            .contains("user"));
+        assert!(check::<AuthorizedKey>(json!({"user": "u"}))
+            .unwrap_err()
+            .contains("key"));
+        assert!(check::<AuthorizedKey>(json!({"user": "u", "key": "not a key"})).is_err());
+        assert!(check::<AuthorizedKey>(json!({"user": "u", "key": "https://x/keys"})).is_err());
+        assert!(
+            check::<AuthorizedKey>(json!({"user": "u", "key": A, "exclusive": "maybe"})).is_err()
+        );
+        assert!(check::<AuthorizedKey>(json!({"user": "u", "key": A, "keyy": 1})).is_err());
     }
 }

@@ -85,7 +85,7 @@ where
 }
 
 /// An enum of the values one argument accepts, read from its text; anything else is refused
-/// with `ARG must be one of A, B, got 'X'`. At load a templated value is refused too, with
+/// with Ansible's `value of ARG must be one of: A, B, got: X`. At load a templated value is refused too, with
 /// its stand-in quoted, so the load-time check sets that argument aside.
 macro_rules! choices {
     ($(#[$meta:meta])* $vis:vis enum $name:ident ($arg:literal) {
@@ -112,12 +112,9 @@ macro_rules! choices {
                 let s = $crate::modules::framework::args::scalar_text(&v);
                 match s.as_str() {
                     $($text => Ok(Self::$var),)+
-                    _ => Err(<D::Error as serde::de::Error>::custom(format!(
-                        "{} must be one of {}, got '{}'",
-                        $arg,
-                        [$($text),+].join(", "),
-                        s
-                    ))),
+                    _ => Err(<D::Error as serde::de::Error>::custom(
+                        $crate::modules::framework::args::choice_error($arg, &[$($text),+], &s),
+                    )),
                 }
             }
         }
@@ -220,7 +217,7 @@ mod tests {
         assert_eq!(parse(json!({})).unwrap().state, State::Present);
         let e = parse(json!({"state": "gone"})).unwrap_err();
         assert!(
-            e.contains("state must be one of present, absent, got 'gone'"),
+            e.contains("value of state must be one of: present, absent, got: gone"),
             "{e}"
         );
         let e = parse(json!({"n": "many"})).unwrap_err();

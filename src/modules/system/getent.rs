@@ -6,7 +6,7 @@
 
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{de_bool, de_opt_string, yes};
-use crate::modules::framework::marks::{split_output, MARK_FN};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -108,11 +108,11 @@ fn records(out: &str, split: Option<&str>) -> Map<String, Value> {
 async fn getent(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx.probe(probe(&a).into_bytes(), Vec::new()).await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let (marks, text) = split_output(&stdout);
-    let rc: i32 = marks
-        .iter()
-        .find(|(k, _)| k == "rc")
-        .and_then(|(_, v)| v.parse().ok())
+    let report = Report::parse("getent", &stdout)?;
+    let text = report.rest();
+    let rc: i32 = report
+        .get("rc")
+        .and_then(|v| v.parse().ok())
         .ok_or_else(|| {
             Failure::Failed(format!(
                 "getent: the remote program failed: {}",
@@ -129,7 +129,7 @@ async fn getent(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         0 => {
             o.fields.insert(
                 "ansible_facts".into(),
-                json!({ fact: records(&text, split) }),
+                json!({ fact: records(text, split) }),
             );
             return Ok(o);
         }

@@ -196,14 +196,9 @@ async fn group(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use std::process::Command;
+    use crate::modules::framework::spec::check;
 
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("group", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Group::validate(&a))
-    }
+    use std::process::Command;
 
     fn args(v: Value) -> Args {
         crate::modules::framework::args::parse("group", v.as_object().expect("obj")).unwrap()
@@ -212,15 +207,20 @@ mod tests {
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"name": "g", "gid": "4701", "local": false})),
-            Ok(())
+            check::<Group>(json!({"name": "g", "gid": "4701", "local": false})),
+            Ok(true)
         );
-        assert_eq!(check(json!({"name": "{{ g }}", "gid": "{{ n }}"})), Ok(()));
-        assert!(check(json!({"name": "a:b"})).is_err());
-        assert!(check(json!({"gid": 1})).unwrap_err().contains("name"));
-        assert!(check(json!({"name": "g", "gidd": 1})).is_err());
-        assert!(check(json!({"name": "g", "gid": "x"})).is_err());
-        assert!(check(json!({"name": "g", "state": "gone"})).is_err());
+        assert_eq!(
+            check::<Group>(json!({"name": "{{ g }}", "gid": "{{ n }}"})),
+            Ok(false)
+        );
+        assert!(check::<Group>(json!({"name": "a:b"})).is_err());
+        assert!(check::<Group>(json!({"gid": 1}))
+            .unwrap_err()
+            .contains("name"));
+        assert!(check::<Group>(json!({"name": "g", "gidd": 1})).is_err());
+        assert!(check::<Group>(json!({"name": "g", "gid": "x"})).is_err());
+        assert!(check::<Group>(json!({"name": "g", "state": "gone"})).is_err());
     }
 
     /// Runs the probe and, when it says so, the apply, with `getent` and the group tools

@@ -183,24 +183,23 @@ async fn hostname(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::Value;
-
-    fn check(v: Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("hostname", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Hostname::validate(&a))
-    }
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn arguments() {
-        assert_eq!(check(json!({"name": "web1"})), Ok(()));
-        assert_eq!(check(json!({"name": "a.b", "use": "debian"})), Ok(()));
-        assert_eq!(check(json!({"name": "{{ inventory_hostname }}"})), Ok(()));
-        assert!(check(json!({"name": "bad name"})).is_err());
-        assert!(check(json!({"name": "x", "use": "freebsd"})).is_err());
-        assert!(check(json!({"use": "systemd"})).is_err());
-        assert!(check(json!({"name": "x", "nmae": "y"})).is_err());
+        assert_eq!(check::<Hostname>(json!({"name": "web1"})), Ok(true));
+        assert_eq!(
+            check::<Hostname>(json!({"name": "a.b", "use": "debian"})),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<Hostname>(json!({"name": "{{ inventory_hostname }}"})),
+            Ok(true)
+        );
+        assert!(check::<Hostname>(json!({"name": "bad name"})).is_err());
+        assert!(check::<Hostname>(json!({"name": "x", "use": "freebsd"})).is_err());
+        assert!(check::<Hostname>(json!({"use": "systemd"})).is_err());
+        assert!(check::<Hostname>(json!({"name": "x", "nmae": "y"})).is_err());
     }
 
     #[test]

@@ -314,19 +314,14 @@ async fn modprobe_run(w: Want, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::{args, load_check};
+    use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
     use serde_json::Value;
 
     fn parse(v: Value) -> Result<Want, String> {
         let a: Args = args::parse("modprobe", v.as_object().expect("obj"))?;
         Modprobe::validate(&a)?;
         Ok(want(a))
-    }
-
-    fn check(v: Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("modprobe", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Modprobe::validate(&a))
     }
 
     #[test]
@@ -341,11 +336,11 @@ mod tests {
         assert!(parse(json!({"state": "present"})).is_err());
         assert!(parse(json!({"name": "x", "params": "a='b"})).is_err());
         assert_eq!(
-            check(json!({"name": "{{ m }}", "state": "{{ s }}"})),
-            Ok(())
+            check::<Modprobe>(json!({"name": "{{ m }}", "state": "{{ s }}"})),
+            Ok(true)
         );
-        assert!(check(json!({"name": "x", "parms": "a=1"})).is_err());
-        assert!(check(json!({"name": "x", "persistent": true})).is_err());
+        assert!(check::<Modprobe>(json!({"name": "x", "parms": "a=1"})).is_err());
+        assert!(check::<Modprobe>(json!({"name": "x", "persistent": true})).is_err());
     }
 
     #[test]

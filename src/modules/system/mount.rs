@@ -371,6 +371,7 @@ async fn mount(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
 
     fn e(src: &str, name: &str, fstype: &str) -> Entry {
         Entry {
@@ -418,16 +419,6 @@ mod tests {
         assert!(new.contains("\nUUID=1 / ext4 noatime 0 0\n/dev/sdb1"));
     }
 
-    /// The load-time check: the typed parse, then the rules.
-    fn check(v: serde_json::Value) -> Result<(), String> {
-        let a = crate::modules::framework::load_check::parse::<Args>(
-            "mount",
-            v.as_object().expect("obj"),
-        )
-        .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Mount::validate(&a))
-    }
-
     #[test]
     fn fields_are_escaped_and_arguments_checked() {
         use serde_json::json;
@@ -443,14 +434,14 @@ mod tests {
             json!({"path": "/x", "state": "absent", "boot": "maybe"}),
             json!({"path": "/x", "state": "absent", "fs_type": "ext4"}),
         ] {
-            assert!(check(bad.clone()).is_err(), "{bad}");
+            assert!(check::<Mount>(bad.clone()).is_err(), "{bad}");
         }
         for good in [
             json!({"name": "/x/", "state": "unmounted"}),
             json!({"path": "{{ p }}", "state": "{{ s }}", "src": "{{ d }}"}),
             json!({"path": "none", "src": "/s", "fstype": "swap", "state": "present", "dump": 0}),
         ] {
-            assert_eq!(check(good.clone()), Ok(()), "{good}");
+            assert!(check::<Mount>(good.clone()).is_ok(), "{good}");
         }
     }
 }

@@ -186,25 +186,22 @@ async fn reboot(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::{args, load_check};
-    use serde_json::Value;
-
-    fn check(v: Value) -> Result<bool, String> {
-        load_check::parse::<Args>("reboot", v.as_object().expect("obj"))
-            .map(|a| a.is_some())
-            .map_err(|e| e.msg)
-    }
+    use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn arguments() {
         assert_eq!(
-            check(json!({"reboot_timeout": 600, "msg": "bye"})),
+            check::<Reboot>(json!({"reboot_timeout": 600, "msg": "bye"})),
             Ok(true)
         );
-        assert_eq!(check(json!({"connect_timeout": "{{ t }}"})), Ok(false));
-        assert!(check(json!({"reboot_timeout": "soon"})).is_err());
-        assert!(check(json!({"reboot_timout": 600})).is_err());
-        assert!(check(json!({"test_command": ["whoami"]})).is_err());
+        assert_eq!(
+            check::<Reboot>(json!({"connect_timeout": "{{ t }}"})),
+            Ok(false)
+        );
+        assert!(check::<Reboot>(json!({"reboot_timeout": "soon"})).is_err());
+        assert!(check::<Reboot>(json!({"reboot_timout": 600})).is_err());
+        assert!(check::<Reboot>(json!({"test_command": ["whoami"]})).is_err());
     }
 
     #[test]

@@ -283,8 +283,9 @@ async fn sysctl(w: Want, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
 
-    use crate::modules::framework::{args, load_check};
+    use crate::modules::framework::args;
     use serde_json::Value;
 
     fn parse(v: Value) -> Result<Want, String> {
@@ -293,24 +294,21 @@ mod tests {
         Ok(want(a))
     }
 
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("sysctl", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Sysctl::validate(&a))
-    }
-
     #[test]
     fn load_check() {
-        assert_eq!(check(json!({"key": "a.b", "val": 1})), Ok(()));
+        assert_eq!(check::<Sysctl>(json!({"key": "a.b", "val": 1})), Ok(true));
         assert_eq!(
-            check(json!({"name": "{{ k }}", "value": "{{ v }}"})),
-            Ok(())
+            check::<Sysctl>(json!({"name": "{{ k }}", "value": "{{ v }}"})),
+            Ok(true)
         );
-        assert_eq!(check(json!({"name": "a.b", "state": "{{ s }}"})), Ok(()));
-        assert!(check(json!({"name": "a.b", "vlaue": 1})).is_err());
-        assert!(check(json!({"value": 1})).is_err());
-        assert!(check(json!({"name": "a.b", "value": 1, "reload": "often"})).is_err());
-        assert!(check(json!({"name": "a.b", "value": 1, "state": "gone"})).is_err());
+        assert_eq!(
+            check::<Sysctl>(json!({"name": "a.b", "state": "{{ s }}"})),
+            Ok(true)
+        );
+        assert!(check::<Sysctl>(json!({"name": "a.b", "vlaue": 1})).is_err());
+        assert!(check::<Sysctl>(json!({"value": 1})).is_err());
+        assert!(check::<Sysctl>(json!({"name": "a.b", "value": 1, "reload": "often"})).is_err());
+        assert!(check::<Sysctl>(json!({"name": "a.b", "value": 1, "state": "gone"})).is_err());
     }
 
     #[test]

@@ -227,8 +227,8 @@ async fn wait_for(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
 
-    use crate::modules::framework::load_check;
     use serde_json::Value;
 
     fn goal(v: Value) -> Result<Goal, String> {
@@ -237,28 +237,25 @@ mod tests {
         Goal::of(&a)
     }
 
-    fn check(v: Value) -> Result<(), String> {
-        let a = load_check::parse::<Args>("wait_for", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| WaitFor::validate(&a))
-    }
-
     #[test]
     fn load_check() {
-        assert_eq!(check(json!({"path": "/f", "state": "absent"})), Ok(()));
         assert_eq!(
-            check(json!({"dest": "{{ d }}", "state": "{{ s }}"})),
-            Ok(())
+            check::<WaitFor>(json!({"path": "/f", "state": "absent"})),
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"port": "{{ p }}", "timeout": "{{ t }}"})),
-            Ok(())
+            check::<WaitFor>(json!({"dest": "{{ d }}", "state": "{{ s }}"})),
+            Ok(true)
         );
-        assert!(check(json!({"path": "/f", "state": "gone"})).is_err());
-        assert!(check(json!({"path": "/f", "timeout": "long"})).is_err());
-        assert!(check(json!({"paht": "/f"})).is_err());
-        assert!(check(json!({"port": 22, "path": "/f"})).is_err());
-        assert!(check(json!({"port": 22, "state": "drained"})).is_err());
+        assert_eq!(
+            check::<WaitFor>(json!({"port": "{{ p }}", "timeout": "{{ t }}"})),
+            Ok(false)
+        );
+        assert!(check::<WaitFor>(json!({"path": "/f", "state": "gone"})).is_err());
+        assert!(check::<WaitFor>(json!({"path": "/f", "timeout": "long"})).is_err());
+        assert!(check::<WaitFor>(json!({"paht": "/f"})).is_err());
+        assert!(check::<WaitFor>(json!({"port": 22, "path": "/f"})).is_err());
+        assert!(check::<WaitFor>(json!({"port": 22, "state": "drained"})).is_err());
     }
 
     #[test]

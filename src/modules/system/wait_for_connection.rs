@@ -81,20 +81,19 @@ async fn wait(args: Args, ctx: &Ctx<'_>) -> Output {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::load_check;
-    use serde_json::Value;
-
-    fn check(v: Value) -> Result<bool, String> {
-        load_check::parse::<Args>("wait_for_connection", v.as_object().expect("obj"))
-            .map(|a| a.is_some())
-            .map_err(|e| e.msg)
-    }
+    use crate::modules::framework::spec::check;
 
     #[test]
     fn arguments() {
-        assert_eq!(check(json!({"timeout": 5, "delay": "1"})), Ok(true));
-        assert_eq!(check(json!({"timeout": "{{ t }}"})), Ok(false));
-        assert!(check(json!({"timeout": "long"})).is_err());
-        assert!(check(json!({"host": "x"})).is_err());
+        assert_eq!(
+            check::<WaitForConnection>(json!({"timeout": 5, "delay": "1"})),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<WaitForConnection>(json!({"timeout": "{{ t }}"})),
+            Ok(false)
+        );
+        assert!(check::<WaitForConnection>(json!({"timeout": "long"})).is_err());
+        assert!(check::<WaitForConnection>(json!({"host": "x"})).is_err());
     }
 }

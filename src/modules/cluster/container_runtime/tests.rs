@@ -2,7 +2,7 @@
 
 use super::args::{want, Args, Source, Want};
 use super::ContainerRuntime;
-use crate::modules::framework::load_check;
+use crate::modules::framework::spec;
 use crate::modules::framework::spec::Module;
 use serde_json::{json, Map, Value};
 
@@ -12,13 +12,6 @@ fn check(v: Value) -> Result<Want, String> {
     let a: Args = crate::modules::framework::args::parse("container_runtime", &m)?;
     ContainerRuntime::validate(&a)?;
     want(&a)
-}
-
-/// The load-time check: `Ok(false)` when a template kept it from finishing.
-fn load(v: Value) -> Result<bool, String> {
-    let a = load_check::parse::<Args>("container_runtime", v.as_object().expect("obj"))
-        .map_err(|e| e.msg)?;
-    a.map_or(Ok(false), |a| ContainerRuntime::validate(&a).map(|()| true))
 }
 
 #[test]
@@ -107,7 +100,7 @@ fn docker_ce_packages() {
 fn load_time_check() {
     // The shipped k8s-cluster.yml's task.
     assert_eq!(
-        load(json!({
+        spec::check::<ContainerRuntime>(json!({
             "runtime": "containerd",
             "registry_mirrors": "{{ containerd_mirrors | default(omit) }}",
             "sandbox_image": "{{ containerd_sandbox_image | default(omit) }}",
@@ -116,21 +109,30 @@ fn load_time_check() {
     );
     // A templated dict is not read as an empty one (which would lack `suites`).
     assert_eq!(
-        load(json!({"runtime": "docker", "source": "docker-ce", "repository": "{{ r }}"})),
+        spec::check::<ContainerRuntime>(
+            json!({"runtime": "docker", "source": "docker-ce", "repository": "{{ r }}"})
+        ),
         Ok(false)
     );
-    assert_eq!(load(json!({"runtime": "{{ rt }}"})), Ok(false));
-    let e = load(json!({"runtime": "podman"})).unwrap_err();
+    assert_eq!(
+        spec::check::<ContainerRuntime>(json!({"runtime": "{{ rt }}"})),
+        Ok(false)
+    );
+    let e = spec::check::<ContainerRuntime>(json!({"runtime": "podman"})).unwrap_err();
     assert!(
         e.contains("value of runtime must be one of: containerd, docker, got: podman"),
         "{e}"
     );
-    let e = load(json!({"runtim": "docker"})).unwrap_err();
+    let e = spec::check::<ContainerRuntime>(json!({"runtim": "docker"})).unwrap_err();
     assert!(e.contains("runtim"), "{e}");
-    let e = load(json!({"source": "release", "release": {"containerd": "/c.tgz"}})).unwrap_err();
+    let e = spec::check::<ContainerRuntime>(
+        json!({"source": "release", "release": {"containerd": "/c.tgz"}}),
+    )
+    .unwrap_err();
     assert!(e.contains("missing required arguments: runc"), "{e}");
-    let e = load(json!({"systemd_cgroup": "maybe"})).unwrap_err();
+    let e = spec::check::<ContainerRuntime>(json!({"systemd_cgroup": "maybe"})).unwrap_err();
     assert!(e.contains("systemd_cgroup"), "{e}");
-    let e = load(json!({"runtime": "docker", "source": "release"})).unwrap_err();
+    let e = spec::check::<ContainerRuntime>(json!({"runtime": "docker", "source": "release"}))
+        .unwrap_err();
     assert!(e.contains("for docker"), "{e}");
 }

@@ -19,7 +19,7 @@
 
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
-use crate::modules::cluster::common::{one_of, run_module, split_output, MARK_FN};
+use crate::modules::cluster::common::{one_of, run_module, Report, MARK_FN};
 use crate::modules::framework::args::{
     de_opt_bool, de_opt_list, de_opt_string, is_template, to_bool,
 };
@@ -391,7 +391,7 @@ const RESET_FILES: &str = "/etc/kubernetes/admin.conf /etc/kubernetes/kubelet.co
 /// init that would come first did not run; outside it the apply fails); everything else is
 /// kubeadm's own output.
 fn program(p: &Plan) -> (String, String) {
-    let mut s = format!("LC_ALL=C; export LC_ALL\n{MARK_FN}fail() {{ m fail \"$*\"; exit 0; }}\n");
+    let mut s = format!("LC_ALL=C; export LC_ALL\n{MARK_FN}fail() {{ mx fail \"$*\"; exit 0; }}\n");
     let need =
         "command -v kubeadm >/dev/null 2>&1 || fail 'kubeadm is not installed on this host'\n";
     let run =
@@ -474,15 +474,16 @@ async fn kubeadm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let (marks, text) = split_output(&stdout);
+    let r = Report::parse("kubeadm", &stdout)?;
+    let text = r.rest();
     let mut o = Output::default();
     o.fields.insert("cmd".into(), json!(cmd(&p)));
     let (mut join, mut key, mut would, mut rc, mut noinit) = (None, None, false, None, false);
-    for (k, v) in marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "fail" => {
                 o.failed = true;
-                o.msg = Some(v);
+                o.msg = Some(v.to_string());
             }
             "skip" => o.msg = Some(skip_message(&p).into()),
             "would" => would = true,
@@ -508,7 +509,7 @@ async fn kubeadm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             o.msg = Some(format!(
                 "{} failed (rc {rc}): {}",
                 cmd(&p),
-                last_lines(&text)
+                last_lines(text)
             ));
         }
         o.fields.insert("stdout".into(), json!(text));
@@ -594,20 +595,14 @@ fn last_lines(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::modules::cluster::common::tests::parses;
-    use crate::modules::framework::{args, load_check};
+    use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
 
     /// The run-time reading: parse, validate, plan.
     fn of(v: Value) -> Result<Plan, String> {
         let a: Args = args::parse("kubeadm", v.as_object().expect("obj"))?;
         Kubeadm::validate(&a)?;
         plan(&a)
-    }
-
-    /// The load-time check: `Ok(false)` when a template kept it from finishing.
-    fn load(v: Value) -> Result<bool, String> {
-        let a =
-            load_check::parse::<Args>("kubeadm", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(false), |a| Kubeadm::validate(&a).map(|()| true))
     }
 
     #[test]
@@ -666,15 +661,17 @@ mod tests {
     fn load_time_check() {
         let from_hostvars = "{{ hostvars[groups['control_plane'][0]].k8s_join.join_command }}";
         assert_eq!(
-            load(json!({"action": "join", "command": from_hostvars})),
+            check::<Kubeadm>(json!({"action": "join", "command": from_hostvars})),
             Ok(true)
         );
         assert_eq!(
-            load(json!({"action": "join", "command": "{{ c }}", "certificate_key": "{{ k }}"})),
+            check::<Kubeadm>(
+                json!({"action": "join", "command": "{{ c }}", "certificate_key": "{{ k }}"})
+            ),
             Ok(true)
         );
         assert_eq!(
-            load(
+            check::<Kubeadm>(
                 json!({"action": "join", "api_server_endpoint": "a:6443", "token": "t",
                         "discovery_token_ca_cert_hash": "h", "control_plane": "{{ cp }}",
                         "certificate_key": "{{ k }}"})
@@ -682,27 +679,28 @@ mod tests {
             Ok(true)
         );
         assert_eq!(
-            load(
+            check::<Kubeadm>(
                 json!({"action": "init", "upload_certs": "{{ groups['cp'] | length > 1 }}",
                         "control_plane_endpoint": "{{ e if e else omit }}"})
             ),
             Ok(true)
         );
-        assert_eq!(load(json!({"action": "{{ a }}"})), Ok(false));
-        let e = load(json!({"action": "start"})).unwrap_err();
+        assert_eq!(check::<Kubeadm>(json!({"action": "{{ a }}"})), Ok(false));
+        let e = check::<Kubeadm>(json!({"action": "start"})).unwrap_err();
         assert!(
             e.contains(
                 "value of action must be one of: init, join, join_command, reset, got: start"
             ),
             "{e}"
         );
-        let e = load(json!({"pod_network_cidr": "x"})).unwrap_err();
+        let e = check::<Kubeadm>(json!({"pod_network_cidr": "x"})).unwrap_err();
         assert!(e.contains("missing required arguments: action"), "{e}");
-        let e = load(json!({"action": "init", "pod_network_cidrr": "x"})).unwrap_err();
+        let e = check::<Kubeadm>(json!({"action": "init", "pod_network_cidrr": "x"})).unwrap_err();
         assert!(e.contains("pod_network_cidrr"), "{e}");
-        let e = load(json!({"action": "init", "upload_certs": "sometimes"})).unwrap_err();
+        let e =
+            check::<Kubeadm>(json!({"action": "init", "upload_certs": "sometimes"})).unwrap_err();
         assert!(e.contains("upload_certs"), "{e}");
-        assert!(load(json!({"action": "join", "command": "rm -rf /"})).is_err());
+        assert!(check::<Kubeadm>(json!({"action": "join", "command": "rm -rf /"})).is_err());
     }
 
     #[test]

@@ -26,9 +26,9 @@
 
 use super::steps::Steps;
 use crate::connection::quote::quote_str;
-use crate::modules::cluster::common::{apt_refreshing, object, run_module, split_output, MARK_FN};
+use crate::modules::cluster::common::{apt_refreshing, object, run_module, Report, MARK_FN};
 use crate::modules::framework::args::yes;
-use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::args::{de_bool, de_opt_string, is_template, valid_version};
 use crate::modules::framework::spec::{spec, Module, Spec, RSIBLE};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -155,13 +155,6 @@ fn want(a: &Args) -> Result<Want, String> {
     })
 }
 
-/// Whether `v` is a Debian version (or an fnmatch pattern of one: `1.2*`).
-fn valid_version(v: &str) -> bool {
-    !v.is_empty()
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".+~:-_*?".contains(c))
-}
-
 /// The first program's probe: `virt NAME` (`none` on a machine that is not a container),
 /// `swap on` when swap is active (a change).
 fn probe() -> String {
@@ -173,7 +166,7 @@ fn probe() -> String {
 }
 
 /// Its apply: swap off now; `swapoff_failed MSG` when that failed.
-const SWAPOFF: &str = "e=$(swapoff -a 2>&1) || m swapoff_failed \"$e\"\n";
+const SWAPOFF: &str = "e=$(swapoff -a 2>&1) || mx swapoff_failed \"$e\"\n";
 
 /// Each sysctl setting: its key and value as shell variables and its /proc path in `p`.
 fn sysctl_each(body: &str) -> String {
@@ -213,14 +206,9 @@ fn sysctl_text() -> String {
     SYSCTL.iter().map(|(k, v)| format!("{k} = {v}\n")).collect()
 }
 
-/// Runs `probe` and `apply` as one gated program and returns its marker lines; a non-zero
-/// exit fails with `what`.
-async fn marks(
-    ctx: &Ctx<'_>,
-    probe: &str,
-    apply: &str,
-    what: &str,
-) -> Result<Vec<(String, String)>, Failure> {
+/// Runs `probe` and `apply` as one gated program and returns its report; a non-zero exit
+/// fails with `what`.
+async fn report(ctx: &Ctx<'_>, probe: &str, apply: &str, what: &str) -> Result<Report, Failure> {
     let out = ctx
         .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
         .await?;
@@ -230,7 +218,7 @@ async fn marks(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    Ok(split_output(&String::from_utf8_lossy(&out.stdout)).0)
+    Report::parse("kubernetes_node", &String::from_utf8_lossy(&out.stdout))
 }
 
 /// `kubernetes_node`: see the file header for the steps and round trips. Returns
@@ -254,11 +242,12 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
     let mut container = None;
     let mut swap_on = false;
     let mut swap_err = None;
-    for (k, v) in marks(ctx, &probe(), SWAPOFF, "probing the host").await? {
-        match k.as_str() {
-            "virt" if v != "none" => container = Some(v),
+    let found = report(ctx, &probe(), SWAPOFF, "probing the host").await?;
+    for (k, v) in found.entries() {
+        match k {
+            "virt" if v != "none" => container = Some(v.to_string()),
             "swap" => swap_on = true,
-            "swapoff_failed" => swap_err = Some(v),
+            "swapoff_failed" => swap_err = Some(v.to_string()),
             _ => {}
         }
     }
@@ -318,7 +307,7 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
         }
     }
     // 5. The sysctl values applied where they can be.
-    let found = marks(
+    let found = report(
         ctx,
         &probe_sysctl(),
         &apply_sysctl(),
@@ -326,19 +315,16 @@ async fn run(w: &Want, ctx: &Ctx<'_>, s: &mut Steps) -> Result<Option<String>, F
     )
     .await?;
     for (key, _) in SYSCTL {
-        let cannot = found
-            .iter()
-            .filter(|(k, _)| k == "cannot")
-            .find_map(|(_, v)| {
-                let (k, why) = v.split_once(' ').unwrap_or((v, ""));
-                (k == key).then_some(why)
-            });
+        let cannot = found.all("cannot").find_map(|v| {
+            let (k, why) = v.split_once(' ').unwrap_or((v, ""));
+            (k == key).then_some(why)
+        });
         if let Some(why) = cannot {
             let what = format!("sysctl {key} cannot be set now: {why}");
             if !s.tolerate_in_container(what, c) {
                 return Ok(container);
             }
-        } else if found.iter().any(|(k, v)| k == "differs" && v == key) {
+        } else if found.all("differs").any(|v| v == key) {
             s.changed(&format!("sysctl {key}"));
         }
     }
@@ -421,20 +407,14 @@ async fn packages(w: &Want, new_repo: bool, ctx: &Ctx<'_>, s: &mut Steps) -> Res
 mod tests {
     use super::*;
     use crate::modules::cluster::common::tests::parses;
-    use crate::modules::framework::{args, load_check};
+    use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
     use serde_json::Value;
 
     fn parse(v: Value) -> Result<Want, String> {
         let a: Args = args::parse("kubernetes_node", v.as_object().expect("obj"))?;
         KubernetesNode::validate(&a)?;
         want(&a)
-    }
-
-    /// The load-time check: `Ok(false)` when a template kept it from finishing.
-    fn load(v: Value) -> Result<bool, String> {
-        let a = load_check::parse::<Args>("kubernetes_node", v.as_object().expect("obj"))
-            .map_err(|e| e.msg)?;
-        a.map_or(Ok(false), |a| KubernetesNode::validate(&a).map(|()| true))
     }
 
     #[test]
@@ -462,7 +442,7 @@ mod tests {
     #[test]
     fn load_time_check_reads_templates_as_unknown() {
         assert_eq!(
-            load(json!({
+            check::<KubernetesNode>(json!({
                 "version": "{{ k8s_version | default('1.31') }}",
                 "package_version": "{{ v }}",
                 "repo_url": "{{ u }}",
@@ -472,16 +452,17 @@ mod tests {
             Ok(true)
         );
         assert_eq!(
-            load(json!({"version": "{{ v }}", "repo_url": "{{ u }}"})),
+            check::<KubernetesNode>(json!({"version": "{{ v }}", "repo_url": "{{ u }}"})),
             Ok(true)
         );
-        let e = load(json!({"version": "1.31", "pakage_version": "1"})).unwrap_err();
+        let e =
+            check::<KubernetesNode>(json!({"version": "1.31", "pakage_version": "1"})).unwrap_err();
         assert!(e.contains("pakage_version"), "{e}");
-        let e = load(json!({"repo_url": "http://x/"})).unwrap_err();
+        let e = check::<KubernetesNode>(json!({"repo_url": "http://x/"})).unwrap_err();
         assert!(e.contains("missing required arguments: version"), "{e}");
-        let e = load(json!({"version": "1.31", "hold": "maybe"})).unwrap_err();
+        let e = check::<KubernetesNode>(json!({"version": "1.31", "hold": "maybe"})).unwrap_err();
         assert!(e.contains("hold"), "{e}");
-        assert!(load(json!({"version": "1.31.2"})).is_err());
+        assert!(check::<KubernetesNode>(json!({"version": "1.31.2"})).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! probe), compare, then in one apply either write the new content through the atomic writer
 //! (creating missing parent directories, with backup, validate, mode, owner, group) or, when
 //! only attributes differ, set them. Check mode is the framework's: the applies are simply
-//! not sent. Also the arguments they share (`state`, `mode`), Ansible's `--diff` entries and
+//! not sent. Also the arguments they share (`state`, `mode` and the [`editor_args`] fields), Ansible's `--diff` entries and
 //! its "ownership, perms or SE linux context changed" message. Knows nothing of how any one
 //! module edits text.
 
@@ -57,6 +57,48 @@ pub fn shared_rules(mode: Option<&Mode>, validate: Option<&str>) -> Result<(), S
         _ => Ok(()),
     }
 }
+
+/// Declares an editor's `Args`: the module's own fields as written, then the arguments every
+/// editor shares, in Ansible's names (`backup`, `mode`, `owner`, `group`, `unsafe_writes`,
+/// which is accepted for compatibility only: rsible's writes are always atomic and the loader
+/// refuses any value but `false`), and `Args::attrs`, the requested mode, owner and group.
+macro_rules! editor_args {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $($own)*
+            #[serde(default, deserialize_with = "crate::modules::framework::args::de_bool")]
+            backup: bool,
+            #[serde(
+                default,
+                deserialize_with = "crate::modules::files::common::edit::de_opt_mode"
+            )]
+            mode: Option<crate::modules::framework::mode::Mode>,
+            #[serde(default, deserialize_with = "crate::modules::framework::args::de_opt_string")]
+            owner: Option<String>,
+            #[serde(default, deserialize_with = "crate::modules::framework::args::de_opt_string")]
+            group: Option<String>,
+            #[serde(
+                default,
+                rename = "unsafe_writes",
+                deserialize_with = "crate::modules::framework::args::de_bool"
+            )]
+            _unsafe_writes: bool,
+        }
+
+        impl $name {
+            /// The requested mode, owner and group.
+            fn attrs(&self) -> crate::modules::files::common::edit::Attrs {
+                crate::modules::files::common::edit::Attrs {
+                    mode: self.mode.clone(),
+                    owner: self.owner.clone(),
+                    group: self.group.clone(),
+                }
+            }
+        }
+    };
+}
+pub(crate) use editor_args;
 
 /// `mode`, `owner` and `group` as asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -12,7 +12,11 @@ use serde_json::json;
 
 /// Ansible's result of `apt` from the program's stdout and stderr.
 pub fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
-    let (marks, tool_out) = backend::marks(stdout);
+    let r = match backend::report("apt", stdout) {
+        Ok(r) => r,
+        Err(o) => return *o,
+    };
+    let tool_out = r.rest();
     let mut o = Output::default();
     let mut before = Vec::new();
     let mut after = Vec::new();
@@ -20,8 +24,8 @@ pub fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
     let mut applied = false;
     let mut held = Vec::new();
     let mut sim = String::new();
-    for (k, v) in &marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "cache_updated" => updated = true,
             "cache_time" => {
                 let t: i64 = v.trim().parse().unwrap_or(0);
@@ -33,12 +37,12 @@ pub fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
                 sim.push('\n');
             }
             "changed" => o.changed = true,
-            "before" => before.push(v.clone()),
-            "after" => after.push(v.clone()),
-            "held" => held.push(v.clone()),
+            "before" => before.push(v.to_string()),
+            "after" => after.push(v.to_string()),
+            "held" => held.push(v.to_string()),
             "fail" => {
                 o.failed = true;
-                o.msg = Some(v.clone());
+                o.msg = Some(v.to_string());
             }
             "update_failed" => {
                 o.failed = true;
@@ -77,7 +81,7 @@ pub fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
     }
     o.fields.insert("cache_updated".into(), json!(updated));
     let shown = if applied {
-        tool_out
+        tool_out.to_string()
     } else {
         format!("{sim}{tool_out}")
     };

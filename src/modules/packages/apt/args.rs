@@ -1,9 +1,10 @@
 //! The arguments of `apt` (Ansible's names and aliases, real types) and the rules between
 //! them, checked at load and before the run. Knows nothing of the target.
 
+use crate::modules::framework::args::valid_version;
 use crate::modules::framework::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
 use crate::modules::framework::load_check;
-use crate::modules::packages::common::{self, de_flag, de_known, parse_spec};
+use crate::modules::packages::common::{de_flag, de_known, parse_spec};
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::Value;
@@ -225,7 +226,7 @@ pub fn validate(a: &Args) -> Result<(), String> {
         .as_deref()
         .filter(|r| !args::is_template(r))
     {
-        if !common::valid_version(r) {
+        if !valid_version(r) {
             return Err(format!("'{r}' is not a valid default_release"));
         }
     }

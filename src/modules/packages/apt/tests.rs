@@ -1,19 +1,12 @@
 //! Unit tests of `apt`'s argument handling, generated program and answer.
 
 use super::*;
+use crate::modules::framework::spec::check;
 use crate::modules::framework::{args as fargs, load_check};
 use crate::modules::packages::common::{parses, parses_gated};
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().expect("object").clone()
-}
-
-/// The load-time check: `Ok(false)` when a template kept it from finishing.
-fn check(v: Value) -> Result<bool, String> {
-    match load_check::parse::<Args>("apt", &obj(v)).map_err(|e| e.msg)? {
-        Some(a) => Apt::validate(&a).map(|()| true),
-        None => Ok(false),
-    }
 }
 
 /// The run-time reading: parse, validate, plan.
@@ -74,40 +67,43 @@ fn every_old_argument_name_is_accepted() {
 
 #[test]
 fn arguments_are_checked_at_load() {
-    assert_eq!(check(json!({"name": "foo"})), Ok(true));
-    assert!(check(json!({"name": "foo", "state": "build-dep"}))
+    assert_eq!(check::<Apt>(json!({"name": "foo"})), Ok(true));
+    assert!(check::<Apt>(json!({"name": "foo", "state": "build-dep"}))
         .unwrap_err()
         .contains("build-dep"));
-    assert!(check(json!({"name": "foo", "state": "sideways"})).is_err());
-    assert!(check(json!({"name": "foo=1.0", "state": "latest"}))
+    assert!(check::<Apt>(json!({"name": "foo", "state": "sideways"})).is_err());
+    assert!(check::<Apt>(json!({"name": "foo=1.0", "state": "latest"}))
         .unwrap_err()
         .contains("inconsistent"));
-    assert!(check(json!({"name": "foo; reboot"})).is_err());
-    assert!(check(json!({"state": "present"}))
+    assert!(check::<Apt>(json!({"name": "foo; reboot"})).is_err());
+    assert!(check::<Apt>(json!({"state": "present"}))
         .unwrap_err()
         .contains("one of the following"));
-    assert!(check(json!({"name": "foo", "upgrade": "sideways"})).is_err());
-    assert!(check(json!({"name": "foo", "nmae": 1})).is_err());
-    assert!(check(json!({"name": "foo", "cache_valid_time": "soon"})).is_err());
-    assert!(check(json!({"name": "foo", "purge": "maybe"})).is_err());
-    assert!(check(json!({"deb": "/x.deb", "state": "absent"})).is_err());
+    assert!(check::<Apt>(json!({"name": "foo", "upgrade": "sideways"})).is_err());
+    assert!(check::<Apt>(json!({"name": "foo", "nmae": 1})).is_err());
+    assert!(check::<Apt>(json!({"name": "foo", "cache_valid_time": "soon"})).is_err());
+    assert!(check::<Apt>(json!({"name": "foo", "purge": "maybe"})).is_err());
+    assert!(check::<Apt>(json!({"deb": "/x.deb", "state": "absent"})).is_err());
     // Templates stand for any value; the rules wait for the run when they read one.
     assert_eq!(
-        check(json!({"name": "{{ pkgs }}", "purge": "{{ p }}"})),
+        check::<Apt>(json!({"name": "{{ pkgs }}", "purge": "{{ p }}"})),
         Ok(true)
     );
     assert_eq!(
-        check(json!({"name": "{{ pkgs }}", "state": "{{ s }}"})),
+        check::<Apt>(json!({"name": "{{ pkgs }}", "state": "{{ s }}"})),
         Ok(false)
     );
-    assert_eq!(check(json!({"update_cache": "{{ u }}"})), Ok(false));
-    assert_eq!(check(json!({"upgrade": "{{ u }}"})), Ok(false));
-    assert_eq!(check(json!({"cache_valid_time": "{{ t }}"})), Ok(false));
+    assert_eq!(check::<Apt>(json!({"update_cache": "{{ u }}"})), Ok(false));
+    assert_eq!(check::<Apt>(json!({"upgrade": "{{ u }}"})), Ok(false));
     assert_eq!(
-        check(json!({"deb": "/x.deb", "state": "{{ s }}"})),
+        check::<Apt>(json!({"cache_valid_time": "{{ t }}"})),
         Ok(false)
     );
-    assert!(check(json!({"update_cache": "{{ u }}", "bogus": 1})).is_err());
+    assert_eq!(
+        check::<Apt>(json!({"deb": "/x.deb", "state": "{{ s }}"})),
+        Ok(false)
+    );
+    assert!(check::<Apt>(json!({"update_cache": "{{ u }}", "bogus": 1})).is_err());
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 mod sources;
 
-use super::common::{file_mode, split_output, MARK_FN};
+use super::common::{file_mode, Report, MARK_FN};
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
 use crate::modules::framework::args::{de_opt_bool, de_opt_string, is_template};
@@ -214,16 +214,16 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             stderr.trim()
         )));
     }
-    let (marks, _) = split_output(&String::from_utf8_lossy(&out.stdout));
+    let r = Report::parse("apt_repository", &String::from_utf8_lossy(&out.stdout))?;
     let mut o = Output::default();
     let mut files: Vec<(String, String, String)> = Vec::new();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
-    for (k, v) in marks {
-        let (f, l) = v.split_once(' ').unwrap_or((v.as_str(), ""));
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        let (f, l) = v.split_once(' ').unwrap_or((v, ""));
+        match k {
             "changed" => {
                 o.changed = true;
-                files.push((v.clone(), String::new(), String::new()));
+                files.push((v.to_string(), String::new(), String::new()));
             }
             "b" | "a" => {
                 if let Some(e) = files.iter_mut().find(|e| e.0 == f) {
@@ -232,8 +232,8 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                     t.push('\n');
                 }
             }
-            "added" => added.push(v.clone()),
-            "removed" => removed.push(v.clone()),
+            "added" => added.push(v.to_string()),
+            "removed" => removed.push(v.to_string()),
             "update_failed" => {
                 o.failed = true;
                 o.msg = Some(format!(

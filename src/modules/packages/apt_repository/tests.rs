@@ -1,19 +1,13 @@
 //! Unit tests of `apt_repository`'s arguments and program.
 
 use super::*;
+use crate::modules::framework::spec::check;
 use crate::modules::framework::{args, load_check};
 use crate::modules::packages::common::{parses, parses_gated};
 use serde_json::Map;
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().expect("object").clone()
-}
-
-fn check(v: Value) -> Result<bool, String> {
-    match load_check::parse::<Args>("apt_repository", &obj(v)).map_err(|e| e.msg)? {
-        Some(a) => AptRepository::validate(&a).map(|()| true),
-        None => Ok(false),
-    }
 }
 
 fn of(v: Value) -> Result<Plan, String> {
@@ -54,16 +48,21 @@ fn repositories_are_checked_and_named() {
         of(json!({"repo": "deb http://a b", "filename": "mine", "mode": "0600"})).expect("plan");
     assert_eq!(p.file, "/etc/apt/sources.list.d/mine.list");
     assert_eq!(p.mode, 0o600);
-    assert!(check(json!({"repo": "ppa:x/y"})).is_err());
-    assert!(check(json!({"repo": "http://a b"})).is_err());
-    assert!(check(json!({"repo": "deb http://a b", "filename": "../x"})).is_err());
-    assert!(check(json!({"repo": "deb http://a b", "state": "gone"})).is_err());
-    assert!(check(json!({"repo": "deb http://a b", "mode": "u+x"})).is_err());
-    assert!(check(json!({"repo": "deb http://a b", "update_cache": "perhaps"})).is_err());
-    assert!(check(json!({"repo": "deb http://a b", "repos": "x"})).is_err());
-    assert!(check(json!({"state": "absent"})).is_err());
+    assert!(check::<AptRepository>(json!({"repo": "ppa:x/y"})).is_err());
+    assert!(check::<AptRepository>(json!({"repo": "http://a b"})).is_err());
+    assert!(check::<AptRepository>(json!({"repo": "deb http://a b", "filename": "../x"})).is_err());
+    assert!(check::<AptRepository>(json!({"repo": "deb http://a b", "state": "gone"})).is_err());
+    assert!(check::<AptRepository>(json!({"repo": "deb http://a b", "mode": "u+x"})).is_err());
+    assert!(
+        check::<AptRepository>(json!({"repo": "deb http://a b", "update_cache": "perhaps"}))
+            .is_err()
+    );
+    assert!(check::<AptRepository>(json!({"repo": "deb http://a b", "repos": "x"})).is_err());
+    assert!(check::<AptRepository>(json!({"state": "absent"})).is_err());
     assert_eq!(
-        check(json!({"repo": "{{ line }}", "mode": "{{ m }}", "filename": "{{ f }}"})),
+        check::<AptRepository>(
+            json!({"repo": "{{ line }}", "mode": "{{ m }}", "filename": "{{ f }}"})
+        ),
         Ok(true)
     );
 }

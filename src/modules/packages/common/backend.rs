@@ -1,11 +1,11 @@
 //! The shape every package tool's work takes (apt, dnf/yum, apk): a probe that reads the
 //! host and decides (setting `rsible_change=1` when the tool has work to do), an apply that
-//! does that work, both sent as one gated program, and the reading of the program's marker
-//! lines into Ansible's result. Markers printed after a `redo` line replace those before it:
-//! an apply that refreshes the package index first decides again. Knows nothing of any one
-//! tool's arguments.
+//! does that work, both sent as one gated program, and the reading of the program's report
+//! (`framework::report`) into Ansible's result. Report lines printed after a `redo` line
+//! replace those before it: an apply that refreshes the package index first decides again.
+//! Knows nothing of any one tool's arguments.
 
-use super::split_output;
+use super::Report;
 use crate::modules::{Ctx, Failure, Output};
 
 /// The marker an apply prints before it decides again (after refreshing the package index).
@@ -55,14 +55,17 @@ pub async fn run(b: &dyn Backend, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     Ok(o)
 }
 
-/// The marker lines that count (those after the last [`REDO`], or all), and the tool's own
-/// output.
-pub fn marks(stdout: &str) -> (Vec<(String, String)>, String) {
-    let (mut marks, rest) = split_output(stdout);
-    if let Some(at) = marks.iter().rposition(|(k, _)| k == REDO) {
-        marks.drain(..=at);
+/// `tool`'s report: the lines that count (those after the last [`REDO`], or all) and the
+/// tool's own output; a malformed report is the failed result to return instead.
+pub fn report(tool: &str, stdout: &str) -> Result<Report, Box<Output>> {
+    match Report::parse(tool, stdout) {
+        Ok(r) => Ok(r.after_last(REDO)),
+        Err(e) => Err(Box::new(Output {
+            failed: true,
+            msg: Some(e.to_string()),
+            ..Output::default()
+        })),
     }
-    (marks, rest)
 }
 
 #[cfg(test)]
@@ -71,9 +74,17 @@ mod tests {
 
     #[test]
     fn markers_after_a_redo_replace_those_before() {
-        let (m, rest) = marks("@@rsible would a\n@@rsible redo\nout\n@@rsible would b\n");
-        assert_eq!(m, vec![("would".to_string(), "b".to_string())]);
-        assert_eq!(rest, "out\n");
-        assert_eq!(marks("@@rsible x 1\n").0.len(), 1);
+        let r = report(
+            "apt",
+            "@@rsible would a\n@@rsible redo\nout\n@@rsible would b\n",
+        )
+        .unwrap();
+        assert_eq!(r.entries().collect::<Vec<_>>(), vec![("would", "b")]);
+        assert_eq!(r.rest(), "out\n");
+        assert_eq!(
+            report("apt", "@@rsible x 1\n").unwrap().entries().count(),
+            1
+        );
+        assert!(report("apt", "@@rsible x:x zz\n").unwrap_err().failed);
     }
 }

@@ -8,8 +8,9 @@
 pub mod backend;
 pub mod tools;
 
-pub use crate::modules::framework::marks::{split_output, MARK, MARK_FN};
+use crate::modules::framework::args::valid_version;
 use crate::modules::framework::mode::Mode;
+pub use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::{args, load_check};
 use crate::modules::Output;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
@@ -24,13 +25,6 @@ pub fn valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "+.-_:@".contains(c))
-}
-
-/// Whether `v` is a version (or an fnmatch pattern of one: `1.2*`).
-pub fn valid_version(v: &str) -> bool {
-    !v.is_empty()
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".+~:-_*?".contains(c))
 }
 
 /// A requested package: its name and the version (pattern) after `=`, if any.
@@ -191,13 +185,6 @@ mod tests {
         assert!(parse_spec("foo; rm -rf /").is_err());
         assert!(parse_spec("-o=x").is_err());
         assert!(parse_spec("foo=$(id)").is_err());
-    }
-
-    #[test]
-    fn markers_are_split_from_tool_output() {
-        let (m, rest) = split_output("@@rsible rc 0\nReading...\n@@rsible x a b\n");
-        assert_eq!(m[1], ("x".to_string(), "a b".to_string()));
-        assert_eq!(rest, "Reading...\n");
     }
 
     #[test]

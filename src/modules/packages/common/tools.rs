@@ -4,8 +4,8 @@
 //! The one place of the family that calls into the tool modules. Knows nothing of playbooks.
 
 use super::backend::Backend;
-use crate::modules::framework::spec::{ArgError, Module};
-use crate::modules::framework::{args, load_check};
+use crate::modules::framework::args;
+use crate::modules::framework::spec::{check_at_load as check, ArgError, Module};
 use crate::modules::packages::{apk, apt, dnf};
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::{Map, Value};
@@ -75,17 +75,6 @@ impl Tool {
             Tool::Yum => Box::new(dnf::Plan::new("yum", parse::<dnf::Yum>(a)?)),
             Tool::Apk => Box::new(apk::Plan::new(parse::<apk::Apk>(a)?)),
         })
-    }
-}
-
-fn check<M: Module>(a: &Map<String, Value>) -> Result<(), ArgError> {
-    match load_check::parse::<M::Args>(M::NAME, a)? {
-        Some(parsed) => M::validate(&parsed).map_err(|msg| ArgError {
-            arg: None,
-            msg,
-            expected: Vec::new(),
-        }),
-        None => Ok(()),
     }
 }
 

@@ -7,7 +7,7 @@
 //! differs through the atomic writer (or fixes the mode). Like Ansible's, it does not update
 //! the apt cache. Knows nothing of playbooks.
 
-use super::common::{file_mode, split_output};
+use super::common::{file_mode, Report};
 use crate::event::Diff;
 use crate::modules::framework::args::{de_opt_bool, de_opt_list, de_opt_string, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
@@ -170,19 +170,19 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let (marks, _) = split_output(&String::from_utf8_lossy(&out.stdout));
+    let r = Report::parse("deb822_repository", &String::from_utf8_lossy(&out.stdout))?;
     let mut o = Output::default();
     let (mut before, mut after) = (String::new(), String::new());
     let mut key_file = Value::Null;
-    for (k, v) in marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "changed" => o.changed = true,
             "key_filename" => key_file = json!(v),
             "b" => before.push_str(&format!("{v}\n")),
             "a" => after.push_str(&format!("{v}\n")),
             "fail" => {
                 o.failed = true;
-                o.msg = Some(v);
+                o.msg = Some(v.to_string());
             }
             _ => {}
         }

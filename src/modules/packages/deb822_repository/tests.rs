@@ -3,19 +3,13 @@
 use super::script::{apply, probe};
 use super::text::slug;
 use super::*;
-use crate::modules::framework::{args, load_check};
+use crate::modules::framework::args;
+use crate::modules::framework::spec::check;
 use crate::modules::packages::common::{parses, parses_gated};
 use serde_json::Map;
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().expect("object").clone()
-}
-
-fn check(v: Value) -> Result<bool, String> {
-    match load_check::parse::<Args>("deb822_repository", &obj(v)).map_err(|e| e.msg)? {
-        Some(a) => Deb822Repository::validate(&a).map(|()| true),
-        None => Ok(false),
-    }
 }
 
 fn of(v: Value) -> Result<Plan, String> {
@@ -52,15 +46,19 @@ fn every_old_argument_name_is_accepted_and_checked() {
         "state",
         "install_python_debian",
     ] {
-        assert_eq!(check(json!({"name": "r", n: "{{ v }}"})), Ok(true), "{n}");
+        assert_eq!(
+            check::<Deb822Repository>(json!({"name": "r", n: "{{ v }}"})),
+            Ok(true),
+            "{n}"
+        );
     }
-    assert!(check(json!({"name": "k", "types": "rpm"})).is_err());
-    assert!(check(json!({"name": "k", "state": "gone"})).is_err());
-    assert!(check(json!({"name": "k", "trusted": "perhaps"})).is_err());
-    assert!(check(json!({"name": "k", "date_max_future": "soon"})).is_err());
-    assert!(check(json!({"name": "k", "uri": "x"})).is_err());
-    assert!(check(json!({"name": "..."})).is_err());
-    assert!(check(json!({"uris": "x"})).is_err());
+    assert!(check::<Deb822Repository>(json!({"name": "k", "types": "rpm"})).is_err());
+    assert!(check::<Deb822Repository>(json!({"name": "k", "state": "gone"})).is_err());
+    assert!(check::<Deb822Repository>(json!({"name": "k", "trusted": "perhaps"})).is_err());
+    assert!(check::<Deb822Repository>(json!({"name": "k", "date_max_future": "soon"})).is_err());
+    assert!(check::<Deb822Repository>(json!({"name": "k", "uri": "x"})).is_err());
+    assert!(check::<Deb822Repository>(json!({"name": "..."})).is_err());
+    assert!(check::<Deb822Repository>(json!({"uris": "x"})).is_err());
 }
 
 #[test]

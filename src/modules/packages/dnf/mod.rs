@@ -301,13 +301,17 @@ impl Backend for Plan {
 
 /// Reads the program's answer into Ansible's result (`msg`, `results`, `rc`).
 fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
-    let (marks, tool_out) = backend::marks(stdout);
+    let r = match backend::report(p.tool, stdout) {
+        Ok(r) => r,
+        Err(o) => return *o,
+    };
+    let tool_out = r.rest();
     let mut o = Output::default();
     let mut results = Vec::new();
-    for (k, v) in marks {
-        match k.as_str() {
+    for (k, v) in r.entries() {
+        match k {
             "changed" => o.changed = true,
-            "would" => results.push(v),
+            "would" => results.push(v.to_string()),
             "locked" => {
                 o.failed = true;
                 o.msg = Some(format!(
@@ -317,7 +321,7 @@ fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
             }
             "fail" => {
                 o.failed = true;
-                o.msg = Some(v);
+                o.msg = Some(v.to_string());
             }
             "failed" => {
                 o.failed = true;
@@ -336,7 +340,7 @@ fn answer(p: &Plan, stdout: &str, stderr: &str) -> Output {
     }
     o.fields.insert("results".into(), json!(results));
     o.fields.insert("rc".into(), json!(i32::from(o.failed)));
-    set_streams(&mut o, &tool_out, stderr);
+    set_streams(&mut o, tool_out, stderr);
     if o.msg.is_none() {
         o.msg = Some(if o.changed {
             String::new()

@@ -1,19 +1,13 @@
 //! Unit tests of `dnf`/`yum`'s arguments, program and answer.
 
 use super::*;
+use crate::modules::framework::spec::check;
 use crate::modules::framework::{args, load_check};
 use crate::modules::packages::common::{parses, parses_gated};
 use serde_json::Map;
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().expect("object").clone()
-}
-
-fn check(v: Value) -> Result<bool, String> {
-    match load_check::parse::<Args>("dnf", &obj(v)).map_err(|e| e.msg)? {
-        Some(a) => Dnf::validate(&a).map(|()| true),
-        None => Ok(false),
-    }
 }
 
 fn of(v: Value) -> Result<Plan, String> {
@@ -58,19 +52,19 @@ fn every_old_argument_name_is_accepted() {
 
 #[test]
 fn arguments_are_checked() {
-    assert!(check(json!({"name": "a;b"})).is_err());
-    assert!(check(json!({"name": "a", "state": "gone"})).is_err());
-    assert!(check(json!({})).is_err());
-    assert!(check(json!({"name": "a", "autoremove": true})).is_err());
-    assert!(check(json!({"name": "a", "list": "x"})).is_err());
-    assert!(check(json!({"name": "a", "lock_timeout": "long"})).is_err());
+    assert!(check::<Dnf>(json!({"name": "a;b"})).is_err());
+    assert!(check::<Dnf>(json!({"name": "a", "state": "gone"})).is_err());
+    assert!(check::<Dnf>(json!({})).is_err());
+    assert!(check::<Dnf>(json!({"name": "a", "autoremove": true})).is_err());
+    assert!(check::<Dnf>(json!({"name": "a", "list": "x"})).is_err());
+    assert!(check::<Dnf>(json!({"name": "a", "lock_timeout": "long"})).is_err());
     assert_eq!(
-        check(json!({"name": "{{ p }}", "state": "{{ s }}"})),
+        check::<Dnf>(json!({"name": "{{ p }}", "state": "{{ s }}"})),
         Ok(false)
     );
-    assert_eq!(check(json!({"autoremove": "{{ r }}"})), Ok(false));
+    assert_eq!(check::<Dnf>(json!({"autoremove": "{{ r }}"})), Ok(false));
     assert_eq!(
-        check(json!({"name": "a", "autoremove": true, "state": "{{ s }}"})),
+        check::<Dnf>(json!({"name": "a", "autoremove": true, "state": "{{ s }}"})),
         Ok(false),
         "the rule waits for the state"
     );

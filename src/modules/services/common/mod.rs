@@ -7,6 +7,7 @@ pub mod report;
 pub mod systemctl;
 
 use crate::connection::quote::quote_str;
+use crate::modules::framework::report::MARK_FN;
 use serde::Deserialize;
 
 /// A run state a task may ask for.
@@ -82,12 +83,13 @@ pub struct Want {
 }
 
 /// The shell variables the programs read (`u` unit, `st` state, `en` enabled, `mk` masked,
-/// `dr`/`dx` daemon reload/reexec, `nb`/`fo`/`sf` systemctl flags), every value quoted.
+/// `dr`/`dx` daemon reload/reexec, `nb`/`fo`/`sf` systemctl flags), every value quoted, then
+/// the report functions `m` and `mx` ([`MARK_FN`]) the programs answer with.
 pub fn vars(w: &Want) -> String {
     let b = |x: bool| if x { "1" } else { "0" };
     let opt = |x: Option<bool>| x.map(b).unwrap_or("");
     format!(
-        "u={}\nst={}\nen={}\nmk={}\ndr={}\ndx={}\nnb={}\nfo={}\nsf={}\n",
+        "u={}\nst={}\nen={}\nmk={}\ndr={}\ndx={}\nnb={}\nfo={}\nsf={}\n{MARK_FN}",
         quote_str(w.name.as_deref().unwrap_or("")),
         w.state.map_or("''", State::as_str),
         opt(w.enabled),

@@ -1,14 +1,15 @@
-//! Reading what the service programs print (`C what before after` per change, the unit's
-//! `systemctl show` between `--show--` and `--end--`, `F message` on a failure, and
-//! `--replan--` where the apply starts over) into Ansible's result: `name`, `state`,
-//! `enabled`, `status`, and a diff of what changed. Knows nothing of connections.
+//! Reading what the service programs report (framework::report: `change WHAT BEFORE AFTER`
+//! per change, `show` the unit's `systemctl show` encoded, `fail MESSAGE` encoded, and
+//! `replan` where the apply starts over) into Ansible's result: `name`, `state`, `enabled`,
+//! `status`, and a diff of what changed. Knows nothing of connections.
 
 use super::Want;
 use crate::event::Diff;
-use crate::modules::Output;
+use crate::modules::framework::report::Report as Lines;
+use crate::modules::{Failure, Output};
 use serde_json::{json, Map, Value};
 
-/// What a program printed.
+/// What a program reported.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
     /// `(what, before, after)` per change.
@@ -19,32 +20,29 @@ pub struct Report {
     pub failure: Option<String>,
 }
 
-/// Parses a program's output; what follows the last `--replan--` replaces what came before.
-pub fn parse(stdout: &str) -> Report {
+/// Parses the output of `module`'s program; what follows the last `replan` replaces what came
+/// before.
+pub fn parse(module: &str, stdout: &str) -> Result<Report, Failure> {
     let mut r = Report::default();
-    let mut in_show = false;
-    for line in stdout.lines() {
-        if in_show {
-            if line == "--end--" {
-                in_show = false;
-            } else if let Some((k, v)) = line.split_once('=') {
-                r.status.insert(k.to_string(), json!(v));
+    for (k, v) in Lines::parse(module, stdout)?.after_last("replan").entries() {
+        match k {
+            "show" => {
+                for (k, v) in v.lines().filter_map(|l| l.split_once('=')) {
+                    r.status.insert(k.to_string(), json!(v));
+                }
             }
-        } else if line == "--show--" {
-            in_show = true;
-        } else if line == "--replan--" {
-            r = Report::default();
-        } else if let Some(m) = line.strip_prefix("F ") {
-            r.failure = Some(m.to_string());
-        } else if let Some(c) = line.strip_prefix("C ") {
-            let mut it = c.splitn(3, ' ');
-            let what = it.next().unwrap_or_default().to_string();
-            let before = it.next().unwrap_or_default().to_string();
-            let after = it.next().unwrap_or_default().to_string();
-            r.changes.push((what, before, after));
+            "fail" => r.failure = Some(v.to_string()),
+            "change" => {
+                let mut it = v.splitn(3, ' ');
+                let what = it.next().unwrap_or_default().to_string();
+                let before = it.next().unwrap_or_default().to_string();
+                let after = it.next().unwrap_or_default().to_string();
+                r.changes.push((what, before, after));
+            }
+            _ => {}
         }
     }
-    r
+    Ok(r)
 }
 
 /// Turns a report into the module's output (with a diff when `diff`).
@@ -91,18 +89,32 @@ pub fn output(w: &Want, r: Report, diff: bool) -> Output {
 mod tests {
     use super::*;
 
+    /// The report line of `key` with `value` encoded, as `mx` prints it.
+    fn mx(key: &str, value: &str) -> String {
+        let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("@@rsible {key}:x {hex}\n")
+    }
+
+    fn parse(stdout: &str) -> Report {
+        super::parse("systemd", stdout).expect("a well-formed report")
+    }
+
     #[test]
     fn report_parsing() {
-        let r = parse(
-            "--show--\nActiveState=active\nMainPID=12\nExecStart={ path=/bin/x ; argv[]=a=b }\n--end--\nC state inactive started\n",
-        );
+        let r = parse(&format!(
+            "{}@@rsible change state inactive started\n",
+            mx(
+                "show",
+                "ActiveState=active\nMainPID=12\nExecStart={ path=/bin/x ; argv[]=a=b }"
+            )
+        ));
         assert_eq!(r.status["ActiveState"], "active");
         assert_eq!(r.status["ExecStart"], "{ path=/bin/x ; argv[]=a=b }");
         assert_eq!(
             r.changes,
             vec![("state".into(), "inactive".into(), "started".into())]
         );
-        let r = parse("F Could not find the requested service x: host\n");
+        let r = parse(&mx("fail", "Could not find the requested service x: host"));
         assert_eq!(
             r.failure.as_deref(),
             Some("Could not find the requested service x: host")
@@ -111,10 +123,12 @@ mod tests {
 
     #[test]
     fn the_apply_replaces_the_probes_report() {
-        let r = parse(
-            "--show--\nLoadState=not-found\n--end--\nF Could not find the requested service x: host\n\
-             --replan--\n--show--\nLoadState=loaded\n--end--\nC state inactive started\n",
-        );
+        let r = parse(&format!(
+            "{}{}@@rsible replan\n{}@@rsible change state inactive started\n",
+            mx("show", "LoadState=not-found"),
+            mx("fail", "Could not find the requested service x: host"),
+            mx("show", "LoadState=loaded"),
+        ));
         assert_eq!(r.failure, None);
         assert_eq!(r.status["LoadState"], "loaded");
         assert_eq!(r.changes.len(), 1);

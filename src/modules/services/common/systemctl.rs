@@ -1,18 +1,18 @@
 //! The systemctl programs of `systemd` (and of `service` on a systemd target), the two
 //! halves of one gated program after [`vars`](super::vars). The probe reads the unit
-//! (`systemctl show`, printed between `--show--` and `--end--`) and plans Ansible's steps in
-//! Ansible's order (mask, enable, run state): `mka`, `ena`, `sta` hold the `systemctl` verb
-//! of each step that differs, announced by a `C what before after` line; a unit that is not
-//! there is `F message`. The apply runs the planned verbs. A daemon reload or reexec
+//! (`systemctl show`, reported as `show`, encoded) and plans Ansible's steps in Ansible's
+//! order (mask, enable, run state): `mka`, `ena`, `sta` hold the `systemctl` verb of each
+//! step that differs, announced by a `change what before after` report line; a unit that is
+//! not there is `fail message`. The apply runs the planned verbs. A daemon reload or reexec
 //! (asked for: always run outside check mode) and a mask change can make the unit look
-//! different, so then the apply prints `--replan--`, reloads, reads the unit again and plans
+//! different, so then the apply reports `replan`, reloads, reads the unit again and plans
 //! each step after the one before, as Ansible does; its lines replace the probe's. Knows
 //! nothing of module arguments.
 
 /// The probe (also the shell functions the apply uses).
 pub const PROBE: &str = r#"if [ "$sf" = --user ] && [ -z "${XDG_RUNTIME_DIR:-}" ]; then XDG_RUNTIME_DIR=/run/user/$(id -u); export XDG_RUNTIME_DIR; fi
 sc() { if [ -n "$sf" ]; then systemctl "$sf" "$@"; else systemctl "$@"; fi; }
-fail() { printf 'F %s\n' "$*"; exit 0; }
+fail() { mx fail "$*"; exit 0; }
 props=''; load=''; active=''; ufs=''; mka=''; ena=''; sta=''
 readp() {
   if [ "$sf" = --global ]; then props=''; else props=$(sc show -- "$u" 2>/dev/null) || props=''; fi
@@ -20,7 +20,7 @@ readp() {
   active=$(printf '%s\n' "$props" | sed -n 's/^ActiveState=//p' | head -n 1)
   ufs=$(printf '%s\n' "$props" | sed -n 's/^UnitFileState=//p' | head -n 1)
 }
-show() { readp; printf '%s\n' --show-- "$props" --end--; }
+show() { readp; mx show "$props"; }
 plan_mask() {
   mka=''
   [ -n "$mk" ] || return 0
@@ -30,12 +30,12 @@ plan_mask() {
   [ "$cur" != "$mk" ] || return 0
   mka=mask; [ "$mk" = 1 ] || mka=unmask
   rsible_change=1
-  printf 'C masked %s %s\n' "$cur" "$mk"
+  m change masked "$cur" "$mk"
 }
 plan_rest() {
   ena=''; sta=''
   if [ -n "$en$st" ] && [ "$sf" != --global ] && { [ -z "$load" ] || [ "$load" = not-found ]; }; then
-    printf 'F %s\n' "Could not find the requested service $u: host"
+    mx fail "Could not find the requested service $u: host"
     return 1
   fi
   if [ -n "$en" ]; then
@@ -43,7 +43,7 @@ plan_rest() {
     if [ "$cur" != "$en" ]; then
       ena=enable; [ "$en" = 1 ] || ena=disable
       rsible_change=1
-      printf 'C enabled %s %s\n' "$cur" "$en"
+      m change enabled "$cur" "$en"
     fi
   fi
   if [ -n "$st" ]; then
@@ -56,7 +56,7 @@ plan_rest() {
     esac
     if [ -n "$sta" ]; then
       rsible_change=1
-      printf 'C state %s %s\n' "$active" "$st"
+      m change state "$active" "$st"
     fi
   fi
 }
@@ -66,7 +66,7 @@ if [ -n "$u" ]; then show; plan_mask; plan_rest || true; fi
 
 /// The apply, after [`PROBE`] in the same program.
 pub const APPLY: &str = r#"if [ "$dr$dx" != 00 ] || [ -n "$mka" ]; then
-  echo --replan--
+  m replan
   if [ "$dx" = 1 ]; then e=$(sc daemon-reexec 2>&1) || fail "failure when executing daemon-reexec: $e"; fi
   if [ "$dr" = 1 ]; then e=$(sc daemon-reload 2>&1) || fail "failure when executing daemon-reload: $e"; fi
   [ -n "$u" ] || exit 0

@@ -398,18 +398,12 @@ async fn cron(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::{args, load_check};
+    use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
     use serde_json::Value;
 
     fn args(v: Value) -> Args {
         args::parse("cron", v.as_object().unwrap()).unwrap()
-    }
-
-    /// The load-time check: the typed parse, then the rules.
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("cron", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Cron::validate(&a))
     }
 
     #[test]
@@ -436,7 +430,7 @@ mod tests {
             serde_json::json!({"name": "x", "job": "t", "disabled": "maybe"}),
             serde_json::json!({"name": "x", "job": "t", "minutes": "1"}),
         ] {
-            assert!(check(v.clone()).is_err(), "{v}");
+            assert!(check::<Cron>(v.clone()).is_err(), "{v}");
         }
         for v in [
             serde_json::json!({"name": "x", "value": "t", "dom": "1", "dow": "2"}),
@@ -444,7 +438,7 @@ mod tests {
             serde_json::json!({"name": "x", "job": "{{ j }}", "cron_file": "{{ f }}", "user": "u"}),
             serde_json::json!({"cron_file": "f", "state": "absent"}),
         ] {
-            assert_eq!(check(v.clone()), Ok(()), "{v}");
+            assert_eq!(check::<Cron>(v.clone()), Ok(true), "{v}");
         }
     }
 

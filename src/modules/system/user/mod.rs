@@ -561,18 +561,12 @@ async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::framework::{args, load_check};
+    use crate::modules::framework::args;
+    use crate::modules::framework::spec::check;
     use serde_json::json;
 
     fn args(v: Value) -> Args {
         args::parse("user", v.as_object().unwrap()).unwrap()
-    }
-
-    /// The load-time check: the typed parse, then the rules.
-    fn check(v: Value) -> Result<(), String> {
-        let a =
-            load_check::parse::<Args>("user", v.as_object().expect("obj")).map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| User::validate(&a))
     }
 
     fn acc() -> Account {
@@ -681,15 +675,15 @@ mod tests {
             json!({"name": "bob", "password": "x:y"}),
             json!({"uid": 1}),
         ] {
-            assert!(check(bad.clone()).is_err(), "{bad}");
+            assert!(check::<User>(bad.clone()).is_err(), "{bad}");
         }
-        let e = check(json!({"name": "bob", "state": "gone"})).unwrap_err();
-        assert!(e.contains("state must be one of present, absent"), "{e}");
+        let e = check::<User>(json!({"name": "bob", "state": "gone"})).unwrap_err();
+        assert!(e.contains("state must be one of: present, absent"), "{e}");
         for good in [
             json!({"user": "bob", "createhome": "no", "uid": "1001"}),
             json!({"name": "{{ u }}", "uid": "{{ n }}", "state": "{{ s }}", "password": "{{ p }}"}),
         ] {
-            assert_eq!(check(good.clone()), Ok(()), "{good}");
+            assert!(check::<User>(good.clone()).is_ok(), "{good}");
         }
     }
 }

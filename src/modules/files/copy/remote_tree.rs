@@ -10,9 +10,9 @@
 //! User strings travel as environment variables of the inner program, never as shell text.
 //! Knows nothing of playbooks.
 
-use super::common::attrs::mode_arg;
-use super::copy::{basename, Args};
+use super::{basename, Args};
 use crate::connection::quote::quote;
+use crate::modules::files::common::attrs::mode_arg;
 use crate::modules::framework::mode::{octal, Mode};
 use crate::modules::{Ctx, Failure, Output};
 use serde_json::json;

@@ -5,9 +5,9 @@
 //! content differs (none of them sent in check mode). Part of `copy`. Knows nothing of
 //! playbooks.
 
-use super::common::attrs::same_id;
-use super::copy::{basename, wanted_bits, Args};
+use super::{basename, wanted_bits, Args};
 use crate::connection::quote::quote;
+use crate::modules::files::common::attrs::same_id;
 use crate::modules::framework::mode::Mode;
 use crate::modules::framework::write::{self, Source, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};

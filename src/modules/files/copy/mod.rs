@@ -3,7 +3,7 @@
 //! a probe reads the destination's state, and an apply writes only when the content differs
 //! (or, when only mode/owner/group differ, fixes those); in check mode the apply is not sent
 //! and the result is the state the write would leave. A local directory is copied by
-//! [`super::copy_tree`], a directory on the target by [`super::copy_remote_tree`]. Knows
+//! [`tree`], a directory on the target by [`remote_tree`]. Knows
 //! nothing of playbooks; arguments arrive templated.
 
 use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
@@ -21,6 +21,9 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+
+mod remote_tree;
+mod tree;
 
 /// Ansible's `max_diff_size`: larger files are not diffed.
 const MAX_DIFF_SIZE: u64 = 104_448;
@@ -138,7 +141,7 @@ async fn copy(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             let path = find_local(ctx.search_paths, "files", src)
                 .map_err(|e| Failure::Failed(format!("Unexpected AnsibleActionFail error: {e}")))?;
             if path.is_dir() {
-                return super::copy_tree::copy_tree(&args, &path, src, &dest, mode, ctx).await;
+                return tree::copy_tree(&args, &path, src, &dest, mode, ctx).await;
             }
             let local_mode = local_mode(&path);
             if args.decrypt && starts_with_vault(&path) {
@@ -416,14 +419,8 @@ async fn copy_file(
                 .filter(|s| s.exists())
                 .ok_or_else(|| Failure::Failed(format!("Source {src} not found")))?;
             if s.kind == Kind::Directory {
-                return super::copy_remote_tree::copy_remote_tree(
-                    args,
-                    src,
-                    &job.dest,
-                    job.mode.as_ref(),
-                    ctx,
-                )
-                .await;
+                return remote_tree::copy_remote_tree(args, src, &job.dest, job.mode.as_ref(), ctx)
+                    .await;
             }
             let sum = s
                 .sha256
@@ -652,18 +649,10 @@ fn text_or_binary(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::spec::check;
 
     fn parse(v: Value) -> Result<Args, String> {
         args::parse("copy", v.as_object().expect("object"))
-    }
-
-    fn check(v: Value) -> Result<(), String> {
-        let a = crate::modules::framework::load_check::parse::<Args>(
-            "copy",
-            v.as_object().expect("object"),
-        )
-        .map_err(|e| e.msg)?;
-        a.map_or(Ok(()), |a| Copy::validate(&a))
     }
 
     #[test]
@@ -676,29 +665,31 @@ mod tests {
             "{e}"
         );
         assert_eq!(
-            check(json!({"content": "x", "dest": "/b", "mode": "u=rw"})),
-            Ok(())
+            check::<Copy>(json!({"content": "x", "dest": "/b", "mode": "u=rw"})),
+            Ok(true)
         );
         assert_eq!(
-            check(
+            check::<Copy>(
                 json!({"src": "{{ s }}", "dest": "{{ d }}/", "mode": "{{ m }}",
                 "force": "{{ f }}", "directory_mode": "{{ m }}"})
             ),
-            Ok(())
+            Ok(true)
         );
         assert_eq!(
-            check(json!({"content": "{{ c }}", "dest": "{{ d }}/"})),
-            Ok(())
+            check::<Copy>(json!({"content": "{{ c }}", "dest": "{{ d }}/"})),
+            Ok(true)
         );
-        assert!(check(json!({"src": "a"})).is_err());
-        assert!(check(json!({"src": "a", "dest": ""})).is_err());
-        assert!(check(json!({"dest": "/b"})).is_err());
-        assert!(check(json!({"src": "a", "content": "b", "dest": "/c"})).is_err());
-        assert!(check(json!({"content": "b", "dest": "/c/"})).is_err());
-        assert!(check(json!({"src": "a", "dest": "/c", "mode": "rwxrwxrwx"})).is_err());
-        assert!(check(json!({"src": "a", "dest": "/c", "directory_mode": "0999"})).is_err());
-        assert!(check(json!({"src": "a", "dest": "/c", "backup": "often"})).is_err());
-        assert!(check(json!({"src": "a", "dest": "/c", "dset": "/d"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a", "dest": ""})).is_err());
+        assert!(check::<Copy>(json!({"dest": "/b"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a", "content": "b", "dest": "/c"})).is_err());
+        assert!(check::<Copy>(json!({"content": "b", "dest": "/c/"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a", "dest": "/c", "mode": "rwxrwxrwx"})).is_err());
+        assert!(
+            check::<Copy>(json!({"src": "a", "dest": "/c", "directory_mode": "0999"})).is_err()
+        );
+        assert!(check::<Copy>(json!({"src": "a", "dest": "/c", "backup": "often"})).is_err());
+        assert!(check::<Copy>(json!({"src": "a", "dest": "/c", "dset": "/d"})).is_err());
         assert_eq!(content_text(&json!({"a": 1})), "{\"a\": 1}");
         assert_eq!(content_text(&json!([1, "é"])), "[1, \"\\u00e9\"]");
         assert_eq!(content_text(&json!(12)), "12");
