@@ -1,13 +1,14 @@
-//! Shared helpers of the integration tests: the tier-1 lab's files and a builder around the
-//! `rsible` binary. A missing lab is a loud failure, never a silent pass.
+//! Shared helpers of the integration tests: the tier-1 lab's files and the one builder that
+//! runs the `rsible` binary ([`run`]). A missing lab is a loud failure, never a silent pass.
 
 #![allow(dead_code)]
 
 pub mod fault;
 pub mod k8s;
+pub mod run;
 pub mod tier2;
 
-use assert_cmd::Command;
+pub use run::Rsible;
 use std::path::{Path, PathBuf};
 
 /// The tier-1 lab built by `scripts/lab/tier1.sh up`.
@@ -62,20 +63,6 @@ impl Lab {
     }
 }
 
-/// `rsible` with a private HOME (no stray ~/.ssh keys or config) and colour off.
-pub fn rsible(home: &Path) -> Command {
-    let mut c = Command::cargo_bin("rsible").expect("binary built");
-    c.env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("RSIBLE_INVENTORY")
-        .env_remove("RSIBLE_HOST_KEY_CHECKING")
-        .env_remove("RSIBLE_CONTROL_PERSIST")
-        .env_remove("RSIBLE_CONTROL_PATH_DIR")
-        .env_remove("ANSIBLE_HOST_KEY_CHECKING");
-    c
-}
-
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
@@ -83,29 +70,23 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// Parses `--format json` output into its host results and summary.
+/// For test files written before [`Rsible`]: `rsible` with [`run::hygiene`], as a std
+/// `Command`. New tests use [`Rsible`].
+pub fn rsible(home: &Path) -> std::process::Command {
+    // Their working directory was the test's own.
+    Rsible::new(home)
+        .dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .command()
+}
+
+/// For test files written before [`Rsible`]: `--format json` output as events. New tests use
+/// [`Rsible::json`] and [`run::Run::events`].
 pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
+    run::json_lines(&String::from_utf8_lossy(stdout))
 }
 
-/// The host_result events of JSON output, by host.
+/// For test files written before [`Rsible`]: the last host_result event of each host. New
+/// tests use [`run::Run::by_host`].
 pub fn results(stdout: &[u8]) -> std::collections::BTreeMap<String, serde_json::Value> {
-    json_lines(stdout)
-        .into_iter()
-        .filter(|v| v["event"] == "host_result")
-        .map(|v| (v["host"].as_str().unwrap_or_default().to_string(), v))
-        .collect()
-}
-
-/// The PLAY RECAP counts of `host` in `rsible play --format json` events.
-pub fn recap_stats<'a>(events: &'a [serde_json::Value], host: &str) -> &'a serde_json::Value {
-    let r = events
-        .iter()
-        .find(|e| e["event"] == "recap")
-        .unwrap_or_else(|| panic!("no recap in {events:#?}"));
-    &r["stats"][host]
+    run::by_host(&json_lines(stdout))
 }
