@@ -16,10 +16,13 @@
 //! Needs the tier-2 lab and ansible-core, as tests/compat.rs; `RSIBLE_COMPAT_FIRST_HOST=N`
 //! moves it to tier-2 hosts N..N+5 (default 1), the hosts the compat suite uses.
 
+mod common;
 #[allow(dead_code)]
 #[path = "compat/lab.rs"]
 mod lab;
 
+use common::run::hygiene;
+use common::Rsible;
 use lab::{Lab, NAMES};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -104,8 +107,8 @@ impl Side {
     }
 }
 
-/// `ansible compat ARGS` as tests/compat/tool.rs runs ansible-playbook: no ansible.cfg, no
-/// colour, pipelining, the lab's known_hosts, /usr/bin/python3 (no interpreter discovery).
+/// `ansible compat ARGS` as tests/compat/tool.rs runs ansible-playbook: the tests' hygiene,
+/// no ansible.cfg, no colour, pipelining, the lab's known_hosts, /usr/bin/python3 (no interpreter discovery).
 fn ansible(side: &Side, lab: &Lab, args: &[&str]) -> (Option<i32>, String) {
     let s = &side.scratch;
     let ssh_args = format!(
@@ -115,15 +118,14 @@ fn ansible(side: &Side, lab: &Lab, args: &[&str]) -> (Option<i32>, String) {
     );
     let collections = std::env::var_os("RSIBLE_ANSIBLE_COLLECTIONS")
         .unwrap_or_else(|| "/var/cache/rsible/collections".into());
-    let out = Command::new(ansible_bin())
+    let mut c = Command::new(ansible_bin());
+    hygiene(&mut c, s);
+    let out = c
         .arg("compat")
         .arg("-i")
         .arg(&side.inventory)
         .args(args)
         .current_dir(s)
-        .env("HOME", s)
-        .env_remove("ANSIBLE_CONFIG")
-        .env_remove("SSH_AUTH_SOCK")
         .env("ANSIBLE_COLLECTIONS_PATH", collections)
         .env("ANSIBLE_HOME", s.join("ansible"))
         .env("ANSIBLE_LOCAL_TEMP", s.join("ansible/tmp"))
@@ -146,27 +148,18 @@ fn ansible(side: &Side, lab: &Lab, args: &[&str]) -> (Option<i32>, String) {
 
 /// `rsible run compat ARGS` with the lab's known_hosts.
 fn rsible(side: &Side, lab: &Lab, args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rsible"))
-        .args(["run", "compat", "-i"])
-        .arg(&side.inventory)
-        .arg("--known-hosts")
-        .arg(lab.known_hosts())
+    let out = Rsible::new(&side.scratch)
+        .args(["run", "compat"])
+        .inventory(&side.inventory)
+        .known_hosts(lab.known_hosts())
         .args(args)
-        .current_dir(&side.scratch)
-        .env("HOME", &side.scratch)
-        .env("NO_COLOR", "1")
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("RSIBLE_INVENTORY")
-        .env_remove("RSIBLE_HOST_KEY_CHECKING")
-        .env_remove("ANSIBLE_HOST_KEY_CHECKING")
-        .output()
-        .expect("run rsible");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        .run();
+    let text = out.stdout;
     let results = match text.find("\nSUMMARY\n") {
         Some(i) => text[..i].to_string(),
         None => text,
     };
-    (out.status.code(), results)
+    (Some(out.code), results)
 }
 
 /// Each host's block of output: its `host | ...` line and what follows up to the next host

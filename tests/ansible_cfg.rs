@@ -5,20 +5,17 @@
 
 mod common;
 
-use common::write;
+use common::{write, Rsible};
 use std::path::Path;
 use std::process::Output;
 
-/// `rsible ARGS` in `dir` with a private HOME and no configuration from the environment.
+/// `rsible ARGS` in `dir` with a private HOME and no configuration from the environment
+/// (the tests' one builder removes every inherited `ANSIBLE_*` and `RSIBLE_*`).
 fn rsible(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = common::rsible(dir);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("ANSIBLE_") || k.starts_with("RSIBLE_") {
-            c.env_remove(k);
-        }
-    }
-    c.current_dir(dir).args(args).envs(env.iter().copied());
-    c.output().expect("rsible runs")
+    let r = env
+        .iter()
+        .fold(Rsible::new(dir).args(args), |r, (k, v)| r.env(k, v));
+    r.command().output().expect("rsible runs")
 }
 
 fn text(b: &[u8]) -> String {

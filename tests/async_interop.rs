@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::Rsible;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -65,19 +66,12 @@ fn ansibles_async_status_reads_a_job_rsible_started() {
             jid_file.display()
         ),
     );
-    let out = common::rsible(dir)
-        .args(["play", "start.yml", "-i", "inv.ini", "--known-hosts"])
-        .arg(lab.join("known_hosts"))
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Rsible::new(dir)
+        .play("start.yml")
+        .inventory(Path::new("inv.ini"))
+        .known_hosts(lab.join("known_hosts"))
+        .run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let jid = std::fs::read_to_string(&jid_file).unwrap();
     common::write(
         dir,

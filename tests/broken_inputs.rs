@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::run::Run;
+use common::Rsible;
 use std::path::Path;
 
 struct Case {
@@ -30,12 +32,11 @@ fn cases(dir: &Path) -> Vec<Case> {
 
 /// What a run printed, without what changes from run to run (elapsed times, the private
 /// HOME's path, where the checkout is).
-fn observed(out: &std::process::Output, home: &Path, corpus: &Path) -> String {
+fn observed(out: &Run, home: &Path, corpus: &Path) -> String {
     let home = home.display().to_string();
     let corpus = corpus.display().to_string();
-    let clean = |b: &[u8]| {
-        String::from_utf8_lossy(b)
-            .replace(&home, "$HOME")
+    let clean = |b: &str| {
+        b.replace(&home, "$HOME")
             .replace(&corpus, "$CORPUS")
             .lines()
             .filter(|l| !l.starts_with("Total time:"))
@@ -44,7 +45,10 @@ fn observed(out: &std::process::Output, home: &Path, corpus: &Path) -> String {
     };
     format!(
         "exit: {}\n--- stderr\n{}--- stdout\n{}",
-        out.status.code().map_or("signal".into(), |c| c.to_string()),
+        match out.code {
+            -1 => "signal".into(),
+            c => c.to_string(),
+        },
         clean(&out.stderr),
         clean(&out.stdout)
     )
@@ -64,15 +68,14 @@ fn every_broken_input_fails_clearly_and_as_recorded() {
     let location = regex::Regex::new(r"[\w./-]+\.(yml|ini|yaml):\d+(:\d+)?").unwrap();
     let mut problems = Vec::new();
     for case in &all {
-        let out = common::rsible(home.path())
-            .current_dir(&dir)
+        let out = Rsible::new(home.path())
+            .dir(&dir)
             .args(&case.args)
             .timeout(std::time::Duration::from_secs(60))
-            .output()
-            .expect("run rsible");
+            .run();
         let text = observed(&out, home.path(), &dir);
-        let code = out.status.code();
-        if !matches!(code, Some(1 | 2 | 4 | 5)) {
+        let code = out.code;
+        if !matches!(code, 1 | 2 | 4 | 5) {
             problems.push(format!(
                 "{}: exit {code:?} (expected 1, 2, 4 or 5)\n{text}",
                 case.name
@@ -82,7 +85,7 @@ fn every_broken_input_fails_clearly_and_as_recorded() {
             problems.push(format!("{}: panicked\n{text}", case.name));
         }
         // Command-line cases may name only a file (a missing one has no line).
-        if code == Some(4) && !case.name.starts_with("cli-") && !location.is_match(&text) {
+        if code == 4 && !case.name.starts_with("cli-") && !location.is_match(&text) {
             problems.push(format!(
                 "{}: a load error without file:line\n{text}",
                 case.name

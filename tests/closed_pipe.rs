@@ -1,10 +1,13 @@
 //! rsible's output into a pipe whose reader is gone (`rsible ... | head -1`): it ends
 //! quietly, by SIGPIPE as other Unix tools, never with a panic (exit 101). Needs no lab.
 
+mod common;
+
+use common::Rsible;
 use std::fs::File;
 use std::os::fd::FromRawFd;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// A pipe whose read end is already closed: writing to the file gives EPIPE.
 fn closed_pipe() -> File {
@@ -30,9 +33,9 @@ fn run_closed(files: &[(&str, &str)], args: &[&str]) -> (std::process::ExitStatu
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_rsible"))
+    let out = Rsible::new(&dir)
         .args(args)
-        .current_dir(&dir)
+        .command()
         .stdout(Stdio::from(closed_pipe()))
         .stderr(Stdio::piped())
         .output()

@@ -12,6 +12,7 @@
 
 #[path = "compat/cases.rs"]
 mod cases;
+mod common;
 #[path = "compat/lab.rs"]
 mod lab;
 #[path = "compat/recap.rs"]

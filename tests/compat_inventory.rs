@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::rsible;
+use common::Rsible;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -46,20 +46,18 @@ fn theirs(bin: &Path, src: &Path, action: &[&str]) -> Vec<u8> {
 
 fn ours(src: &Path, action: &[&str]) -> Vec<u8> {
     let home = tempfile::tempdir().unwrap();
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .arg("inventory")
-        .arg("-i")
-        .arg(src)
+        .inventory(src)
         .args(action)
-        .output()
-        .unwrap();
+        .run();
     assert!(
-        out.status.success(),
+        out.code == 0,
         "rsible inventory failed on {}: {}",
         src.display(),
-        String::from_utf8_lossy(&out.stderr)
+        out.stderr
     );
-    out.stdout
+    out.stdout.into_bytes()
 }
 
 #[test]
@@ -107,14 +105,12 @@ fn host_matches_ansible_inventory() {
 fn parse_errors_name_file_line_and_column_and_exit_4() {
     let home = tempfile::tempdir().unwrap();
     let inv = common::write(home.path(), "bad.ini", "[web]\nweb[10:1].example.com\n");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .arg("inventory")
-        .arg("-i")
-        .arg(&inv)
+        .inventory(&inv)
         .arg("--list")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    let err = String::from_utf8_lossy(&out.stderr);
+        .run();
+    assert_eq!(out.code, 4);
+    let err = &out.stderr;
     assert!(err.contains(&format!("{}:2:", inv.display())), "{err}");
 }

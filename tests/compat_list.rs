@@ -13,49 +13,57 @@
 //! fully qualified name and through the `collections` keyword, module redirects and
 //! collection playbooks.
 
+mod common;
 #[allow(dead_code)]
 #[path = "compat/tool.rs"]
 mod tool;
 
+use common::run::hygiene;
+use common::Rsible;
 use std::path::Path;
 use std::process::Command;
 
-/// The listing one tool prints for `playbook` (run from the playbooks directory).
-fn listing(program: &Path, playbook: &str, collections: &Path) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/playbooks");
-    output(program, &dir, playbook, "--list-tasks", collections)
-}
-
-/// What one tool prints for `playbook` in `dir` with `flag`, collections looked up in
-/// `collections`; the run must succeed.
-fn output(program: &Path, dir: &Path, playbook: &str, flag: &str, collections: &Path) -> String {
-    let mut cmd = Command::new(program);
-    if program.ends_with("rsible") {
-        cmd.arg("play");
-    }
+/// What one tool prints for `playbook` with `flag`: `cmd` runs the tool (in the playbook's
+/// directory) up to the playbook argument; collections are looked up in `collections`; the
+/// run must succeed.
+fn output(mut cmd: Command, playbook: &str, flag: &str, collections: &Path) -> String {
     let out = cmd
         .args([playbook, "-i", "localhost,", flag])
-        .current_dir(dir)
         .env("ANSIBLE_COLLECTIONS_PATH", collections)
         .env("ANSIBLE_NOCOLOR", "1")
         .output()
-        .unwrap_or_else(|e| panic!("{} did not start: {e}", program.display()));
+        .unwrap_or_else(|e| panic!("{:?} did not start: {e}", cmd.get_program()));
     assert!(
         out.status.success(),
-        "{} {flag} {playbook} failed:\n{}",
-        program.display(),
+        "{:?} {flag} {playbook} failed:\n{}",
+        cmd.get_program(),
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `ansible-playbook` and `rsible play`, each run in `dir` with the tests' hygiene.
+fn tools(home: &Path, dir: &Path) -> (impl Fn() -> Command, impl Fn() -> Command) {
+    let ansible = tool::ansible_playbook();
+    let (home, dir) = (home.to_path_buf(), dir.to_path_buf());
+    let (h2, d2) = (home.clone(), dir.clone());
+    let ansible_cmd = move || {
+        let mut c = Command::new(&ansible);
+        hygiene(&mut c, &home);
+        c.current_dir(&dir);
+        c
+    };
+    let rsible_cmd = move || Rsible::new(&h2).dir(&d2).arg("play").command();
+    (ansible_cmd, rsible_cmd)
+}
+
 #[test]
 fn list_tasks_text_matches_ansible() {
-    let ansible = tool::ansible_playbook();
     let collections = tool::ansible_collections();
-    let rsible = Path::new(env!("CARGO_BIN_EXE_rsible"));
+    let home = tempfile::tempdir().expect("tempdir");
     let only = std::env::var("RSIBLE_COMPAT_CASES").unwrap_or_default();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/playbooks");
+    let (ansible_cmd, rsible_cmd) = tools(home.path(), &dir);
     let mut books: Vec<String> = std::fs::read_dir(&dir)
         .expect("playbooks dir")
         .filter_map(Result::ok)
@@ -67,8 +75,8 @@ fn list_tasks_text_matches_ansible() {
     assert!(!books.is_empty(), "no playbook matches {only}");
     let mut differ = Vec::new();
     for b in &books {
-        let want = listing(&ansible, b, &collections);
-        let got = listing(rsible, b, &collections);
+        let want = output(ansible_cmd(), b, "--list-tasks", &collections);
+        let got = output(rsible_cmd(), b, "--list-tasks", &collections);
         if want != got {
             differ.push(format!(
                 "{b}:\n--- ansible-playbook\n{want}\n--- rsible\n{got}"
@@ -80,17 +88,17 @@ fn list_tasks_text_matches_ansible() {
 
 #[test]
 fn collections_fixture_matches_ansible() {
-    let ansible = tool::ansible_playbook();
-    let rsible = Path::new(env!("CARGO_BIN_EXE_rsible"));
+    let home = tempfile::tempdir().expect("tempdir");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/collections");
     let path = dir.join("path");
+    let (ansible_cmd, rsible_cmd) = tools(home.path(), &dir);
     for flag in ["--syntax-check", "--list-tasks", "--list-tags"] {
-        let want = output(&ansible, &dir, "site.yml", flag, &path);
-        let got = output(rsible, &dir, "site.yml", flag, &path);
+        let want = output(ansible_cmd(), "site.yml", flag, &path);
+        let got = output(rsible_cmd(), "site.yml", flag, &path);
         assert_eq!(want, got, "{flag}: ansible-playbook, then rsible");
     }
     // The listing really reaches into both collections.
-    let got = output(rsible, &dir, "site.yml", "--list-tasks", &path);
+    let got = output(rsible_cmd(), "site.yml", "--list-tasks", &path);
     assert!(got.contains("rsible_test.other.tools : tools from the configured path"));
     assert!(got.contains("play #3 (all): more play"));
 }

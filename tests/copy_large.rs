@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json_lines, recap_stats, write};
+use common::{write, Rsible};
 use std::io::{Seek, SeekFrom, Write};
 
 #[test]
@@ -34,27 +34,24 @@ fn a_one_gigabyte_copy_streams_without_holding_the_file_in_memory() {
             dest.display()
         ),
     );
-    let bin = assert_cmd::cargo::cargo_bin("rsible");
     let run = || {
-        let out = std::process::Command::new(time)
-            .args(["-f", "maxrss_kb=%M"])
-            .arg(&bin)
-            .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run rsible under time");
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        let kb: u64 = err
+        let out = Rsible::new(dir.path())
+            .via(time, ["-f", "maxrss_kb=%M"])
+            .play("site.yml")
+            .inventory(std::path::Path::new("hosts"))
+            .json()
+            .run();
+        let kb: u64 = out
+            .stderr
             .lines()
             .find_map(|l| l.strip_prefix("maxrss_kb="))
             .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no maxrss in {err}"));
-        (out.status.code(), json_lines(&out.stdout), kb)
+            .unwrap_or_else(|| panic!("no maxrss in {}", out.stderr));
+        (out, kb)
     };
-    let (code, ev, kb) = run();
-    assert_eq!(code, Some(0));
-    assert_eq!(recap_stats(&ev, "h1")["changed"], 1);
+    let (out, kb) = run();
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stats("h1")["changed"], 1);
     assert!(kb < 100 * 1024, "peak memory {kb} KiB for a 1 GiB copy");
     eprintln!("1 GiB copy: controller peak RSS {kb} KiB");
     let same = std::process::Command::new("cmp")
@@ -64,7 +61,7 @@ fn a_one_gigabyte_copy_streams_without_holding_the_file_in_memory() {
         .status()
         .expect("cmp");
     assert!(same.success(), "the copy differs from the source");
-    let (code, ev, _) = run();
-    assert_eq!(code, Some(0));
-    assert_eq!(recap_stats(&ev, "h1")["changed"], 0);
+    let (out, _) = run();
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stats("h1")["changed"], 0);
 }

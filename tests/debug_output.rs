@@ -7,11 +7,13 @@
 //!
 //! Needs ansible-core (RSIBLE_ANSIBLE_PLAYBOOK), as the compat suite does.
 
+mod common;
 #[allow(dead_code)]
 #[path = "compat/tool.rs"]
 mod tool;
 
-use std::path::Path;
+use common::run::hygiene;
+use common::Rsible;
 use std::process::Command;
 
 const PLAYBOOK: &str = r#"- hosts: localhost
@@ -38,23 +40,18 @@ const PLAYBOOK: &str = r#"- hosts: localhost
       when: false
 "#;
 
-/// What one tool prints on standard output, from the first play banner through the recap.
-fn output(program: &Path, dir: &Path) -> String {
-    let mut cmd = Command::new(program);
-    if program.ends_with("rsible") {
-        cmd.arg("play");
-    }
+/// What one tool prints on standard output, from the first play banner through the recap:
+/// `cmd` runs the tool (in the playbook's directory) up to the playbook argument.
+fn output(mut cmd: Command) -> String {
     let out = cmd
         .args(["site.yml", "-i", "localhost,", "-c", "local"])
-        .current_dir(dir)
         .env("ANSIBLE_NOCOLOR", "1")
-        .env("NO_COLOR", "1")
         .output()
-        .unwrap_or_else(|e| panic!("{} did not start: {e}", program.display()));
+        .unwrap_or_else(|e| panic!("{:?} did not start: {e}", cmd.get_program()));
     assert!(
         out.status.success(),
-        "{} failed:\n{}",
-        program.display(),
+        "{:?} failed:\n{}",
+        cmd.get_program(),
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
@@ -69,10 +66,12 @@ fn output(program: &Path, dir: &Path) -> String {
 #[test]
 fn debug_and_skipped_output_match_ansible() {
     let ansible = tool::ansible_playbook();
-    let rsible = Path::new(env!("CARGO_BIN_EXE_rsible"));
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("site.yml"), PLAYBOOK).expect("write playbook");
-    let want = output(&ansible, dir.path());
-    let got = output(rsible, dir.path());
+    let mut a = Command::new(&ansible);
+    hygiene(&mut a, dir.path());
+    a.current_dir(dir.path());
+    let want = output(a);
+    let got = output(Rsible::new(dir.path()).arg("play").command());
     assert_eq!(got, want, "rsible's output differs from ansible-playbook's");
 }

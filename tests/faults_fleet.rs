@@ -88,8 +88,7 @@ fn fifty_hosts_with_five_failing_in_five_ways() {
     );
     let _sshd = SshdKilled::now(stopped);
     let _link = LinkDown::blackhole(dark, &Lab::addr(dark));
-    let mut cmd = play_json(dir, Path::new("known_hosts"));
-    cmd.args(["--forks", "10"]);
+    let cmd = play_json(dir, Path::new("known_hosts")).args(["--forks", "10"]);
     let out = Running::start(cmd, Duration::from_secs(120)).finish();
     let text = out.dump();
     let first = |h: usize| {

@@ -83,11 +83,7 @@ fn a_target_restarted_mid_run_is_unreachable_then_comes_back() {
     );
     // Back up: the same play runs through on both hosts.
     let again = Running::start(
-        {
-            let mut c = play_json(dir, Path::new("known_hosts"));
-            c.args(["-e", "nap=0"]);
-            c
-        },
+        play_json(dir, Path::new("known_hosts")).args(["-e", "nap=0"]),
         Duration::from_secs(30),
     )
     .finish();

@@ -9,8 +9,13 @@
 //! scripts/test.sh installs them.
 
 #[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
 #[path = "compat/tool.rs"]
 mod tool;
+
+use common::run::hygiene;
+use common::Rsible;
 
 use std::path::Path;
 use std::process::Command;
@@ -50,34 +55,38 @@ fn playbook(cases: &[(String, Option<Json>)], out: &Path) -> String {
     text
 }
 
-/// What `program` recorded for each case (`None`: the case failed).
-fn run(program: &Path, dir: &Path, cases: &[(String, Option<Json>)]) -> Vec<Option<Json>> {
-    let out = dir.join(format!(
-        "{}.json",
-        program.file_name().unwrap_or_default().to_string_lossy()
-    ));
+/// What ansible-playbook at `ansible` (rsible when `None`) recorded for each case (`None`:
+/// the case failed).
+fn run(ansible: Option<&Path>, dir: &Path, cases: &[(String, Option<Json>)]) -> Vec<Option<Json>> {
+    let name = if ansible.is_some() {
+        "ansible-playbook"
+    } else {
+        "rsible"
+    };
+    let out = dir.join(format!("{name}.json"));
     let book = dir.join(format!("{}.yml", out.display()));
     std::fs::write(&book, playbook(cases, &out)).expect("write playbook");
-    let mut cmd = Command::new(program);
-    if program.ends_with("rsible") {
-        cmd.arg("play");
-    }
+    let mut cmd = match ansible {
+        Some(ansible) => {
+            let mut c = Command::new(ansible);
+            hygiene(&mut c, dir);
+            c
+        }
+        None => Rsible::new(dir).arg("play").command(),
+    };
     let python = tool::ansible_playbook().with_file_name("python");
     let done = cmd
         .arg(&book)
         .args(["-i", "localhost,", "-c", "local", "-e"])
         .arg(format!("ansible_python_interpreter={}", python.display()))
         .current_dir(dir)
-        .env_remove("ANSIBLE_CONFIG")
         .env("ANSIBLE_COLLECTIONS_PATH", collections())
         .env("ANSIBLE_NOCOLOR", "1")
-        .env("NO_COLOR", "1")
         .output()
-        .unwrap_or_else(|e| panic!("{} did not start: {e}", program.display()));
+        .unwrap_or_else(|e| panic!("{name} did not start: {e}"));
     let text = std::fs::read_to_string(&out).unwrap_or_else(|_| {
         panic!(
-            "{} wrote no results:\n{}{}",
-            program.display(),
+            "{name} wrote no results:\n{}{}",
             String::from_utf8_lossy(&done.stdout),
             String::from_utf8_lossy(&done.stderr)
         )
@@ -128,8 +137,8 @@ fn number_kinds(v: &Option<Json>) -> String {
 fn both_tools_give_the_tables_values() {
     let cases = cases();
     let dir = tempfile::tempdir().expect("tempdir");
-    let ansible = run(&tool::ansible_playbook(), dir.path(), &cases);
-    let rsible = run(Path::new(env!("CARGO_BIN_EXE_rsible")), dir.path(), &cases);
+    let ansible = run(Some(&tool::ansible_playbook()), dir.path(), &cases);
+    let rsible = run(None, dir.path(), &cases);
     let mut wrong = Vec::new();
     for (i, (expr, want)) in cases.iter().enumerate() {
         for (name, got) in [("ansible-playbook", &ansible[i]), ("rsible", &rsible[i])] {

@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{results, rsible, write, Lab};
+use common::run::Run;
+use common::{write, Lab, Rsible};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,17 +35,17 @@ fn inventory(dir: &Path, name: &str, range: std::ops::RangeInclusive<usize>, lab
 }
 
 /// `rsible run all -a true` with `policy` (None: the default) and `kh` as the known_hosts.
-fn run(home: &Path, inv: &Path, kh: &Path, policy: Option<&str>) -> (Option<i32>, Vec<u8>) {
-    let mut cmd = rsible(home);
-    cmd.args(["run", "all", "-a", "true", "--format", "json", "-i"])
-        .arg(inv)
-        .arg("--known-hosts")
-        .arg(kh);
+fn run(home: &Path, inv: &Path, kh: &Path, policy: Option<&str>) -> (i32, Run) {
+    let mut cmd = Rsible::new(home)
+        .args(["run", "all", "-a", "true"])
+        .json()
+        .inventory(inv)
+        .known_hosts(kh);
     if let Some(p) = policy {
-        cmd.args(["--host-key-checking", p]);
+        cmd = cmd.args(["--host-key-checking", p]);
     }
-    let out = cmd.output().unwrap();
-    (out.status.code(), out.stdout)
+    let out = cmd.run();
+    (out.code, out)
 }
 
 #[test]
@@ -60,8 +61,8 @@ fn changed_key_is_refused_under_every_policy_spelling_but_off() {
     let inv = inventory(home.path(), "inv.ini", 101..=101, &lab);
     for policy in ["strict", "yes", "true", "accept-new", "ACCEPT-NEW"] {
         let (code, out) = run(home.path(), &inv, &kh, Some(policy));
-        assert_eq!(code, Some(3), "{policy} must refuse a changed key");
-        let msg = results(&out)["h101"]["msg"].as_str().unwrap().to_string();
+        assert_eq!(code, 3, "{policy} must refuse a changed key");
+        let msg = out.by_host()["h101"]["msg"].as_str().unwrap().to_string();
         assert!(msg.contains("CHANGED"), "{policy}: {msg}");
         assert_eq!(
             std::fs::read_to_string(&kh).unwrap(),
@@ -70,13 +71,9 @@ fn changed_key_is_refused_under_every_policy_spelling_but_off() {
         );
     }
     // The default (no flag, no config) is strict.
-    assert_eq!(run(home.path(), &inv, &kh, None).0, Some(3));
+    assert_eq!(run(home.path(), &inv, &kh, None).0, 3);
     for policy in ["off", "no", "false"] {
-        assert_eq!(
-            run(home.path(), &inv, &kh, Some(policy)).0,
-            Some(0),
-            "{policy}"
-        );
+        assert_eq!(run(home.path(), &inv, &kh, Some(policy)).0, 0, "{policy}");
     }
 }
 
@@ -93,8 +90,8 @@ fn revoked_key_is_refused_under_every_policy_even_off() {
     let inv = inventory(home.path(), "inv.ini", 103..=103, &lab);
     for policy in ["strict", "accept-new", "off"] {
         let (code, out) = run(home.path(), &inv, &kh, Some(policy));
-        assert_eq!(code, Some(3), "{policy} must refuse a revoked key");
-        let msg = results(&out)["h103"]["msg"].as_str().unwrap().to_string();
+        assert_eq!(code, 3, "{policy} must refuse a revoked key");
+        let msg = out.by_host()["h103"]["msg"].as_str().unwrap().to_string();
         assert!(msg.contains("@revoked"), "{policy}: {msg}");
     }
 }
@@ -149,7 +146,7 @@ fn accept_new_records_forty_hosts_atomically_keeps_the_mode_and_refuses_a_later_
     let (code, out) = run(home.path(), &inv, &kh, Some("accept-new"));
     stop.store(true, Ordering::Relaxed);
     let (counts, reads) = reader.join().expect("every snapshot was whole");
-    assert_eq!(code, Some(0), "{}", String::from_utf8_lossy(&out));
+    assert_eq!(code, 0, "{}", out.stdout);
     assert!(
         counts.len() > 2,
         "the reader saw the file grow ({reads} reads, line counts {counts:?})"
@@ -176,7 +173,7 @@ fn accept_new_records_forty_hosts_atomically_keeps_the_mode_and_refuses_a_later_
 
     // Strict now accepts the recorded keys (a few hosts suffice: the lines are the lab's).
     let few = inventory(home.path(), "few.ini", 111..=113, &lab);
-    assert_eq!(run(home.path(), &few, &kh, Some("strict")).0, Some(0));
+    assert_eq!(run(home.path(), &few, &kh, Some("strict")).0, 0);
 
     // Host 111 "reinstalled": its recorded line now holds host 112's key of the same type.
     let line = text
@@ -193,8 +190,8 @@ fn accept_new_records_forty_hosts_atomically_keeps_the_mode_and_refuses_a_later_
     std::fs::write(&kh, &changed).unwrap();
     let one = inventory(home.path(), "one.ini", 111..=111, &lab);
     let (code, out) = run(home.path(), &one, &kh, Some("accept-new"));
-    assert_eq!(code, Some(3), "a later change is refused");
-    let msg = results(&out)["h111"]["msg"].as_str().unwrap().to_string();
+    assert_eq!(code, 3, "a later change is refused");
+    let msg = out.by_host()["h111"]["msg"].as_str().unwrap().to_string();
     assert!(msg.contains("CHANGED"), "{msg}");
     assert_eq!(
         std::fs::read_to_string(&kh).unwrap(),
@@ -211,7 +208,7 @@ fn two_processes_recording_into_one_file_lose_no_line() {
     let a = inventory(home.path(), "a.ini", 121..=130, &lab);
     let b = inventory(home.path(), "b.ini", 131..=140, &lab);
     let spawn = |inv: &Path| {
-        rsible(home.path())
+        Rsible::new(home.path())
             .args([
                 "run",
                 "all",
@@ -219,20 +216,18 @@ fn two_processes_recording_into_one_file_lose_no_line() {
                 "true",
                 "--host-key-checking",
                 "accept-new",
-                "-i",
             ])
-            .arg(inv)
-            .arg("--known-hosts")
-            .arg(&kh)
-            .output()
+            .inventory(inv)
+            .known_hosts(&kh)
+            .run()
     };
     let (ra, rb) = std::thread::scope(|s| {
         let ta = s.spawn(|| spawn(&a));
         let tb = s.spawn(|| spawn(&b));
-        (ta.join().unwrap().unwrap(), tb.join().unwrap().unwrap())
+        (ta.join().unwrap(), tb.join().unwrap())
     });
-    assert_eq!(ra.status.code(), Some(0), "{ra:?}");
-    assert_eq!(rb.status.code(), Some(0), "{rb:?}");
+    assert_eq!(ra.code, 0, "{ra:?}");
+    assert_eq!(rb.code, 0, "{rb:?}");
     let allowed: HashSet<String> = (121..=140).flat_map(|i| lab_lines(&lab, i)).collect();
     let text = std::fs::read(&kh).unwrap();
     assert_eq!(

@@ -18,7 +18,7 @@
 
 mod common;
 
-use common::{json_lines, rsible, write, Lab};
+use common::{write, Lab, Rsible};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
@@ -284,14 +284,14 @@ impl Batch {
 
     /// Runs the playbook; returns the JSON events, failing loudly on a non-zero exit.
     fn play(&self, extra: &[&str]) -> Vec<Value> {
-        let out = rsible(self.path())
-            .current_dir(self.path())
-            .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
+        let out = Rsible::new(self.path())
+            .play("site.yml")
+            .inventory(Path::new("hosts"))
+            .json()
             .args(["-e", "@vars.yml"])
             .args(extra)
-            .output()
-            .expect("run rsible");
-        let events = json_lines(&out.stdout);
+            .run();
+        let events = out.events;
         let failed: Vec<&Value> = events
             .iter()
             .filter(|e| {
@@ -301,10 +301,10 @@ impl Batch {
             })
             .collect();
         assert!(
-            out.status.success() && failed.is_empty(),
+            out.code == 0 && failed.is_empty(),
             "rsible failed (exit {:?}): {failed:#?}\nstderr: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
+            out.code,
+            out.stderr
         );
         events
     }

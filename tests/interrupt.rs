@@ -4,16 +4,14 @@
 
 mod common;
 
+use common::Rsible;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn start(dir: &std::path::Path, playbook: &str) -> std::process::Child {
-    common::write(dir, "site.yml", playbook);
-    Command::new(env!("CARGO_BIN_EXE_rsible"))
-        .current_dir(dir)
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .args(["play", "site.yml"])
+    Rsible::new(dir)
+        .playbook(playbook)
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

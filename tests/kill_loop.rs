@@ -6,9 +6,10 @@
 
 mod common;
 
-use common::{write, Lab};
+use common::{write, Lab, Rsible};
 use sha2::{Digest, Sha256};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
 const RUNS: usize = 100;
@@ -78,18 +79,17 @@ fn a_killed_controller_leaves_the_old_or_the_new_file() {
     };
     let (page_a, page_b) = (render("a"), render("b"));
     let command = |src: &str, version: &str| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rsible"));
-        c.current_dir(dir)
-            .env("HOME", dir)
-            .args(["play", "site.yml", "-i", "hosts", "--known-hosts"])
-            .arg(lab.known_hosts())
+        Rsible::new(dir)
+            .play("site.yml")
+            .inventory(Path::new("hosts"))
+            .known_hosts(lab.known_hosts())
             .args([
                 "-e",
                 &format!("src={src}"),
                 "-e",
                 &format!("version={version}"),
-            ]);
-        c
+            ])
+            .command()
     };
     let run = |src: &str, version: &str| {
         command(src, version)

@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::{json_lines, rsible, write, Lab};
-use std::path::Path;
+use common::{Lab, Rsible};
 
 /// Runs `site` on t1-87..t1-90 (no `ansible_user` in the inventory) and checks each host's
 /// recap: `ok` tasks, no failure, `ignored` ones.
@@ -23,13 +22,16 @@ fn run(site: &str, ok: u64, ignored: u64) {
             lab.key("id_ed25519").display()
         ));
     }
-    write(dir.path(), "hosts", &inv);
-    write(dir.path(), "site.yml", site);
-    let out = play(dir.path(), &lab);
-    let events = json_lines(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = Rsible::new(dir.path())
+        .playbook(site)
+        .inventory(inv)
+        .json()
+        .known_hosts(lab.known_hosts())
+        .run();
+    let events = &out.events;
+    let stderr = &out.stderr;
     for i in 87..=90 {
-        let s = common::recap_stats(&events, &format!("n{i}"));
+        let s = out.stats(&format!("n{i}"));
         assert_eq!(
             (
                 s["ok"].as_u64(),
@@ -40,17 +42,7 @@ fn run(site: &str, ok: u64, ignored: u64) {
             "n{i}: {s}\n{events:#?}\n{stderr}"
         );
     }
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-}
-
-fn play(dir: &Path, lab: &Lab) -> std::process::Output {
-    rsible(dir)
-        .current_dir(dir)
-        .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
-        .arg("--known-hosts")
-        .arg(lab.known_hosts())
-        .output()
-        .expect("run rsible")
+    assert_eq!(out.code, 0, "{stderr}");
 }
 
 #[test]

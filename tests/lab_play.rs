@@ -6,40 +6,26 @@
 
 mod common;
 
-use common::{json_lines, rsible, write, Lab};
-use serde_json::Value;
+use common::run::Run;
+use common::{write, Lab, Rsible};
 use std::path::Path;
 
-fn recap(events: &[Value], host: &str) -> String {
-    let s = common::recap_stats(events, host);
+fn recap(run: &Run, host: &str) -> String {
+    let s = run.stats(host);
     format!(
         "ok={} changed={} unreachable={} failed={} skipped={}",
         s["ok"], s["changed"], s["unreachable"], s["failed"], s["skipped"]
     )
 }
 
-fn play(dir: &Path, lab: &Lab, args: &[&str]) -> (i32, Vec<Value>, String) {
-    let out = rsible(dir)
-        .current_dir(dir)
-        .args([
-            "play",
-            "site.yml",
-            "-i",
-            "hosts",
-            "--format",
-            "json",
-            "--known-hosts",
-        ])
-        .arg(lab.known_hosts())
+fn play(dir: &Path, lab: &Lab, args: &[&str]) -> Run {
+    Rsible::new(dir)
+        .play("site.yml")
+        .inventory(Path::new("hosts"))
+        .json()
+        .known_hosts(lab.known_hosts())
         .args(args)
-        .output()
-        .expect("run rsible");
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        json_lines(&out.stdout),
-        err,
-    )
+        .run()
 }
 
 /// An inventory of lab hosts `range` logged in as root with the lab key.
@@ -82,11 +68,11 @@ fn facts_and_commands_over_ssh_on_several_hosts() {
         that: ansible_host in ips.stdout
 "#,
     );
-    let (code, ev, err) = play(dir.path(), &lab, &[]);
-    assert_eq!(code, 0, "{err}\n{ev:#?}");
+    let r = play(dir.path(), &lab, &[]);
+    assert_eq!(r.code, 0, "{}\n{:#?}", r.stderr, r.events);
     for i in 1..=6 {
         assert_eq!(
-            recap(&ev, &format!("n{i}")),
+            recap(&r, &format!("n{i}")),
             "ok=4 changed=0 unreachable=0 failed=0 skipped=0"
         );
     }
@@ -124,9 +110,9 @@ fn become_root_from_an_unprivileged_login_with_a_sudo_password() {
           - root.stdout == 'root'
 "#,
     );
-    let (code, ev, err) = play(dir.path(), &lab, &[]);
-    assert_eq!(code, 0, "{err}\n{ev:#?}");
-    let all = serde_json::to_string(&ev).expect("json") + &err;
+    let r = play(dir.path(), &lab, &[]);
+    assert_eq!(r.code, 0, "{}\n{:#?}", r.stderr, r.events);
+    let all = serde_json::to_string(&r.events).expect("json") + &r.stderr;
     assert!(
         !all.contains("rslab-pass"),
         "the password must never be printed"
@@ -149,19 +135,19 @@ fn an_unreachable_host_is_reported_while_the_others_finish() {
         "- hosts: lab\n  gather_facts: false\n  tasks:\n    - command: \"true\"\n    - command: \"true\"\n",
     );
     let started = std::time::Instant::now();
-    let (code, ev, err) = play(dir.path(), &lab, &["-T", "2"]);
-    assert_eq!(code, 3, "{err}");
+    let r = play(dir.path(), &lab, &["-T", "2"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(
         started.elapsed().as_secs() < 20,
         "detected within the connect timeout"
     );
     assert_eq!(
-        recap(&ev, "gone"),
+        recap(&r, "gone"),
         "ok=0 changed=0 unreachable=1 failed=0 skipped=0"
     );
     for h in ["n8", "n9", "n10"] {
         assert_eq!(
-            recap(&ev, h),
+            recap(&r, h),
             "ok=2 changed=2 unreachable=0 failed=0 skipped=0"
         );
     }
@@ -195,18 +181,18 @@ fn a_converging_play_changes_nothing_the_second_time() {
             b = base.display()
         ),
     );
-    let (code, ev, err) = play(dir.path(), &lab, &[]);
-    assert_eq!(code, 0, "{err}");
+    let r = play(dir.path(), &lab, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
-        recap(&ev, "n11"),
+        recap(&r, "n11"),
         "ok=3 changed=3 unreachable=0 failed=0 skipped=0"
     );
-    let (code, ev, _) = play(dir.path(), &lab, &[]);
-    assert_eq!(code, 0);
+    let r = play(dir.path(), &lab, &[]);
+    assert_eq!(r.code, 0);
     for i in 11..=14 {
         let h = format!("n{i}");
         assert_eq!(
-            recap(&ev, &h),
+            recap(&r, &h),
             "ok=2 changed=0 unreachable=0 failed=0 skipped=0"
         );
         assert!(base.join(&h).join("handled").exists());
@@ -243,10 +229,10 @@ fn a_shell_task_has_a_process_of_its_own_on_the_shared_shell() {
           - (c.stdout.split()) | length == 2
 "#,
     );
-    let (code, events, err) = play(dir.path(), &lab, &[]);
-    assert_eq!(code, 0, "{err} {events:#?}");
+    let r = play(dir.path(), &lab, &[]);
+    assert_eq!(r.code, 0, "{} {:#?}", r.stderr, r.events);
     assert_eq!(
-        recap(&events, "n86"),
+        recap(&r, "n86"),
         "ok=4 changed=3 unreachable=0 failed=0 skipped=0"
     );
 }

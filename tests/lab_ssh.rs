@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{results, rsible, write, Lab};
+use common::run::Run;
+use common::{write, Lab, Rsible};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,18 +22,15 @@ fn one_host(dir: &Path, i: usize, extra: &str) -> std::path::PathBuf {
     inventory(dir, &[("h", i, extra)])
 }
 
-fn run_json(home: &Path, inv: &Path, args: &[&str]) -> (i32, Vec<u8>, String) {
-    let out = rsible(home)
-        .args(["run", "all", "--format", "json", "-i"])
+fn run_json(home: &Path, inv: &Path, args: &[&str]) -> (i32, Run, String) {
+    let out = Rsible::new(home)
+        .args(["run", "all", "-i"])
         .arg(inv)
         .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .json()
+        .run();
+    let err = out.stderr.clone();
+    (out.code, out, err)
 }
 
 #[test]
@@ -54,8 +52,8 @@ fn key_auth_with_ed25519_rsa_and_ecdsa() {
             &inv,
             &["-a", "id -un", "--known-hosts", kh.to_str().unwrap()],
         );
-        assert_eq!(code, 0, "{key}: {err} {}", String::from_utf8_lossy(&out));
-        assert_eq!(results(&out)["h"]["stdout"], "root\n", "{key}");
+        assert_eq!(code, 0, "{key}: {err} {}", out.stdout);
+        assert_eq!(out.by_host()["h"]["stdout"], "root\n", "{key}");
     }
 }
 
@@ -68,7 +66,7 @@ fn default_key_in_home_ssh_is_used() {
     std::fs::copy(lab.known_hosts(), home.path().join(".ssh/known_hosts")).unwrap();
     let inv = one_host(home.path(), 3, "ansible_user=root");
     let (code, out, err) = run_json(home.path(), &inv, &["-a", "true"]);
-    assert_eq!(code, 0, "{err} {}", String::from_utf8_lossy(&out));
+    assert_eq!(code, 0, "{err} {}", out.stdout);
 }
 
 #[test]
@@ -93,8 +91,8 @@ fn password_auth_from_inventory_never_prints_the_password() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(results(&out)["h"]["stdout"], "rslab\n");
-    assert!(!err.contains("rslab-pass") && !String::from_utf8_lossy(&out).contains("rslab-pass"));
+    assert_eq!(out.by_host()["h"]["stdout"], "rslab\n");
+    assert!(!err.contains("rslab-pass") && !out.stdout.contains("rslab-pass"));
 }
 
 #[test]
@@ -109,7 +107,7 @@ fn wrong_password_is_unreachable_with_a_hint() {
         &["-a", "true", "--known-hosts", kh.to_str().unwrap()],
     );
     assert_eq!(code, 3);
-    let r = &results(&out)["h"];
+    let r = &out.by_host()["h"];
     assert_eq!(r["status"], "unreachable");
     assert!(
         r["msg"]
@@ -148,38 +146,25 @@ fn ssh_agent_auth() {
         String::from_utf8_lossy(&added.stderr)
     );
     let inv = one_host(home.path(), 5, "ansible_user=root");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .env("SSH_AUTH_SOCK", &sock)
-        .args([
-            "run",
-            "all",
-            "--format",
-            "json",
-            "-a",
-            "true",
-            "--known-hosts",
-        ])
+        .args(["run", "all", "-a", "true", "--known-hosts"])
         .arg(lab.known_hosts())
         .arg("-i")
         .arg(&inv)
-        .output()
-        .unwrap();
+        .json()
+        .run();
     let _ = std::process::Command::new("kill").arg(&pid).status();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
 }
 
 /// Drives a command under a pseudo-terminal and answers its first password prompt.
 const TTY_DRIVER: &str = r#"
 import os, pty, sys
-cmd, answer = sys.argv[1], sys.argv[2]
+answer, argv = sys.argv[1], sys.argv[2:]
 pid, fd = pty.fork()
 if pid == 0:
-    os.execvp('sh', ['sh', '-c', cmd])
+    os.execvp(argv[0], argv)
 out = b''
 sent = False
 while True:
@@ -198,26 +183,13 @@ sys.stdout.write(out.decode(errors='replace'))
 sys.exit(os.waitstatus_to_exitcode(status))
 "#;
 
-/// Runs `cmd` under a pseudo-terminal, typing `answer` at the prompt.
-fn with_tty(home: &Path, cmd: &str, answer: &str) -> (i32, String) {
+/// Runs `rsible` under a pseudo-terminal, typing `answer` at the prompt.
+fn with_tty(home: &Path, rsible: Rsible, answer: &str) -> (i32, String) {
     let driver = write(home, "rsible_pty_driver.py", TTY_DRIVER);
-    let out = std::process::Command::new("python3")
-        .arg(driver)
-        .args([cmd, answer])
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-fn bin() -> String {
-    assert_cmd::cargo::cargo_bin("rsible").display().to_string()
+    let out = rsible
+        .via(Path::new("python3"), [driver.as_os_str(), answer.as_ref()])
+        .run();
+    (out.code, format!("{}{}", out.stdout, out.stderr))
 }
 
 #[test]
@@ -229,14 +201,12 @@ fn encrypted_key_asks_for_its_passphrase_once() {
         lab.key("id_ed25519_enc").display()
     );
     let inv = inventory(home.path(), &[("a", 6, &login), ("b", 7, &login)]);
-    let cmd = format!(
-        "HOME={} NO_COLOR=1 {} run all -i {} -a 'echo ok-$((1+1))' -m shell --known-hosts {}",
-        home.path().display(),
-        bin(),
-        inv.display(),
-        lab.known_hosts().display()
-    );
-    let (code, text) = with_tty(home.path(), &cmd, "labpass");
+    let rsible = Rsible::new(home.path())
+        .args(["run", "all"])
+        .inventory(&inv)
+        .args(["-a", "echo ok-$((1+1))", "-m", "shell"])
+        .known_hosts(lab.known_hosts());
+    let (code, text) = with_tty(home.path(), rsible, "labpass");
     assert_eq!(code, 0, "{text}");
     assert_eq!(
         text.matches("Enter passphrase for key").count(),
@@ -251,14 +221,12 @@ fn ask_pass_prompts_and_logs_in_with_the_password() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
     let inv = one_host(home.path(), 8, "ansible_user=rslab");
-    let cmd = format!(
-        "HOME={} NO_COLOR=1 {} run all -i {} -k -a 'id -un' --known-hosts {}",
-        home.path().display(),
-        bin(),
-        inv.display(),
-        lab.known_hosts().display()
-    );
-    let (code, text) = with_tty(home.path(), &cmd, "rslab-pass");
+    let rsible = Rsible::new(home.path())
+        .args(["run", "all"])
+        .inventory(&inv)
+        .args(["-k", "-a", "id -un"])
+        .known_hosts(lab.known_hosts());
+    let (code, text) = with_tty(home.path(), rsible, "rslab-pass");
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("SSH password:"), "{text}");
     assert!(
@@ -288,7 +256,7 @@ fn unknown_host_key_is_refused_under_strict() {
         &["-a", "true", "--known-hosts", kh.to_str().unwrap()],
     );
     assert_eq!(code, 3);
-    let msg = results(&out)["h"]["msg"].as_str().unwrap().to_string();
+    let msg = out.by_host()["h"]["msg"].as_str().unwrap().to_string();
     assert!(
         msg.contains(&Lab::addr(9))
             && msg.contains("SHA256:")
@@ -319,7 +287,7 @@ fn changed_host_key_is_refused_naming_file_and_line_even_with_accept_new() {
             ],
         );
         assert_eq!(code, 3, "{policy}");
-        let msg = results(&out)["h"]["msg"].as_str().unwrap().to_string();
+        let msg = out.by_host()["h"]["msg"].as_str().unwrap().to_string();
         assert!(
             msg.contains("CHANGED") && msg.contains(&format!("{}:2", kh.display())),
             "{policy}: {msg}"
@@ -422,12 +390,10 @@ fn proxy_jump_through_one_lab_host_to_another() {
         ),
     );
     let inv = write(home.path(), "inv.ini", "target\n");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args([
             "run",
             "all",
-            "--format",
-            "json",
             "-m",
             "shell",
             "-a",
@@ -439,15 +405,10 @@ fn proxy_jump_through_one_lab_host_to_another() {
         .arg(lab.known_hosts())
         .arg("-i")
         .arg(&inv)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = &results(&out.stdout)["target"];
+        .json()
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = &out.by_host()["target"];
     assert!(
         r["stdout"].as_str().unwrap().contains(&Lab::addr(15)),
         "{r}"
@@ -459,13 +420,11 @@ fn twenty_three_hosts_at_once() {
     let lab = Lab::tier1();
     let home = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args([
             "run",
             // The first 23 hosts, whatever the lab's size (t1-1? never matches t1-100..).
             "t1-0?:t1-1?:t1-20:t1-21:t1-22:t1-23",
-            "--format",
-            "json",
             "-a",
             "uname -n",
             "--known-hosts",
@@ -473,16 +432,11 @@ fn twenty_three_hosts_at_once() {
         .arg(lab.known_hosts())
         .arg("-i")
         .arg(lab.inventory())
-        .output()
-        .unwrap();
+        .json()
+        .run();
     let elapsed = started.elapsed();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let r = results(&out.stdout);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let r = out.by_host();
     assert_eq!(r.len(), 23);
     assert!(r.values().all(|v| v["rc"] == 0));
     eprintln!("23 hosts: {elapsed:?}");
@@ -527,7 +481,7 @@ fn stopped_sshd_is_unreachable_while_others_finish() {
         .args(["start-sshd", "t1-24"])
         .status();
     assert_eq!(code, 3);
-    let r = results(&out);
+    let r = out.by_host();
     for i in 16..=20 {
         assert_eq!(r[&format!("h{i}")]["rc"], 0);
     }
@@ -562,7 +516,7 @@ fn fifty_megabytes_of_stdout_and_of_stdin() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    let s = results(&out)["h"]["stdout"].as_str().unwrap().len();
+    let s = out.by_host()["h"]["stdout"].as_str().unwrap().len();
     assert_eq!(s, 52_428_800);
     // stdin: a local script streams 50 MB through the connection into sha256sum.
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -621,7 +575,7 @@ fn hostile_arguments_reach_the_target_literally() {
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(
-        results(&out)["h"]["stdout"],
+        out.by_host()["h"]["stdout"],
         "it's|$(touch /tmp/rsible-pwned)|`id`|a;b|$x|l1\nl2|h\u{e9}llo \u{2603}|--|"
     );
     assert!(!Path::new("/tmp/rsible-pwned").exists());
@@ -657,14 +611,14 @@ fn non_root_login_becomes_root_with_and_without_a_sudo_password() {
             "-vvv",
         ],
     );
-    assert_eq!(code, 0, "{err} {}", String::from_utf8_lossy(&out));
-    let r = results(&out);
+    assert_eq!(code, 0, "{err} {}", out.stdout);
+    let r = out.by_host();
     assert_eq!(
         r["pw"]["stdout"], "root\n",
         "password must not leak into stdin"
     );
     assert_eq!(r["nopw"]["stdout"], "root\n");
-    assert!(!err.contains("rslab-pass") && !String::from_utf8_lossy(&out).contains("rslab-pass"));
+    assert!(!err.contains("rslab-pass") && !out.stdout.contains("rslab-pass"));
     // A wrong sudo password is a clear failure, not a hang.
     let inv = write(
         home.path(),
@@ -677,7 +631,7 @@ fn non_root_login_becomes_root_with_and_without_a_sudo_password() {
         &["-b", "-a", "true", "--known-hosts", kh.to_str().unwrap()],
     );
     assert_eq!(code, 2);
-    assert!(results(&out)["pw"]["msg"]
+    assert!(out.by_host()["pw"]["msg"]
         .as_str()
         .unwrap()
         .contains("incorrect become password"));
@@ -708,18 +662,18 @@ fn passwordless_sudo_runs_on_one_long_lived_shell_and_a_refusal_falls_back_once(
          \x20   - {command: id -un, become: false, register: d}\n\
          \x20   - debug: {msg: '{{ [a.stdout | default(a.msg), b.stdout | default(b.msg), c.stdout | default(c.msg), d.stdout] }}'}\n",
     );
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .env("RSIBLE_LOG", "rsible=debug")
-        .args(["play", "--format", "json", "-i"])
+        .args(["play", "-i"])
         .arg(&inv)
         .arg(&play)
         .arg("--known-hosts")
         .arg(lab.known_hosts())
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{log}");
+        .json()
+        .run();
+    let log = &out.stderr;
+    let stdout = &out.stdout;
+    assert_eq!(out.code, 0, "{stdout}\n{log}");
     let shells = |peer: &str, user: &str| {
         log.lines()
             .filter(|l| {
@@ -768,23 +722,21 @@ fn su_becomes_another_user_with_its_password() {
                 lab.key("id_ed25519").display()
             ),
         );
-        let out = rsible(home.path())
-            .args([
-                "run", "all", "--format", "json", "-b", "-m", "shell", "-a", "id -un",
-            ])
+        let out = Rsible::new(home.path())
+            .args(["run", "all", "-b", "-m", "shell", "-a", "id -un"])
             .arg("--known-hosts")
             .arg(&kh)
             .arg("-i")
             .arg(&inv)
-            .output()
-            .unwrap();
-        (out.status.code(), results(&out.stdout).remove("h").unwrap())
+            .json()
+            .run();
+        (out.code, out.by_host().remove("h").unwrap())
     };
     let (code, r) = run("rslab2-pass");
-    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(code, 0, "{r}");
     assert_eq!(r["stdout"], "rslab2\n");
     let (code, r) = run("wrong");
-    assert_eq!(code, Some(2), "{r}");
+    assert_eq!(code, 2, "{r}");
     assert!(
         r["msg"]
             .as_str()
@@ -801,21 +753,19 @@ fn host_key_policy_from_the_environment() {
     let inv = one_host(home.path(), 22, &lab.root_login());
     let kh = home.path().join("kh");
     let run = |var: &str, value: &str| {
-        rsible(home.path())
+        Rsible::new(home.path())
             .env(var, value)
             .args(["run", "all", "-a", "true", "--known-hosts"])
             .arg(&kh)
             .arg("-i")
             .arg(&inv)
-            .output()
-            .unwrap()
-            .status
-            .code()
+            .run()
+            .code
     };
-    assert_eq!(run("ANSIBLE_HOST_KEY_CHECKING", "False"), Some(0));
+    assert_eq!(run("ANSIBLE_HOST_KEY_CHECKING", "False"), 0);
     assert!(!kh.exists(), "policy off records nothing");
-    assert_eq!(run("RSIBLE_HOST_KEY_CHECKING", "strict"), Some(3));
-    assert_eq!(run("RSIBLE_HOST_KEY_CHECKING", "accept-new"), Some(0));
+    assert_eq!(run("RSIBLE_HOST_KEY_CHECKING", "strict"), 3);
+    assert_eq!(run("RSIBLE_HOST_KEY_CHECKING", "accept-new"), 0);
     assert!(std::fs::read_to_string(&kh)
         .unwrap()
         .contains(&Lab::addr(22)));
@@ -843,12 +793,10 @@ fn home_ssh_config_and_two_jump_hops() {
         ),
     );
     let inv = write(home.path(), "inv.ini", "far\n");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args([
             "run",
             "all",
-            "--format",
-            "json",
             "-m",
             "shell",
             "-a",
@@ -856,36 +804,26 @@ fn home_ssh_config_and_two_jump_hops() {
             "-i",
         ])
         .arg(&inv)
-        .output()
-        .unwrap();
-    let r = &results(&out.stdout)["far"];
+        .json()
+        .run();
+    let r = &out.by_host()["far"];
     assert!(r["stdout"].as_str().unwrap().contains(&Lab::addr(3)), "{r}");
     // The program was killed by a signal: a failure. On the shared shell (the default) the
     // status is the shell's 128 + 15, as POSIX sh reports it; on its own session sshd names
     // the signal.
     assert_eq!(r["rc"], 143, "{r}");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, 2);
     // accept-new recorded all three hosts in the file the config names.
     let text = std::fs::read_to_string(&kh).unwrap();
     for i in 1..=3 {
         assert!(text.contains(&format!("{} ", Lab::addr(i))), "{text}");
     }
     // Without the shared shell the program has its own session and sshd names the signal.
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .env("RSIBLE_SSH_SHARED_SHELL", "0")
-        .args([
-            "run",
-            "all",
-            "--format",
-            "json",
-            "-m",
-            "shell",
-            "-a",
-            "kill -TERM $$",
-            "-i",
-        ])
+        .args(["run", "all", "-m", "shell", "-a", "kill -TERM $$", "-i"])
         .arg(&inv)
-        .output()
-        .unwrap();
-    assert_eq!(results(&out.stdout)["far"]["signal"], "TERM");
+        .json()
+        .run();
+    assert_eq!(out.by_host()["far"]["signal"], "TERM");
 }

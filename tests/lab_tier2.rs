@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{results, rsible};
+use common::Rsible;
 use std::path::{Path, PathBuf};
 
 fn tier2() -> PathBuf {
@@ -32,22 +32,15 @@ fn unprivileged_login_becomes_root_and_sees_systemd_and_dpkg() {
             lab.join("keys/id_ed25519").display()
         ),
     );
-    let out = rsible(home.path())
-        .args(["run", "t2", "-b", "--format", "json", "-m", "shell", "-a"])
+    let out = Rsible::new(home.path())
+        .args(["run", "t2", "-b", "-m", "shell", "-a"])
         .arg("id -un; systemctl is-system-running; dpkg-query -W -f '${Status}' openssh-server")
-        .arg("--known-hosts")
-        .arg(lab.join("known_hosts"))
-        .arg("-i")
-        .arg(&inv)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let r = results(&out.stdout);
+        .known_hosts(lab.join("known_hosts"))
+        .inventory(&inv)
+        .json()
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let r = out.by_host();
     for host in ["t2-01", "t2-02"] {
         let stdout = r[host]["stdout"].as_str().unwrap();
         assert!(stdout.starts_with("root\n"), "{host}: {stdout}");

@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{json_lines, rsible, Lab};
+use common::run::json_lines;
+use common::{Lab, Rsible};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -19,18 +20,12 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 /// Runs `rsible play site.yml` in `dir` with `args`; returns (exit code, stdout+stderr).
 fn play(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = rsible(dir)
-        .current_dir(dir)
+    let out = Rsible::new(dir)
         .args(["play", "site.yml", "-i", "hosts"])
         .args(args)
-        .output()
-        .expect("run rsible");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+        .run();
+    let text = format!("{}{}", out.stdout, out.stderr);
+    (out.code, text)
 }
 
 /// `play` with `--format json`; returns the recap of `host` as "ok=N changed=N failed=N".
@@ -44,7 +39,7 @@ fn recap(dir: &Path, host: &str, args: &[&str]) -> String {
         .filter(|l| l.starts_with('{'))
         .collect::<Vec<_>>()
         .join("\n");
-    let ev: Vec<Value> = json_lines(json.as_bytes());
+    let ev: Vec<Value> = json_lines(&json);
     let r = ev
         .iter()
         .find(|e| e["event"] == "recap")

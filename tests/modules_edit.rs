@@ -5,31 +5,30 @@
 
 mod common;
 
-use common::{json_lines, rsible, write, Lab};
+use common::run::{json_lines, recap_stats};
+use common::{write, Lab, Rsible};
 use serde_json::Value;
 use std::path::Path;
 
 /// Runs `rsible play site.yml -i hosts --format json` in `dir`; (exit code, events, stdout).
 fn play(dir: &Path, args: &[&str]) -> (i32, Vec<Value>, String) {
-    let out = rsible(dir)
-        .current_dir(dir)
+    let out = Rsible::new(dir)
         .args(["play", "site.yml", "-i", "hosts"])
         .args(args)
-        .output()
-        .expect("run rsible");
-    eprintln!("stderr: {}", String::from_utf8_lossy(&out.stderr));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        .run();
+    eprintln!("stderr: {}", out.stderr);
+    let stdout = out.stdout.clone();
     let events = if args.contains(&"json") {
         json_lines(&out.stdout)
     } else {
         Vec::new()
     };
-    (out.status.code().unwrap_or(-1), events, stdout)
+    (out.code, events, stdout)
 }
 
 /// (ok, changed, failed) of `host` in the recap.
 fn recap(events: &[Value], host: &str) -> (u64, u64, u64) {
-    let s = common::recap_stats(events, host);
+    let s = recap_stats(events, host);
     let n = |k: &str| s[k].as_u64().unwrap_or(u64::MAX);
     (n("ok"), n("changed"), n("failed"))
 }
@@ -290,22 +289,13 @@ fn edits_over_ssh_on_lab_hosts() {
     );
     write(dir, "site.yml", &book);
     let run = || {
-        let out = rsible(dir)
-            .current_dir(dir)
-            .args([
-                "play",
-                "site.yml",
-                "-i",
-                "hosts",
-                "--format",
-                "json",
-                "--known-hosts",
-            ])
+        let out = Rsible::new(dir)
+            .args(["play", "site.yml", "-i", "hosts", "--known-hosts"])
             .arg(lab.known_hosts())
-            .output()
-            .expect("run rsible");
-        eprintln!("stderr: {}", String::from_utf8_lossy(&out.stderr));
-        (out.status.code().unwrap_or(-1), json_lines(&out.stdout))
+            .json()
+            .run();
+        eprintln!("stderr: {}", out.stderr);
+        (out.code, json_lines(&out.stdout))
     };
     let (code, ev) = run();
     assert_eq!(code, 0, "{ev:#?}");

@@ -5,26 +5,26 @@
 
 mod common;
 
-use common::{json_lines, rsible, write, Lab};
+use common::run::recap_stats;
+use common::{write, Lab, Rsible};
 use serde_json::Value;
 use std::path::Path;
 
 /// Runs `rsible play site.yml` in `dir` with `args`; returns (exit code, events).
 fn play(dir: &Path, args: &[&str]) -> (i32, Vec<Value>) {
-    let out = rsible(dir)
-        .current_dir(dir)
-        .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
+    let out = Rsible::new(dir)
+        .play("site.yml")
+        .inventory(Path::new("hosts"))
+        .json()
         .args(args)
-        .output()
-        .expect("run rsible");
-    eprintln!("stderr: {}", String::from_utf8_lossy(&out.stderr));
-    let events = json_lines(&out.stdout);
-    for e in &events {
+        .run();
+    eprintln!("stderr: {}", out.stderr);
+    for e in &out.events {
         if e["event"] == "host_result" && e["status"] == "failed" {
             eprintln!("failed: {}", e["result"]);
         }
     }
-    (out.status.code().unwrap_or(-1), events)
+    (out.code, out.events)
 }
 
 /// A project dir with a one-host local inventory and `site.yml` = `play`.
@@ -37,7 +37,7 @@ fn project(play_text: &str) -> tempfile::TempDir {
 
 /// `ok=N changed=N failed=N skipped=N` of `host`.
 fn recap(events: &[Value], host: &str) -> String {
-    let s = common::recap_stats(events, host);
+    let s = recap_stats(events, host);
     format!(
         "ok={} changed={} failed={} skipped={}",
         s["ok"], s["changed"], s["failed"], s["skipped"]

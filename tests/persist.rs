@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{results, rsible, write, Lab};
+use common::run::Run;
+use common::{write, Lab, Rsible};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -64,35 +65,31 @@ fn inventory(home: &Path, i: usize) -> PathBuf {
 
 /// `rsible run` on the hosts of `inv` with JSON output and the lab's known_hosts; the caller
 /// adds the module, the command and options.
-fn run_cmd(home: &Home, inv: &Path) -> assert_cmd::Command {
-    let mut c = rsible(home.path());
-    c.args(["run", "all", "--format", "json", "-i"])
-        .arg(inv)
-        .arg("--known-hosts")
-        .arg(Lab::tier1().known_hosts());
-    c
+fn run_cmd(home: &Home, inv: &Path) -> Rsible {
+    Rsible::new(home.path())
+        .arg("run")
+        .arg("all")
+        .json()
+        .inventory(inv)
+        .known_hosts(Lab::tier1().known_hosts())
 }
 
 /// `rsible run` of a shell command on `h`; exit code, JSON stdout, stderr.
-fn run(home: &Home, inv: &Path, cmd: &str, extra: &[&str]) -> (i32, Vec<u8>, String) {
+fn run(home: &Home, inv: &Path, cmd: &str, extra: &[&str]) -> (i32, Run, String) {
     let out = run_cmd(home, inv)
         .args(["-m", "shell", "-a", cmd])
         .args(extra)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run();
+    let err = out.stderr.clone();
+    (out.code, out, err)
 }
 
 /// The pid of the long-lived shell that ran the program (its parent), from a run that
 /// must succeed.
 fn shell_pid(home: &Home, inv: &Path, extra: &[&str]) -> String {
     let (code, out, err) = run(home, inv, "echo $PPID", extra);
-    assert_eq!(code, 0, "{err} {}", String::from_utf8_lossy(&out));
-    let pid = results(&out)["h"]["stdout"]
+    assert_eq!(code, 0, "{err} {}", out.stdout);
+    let pid = out.by_host()["h"]["stdout"]
         .as_str()
         .unwrap()
         .trim()
@@ -117,9 +114,8 @@ fn a_second_run_reuses_the_kept_connection_and_its_shells() {
     let by_env = run_cmd(&home, &inv)
         .env("RSIBLE_CONTROL_PERSIST", "30")
         .args(["-m", "shell", "-a", "echo $PPID"])
-        .output()
-        .unwrap();
-    assert_eq!(results(&by_env.stdout)["h"]["stdout"], format!("{first}\n"));
+        .run();
+    assert_eq!(by_env.by_host()["h"]["stdout"], format!("{first}\n"));
 
     // The become shell (sudo -n as root, then as nobody) is kept too.
     let root = shell_pid(&home, &inv, &["--control-persist", "30", "-b"]);
@@ -134,7 +130,7 @@ fn a_second_run_reuses_the_kept_connection_and_its_shells() {
         &["--control-persist", "30", "-b", "--become-user", "nobody"],
     );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(results(&out)["h"]["stdout"], "nobody\n");
+    assert_eq!(out.by_host()["h"]["stdout"], "nobody\n");
 }
 
 #[test]
@@ -173,12 +169,7 @@ fn a_kept_connection_that_died_is_replaced_by_the_next_run() {
         "kill -9 $(cut -d' ' -f4 /proc/$PPID/stat)",
         &keep,
     );
-    assert_ne!(
-        code,
-        0,
-        "the run lost its connection: {err} {}",
-        String::from_utf8_lossy(&out)
-    );
+    assert_ne!(code, 0, "the run lost its connection: {err} {}", out.stdout);
     let second = shell_pid(&home, &inv, &keep);
     assert_ne!(second, first);
     assert_eq!(shell_pid(&home, &inv, &keep), second);
@@ -199,16 +190,15 @@ fn reset_connection_closes_a_kept_connection() {
          - assert:\n        that: before.stdout != after.stdout\n",
     );
     for _ in 0..2 {
-        let out = rsible(home.path())
+        let out = Rsible::new(home.path())
             .args(["play", "--control-persist", "30", "-i"])
             .arg(&inv)
             .arg("--known-hosts")
             .arg(lab.known_hosts())
             .arg(&play)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "{text}");
+            .run();
+        let text = &out.stdout;
+        assert_eq!(out.code, 0, "{text}");
         // The assert passed; meta tasks are not counted, as in Ansible.
         assert!(text.contains("ok=3"), "{text}");
     }
@@ -228,24 +218,14 @@ fn relative_paths_mean_the_run_directory_for_the_daemon_too() {
             Lab::addr(82)
         ),
     );
-    let out = rsible(home.path())
-        .current_dir(home.path())
-        .args([
-            "run",
-            "all",
-            "--format",
-            "json",
-            "-i",
-            "inv.ini",
-            "--known-hosts",
-            "kh",
-        ])
+    let out = Rsible::new(home.path())
+        .args(["run", "all", "-i", "inv.ini", "--known-hosts", "kh"])
         .args(["--control-persist", "5", "-a", "id -un"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert_eq!(results(&out.stdout)["h"]["stdout"], "root\n");
+        .json()
+        .run();
+    let err = &out.stderr;
+    assert_eq!(out.code, 0, "{err}");
+    assert_eq!(out.by_host()["h"]["stdout"], "root\n");
 }
 
 #[test]
@@ -255,16 +235,16 @@ fn failures_through_the_daemon_read_as_for_a_direct_connection() {
     let inv = inventory(home.path(), 82);
     let empty = write(home.path(), "empty_known_hosts", "");
     for keep in ["0", "30"] {
-        let out = rsible(home.path())
-            .args(["run", "all", "--format", "json", "-a", "true", "-i"])
+        let out = Rsible::new(home.path())
+            .args(["run", "all", "-a", "true", "-i"])
             .arg(&inv)
             .arg("--known-hosts")
             .arg(&empty)
             .args(["--control-persist", keep])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(3), "keep {keep}");
-        let r = &results(&out.stdout)["h"];
+            .json()
+            .run();
+        assert_eq!(out.code, 3, "keep {keep}");
+        let r = &out.by_host()["h"];
         assert_eq!(r["status"], "unreachable", "keep {keep}: {r}");
         let msg = r["msg"].as_str().unwrap_or_default();
         assert!(
@@ -284,8 +264,8 @@ fn failures_through_the_daemon_read_as_for_a_direct_connection() {
     );
     let (code, out, _) = run(&home, &closed, "true", &["--control-persist", "30"]);
     assert_eq!(code, 3);
-    assert_eq!(results(&out)["h"]["status"], "unreachable");
-    let msg = results(&out)["h"]["msg"]
+    assert_eq!(out.by_host()["h"]["status"], "unreachable");
+    let msg = out.by_host()["h"]["msg"]
         .as_str()
         .unwrap_or_default()
         .to_string();
@@ -302,10 +282,9 @@ fn an_unsafe_control_directory_is_refused_and_the_run_connects_directly() {
     let out = run_cmd(&home, &inv)
         .env("RSIBLE_CONTROL_PATH_DIR", &open)
         .args(["-a", "true", "--control-persist", "30"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+        .run();
+    let err = &out.stderr;
+    assert_eq!(out.code, 0, "{err}");
     assert!(err.contains("must belong to you and be private"), "{err}");
     assert!(!socket_in(&open).exists());
 }

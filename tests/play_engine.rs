@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{json_lines, rsible, write};
+use common::run::recap_stats;
+use common::{write, Rsible};
 use serde_json::Value;
 use std::path::Path;
 
@@ -38,24 +39,23 @@ impl Project {
 
     /// Runs `rsible play site.yml --format json` with `args`; returns (exit code, events).
     fn play(&self, args: &[&str]) -> (i32, Vec<Value>) {
-        let out = rsible(self.path())
-            .current_dir(self.path())
-            .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
+        let out = Rsible::new(self.path())
+            .play("site.yml")
+            .inventory(Path::new("hosts"))
+            .json()
             .args(args)
-            .output()
-            .expect("run rsible");
-        let events = json_lines(&out.stdout);
+            .run();
         if std::env::var_os("RSIBLE_TEST_SHOW").is_some() {
-            eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+            eprintln!("{}", out.stdout);
         }
-        eprintln!("stderr: {}", String::from_utf8_lossy(&out.stderr));
-        (out.status.code().unwrap_or(-1), events)
+        eprintln!("stderr: {}", out.stderr);
+        (out.code, out.events)
     }
 }
 
 /// The recap counts of `host` as `ok=N changed=N ...` text.
 fn recap(events: &[Value], host: &str) -> String {
-    let s = common::recap_stats(events, host);
+    let s = recap_stats(events, host);
     format!(
         "ok={} changed={} unreachable={} failed={} skipped={} rescued={} ignored={}",
         s["ok"],
@@ -321,8 +321,7 @@ fn a_vaulted_script_is_decrypted_before_it_runs() {
     - script: s.sh {{ playbook_dir }}/out
 "#,
         );
-    let enc = rsible(p.path())
-        .current_dir(p.path())
+    let enc = Rsible::new(p.path())
         .args([
             "vault",
             "encrypt",
@@ -330,9 +329,8 @@ fn a_vaulted_script_is_decrypted_before_it_runs() {
             "--vault-password-file",
             "pass",
         ])
-        .output()
-        .expect("encrypt");
-    assert!(enc.status.success(), "{enc:?}");
+        .run();
+    assert!(enc.code == 0, "{enc:?}");
     let (code, ev) = p.play(&["--vault-password-file", "pass"]);
     assert_eq!(code, 0, "{ev:#?}");
     let out = std::fs::read_to_string(p.path().join("out")).expect("the script ran");
@@ -705,20 +703,15 @@ fn set_fact_and_registered_values_outlive_the_play_and_failed_hosts_leave() {
 fn the_shipped_preflight_playbook_reports_on_this_machine() {
     // The README's first command: a shipped playbook on the implicit localhost.
     let home = tempfile::tempdir().expect("tempdir");
-    let out = rsible(home.path())
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["play", "playbooks/preflight.yml", "--format", "json"])
-        .output()
-        .expect("run rsible");
+    let out = Rsible::new(home.path())
+        .dir(env!("CARGO_MANIFEST_DIR"))
+        .play("playbooks/preflight.yml")
+        .json()
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let ev = &out.events;
     assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ev = json_lines(&out.stdout);
-    assert_eq!(
-        recap(&ev, "localhost"),
+        recap(ev, "localhost"),
         "ok=4 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
     );
     let report = ev
@@ -832,13 +825,11 @@ fn bad_module_arguments_fail_before_anything_is_sent_and_name_the_task() {
         ),
     );
     // A load error (exit 4): no host is contacted, every wrong task is named.
-    let out = rsible(p.path())
-        .current_dir(p.path())
+    let out = Rsible::new(p.path())
         .args(["play", "site.yml", "-i", "hosts"])
-        .output()
-        .expect("run rsible");
-    assert_eq!(out.status.code(), Some(4));
-    let err = String::from_utf8_lossy(&out.stderr);
+        .run();
+    assert_eq!(out.code, 4);
+    let err = &out.stderr;
     assert!(
         err.contains("force") && err.contains("site.yml:5:7"),
         "{err}"

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::rsible;
+use common::Rsible;
 use std::path::{Path, PathBuf};
 
 fn fixture(rel: &str) -> PathBuf {
@@ -17,18 +17,12 @@ fn fixture(rel: &str) -> PathBuf {
 fn valid_playbook_with_role_passes_syntax_check() {
     let home = tempfile::tempdir().expect("tempdir");
     let site = fixture("ok/site.yml");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args(["play", "--syntax-check"])
         .arg(&site)
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
+    let stdout = &out.stdout;
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     assert!(
         stdout.contains(&format!("playbook: {}", site.display())),
         "{stdout}"
@@ -38,13 +32,12 @@ fn valid_playbook_with_role_passes_syntax_check() {
 #[test]
 fn broken_playbook_exits_4_with_locations_and_hints() {
     let home = tempfile::tempdir().expect("tempdir");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args(["play", "--syntax-check"])
         .arg(fixture("broken/site.yml"))
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{stderr}");
+        .run();
+    let stderr = &out.stderr;
+    assert_eq!(out.code, 4, "{stderr}");
     assert!(
         stderr.contains("site.yml:4:7: unknown module 'comand'"),
         "{stderr}"
@@ -76,19 +69,13 @@ fn broken_playbook_exits_4_with_locations_and_hints() {
 #[test]
 fn list_tasks_and_hosts() {
     let home = tempfile::tempdir().expect("tempdir");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args(["play", "--list-tasks", "--list-hosts", "-i"])
         .arg(fixture("ok/hosts.ini"))
         .arg(fixture("ok/site.yml"))
-        .output()
-        .expect("runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
+    let stdout = &out.stdout;
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(stdout.contains("  play #1 (all): Base setup\tTAGS: [setup]\n    pattern: ['all']\n    hosts (3):\n      web1\n      web2\n      db1\n"), "{stdout}");
     assert!(
         stdout.contains("      web : Install nginx\tTAGS: [setup, web]\n"),
@@ -109,13 +96,12 @@ fn a_misspelled_module_argument_is_refused_before_any_host_is_contacted() {
         "- hosts: unreachable.invalid\n  tasks:\n    - name: t\n      command:\n        cmd: ls\n        chdri: /tmp\n",
     )
     .expect("write");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args(["play", "-i", "unreachable.invalid,"])
         .arg(&pb)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{stderr}");
+        .run();
+    let stderr = &out.stderr;
+    assert_eq!(out.code, 4, "{stderr}");
     assert!(
         stderr.contains("site.yml:4:7: unknown argument 'chdri' for module 'command'"),
         "{stderr}"

@@ -9,6 +9,7 @@
 //! Uses the compat suite's harness and tier-2 hosts `RSIBLE_COMPAT_FIRST_HOST..+5` (default
 //! 21); needs ansible-core and the unpacked collections (scripts/test.sh).
 
+mod common;
 #[path = "compat/lab.rs"]
 mod lab;
 #[path = "compat/recap.rs"]

@@ -2,12 +2,12 @@
 
 mod common;
 
-use common::{results, rsible, write};
+use common::{write, Rsible};
 
 #[test]
 fn implicit_localhost_runs_locally_and_keeps_streams_apart() {
     let home = tempfile::tempdir().unwrap();
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args([
             "run",
             "localhost",
@@ -15,18 +15,11 @@ fn implicit_localhost_runs_locally_and_keeps_streams_apart() {
             "shell",
             "-a",
             "echo out; echo err >&2",
-            "--format",
-            "json",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = &results(&out.stdout)["localhost"];
+        .json()
+        .run();
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let r = &out.by_host()["localhost"];
     assert_eq!(r["stdout"], "out\n");
     assert_eq!(r["stderr"], "err\n");
     assert_eq!(r["rc"], 0);
@@ -36,14 +29,13 @@ fn implicit_localhost_runs_locally_and_keeps_streams_apart() {
 fn failing_command_exits_2_and_human_output_shows_rc_and_summary() {
     let home = tempfile::tempdir().unwrap();
     let inv = write(home.path(), "inv", "[here]\nme ansible_connection=local\n");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args(["run", "here", "-i"])
         .arg(&inv)
         .args(["-m", "shell", "-a", "echo boom >&2; exit 7"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let text = String::from_utf8_lossy(&out.stdout);
+        .run();
+    assert_eq!(out.code, 2);
+    let text = &out.stdout;
     assert!(text.contains("me | FAILED | rc=7 >>"), "{text}");
     assert!(text.contains("STDERR:\nboom\n"), "{text}");
     assert!(text.contains("SUMMARY"), "{text}");
@@ -56,47 +48,35 @@ fn failing_command_exits_2_and_human_output_shows_rc_and_summary() {
 #[test]
 fn command_module_does_not_use_a_shell() {
     let home = tempfile::tempdir().unwrap();
-    let out = rsible(home.path())
-        .args([
-            "run",
-            "localhost",
-            "-a",
-            "echo $HOME `id` ; x",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        results(&out.stdout)["localhost"]["stdout"],
-        "$HOME `id` ; x\n"
-    );
+    let out = Rsible::new(home.path())
+        .args(["run", "localhost", "-a", "echo $HOME `id` ; x"])
+        .json()
+        .run();
+    assert_eq!(out.code, 0);
+    assert_eq!(out.by_host()["localhost"]["stdout"], "$HOME `id` ; x\n");
 }
 
 #[test]
 fn unknown_module_is_a_bad_option() {
     let home = tempfile::tempdir().unwrap();
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args(["run", "localhost", "-m", "frobnicate", "-a", "x"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(5));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("frobnicate"));
+        .run();
+    assert_eq!(out.code, 5);
+    assert!(out.stderr.contains("frobnicate"));
 }
 
 #[test]
 fn unmatched_pattern_warns_like_ansible() {
     let home = tempfile::tempdir().unwrap();
     let inv = write(home.path(), "inv", "[web]\nw1 ansible_connection=local\n");
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args(["run", "nosuch", "-i"])
         .arg(&inv)
         .args(["-a", "true"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+        .run();
+    assert_eq!(out.code, 0);
+    let err = &out.stderr;
     assert!(
         err.contains("Could not match supplied host pattern, ignoring: nosuch"),
         "{err}"
@@ -108,13 +88,12 @@ fn unmatched_pattern_warns_like_ansible() {
 fn task_timeout_kills_a_long_command() {
     let home = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .args(["run", "localhost", "-a", "sleep 30", "--task-timeout", "1"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+        .run();
+    assert_eq!(out.code, 2);
     assert!(started.elapsed().as_secs() < 10);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("timed out"));
+    assert!(out.stdout.contains("timed out"));
 }
 
 #[test]
@@ -147,19 +126,19 @@ fn become_prompt_nobody_answers_times_out_instead_of_hanging() {
         std::env::var("PATH").unwrap_or_default()
     );
     let started = std::time::Instant::now();
-    let out = rsible(home.path())
+    let out = Rsible::new(home.path())
         .env("PATH", path)
-        .args(["run", "all", "--format", "json", "-a", "id", "-i"])
+        .args(["run", "all", "-a", "id", "-i"])
         .arg(&inv)
-        .output()
-        .unwrap();
+        .json()
+        .run();
     assert!(
         started.elapsed().as_secs() < 10,
         "took {:?}",
         started.elapsed()
     );
-    assert_eq!(out.status.code(), Some(2));
-    let r = &results(&out.stdout)["me"];
+    assert_eq!(out.code, 2);
+    let r = &out.by_host()["me"];
     assert!(
         r["msg"].as_str().unwrap().contains("privilege escalation"),
         "{r}"
@@ -175,13 +154,13 @@ fn a_host_with_bad_settings_fails_alone() {
         "good ansible_connection=ansible.builtin.local\n\
          bad ansible_connection=local ansible_become=yes ansible_become_method=doas\n",
     );
-    let out = rsible(home.path())
-        .args(["run", "all", "--format", "json", "-a", "echo hi", "-i"])
+    let out = Rsible::new(home.path())
+        .args(["run", "all", "-a", "echo hi", "-i"])
         .arg(&inv)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let r = results(&out.stdout);
+        .json()
+        .run();
+    assert_eq!(out.code, 2);
+    let r = out.by_host();
     assert_eq!(r["good"]["stdout"], "hi\n");
     assert!(
         r["bad"]["msg"].as_str().unwrap().contains("doas"),

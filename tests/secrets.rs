@@ -6,9 +6,9 @@
 
 mod common;
 
-use common::{json_lines, rsible, write, Lab};
+use common::run::{json_lines, Run};
+use common::{write, Lab, Rsible};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -111,21 +111,17 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Asserts that no secret appears in a run's stdout or stderr.
-fn assert_clean(what: &str, out: &Output, secrets: &[&str]) {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+fn assert_clean(what: &str, out: &Run, secrets: &[&str]) {
+    let text = format!("{}{}", out.stdout, out.stderr);
     for s in secrets {
         assert!(!text.contains(s), "{what}: {s:?} printed:\n{text}");
     }
 }
 
 /// `rsible play` with trace logging, the lab's known_hosts and the vault password file.
-fn play(home: &Path, playbook: &Path, inv: &Path, extra: &[&str]) -> Output {
+fn play(home: &Path, playbook: &Path, inv: &Path, extra: &[&str]) -> Run {
     let lab = Lab::tier1();
-    rsible(home)
+    Rsible::new(home)
         .env("RSIBLE_LOG", "trace")
         .args(["play", "-i"])
         .arg(inv)
@@ -135,11 +131,10 @@ fn play(home: &Path, playbook: &Path, inv: &Path, extra: &[&str]) -> Output {
         .arg(home.join("vault-pw"))
         .args(extra)
         .arg(playbook)
-        .output()
-        .unwrap()
+        .run()
 }
 
-/// Runs a shell command on a pseudo-terminal and types the first line of a file (named, not
+/// Runs a program (argv after the answer file) on a pseudo-terminal and types the first line of a file (named, not
 /// given, so that the password is in no argv) at the first two password prompts; prints what
 /// the terminal showed.
 const PROMPT_DRIVER: &str = r#"
@@ -147,7 +142,7 @@ import os, pty, sys
 answer = open(sys.argv[1], 'rb').read().splitlines()[0]
 pid, fd = pty.fork()
 if pid == 0:
-    os.execvp('sh', ['sh', '-c', sys.argv[2]])
+    os.execvp(sys.argv[2], sys.argv[2:])
 out, answered = b'', 0
 while True:
     try:
@@ -167,38 +162,32 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 /// `rsible play -k -K` (asking for the SSH and the become password) on a terminal, answered
 /// with [`LOGIN_PW`].
-fn play_asking(home: &Path, playbook: &Path, inv: &Path) -> Output {
+fn play_asking(home: &Path, playbook: &Path, inv: &Path) -> Run {
     let lab = Lab::tier1();
     let driver = write(home, "prompt_driver.py", PROMPT_DRIVER);
     let answer = write(home, "answer", &format!("{LOGIN_PW}\n"));
-    let cmd = format!(
-        "HOME={h} NO_COLOR=1 RSIBLE_LOG=trace {bin} play -k -K -vvvv -i {inv} --known-hosts {kh} \
-         --vault-password-file {h}/vault-pw {pb}",
-        h = home.display(),
-        bin = assert_cmd::cargo::cargo_bin("rsible").display(),
-        inv = inv.display(),
-        kh = lab.known_hosts().display(),
-        pb = playbook.display()
-    );
-    std::process::Command::new("python3")
-        .arg(driver)
-        .arg(answer)
-        .arg(cmd)
-        .output()
-        .unwrap()
+    Rsible::new(home)
+        .via(Path::new("python3"), [driver, answer])
+        .env("RSIBLE_LOG", "trace")
+        .args(["play", "-k", "-K", "-vvvv"])
+        .inventory(inv)
+        .known_hosts(lab.known_hosts())
+        .arg("--vault-password-file")
+        .arg(home.join("vault-pw"))
+        .arg(playbook)
+        .run()
 }
 
 /// A vars file `vault.yml` encrypted with [`VAULT_PW`], holding `vaulted: <plain>`.
 fn vault_file(home: &Path, plain: &str) -> PathBuf {
     write(home, "vault-pw", &format!("{VAULT_PW}\n"));
     let file = write(home, "vault.yml", &format!("vaulted: {plain}\n"));
-    let out = rsible(home)
+    let out = Rsible::new(home)
         .args(["vault", "encrypt", "--vault-password-file"])
         .arg(home.join("vault-pw"))
         .arg(&file)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+        .run();
+    assert!(out.code == 0, "{out:?}");
     assert!(std::fs::read_to_string(&file)
         .unwrap()
         .starts_with("$ANSIBLE_VAULT"));
@@ -252,17 +241,17 @@ fn passwords_reach_no_argv_environment_log_or_event_while_a_become_task_runs() {
     stop.store(true, Ordering::Relaxed);
     let scan = scanner.join().unwrap();
 
-    let asked_text = String::from_utf8_lossy(&asked.stdout);
+    let asked_text = &asked.stdout;
     assert!(
         asked_text.contains("SSH password:") && asked_text.contains("BECOME password"),
         "both prompts shown: {asked_text}"
     );
     for (what, out) in [("text", &text), ("json", &json), ("prompts", &asked)] {
-        assert_eq!(out.status.code(), Some(0), "{what}: {out:?}");
+        assert_eq!(out.code, 0, "{what}: {out:?}");
         assert!(
-            String::from_utf8_lossy(&out.stdout).contains("as-root vaulted-plain-text"),
+            out.stdout.contains("as-root vaulted-plain-text"),
             "{what}: become and vault worked: {}",
-            String::from_utf8_lossy(&out.stdout)
+            out.stdout
         );
         assert_clean(what, out, &secrets);
     }
@@ -331,7 +320,7 @@ fn wrong_passwords_are_reported_without_the_password() {
         let b = s.spawn(|| play(home, &plain, &inv_become, &["-vvvv", "--format", "json"]));
         let h = s.spawn(|| play(home, &plain, &inv_ssh, &["-vvvv"]));
         let v = s.spawn(|| {
-            rsible(home)
+            Rsible::new(home)
                 .env("RSIBLE_LOG", "trace")
                 .args(["play", "-vvvv", "-i"])
                 .arg(&inv_root)
@@ -340,18 +329,17 @@ fn wrong_passwords_are_reported_without_the_password() {
                 .arg("--vault-password-file")
                 .arg(&wrong_vault)
                 .arg(&vaulted)
-                .output()
-                .unwrap()
+                .run()
         });
         (b.join().unwrap(), h.join().unwrap(), v.join().unwrap())
     });
-    assert_eq!(become_.status.code(), Some(2), "{become_:?}");
-    assert!(String::from_utf8_lossy(&become_.stdout).contains("incorrect become password"));
+    assert_eq!(become_.code, 2, "{become_:?}");
+    assert!(become_.stdout.contains("incorrect become password"));
     assert_clean("wrong become password", &become_, &secrets);
-    assert_eq!(ssh.status.code(), Some(3), "{ssh:?}");
-    assert!(String::from_utf8_lossy(&ssh.stdout).contains("permission denied"));
+    assert_eq!(ssh.code, 3, "{ssh:?}");
+    assert!(ssh.stdout.contains("permission denied"));
     assert_clean("wrong SSH password", &ssh, &secrets);
-    assert!(!vault.status.success(), "{vault:?}");
+    assert!(vault.code != 0, "{vault:?}");
     assert!(
         format!("{vault:?}").to_lowercase().contains("vault"),
         "the vault error says so: {vault:?}"
@@ -463,9 +451,9 @@ fn no_log_hides_values_in_every_format_verbosity_loop_retry_and_failure() {
         let _ = std::fs::remove_file(&dest);
         let out = play(home, &pb, &inv, extra);
         let what = format!("{extra:?}");
-        assert_eq!(out.status.code(), Some(2), "{what}: {out:?}");
+        assert_eq!(out.code, 2, "{what}: {out:?}");
         assert_clean(&what, &out, &[TOKEN]);
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stdout = &out.stdout;
         assert!(
             stdout.matches("the output has been hidden").count() >= 5,
             "{what}: censored results shown:\n{stdout}"

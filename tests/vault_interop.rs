@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{rsible, write};
+use common::run::Run;
+use common::{write, Rsible};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -31,7 +32,14 @@ fn ansible_vault(dir: &Path, args: &[&str]) -> std::process::Output {
         .expect("run ansible-vault")
 }
 
-fn ok(out: std::process::Output, what: &str) -> String {
+/// The stdout of an `rsible` run that must succeed.
+fn ok(out: Run, what: &str) -> String {
+    assert!(out.code == 0, "{what} failed: {}{}", out.stdout, out.stderr);
+    out.stdout
+}
+
+/// The stdout of an ansible-vault run that must succeed.
+fn their_ok(out: std::process::Output, what: &str) -> String {
     assert!(
         out.status.success(),
         "{what} failed: {}{}",
@@ -51,17 +59,15 @@ fn files_cross_both_ways() {
     // rsible encrypts, ansible-vault views.
     write(dir, "a.yml", text);
     ok(
-        rsible(dir)
-            .current_dir(dir)
+        Rsible::new(dir)
             .args(["vault", "encrypt", "a.yml", "--vault-password-file", "pw"])
-            .output()
-            .unwrap(),
+            .run(),
         "rsible vault encrypt",
     );
     let enc = std::fs::read_to_string(dir.join("a.yml")).unwrap();
     assert!(enc.starts_with("$ANSIBLE_VAULT;1.1;AES256\n"), "{enc}");
     assert!(!enc.contains("hunter2"));
-    let seen = ok(
+    let seen = their_ok(
         ansible_vault(dir, &["view", "a.yml", "--vault-password-file", "pw"]),
         "ansible-vault view",
     );
@@ -69,7 +75,7 @@ fn files_cross_both_ways() {
 
     // ansible-vault encrypts with a labelled password (1.2); rsible decrypts in place.
     write(dir, "b.yml", text);
-    ok(
+    their_ok(
         ansible_vault(
             dir,
             &[
@@ -86,18 +92,14 @@ fn files_cross_both_ways() {
     assert!(std::fs::read_to_string(dir.join("b.yml"))
         .unwrap()
         .starts_with("$ANSIBLE_VAULT;1.2;AES256;prod"));
-    let out = rsible(dir)
-        .current_dir(dir)
+    let out = Rsible::new(dir)
         .args(["vault", "view", "b.yml", "--vault-id", "prod@pw"])
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(ok(out, "rsible vault view"), text);
     ok(
-        rsible(dir)
-            .current_dir(dir)
+        Rsible::new(dir)
             .args(["vault", "decrypt", "b.yml", "--vault-id", "prod@pw"])
-            .output()
-            .unwrap(),
+            .run(),
         "rsible vault decrypt",
     );
     assert_eq!(std::fs::read_to_string(dir.join("b.yml")).unwrap(), text);
@@ -105,8 +107,7 @@ fn files_cross_both_ways() {
     // rsible encrypts with a label; ansible-vault reads it with that label.
     write(dir, "c.yml", text);
     ok(
-        rsible(dir)
-            .current_dir(dir)
+        Rsible::new(dir)
             .args([
                 "vault",
                 "encrypt",
@@ -116,14 +117,13 @@ fn files_cross_both_ways() {
                 "--encrypt-vault-id",
                 "dev",
             ])
-            .output()
-            .unwrap(),
+            .run(),
         "rsible vault encrypt --vault-id",
     );
     assert!(std::fs::read_to_string(dir.join("c.yml"))
         .unwrap()
         .starts_with("$ANSIBLE_VAULT;1.2;AES256;dev\n"));
-    let seen = ok(
+    let seen = their_ok(
         ansible_vault(dir, &["view", "c.yml", "--vault-id", "dev@pw"]),
         "ansible-vault view 1.2",
     );
@@ -140,8 +140,7 @@ fn strings_executables_rekey_edit_and_wrong_passwords() {
     write(dir, "pw2", "second\n");
 
     // encrypt_string by rsible, read back by ansible-vault (the value inside a vars file).
-    let out = rsible(dir)
-        .current_dir(dir)
+    let out = Rsible::new(dir)
         .args([
             "vault",
             "encrypt_string",
@@ -151,8 +150,7 @@ fn strings_executables_rekey_edit_and_wrong_passwords() {
             "token",
             "t0k3n value",
         ])
-        .output()
-        .unwrap();
+        .run();
     let yaml = ok(out, "rsible vault encrypt_string");
     assert!(
         yaml.starts_with("token: !vault |\n          $ANSIBLE_VAULT;1.1;AES256\n"),
@@ -164,7 +162,7 @@ fn strings_executables_rekey_edit_and_wrong_passwords() {
         .map(|l| format!("{}\n", l.trim()))
         .collect();
     write(dir, "s.vault", &envelope);
-    let seen = ok(
+    let seen = their_ok(
         ansible_vault(dir, &["view", "s.vault", "--vault-password-file", "pw.sh"]),
         "ansible-vault view of the string",
     );
@@ -174,7 +172,7 @@ fn strings_executables_rekey_edit_and_wrong_passwords() {
     );
 
     // encrypt_string by ansible-vault, opened by rsible.
-    let their = ok(
+    let their = their_ok(
         ansible_vault(
             dir,
             &["encrypt_string", "--vault-password-file", "pw.sh", "theirs"],
@@ -187,17 +185,14 @@ fn strings_executables_rekey_edit_and_wrong_passwords() {
         .map(|l| format!("{}\n", l.trim()))
         .collect();
     write(dir, "t.vault", &envelope);
-    let out = rsible(dir)
-        .current_dir(dir)
+    let out = Rsible::new(dir)
         .args(["vault", "view", "t.vault", "--vault-password-file", "pw.sh"])
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(ok(out, "rsible vault view of ansible's string"), "theirs\n");
 
     // rekey, then the old password fails plainly and the new one works in ansible-vault.
     ok(
-        rsible(dir)
-            .current_dir(dir)
+        Rsible::new(dir)
             .args([
                 "vault",
                 "rekey",
@@ -207,20 +202,17 @@ fn strings_executables_rekey_edit_and_wrong_passwords() {
                 "--new-vault-password-file",
                 "pw2",
             ])
-            .output()
-            .unwrap(),
+            .run(),
         "rsible vault rekey",
     );
-    let wrong = rsible(dir)
-        .current_dir(dir)
+    let wrong = Rsible::new(dir)
         .args(["vault", "view", "t.vault", "--vault-password-file", "pw.sh"])
-        .output()
-        .unwrap();
-    assert_eq!(wrong.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&wrong.stderr);
+        .run();
+    assert_eq!(wrong.code, 1);
+    let err = &wrong.stderr;
     assert!(err.contains("Decryption failed"), "{err}");
     assert!(!err.contains("from-a-script"), "the password leaked: {err}");
-    let seen = ok(
+    let seen = their_ok(
         ansible_vault(dir, &["view", "t.vault", "--vault-password-file", "pw2"]),
         "ansible-vault view after rekey",
     );
@@ -228,15 +220,13 @@ fn strings_executables_rekey_edit_and_wrong_passwords() {
 
     // edit with a scripted editor: re-encrypted, and ansible-vault sees the change.
     ok(
-        rsible(dir)
-            .current_dir(dir)
+        Rsible::new(dir)
             .env("EDITOR", "sed -i s/theirs/edited/")
             .args(["vault", "edit", "t.vault", "--vault-password-file", "pw2"])
-            .output()
-            .unwrap(),
+            .run(),
         "rsible vault edit",
     );
-    let seen = ok(
+    let seen = their_ok(
         ansible_vault(dir, &["view", "t.vault", "--vault-password-file", "pw2"]),
         "ansible-vault view after edit",
     );
@@ -252,7 +242,7 @@ fn strings_executables_rekey_edit_and_wrong_passwords() {
 /// Encrypts `path` in place with ansible-vault under `id@pw`.
 fn ansible_encrypt(dir: &Path, file: &str, id: &str) {
     let label = format!("{id}@pw");
-    ok(
+    their_ok(
         ansible_vault(
             dir,
             &[
@@ -284,7 +274,7 @@ fn a_play_reads_files_and_values_ansible_vault_encrypted() {
     ansible_encrypt(dir, "payload.txt", "default");
     write(dir, "page.j2", "{{ from_vars_file }} in a template\n");
     ansible_encrypt(dir, "page.j2", "default");
-    let inline = ok(
+    let inline = their_ok(
         ansible_vault(
             dir,
             &[
@@ -312,20 +302,14 @@ fn a_play_reads_files_and_values_ansible_vault_encrypted() {
         ),
     );
     let run = |args: &[&str]| {
-        rsible(dir)
-            .current_dir(dir)
+        Rsible::new(dir)
             .args(["play", "site.yml", "-i", "hosts"])
             .args(args)
-            .output()
-            .unwrap()
+            .run()
     };
     let first = run(&["--vault-id", "prod@pw", "--vault-password-file", "pw"]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&first.stdout),
-        String::from_utf8_lossy(&first.stderr)
-    );
-    assert_eq!(first.status.code(), Some(0), "{text}");
+    let text = format!("{}{}", first.stdout, first.stderr);
+    assert_eq!(first.code, 0, "{text}");
     assert!(
         !text.contains("play-pass"),
         "the vault password leaked: {text}"
@@ -335,18 +319,14 @@ fn a_play_reads_files_and_values_ansible_vault_encrypted() {
     assert_eq!(read("payload"), "copied secret\n");
     assert_eq!(read("page"), "vf-secret in a template\n");
     let second = run(&["--vault-id", "prod@pw", "--vault-password-file", "pw"]);
-    assert!(
-        String::from_utf8_lossy(&second.stdout).contains("changed=0"),
-        "{}",
-        String::from_utf8_lossy(&second.stdout)
-    );
+    assert!(second.stdout.contains("changed=0"), "{}", second.stdout);
 
     // Without a password: a load error naming an encrypted file, exit 4, nothing run (the
     // inline `!vault` value of site.yml is decrypted only when used, as in Ansible, so the
     // whole-file ones are what stop the run).
     let none = run(&[]);
-    let err = String::from_utf8_lossy(&none.stderr);
-    assert_eq!(none.status.code(), Some(4), "{err}");
+    let err = &none.stderr;
+    assert_eq!(none.code, 4, "{err}");
     assert!(
         err.contains("secrets.yml") || err.contains("nodes.yml"),
         "{err}"

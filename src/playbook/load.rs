@@ -35,7 +35,10 @@ pub fn load_with(
 ) -> Result<Playbook, Diagnostics> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     crate::modules::python::add_library(dir.join("library"));
-    let python = crate::modules::python::settings().python.to_string_lossy().into_owned();
+    let python = crate::modules::python::settings()
+        .python
+        .to_string_lossy()
+        .into_owned();
     let collections = Collections::new(Some(&dir), collections_path, Some(&python));
     load_in(
         path,

@@ -3,6 +3,7 @@
 //! (sshd killed, link down, a small full filesystem) and repair it when dropped, even when the
 //! test panics. Knows nothing of what a test asserts.
 
+use super::Rsible;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -63,9 +64,10 @@ pub struct Finished {
 }
 
 impl Running {
-    /// Starts `cmd` (an `rsible ... --format json`); it must exit within `limit`.
-    pub fn start(mut cmd: Command, limit: Duration) -> Running {
-        let mut child = cmd
+    /// Starts `rsible` (an `rsible ... --format json`); it must exit within `limit`.
+    pub fn start(rsible: Rsible, limit: Duration) -> Running {
+        let mut child = rsible
+            .command()
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -203,22 +205,14 @@ impl Finished {
     }
 }
 
-/// `rsible play site.yml -i hosts --format json` run in `dir`, checking host keys against
-/// `known_hosts`. The same hygiene as [`super::rsible`] (a private HOME, no agent, no
-/// inherited policy), as a std `Command` because [`Running`] owns the child.
-pub fn play_json(dir: &Path, known_hosts: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rsible"));
-    c.current_dir(dir)
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("RSIBLE_INVENTORY")
-        .env_remove("RSIBLE_HOST_KEY_CHECKING")
-        .env_remove("ANSIBLE_HOST_KEY_CHECKING")
-        .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
-        .arg("--known-hosts")
-        .arg(known_hosts);
-    c
+/// `rsible play site.yml -i hosts --format json` run in `dir` (also its HOME), checking host
+/// keys against `known_hosts`: add arguments, then [`Running::start`] it.
+pub fn play_json(dir: &Path, known_hosts: &Path) -> Rsible {
+    Rsible::new(dir)
+        .play("site.yml")
+        .inventory(Path::new("hosts"))
+        .json()
+        .known_hosts(known_hosts)
 }
 
 /// Tier-1 host `xx`'s namespace name.

@@ -1,13 +1,14 @@
-//! Shared helpers of the integration tests: the tier-1 lab's files and a builder around the
-//! `rsible` binary. A missing lab is a loud failure, never a silent pass.
+//! Shared helpers of the integration tests: the tier-1 lab's files and the one builder that
+//! runs the `rsible` binary ([`run`]). A missing lab is a loud failure, never a silent pass.
 
 #![allow(dead_code)]
 
 pub mod fault;
 pub mod k8s;
+pub mod run;
 pub mod tier2;
 
-use assert_cmd::Command;
+pub use run::Rsible;
 use std::path::{Path, PathBuf};
 
 /// The tier-1 lab built by `scripts/lab/tier1.sh up`.
@@ -62,50 +63,9 @@ impl Lab {
     }
 }
 
-/// `rsible` with a private HOME (no stray ~/.ssh keys or config) and colour off.
-pub fn rsible(home: &Path) -> Command {
-    let mut c = Command::cargo_bin("rsible").expect("binary built");
-    c.env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("RSIBLE_INVENTORY")
-        .env_remove("RSIBLE_HOST_KEY_CHECKING")
-        .env_remove("RSIBLE_CONTROL_PERSIST")
-        .env_remove("RSIBLE_CONTROL_PATH_DIR")
-        .env_remove("ANSIBLE_HOST_KEY_CHECKING");
-    c
-}
-
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).expect("write fixture");
     p
-}
-
-/// Parses `--format json` output into its host results and summary.
-pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
-}
-
-/// The host_result events of JSON output, by host.
-pub fn results(stdout: &[u8]) -> std::collections::BTreeMap<String, serde_json::Value> {
-    json_lines(stdout)
-        .into_iter()
-        .filter(|v| v["event"] == "host_result")
-        .map(|v| (v["host"].as_str().unwrap_or_default().to_string(), v))
-        .collect()
-}
-
-/// The PLAY RECAP counts of `host` in `rsible play --format json` events.
-pub fn recap_stats<'a>(events: &'a [serde_json::Value], host: &str) -> &'a serde_json::Value {
-    let r = events
-        .iter()
-        .find(|e| e["event"] == "recap")
-        .unwrap_or_else(|| panic!("no recap in {events:#?}"));
-    &r["stats"][host]
 }

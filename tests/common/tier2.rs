@@ -4,8 +4,8 @@
 //! tiny Debian packages built by the tests and published into the lab's local apt repository.
 //! A missing lab is a loud failure, never a silent pass.
 
-use super::{json_lines, recap_stats, rsible, write};
-use serde_json::Value;
+pub use super::run::Run;
+use super::{write, Rsible};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,54 +13,6 @@ use std::process::Command;
 pub struct Tier2 {
     /// Its state directory (`keys/`, `known_hosts`, `repo/`, `hosts.ini`).
     pub dir: PathBuf,
-}
-
-/// One `rsible play` run: exit code, JSON events, stderr.
-pub struct Run {
-    /// The exit code.
-    pub code: i32,
-    /// `--format json` events.
-    pub events: Vec<Value>,
-    /// Standard error.
-    pub stderr: String,
-}
-
-impl Run {
-    /// The recap counts of `host` (`ok`, `changed`, `failed`, ...).
-    pub fn stats(&self, host: &str) -> &Value {
-        recap_stats(&self.events, host)
-    }
-
-    /// The `changed` count of `host` in the recap.
-    pub fn changed(&self, host: &str) -> u64 {
-        self.stats(host)["changed"].as_u64().unwrap_or(u64::MAX)
-    }
-
-    /// The host_result events of `host` for the task named `task` (the latest task_start
-    /// before a result names its task).
-    pub fn results(&self, host: &str, task: &str) -> Vec<&Value> {
-        let mut current = "";
-        let mut out = Vec::new();
-        for e in &self.events {
-            if e["event"] == "task_start" {
-                current = e["name"].as_str().unwrap_or_default();
-            } else if e["event"] == "host_result" && e["host"] == host && current == task {
-                out.push(e);
-            }
-        }
-        out
-    }
-
-    /// Everything the run printed, for assertion messages.
-    pub fn dump(&self) -> String {
-        let mut s = String::new();
-        for e in &self.events {
-            s.push_str(&e.to_string());
-            s.push('\n');
-        }
-        s.push_str(&self.stderr);
-        s
-    }
 }
 
 impl Tier2 {
@@ -148,41 +100,27 @@ impl Tier2 {
         out
     }
 
-    /// `rsible play site.yml -i hosts --format json` in `dir` (which holds both), with `args`.
+    /// `rsible play site.yml -i hosts --format json --known-hosts LAB` in `dir` (which holds
+    /// both, and is HOME): add the playbook or arguments, then run.
+    pub fn rsible(&self, dir: &Path) -> Rsible {
+        Rsible::new(dir)
+            .play("site.yml")
+            .inventory(Path::new("hosts"))
+            .json()
+            .known_hosts(self.known_hosts())
+    }
+
+    /// [`Tier2::rsible`] with `args`, run.
     pub fn play(&self, dir: &Path, args: &[&str]) -> Run {
-        let out = rsible(dir)
-            .current_dir(dir)
-            .args(["play", "site.yml", "-i", "hosts", "--format", "json"])
-            .arg("--known-hosts")
-            .arg(self.known_hosts())
-            .args(args)
-            .output()
-            .expect("run rsible");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            events: json_lines(&out.stdout),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        self.rsible(dir).args(args).run()
     }
 
     /// Writes `dir/site.yml` and plays it twice: the first run must succeed, the second must
     /// succeed with changed=0 on every host in `hosts`. Returns the first run.
     pub fn converge(&self, dir: &Path, hosts: &[usize], playbook: &str) -> Run {
-        write(dir, "site.yml", playbook);
-        let first = self.play(dir, &[]);
-        assert_eq!(first.code, 0, "first run failed:\n{}", first.dump());
-        let second = self.play(dir, &[]);
-        assert_eq!(second.code, 0, "second run failed:\n{}", second.dump());
-        for &i in hosts {
-            assert_eq!(
-                second.changed(&Self::name(i)),
-                0,
-                "the second run changed something on {}:\n{}",
-                Self::name(i),
-                second.dump()
-            );
-        }
-        first
+        let names: Vec<String> = hosts.iter().map(|&i| Self::name(i)).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.rsible(dir).playbook(playbook).converge(&names)
     }
 
     /// Builds `debs` with dpkg-deb into the lab's repository and rescans it (under a lock, so

@@ -1,7 +1,9 @@
 //! The two tools under comparison, each run on a playbook the way a user would: the real
 //! ansible-playbook from the venv scripts/test.sh installs, and the rsible binary built by
-//! cargo. Knows nothing of the lab's layout beyond the paths it is handed.
+//! cargo (through the tests' one builder). Knows nothing of the lab's layout beyond the paths it is handed.
 
+use crate::common::run::hygiene;
+use crate::common::Rsible;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -95,21 +97,19 @@ impl Tool {
     pub fn run(&self, inv: &Invocation) -> Run {
         let mut c = match self {
             Tool::Ansible(bin) => ansible(bin, inv),
-            Tool::Rsible => rsible(inv),
+            Tool::Rsible => Rsible::new(inv.scratch)
+                .play(inv.playbook)
+                .known_hosts(inv.known_hosts)
+                .command(),
         };
-        c.arg(inv.playbook)
-            .arg("-i")
+        c.arg("-i")
             .arg(inv.inventory)
             .args(["-f", &inv.forks.to_string()])
             .arg("-e")
             .arg(format!("compat_tool={}", inv.label))
             .arg("-e")
             .arg(format!("compat_out={}", inv.out_dir.display()))
-            .args(inv.args)
-            .current_dir(inv.scratch)
-            .env("HOME", inv.scratch)
-            .env("NO_COLOR", "1")
-            .env_remove("SSH_AUTH_SOCK");
+            .args(inv.args);
         let t0 = Instant::now();
         let out = c
             .output()
@@ -123,10 +123,13 @@ impl Tool {
     }
 }
 
-/// ansible-playbook with no ansible.cfg, no colour, pipelining, and ssh checking host keys
-/// against the lab's known_hosts over persistent connections.
+/// ansible-playbook on the playbook, with the hygiene of `rsible`'s side, no ansible.cfg, no
+/// colour, pipelining, and ssh checking host keys against the lab's known_hosts over
+/// persistent connections.
 fn ansible(bin: &Path, inv: &Invocation) -> Command {
     let mut c = Command::new(bin);
+    hygiene(&mut c, inv.scratch);
+    c.current_dir(inv.scratch).arg(inv.playbook);
     let ssh_args = format!(
         "-o ControlMaster=auto -o ControlPersist=30s -o StrictHostKeyChecking=yes \
          -o UserKnownHostsFile={} -o IdentitiesOnly=yes -o KexAlgorithms=curve25519-sha256",
@@ -147,17 +150,5 @@ fn ansible(bin: &Path, inv: &Invocation) -> Command {
         .env("ANSIBLE_DEPRECATION_WARNINGS", "False")
         .env("ANSIBLE_LOCALHOST_WARNING", "False")
         .env("ANSIBLE_STDOUT_CALLBACK", "default");
-    c
-}
-
-/// `rsible play` with the lab's known_hosts.
-fn rsible(inv: &Invocation) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rsible"));
-    c.arg("play")
-        .arg("--known-hosts")
-        .arg(inv.known_hosts)
-        .env_remove("RSIBLE_INVENTORY")
-        .env_remove("RSIBLE_HOST_KEY_CHECKING")
-        .env_remove("ANSIBLE_HOST_KEY_CHECKING");
     c
 }

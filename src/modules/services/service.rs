@@ -260,13 +260,24 @@ mod tests {
             check::<Service>(json!({"name": "a", "daemon_reload": true, "scope": "system"})),
             Ok(true)
         );
-        assert_eq!(check::<Service>(json!({"name": "a", "masked": "yes"})), Ok(true));
-        assert!(check::<Service>(json!({"name": "a", "scope": "world", "state": "started"})).is_err());
-        assert!(check::<Service>(json!({"name": "a", "scope": "global", "state": "started"})).is_err());
+        assert_eq!(
+            check::<Service>(json!({"name": "a", "masked": "yes"})),
+            Ok(true)
+        );
+        assert!(
+            check::<Service>(json!({"name": "a", "scope": "world", "state": "started"})).is_err()
+        );
+        assert!(
+            check::<Service>(json!({"name": "a", "scope": "global", "state": "started"})).is_err()
+        );
         assert!(check::<Service>(json!({"name": "a", "state": "up"})).is_err());
         assert!(check::<Service>(json!({"name": "a", "enabled": "sometimes"})).is_err());
-        assert!(check::<Service>(json!({"name": "a", "state": "started", "use": "openrc"})).is_err());
-        assert!(check::<Service>(json!({"name": "a", "state": "restarted", "sleep": "a bit"})).is_err());
+        assert!(
+            check::<Service>(json!({"name": "a", "state": "started", "use": "openrc"})).is_err()
+        );
+        assert!(
+            check::<Service>(json!({"name": "a", "state": "restarted", "sleep": "a bit"})).is_err()
+        );
         assert!(check::<Service>(json!({"name": "a", "state": "started", "sate": 1})).is_err());
     }
 
