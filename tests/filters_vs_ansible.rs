@@ -8,7 +8,6 @@
 //! community.general collections (RSIBLE_ANSIBLE_PLAYBOOK, RSIBLE_ANSIBLE_COLLECTIONS), as
 //! scripts/test.sh installs them.
 
-#[allow(dead_code)]
 mod common;
 #[allow(dead_code)]
 #[path = "compat/tool.rs"]

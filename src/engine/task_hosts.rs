@@ -254,11 +254,7 @@ impl Runner {
         let hosts: Vec<Arc<HostCell>> = hosts.iter().filter(|h| cond_ok(h)).cloned().collect();
         match what.as_str() {
             "flush_handlers" => self.flush_handlers(&hosts).await,
-            "end_play" => {
-                if !hosts.is_empty() {
-                    self.play.abort();
-                }
-            }
+            "end_play" if !hosts.is_empty() => self.play.abort(),
             "end_host" => hosts.iter().for_each(|h| h.state().ended = true),
             "end_batch" => {
                 for h in self.play.batch() {
@@ -282,8 +278,8 @@ impl Runner {
             "end_role" => hosts
                 .iter()
                 .for_each(|h| h.state().ended_role = task.role.clone()),
-            // "noop", and nothing else: the loader accepts only the words matched above
-            // (modules::actions::META_ACTIONS; Ansible does not template them).
+            // "noop", or end_play on no host: the loader accepts only the words matched
+            // above (modules::actions::META_ACTIONS; Ansible does not template them).
             _ => {}
         }
     }
