@@ -71,6 +71,9 @@ fn every_broken_input_fails_clearly_and_as_recorded() {
         let out = Rsible::new(home.path())
             .dir(&dir)
             .args(&case.args)
+            // No ansible-core on the controller, whatever this machine has: a Python module
+            // is refused at load the same way everywhere.
+            .env("RSIBLE_PYTHON", "/nonexistent/python3")
             .timeout(std::time::Duration::from_secs(60))
             .run();
         let text = observed(&out, home.path(), &dir);

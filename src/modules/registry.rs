@@ -100,7 +100,11 @@ fn resolve_with(
              never refuses: not supported by rsible in this mode",
             python::get(py).map_or_else(String::new, |m| m.located.path.display().to_string())
         )),
-        (Lookup::Found(py), _) => Ok(Some(py)),
+        (Lookup::Found(py), native) => match (python::unpackable(py), native) {
+            (None, _) => Ok(Some(py)),
+            (Some(_), Some(s)) => Ok(Some(s.name)),
+            (Some(why), None) => Err(why),
+        },
         (_, Some(s)) => Ok(Some(s.name)),
         (Lookup::NeedsActionPlugin { name: n, plugin }, None) => Err(format!(
             "module '{n}' needs Ansible's action plugin {} (controller-side Python code), \

@@ -338,6 +338,24 @@ pub struct RunSettings {
     pub interpreter: Option<String>,
 }
 
+/// Why Python module `name` cannot run from this controller: its payload takes the
+/// module_utils of the controller's ansible-core, which the configured Python cannot import.
+fn no_core(name: &str) -> String {
+    format!(
+        "module '{name}' is one of Ansible's Python modules; rsible packs it with the \
+         controller's ansible-core, and {} cannot import ansible: not supported on this \
+         controller (set RSIBLE_PYTHON to a python that has ansible-core)",
+        settings().python.display()
+    )
+}
+
+/// `None` when Python module `name` can be packed on this controller, else why not.
+pub fn unpackable(name: &str) -> Option<String> {
+    controller::core_dir(&settings().python)
+        .is_none()
+        .then(|| no_core(name))
+}
+
 /// Runs Python module `m` with templated `args` on the context's host.
 pub async fn run(
     m: &Module,
@@ -346,14 +364,8 @@ pub async fn run(
     rs: &RunSettings,
 ) -> Result<Output, Failure> {
     let s = settings();
-    let core = controller::core_dir(&s.python).ok_or_else(|| {
-        Failure::Failed(format!(
-            "the Python module {} needs ansible-core on the controller, and {} cannot import it \
-             (set RSIBLE_PYTHON to a python that has ansible-core)",
-            m.located.name,
-            s.python.display()
-        ))
-    })?;
+    let core = controller::core_dir(&s.python)
+        .ok_or_else(|| Failure::Failed(no_core(&m.located.name)))?;
     let roots = deps::Roots {
         module_utils: &m.module_utils,
         core,
