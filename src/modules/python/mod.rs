@@ -364,8 +364,8 @@ pub async fn run(
     rs: &RunSettings,
 ) -> Result<Output, Failure> {
     let s = settings();
-    let core = controller::core_dir(&s.python)
-        .ok_or_else(|| Failure::Failed(no_core(&m.located.name)))?;
+    let core =
+        controller::core_dir(&s.python).ok_or_else(|| Failure::Failed(no_core(&m.located.name)))?;
     let roots = deps::Roots {
         module_utils: &m.module_utils,
         core,
