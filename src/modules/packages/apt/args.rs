@@ -4,7 +4,7 @@
 use crate::modules::framework::args::valid_version;
 use crate::modules::framework::args::{self, de_bool, de_opt_bool, de_opt_list, de_opt_string};
 use crate::modules::framework::load_check;
-use crate::modules::packages::common::{de_flag, de_known, parse_spec};
+use crate::modules::packages::common::{de_flag, de_known, de_known_u64, parse_spec};
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::Value;
@@ -36,7 +36,7 @@ pub struct Args {
     #[serde(default, alias = "update-cache", deserialize_with = "de_flag")]
     pub(super) update_cache: bool,
     /// Seconds the cache stays fresh.
-    #[serde(default, deserialize_with = "de_known")]
+    #[serde(default, deserialize_with = "de_known_u64")]
     pub(super) cache_valid_time: u64,
     /// A `.deb` on the target or a URL the target downloads.
     #[serde(default, deserialize_with = "de_opt_string")]

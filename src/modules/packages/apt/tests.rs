@@ -82,6 +82,11 @@ fn arguments_are_checked_at_load() {
     assert!(check::<Apt>(json!({"name": "foo", "upgrade": "sideways"})).is_err());
     assert!(check::<Apt>(json!({"name": "foo", "nmae": 1})).is_err());
     assert!(check::<Apt>(json!({"name": "foo", "cache_valid_time": "soon"})).is_err());
+    // Free form (`update_cache=yes cache_valid_time=600`) gives strings, as Ansible accepts.
+    assert_eq!(
+        check::<Apt>(json!({"update_cache": "yes", "cache_valid_time": "600"})),
+        Ok(true)
+    );
     assert!(check::<Apt>(json!({"name": "foo", "purge": "maybe"})).is_err());
     assert!(check::<Apt>(json!({"deb": "/x.deb", "state": "absent"})).is_err());
     // Templates stand for any value; the rules wait for the run when they read one.

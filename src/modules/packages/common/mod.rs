@@ -147,6 +147,21 @@ pub fn de_known<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<
     T::deserialize(v).map_err(D::Error::custom)
 }
 
+/// As [`de_known`] for a whole number of Ansible's `int` type, which a number or a numeric
+/// string satisfies (free-form `cache_valid_time=600` gives the string "600").
+pub fn de_known_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) if load_check::is_marker(&s) => Err(D::Error::custom(format!(
+            "{s} is known only when the task runs"
+        ))),
+        Value::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| D::Error::custom(format!("'{s}' cannot be converted to an int"))),
+        v => u64::deserialize(v).map_err(D::Error::custom),
+    }
+}
+
 /// Whether `sh -n` accepts `script` (for the modules' unit tests).
 #[cfg(test)]
 pub fn parses(script: &str) -> bool {
