@@ -27,7 +27,10 @@ pub struct Service;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
-    name: String,
+    /// Required, except that a systemd host takes a daemon reload or re-exec alone (Ansible's
+    /// service action hands the task to the systemd module there).
+    #[serde(default, deserialize_with = "de_opt_string")]
+    name: Option<String>,
     #[serde(default)]
     state: Option<State>,
     #[serde(default, deserialize_with = "de_opt_bool")]
@@ -77,7 +80,13 @@ impl Module for Service {
     type Args = Args;
 
     fn validate(a: &Args) -> Result<(), String> {
-        if a.name.is_empty() {
+        let named = a
+            .name
+            .as_deref()
+            .is_some_and(|n| !n.is_empty() || is_template(n));
+        let daemon_only = a.daemon_reload.is_some() || a.daemon_reexec.is_some();
+        let asks_unit = a.state.is_some() || a.enabled.is_some() || a.masked.is_some();
+        if !named && (asks_unit || !daemon_only) {
             return Err("missing required arguments: name (service)".into());
         }
         // The systemd module's rule; the service module's own (state or enabled) is checked
@@ -120,6 +129,7 @@ impl Module for Service {
 /// enablement by the `S??NAME` links of runlevels 2-5. Plans `ena` (1: set `en`) and `sta`
 /// (the init script's verb), each with a `change` report line.
 const SYSV_PROBE: &str = r#"fail() { mx fail "$*"; exit 0; }
+[ -n "$u" ] || fail "missing required arguments: name"
 [ -z "$sdo" ] || fail "Unsupported parameters for (ansible.legacy.service) module: $sdo. Supported parameters include: arguments, enabled, name, pattern, runlevel, sleep, state (args)."
 [ -n "$st$en" ] || fail "one of the following is required: state, enabled"
 if [ -x "/etc/init.d/$u" ]; then svc() { "/etc/init.d/$u" "$@"; }
@@ -197,7 +207,7 @@ fn program(w: &Want, use_: &str, sysv: [&str; 3], systemd_only: &[&str]) -> (Str
 async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let systemd_only = a.systemd_only();
     let w = Want {
-        name: Some(a.name),
+        name: a.name,
         state: a.state,
         enabled: a.enabled,
         masked: a.masked,
@@ -256,6 +266,9 @@ mod tests {
         );
         assert!(check::<Service>(json!({"state": "started"})).is_err());
         assert!(check::<Service>(json!({"name": "a"})).is_err());
+        // A daemon reload alone (systemd's form, as geerlingguy.docker writes it).
+        assert_eq!(check::<Service>(json!({"daemon_reload": true})), Ok(true));
+        assert!(check::<Service>(json!({"daemon_reload": true, "state": "started"})).is_err());
         assert_eq!(
             check::<Service>(json!({"name": "a", "daemon_reload": true, "scope": "system"})),
             Ok(true)
