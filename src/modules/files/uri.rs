@@ -76,6 +76,15 @@ pub struct Args {
     headers: Map<String, Value>,
     #[serde(default = "yes", deserialize_with = "de_bool")]
     validate_certs: bool,
+    /// A PEM client certificate on the target (TLS client authentication).
+    #[serde(default, deserialize_with = "de_opt_string")]
+    client_cert: Option<String>,
+    /// The client certificate's private key on the target.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    client_key: Option<String>,
+    /// A CA bundle on the target to check the server's certificate with.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    ca_path: Option<String>,
     #[serde(default, alias = "thirsty", deserialize_with = "de_bool")]
     force: bool,
     #[serde(default = "yes", deserialize_with = "de_bool")]
@@ -335,6 +344,16 @@ fn request_program(a: &Args, method: &str, has_body: bool) -> Result<String, Str
     if !a.use_proxy {
         curl.push_str(" --noproxy '*'");
     }
+    let tls = [
+        (&a.client_cert, "--cert", "--certificate="),
+        (&a.client_key, "--key", "--private-key="),
+        (&a.ca_path, "--cacert", "--ca-certificate="),
+    ];
+    for (path, curl_opt, _) in &tls {
+        if let Some(p) = path {
+            curl.push_str(&format!(" {curl_opt} {}", quote_str(p)));
+        }
+    }
     let mut wget = format!(
         "wget -q -S --content-on-error -O \"$td/out\" --method={method} --timeout={t} --tries=1 --max-redirect={}",
         if follow { 10 } else { 0 }
@@ -344,6 +363,11 @@ fn request_program(a: &Args, method: &str, has_body: bool) -> Result<String, Str
     }
     if !a.use_proxy {
         wget.push_str(" --no-proxy");
+    }
+    for (path, _, wget_opt) in &tls {
+        if let Some(p) = path {
+            wget.push_str(&format!(" {}", quote_str(&format!("{wget_opt}{p}"))));
+        }
     }
     let curl_auth = if a.force_basic_auth {
         "--basic"
@@ -556,6 +580,27 @@ mod tests {
         let input = stdin(&a, &headers, body.as_deref());
         assert!(input.starts_with(b"s3cr'et\n1\nAuthorization: Bearer tok\npayload"));
         assert!(p.contains("chmod 600 \"$d\""), "{p}");
+        let out = std::process::Command::new("sh")
+            .args(["-n", "-c", &p])
+            .output()
+            .expect("sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn client_certificates_reach_both_tools() {
+        let a = args_of(json!({"url": "https://h/", "client_cert": "/etc/k/c.pem",
+            "client_key": "/etc/k/it's.key", "ca_path": "/etc/k/ca.pem"}));
+        let p = request_program(&a, "GET", false).expect("program");
+        assert!(
+            p.contains(" --cert /etc/k/c.pem --key '/etc/k/it'\\''s.key' --cacert /etc/k/ca.pem"),
+            "{p}"
+        );
+        assert!(p.contains(" --certificate=/etc/k/c.pem '--private-key=/etc/k/it'\\''s.key' --ca-certificate=/etc/k/ca.pem"), "{p}");
         let out = std::process::Command::new("sh")
             .args(["-n", "-c", &p])
             .output()
