@@ -36,11 +36,9 @@ const RUNS: &[&[&str]] = &[
 #[test]
 fn python_modules_agree_with_ansible_playbook() {
     let ansible = tool::ansible_playbook();
-    // The rsible side inherits these: the Python path even where a native module exists,
-    // the venv's python to find ansible-core, the collections ansible-playbook is given.
-    std::env::set_var("RSIBLE_PYTHON_MODULES", "prefer");
-    std::env::set_var("RSIBLE_PYTHON", ansible.with_file_name("python"));
-    std::env::set_var("ANSIBLE_COLLECTIONS_PATH", tool::ansible_collections());
+    // The Python path even where a native module exists (the harness gives the rsible side
+    // the venv's python and the collections ansible-playbook is given).
+    std::env::set_var("RSIBLE_COMPAT_PYTHON_MODULES", "prefer");
     let first: usize = std::env::var("RSIBLE_COMPAT_FIRST_HOST")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -133,19 +131,13 @@ fn load(module: &str, args: &str, mode: &str) -> (Option<i32>, String) {
     );
     std::fs::write(&pb, text).expect("write the playbook");
     let ansible = tool::ansible_playbook();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rsible"))
+    let out = common::Rsible::new(dir.path())
         .args(["play", "--syntax-check", "--python-modules", mode])
         .arg(&pb)
         .env("RSIBLE_PYTHON", ansible.with_file_name("python"))
         .env("ANSIBLE_COLLECTIONS_PATH", tool::ansible_collections())
-        .env("NO_COLOR", "1")
-        .env_remove("RSIBLE_PYTHON_MODULES")
-        .output()
-        .expect("run rsible");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run();
+    (Some(out.code), out.stderr)
 }
 
 #[test]

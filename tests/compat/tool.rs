@@ -97,10 +97,21 @@ impl Tool {
     pub fn run(&self, inv: &Invocation) -> Run {
         let mut c = match self {
             Tool::Ansible(bin) => ansible(bin, inv),
-            Tool::Rsible => Rsible::new(inv.scratch)
-                .play(inv.playbook)
-                .known_hosts(inv.known_hosts)
-                .command(),
+            // The same controller Ansible as the other side: its python (ansible-core, for
+            // Python modules) and its collections; `RSIBLE_COMPAT_PYTHON_MODULES` is the
+            // harness's way to ask for `--python-modules` through the environment.
+            Tool::Rsible => {
+                let r = Rsible::new(inv.scratch)
+                    .play(inv.playbook)
+                    .known_hosts(inv.known_hosts)
+                    .env("RSIBLE_PYTHON", ansible_playbook().with_file_name("python"))
+                    .env("ANSIBLE_COLLECTIONS_PATH", ansible_collections());
+                match std::env::var_os("RSIBLE_COMPAT_PYTHON_MODULES") {
+                    Some(m) => r.env("RSIBLE_PYTHON_MODULES", m),
+                    None => r,
+                }
+                .command()
+            }
         };
         c.arg("-i")
             .arg(inv.inventory)
