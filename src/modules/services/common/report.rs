@@ -48,8 +48,11 @@ pub fn parse(module: &str, stdout: &str) -> Result<Report, Failure> {
 /// Turns a report into the module's output (with a diff when `diff`).
 pub fn output(w: &Want, r: Report, diff: bool) -> Output {
     let mut o = Output::default();
-    if let Some(n) = &w.name {
-        o.fields.insert("name".into(), json!(n));
+    // A daemon reload or re-exec alone (no unit): Ansible's systemd module still returns
+    // `name` (null) and an empty `status`.
+    o.fields.insert("name".into(), json!(w.name));
+    if w.name.is_none() {
+        o.fields.insert("status".into(), json!({}));
     }
     if let Some(s) = w.state {
         o.fields.insert("state".into(), json!(s.as_str()));
