@@ -87,7 +87,7 @@ impl Module for Service {
         let daemon_only = a.daemon_reload.is_some() || a.daemon_reexec.is_some();
         let asks_unit = a.state.is_some() || a.enabled.is_some() || a.masked.is_some();
         if !named && (asks_unit || !daemon_only) {
-            return Err("missing required arguments: name (service)".into());
+            return Err("missing required arguments: name".into());
         }
         // The systemd module's rule; the service module's own (state or enabled) is checked
         // on the target once the init system is known.
