@@ -10,7 +10,7 @@ mod json_dump;
 mod numbers;
 mod password;
 mod paths;
-mod pyrandom;
+pub(crate) mod pyrandom;
 mod random;
 mod regex;
 

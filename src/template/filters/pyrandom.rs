@@ -1,6 +1,7 @@
 //! Python's `random.Random` (Mersenne Twister MT19937, seeded as `random.seed()` version 2
 //! seeds it), so that a seeded `random` or `shuffle` gives what Ansible gives for the same
-//! seed; unseeded use draws the seed from the operating system. Knows nothing of templates.
+//! seed (and the `password` lookup's `seed=` the password Ansible gives); unseeded use draws the
+//! seed from the operating system. Knows nothing of templates.
 
 use sha2::{Digest, Sha512};
 
@@ -178,5 +179,20 @@ mod tests {
         let mut l: Vec<u32> = (0..10).collect();
         PyRandom::from_text("x").shuffle(&mut l);
         assert_eq!(l, [0, 8, 2, 9, 4, 3, 6, 1, 7, 5]);
+    }
+
+    /// `random.Random(SEED).choice(CHARS)` repeated, as the `password` lookup's `seed=` draws.
+    #[test]
+    fn choices_match_cpython() {
+        let pick = |seed: &str, chars: &str, n: usize| -> String {
+            let chars: Vec<char> = chars.chars().collect();
+            let mut r = PyRandom::from_text(seed);
+            (0..n)
+                .map(|_| chars[r.below(chars.len() as u128) as usize])
+                .collect()
+        };
+        assert_eq!(pick("web1", "0123456789", 12), "545062271060");
+        let default = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:-_";
+        assert_eq!(pick("", default, 20), "6AXCRaPUg6XNyv-IYdFO");
     }
 }

@@ -9,7 +9,6 @@ mod files;
 mod hosts;
 mod lists;
 mod password;
-mod seeded;
 mod sequence;
 mod shell;
 mod vars;

@@ -16,8 +16,8 @@ use minijinja::Error;
 
 use super::super::filters::fail;
 use super::super::pyrepr;
-use super::seeded::PyRandom;
 use super::{texts, Call};
+use crate::template::filters::pyrandom::PyRandom;
 
 /// Options the lookup knows.
 const OPTIONS: &[&str] = &["length", "encrypt", "chars", "ident", "seed"];
@@ -192,7 +192,7 @@ fn get_or_create(
     let mut password = String::with_capacity(length);
     for _ in 0..length {
         let at = match seeded.as_mut() {
-            Some(r) => r.below(chars.len()),
+            Some(r) => r.below(chars.len() as u128) as usize,
             None => super::random_below(chars.len())?,
         };
         password.push(chars[at]);
