@@ -3,9 +3,9 @@
 Ansible: pipelining on, forks = number of hosts, no fact gathering (the workloads say
 `gather_facts: false`), OpenSSH with ControlPersist=60s, host keys checked against the lab's file.
 pyinfra: `--parallel` = number of hosts, host keys checked against the same file.
-rsible: forks = number of hosts, host keys checked against the same file, `--control-persist 60`
-(its ControlPersist, as Ansible's; the daemon keeping the connections is measured with the run:
-see `companions`).
+rsible: forks = number of hosts, host keys checked against the same file, otherwise its
+defaults (connections kept 60 s, as Ansible's ControlPersist; the daemon keeping them is
+measured with the run: see `companions`).
 Knows the venv and the binaries; knows nothing about which hosts or workloads."""
 import os
 import shutil
@@ -18,7 +18,6 @@ VENV = os.environ.get("RSIBLE_BENCH_VENV", "/var/cache/rsible/bench-venv")
 PEER_PINS = ["ansible-core>=2.19,<2.20", "pyinfra>=3.0,<4"]
 # rsible's control directory (its persistence daemon's socket), as Ansible's ~/.ansible/cp.
 CONTROL_DIR = os.path.join(tempfile.gettempdir(), "rsible-bench-cp")
-PERSIST = ["--control-persist", "60"]
 
 
 def control_dir(name=None):
@@ -108,7 +107,7 @@ class Invocations:
     def rsible_play(self, playbook):
         """`rsible play` of a playbook."""
         return ([RSIBLE, "play", playbook, "-i", self.ini, "--known-hosts", self.targets.known_hosts,
-                 "-f", str(self.n), "-e", "tool=rsible", *PERSIST], rsible_env(), None)
+                 "-f", str(self.n), "-e", "tool=rsible"], rsible_env(), None)
 
     def ansible_play(self, playbook):
         """`ansible-playbook` of the same playbook file."""
@@ -124,7 +123,7 @@ class Invocations:
         """The same ad-hoc command through each tool."""
         return {
             "rsible": ([RSIBLE, "run", "bench", "-i", self.ini, "--known-hosts", self.targets.known_hosts,
-                        "-f", str(self.n), "-a", command, *PERSIST], rsible_env(), None),
+                        "-f", str(self.n), "-a", command], rsible_env(), None),
             "ansible": ([venv_bin("ansible"), "bench", "-i", self.ini, "-a", command],
                         ansible_env(self.targets, self.n), None),
             "pyinfra": ([venv_bin("pyinfra"), "-y", "--parallel", str(self.n), self.pyinfra_inv, "exec", "--",
