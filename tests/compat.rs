@@ -25,6 +25,7 @@ mod state;
 mod tool;
 
 use cases::{Case, CASES};
+use common::http::HttpServer;
 use lab::Lab;
 use side::Side;
 use std::path::Path;
@@ -200,45 +201,4 @@ fn ansible_and_rsible_agree_on_recaps_and_state() {
         sides[1].label,
         problems.join("\n")
     );
-}
-
-/// A python3 HTTP server for the playbooks' downloads and requests, stopped when dropped.
-struct HttpServer(std::process::Child);
-
-impl HttpServer {
-    fn start(dir: &Path, addr: &str, port: u16) -> HttpServer {
-        HttpServer::spawn(
-            std::process::Command::new("python3")
-                .args(["-m", "http.server", "--bind", addr, "--directory"])
-                .arg(dir)
-                .arg(port.to_string()),
-            addr,
-            port,
-        )
-    }
-
-    /// Starts `cmd`, a server listening on `addr:port`, and waits until it accepts.
-    fn spawn(cmd: &mut std::process::Command, addr: &str, port: u16) -> HttpServer {
-        let mut child = cmd
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 (scripts/test.sh installs python3)");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect((addr, port)).is_ok() {
-                return HttpServer(child);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the HTTP server on {addr}:{port} did not start");
-    }
-}
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
