@@ -1,7 +1,7 @@
 #!/bin/sh
 # probe.sh: prints the state the compat playbooks leave on a target, in a stable order, so
 # the hosts of both tools compare equal. Run on the target as `sh -s < probe.sh` (one ssh per
-# host). First every alternative named compat-* (`update-alternatives --query`) and root's
+# host). First every alternative named compat* (`update-alternatives --query`) and root's
 # ~/.ssh/known_hosts (hashed names masked: their salts are random); then for
 # every path under /srv/compat: type, mode, owner, and for files the sha256 and the content.
 # Knows nothing of the playbooks or of which tool ran them.
@@ -9,7 +9,7 @@ set -eu
 LC_ALL=C
 export LC_ALL
 root=/srv/compat
-for f in /var/lib/dpkg/alternatives/compat-*; do
+for f in /var/lib/dpkg/alternatives/compat*; do
     [ -e "$f" ] || continue
     echo "alternative ${f##*/}"
     update-alternatives --query "${f##*/}" | sed 's/^/  | /'

@@ -10,7 +10,6 @@
 //! the controller (`remote_src: false`) are refused at load. Knows nothing of playbooks.
 
 use crate::connection::quote::quote_str;
-use crate::modules::files::common::attrs::fill_state;
 use crate::modules::files::common::edit::{self, attr_changes, editor_args, shared_rules};
 use crate::modules::files::common::pyre;
 use crate::modules::framework::args::{de_bool, de_opt_bool, de_opt_string, is_template};
@@ -21,7 +20,7 @@ use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 /// `assemble` in the registry.
 pub const SPEC: Spec = spec::<Assemble>(B, &[]);
@@ -59,10 +58,12 @@ impl Module for Assemble {
 
     fn validate(a: &Args) -> Result<(), String> {
         if a.remote_src == Some(false) {
-            return Err("remote_src: false (fragments on the controller) is not supported by \
+            return Err(
+                "remote_src: false (fragments on the controller) is not supported by \
                  rsible; put the fragments on the target (copy them first) and keep \
                  remote_src: true"
-                .into());
+                    .into(),
+            );
         }
         shared_rules(a.mode.as_ref(), a.validate.as_deref())?;
         if let Some(r) = a.regexp.as_deref().filter(|r| !is_template(r)) {
@@ -123,7 +124,9 @@ fn unescape(s: &[u8]) -> Result<Vec<u8>, String> {
                     .get(i..i + 2)
                     .and_then(|h| std::str::from_utf8(h).ok())
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| format!("delimiter: invalid \\x escape at position {}", i - 2))?;
+                    .ok_or_else(|| {
+                        format!("delimiter: invalid \\x escape at position {}", i - 2)
+                    })?;
                 out.push(hex);
                 i += 2;
             }
@@ -217,8 +220,8 @@ fn write_program(a: &Args, opts: &WriteOpts) -> Result<Vec<u8>, String> {
     if let Some(v) = &a.validate {
         let cmd = v.replace("%s", "\"$t0\"");
         s.push_str(&format!(
-            "vo=$({cmd} 2>\"$e\"); vr=$?\nm vrc $vr\nmx vout \"$vo\"\nmx verr \"$(cat -- \"$e\")\"\n\
-             [ $vr = 0 ] || exit 0\n"
+            "vo=$({cmd} 2>\"$e\"; r=$?; printf x; exit $r); vr=$?\nm vrc $vr\nmx vout \"${{vo%x}}\"\n\
+             ve=$(cat -- \"$e\"; printf x); mx verr \"${{ve%x}}\"\n[ $vr = 0 ] || exit 0\n"
         ));
     }
     let mut s = s.into_bytes();
@@ -284,9 +287,12 @@ async fn assemble(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     .map_err(Failure::Failed)?;
     o.fields.insert("src".into(), json!(a.src));
     o.fields.insert("dest".into(), json!(a.dest));
-    o.fields.insert("checksum".into(), json!(sha1_hex(&content)));
     o.fields
-        .insert("md5sum".into(), json!(format!("{:x}", md5::compute(&content))));
+        .insert("checksum".into(), json!(sha1_hex(&content)));
+    o.fields.insert(
+        "md5sum".into(),
+        json!(format!("{:x}", md5::compute(&content))),
+    );
     let content_changed = !current.state.exists() || current.content != content;
     let attrs = a.attrs();
     let (attr_diffs, bits) = attr_changes(&current.state, &attrs).map_err(Failure::Failed)?;
@@ -309,16 +315,14 @@ async fn assemble(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                 if let Some(rc) = w.get("vrc") {
                     let rc: i64 = rc.parse().unwrap_or(-1);
                     let err = w.get("verr").unwrap_or_default();
+                    if rc != 0 {
+                        return Ok(fail(format!("failed to validate: rc:{rc} error:{err}")));
+                    }
                     o.fields.insert(
                         "validation".into(),
                         json!({"rc": rc, "stdout": w.get("vout").unwrap_or_default(),
                                "stderr": err}),
                     );
-                    if rc != 0 {
-                        let mut f = fail(format!("failed to validate: rc:{rc} error:{err}"));
-                        f.fields = o.fields;
-                        return Ok(f);
-                    }
                 }
                 if w.has("wfail") || !w.has("after") {
                     return Ok(fail(format!(
@@ -339,18 +343,8 @@ async fn assemble(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     } else {
         None
     };
-    path_info(&mut o.fields, after.as_ref().unwrap_or(&current.state));
+    probe::path_info(&mut o.fields, after.as_ref().unwrap_or(&current.state));
     Ok(o)
-}
-
-/// Ansible's path information of a result about a file: its state fields, or only
-/// `state: absent`.
-fn path_info(f: &mut Map<String, Value>, s: &PathState) {
-    if s.exists() {
-        fill_state(f, s);
-    } else {
-        f.insert("state".into(), json!("absent"));
-    }
 }
 
 /// The sha1 of `b` in hex (Ansible's `checksum`).
@@ -373,9 +367,11 @@ mod tests {
             Ok(true)
         );
         assert!(check::<Assemble>(json!({"src": "/a"})).is_err());
-        assert!(check::<Assemble>(json!({"src": "/a", "dest": "/b", "remote_src": false}))
-            .unwrap_err()
-            .contains("not supported by rsible"));
+        assert!(
+            check::<Assemble>(json!({"src": "/a", "dest": "/b", "remote_src": false}))
+                .unwrap_err()
+                .contains("not supported by rsible")
+        );
         assert!(check::<Assemble>(json!({"src": "/a", "dest": "/b", "regexp": "("})).is_err());
         assert!(check::<Assemble>(json!({"src": "/a", "dest": "/b", "validate": "true"})).is_err());
         assert!(check::<Assemble>(json!({"src": "/a", "dest": "/b", "seuser": "x"})).is_err());
@@ -392,10 +388,7 @@ mod tests {
     fn fragments_are_joined_as_ansible_joins_them() {
         let f = |s: &[&str]| s.iter().map(|x| x.as_bytes().to_vec()).collect::<Vec<_>>();
         assert_eq!(join(&f(&["a\n", "b", "c"]), None).unwrap(), b"a\nb\nc");
-        assert_eq!(
-            join(&f(&["a", "b\n"]), Some("--")).unwrap(),
-            b"a\n--\nb\n"
-        );
+        assert_eq!(join(&f(&["a", "b\n"]), Some("--")).unwrap(), b"a\n--\nb\n");
         assert_eq!(
             join(&f(&["a\n", "b\n"]), Some("#\\n")).unwrap(),
             b"a\n#\nb\n"
@@ -418,9 +411,15 @@ mod tests {
             fragments(&r, raw, None, false),
             vec![b"H\n".to_vec(), b"A\n".to_vec(), b"B\xff".to_vec()]
         );
-        assert_eq!(fragments(&r, raw, None, true), vec![b"A\n".to_vec(), b"B\xff".to_vec()]);
+        assert_eq!(
+            fragments(&r, raw, None, true),
+            vec![b"A\n".to_vec(), b"B\xff".to_vec()]
+        );
         let re = pyre::compile("^b", false, false).unwrap();
-        assert_eq!(fragments(&r, raw, Some(&re), false), vec![b"B\xff".to_vec()]);
+        assert_eq!(
+            fragments(&r, raw, Some(&re), false),
+            vec![b"B\xff".to_vec()]
+        );
         assert_eq!(sha1_hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
     }
 }

@@ -71,17 +71,21 @@ impl Module for Alternatives {
 
     fn validate(a: &Args) -> Result<(), String> {
         if a.family.is_some() {
-            return Err("family is not supported by rsible: it belongs to the alternatives \
+            return Err(
+                "family is not supported by rsible: it belongs to the alternatives \
                  of RHEL, and rsible's alternatives drives Debian's update-alternatives"
-                .into());
+                    .into(),
+            );
         }
         if a.path.is_none() {
             return Err("one of the following is required: path, family".into());
         }
-        let paths = [&a.path, &a.link]
-            .into_iter()
-            .flatten()
-            .chain(a.subcommands.iter().flatten().flat_map(|s| [&s.path, &s.link]));
+        let paths = [&a.path, &a.link].into_iter().flatten().chain(
+            a.subcommands
+                .iter()
+                .flatten()
+                .flat_map(|s| [&s.path, &s.link]),
+        );
         for p in paths {
             if !is_template(p) && (p.starts_with('~') || p.contains('$')) {
                 return Err(format!(
@@ -207,9 +211,10 @@ fn parse(text: &str, wanted_subs: Option<&[Sub]>) -> Display {
             subs: Vec::new(),
         };
         // Its subcommands: the indented follower lines right after it.
-        for s in lines[i + 1..].iter().take_while(|s| {
-            s.starts_with(char::is_whitespace) && follower(s).is_some()
-        }) {
+        for s in lines[i + 1..]
+            .iter()
+            .take_while(|s| s.starts_with(char::is_whitespace) && follower(s).is_some())
+        {
             let rest = follower(s).unwrap_or_default();
             let Some((n, p)) = rest.rsplit_once(": ") else {
                 continue;
@@ -298,8 +303,12 @@ fn plan(a: &Args, bin: &str, d: &Display, exists: bool) -> Plan {
     let state = a.state.unwrap_or(State::Selected);
     if state == State::Absent {
         if installed.is_some() {
-            p.cmds
-                .push(vec![bin.into(), "--remove".into(), name.into(), path.into()]);
+            p.cmds.push(vec![
+                bin.into(),
+                "--remove".into(),
+                name.into(),
+                path.into(),
+            ]);
             p.messages
                 .push(format!("Remove alternative '{path}' from '{name}'."));
             p.after.insert("state".into(), json!("absent"));
@@ -325,10 +334,7 @@ fn plan(a: &Args, bin: &str, d: &Display, exists: bool) -> Plan {
             );
             return p;
         };
-        let priority = a
-            .priority
-            .or(installed.map(|i| i.priority))
-            .unwrap_or(50);
+        let priority = a.priority.or(installed.map(|i| i.priority)).unwrap_or(50);
         let mut cmd = vec![
             bin.to_string(),
             "--install".into(),
@@ -338,7 +344,12 @@ fn plan(a: &Args, bin: &str, d: &Display, exists: bool) -> Plan {
             priority.to_string(),
         ];
         for s in a.subcommands.iter().flatten() {
-            cmd.extend(["--slave".into(), s.link.clone(), s.name.clone(), s.path.clone()]);
+            cmd.extend([
+                "--slave".into(),
+                s.link.clone(),
+                s.name.clone(),
+                s.path.clone(),
+            ]);
         }
         p.cmds.push(cmd);
         p.messages
@@ -376,9 +387,12 @@ fn plan(a: &Args, bin: &str, d: &Display, exists: bool) -> Plan {
     p
 }
 
-/// The diff's `before`, as Ansible's module fills it.
+/// The diff's `before`, as Ansible's module fills it (nothing when the name is unknown).
 fn before(a: &Args, d: &Display) -> Map<String, Value> {
     let mut b = Map::new();
+    if d.mode.is_none() {
+        return b;
+    }
     let path = a.path.as_deref().unwrap_or_default();
     match d.get(path) {
         Some(i) => {
@@ -408,9 +422,8 @@ async fn alternatives(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let mut o = Output::default();
     if r.has("missing") {
         o.failed = true;
-        o.msg = Some(
-            "Failed to find required executable \"update-alternatives\" on the target".into(),
-        );
+        o.msg =
+            Some("Failed to find required executable \"update-alternatives\" on the target".into());
         return Ok(o);
     }
     let (Some(bin), Some(rc)) = (r.get("bin"), r.get("rc")) else {
@@ -420,7 +433,10 @@ async fn alternatives(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         )));
     };
     let d = if rc == "0" {
-        parse(r.get("display").unwrap_or_default(), a.subcommands.as_deref())
+        parse(
+            r.get("display").unwrap_or_default(),
+            a.subcommands.as_deref(),
+        )
     } else {
         Display::default()
     };
@@ -436,11 +452,12 @@ async fn alternatives(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         (Map::new(), Map::new())
     };
     let diff = json!({"before": before, "after": after});
-    if ctx.diff {
+    o.changed = !p.cmds.is_empty();
+    // Ansible shows a diff only when something changed.
+    if ctx.diff && o.changed {
         o.diffs = ansible_diff::diffs(diff.clone());
     }
     o.fields.insert("diff".into(), diff);
-    o.changed = !p.cmds.is_empty();
     o.msg = Some(p.messages.join(" "));
     if !o.changed {
         return Ok(o);
@@ -463,10 +480,14 @@ async fn alternatives(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         o.fields.insert("rc".into(), json!(rc));
         o.fields.insert("stdout".into(), json!(stdout));
         o.fields.insert("stderr".into(), json!(stderr));
-        o.fields
-            .insert("stdout_lines".into(), json!(stdout.lines().collect::<Vec<_>>()));
-        o.fields
-            .insert("stderr_lines".into(), json!(stderr.lines().collect::<Vec<_>>()));
+        o.fields.insert(
+            "stdout_lines".into(),
+            json!(stdout.lines().collect::<Vec<_>>()),
+        );
+        o.fields.insert(
+            "stderr_lines".into(),
+            json!(stderr.lines().collect::<Vec<_>>()),
+        );
     } else if out.status.rc() != 0 {
         o.failed = true;
         o.msg = Some(format!(
@@ -490,8 +511,8 @@ mod tests {
         slave awk.1.gz: /usr/share/man/man1/mawk.1.gz\n  slave nawk: /usr/bin/mawk";
 
     fn args(v: Value) -> Args {
-        let a: Args = crate::modules::framework::args::parse("alternatives", v.as_object().unwrap())
-            .unwrap();
+        let a: Args =
+            crate::modules::framework::args::parse("alternatives", v.as_object().unwrap()).unwrap();
         Alternatives::validate(&a).unwrap();
         a
     }
@@ -513,7 +534,9 @@ mod tests {
             json!({"name": "a", "path": "/x", "subcommands": [{"name": "n", "path": "/a"}]})
         )
         .is_err());
-        assert!(check::<Alternatives>(json!({"name": "a", "path": "/x", "priority": "hi"})).is_err());
+        assert!(
+            check::<Alternatives>(json!({"name": "a", "path": "/x", "priority": "hi"})).is_err()
+        );
     }
 
     #[test]
@@ -548,18 +571,32 @@ mod tests {
     #[test]
     fn decisions_follow_ansible() {
         let d = parse(AWK, None);
-        let p = plan(&args(json!({"name": "awk", "path": "/usr/bin/gawk"})), "/ua", &d, true);
+        let p = plan(
+            &args(json!({"name": "awk", "path": "/usr/bin/gawk"})),
+            "/ua",
+            &d,
+            true,
+        );
         assert_eq!(p.cmds, vec![vec!["/ua", "--set", "awk", "/usr/bin/gawk"]]);
         assert_eq!(p.messages, ["Set alternative '/usr/bin/gawk' for 'awk'."]);
         let p = plan(
-            &args(json!({"name": "awk", "path": "/usr/bin/gawk", "priority": 20, "state": "present"})),
+            &args(
+                json!({"name": "awk", "path": "/usr/bin/gawk", "priority": 20, "state": "present"}),
+            ),
             "/ua",
             &d,
             true,
         );
         assert_eq!(
             p.cmds,
-            vec![vec!["/ua", "--install", "/usr/bin/awk", "awk", "/usr/bin/gawk", "20"]]
+            vec![vec![
+                "/ua",
+                "--install",
+                "/usr/bin/awk",
+                "awk",
+                "/usr/bin/gawk",
+                "20"
+            ]]
         );
         let p = plan(
             &args(json!({"name": "awk", "path": "/usr/bin/mawk", "state": "auto"})),
@@ -568,15 +605,26 @@ mod tests {
             true,
         );
         assert!(p.cmds.is_empty());
-        let p = plan(&args(json!({"name": "awk", "path": "/new", "link": "/l"})), "/ua", &d, false);
-        assert_eq!(p.fail.as_deref(), Some("Specified path /new does not exist"));
+        let p = plan(
+            &args(json!({"name": "awk", "path": "/new", "link": "/l"})),
+            "/ua",
+            &d,
+            false,
+        );
+        assert_eq!(
+            p.fail.as_deref(),
+            Some("Specified path /new does not exist")
+        );
         let p = plan(
             &args(json!({"name": "awk", "path": "/usr/bin/gawk", "state": "absent"})),
             "/ua",
             &d,
             true,
         );
-        assert_eq!(p.cmds, vec![vec!["/ua", "--remove", "awk", "/usr/bin/gawk"]]);
+        assert_eq!(
+            p.cmds,
+            vec![vec!["/ua", "--remove", "awk", "/usr/bin/gawk"]]
+        );
         let p = plan(
             &args(json!({"name": "new", "path": "/bin/true"})),
             "/ua",
@@ -590,8 +638,16 @@ mod tests {
     fn programs_quote() {
         let a = args(json!({"name": "a b", "path": "/x'y"}));
         let q = probe(&a);
-        assert!(q.contains("--display 'a b'") && q.contains("[ -e '/x'\\''y' ]"), "{q}");
-        let s = apply(&[vec!["/ua".into(), "--set".into(), "a b".into(), "/x".into()]]);
+        assert!(
+            q.contains("--display 'a b'") && q.contains("[ -e '/x'\\''y' ]"),
+            "{q}"
+        );
+        let s = apply(&[vec![
+            "/ua".into(),
+            "--set".into(),
+            "a b".into(),
+            "/x".into(),
+        ]]);
         assert!(s.contains("run 0 /ua --set 'a b' /x\n"), "{s}");
     }
 }

@@ -11,7 +11,8 @@
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
 use crate::modules::framework::args::{de_bool, is_template};
-use crate::modules::framework::report::{Report, MARK_FN};
+use crate::modules::framework::probe::{self, PathState};
+use crate::modules::framework::report::{Report, MARK, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
@@ -75,9 +76,11 @@ impl Module for KnownHosts {
         }
         if let Some(k) = key.filter(|k| !is_template(k)) {
             if comma_list(&a.name) {
-                return Err("Comma separated list of names is not supported. Please pass a \
+                return Err(
+                    "Comma separated list of names is not supported. Please pass a \
                      single name to lookup in the known_hosts file."
-                    .into());
+                        .into(),
+                );
             }
             if Entry::parse(k).is_none() {
                 return Err(format!(
@@ -179,7 +182,10 @@ fn search(rc: i32, stdout: &str, stderr: &str, key: Option<&str>) -> Result<Sear
         ));
     }
     let Some(mut want) = key.and_then(Entry::parse) else {
-        return Ok(Search { found: true, ..none });
+        return Ok(Search {
+            found: true,
+            ..none
+        });
     };
     let mut found_line = None;
     for l in stdout.split('\n').filter(|l| !l.is_empty()) {
@@ -259,8 +265,9 @@ fn new_content(before: &str, s: &Search, present: bool, key: Option<&str>) -> St
 
 /// The probe: `path` (expanded), `sane` when ssh-keygen finds the host in the key alone,
 /// then, if the file exists, `exists`, ssh-keygen's `rc`, `out` and `err` for the file and
-/// its `content`. `missing` when the target has no ssh-keygen.
-fn probe(host: &str, key: Option<&str>, path: &str) -> String {
+/// its `content`; last `state` and the path's state. `missing` when the target has no
+/// ssh-keygen.
+fn probe(host: &str, key: Option<&str>, path: &str) -> Vec<u8> {
     let path = match path.strip_prefix('~') {
         Some(rest) => format!("\"$HOME\"{}", quote_str(rest)),
         None => quote_str(path),
@@ -283,12 +290,45 @@ fn probe(host: &str, key: Option<&str>, path: &str) -> String {
         "if [ -e \"$p\" ]; then m exists\n\
          o=$(ssh-keygen -F \"$h\" -f \"$p\" 2>\"$t\"; r=$?; printf x; exit $r); m rc $?\n\
          mx out \"${o%x}\"; e=$(cat -- \"$t\"; printf x); mx err \"${e%x}\"\n\
-         c=$(cat -- \"$p\"; printf x); mx content \"${c%x}\"\nfi\nexit 0\n",
+         c=$(cat -- \"$p\"; printf x); mx content \"${c%x}\"\nfi\n",
     );
+    let mut s = s.into_bytes();
+    s.extend(state_part());
     s
 }
 
-/// `known_hosts`: see the file header for the round trips.
+/// The end of a program: `state`, then the state of the file at `$p`.
+fn state_part() -> Vec<u8> {
+    let mut s = b"m state\n".to_vec();
+    s.extend(probe::script_at(b"\"$p\"", probe::Want::default()));
+    s
+}
+
+/// The program's report (before `state`) and the file's state printed after it.
+fn read_answer(stdout: &[u8]) -> Result<(Report, PathState), Failure> {
+    let marker = format!("{MARK}state\n");
+    let at = stdout
+        .windows(marker.len())
+        .position(|w| w == marker.as_bytes())
+        .ok_or_else(|| Failure::Failed("known_hosts: the target's answer was cut short".into()))?;
+    let r = Report::parse("known_hosts", &String::from_utf8_lossy(&stdout[..at]))?;
+    let (state, _) = probe::parse(&stdout[at + marker.len()..])
+        .map_err(|e| Failure::Failed(format!("known_hosts: {e}")))?;
+    Ok((r, state))
+}
+
+/// A failure with Ansible's message and nothing else.
+fn failed(msg: impl Into<String>) -> Output {
+    Output {
+        failed: true,
+        msg: Some(msg.into()),
+        ..Output::default()
+    }
+}
+
+/// `known_hosts`: see the file header for the round trips. Ansible's result has two shapes:
+/// in check mode only `changed` and `diff`; otherwise also the arguments and the file's
+/// path information after the change.
 async fn known_hosts(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let host = a.name.to_lowercase();
     let present = a.state != Some(State::Absent);
@@ -300,37 +340,19 @@ async fn known_hosts(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     .map(|k| if k.ends_with('\n') { k } else { k + "\n" });
     let path_arg = a.path.clone().unwrap_or_else(|| DEFAULT_PATH.into());
     let out = ctx
-        .probe(
-            probe(&host, key.as_deref(), &path_arg).into_bytes(),
-            Vec::new(),
-        )
+        .probe(probe(&host, key.as_deref(), &path_arg), Vec::new())
         .await?;
-    let r = Report::parse("known_hosts", &String::from_utf8_lossy(&out.stdout))?;
-    let mut o = Output::default();
-    if r.has("missing") {
-        o.failed = true;
-        o.msg = Some("Failed to find required executable \"ssh-keygen\" on the target".into());
-        return Ok(o);
+    if Report::parse("known_hosts", &String::from_utf8_lossy(&out.stdout))?.has("missing") {
+        return Ok(failed(
+            "Failed to find required executable \"ssh-keygen\" on the target",
+        ));
     }
-    let Some(path) = r.get("path") else {
-        return Err(Failure::Failed(format!(
-            "known_hosts: the remote program failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    };
-    for (k, v) in [
-        ("name", json!(a.name)),
-        ("key", json!(a.key)),
-        ("path", json!(path)),
-        ("hash_host", json!(a.hash_host)),
-        ("state", json!(if present { "present" } else { "absent" })),
-    ] {
-        o.fields.insert(k.into(), v);
-    }
+    let (r, state) = read_answer(&out.stdout)?;
+    let path = r.get("path").unwrap_or_default().to_string();
     if key.is_some() && !r.has("sane") {
-        o.failed = true;
-        o.msg = Some("Host parameter does not match hashed host field in supplied key".into());
-        return Ok(o);
+        return Ok(failed(
+            "Host parameter does not match hashed host field in supplied key",
+        ));
     }
     let exists = r.has("exists");
     let s = if exists {
@@ -338,11 +360,7 @@ async fn known_hosts(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         let (stdout, stderr) = (r.get("out").unwrap_or(""), r.get("err").unwrap_or(""));
         match search(rc, stdout, stderr, key.as_deref()) {
             Ok(s) => s,
-            Err(msg) => {
-                o.failed = true;
-                o.msg = Some(msg);
-                return Ok(o);
-            }
+            Err(msg) => return Ok(failed(msg)),
         }
     } else {
         Search {
@@ -352,61 +370,96 @@ async fn known_hosts(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         }
     };
     let before = r.get("content").unwrap_or_default();
-    let after = new_content(before, &s, present, key.as_deref());
     let diff = Diff {
-        before_header: if exists { path.into() } else { "/dev/null".into() },
-        after_header: path.into(),
+        before_header: if exists {
+            path.clone()
+        } else {
+            "/dev/null".into()
+        },
+        after_header: path.clone(),
         before: before.into(),
-        after,
+        after: new_content(before, &s, present, key.as_deref()),
     };
+    let mut o = Output::default();
     o.fields.insert(
         "diff".into(),
         json!({"before_header": diff.before_header, "after_header": diff.after_header,
                "before": diff.before, "after": diff.after}),
     );
-    let diff_after = diff.after.clone();
-    if ctx.diff {
-        o.diffs.push(diff);
+    let content = diff.after.clone();
+    let shown = ctx.diff.then_some(diff);
+    let mut full = o.clone();
+    for (k, v) in [
+        ("name", json!(a.name)),
+        ("key", json!(a.key)),
+        ("path", json!(path)),
+        ("hash_host", json!(a.hash_host)),
+        ("state", json!(if present { "present" } else { "absent" })),
+    ] {
+        full.fields.insert(k.into(), v);
     }
     if !present && s.found_line.is_none() && key.is_some() {
-        return Ok(o);
+        // Ansible returns here in check mode too, with the arguments.
+        probe::path_info(&mut full.fields, &state);
+        return Ok(full);
     }
     o.changed = s.replace_or_add || present != s.found;
-    if !o.changed {
-        return Ok(o);
+    full.changed = o.changed;
+    // Ansible shows a diff only when something changed.
+    if let Some(d) = shown.filter(|_| o.changed) {
+        o.diffs.push(d.clone());
+        full.diffs.push(d);
     }
-    let (program, stdin) = if s.found && key.is_none() && !present {
-        (
-            format!(
-                "LC_ALL=C; export LC_ALL\n{MARK_FN}\
-                 e=$(ssh-keygen -R {h} -f {p} 2>&1 >/dev/null) || {{ m rc $?; mx err \"$e\"; }}\n",
-                h = quote_str(&host),
-                p = quote_str(path),
-            )
-            .into_bytes(),
-            Vec::new(),
+    let program = if !o.changed {
+        None
+    } else if s.found && key.is_none() && !present {
+        let mut p = format!(
+            "LC_ALL=C; export LC_ALL\n{MARK_FN}p={}\n\
+             e=$(ssh-keygen -R {} -f \"$p\" 2>&1 >/dev/null) || {{ m rc $?; mx err \"$e\"; }}\n",
+            quote_str(&path),
+            quote_str(&host),
         )
+        .into_bytes();
+        p.extend(state_part());
+        Some((p, Vec::new()))
     } else {
-        let (w, stdin) = write::inline(path, diff_after.as_bytes(), &WriteOpts::default())
+        let (w, stdin) = write::inline(&path, content.as_bytes(), &WriteOpts::default())
             .map_err(Failure::Failed)?;
-        let mut p = format!("LC_ALL=C; export LC_ALL\n{MARK_FN}e=$(").into_bytes();
+        let mut p = format!(
+            "LC_ALL=C; export LC_ALL\n{MARK_FN}p={}\ne=$(",
+            quote_str(&path)
+        )
+        .into_bytes();
         p.extend(w);
         p.extend_from_slice(b" 2>&1) || { m rc $?; mx err \"$e\"; }\n");
-        (p, stdin)
+        p.extend(state_part());
+        Some((p, stdin))
     };
-    let Some(out) = ctx.apply(program, stdin).await? else {
-        return Ok(o);
+    let after = match program {
+        // Nothing to change: outside check mode the result still carries the arguments
+        // and the path information (nothing is sent either way).
+        None => ctx.apply_with(async {}).await.map(|()| state),
+        Some((program, stdin)) => match ctx.apply(program, stdin).await? {
+            None => None,
+            Some(out) => {
+                let (r, state) = read_answer(&out.stdout)?;
+                if r.has("rc") {
+                    return Ok(failed(format!(
+                        "changing {path} failed: {}",
+                        r.get("err").unwrap_or_default().trim()
+                    )));
+                }
+                Some(state)
+            }
+        },
     };
-    let r = Report::parse("known_hosts", &String::from_utf8_lossy(&out.stdout))?;
-    if r.has("rc") || out.status.rc() != 0 {
-        o.failed = true;
-        o.msg = Some(format!(
-            "known_hosts: changing {path} failed: {}{}",
-            r.get("err").unwrap_or_default().trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(o)
+    Ok(match after {
+        Some(state) => {
+            probe::path_info(&mut full.fields, &state);
+            full
+        }
+        None => o,
+    })
 }
 
 #[cfg(test)]
@@ -453,7 +506,13 @@ mod tests {
         let key = "example.org ssh-ed25519 AAAA\n";
         let none = search(1, "", "", Some(key)).unwrap();
         assert!(!none.found && !none.replace_or_add);
-        let same = search(0, "# Host example.org found: line 3 \nexample.org ssh-ed25519 AAAA\n", "", Some(key)).unwrap();
+        let same = search(
+            0,
+            "# Host example.org found: line 3 \nexample.org ssh-ed25519 AAAA\n",
+            "",
+            Some(key),
+        )
+        .unwrap();
         assert_eq!(
             same,
             Search {
@@ -462,14 +521,34 @@ mod tests {
                 found_line: Some(3)
             }
         );
-        let other = search(0, "# Host example.org found: line 2 \nexample.org ssh-ed25519 BBBB\n", "", Some(key)).unwrap();
+        let other = search(
+            0,
+            "# Host example.org found: line 2 \nexample.org ssh-ed25519 BBBB\n",
+            "",
+            Some(key),
+        )
+        .unwrap();
         assert!(other.replace_or_add && other.found_line == Some(2));
-        let kind = search(0, "# Host example.org found: line 2 \nexample.org ssh-rsa BBBB\n", "", Some(key)).unwrap();
+        let kind = search(
+            0,
+            "# Host example.org found: line 2 \nexample.org ssh-rsa BBBB\n",
+            "",
+            Some(key),
+        )
+        .unwrap();
         assert!(kind.replace_or_add && kind.found_line.is_none());
         let hashed_key = "|1|new|salt ssh-ed25519 AAAA\n";
-        let h = search(0, "# Host example.org found: line 1 \n|1|old|x ssh-ed25519 AAAA\n", "", Some(hashed_key)).unwrap();
+        let h = search(
+            0,
+            "# Host example.org found: line 1 \n|1|old|x ssh-ed25519 AAAA\n",
+            "",
+            Some(hashed_key),
+        )
+        .unwrap();
         assert!(!h.replace_or_add);
-        assert!(search(255, "", "boom", Some(key)).unwrap_err().contains("rc=255"));
+        assert!(search(255, "", "boom", Some(key))
+            .unwrap_err()
+            .contains("rc=255"));
         let content = "a ssh-rsa X\nexample.org ssh-ed25519 BBBB\nc ssh-rsa Y\n";
         assert_eq!(
             new_content(content, &other, true, Some(key)),
@@ -483,10 +562,11 @@ mod tests {
 
     #[test]
     fn the_probe_expands_home_and_quotes() {
-        let p = probe("a b", Some("k\n"), "~/.ssh/known_hosts");
+        let p = String::from_utf8(probe("a b", Some("k\n"), "~/.ssh/known_hosts")).unwrap();
         assert!(p.contains("p=\"$HOME\"/.ssh/known_hosts\n"), "{p}");
         assert!(p.contains("h='a b'\n"), "{p}");
-        assert!(probe("h", None, "/x y").contains("p='/x y'\n"));
+        let p = String::from_utf8(probe("h", None, "/x y")).unwrap();
+        assert!(p.contains("p='/x y'\n"), "{p}");
         assert!(comma_list("a,b") && comma_list("a , b") && !comma_list(",a"));
     }
 }
