@@ -359,6 +359,13 @@ mod tests {
     use crate::modules::framework::spec::check;
 
     #[test]
+    fn short_name_and_fqcn_resolve() {
+        use crate::modules::registry::canonical;
+        assert_eq!(canonical("assemble"), Some("assemble"));
+        assert_eq!(canonical("ansible.builtin.assemble"), Some("assemble"));
+    }
+
+    #[test]
     fn load_check() {
         assert_eq!(
             check::<Assemble>(json!({"src": "/a", "dest": "/b", "regexp": "^[0-9]+-",

@@ -518,6 +518,16 @@ mod tests {
     }
 
     #[test]
+    fn short_name_and_fqcn_resolve() {
+        use crate::modules::registry::canonical;
+        assert_eq!(canonical("alternatives"), Some("alternatives"));
+        assert_eq!(
+            canonical("community.general.alternatives"),
+            Some("alternatives")
+        );
+    }
+
+    #[test]
     fn load_check() {
         assert_eq!(
             check::<Alternatives>(json!({"name": "awk", "path": "/usr/bin/gawk",

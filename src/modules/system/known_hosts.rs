@@ -470,6 +470,16 @@ mod tests {
     const K: &str = "example.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA comment";
 
     #[test]
+    fn short_name_and_fqcn_resolve() {
+        use crate::modules::registry::canonical;
+        assert_eq!(canonical("known_hosts"), Some("known_hosts"));
+        assert_eq!(
+            canonical("ansible.builtin.known_hosts"),
+            Some("known_hosts")
+        );
+    }
+
+    #[test]
     fn load_check() {
         assert_eq!(
             check::<KnownHosts>(json!({"host": "example.org", "key": K, "hash_host": "yes"})),
@@ -488,7 +498,7 @@ mod tests {
     }
 
     #[test]
-    fn hashing_matches_ssh_keygen() {
+    fn hashing_matches_pythons_hmac() {
         // Python's hmac (Ansible's hash_host) gives this host field for this salt.
         let salt: [u8; 20] = *b"0123456789abcdefghij";
         let h = hashed("example.org", K, &salt);
