@@ -163,7 +163,7 @@ fn alternative_line(line: &str) -> Option<(String, i64)> {
     })
 }
 
-/// Reads the display (`None`: the name is unknown, or the output has no status line).
+/// Reads the display (empty when the name is unknown: no status line).
 fn parse(text: &str, wanted_subs: Option<&[Sub]>) -> Display {
     let mut d = Display::default();
     let Some(mode) = text.lines().find_map(mode_of) else {
