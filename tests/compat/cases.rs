@@ -90,4 +90,16 @@ pub const CASES: &[Case] = &[
     once("24_lookups_modules.yml"),
     once("25_service_systemd_args.yml"),
     once("26_end_role.yml"),
+    Case {
+        playbook: "29_more_modules.yml",
+        args: &["--diff"],
+        runs: 2,
+        converges: true,
+    },
+    Case {
+        playbook: "30_more_modules_steps.yml",
+        args: &["--diff"],
+        runs: 1,
+        converges: false,
+    },
 ];

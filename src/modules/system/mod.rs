@@ -1,15 +1,17 @@
-//! The system family: accounts (`user`, `group`, `authorized_key`), `cron`, `mount`, kernel
-//! settings (`sysctl`, `modprobe`), `hostname`, `reboot`, `wait_for` and
+//! The system family: accounts (`user`, `group`, `authorized_key`, `known_hosts`), `cron`, `mount`, kernel
+//! settings (`sysctl`, `modprobe`), `hostname`, `alternatives`, `reboot`, `wait_for` and
 //! `wait_for_connection`. What they share (one sh program answered in `key=value` lines, date
 //! arithmetic, reading seconds) lives in [`common`].
 //! Knows nothing of playbooks or scheduling.
 
+pub mod alternatives;
 pub mod authorized_key;
 pub mod common;
 pub mod cron;
 pub mod getent;
 pub mod group;
 pub mod hostname;
+pub mod known_hosts;
 pub mod modprobe;
 pub mod mount;
 pub mod reboot;
@@ -34,4 +36,6 @@ pub const SPECS: &[Spec] = &[
     cron::SPEC,
     reboot::SPEC,
     getent::SPEC,
+    alternatives::SPEC,
+    known_hosts::SPEC,
 ];
