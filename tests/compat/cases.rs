@@ -90,4 +90,10 @@ pub const CASES: &[Case] = &[
     once("24_lookups_modules.yml"),
     once("25_service_systemd_args.yml"),
     once("26_end_role.yml"),
+    Case {
+        playbook: "27_user_args.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];

@@ -2,16 +2,16 @@
 # probe.sh: prints the state the compat playbooks leave on a target, in a stable order, so
 # the hosts of both tools compare equal. Run on the target as `sh -s < probe.sh` (one ssh per
 # host). For every path under /srv/compat: type, mode, owner; for files also the sha256 and
-# the content. Knows nothing of the playbooks or of which tool ran them.
+# the content. Then the compat_* accounts (below). Knows nothing of the playbooks or of which
+# tool ran them.
 set -eu
 LC_ALL=C
 export LC_ALL
 root=/srv/compat
 if [ ! -d "$root" ]; then
     echo "(no $root)"
-    exit 0
 fi
-find "$root" -mindepth 1 | sort | while IFS= read -r p; do
+[ ! -d "$root" ] || find "$root" -mindepth 1 | sort | while IFS= read -r p; do
     stat -c '%n %F %a %U:%G' "$p"
     if [ -L "$p" ]; then
         echo "  -> $(readlink "$p")"
@@ -19,5 +19,26 @@ find "$root" -mindepth 1 | sort | while IFS= read -r p; do
     if [ -f "$p" ] && [ ! -L "$p" ]; then
         echo "  sha256 $(sha256sum <"$p" | cut -d' ' -f1)"
         sed 's/^/  | /' "$p"
+    fi
+done
+# The compat_* accounts: passwd fields, groups, the shadow hash with its lock state and the
+# aging fields (min:max:warn:inactive:expire; the last change as "today" when it is today),
+# and every path of the home with its mode and owner (files with their sha256).
+today=$(( $(date +%s) / 86400 ))
+getent passwd | grep '^compat_' | sort | while IFS=: read -r n _ uid gid gecos home shell; do
+    echo "user $n uid=$uid gid=$gid home=$home shell=$shell comment=$gecos groups=$(id -Gn "$n")"
+    s=$(getent shadow "$n")
+    hash=$(echo "$s" | cut -d: -f2)
+    last=$(echo "$s" | cut -d: -f3)
+    [ "$last" != "$today" ] || last=today
+    case $hash in '!'*) locked=yes ;; *) locked=no ;; esac
+    echo "  locked=$locked hash=$hash last=$last aging=$(echo "$s" | cut -d: -f4-8)"
+    if [ -e "$home" ]; then
+        find "$home" | sort | while IFS= read -r p; do
+            stat -c '  %n %F %a %U:%G' "$p"
+            if [ -f "$p" ]; then
+                echo "    sha256 $(sha256sum <"$p" | cut -d' ' -f1)"
+            fi
+        done
     fi
 done
