@@ -589,9 +589,14 @@ async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     };
     let key_out = applied.as_ref().unwrap_or(&out);
     let mut fields = Map::new();
-    fields.insert("name".into(), json!(name));
-    fields.insert("state".into(), json!(args.state.as_str()));
-    if present {
+    // An account to create or remove, and nothing applied (check mode): Ansible's module
+    // stops there and reports only `changed`.
+    let stopped = changed && applied.is_none() && cur.is_none() == present;
+    if !stopped {
+        fields.insert("name".into(), json!(name));
+        fields.insert("state".into(), json!(args.state.as_str()));
+    }
+    if present && !stopped {
         let acc = after.clone().unwrap_or_default();
         let num = |s: &str| s.parse::<u64>().map(Value::from).unwrap_or(json!(s));
         fields.insert("uid".into(), num(&acc.uid));
@@ -602,17 +607,22 @@ async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         if let Some(g) = &args.groups {
             fields.insert("groups".into(), json!(g.join(",")));
         }
-        fields.insert("system".into(), json!(args.system));
-        fields.insert("create_home".into(), json!(args.create_home));
-        fields.insert("move_home".into(), json!(args.move_home));
-        fields.insert("append".into(), json!(args.append));
+        // As Ansible: a created account reports how it was made, an existing one how usermod
+        // was asked to treat it.
+        if cur.is_none() {
+            fields.insert("system".into(), json!(args.system));
+            fields.insert("create_home".into(), json!(args.create_home));
+        } else {
+            fields.insert("append".into(), json!(args.append));
+            fields.insert("move_home".into(), json!(args.move_home));
+        }
         if args.password.is_some() {
             fields.insert("password".into(), json!("NOT_LOGGING_PASSWORD"));
         }
         if key.is_some() {
             sshkey::fields(key_out, &mut fields);
         }
-    } else {
+    } else if !present && cur.is_some() && !stopped {
         fields.insert("force".into(), json!(args.force));
         fields.insert("remove".into(), json!(args.remove));
     }
