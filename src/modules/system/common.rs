@@ -78,7 +78,8 @@ pub fn de_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     de_opt_string(d)?.ok_or_else(|| D::Error::custom("expected a string, got null"))
 }
 
-/// An optional number, written as a number or as text (a templated value).
+/// An optional number, written as a number or as text (a templated value); a fraction where
+/// a whole number is expected is refused as such.
 pub fn de_opt_num<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -86,11 +87,13 @@ where
 {
     match de_opt_string(d)? {
         None => Ok(None),
-        Some(s) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| D::Error::custom(format!("'{s}' is not a number"))),
+        Some(s) => s.trim().parse().map(Some).map_err(|_| {
+            let what = match s.trim().parse::<f64>() {
+                Ok(_) => "a whole number",
+                Err(_) => "a number",
+            };
+            D::Error::custom(format!("'{s}' is not {what}"))
+        }),
     }
 }
 
@@ -243,5 +246,7 @@ mod tests {
         );
         let e = parse(json!({"n": "many"})).unwrap_err();
         assert!(e.contains("'many' is not a number"), "{e}");
+        let e = parse(json!({"n": 1.5})).unwrap_err();
+        assert!(e.contains("'1.5' is not a whole number"), "{e}");
     }
 }
