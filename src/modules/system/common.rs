@@ -206,10 +206,8 @@ mod tests {
     #[test]
     fn files_are_reported_with_their_final_newlines() {
         let script = program(
-            format!(
-                "d=$(mktemp -d); printf 'a\\n\\n' >\"$d/f\"; content \"$d/f\"; content \"$d/none\"; rm -r \"$d\"; m done"
-            )
-            .into_bytes(),
+            b"d=$(mktemp -d); printf 'a\\n\\n' >\"$d/f\"; content \"$d/f\"; content \"$d/none\"; rm -r \"$d\"; m done"
+                .to_vec(),
         );
         let out = std::process::Command::new("sh")
             .arg("-c")
