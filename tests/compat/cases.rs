@@ -91,6 +91,12 @@ pub const CASES: &[Case] = &[
     once("25_service_systemd_args.yml"),
     once("26_end_role.yml"),
     Case {
+        playbook: "27_user_args.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
+    Case {
         playbook: "29_more_modules.yml",
         args: &["--diff"],
         runs: 2,

@@ -2,9 +2,9 @@
 # probe.sh: prints the state the compat playbooks leave on a target, in a stable order, so
 # the hosts of both tools compare equal. Run on the target as `sh -s < probe.sh` (one ssh per
 # host). First every alternative named compat* (`update-alternatives --query`) and root's
-# ~/.ssh/known_hosts (hashed names masked: their salts are random); then for
-# every path under /srv/compat: type, mode, owner, and for files the sha256 and the content.
-# Knows nothing of the playbooks or of which tool ran them.
+# ~/.ssh/known_hosts (hashed names masked: their salts are random); then for every path under
+# /srv/compat: type, mode, owner, and for files the sha256 and the content; then the compat_*
+# accounts (below). Knows nothing of the playbooks or of which tool ran them.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -20,9 +20,8 @@ if [ -e /root/.ssh/known_hosts ]; then
 fi
 if [ ! -d "$root" ]; then
     echo "(no $root)"
-    exit 0
 fi
-find "$root" -mindepth 1 | sort | while IFS= read -r p; do
+[ ! -d "$root" ] || find "$root" -mindepth 1 | sort | while IFS= read -r p; do
     stat -c '%n %F %a %U:%G' "$p"
     if [ -L "$p" ]; then
         echo "  -> $(readlink "$p")"
@@ -30,5 +29,26 @@ find "$root" -mindepth 1 | sort | while IFS= read -r p; do
     if [ -f "$p" ] && [ ! -L "$p" ]; then
         echo "  sha256 $(sha256sum <"$p" | cut -d' ' -f1)"
         sed 's/^/  | /' "$p"
+    fi
+done
+# The compat_* accounts: passwd fields, groups, the shadow hash with its lock state and the
+# aging fields (min:max:warn:inactive:expire; the last change as "today" when it is today),
+# and every path of the home with its mode and owner (files with their sha256).
+today=$(( $(date +%s) / 86400 ))
+getent passwd | grep '^compat_' | sort | while IFS=: read -r n _ uid gid gecos home shell; do
+    echo "user $n uid=$uid gid=$gid home=$home shell=$shell comment=$gecos groups=$(id -Gn "$n")"
+    s=$(getent shadow "$n")
+    hash=$(echo "$s" | cut -d: -f2)
+    last=$(echo "$s" | cut -d: -f3)
+    [ "$last" != "$today" ] || last=today
+    case $hash in '!'*) locked=yes ;; *) locked=no ;; esac
+    echo "  locked=$locked hash=$hash last=$last aging=$(echo "$s" | cut -d: -f4-8)"
+    if [ -e "$home" ]; then
+        find "$home" | sort | while IFS= read -r p; do
+            stat -c '  %n %F %a %U:%G' "$p"
+            if [ -f "$p" ]; then
+                echo "    sha256 $(sha256sum <"$p" | cut -d' ' -f1)"
+            fi
+        done
     fi
 done

@@ -1,7 +1,7 @@
-//! The system family: accounts (`user`, `group`, `authorized_key`, `known_hosts`), `cron`, `mount`, kernel
-//! settings (`sysctl`, `modprobe`), `hostname`, `alternatives`, `reboot`, `wait_for` and
-//! `wait_for_connection`. What they share (one sh program answered in `key=value` lines, date
-//! arithmetic, reading seconds) lives in [`common`].
+//! The system family: accounts (`user`, `group`, `authorized_key`, `known_hosts`), `cron`,
+//! `mount`, kernel settings (`sysctl`, `modprobe`), `hostname`, `alternatives`, `reboot`,
+//! `wait_for` and `wait_for_connection`. What they share (sh programs answered in the one
+//! report format, date arithmetic, reading seconds) lives in [`common`].
 //! Knows nothing of playbooks or scheduling.
 
 pub mod alternatives;
