@@ -1,6 +1,21 @@
 #!/bin/sh
-# reset.sh: makes a target fresh for the next compat playbook (removes /srv/compat) and checks
-# it can serve ansible-playbook (python3). Run on the target as `sh -s < reset.sh`.
+# reset.sh: makes a target fresh for the next compat playbook (removes /srv/compat, puts the
+# system settings back) and checks it can serve ansible-playbook (python3). Run on the target
+# as `sh -s < reset.sh`.
 set -eu
 rm -rf /srv/compat
 command -v python3 >/dev/null 2>&1 || echo "no python3 on this target"
+# What 28_/29_system_* change outside /srv/compat goes back to the lab base's state: the zone
+# and hardware clock (through timedatectl, which keeps /etc/localtime, /etc/timezone and
+# /etc/adjtime), limits.conf's limit lines (the base has comments only), locale.gen's
+# enabled lines and the locales generated from them.
+if command -v timedatectl >/dev/null 2>&1; then
+    timedatectl set-timezone Etc/UTC && timedatectl set-local-rtc no
+fi
+l=/etc/security/limits.conf
+if grep -q '^[^#]' "$l" 2>/dev/null; then sed -i '/^[^#]/d' "$l"; fi
+g=/etc/locale.gen
+if grep -q '^[^#[:space:]]' "$g" 2>/dev/null; then
+    sed -i 's/^\([^#[:space:]]\)/# \1/' "$g"
+    locale-gen >/dev/null 2>&1
+fi

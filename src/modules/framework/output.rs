@@ -1,10 +1,10 @@
-//! What a module reports ([`Output`]) and why it could not ([`Failure`]). Knows nothing of
+//! What a module reports ([`Output`]) and why it could not ([`Failure`]), and how a
+//! structured diff side reads (as Ansible's callback shows one). Knows nothing of
 //! connections beyond turning their errors into failures.
 
 use crate::connection::ConnectionError;
 use crate::event::Diff;
-use serde_json::Map;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// What a module reports.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +34,31 @@ impl Output {
         };
         o.fields.insert("rc".into(), rc.into());
         o
+    }
+}
+
+/// A structured diff side (`{"name": "UTC"}`) as Ansible's callback shows it: JSON with
+/// sorted keys, indented by four spaces, ending with a newline.
+pub fn structured_text(v: &Value) -> String {
+    use serde::Serialize;
+    let sorted = sorted(v);
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    let _ = sorted.serialize(&mut ser);
+    String::from_utf8_lossy(&out).into_owned() + "\n"
+}
+
+/// `v` with every object's keys in sorted order.
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&m[k]))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        other => other.clone(),
     }
 }
 

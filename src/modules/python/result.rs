@@ -4,6 +4,7 @@
 //! Knows nothing of how the module was sent.
 
 use crate::event::Diff;
+use crate::modules::framework::output::structured_text;
 use crate::modules::Output;
 use serde_json::{json, Map, Value};
 
@@ -99,7 +100,7 @@ fn diffs(v: Value) -> Vec<Diff> {
             let text = |k: &str| match d.get(k) {
                 None | Some(Value::Null) => String::new(),
                 Some(Value::String(s)) => s.clone(),
-                Some(other) => pretty(other),
+                Some(other) => structured_text(other),
             };
             Some(Diff {
                 before_header: text("before_header"),
@@ -109,28 +110,6 @@ fn diffs(v: Value) -> Vec<Diff> {
             })
         })
         .collect()
-}
-
-fn pretty(v: &Value) -> String {
-    use serde::Serialize;
-    let sorted = sort(v);
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    let _ = sorted.serialize(&mut ser);
-    String::from_utf8_lossy(&out).into_owned() + "\n"
-}
-
-fn sort(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sort(&m[k]))).collect())
-        }
-        Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
-        other => other.clone(),
-    }
 }
 
 #[cfg(test)]
