@@ -6,14 +6,17 @@ set -eu
 rm -rf /srv/compat
 command -v python3 >/dev/null 2>&1 || echo "no python3 on this target"
 # What 28_/29_system_* change outside /srv/compat goes back to the lab base's state: the zone
-# and hardware clock (through timedatectl, which keeps /etc/localtime, /etc/timezone and
-# /etc/adjtime), limits.conf's limit lines (the base has comments only), locale.gen's
-# enabled lines and the locales generated from them.
+# and hardware clock (through timedatectl, which keeps /etc/localtime and /etc/adjtime),
+# limits.conf's limit lines and whatever follows its last line (the base has comments only,
+# the last being `# End of file`), locale.gen's enabled lines and the locales generated
+# from them.
 if command -v timedatectl >/dev/null 2>&1; then
     timedatectl set-timezone Etc/UTC && timedatectl set-local-rtc no
 fi
 l=/etc/security/limits.conf
-if grep -q '^[^#]' "$l" 2>/dev/null; then sed -i '/^[^#]/d' "$l"; fi
+if [ -f "$l" ] && { grep -q '^[^#]' "$l" || [ "$(tail -n 1 "$l")" != "# End of file" ]; }; then
+    sed -i -e '/^# End of file$/q' -e '/^[^#]/d' "$l"
+fi
 g=/etc/locale.gen
 if grep -q '^[^#[:space:]]' "$g" 2>/dev/null; then
     sed -i 's/^\([^#[:space:]]\)/# \1/' "$g"

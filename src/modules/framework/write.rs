@@ -107,8 +107,10 @@ trap - EXIT
 }
 
 /// sh copying the file `$p`, when it exists, to `$p.PID.DATE@TIME~` (Ansible's backup name)
-/// and printing `backup=NAME`; exit 10 when the copy fails.
-const BACKUP: &[u8] = br#"if [ -e "$p" ]; then b="$p.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$p" "$b" || exit 10; printf 'backup=%s\n' "$b"; fi
+/// and printing `backup=NAME`; exit 10 when the copy fails. The PID is a process of this
+/// program's own, not `$$`: programs that share one shell share its `$$`, and two backups
+/// in one second would take one name.
+const BACKUP: &[u8] = br#"if [ -e "$p" ]; then b="$p.$(sh -c 'echo $$').$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$p" "$b" || exit 10; printf 'backup=%s\n' "$b"; fi
 "#;
 
 /// The program that backs up `path` as a write with `backup` does, without writing: for

@@ -167,7 +167,11 @@ fn py_dict(m: &Map<String, Value>) -> String {
 async fn timezone(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let name = a.name.as_deref();
     let out = ctx
-        .gated(probe(name, a.hwclock).as_bytes(), apply().as_bytes(), Vec::new())
+        .gated(
+            probe(name, a.hwclock).as_bytes(),
+            apply().as_bytes(),
+            Vec::new(),
+        )
         .await?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let r = Report::parse("timezone", &stdout)?;
@@ -200,7 +204,8 @@ async fn timezone(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     if let Some(rc) = r.get("rc") {
         let stderr = r.get("stderr").unwrap_or("");
         fail(&mut o, stderr.trim_end().to_string());
-        o.fields.insert("rc".into(), json!(rc.parse::<i64>().unwrap_or(1)));
+        o.fields
+            .insert("rc".into(), json!(rc.parse::<i64>().unwrap_or(1)));
         o.fields
             .insert("stdout".into(), json!(r.get("stdout").unwrap_or("")));
         o.fields.insert("stderr".into(), json!(stderr));

@@ -106,8 +106,12 @@ mx after "$a"
     s
 }
 
-/// The result fields every answer of Ansible's module carries.
-fn common(o: &mut Output, names: &[String]) {
+/// The result fields every answer of Ansible's module carries (`diff`, empty, with --diff).
+fn common(o: &mut Output, names: &[String], diff: bool) {
+    if diff {
+        o.fields
+            .insert("diff".into(), Value::Object(Default::default()));
+    }
     o.fields.insert("name".into(), json!(names));
     o.fields.insert("mechanism".into(), json!("glibc"));
     o.fields.insert("ubuntu_mode".into(), json!(false));
@@ -155,7 +159,7 @@ async fn locale_gen(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         );
         return Ok(o);
     }
-    common(&mut o, &names);
+    common(&mut o, &names, ctx.diff);
     if r.has("nolocales") {
         let msg = format!(
             "/var/lib/locales/supported.d and {LOCALE_GEN} are missing. Is the package \"locales\" installed?"
@@ -180,17 +184,13 @@ async fn locale_gen(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         );
         return Ok(failed(o, msg, &names));
     }
-    if ctx.diff {
-        o.fields.insert("diff".into(), Value::Object(Default::default()));
-    }
     let present = names::missing(&names, have).is_empty();
     if present == (a.state == State::Present) {
         return Ok(o);
     }
     let text = names::set(gen, &names, a.state == State::Present);
-    let (write_file, stdin) =
-        write::inline(LOCALE_GEN, text.as_bytes(), &WriteOpts::default())
-            .map_err(Failure::Failed)?;
+    let (write_file, stdin) = write::inline(LOCALE_GEN, text.as_bytes(), &WriteOpts::default())
+        .map_err(Failure::Failed)?;
     let Some(done) = ctx.apply(apply(&write_file), stdin).await? else {
         return Ok(o);
     };

@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn locale_a_spellings_compare_equal() {
         let names = v(&["de_CH.UTF-8", "fr_FR.UTF-8", "C.UTF-8"]);
-        assert_eq!(missing(&names, "C\nC.utf8\nde_CH.utf8\n"), vec!["fr_FR.UTF-8"]);
+        assert_eq!(
+            missing(&names, "C\nC.utf8\nde_CH.utf8\n"),
+            vec!["fr_FR.UTF-8"]
+        );
     }
 
     #[test]

@@ -213,7 +213,8 @@ async fn pam_limits(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     };
     if a.backup {
         if let Some(b) = backup_file {
-            o.fields.insert("backup_file".into(), json!(b.unwrap_or_default()));
+            o.fields
+                .insert("backup_file".into(), json!(b.unwrap_or_default()));
         }
     }
     let before = before.unwrap_or("");
@@ -278,7 +279,10 @@ mod tests {
     #[test]
     fn the_probe_quotes_and_reads_only() {
         let p = probe("/tmp/a b/limits.conf");
-        assert!(p.contains("p='/tmp/a b/limits.conf'\nd='/tmp/a b'\n"), "{p}");
+        assert!(
+            p.contains("p='/tmp/a b/limits.conf'\nd='/tmp/a b'\n"),
+            "{p}"
+        );
         assert!(!p.contains("mv ") && !p.contains("cp "), "{p}");
     }
 }
