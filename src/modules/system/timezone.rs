@@ -111,14 +111,16 @@ fn probe(name: Option<&str>, hwclock: Option<Hwclock>) -> String {
     format!(
         r#"LC_ALL=C; export LC_ALL
 {MARK_FN}n={}
+g={}
 h={}
 t=$(command -v timedatectl) && "$t" >/dev/null 2>&1 || {{ m nosystemd; exit 0; }}
-[ -z "$n" ] || [ -f "/usr/share/zoneinfo/$n" ] || {{ m missing; exit 0; }}
+[ "$g" = 0 ] || [ -f "/usr/share/zoneinfo/$n" ] || {{ m missing; exit 0; }}
 {}case $r in [Yy][Ee][Ss]|[Oo][Nn]|1|[Tt][Rr][Uu][Ee]|[Yy]|[Tt]) cr=yes ;; *) cr=no ;; esac
 if [ -n "$h" ] && [ "$cr" != "$h" ]; then rsible_change=1; fi
-if [ -n "$n" ] && [ "$z" != "$n" ]; then rsible_change=1; fi
+if [ "$g" = 1 ] && [ "$z" != "$n" ]; then rsible_change=1; fi
 "#,
         quote_str(name.unwrap_or("")),
+        u8::from(name.is_some()),
         hwclock.map_or("", Hwclock::rtc),
         read_status("before"),
     )
@@ -136,7 +138,7 @@ fn apply() -> String {
   m executed "$*"
 }}
 if [ -n "$h" ] && [ "$cr" != "$h" ]; then run "$t" set-local-rtc "$h"; fi
-if [ -n "$n" ] && [ "$z" != "$n" ]; then run "$t" set-timezone "$n"; fi
+if [ "$g" = 1 ] && [ "$z" != "$n" ]; then run "$t" set-timezone "$n"; fi
 {}"#,
         read_status("after")
     )
@@ -294,10 +296,10 @@ mod tests {
     #[test]
     fn the_probe_quotes_and_changes_nothing() {
         let p = probe(Some("America/New York"), Some(Hwclock::Local));
-        assert!(p.contains("n='America/New York'\nh=yes\n"), "{p}");
+        assert!(p.contains("n='America/New York'\ng=1\nh=yes\n"), "{p}");
         assert!(p.contains("\"$t\" status"), "{p}");
         assert!(!p.contains("set-"), "the probe changes nothing: {p}");
-        assert!(probe(None, Some(Hwclock::Utc)).contains("n=''\nh=no\n"));
+        assert!(probe(None, Some(Hwclock::Utc)).contains("n=''\ng=0\nh=no\n"));
     }
 
     #[test]
