@@ -9,6 +9,8 @@
 //! only the playbooks whose file names start with one of those prefixes.
 //! `RSIBLE_COMPAT_FIRST_HOST=N` moves the suite to tier-2 hosts N..N+5 (default 1), so that
 //! two runs of the suite on one lab do not reset each other's hosts.
+//! Debian packages a case installs (`DEBIAN_PACKAGES` in cases.rs) are put into the lab's
+//! local apt repository first.
 
 #[path = "compat/cases.rs"]
 mod cases;
@@ -24,7 +26,7 @@ mod state;
 #[path = "compat/tool.rs"]
 mod tool;
 
-use cases::{Case, CASES};
+use cases::{Case, CASES, DEBIAN_PACKAGES};
 use common::http::HttpServer;
 use lab::Lab;
 use side::Side;
@@ -185,6 +187,14 @@ fn ansible_and_rsible_agree_on_recaps_and_state() {
         !chosen.is_empty(),
         "RSIBLE_COMPAT_CASES={only} matches no playbook"
     );
+    let debs: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .filter(|(p, _)| chosen.iter().any(|c| c.playbook == *p))
+        .flat_map(|(_, names)| names.iter().copied())
+        .collect();
+    if !debs.is_empty() {
+        common::tier2::Tier2::lab().debian_packages(&debs);
+    }
     let problems: Vec<String> = chosen
         .iter()
         .flat_map(|case| check(&lab, case, &sides, &out_dir))

@@ -97,6 +97,12 @@ pub const CASES: &[Case] = &[
         converges: true,
     },
     Case {
+        playbook: "28_system_modules.yml",
+        args: &["--diff"],
+        runs: 2,
+        converges: true,
+    },
+    Case {
         playbook: "29_more_modules.yml",
         args: &["--diff"],
         runs: 2,
@@ -108,4 +114,12 @@ pub const CASES: &[Case] = &[
         runs: 1,
         converges: false,
     },
+    once("31_system_results.yml"),
+];
+
+/// Debian packages cases install on their hosts from the lab's local repository, by case:
+/// the suite puts them into the repository first (tests/common/tier2.rs).
+pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
+    ("28_system_modules.yml", &["locales"]),
+    ("31_system_results.yml", &["locales"]),
 ];

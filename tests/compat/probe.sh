@@ -4,7 +4,8 @@
 # host). First every alternative named compat* (`update-alternatives --query`) and root's
 # ~/.ssh/known_hosts (hashed names masked: their salts are random); then for every path under
 # /srv/compat: type, mode, owner, and for files the sha256 and the content; then the compat_*
-# accounts (below). Knows nothing of the playbooks or of which tool ran them.
+# accounts and the system settings some playbooks change (below). Knows nothing of the
+# playbooks or of which tool ran them.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -52,3 +53,16 @@ getent passwd | grep '^compat_' | sort | while IFS=: read -r n _ uid gid gecos h
         done
     fi
 done
+# The system settings 28_system_modules and 31_system_results change (reset.sh restores them): zone, hardware
+# clock, login limits, locales.
+echo "localtime -> $(readlink -f /etc/localtime)"
+for f in /etc/timezone /etc/adjtime /etc/security/limits.conf; do
+    [ -f "$f" ] || { echo "$f (none)"; continue; }
+    echo "$f sha256 $(sha256sum <"$f" | cut -d' ' -f1)"
+    grep -v '^#' "$f" | sed 's/^/  | /'
+done
+if [ -f /etc/locale.gen ]; then
+    echo "/etc/locale.gen sha256 $(sha256sum </etc/locale.gen | cut -d' ' -f1)"
+    grep -v '^#' /etc/locale.gen | sed 's/^/  | /'
+    locale -a | sed 's/^/  locale /'
+fi

@@ -23,7 +23,7 @@ pub fn diffs(v: Value) -> Vec<Diff> {
             let text = |k: &str| match d.get(k) {
                 None | Some(Value::Null) => String::new(),
                 Some(Value::String(s)) => s.clone(),
-                Some(other) => pretty(other),
+                Some(other) => structured_text(other),
             };
             Some(Diff {
                 before_header: text("before_header"),
@@ -35,7 +35,9 @@ pub fn diffs(v: Value) -> Vec<Diff> {
         .collect()
 }
 
-fn pretty(v: &Value) -> String {
+/// A structured diff side (`{"name": "UTC"}`) as Ansible's callback shows it: JSON with
+/// sorted keys, indented by four spaces, ending with a newline.
+pub fn structured_text(v: &Value) -> String {
     use serde::Serialize;
     let sorted = sort(v);
     let mut out = Vec::new();
