@@ -191,14 +191,6 @@ const ARGS: &[(&str, Rule)] = &[
         ),
     ),
     (
-        "set_fact",
-        rule(
-            "cacheable",
-            Accept::Bool(false),
-            "rsible has no fact cache: the fact would not appear in `ansible_facts`",
-        ),
-    ),
-    (
         "include_role",
         rule(
             "public",
