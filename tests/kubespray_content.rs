@@ -6,7 +6,9 @@
 //! `when` (every task and the fact gathering skipped, or run), and the SELinux context
 //! arguments of file, copy and template on a host without SELinux. The output from the first
 //! play banner through the recap must be the same, except how a failed task is shown (the
-//! failure text of each tool is its own) and the directory each side ran in.
+//! failure text of each tool is its own) and the directory each side ran in. Short module
+//! names ansible-core routes to collections (`ufw`, `seboolean`) load with the collections
+//! installed and fail without them, in both tools.
 //!
 //! Needs ansible-core (RSIBLE_ANSIBLE_PLAYBOOK), as the compat suite does.
 
@@ -87,4 +89,42 @@ fn kubespray_features_run_as_in_ansible() {
     );
     assert!(want.contains("Supported parameters include"), "{want}");
     assert_eq!(got, want, "rsible's output differs from ansible-playbook's");
+}
+
+/// `--list-tasks` of routed.yml with `collections` as the collections path: the exit code
+/// and the listing (from the `playbook:` line) of each tool.
+fn list_routed(collections: &Path) -> [(Option<i32>, String); 2] {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kubespray_content");
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture, dir.path());
+    let ansible = tool::ansible_playbook();
+    let mut a = Command::new(&ansible);
+    hygiene(&mut a, dir.path());
+    a.current_dir(dir.path());
+    let mut r = Rsible::new(dir.path()).arg("play").command();
+    r.env("RSIBLE_PYTHON", ansible.with_file_name("python"));
+    [a, r].map(|mut c| {
+        let out = c
+            .args(["routed.yml", "-i", "localhost,", "--list-tasks"])
+            .env("ANSIBLE_COLLECTIONS_PATH", collections)
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let listing = text.find("playbook:").map_or(String::new(), |i| {
+            text[i..].trim_end().to_string()
+        });
+        (out.status.code(), listing)
+    })
+}
+
+#[test]
+fn short_names_route_to_collections_as_in_ansible() {
+    let [ansible, rsible] = list_routed(&tool::ansible_collections());
+    assert_eq!(ansible.0, Some(0), "ansible-playbook: {}", ansible.1);
+    assert!(ansible.1.contains("written as ansible.builtin"), "{}", ansible.1);
+    assert_eq!(rsible, ansible);
+    let none = tempfile::tempdir().expect("tempdir");
+    let [ansible, rsible] = list_routed(none.path());
+    assert_ne!(ansible.0, Some(0), "ansible-playbook without collections");
+    assert_ne!(rsible.0, Some(0), "rsible without collections");
 }

@@ -214,4 +214,3 @@ fn key_value_fields(s: &str) -> Vec<String> {
     }
     fields
 }
-

@@ -61,7 +61,9 @@ fn sub_spec(def: &Value) -> Option<&Map<String, Value>> {
         Some("list") => def.get("elements").and_then(Value::as_str) == Some("dict"),
         _ => false,
     };
-    def.get("options").and_then(Value::as_object).filter(|_| dicts)
+    def.get("options")
+        .and_then(Value::as_object)
+        .filter(|_| dicts)
 }
 
 /// The items of a dict-or-list-of-dicts value.

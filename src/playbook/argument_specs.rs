@@ -213,9 +213,15 @@ mod tests {
         assert_eq!(problem(spec, "third"), Ok(false));
         assert_eq!(problem(spec, "subs"), Ok(true));
         let e = problem(spec, "other").expect_err("sub-option aliases");
-        assert!(e.contains("option 'c.x': 'aliases' is not supported by rsible"), "{e}");
-        let e = problem("main:\n  options:\n    a: {type: str, options: {}}\n", "main")
-            .expect_err("options of a str");
+        assert!(
+            e.contains("option 'c.x': 'aliases' is not supported by rsible"),
+            "{e}"
+        );
+        let e = problem(
+            "main:\n  options:\n    a: {type: str, options: {}}\n",
+            "main",
+        )
+        .expect_err("options of a str");
         assert!(e.contains("'options' needs 'type: dict'"), "{e}");
         let e = problem("main:\n  options:\n    a: {type: bytes}\n", "main").expect_err("type");
         assert!(e.contains("not supported by rsible"), "{e}");
