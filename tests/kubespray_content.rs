@@ -110,9 +110,9 @@ fn list_routed(collections: &Path) -> [(Option<i32>, String); 2] {
             .output()
             .expect("run");
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let listing = text.find("playbook:").map_or(String::new(), |i| {
-            text[i..].trim_end().to_string()
-        });
+        let listing = text
+            .find("playbook:")
+            .map_or(String::new(), |i| text[i..].trim_end().to_string());
         (out.status.code(), listing)
     })
 }
@@ -121,7 +121,11 @@ fn list_routed(collections: &Path) -> [(Option<i32>, String); 2] {
 fn short_names_route_to_collections_as_in_ansible() {
     let [ansible, rsible] = list_routed(&tool::ansible_collections());
     assert_eq!(ansible.0, Some(0), "ansible-playbook: {}", ansible.1);
-    assert!(ansible.1.contains("written as ansible.builtin"), "{}", ansible.1);
+    assert!(
+        ansible.1.contains("written as ansible.builtin"),
+        "{}",
+        ansible.1
+    );
     assert_eq!(rsible, ansible);
     let none = tempfile::tempdir().expect("tempdir");
     let [ansible, rsible] = list_routed(none.path());

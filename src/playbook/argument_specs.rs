@@ -117,7 +117,7 @@ fn check_option<'a>(name: &str, def: &'a Node) -> Result<(), (&'a Node, String)>
             ));
         }
     }
-    let Some((_, sub)) = keys.iter().find(|(k, _)| k.key_text() == "options") else {
+    let Some((key, sub)) = keys.iter().find(|(k, _)| k.key_text() == "options") else {
         return Ok(());
     };
     let dicts = match ty.as_deref() {
@@ -126,12 +126,12 @@ fn check_option<'a>(name: &str, def: &'a Node) -> Result<(), (&'a Node, String)>
         _ => false,
     };
     if !dicts {
-        // Ansible would ignore them: sub-options apply to dicts and lists of dicts only.
+        // Ansible ignores them: sub-options apply to dicts and lists of dicts only.
         return Err((
-            sub,
+            key,
             format!(
-                "argument spec of option '{name}': 'options' needs 'type: dict' or \
-                 'type: list' with 'elements: dict'"
+                "argument spec of option '{name}': 'options' on a type other than dict or a \
+                 list of dicts is not supported by rsible (Ansible ignores them)"
             ),
         ));
     }
@@ -222,7 +222,7 @@ mod tests {
             "main",
         )
         .expect_err("options of a str");
-        assert!(e.contains("'options' needs 'type: dict'"), "{e}");
+        assert!(e.contains("'options' on a type other than dict"), "{e}");
         let e = problem("main:\n  options:\n    a: {type: bytes}\n", "main").expect_err("type");
         assert!(e.contains("not supported by rsible"), "{e}");
         assert!(problem("main:\n  options:\n    a: {elements: int}\n", "main").is_err());
