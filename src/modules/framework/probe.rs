@@ -1,6 +1,7 @@
 //! The state of one path on the target, read by one program: whether it exists, its type,
-//! mode, owner, size, link target, sha256, and optionally its content. Knows nothing of what
-//! a module will do with it.
+//! mode, owner, size, link target, sha256, and optionally its content. The program answers in
+//! `framework::report` lines under a name the caller picks (so one program may probe several
+//! paths); the content is the report's body. Knows nothing of what a module will do with it.
 
 use crate::connection::quote::quote;
 use crate::modules::framework::report::{Report, BODY, MARK_FN};
