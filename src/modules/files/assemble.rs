@@ -278,7 +278,7 @@ async fn assemble(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     if r.has("notdir") {
         return Ok(fail(format!("Source ({}) is not a directory", a.src)));
     }
-    let current = edit::parse_read(&out.stdout[at + marker.len()..])
+    let current = edit::parse_read("assemble", &out.stdout[at + marker.len()..])
         .map_err(|e| Failure::Failed(format!("{}: {e}", a.dest)))?;
     let content = join(
         &fragments(&r, &out.stdout[..at], regexp.as_ref(), a.ignore_hidden),

@@ -258,7 +258,7 @@ async fn blockinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let attrs = args.attrs();
     let place = place(&args).map_err(|e| Failure::Failed(format!("blockinfile: {e}")))?;
     let path = &args.path;
-    let cur = edit::read(ctx, path).await?;
+    let cur = edit::read(ctx, "blockinfile", path).await?;
     match cur.state.kind {
         Kind::Directory => {
             return Ok(Output::failed_rc(

@@ -4,10 +4,11 @@
 //! written by the framework's writer, which writes nothing in check mode. Knows nothing of
 //! playbooks; arguments arrive templated.
 
-use super::common::readable::{unreadable_message, CHECK_READABLE};
+use super::common::readable::{Unreadable, CHECK_READABLE};
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::de_bool;
 use crate::modules::framework::args::yes;
+use crate::modules::framework::report::{Report, BODY, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::framework::write::{self, hex};
 use crate::modules::{Ctx, Failure, Output};
@@ -76,40 +77,44 @@ async fn fetch(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let local = std::fs::read(&dest).ok();
     let local_sum = local.as_ref().map(|b| hex(&sha1::Sha1::digest(b)));
     let script = format!(
-        "p={}\n{CHECK_READABLE}s=$(sha1sum < \"$p\") || exit 1\ns=${{s%% *}}\n\
-         printf '%s\\n' \"$s\"\n[ \"$s\" = {} ] && exit 0\nexec cat -- \"$p\"\n",
+        "{MARK_FN}p={}\n{CHECK_READABLE}s=$(sha1sum < \"$p\") || exit 1\ns=${{s%% *}}\n\
+         m sum \"$s\"\n[ \"$s\" = {} ] && exit 0\nm {BODY}\nexec cat -- \"$p\"\n",
         quote_str(&args.src),
         quote_str(local_sum.as_deref().unwrap_or("none"))
     );
     let out = ctx.probe(script.into_bytes(), Vec::new()).await?;
-    let rc = out.status.rc();
+    if out.status.rc() != 0 {
+        return Err(Failure::Failed(format!(
+            "unable to fetch {}: {}",
+            args.src,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let (r, content) = Report::parse_with_body("fetch", &out.stdout)?;
     let mut o = Output::default();
     o.fields.insert("file".into(), json!(args.src));
-    if rc == 3 && !args.fail_on_missing {
-        o.msg = Some("the remote file does not exist, not transferring, ignored".into());
-        return Ok(o);
+    let missing = "the remote file does not exist, not transferring, ignored";
+    match r.get("unreadable").map(|v| Unreadable::parse("fetch", v)) {
+        None => {}
+        Some(Err(e)) => return Err(Failure::Failed(e)),
+        Some(Ok(Unreadable::Missing)) if !args.fail_on_missing => {
+            o.msg = Some(missing.into());
+            return Ok(o);
+        }
+        Some(Ok(Unreadable::Missing)) => return Err(Failure::Failed(missing.into())),
+        Some(Ok(Unreadable::Directory)) => {
+            return Err(Failure::Failed(
+                "remote file is a directory, fetch cannot work on directories".into(),
+            ))
+        }
+        Some(Ok(why)) => return Err(Failure::Failed(why.message(&args.src))),
     }
-    if rc != 0 {
-        let msg = match rc {
-            3 => "the remote file does not exist, not transferring, ignored".to_string(),
-            4 => "remote file is a directory, fetch cannot work on directories".to_string(),
-            _ => unreadable_message(rc, &args.src).unwrap_or_else(|| {
-                format!(
-                    "unable to fetch {}: {}",
-                    args.src,
-                    String::from_utf8_lossy(&out.stderr).trim()
-                )
-            }),
-        };
-        return Err(Failure::Failed(msg));
-    }
-    let nl = out.stdout.iter().position(|&b| b == b'\n').ok_or_else(|| {
+    let remote_sum = r.get("sum").map(str::to_string).ok_or_else(|| {
         Failure::Failed(format!(
             "fetch: no checksum from the target for {}",
             args.src
         ))
     })?;
-    let remote_sum = String::from_utf8_lossy(&out.stdout[..nl]).into_owned();
     let dest_text = dest.display().to_string();
     o.fields.insert("dest".into(), json!(dest_text));
     o.fields.insert("remote_checksum".into(), json!(remote_sum));
@@ -121,7 +126,7 @@ async fn fetch(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             .insert("md5sum".into(), json!(hex(&md5::compute(&bytes).0)));
         return Ok(o);
     }
-    let content = &out.stdout[nl + 1..];
+    let content = content.as_slice();
     let got = hex(&sha1::Sha1::digest(content));
     if args.validate_checksum && got != remote_sum {
         return Err(Failure::Failed(format!(

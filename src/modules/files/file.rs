@@ -1,7 +1,8 @@
 //! `file`: a path's type (file, directory, link, hard link, touched, absent) and attributes.
 //! One gated remote program: the probe prints the path's state before (and, for a hard link
 //! or a recursive change, what the prediction needs) and always opens the gate; the apply
-//! changes, marks each change it makes (`rsible-did ...`) and prints the state after.
+//! changes, reports each change it makes (`did ...`) and the state after, all in
+//! `framework::report` lines.
 //! `changed` comes from the apply's marks when it ran, and is predicted from the probe when
 //! it did not (check mode). Knows nothing of playbooks.
 
@@ -12,6 +13,7 @@ use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
 use crate::modules::framework::mode::{self, Mode};
 use crate::modules::framework::probe::{self, Kind, PathState, Want};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -247,10 +249,10 @@ impl Plan {
     }
 }
 
-/// Appends a line printing `marker` then the state of `$p` (in a subshell: absent is fine).
-fn probe_section(s: &mut Vec<u8>, marker: &str) {
-    s.extend_from_slice(format!("printf '{marker}\\n'\n(\n").as_bytes());
-    s.extend(probe::script_at(b"\"$p\"", Want::default()));
+/// Appends the probe of `$p` reported under `name` (in a subshell: absent is fine).
+fn probe_section(s: &mut Vec<u8>, name: &str) {
+    s.extend_from_slice(b"(\n");
+    s.extend(probe::script_at(b"\"$p\"", Want::default(), name));
     s.extend_from_slice(b")\n");
 }
 
@@ -259,7 +261,8 @@ const PRELUDE: &[u8] = b"fail() { printf '%s\\n' \"$*\" >&2; exit 1; }\n";
 
 /// The start of every program: `$p` (resolved when following), `$s` (src), the state before.
 fn head(plan: &Plan) -> Vec<u8> {
-    let mut s = PRELUDE.to_vec();
+    let mut s = MARK_FN.as_bytes().to_vec();
+    s.extend_from_slice(PRELUDE);
     s.extend_from_slice(b"p=");
     s.extend(quote(plan.path.as_bytes()));
     s.push(b'\n');
@@ -273,7 +276,7 @@ fn head(plan: &Plan) -> Vec<u8> {
         s.extend(quote(src.as_bytes()));
         s.push(b'\n');
     }
-    probe_section(&mut s, "rsible-before");
+    probe_section(&mut s, BEFORE);
     s
 }
 
@@ -284,7 +287,7 @@ const TREE: &str = "find \"$p\" -exec stat -c '%a %u %g' {} + 2>/dev/null | cksu
 /// state, prints what it did and the state after.
 fn apply_script(plan: &Plan) -> Vec<u8> {
     let mut s = Vec::new();
-    let did = |what: &str| format!("echo 'rsible-did {what}'");
+    let did = |what: &str| format!("m did {what}");
     let body = match plan.state {
         State::Absent => format!(
             "if [ -e \"$p\" ] || [ -L \"$p\" ]; then rm -rf -- \"$p\" || exit 1; {}; fi\n",
@@ -334,7 +337,7 @@ fn apply_script(plan: &Plan) -> Vec<u8> {
         }
     };
     if plan.recurse {
-        s.extend_from_slice(format!("echo \"rsible-tree-before $({TREE})\"\n").as_bytes());
+        s.extend_from_slice(format!("m tree.before \"$({TREE})\"\n").as_bytes());
     }
     s.extend_from_slice(body.as_bytes());
     if plan.state != State::Absent {
@@ -355,9 +358,9 @@ fn apply_script(plan: &Plan) -> Vec<u8> {
         }
     }
     if plan.recurse {
-        s.extend_from_slice(format!("echo \"rsible-tree-after $({TREE})\"\n").as_bytes());
+        s.extend_from_slice(format!("m tree.after \"$({TREE})\"\n").as_bytes());
     }
-    probe_section(&mut s, "rsible-after");
+    probe_section(&mut s, AFTER);
     s
 }
 
@@ -382,7 +385,7 @@ fn make_dirs(plan: &Plan, did: &str) -> String {
          [ -n \"$d\" ] || continue\n\
          if [ -z \"$c\" ]; then c=$d; else c=\"${{c%/}}/$d\"; fi\n\
          if ! [ -e \"$c\" ]; then mkdir -- \"$c\" 2>/dev/null || [ -d \"$c\" ] || fail \"There was an issue creating $c as requested\"\n\
-         echo \"rsible-made $(stat -c %a -- \"$c\")\"\n\
+         m made \"$(stat -c %a -- \"$c\")\"\n\
          (p=$c\n{each}) || exit 1\n\
          fi\n\
          done\n\
@@ -454,7 +457,7 @@ fn explicit_who(spec: &str) -> String {
 fn probe_script(plan: &Plan) -> Vec<u8> {
     let mut s = head(plan);
     if plan.state == State::Hard {
-        s.extend_from_slice(b"[ \"$p\" -ef \"$s\" ] && echo rsible-same-inode\n");
+        s.extend_from_slice(b"[ \"$p\" -ef \"$s\" ] && m same_inode\n");
     }
     if plan.recurse {
         let mut tests = Vec::new();
@@ -472,7 +475,7 @@ fn probe_script(plan: &Plan) -> Vec<u8> {
         if !tests.is_empty() {
             s.extend_from_slice(
                 format!(
-                    "[ -d \"$p\" ] && [ -n \"$(find \"$p\" \\( {} \\) -print 2>/dev/null | head -n 1)\" ] && echo rsible-tree-differs\n",
+                    "[ -d \"$p\" ] && [ -n \"$(find \"$p\" \\( {} \\) -print 2>/dev/null | head -n 1)\" ] && m tree_differs\n",
                     tests.join(" -o ")
                 )
                 .as_bytes(),
@@ -483,29 +486,12 @@ fn probe_script(plan: &Plan) -> Vec<u8> {
     s
 }
 
-/// Whether `out` holds the line `marker`.
-fn has_marker(out: &[u8], marker: &str) -> bool {
-    let m = format!("{marker}\n");
-    out.windows(m.len()).any(|w| w == m.as_bytes())
-}
-
-/// The state printed after `marker`.
-fn section(out: &[u8], marker: &str) -> Result<PathState, String> {
-    let m = format!("{marker}\n");
-    let at = out
-        .windows(m.len())
-        .position(|w| w == m.as_bytes())
-        .ok_or("the target's answer was cut short")?;
-    probe::parse(&out[at + m.len()..]).map(|(s, _)| s)
-}
-
-/// The value after `prefix` on a line of `out`.
-fn line_value<'a>(out: &'a str, prefix: &str) -> Option<&'a str> {
-    out.lines().find_map(|l| l.strip_prefix(prefix))
-}
+/// The names of the probes of the path before and after the apply.
+const BEFORE: &str = "before";
+const AFTER: &str = "after";
 
 /// Whether anything would change, predicted from the probe (when the apply did not run).
-fn predict(plan: &Plan, before: &PathState, out: &str) -> Result<bool, String> {
+fn predict(plan: &Plan, before: &PathState, r: &Report) -> Result<bool, String> {
     let exists = before.exists();
     let p = &plan.path;
     let type_change = match plan.state {
@@ -533,7 +519,7 @@ fn predict(plan: &Plan, before: &PathState, out: &str) -> Result<bool, String> {
             }
             before.link_target.as_deref() != plan.src.as_deref()
         }
-        State::Hard => !out.lines().any(|l| l == "rsible-same-inode"),
+        State::Hard => !r.has("same_inode"),
     };
     if type_change || plan.state == State::Absent || !exists {
         return Ok(type_change || (!exists && plan.state != State::Absent));
@@ -552,14 +538,14 @@ fn predict(plan: &Plan, before: &PathState, out: &str) -> Result<bool, String> {
         .group
         .as_deref()
         .is_some_and(|g| !same_id(g, &before.group, before.gid));
-    let tree_change = out.lines().any(|l| l == "rsible-tree-differs");
+    let tree_change = r.has("tree_differs");
     Ok(mode_change || owner_change || group_change || tree_change || plan.touch().is_some())
 }
 
 /// Whether the applying program changed anything.
-fn applied_changes(before: &PathState, after: &PathState, out: &str) -> bool {
-    out.lines().any(|l| l.starts_with("rsible-did "))
-        || line_value(out, "rsible-tree-before ") != line_value(out, "rsible-tree-after ")
+fn applied_changes(before: &PathState, after: &PathState, r: &Report) -> bool {
+    r.has("did")
+        || r.get("tree.before") != r.get("tree.after")
         || before.kind != after.kind
         || before.mode != after.mode
         || before.uid != after.uid
@@ -578,7 +564,7 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             follow: false,
             ..Want::default()
         };
-        Some(probe::probe(ctx, &path, want).await?.0.kind)
+        Some(probe::probe(ctx, "file", &path, want).await?.0.kind)
     } else {
         None
     };
@@ -587,6 +573,7 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         .gated(&probe_script(&plan), &apply_script(&plan), Vec::new())
         .await?;
     let bad = |e: String| Failure::Failed(format!("{}: {e}", plan.path));
+    let r = Report::parse("file", &String::from_utf8_lossy(&out.stdout))?;
     if out.status.rc() != 0 {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
         let msg = if err.is_empty() {
@@ -598,18 +585,17 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         } else {
             err
         };
-        let before = section(&out.stdout, "rsible-before").map_err(bad)?;
+        let before = probe::read("file", &r, BEFORE).map_err(bad)?;
         return Ok(failed(&plan, &before, msg));
     }
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let before = section(&out.stdout, "rsible-before").map_err(bad)?;
-    let applied = has_marker(&out.stdout, "rsible-after");
+    let before = probe::read("file", &r, BEFORE).map_err(bad)?;
+    let applied = r.has(AFTER);
     let (after, changed) = if applied {
-        let after = section(&out.stdout, "rsible-after").map_err(bad)?;
-        let changed = applied_changes(&before, &after, &text);
+        let after = probe::read("file", &r, AFTER).map_err(bad)?;
+        let changed = applied_changes(&before, &after, &r);
         (after, changed)
     } else {
-        match predict(&plan, &before, &text) {
+        match predict(&plan, &before, &r) {
             Ok(changed) => (before.clone(), changed),
             Err(msg) => return Ok(failed(&plan, &before, msg)),
         }
@@ -640,7 +626,7 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     if ctx.diff {
         o.fields.insert(
             "diff".into(),
-            result_diff(&plan, &before, &after, applied, &text),
+            result_diff(&plan, &before, &after, applied, &r),
         );
     }
     if ctx.diff && changed {
@@ -702,7 +688,7 @@ fn result_diff(
     before: &PathState,
     after: &PathState,
     applied: bool,
-    out: &str,
+    r: &Report,
 ) -> Value {
     let mut b = Map::new();
     let mut a = Map::new();
@@ -715,10 +701,7 @@ fn result_diff(
         a.insert("state".into(), json!(want));
     }
     // A directory made here: the mode `mkdir` gave it, when the task's mode changed it.
-    let made = out
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("rsible-made "));
+    let made = r.all("made").last();
     if let Some(m) = made.and_then(|m| u32::from_str_radix(m, 8).ok()) {
         if plan.mode.is_some() && m != after.mode {
             b.insert("mode".into(), json!(mode::octal(m)));
@@ -813,27 +796,26 @@ mod tests {
         assert!(s.contains("v='x;y'"), "{s}");
     }
 
+    fn report(out: &str) -> Report {
+        Report::parse("file", out).unwrap()
+    }
+
     #[test]
     fn changes_are_read_from_the_program_output() {
-        let out = b"rsible-before\nrsible-probe absent\nrsible-did mkdir\nrsible-after\nrsible-probe directory\n755 0 root 0 root 4096 1\n\n\n";
-        let before = section(out, "rsible-before").unwrap();
-        let after = section(out, "rsible-after").unwrap();
+        let r = report(
+            "@@rsible before absent\n@@rsible did mkdir\n@@rsible after directory\n\
+             @@rsible after.stat 755 0 root 0 root 4096 1\n",
+        );
+        let before = probe::read("file", &r, BEFORE).unwrap();
+        let after = probe::read("file", &r, AFTER).unwrap();
         assert!(!before.exists() && after.kind == Kind::Directory);
-        assert!(applied_changes(
-            &before,
-            &after,
-            &String::from_utf8_lossy(out)
-        ));
-        assert!(!applied_changes(
-            &after,
-            &after,
-            "rsible-tree-before 1\nrsible-tree-after 1\n"
-        ));
-        assert!(applied_changes(
-            &after,
-            &after,
-            "rsible-tree-before 1\nrsible-tree-after 2\n"
-        ));
+        assert!(applied_changes(&before, &after, &r));
+        let same = "@@rsible tree.before 1\n@@rsible tree.after 1\n";
+        assert!(!applied_changes(&after, &after, &report(same)));
+        let differs = "@@rsible tree.before 1\n@@rsible tree.after 2\n";
+        assert!(applied_changes(&after, &after, &report(differs)));
+        let e = probe::read("file", &report("@@rsible before sideways\n"), BEFORE).unwrap_err();
+        assert!(e.starts_with("file: ") && e.contains("sideways"), "{e}");
     }
 
     #[test]
@@ -842,21 +824,24 @@ mod tests {
         let s = String::from_utf8(probe_script(&p)).unwrap();
         assert!(s.ends_with("rsible_change=1\n"), "{s}");
         assert!(!s.contains("ln ") && !s.contains("rm "), "{s}");
-        assert!(has_marker(b"a\nrsible-after\nb", "rsible-after"));
-        assert!(!has_marker(b"a\nrsible-before\n", "rsible-after"));
+        let mut f = PathState::absent();
+        f.kind = Kind::File;
+        assert!(!predict(&p, &f, &report("@@rsible same_inode\n")).unwrap());
+        assert!(predict(&p, &f, &report("")).unwrap());
     }
 
     #[test]
     fn predicts_from_the_probe() {
         let p = plan(json!({"path": "/x", "state": "directory", "mode": "0750"})).unwrap();
         let mut d = PathState::absent();
-        assert!(predict(&p, &d, "").unwrap());
+        let none = report("");
+        assert!(predict(&p, &d, &none).unwrap());
         d.kind = Kind::Directory;
         d.mode = 0o750;
-        assert!(!predict(&p, &d, "").unwrap());
+        assert!(!predict(&p, &d, &none).unwrap());
         d.mode = 0o755;
-        assert!(predict(&p, &d, "").unwrap());
+        assert!(predict(&p, &d, &none).unwrap());
         let f = plan(json!({"path": "/x", "state": "file"})).unwrap();
-        assert!(predict(&f, &PathState::absent(), "").is_err());
+        assert!(predict(&f, &PathState::absent(), &none).is_err());
     }
 }

@@ -8,6 +8,7 @@ use super::common::stat_fields::{parse_stat, sum_command, STAT_FORMAT};
 use super::find_contains::{self, Contains};
 use crate::connection::quote::join;
 use crate::modules::framework::args::{de_bool, de_opt_list, de_opt_string, is_template};
+use crate::modules::framework::report::{Report, MARK, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -243,18 +244,18 @@ impl Filter {
     }
 }
 
-/// The listing program: `now SECONDS`, then `f STAT... PATH` per entry, `skip PATH` per
-/// path that is not a readable directory.
+/// The listing program, in report lines: `now SECONDS`, then `f STAT... PATH` per entry
+/// (printed by `stat` itself), `skip PATH` per path that is not a readable directory.
 fn list_script(paths: &[String], maxdepth: Option<u32>, follow: bool) -> String {
     let depth = maxdepth
         .map(|d| format!(" -maxdepth {d}"))
         .unwrap_or_default();
     let (l, sl) = if follow { ("-L ", "-L ") } else { ("", "") };
     format!(
-        "LC_ALL=C; export LC_ALL\nprintf 'now %s\\n' \"$(date +%s)\"\n\
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}m now \"$(date +%s)\"\n\
          for p in {}; do\n  if [ -d \"$p\" ] && [ -r \"$p\" ]; then\n    \
-         find {l}\"$p\" -mindepth 1{depth} -exec stat {sl}-c 'f {STAT_FORMAT} %n' {{}} + 2>/dev/null\n  \
-         else printf 'skip %s\\n' \"$p\"; fi\ndone\n",
+         find {l}\"$p\" -mindepth 1{depth} -exec stat {sl}-c '{MARK}f {STAT_FORMAT} %n' {{}} + 2>/dev/null\n  \
+         else m skip \"$p\"; fi\ndone\n",
         String::from_utf8_lossy(&join(paths))
     )
 }
@@ -262,24 +263,26 @@ fn list_script(paths: &[String], maxdepth: Option<u32>, follow: bool) -> String 
 /// What the listing program saw.
 type Listing = (i64, Vec<(String, Map<String, Value>)>, Vec<String>);
 
-/// Parses the listing into (remote time, entries as (path, stat), skipped paths).
-fn parse_listing(stdout: &str) -> Listing {
+/// Reads the listing's report into (remote time, entries as (path, stat), skipped paths);
+/// a garbled entry fails, naming the module.
+fn parse_listing(r: &Report) -> Result<Listing, String> {
     let (mut now, mut entries, mut skipped) = (0, Vec::new(), Vec::new());
-    for line in stdout.lines() {
-        if let Some(t) = line.strip_prefix("now ") {
-            now = t.trim().parse().unwrap_or(0);
-        } else if let Some(p) = line.strip_prefix("skip ") {
-            skipped.push(p.to_string());
-        } else if let Some(rest) = line.strip_prefix("f ") {
-            let parts: Vec<&str> = rest.splitn(13, ' ').collect();
-            if parts.len() == 13 {
-                if let Some(st) = parse_stat(&parts[..12].join(" ")) {
-                    entries.push((parts[12].to_string(), st));
-                }
+    for (key, v) in r.entries() {
+        match key {
+            "now" => now = v.trim().parse().unwrap_or(0),
+            "skip" => skipped.push(v.to_string()),
+            "f" => {
+                let parts: Vec<&str> = v.splitn(13, ' ').collect();
+                let st = (parts.len() == 13)
+                    .then(|| parse_stat(&parts[..12].join(" ")))
+                    .flatten()
+                    .ok_or_else(|| format!("find: unexpected answer from the target: {v:?}"))?;
+                entries.push((parts[12].to_string(), st));
             }
+            _ => {}
         }
     }
-    (now, entries, skipped)
+    Ok((now, entries, skipped))
 }
 
 impl Module for Find {
@@ -341,7 +344,8 @@ async fn find(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             Vec::new(),
         )
         .await?;
-    let (now, entries, skipped) = parse_listing(&String::from_utf8_lossy(&out.stdout));
+    let r = Report::parse("find", &String::from_utf8_lossy(&out.stdout))?;
+    let (now, entries, skipped) = parse_listing(&r).map_err(Failure::Failed)?;
     let examined = entries.len();
     let mut files: Vec<Map<String, Value>> = entries
         .into_iter()
@@ -408,17 +412,18 @@ async fn second_pass(
         });
     }
     let list = String::from_utf8_lossy(&join(&regular)).into_owned();
-    let mut script = String::from("LC_ALL=C; export LC_ALL\n");
+    let mut script = format!("LC_ALL=C; export LC_ALL\n{MARK_FN}");
     if let Some(cmd) = sum {
         script.push_str(&format!(
-            "for f in {list}; do s=$({cmd} < \"$f\") && printf 's %s %s\\n' \"${{s%% *}}\" \"$f\"; done 2>/dev/null\n"
+            "for f in {list}; do s=$({cmd} < \"$f\") && m sum \"${{s%% *}}\" \"$f\"; done 2>/dev/null\n"
         ));
     }
     if contains.is_some() {
         script.push_str(&find_contains::dump_script(&list));
     }
     let out = ctx.probe(script.into_bytes(), Vec::new()).await?;
-    let (head, dump) = find_contains::parse_dump(&out.stdout);
+    let (r, body) = Report::parse_with_body("find", &out.stdout)?;
+    let dump = find_contains::parse_dump(&r, &body).map_err(Failure::Failed)?;
     let hits: std::collections::HashSet<&str> = match contains {
         Some(c) => regular
             .iter()
@@ -428,10 +433,9 @@ async fn second_pass(
             .collect(),
         None => Default::default(),
     };
-    let text = String::from_utf8_lossy(head);
-    let sums: std::collections::HashMap<&str, &str> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("s ")?.split_once(' '))
+    let sums: std::collections::HashMap<&str, &str> = r
+        .all("sum")
+        .filter_map(|l| l.split_once(' '))
         .map(|(s, p)| (p, s))
         .collect();
     Ok(files
@@ -493,11 +497,11 @@ mod tests {
 
     #[test]
     fn filters_apply_like_ansible() {
-        let line = "f 81a4 0 0 2048 1 1 1 1000 1000 1000 root root /d/a.log\n\
-                    f 81a4 0 0 10 1 1 1 1900 1900 1900 root root /d/.h.log\n\
-                    f 41ed 0 0 4096 1 1 1 1000 1000 1000 root root /d/sub dir\n\
-                    skip /nope\nnow 2000\n";
-        let (now, entries, skipped) = parse_listing(line);
+        let line = "@@rsible f 81a4 0 0 2048 1 1 1 1000 1000 1000 root root /d/a.log\n\
+                    @@rsible f 81a4 0 0 10 1 1 1 1900 1900 1900 root root /d/.h.log\n\
+                    @@rsible f 41ed 0 0 4096 1 1 1 1000 1000 1000 root root /d/sub dir\n\
+                    @@rsible skip /nope\n@@rsible now 2000\n";
+        let (now, entries, skipped) = parse_listing(&report(line)).unwrap();
         assert_eq!(
             (now, entries.len(), skipped),
             (2000, 3, vec!["/nope".to_string()])
@@ -542,10 +546,36 @@ mod tests {
         assert!(keep(args_of(json!({"paths": "/d", "excludes": ["a*"]}))).is_empty());
     }
 
+    fn report(out: &str) -> Report {
+        Report::parse("find", out).unwrap()
+    }
+
     #[test]
-    fn the_listing_program_quotes_paths() {
+    fn a_garbled_entry_fails_naming_the_module() {
+        let e = parse_listing(&report("@@rsible f 81a4 0 0 x\n")).unwrap_err();
+        assert!(e.starts_with("find: ") && e.contains("81a4 0 0 x"), "{e}");
+    }
+
+    #[test]
+    fn the_listing_program_quotes_paths_and_reports_each_entry() {
         let s = list_script(&["/a b".into()], Some(1), false);
         assert!(s.contains("for p in '/a b'; do"), "{s}");
         assert!(s.contains("-maxdepth 1 -exec stat -c"), "{s}");
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("f x"), "1").unwrap();
+        let top = d.path().to_str().unwrap().to_string();
+        let s = list_script(&[top.clone(), format!("{top}/none")], None, false);
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(s)
+            .output()
+            .unwrap();
+        let (now, entries, skipped) =
+            parse_listing(&report(&String::from_utf8_lossy(&out.stdout))).unwrap();
+        assert!(now > 0);
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].0, format!("{top}/f x"));
+        assert_eq!(entries[0].1["size"], json!(1));
+        assert_eq!(skipped, [format!("{top}/none")]);
     }
 }

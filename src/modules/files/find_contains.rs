@@ -4,10 +4,8 @@
 //! files' bytes; the test runs here. Knows nothing of the other `find` filters.
 
 use crate::modules::files::common::pyre::{self, Regex};
+use crate::modules::framework::report::{Report, BODY};
 use std::collections::HashMap;
-
-/// The marker line that starts the file dump in the program's output.
-pub const MARKER: &[u8] = b"rsible-contents\n";
 
 /// A compiled `contains` test.
 pub struct Contains {
@@ -39,40 +37,37 @@ impl Contains {
     }
 }
 
-/// Shell text printing [`MARKER`], then, for the `n`-th (from 1) readable file of the
-/// quoted word list `list`, a line `F n size` followed by its bytes.
+/// Shell text that reports `file N SIZE` for the `n`-th (from 1) readable regular file of
+/// the quoted word list `list`, then, as the report's body, those files' bytes one after the
+/// other (so it must come last). Needs `m` (`MARK_FN`).
 pub fn dump_script(list: &str) -> String {
     format!(
-        "printf 'rsible-contents\\n'\ni=0\nfor f in {list}; do i=$((i+1)); [ -f \"$f\" ] && [ -r \"$f\" ] || continue; \
-         n=$(wc -c < \"$f\") || continue; printf 'F %s %s\\n' \"$i\" $n; head -c \"$n\" -- \"$f\"; done\n"
+        "i=0\nfor f in {list}; do i=$((i+1)); [ -f \"$f\" ] && [ -r \"$f\" ] || continue; \
+         n=$(wc -c < \"$f\") || continue; n=$((n)); eval \"n$i=$n\"; m file \"$i\" $n; done\n\
+         m {BODY}\ni=0\nfor f in {list}; do i=$((i+1)); eval \"n=\\${{n$i:-}}\"; \
+         [ -n \"$n\" ] && head -c \"$n\" -- \"$f\"; done; :\n"
     )
 }
 
-/// The files in the dump after [`MARKER`] in `out`, by their position in the list (from 1),
-/// and the text before the marker.
-pub fn parse_dump(out: &[u8]) -> (&[u8], HashMap<usize, &[u8]>) {
+/// The dumped files by their position in the list (from 1): the `file` entries of `r` cut
+/// from `body` in turn; a garbled or short answer fails, naming the module.
+pub fn parse_dump<'a>(r: &Report, body: &'a [u8]) -> Result<HashMap<usize, &'a [u8]>, String> {
     let mut files = HashMap::new();
-    let Some(at) = out.windows(MARKER.len()).position(|w| w == MARKER) else {
-        return (out, files);
-    };
-    let (head, mut rest) = (&out[..at], &out[at + MARKER.len()..]);
-    while let Some(nl) = rest.iter().position(|b| *b == b'\n') {
-        let line = String::from_utf8_lossy(&rest[..nl]).into_owned();
-        let mut w = line.split_whitespace();
-        let (Some("F"), Some(i), Some(n)) = (w.next(), w.next(), w.next()) else {
-            break;
-        };
-        let (Ok(i), Ok(n)) = (i.parse::<usize>(), n.parse::<usize>()) else {
-            break;
-        };
-        let body = &rest[nl + 1..];
-        if body.len() < n {
-            break;
+    let mut rest = body;
+    for v in r.all("file") {
+        let bad = || format!("find: unexpected answer from the target: file {v:?}");
+        let (i, n) = v.split_once(' ').ok_or_else(bad)?;
+        let (i, n) = (
+            i.parse::<usize>().map_err(|_| bad())?,
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        );
+        if rest.len() < n {
+            return Err("find: the target's answer was cut short".into());
         }
-        files.insert(i, &body[..n]);
-        rest = &body[n..];
+        files.insert(i, &rest[..n]);
+        rest = &rest[n..];
     }
-    (head, files)
+    Ok(files)
 }
 
 #[cfg(test)]
@@ -94,11 +89,41 @@ mod tests {
 
     #[test]
     fn reads_the_dump() {
-        let out = b"s abc /x\nrsible-contents\nF 1 3\na\nbF 3 0\n";
-        let (head, files) = parse_dump(out);
-        assert_eq!(head, b"s abc /x\n");
+        let out = b"@@rsible sum abc /x\n@@rsible file 1 3\n@@rsible file 3 0\n@@rsible body\na\nb";
+        let (r, body) = Report::parse_with_body("find", out).unwrap();
+        let files = parse_dump(&r, &body).unwrap();
         assert_eq!(files[&1], b"a\nb");
         assert_eq!(files[&3], b"");
         assert!(!files.contains_key(&2));
+        let (r, body) =
+            Report::parse_with_body("find", b"@@rsible file 1 9\n@@rsible body\nab").unwrap();
+        assert!(parse_dump(&r, &body).unwrap_err().starts_with("find: "));
+        let (r, body) = Report::parse_with_body("find", b"@@rsible file x\n").unwrap();
+        assert!(parse_dump(&r, &body).unwrap_err().starts_with("find: "));
+    }
+
+    #[test]
+    fn the_dump_program_sends_each_readable_file() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a"), d.path().join("b c"));
+        std::fs::write(&a, b"1\x00\n").unwrap();
+        std::fs::write(&b, b"22").unwrap();
+        let list = format!("'{}' /none '{}'", a.display(), b.display());
+        let s = format!(
+            "{}{}",
+            crate::modules::framework::report::MARK_FN,
+            dump_script(&list)
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(s)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let (r, body) = Report::parse_with_body("find", &out.stdout).unwrap();
+        let files = parse_dump(&r, &body).unwrap();
+        assert_eq!(files[&1], b"1\x00\n");
+        assert_eq!(files[&3], b"22");
+        assert_eq!(files.len(), 2);
     }
 }

@@ -338,7 +338,7 @@ async fn ini_file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let values = values(&args);
     let attrs = args.attrs();
     let path = &args.path;
-    let cur = edit::read(ctx, path).await?;
+    let cur = edit::read(ctx, "ini_file", path).await?;
     match cur.state.kind {
         Kind::Directory => return Err(Failure::Failed(format!("Path {path} is a directory !"))),
         Kind::Absent if !args.create => {

@@ -341,7 +341,7 @@ async fn lineinfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let failed = |e: String| Failure::Failed(format!("lineinfile: {e}"));
     let search = search(&args).map_err(failed)?;
     let insert = insert(&args).map_err(failed)?;
-    let cur = edit::read(ctx, &args.path).await?;
+    let cur = edit::read(ctx, "lineinfile", &args.path).await?;
     let path = &args.path;
     match cur.state.kind {
         Kind::Directory => {

@@ -133,7 +133,7 @@ pub fn replace_all(
 async fn replace(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let attrs = args.attrs();
     let path = &args.path;
-    let cur = edit::read(ctx, path).await?;
+    let cur = edit::read(ctx, "replace", path).await?;
     match cur.state.kind {
         Kind::Directory => {
             return Ok(Output::failed_rc(

@@ -2,8 +2,9 @@
 //! encoding happens on the controller, so the target needs no `base64`). Read-only: a probe.
 //! Knows nothing of playbooks; arguments arrive templated.
 
-use super::common::readable::{unreadable_message, CHECK_READABLE};
+use super::common::readable::{Unreadable, CHECK_READABLE};
 use crate::connection::quote::quote_str;
+use crate::modules::framework::report::{Report, BODY, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use base64::Engine as _;
@@ -37,22 +38,23 @@ impl Module for Slurp {
 /// `slurp`: returns `content` (base64), `encoding` and `source`.
 async fn slurp(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let script = format!(
-        "p={}\n{CHECK_READABLE}exec cat -- \"$p\"\n",
+        "{MARK_FN}p={}\n{CHECK_READABLE}m {BODY}\nexec cat -- \"$p\"\n",
         quote_str(&args.src)
     );
     let out = ctx.probe(script.into_bytes(), Vec::new()).await?;
-    let rc = out.status.rc();
-    if rc != 0 {
-        let msg = unreadable_message(rc, &args.src).unwrap_or_else(|| {
-            format!(
-                "unable to slurp file: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )
-        });
-        return Err(Failure::Failed(msg));
+    if out.status.rc() != 0 {
+        return Err(Failure::Failed(format!(
+            "unable to slurp file: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let (r, body) = Report::parse_with_body("slurp", &out.stdout)?;
+    if let Some(why) = r.get("unreadable") {
+        let why = Unreadable::parse("slurp", why).map_err(Failure::Failed)?;
+        return Err(Failure::Failed(why.message(&args.src)));
     }
     let mut o = Output::default();
-    let content = base64::engine::general_purpose::STANDARD.encode(&out.stdout);
+    let content = base64::engine::general_purpose::STANDARD.encode(&body);
     o.fields.insert("content".into(), json!(content));
     o.fields.insert("encoding".into(), json!("base64"));
     o.fields.insert("source".into(), json!(args.src));

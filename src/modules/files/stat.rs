@@ -7,6 +7,7 @@ use super::common::stat_fields::{parse_stat, sum_command, STAT_FORMAT};
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, is_template};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -82,21 +83,21 @@ async fn stat(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         "[ -f \"$p\" ] && [ ! -L \"$p\" ]"
     };
     let mut script = format!(
-        "LC_ALL=C; export LC_ALL\np={}\n{exists} || {{ echo absent; exit 0; }}\n\
-         s=$(stat {l}-c '{STAT_FORMAT}' -- \"$p\") || exit 1\nprintf 'stat %s\\n' \"$s\"\n\
-         if [ -L \"$p\" ]; then printf 'target %s\\n' \"$(readlink -- \"$p\")\"; \
-         printf 'source %s\\n' \"$(readlink -f -- \"$p\")\"; fi\n\
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}p={}\n{exists} || {{ m absent; exit 0; }}\n\
+         s=$(stat {l}-c '{STAT_FORMAT}' -- \"$p\") || exit 1\nm stat \"$s\"\n\
+         if [ -L \"$p\" ]; then m target \"$(readlink -- \"$p\")\"; \
+         m source \"$(readlink -f -- \"$p\")\"; fi\n\
          a=; [ -r \"$p\" ] && a=${{a}}r; [ -w \"$p\" ] && a=${{a}}w; [ -x \"$p\" ] && a=${{a}}x\n\
-         printf 'access %s\\n' \"$a\"\n",
+         m access \"$a\"\n",
         quote_str(&args.path)
     );
     if args.get_checksum {
         script.push_str(&format!(
-            "if {regular} && [ -r \"$p\" ]; then c=$({sum} < \"$p\") && printf 'sum %s\\n' \"${{c%% *}}\"; fi\n"
+            "if {regular} && [ -r \"$p\" ]; then c=$({sum} < \"$p\") && m sum \"${{c%% *}}\"; fi\n"
         ));
     }
     script.push_str(&format!(
-        "x=$(stat {l}-c '%b %o %t %T' -- \"$p\" 2>/dev/null) && printf 'blocks %s\\n' \"$x\"; :\n"
+        "x=$(stat {l}-c '%b %o %t %T' -- \"$p\" 2>/dev/null) && m blocks \"$x\"; :\n"
     ));
     if args.get_mime {
         script.push_str(super::stat_extra::MIME_SCRIPT);
@@ -105,7 +106,6 @@ async fn stat(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         script.push_str(super::stat_extra::ATTR_SCRIPT);
     }
     let out = ctx.probe(script.into_bytes(), Vec::new()).await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "stat: cannot stat {}: {}",
@@ -113,27 +113,30 @@ async fn stat(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let mut st = parse_output(&stdout, &args.path)
-        .ok_or_else(|| Failure::Failed(format!("stat: unexpected output: {stdout}")))?;
+    let r = Report::parse("stat", &String::from_utf8_lossy(&out.stdout))?;
+    let mut st = parse_output(&r, &args.path).map_err(Failure::Failed)?;
     if st.get("exists") == Some(&json!(true)) {
-        super::stat_extra::fill(&mut st, &stdout, args.get_mime, args.get_attributes);
+        super::stat_extra::fill(&mut st, &r, args.get_mime, args.get_attributes);
     }
     let mut o = Output::default();
     o.fields.insert("stat".into(), Value::Object(st));
     Ok(o)
 }
 
-/// Reads the remote program's output into Ansible's `stat` dict; `None` if it is garbled.
-fn parse_output(stdout: &str, path: &str) -> Option<Map<String, Value>> {
+/// Reads the remote program's report into Ansible's `stat` dict; a garbled one fails,
+/// naming the module.
+fn parse_output(r: &Report, path: &str) -> Result<Map<String, Value>, String> {
     let mut st = Map::new();
-    if stdout.lines().next() == Some("absent") {
+    if r.has("absent") {
         st.insert("exists".into(), json!(false));
-        return Some(st);
+        return Ok(st);
     }
-    for line in stdout.lines() {
-        let (key, rest) = line.split_once(' ').unwrap_or((line, ""));
+    for (key, rest) in r.entries() {
         match key {
-            "stat" => st.extend(parse_stat(rest)?),
+            "stat" => st.extend(
+                parse_stat(rest)
+                    .ok_or_else(|| format!("stat: unexpected answer from the target: {rest:?}"))?,
+            ),
             "target" => {
                 st.insert("lnk_target".into(), json!(rest));
             }
@@ -152,11 +155,11 @@ fn parse_output(stdout: &str, path: &str) -> Option<Map<String, Value>> {
         }
     }
     if !st.contains_key("mode") {
-        return None;
+        return Err("stat: the target's answer was cut short".into());
     }
     st.insert("exists".into(), json!(true));
     st.insert("path".into(), json!(path));
-    Some(st)
+    Ok(st)
 }
 
 #[cfg(test)]
@@ -164,11 +167,15 @@ mod tests {
     use super::*;
     use crate::modules::framework::spec::check;
 
+    fn report(out: &str) -> Report {
+        Report::parse("stat", out).unwrap()
+    }
+
     #[test]
     fn a_regular_file_is_read_like_ansible() {
-        let out = "stat 81a4 1000 1000 12 77 1 2049 1700000001 1700000002 1700000003 joe staff\n\
-                   access rw\nsum 3f786850e387550fdab836ed7e6dc881de23001b\n";
-        let st = parse_output(out, "/tmp/a").expect("parsed");
+        let out = "@@rsible stat 81a4 1000 1000 12 77 1 2049 1700000001 1700000002 1700000003 joe staff\n\
+                   @@rsible access rw\n@@rsible sum 3f786850e387550fdab836ed7e6dc881de23001b\n";
+        let st = parse_output(&report(out), "/tmp/a").expect("parsed");
         assert_eq!(st["exists"], json!(true));
         assert_eq!(st["mode"], json!("0644"));
         assert_eq!(st["isreg"], json!(true));
@@ -186,15 +193,18 @@ mod tests {
 
     #[test]
     fn links_and_absent_paths() {
-        let out =
-            "stat a1ff 0 0 4 9 1 2049 1 2 3 root root\ntarget /etc/x\nsource /etc/x\naccess r\n";
-        let st = parse_output(out, "/l").expect("parsed");
+        let out = "@@rsible stat a1ff 0 0 4 9 1 2049 1 2 3 root root\n@@rsible target /etc/x\n\
+                   @@rsible source /etc/x\n@@rsible access r\n";
+        let st = parse_output(&report(out), "/l").expect("parsed");
         assert_eq!(st["islnk"], json!(true));
         assert_eq!(st["lnk_target"], json!("/etc/x"));
         assert_eq!(st["mode"], json!("0777"));
-        let st = parse_output("absent\n", "/x").expect("parsed");
+        let st = parse_output(&report("@@rsible absent\n"), "/x").expect("parsed");
         assert_eq!(Value::Object(st), json!({"exists": false}));
-        assert!(parse_output("garbage\n", "/x").is_none());
+        let e = parse_output(&report("garbage\n"), "/x").unwrap_err();
+        assert!(e.starts_with("stat: "), "{e}");
+        let e = parse_output(&report("@@rsible stat 81a4 1\n"), "/x").unwrap_err();
+        assert!(e.starts_with("stat: ") && e.contains("81a4 1"), "{e}");
     }
 
     #[test]

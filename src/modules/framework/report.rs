@@ -22,6 +22,10 @@ pub const MARK_FN: &str = "m() { printf '@@rsible %s\\n' \"$*\"; }\n\
 pub const MARK_FILE_FN: &str =
     "mf() { printf '@@rsible %s:x ' \"$1\"; od -An -v -tx1 < \"$2\" | tr -d ' \\n'; printf '\\n'; }\n";
 
+/// The key of the report line after which a program prints raw bytes up to its end (a
+/// file's content): the body, kept byte for byte (see [`Report::parse_with_body`]).
+pub const BODY: &str = "body";
+
 /// What a remote program reported: its report lines in order, and the rest of its output.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -55,6 +59,28 @@ impl Report {
             r.entries.push(entry);
         }
         Ok(r)
+    }
+
+    /// As [`Report::parse`], for output that may end in a body: the report before the first
+    /// `@@rsible body` line, and every byte after that line (none when there is no such line).
+    pub fn parse_with_body(module: &str, stdout: &[u8]) -> Result<(Report, Vec<u8>), Failure> {
+        let line = format!("{MARK}{BODY}\n");
+        let at = if stdout.starts_with(line.as_bytes()) {
+            Some(0)
+        } else {
+            stdout
+                .windows(line.len() + 1)
+                .position(|w| w[0] == b'\n' && &w[1..] == line.as_bytes())
+                .map(|i| i + 1)
+        };
+        let (head, body) = match at {
+            Some(i) => (&stdout[..i], &stdout[i + line.len()..]),
+            None => (stdout, &[] as &[u8]),
+        };
+        Ok((
+            Report::parse(module, &String::from_utf8_lossy(head))?,
+            body.to_vec(),
+        ))
     }
 
     /// The entries after the last `key` line (all of them when there is none): a program that
@@ -133,6 +159,20 @@ mod tests {
             matches!(&e, Failure::Failed(m) if m.starts_with("apk: ") && m.contains("e:x 6z")),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn a_body_is_kept_byte_for_byte() {
+        let out = b"@@rsible k v\n@@rsible body\n\xff\r\n@@rsible x 1\nno newline";
+        let (r, body) = Report::parse_with_body("m", out).unwrap();
+        assert_eq!(r.get("k"), Some("v"));
+        assert!(!r.has("x") && !r.has("body"));
+        assert_eq!(body, b"\xff\r\n@@rsible x 1\nno newline");
+        let (r, body) = Report::parse_with_body("m", b"@@rsible body\n").unwrap();
+        assert!(r.entries().next().is_none() && body.is_empty());
+        let (r, body) = Report::parse_with_body("m", b"@@rsible k\n").unwrap();
+        assert!(r.has("k") && body.is_empty());
+        assert!(Report::parse_with_body("fetch", b"@@rsible k:x q\n@@rsible body\n").is_err());
     }
 
     #[test]

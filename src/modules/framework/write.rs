@@ -9,6 +9,7 @@
 
 use crate::connection::quote::quote;
 use crate::modules::framework::probe::{self, PathState};
+use crate::modules::framework::report::Report;
 use crate::modules::{Ctx, Failure};
 
 /// Attributes and safety steps of one write.
@@ -215,8 +216,7 @@ pub async fn write_from(
         full.extend_from_slice(b" || exit 2\n");
     }
     full.extend(script(path, &sum, opts).map_err(Failure::Failed)?);
-    full.extend_from_slice(AFTER);
-    full.extend(probe::script(path, probe::Want::default()));
+    full.extend(probe::script(path, probe::Want::default(), AFTER));
     let Some(out) = ctx.apply_streaming(full, stdin, file).await? else {
         return Ok(None);
     };
@@ -226,27 +226,23 @@ pub async fn write_from(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let r = Report::parse(WRITER, &String::from_utf8_lossy(&out.stdout))?;
     Ok(Some(Written {
-        backup_file: stdout
+        // The `backup=` line of the write itself (shared with the inline writes).
+        backup_file: r
+            .rest()
             .lines()
             .find_map(|l| l.strip_prefix("backup="))
             .map(str::to_string),
-        state: after_state(&out.stdout),
+        state: probe::read(WRITER, &r, AFTER).ok(),
     }))
 }
 
-/// The line that separates a program's work from the probe of the result.
-const AFTER: &[u8] = b"printf 'rsible-after\\n'\n";
+/// The name of the probe of the result, after the program's work.
+const AFTER: &str = "after";
 
-/// The state printed after [`AFTER`], if the program got that far.
-fn after_state(stdout: &[u8]) -> Option<PathState> {
-    let marker = b"rsible-after\n";
-    let at = stdout.windows(marker.len()).position(|w| w == marker)?;
-    probe::parse(&stdout[at + marker.len()..])
-        .ok()
-        .map(|(s, _)| s)
-}
+/// Who a malformed answer to these programs is blamed on (they serve several modules).
+const WRITER: &str = "the atomic writer";
 
 /// The sh program that gives an existing `path` `opts`' owner, group and mode (backup and
 /// validate do not apply), changing only what differs, then probes it.
@@ -277,8 +273,7 @@ pub fn attrs_script(path: &str, opts: &WriteOpts) -> Vec<u8> {
                 .as_bytes(),
         );
     }
-    s.extend_from_slice(AFTER);
-    s.extend(probe::script(path, probe::Want::default()));
+    s.extend(probe::script(path, probe::Want::default(), AFTER));
     s
 }
 
@@ -298,9 +293,10 @@ pub async fn set_attrs(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    after_state(&out.stdout)
+    let r = Report::parse(WRITER, &String::from_utf8_lossy(&out.stdout))?;
+    probe::read(WRITER, &r, AFTER)
         .map(Some)
-        .ok_or_else(|| Failure::Failed(format!("{path}: the target's answer was cut short")))
+        .map_err(|e| Failure::Failed(format!("{path}: {e}")))
 }
 
 /// Writes `bytes` to the controller file `dest` (`fetch`): a temp file beside it, then a
@@ -457,6 +453,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
         let backup = w.backup_file.expect("a backup");
         assert_eq!(std::fs::read_to_string(backup).unwrap(), "old\n");
+        assert_eq!(w.state.map(|s| (s.mode, s.size)), Some((0o640, 4)));
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,

@@ -12,6 +12,7 @@ use crate::event::Diff;
 use crate::modules::framework::args::is_template;
 use crate::modules::framework::mode::{octal, Mode};
 use crate::modules::framework::probe::{self, PathState, Want};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::write::{self, Source, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
 use serde::{Deserialize, Deserializer};
@@ -222,8 +223,8 @@ pub struct Current {
     pub content: Vec<u8>,
 }
 
-/// Reads `path`'s real location, state and content: one program.
-pub async fn read(ctx: &Ctx<'_>, path: &str) -> Result<Current, Failure> {
+/// Reads `path`'s real location, state and content for `module`: one program.
+pub async fn read(ctx: &Ctx<'_>, module: &str, path: &str) -> Result<Current, Failure> {
     let out = ctx.probe(read_script(path), Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
@@ -231,18 +232,19 @@ pub async fn read(ctx: &Ctx<'_>, path: &str) -> Result<Current, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    parse_read(&out.stdout).map_err(|e| Failure::Failed(format!("{path}: {e}")))
+    parse_read(module, &out.stdout).map_err(|e| Failure::Failed(format!("{path}: {e}")))
 }
 
 /// The program of [`read`], for a module that reads more in the same probe (it must come
 /// last: the content runs to the end of the output); [`parse_read`] reads its answer.
 pub fn read_script(path: &str) -> Vec<u8> {
     let q = quote(path.as_bytes());
-    let mut script = b"if [ -L ".to_vec();
+    let mut script = MARK_FN.as_bytes().to_vec();
+    script.extend_from_slice(b"if [ -L ");
     script.extend_from_slice(&q);
-    script.extend_from_slice(b" ]; then readlink -f -- ");
+    script.extend_from_slice(b" ]; then r=$(readlink -f -- ");
     script.extend_from_slice(&q);
-    script.extend_from_slice(b" || exit 1; else printf '%s\\n' ");
+    script.extend_from_slice(b") || exit 1; m real \"$r\"; else m real ");
     script.extend_from_slice(&q);
     script.extend_from_slice(b"; fi\n");
     let want = Want {
@@ -250,18 +252,21 @@ pub fn read_script(path: &str) -> Vec<u8> {
         content: true,
         follow: true,
     };
-    script.extend(probe::script(path, want));
+    script.extend(probe::script(path, want, PATH));
     script
 }
 
-/// Parses the output of [`read_script`]'s program.
-pub fn parse_read(out: &[u8]) -> Result<Current, String> {
-    let nl = out
-        .iter()
-        .position(|b| *b == b'\n')
-        .ok_or("the target's answer was cut short")?;
-    let real_path = String::from_utf8_lossy(&out[..nl]).into_owned();
-    let (state, content) = probe::parse(&out[nl + 1..])?;
+/// The name of the probe of the edited path.
+const PATH: &str = "path";
+
+/// Parses the output of [`read_script`]'s program, for `module`.
+pub fn parse_read(module: &str, out: &[u8]) -> Result<Current, String> {
+    let (r, content) = Report::parse_with_body(module, out).map_err(|e| e.to_string())?;
+    let real_path = r
+        .get("real")
+        .ok_or_else(|| format!("{module}: the target's answer was cut short"))?
+        .to_string();
+    let state = probe::read(module, &r, PATH)?;
     Ok(Current {
         real_path,
         state,
@@ -419,10 +424,16 @@ mod tests {
 
     #[test]
     fn the_read_answer_starts_with_the_real_path() {
-        let c = parse_read(b"/real/f\nrsible-probe file\n644 0 root 0 root 2 1\n\n\nhi").unwrap();
+        let out = b"@@rsible real /real/f\n@@rsible path file\n\
+                    @@rsible path.stat 644 0 root 0 root 2 1\n@@rsible body\nhi";
+        let c = parse_read("lineinfile", out).unwrap();
         assert_eq!(c.real_path, "/real/f");
+        assert_eq!(c.state.size, 2);
         assert_eq!(c.content, b"hi");
-        assert!(parse_read(b"").is_err());
+        let e = parse_read("replace", b"").unwrap_err();
+        assert!(e.starts_with("replace: "), "{e}");
+        let e = parse_read("ini_file", b"@@rsible real /f\n@@rsible path file\n").unwrap_err();
+        assert!(e.starts_with("ini_file: "), "{e}");
     }
 
     #[test]

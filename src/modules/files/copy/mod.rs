@@ -15,6 +15,7 @@ use crate::modules::framework::args::{self, de_bool, de_opt_string, is_template}
 use crate::modules::framework::local_src::find_local;
 use crate::modules::framework::mode::{self, Mode};
 use crate::modules::framework::probe::{self, Kind, PathState, Want};
+use crate::modules::framework::report::{Report, BODY, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::framework::write::{self, Source, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
@@ -309,7 +310,7 @@ struct Found {
 
 /// The probe program: the remote source (if any), then which path is written and its state.
 fn probe_script(job: &FileJob, data: Data<'_>, follow: bool, diff: bool) -> Vec<u8> {
-    let mut s = Vec::new();
+    let mut s = MARK_FN.as_bytes().to_vec();
     if let Data::Remote(src) = data {
         let want = Want {
             sha256: true,
@@ -317,7 +318,7 @@ fn probe_script(job: &FileJob, data: Data<'_>, follow: bool, diff: bool) -> Vec<
             follow: true,
         };
         s.extend_from_slice(b"(\n");
-        s.extend(probe::script(src, want));
+        s.extend(probe::script(src, want, SRC));
         s.extend_from_slice(b")\n");
     }
     s.extend_from_slice(b"d=");
@@ -337,7 +338,7 @@ fn probe_script(job: &FileJob, data: Data<'_>, follow: bool, diff: bool) -> Vec<
             b"if [ -L \"$d\" ] && [ -e \"$d\" ]; then d=$(readlink -f -- \"$d\"); fi\n",
         );
     }
-    s.extend_from_slice(b"printf 'rsible-dest %s\\n' \"$d\"\n");
+    s.extend_from_slice(b"m dest.path \"$d\"\n");
     s.extend(probe::script_at(
         b"\"$d\"",
         Want {
@@ -345,11 +346,12 @@ fn probe_script(job: &FileJob, data: Data<'_>, follow: bool, diff: bool) -> Vec<
             content: false,
             follow: false,
         },
+        DEST,
     ));
     if diff {
         s.extend_from_slice(
             format!(
-                "if [ \"$k\" = file ] && [ \"$(stat -c %s -- \"$p\")\" -le {MAX_DIFF_SIZE} ]; then cat -- \"$p\"; fi\n"
+                "if [ \"$k\" = file ] && [ \"$(stat -c %s -- \"$p\")\" -le {MAX_DIFF_SIZE} ]; then m {BODY}; cat -- \"$p\"; fi\n"
             )
             .as_bytes(),
         );
@@ -357,24 +359,19 @@ fn probe_script(job: &FileJob, data: Data<'_>, follow: bool, diff: bool) -> Vec<
     s
 }
 
+/// The names of the probes of the remote source and of the destination.
+const SRC: &str = "src";
+const DEST: &str = "dest";
+
 /// Parses [`probe_script`]'s output.
 fn parse_probe(out: &[u8], remote: bool) -> Result<Found, String> {
-    let (src, rest) = if remote {
-        let (s, rest) = probe::parse(out)?;
-        (Some(s), rest)
-    } else {
-        (None, out.to_vec())
+    let (r, content) = Report::parse_with_body("copy", out).map_err(|e| e.to_string())?;
+    let src = remote.then(|| probe::read("copy", &r, SRC)).transpose()?;
+    let dest = probe::read("copy", &r, DEST)?;
+    let path = match r.get("dest.path") {
+        Some(p) => p.to_string(),
+        None => return Err("copy: the target's answer was cut short".into()),
     };
-    let nl = rest
-        .iter()
-        .position(|b| *b == b'\n')
-        .ok_or("the target's answer was cut short")?;
-    let head = String::from_utf8_lossy(&rest[..nl]).into_owned();
-    let path = head
-        .strip_prefix("rsible-dest ")
-        .ok_or_else(|| format!("unexpected answer from the target: {head:?}"))?
-        .to_string();
-    let (dest, content) = probe::parse(&rest[nl + 1..])?;
     Ok(Found {
         path,
         dest,
@@ -715,14 +712,19 @@ mod tests {
 
     #[test]
     fn probe_output_is_read_with_the_written_path() {
-        let out = b"rsible-dest /d/f\nrsible-probe file\n644 0 root 0 root 3 1\n\nabc\nhi\n";
+        let out = b"@@rsible dest file\n@@rsible dest.stat 644 0 root 0 root 3 1\n\
+                    @@rsible dest.sha256 abc\n@@rsible dest.path /d/f\n@@rsible body\nhi\n";
         let f = parse_probe(out, false).unwrap();
         assert_eq!(f.path, "/d/f");
         assert_eq!(f.dest.sha256.as_deref(), Some("abc"));
         assert_eq!(f.content, b"hi\n");
-        let remote = b"rsible-probe absent\nrsible-dest /x\nrsible-probe absent\n";
+        let remote = b"@@rsible src absent\n@@rsible dest.path /x\n@@rsible dest absent\n";
         let f = parse_probe(remote, true).unwrap();
         assert!(!f.src.unwrap().exists() && !f.dest.exists());
+        let e = parse_probe(b"@@rsible dest absent\n", false).unwrap_err();
+        assert!(e.starts_with("copy: "), "{e}");
+        let e = parse_probe(b"@@rsible dest file\n@@rsible dest.stat 6\n", false).unwrap_err();
+        assert!(e.starts_with("copy: "), "{e}");
     }
 
     #[test]

@@ -14,13 +14,14 @@ use super::{basename, Args};
 use crate::connection::quote::quote;
 use crate::modules::files::common::attrs::mode_arg;
 use crate::modules::framework::mode::{octal, Mode};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::{Ctx, Failure, Output};
 use serde_json::json;
 
-/// `fixing`: in the probe pass (`RS_PASS=probe`) prints `C` for a difference and says no;
-/// in the apply pass says yes, so the change is made.
+/// `fixing`: in the probe pass (`RS_PASS=probe`) reports `change` for a difference and
+/// says no; in the apply pass says yes, so the change is made. Needs `m` (`MARK_FN`).
 const FIXING: &str = r#"
-fixing() { [ "$RS_PASS" = apply ] && return 0; echo C; return 1; }
+fixing() { [ "$RS_PASS" = apply ] && return 0; m change; return 1; }
 "#;
 
 /// The per-path program, run by `find -exec sh -c` with the paths as arguments (after
@@ -113,9 +114,8 @@ pub(super) async fn copy_remote_tree(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let changes = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| *l == "C")
+    let changes = Report::parse("copy", &String::from_utf8_lossy(&out.stdout))?
+        .all("change")
         .count();
     let mut o = Output {
         changed: changes > 0,
@@ -156,11 +156,11 @@ fn variables(src: &str, root: &str, mode: &str, dmode: &str, owner: &str, group:
 }
 
 /// The probe: defines `walk PASS` (one pass over the tree), runs the probe pass, prints its
-/// `C` lines and opens the gate when there is one. The apply is `walk apply`.
+/// `change` reports and opens the gate when there is one. The apply is `walk apply`.
 fn probe(vars: &str) -> Vec<u8> {
     let mut s = format!(
-        "PER_PATH={}\n{vars}{FIXING}",
-        q(&format!("{FIXING}{PER_PATH}"))
+        "PER_PATH={}\n{vars}{MARK_FN}{FIXING}",
+        q(&format!("{MARK_FN}{FIXING}{PER_PATH}"))
     );
     s.push_str(
         r#"export RS_DEST RS_MODE RS_DMODE RS_OWNER RS_GROUP
@@ -236,11 +236,9 @@ mod tests {
                 .unwrap()
         };
         let o = run(false);
-        assert_eq!(
-            String::from_utf8_lossy(&o.stdout).matches('C').count(),
-            3,
-            "{o:?}"
-        );
+        let r = Report::parse("copy", &String::from_utf8_lossy(&o.stdout)).unwrap();
+        assert_eq!(r.all("change").count(), 3, "{o:?}");
+        assert_eq!(r.rest(), "", "{o:?}");
         assert!(!dest.exists(), "the probe pass changed nothing");
         let o = run(true);
         assert!(o.status.success(), "{o:?}");

@@ -9,6 +9,7 @@ use super::{basename, wanted_bits, Args};
 use crate::connection::quote::quote;
 use crate::modules::files::common::attrs::same_id;
 use crate::modules::framework::mode::Mode;
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::write::{self, Source, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
 use serde_json::json;
@@ -88,13 +89,14 @@ fn walk(root: &Path, follow: bool) -> Result<Vec<(String, Local)>, String> {
     Ok(out)
 }
 
-/// The program printing one line per path of the tree (see [`parse_listing`]).
+/// The program reporting one `entry` per path of the tree (see [`parse_listing`]).
 fn probe_script(root: &str, rels: &[&str]) -> Vec<u8> {
-    let mut s = b"r=".to_vec();
+    let mut s = MARK_FN.as_bytes().to_vec();
+    s.extend_from_slice(b"r=");
     s.extend(quote(root.as_bytes()));
     s.extend_from_slice(
         br#"
-f() { q="$r${1:+/$1}"; if [ -L "$q" ]; then printf 'link 0 0 - 0 - %s\n' "$(readlink -- "$q")"; elif [ -d "$q" ]; then printf 'directory %s -\n' "$(stat -c '%a %u %U %g %G' -- "$q")"; elif [ -f "$q" ]; then printf 'file %s %s\n' "$(stat -c '%a %u %U %g %G' -- "$q")" "$(sha256sum -- "$q" | cut -d' ' -f1)"; elif [ -e "$q" ]; then echo 'other 0 0 - 0 - -'; else echo 'absent 0 0 - 0 - -'; fi; }
+f() { q="$r${1:+/$1}"; if [ -L "$q" ]; then m entry link 0 0 - 0 - "$(readlink -- "$q")"; elif [ -d "$q" ]; then m entry directory "$(stat -c '%a %u %U %g %G' -- "$q")" -; elif [ -f "$q" ]; then m entry file "$(stat -c '%a %u %U %g %G' -- "$q")" "$(sha256sum -- "$q" | cut -d' ' -f1)"; elif [ -e "$q" ]; then m entry other 0 0 - 0 - -; else m entry absent 0 0 - 0 - -; fi; }
 "#,
     );
     for r in rels {
@@ -105,13 +107,13 @@ f() { q="$r${1:+/$1}"; if [ -L "$q" ]; then printf 'link 0 0 - 0 - %s\n' "$(read
     s
 }
 
-/// Reads [`probe_script`]'s lines, one per path, in order.
-fn parse_listing(out: &str, n: usize) -> Result<Vec<Remote>, String> {
-    let rows: Vec<Remote> = out
-        .lines()
+/// Reads [`probe_script`]'s entries, one per path, in order.
+fn parse_listing(r: &Report, n: usize) -> Result<Vec<Remote>, String> {
+    let rows: Vec<Remote> = r
+        .all("entry")
         .map(|l| {
             let f: Vec<&str> = l.splitn(7, ' ').collect();
-            let bad = || format!("unexpected answer from the target: {l:?}");
+            let bad = || format!("copy: unexpected answer from the target: {l:?}");
             if f.len() < 7 {
                 return Err(bad());
             }
@@ -160,8 +162,9 @@ pub(super) async fn copy_tree(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let remote = parse_listing(&String::from_utf8_lossy(&out.stdout), tree.len())
-        .map_err(|e| Failure::Failed(format!("{root}: {e}")))?;
+    let r = Report::parse("copy", &String::from_utf8_lossy(&out.stdout))?;
+    let remote =
+        parse_listing(&r, tree.len()).map_err(|e| Failure::Failed(format!("{root}: {e}")))?;
     let dir_bits = match &args.directory_mode {
         Some(v) => Mode::parse(v)
             .and_then(|m| m.resolve(0o755, true))
@@ -316,12 +319,37 @@ mod tests {
 
     #[test]
     fn listings_are_read_in_order() {
-        let out = "directory 755 0 root 0 root -\nfile 644 1 u 1 g abc\nlink 0 0 - 0 - ../x y\nabsent 0 0 - 0 - -\n";
-        let rows = parse_listing(out, 4).unwrap();
+        let out =
+            "@@rsible entry directory 755 0 root 0 root -\n@@rsible entry file 644 1 u 1 g abc\n\
+                   @@rsible entry link 0 0 - 0 - ../x  y\n@@rsible entry absent 0 0 - 0 - -\n";
+        let r = Report::parse("copy", out).unwrap();
+        let rows = parse_listing(&r, 4).unwrap();
         assert_eq!(rows[1].extra, "abc");
-        assert_eq!(rows[2].extra, "../x y");
-        assert!(parse_listing(out, 3).is_err());
-        let s = String::from_utf8(probe_script("/t", &["", "a b"])).unwrap();
-        assert!(s.contains("f 'a b'\n") && s.starts_with("r=/t\n"), "{s}");
+        assert_eq!(rows[2].extra, "../x  y");
+        assert!(parse_listing(&r, 3).is_err());
+        let bad = Report::parse("copy", "@@rsible entry file 6x4 1 u 1 g abc\n").unwrap();
+        let e = parse_listing(&bad, 1).unwrap_err();
+        assert!(e.starts_with("copy: ") && e.contains("6x4"), "{e}");
+    }
+
+    #[test]
+    fn the_probe_reports_each_path_of_the_tree() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("a b")).unwrap();
+        std::fs::write(d.path().join("a b/f"), "x").unwrap();
+        std::os::unix::fs::symlink("../t  x", d.path().join("l")).unwrap();
+        let root = d.path().to_str().unwrap();
+        let s = probe_script(root, &["", "a b", "a b/f", "l", "none"]);
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(String::from_utf8(s).unwrap())
+            .output()
+            .unwrap();
+        let r = Report::parse("copy", &String::from_utf8_lossy(&out.stdout)).unwrap();
+        let rows = parse_listing(&r, 5).unwrap();
+        let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(kinds, ["directory", "directory", "file", "link", "absent"]);
+        assert_eq!(rows[2].extra.len(), 64);
+        assert_eq!(rows[3].extra, "../t  x");
     }
 }
