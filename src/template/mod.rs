@@ -4,7 +4,8 @@
 //! Layout: `templar` (the public entry points and the compiled-template cache), `scope` (the
 //! lazy, cycle-checked variable object a template sees), `native` (the "exactly `{{ expr }}`"
 //! rule and value conversions), `newlines` (the final newlines of a result), `error` (user-facing messages), `environment` (one configured
-//! minijinja `Environment`), `prepass` (Jinja syntax minijinja lacks), `filters/`,
+//! minijinja `Environment`), `prepass` (Jinja syntax minijinja lacks), `plugin_names` (the filters and
+//! tests a template names that rsible lacks, found at load), `filters/`,
 //! `predicates` (Jinja tests), `lookups`, `pyrepr` (Python-style printing), `truth`
 //! (Ansible's booleans) and `version`.
 //!
@@ -18,6 +19,7 @@ mod lookups;
 mod native;
 mod newlines;
 mod options;
+mod plugin_names;
 mod predicates;
 mod prepass;
 mod pyrepr;
@@ -36,6 +38,7 @@ use std::sync::Arc;
 pub use error::TemplateError;
 pub use lookups::{known as known_lookup, NAMES as LOOKUP_NAMES};
 pub use options::TemplateOptions;
+pub use plugin_names::PluginKind;
 pub use templar::Templar;
 
 /// Whether `s` holds Jinja markup (`{{`, `{%`, `{#`): a value that is a template, which
