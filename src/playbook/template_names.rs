@@ -21,7 +21,7 @@ pub(crate) fn refusal(kind: PluginKind, name: &str) -> String {
 
 /// The hint every such refusal carries.
 pub(crate) const HINT: &str = "rsible has ansible-core's filters and tests and the collection \
-     ones its README lists; filter and test plugins written in Python are not loaded";
+     ones its README lists; Python filter and test plugins are not loaded";
 
 /// The names keyword `key`'s value uses that rsible lacks.
 pub(crate) fn in_keyword(key: &str, v: &Value) -> Vec<(PluginKind, String)> {
