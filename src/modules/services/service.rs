@@ -341,6 +341,28 @@ mod tests {
     }
 
     #[test]
+    fn init_script_arguments_are_named_for_systemds_warning() {
+        let a: Args = serde_json::from_value(json!({
+            "name": "a", "state": "started", "args": "-q", "sleep": 2,
+            "runlevel": 3, "pattern": "x"
+        }))
+        .expect("args");
+        assert_eq!(a.init_script_only(), ["pattern", "runlevel", "sleep", "args"]);
+        assert_eq!(
+            ignored("args"),
+            r#"Ignoring "args" as it is not used in "systemd""#
+        );
+        let w = Want::default();
+        let (p, _) = program(&w, "auto", ["", "", ""], &[]);
+        let systemd_branch = p.split("else\nsd=0").next().unwrap_or_default();
+        assert!(systemd_branch.contains("sd=1\nm systemd\n"), "{p}");
+        assert!(
+            check::<Service>(json!({"name": "a", "state": "started", "args": "-q", "arguments": "-v"}))
+                .is_err()
+        );
+    }
+
+    #[test]
     fn program_probes_and_quotes() {
         let w = Want {
             name: Some("my svc".into()),
