@@ -50,7 +50,11 @@ fn in_value(v: &Value) -> Vec<(PluginKind, String)> {
 /// In a condition: a string, or a list of them (booleans and numbers have none).
 fn in_condition(v: &Value) -> Vec<(PluginKind, String)> {
     let mut out = Vec::new();
-    walk(v, &mut |s| templar().unknown_plugins_in_condition(s), &mut out);
+    walk(
+        v,
+        &mut |s| templar().unknown_plugins_in_condition(s),
+        &mut out,
+    );
     out
 }
 
@@ -140,7 +144,10 @@ mod tests {
     fn namespaced_names() {
         assert!(in_keyword("loop", &json!("{{ x | ansible.builtin.dict2items }}")).is_empty());
         assert_eq!(
-            names(in_keyword("loop", &json!("{{ x | community.general.nope }}"))),
+            names(in_keyword(
+                "loop",
+                &json!("{{ x | community.general.nope }}")
+            )),
             ["filter community.general.nope"]
         );
         assert_eq!(

@@ -70,6 +70,13 @@ pub fn python_json(v: &serde_json::Value) -> String {
     filters::python_json(v)
 }
 
+/// `v` as Python's `json.dumps(v, sort_keys=True, indent=4, ensure_ascii=...)` writes it:
+/// how Ansible shows a result (`ensure_ascii=False`) and the side of a diff that is not text
+/// (non-ASCII escaped). The one home of that text: modules and reporters both call it.
+pub fn python_json_sorted(v: &serde_json::Value, ensure_ascii: bool) -> String {
+    filters::python_json_sorted(v, ensure_ascii)
+}
+
 /// Another host's variables, for `hostvars`.
 pub trait HostVars: Send + Sync {
     /// Every host name, in inventory order.

@@ -111,26 +111,10 @@ fn diffs(v: Value) -> Vec<Diff> {
         .collect()
 }
 
+/// A diff side that is not text, as Ansible's callbacks show it: `json.dumps(v,
+/// sort_keys=True, indent=4)` (non-ASCII escaped) and a newline.
 fn pretty(v: &Value) -> String {
-    use serde::Serialize;
-    let sorted = sort(v);
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    let _ = sorted.serialize(&mut ser);
-    String::from_utf8_lossy(&out).into_owned() + "\n"
-}
-
-fn sort(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sort(&m[k]))).collect())
-        }
-        Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
-        other => other.clone(),
-    }
+    crate::template::python_json_sorted(v, true) + "\n"
 }
 
 #[cfg(test)]
@@ -155,6 +139,9 @@ mod tests {
         assert_eq!(out.diffs[0].after, "x\n");
         assert_eq!(out.diffs[0].after_header, "f");
         assert_eq!(out.diffs[0].before_header, "");
+        // Ansible's diff display leaves `ensure_ascii` on.
+        let out = read(r#"{"diff": {"before": {"k": "é"}, "after": ""}}"#, "", 0);
+        assert_eq!(out.diffs[0].before, "{\n    \"k\": \"\\u00e9\"\n}\n");
     }
 
     #[test]

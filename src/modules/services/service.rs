@@ -347,7 +347,10 @@ mod tests {
             "runlevel": 3, "pattern": "x"
         }))
         .expect("args");
-        assert_eq!(a.init_script_only(), ["pattern", "runlevel", "sleep", "args"]);
+        assert_eq!(
+            a.init_script_only(),
+            ["pattern", "runlevel", "sleep", "args"]
+        );
         assert_eq!(
             ignored("args"),
             r#"Ignoring "args" as it is not used in "systemd""#
@@ -356,10 +359,10 @@ mod tests {
         let (p, _) = program(&w, "auto", ["", "", ""], &[]);
         let systemd_branch = p.split("else\nsd=0").next().unwrap_or_default();
         assert!(systemd_branch.contains("sd=1\nm systemd\n"), "{p}");
-        assert!(
-            check::<Service>(json!({"name": "a", "state": "started", "args": "-q", "arguments": "-v"}))
-                .is_err()
-        );
+        assert!(check::<Service>(
+            json!({"name": "a", "state": "started", "args": "-q", "arguments": "-v"})
+        )
+        .is_err());
     }
 
     #[test]
