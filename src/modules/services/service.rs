@@ -68,33 +68,30 @@ pub struct Args {
 impl Args {
     /// The systemd-only arguments given, by name (the service module refuses them).
     fn systemd_only(&self) -> Vec<&'static str> {
-        [
+        given(&[
             ("daemon_reexec", self.daemon_reexec.is_some()),
             ("daemon_reload", self.daemon_reload.is_some()),
             ("masked", self.masked.is_some()),
             ("scope", self.scope.is_some()),
-        ]
-        .iter()
-        .filter(|(_, given)| *given)
-        .map(|(n, _)| *n)
-        .collect()
+        ])
     }
 
     /// The init-script arguments given, by name in Ansible's order: the systemd branch
     /// drops them, each with [`ignored`]'s warning.
     fn init_script_only(&self) -> Vec<&'static str> {
-        [
+        given(&[
             ("pattern", self.pattern.is_some()),
             ("runlevel", self.runlevel.is_some()),
             ("sleep", self.sleep.is_some()),
             ("arguments", self.arguments.is_some()),
             ("args", self.args.is_some()),
-        ]
-        .iter()
-        .filter(|(_, given)| *given)
-        .map(|(n, _)| *n)
-        .collect()
+        ])
     }
+}
+
+/// The names of `args` whose flag is set, in order.
+fn given(args: &[(&'static str, bool)]) -> Vec<&'static str> {
+    args.iter().filter(|(_, g)| *g).map(|(n, _)| *n).collect()
 }
 
 /// Ansible's service action's warning for an argument it drops before handing the task to
