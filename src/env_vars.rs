@@ -30,5 +30,8 @@ pub const RSIBLE_CONTROL_PATH_DIR: &str = "RSIBLE_CONTROL_PATH_DIR";
 /// `0` runs every remote program in its own SSH session instead of the long-lived shell
 /// (for troubleshooting, and for the benchmark that measures what the shell saves).
 pub const RSIBLE_SSH_SHARED_SHELL: &str = "RSIBLE_SSH_SHARED_SHELL";
+/// The controller's Python that has ansible-core, for Ansible's own modules (default
+/// `python3`).
+pub const RSIBLE_PYTHON: &str = "RSIBLE_PYTHON";
 /// `--python-modules` (`never`, `auto`, `prefer`).
 pub const RSIBLE_PYTHON_MODULES: &str = "RSIBLE_PYTHON_MODULES";

@@ -9,6 +9,7 @@
 //! - for `command`, `shell` and `raw`: Ansible glues stdout, stderr and `msg` into one text,
 //!   rsible prints stdout and keeps stderr apart under `STDERR:`, so only the status line
 //!   (`host | FAILED | rc=3 >>`) must be equal and rsible's stdout must begin Ansible's text;
+//!   a success with no stderr must print the same text, trailing newlines included;
 //! - `copy`'s `src` (the temporary file Ansible uploaded; rsible uploads none);
 //! - an unreachable host's `msg` (each tool's own connection error) and its exit code:
 //!   ansible-core returns 4, rsible 3 as documented (README, "Exit codes").
@@ -34,6 +35,11 @@ const CASES: &[&[&str]] = &[
     &["-m", "ping"],
     &["-a", "uname -s"],
     &["-m", "shell", "-a", "echo out; exit 3"],
+    // `command` expands `$VAR` (an unset one stays as written) and both commands lose their
+    // output's trailing newlines, as in a playbook task.
+    &["-a", "echo $HOME ~ $RSIBLE_COMPAT_NEVER_SET '$HOME'"],
+    &["-a", "printf 'a\\n\\n'"],
+    &["-m", "shell", "-a", "printf 'b\\n\\n\\n'"],
     &["-b", "-m", "command", "-a", "id -un"],
     &[
         "-m",
@@ -216,6 +222,10 @@ fn compare(host: &str, a: &(String, String), r: &(String, String)) -> Option<Str
     match (json_of(ahead, abody), json_of(rhead, rbody)) {
         (Some(x), Some(y)) if x != y => Some(format!("{host}: {x:#} vs {y:#}")),
         (Some(_), Some(_)) => None,
+        _ if rhead.contains("| CHANGED |") && !rbody.contains("STDERR:\n") => {
+            // A command's success without stderr: nothing glued, the same text.
+            (abody != rbody).then(|| format!("{host}: output {abody:?} vs {rbody:?}"))
+        }
         _ => {
             // Output of command/shell/raw: rsible's stdout begins Ansible's glued text.
             let stdout = rbody.split("STDERR:\n").next().unwrap_or("").trim_end();

@@ -53,7 +53,7 @@ fn key_auth_with_ed25519_rsa_and_ecdsa() {
             &["-a", "id -un", "--known-hosts", kh.to_str().unwrap()],
         );
         assert_eq!(code, 0, "{key}: {err} {}", out.stdout);
-        assert_eq!(out.by_host()["h"]["stdout"], "root\n", "{key}");
+        assert_eq!(out.by_host()["h"]["stdout"], "root", "{key}");
     }
 }
 
@@ -91,7 +91,7 @@ fn password_auth_from_inventory_never_prints_the_password() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out.by_host()["h"]["stdout"], "rslab\n");
+    assert_eq!(out.by_host()["h"]["stdout"], "rslab");
     assert!(!err.contains("rslab-pass") && !out.stdout.contains("rslab-pass"));
 }
 
@@ -614,10 +614,10 @@ fn non_root_login_becomes_root_with_and_without_a_sudo_password() {
     assert_eq!(code, 0, "{err} {}", out.stdout);
     let r = out.by_host();
     assert_eq!(
-        r["pw"]["stdout"], "root\n",
+        r["pw"]["stdout"], "root",
         "password must not leak into stdin"
     );
-    assert_eq!(r["nopw"]["stdout"], "root\n");
+    assert_eq!(r["nopw"]["stdout"], "root");
     assert!(!err.contains("rslab-pass") && !out.stdout.contains("rslab-pass"));
     // A wrong sudo password is a clear failure, not a hang.
     let inv = write(
@@ -734,7 +734,7 @@ fn su_becomes_another_user_with_its_password() {
     };
     let (code, r) = run("rslab2-pass");
     assert_eq!(code, 0, "{r}");
-    assert_eq!(r["stdout"], "rslab2\n");
+    assert_eq!(r["stdout"], "rslab2");
     let (code, r) = run("wrong");
     assert_eq!(code, 2, "{r}");
     assert!(

@@ -116,7 +116,7 @@ fn a_second_run_reuses_the_kept_connection_and_its_shells() {
         .env("RSIBLE_CONTROL_PERSIST", "30")
         .args(["-m", "shell", "-a", "echo $PPID"])
         .run();
-    assert_eq!(by_env.by_host()["h"]["stdout"], format!("{first}\n"));
+    assert_eq!(by_env.by_host()["h"]["stdout"], first);
 
     // The become shell (sudo -n as root, then as nobody) is kept too.
     let root = shell_pid(&home, &inv, &["--control-persist", "30", "-b"]);
@@ -131,7 +131,7 @@ fn a_second_run_reuses_the_kept_connection_and_its_shells() {
         &["--control-persist", "30", "-b", "--become-user", "nobody"],
     );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out.by_host()["h"]["stdout"], "nobody\n");
+    assert_eq!(out.by_host()["h"]["stdout"], "nobody");
 }
 
 /// rsible's default keeps connections (60 s, Ansible's ControlPersist), and a run with other
@@ -281,7 +281,7 @@ fn relative_paths_mean_the_run_directory_for_the_daemon_too() {
         .run();
     let err = &out.stderr;
     assert_eq!(out.code, 0, "{err}");
-    assert_eq!(out.by_host()["h"]["stdout"], "root\n");
+    assert_eq!(out.by_host()["h"]["stdout"], "root");
 }
 
 #[test]

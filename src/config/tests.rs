@@ -178,3 +178,25 @@ fn control_persist_from_the_file_then_the_environment() {
         "the environment wins, and 0 turns it off"
     );
 }
+
+/// ansible-core 2.19 reads only `ANSIBLE_COLLECTIONS_PATH`: with the plural set as well,
+/// `ansible-config dump` shows `COLLECTIONS_PATHS(env: ANSIBLE_COLLECTIONS_PATH)`, and the
+/// plural alone leaves the default. The Python modules' search takes this one value.
+#[test]
+fn collections_path_is_read_only_from_the_singular_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vars = HashMap::from([("ANSIBLE_COLLECTIONS_PATHS", "/plural")]);
+    let c = load(dir.path(), &vars).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.collections_path, Config::default().collections_path);
+    let vars = HashMap::from([
+        ("ANSIBLE_COLLECTIONS_PATHS", "/plural"),
+        ("ANSIBLE_COLLECTIONS_PATH", "/one:/two"),
+    ]);
+    let c = load(dir.path(), &vars).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        c.collections_path,
+        [PathBuf::from("/one"), PathBuf::from("/two")]
+    );
+    let s = crate::modules::python::Settings::from_config(Default::default(), &c);
+    assert_eq!(s.collections, c.collections_path);
+}

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 
 use super::diagnostic::did_you_mean;
 use super::location::Location;
@@ -114,7 +114,6 @@ fn task(a: &AdHoc) -> Result<Task, Vec<Problem>> {
     if !found.is_empty() {
         return Err(found);
     }
-    as_written(module, &mut args);
     let mut keywords = Map::new();
     if let Some(t) = a.timeout {
         keywords.insert("timeout".into(), json!(t));
@@ -133,20 +132,6 @@ fn task(a: &AdHoc) -> Result<Task, Vec<Problem>> {
         role: None,
         location: Location::new(SOURCE, 1, 1),
     })
-}
-
-/// rsible's ad hoc commands run as written and report their output as it came: `command`
-/// expands no `$VAR` (`expand_argument_vars`), `command` and `shell` keep trailing newlines
-/// (`strip_empty_ends`). An argument given with `-a` wins over these defaults.
-fn as_written(module: &str, args: &mut Map<String, Value>) {
-    let defaults: &[&str] = match module {
-        "command" => &["expand_argument_vars", "strip_empty_ends"],
-        "shell" => &["strip_empty_ends"],
-        _ => &[],
-    };
-    for k in defaults {
-        args.entry(*k).or_insert(Value::Bool(false));
-    }
 }
 
 #[cfg(test)]
@@ -173,9 +158,12 @@ mod tests {
         assert_eq!(t.module.as_deref(), Some("command"));
         assert_eq!(t.args["_raw_params"], "echo a=b");
         assert_eq!(t.args["chdir"], "/tmp");
-        assert_eq!(t.args["expand_argument_vars"], false);
-        let t = one_task("shell", "echo x strip_empty_ends=true");
-        assert_eq!(t.args["strip_empty_ends"], "true");
+        // Ansible's defaults, as in a playbook task: `$VAR` expanded, trailing newlines
+        // stripped; what `-a` gives is kept.
+        assert!(!t.args.contains_key("expand_argument_vars"));
+        assert!(!t.args.contains_key("strip_empty_ends"));
+        let t = one_task("shell", "echo x strip_empty_ends=false");
+        assert_eq!(t.args["strip_empty_ends"], "false");
     }
 
     #[test]

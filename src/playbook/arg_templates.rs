@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::template::Templar;
 
 /// One templar for every check (compiling needs no variables).
-fn templar() -> &'static Templar {
+pub(super) fn templar() -> &'static Templar {
     static T: OnceLock<Templar> = OnceLock::new();
     T.get_or_init(Templar::new)
 }

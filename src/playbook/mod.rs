@@ -12,7 +12,8 @@
 //!   `files`: what the engine loads at run time (`include_role`, `include_tasks`, vars
 //!   files); `free_form`: `k=v` strings.
 //! - `module_args`: the load-time check of a module call's arguments (tasks and ad hoc);
-//!   `adhoc`: the one-task play of `rsible run`.
+//!   `adhoc`: the one-task play of `rsible run`; `template_names`: filters and tests
+//!   rsible lacks, refused where a task's templates are seen at load.
 //! - `module_defaults`: the keyword's load-time check; `argument_specs`: a role's spec and
 //!   its validation task.
 //! - `variable_params`: arguments given as one template.
@@ -40,6 +41,7 @@ pub mod role_search;
 mod roles;
 pub mod tags;
 mod task;
+mod template_names;
 mod unsupported;
 pub mod validate;
 pub mod variable_params;

@@ -1,13 +1,14 @@
 //! The load-time check of one module call's arguments, shared by playbook tasks and the ad
 //! hoc task of `rsible run`: the registry's check of names, types and required arguments,
-//! arguments rsible refuses as unsupported, and templates that do not compile. Returns the
+//! arguments rsible refuses as unsupported, templates that do not compile, and filters and
+//! tests rsible does not have ([`template_names`]). Returns the
 //! problems as messages with hints; the caller says where they are. Knows nothing of YAML or
 //! of how tasks run.
 
 use serde_json::{Map, Value};
 
 use super::diagnostic::did_you_mean;
-use super::{arg_templates, unsupported, variable_params};
+use super::{arg_templates, template_names, unsupported, variable_params};
 use crate::modules::framework::spec::ArgError;
 use crate::modules::registry;
 
@@ -23,7 +24,8 @@ pub(crate) struct ArgProblem {
 }
 
 /// Every problem with `args` of module `canonical` (written as `written`), in the order a
-/// reader fixes them: wrong arguments, unsupported ones, broken templates.
+/// reader fixes them: wrong arguments, unsupported ones, broken templates, unknown filters
+/// and tests.
 pub(crate) fn problems(
     canonical: &str,
     written: &str,
@@ -55,6 +57,20 @@ pub(crate) fn problems(
             format!("argument '{arg}' of '{written}'")
         };
         out.push(plain((format!("{shown}: {msg}"), None)));
+    }
+    for (k, v) in args {
+        for (kind, name) in template_names::in_argument(canonical, k, v) {
+            let shown = if k == "_raw_params" {
+                format!("the arguments of '{written}'")
+            } else {
+                format!("argument '{k}' of '{written}'")
+            };
+            let refusal = template_names::refusal(kind, &name);
+            out.push(plain((
+                format!("{shown}: {refusal}"),
+                Some(template_names::HINT.into()),
+            )));
+        }
     }
     out
 }

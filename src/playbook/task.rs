@@ -20,7 +20,7 @@ use super::validate::{
     classify_unknown_task_key, include_args, include_keyword_allowed, is_task_keyword, Unknown,
 };
 use super::yaml::{map_json, Kind, Node};
-use super::{free_form, module_args, variable_params};
+use super::{free_form, module_args, template_names, variable_params};
 use crate::modules::registry;
 
 /// Parses a list of tasks (`tasks:`, `handlers:`, `block:`, a tasks file). `role` is the
@@ -164,7 +164,13 @@ fn task_keys(
                     ld.err_at(file, k, msg, hint);
                     continue;
                 }
-                t.keywords.insert(key, v.to_json());
+                let value = v.to_json();
+                for (kind, name) in template_names::in_keyword(&key, &value) {
+                    let refusal = template_names::refusal(kind, &name);
+                    let hint = Some(template_names::HINT.into());
+                    ld.err_at(file, v, format!("'{key}': {refusal}"), hint);
+                }
+                t.keywords.insert(key, value);
             }
             _ => match collection_search::module(ld, &key) {
                 Resolved::Known(canonical) => found.push(Found {

@@ -4,7 +4,8 @@
 //! Layout: `templar` (the public entry points and the compiled-template cache), `scope` (the
 //! lazy, cycle-checked variable object a template sees), `native` (the "exactly `{{ expr }}`"
 //! rule and value conversions), `newlines` (the final newlines of a result), `error` (user-facing messages), `environment` (one configured
-//! minijinja `Environment`), `prepass` (Jinja syntax minijinja lacks), `filters/`,
+//! minijinja `Environment`), `prepass` (Jinja syntax minijinja lacks), `plugin_names` (the filters and
+//! tests a template names that rsible lacks, found at load), `filters/`,
 //! `predicates` (Jinja tests), `lookups`, `pyrepr` (Python-style printing), `truth`
 //! (Ansible's booleans) and `version`.
 //!
@@ -18,6 +19,7 @@ mod lookups;
 mod native;
 mod newlines;
 mod options;
+mod plugin_names;
 mod predicates;
 mod prepass;
 mod pyrepr;
@@ -36,6 +38,7 @@ use std::sync::Arc;
 pub use error::TemplateError;
 pub use lookups::{known as known_lookup, NAMES as LOOKUP_NAMES};
 pub use options::TemplateOptions;
+pub use plugin_names::PluginKind;
 pub use templar::Templar;
 
 /// Whether `s` holds Jinja markup (`{{`, `{%`, `{#`): a value that is a template, which
@@ -65,6 +68,13 @@ pub const OMIT: &str = "__omit_place_holder__8f4d2c1b9e7a6053";
 /// non-ASCII escaped): how Ansible turns a list or dict into text for a module.
 pub fn python_json(v: &serde_json::Value) -> String {
     filters::python_json(v)
+}
+
+/// `v` as Python's `json.dumps(v, sort_keys=True, indent=4, ensure_ascii=...)` writes it:
+/// how Ansible shows a result (`ensure_ascii=False`) and the side of a diff that is not text
+/// (non-ASCII escaped). The one home of that text: modules and reporters both call it.
+pub fn python_json_sorted(v: &serde_json::Value, ensure_ascii: bool) -> String {
+    filters::python_json_sorted(v, ensure_ascii)
 }
 
 /// Another host's variables, for `hostvars`.

@@ -13,6 +13,7 @@ use minijinja::Environment;
 use serde_json::Value as Json;
 
 use super::native::{self, has_markup, single_expression};
+use super::plugin_names::{self, PluginKind};
 use super::scope::{ScopeObject, Session};
 use super::{environment, newlines, truth, Scope, TemplateError, TemplateOptions};
 
@@ -112,6 +113,26 @@ impl Templar {
             Ok(_) => Ok(()),
             Err(e) => Err(TemplateError::from_minijinja(&e, s, &|_| None)),
         }
+    }
+
+    /// The filters and tests that a task argument or variable `s` names and rsible does not
+    /// have ([`plugin_names`](super::plugin_names)), without rendering; nothing for a plain
+    /// string or one that does not compile.
+    pub fn unknown_plugins(&self, s: &str) -> Vec<(PluginKind, String)> {
+        if !has_markup(s) {
+            return Vec::new();
+        }
+        plugin_names::unknown(&self.inner.base, &environment::text_key(s, true))
+    }
+
+    /// The same for a condition (`when`, `changed_when`, `failed_when`, `until`, assert's
+    /// `that`): a bare expression unless it holds markup.
+    pub fn unknown_plugins_in_condition(&self, s: &str) -> Vec<(PluginKind, String)> {
+        let s = s.trim();
+        if s.is_empty() || has_markup(s) {
+            return self.unknown_plugins(s);
+        }
+        plugin_names::unknown(&self.inner.base, &environment::expression_key(s, false))
     }
 
     /// Evaluates a `when`/`changed_when`/`failed_when`/`until`/assert `that` condition: a bare

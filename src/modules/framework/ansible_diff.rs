@@ -35,26 +35,8 @@ pub fn diffs(v: Value) -> Vec<Diff> {
         .collect()
 }
 
-/// A structured diff side (`{"name": "UTC"}`) as Ansible's callback shows it: JSON with
-/// sorted keys, indented by four spaces, ending with a newline.
+/// A structured diff side (`{"name": "UTC"}`) as Ansible's callback shows it:
+/// `json.dumps(v, sort_keys=True, indent=4)` (non-ASCII escaped) and a newline.
 pub fn structured_text(v: &Value) -> String {
-    use serde::Serialize;
-    let sorted = sort(v);
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    let _ = sorted.serialize(&mut ser);
-    String::from_utf8_lossy(&out).into_owned() + "\n"
-}
-
-fn sort(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sort(&m[k]))).collect())
-        }
-        Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
-        other => other.clone(),
-    }
+    crate::template::python_json_sorted(v, true) + "\n"
 }

@@ -47,42 +47,14 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Settings from the environment (`env` reads a variable) with mode `mode`: Ansible's
-    /// `ANSIBLE_LIBRARY`, `ANSIBLE_MODULE_UTILS` and `ANSIBLE_COLLECTIONS_PATH` (default
-    /// `~/.ansible/collections:/usr/share/ansible/collections`), and `RSIBLE_PYTHON`.
-    pub fn from_env(mode: Mode, env: &dyn Fn(&str) -> Option<String>) -> Settings {
-        let paths = |v: Option<String>| -> Vec<PathBuf> {
-            v.map(|s| {
-                s.split(':')
-                    .filter(|p| !p.is_empty())
-                    .map(expand_home)
-                    .collect()
-            })
-            .unwrap_or_default()
-        };
-        let collections = env("ANSIBLE_COLLECTIONS_PATH")
-            .or_else(|| env("ANSIBLE_COLLECTIONS_PATHS"))
-            .unwrap_or_else(|| "~/.ansible/collections:/usr/share/ansible/collections".into());
-        Settings {
-            mode,
-            python: env("RSIBLE_PYTHON")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| "python3".into()),
-            library: paths(env("ANSIBLE_LIBRARY")),
-            module_utils: paths(env("ANSIBLE_MODULE_UTILS")),
-            collections: paths(Some(collections)),
-        }
-    }
-}
-
-impl Settings {
-    /// Settings from the configuration (ansible.cfg, rsible.toml, `ANSIBLE_*`: library,
-    /// module_utils, collections path) with mode `mode`; `RSIBLE_PYTHON` picks the controller
-    /// Python that has ansible-core.
+    /// Settings from the resolved configuration, the one home of the library, module_utils
+    /// and collections paths (CLI > `RSIBLE_*` > `ANSIBLE_*` > rsible.toml > ansible.cfg >
+    /// defaults, as `crate::config` resolves them) with mode `mode`; `RSIBLE_PYTHON` picks
+    /// the controller Python that has ansible-core.
     pub fn from_config(mode: Mode, c: &crate::config::Config) -> Settings {
         Settings {
             mode,
-            python: std::env::var_os("RSIBLE_PYTHON")
+            python: std::env::var_os(crate::env_vars::RSIBLE_PYTHON)
                 .map(PathBuf::from)
                 .unwrap_or_else(|| "python3".into()),
             library: c.library.clone(),
@@ -92,28 +64,22 @@ impl Settings {
     }
 }
 
-fn expand_home(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), dirs::home_dir()) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ => PathBuf::from(p),
-    }
-}
-
 static SETTINGS: OnceLock<Settings> = OnceLock::new();
 
-/// Sets the run's settings; the first call wins. Without it the environment's are used.
+/// Sets the run's settings; the first call wins.
 pub fn configure(s: Settings) {
     let _ = SETTINGS.set(s);
 }
 
-/// The run's settings.
+/// The run's settings. Without [`configure`] (unit tests), the default configuration's
+/// paths with `RSIBLE_PYTHON_MODULES`'s mode.
 pub fn settings() -> &'static Settings {
     SETTINGS.get_or_init(|| {
-        let mode = std::env::var("RSIBLE_PYTHON_MODULES")
+        let mode = std::env::var(crate::env_vars::RSIBLE_PYTHON_MODULES)
             .ok()
             .and_then(|m| m.parse().ok())
             .unwrap_or_default();
-        Settings::from_env(mode, &|k| std::env::var(k).ok())
+        Settings::from_config(mode, &crate::config::Config::default())
     })
 }
 

@@ -105,6 +105,9 @@ mod tests {
         assert_eq!(out.diffs[0].after, "x\n");
         assert_eq!(out.diffs[0].after_header, "f");
         assert_eq!(out.diffs[0].before_header, "");
+        // Ansible's diff display leaves `ensure_ascii` on.
+        let out = read(r#"{"diff": {"before": {"k": "é"}, "after": ""}}"#, "", 0);
+        assert_eq!(out.diffs[0].before, "{\n    \"k\": \"\\u00e9\"\n}\n");
     }
 
     #[test]

@@ -5,17 +5,21 @@
 //! plans; the apply runs the plan (`update-rc.d` or `chkconfig` to enable). `use` forces one
 //! of the two. As Ansible's service action hands a systemd host's task to the systemd module,
 //! `daemon_reload`, `daemon_reexec`, `scope` and `masked` reach the systemctl programs; on
-//! another init they fail as the service module's unsupported parameters. Knows nothing of
-//! playbooks.
+//! another init they fail as the service module's unsupported parameters. The other way
+//! round, the init-script arguments (`pattern`, `runlevel`, `sleep`, `arguments`, `args`) are
+//! dropped on systemd with Ansible's warning each (`Ignoring "pattern" as it is not used in
+//! "systemd"`), in the result's `warnings`. Knows nothing of playbooks.
 
 use super::common::report::{self, Report};
 use super::common::{systemctl, vars, Scope, State, Want};
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{de_opt_bool, de_opt_string, is_template};
+use crate::modules::framework::report::Report as Lines;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use serde::Deserialize;
+use serde_json::json;
 
 /// `service` in the registry.
 pub const SPEC: Spec = spec::<Service>(B, &[]);
@@ -39,11 +43,16 @@ pub struct Args {
     pattern: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     sleep: Option<String>,
-    /// Accepted for compatibility: the links of runlevels 2-5 are read.
-    #[serde(default, rename = "runlevel", deserialize_with = "de_opt_string")]
-    _runlevel: Option<String>,
-    #[serde(default, alias = "args", deserialize_with = "de_opt_string")]
+    /// OpenRC's runlevel: the init-script branch reads the links of runlevels 2-5 and has
+    /// no OpenRC, where Ansible's service module does not read it either; on systemd it is
+    /// dropped with a warning.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    runlevel: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
     arguments: Option<String>,
+    /// `arguments`' alias, its own field so that the systemd warning names the key given.
+    #[serde(default, deserialize_with = "de_opt_string")]
+    args: Option<String>,
     #[serde(default, rename = "use", deserialize_with = "de_opt_string")]
     use_: Option<String>,
     #[serde(default, alias = "daemon-reload", deserialize_with = "de_opt_bool")]
@@ -59,17 +68,36 @@ pub struct Args {
 impl Args {
     /// The systemd-only arguments given, by name (the service module refuses them).
     fn systemd_only(&self) -> Vec<&'static str> {
-        [
+        given(&[
             ("daemon_reexec", self.daemon_reexec.is_some()),
             ("daemon_reload", self.daemon_reload.is_some()),
             ("masked", self.masked.is_some()),
             ("scope", self.scope.is_some()),
-        ]
-        .iter()
-        .filter(|(_, given)| *given)
-        .map(|(n, _)| *n)
-        .collect()
+        ])
     }
+
+    /// The init-script arguments given, by name in Ansible's order: the systemd branch
+    /// drops them, each with [`ignored`]'s warning.
+    fn init_script_only(&self) -> Vec<&'static str> {
+        given(&[
+            ("pattern", self.pattern.is_some()),
+            ("runlevel", self.runlevel.is_some()),
+            ("sleep", self.sleep.is_some()),
+            ("arguments", self.arguments.is_some()),
+            ("args", self.args.is_some()),
+        ])
+    }
+}
+
+/// The names of `args` whose flag is set, in order.
+fn given(args: &[(&'static str, bool)]) -> Vec<&'static str> {
+    args.iter().filter(|(_, g)| *g).map(|(n, _)| *n).collect()
+}
+
+/// Ansible's service action's warning for an argument it drops before handing the task to
+/// the systemd module.
+fn ignored(arg: &str) -> String {
+    format!("Ignoring \"{arg}\" as it is not used in \"systemd\"")
 }
 
 /// The init systems `use` may name.
@@ -109,6 +137,12 @@ impl Module for Service {
                     USES.join(", ")
                 ));
             }
+        }
+        if a.arguments.is_some() && a.args.is_some() {
+            return Err(
+                "arguments and its alias args given together: not supported by rsible (give one)"
+                    .into(),
+            );
         }
         if let Some(s) = a.sleep.as_deref().filter(|s| !is_template(s)) {
             if s.parse::<u32>().is_err() {
@@ -187,7 +221,7 @@ fn program(w: &Want, use_: &str, sysv: [&str; 3], systemd_only: &[&str]) -> (Str
         _ => "[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1",
     };
     let probe = format!(
-        "LC_ALL=C; export LC_ALL\n{}sdo={}\npat={}\nxa={}\nsl={}\nif {systemd}; then\nsd=1\n{}else\nsd=0\n{SYSV_PROBE}fi\n",
+        "LC_ALL=C; export LC_ALL\n{}sdo={}\npat={}\nxa={}\nsl={}\nif {systemd}; then\nsd=1\nm systemd\n{}else\nsd=0\n{SYSV_PROBE}fi\n",
         vars(w),
         quote_str(&systemd_only.join(", ")),
         quote_str(pattern),
@@ -203,9 +237,11 @@ fn program(w: &Want, use_: &str, sysv: [&str; 3], systemd_only: &[&str]) -> (Str
 }
 
 /// `service`: one gated program (see the file header). Returns `name`, `state`, `enabled`
-/// and, under systemd, `status` (the unit's `systemctl show` properties).
+/// and, under systemd, `status` (the unit's `systemctl show` properties) and the `warnings`
+/// for the init-script arguments dropped.
 async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let systemd_only = a.systemd_only();
+    let init_script_only = a.init_script_only();
     let w = Want {
         name: a.name,
         state: a.state,
@@ -221,7 +257,7 @@ async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         a.use_.as_deref().unwrap_or("auto"),
         [
             a.pattern.as_deref().unwrap_or(""),
-            a.arguments.as_deref().unwrap_or(""),
+            a.arguments.as_deref().or(a.args.as_deref()).unwrap_or(""),
             a.sleep.as_deref().unwrap_or(""),
         ],
         &systemd_only,
@@ -229,14 +265,21 @@ async fn service(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx
         .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
         .await?;
-    let r: Report = report::parse("service", &String::from_utf8_lossy(&out.stdout))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let r: Report = report::parse("service", &stdout)?;
     if out.status.rc() != 0 && r.failure.is_none() {
         return Err(Failure::Failed(format!(
             "service: the remote program failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    Ok(report::output(&w, r, ctx.diff))
+    let mut o = report::output(&w, r, ctx.diff);
+    let on_systemd = Lines::parse("service", &stdout)?.has("systemd");
+    if on_systemd && !init_script_only.is_empty() {
+        let ws: Vec<String> = init_script_only.iter().map(|a| ignored(a)).collect();
+        o.fields.insert("warnings".into(), json!(ws));
+    }
+    Ok(o)
 }
 
 #[cfg(test)]
@@ -292,6 +335,31 @@ mod tests {
             check::<Service>(json!({"name": "a", "state": "restarted", "sleep": "a bit"})).is_err()
         );
         assert!(check::<Service>(json!({"name": "a", "state": "started", "sate": 1})).is_err());
+    }
+
+    #[test]
+    fn init_script_arguments_are_named_for_systemds_warning() {
+        let a: Args = serde_json::from_value(json!({
+            "name": "a", "state": "started", "args": "-q", "sleep": 2,
+            "runlevel": 3, "pattern": "x"
+        }))
+        .expect("args");
+        assert_eq!(
+            a.init_script_only(),
+            ["pattern", "runlevel", "sleep", "args"]
+        );
+        assert_eq!(
+            ignored("args"),
+            r#"Ignoring "args" as it is not used in "systemd""#
+        );
+        let w = Want::default();
+        let (p, _) = program(&w, "auto", ["", "", ""], &[]);
+        let systemd_branch = p.split("else\nsd=0").next().unwrap_or_default();
+        assert!(systemd_branch.contains("sd=1\nm systemd\n"), "{p}");
+        assert!(check::<Service>(
+            json!({"name": "a", "state": "started", "args": "-q", "arguments": "-v"})
+        )
+        .is_err());
     }
 
     #[test]

@@ -4,7 +4,6 @@
 //! to what it was asked to show, dumped as Python's `json.dumps(sort_keys=True, indent=4)`.
 //! Knows nothing of hosts or terminals.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Keys a `debug` result with `msg` keeps (Ansible's `_DEBUG_ALLOWED_KEYS`).
@@ -37,29 +36,10 @@ pub fn fields(result: &Map<String, Value>, debug: bool, verbosity: u8) -> Map<St
     m
 }
 
-/// `v` as Python's `json.dumps(v, sort_keys=True, indent=4, ensure_ascii=False)`.
+/// `v` as Python's `json.dumps(v, sort_keys=True, indent=4, ensure_ascii=False)`, as
+/// Ansible's callbacks dump a result.
 pub fn dump(v: &Value) -> String {
-    let sorted = sort(v);
-    let mut buf = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    match sorted.serialize(&mut ser) {
-        Ok(()) => String::from_utf8_lossy(&buf).into_owned(),
-        Err(e) => format!("{{\"error\": \"{e}\"}}"),
-    }
-}
-
-/// `v` with every mapping's keys in sorted order.
-fn sort(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sort(&m[k]))).collect())
-        }
-        Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
-        other => other.clone(),
-    }
+    crate::template::python_json_sorted(v, false)
 }
 
 #[cfg(test)]
@@ -84,6 +64,11 @@ mod tests {
         assert_eq!(
             dump(&json!({"b": {"z": [], "a": {}}})),
             "{\n    \"b\": {\n        \"a\": {},\n        \"z\": []\n    }\n}"
+        );
+        // Python's float text and unescaped non-ASCII (`ensure_ascii=False`).
+        assert_eq!(
+            dump(&json!({"f": 1e20, "é": 0.5})),
+            "{\n    \"f\": 1e+20,\n    \"\u{e9}\": 0.5\n}"
         );
     }
 

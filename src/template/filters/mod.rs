@@ -46,6 +46,16 @@ pub(crate) fn python_json(v: &serde_json::Value) -> String {
     json_dump::dumps(v, &json_dump::Dump::new(None))
 }
 
+/// `v` as `json.dumps(v, sort_keys=True, indent=4, ensure_ascii=ensure_ascii)` writes it.
+pub(crate) fn python_json_sorted(v: &serde_json::Value, ensure_ascii: bool) -> String {
+    let opts = json_dump::Dump {
+        sort_keys: true,
+        ensure_ascii,
+        ..json_dump::Dump::new(Some(4))
+    };
+    json_dump::dumps(v, &opts)
+}
+
 /// A filter failure with `message`.
 pub(crate) fn fail(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message.into())
