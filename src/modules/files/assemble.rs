@@ -229,19 +229,17 @@ fn write_program(a: &Args, opts: &WriteOpts) -> Result<Vec<u8>, String> {
     s.extend_from_slice(
         b" 2>\"$e\" || { m wfail; mx werr \"$(cat -- \"$e\")\"; exit 0; }\nm after\n",
     );
-    s.extend(probe::script(&a.dest, probe::Want::default()));
+    s.extend(probe::script(&a.dest, probe::Want::default(), WRITTEN));
     Ok(s)
 }
 
-/// The state printed after the `after` report line.
+/// The name of the probe of `dest` after the write.
+const WRITTEN: &str = "written";
+
+/// The state of `dest` the apply program probed after its write.
 fn after_state(stdout: &[u8]) -> Option<PathState> {
-    let marker = format!("{MARK}after\n");
-    let at = stdout
-        .windows(marker.len())
-        .position(|w| w == marker.as_bytes())?;
-    probe::parse(&stdout[at + marker.len()..])
-        .ok()
-        .map(|(s, _)| s)
+    let r = Report::parse("assemble", &String::from_utf8_lossy(stdout)).ok()?;
+    probe::read("assemble", &r, WRITTEN).ok()
 }
 
 /// `assemble`: see the file header for the round trips.

@@ -300,9 +300,12 @@ fn probe(host: &str, key: Option<&str>, path: &str) -> Vec<u8> {
 /// The end of a program: `state`, then the state of the file at `$p`.
 fn state_part() -> Vec<u8> {
     let mut s = b"m state\n".to_vec();
-    s.extend(probe::script_at(b"\"$p\"", probe::Want::default()));
+    s.extend(probe::script_at(b"\"$p\"", probe::Want::default(), FILE));
     s
 }
+
+/// The name of the probe of the known_hosts file.
+const FILE: &str = "known_hosts_file";
 
 /// The program's report (before `state`) and the file's state printed after it.
 fn read_answer(stdout: &[u8]) -> Result<(Report, PathState), Failure> {
@@ -312,8 +315,8 @@ fn read_answer(stdout: &[u8]) -> Result<(Report, PathState), Failure> {
         .position(|w| w == marker.as_bytes())
         .ok_or_else(|| Failure::Failed("known_hosts: the target's answer was cut short".into()))?;
     let r = Report::parse("known_hosts", &String::from_utf8_lossy(&stdout[..at]))?;
-    let (state, _) = probe::parse(&stdout[at + marker.len()..])
-        .map_err(|e| Failure::Failed(format!("known_hosts: {e}")))?;
+    let file = Report::parse("known_hosts", &String::from_utf8_lossy(&stdout[at..]))?;
+    let state = probe::read("known_hosts", &file, FILE).map_err(Failure::Failed)?;
     Ok((r, state))
 }
 
