@@ -1,22 +1,26 @@
 """The benchmark's targets: which lab hosts a run uses and the inventories each tool reads.
 
-Knows the lab's naming and addressing (scripts/lab/tier1.sh, tier2.sh) and the login user
-(rslab2, sudo NOPASSWD); knows nothing about workloads or timing."""
+Knows the lab's naming and addressing (scripts/lab/tier1.sh, tier2.sh) and the login users
+(both sudo NOPASSWD); knows nothing about workloads or timing."""
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAB_DIR = os.environ.get("RSIBLE_LAB_DIR", os.path.join(ROOT, "lab-state"))
-# Not root: root's ~/.bashrc on the lab machine runs `pyenv init` (about 150 ms of CPU for every
-# SSH exec), a cost of this machine that would dominate every tool alike.
-USER = "rslab2"
+# The two kinds of login the harness measures. "plain": rslab2, whose login shell is /bin/sh
+# with no rc file. "slow": rsslow, whose login shell is bash reading a ~/.bashrc that costs
+# about 100 ms of CPU (scripts/lab/tier1.sh), as a version manager's init does on real hosts
+# (bash reads ~/.bashrc for every command sshd starts). Tier-1 only: tier-2 hosts have rslab2.
+USERS = {"plain": "rslab2", "slow": "rsslow"}
 
 
 class Targets:
     """A named set of lab hosts with the files each tool needs to reach them."""
 
-    def __init__(self, tier, indices):
+    def __init__(self, tier, indices, login="plain"):
         self.tier = tier
         self.indices = list(indices)
+        self.login = login
+        self.user = USERS[login]
         state = os.path.join(LAB_DIR, f"tier{tier}")
         self.key = os.path.join(state, "keys", "id_ed25519")
         self.known_hosts = os.path.join(state, "known_hosts")
@@ -54,7 +58,7 @@ class Targets:
         with open(path, "w") as f:
             f.write("[bench]\n")
             for i in self.indices:
-                f.write(f"{self.name(i)} ansible_host={self.address(i)} ansible_user={USER} "
+                f.write(f"{self.name(i)} ansible_host={self.address(i)} ansible_user={self.user} "
                         f"ansible_ssh_private_key_file={self.key}\n")
         return path
 
@@ -63,14 +67,14 @@ class Targets:
         with open(path, "w") as f:
             f.write("bench = [\n")
             for i in self.indices:
-                data = {"ssh_hostname": self.address(i), "ssh_user": USER, "ssh_key": self.key,
+                data = {"ssh_hostname": self.address(i), "ssh_user": self.user, "ssh_key": self.key,
                         "ssh_known_hosts_file": self.known_hosts, "ssh_strict_host_key_checking": "yes"}
                 f.write(f"    ({self.name(i)!r}, {data!r}),\n")
             f.write("]\n")
         return path
 
 
-def tier1_hosts(n, exclude=()):
+def tier1_hosts(n, exclude=(), login="plain"):
     """The first n tier-1 host numbers in the order 1..24, 161..500, 25..160, skipping `exclude`.
 
     Hosts 25..160 come last because other test suites break them on purpose."""
@@ -78,7 +82,7 @@ def tier1_hosts(n, exclude=()):
     chosen = [i for i in order if i not in set(exclude)][:n]
     if len(chosen) < n:
         raise SystemExit(f"only {len(chosen)} tier-1 hosts are available outside the excluded ones, {n} asked")
-    return Targets(1, chosen)
+    return Targets(1, chosen, login)
 
 
 def tier2_hosts(n):

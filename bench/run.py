@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""The benchmark: rsible against ansible-core and pyinfra, on the same lab targets in one run.
+"""The benchmark: rsible against ansible-core, pyinfra, ansible-core-rs and Ansible with Mitogen,
+on the same lab targets in one run, for two kinds of login (a plain /bin/sh one and bash with a
+~/.bashrc costing about 100 ms of CPU, as on hosts with a version manager).
 
 Builds rsible, installs the peers from PyPI if missing (bench/tools.py), then runs each
 selected workload with each tool, alternating tools every repetition (the order rotates too),
@@ -16,6 +18,10 @@ file; deploy.py for pyinfra):
   6 inventory `inventory --list` of a generated 10,000-host inventory
   7 warm      per task on a warm connection: (51-task play - 1-task play) / 50, vs
               `ssh -S <ControlMaster socket> host true`, on one host
+
+Workloads 1, 3 and 4 run once per login kind (`--logins plain,slow`); 2, 5 and 7 with the plain
+login only (tier-2 hosts have no slow-login user; 5 and 7 measure rsible's growth and per-task
+cost, not the login).
 
 Brings up the lab hosts it needs (scripts/lab/tier1.sh up N, tier2.sh up N; state in RSIBLE_LAB_DIR).
 Usage: python3 bench/run.py [--reps N] [--workloads 1,2,..] [--hosts N] [--quick] [--check]
@@ -122,15 +128,20 @@ class Run:
 
     def add(self, workload, targets, phase, tools_summary, extra=None):
         row = {"workload": workload, "hosts": targets.describe() if targets else "-",
-               "n_hosts": len(targets.indices) if targets else 0, "run": phase, "tools": tools_summary}
+               "n_hosts": len(targets.indices) if targets else 0, "run": phase, "tools": tools_summary,
+               "login": targets.login if targets else "-"}
         row.update(extra or {})
         self.rows.append(row)
 
     # -- workloads -------------------------------------------------------------------------
     def adhoc(self):
-        t = lab.tier1_hosts(self.args.hosts, self.args.exclude)
-        inv = self.invocations(t, "adhoc")
-        cmds = {k: {"run": v} for k, v in inv.adhoc("uname -r").items()}
+        for login in self.args.logins:
+            self.adhoc_as(login)
+
+    def adhoc_as(self, login):
+        t = lab.tier1_hosts(self.args.hosts, self.args.exclude, login)
+        inv = self.invocations(t, f"adhoc-{login}")
+        cmds = {k: {"run": v} for k, v in inv.adhoc("uname -r").items() if k in self.args.tools or k == "rsible"}
         res = compare(cmds, self.args.reps)
         cmd, env, cwd = cmds["rsible"]["run"]
         execs = count_daemon_execs(cmd, env, cwd)
@@ -142,15 +153,16 @@ class Run:
         site = os.path.join(WL, name, "site.yml")
         deploy = os.path.join(WL, name, "deploy.py")
         cmds = {"rsible": inv.rsible_play(site), "ansible": inv.ansible_play(site),
-                "pyinfra": inv.pyinfra_deploy(deploy)}
+                "pyinfra": inv.pyinfra_deploy(deploy), "ansible-rs": inv.ansible_rs_play(site),
+                "mitogen": inv.mitogen_play(site)}
         cmds = {k: {p: v for p in phases} for k, v in cmds.items() if k in self.args.tools}
-        clean = (lambda tool: clean_tier1(tool, name)) if targets.tier == 1 else None
+        clean = clean_tier1 if targets.tier == 1 else None
         if "first" not in phases:
             for tool, c in cmds.items():  # bring every target to the converged state, untimed
                 measure.timed(*c[phases[0]])
             clean = None
         if reps_of is None:
-            reps_of = {"ansible": self.args.peer_reps, "pyinfra": self.args.peer_reps}
+            reps_of = {t: self.args.peer_reps for t in tools.ALL if t != "rsible"}
         res = compare(cmds, self.args.reps, phases, before=clean if "first" in phases else None, reps_of=reps_of)
         for phase in phases:
             extra = {}
@@ -164,19 +176,22 @@ class Run:
         self.playbook("tc2", lab.tier2_hosts(n), ("second",), label="2 TC2 user/file/copy, become")
 
     def files10(self):
-        self.playbook("files10", lab.tier1_hosts(self.args.hosts, self.args.exclude), ("first", "second"),
-                      label="3 10 file/command tasks")
+        for login in self.args.logins:
+            self.playbook("files10", lab.tier1_hosts(self.args.hosts, self.args.exclude, login), ("first", "second"),
+                          tag=f"files10-{login}", label="3 10 file/command tasks")
 
     def play50(self):
-        self.playbook("play50", lab.tier1_hosts(self.args.hosts, self.args.exclude), ("first", "second"),
-                      label="4 48 tasks + 2 handlers")
+        for login in self.args.logins:
+            self.playbook("play50", lab.tier1_hosts(self.args.hosts, self.args.exclude, login), ("first", "second"),
+                          tag=f"play50-{login}", label="4 48 tasks + 2 handlers")
 
     def scale(self):
         peer_sizes = set(self.args.peer_scale)
         for n in self.args.scale:
             t = lab.tier1_hosts(n, self.args.exclude)
             peer = self.args.peer_scale_reps if n in peer_sizes else 0
-            reps_of = {"rsible": self.args.scale_reps, "ansible": peer, "pyinfra": peer}
+            reps_of = {t: peer for t in tools.ALL}
+            reps_of["rsible"] = self.args.scale_reps
             self.playbook("files10", t, ("first", "second"), tag=f"scale{n}", reps_of=reps_of,
                           label=f"5 scale: workload 3, {n} hosts")
 
@@ -210,9 +225,13 @@ class Run:
                           "per_task_over_ssh": per_task / ssh})
 
 
-def clean_tier1(tool, name):
-    """Removes a tool's files of a workload on every tier-1 host (they share this filesystem)."""
-    subprocess.run(["sh", "-c", f"rm -rf /tmp/rsible-bench/{tool}/*/{name}"], check=True)
+def clean_tier1(tool):
+    """Removes a tool's files on every tier-1 host (they share this filesystem) before a first
+    run: its whole directory, which the previous run's login user made (it may be the other
+    login kind's). /tmp/rsible-bench itself is sticky and open to both users, as /tmp is."""
+    os.makedirs("/tmp/rsible-bench", exist_ok=True)
+    os.chmod("/tmp/rsible-bench", 0o1777)
+    subprocess.run(["rm", "-rf", f"/tmp/rsible-bench/{tool}"], check=True)
 
 
 def ssh_round_trip(targets, reps):
@@ -220,7 +239,7 @@ def ssh_round_trip(targets, reps):
     i = targets.indices[0]
     sock = os.path.join(tempfile.mkdtemp(prefix="rsible-cm-"), "cm")
     base = ["ssh", "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={targets.known_hosts}", "-i", targets.key,
-            "-S", sock, f"{lab.USER}@{targets.address(i)}"]
+            "-S", sock, f"{targets.user}@{targets.address(i)}"]
     subprocess.run(base[:-1] + ["-M", "-f", "-N", base[-1]], check=True)
     try:
         walls = [measure.timed(base + ["true"])["wall_s"] for _ in range(reps)]
@@ -249,8 +268,9 @@ def parse():
                    "(ansible-playbook takes about 25 minutes per run at 500 hosts here)")
     p.add_argument("--peer-scale-reps", type=int, default=1, help="peer repetitions at scale (minutes each)")
     p.add_argument("--scale-reps", type=int, help="rsible repetitions in workload 5 (default: --reps)")
-    p.add_argument("--tools", default="rsible,ansible,pyinfra",
-                   help="tools to run in workloads 2-5 (a run split in two is merged with --render)")
+    p.add_argument("--tools", default=",".join(tools.ALL),
+                   help="tools to run in workloads 1-5 (a run split in two is merged with --render)")
+    p.add_argument("--logins", default="plain,slow", help="login kinds for workloads 1, 3, 4: plain, slow")
     p.add_argument("--exclude", default="", help="tier-1 host numbers not to use, e.g. 25-160")
     p.add_argument("--quick", action="store_true", help="1 repetition, 5 hosts, scale 20,40 (a smoke run)")
     p.add_argument("--check", action="store_true", help="only check that every workload parses for all tools")
@@ -262,6 +282,10 @@ def parse():
     a.peer_reps = a.peer_reps or a.reps
     a.scale_reps = a.scale_reps or a.reps
     a.tools = a.tools.split(",")
+    a.logins = a.logins.split(",")
+    for login in a.logins:
+        if login not in lab.USERS:
+            p.error(f"--logins: {login!r} is not one of {', '.join(lab.USERS)}")
     a.workloads = [int(w) for w in a.workloads.split(",")]
     a.scale = [int(n) for n in a.scale.split(",")]
     a.peer_scale = [int(n) for n in a.peer_scale.split(",") if n]
@@ -275,7 +299,7 @@ def render(paths, out):
     rows = {}
     for res in results:
         for r in res["rows"]:
-            key = (r["workload"], r["hosts"], r["run"])
+            key = (r["workload"], r["hosts"], r["run"], r.get("login", "plain"))
             if key in rows:  # the same workload measured with other tools in another run
                 rows[key]["tools"].update(r["tools"])
                 rows[key].update({k: v for k, v in r.items() if k != "tools" and k not in rows[key]})
@@ -325,7 +349,7 @@ def write(run, args, started, path):
               "command": "python3 bench/run.py " + " ".join(sys.argv[1:]), "options": {
                   "reps": args.reps, "peer_reps": args.peer_reps, "scale_reps": args.scale_reps,
                   "peer_scale_reps": args.peer_scale_reps, "tools": args.tools, "exclude": sorted(args.exclude),
-                  "login_user": lab.USER}, "rows": run.rows}
+                  "logins": {k: lab.USERS[k] for k in args.logins}}, "rows": run.rows}
     result["goals"] = report.goals(run.rows)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:

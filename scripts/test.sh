@@ -69,7 +69,8 @@ echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-play
 # t2-20 is restarted in the middle of a run by tests/faults_restart.rs; tests/async_interop.rs
 # starts a background job on t2-06 (only ~/.ansible_async, which compat does not compare);
 # tests/python_modules.rs compares Ansible's Python modules run by both tools on t2-21..26;
-# tests/sys_facts.rs reads package_facts on t2-27.
+# tests/sys_facts.rs reads package_facts on t2-27, where tests/uri_wget.rs installs wget and
+# runs uri with curl and with wget.
 scripts/lab/tier2.sh up 27
 
 echo "== cargo fmt --check"

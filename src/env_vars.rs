@@ -21,7 +21,8 @@ pub const RSIBLE_REMOTE_USER: &str = "RSIBLE_REMOTE_USER";
 /// Default connect `--timeout` in seconds.
 pub const RSIBLE_TIMEOUT: &str = "RSIBLE_TIMEOUT";
 /// Seconds an SSH connection is kept after a run for the next one (`0`: not kept), as
-/// OpenSSH's ControlPersist; rsible.toml `control_persist`, `--control-persist`.
+/// OpenSSH's ControlPersist (default 60, as Ansible's); rsible.toml `control_persist`,
+/// `--control-persist`.
 pub const RSIBLE_CONTROL_PERSIST: &str = "RSIBLE_CONTROL_PERSIST";
 /// Where the daemon keeping connections has its socket (default `~/.rsible/cp`), as Ansible's
 /// `ANSIBLE_SSH_CONTROL_PATH_DIR`.

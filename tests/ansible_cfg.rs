@@ -12,9 +12,10 @@ use std::process::Output;
 /// `rsible ARGS` in `dir` with a private HOME and no configuration from the environment
 /// (the tests' one builder removes every inherited `ANSIBLE_*` and `RSIBLE_*`).
 fn rsible(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let r = env
-        .iter()
-        .fold(Rsible::new(dir).args(args), |r, (k, v)| r.env(k, v));
+    let r = env.iter().fold(
+        Rsible::new(dir).default_connections().args(args),
+        |r, (k, v)| r.env(k, v),
+    );
     r.command().output().expect("rsible runs")
 }
 

@@ -9,6 +9,8 @@
 //! only the playbooks whose file names start with one of those prefixes.
 //! `RSIBLE_COMPAT_FIRST_HOST=N` moves the suite to tier-2 hosts N..N+5 (default 1), so that
 //! two runs of the suite on one lab do not reset each other's hosts.
+//! Debian packages a case installs (`DEBIAN_PACKAGES` in cases.rs) are put into the lab's
+//! local apt repository first.
 
 #[path = "compat/cases.rs"]
 mod cases;
@@ -24,7 +26,8 @@ mod state;
 #[path = "compat/tool.rs"]
 mod tool;
 
-use cases::{Case, CASES};
+use cases::{Case, CASES, DEBIAN_PACKAGES};
+use common::http::HttpServer;
 use lab::Lab;
 use side::Side;
 use std::path::Path;
@@ -184,6 +187,14 @@ fn ansible_and_rsible_agree_on_recaps_and_state() {
         !chosen.is_empty(),
         "RSIBLE_COMPAT_CASES={only} matches no playbook"
     );
+    let debs: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .filter(|(p, _)| chosen.iter().any(|c| c.playbook == *p))
+        .flat_map(|(_, names)| names.iter().copied())
+        .collect();
+    if !debs.is_empty() {
+        common::tier2::Tier2::lab().debian_packages(&debs);
+    }
     let problems: Vec<String> = chosen
         .iter()
         .flat_map(|case| check(&lab, case, &sides, &out_dir))
@@ -200,45 +211,4 @@ fn ansible_and_rsible_agree_on_recaps_and_state() {
         sides[1].label,
         problems.join("\n")
     );
-}
-
-/// A python3 HTTP server for the playbooks' downloads and requests, stopped when dropped.
-struct HttpServer(std::process::Child);
-
-impl HttpServer {
-    fn start(dir: &Path, addr: &str, port: u16) -> HttpServer {
-        HttpServer::spawn(
-            std::process::Command::new("python3")
-                .args(["-m", "http.server", "--bind", addr, "--directory"])
-                .arg(dir)
-                .arg(port.to_string()),
-            addr,
-            port,
-        )
-    }
-
-    /// Starts `cmd`, a server listening on `addr:port`, and waits until it accepts.
-    fn spawn(cmd: &mut std::process::Command, addr: &str, port: u16) -> HttpServer {
-        let mut child = cmd
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 (scripts/test.sh installs python3)");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect((addr, port)).is_ok() {
-                return HttpServer(child);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the HTTP server on {addr}:{port} did not start");
-    }
-}
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

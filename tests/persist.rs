@@ -1,6 +1,6 @@
-//! Connections kept between runs (`--control-persist`) against the tier-1 lab's real OpenSSH
-//! servers (t1-82..t1-85): a second run reuses the connection and its long-lived shell (the
-//! shell's pid is the same), the daemon closes it after its idle time and exits, a connection
+//! Connections kept between runs (`--control-persist`, on by default) against the tier-1 lab's
+//! real OpenSSH servers (t1-82..t1-85): a second run reuses the connection and its long-lived
+//! shell (the shell's pid is the same), only for the same login settings, the daemon closes it after its idle time and exits, a connection
 //! that died is replaced, `meta: reset_connection` closes a kept one, failures read as for a
 //! direct connection, and an unsafe control directory is refused.
 
@@ -102,9 +102,10 @@ fn shell_pid(home: &Home, inv: &Path, extra: &[&str]) -> String {
 fn a_second_run_reuses_the_kept_connection_and_its_shells() {
     let home = Home::new();
     let inv = inventory(home.path(), 82);
-    // Without keeping, each run has its own connection and shell: the check can fail.
+    // Without keeping (the tests' RSIBLE_CONTROL_PERSIST=0), each run has its own connection
+    // and shell: the check can fail.
     assert_ne!(shell_pid(&home, &inv, &[]), shell_pid(&home, &inv, &[]));
-    assert!(!home.socket().exists(), "no daemon unless asked for");
+    assert!(!home.socket().exists(), "no daemon when keeping is off");
 
     let keep = ["--control-persist", "30"];
     let first = shell_pid(&home, &inv, &keep);
@@ -131,6 +132,61 @@ fn a_second_run_reuses_the_kept_connection_and_its_shells() {
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.by_host()["h"]["stdout"], "nobody\n");
+}
+
+/// rsible's default keeps connections (60 s, Ansible's ControlPersist), and a run with other
+/// connection settings (login user, key) never gets a connection made for others.
+#[test]
+fn connections_are_kept_by_default_and_only_for_the_same_settings() {
+    let home = Home::new();
+    let lab = Lab::tier1();
+    let inv_with = |name: &str, login: String| {
+        write(
+            home.path(),
+            name,
+            &format!("h ansible_host={} {login}\n", Lab::addr(82)),
+        )
+    };
+    let login = |user: &str, key: &str| {
+        format!(
+            "ansible_user={user} ansible_ssh_private_key_file={}",
+            lab.key(key).display()
+        )
+    };
+    let ask = |inv: &Path, extra: &[&str], cmd: &str| -> String {
+        let out = run_cmd(&home, inv)
+            .default_connections()
+            .args(extra)
+            .args(["-m", "shell", "-a", cmd])
+            .run();
+        assert_eq!(out.code, 0, "{} {}", out.stderr, out.stdout);
+        out.by_host()["h"]["stdout"]
+            .as_str()
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let root = inv_with("root.ini", login("root", "id_ed25519"));
+    let first = ask(&root, &[], "echo $PPID");
+    assert!(home.socket().exists(), "the default starts the daemon");
+    assert_eq!(
+        ask(&root, &[], "echo $PPID"),
+        first,
+        "the next run reuses it"
+    );
+
+    let user = inv_with("user.ini", login("rslab", "id_ed25519"));
+    assert_eq!(ask(&user, &[], "id -un"), "rslab");
+    assert_ne!(ask(&user, &[], "echo $PPID"), first, "another user");
+    let key = inv_with("key.ini", login("root", "id_rsa"));
+    assert_ne!(ask(&key, &[], "echo $PPID"), first, "another key");
+    let off = ["--control-persist", "0"];
+    assert_ne!(ask(&root, &off, "echo $PPID"), first, "keeping turned off");
+    assert_eq!(
+        ask(&root, &[], "echo $PPID"),
+        first,
+        "still kept for the default"
+    );
 }
 
 #[test]

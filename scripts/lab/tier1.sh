@@ -18,8 +18,9 @@
 #
 # State: ${RSIBLE_LAB_DIR:-<repo>/lab-state}/tier1 (keys/, authorized_keys,
 # known_hosts, known_hosts.hashed, hosts.ini, hosts/XX/). Lab users rslab
-# (password rslab-pass, sudo with password) and rslab2 (password rslab2-pass,
-# sudo NOPASSWD) are created on the machine and stay after `down`.
+# (password rslab-pass, sudo with password), rslab2 (password rslab2-pass,
+# sudo NOPASSWD) and rsslow (bash with a slow ~/.bashrc, sudo NOPASSWD: the benchmark's slow
+# login) are created on the machine and stay after `down`.
 # `up` rebuilds from any leftover state (dead pids, stale pid files, existing
 # namespaces, veths or bridge). All traffic stays on rsbr0.
 set -euo pipefail
@@ -103,12 +104,26 @@ ensure_users() {
     if ! id rslab2 >/dev/null 2>&1; then
         useradd -m -d /home/rslab2 -s /bin/sh rslab2
     fi
+    # rsslow: the benchmark's "slow login" (bench/lab.py): bash as login shell, and a ~/.bashrc
+    # that costs about 100 ms of CPU, as a version manager's init does on real hosts. bash
+    # reads ~/.bashrc for every command sshd starts, interactive or not.
+    if ! id rsslow >/dev/null 2>&1; then
+        useradd -m -d /home/rsslow -s /bin/bash rsslow
+    fi
+    local rc='# rsible lab: about 100 ms of CPU per shell start, as a version manager init costs.
+i=0; while [ "$i" -lt 25000 ]; do i=$((i + 1)); done; unset i'
+    if [ "$(cat /home/rsslow/.bashrc 2>/dev/null)" != "$rc" ]; then
+        printf '%s\n' "$rc" >/home/rsslow/.bashrc
+        chown rsslow: /home/rsslow/.bashrc
+    fi
     # Set passwords every time (cheap; repairs a locked account: with UsePAM no
     # sshd refuses even key logins for accounts whose hash starts with '!').
-    printf 'rslab:%s\nrslab2:%s\n' "$USERS_PASS_RSLAB" "$USERS_PASS_RSLAB2" | chpasswd
+    printf 'rslab:%s\nrslab2:%s\nrsslow:%s\n' "$USERS_PASS_RSLAB" "$USERS_PASS_RSLAB2" \
+        "$USERS_PASS_RSLAB2" | chpasswd
     local sf=/etc/sudoers.d/rsible-lab
     local want='rslab ALL=(ALL) ALL
-rslab2 ALL=(ALL) NOPASSWD: ALL'
+rslab2 ALL=(ALL) NOPASSWD: ALL
+rsslow ALL=(ALL) NOPASSWD: ALL'
     if [ "$(cat "$sf" 2>/dev/null)" != "$want" ]; then
         printf '%s\n' "$want" >"$sf.tmp"
         chmod 0440 "$sf.tmp"

@@ -232,8 +232,8 @@ pub struct ConnectionArgs {
     #[arg(long = "become-method")]
     pub become_method: Option<String>,
     /// Keep SSH connections this many seconds after the run, for the next run (OpenSSH's
-    /// ControlPersist; default: RSIBLE_CONTROL_PERSIST, rsible.toml `control_persist`, else 0:
-    /// not kept).
+    /// ControlPersist; default: RSIBLE_CONTROL_PERSIST, the configuration's `control_persist`
+    /// or `ssh_args` ControlPersist, else 60 as Ansible's; 0: not kept).
     #[arg(long = "control-persist", value_name = "SECONDS")]
     pub control_persist: Option<u64>,
     /// Ask for the become password (default: the configuration's `become_ask_pass`).

@@ -3,7 +3,7 @@
 //! reads no file; the caller asks for the passwords it says are wanted.
 
 use super::args::ConnectionArgs;
-use crate::config::Config;
+use crate::config::{Config, DEFAULT_CONTROL_PERSIST};
 use crate::connection::options::ConnOptions;
 use std::time::Duration;
 
@@ -41,10 +41,11 @@ pub fn merge(a: &ConnectionArgs, cfg: &Config) -> Result<(ConnOptions, Ask), Str
         become_method,
         become_exe: None,
         become_flags: None,
-        control_persist: a
-            .control_persist
-            .or(cfg.control_persist)
-            .map(Duration::from_secs),
+        control_persist: Some(Duration::from_secs(
+            a.control_persist
+                .or(cfg.control_persist)
+                .unwrap_or(DEFAULT_CONTROL_PERSIST),
+        )),
         ssh_args: args(&cfg.ssh_args),
         ssh_common_args: args(&cfg.ssh_common_args),
         ssh_extra_args: args(&cfg.ssh_extra_args),
@@ -158,5 +159,17 @@ mod tests {
         assert_eq!(o.control_persist, Some(Duration::ZERO));
         let bad = flags(&["--become-method", "doas"]);
         assert!(merge(&bad, &Config::default()).is_err());
+    }
+
+    #[test]
+    fn connections_are_kept_a_minute_unless_something_says_otherwise() {
+        let (o, _) = merge(&flags(&[]), &Config::default()).unwrap();
+        assert_eq!(o.control_persist, Some(Duration::from_secs(60)));
+        let off = Config {
+            control_persist: Some(0),
+            ..Config::default()
+        };
+        let (o, _) = merge(&flags(&[]), &off).unwrap();
+        assert_eq!(o.control_persist, Some(Duration::ZERO));
     }
 }

@@ -1,9 +1,11 @@
 //! Ansible collections on the controller: where they are installed ([`roots`]), a collection
 //! found by name, and what playbook content takes from one: its roles (`roles/NAME`), its
 //! playbooks (`playbooks/NAME.yml`) and its modules (`plugins/modules/NAME.py`, following
-//! `meta/runtime.yml` redirects). Knows nothing of playbook syntax, of rsible's native modules
-//! (the caller says which names are native) nor of how a module runs.
+//! `meta/runtime.yml` redirects), and ansible-core's own routing of short names
+//! ([`builtin_route`]). Knows nothing of playbook syntax, of rsible's native modules (the
+//! caller says which names are native) nor of how a module runs.
 
+mod builtin;
 mod fqcr;
 pub mod roots;
 mod routing;
@@ -11,6 +13,7 @@ mod routing;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+pub use builtin::builtin_route;
 pub use fqcr::{is_collection_name, Fqcr};
 pub use routing::Route;
 

@@ -20,13 +20,21 @@ pub enum Route {
 /// The route of module `name` (`sub.name` for a module in a subdirectory) in the collection
 /// at `dir`. A missing or unreadable `meta/runtime.yml` routes nothing.
 pub fn module_route(dir: &Path, name: &str) -> Route {
-    let Ok(text) = std::fs::read_to_string(dir.join("meta/runtime.yml")) else {
-        return Route::None;
-    };
-    let Ok(node) = crate::yaml_node::parse(&text) else {
-        return Route::None;
-    };
-    let doc = node.to_json();
+    match read_runtime(&dir.join("meta/runtime.yml")) {
+        Some(doc) => route_in(&doc, name),
+        None => Route::None,
+    }
+}
+
+/// A runtime file (`meta/runtime.yml`, or ansible-core's `ansible_builtin_runtime.yml`) as
+/// data; `None` when it is missing or unreadable.
+pub fn read_runtime(file: &Path) -> Option<Value> {
+    let text = std::fs::read_to_string(file).ok()?;
+    crate::yaml_node::parse(&text).ok().map(|n| n.to_json())
+}
+
+/// The route of module `name` in the runtime data `doc`.
+pub fn route_in(doc: &Value, name: &str) -> Route {
     let Some(entry) = doc
         .pointer("/plugin_routing/modules")
         .and_then(|m| m.get(name))

@@ -75,6 +75,11 @@ impl std::fmt::Display for Origin {
     }
 }
 
+/// Seconds SSH connections are kept after a run when nothing says otherwise: Ansible's
+/// default (its `ssh_args` carry `ControlPersist=60s`), so that a second run within a minute
+/// skips the key exchanges, logins and shell starts, as with Ansible.
+pub const DEFAULT_CONTROL_PERSIST: u64 = 60;
+
 /// The configuration; `None`/empty: not set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {

@@ -88,7 +88,11 @@ pub const SETTINGS: &[Setting] = &[
             Ok(())
         },
         set_rsible: None,
-        show: |c| opt(c.control_persist.as_ref()),
+        show: |c| {
+            c.control_persist
+                .unwrap_or(super::DEFAULT_CONTROL_PERSIST)
+                .to_string()
+        },
     },
     Setting {
         name: "CONTROL_PATH_DIR",

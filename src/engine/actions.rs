@@ -120,6 +120,16 @@ impl Runner {
         inh: &Inherited,
         scope: &Scope,
     ) -> Result<Output, Failure> {
+        let cacheable = match args.get("cacheable") {
+            None => false,
+            Some(v) => strict_bool(v).ok_or_else(|| {
+                Failure::Failed(format!(
+                    "The value '{}' is not a valid boolean. Valid booleans include: {}",
+                    super::arg_convert::py_str(v),
+                    super::arg_convert::VALID_BOOLEANS
+                ))
+            })?,
+        };
         let mut facts = Map::new();
         for (k, v) in args {
             if k == "cacheable" {
@@ -163,6 +173,11 @@ impl Runner {
             let mut s = target.state();
             for (k, v) in &facts {
                 s.host_facts.insert(k.clone(), v.clone());
+            }
+            // `cacheable`: also the host's facts (`ansible_facts`), as Ansible sets both;
+            // with no fact cache configured nothing outlives the run.
+            if cacheable {
+                s.add_facts(&facts);
             }
         }
         let mut o = ok();
@@ -525,5 +540,23 @@ impl Runner {
         o.fields.insert("add_group".into(), json!(group));
         o.fields.insert("parent_groups".into(), json!(parents));
         Ok(o)
+    }
+}
+
+/// A boolean as Ansible's strict `boolean()` reads it: a bool, 1 or 0, or one of its words.
+fn strict_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => match n.as_f64() {
+            Some(1.0) => Some(true),
+            Some(0.0) => Some(false),
+            _ => None,
+        },
+        Value::String(s) => match s.trim().to_lowercase().as_str() {
+            "y" | "yes" | "on" | "1" | "true" | "t" => Some(true),
+            "n" | "no" | "off" | "0" | "false" | "f" => Some(false),
+            _ => None,
+        },
+        _ => None,
     }
 }

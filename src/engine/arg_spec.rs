@@ -1,17 +1,15 @@
 //! Checking values against a role's argument spec (the options of one entry point of
 //! `meta/argument_specs.yml`), as Ansible's argument validation does for
-//! `validate_argument_spec`: defaults filled in first, then required options, types and list
-//! elements (in spec order), choices, and role parameters the spec does not name; the
-//! messages are Ansible's. Values are only checked: the converted values and defaults are not
-//! handed back (Ansible 2.19 does not set them as variables). Pure: knows nothing of tasks,
-//! hosts or templates. The spec keys it understands are the ones the loader lets through.
+//! `validate_argument_spec`, level by level: the shape of sub-option values, unknown
+//! sub-options, defaults, required options, types and list elements (in spec order), choices,
+//! then each dict (or list of dicts) option with `options` checked the same way, its messages
+//! naming where they were found. Values are only checked: the converted values and defaults
+//! are not handed back (Ansible 2.19 does not set them as variables). Pure: knows nothing of
+//! tasks, hosts or templates. The spec keys it understands are the ones the loader lets
+//! through.
 
-use crate::template::python_repr as py_repr;
+use super::arg_convert::{bool_word_choice, class_name, convert, py_eq, py_str, to_dict};
 use serde_json::{Map, Value};
-
-/// The booleans Ansible accepts, in the order its message lists them.
-const VALID_BOOLEANS: &str =
-    "'true', 1, '1', 0, 'y', 'yes', 'false', 'on', 'n', 'off', 'f', 't', 'no', '0'";
 
 /// Every problem of `params` (values from variables, role parameters over them) against
 /// `spec` (option name to its definition); `role_params` are the names given as role
@@ -22,7 +20,125 @@ pub fn validate(
     role_params: &[String],
 ) -> Vec<String> {
     let mut params = params.clone();
-    let mut errors = Vec::new();
+    let mut found = Found::default();
+    for p in role_params.iter().filter(|p| !spec.contains_key(*p)) {
+        found.unsupported.push((p.clone(), sorted_names(spec)));
+    }
+    level(spec, &mut params, &[], &mut found);
+    let mut errors = found.errors;
+    found.unsupported.sort();
+    if let Some((_, supported)) = found.unsupported.last() {
+        // Ansible lists the options of the level of one unsupported name (the last of a
+        // set, in no fixed order); rsible takes the last name in sorted order.
+        let names: Vec<&str> = found.unsupported.iter().map(|(n, _)| n.as_str()).collect();
+        errors.push(format!(
+            "{}. Supported parameters include: {}.",
+            names.join(", "),
+            supported.join(", ")
+        ));
+    }
+    errors
+}
+
+/// What the levels found: the messages in order, and each unsupported name (dotted from
+/// the top) with the options of its level.
+#[derive(Default)]
+struct Found {
+    errors: Vec<String>,
+    unsupported: Vec<(String, Vec<String>)>,
+}
+
+fn sorted_names(spec: &Map<String, Value>) -> Vec<String> {
+    let mut names: Vec<String> = spec.keys().cloned().collect();
+    names.sort();
+    names
+}
+
+/// Whether option `def` takes sub-options: a dict, or a list of dicts, with `options`.
+fn sub_spec(def: &Value) -> Option<&Map<String, Value>> {
+    let dicts = match def.get("type").and_then(Value::as_str) {
+        Some("dict") => true,
+        Some("list") => def.get("elements").and_then(Value::as_str) == Some("dict"),
+        _ => false,
+    };
+    def.get("options")
+        .and_then(Value::as_object)
+        .filter(|_| dicts)
+}
+
+/// The items of a dict-or-list-of-dicts value.
+fn items(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        other => vec![other.clone()],
+    }
+}
+
+/// The first value given to a sub-option spec that is not a mapping, searched depth first
+/// before anything else is checked (Ansible finds it while listing `no_log` values).
+fn shape_error(spec: &Map<String, Value>, params: &Map<String, Value>) -> Option<String> {
+    for (name, def) in spec {
+        let (Some(sub), Some(value)) = (sub_spec(def), params.get(name)) else {
+            continue;
+        };
+        if value.is_null() {
+            continue;
+        }
+        let wanted = def.get("type").and_then(Value::as_str).unwrap_or_default();
+        for item in items(value) {
+            let item = match item {
+                Value::String(_) => match to_dict(&item) {
+                    Ok(d) => d,
+                    Err(e) => return Some(e),
+                },
+                other => other,
+            };
+            let Value::Object(m) = &item else {
+                return Some(format!(
+                    "Value '{}' in the sub parameter field '{name}' must be a {wanted}, not \
+                     '{}'",
+                    py_str(&item),
+                    class_name(&item)
+                ));
+            };
+            if let Some(e) = shape_error(sub, m) {
+                return Some(e);
+            }
+        }
+    }
+    None
+}
+
+/// ` found in a -> b` (with `quote`, `'a -> b'`) when `ctx` names a sub-option level.
+fn found_in(ctx: &[String], quote: bool) -> String {
+    if ctx.is_empty() {
+        return String::new();
+    }
+    let path = ctx.join(" -> ");
+    if quote {
+        format!(" found in '{path}'")
+    } else {
+        format!(" found in {path}")
+    }
+}
+
+/// One level of options: `params` checked against `spec`, `ctx` the option names above it.
+fn level(
+    spec: &Map<String, Value>,
+    params: &mut Map<String, Value>,
+    ctx: &[String],
+    found: &mut Found,
+) {
+    if let Some(e) = shape_error(spec, params) {
+        found.errors.push(e);
+    }
+    if !ctx.is_empty() {
+        for k in params.keys().filter(|k| !spec.contains_key(*k)) {
+            let mut path = ctx.to_vec();
+            path.push(k.clone());
+            found.unsupported.push((path.join("."), sorted_names(spec)));
+        }
+    }
     for (name, def) in spec {
         if let Some(d) = def.get("default").filter(|d| !d.is_null()) {
             params.entry(name.clone()).or_insert_with(|| d.clone());
@@ -35,11 +151,51 @@ pub fn validate(
         .collect();
     if !missing.is_empty() {
         missing.sort();
-        errors.push(format!(
-            "missing required arguments: {}",
-            missing.join(", ")
+        found.errors.push(format!(
+            "missing required arguments: {}{}",
+            missing.join(", "),
+            found_in(ctx, false)
         ));
     }
+    types(spec, params, ctx, &mut found.errors);
+    choices(spec, params, ctx, &mut found.errors);
+    for name in spec.keys() {
+        params.entry(name.clone()).or_insert(Value::Null);
+    }
+    for (name, def) in spec {
+        let Some(sub) = sub_spec(def) else { continue };
+        let Some(value) = params.get_mut(name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let mut path = ctx.to_vec();
+        path.push(name.clone());
+        let mut one = Vec::new();
+        let elements = match value {
+            Value::Array(a) => a,
+            other => {
+                one.push(other.clone());
+                &mut one
+            }
+        };
+        for element in elements.iter_mut() {
+            let Value::Object(m) = element else {
+                found.errors.push(format!(
+                    "value of '{name}' must be of type dict or list of dicts"
+                ));
+                continue;
+            };
+            level(sub, m, &path, found);
+        }
+    }
+}
+
+/// Each option's value converted to its type, and its list elements to theirs.
+fn types(
+    spec: &Map<String, Value>,
+    params: &mut Map<String, Value>,
+    ctx: &[String],
+    errors: &mut Vec<String>,
+) {
     for (name, def) in spec {
         let Some(value) = params.get(name).cloned() else {
             continue;
@@ -49,35 +205,47 @@ pub fn validate(
             continue;
         }
         let wanted = def.get("type").and_then(Value::as_str).unwrap_or("str");
-        match convert(wanted, &value) {
-            Ok(converted) => {
-                if let Some(elem) = def.get("elements").and_then(Value::as_str) {
-                    let items = converted.as_array().cloned().unwrap_or_default();
-                    let mut out = Vec::new();
-                    for item in items {
-                        match convert(elem, &item) {
-                            Ok(c) => out.push(c),
-                            Err(e) => {
-                                errors.push(format!(
-                                    "Elements value for option '{name}' is of type {} and we \
-                                     were unable to convert to {elem}: {e}",
-                                    crate::template::python_type(&item)
-                                ));
-                                out.push(item);
-                            }
-                        }
-                    }
-                    params.insert(name.clone(), Value::Array(out));
-                } else {
-                    params.insert(name.clone(), converted);
-                }
+        let converted = match convert(wanted, &value) {
+            Ok(c) => c,
+            Err(e) => {
+                let at = found_in(ctx, true);
+                let at = if at.is_empty() { at } else { format!("{at}.") };
+                errors.push(format!(
+                    "argument '{name}' is of type {}{at} and we were unable to convert to \
+                     {wanted}: {e}",
+                    crate::template::python_type(&value)
+                ));
+                continue;
             }
-            Err(e) => errors.push(format!(
-                "argument '{name}' is of type {} and we were unable to convert to {wanted}: {e}",
-                crate::template::python_type(&value)
-            )),
+        };
+        let Some(elem) = def.get("elements").and_then(Value::as_str) else {
+            params.insert(name.clone(), converted);
+            continue;
+        };
+        // An element that does not convert is left out, as Ansible leaves it out.
+        let mut out = Vec::new();
+        for item in converted.as_array().cloned().unwrap_or_default() {
+            match convert(elem, &item) {
+                Ok(c) => out.push(c),
+                Err(e) => errors.push(format!(
+                    "Elements value for option '{name}'{} is of type {} and we were unable \
+                     to convert to {elem}: {e}",
+                    found_in(ctx, true),
+                    crate::template::python_type(&item)
+                )),
+            }
         }
+        params.insert(name.clone(), Value::Array(out));
     }
+}
+
+/// Each value with `choices` among them.
+fn choices(
+    spec: &Map<String, Value>,
+    params: &Map<String, Value>,
+    ctx: &[String],
+    errors: &mut Vec<String>,
+) {
     for (name, def) in spec {
         let (Some(Value::Array(choices)), Some(value)) = (def.get("choices"), params.get(name))
         else {
@@ -93,235 +261,30 @@ pub fn validate(
                     .collect();
                 if !stray.is_empty() {
                     errors.push(format!(
-                        "value of {name} must be one or more of: {}. Got no match for: {}",
+                        "value of {name} must be one or more of: {}. Got no match for: {}{}",
                         shown(),
-                        stray.join(", ")
+                        stray.join(", "),
+                        found_in(ctx, false)
                     ));
                 }
             }
             v if !choices.iter().any(|c| py_eq(c, v)) && !bool_word_choice(v, choices) => {
                 errors.push(format!(
-                    "value of {name} must be one of: {}, got: {}",
+                    "value of {name} must be one of: {}, got: {}{}",
                     shown(),
-                    py_str(v)
+                    py_str(v),
+                    found_in(ctx, false)
                 ));
             }
             _ => {}
         }
     }
-    let mut unsupported: Vec<&str> = role_params
-        .iter()
-        .filter(|p| !spec.contains_key(*p))
-        .map(String::as_str)
-        .collect();
-    if !unsupported.is_empty() {
-        unsupported.sort();
-        let mut names: Vec<&str> = spec.keys().map(String::as_str).collect();
-        names.sort();
-        errors.push(format!(
-            "{}. Supported parameters include: {}.",
-            unsupported.join(", "),
-            names.join(", ")
-        ));
-    }
-    errors
-}
-
-/// A `'True'`/`'False'` string (a boolean converted to text) matches the one choice that
-/// is a boolean word of the same truth, as Ansible allows.
-fn bool_word_choice(v: &Value, choices: &[Value]) -> bool {
-    let words: &[&str] = match v.as_str() {
-        Some("True") => &["y", "yes", "on", "1", "true", "t"],
-        Some("False") => &["n", "no", "off", "0", "false", "f"],
-        _ => return false,
-    };
-    let overlap = choices
-        .iter()
-        .filter(|c| c.as_str().is_some_and(|s| words.contains(&s)))
-        .count();
-    overlap == 1
-}
-
-/// Python's `==` between two values from YAML (`1 == 1.0 == True`).
-fn py_eq(a: &Value, b: &Value) -> bool {
-    let num = |v: &Value| match v {
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        Value::Number(n) => n.as_f64(),
-        _ => None,
-    };
-    match (num(a), num(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-/// Python's `str(value)`.
-fn py_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => py_repr(other),
-    }
-}
-
-/// How Ansible 2.19 shows the class of a value read from YAML in a conversion message.
-fn class_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "<class 'NoneType'>",
-        Value::Bool(_) => "<class 'bool'>",
-        Value::Number(n) if n.is_f64() => {
-            "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedFloat'>"
-        }
-        Value::Number(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedInt'>",
-        Value::String(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedStr'>",
-        Value::Array(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedList'>",
-        Value::Object(_) => "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedDict'>",
-    }
-}
-
-/// The value converted to `wanted` as Ansible's type checkers do, or their message.
-fn convert(wanted: &str, v: &Value) -> Result<Value, String> {
-    match wanted {
-        "str" | "path" => Ok(Value::String(match v {
-            Value::Null => String::new(),
-            other => py_str(other),
-        })),
-        "raw" => Ok(v.clone()),
-        "int" => to_int(v)
-            .map(Value::from)
-            .or_else(|| v.as_bool().map(Value::Bool))
-            .ok_or_else(|| format!("\"{}\" cannot be converted to an int", py_repr(v))),
-        "float" => to_float(v)
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .ok_or_else(|| format!("{} cannot be converted to a float", class_of(v))),
-        "bool" => to_bool(v).map(Value::Bool),
-        "list" => match v {
-            Value::Array(_) => Ok(v.clone()),
-            Value::String(s) => Ok(Value::Array(
-                s.split(',').map(|p| Value::String(p.into())).collect(),
-            )),
-            Value::Number(_) | Value::Bool(_) => Ok(Value::Array(vec![Value::String(py_str(v))])),
-            _ => Err(format!("{} cannot be converted to a list", class_of(v))),
-        },
-        "dict" => to_dict(v),
-        // The loader refuses every other type.
-        other => Err(format!("the type '{other}' is not supported by rsible")),
-    }
-}
-
-fn to_int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            let f = n.as_f64()?;
-            (f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
-        }),
-        Value::String(s) => {
-            let t = s.trim();
-            t.parse::<i64>().ok().or_else(|| {
-                let f: f64 = t.parse().ok()?;
-                (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
-            })
-        }
-        _ => None,
-    }
-}
-
-fn to_float(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        Value::String(s) => s.trim().parse().ok().filter(|f: &f64| f.is_finite()),
-        _ => None,
-    }
-}
-
-fn to_bool(v: &Value) -> Result<bool, String> {
-    let word = match v {
-        Value::Bool(b) => return Ok(*b),
-        Value::String(s) => s.trim().to_lowercase(),
-        Value::Number(n) => match n.as_f64() {
-            Some(1.0) => return Ok(true),
-            Some(0.0) => return Ok(false),
-            _ => n.to_string(),
-        },
-        other => return Err(format!("{} cannot be converted to a bool", class_of(other))),
-    };
-    match word.as_str() {
-        "y" | "yes" | "on" | "1" | "true" | "t" => Ok(true),
-        "n" | "no" | "off" | "0" | "false" | "f" => Ok(false),
-        _ => Err(format!(
-            "The value '{}' is not a valid boolean. Valid booleans include: {VALID_BOOLEANS}",
-            py_str(v)
-        )),
-    }
-}
-
-fn to_dict(v: &Value) -> Result<Value, String> {
-    let Value::String(s) = v else {
-        return match v {
-            Value::Object(_) => Ok(v.clone()),
-            other => Err(format!("{} cannot be converted to a dict", class_of(other))),
-        };
-    };
-    if s.starts_with('{') {
-        return match serde_json::from_str::<Value>(s) {
-            Ok(d @ Value::Object(_)) => Ok(d),
-            // Ansible's `literal_eval`, as the inventory reads Python literals.
-            _ => match crate::inventory::parse_ini_value(s) {
-                d @ Value::Object(_) => Ok(d),
-                _ => Err("unable to evaluate string as dictionary".into()),
-            },
-        };
-    }
-    if !s.contains('=') {
-        return Err("dictionary requested, could not parse JSON or key=value".into());
-    }
-    let mut out = Map::new();
-    for field in key_value_fields(s.trim()) {
-        let Some((k, val)) = field.split_once('=') else {
-            return Err(
-                "unable to evaluate string in the \"key=value\" format as dictionary".into(),
-            );
-        };
-        out.insert(k.to_string(), Value::String(val.to_string()));
-    }
-    Ok(Value::Object(out))
-}
-
-/// `a=1 b='x y',c=2` split into fields at unquoted spaces and commas, quotes removed and
-/// backslash escapes kept literally, as Ansible's dict checker does.
-fn key_value_fields(s: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut buf = String::new();
-    let mut quote: Option<char> = None;
-    let mut escape = false;
-    for c in s.chars() {
-        if escape {
-            buf.push(c);
-            escape = false;
-        } else if c == '\\' {
-            escape = true;
-        } else if quote.is_none() && (c == '\'' || c == '"') {
-            quote = Some(c);
-        } else if quote == Some(c) {
-            quote = None;
-        } else if quote.is_none() && (c == ',' || c == ' ') {
-            if !buf.is_empty() {
-                fields.push(std::mem::take(&mut buf));
-            }
-        } else {
-            buf.push(c);
-        }
-    }
-    if !buf.is_empty() {
-        fields.push(buf);
-    }
-    fields
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::arg_convert::VALID_BOOLEANS;
     use serde_json::json;
 
     fn spec() -> Map<String, Value> {
@@ -396,6 +359,60 @@ mod tests {
             check(json!({"name_s": null}), &[]),
             Vec::<String>::new(),
             "None converts to an empty string"
+        );
+    }
+
+    /// The spec and values of a run of ansible-playbook 2.19 (role `sub`, variables
+    /// `rels` and `common`), with the messages it printed.
+    #[test]
+    fn sub_options_as_ansible() {
+        let spec = json!({
+            "rels": {"type": "list", "elements": "dict", "required": true, "options": {
+                "name": {"type": "str", "required": true},
+                "count": {"type": "int"},
+                "wait": {"type": "bool", "default": true},
+                "mode": {"type": "str", "choices": ["a", "b"]},
+                "tags_l": {"type": "list", "elements": "int"}}},
+            "common": {"type": "dict", "default": {}, "options": {
+                "flag": {"type": "bool", "default": true},
+                "inner": {"type": "dict", "options": {
+                    "deep": {"type": "int", "required": true}}}}}
+        });
+        let spec = spec.as_object().cloned().unwrap_or_default();
+        let params = json!({
+            "rels": [{"name": "x", "count": "3", "wait": "no"},
+                     {"count": "abc", "extra": 1, "mode": "c", "tags_l": [1, "x"]}, 5],
+            "common": {"flag": "maybe", "inner": {}, "other": 2}
+        });
+        let params = params.as_object().cloned().unwrap_or_default();
+        let tagged = "<class 'ansible.module_utils._internal._datatag._AnsibleTaggedInt'>";
+        assert_eq!(
+            validate(&spec, &params, &[]),
+            vec![
+                "Value '5' in the sub parameter field 'rels' must be a list, not '_AnsibleTaggedInt'".to_string(),
+                format!("Elements value for option 'rels' is of type int and we were unable to convert to dict: {tagged} cannot be converted to a dict"),
+                "missing required arguments: name found in rels".to_string(),
+                "argument 'count' is of type str found in 'rels'. and we were unable to convert to int: \"'abc'\" cannot be converted to an int".to_string(),
+                "Elements value for option 'tags_l' found in 'rels' is of type str and we were unable to convert to int: \"'x'\" cannot be converted to an int".to_string(),
+                "value of mode must be one of: a, b, got: c found in rels".to_string(),
+                format!("argument 'flag' is of type str found in 'common'. and we were unable to convert to bool: The value 'maybe' is not a valid boolean. Valid booleans include: {VALID_BOOLEANS}"),
+                "missing required arguments: deep found in common -> inner".to_string(),
+                "common.other, rels.extra. Supported parameters include: count, mode, name, tags_l, wait.".to_string(),
+            ]
+        );
+        let good = json!({"rels": [{"name": "y"}], "common": {"inner": {"deep": "4"}}});
+        let good = good.as_object().cloned().unwrap_or_default();
+        assert!(validate(&spec, &good, &[]).is_empty());
+        let bad = json!({"rels": "name=z", "common": "junk"});
+        let bad = bad.as_object().cloned().unwrap_or_default();
+        let junk = "dictionary requested, could not parse JSON or key=value";
+        assert_eq!(
+            validate(&spec, &bad, &[]),
+            vec![
+                junk.to_string(),
+                format!("argument 'common' is of type str and we were unable to convert to dict: {junk}"),
+                "value of 'common' must be of type dict or list of dicts".to_string(),
+            ]
         );
     }
 }

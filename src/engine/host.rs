@@ -28,6 +28,10 @@ pub struct HostCell {
 pub struct HostState {
     /// Gathered facts (`ansible_facts`, keys without the `ansible_` prefix).
     pub facts: Map<String, Value>,
+    /// The names in `facts` that were set without the `ansible_` prefix (by `set_fact`
+    /// with `cacheable`, or a module's `ansible_facts`): variables under their own name,
+    /// as Ansible injects them, not as `ansible_<name>`.
+    pub plain_facts: std::collections::HashSet<String>,
     /// `include_vars` results.
     pub include_vars: Vars,
     /// `set_fact` and `register` results (they outlive the play, as in Ansible).
@@ -53,6 +57,31 @@ pub struct HostState {
     pub failed_task: Option<String>,
     /// When the host started its current task (the `elapsed_ms` of its results).
     pub task_started: Option<std::time::Instant>,
+}
+
+impl HostState {
+    /// Records facts as a module or a cacheable `set_fact` returns them: a name with the
+    /// `ansible_` prefix is stored without it, one without keeps its own name.
+    pub fn add_facts(&mut self, facts: &Map<String, Value>) {
+        for (k, v) in facts {
+            match k.strip_prefix("ansible_") {
+                Some(short) => {
+                    self.plain_facts.remove(short);
+                    self.facts.insert(short.to_string(), v.clone());
+                }
+                None => {
+                    self.plain_facts.insert(k.clone());
+                    self.facts.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+
+    /// `meta: clear_facts`.
+    pub fn clear_facts(&mut self) {
+        self.facts.clear();
+        self.plain_facts.clear();
+    }
 }
 
 /// Marks the hosts named in `lifted` failed again after such a section.

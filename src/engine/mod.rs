@@ -23,6 +23,7 @@
 //!   that killed a program, in its result.
 
 mod actions;
+mod arg_convert;
 mod arg_spec;
 mod async_task;
 mod become_same_user;

@@ -104,12 +104,18 @@ impl Runner {
     /// Facts, pre_tasks, roles, tasks, post_tasks, with handler flushes between.
     async fn sections(&self, hosts: &[Arc<HostCell>]) {
         let play = self.play.play.clone();
-        let root = Inherited::for_play(&play);
+        // An importing `when:` holds over every task and the fact gathering, not handlers.
+        let mut root = Inherited::for_play(&play);
+        root.when.extend(play.import_when.iter().cloned());
         let gather = self.gather_on(hosts);
         if !gather.is_empty() {
             // Facts are gathered on every host even with the play's `run_once`, as in Ansible.
             let t = gather_task(&play);
-            self.run_task(&t, &gather, &Inherited::default()).await;
+            let inh = Inherited {
+                when: play.import_when.clone(),
+                ..Inherited::default()
+            };
+            self.run_task(&t, &gather, &inh).await;
         }
         self.run_list(&play.pre_tasks, hosts, &root).await;
         self.flush(hosts).await;

@@ -258,15 +258,12 @@ impl Runner {
                     _ => self.engine.host(&host.name),
                 };
                 let mut s = into.state();
-                for (k, v) in f {
-                    match k.strip_prefix("ansible_") {
-                        Some(short) => s.facts.insert(short.to_string(), v),
-                        None => {
-                            s.host_facts.insert(k.clone(), v.clone());
-                            s.facts.insert(k, v)
-                        }
-                    };
+                for (k, v) in &f {
+                    if !k.starts_with("ansible_") {
+                        s.host_facts.insert(k.clone(), v.clone());
+                    }
                 }
+                s.add_facts(&f);
             }
         }
         Ok(out)

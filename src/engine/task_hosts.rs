@@ -8,8 +8,9 @@ use super::host::HostCell;
 use super::host_task::kw_bool;
 use super::Runner;
 use crate::event::{Event, Status};
+use crate::modules::framework::args::to_bool;
 use crate::playbook::Task;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -168,10 +169,20 @@ impl Runner {
                 .filter_map(|n| s.host_facts.get(n).map(|v| (n.clone(), v.clone())))
                 .collect()
         };
+        // A `cacheable` set_fact (unless written false) also sets the facts of every host.
+        let cacheable = task.module.as_deref() == Some("set_fact")
+            && task
+                .args
+                .get("cacheable")
+                .is_some_and(|c| to_bool(c) != Some(false));
+        let facts: Map<String, Value> = values.iter().cloned().collect();
         for h in hosts.iter().skip(1) {
             let mut s = h.state();
             for (k, v) in &values {
                 s.host_facts.insert(k.clone(), v.clone());
+            }
+            if cacheable {
+                s.add_facts(&facts);
             }
         }
     }
@@ -266,7 +277,7 @@ impl Runner {
                     self.engine.host(h).state().failed = false;
                 }
             }
-            "clear_facts" => hosts.iter().for_each(|h| h.state().facts.clear()),
+            "clear_facts" => hosts.iter().for_each(|h| h.state().clear_facts()),
             "reset_connection" => {
                 for h in &hosts {
                     let conns: Vec<_> = h.conn.lock().await.drain().map(|(_, c)| c).collect();

@@ -21,6 +21,10 @@ const PASSED: &[&str] = &[
     "validate",
     "follow",
     "unsafe_writes",
+    "seuser",
+    "serole",
+    "setype",
+    "selevel",
 ];
 
 impl Runner {

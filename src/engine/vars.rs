@@ -16,7 +16,7 @@
 //! layer renders a variable lazily when it is used. Knows nothing of modules or connections.
 
 use super::context::{Engine, Inherited, PlayCtx};
-use super::host::HostCell;
+use super::host::{HostCell, HostState};
 use crate::inventory::Vars;
 use crate::playbook::Task;
 use crate::template::{HostVars, Scope, OMIT};
@@ -36,15 +36,20 @@ fn extend_vars(into: &mut Vars, from: &Vars) {
     }
 }
 
-/// Facts as variables: `ansible_facts` plus each fact as a top-level `ansible_<name>`.
-fn add_facts(into: &mut Vars, facts: &Map<String, Value>) {
-    if facts.is_empty() {
+/// Facts as variables: `ansible_facts` plus each fact as a top-level `ansible_<name>` (or
+/// under its own name, for one set without the prefix).
+fn add_facts(into: &mut Vars, s: &HostState) {
+    if s.facts.is_empty() {
         return;
     }
-    for (k, v) in facts {
-        into.insert(format!("ansible_{k}"), v.clone());
+    for (k, v) in &s.facts {
+        if s.plain_facts.contains(k) {
+            into.insert(k.clone(), v.clone());
+        } else {
+            into.insert(format!("ansible_{k}"), v.clone());
+        }
     }
-    into.insert("ansible_facts".into(), Value::Object(facts.clone()));
+    into.insert("ansible_facts".into(), Value::Object(s.facts.clone()));
 }
 
 /// Host-level variables without any play: what `hostvars[host]` shows.
@@ -52,7 +57,7 @@ pub fn host_level(engine: &Engine, host: &HostCell) -> Vars {
     let mut v = engine.inventory().host_vars(&host.name).unwrap_or_default();
     {
         let s = host.state();
-        add_facts(&mut v, &s.facts);
+        add_facts(&mut v, &s);
         extend_vars(&mut v, &s.include_vars);
         extend_vars(&mut v, &s.host_facts);
     }
@@ -88,7 +93,7 @@ pub fn task_vars(
         extend_vars(&mut v, &inv);
     }
     let s = host.state();
-    add_facts(&mut v, &s.facts);
+    add_facts(&mut v, &s);
     extend(&mut v, &play.play.vars);
     extend_vars(&mut v, &s.vars_files);
     extend_vars(&mut v, &play.role_vars);

@@ -61,6 +61,14 @@ pub struct TemplateArgs {
     pub follow: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_bool")]
     pub unsafe_writes: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub seuser: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub serole: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub setype: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub selevel: Option<String>,
     #[serde(default, deserialize_with = "de_opt_bool")]
     pub trim_blocks: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_bool")]

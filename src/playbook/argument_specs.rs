@@ -16,7 +16,6 @@ const TYPES: &[&str] = &["str", "list", "dict", "bool", "int", "float", "path", 
 
 /// Option keys that change validation in ways rsible does not implement.
 const REFUSED_KEYS: &[&str] = &[
-    "options",
     "aliases",
     "apply_defaults",
     "fallback",
@@ -33,7 +32,7 @@ const REFUSED_KEYS: &[&str] = &[
 
 /// The hint for a spec rsible cannot validate.
 pub(crate) const HINT: &str = "rsible validates an option's type, required, default, \
-     choices and elements; check the rest with `assert` in the role's tasks";
+     choices, elements and sub-options; check the rest with `assert` in the role's tasks";
 
 /// The entry point `entry` of the `argument_specs` mapping `specs` (from `file`), when it
 /// has one; `Err` with (node, message) for what rsible cannot validate.
@@ -53,21 +52,25 @@ pub(crate) fn entry_spec<'a>(
     let Some((_, options)) = fields.iter().find(|(k, _)| k.key_text() == "options") else {
         return Ok(Some(spec));
     };
+    check_options("", options)?;
+    Ok(Some(spec))
+}
+
+/// Each option of an `options` mapping (of the entry point, or of option `parent.`).
+fn check_options<'a>(parent: &str, options: &'a Node) -> Result<(), (&'a Node, String)> {
     match &options.kind {
-        Kind::Null => {}
+        Kind::Null => Ok(()),
         Kind::Map(opts) => {
             for (name, def) in opts {
-                check_option(&name.key_text(), def)?;
+                check_option(&format!("{parent}{}", name.key_text()), def)?;
             }
+            Ok(())
         }
-        _ => {
-            return Err((
-                options,
-                "'options' of an argument spec must be a mapping".into(),
-            ))
-        }
+        _ => Err((
+            options,
+            "'options' of an argument spec must be a mapping".into(),
+        )),
     }
-    Ok(Some(spec))
 }
 
 fn check_option<'a>(name: &str, def: &'a Node) -> Result<(), (&'a Node, String)> {
@@ -105,15 +108,34 @@ fn check_option<'a>(name: &str, def: &'a Node) -> Result<(), (&'a Node, String)>
             }
         }
     }
+    let ty = text("type").map(|(_, t)| t);
     if let Some((node, _)) = text("elements") {
-        if text("type").map(|(_, t)| t) != Some("list".into()) {
+        if ty.as_deref() != Some("list") {
             return Err((
                 node,
                 format!("argument spec of option '{name}': 'elements' needs 'type: list'"),
             ));
         }
     }
-    Ok(())
+    let Some((key, sub)) = keys.iter().find(|(k, _)| k.key_text() == "options") else {
+        return Ok(());
+    };
+    let dicts = match ty.as_deref() {
+        Some("dict") => true,
+        Some("list") => text("elements").map(|(_, t)| t).as_deref() == Some("dict"),
+        _ => false,
+    };
+    if !dicts {
+        // Ansible ignores them: sub-options apply to dicts and lists of dicts only.
+        return Err((
+            key,
+            format!(
+                "argument spec of option '{name}': 'options' on a type other than dict or a \
+                 list of dicts is not supported by rsible (Ansible ignores them)"
+            ),
+        ));
+    }
+    check_options(&format!("{name}."), sub)
 }
 
 /// The task Ansible puts first in a role whose spec has entry point `entry`: named after
@@ -185,11 +207,22 @@ mod tests {
     fn entry_points_and_refusals() {
         let spec = "main:\n  options:\n    a: {type: int, required: true}\n    \
                     b: {type: list, elements: str, description: x}\n\
-                    other:\n  options:\n    c: {type: dict, options: {x: {}}}\n";
+                    other:\n  options:\n    c: {type: dict, options: {x: {aliases: [y]}}}\n\
+                    subs:\n  options:\n    d: {type: list, elements: dict, options: {x: {}}}\n";
         assert_eq!(problem(spec, "main"), Ok(true));
         assert_eq!(problem(spec, "third"), Ok(false));
-        let e = problem(spec, "other").expect_err("sub-options");
-        assert!(e.contains("'options' is not supported by rsible"), "{e}");
+        assert_eq!(problem(spec, "subs"), Ok(true));
+        let e = problem(spec, "other").expect_err("sub-option aliases");
+        assert!(
+            e.contains("option 'c.x': 'aliases' is not supported by rsible"),
+            "{e}"
+        );
+        let e = problem(
+            "main:\n  options:\n    a: {type: str, options: {}}\n",
+            "main",
+        )
+        .expect_err("options of a str");
+        assert!(e.contains("'options' on a type other than dict"), "{e}");
         let e = problem("main:\n  options:\n    a: {type: bytes}\n", "main").expect_err("type");
         assert!(e.contains("not supported by rsible"), "{e}");
         assert!(problem("main:\n  options:\n    a: {elements: int}\n", "main").is_err());

@@ -1,14 +1,15 @@
 //! The `collections` keyword (play, block, task, role `meta/main.yml`): the search list for
 //! unqualified module and role names, and module names resolved through it. rsible's native
 //! modules win for the names they have; other names are looked up in the listed collections
-//! (and a fully qualified name in its own), redirects followed. Knows nothing of how a module
-//! runs: a module found in a collection is handed to the registry as a Python module.
+//! (and a fully qualified name in its own), redirects followed, then ansible-core's own
+//! routing of short names. Knows nothing of how a module runs: a module found in a
+//! collection is handed to the registry as a Python module.
 
 use serde_json::Value;
 
 use super::load::Loader;
 use super::yaml::{Kind, Node};
-use crate::collections::{is_collection_name, is_implicit, Fqcr, Module};
+use crate::collections::{builtin_route, is_collection_name, is_implicit, Fqcr, Module, Route};
 use crate::modules::registry;
 
 /// The names of a `collections:` value (a list of names, or one name), problems recorded.
@@ -89,7 +90,20 @@ pub(crate) fn module(ld: &Loader, written: &str) -> Resolved {
             m => return found(written, m),
         }
     }
-    Resolved::Unknown
+    // Last, ansible-core's routing of names it no longer ships (`docker_container` to
+    // community.docker), as Ansible's `ansible.legacy` lookup ends.
+    let settings = crate::modules::python::settings();
+    let Some(core) = crate::modules::python::controller::core_dir(&settings.python) else {
+        return Resolved::Unknown;
+    };
+    match builtin_route(core, written) {
+        Route::Redirect(to) => found(written, cs.module(&to, &native)),
+        Route::Removed(why) => Resolved::Refused(
+            format!("module '{written}' cannot be used (ansible-core's routing): {why}"),
+            None,
+        ),
+        Route::None => Resolved::Unknown,
+    }
 }
 
 fn found(written: &str, m: Module) -> Resolved {

@@ -337,12 +337,16 @@ impl Loader {
                         p.tags.extend(tags.iter().cloned());
                     }
                 }
-                "when" => self.err_at(
-                    file,
-                    k,
-                    "'when' on import_playbook is not supported by rsible",
-                    Some("put the condition on the imported plays' tasks, or choose the playbook with a variable in the file name".into()),
-                ),
+                "when" => {
+                    let conds = match v.to_json() {
+                        Value::Null => Vec::new(),
+                        Value::Array(a) => a,
+                        other => vec![other],
+                    };
+                    for p in &mut plays[first..] {
+                        p.import_when.splice(0..0, conds.iter().cloned());
+                    }
+                }
                 _ => {}
             }
         }

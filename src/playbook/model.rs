@@ -53,6 +53,10 @@ pub struct Play {
     pub post_tasks: Vec<Task>,
     /// `handlers:`.
     pub handlers: Vec<Task>,
+    /// The `when:` of the `import_playbook` entries that brought the play in (outer first):
+    /// as in Ansible, each of its tasks and its fact gathering (not its handlers) runs only
+    /// where they hold.
+    pub import_when: Vec<Value>,
     /// Where the play starts.
     pub location: Location,
 }

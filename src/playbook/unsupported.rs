@@ -191,14 +191,6 @@ const ARGS: &[(&str, Rule)] = &[
         ),
     ),
     (
-        "set_fact",
-        rule(
-            "cacheable",
-            Accept::Bool(false),
-            "rsible has no fact cache: the fact would not appear in `ansible_facts`",
-        ),
-    ),
-    (
         "include_role",
         rule(
             "public",
@@ -214,6 +206,12 @@ const ARGS: &[(&str, Rule)] = &[
             "an imported role's defaults and vars are seen by the whole play in rsible",
         ),
     ),
+    ("file", ATTRIBUTES),
+    ("file", ATTR),
+    ("copy", ATTRIBUTES),
+    ("copy", ATTR),
+    ("template", ATTRIBUTES),
+    ("template", ATTR),
     ("include_role", ALLOW_DUPLICATES),
     ("import_role", ALLOW_DUPLICATES),
     (
@@ -280,6 +278,20 @@ const ALLOW_DUPLICATES: Rule = rule(
     "allow_duplicates",
     Accept::Bool(true),
     "rsible runs an included or imported role each time it is reached, as Ansible's default does",
+);
+
+/// File attributes (`chattr`), which Ansible's file modules set and rsible does not.
+const ATTRIBUTES: Rule = rule(
+    "attributes",
+    Accept::Nothing,
+    "rsible sets no file attributes; run `chattr` with `command` (and `lsattr` to check)",
+);
+
+/// `attributes` by its alias.
+const ATTR: Rule = rule(
+    "attr",
+    Accept::Nothing,
+    "rsible sets no file attributes; run `chattr` with `command` (and `lsattr` to check)",
 );
 
 const VALIDATE_CERTS: Rule = rule(

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fault;
+pub mod http;
 pub mod k8s;
 pub mod run;
 pub mod tier2;

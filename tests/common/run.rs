@@ -15,8 +15,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Makes `cmd` run as a test's private user: HOME is `home`, NO_COLOR=1, no SSH_AUTH_SOCK,
-/// and every inherited RSIBLE_* and ANSIBLE_* variable removed (a test that wants one sets it
-/// afterwards).
+/// every inherited RSIBLE_* and ANSIBLE_* variable removed (a test that wants one sets it
+/// afterwards), and SSH connections not kept after the run (`RSIBLE_CONTROL_PERSIST=0`):
+/// rsible keeps them 60 s by default, and a test's run must make its own connection (a
+/// changed host key, a killed sshd) unless the test is about kept connections
+/// ([`Rsible::default_connections`], tests/persist.rs).
 pub fn hygiene(cmd: &mut Command, home: &Path) {
     for (key, _) in std::env::vars_os() {
         let k = key.to_string_lossy();
@@ -26,6 +29,7 @@ pub fn hygiene(cmd: &mut Command, home: &Path) {
     }
     cmd.env("HOME", home)
         .env("NO_COLOR", "1")
+        .env("RSIBLE_CONTROL_PERSIST", "0")
         .env_remove("SSH_AUTH_SOCK");
 }
 
@@ -82,6 +86,7 @@ pub struct Rsible {
     json: bool,
     via: Option<(PathBuf, Vec<OsString>)>,
     timeout: Option<Duration>,
+    default_connections: bool,
 }
 
 impl Rsible {
@@ -99,6 +104,7 @@ impl Rsible {
             json: false,
             via: None,
             timeout: None,
+            default_connections: false,
         }
     }
 
@@ -172,6 +178,13 @@ impl Rsible {
         self
     }
 
+    /// Leaves keeping connections to rsible's own default and configuration (kept 60 s)
+    /// instead of [`hygiene`]'s `RSIBLE_CONTROL_PERSIST=0`.
+    pub fn default_connections(mut self) -> Rsible {
+        self.default_connections = true;
+        self
+    }
+
     /// Feeds `input` on standard input (otherwise stdin is empty).
     pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Rsible {
         self.stdin = Some(input.into());
@@ -217,6 +230,9 @@ impl Rsible {
             None => Command::new(bin),
         };
         hygiene(&mut c, &self.home);
+        if self.default_connections {
+            c.env_remove("RSIBLE_CONTROL_PERSIST");
+        }
         c.current_dir(&self.dir);
         if let Some((file, _)) = &self.playbook {
             c.args(["play", file]);

@@ -90,4 +90,36 @@ pub const CASES: &[Case] = &[
     once("24_lookups_modules.yml"),
     once("25_service_systemd_args.yml"),
     once("26_end_role.yml"),
+    Case {
+        playbook: "27_user_args.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
+    Case {
+        playbook: "28_system_modules.yml",
+        args: &["--diff"],
+        runs: 2,
+        converges: true,
+    },
+    Case {
+        playbook: "29_more_modules.yml",
+        args: &["--diff"],
+        runs: 2,
+        converges: true,
+    },
+    Case {
+        playbook: "30_more_modules_steps.yml",
+        args: &["--diff"],
+        runs: 1,
+        converges: false,
+    },
+    once("31_system_results.yml"),
+];
+
+/// Debian packages cases install on their hosts from the lab's local repository, by case:
+/// the suite puts them into the repository first (tests/common/tier2.rs).
+pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
+    ("28_system_modules.yml", &["locales"]),
+    ("31_system_results.yml", &["locales"]),
 ];

@@ -1,6 +1,35 @@
 #!/bin/sh
-# reset.sh: makes a target fresh for the next compat playbook (removes /srv/compat) and checks
-# it can serve ansible-playbook (python3). Run on the target as `sh -s < reset.sh`.
+# reset.sh: makes a target fresh for the next compat playbook (removes /srv/compat, and what
+# the playbooks leave outside it: alternatives named compat*, root's known_hosts, the compat_*
+# accounts and groups; puts the system settings back) and checks it can serve ansible-playbook
+# (python3). Run on the target as `sh -s < reset.sh`.
 set -eu
-rm -rf /srv/compat
+rm -rf /srv/compat /root/.ssh/known_hosts /root/.ssh/known_hosts.old
+for f in /var/lib/dpkg/alternatives/compat*; do
+    if [ -e "$f" ]; then update-alternatives --remove-all "${f##*/}" >/dev/null 2>&1 || true; fi
+done
 command -v python3 >/dev/null 2>&1 || echo "no python3 on this target"
+# The accounts and groups the user cases make (compat_*), with their homes.
+for u in $(getent passwd | cut -d: -f1 | grep '^compat_' || true); do
+    userdel -r "$u" >/dev/null 2>&1 || true
+done
+for g in $(getent group | cut -d: -f1 | grep '^compat_' || true); do
+    groupdel "$g" >/dev/null 2>&1 || true
+done
+# What 28_system_modules and 31_system_results change outside /srv/compat goes back to the lab base's state: the zone
+# and hardware clock (through timedatectl, which keeps /etc/localtime and /etc/adjtime),
+# limits.conf's limit lines and whatever follows its last line (the base has comments only,
+# the last being `# End of file`), locale.gen's enabled lines and the locales generated
+# from them.
+if command -v timedatectl >/dev/null 2>&1; then
+    timedatectl set-timezone Etc/UTC && timedatectl set-local-rtc no
+fi
+l=/etc/security/limits.conf
+if [ -f "$l" ] && { grep -q '^[^#]' "$l" || [ "$(tail -n 1 "$l")" != "# End of file" ]; }; then
+    sed -i -e '/^# End of file$/q' -e '/^[^#]/d' "$l"
+fi
+g=/etc/locale.gen
+if grep -q '^[^#[:space:]]' "$g" 2>/dev/null; then
+    sed -i 's/^\([^#[:space:]]\)/# \1/' "$g"
+    locale-gen >/dev/null 2>&1
+fi

@@ -6,6 +6,7 @@ Its answers are fixed so that both tools' results compare equal; it knows nothin
   /json            a JSON document
   /echo            any method: the request (method, path, body, content type, agent, X-Test)
   /redirect        302 to /json
+  /redirect/NNN    answers NNN (301, 302, 303, 307, 308) with a Location of /echo
   /auth            Basic auth as u:p, else 401 with a Basic challenge
   /cookie          sets a cookie
   /status/NNN      answers with status NNN
@@ -51,6 +52,8 @@ class Handler(BaseHTTPRequestHandler):
             })
         elif path == "/redirect":
             self.answer(302, "moved\n", "text/plain", [("Location", "/json")])
+        elif path.startswith("/redirect/"):
+            self.answer(int(path[10:]), "moved\n", "text/plain", [("Location", "/echo")])
         elif path == "/auth":
             want = "Basic " + base64.b64encode(b"u:p").decode()
             if self.headers.get("Authorization") == want:

@@ -12,6 +12,7 @@ use super::common::guards::{Guard, Stop};
 use super::common::program::Program;
 use crate::connection::become_wrap::nonce;
 use crate::connection::quote::quote;
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::{Ctx, Failure, Output};
 use serde_json::{json, Map, Value};
 
@@ -132,17 +133,13 @@ pub async fn start(p: &Program, limit: u64, ctx: &Ctx<'_>) -> Result<Output, Fai
     let out = ctx
         .apply_or_record(launch(Job::Program), launch(Job::HeldBack))
         .await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{mark} ")))
-        .ok_or_else(|| {
-            Failure::Failed(format!(
-                "could not start the background job: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        })?;
-    let (jid, file) = line.split_once(' ').unwrap_or((line, ""));
+    let report = Report::parse("async", &String::from_utf8_lossy(&out.stdout))?;
+    let (Some(jid), Some(file)) = (report.get("jid"), report.get("file")) else {
+        return Err(Failure::Failed(format!(
+            "could not start the background job: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    };
     let mut o = Output {
         changed: true,
         ..Output::default()
@@ -163,7 +160,7 @@ fn random_digits() -> u64 {
 }
 
 /// The script that writes the job's files under `~/.ansible_async`, starts the supervisor
-/// detached and prints `MARK JID RESULT_FILE`.
+/// detached and reports the job's `jid` and result `file`.
 fn launch_script(p: &Program, limit: u64, job: Job, jid_base: &str, mark: &str) -> Vec<u8> {
     let mut s = Vec::new();
     s.extend_from_slice(b"rsible_d=\"$HOME/.ansible_async\"\nmkdir -p \"$rsible_d\" || exit 1\n");
@@ -184,9 +181,8 @@ fn launch_script(p: &Program, limit: u64, job: Job, jid_base: &str, mark: &str) 
     s.extend_from_slice(
         b"if command -v setsid >/dev/null 2>&1; then\n  setsid /bin/sh \"$rsible_f.sh\" \"$rsible_f\" 1 </dev/null >/dev/null 2>&1 &\nelse\n  nohup /bin/sh \"$rsible_f.sh\" \"$rsible_f\" 0 </dev/null >/dev/null 2>&1 &\nfi\n",
     );
-    s.extend_from_slice(
-        format!("printf '%s %s %s\\n' '{mark}' \"$rsible_jid\" \"$rsible_f\"\n").as_bytes(),
-    );
+    s.extend_from_slice(MARK_FN.as_bytes());
+    s.extend_from_slice(b"m jid \"$rsible_jid\"\nmx file \"$rsible_f\"\n");
     s
 }
 

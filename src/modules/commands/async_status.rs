@@ -7,6 +7,7 @@
 
 use crate::connection::quote::quote;
 use crate::modules::framework::args::{self, de_opt_string};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -58,24 +59,25 @@ impl Module for AsyncStatus {
 /// Reads job `jid` (erases it with [`Mode::Cleanup`]): one probe.
 pub async fn status(jid: &str, mode: Mode, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let cleanup = mode == Mode::Cleanup;
-    let mut s = b"rsible_f=\"$HOME/.ansible_async/\"".to_vec();
+    let mut s = MARK_FN.as_bytes().to_vec();
+    s.extend_from_slice(b"rsible_f=\"$HOME/.ansible_async/\"");
     s.extend(quote(jid.as_bytes()));
     s.extend_from_slice(
-        b"\nprintf '%s\\n' \"$rsible_f\"\n[ -e \"$rsible_f\" ] || { echo missing; exit 0; }\n",
+        b"\nmx file \"$rsible_f\"\n[ -e \"$rsible_f\" ] || { m job missing; exit 0; }\n",
     );
     if cleanup {
-        s.extend_from_slice(b"rm -f -- \"$rsible_f\" && echo erased\n");
+        s.extend_from_slice(b"rm -f -- \"$rsible_f\" && m job erased\n");
     } else {
-        s.extend_from_slice(b"echo found\ncat -- \"$rsible_f\"\n");
+        s.extend_from_slice(b"m job found\ncat -- \"$rsible_f\"\n");
     }
     let out = ctx.probe(s, Vec::new()).await?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text.splitn(3, '\n');
-    let path = parts.next().unwrap_or_default().to_string();
-    let word = parts.next().unwrap_or_default();
-    let body = parts.next().unwrap_or_default();
-    match word {
-        "missing" | "erased" | "found" => Ok(interpret(jid, &path, word, body, cleanup)),
+    // The job file, one JSON document, is the output of `cat`: the report's rest.
+    let report = Report::parse("async_status", &String::from_utf8_lossy(&out.stdout))?;
+    let path = report.get("file").unwrap_or_default();
+    match report.get("job").unwrap_or_default() {
+        word @ ("missing" | "erased" | "found") => {
+            Ok(interpret(jid, path, word, report.rest(), cleanup))
+        }
         _ => Err(Failure::Failed(format!(
             "async_status could not read the job: {}",
             String::from_utf8_lossy(&out.stderr).trim()

@@ -6,6 +6,7 @@
 //! it did not (check mode). Knows nothing of playbooks.
 
 use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
+use super::common::selinux;
 use crate::connection::quote::quote;
 use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
@@ -53,6 +54,15 @@ pub struct Args {
     access_time_format: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     modification_time_format: Option<String>,
+    /// SELinux contexts: see [`selinux`].
+    #[serde(default, deserialize_with = "de_opt_string")]
+    seuser: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    serole: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    setype: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    selevel: Option<String>,
     /// Accepted for compatibility: changes are made in place.
     #[serde(default, rename = "unsafe_writes")]
     _unsafe_writes: Option<Value>,
@@ -559,6 +569,8 @@ fn applied_changes(before: &PathState, after: &PathState, out: &str) -> bool {
 
 /// `file`: the current kind when the state is not given (a probe), then one gated program.
 async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let se = [&args.seuser, &args.serole, &args.setype, &args.selevel].map(Option::is_some);
+    selinux::check(ctx, "file", se).await?;
     let needs_current = args.state.is_none() && !args.recurse && args.src.is_none();
     let current = if needs_current {
         let path = args.path.clone().unwrap_or_default();

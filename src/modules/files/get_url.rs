@@ -10,6 +10,7 @@ use crate::connection::quote::quote_str;
 use crate::modules::files::common::edit::de_opt_mode;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template, scalar_text, yes};
 use crate::modules::framework::mode::Mode;
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
@@ -88,7 +89,7 @@ pub(super) fn url_file_name(url: &str) -> String {
     }
 }
 
-/// The probe of the gated program. It prints `dest PATH`, then `same` and `stat ...` of
+/// The probe of the gated program. It reports `dest PATH`, then `same` and `stat ...` of
 /// the destination (nothing to download) or `would` (a download is needed); it leaves
 /// `need` and the `finish` function (mode, owner and group set, `attrs` when they changed,
 /// `stat ...`) for the apply, and raises the gate when there is a download or attributes to
@@ -96,12 +97,12 @@ pub(super) fn url_file_name(url: &str) -> String {
 fn probe(a: &Args) -> Result<String, String> {
     let sum = a.checksum.as_deref().map(parse_checksum).transpose()?;
     let mut s = format!(
-        "LC_ALL=C; export LC_ALL\nu={}\nd={}\n[ -d \"$d\" ] && d=\"${{d%/}}\"/{}\nprintf 'dest %s\\n' \"$d\"\n",
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}u={}\nd={}\n[ -d \"$d\" ] && d=\"${{d%/}}\"/{}\nmx dest \"$d\"\n",
         quote_str(&a.url),
         quote_str(&a.dest),
         quote_str(&url_file_name(&a.url))
     );
-    let stat = format!("printf 'stat %s\\n' \"$(stat -c '{STAT_FORMAT}' -- \"$d\")\"\n");
+    let stat = format!("m stat \"$(stat -c '{STAT_FORMAT}' -- \"$d\")\"\n");
     let mut set = String::new();
     if let Some(m) = &a.mode {
         let m = match m {
@@ -118,7 +119,7 @@ fn probe(a: &Args) -> Result<String, String> {
     }
     s.push_str(&format!(
         "finish() {{\nb=$(stat -c '%a %U %G' -- \"$d\")\n{set}\
-         [ \"$b\" = \"$(stat -c '%a %U %G' -- \"$d\")\" ] || echo attrs\n{stat}exit 0\n}}\n"
+         [ \"$b\" = \"$(stat -c '%a %U %G' -- \"$d\")\" ] || m attrs\n{stat}exit 0\n}}\n"
     ));
     s.push_str("need=1\nif [ -f \"$d\" ]; then\n");
     match &sum {
@@ -136,18 +137,18 @@ fn probe(a: &Args) -> Result<String, String> {
         "  rsible_change=1\n"
     };
     s.push_str(&format!(
-        "if [ \"$need\" = 0 ]; then\n  echo same\n  {stat}{attrs}else\n  echo would\n  rsible_change=1\nfi\n"
+        "if [ \"$need\" = 0 ]; then\n  m same\n  {stat}{attrs}else\n  m would\n  rsible_change=1\nfi\n"
     ));
     Ok(s)
 }
 
-/// The apply, after the probe: prints `applied`, then `fail MESSAGE`, `status CODE`,
+/// The apply, after the probe: reports `applied`, then `fail MESSAGE`, `status CODE`,
 /// `badsum DIGEST`, `src SHA1`, `changed`; finishes with the probe's `finish`. The download
 /// reaches `dest` through the atomic writer.
 fn apply(a: &Args) -> Result<String, String> {
     let sum = a.checksum.as_deref().map(parse_checksum).transpose()?;
     let t = a.timeout.unwrap_or(10);
-    let mut s = String::from("echo applied\n[ \"$need\" = 0 ] && finish\n");
+    let mut s = String::from("m applied\n[ \"$need\" = 0 ] && finish\n");
     let mut curl = format!(
         "curl -sS -L -o \"$t\" -w '%{{http_code}}' --max-time {t}{}",
         if a.validate_certs { "" } else { " -k" }
@@ -169,24 +170,24 @@ fn apply(a: &Args) -> Result<String, String> {
         "t=$(mktemp \"$(dirname -- \"$d\")/.rsible-get_url.XXXXXX\") || exit 1\n\
          trap 'rm -f \"$t\"' EXIT\n\
          if command -v curl >/dev/null 2>&1; then\n  code=$({curl} \"$u\"); rc=$?\n  \
-         printf 'status %s\\n' \"$code\"\n  [ \"$rc\" -eq 0 ] || {{ echo \"fail curl exited with $rc\"; exit 0; }}\n  \
-         case $code in 2??|3??|000) ;; *) echo \"fail HTTP Error $code\"; exit 0;; esac\n\
-         elif command -v wget >/dev/null 2>&1; then\n  {wget} \"$u\" || {{ echo 'fail wget could not download the URL'; exit 0; }}\n\
-         else echo 'fail the target has neither curl nor wget'; exit 0; fi\n"
+         m status \"$code\"\n  [ \"$rc\" -eq 0 ] || {{ m fail \"curl exited with $rc\"; exit 0; }}\n  \
+         case $code in 2??|3??|000) ;; *) m fail \"HTTP Error $code\"; exit 0;; esac\n\
+         elif command -v wget >/dev/null 2>&1; then\n  {wget} \"$u\" || {{ m fail 'wget could not download the URL'; exit 0; }}\n\
+         else m fail 'the target has neither curl nor wget'; exit 0; fi\n"
     ));
     if let Some((cmd, want)) = &sum {
         s.push_str(&format!(
-            "c=$({cmd} < \"$t\"); c=${{c%% *}}; [ \"$c\" = {} ] || {{ printf 'badsum %s\\n' \"$c\"; exit 0; }}\n",
+            "c=$({cmd} < \"$t\"); c=${{c%% *}}; [ \"$c\" = {} ] || {{ m badsum \"$c\"; exit 0; }}\n",
             quote_str(want)
         ));
     }
     s.push_str(
-        "c=$(sha1sum < \"$t\"); printf 'src %s\\n' \"${c%% *}\"\n\
+        "c=$(sha1sum < \"$t\"); m src \"${c%% *}\"\n\
          if [ -f \"$d\" ] && cmp -s \"$t\" \"$d\"; then finish; fi\n",
     );
     let write = write::inline_target("\"$d\"", "\"$t\"", &WriteOpts::default())?;
     s.push_str(&String::from_utf8_lossy(&write));
-    s.push_str(" || exit 1\necho changed\nfinish\n");
+    s.push_str(" || exit 1\nm changed\nfinish\n");
     Ok(s)
 }
 
@@ -199,7 +200,6 @@ async fn get_url(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx
         .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
         .await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "get_url: {}",
@@ -213,9 +213,9 @@ async fn get_url(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         .insert("elapsed".into(), json!(started.elapsed().as_secs()));
     // A download the probe found needed is the change, unless the apply ran and found the
     // same content.
-    let applied = stdout.lines().any(|l| l == "applied");
-    for line in stdout.lines() {
-        let (k, v) = line.split_once(' ').unwrap_or((line, ""));
+    let report = Report::parse("get_url", &String::from_utf8_lossy(&out.stdout))?;
+    let applied = report.has("applied");
+    for (k, v) in report.entries() {
         match k {
             "dest" => {
                 o.fields.insert("dest".into(), json!(v));
@@ -333,7 +333,7 @@ mod tests {
         assert!(apply(&a).expect("apply").contains("-H 'A: b c'"));
         let a = args_of(json!({"url": "http://x/f", "dest": "/d", "force": true, "mode": 493}));
         let p = probe(&a).expect("probe");
-        assert!(!p.contains("need=0") && p.contains("echo would"), "{p}");
+        assert!(!p.contains("need=0") && p.contains("m would"), "{p}");
         assert!(p.contains("chmod 755 \"$d\""), "{p}");
         assert!(
             p.contains("  rsible_change=1\nelse"),

@@ -1,7 +1,8 @@
 //! The file family: modules that read, write and edit files and trees on the target (`copy`,
-//! `file`, `stat`, `fetch`, `find`, the line editors, `get_url`, `unarchive`, ...). What they
+//! `file`, `stat`, `fetch`, `find`, the line editors, `assemble`, `get_url`, `unarchive`, ...). What they
 //! share lives in [`common`]. Knows nothing of playbooks or scheduling.
 
+pub mod assemble;
 pub mod blockinfile;
 pub mod common;
 pub mod copy;
@@ -39,4 +40,5 @@ pub const SPECS: &[Spec] = &[
     get_url::SPEC,
     unarchive::SPEC,
     uri::SPEC,
+    assemble::SPEC,
 ];

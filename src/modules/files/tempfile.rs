@@ -8,6 +8,7 @@ use super::common::stat_fields::{parse_stat, path_fields, STAT_FORMAT};
 use crate::connection::become_wrap::nonce;
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::{de_opt_string, is_template};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -66,27 +67,27 @@ impl Module for Tempfile {
     }
 }
 
-/// The probe: the path of `name` in `dir` (the target's `$TMPDIR` or `/tmp` if `None`),
-/// always a change.
+/// The probe: reports the `path` of `name` in `dir` (the target's `$TMPDIR` or `/tmp` if
+/// `None`), always a change.
 fn probe(dir: Option<&str>, name: &str) -> String {
     let dir = match dir {
         Some(d) => quote_str(d),
         None => "\"${TMPDIR:-/tmp}\"".into(),
     };
     format!(
-        "LC_ALL=C; export LC_ALL\nd={dir}\nd=${{d%/}}\nn=\"$d\"/{}\nprintf 'path %s\\n' \"$n\"\nrsible_change=1\n",
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}d={dir}\nd=${{d%/}}\nn=\"$d\"/{}\nmx path \"$n\"\nrsible_change=1\n",
         quote_str(name)
     )
 }
 
-/// The apply: creates `$n` exclusively and prints its `stat` line.
+/// The apply: creates `$n` exclusively and reports its `stat` line.
 fn apply(state: State) -> String {
     let create = match state {
         State::File => "(set -C; : > \"$n\") || exit 1",
         State::Directory => "mkdir -- \"$n\" || exit 1",
     };
     format!(
-        "umask 077\n{create}\ns=$(stat -c '{STAT_FORMAT}' -- \"$n\") || exit 1\nprintf 'stat %s\\n' \"$s\"\n"
+        "umask 077\n{create}\ns=$(stat -c '{STAT_FORMAT}' -- \"$n\") || exit 1\nm stat \"$s\"\n"
     )
 }
 
@@ -112,22 +113,17 @@ async fn tempfile(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report = Report::parse("tempfile", &String::from_utf8_lossy(&out.stdout))?;
     let mut o = Output {
         changed: true,
         ..Output::default()
     };
-    for line in stdout.lines() {
-        match line.split_once(' ') {
-            Some(("path", p)) => {
-                o.fields.insert("path".into(), json!(p));
-            }
-            Some(("stat", s)) => {
-                o.fields
-                    .extend(path_fields(&parse_stat(s).unwrap_or_default()));
-            }
-            _ => {}
-        }
+    if let Some(p) = report.get("path") {
+        o.fields.insert("path".into(), json!(p));
+    }
+    if let Some(s) = report.get("stat") {
+        o.fields
+            .extend(path_fields(&parse_stat(s).unwrap_or_default()));
     }
     let state = match args.state {
         State::File => "file",

@@ -14,6 +14,7 @@ use super::common::stat_fields::{parse_stat, path_fields, STAT_FORMAT};
 use crate::connection::quote::{join, quote_str};
 use crate::modules::framework::args::{de_bool, de_opt_list, de_opt_string};
 use crate::modules::framework::local_src::find_local;
+use crate::modules::framework::report::{Report, MARK_FILE_FN, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -118,29 +119,30 @@ impl Format {
     }
 }
 
-/// The probe of the gated program. Prints `skip`, `nodest`, `nosrc`, `file NAME`..., then
-/// `same` or `differs` (and raises the gate); an unpack error exits 2 with the tool's stderr.
-/// The scratch directory `$w` holds the unpacked tree for the apply.
+/// The probe of the gated program. Reports `skip`, `nodest`, `nosrc`, `files` (the
+/// archive's entries, one a line), then `same` or `differs` (and raises the gate), and at
+/// exit `dstat` (the destination's stat line); an unpack error exits 2 with the tool's
+/// stderr. The scratch directory `$w` holds the unpacked tree for the apply.
 fn probe(a: &Args, format: Format) -> String {
     let mut s = format!(
-        "LC_ALL=C; export LC_ALL\nd={}\nrsible_sf='{STAT_FORMAT}'\n",
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}{MARK_FILE_FN}d={}\nrsible_sf='{STAT_FORMAT}'\n",
         quote_str(&a.dest)
     );
     if let Some(c) = &a.creates {
         s.push_str(&format!(
-            "[ -e {} ] && {{ echo skip; exit 0; }}\n",
+            "[ -e {} ] && {{ m skip; exit 0; }}\n",
             quote_str(c)
         ));
     }
     s.push_str(
-        "[ -d \"$d\" ] || { echo nodest; exit 0; }\nd=$(cd -- \"$d\" && pwd) || exit 1\n\
+        "[ -d \"$d\" ] || { m nodest; exit 0; }\nd=$(cd -- \"$d\" && pwd) || exit 1\n\
          w=$(mktemp -d \"$d/.rsible-unarchive.XXXXXX\") || exit 1\n\
-         trap 'rm -rf \"$w\"; x=$(stat -c \"$rsible_sf\" -- \"$d\" 2>/dev/null) && printf \"dstat %s\\n\" \"$x\"' EXIT\n\
+         trap 'rm -rf \"$w\"; x=$(stat -c \"$rsible_sf\" -- \"$d\" 2>/dev/null) && m dstat \"$x\"' EXIT\n\
          mkdir \"$w/x\" || exit 1\n",
     );
     if a.remote_src {
         s.push_str(&format!(
-            "a={}\n[ -f \"$a\" ] || {{ echo nosrc; exit 0; }}\ncase $a in /*) ;; *) a=\"$PWD/$a\";; esac\n",
+            "a={}\n[ -f \"$a\" ] || {{ m nosrc; exit 0; }}\ncase $a in /*) ;; *) a=\"$PWD/$a\";; esac\n",
             quote_str(&a.src)
         ));
     } else {
@@ -153,7 +155,7 @@ fn probe(a: &Args, format: Format) -> String {
         format.command(&extra)
     ));
     if a.list_files {
-        s.push_str("sed 's|^\\./|file |' \"$w/list\"\n");
+        s.push_str("mf files \"$w/list\"\n");
     }
     s.push_str(
         "diff=0\ncd \"$w/x\" || exit 1\nwhile IFS= read -r f; do\n  t=\"$d/${f#./}\"\n  \
@@ -161,8 +163,8 @@ fn probe(a: &Args, format: Format) -> String {
          elif [ -d \"$f\" ]; then [ -d \"$t\" ] && [ ! -L \"$t\" ] || { diff=1; break; }\n  \
          else [ -f \"$t\" ] && [ ! -L \"$t\" ] && cmp -s -- \"$f\" \"$t\" && \
          [ \"$(stat -c %a -- \"$f\")\" = \"$(stat -c %a -- \"$t\")\" ] || { diff=1; break; }\n  fi\n\
-         done < \"$w/list\"\ncd / || exit 1\n[ \"$diff\" = 0 ] && { echo same; exit 0; }\n\
-         echo differs\nrsible_change=1\n",
+         done < \"$w/list\"\ncd / || exit 1\n[ \"$diff\" = 0 ] && { m same; exit 0; }\n\
+         m differs\nrsible_change=1\n",
     );
     s
 }
@@ -184,7 +186,6 @@ async fn unarchive(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx
         .gated(probe(&args, format).as_bytes(), APPLY.as_bytes(), stdin)
         .await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.rc() {
         0 => {}
@@ -198,47 +199,40 @@ async fn unarchive(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         }
         _ => return Err(Failure::Failed(format!("unarchive: {}", stderr.trim()))),
     }
+    let report = Report::parse("unarchive", &String::from_utf8_lossy(&out.stdout))?;
+    if report.has("nodest") {
+        return Err(Failure::Failed(format!(
+            "dest '{}' must be an existing dir",
+            args.dest
+        )));
+    }
+    if report.has("nosrc") {
+        return Err(Failure::Failed(format!(
+            "Source '{}' does not exist",
+            args.src
+        )));
+    }
     let mut o = Output::default();
     o.fields.insert("dest".into(), json!(args.dest));
     o.fields.insert("src".into(), json!(args.src));
     o.fields.insert("handler".into(), json!(format.handler()));
-    let mut files = Vec::new();
-    for line in stdout.lines() {
-        match line.split_once(' ') {
-            Some(("file", f)) => files.push(json!(f)),
-            // The destination's attributes, as Ansible's result always has them.
-            Some(("dstat", st)) => {
-                if let Some(st) = parse_stat(st) {
-                    o.fields.extend(path_fields(&st));
-                }
-            }
-            _ => match line {
-                "skip" => {
-                    o.skipped = true;
-                    o.msg = Some(format!(
-                        "skipped, since {} exists",
-                        args.creates.as_deref().unwrap_or_default()
-                    ));
-                }
-                "nodest" => {
-                    return Err(Failure::Failed(format!(
-                        "dest '{}' must be an existing dir",
-                        args.dest
-                    )))
-                }
-                "nosrc" => {
-                    return Err(Failure::Failed(format!(
-                        "Source '{}' does not exist",
-                        args.src
-                    )))
-                }
-                "differs" => o.changed = true,
-                _ => {}
-            },
-        }
+    // The destination's attributes, as Ansible's result always has them.
+    if let Some(st) = report.get("dstat").and_then(parse_stat) {
+        o.fields.extend(path_fields(&st));
     }
+    if report.has("skip") {
+        o.skipped = true;
+        o.msg = Some(format!(
+            "skipped, since {} exists",
+            args.creates.as_deref().unwrap_or_default()
+        ));
+    }
+    o.changed = report.has("differs");
     if args.list_files {
-        o.fields.insert("files".into(), Value::Array(files));
+        let files = report.get("files").unwrap_or_default().lines();
+        let files = files.map(|f| json!(f.strip_prefix("./").unwrap_or(f)));
+        o.fields
+            .insert("files".into(), Value::Array(files.collect()));
     }
     Ok(o)
 }
@@ -291,7 +285,7 @@ mod tests {
             "{p}"
         );
         assert!(
-            p.contains("cat > \"$a\"") && p.ends_with("echo differs\nrsible_change=1\n"),
+            p.contains("cat > \"$a\"") && p.ends_with("m differs\nrsible_change=1\n"),
             "{p}"
         );
         assert!(!p.contains("cp -pR"), "the probe changes nothing: {p}");

@@ -1,9 +1,10 @@
-//! The target's answer to a `uri` request (length-framed status, headers and body) and the
+//! The target's answer to a `uri` request (its report: status, headers and body) and the
 //! result Ansible's `uri` makes of it: `status`, `url`, `redirected`, `msg`, every response
 //! header lower-cased with dashes turned into underscores, `cookies`, `json` for a JSON
 //! response, `content` when asked, `path` when a `dest` was written. Knows nothing of how the
 //! request was made.
 
+use crate::modules::framework::report::Report;
 use crate::modules::Output;
 use serde_json::{json, Map, Value};
 
@@ -25,44 +26,28 @@ pub struct Answer {
     /// The response was accepted and written to the destination (Ansible's change).
     pub wrote: bool,
     /// The last response's body, when sent back.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<String>,
 }
 
 impl Answer {
-    /// Reads the framed answer: `TAG value` lines, `H n`/`B n` followed by `n` raw bytes.
-    pub fn parse(out: &[u8]) -> Result<Answer, String> {
-        let mut a = Answer::default();
-        let mut rest = out;
-        while !rest.is_empty() {
-            let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-            let line = String::from_utf8_lossy(&rest[..end]).into_owned();
-            rest = rest.get(end + 1..).unwrap_or_default();
-            let (tag, v) = line.split_once(' ').unwrap_or((line.as_str(), ""));
-            let take = |rest: &mut &[u8]| -> Result<Vec<u8>, String> {
-                let n: usize = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("uri: a bad length in the target's answer: {line}"))?;
-                if rest.len() < n {
-                    return Err("uri: the target's answer was cut short".into());
-                }
-                let (chunk, after) = rest.split_at(n);
-                *rest = after;
-                Ok(chunk.to_vec())
-            };
-            match tag {
-                "S" => a.skipped = Some(v.to_string()),
-                "F" => a.fail = Some(v.to_string()),
-                "R" => a.rc = v.trim().parse().unwrap_or(-1),
-                "E" => a.err = v.trim().to_string(),
-                "H" => a.head = String::from_utf8_lossy(&take(&mut rest)?).into_owned(),
-                "P" => a.path = Some(v.to_string()),
-                "W" => a.wrote = true,
-                "B" => a.body = Some(take(&mut rest)?),
-                _ => {}
-            }
+    /// Reads the program's report: `skipped`, `fail`, `rc`, `err`, `head`, `path`, `wrote`,
+    /// `body`.
+    pub fn from_report(r: &Report) -> Answer {
+        Answer {
+            skipped: r.get("skipped").map(str::to_string),
+            fail: r.get("fail").map(str::to_string),
+            rc: r.get("rc").map_or(0, |v| v.trim().parse().unwrap_or(-1)),
+            err: r
+                .get("err")
+                .unwrap_or("")
+                .replace(['\n', '\r'], " ")
+                .trim()
+                .to_string(),
+            head: r.get("head").unwrap_or("").to_string(),
+            path: r.get("path").map(str::to_string),
+            wrote: r.has("wrote"),
+            body: r.get("body").map(str::to_string),
         }
-        Ok(a)
     }
 }
 
@@ -224,10 +209,7 @@ pub fn output(
         .get("content_type")
         .and_then(Value::as_str)
         .is_some_and(is_json);
-    let text = answer
-        .body
-        .as_deref()
-        .map(|b| String::from_utf8_lossy(b).into_owned());
+    let text = answer.body;
     let accepted = codes.contains(&status);
     if json_type || return_content || !accepted {
         if let (true, Some(t)) = (json_type, &text) {
@@ -261,16 +243,24 @@ mod tests {
     const HEAD: &str = "HTTP/1.0 302 Found\r\nLocation: /json\r\nSet-Cookie: a=1; Path=/\r\n\r\n\
                         HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\r\nX-Test-Id: 7\r\n\r\n";
 
-    fn framed(head: &str, body: &[u8], extra: &str) -> Vec<u8> {
-        let mut v =
-            format!("R 0\nE \nH {}\n{head}{extra}B {}\n", head.len(), body.len()).into_bytes();
-        v.extend_from_slice(body);
-        v
+    /// The answer of a program that reported `head`, `body` and the `extra` report lines.
+    fn answer(head: &str, body: &str, extra: &str) -> Answer {
+        let hex = |t: &str| t.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+        let out = format!(
+            "@@rsible rc 0\n@@rsible err:x \n@@rsible head:x {}\n{extra}@@rsible body:x {}\n",
+            hex(head),
+            hex(body)
+        );
+        Answer::from_report(&Report::parse("uri", &out).expect("report"))
+    }
+
+    fn parsed(out: &str) -> Answer {
+        Answer::from_report(&Report::parse("uri", out).expect("report"))
     }
 
     #[test]
     fn a_followed_redirect_to_json() {
-        let a = Answer::parse(&framed(HEAD, b"{\"a\": 1}", "")).expect("parse");
+        let a = answer(HEAD, "{\"a\": 1}", "");
         let o = output("http://h:1/r", &[200], false, a, 0);
         assert!(!o.failed && !o.changed);
         assert_eq!(o.msg.as_deref(), Some("OK (8 bytes)"));
@@ -286,7 +276,7 @@ mod tests {
     #[test]
     fn an_unexpected_status_fails_with_ansibles_message() {
         let head = "HTTP/1.0 404 File not found\r\nContent-Type: text/html\r\n\r\n";
-        let a = Answer::parse(&framed(head, b"<p>no</p>", "")).expect("parse");
+        let a = answer(head, "<p>no</p>", "");
         let o = output("http://h/x", &[200, 201], true, a, 0);
         assert!(o.failed);
         assert_eq!(
@@ -295,7 +285,7 @@ mod tests {
         );
         assert_eq!(o.fields["content"], json!("<p>no</p>"));
         assert!(!o.fields.contains_key("cookies"));
-        let a = Answer::parse(&framed(head, b"<p>no</p>", "")).expect("parse");
+        let a = answer(head, "<p>no</p>", "");
         let o = output("http://h/x", &[404], false, a, 0);
         assert!(!o.failed);
         assert_eq!(o.fields["body"], json!("<p>no</p>"));
@@ -303,16 +293,16 @@ mod tests {
 
     #[test]
     fn skips_writes_and_connection_failures() {
-        let a = Answer::parse(b"S skipped, since '/c' exists\n").expect("parse");
+        let a = parsed("@@rsible skipped skipped, since '/c' exists\n");
         let o = output("u", &[200], false, a, 0);
         assert_eq!(o.fields["stdout"], json!("skipped, since '/c' exists"));
         let head = "HTTP/1.1 200 OK\r\n\r\n";
-        let a = Answer::parse(&framed(head, b"", "P /tmp/f\nW\n")).expect("parse");
+        let a = answer(head, "", "@@rsible path /tmp/f\n@@rsible wrote\n");
         let o = output("u", &[200], false, a, 0);
         assert!(o.changed);
         assert_eq!(o.fields["path"], json!("/tmp/f"));
         assert_eq!(o.msg.as_deref(), Some("OK (unknown bytes)"));
-        let a = Answer::parse(b"R 7\nE curl: (7) refused\nH 0\nB 0\n").expect("parse");
+        let a = parsed("@@rsible rc 7\n@@rsible err:x 6375726c3a2028372920726566757365640a\n@@rsible head:x \n@@rsible body:x \n");
         let o = output("u", &[200], false, a, 0);
         assert!(o.failed);
         assert_eq!(o.fields["status"], json!(-1));
@@ -320,7 +310,6 @@ mod tests {
             o.msg.as_deref(),
             Some("Status code was -1 and not [200]: Request failed: curl: (7) refused")
         );
-        assert!(Answer::parse(b"H 10\nshort").is_err());
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! only way to the target and the only place check mode is decided ([`ctx`]), results
 //! ([`output`]), and what several families need: path probing ([`probe`]), modes
 //! ([`mode`]), the one atomic file writer ([`write`]), a task's controller-side source
-//! ([`local_src`]) and the one format remote programs report in ([`report`]). Knows nothing
+//! ([`local_src`]), Ansible's structured diffs shown as rsible's ([`ansible_diff`]) and the one format remote programs report in ([`report`]). Knows nothing
 //! of any one module.
 
+pub mod ansible_diff;
 pub mod args;
 pub mod ctx;
 pub mod load_check;

@@ -3,8 +3,7 @@
 
 use crate::connection::ConnectionError;
 use crate::event::Diff;
-use serde_json::Map;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// What a module reports.
 #[derive(Debug, Clone, Default)]

@@ -199,6 +199,22 @@ pub async fn probe(ctx: &Ctx<'_>, path: &str, want: Want) -> Result<(PathState, 
     parse(&out.stdout).map_err(|e| Failure::Failed(format!("{path}: {e}")))
 }
 
+/// Ansible's `add_path_info`: the fields a result about a file gets when something is at
+/// its path (`uid`, `gid`, `owner`, `group`, `mode`, `state`, `size`); nothing otherwise.
+pub fn path_info(f: &mut serde_json::Map<String, serde_json::Value>, s: &PathState) {
+    use serde_json::json;
+    if !s.exists() {
+        return;
+    }
+    f.insert("uid".into(), json!(s.uid));
+    f.insert("gid".into(), json!(s.gid));
+    f.insert("owner".into(), json!(s.owner));
+    f.insert("group".into(), json!(s.group));
+    f.insert("mode".into(), json!(super::mode::octal(s.mode)));
+    f.insert("state".into(), json!(s.kind.state()));
+    f.insert("size".into(), json!(s.size));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

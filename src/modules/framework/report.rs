@@ -3,8 +3,8 @@
 //! value that may hold newlines or any byte, `@@rsible KEY:x HEX` (the value hex-encoded). A
 //! key may repeat: that is a list, in the order printed. Lines without the prefix are the
 //! output of the tools the program ran, kept apart. The sh side is [`MARK_FN`]: `m KEY
-//! VALUE...` prints a plain line, `mx KEY VALUE` an encoded one. Knows nothing of any one
-//! module.
+//! VALUE...` prints a plain line, `mx KEY VALUE` an encoded one; [`MARK_FILE_FN`]'s `mf KEY
+//! FILE` encodes a file's bytes. Knows nothing of any one module.
 
 use super::output::Failure;
 
@@ -16,6 +16,11 @@ pub const MARK: &str = "@@rsible ";
 pub const MARK_FN: &str = "m() { printf '@@rsible %s\\n' \"$*\"; }\n\
     mx() { printf '@@rsible %s:x ' \"$1\"; printf '%s' \"$2\" | od -An -v -tx1 | tr -d ' \\n'; \
     printf '\\n'; }\n";
+
+/// sh text defining `mf KEY FILE`: the file's bytes as one encoded report line, exactly (no
+/// trailing newline lost, any byte kept), for bodies and listings that may be large.
+pub const MARK_FILE_FN: &str =
+    "mf() { printf '@@rsible %s:x ' \"$1\"; od -An -v -tx1 < \"$2\" | tr -d ' \\n'; printf '\\n'; }\n";
 
 /// What a remote program reported: its report lines in order, and the rest of its output.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -155,5 +160,21 @@ mod tests {
         assert_eq!(r.get("e"), Some("x\n\u{1}y"));
         assert_eq!(r.get("empty"), Some(""));
         assert_eq!(r.rest(), "");
+    }
+
+    #[test]
+    fn a_file_travels_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("f");
+        std::fs::write(&f, b"a\n\x01b\n\n").expect("write");
+        let script = format!("{MARK_FILE_FN}mf body \"$1\"\n: > \"$1.e\"\nmf empty \"$1.e\"\n");
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script, "sh"])
+            .arg(&f)
+            .output()
+            .expect("sh");
+        let r = Report::parse("m", &String::from_utf8_lossy(&out.stdout)).unwrap();
+        assert_eq!(r.get("body"), Some("a\n\u{1}b\n\n"));
+        assert_eq!(r.get("empty"), Some(""));
     }
 }

@@ -96,10 +96,7 @@ s=$(sha256sum -- "$t" | cut -d' ' -f1)
         );
     }
     if o.backup {
-        s.extend_from_slice(
-            br#"if [ -e "$p" ]; then b="$p.$$.$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$p" "$b" || exit 10; printf 'backup=%s\n' "$b"; fi
-"#,
-        );
+        s.extend_from_slice(BACKUP);
     }
     s.extend_from_slice(
         br#"mv -f -- "$t" "$p" || { echo "could not move the new file into place; $p is unchanged" >&2; exit 11; }
@@ -107,6 +104,23 @@ trap - EXIT
 "#,
     );
     Ok(s)
+}
+
+/// sh copying the file `$p`, when it exists, to `$p.PID.DATE@TIME~` (Ansible's backup name)
+/// and printing `backup=NAME`; exit 10 when the copy fails. The PID is a process of this
+/// program's own, not `$$`: programs that share one shell share its `$$`, and two backups
+/// in one second would take one name.
+const BACKUP: &[u8] = br#"if [ -e "$p" ]; then b="$p.$(sh -c 'echo $$').$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$p" "$b" || exit 10; printf 'backup=%s\n' "$b"; fi
+"#;
+
+/// The program that backs up `path` as a write with `backup` does, without writing: for
+/// a module whose backup Ansible makes whether or not the file then changes.
+pub fn backup_script(path: &str) -> Vec<u8> {
+    let mut s = b"p=".to_vec();
+    s.extend(quote(path.as_bytes()));
+    s.push(b'\n');
+    s.extend_from_slice(BACKUP);
+    s
 }
 
 /// The write of `content` to `path` as a part of a larger program (the apply of a

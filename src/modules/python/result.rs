@@ -3,7 +3,7 @@
 //! diffs; output that is not JSON is a `MODULE FAILURE` with the raw stdout and stderr.
 //! Knows nothing of how the module was sent.
 
-use crate::event::Diff;
+use crate::modules::framework::ansible_diff::diffs;
 use crate::modules::Output;
 use serde_json::{json, Map, Value};
 
@@ -80,56 +80,6 @@ fn truthy(v: Option<Value>) -> bool {
         }
         Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
         _ => false,
-    }
-}
-
-/// Ansible's `diff` (one mapping or a list of them) as rsible's diffs; a value that is not a
-/// string is shown as indented JSON with sorted keys, as Ansible's diff display does.
-fn diffs(v: Value) -> Vec<Diff> {
-    let list = match v {
-        Value::Array(a) => a,
-        other => vec![other],
-    };
-    list.into_iter()
-        .filter_map(|d| {
-            let d = d.as_object()?;
-            if !d.contains_key("before") && !d.contains_key("after") {
-                return None;
-            }
-            let text = |k: &str| match d.get(k) {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(s)) => s.clone(),
-                Some(other) => pretty(other),
-            };
-            Some(Diff {
-                before_header: text("before_header"),
-                after_header: text("after_header"),
-                before: text("before"),
-                after: text("after"),
-            })
-        })
-        .collect()
-}
-
-fn pretty(v: &Value) -> String {
-    use serde::Serialize;
-    let sorted = sort(v);
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    let _ = sorted.serialize(&mut ser);
-    String::from_utf8_lossy(&out).into_owned() + "\n"
-}
-
-fn sort(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sort(&m[k]))).collect())
-        }
-        Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
-        other => other.clone(),
     }
 }
 

@@ -1,10 +1,12 @@
 //! `service_facts`: every service the target knows, as `ansible_facts.services` keyed by unit
 //! name (`cron.service`) with Ansible's `name`, `state`, `status` and `source`. One probe:
 //! under systemd it lists units and unit files and reads the ActiveState of unit files that
-//! are not loaded in one `systemctl show`; otherwise it reads `service --status-all`. The
-//! parsing follows Ansible's (`BAD_STATES`, running/stopped) and is pure. Knows nothing of
+//! are not loaded with `systemctl show`; otherwise it reads `service --status-all`; it
+//! answers in the report format. The parsing follows Ansible's (`BAD_STATES`,
+//! running/stopped) and is pure. Knows nothing of
 //! playbooks or of how facts reach the host's variables.
 
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -31,22 +33,23 @@ impl Module for ServiceFacts {
     }
 }
 
-/// The program: sections `--units--`, `--files--`, `--show--` (pairs of `name` and
-/// `ActiveState=...` lines), or `--sysv--`.
+/// The program. Under systemd it reports `units` and `files` (the two listings) and a
+/// `state` (`NAME ActiveState=...`) for each unit file that is not loaded; otherwise `sysv`
+/// (the output of `service --status-all`).
 const PROGRAM: &str = r#"LC_ALL=C; export LC_ALL
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+@MARK_FN@if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   units=$(systemctl list-units --no-pager --type service --all --plain --no-legend 2>/dev/null)
   files=$(systemctl list-unit-files --no-pager --type service --all --plain --no-legend 2>/dev/null)
-  printf '%s\n' --units-- "$units" --files-- "$files" --show--
+  mx units "$units"
+  mx files "$files"
   loaded=$(printf '%s\n' "$units" | awk '{print $1}')
   rest=$(printf '%s\n' "$files" | awk '{print $1}' | grep -v '@\.service$' | grep -vxF -e "$loaded" -e '')
   if [ -n "$rest" ]; then
     # shellcheck disable=SC2086
-    for u in $rest; do printf '%s\n' "$u"; systemctl show -p ActiveState -- "$u" 2>/dev/null | head -n 1; done
+    for u in $rest; do m state "$u" "$(systemctl show -p ActiveState -- "$u" 2>/dev/null | head -n 1)"; done
   fi
 else
-  printf '%s\n' --sysv--
-  service --status-all 2>&1
+  mx sysv "$(service --status-all 2>&1)"
 fi
 "#;
 
@@ -57,73 +60,94 @@ fn entry(name: &str, state: &str, status: &str, source: &str) -> Value {
     json!({"name": name, "state": state, "status": status, "source": source})
 }
 
-/// Parses the program's output into the `services` map, as Ansible's scanners do.
-pub fn parse(stdout: &str) -> Map<String, Value> {
+/// The `services` map of the program's report, as Ansible's scanners make it.
+pub fn services(r: &Report) -> Map<String, Value> {
+    match r.get("sysv") {
+        Some(text) => sysv(text),
+        None => {
+            let states = r.all("state").filter_map(|l| {
+                let (name, state) = l.split_once(' ')?;
+                Some((name, state.strip_prefix("ActiveState=")?))
+            });
+            systemd(
+                r.get("units").unwrap_or_default(),
+                r.get("files").unwrap_or_default(),
+                states,
+            )
+        }
+    }
+}
+
+/// The systemd services: `list-units` lines, `list-unit-files` lines, and the ActiveState
+/// of unit files that are not loaded.
+fn systemd<'a>(
+    units: &str,
+    files: &str,
+    states: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Map<String, Value> {
     let mut services = Map::new();
-    let mut section = "";
-    let mut pending: Option<&str> = None;
-    for line in stdout.lines() {
-        if line.starts_with("--") && line.ends_with("--") && line.len() > 4 {
-            section = line;
+    for line in units.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() < 4 || !fields[0].ends_with(".service") {
             continue;
         }
+        let (status, f) = match BAD_STATES.iter().find(|b| fields.contains(b)) {
+            Some(bad) => (*bad, &fields[1..]),
+            None => (fields[2], &fields[..]),
+        };
+        let state = if f.get(3) == Some(&"running") {
+            "running"
+        } else {
+            "stopped"
+        };
+        services.insert(fields[0].into(), entry(fields[0], state, status, "systemd"));
+    }
+    for line in files.lines() {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        match section {
-            "--units--" if fields.len() >= 4 && fields[0].ends_with(".service") => {
-                let (status, f) = match BAD_STATES.iter().find(|b| fields.contains(b)) {
-                    Some(bad) => (*bad, &fields[1..]),
-                    None => (fields[2], &fields[..]),
-                };
-                let state = if f.get(3) == Some(&"running") {
-                    "running"
-                } else {
-                    "stopped"
-                };
-                services.insert(fields[0].into(), entry(fields[0], state, status, "systemd"));
-            }
-            "--files--" if fields.len() >= 2 && fields[0].ends_with(".service") => {
-                let (name, status) = (fields[0], fields[1]);
-                match services.get_mut(name) {
-                    Some(Value::Object(e)) => {
-                        let bad = e["status"]
-                            .as_str()
-                            .is_some_and(|s| BAD_STATES.contains(&s));
-                        if !bad {
-                            e.insert("status".into(), json!(status));
-                        }
-                    }
-                    _ => {
-                        services.insert(name.into(), entry(name, "unknown", status, "systemd"));
-                    }
+        if fields.len() < 2 || !fields[0].ends_with(".service") {
+            continue;
+        }
+        let (name, status) = (fields[0], fields[1]);
+        match services.get_mut(name) {
+            Some(Value::Object(e)) => {
+                let bad = e["status"]
+                    .as_str()
+                    .is_some_and(|s| BAD_STATES.contains(&s));
+                if !bad {
+                    e.insert("status".into(), json!(status));
                 }
             }
-            "--show--" => match (pending.take(), line.strip_prefix("ActiveState=")) {
-                (Some(name), Some(state)) => {
-                    if let Some(Value::Object(e)) = services.get_mut(name) {
-                        e.insert("state".into(), json!(state));
-                    }
-                }
-                (_, None) => pending = Some(line.trim()),
-                (None, Some(_)) => {}
-            },
-            "--sysv--" => {
-                // `service --status-all`: " [ + ]  cron"
-                if let Some(rest) = line.trim_start().strip_prefix("[ ") {
-                    let (mark, name) = (rest.chars().next(), rest.get(3..).map(str::trim));
-                    if let Some(name) = name.filter(|n| !n.is_empty()) {
-                        let state = match mark {
-                            Some('+') => "running",
-                            Some('-') => "stopped",
-                            _ => "unknown",
-                        };
-                        services.insert(
-                            name.into(),
-                            json!({"name": name, "state": state, "source": "sysv"}),
-                        );
-                    }
-                }
+            _ => {
+                services.insert(name.into(), entry(name, "unknown", status, "systemd"));
             }
-            _ => {}
+        }
+    }
+    for (name, state) in states {
+        if let Some(Value::Object(e)) = services.get_mut(name) {
+            e.insert("state".into(), json!(state));
+        }
+    }
+    services
+}
+
+/// The SysV services of `service --status-all` (` [ + ]  cron`).
+fn sysv(text: &str) -> Map<String, Value> {
+    let mut services = Map::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("[ ") else {
+            continue;
+        };
+        let (mark, name) = (rest.chars().next(), rest.get(3..).map(str::trim));
+        if let Some(name) = name.filter(|n| !n.is_empty()) {
+            let state = match mark {
+                Some('+') => "running",
+                Some('-') => "stopped",
+                _ => "unknown",
+            };
+            services.insert(
+                name.into(),
+                json!({"name": name, "state": state, "source": "sysv"}),
+            );
         }
     }
     services
@@ -132,14 +156,16 @@ pub fn parse(stdout: &str) -> Map<String, Value> {
 /// `service_facts`: one probe; never changed. The engine merges the returned
 /// `ansible_facts` into the host's facts.
 async fn service_facts(ctx: &Ctx<'_>) -> Result<Output, Failure> {
-    let out = ctx.probe(PROGRAM.as_bytes().to_vec(), Vec::new()).await?;
+    let program = PROGRAM.replace("@MARK_FN@", MARK_FN);
+    let out = ctx.probe(program.into_bytes(), Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "service_facts: the remote program failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let services = parse(&String::from_utf8_lossy(&out.stdout));
+    let report = Report::parse("service_facts", &String::from_utf8_lossy(&out.stdout))?;
+    let services = services(&report);
     let mut o = Output::default();
     o.fields.insert(
         "ansible_facts".into(),
@@ -164,19 +190,20 @@ mod tests {
 
     #[test]
     fn systemd_listing() {
-        let out = "--units--\n\
-            cron.service loaded active running Regular background program processing daemon\n\
+        let units =
+            "cron.service loaded active running Regular background program processing daemon\n\
             gone.service not-found inactive dead gone.service\n\
-            ssh.service loaded inactive dead OpenBSD Secure Shell server\n\
-            --files--\n\
-            cron.service enabled enabled\n\
+            ssh.service loaded inactive dead OpenBSD Secure Shell server";
+        let files = "cron.service enabled enabled\n\
             gone.service disabled enabled\n\
             ssh.service disabled enabled\n\
             rsts-daemon.service disabled enabled\n\
-            getty@.service enabled enabled\n\
-            --show--\n\
-            rsts-daemon.service\nActiveState=inactive\n";
-        let s = parse(out);
+            getty@.service enabled enabled\n";
+        let s = systemd(
+            units,
+            files,
+            [("rsts-daemon.service", "inactive")].into_iter(),
+        );
         assert_eq!(
             s["cron.service"],
             json!({"name": "cron.service", "state": "running", "status": "enabled", "source": "systemd"})
@@ -190,8 +217,47 @@ mod tests {
     }
 
     #[test]
+    fn the_program_reports_what_the_parser_reads() {
+        let program = PROGRAM.replace("@MARK_FN@", MARK_FN);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bin = dir.path().join("service");
+        std::fs::write(
+            &bin,
+            "#!/bin/sh\nprintf ' [ + ]  cron\\n [ - ]  rsync\\n'\n",
+        )
+        .expect("write");
+        std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        // A PATH with `service`, `od` and `tr` but no systemctl: the SysV branch.
+        for tool in ["od", "tr"] {
+            std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), dir.path().join(tool))
+                .expect("symlink");
+        }
+        let out = std::process::Command::new("/bin/sh")
+            .args(["-c", &program])
+            .env("PATH", dir.path())
+            .output()
+            .expect("sh");
+        let r = Report::parse("service_facts", &String::from_utf8_lossy(&out.stdout)).unwrap();
+        let s = services(&r);
+        assert_eq!(s["cron"]["state"], "running");
+        assert_eq!(s["rsync"]["state"], "stopped");
+        let r = Report::parse(
+            "service_facts",
+            "@@rsible units:x 612e73657276696365206c6f61646564206163746976652072756e6e696e6720610a\n\
+             @@rsible files:x 622e736572766963652064697361626c656420656e61626c6564\n\
+             @@rsible state b.service ActiveState=failed\n",
+        )
+        .unwrap();
+        let s = services(&r);
+        assert_eq!(s["a.service"]["state"], "running");
+        assert_eq!(s["b.service"]["state"], "failed");
+        assert_eq!(s["b.service"]["status"], "disabled");
+    }
+
+    #[test]
     fn sysv_listing() {
-        let s = parse("--sysv--\n [ + ]  cron\n [ - ]  rsync\n [ ? ]  hwclock.sh\n");
+        let s = sysv(" [ + ]  cron\n [ - ]  rsync\n [ ? ]  hwclock.sh\n");
         assert_eq!(s["cron"]["state"], "running");
         assert_eq!(s["rsync"]["state"], "stopped");
         assert_eq!(s["hwclock.sh"]["state"], "unknown");

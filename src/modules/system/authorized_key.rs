@@ -266,7 +266,8 @@ pub fn edit(content: &str, w: &Want<'_>) -> Result<Option<String>, String> {
     Ok(Some(out))
 }
 
-/// The sh program that finds the user's home, the file's path, and reads the file.
+/// The sh program that finds the user's home and reports the user's group (`gid`), the
+/// file's path (`path`) and the file (`content`, none when it does not exist).
 fn probe(user: &str, path: Option<&str>) -> Vec<u8> {
     let mut s = b"u=".to_vec();
     s.extend(quote(user.as_bytes()));
@@ -274,7 +275,7 @@ fn probe(user: &str, path: Option<&str>) -> Vec<u8> {
         br#"
 e=$(getent passwd "$u") || { printf 'Failed to lookup user %s: no such user\n' "$u" >&2; exit 3; }
 h=$(printf '%s\n' "$e" | cut -d: -f6)
-printf 'gid=%s\n' "$(printf '%s\n' "$e" | cut -d: -f4)"
+m gid "$(printf '%s\n' "$e" | cut -d: -f4)"
 "#,
     );
     match path {
@@ -286,11 +287,7 @@ printf 'gid=%s\n' "$(printf '%s\n' "$e" | cut -d: -f4)"
         }
         None => s.extend_from_slice(b"p=\"$h/.ssh/authorized_keys\"\n"),
     }
-    s.extend_from_slice(
-        br#"printf 'path=%s\n' "$p"
-if [ -f "$p" ]; then printf 'rsible-content\n'; cat -- "$p" || exit 4; fi
-"#,
-    );
+    s.extend_from_slice(b"m path \"$p\"\ncontent \"$p\"\n");
     s
 }
 
@@ -298,19 +295,16 @@ if [ -f "$p" ]; then printf 'rsible-content\n'; cat -- "$p" || exit 4; fi
 async fn authorized_key(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let user = args.user.as_str();
     let want = want(&args);
-    let out = common::probe(
+    let found = common::probe(
         ctx,
+        "authorized_key",
         probe(user, args.path.as_deref()),
         "reading the authorized keys",
     )
     .await?;
-    let (head, content) = match out.split_once("rsible-content\n") {
-        Some((h, c)) => (h.to_string(), Some(c.to_string())),
-        None => (out.clone(), None),
-    };
-    let path = common::value(&head, "path").unwrap_or_default().to_string();
-    let gid = common::value(&head, "gid").unwrap_or_default().to_string();
-    let before = content.clone().unwrap_or_default();
+    let path = found.get("path").unwrap_or_default().to_string();
+    let gid = found.get("gid").unwrap_or_default().to_string();
+    let before = common::content(&found).unwrap_or_default().to_string();
     let edited = edit(&before, &want).map_err(Failure::Failed)?;
     let changed = edited.as_ref().is_some_and(|a| *a != before);
     let after = edited.unwrap_or_else(|| before.clone());
@@ -428,6 +422,35 @@ mod tests {
     #[test]
     fn invalid_keys_are_refused() {
         assert!(edit("", &want(vec!["not a key"], true, false)).is_err());
+    }
+
+    /// The report of the probe run here for `root` and the file `path`.
+    fn probed(path: &std::path::Path) -> crate::modules::system::common::Report {
+        let script = common::program(probe("root", Some(&path.display().to_string())));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(String::from_utf8(script).unwrap())
+            .output()
+            .expect("sh");
+        assert!(out.status.success(), "{out:?}");
+        common::Report::parse("authorized_key", &String::from_utf8_lossy(&out.stdout)).unwrap()
+    }
+
+    #[test]
+    fn the_probe_reports_the_group_the_path_and_the_exact_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("keys");
+        let r = probed(&f);
+        assert_eq!(r.get("gid"), Some("0"));
+        assert_eq!(r.get("path"), Some(f.display().to_string().as_str()));
+        assert_eq!(common::content(&r), None);
+        std::fs::write(&f, format!("{A}\n\n")).unwrap();
+        assert_eq!(
+            common::content(&probed(&f)),
+            Some(format!("{A}\n\n").as_str())
+        );
+        std::fs::write(&f, "").unwrap();
+        assert_eq!(common::content(&probed(&f)), Some(""));
     }
 
     #[test]

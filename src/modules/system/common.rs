@@ -1,44 +1,55 @@
-//! What the account, cron and mount modules share: their probe and apply programs answered
-//! in `key=value` lines, argument readers (numbers written as text, choices with Ansible's
-//! message, the `true` default), and turning epoch days into dates. Knows nothing of any one
+//! What the account, cron and mount modules share: their probe and apply programs, which
+//! answer in the one report format (`framework::report`), a file's text reported exactly,
+//! argument readers (numbers written as text, choices with Ansible's message, the `true`
+//! default), and turning epoch days into dates. Knows nothing of any one
 //! module's arguments. Also what `reboot`, `wait_for` and `wait_for_connection` share:
 //! reading a number of seconds.
 
 use crate::connection::ExecOutput;
 use crate::modules::framework::args::{de_opt_string, type_name};
+pub use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::{Ctx, Failure};
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Runs `script`, a probe (reads the host, changes nothing; it runs in check mode too), and
-/// returns its stdout; a non-zero exit fails with `what` and the program's stderr.
-pub async fn probe(ctx: &Ctx<'_>, script: Vec<u8>, what: &str) -> Result<String, Failure> {
-    answer(ctx.probe(finished(script), Vec::new()).await?, what)
+/// Runs `script`, a probe of `module` (reads the host, changes nothing; it runs in check mode
+/// too), and returns its report; a non-zero exit fails with `what` and the program's stderr.
+pub async fn probe(
+    ctx: &Ctx<'_>,
+    module: &str,
+    script: Vec<u8>,
+    what: &str,
+) -> Result<Report, Failure> {
+    answer(ctx.probe(program(script), Vec::new()).await?, module, what)
 }
 
-/// Runs `script`, an apply, with `stdin`, and returns its stdout; `None` in check mode
-/// (nothing sent). A non-zero exit fails with `what` and the program's stderr.
+/// Runs `script`, an apply of `module`, with `stdin`, and returns its report; `None` in check
+/// mode (nothing sent). A non-zero exit fails with `what` and the program's stderr.
 pub async fn apply(
     ctx: &Ctx<'_>,
+    module: &str,
     script: Vec<u8>,
     stdin: Vec<u8>,
     what: &str,
-) -> Result<Option<String>, Failure> {
-    match ctx.apply(finished(script), stdin).await? {
-        Some(out) => answer(out, what).map(Some),
+) -> Result<Option<Report>, Failure> {
+    match ctx.apply(program(script), stdin).await? {
+        Some(out) => answer(out, module, what).map(Some),
         None => Ok(None),
     }
 }
 
-/// `script` made to fail only by an explicit `exit N`: its last test's status does not count.
-fn finished(mut script: Vec<u8>) -> Vec<u8> {
-    script.extend_from_slice(b"\nexit 0\n");
-    script
+/// `script` with the report functions ([`MARK_FN`], [`CONTENT_FN`]) defined before it, made
+/// to fail only by an explicit `exit N`: its last test's status does not count.
+pub fn program(script: Vec<u8>) -> Vec<u8> {
+    let mut s = format!("{MARK_FN}{CONTENT_FN}").into_bytes();
+    s.extend(script);
+    s.extend_from_slice(b"\nexit 0\n");
+    s
 }
 
-/// The stdout of a program that exited 0, else a failure naming `what`.
-pub fn answer(out: ExecOutput, what: &str) -> Result<String, Failure> {
+/// The report of a program of `module` that exited 0, else a failure naming `what`.
+pub fn answer(out: ExecOutput, module: &str, what: &str) -> Result<Report, Failure> {
     if out.status.rc() != 0 {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
         let msg = if err.is_empty() {
@@ -48,19 +59,18 @@ pub fn answer(out: ExecOutput, what: &str) -> Result<String, Failure> {
         };
         return Err(Failure::Failed(msg));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Report::parse(module, &String::from_utf8_lossy(&out.stdout))
 }
 
-/// The values of the `key=` lines of `out`, in order.
-pub fn values<'a>(out: &'a str, key: &str) -> Vec<&'a str> {
-    out.lines()
-        .filter_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
-        .collect()
-}
+/// sh that reports the bytes of file `$1` as the value of `content` (text with its final
+/// newlines kept: `$(...)` would drop them, so a `.` follows and [`content`] takes it off).
+/// Prints nothing when the file is missing; exits 4 when it cannot be read.
+pub const CONTENT_FN: &str =
+    "content() { [ -f \"$1\" ] || return 0; c=$(cat -- \"$1\" && echo .) || exit 4; mx content \"$c\"; }\n";
 
-/// The value of the first `key=` line of `out`.
-pub fn value<'a>(out: &'a str, key: &str) -> Option<&'a str> {
-    values(out, key).into_iter().next()
+/// The file text [`CONTENT_FN`] reported (`None`: no file).
+pub fn content(r: &Report) -> Option<&str> {
+    r.get("content").map(|c| c.strip_suffix('.').unwrap_or(c))
 }
 
 /// A required string, written as a string or a number.
@@ -68,7 +78,8 @@ pub fn de_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     de_opt_string(d)?.ok_or_else(|| D::Error::custom("expected a string, got null"))
 }
 
-/// An optional number, written as a number or as text (a templated value).
+/// An optional number, written as a number or as text (a templated value); a fraction where
+/// a whole number is expected is refused as such.
 pub fn de_opt_num<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -76,11 +87,13 @@ where
 {
     match de_opt_string(d)? {
         None => Ok(None),
-        Some(s) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| D::Error::custom(format!("'{s}' is not a number"))),
+        Some(s) => s.trim().parse().map(Some).map_err(|_| {
+            let what = match s.trim().parse::<f64>() {
+                Ok(_) => "a whole number",
+                Err(_) => "a number",
+            };
+            D::Error::custom(format!("'{s}' is not {what}"))
+        }),
     }
 }
 
@@ -191,11 +204,20 @@ mod tests {
     }
 
     #[test]
-    fn answer_lines_are_read_by_key() {
-        let out = "a=1\nb=2\na=3\nab=4\n";
-        assert_eq!(values(out, "a"), vec!["1", "3"]);
-        assert_eq!(value(out, "b"), Some("2"));
-        assert_eq!(value(out, "c"), None);
+    fn files_are_reported_with_their_final_newlines() {
+        let script = program(
+            b"d=$(mktemp -d); printf 'a\\n\\n' >\"$d/f\"; content \"$d/f\"; content \"$d/none\"; rm -r \"$d\"; m done"
+                .to_vec(),
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(String::from_utf8(script).unwrap())
+            .output()
+            .expect("sh");
+        let r = Report::parse("m", &String::from_utf8_lossy(&out.stdout)).unwrap();
+        assert_eq!(content(&r), Some("a\n\n"));
+        assert_eq!(r.all("content").count(), 1);
+        assert!(r.has("done"));
     }
 
     #[derive(Debug, Deserialize)]
@@ -222,5 +244,7 @@ mod tests {
         );
         let e = parse(json!({"n": "many"})).unwrap_err();
         assert!(e.contains("'many' is not a number"), "{e}");
+        let e = parse(json!({"n": 1.5})).unwrap_err();
+        assert!(e.contains("'1.5' is not a whole number"), "{e}");
     }
 }

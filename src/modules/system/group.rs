@@ -7,7 +7,7 @@ use crate::connection::quote::{join, quote};
 use crate::event::Diff;
 use crate::modules::framework::args::{de_bool, is_template};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
-use crate::modules::system::common::{self, de_opt_num, de_text, State};
+use crate::modules::system::common::{self, de_opt_num, de_text, Report, State, MARK_FN};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use serde::Deserialize;
@@ -58,17 +58,16 @@ impl Module for Group {
     }
 }
 
-/// Prints `gid=` of the group `$n` when it exists, under `key`.
+/// Reports the gid of the group `$n`, when it exists, under `key`.
 fn read_gid(key: &str) -> String {
-    format!(
-        "if e=$(getent group \"$n\"); then g=${{e#*:*:}}; g=${{g%%:*}}; printf '{key}=%s\\n' \"$g\"; fi\n"
-    )
+    format!("if e=$(getent group \"$n\"); then g=${{e#*:*:}}; g=${{g%%:*}}; m {key} \"$g\"; fi\n")
 }
 
-/// The probe: reads the group and sets `rsible_change=1` (printing `change=1`) when a
-/// command is due.
+/// The probe: reads the group (`gid`) and sets `rsible_change=1` (reporting `change`) when a
+/// command is due. It defines the report functions for the apply that may follow.
 fn probe(a: &Args) -> Vec<u8> {
-    let mut s = b"n=".to_vec();
+    let mut s = MARK_FN.as_bytes().to_vec();
+    s.extend_from_slice(b"n=");
     s.extend(quote(a.name.as_bytes()));
     s.push(b'\n');
     s.extend_from_slice(read_gid("gid").as_bytes());
@@ -78,7 +77,7 @@ fn probe(a: &Args) -> Vec<u8> {
         (State::Present, Some(g)) => format!("[ -z \"$e\" ] || [ \"$g\" != {g} ]"),
     };
     s.extend_from_slice(
-        format!("if {differs}; then rsible_change=1; echo change=1; fi\n:\n").as_bytes(),
+        format!("if {differs}; then rsible_change=1; m change; fi\n:\n").as_bytes(),
     );
     s
 }
@@ -120,7 +119,7 @@ fn command(a: &Args, exists: bool) -> Vec<String> {
 }
 
 /// The apply, after the probe: the due command (chosen by whether the probe found the
-/// group), then the group read again (`after=`).
+/// group), then the group read again (`after`).
 fn apply(a: &Args) -> Vec<u8> {
     let mut s = Vec::new();
     for (test, exists) in [("[ -n \"$e\" ]", true), ("[ -z \"$e\" ]", false)] {
@@ -141,21 +140,21 @@ fn apply(a: &Args) -> Vec<u8> {
 async fn group(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let name = args.name.as_str();
     let out = ctx.gated(&probe(&args), &apply(&args), Vec::new()).await?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let cur = common::value(&stdout, "gid").map(str::to_string);
+    let said = Report::parse("group", &String::from_utf8_lossy(&out.stdout))?;
+    let cur = said.get("gid").map(str::to_string);
     let what = command(&args, cur.is_some()).first().map_or_else(
         || "reading the group".to_string(),
         |c| format!("{c} {name}"),
     );
-    let stdout = common::answer(out, &what)?;
-    let changed = common::value(&stdout, "change").is_some();
+    let report = common::answer(out, "group", &what)?;
+    let changed = report.has("change");
     let present = args.state == State::Present;
     let mut fields = Map::new();
     fields.insert("name".into(), json!(name));
     fields.insert("state".into(), json!(args.state.as_str()));
     if present {
         // After a change: the group as read again, or in check mode the gid asked for.
-        let gid = match common::value(&stdout, "after") {
+        let gid = match report.get("after") {
             Some(g) => Some(g.to_string()),
             None if changed => args.gid.map(|g| g.to_string()),
             None => cur.clone(),
@@ -224,7 +223,8 @@ mod tests {
     }
 
     /// Runs the probe and, when it says so, the apply, with `getent` and the group tools
-    /// stubbed over a group file holding `groups`; returns stdout and the tools' calls.
+    /// stubbed over a group file holding `groups`; returns the report (as `KEY VALUE` lines)
+    /// and the tools' calls.
     fn run(a: &Args, groups: &str) -> (String, String) {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -253,26 +253,32 @@ mod tests {
             .unwrap();
         assert!(out.status.success(), "{out:?}");
         let log = std::fs::read_to_string(d.join("log")).unwrap_or_default();
-        (String::from_utf8(out.stdout).unwrap(), log)
+        let report = Report::parse("group", &String::from_utf8_lossy(&out.stdout)).unwrap();
+        assert_eq!(report.rest(), "");
+        let said: String = report
+            .entries()
+            .map(|(k, v)| format!("{k} {v}\n"))
+            .collect();
+        (said, log)
     }
 
     #[test]
     fn only_differences_are_applied() {
         let g = "g:x:5000:\n";
         let (out, log) = run(&args(json!({"name": "g", "gid": 5000})), g);
-        assert_eq!((out.as_str(), log.as_str()), ("gid=5000\n", ""));
+        assert_eq!((out.as_str(), log.as_str()), ("gid 5000\n", ""));
         let (out, log) = run(&args(json!({"name": "g"})), g);
-        assert_eq!((out.as_str(), log.as_str()), ("gid=5000\n", ""));
+        assert_eq!((out.as_str(), log.as_str()), ("gid 5000\n", ""));
         let (out, log) = run(&args(json!({"name": "g", "state": "absent"})), "");
         assert_eq!((out.as_str(), log.as_str()), ("", ""));
         let (out, log) = run(&args(json!({"name": "g", "gid": 5001})), g);
-        assert_eq!(out, "gid=5000\nchange=1\nafter=5000\n");
+        assert_eq!(out, "gid 5000\nchange \nafter 5000\n");
         assert_eq!(log, "groupmod -g 5001 -- g\n");
         let a = args(json!({"name": "g", "gid": 5001, "non_unique": true, "system": true}));
         let (out, log) = run(&a, "");
         assert_eq!(
             (out.as_str(), log.as_str()),
-            ("change=1\n", "groupadd -g 5001 -o -r -- g\n")
+            ("change \n", "groupadd -g 5001 -o -r -- g\n")
         );
         let a = args(json!({"name": "g", "state": "absent", "force": true}));
         let (_, log) = run(&a, g);

@@ -1,19 +1,25 @@
-//! The system family: accounts (`user`, `group`, `authorized_key`), `cron`, `mount`, kernel
-//! settings (`sysctl`, `modprobe`), `hostname`, `reboot`, `wait_for` and
-//! `wait_for_connection`. What they share (one sh program answered in `key=value` lines, date
-//! arithmetic, reading seconds) lives in [`common`].
+//! The system family: accounts (`user`, `group`, `authorized_key`, `known_hosts`), `cron`,
+//! `mount`, kernel settings (`sysctl`, `modprobe`), login limits (`pam_limits`), `hostname`,
+//! `timezone`, `locale_gen`, `alternatives`, `reboot`, `wait_for` and `wait_for_connection`.
+//! What they share (sh programs answered in the one report format, date arithmetic, reading
+//! seconds) lives in [`common`].
 //! Knows nothing of playbooks or scheduling.
 
+pub mod alternatives;
 pub mod authorized_key;
 pub mod common;
 pub mod cron;
 pub mod getent;
 pub mod group;
 pub mod hostname;
+pub mod known_hosts;
+pub mod locale_gen;
 pub mod modprobe;
 pub mod mount;
+pub mod pam_limits;
 pub mod reboot;
 pub mod sysctl;
+pub mod timezone;
 pub mod user;
 pub mod wait_for;
 pub mod wait_for_connection;
@@ -34,4 +40,9 @@ pub const SPECS: &[Spec] = &[
     cron::SPEC,
     reboot::SPEC,
     getent::SPEC,
+    alternatives::SPEC,
+    known_hosts::SPEC,
+    timezone::SPEC,
+    pam_limits::SPEC,
+    locale_gen::SPEC,
 ];

@@ -219,17 +219,17 @@ pub fn unset_entry(fstab: &str, want: &Entry) -> (String, bool) {
     (out, changed)
 }
 
-/// The sh program that reads the fstab and the mount point's state.
+/// The sh program that reports whether the mount point is mounted (`mounted`) and the fstab
+/// (`content`, none when it does not exist).
 fn probe(path: &str, fstab: &str) -> Vec<u8> {
-    let mut s = b"m=".to_vec();
+    let mut s = b"mp=".to_vec();
     s.extend(quote(path.as_bytes()));
     s.extend_from_slice(b"\nf=");
     s.extend(quote(fstab.as_bytes()));
     s.extend_from_slice(
         br#"
-! mountpoint -q -- "$m" 2>/dev/null || echo mounted=1
-printf 'rsible-content\n'
-[ ! -f "$f" ] || cat -- "$f" || exit 4
+! mountpoint -q -- "$mp" 2>/dev/null || m mounted
+content "$f"
 "#,
     );
     s
@@ -250,7 +250,7 @@ fn mount_cmd(s: &mut Vec<u8>, fstab: &str, extra: &[&str], path: &str, what: &st
     s.extend_from_slice(b"-- ");
     s.extend(quote(path.as_bytes()));
     s.extend_from_slice(
-        format!(" 2>&1) || {{ printf 'Error {what} %s: %s\\n' \"$m\" \"$o\" >&2; exit 20; }}\n")
+        format!(" 2>&1) || {{ printf 'Error {what} %s: %s\\n' \"$mp\" \"$o\" >&2; exit 20; }}\n")
             .as_bytes(),
     );
 }
@@ -278,9 +278,9 @@ async fn mount(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let path = trimmed(&args.path);
     let swap = path == "none" || path == "swap";
     let fstab = args.fstab.clone().unwrap_or_else(|| "/etc/fstab".into());
-    let out = common::probe(ctx, probe(path, &fstab), "reading the fstab").await?;
-    let (head, text) = out.split_once("rsible-content\n").unwrap_or((&out, ""));
-    let mounted = head.contains("mounted=1") && !swap;
+    let found = common::probe(ctx, "mount", probe(path, &fstab), "reading the fstab").await?;
+    let text = common::content(&found).unwrap_or("");
+    let mounted = found.has("mounted") && !swap;
     let want = wanted(&args, path);
     let (new_fstab, fstab_changed) = match st {
         S::Present | S::Mounted => set_entry(text, &want),
@@ -293,7 +293,7 @@ async fn mount(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     match st {
         S::Mounted if !mounted => {
             changed = true;
-            act.extend_from_slice(b"[ -d \"$m\" ] || mkdir -p -- \"$m\" || exit 21\n");
+            act.extend_from_slice(b"[ -d \"$mp\" ] || mkdir -p -- \"$mp\" || exit 21\n");
             mount_cmd(&mut act, &fstab, &[], path, "mounting");
         }
         S::Mounted if fstab_changed => {
@@ -302,7 +302,7 @@ async fn mount(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         S::Unmounted | S::Absent if mounted && (st == S::Unmounted || fstab_changed) => {
             changed = true;
             act.extend_from_slice(
-                b"o=$(umount -- \"$m\" 2>&1) || { printf 'Error unmounting %s: %s\\n' \"$m\" \"$o\" >&2; exit 22; }\n",
+                b"o=$(umount -- \"$mp\" 2>&1) || { printf 'Error unmounting %s: %s\\n' \"$mp\" \"$o\" >&2; exit 22; }\n",
             );
         }
         S::Remounted => {
@@ -313,12 +313,12 @@ async fn mount(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     }
     if st == S::Absent && fstab_changed && !swap {
         act.extend_from_slice(
-            b"[ ! -d \"$m\" ] || o=$(rmdir -- \"$m\" 2>&1) || { printf 'Error rmdir %s: %s\\n' \"$m\" \"$o\" >&2; exit 23; }\n",
+            b"[ ! -d \"$mp\" ] || o=$(rmdir -- \"$mp\" 2>&1) || { printf 'Error rmdir %s: %s\\n' \"$mp\" \"$o\" >&2; exit 23; }\n",
         );
     }
     let mut fields = Map::new();
     if changed {
-        let mut s = b"m=".to_vec();
+        let mut s = b"mp=".to_vec();
         s.extend(quote(path.as_bytes()));
         s.push(b'\n');
         let mut stdin = Vec::new();
@@ -334,10 +334,16 @@ async fn mount(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             stdin = content;
         }
         s.extend(act);
-        if let Some(out) = common::apply(ctx, s, stdin, &format!("mount {path}")).await? {
-            if let Some(b) = common::value(&out, "backup") {
-                fields.insert("backup_file".into(), json!(b));
-            }
+        let done = common::apply(ctx, "mount", s, stdin, &format!("mount {path}")).await?;
+        // The atomic writer's own `backup=` line, among the output of the tools.
+        let backup = done.as_ref().and_then(|r| {
+            r.rest()
+                .lines()
+                .find_map(|l| l.strip_prefix("backup="))
+                .map(str::to_string)
+        });
+        if let Some(b) = backup {
+            fields.insert("backup_file".into(), json!(b));
         }
     }
     fields.insert("name".into(), json!(path));
@@ -408,6 +414,32 @@ mod tests {
         assert!(with.ends_with("/swapfile none swap defaults 0 0\n"));
         let (back, _) = unset_entry(&with, &s);
         assert_eq!(back, FSTAB);
+    }
+
+    /// The report of the probe run here for mount point `path` and fstab `fstab`.
+    fn probed(path: &str, fstab: &str) -> common::Report {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(String::from_utf8(common::program(probe(path, fstab))).unwrap())
+            .output()
+            .expect("sh");
+        assert!(out.status.success(), "{out:?}");
+        common::Report::parse("mount", &String::from_utf8_lossy(&out.stdout)).unwrap()
+    }
+
+    #[test]
+    fn the_probe_reports_the_mount_state_and_the_exact_fstab() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mp, f) = (dir.path().display().to_string(), dir.path().join("fstab"));
+        let r = probed(&mp, &f.display().to_string());
+        assert!(!r.has("mounted"));
+        assert_eq!(common::content(&r), None);
+        std::fs::write(&f, FSTAB.trim_end()).unwrap();
+        let r = probed(&mp, &f.display().to_string());
+        assert_eq!(common::content(&r), Some(FSTAB.trim_end()));
+        if std::path::Path::new("/proc/self").exists() {
+            assert!(probed("/proc", "/nonexistent").has("mounted"));
+        }
     }
 
     #[test]

@@ -224,6 +224,19 @@ pub struct Current {
 
 /// Reads `path`'s real location, state and content: one program.
 pub async fn read(ctx: &Ctx<'_>, path: &str) -> Result<Current, Failure> {
+    let out = ctx.probe(read_script(path), Vec::new()).await?;
+    if out.status.rc() != 0 {
+        return Err(Failure::Failed(format!(
+            "could not read {path}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    parse_read(&out.stdout).map_err(|e| Failure::Failed(format!("{path}: {e}")))
+}
+
+/// The program of [`read`], for a module that reads more in the same probe (it must come
+/// last: the content runs to the end of the output); [`parse_read`] reads its answer.
+pub fn read_script(path: &str) -> Vec<u8> {
     let q = quote(path.as_bytes());
     let mut script = b"if [ -L ".to_vec();
     script.extend_from_slice(&q);
@@ -238,18 +251,11 @@ pub async fn read(ctx: &Ctx<'_>, path: &str) -> Result<Current, Failure> {
         follow: true,
     };
     script.extend(probe::script(path, want));
-    let out = ctx.probe(script, Vec::new()).await?;
-    if out.status.rc() != 0 {
-        return Err(Failure::Failed(format!(
-            "could not read {path}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    parse_read(&out.stdout).map_err(|e| Failure::Failed(format!("{path}: {e}")))
+    script
 }
 
-/// Parses the output of [`read`]'s program.
-fn parse_read(out: &[u8]) -> Result<Current, String> {
+/// Parses the output of [`read_script`]'s program.
+pub fn parse_read(out: &[u8]) -> Result<Current, String> {
     let nl = out
         .iter()
         .position(|b| *b == b'\n')

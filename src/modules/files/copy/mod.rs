@@ -7,6 +7,7 @@
 //! nothing of playbooks; arguments arrive templated.
 
 use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
+use super::common::selinux;
 use crate::connection::quote::quote;
 use crate::event::Diff;
 use crate::modules::framework::args::yes;
@@ -69,6 +70,15 @@ pub struct Args {
     /// A vault-encrypted local `src` is decrypted (in memory) before it is sent.
     #[serde(default = "yes", deserialize_with = "de_bool")]
     pub(super) decrypt: bool,
+    /// SELinux contexts: see [`selinux`].
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub(super) seuser: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub(super) serole: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub(super) setype: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub(super) selevel: Option<String>,
     /// Accepted for compatibility: writes are always atomic.
     #[serde(default, rename = "unsafe_writes")]
     _unsafe_writes: Option<Value>,
@@ -106,6 +116,8 @@ impl Module for Copy {
 /// `copy`: a file from `content`, a controller file or directory, or a target file or
 /// directory (`remote_src`).
 async fn copy(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    let se = [&args.seuser, &args.serole, &args.setype, &args.selevel].map(Option::is_some);
+    selinux::check(ctx, "copy", se).await?;
     let dest = args.dest.clone().unwrap_or_default();
     let mode = args
         .mode

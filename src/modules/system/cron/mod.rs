@@ -238,7 +238,8 @@ fn edit(
     }
 }
 
-/// The sh program that prints the current crontab after a marker line.
+/// The sh program that reports the current crontab (`content`, as [`common::content`] reads
+/// it; none when there is none).
 fn read_script(place: &Place) -> Vec<u8> {
     let mut s = Vec::new();
     match place {
@@ -253,15 +254,13 @@ fn read_script(place: &Place) -> Vec<u8> {
             }
             s.extend_from_slice(
                 b" -l 2>/dev/null); rc=$?\n[ $rc -le 1 ] || { echo 'Unable to read crontab' >&2; exit 4; }\n\
-                  [ $rc -eq 0 ] || o=\nprintf 'rsible-content\\n'\n[ -z \"$o\" ] || printf '%s\\n' \"$o\"\n",
+                  [ $rc -eq 0 ] || o=\n[ -z \"$o\" ] || mx content \"$o\n.\"\n",
             );
         }
         Place::File(f) => {
             s.extend_from_slice(b"f=");
             s.extend(quote(f.as_bytes()));
-            s.extend_from_slice(
-                b"\nprintf 'rsible-content\\n'\n[ ! -f \"$f\" ] || cat -- \"$f\" || exit 4\n",
-            );
+            s.extend_from_slice(b"\ncontent \"$f\"\n");
         }
     }
     s
@@ -300,7 +299,7 @@ fn write_script(
                 s.extend_from_slice(b" >\"$b\" || exit 4\n");
             }
         }
-        s.extend_from_slice(b"printf 'backup=%s\\n' \"$b\"\n");
+        s.extend_from_slice(b"m backup \"$b\"\n");
     }
     let stdin = match place {
         Place::User(u) => {
@@ -330,11 +329,8 @@ fn write_script(
 async fn cron(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let present = args.state == State::Present;
     let place = place(&args).map_err(|e| Failure::BadArgs(format!("cron: {e}")))?;
-    let out = common::probe(ctx, read_script(&place), "reading the crontab").await?;
-    let text = out
-        .split_once("rsible-content\n")
-        .map(|x| x.1)
-        .unwrap_or("");
+    let found = common::probe(ctx, "cron", read_script(&place), "reading the crontab").await?;
+    let text = common::content(&found).unwrap_or("");
     let mut t = Table::read(text);
     let before = t.render();
     let file_user = match place {
@@ -359,10 +355,9 @@ async fn cron(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let mut fields = Map::new();
     if changed {
         let (s, stdin) = write_script(&place, &after, args.backup, remove_file)?;
-        if let Some(out) = common::apply(ctx, s, stdin, "installing the crontab").await? {
-            if let Some(b) = common::value(&out, "backup") {
-                fields.insert("backup_file".into(), json!(b));
-            }
+        let done = common::apply(ctx, "cron", s, stdin, "installing the crontab").await?;
+        if let Some(b) = done.as_ref().and_then(|r| r.get("backup")) {
+            fields.insert("backup_file".into(), json!(b));
         }
     }
     fields.insert("jobs".into(), json!(t.job_names()));
@@ -440,6 +435,47 @@ mod tests {
         ] {
             assert_eq!(check::<Cron>(v.clone()), Ok(true), "{v}");
         }
+    }
+
+    /// The report of the read program for `place`, run here with `crontab` stubbed to print
+    /// `table` (and exit 1, "no crontab", when it is empty).
+    fn read(place: &Place, table: &str) -> common::Report {
+        let dir = tempfile::tempdir().unwrap();
+        let stub = dir.path().join("crontab");
+        std::fs::write(
+            &stub,
+            format!("#!/bin/sh\n[ -n '{table}' ] || exit 1\nprintf '%s' '{table}'\n"),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!(
+            "{}:{}",
+            dir.path().display(),
+            std::env::var("PATH").unwrap()
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(String::from_utf8(common::program(read_script(place))).unwrap())
+            .env("PATH", path)
+            .output()
+            .expect("sh");
+        assert!(out.status.success(), "{out:?}");
+        common::Report::parse("cron", &String::from_utf8_lossy(&out.stdout)).unwrap()
+    }
+
+    #[test]
+    fn the_crontab_is_reported_with_one_final_newline_and_a_file_exactly() {
+        let user = Place::User(Some("bob".into()));
+        let r = read(&user, "#Ansible: a\n* * * * * x\n\n");
+        assert_eq!(common::content(&r), Some("#Ansible: a\n* * * * * x\n"));
+        assert_eq!(common::content(&read(&user, "")), None);
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("job");
+        let file = Place::File(f.display().to_string());
+        assert_eq!(common::content(&read(&file, "")), None);
+        std::fs::write(&f, "A=1\n\n").unwrap();
+        assert_eq!(common::content(&read(&file, "")), Some("A=1\n\n"));
     }
 
     #[test]

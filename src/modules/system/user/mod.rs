@@ -1,7 +1,8 @@
 //! `user`: make sure a local account exists with the given attributes, or does not. A probe
-//! reads the account (getent passwd/shadow, group membership); when something differs an
-//! apply runs useradd/usermod/userdel (shadow's tools) and reads the account again. Round
-//! trips: one when nothing changes (or in check mode), two otherwise. The password hash is
+//! reads the account (getent passwd/shadow, group membership; its report is read by
+//! [`parse_probe`]); when something differs an apply runs useradd/usermod/userdel and chage
+//! (shadow's tools) and reads the account again. Round trips: one when nothing changes (or in
+//! check mode), two otherwise. The password hash is
 //! never printed: results show `NOT_LOGGING_PASSWORD`, as Ansible does. `generate_ssh_key`
 //! creates a missing key in the same programs ([`sshkey`]). Knows nothing of playbooks;
 //! arguments arrive templated.
@@ -15,7 +16,9 @@ use crate::modules::framework::args::{
     de_bool, de_opt_bool, de_opt_list, de_opt_string, is_template,
 };
 use crate::modules::framework::spec::{spec, Module, Spec, B};
-use crate::modules::system::common::{self, choices, date_of_days, de_opt_num, de_text, State};
+use crate::modules::system::common::{
+    self, choices, date_of_days, de_opt_num, de_text, Report, State,
+};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
 use serde::Deserialize;
@@ -68,6 +71,18 @@ pub struct Args {
     comment: Option<String>,
     #[serde(default, deserialize_with = "de_opt_bool")]
     password_lock: Option<bool>,
+    #[serde(default, deserialize_with = "de_opt_num")]
+    password_expire_min: Option<i64>,
+    #[serde(default, deserialize_with = "de_opt_num")]
+    password_expire_max: Option<i64>,
+    #[serde(default, deserialize_with = "de_opt_num")]
+    password_expire_warn: Option<i64>,
+    #[serde(default, deserialize_with = "de_opt_num")]
+    password_expire_account_disable: Option<i64>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    skeleton: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    umask: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
     non_unique: bool,
     #[serde(default, deserialize_with = "de_bool")]
@@ -138,12 +153,21 @@ pub struct Account {
     pub hash: String,
     /// Account expiry in days since the epoch; -1 when none.
     pub expires: i64,
+    /// Password aging (shadow's fields, -1 when empty): minimum days between changes.
+    pub min: i64,
+    /// Maximum days between changes.
+    pub max: i64,
+    /// Days of warning before the password expires.
+    pub warn: i64,
+    /// Days after the password expires until the account is disabled.
+    pub inactive: i64,
     /// Supplementary groups (the primary group excluded).
     pub groups: Vec<String>,
 }
 
 /// The sh program that reads account `name` (and its SSH key when `key`) and checks that
-/// `groups` exist. Fields are cut with parameter expansions and the group list is read by the
+/// `groups` exist; it reports `passwd`, `pgroup` (the primary group's name), `shadow`,
+/// `member` (each group listing the account), `nogroup` (each missing group). Fields are cut with parameter expansions and the group list is read by the
 /// shell itself: each `cut` or `awk` would cost the target an exec (about 1 ms).
 fn probe_script(name: &str, groups: &[String], key: Option<&KeySpec>) -> Vec<u8> {
     let mut s = b"n=".to_vec();
@@ -151,11 +175,11 @@ fn probe_script(name: &str, groups: &[String], key: Option<&KeySpec>) -> Vec<u8>
     s.extend_from_slice(
         br#"
 if e=$(getent passwd "$n"); then
-  printf 'passwd=%s\n' "$e"
+  m passwd "$e"
   g=${e#*:*:*:}; g=${g%%:*}
-  p=$(getent group "$g"); printf 'pgroup=%s\n' "${p%%:*}"
-  printf 'shadow=%s\n' "$(getent shadow "$n" 2>/dev/null)"
-  getent group | while IFS=: read -r gn _ _ m; do case ",$m," in *",$n,"*) printf 'member=%s\n' "$gn";; esac; done
+  p=$(getent group "$g"); m pgroup "${p%%:*}"
+  m shadow "$(getent shadow "$n" 2>/dev/null)"
+  getent group | while IFS=: read -r gn _ _ ms; do case ",$ms," in *",$n,"*) m member "$gn";; esac; done
 "#,
     );
     if let Some(k) = key {
@@ -165,18 +189,19 @@ if e=$(getent passwd "$n"); then
     for g in groups {
         s.extend_from_slice(b"getent group ");
         s.extend(quote(g.as_bytes()));
-        s.extend_from_slice(b" >/dev/null || printf 'nogroup=%s\\n' ");
+        s.extend_from_slice(b" >/dev/null || m nogroup ");
         s.extend(quote(g.as_bytes()));
         s.push(b'\n');
     }
     s
 }
 
-/// The sh that checks the home directory (`want`, else the account's) and prints `nohome=1`
-/// when it is missing, or with `create` makes it from /etc/skel, owned by the account. It reads
+/// The sh that checks the home directory (`want`, else the account's) and reports `nohome`
+/// when it is missing, or with `create` makes it from the skeleton (`skel`, else /etc/skel),
+/// owned by the account. It reads
 /// the account from `$e`, the passwd line a [`probe_script`] (or the caller) left there, empty
 /// when there is no account.
-fn home_check(want: Option<&str>, create: bool) -> Vec<u8> {
+fn home_check(want: Option<&str>, create: bool, skel: Option<&str>) -> Vec<u8> {
     let mut s = b"if [ -n \"$e\" ]; then\n  h=${e#*:*:*:*:*:}; h=${h%%:*}\n".to_vec();
     if let Some(h) = want {
         s.extend_from_slice(b"  h=");
@@ -185,30 +210,32 @@ fn home_check(want: Option<&str>, create: bool) -> Vec<u8> {
     }
     s.extend_from_slice(b"  if [ -n \"$h\" ] && [ ! -e \"$h\" ]; then\n");
     if create {
+        s.extend_from_slice(b"    sk=");
+        s.extend(quote(skel.unwrap_or("/etc/skel").as_bytes()));
         s.extend_from_slice(
-            br#"    ids=${e#*:*:}; ids=${ids%:*:*:*}
-    { mkdir -p -- "$h" && { [ ! -d /etc/skel ] || cp -R /etc/skel/. "$h"; } && chown -R "$ids" "$h"; } \
+            br#"
+    ids=${e#*:*:}; ids=${ids%:*:*:*}
+    { mkdir -p -- "$h" && { [ ! -d "$sk" ] || cp -R "$sk/." "$h"; } && chown -R "$ids" "$h"; } \
       || { echo "could not create the home directory $h" >&2; exit 1; }
 "#,
         );
     } else {
-        s.extend_from_slice(b"    echo nohome=1\n");
+        s.extend_from_slice(b"    m nohome\n");
     }
     s.extend_from_slice(b"  fi\nfi\n");
     s
 }
 
-/// Reads [`probe_script`]'s answer: the account, if it exists.
-pub fn parse_probe(out: &str) -> Option<Account> {
-    let pw: Vec<&str> = common::value(out, "passwd")?.split(':').collect();
+/// Reads [`probe_script`]'s report: the account, if it exists.
+pub fn parse_probe(out: &Report) -> Option<Account> {
+    let pw: Vec<&str> = out.get("passwd")?.split(':').collect();
     if pw.len() < 7 {
         return None;
     }
-    let sh: Vec<&str> = common::value(out, "shadow")
-        .unwrap_or("")
-        .split(':')
-        .collect();
-    let group = common::value(out, "pgroup").unwrap_or("").to_string();
+    let sh: Vec<&str> = out.get("shadow").unwrap_or("").split(':').collect();
+    // A shadow number; -1 when empty (as getspnam gives it).
+    let num = |i: usize| sh.get(i).and_then(|x| x.parse::<i64>().ok()).unwrap_or(-1);
+    let group = out.get("pgroup").unwrap_or("").to_string();
     Some(Account {
         uid: pw[2].into(),
         gid: pw[3].into(),
@@ -216,9 +243,13 @@ pub fn parse_probe(out: &str) -> Option<Account> {
         home: pw[5].into(),
         shell: pw[6].into(),
         hash: sh.get(1).copied().unwrap_or("").into(),
-        expires: sh.get(7).and_then(|x| x.parse::<i64>().ok()).unwrap_or(-1),
-        groups: common::values(out, "member")
-            .into_iter()
+        expires: num(7),
+        min: num(3),
+        max: num(4),
+        warn: num(5),
+        inactive: num(6),
+        groups: out
+            .all("member")
             .filter(|g| *g != group)
             .map(str::to_string)
             .collect(),
@@ -298,6 +329,11 @@ fn usermod_opts(args: &Args, cur: &Account) -> Vec<String> {
             cmd.push(list);
         }
     }
+    // Ansible passes -f whenever it is given, so the account counts as changed every time.
+    if let Some(d) = args.password_expire_account_disable {
+        cmd.push("-f".into());
+        cmd.push(d.to_string());
+    }
     let locked = cur.hash.starts_with('!');
     let mut lock: Option<&str> = None;
     if args.password_lock == Some(true) && !locked {
@@ -326,6 +362,23 @@ fn usermod_opts(args: &Args, cur: &Account) -> Vec<String> {
     }
     if !cmd.is_empty() && args.non_unique && cmd.iter().any(|o| o == "-u") {
         cmd.push("-o".into());
+    }
+    cmd
+}
+
+/// The chage options that bring the password aging of `cur` (`None`: an account about to be
+/// created, whose aging is useradd's default) to what `args` ask; empty: nothing to do.
+fn chage_opts(args: &Args, cur: Option<&Account>) -> Vec<String> {
+    let mut cmd = Vec::new();
+    let aging = [
+        ("-m", args.password_expire_min, cur.map(|c| c.min)),
+        ("-M", args.password_expire_max, cur.map(|c| c.max)),
+        ("-W", args.password_expire_warn, cur.map(|c| c.warn)),
+    ];
+    for (o, want, now) in aging {
+        if let Some(w) = want.filter(|w| now != Some(*w)) {
+            opt(&mut cmd, o, &w.to_string());
+        }
     }
     cmd
 }
@@ -367,6 +420,9 @@ fn useradd_argv(args: &Args, group_named_like_user: bool) -> Vec<String> {
             opt(&mut cmd, "-e", &date_of_days((e / 86_400.0).floor() as i64));
         }
     }
+    if let Some(d) = args.password_expire_account_disable {
+        opt(&mut cmd, "-f", &d.to_string());
+    }
     if let Some(p) = &args.password {
         let p = if args.password_lock == Some(true) {
             format!("!{p}")
@@ -381,7 +437,17 @@ fn useradd_argv(args: &Args, group_named_like_user: bool) -> Vec<String> {
     if args.system {
         cmd.push("-r".into());
     }
-    cmd.push(if args.create_home { "-m" } else { "-M" }.into());
+    if args.create_home {
+        cmd.push("-m".into());
+        if let Some(k) = &args.skeleton {
+            opt(&mut cmd, "-k", k);
+        }
+        if let Some(u) = &args.umask {
+            opt(&mut cmd, "-K", &format!("UMASK={u}"));
+        }
+    } else {
+        cmd.push("-M".into());
+    }
     cmd.push("--".into());
     cmd.push(args.name.clone());
     cmd
@@ -392,7 +458,8 @@ fn describe(a: Option<&Account>) -> String {
     match a {
         None => "absent\n".into(),
         Some(a) => format!(
-            "uid={} group={} groups={} home={} shell={} comment={} expires={} locked={}\n",
+            "uid={} group={} groups={} home={} shell={} comment={} expires={} locked={} \
+             min={} max={} warn={} inactive={}\n",
             a.uid,
             a.group,
             a.groups.join(","),
@@ -400,7 +467,11 @@ fn describe(a: Option<&Account>) -> String {
             a.shell,
             a.comment,
             a.expires,
-            a.hash.starts_with('!')
+            a.hash.starts_with('!'),
+            a.min,
+            a.max,
+            a.warn,
+            a.inactive
         ),
     }
 }
@@ -431,11 +502,10 @@ async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         b"[ -n \"$e\" ] || { getent group \"$n\" >/dev/null && echo samegroup=1; }\n",
     );
     if present && args.create_home {
-        probe.extend(home_check(args.home.as_deref(), false));
+        probe.extend(home_check(args.home.as_deref(), false, None));
     }
-    let out = common::probe(ctx, probe, "reading the account").await?;
-    let missing = common::values(&out, "nogroup");
-    if let Some(g) = missing.first() {
+    let out = common::probe(ctx, "user", probe, "reading the account").await?;
+    if let Some(g) = out.get("nogroup") {
         return Err(Failure::Failed(format!("Group {g} does not exist")));
     }
     let cur = parse_probe(&out);
@@ -453,7 +523,7 @@ async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             c.extend(["--".into(), name.into()]);
             c
         }
-        (None, true) => useradd_argv(&args, common::value(&out, "samegroup").is_some()),
+        (None, true) => useradd_argv(&args, out.has("samegroup")),
         (Some(c), true) => {
             let opts = usermod_opts(&args, c);
             if opts.is_empty() {
@@ -468,10 +538,15 @@ async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     };
     let new_key = key.is_some() && !sshkey::exists(&out);
     // An existing account whose home is missing gets one, as in Ansible.
-    let new_home = cur.is_some() && common::value(&out, "nohome").is_some();
-    let changed = !cmd.is_empty() || new_key || new_home;
+    let new_home = cur.is_some() && out.has("nohome");
+    let chage = if present {
+        chage_opts(&args, cur.as_ref())
+    } else {
+        Vec::new()
+    };
+    let changed = !cmd.is_empty() || new_key || new_home || !chage.is_empty();
     // The account after the apply: `None` when nothing was applied (no change, check mode).
-    let mut applied: Option<String> = None;
+    let mut applied: Option<Report> = None;
     if changed {
         let mut s = b"n=".to_vec();
         s.extend(quote(name.as_bytes()));
@@ -488,29 +563,40 @@ async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         if new_home || (cur.is_some() && present && args.create_home && !cmd.is_empty()) {
             // The account as it is now, after useradd or usermod.
             s.extend_from_slice(b"e=$(getent passwd \"$n\")\n");
-            s.extend(home_check(None, true));
+            s.extend(home_check(None, true, args.skeleton.as_deref()));
         }
         if let Some(k) = &key {
             s.extend_from_slice(b"e=$(getent passwd \"$n\") || exit 1\n");
             s.extend(k.create());
         }
+        if !chage.is_empty() {
+            s.extend_from_slice(b"chage ");
+            s.extend(join(&chage));
+            s.extend_from_slice(b" -- \"$n\" || exit 1\n");
+        }
         s.extend(probe_script(name, &[], key.as_ref()));
         let what = match cmd.first() {
             Some(c) => format!("{c} {name}"),
             None if new_home => format!("creating the home directory of {name}"),
-            None => format!("creating the SSH key of {name}"),
+            None if new_key => format!("creating the SSH key of {name}"),
+            None => format!("chage {name}"),
         };
-        applied = common::apply(ctx, s, Vec::new(), &what).await?;
+        applied = common::apply(ctx, "user", s, Vec::new(), &what).await?;
     }
     let after = match &applied {
         Some(out) => parse_probe(out),
         None => cur.clone(),
     };
-    let key_out = applied.as_deref().unwrap_or(&out);
+    let key_out = applied.as_ref().unwrap_or(&out);
     let mut fields = Map::new();
-    fields.insert("name".into(), json!(name));
-    fields.insert("state".into(), json!(args.state.as_str()));
-    if present {
+    // An account to create or remove, and nothing applied (check mode): Ansible's module
+    // stops there and reports only `changed`.
+    let stopped = changed && applied.is_none() && cur.is_none() == present;
+    if !stopped {
+        fields.insert("name".into(), json!(name));
+        fields.insert("state".into(), json!(args.state.as_str()));
+    }
+    if present && !stopped {
         let acc = after.clone().unwrap_or_default();
         let num = |s: &str| s.parse::<u64>().map(Value::from).unwrap_or(json!(s));
         fields.insert("uid".into(), num(&acc.uid));
@@ -521,17 +607,22 @@ async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         if let Some(g) = &args.groups {
             fields.insert("groups".into(), json!(g.join(",")));
         }
-        fields.insert("system".into(), json!(args.system));
-        fields.insert("create_home".into(), json!(args.create_home));
-        fields.insert("move_home".into(), json!(args.move_home));
-        fields.insert("append".into(), json!(args.append));
+        // As Ansible: a created account reports how it was made, an existing one how usermod
+        // was asked to treat it.
+        if cur.is_none() {
+            fields.insert("system".into(), json!(args.system));
+            fields.insert("create_home".into(), json!(args.create_home));
+        } else {
+            fields.insert("append".into(), json!(args.append));
+            fields.insert("move_home".into(), json!(args.move_home));
+        }
         if args.password.is_some() {
             fields.insert("password".into(), json!("NOT_LOGGING_PASSWORD"));
         }
         if key.is_some() {
             sshkey::fields(key_out, &mut fields);
         }
-    } else {
+    } else if !present && cur.is_some() && !stopped {
         fields.insert("force".into(), json!(args.force));
         fields.insert("remove".into(), json!(args.remove));
     }
@@ -545,7 +636,8 @@ async fn user(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                 Some(_) => describe(after.as_ref()),
                 None => format!(
                     "{} would run\n",
-                    cmd.first().map_or("ssh-keygen", String::as_str)
+                    cmd.first()
+                        .map_or(if new_key { "ssh-keygen" } else { "chage" }, String::as_str)
                 ),
             },
         });
@@ -579,20 +671,40 @@ mod tests {
             shell: "/bin/sh".into(),
             hash: "$6$a$b".into(),
             expires: -1,
+            min: 0,
+            max: 99999,
+            warn: 7,
+            inactive: -1,
             groups: vec!["adm".into()],
         }
     }
 
+    /// A report as the target prints it.
+    fn report(text: &str) -> Report {
+        Report::parse("user", text).unwrap()
+    }
+
     #[test]
     fn probe_answers_are_read() {
-        let out = "passwd=bob:x:1001:1001:Bob:/home/bob:/bin/sh\npgroup=bob\n\
-                   shadow=bob:!$6$x:19000:0:99999:7::20000:\nmember=adm\nmember=bob\n";
-        let a = parse_probe(out).unwrap();
+        let out = report(
+            "@@rsible passwd bob:x:1001:1001:Bob:/home/bob:/bin/sh\n@@rsible pgroup bob\n\
+             @@rsible shadow bob:!$6$x:19000:3:60:5:9:20000:\nusermod: no changes\n\
+             @@rsible member adm\n@@rsible member bob\n",
+        );
+        let a = parse_probe(&out).unwrap();
         assert_eq!(a.uid, "1001");
         assert_eq!(a.hash, "!$6$x");
         assert_eq!(a.expires, 20000);
+        assert_eq!((a.min, a.max, a.warn, a.inactive), (3, 60, 5, 9));
         assert_eq!(a.groups, vec!["adm"]);
-        assert!(parse_probe("").is_none());
+        assert!(parse_probe(&report("")).is_none());
+        assert!(parse_probe(&report("@@rsible passwd bob:x:1\n")).is_none());
+        // No shadow entry readable: no hash, empty aging fields.
+        let a = parse_probe(&report(
+            "@@rsible passwd bob:x:1001:1001::/home/bob:/bin/sh\n@@rsible shadow \n",
+        ))
+        .unwrap();
+        assert_eq!((a.hash.as_str(), a.min, a.max, a.expires), ("", -1, -1, -1));
     }
 
     #[test]
@@ -665,6 +777,61 @@ mod tests {
     }
 
     #[test]
+    fn aging_runs_chage_for_what_differs_and_every_field_of_a_new_account() {
+        let a = args(
+            json!({"name": "bob", "password_expire_min": 0, "password_expire_max": "60",
+                            "password_expire_warn": 7}),
+        );
+        assert_eq!(chage_opts(&a, Some(&acc())), vec!["-M", "60"]);
+        assert_eq!(chage_opts(&a, None), vec!["-m", "0", "-M", "60", "-W", "7"]);
+        let a = args(json!({"name": "bob", "password_expire_max": 99999}));
+        assert!(chage_opts(&a, Some(&acc())).is_empty());
+        let mut c = acc();
+        c.max = -1;
+        let a = args(json!({"name": "bob", "password_expire_max": -1}));
+        assert!(chage_opts(&a, Some(&c)).is_empty());
+        assert!(chage_opts(&args(json!({"name": "bob"})), None).is_empty());
+    }
+
+    #[test]
+    fn account_disable_is_passed_every_time_as_ansible_does() {
+        let mut c = acc();
+        c.inactive = 9;
+        let a = args(json!({"name": "bob", "password_expire_account_disable": 9}));
+        assert_eq!(usermod_opts(&a, &c), vec!["-f", "9"]);
+    }
+
+    #[test]
+    fn skeleton_and_umask_go_to_useradd_only_with_a_home() {
+        let a = args(
+            json!({"name": "bob", "skeleton": "/srv/skel", "umask": "077",
+                            "password_expire_account_disable": 3}),
+        );
+        assert_eq!(
+            useradd_argv(&a, false),
+            vec![
+                "useradd",
+                "-f",
+                "3",
+                "-m",
+                "-k",
+                "/srv/skel",
+                "-K",
+                "UMASK=077",
+                "--",
+                "bob"
+            ]
+        );
+        let a = args(
+            json!({"name": "bob", "skeleton": "/srv/skel", "umask": "077",
+                            "create_home": false}),
+        );
+        assert_eq!(useradd_argv(&a, false), vec!["useradd", "-M", "--", "bob"]);
+        // An existing account: usermod has no skeleton or umask (as in Ansible).
+        assert!(usermod_opts(&a, &acc()).is_empty());
+    }
+
+    #[test]
     fn bad_arguments_are_refused_at_load() {
         for bad in [
             json!({"name": "bob", "state": "gone"}),
@@ -674,6 +841,13 @@ mod tests {
             json!({"name": "a:b"}),
             json!({"name": "bob", "password": "x:y"}),
             json!({"uid": 1}),
+            json!({"name": "bob", "password_expire_min": "soon"}),
+            json!({"name": "bob", "password_expire_max": 1.5}),
+            json!({"name": "bob", "password_expire_warn": [7]}),
+            json!({"name": "bob", "password_expire_account_disable": "x"}),
+            json!({"name": "bob", "skeleton": ["/etc/skel"]}),
+            json!({"name": "bob", "umask": {"u": 1}}),
+            json!({"name": "bob", "password_lock": "maybe"}),
         ] {
             assert!(check::<User>(bad.clone()).is_err(), "{bad}");
         }

@@ -4,7 +4,7 @@
 //! of the other account attributes.
 
 use crate::connection::quote::quote;
-use crate::modules::system::common;
+use crate::modules::system::common::Report;
 use serde_json::{json, Map};
 
 /// The key to generate.
@@ -33,14 +33,14 @@ impl KeySpec {
         s
     }
 
-    /// Prints `ssh_key_file=`, and `ssh_fingerprint=`/`ssh_public_key=` when the key exists.
+    /// Reports `ssh_key_file`, and `ssh_fingerprint`/`ssh_public_key` when the key exists.
     pub fn probe(&self) -> Vec<u8> {
         let mut s = self.locate();
         s.extend_from_slice(
-            br#"printf 'ssh_key_file=%s\n' "$k"
+            br#"m ssh_key_file "$k"
 if [ -e "$k" ]; then
-  printf 'ssh_fingerprint=%s\n' "$(ssh-keygen -l -f "$k.pub" 2>/dev/null)"
-  printf 'ssh_public_key=%s\n' "$(cat -- "$k.pub" 2>/dev/null)"
+  m ssh_fingerprint "$(ssh-keygen -l -f "$k.pub" 2>/dev/null)"
+  m ssh_public_key "$(cat -- "$k.pub" 2>/dev/null)"
 fi
 "#,
         );
@@ -81,14 +81,14 @@ fi
 }
 
 /// Whether the probe found the key.
-pub fn exists(out: &str) -> bool {
-    common::value(out, "ssh_public_key").is_some()
+pub fn exists(out: &Report) -> bool {
+    out.has("ssh_public_key")
 }
 
 /// The result fields Ansible reports for the key.
-pub fn fields(out: &str, fields: &mut Map<String, serde_json::Value>) {
+pub fn fields(out: &Report, fields: &mut Map<String, serde_json::Value>) {
     for k in ["ssh_key_file", "ssh_fingerprint", "ssh_public_key"] {
-        if let Some(v) = common::value(out, k) {
+        if let Some(v) = out.get(k) {
             fields.insert(k.into(), json!(v));
         }
     }
@@ -97,6 +97,51 @@ pub fn fields(out: &str, fields: &mut Map<String, serde_json::Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::system::common;
+
+    /// The report of the key probe run here for an account whose home is `home`.
+    fn probed(k: &KeySpec, home: &std::path::Path) -> Report {
+        let mut script = format!("e='u:x:0:0::{}:/bin/sh'\n", home.display()).into_bytes();
+        script.extend(k.probe());
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(String::from_utf8(common::program(script)).unwrap())
+            .output()
+            .expect("sh");
+        Report::parse("user", &String::from_utf8_lossy(&out.stdout)).unwrap()
+    }
+
+    #[test]
+    fn the_probe_reports_the_key_file_and_the_key_when_it_exists() {
+        let home = tempfile::tempdir().unwrap();
+        let k = KeySpec {
+            file: ".ssh/id_ed25519".into(),
+            ktype: "ed25519".into(),
+            bits: None,
+            comment: None,
+            passphrase: String::new(),
+        };
+        let path = home.path().join(".ssh/id_ed25519");
+        let r = probed(&k, home.path());
+        assert_eq!(
+            r.get("ssh_key_file"),
+            Some(path.display().to_string().as_str())
+        );
+        assert!(!exists(&r));
+        std::fs::create_dir(home.path().join(".ssh")).unwrap();
+        std::fs::write(&path, "private").unwrap();
+        std::fs::write(
+            home.path().join(".ssh/id_ed25519.pub"),
+            "ssh-ed25519 AAAA u@h\n",
+        )
+        .unwrap();
+        let r = probed(&k, home.path());
+        assert!(exists(&r));
+        let mut f = Map::new();
+        fields(&r, &mut f);
+        assert_eq!(f["ssh_public_key"], json!("ssh-ed25519 AAAA u@h"));
+        assert!(f.contains_key("ssh_fingerprint"));
+    }
 
     #[test]
     fn user_values_are_quoted() {
