@@ -10,8 +10,8 @@
 
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
-use crate::modules::framework::args::{de_opt_string, is_template};
 use crate::modules::framework::ansible_diff::structured_text;
+use crate::modules::framework::args::{de_opt_string, is_template};
 use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, CG};
 use crate::modules::{Ctx, Failure, Output};
