@@ -2,12 +2,15 @@
 //! `use: systemd` (the default when the target runs systemd) it compares the static and
 //! transient names of `hostnamectl` and sets both; otherwise (`debian`, `generic`, ... or no
 //! systemd) it compares `/etc/hostname` and `hostname`, writes the file (temp file and
-//! the atomic writer) and runs `hostname NAME`. Probe and apply are one gated program. Returns Ansible's
-//! `ansible_facts` (`ansible_hostname`, `ansible_nodename`). Knows nothing of playbooks.
+//! the atomic writer) and runs `hostname NAME`. Probe and apply are one gated program; it
+//! answers in the report format (`framework::report`). Returns Ansible's `ansible_facts`
+//! (`ansible_hostname`, `ansible_nodename`). Knows nothing of playbooks.
 
 use crate::connection::quote::quote_str;
+use crate::connection::ExecOutput;
 use crate::event::Diff;
 use crate::modules::framework::args::{de_opt_string, is_template};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
@@ -74,8 +77,9 @@ fn strategy(a: &Args) -> Result<Option<bool>, String> {
     })
 }
 
-/// The probe: prints `B before-static before-running`, then `C` when something differs (or
-/// `F message`), and leaves `sd` (systemd or not), `st` and `run` for the apply.
+/// The probe: reports `static` and `running` (the names before), then `change` when either
+/// differs (or `fail`, encoded), and leaves `sd` (systemd or not), `st` and `run` for the
+/// apply.
 fn probe(name: &str, systemd: Option<bool>) -> String {
     let probe = match systemd {
         Some(true) => "true",
@@ -84,8 +88,8 @@ fn probe(name: &str, systemd: Option<bool>) -> String {
     };
     format!(
         r#"LC_ALL=C; export LC_ALL
-n={}
-fail() {{ printf 'F %s\n' "$*"; exit 0; }}
+{MARK_FN}n={}
+fail() {{ mx fail "$*"; exit 0; }}
 run=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)
 if {probe}; then
   sd=1
@@ -94,8 +98,9 @@ else
   sd=0
   st=$(sed -n '/^[^#]/{{p;q;}}' /etc/hostname 2>/dev/null)
 fi
-printf 'B %s %s\n' "$st" "$run"
-if [ "$st" != "$n" ] || [ "$run" != "$n" ]; then echo C; rsible_change=1; fi
+m static "$st"
+m running "$run"
+if [ "$st" != "$n" ] || [ "$run" != "$n" ]; then m change; rsible_change=1; fi
 "#,
         quote_str(name),
     )
@@ -139,32 +144,35 @@ async fn hostname(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             content,
         )
         .await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    result(&name, &out, ctx.diff)
+}
+
+/// The module's result from the program's output `out` (setting `name`; with a diff when
+/// `diff`). A malformed report is a failure naming the module.
+fn result(name: &str, out: &ExecOutput, diff: bool) -> Result<Output, Failure> {
+    let r = Report::parse("hostname", &String::from_utf8_lossy(&out.stdout))?;
     let mut o = Output::default();
-    if let Some(f) = stdout.lines().find_map(|l| l.strip_prefix("F ")) {
+    if let Some(f) = r.get("fail") {
         o.failed = true;
         o.msg = Some(f.to_string());
         return Ok(o);
     }
+    let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
             "hostname: the remote program failed (exit code {}): {}",
             out.status.rc(),
-            String::from_utf8_lossy(&out.stderr).trim()
+            stderr.trim()
         )));
     }
-    let before = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("B "))
-        .ok_or_else(|| {
-            Failure::Failed(format!(
-                "hostname: the remote program failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        })?;
-    o.changed = stdout.lines().any(|l| l == "C");
-    if ctx.diff && o.changed {
-        let (st, run) = before.split_once(' ').unwrap_or((before, ""));
+    let (Some(st), Some(run)) = (r.get("static"), r.get("running")) else {
+        return Err(Failure::Failed(format!(
+            "hostname: the remote program failed: {}",
+            stderr.trim()
+        )));
+    };
+    o.changed = r.has("change");
+    if diff && o.changed {
         o.diffs.push(Diff {
             before_header: "hostname".into(),
             after_header: "hostname".into(),
@@ -172,7 +180,7 @@ async fn hostname(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             after: format!("hostname = {name}\nrunning = {name}\n"),
         });
     }
-    let short = name.split('.').next().unwrap_or(&name).to_string();
+    let short = name.split('.').next().unwrap_or(name).to_string();
     o.fields.insert(
         "ansible_facts".into(),
         json!({"ansible_hostname": short, "ansible_nodename": name}),
@@ -213,5 +221,60 @@ mod tests {
             !p.contains("set-hostname"),
             "the probe changes nothing: {p}"
         );
+    }
+
+    /// The output of a program that exited 0 with `stdout`.
+    fn exited(stdout: &str) -> ExecOutput {
+        ExecOutput {
+            status: crate::connection::ExitStatus::Code(0),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_report_becomes_the_result() {
+        let o = result(
+            "web.lab",
+            &exited("@@rsible static old\n@@rsible running x\n@@rsible change\n"),
+            true,
+        )
+        .unwrap();
+        assert!(o.changed && !o.failed);
+        assert_eq!(o.diffs[0].before, "hostname = old\nrunning = x\n");
+        assert_eq!(o.diffs[0].after, "hostname = web.lab\nrunning = web.lab\n");
+        assert_eq!(o.fields["ansible_facts"]["ansible_hostname"], "web");
+        let o = result(
+            "w",
+            &exited("@@rsible static w\n@@rsible running w\n"),
+            true,
+        )
+        .unwrap();
+        assert!(!o.changed && o.diffs.is_empty());
+        let o = result("w", &exited("@@rsible fail:x 6e6f0a6e6f\n"), false).unwrap();
+        assert!(o.failed && o.msg.as_deref() == Some("no\nno"));
+        for bad in ["@@rsible fail:x 6\n", "@@rsible static w\n"] {
+            let e = result("w", &exited(bad), false).unwrap_err();
+            assert!(
+                matches!(&e, Failure::Failed(m) if m.starts_with("hostname: ")),
+                "{e:?}"
+            );
+        }
+    }
+
+    /// The file strategy's probe, run by sh here, reports what the parser reads.
+    #[test]
+    fn the_probe_reports_in_the_one_format() {
+        let p = format!("{}exit 0\n", probe("rsible-test-name", Some(false)));
+        let out = std::process::Command::new("sh")
+            .args(["-c", &p])
+            .output()
+            .expect("sh");
+        let r = Report::parse("hostname", &String::from_utf8_lossy(&out.stdout)).unwrap();
+        assert!(
+            r.has("static") && r.has("running") && r.has("change"),
+            "{r:?}"
+        );
+        assert_eq!(r.rest(), "");
     }
 }

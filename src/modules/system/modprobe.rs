@@ -4,11 +4,14 @@
 //! lines of those directories commented out with `#`), as Ansible writes them. One gated
 //! program: the probe reads `/proc/modules` (and `modules.builtin`) and the two directories
 //! and tries the (un)load with `modprobe -n`; the apply changes only what differs, every
-//! file through the atomic writer. Knows nothing of playbooks.
+//! file through the atomic writer. The program answers in the report format
+//! (`framework::report`). Knows nothing of playbooks.
 
 use crate::connection::quote::quote_str;
+use crate::connection::ExecOutput;
 use crate::event::Diff;
 use crate::modules::framework::args::{de_opt_string, is_template};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, CG};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
@@ -141,8 +144,8 @@ fn write_piped(path: &str, content: &str) -> Result<String, String> {
 }
 
 /// The probe and the apply. The probe plans `lm` (`load`/`unload`), `wl`/`wo` (write the
-/// load and options files), `cl`/`co` (comment out) with a `C what before after` line each;
-/// either prints `F message` on failure.
+/// load and options files), `cl`/`co` (comment out) with a `change WHAT BEFORE AFTER` report
+/// line each; either reports `fail` (encoded) on failure.
 fn program(w: &Want) -> Result<(String, String), String> {
     let argv: Vec<String> =
         shlex::split(&w.params).ok_or_else(|| format!("cannot split params {:?}", w.params))?;
@@ -156,12 +159,12 @@ fn program(w: &Want) -> Result<(String, String), String> {
     )?)
     .into_owned();
     let mut probe = format!(
-        "LC_ALL=C; export LC_ALL\nn={}\nwp={}\n",
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}n={}\nwp={}\n",
         quote_str(n),
         quote_str(&param_set(&w.params)),
     );
     probe.push_str(&format!(
-        r#"fail() {{ printf 'F %s\n' "$*"; exit 0; }}
+        r#"fail() {{ mx fail "$*"; exit 0; }}
 ld=/etc/modules-load.d; pd=/etc/modprobe.d
 loaded() {{
   m=$(printf '%s' "$n" | tr - _)
@@ -194,7 +197,7 @@ lm=''; wl=0; wo=0; cl=0; co=0
   command -v modprobe >/dev/null 2>&1 || fail "cannot load kernel module $n: modprobe is not installed on this host"
   e=$(modprobe -n -- "$n"{load_args} 2>&1) || fail "cannot load kernel module $n: $e"
   lm=load; rsible_change=1
-  printf 'C loaded no yes\n'
+  m change loaded no yes
 fi
 "#
         ));
@@ -207,7 +210,7 @@ fi
   command -v modprobe >/dev/null 2>&1 || fail "cannot unload kernel module $n: modprobe is not installed on this host"
   e=$(modprobe -n -r -- "$n" 2>&1) || fail "cannot unload kernel module $n: $e"
   lm=unload; rsible_change=1
-  printf 'C loaded yes no\n'
+  m change loaded yes no
 fi
 "#,
         );
@@ -218,8 +221,8 @@ fi
     match w.persistent {
         Persistent::Present => {
             probe.push_str(
-                r#"if ! pers; then wl=1; rsible_change=1; printf 'C %s absent present\n' "$ld/$n.conf"; fi
-if [ "$(pparams)" != "$wp" ]; then wo=1; rsible_change=1; printf 'C %s old new\n' "$pd/$n.conf"; fi
+                r#"if ! pers; then wl=1; rsible_change=1; m change "$ld/$n.conf" absent present; fi
+if [ "$(pparams)" != "$wp" ]; then wo=1; rsible_change=1; m change "$pd/$n.conf" old new; fi
 "#,
             );
             let load_file =
@@ -243,8 +246,8 @@ fi
         }
         Persistent::Absent => {
             probe.push_str(
-                r#"if pers; then cl=1; rsible_change=1; printf 'C %s present absent\n' "$ld"; fi
-if [ -n "$(pparams)" ]; then co=1; rsible_change=1; printf 'C %s present absent\n' "$pd"; fi
+                r#"if pers; then cl=1; rsible_change=1; m change "$ld" present absent; fi
+if [ -n "$(pparams)" ]; then co=1; rsible_change=1; m change "$pd" present absent; fi
 "#,
             );
             apply.push_str(
@@ -264,7 +267,13 @@ async fn modprobe_run(w: Want, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx
         .gated(probe.as_bytes(), apply.as_bytes(), Vec::new())
         .await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    result(&w, &out, ctx.diff)
+}
+
+/// The module's result from the program's output `out` (with a diff when `diff`). A
+/// malformed report is a failure naming the module.
+fn result(w: &Want, out: &ExecOutput, diff: bool) -> Result<Output, Failure> {
+    let r = Report::parse("modprobe", &String::from_utf8_lossy(&out.stdout))?;
     let mut o = Output::default();
     o.fields.insert("name".into(), json!(w.name));
     o.fields.insert("params".into(), json!(w.params));
@@ -272,7 +281,7 @@ async fn modprobe_run(w: Want, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         "state".into(),
         json!(if w.present { "present" } else { "absent" }),
     );
-    if let Some(f) = stdout.lines().find_map(|l| l.strip_prefix("F ")) {
+    if let Some(f) = r.get("fail") {
         o.failed = true;
         o.msg = Some(f.to_string());
         return Ok(o);
@@ -283,18 +292,20 @@ async fn modprobe_run(w: Want, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let changes: Vec<(&str, &str, &str)> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("C "))
-        .filter_map(|c| {
+    let changes = r
+        .all("change")
+        .map(|c| {
             let mut it = c.rsplitn(3, ' ');
-            let after = it.next()?;
-            let before = it.next()?;
-            Some((it.next()?, before, after))
+            match (it.next(), it.next(), it.next()) {
+                (Some(after), Some(before), Some(what)) => Ok((what, before, after)),
+                _ => Err(Failure::Failed(format!(
+                    "modprobe: the remote program printed a malformed change: {c:?}"
+                ))),
+            }
         })
-        .collect();
+        .collect::<Result<Vec<_>, _>>()?;
     o.changed = !changes.is_empty();
-    if ctx.diff && o.changed {
+    if diff && o.changed {
         let side = |after: bool| {
             changes
                 .iter()
@@ -431,6 +442,44 @@ mod tests {
                     String::from_utf8_lossy(&out.stderr)
                 );
             }
+        }
+    }
+
+    fn exited(stdout: &str) -> ExecOutput {
+        ExecOutput {
+            status: crate::connection::ExitStatus::Code(0),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_report_becomes_the_result() {
+        let w = parse(json!({"name": "dummy", "persistent": "present"})).unwrap();
+        let o = result(
+            &w,
+            &exited(
+                "@@rsible change loaded no yes\n@@rsible change /etc/modules-load.d/dummy.conf absent present\n",
+            ),
+            true,
+        )
+        .unwrap();
+        assert!(o.changed);
+        assert_eq!(
+            o.diffs[0].before,
+            "loaded: no\n/etc/modules-load.d/dummy.conf: absent\n"
+        );
+        assert_eq!(o.fields["state"], "present");
+        let o = result(&w, &exited("modprobe: tool output\n"), true).unwrap();
+        assert!(!o.changed && o.diffs.is_empty());
+        let o = result(&w, &exited("@@rsible fail:x 6e6f\n"), false).unwrap();
+        assert!(o.failed && o.msg.as_deref() == Some("no"));
+        for bad in ["@@rsible fail:x n\n", "@@rsible change loaded\n"] {
+            let e = result(&w, &exited(bad), false).unwrap_err();
+            assert!(
+                matches!(&e, Failure::Failed(m) if m.starts_with("modprobe: ")),
+                "{e:?}"
+            );
         }
     }
 }

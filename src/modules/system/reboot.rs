@@ -4,12 +4,13 @@
 //! a fresh connection (`connect_timeout`) probes the boot id until it differs; then
 //! `test_command` until it succeeds. The proof of a reboot is a changed
 //! `/proc/sys/kernel/random/boot_id` (Ansible's `boot_time_command`). In check mode the
-//! apply is not sent and the module reports `rebooted`, as Ansible does. Knows nothing of
-//! playbooks or of how the engine opens connections (it calls [`Ctx::reconnect`]).
+//! apply is not sent and the module reports `rebooted`, as Ansible does. The programs report
+//! the boot id in the report format (`framework::report`). Knows nothing of playbooks or of how the engine opens connections (it calls [`Ctx::reconnect`]).
 
 use super::common::de_opt_secs;
 use crate::connection::quote::quote_str;
 use crate::modules::framework::args::de_opt_string;
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -58,14 +59,19 @@ impl Module for Reboot {
 const DEFAULT_MSG: &str = "Reboot initiated by Ansible";
 const DEFAULT_BOOT_TIME: &str = "cat /proc/sys/kernel/random/boot_id";
 
-/// The first program: prints the boot id, then starts the reboot detached from the session
-/// (after a second, so this program's output gets back first).
+/// The first program: reports the boot id (`boot`), then starts the reboot detached from the
+/// session (after a second, so this program's output gets back first).
 fn start_program(boot_time: &str, reboot: &str) -> String {
     format!(
-        "LC_ALL=C; export LC_ALL\nb=$({boot_time}) || exit 3\nprintf 'B %s\\n' \"$b\"\n\
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}b=$({boot_time}) || exit 3\nmx boot \"$b\"\n\
          nohup sh -c {} >/dev/null 2>&1 </dev/null &\nexit 0\n",
         quote_str(&format!("sleep 1; {reboot}"))
     )
+}
+
+/// The program run after each reconnect: reports the boot id (`boot`).
+fn boot_program(boot_time: &str) -> String {
+    format!("{MARK_FN}b=$({boot_time}) && mx boot \"$b\"\n")
 }
 
 /// The reboot command: `reboot_command`, or Linux's `shutdown -r +MINUTES "MSG"`.
@@ -80,11 +86,13 @@ fn reboot_command(a: &Args) -> String {
     }
 }
 
-fn boot_id(stdout: &[u8]) -> Option<String> {
-    String::from_utf8_lossy(stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("B ").map(|b| b.trim().to_string()))
-        .filter(|b| !b.is_empty())
+/// The boot id a program reported (`boot_time_command`'s whole output, trimmed): `Ok(None)`
+/// when it reported none, a failure naming the module when the report is malformed.
+fn boot_id(stdout: &[u8]) -> Result<Option<String>, Failure> {
+    let r = Report::parse("reboot", &String::from_utf8_lossy(stdout))?;
+    Ok(r.get("boot")
+        .map(|b| b.trim().to_string())
+        .filter(|b| !b.is_empty()))
 }
 
 /// `reboot`: returns `rebooted` and `elapsed` (seconds); fails when the host does not come
@@ -117,13 +125,13 @@ async fn reboot(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         o.fields.insert("elapsed".into(), json!(0));
         return Ok(o);
     };
-    let before = boot_id(&out.stdout).ok_or_else(|| {
+    let before = boot_id(&out.stdout)?.ok_or_else(|| {
         Failure::Failed(format!(
             "reboot: cannot read the boot id with `{boot_time}`: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ))
     })?;
-    let probe = format!("b=$({boot_time}) && printf 'B %s\\n' \"$b\"");
+    let probe = boot_program(&boot_time);
     // Wait out the reboot delay before the first reconnect attempt.
     tokio::time::sleep(Duration::from_secs(args.pre_reboot_delay.unwrap_or(0) + 2)).await;
     let mut last = String::from("the host did not answer");
@@ -136,7 +144,7 @@ async fn reboot(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                     .await
                 {
                     Ok(Ok(out)) => match boot_id(&out.stdout) {
-                        Some(id) if id != before => {
+                        Ok(Some(id)) if id != before => {
                             back = true;
                             let t = c.probe(test.clone().into_bytes(), Vec::new()).await;
                             match t {
@@ -160,8 +168,9 @@ async fn reboot(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                                 Err(e) => last = e.to_string(),
                             }
                         }
-                        Some(_) => last = "the host has not rebooted yet (same boot id)".into(),
-                        None => last = "cannot read the boot id".into(),
+                        Ok(Some(_)) => last = "the host has not rebooted yet (same boot id)".into(),
+                        Ok(None) => last = "cannot read the boot id".into(),
+                        Err(e) => last = e.to_string(),
                     },
                     Ok(Err(e)) => last = e.to_string(),
                     Err(_) => last = "timed out".into(),
@@ -216,6 +225,26 @@ mod tests {
         assert_eq!(reboot_command(&a), "/sbin/shutdown -r +2 'it'\\''s time'");
         let p = start_program(DEFAULT_BOOT_TIME, "reboot");
         assert!(p.contains("nohup sh -c 'sleep 1; reboot'"), "{p}");
-        assert_eq!(boot_id(b"B abc\n"), Some("abc".into()));
+        assert!(p.contains("mx boot \"$b\""), "{p}");
+        assert_eq!(
+            boot_id(b"@@rsible boot:x 6162630a\n").unwrap(),
+            Some("abc".into())
+        );
+        assert_eq!(boot_id(b"no report\n").unwrap(), None);
+        let e = boot_id(b"@@rsible boot:x 61z\n").unwrap_err();
+        assert!(
+            matches!(&e, Failure::Failed(m) if m.starts_with("reboot: ")),
+            "{e:?}"
+        );
+    }
+
+    /// The polling program, run by sh here, reports the whole boot id.
+    #[test]
+    fn the_boot_program_reports_in_the_one_format() {
+        let out = std::process::Command::new("sh")
+            .args(["-c", &boot_program("printf 'a\\nb\\n'")])
+            .output()
+            .expect("sh");
+        assert_eq!(boot_id(&out.stdout).unwrap(), Some("a\nb".into()));
     }
 }

@@ -1,13 +1,16 @@
 //! `sysctl` (ansible.posix): a kernel parameter persisted in `sysctl_file` and applied.
 //! Round trips: a probe reads `/proc/sys` and the file; an apply only when something changes
 //! (the new file through the atomic writer, then `sysctl -w` and/or `sysctl -p FILE`); in
-//! check mode the apply is not sent. The file editing follows Ansible's: every `key=value`
+//! check mode the apply is not sent. Both answer in the report format (`framework::report`).
+//! The file editing follows Ansible's: every `key=value`
 //! line is rewritten `key=value`, a key's later duplicates are dropped, comments and blank
 //! lines are kept, a new key is appended. Knows nothing of playbooks.
 
 use crate::connection::quote::quote_str;
+use crate::connection::ExecOutput;
 use crate::event::Diff;
 use crate::modules::framework::args::{de_opt_bool, de_opt_string, is_template};
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, POSIX};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
@@ -157,24 +160,54 @@ fn fixed(text: &str, name: &str, value: Option<&str>) -> String {
     out
 }
 
-/// The probe: `P value` (or `P-` when the key does not exist), `E` when the file exists,
-/// then the file after `--file--`.
+/// The probe: reports `proc` (the running value, when the key exists), `exists` when the
+/// file does, and `file` (its content, encoded exactly; empty when there is none).
 fn query(w: &Want) -> String {
     format!(
-        "LC_ALL=C; export LC_ALL\nk={}\nf={}\n\
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}k={}\nf={}\n\
          p=/proc/sys/$(printf '%s' \"$k\" | tr ./ /.)\n\
-         if [ -r \"$p\" ]; then printf 'P %s\\n' \"$(tr '\\t\\n' '  ' <\"$p\")\"; else echo P-; fi\n\
-         if [ -f \"$f\" ]; then echo E; echo --file--; cat -- \"$f\"; else echo --file--; fi\n",
+         if [ -r \"$p\" ]; then m proc \"$(tr '\\t\\n' '  ' <\"$p\")\"; fi\n\
+         if [ -f \"$f\" ]; then m exists; t=$(cat -- \"$f\"; echo .); mx file \"${{t%.}}\"; \
+         else mx file ''; fi\n",
         quote_str(&w.name),
         quote_str(&w.file)
     )
 }
 
+/// What the probe found.
+#[derive(Debug, PartialEq, Eq)]
+struct Found {
+    /// The running value (`None`: no such key).
+    proc_value: Option<String>,
+    /// Whether the file exists.
+    exists: bool,
+    /// The file's text (empty when it does not exist).
+    text: String,
+}
+
+/// Reads the probe's output; a malformed or missing report fails, naming the module.
+fn found(w: &Want, out: &ExecOutput) -> Result<Found, Failure> {
+    let r = Report::parse("sysctl", &String::from_utf8_lossy(&out.stdout))?;
+    let text = r.get("file").ok_or_else(|| {
+        Failure::Failed(format!(
+            "sysctl: reading {} failed: {}",
+            w.file,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    })?;
+    Ok(Found {
+        proc_value: r.get("proc").map(|v| v.trim().to_string()),
+        exists: r.has("exists"),
+        text: text.to_string(),
+    })
+}
+
 /// The apply: `write` (the atomic writer's part, its content the program's stdin) to the
-/// file, `sysctl -w` if `set`, reload the file if `reload`. Prints `F message` on failure.
+/// file, `sysctl -w` if `set`, reload the file if `reload`. Reports `fail` (encoded) on
+/// failure.
 fn apply(w: &Want, write: Option<&[u8]>, set: bool, reload: bool) -> Vec<u8> {
     let mut s = format!(
-        "LC_ALL=C; export LC_ALL\nf={}\nfail() {{ printf 'F %s\\n' \"$*\"; exit 0; }}\n",
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}f={}\nfail() {{ mx fail \"$*\"; exit 0; }}\n",
         quote_str(&w.file)
     )
     .into_bytes();
@@ -212,19 +245,13 @@ fn apply(w: &Want, write: Option<&[u8]>, set: bool, reload: bool) -> Vec<u8> {
 /// `sysctl`: see the file header for the round trips.
 async fn sysctl(w: Want, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let out = ctx.probe(query(&w).into_bytes(), Vec::new()).await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let (head, text) = stdout.split_once("--file--\n").ok_or_else(|| {
-        Failure::Failed(format!(
-            "sysctl: reading {} failed: {}",
-            w.file,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    })?;
-    let proc_value = head
-        .lines()
-        .find_map(|l| l.strip_prefix("P "))
-        .map(str::trim);
-    let exists = head.lines().any(|l| l == "E");
+    let Found {
+        proc_value,
+        exists,
+        text,
+    } = found(&w, &out)?;
+    let proc_value = proc_value.as_deref();
+    let text = text.as_str();
     let current = file_value(text, &w.name);
     let mut o = Output::default();
     let write = match (&w.value, current) {
@@ -265,8 +292,7 @@ async fn sysctl(w: Want, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let Some(out) = ctx.apply(program, stdin).await? else {
         return Ok(o);
     };
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if let Some(f) = stdout.lines().find_map(|l| l.strip_prefix("F ")) {
+    if let Some(f) = Report::parse("sysctl", &String::from_utf8_lossy(&out.stdout))?.get("fail") {
         o.failed = true;
         o.msg = Some(f.to_string());
     } else if out.status.rc() != 0 {
@@ -352,5 +378,66 @@ mod tests {
         assert!(a.contains("e=$( (w) 2>&1) || fail"), "{a}");
         assert!(a.contains("sysctl -w -- 'net.x=1; reboot'"), "{a}");
         assert!(a.contains("sysctl -p -- \"$f\""), "{a}");
+    }
+
+    fn exited(stdout: &[u8]) -> ExecOutput {
+        ExecOutput {
+            status: crate::connection::ExitStatus::Code(0),
+            stdout: stdout.to_vec(),
+            stderr: Vec::new(),
+        }
+    }
+
+    /// The probe, run by sh here on a real key and file, reports what the parser reads: the
+    /// file byte for byte (its final blank line kept).
+    #[test]
+    fn the_probe_reports_in_the_one_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s.conf");
+        std::fs::write(&f, "# c\nkernel.ostype = x\n\n").unwrap();
+        let w = parse(json!({"name": "kernel.ostype", "value": "x", "sysctl_file": f})).unwrap();
+        let out = std::process::Command::new("sh")
+            .args(["-c", &query(&w)])
+            .output()
+            .expect("sh");
+        let got = found(&w, &exited(&out.stdout)).unwrap();
+        assert_eq!(got.proc_value.as_deref(), Some("Linux"));
+        assert!(got.exists);
+        assert_eq!(got.text, "# c\nkernel.ostype = x\n\n");
+        let w =
+            parse(json!({"name": "no.such.key", "value": "1", "sysctl_file": "/nonexistent/f"}))
+                .unwrap();
+        let out = std::process::Command::new("sh")
+            .args(["-c", &query(&w)])
+            .output()
+            .expect("sh");
+        let got = found(&w, &exited(&out.stdout)).unwrap();
+        assert_eq!(
+            got,
+            Found {
+                proc_value: None,
+                exists: false,
+                text: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn a_malformed_or_missing_report_names_the_module() {
+        let w = parse(json!({"name": "a.b", "value": 1})).unwrap();
+        for bad in [&b"@@rsible file:x 0g\n"[..], b"@@rsible proc 1\n"] {
+            let e = found(&w, &exited(bad)).unwrap_err();
+            assert!(
+                matches!(&e, Failure::Failed(m) if m.starts_with("sysctl: ")),
+                "{e:?}"
+            );
+        }
+        let got = found(
+            &w,
+            &exited(b"@@rsible proc  1 \n@@rsible file:x 613d310a\n"),
+        )
+        .unwrap();
+        assert_eq!(got.proc_value.as_deref(), Some("1"));
+        assert_eq!((got.exists, got.text.as_str()), (false, "a=1\n"));
     }
 }

@@ -1,10 +1,13 @@
 //! `wait_for`: a port opens or closes, a path appears or goes, a regex shows up in a file.
 //! One probe (a remote sh program that loops, so waiting costs no round trips); it runs in
-//! check mode too, as Ansible's does. Knows nothing of playbooks.
+//! check mode too, as Ansible's does. It answers in the report format (`framework::report`).
+//! Knows nothing of playbooks.
 
 use super::common::de_opt_secs;
 use crate::connection::quote::quote_str;
+use crate::connection::ExecOutput;
 use crate::modules::framework::args::de_opt_string;
+use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -167,12 +170,12 @@ impl Goal {
     }
 }
 
-/// The waiting program: prints `reached ELAPSED` or `timeout ELAPSED`.
+/// The waiting program: reports `reached ELAPSED` or `timeout ELAPSED` (seconds).
 fn program(goal: &Goal, timeout: u64, delay: u64, sleep: u64, connect_timeout: u64) -> String {
     format!(
-        "LC_ALL=C; export LC_ALL\n{}start=$(date +%s)\nsleep {delay}\nend=$((start + {timeout}))\n\
-         while :; do\n  if reached; then printf 'reached %s\\n' $(($(date +%s) - start)); exit 0; fi\n  \
-         now=$(date +%s)\n  if [ \"$now\" -ge \"$end\" ]; then printf 'timeout %s\\n' $((now - start)); exit 0; fi\n  \
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}{}start=$(date +%s)\nsleep {delay}\nend=$((start + {timeout}))\n\
+         while :; do\n  if reached; then m reached $(($(date +%s) - start)); exit 0; fi\n  \
+         now=$(date +%s)\n  if [ \"$now\" -ge \"$end\" ]; then m timeout $((now - start)); exit 0; fi\n  \
          sleep {sleep}\ndone\n",
         goal.reached(connect_timeout)
     )
@@ -191,17 +194,7 @@ async fn wait_for(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         args.connect_timeout.unwrap_or(5).max(1),
     );
     let out = ctx.probe(prog.into_bytes(), Vec::new()).await?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let (what, secs) = stdout
-        .lines()
-        .find_map(|l| l.split_once(' '))
-        .ok_or_else(|| {
-            Failure::Failed(format!(
-                "wait_for: the waiting program failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        })?;
-    let elapsed: u64 = secs.trim().parse().unwrap_or(0);
+    let (reached, elapsed) = waited(&out)?;
     let mut o = Output::default();
     o.fields.insert("elapsed".into(), json!(elapsed));
     if let Some(p) = &args.path {
@@ -217,11 +210,28 @@ async fn wait_for(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         "state".into(),
         json!(args.state.unwrap_or(State::Started).as_str()),
     );
-    if what == "timeout" && goal != Goal::Sleep {
+    if !reached && goal != Goal::Sleep {
         o.failed = true;
         o.msg = Some(args.msg.unwrap_or_else(|| goal.timeout_message()));
     }
     Ok(o)
+}
+
+/// Whether the goal was reached, and after how many seconds; a malformed or missing report
+/// fails, naming the module.
+fn waited(out: &ExecOutput) -> Result<(bool, u64), Failure> {
+    let r = Report::parse("wait_for", &String::from_utf8_lossy(&out.stdout))?;
+    let (reached, secs) = match (r.get("reached"), r.get("timeout")) {
+        (Some(s), _) => (true, s),
+        (None, Some(s)) => (false, s),
+        (None, None) => {
+            return Err(Failure::Failed(format!(
+                "wait_for: the waiting program failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    };
+    Ok((reached, secs.trim().parse().unwrap_or(0)))
 }
 
 #[cfg(test)]
@@ -290,5 +300,35 @@ mod tests {
         assert!(p.contains("reached() { ! open; }"), "{p}");
         let p = program(&Goal::PathPresent("/a b".into()), 3, 0, 1, 5);
         assert!(p.contains("[ -e '/a b' ]"), "{p}");
+    }
+
+    /// The program, run by sh here, reports what the parser reads.
+    #[test]
+    fn the_program_reports_in_the_one_format() {
+        for (goal, reached) in [
+            (Goal::PathPresent("/".into()), true),
+            (Goal::PathPresent("/nonexistent/rsible".into()), false),
+        ] {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &program(&goal, 0, 0, 1, 1)])
+                .output()
+                .expect("sh");
+            let out = ExecOutput {
+                status: crate::connection::ExitStatus::Code(0),
+                stdout: out.stdout,
+                stderr: out.stderr,
+            };
+            assert_eq!(waited(&out).unwrap().0, reached);
+        }
+        let bad = ExecOutput {
+            status: crate::connection::ExitStatus::Code(0),
+            stdout: b"@@rsible timeout:x 3\n".to_vec(),
+            stderr: Vec::new(),
+        };
+        let e = waited(&bad).unwrap_err();
+        assert!(
+            matches!(&e, Failure::Failed(m) if m.starts_with("wait_for: ")),
+            "{e:?}"
+        );
     }
 }

@@ -5,12 +5,13 @@
 //! installed is recorded in [`MARKER`] (a controller file by its sha256, a URL by itself), so
 //! an unchanged release costs nothing; a changed one costs one round trip per artifact (none
 //! in check mode: the framework sends no apply). runc and the marker are written through the
-//! atomic writer. Knows nothing of containerd's configuration.
+//! atomic writer. The install program reports `fail` (encoded) in the report format
+//! (`framework::report`). Knows nothing of containerd's configuration.
 
 use super::args::Release;
 use super::remote::Records;
 use crate::connection::quote::quote_str;
-use crate::modules::cluster::common::write_text;
+use crate::modules::cluster::common::{write_text, Report, MARK_FN};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure};
 
@@ -112,8 +113,8 @@ fn recorded(have: &str, a: &Artifact) -> String {
 /// The install program of one artifact (its bytes on stdin unless it is a URL), which then
 /// records it: the marker becomes `marker`.
 fn script(a: &Artifact, marker: &str) -> Result<String, String> {
-    let mut s = String::from(
-        "LC_ALL=C; export LC_ALL\nfail() { printf 'F %s\\n' \"$*\"; exit 0; }\n\
+    let mut s = format!(
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}fail() {{ mx fail \"$*\"; exit 0; }}\n\
          mkdir -p /usr/local/sbin /usr/local/bin /etc/containerd || fail 'cannot create directories'\n",
     );
     // A controller file is checked against its sha256 on arrival; a download is already on
@@ -155,13 +156,7 @@ pub async fn install(todo: &[Artifact], rec: &Records, ctx: &Ctx<'_>) -> Result<
         else {
             return Ok(false);
         };
-        let text = String::from_utf8_lossy(&out.stdout);
-        if let Some(f) = text.lines().find_map(|l| l.strip_prefix("F ")) {
-            return Err(Failure::Failed(format!(
-                "container_runtime: {} ({}): {f}",
-                a.name, a.from
-            )));
-        }
+        failure(a, &out.stdout)?;
         if out.status.rc() != 0 {
             return Err(Failure::Failed(format!(
                 "container_runtime: installing {} failed: {}",
@@ -171,6 +166,19 @@ pub async fn install(todo: &[Artifact], rec: &Records, ctx: &Ctx<'_>) -> Result<
         }
     }
     Ok(true)
+}
+
+/// The failure an install program of `a` reported in `stdout`, if any; a malformed report is
+/// a failure too, naming the module.
+fn failure(a: &Artifact, stdout: &[u8]) -> Result<(), Failure> {
+    let r = Report::parse("container_runtime", &String::from_utf8_lossy(stdout))?;
+    match r.get("fail") {
+        Some(f) => Err(Failure::Failed(format!(
+            "container_runtime: {} ({}): {f}",
+            a.name, a.from
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// containerd's upstream unit (containerd.service of the release), for /usr/local/bin.
@@ -248,5 +256,26 @@ mod tests {
             let s = script(&Artifact { name, ..a.clone() }, "x\n").unwrap();
             assert!(crate::modules::cluster::common::tests::parses(s.as_bytes()));
         }
+    }
+
+    /// A failing install program, run by sh here, reports its message to the parser.
+    #[test]
+    fn failures_are_reported_in_the_one_format() {
+        let a = Artifact {
+            name: "cni",
+            from: "/c.tgz".into(),
+            identity: "sha256:00".into(),
+        };
+        let s = script(&a, "cni sha256:00\n").unwrap();
+        let fail = &s[..s.find("mkdir -p").expect("mkdir")];
+        let out = std::process::Command::new("sh")
+            .args(["-c", &format!("{fail}fail 'a\nb'\n")])
+            .output()
+            .expect("sh");
+        let e = failure(&a, &out.stdout).unwrap_err().to_string();
+        assert_eq!(e, "container_runtime: cni (/c.tgz): a\nb");
+        assert!(failure(&a, b"tar: ok\n").is_ok());
+        let e = failure(&a, b"@@rsible fail:x 1\n").unwrap_err().to_string();
+        assert!(e.starts_with("container_runtime: "), "{e}");
     }
 }

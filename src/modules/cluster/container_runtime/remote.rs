@@ -1,16 +1,15 @@
-//! The remote programs shared by both runtimes: one probe that prints framed records (files,
+//! The remote programs shared by both runtimes: one probe that reports records (files,
 //! command outputs, the service's state) and one apply program that writes files through the
-//! atomic writer, removes stale ones and restarts or starts the service. Every path and
-//! content is passed through `quote`. Knows nothing of containerd's or Docker's configuration
-//! formats.
+//! atomic writer, removes stale ones and restarts or starts the service. Both answer in the
+//! report format (`framework::report`): a record is `found` (its name, a newline, its text,
+//! encoded) or `missing` (its name, encoded); the apply reports `restarted` or `started`,
+//! or `fail` (encoded). Every path and content is passed through `quote`. Knows nothing of
+//! containerd's or Docker's configuration formats.
 
 use crate::connection::quote::quote_str;
-use crate::modules::cluster::common::write_text;
+use crate::modules::cluster::common::{write_text, Report, MARK_FN};
 use crate::modules::{Ctx, Failure};
 use std::collections::BTreeMap;
-
-/// The line prefix that opens every probe record.
-const MARK: &str = "@@rsible-crt@@ ";
 
 /// Probe output: `name -> Some(text)` for files that exist and commands that succeeded.
 pub type Records = BTreeMap<String, Option<String>>;
@@ -25,10 +24,12 @@ impl Probe {
     /// A probe with a PATH that also finds release installs under /usr/local.
     pub fn new() -> Probe {
         Probe {
-            script: "LC_ALL=C; export LC_ALL\n\
-                     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH\n\
-                     rec() { printf '\\n%s%s %s\\n' '@@rsible-crt@@ ' \"$1\" \"$2\"; }\n"
-                .into(),
+            script: format!(
+                "LC_ALL=C; export LC_ALL\n\
+                 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH\n\
+                 {MARK_FN}found() {{ mx found \"$1\n$2\"; }}\n\
+                 cat_found() {{ t=$(cat -- \"$1\"; echo .); found \"$1\" \"${{t%.}}\"; }}\n"
+            ),
         }
     }
 
@@ -36,7 +37,7 @@ impl Probe {
     pub fn file(mut self, path: &str) -> Probe {
         let q = quote_str(path);
         self.script.push_str(&format!(
-            "if [ -f {q} ]; then rec F {q}; cat -- {q}; else rec N {q}; fi\n"
+            "if [ -f {q} ]; then cat_found {q}; else mx missing {q}; fi\n"
         ));
         self
     }
@@ -44,7 +45,7 @@ impl Probe {
     /// Records every file matching `glob` (a trusted pattern of this module's own).
     pub fn glob(mut self, glob: &str) -> Probe {
         self.script.push_str(&format!(
-            "for f in {glob}; do if [ -f \"$f\" ]; then rec F \"$f\"; cat -- \"$f\"; fi; done\n"
+            "for f in {glob}; do if [ -f \"$f\" ]; then cat_found \"$f\"; fi; done\n"
         ));
         self
     }
@@ -52,7 +53,7 @@ impl Probe {
     /// Records the stdout of `cmd` (trusted sh text) as `name`, or absent when it fails.
     pub fn cmd(mut self, name: &str, cmd: &str) -> Probe {
         self.script.push_str(&format!(
-            "if o=$({cmd} 2>/dev/null); then rec F {n}; printf '%s\\n' \"$o\"; else rec N {n}; fi\n",
+            "if o=$({cmd} 2>/dev/null); then found {n} \"$o\n\"; else mx missing {n}; fi\n",
             n = quote_str(name)
         ));
         self
@@ -68,24 +69,30 @@ impl Probe {
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
         }
-        Ok(parse(&text))
+        parse(&text)
     }
 }
 
-/// The records of a probe's output.
-pub fn parse(text: &str) -> Records {
+/// The records of a probe's output; a malformed report fails, naming the module.
+pub fn parse(text: &str) -> Result<Records, Failure> {
     let mut r = Records::new();
-    let sep = format!("\n{MARK}");
-    let mut pieces = text.split(&sep);
-    pieces.next();
-    for p in pieces {
-        let (head, body) = p.split_once('\n').unwrap_or((p, ""));
-        let Some((kind, name)) = head.split_once(' ') else {
-            continue;
-        };
-        r.insert(name.to_string(), (kind == "F").then(|| body.to_string()));
+    for (k, v) in Report::parse("container_runtime", text)?.entries() {
+        match k {
+            "found" => {
+                let (name, body) = v.split_once('\n').ok_or_else(|| {
+                    Failure::Failed(format!(
+                        "container_runtime: the probe reported a record without a name: {v:?}"
+                    ))
+                })?;
+                r.insert(name.to_string(), Some(body.to_string()));
+            }
+            "missing" => {
+                r.insert(v.to_string(), None);
+            }
+            _ => {}
+        }
     }
-    r
+    Ok(r)
 }
 
 /// What the apply program does.
@@ -104,10 +111,10 @@ pub struct Apply {
 }
 
 impl Apply {
-    /// The apply program. Prints `RESTARTED` or `STARTED`; a failure prints `F message`.
+    /// The apply program. Reports `restarted` or `started`; a failure reports `fail`.
     pub fn script(&self) -> Result<String, String> {
         let mut s =
-            String::from("LC_ALL=C; export LC_ALL\nfail() { printf 'F %s\\n' \"$*\"; exit 0; }\n");
+            format!("LC_ALL=C; export LC_ALL\n{MARK_FN}fail() {{ mx fail \"$*\"; exit 0; }}\n");
         for (path, mode, content) in &self.write {
             let write = write_text(path, content, *mode)?;
             s.push_str(&format!(
@@ -132,11 +139,9 @@ impl Apply {
             unit = self.unit
         ));
         let verb = if self.restart {
-            format!("systemctl restart -- {u} && echo RESTARTED")
+            format!("systemctl restart -- {u} && m restarted")
         } else {
-            format!(
-                "systemctl is-active -q -- {u} || {{ systemctl start -- {u} && echo STARTED; }}"
-            )
+            format!("systemctl is-active -q -- {u} || {{ systemctl start -- {u} && m started; }}")
         };
         s.push_str(&format!(
             "if ! {{ {verb}; }}; then fail \"{unit} did not start: $(journalctl -u {u} -n 5 --no-pager -o cat 2>/dev/null | tr '\\n' ' ')\"; fi\n",
@@ -154,8 +159,8 @@ impl Apply {
         let Some(out) = ctx.apply(script.into_bytes(), Vec::new()).await? else {
             return Ok(false);
         };
-        let text = String::from_utf8_lossy(&out.stdout);
-        if let Some(f) = text.lines().find_map(|l| l.strip_prefix("F ")) {
+        let r = Report::parse("container_runtime", &String::from_utf8_lossy(&out.stdout))?;
+        if let Some(f) = r.get("fail") {
             return Err(Failure::Failed(format!("container_runtime: {f}")));
         }
         if out.status.rc() != 0 {
@@ -164,7 +169,7 @@ impl Apply {
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
         }
-        Ok(text.lines().any(|l| l == "RESTARTED" || l == "STARTED"))
+        Ok(r.has("restarted") || r.has("started"))
     }
 }
 
@@ -172,14 +177,49 @@ impl Apply {
 mod tests {
     use super::*;
 
+    /// The probe, run by sh here, reports files byte for byte (no final newline, blank
+    /// lines at the end), absent ones, command outputs and globbed files.
     #[test]
     fn records_keep_content_exactly() {
-        let out =
-            "\n@@rsible-crt@@ F /a\nx = 1\n\n@@rsible-crt@@ N /b\n\n@@rsible-crt@@ F v\n1.6\n";
-        let r = parse(out);
-        assert_eq!(r["/a"].as_deref(), Some("x = 1\n"));
-        assert_eq!(r["/b"], None);
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        std::fs::write(dir.path().join("a b"), "x = 1\n\n").unwrap();
+        std::fs::create_dir(dir.path().join("r")).unwrap();
+        std::fs::write(dir.path().join("r/hosts.toml"), "no newline").unwrap();
+        let probe = Probe::new()
+            .file(&format!("{d}/a b"))
+            .file(&format!("{d}/none"))
+            .cmd("v", "echo 1.6; echo")
+            .cmd("bad", "false")
+            .glob(&format!("{d}/*/hosts.toml"));
+        let out = std::process::Command::new("sh")
+            .args(["-c", &probe.script])
+            .output()
+            .expect("sh");
+        let r = parse(&String::from_utf8_lossy(&out.stdout)).unwrap();
+        assert_eq!(r[&format!("{d}/a b")].as_deref(), Some("x = 1\n\n"));
+        assert_eq!(r[&format!("{d}/none")], None);
         assert_eq!(r["v"].as_deref(), Some("1.6\n"));
+        assert_eq!(r["bad"], None);
+        assert_eq!(
+            r[&format!("{d}/r/hosts.toml")].as_deref(),
+            Some("no newline")
+        );
+        assert_eq!(r.len(), 5);
+    }
+
+    #[test]
+    fn a_malformed_report_names_the_module() {
+        for bad in ["@@rsible found:x 61\n", "@@rsible missing:x 6\n"] {
+            let e = parse(bad).unwrap_err();
+            assert!(
+                matches!(&e, Failure::Failed(m) if m.starts_with("container_runtime: ")),
+                "{e:?}"
+            );
+        }
+        let r = parse("tool output\n@@rsible found:x 610a62\n@@rsible missing n\n").unwrap();
+        assert_eq!(r["a"].as_deref(), Some("b"));
+        assert_eq!(r["n"], None);
     }
 
     #[test]
@@ -195,6 +235,6 @@ mod tests {
         assert!(s.contains("printf '%s' 'it'\\''s $HOME\n' | ("), "{s}");
         assert!(s.contains("p='/etc/x y'"), "{s}");
         assert!(crate::modules::cluster::common::tests::parses(s.as_bytes()));
-        assert!(s.contains("systemctl restart -- containerd && echo RESTARTED"));
+        assert!(s.contains("systemctl restart -- containerd && m restarted"));
     }
 }
