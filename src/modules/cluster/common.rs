@@ -109,21 +109,9 @@ pub async fn apt_refreshing(
 pub mod tests {
     use super::*;
 
-    /// Whether `script` is valid POSIX sh (`sh -n`).
+    /// Whether `script` is valid POSIX sh (`sh -n`; the framework's check).
     pub fn parses(script: &[u8]) -> bool {
-        use std::io::Write;
-        let mut child = std::process::Command::new("sh")
-            .arg("-n")
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .expect("sh");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(script)
-            .expect("write");
-        child.wait().is_ok_and(|s| s.success())
+        crate::modules::framework::sh_check::parses(&String::from_utf8_lossy(script))
     }
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

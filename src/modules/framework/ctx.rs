@@ -246,7 +246,7 @@ impl Ctx<'_> {
 
 /// The one program of [`Ctx::gated`]: the probe, then the apply behind the gate (left out
 /// in check mode).
-fn gate(probe: &[u8], apply: &[u8], applies: bool) -> Vec<u8> {
+pub(super) fn gate(probe: &[u8], apply: &[u8], applies: bool) -> Vec<u8> {
     let mut s = b"rsible_change=0\n".to_vec();
     s.extend_from_slice(probe);
     if applies {

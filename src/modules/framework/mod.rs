@@ -17,5 +17,7 @@ pub mod mode;
 pub mod output;
 pub mod probe;
 pub mod report;
+#[cfg(test)]
+pub mod sh_check;
 pub mod spec;
 pub mod write;

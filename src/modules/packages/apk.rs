@@ -237,9 +237,9 @@ fn answer(stdout: &str, stderr: &str) -> Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::sh_check::{parses, parses_gated};
     use crate::modules::framework::spec::check;
     use crate::modules::framework::{args, load_check};
-    use crate::modules::packages::common::{parses, parses_gated};
     use serde_json::{Map, Value};
 
     fn obj(v: Value) -> Map<String, Value> {

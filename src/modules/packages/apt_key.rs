@@ -289,9 +289,9 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::modules::framework::sh_check::{parses, parses_gated};
     use crate::modules::framework::spec::check;
     use crate::modules::framework::{args, load_check};
-    use crate::modules::packages::common::{parses, parses_gated};
     use serde_json::Map;
 
     fn obj(v: Value) -> Map<String, Value> {

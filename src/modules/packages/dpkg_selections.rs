@@ -127,7 +127,7 @@ async fn run(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 mod tests {
     use super::*;
     use crate::modules::framework::load_check;
-    use crate::modules::packages::common::{parses, parses_gated};
+    use crate::modules::framework::sh_check::{parses, parses_gated};
     use serde_json::Value;
 
     fn of(v: Value) -> Result<Args, String> {

@@ -203,8 +203,8 @@ async fn run(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 mod tests {
     use super::*;
     use crate::modules::framework::args;
+    use crate::modules::framework::sh_check::{parses, parses_gated};
     use crate::modules::framework::spec::check;
-    use crate::modules::packages::common::{parses, parses_gated};
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().expect("object").clone()

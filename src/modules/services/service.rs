@@ -377,15 +377,7 @@ mod tests {
         let (p, _) = program(&w, "sysv", ["", "", ""], &["daemon_reload", "masked"]);
         assert!(p.contains("if false; then"), "{p}");
         assert!(p.contains("sdo='daemon_reload, masked'"), "{p}");
-        let gated = format!("{p}\nif [ \"$rsible_change\" = 1 ]; then\n{a}\nfi\n");
-        let out = std::process::Command::new("sh")
-            .args(["-n", "-c", &gated])
-            .output()
-            .expect("sh");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        use crate::modules::framework::sh_check::{assert_parses, gated};
+        assert_parses(&gated(&p, &a));
     }
 }

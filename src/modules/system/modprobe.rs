@@ -431,16 +431,8 @@ mod tests {
                 for change in ["sed -i", "mv -f", "modprobe --", "modprobe -r", "mkdir"] {
                     assert!(!p.contains(change), "{change} in the probe: {p}");
                 }
-                let gated = format!("{p}\nif [ \"$rsible_change\" = 1 ]; then\n{a}\nfi\n");
-                let out = std::process::Command::new("sh")
-                    .args(["-n", "-c", &gated])
-                    .output()
-                    .expect("sh");
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                use crate::modules::framework::sh_check::{assert_parses, gated};
+                assert_parses(&gated(&p, &a));
             }
         }
     }

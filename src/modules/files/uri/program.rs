@@ -315,17 +315,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parses(p: &str) {
-        let out = std::process::Command::new("sh")
-            .args(["-n", "-c", p])
-            .output()
-            .expect("sh");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    use crate::modules::framework::sh_check::assert_parses as parses;
 
     #[test]
     fn secrets_travel_on_stdin_only() {

@@ -1,9 +1,9 @@
 //! Unit tests of `apt`'s argument handling, generated program and answer.
 
 use super::*;
+use crate::modules::framework::sh_check::{parses, parses_gated};
 use crate::modules::framework::spec::check;
 use crate::modules::framework::{args as fargs, load_check};
-use crate::modules::packages::common::{parses, parses_gated};
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().expect("object").clone()

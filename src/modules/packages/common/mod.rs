@@ -162,27 +162,6 @@ pub fn de_known_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
-/// Whether `sh -n` accepts `script` (for the modules' unit tests).
-#[cfg(test)]
-pub fn parses(script: &str) -> bool {
-    std::process::Command::new("sh")
-        .arg("-n")
-        .arg("-c")
-        .arg(script)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
-/// Whether `sh -n` accepts the gated program of `probe` and `apply`, as the framework joins
-/// them outside check mode (for the modules' unit tests).
-#[cfg(test)]
-pub fn parses_gated(probe: &str, apply: &str) -> bool {
-    parses(&format!(
-        "rsible_change=0\n{probe}\nif [ \"$rsible_change\" = 1 ]; then\n{apply}\nfi\n"
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,8 @@ use super::script::{apply, probe};
 use super::text::slug;
 use super::*;
 use crate::modules::framework::args;
+use crate::modules::framework::sh_check::{parses, parses_gated};
 use crate::modules::framework::spec::check;
-use crate::modules::packages::common::{parses, parses_gated};
 use serde_json::Map;
 
 fn obj(v: Value) -> Map<String, Value> {

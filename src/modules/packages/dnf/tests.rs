@@ -1,9 +1,9 @@
 //! Unit tests of `dnf`/`yum`'s arguments, program and answer.
 
 use super::*;
+use crate::modules::framework::sh_check::{parses, parses_gated};
 use crate::modules::framework::spec::check;
 use crate::modules::framework::{args, load_check};
-use crate::modules::packages::common::{parses, parses_gated};
 use serde_json::Map;
 
 fn obj(v: Value) -> Map<String, Value> {

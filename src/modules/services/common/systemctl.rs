@@ -92,15 +92,7 @@ mod tests {
             PROBE.to_string(),
             format!("{PROBE}\nif [ \"$rsible_change\" = 1 ]; then\n{APPLY}\nfi\n"),
         ] {
-            let out = std::process::Command::new("sh")
-                .args(["-n", "-c", &p])
-                .output()
-                .expect("sh");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            crate::modules::framework::sh_check::assert_parses(&p);
         }
     }
 
