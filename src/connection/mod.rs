@@ -123,6 +123,19 @@ pub struct ExecOutput {
     pub stderr: Vec<u8>,
 }
 
+#[cfg(test)]
+impl ExecOutput {
+    /// A program that exited 0 having printed `stdout` and nothing on stderr (the modules'
+    /// parser tests).
+    pub fn exited(stdout: impl AsRef<[u8]>) -> ExecOutput {
+        ExecOutput {
+            status: ExitStatus::Code(0),
+            stdout: stdout.as_ref().to_vec(),
+            stderr: Vec::new(),
+        }
+    }
+}
+
 /// Why a connection could not run a command. `Unreachable` errors make a host UNREACHABLE in
 /// Ansible's sense; the others make the task fail.
 #[derive(Debug, thiserror::Error)]

@@ -223,20 +223,11 @@ mod tests {
         );
     }
 
-    /// The output of a program that exited 0 with `stdout`.
-    fn exited(stdout: &str) -> ExecOutput {
-        ExecOutput {
-            status: crate::connection::ExitStatus::Code(0),
-            stdout: stdout.as_bytes().to_vec(),
-            stderr: Vec::new(),
-        }
-    }
-
     #[test]
     fn the_report_becomes_the_result() {
         let o = result(
             "web.lab",
-            &exited("@@rsible static old\n@@rsible running x\n@@rsible change\n"),
+            &ExecOutput::exited("@@rsible static old\n@@rsible running x\n@@rsible change\n"),
             true,
         )
         .unwrap();
@@ -246,15 +237,20 @@ mod tests {
         assert_eq!(o.fields["ansible_facts"]["ansible_hostname"], "web");
         let o = result(
             "w",
-            &exited("@@rsible static w\n@@rsible running w\n"),
+            &ExecOutput::exited("@@rsible static w\n@@rsible running w\n"),
             true,
         )
         .unwrap();
         assert!(!o.changed && o.diffs.is_empty());
-        let o = result("w", &exited("@@rsible fail:x 6e6f0a6e6f\n"), false).unwrap();
+        let o = result(
+            "w",
+            &ExecOutput::exited("@@rsible fail:x 6e6f0a6e6f\n"),
+            false,
+        )
+        .unwrap();
         assert!(o.failed && o.msg.as_deref() == Some("no\nno"));
         for bad in ["@@rsible fail:x 6\n", "@@rsible static w\n"] {
-            let e = result("w", &exited(bad), false).unwrap_err();
+            let e = result("w", &ExecOutput::exited(bad), false).unwrap_err();
             assert!(
                 matches!(&e, Failure::Failed(m) if m.starts_with("hostname: ")),
                 "{e:?}"

@@ -437,20 +437,12 @@ mod tests {
         }
     }
 
-    fn exited(stdout: &str) -> ExecOutput {
-        ExecOutput {
-            status: crate::connection::ExitStatus::Code(0),
-            stdout: stdout.as_bytes().to_vec(),
-            stderr: Vec::new(),
-        }
-    }
-
     #[test]
     fn the_report_becomes_the_result() {
         let w = parse(json!({"name": "dummy", "persistent": "present"})).unwrap();
         let o = result(
             &w,
-            &exited(
+            &ExecOutput::exited(
                 "@@rsible change loaded no yes\n@@rsible change /etc/modules-load.d/dummy.conf absent present\n",
             ),
             true,
@@ -462,12 +454,12 @@ mod tests {
             "loaded: no\n/etc/modules-load.d/dummy.conf: absent\n"
         );
         assert_eq!(o.fields["state"], "present");
-        let o = result(&w, &exited("modprobe: tool output\n"), true).unwrap();
+        let o = result(&w, &ExecOutput::exited("modprobe: tool output\n"), true).unwrap();
         assert!(!o.changed && o.diffs.is_empty());
-        let o = result(&w, &exited("@@rsible fail:x 6e6f\n"), false).unwrap();
+        let o = result(&w, &ExecOutput::exited("@@rsible fail:x 6e6f\n"), false).unwrap();
         assert!(o.failed && o.msg.as_deref() == Some("no"));
         for bad in ["@@rsible fail:x n\n", "@@rsible change loaded\n"] {
-            let e = result(&w, &exited(bad), false).unwrap_err();
+            let e = result(&w, &ExecOutput::exited(bad), false).unwrap_err();
             assert!(
                 matches!(&e, Failure::Failed(m) if m.starts_with("modprobe: ")),
                 "{e:?}"

@@ -380,14 +380,6 @@ mod tests {
         assert!(a.contains("sysctl -p -- \"$f\""), "{a}");
     }
 
-    fn exited(stdout: &[u8]) -> ExecOutput {
-        ExecOutput {
-            status: crate::connection::ExitStatus::Code(0),
-            stdout: stdout.to_vec(),
-            stderr: Vec::new(),
-        }
-    }
-
     /// The probe, run by sh here on a real key and file, reports what the parser reads: the
     /// file byte for byte (its final blank line kept).
     #[test]
@@ -400,7 +392,7 @@ mod tests {
             .args(["-c", &query(&w)])
             .output()
             .expect("sh");
-        let got = found(&w, &exited(&out.stdout)).unwrap();
+        let got = found(&w, &ExecOutput::exited(&out.stdout)).unwrap();
         assert_eq!(got.proc_value.as_deref(), Some("Linux"));
         assert!(got.exists);
         assert_eq!(got.text, "# c\nkernel.ostype = x\n\n");
@@ -411,7 +403,7 @@ mod tests {
             .args(["-c", &query(&w)])
             .output()
             .expect("sh");
-        let got = found(&w, &exited(&out.stdout)).unwrap();
+        let got = found(&w, &ExecOutput::exited(&out.stdout)).unwrap();
         assert_eq!(
             got,
             Found {
@@ -426,7 +418,7 @@ mod tests {
     fn a_malformed_or_missing_report_names_the_module() {
         let w = parse(json!({"name": "a.b", "value": 1})).unwrap();
         for bad in [&b"@@rsible file:x 0g\n"[..], b"@@rsible proc 1\n"] {
-            let e = found(&w, &exited(bad)).unwrap_err();
+            let e = found(&w, &ExecOutput::exited(bad)).unwrap_err();
             assert!(
                 matches!(&e, Failure::Failed(m) if m.starts_with("sysctl: ")),
                 "{e:?}"
@@ -434,7 +426,7 @@ mod tests {
         }
         let got = found(
             &w,
-            &exited(b"@@rsible proc  1 \n@@rsible file:x 613d310a\n"),
+            &ExecOutput::exited(b"@@rsible proc  1 \n@@rsible file:x 613d310a\n"),
         )
         .unwrap();
         assert_eq!(got.proc_value.as_deref(), Some("1"));
