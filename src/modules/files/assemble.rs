@@ -330,7 +330,7 @@ async fn assemble(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                         String::from_utf8_lossy(&out.stderr).trim()
                     )));
                 }
-                if let Some(b) = w.rest().lines().find_map(|l| l.strip_prefix("backup=")) {
+                if let Some(b) = write::backup_of(&w) {
                     o.fields.insert("backup_file".into(), json!(b));
                 }
                 after_state(&out.stdout)

@@ -108,11 +108,16 @@ trap - EXIT
 }
 
 /// sh copying the file `$p`, when it exists, to `$p.PID.DATE@TIME~` (Ansible's backup name)
-/// and printing `backup=NAME`; exit 10 when the copy fails. The PID is a process of this
+/// and reporting it (`@@rsible backup NAME`, read by [`backup_of`]); exit 10 when the copy fails. The PID is a process of this
 /// program's own, not `$$`: programs that share one shell share its `$$`, and two backups
 /// in one second would take one name.
-const BACKUP: &[u8] = br#"if [ -e "$p" ]; then b="$p.$(sh -c 'echo $$').$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$p" "$b" || exit 10; printf 'backup=%s\n' "$b"; fi
+const BACKUP: &[u8] = br#"if [ -e "$p" ]; then b="$p.$(sh -c 'echo $$').$(date +%Y-%m-%d@%H:%M:%S)~"; cp -p -- "$p" "$b" || exit 10; printf '@@rsible backup %s\n' "$b"; fi
 "#;
+
+/// The backup a write (or [`backup_script`]) made, from its program's report.
+pub fn backup_of(r: &Report) -> Option<String> {
+    r.get("backup").map(str::to_string)
+}
 
 /// The program that backs up `path` as a write with `backup` does, without writing: for
 /// a module whose backup Ansible makes whether or not the file then changes.
@@ -228,12 +233,7 @@ pub async fn write_from(
     }
     let r = Report::parse(WRITER, &String::from_utf8_lossy(&out.stdout))?;
     Ok(Some(Written {
-        // The `backup=` line of the write itself (shared with the inline writes).
-        backup_file: r
-            .rest()
-            .lines()
-            .find_map(|l| l.strip_prefix("backup="))
-            .map(str::to_string),
+        backup_file: backup_of(&r),
         state: probe::read(WRITER, &r, AFTER).ok(),
     }))
 }

@@ -335,13 +335,7 @@ async fn mount(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         }
         s.extend(act);
         let done = common::apply(ctx, "mount", s, stdin, &format!("mount {path}")).await?;
-        // The atomic writer's own `backup=` line, among the output of the tools.
-        let backup = done.as_ref().and_then(|r| {
-            r.rest()
-                .lines()
-                .find_map(|l| l.strip_prefix("backup="))
-                .map(str::to_string)
-        });
+        let backup = done.as_ref().and_then(write::backup_of);
         if let Some(b) = backup {
             fields.insert("backup_file".into(), json!(b));
         }

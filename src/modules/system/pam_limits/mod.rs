@@ -200,14 +200,13 @@ async fn pam_limits(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         .await?
         .map(|w| w.backup_file)
     } else if a.backup {
-        ctx.apply(write::backup_script(&a.dest), Vec::new())
-            .await?
-            .map(|out| {
-                String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .find_map(|l| l.strip_prefix("backup="))
-                    .map(str::to_string)
-            })
+        match ctx.apply(write::backup_script(&a.dest), Vec::new()).await? {
+            Some(out) => Some(write::backup_of(&Report::parse(
+                "pam_limits",
+                &String::from_utf8_lossy(&out.stdout),
+            )?)),
+            None => None,
+        }
     } else {
         None
     };
