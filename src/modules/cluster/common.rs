@@ -7,7 +7,7 @@
 
 use crate::connection::quote::quote;
 use crate::modules::framework::args;
-pub use crate::modules::framework::report::{Report, MARK_FN};
+pub use crate::modules::framework::report::{Report, MARK_FILE_FN, MARK_FN};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{registry, Ctx, Failure, Output};
 use serde::de::{Deserialize, Deserializer, Error as _};

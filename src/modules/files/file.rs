@@ -300,7 +300,7 @@ fn apply_script(plan: &Plan) -> Vec<u8> {
         State::Touch => {
             let t = plan.touch();
             let create = format!(
-                "if ! [ -e \"$p\" ]; then : > \"$p\" || exit 1; {}; fi\n",
+                "if ! [ -e \"$p\" ]; then (set -C; : > \"$p\") || exit 1; {}; fi\n",
                 did("create")
             );
             match t {

@@ -6,6 +6,7 @@
 //! Knows nothing of playbooks.
 
 use super::common::stat_fields::{parse_stat, path_fields, sum_command, STAT_FORMAT};
+use super::common::url_name::url_file_name;
 use crate::connection::quote::quote_str;
 use crate::modules::files::common::edit::de_opt_mode;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template, scalar_text, yes};
@@ -74,19 +75,6 @@ fn parse_checksum(c: &str) -> Result<(&'static str, String), String> {
     })?;
     let cmd = sum_command(&algo.to_ascii_lowercase())?;
     Ok((cmd, digest.trim().to_ascii_lowercase()))
-}
-
-/// The file name a download into a directory gets: the URL's last path segment.
-pub(super) fn url_file_name(url: &str) -> String {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    let path = path.split_once("://").map_or(path, |(_, rest)| rest);
-    match path.split_once('/') {
-        Some((_, p)) => match p.rsplit('/').next() {
-            Some(n) if !n.is_empty() => n.to_string(),
-            _ => "index.html".into(),
-        },
-        None => "index.html".into(),
-    }
 }
 
 /// The probe of the gated program. It reports `dest PATH`, then `same` and `stat ...` of
@@ -309,10 +297,7 @@ mod tests {
     }
 
     #[test]
-    fn file_names_and_checksums() {
-        assert_eq!(url_file_name("http://h/a/b.tgz?x=1"), "b.tgz");
-        assert_eq!(url_file_name("http://h/"), "index.html");
-        assert_eq!(url_file_name("http://h"), "index.html");
+    fn checksums() {
         assert_eq!(
             parse_checksum("SHA256:ABC"),
             Ok(("sha256sum", "abc".to_string()))

@@ -158,6 +158,13 @@ impl Ctx<'_> {
         Some(work.await)
     }
 
+    /// `value` outside check mode, `None` in check mode, nothing sent either way: for a
+    /// result Ansible shapes differently in check mode though nothing needs changing
+    /// (known_hosts returns its arguments and the path's state only in a real run).
+    pub fn unless_checking<T>(&self, value: T) -> Option<T> {
+        self.applies().then_some(value)
+    }
+
     /// Runs a probe and an apply as one program, so a change costs no extra round trip. The
     /// probe reads the host, prints what the module needs to decide, and sets the shell
     /// variable `rsible_change=1` when something differs; the apply runs after it only then,

@@ -5,7 +5,10 @@
 //! temp file removed. One remote program of its own ([`write_from`]), or a part of a module's
 //! gated apply ([`inline`], [`inline_at`], [`inline_target`]); in check mode nothing is
 //! written. A file fetched to the controller is written the
-//! same way there ([`to_controller`]). Knows nothing of module arguments.
+//! same way there ([`to_controller`]). An empty file made only where none exists (`file
+//! state=touch`, `tempfile`) is not a write of content and stays with its module: it is
+//! created exclusively (`set -C`), so it never truncates a file that appeared meanwhile.
+//! Knows nothing of module arguments.
 
 use crate::connection::quote::quote;
 use crate::modules::framework::probe::{self, PathState};

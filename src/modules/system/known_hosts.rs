@@ -441,7 +441,7 @@ async fn known_hosts(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let after = match program {
         // Nothing to change: outside check mode the result still carries the arguments
         // and the path information (nothing is sent either way).
-        None => ctx.apply_with(async {}).await.map(|()| state),
+        None => ctx.unless_checking(state),
         Some((program, stdin)) => match ctx.apply(program, stdin).await? {
             None => None,
             Some(out) => {

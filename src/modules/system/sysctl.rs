@@ -10,7 +10,7 @@ use crate::connection::quote::quote_str;
 use crate::connection::ExecOutput;
 use crate::event::Diff;
 use crate::modules::framework::args::{de_opt_bool, de_opt_string, is_template};
-use crate::modules::framework::report::{Report, MARK_FN};
+use crate::modules::framework::report::{Report, MARK_FILE_FN, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, POSIX};
 use crate::modules::framework::write::{self, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
@@ -164,11 +164,10 @@ fn fixed(text: &str, name: &str, value: Option<&str>) -> String {
 /// file does, and `file` (its content, encoded exactly; empty when there is none).
 fn query(w: &Want) -> String {
     format!(
-        "LC_ALL=C; export LC_ALL\n{MARK_FN}k={}\nf={}\n\
+        "LC_ALL=C; export LC_ALL\n{MARK_FN}{MARK_FILE_FN}k={}\nf={}\n\
          p=/proc/sys/$(printf '%s' \"$k\" | tr ./ /.)\n\
          if [ -r \"$p\" ]; then m proc \"$(tr '\\t\\n' '  ' <\"$p\")\"; fi\n\
-         if [ -f \"$f\" ]; then m exists; t=$(cat -- \"$f\"; echo .); mx file \"${{t%.}}\"; \
-         else mx file ''; fi\n",
+         if [ -f \"$f\" ]; then m exists; mf file \"$f\"; else mx file ''; fi\n",
         quote_str(&w.name),
         quote_str(&w.file)
     )

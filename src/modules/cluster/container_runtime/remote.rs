@@ -1,13 +1,13 @@
 //! The remote programs shared by both runtimes: one probe that reports records (files,
 //! command outputs, the service's state) and one apply program that writes files through the
 //! atomic writer, removes stale ones and restarts or starts the service. Both answer in the
-//! report format (`framework::report`): a record is `found` (its name, a newline, its text,
-//! encoded) or `missing` (its name, encoded); the apply reports `restarted` or `started`,
+//! report format (`framework::report`): a record is `name` (encoded) followed by `found`
+//! (its text, encoded exactly; a file's through `mf`), or `missing` (its name, encoded); the apply reports `restarted` or `started`,
 //! or `fail` (encoded). Every path and content is passed through `quote`. Knows nothing of
 //! containerd's or Docker's configuration formats.
 
 use crate::connection::quote::quote_str;
-use crate::modules::cluster::common::{write_text, Report, MARK_FN};
+use crate::modules::cluster::common::{write_text, Report, MARK_FILE_FN, MARK_FN};
 use crate::modules::{Ctx, Failure};
 use std::collections::BTreeMap;
 
@@ -27,8 +27,7 @@ impl Probe {
             script: format!(
                 "LC_ALL=C; export LC_ALL\n\
                  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH\n\
-                 {MARK_FN}found() {{ mx found \"$1\n$2\"; }}\n\
-                 cat_found() {{ t=$(cat -- \"$1\"; echo .); found \"$1\" \"${{t%.}}\"; }}\n"
+                 {MARK_FN}{MARK_FILE_FN}cat_found() {{ mx name \"$1\"; mf found \"$1\"; }}\n"
             ),
         }
     }
@@ -53,7 +52,7 @@ impl Probe {
     /// Records the stdout of `cmd` (trusted sh text) as `name`, or absent when it fails.
     pub fn cmd(mut self, name: &str, cmd: &str) -> Probe {
         self.script.push_str(&format!(
-            "if o=$({cmd} 2>/dev/null); then found {n} \"$o\n\"; else mx missing {n}; fi\n",
+            "if o=$({cmd} 2>/dev/null); then mx name {n}; mx found \"$o\n\"; else mx missing {n}; fi\n",
             n = quote_str(name)
         ));
         self
@@ -76,15 +75,17 @@ impl Probe {
 /// The records of a probe's output; a malformed report fails, naming the module.
 pub fn parse(text: &str) -> Result<Records, Failure> {
     let mut r = Records::new();
+    let mut name = None;
     for (k, v) in Report::parse("container_runtime", text)?.entries() {
         match k {
+            "name" => name = Some(v),
             "found" => {
-                let (name, body) = v.split_once('\n').ok_or_else(|| {
+                let name = name.take().ok_or_else(|| {
                     Failure::Failed(format!(
                         "container_runtime: the probe reported a record without a name: {v:?}"
                     ))
                 })?;
-                r.insert(name.to_string(), Some(body.to_string()));
+                r.insert(name.to_string(), Some(v.to_string()));
             }
             "missing" => {
                 r.insert(v.to_string(), None);
@@ -217,7 +218,12 @@ mod tests {
                 "{e:?}"
             );
         }
-        let r = parse("tool output\n@@rsible found:x 610a62\n@@rsible missing n\n").unwrap();
+        assert!(
+            parse("@@rsible found:x 62\n").is_err(),
+            "a record without a name"
+        );
+        let r = parse("tool output\n@@rsible name a\n@@rsible found:x 62\n@@rsible missing n\n")
+            .unwrap();
         assert_eq!(r["a"].as_deref(), Some("b"));
         assert_eq!(r["n"], None);
     }

@@ -2,7 +2,8 @@
 //! Python regular expressions in the editors' arguments ([`pyre`]), a path's attributes as
 //! modules take and report them ([`attrs`]), the `stat` line and its fields
 //! ([`stat_fields`]), the readable-file check of the modules that send a file back
-//! ([`readable`]) and the SELinux context arguments ([`selinux`]). Path probing, modes, the
+//! ([`readable`]), the SELinux context arguments ([`selinux`]) and a download's file name
+//! ([`url_name`]). Path probing, modes, the
 //! atomic writer and finding a task's controller-side source are the framework's, because
 //! other families need them too. Knows nothing of any one module's arguments.
 
@@ -12,3 +13,4 @@ pub mod pyre;
 pub mod readable;
 pub mod selinux;
 pub mod stat_fields;
+pub mod url_name;

@@ -6,6 +6,7 @@
 
 use super::Args;
 use crate::connection::quote::quote_str;
+use crate::modules::files::common::url_name::url_file_name;
 use crate::modules::framework::mode::Mode;
 use crate::modules::framework::report::{MARK_FILE_FN, MARK_FN};
 use crate::modules::framework::write::{self, WriteOpts};
@@ -110,7 +111,7 @@ fn prelude(a: &Args) -> String {
     );
     s.push_str(&format!(
         "[ -n \"$d\" ] && [ -d \"$d\" ] && d=\"${{d%/}}\"/{}\n",
-        quote_str(&crate::modules::files::get_url::url_file_name(&a.url))
+        quote_str(&url_file_name(&a.url))
     ));
     if !a.force {
         s.push_str("[ -n \"$d\" ] && [ -f \"$d\" ] && printf 'If-Modified-Since: %s\\n' \"$(date -u -r \"$d\" '+%a, %d %b %Y %H:%M:%S GMT')\" >> \"$td/h\"\n");
