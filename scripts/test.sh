@@ -58,8 +58,9 @@ echo "== lab (tier 1: namespaces + sshd)"
 # t1-81 for the injection properties over SSH (tests/injection.rs); t1-82..85 for connections
 # kept between runs (tests/persist.rs), t1-86 for tests/lab_play.rs, t1-87..90 for the
 # connection keywords (tests/lab_conn.rs); t1-101..160 for the
-# host-key and secrets suites (tests/host_keys.rs, tests/secrets.rs).
-scripts/lab/tier1.sh up 160
+# host-key and secrets suites (tests/host_keys.rs, tests/secrets.rs); t1-161..200 for four
+# shards at once against one unsharded run (tests/shards_lab.rs).
+scripts/lab/tier1.sh up 200
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
 # 27 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
 # t2-04..06; the system-module suites use t2-07 (packages), t2-08 and t2-10 (services, kernel

@@ -65,7 +65,7 @@ pub struct HostResult {
 }
 
 /// Counts for one host in the PLAY RECAP (Ansible's names and meaning: `ok` includes changed).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Stats {
     /// Tasks that ran fine (changed or not).
     pub ok: u32,

@@ -29,6 +29,22 @@ impl Exit {
     pub fn code(self) -> u8 {
         self as u8
     }
+
+    /// The exit a process status stands for (an events file's `end` line); a status rsible
+    /// never gives reads as `Error`.
+    pub fn from_code(code: u8) -> Exit {
+        [
+            Exit::Ok,
+            Exit::HostFailed,
+            Exit::Unreachable,
+            Exit::Parse,
+            Exit::BadOptions,
+            Exit::Interrupted,
+        ]
+        .into_iter()
+        .find(|e| e.code() == code)
+        .unwrap_or(Exit::Error)
+    }
 }
 
 /// The exit code of a run that reached its recap, for `rsible play` and `rsible run` alike:

@@ -25,6 +25,8 @@
 //!   with its argument spec in one registry.
 //! - `facts`: the POSIX sh fact-gathering program and its parser.
 //! - `template`: Ansible's Jinja layer (minijinja): variables, task arguments, conditions.
+//! - `shard`: one of N disjoint slices of the inventory (`--shard K/N`) and what a playbook
+//!   may not do when sharded; `report`: event files of runs and shards, merged.
 //! - `vault`, `secret`: ansible-vault files and values; secrets kept out of output.
 
 pub mod calendar;
@@ -43,7 +45,9 @@ pub mod modules;
 pub mod output;
 pub mod playbook;
 pub mod pyregex;
+pub mod report;
 pub mod secret;
+pub mod shard;
 pub mod template;
 pub mod vault;
 mod yaml_node;

@@ -37,12 +37,34 @@ pub enum Command {
     Vault(VaultArgs),
     /// Show the configuration (as ansible-config): ansible.cfg, rsible.toml, environment.
     Config(ConfigArgs),
+    /// Read the events files of runs (`rsible play --events FILE`): merge shards.
+    Report(ReportArgs),
     /// Internal: the daemon that keeps SSH connections between runs (`--control-persist`);
     /// started by rsible itself.
     #[command(name = crate::connection::persist::DAEMON_ARG, hide = true)]
     PersistDaemon {
         /// The control directory it serves.
         dir: PathBuf,
+    },
+}
+
+/// `rsible report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ReportAction,
+}
+
+/// The `rsible report` actions.
+#[derive(Debug, Subcommand)]
+pub enum ReportAction {
+    /// The shards of one run as one PLAY RECAP, with the exit code the unsharded run would
+    /// have had.
+    Merge {
+        /// The events files, one per shard.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -338,4 +360,15 @@ pub struct PlayArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Run only shard K of N: the inventory's hosts dealt round-robin in inventory order
+    /// (also RSIBLE_SHARD=K/N).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// N shards, this one named by JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's pod).
+    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    pub shards: Option<usize>,
+    /// Also write the run's JSON events (the `--format json` lines, and an `end` line with
+    /// the exit code) to FILE, for `rsible report`.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
 }

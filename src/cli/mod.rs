@@ -11,6 +11,7 @@ mod inventory_cmd;
 mod out;
 mod play_cmd;
 mod play_patterns;
+mod report_cmd;
 mod run_cmd;
 mod select;
 mod vault_cmd;
@@ -54,7 +55,10 @@ pub fn main() -> ExitCode {
         Command::Play(a) => Some(&a.vault),
         Command::Run(a) => Some(&a.vault),
         Command::Inventory(a) => Some(&a.vault),
-        Command::Vault(_) | Command::Config(_) | Command::PersistDaemon { .. } => None,
+        Command::Vault(_)
+        | Command::Config(_)
+        | Command::Report(_)
+        | Command::PersistDaemon { .. } => None,
     };
     if let Some(v) = vault {
         match vault_cmd::load_secrets(v) {
@@ -68,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Play(a) => play_cmd::run(a, cli.verbose),
         Command::Vault(a) => vault_cmd::run(a),
         Command::Config(a) => config_cmd::run(a),
+        Command::Report(a) => report_cmd::run(a),
         Command::PersistDaemon { dir } => match crate::connection::persist::run_daemon(&dir) {
             Ok(()) => Exit::Ok,
             Err(e) => fail(Exit::Error, &format!("persistence daemon: {e}")),

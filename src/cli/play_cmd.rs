@@ -1,8 +1,9 @@
 //! `rsible play PLAYBOOK`: every playbook is loaded and validated first (errors exit 4);
 //! `--syntax-check`, `--list-tasks`, `--list-tags` and `--list-hosts` print what
 //! ansible-playbook prints; otherwise the engine runs the plays and a reporter prints the
-//! events (see `drive`). The exit code follows ansible-playbook: 2 when a host failed, 3 when
-//! one was unreachable.
+//! events (see `drive`), and `--events FILE` keeps them as JSON lines too. `--shard K/N`
+//! runs one slice of the inventory, after refusing what would run differently in a slice.
+//! The exit code follows ansible-playbook: 2 when a host failed, 3 when one was unreachable.
 
 use super::args::PlayArgs;
 use super::fail;
@@ -10,8 +11,11 @@ use super::select::{inventory_dir, load_inventory, matching_hosts, run_options};
 use crate::engine::RunOptions;
 use crate::exit::Exit;
 use crate::inventory::{Inventory, LoadOptions};
+use crate::output::events_file::EventsFile;
 use crate::output::play::PlayReporter;
+use crate::output::Reporter;
 use crate::playbook::{self, list, Playbook};
+use crate::shard::Shard;
 
 /// Runs the subcommand.
 pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
@@ -63,10 +67,23 @@ pub fn run(a: PlayArgs, verbosity: u8) -> Exit {
     if let Err(e) = super::play_patterns::check(&books, &inv) {
         return e;
     }
-    if a.list_hosts || a.list_tasks || a.list_tags {
-        return list_all(&a, &books, &inv);
+    let shard = match Shard::chosen(a.shard.as_deref(), a.shards, |k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => return fail(Exit::BadOptions, &e),
+    };
+    if shard.is_some() {
+        let refused: Vec<_> = books.iter().flat_map(crate::shard::refusals).collect();
+        if !refused.is_empty() {
+            for d in &refused {
+                super::out::errln(&format!("ERROR! {d}"));
+            }
+            return Exit::BadOptions;
+        }
     }
-    match run_books(&a, books, inv, verbosity) {
+    if a.list_hosts || a.list_tasks || a.list_tags {
+        return list_all(&a, &books, &inv, shard);
+    }
+    match run_books(&a, books, inv, verbosity, shard) {
         Ok(e) | Err(e) => e,
     }
 }
@@ -77,6 +94,7 @@ fn run_books(
     books: Vec<Playbook>,
     inv: Inventory,
     verbosity: u8,
+    shard: Option<Shard>,
 ) -> Result<Exit, Exit> {
     let opts = RunOptions {
         check: a.check,
@@ -86,29 +104,44 @@ fn run_books(
         start_at_task: a.start_at_task.clone(),
         step: a.step,
         verbosity,
+        shard,
         ..run_options(&a.conn, &a.extra_vars)?
     };
     let mut reporter = PlayReporter::new(a.format, verbosity, a.diff, a.check);
+    let mut tee;
+    let shown: &mut dyn Reporter = match &a.events {
+        Some(path) => {
+            tee = EventsFile::create(path, &mut reporter, shard)
+                .map_err(|e| fail(Exit::Error, &format!("--events {}: {e}", path.display())))?;
+            &mut tee
+        }
+        None => &mut reporter,
+    };
     Ok(super::drive::run(
         books,
         inv,
         inventory_dir(&a.source),
         opts,
-        &mut reporter,
+        shown,
     ))
 }
 
 /// `--list-hosts`, `--list-tasks`, `--list-tags`, in ansible-playbook's layout.
-fn list_all(a: &PlayArgs, books: &[Playbook], inv: &Inventory) -> Exit {
+fn list_all(a: &PlayArgs, books: &[Playbook], inv: &Inventory, shard: Option<Shard>) -> Exit {
+    let names = inv.host_names();
+    let mine = shard.map(|s| s.members(&names));
     for b in books {
         super::out::outln(&format!("\nplaybook: {}", b.path.display()));
         for (i, play) in b.plays.iter().enumerate() {
             let mut msg = format!("\n{}", list::play_line(i, play));
             if a.list_hosts {
-                let hosts = match matching_hosts(inv, &play.hosts, a.conn.limit.as_deref()) {
+                let mut hosts = match matching_hosts(inv, &play.hosts, a.conn.limit.as_deref()) {
                     Ok(h) => h,
                     Err(e) => return e,
                 };
+                if let Some(mine) = &mine {
+                    hosts.retain(|h| mine.contains(h.as_str()));
+                }
                 msg.push_str(&format!(
                     "\n    pattern: ['{}']\n    hosts ({}):",
                     play.hosts,

@@ -84,6 +84,31 @@ pub fn kw_bool(v: Option<&Value>) -> Option<bool> {
 }
 
 impl Runner {
+    /// Fails `task` on `host` with `msg` before anything of it runs (a task `--shard`
+    /// refuses), through the same result path as any failure.
+    pub async fn fail_on_host(
+        &self,
+        task: &Task,
+        host: &Arc<HostCell>,
+        inh: &Inherited,
+        msg: &str,
+    ) {
+        host.state().task_started = Some(std::time::Instant::now());
+        let base = vars::task_vars(&self.engine, &self.play, host, task, inh);
+        let dirs = vars::search_dirs(&self.engine, task, inh);
+        let scope = vars::scope(&self.engine, Some(&self.play), base, dirs);
+        let no_log = self.no_log(task, inh, &scope);
+        let r = self.failed_at(task, msg);
+        self.finish(task, host, inh, &scope, r, no_log, None).await;
+    }
+
+    /// Why `--shard` refuses `task` (its inherited keywords included), or `None` when the
+    /// run is not sharded or the task runs in a shard as it would in the whole run.
+    pub fn shard_refusal(&self, task: &Task, inh: &Inherited) -> Option<String> {
+        self.engine.opts.shard?;
+        crate::shard::refusal(task.module.as_deref(), |k| inh.keyword(task, k))
+    }
+
     /// Runs `task` on `host` and reports it; returns the final status.
     pub async fn run_on_host(&self, task: &Task, host: &Arc<HostCell>, inh: &Inherited) -> Status {
         host.state().task_started = Some(std::time::Instant::now());

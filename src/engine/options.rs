@@ -28,6 +28,8 @@ pub struct RunOptions {
     pub verbosity: u8,
     /// `--limit`.
     pub limit: Option<String>,
+    /// `--shard K/N`: only this slice of the inventory's hosts.
+    pub shard: Option<crate::shard::Shard>,
     /// Connection flags.
     pub conn: ConnOptions,
     /// `~/.ssh/config` or `-F`.

@@ -348,6 +348,11 @@ fn play_hosts(engine: &Arc<Engine>, play: &Play) -> Result<(Vec<String>, Vec<Str
         let lim = inv.select(limit).map_err(|e| e.to_string())?;
         hosts.retain(|h| lim.hosts.contains(h));
     }
+    if let Some(shard) = engine.opts.shard {
+        let names = inv.host_names();
+        let mine = shard.members(&names);
+        hosts.retain(|h| mine.contains(h.as_str()));
+    }
     drop(inv);
     match play.keywords.get("order").and_then(Value::as_str) {
         Some("sorted") => hosts.sort(),

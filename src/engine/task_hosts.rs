@@ -67,6 +67,15 @@ impl Runner {
         // `pause` and `add_host` run once for all hosts (Ansible's BYPASS_HOST_LOOP).
         let bypass = matches!(task.module.as_deref(), Some("pause" | "add_host"));
         let explicit = kw_bool(inh.keyword(task, "run_once")).unwrap_or(false);
+        if let Some(msg) = self.shard_refusal(task, inh) {
+            // A task an include brought in at run time, refused as the loader refuses the
+            // playbook's own: on every host of the shard, before anything runs.
+            for h in hosts {
+                self.fail_on_host(task, h, inh, &msg).await;
+            }
+            self.check_failures();
+            return;
+        }
         let mut run_once = bypass || explicit;
         if run_once && self.play.free && !bypass {
             // Ansible's free strategy does the same, with the same warning.

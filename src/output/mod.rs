@@ -5,6 +5,7 @@
 //! (see [`crate::exit::of_run`]): they are told it at the end.
 
 pub mod adhoc;
+pub mod events_file;
 pub mod play;
 pub mod style;
 

@@ -5,7 +5,7 @@ use crate::event::Event;
 use serde_json::{Map, Value};
 
 /// The line for `ev` at `secs` seconds, with its newline.
-pub(super) fn line(ev: &Event, secs: f64) -> String {
+pub(crate) fn line(ev: &Event, secs: f64) -> String {
     let mut obj = match serde_json::to_value(ev) {
         Ok(Value::Object(m)) => m,
         // Every variant is a struct or newtype of one: an object. Keep the line valid anyway.
