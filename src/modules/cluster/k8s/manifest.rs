@@ -86,8 +86,11 @@ fn truthy(v: &Value) -> bool {
 
 /// The documents of a YAML text.
 fn yaml_docs(s: &str) -> Result<Vec<Value>, String> {
-    serde_saphyr::from_multiple::<Value>(s)
-        .map_err(|e| format!("resource_definition: the YAML does not parse: {e}"))
+    serde_saphyr::from_multiple::<Value>(s).map_err(|e| {
+        let e = e.to_string();
+        let first = e.lines().next().unwrap_or_default();
+        format!("resource_definition: the YAML does not parse: {first}")
+    })
 }
 
 /// kubernetes.core's `merge_params`: `kind` and `apiVersion` set when absent, `namespace`
