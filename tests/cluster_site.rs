@@ -4,7 +4,8 @@
 //! test doubles of tests/common/k8s.rs (a signed repository standing in for pkgs.k8s.io) whose
 //! programs record every call. Checked: the play converges (a second run changes nothing on
 //! any host), kubeadm init ran exactly once on the control plane, the join command reached the
-//! workers and each joined exactly once, the CNI manifest was applied, HAProxy's configuration
+//! workers and each joined exactly once, the CNI manifest and the RBAC example were applied
+//! once each (`k8s`, through the kubectl double), HAProxy's configuration
 //! lists the control plane and passes `haproxy -c`. Fails loudly when the lab is missing.
 
 mod common;
@@ -39,7 +40,7 @@ fn reset(lab: &Tier2) {
     for i in [CP, WORKERS[0], WORKERS[1]] {
         lab.root_ok(
             i,
-            "rm -rf /etc/kubernetes /var/log/k8s-doubles; \
+            "rm -rf /etc/kubernetes /var/log/k8s-doubles /var/lib/k8s-doubles; \
              dpkg --purge kubelet kubeadm kubectl >/dev/null 2>&1 || true",
         );
     }
@@ -113,10 +114,23 @@ fn k8s_cluster_converges_with_one_init_and_one_join_per_worker() {
         );
     }
     let kubectl = lab.root_ok(CP, "cat /var/log/k8s-doubles/kubectl.log");
-    assert!(
-        kubectl.contains("apply -f /etc/kubernetes/cni-manifest.yaml"),
+    let applied = |what: &str| {
+        kubectl
+            .lines()
+            .filter(|l| {
+                l.contains(" apply --server-side --field-manager=rsible ")
+                    && !l.contains("--dry-run")
+                    && l.contains(what)
+            })
+            .count()
+    };
+    // Once each: the CNI manifest (src on the control plane) and the RBAC example (stdin).
+    assert_eq!(
+        applied("-f /etc/kubernetes/cni-manifest.yaml"),
+        1,
         "{kubectl}"
     );
+    assert_eq!(applied("-f /tmp/"), 1, "{kubectl}");
     let init = lab.root_ok(CP, "grep '^init' /var/log/k8s-doubles/kubeadm.log");
     assert!(init.contains("--pod-network-cidr=10.244.0.0/16"), "{init}");
     assert!(

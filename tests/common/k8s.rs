@@ -7,7 +7,8 @@
 //! (`/etc/kubernetes/admin.conf` on `init`, `/etc/kubernetes/kubelet.conf` on `join`, both
 //! removed by `reset`) and prints what the real one prints for `token create
 //! --print-join-command` and `init phase upload-certs --upload-certs`; kubelet ships a systemd
-//! unit and exits 1, as the real kubelet does before kubeadm configures it.
+//! unit and exits 1, as the real kubelet does before kubeadm configures it; kubectl is
+//! tests/fixtures/doubles/kubectl (its applied manifests under `/var/lib/k8s-doubles`).
 
 use super::tier2::{Deb, Tier2};
 use std::io::{Read, Write};
@@ -124,7 +125,7 @@ fn doubles(version: &str) -> Vec<Deb> {
         ),
         Deb::new("kubectl", version).file(
             "/usr/bin/kubectl",
-            &program("kubectl", version, "exit 0\n"),
+            include_str!("../fixtures/doubles/kubectl"),
             0o755,
         ),
     ]

@@ -1,6 +1,6 @@
 //! The cluster family: rsible's own modules for the systems the shipped playbooks provision:
-//! a container runtime (`container_runtime`) and a Kubernetes node (`kubernetes_node`,
-//! `kubeadm`). What they share lives in [`common`]; other families' modules they are made
+//! a container runtime (`container_runtime`), a Kubernetes node (`kubernetes_node`,
+//! `kubeadm`) and its objects (`k8s`). What they share lives in [`common`]; other families' modules they are made
 //! of run through the registry. Knows nothing of playbooks or scheduling.
 
 pub mod common;
@@ -10,4 +10,9 @@ pub mod k8s;
 use crate::modules::framework::spec::Spec;
 
 /// The modules of this family, for the registry.
-pub const SPECS: &[Spec] = &[container_runtime::SPEC, k8s::node::SPEC, k8s::kubeadm::SPEC];
+pub const SPECS: &[Spec] = &[
+    container_runtime::SPEC,
+    k8s::node::SPEC,
+    k8s::kubeadm::SPEC,
+    k8s::resource::SPEC,
+];
