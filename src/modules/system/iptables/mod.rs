@@ -10,6 +10,7 @@
 pub mod rule;
 pub mod script;
 
+use crate::modules::commands::common::result::streams;
 use crate::modules::framework::args::{
     choice_error, de_bool, de_opt_list, de_opt_string, is_template,
 };
@@ -360,11 +361,8 @@ async fn iptables(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         o.msg = Some(stderr.trim_end().to_string());
         o.fields
             .insert("cmd".into(), json!(r.get("cmd").unwrap_or("")));
-        o.fields
-            .insert("rc".into(), json!(rc.parse::<i64>().unwrap_or(1)));
-        o.fields
-            .insert("stdout".into(), json!(r.get("stdout").unwrap_or("")));
-        o.fields.insert("stderr".into(), json!(stderr));
+        let rc = rc.parse().unwrap_or(1);
+        streams(&mut o.fields, rc, r.get("stdout").unwrap_or(""), stderr);
         return Ok(o);
     }
     if r.has("nopolicy") {

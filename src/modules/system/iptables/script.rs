@@ -211,7 +211,10 @@ mod tests {
             let (probe, apply) = programs(&["iptables", "ip6tables"], &target(), mode, &rule);
             assert_parses(&gated(&probe, &apply));
             for w in ["-A", "-I", "-D", "-N", "-X", "-P", "-F"] {
-                assert!(!probe.contains(&format!(" {w} ")), "{mode:?}: the probe runs {w}");
+                assert!(
+                    !probe.contains(&format!(" {w} ")),
+                    "{mode:?}: the probe runs {w}"
+                );
             }
             assert!(probe.contains("b2=$(PATH=$P; command -v ip6tables)"));
         }
