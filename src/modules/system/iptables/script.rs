@@ -112,7 +112,7 @@ for d in /sbin /usr/sbin /usr/local/sbin; do case ":$P:" in *":$d:"*) ;; *) [ ! 
                     must(i, &t.list()),
                     quote_str(p)
                 ),
-                Some(t.words("-P", &[p.clone()])),
+                Some(t.words("-P", std::slice::from_ref(p))),
             ),
             Mode::ChainAbsent { manage } => (
                 format!("{} && ch {i}", asks(i, &t.list())),
@@ -218,6 +218,31 @@ mod tests {
             }
             assert!(probe.contains("b2=$(PATH=$P; command -v ip6tables)"));
         }
+    }
+
+    /// The probe for `mode` run by sh with the binary a function printing `listing`.
+    fn probe_with(mode: &Mode, listing: &str) -> crate::modules::framework::report::Report {
+        let (probe, _) = programs(&["iptables"], &target(), mode, &[]);
+        let script = probe.replace(
+            "b1=$(PATH=$P; command -v iptables)",
+            &format!("fake() {{ printf '%s' '{listing}'; }}; b1=fake; true"),
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("rsible_change=0\n{script}"))
+            .output()
+            .expect("run sh");
+        crate::modules::framework::report::Report::parse("t", &String::from_utf8_lossy(&out.stdout))
+            .expect("report")
+    }
+
+    #[test]
+    fn the_policy_is_read_from_the_listings_first_line() {
+        let listing = "Chain INPUT (policy DROP)\ntarget     prot opt source    destination\n";
+        assert!(!probe_with(&Mode::Policy("DROP".into()), listing).has("changed"));
+        assert!(probe_with(&Mode::Policy("ACCEPT".into()), listing).has("changed"));
+        let own = "Chain X (1 references)\n";
+        assert!(probe_with(&Mode::Policy("DROP".into()), own).has("nopolicy"));
     }
 
     #[test]
