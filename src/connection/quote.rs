@@ -42,6 +42,22 @@ pub fn join<S: AsRef<[u8]>>(argv: &[S]) -> Vec<u8> {
     out
 }
 
+/// Python's `shlex.quote`, for text that must read as Ansible writes a command (a module's
+/// `cmd`): safe words unchanged, everything else in single quotes.
+pub fn shlex_quote(s: &str) -> String {
+    if s.is_empty() {
+        return "''".into();
+    }
+    let safe = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\"'\"'"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

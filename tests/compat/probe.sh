@@ -66,3 +66,13 @@ if [ -f /etc/locale.gen ]; then
     grep -v '^#' /etc/locale.gen | sed 's/^/  | /'
     locale -a | sed 's/^/  locale /'
 fi
+# The packet filter 32_iptables sets (reset.sh flushes it): the rules of each table, IPv4 and
+# IPv6, as `iptables -S` lists them.
+if command -v iptables >/dev/null 2>&1; then
+    for t in filter nat mangle raw; do
+        echo "iptables -t $t"
+        iptables -t "$t" -S | sed 's/^/  | /'
+        echo "ip6tables -t $t"
+        ip6tables -t "$t" -S | sed 's/^/  | /'
+    done
+fi

@@ -33,3 +33,13 @@ if grep -q '^[^#[:space:]]' "$g" 2>/dev/null; then
     sed -i 's/^\([^#[:space:]]\)/# \1/' "$g"
     locale-gen >/dev/null 2>&1
 fi
+# What 32_iptables sets: every table's rules and own chains gone, the policies ACCEPT again.
+if command -v iptables >/dev/null 2>&1; then
+    for b in iptables ip6tables; do
+        for t in filter nat mangle raw; do
+            "$b" -t "$t" -F 2>/dev/null || true
+            "$b" -t "$t" -X 2>/dev/null || true
+        done
+        for c in INPUT FORWARD OUTPUT; do "$b" -P "$c" ACCEPT 2>/dev/null || true; done
+    done
+fi

@@ -1,6 +1,6 @@
 //! The system family: accounts (`user`, `group`, `authorized_key`, `known_hosts`), `cron`,
 //! `mount`, kernel settings (`sysctl`, `modprobe`), login limits (`pam_limits`), `hostname`,
-//! `timezone`, `locale_gen`, `alternatives`, `reboot`, `wait_for` and `wait_for_connection`.
+//! `timezone`, `locale_gen`, `alternatives`, `iptables`, `reboot`, `wait_for` and `wait_for_connection`.
 //! What they share (sh programs answered in the one report format, date arithmetic, reading
 //! seconds) lives in [`common`].
 //! Knows nothing of playbooks or scheduling.
@@ -12,6 +12,7 @@ pub mod cron;
 pub mod getent;
 pub mod group;
 pub mod hostname;
+pub mod iptables;
 pub mod known_hosts;
 pub mod locale_gen;
 pub mod modprobe;
@@ -45,4 +46,5 @@ pub const SPECS: &[Spec] = &[
     timezone::SPEC,
     pam_limits::SPEC,
     locale_gen::SPEC,
+    iptables::SPEC,
 ];

@@ -46,24 +46,9 @@ fn join(v: &Value, sep: Option<&str>, kwargs: Kwargs) -> Result<String, Error> {
     Ok(out.join(sep.unwrap_or("")))
 }
 
-/// Python's `shlex.quote`: safe words unchanged, everything else in single quotes.
-pub(crate) fn shell_quote(s: &str) -> String {
-    if s.is_empty() {
-        return "''".into();
-    }
-    let safe = s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
-    if safe {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\"'\"'"))
-    }
-}
-
 fn quote(v: &Value) -> Result<String, Error> {
     defined(v)?;
-    Ok(shell_quote(&pyrepr::to_str(v)))
+    Ok(crate::connection::quote::shlex_quote(&pyrepr::to_str(v)))
 }
 
 fn comment(text: &Value, style: Option<&str>, kwargs: Kwargs) -> Result<String, Error> {
