@@ -502,6 +502,7 @@ async fn docker_compose_v2(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             Some(s) if s.rc != 0 => {
                 let mut f = Output::default();
                 fail(&mut f, &events::parse(s.err), cmd(key), &s);
+                with_lines(&mut f);
                 return Ok(f);
             }
             Some(s) => {
@@ -516,7 +517,20 @@ async fn docker_compose_v2(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             None => {}
         }
     }
+    with_lines(&mut o);
     Ok(o)
+}
+
+/// `stdout_lines` and `stderr_lines` beside `stdout` and `stderr`, as Ansible adds them to
+/// a module's result.
+fn with_lines(o: &mut Output) {
+    for k in ["stdout", "stderr"] {
+        if let Some(text) = o.fields.get(k).and_then(Value::as_str) {
+            let lines: Vec<&str> = text.lines().collect();
+            let lines = json!(lines);
+            o.fields.insert(format!("{k}_lines"), lines);
+        }
+    }
 }
 
 /// `ps --format json` (one object a line) as the module's `containers`.
