@@ -61,7 +61,7 @@ echo "== lab (tier 1: namespaces + sshd)"
 # host-key and secrets suites (tests/host_keys.rs, tests/secrets.rs).
 scripts/lab/tier1.sh up 160
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
-# 27 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
+# 32 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
 # t2-04..06; the system-module suites use t2-07 (packages), t2-08 and t2-10 (services, kernel
 # settings, reboot), t2-09 (users, cron, mounts); the cluster suites use t2-11 (container
 # runtime), t2-12..13 (Kubernetes node, kubeadm), t2-14..15 (HAProxy, Docker host) and
@@ -70,8 +70,9 @@ echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-play
 # starts a background job on t2-06 (only ~/.ansible_async, which compat does not compare);
 # tests/python_modules.rs compares Ansible's Python modules run by both tools on t2-21..26;
 # tests/sys_facts.rs reads package_facts on t2-27, where tests/uri_wget.rs installs wget and
-# runs uri with curl and with wget.
-scripts/lab/tier2.sh up 27
+# runs uri with curl and with wget; tests/cluster_swarm.rs forms a Docker swarm on t2-30..32
+# (and runs docker_compose_v2 on t2-32).
+scripts/lab/tier2.sh up 32
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
