@@ -209,7 +209,7 @@ impl Module for DockerComposeV2 {
     type Args = Args;
 
     fn validate(a: &Args) -> Result<(), String> {
-        refuse("docker_compose_v2", &a.refused())?;
+        refuse(&a.refused())?;
         if a.project_src.is_none() {
             return Err("one of the following is required: definition, project_src".into());
         }

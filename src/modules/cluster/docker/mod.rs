@@ -14,10 +14,10 @@ pub const CD: &str = "community.docker";
 
 /// The first of `given` (argument name, value) that is set: an argument of Ansible's module
 /// that rsible refuses, as a load error naming it.
-pub fn refuse(module: &str, given: &[(&str, &Option<Value>)]) -> Result<(), String> {
+pub fn refuse(given: &[(&str, &Option<Value>)]) -> Result<(), String> {
     match given.iter().find(|(_, v)| v.is_some()) {
         Some((name, _)) => Err(format!(
-            "{module}: {name} is not supported by rsible (see docs/compat.md)"
+            "{name} is not supported by rsible (see docs/compat.md)"
         )),
         None => Ok(()),
     }

@@ -195,9 +195,9 @@ impl Module for DockerSwarm {
     type Args = Args;
 
     fn validate(a: &Args) -> Result<(), String> {
-        refuse("docker_swarm", &a.refused())?;
+        refuse(&a.refused())?;
         match a.state.unwrap_or(State::Present) {
-            State::Remove => Err("docker_swarm: state=remove is not supported by rsible".into()),
+            State::Remove => Err("state=remove is not supported by rsible".into()),
             State::Join => {
                 let missing: Vec<&str> = [
                     ("remote_addrs", a.remote_addrs.is_none()),
