@@ -80,25 +80,38 @@ fn swarm_forms_once_converges_and_nodes_leave() {
     assert_eq!(check.code, 0, "{}", check.dump());
     for i in ALL {
         assert_eq!(check.changed(&Tier2::name(i)), 1, "{}", check.dump());
-        assert_eq!(membership(&lab, i), "inactive false", "check mode changed t2-{i}");
+        assert_eq!(
+            membership(&lab, i),
+            "inactive false",
+            "check mode changed t2-{i}"
+        );
     }
 
     // Two runs: the swarm forms, then nothing changes.
     let names: Vec<String> = ALL.iter().map(|&i| Tier2::name(i)).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let first = lab.rsible(dir).playbook(&site).converge(&names);
-    let init = first.results(&names[0], "Initialise the swarm");
+    let init = first.results(names[0], "Initialise the swarm");
     let tokens = &init[0]["result"]["swarm_facts"]["JoinTokens"];
     assert!(
-        tokens["Worker"].as_str().is_some_and(|t| t.starts_with("SWMTKN-1-")),
+        tokens["Worker"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("SWMTKN-1-")),
         "{}",
         first.dump()
     );
     for i in MANAGERS {
         assert_eq!(membership(&lab, i), "active true", "t2-{i} is a manager");
     }
-    assert_eq!(membership(&lab, WORKER), "active false", "t2-32 is a worker");
-    let nodes = lab.root_ok(MANAGERS[0], "docker node ls --format '{{.Hostname}}' | sort");
+    assert_eq!(
+        membership(&lab, WORKER),
+        "active false",
+        "t2-32 is a worker"
+    );
+    let nodes = lab.root_ok(
+        MANAGERS[0],
+        "docker node ls --format '{{.Hostname}}' | sort",
+    );
     assert_eq!(nodes.split_whitespace().collect::<Vec<_>>(), names);
 
     // Leaving: the worker, then the managers (with force); a second run changes nothing.
@@ -147,7 +160,9 @@ fn compose_project_comes_up_stops_and_goes_on_the_double() {
     assert_eq!(check.changed(&host), 1, "{}", check.dump());
     let log = calls(&lab);
     assert!(
-        log.lines().filter(|l| l.contains(" up ")).all(|l| l.contains("--dry-run")),
+        log.lines()
+            .filter(|l| l.contains(" up "))
+            .all(|l| l.contains("--dry-run")),
         "{log}"
     );
     lab.root_ok(WORKER, "! test -s /var/lib/docker-double/compose/rsapp");
@@ -157,7 +172,10 @@ fn compose_project_comes_up_stops_and_goes_on_the_double() {
         let first = lab.rsible(dir).playbook(&task(state)).converge(&[&host]);
         assert_eq!(first.changed(&host), 1, "{state}: {}", first.dump());
         let r = &first.results(&host, "Compose")[0]["result"];
-        let running = lab.root_ok(WORKER, "cat /var/lib/docker-double/compose/rsapp 2>/dev/null; true");
+        let running = lab.root_ok(
+            WORKER,
+            "cat /var/lib/docker-double/compose/rsapp 2>/dev/null; true",
+        );
         match state {
             "present" => {
                 assert_eq!(r["containers"].as_array().map(Vec::len), Some(2), "{r}");
