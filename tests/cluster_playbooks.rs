@@ -6,9 +6,12 @@
 //! them and the dependencies the lab base lacks into the lab's apt repository.
 //!
 //! Inside the lab (systemd-nspawn, cgroup v1), dockerd starts (storage driver vfs) but no
-//! container can: runc cannot create its cgroups (`/sys/fs/cgroup/cpuset` is read-only). So the
-//! compose project under test declares its one service under a profile that `up -d` does not
-//! start: `up` still creates the project's network and volume, which is what is checked.
+//! container can: runc cannot create its cgroups (`/sys/fs/cgroup/cpuset` is read-only). And
+//! Debian 12 has no compose v2, which the playbook's docker_compose_v2 drives: the docker-host
+//! test installs the recording test double tests/fixtures/doubles/docker as
+//! /usr/local/bin/docker, which models `docker compose` and hands every other command to the
+//! real docker.io. The compose project under test declares its one service under a profile
+//! that `up` does not start: `up` creates the project's network, which is what is checked.
 
 mod common;
 
@@ -49,6 +52,7 @@ const PURGE_DOCKER: &str = "systemctl stop docker.socket docker containerd 2>/de
      [ -z \"$installed\" ] || DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $installed \
        >/dev/null; rm -rf /var/lib/docker /var/lib/containerd /etc/docker \
      /etc/apt/sources.list.d/docker.sources /etc/apt/keyrings/docker.* \
+     /usr/local/bin/docker /var/lib/docker-double \
      && apt-get update -qq >/dev/null";
 
 /// Puts Debian's haproxy, docker.io and docker-compose (and their missing dependencies) into
@@ -222,9 +226,7 @@ fn docker_host_installs_the_engine_and_brings_the_project_up_only_when_it_change
     lab.root_ok(
         DOCKER,
         &format!(
-            "if [ -d /opt/rsdh ] && command -v docker-compose >/dev/null; then \
-               (cd /opt/rsdh && docker-compose down -v >/dev/null 2>&1); fi; \
-             rm -rf /opt/rsdh; gpasswd -d rslab docker >/dev/null 2>&1; \
+            "rm -rf /opt/rsdh /var/lib/docker-double; gpasswd -d rslab docker >/dev/null 2>&1; \
              if dpkg -s docker-ce >/dev/null 2>&1 || [ -e /etc/apt/sources.list.d/docker.sources ]; \
              then {PURGE_DOCKER}; else apt-get update -qq >/dev/null; fi"
         ),
@@ -232,6 +234,15 @@ fn docker_host_installs_the_engine_and_brings_the_project_up_only_when_it_change
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let host = Tier2::name(DOCKER);
+    let double = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/doubles/docker");
+    let double = std::fs::read_to_string(double).expect("the docker double");
+    lab.root_ok(
+        DOCKER,
+        &format!(
+            "printf '%s' '{}' > /usr/local/bin/docker && chmod 755 /usr/local/bin/docker",
+            double.replace('\'', "'\\''")
+        ),
+    );
     compose_project(d, "1");
     lab.inventory(d, &[DOCKER], &format!("[docker]\n{host}\n"));
     std::fs::create_dir_all(d.join("group_vars")).expect("group_vars");
@@ -245,8 +256,7 @@ fn docker_host_installs_the_engine_and_brings_the_project_up_only_when_it_change
         ),
     );
 
-    // Engine, compose, the project copied and brought up; the second run changes nothing and
-    // does not run `up` again.
+    // Engine, compose, the project copied and brought up; the second run changes nothing.
     let site = format!("- import_playbook: {}\n", shipped("docker-host.yml"));
     let first = lab.converge(d, &[DOCKER], &site);
     assert_eq!(
@@ -261,7 +271,7 @@ fn docker_host_installs_the_engine_and_brings_the_project_up_only_when_it_change
     );
     lab.root_ok(
         DOCKER,
-        "docker info >/dev/null && command -v docker-compose",
+        "docker info >/dev/null && command -v docker-compose && docker compose version",
     );
     lab.root_ok(
         DOCKER,
@@ -269,18 +279,19 @@ fn docker_host_installs_the_engine_and_brings_the_project_up_only_when_it_change
     );
     lab.root_ok(
         DOCKER,
-        "docker network inspect rsdh_default >/dev/null && docker volume inspect rsdh_data >/dev/null",
+        "test -e /var/lib/docker-double/compose/rsdh.net && \
+         grep -q 'up --detach --no-color --quiet-pull --remove-orphans' /var/lib/docker-double/calls.log",
     );
     lab.root_ok(DOCKER, "id -nG rslab | tr ' ' '\\n' | grep -qx docker");
     let second = lab.play(d, &[]);
     assert_eq!(
         statuses(&second, &host, "Start the compose project"),
-        ["skipped"],
+        ["ok"],
         "{}",
         second.dump()
     );
 
-    // A changed project file: copied, and `up` runs again (nothing to create: ok).
+    // A changed project file: copied, and `up` finds nothing to create (ok).
     compose_project(d, "2");
     let changed = lab.play(d, &[]);
     assert_eq!(changed.code, 0, "{}", changed.dump());

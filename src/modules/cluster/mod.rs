@@ -1,10 +1,12 @@
 //! The cluster family: rsible's own modules for the systems the shipped playbooks provision:
 //! a container runtime (`container_runtime`), a Kubernetes node (`kubernetes_node`,
-//! `kubeadm`) and its objects (`k8s`). What they share lives in [`common`]; other families' modules they are made
+//! `kubeadm`) and its objects (`k8s`), and Docker's swarm and compose (`docker_swarm`,
+//! `docker_compose_v2`). What they share lives in [`common`]; other families' modules they are made
 //! of run through the registry. Knows nothing of playbooks or scheduling.
 
 pub mod common;
 pub mod container_runtime;
+pub mod docker;
 pub mod k8s;
 
 use crate::modules::framework::spec::Spec;
@@ -15,4 +17,6 @@ pub const SPECS: &[Spec] = &[
     k8s::node::SPEC,
     k8s::kubeadm::SPEC,
     k8s::resource::SPEC,
+    docker::swarm::SPEC,
+    docker::compose::SPEC,
 ];
