@@ -5,9 +5,16 @@
 
 pub mod common;
 pub mod container_runtime;
+pub mod helm;
 pub mod k8s;
 
 use crate::modules::framework::spec::Spec;
 
 /// The modules of this family, for the registry.
-pub const SPECS: &[Spec] = &[container_runtime::SPEC, k8s::node::SPEC, k8s::kubeadm::SPEC];
+pub const SPECS: &[Spec] = &[
+    container_runtime::SPEC,
+    k8s::node::SPEC,
+    k8s::kubeadm::SPEC,
+    helm::release::SPEC,
+    helm::repository::SPEC,
+];
