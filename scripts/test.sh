@@ -70,8 +70,9 @@ echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-play
 # starts a background job on t2-06 (only ~/.ansible_async, which compat does not compare);
 # tests/python_modules.rs compares Ansible's Python modules run by both tools on t2-21..26;
 # tests/sys_facts.rs reads package_facts on t2-27, where tests/uri_wget.rs installs wget and
-# runs uri with curl and with wget.
-scripts/lab/tier2.sh up 27
+# runs uri with curl and with wget; tests/cluster_helm.rs runs the Helm modules against a
+# helm test double on t2-33.
+scripts/lab/tier2.sh up 33
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
