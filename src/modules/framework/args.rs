@@ -51,6 +51,9 @@ fn typed<T: DeserializeOwned>(module: &str, args: &Map<String, Value>) -> Result
     })
 }
 
+/// A trial deserialization of arguments: serde's message when it refuses them.
+pub type Attempt = dyn Fn(&Map<String, Value>) -> Result<(), String>;
+
 /// Rewrites `args` where serde (`attempt` says what it refuses) is stricter than Ansible's
 /// argument reading, and returns Ansible's warnings:
 /// - an option given together with its alias (serde: duplicate field): the alias's value is
@@ -58,10 +61,7 @@ fn typed<T: DeserializeOwned>(module: &str, args: &Map<String, Value>) -> Result
 ///   and its alias Y are set.` given for each alias;
 /// - a whole number written as a float or a string (`1.0`, `"5"`, `"2.0"`) for an integer
 ///   argument: read as that integer, as Ansible's `int` type does (`1.5` stays an error).
-pub fn as_ansible_reads(
-    args: &mut Map<String, Value>,
-    attempt: &dyn Fn(&Map<String, Value>) -> Result<(), String>,
-) -> Vec<String> {
+pub fn as_ansible_reads(args: &mut Map<String, Value>, attempt: &Attempt) -> Vec<String> {
     let mut warnings = Vec::new();
     for _ in 0..=2 * args.len() {
         let Err(e) = attempt(args) else { break };
@@ -84,7 +84,7 @@ pub fn as_ansible_reads(
 fn keep_alias(
     args: &mut Map<String, Value>,
     option: &str,
-    attempt: &dyn Fn(&Map<String, Value>) -> Result<(), String>,
+    attempt: &Attempt,
     warnings: &mut Vec<String>,
 ) -> bool {
     let duplicate = format!("duplicate field `{option}`");

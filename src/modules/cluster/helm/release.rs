@@ -255,13 +255,15 @@ pub struct Found {
 pub fn found(a: &Args, r: &Report) -> Result<Found, String> {
     let list: Value = serde_json::from_str(r.get("list").unwrap_or("[]"))
         .map_err(|e| format!("helm list --output=json: {e}"))?;
-    let mut f = Found::default();
-    f.release = list.as_array().and_then(|l| {
-        l.iter()
-            .filter_map(Value::as_object)
-            .find(|m| m.get("name").and_then(Value::as_str) == Some(a.release_name.as_str()))
-            .cloned()
-    });
+    let mut f = Found {
+        release: list.as_array().and_then(|l| {
+            l.iter()
+                .filter_map(Value::as_object)
+                .find(|m| m.get("name").and_then(Value::as_str) == Some(a.release_name.as_str()))
+                .cloned()
+        }),
+        ..Found::default()
+    };
     if let Some(rel) = f.release.as_mut() {
         let values = yaml_map(r.get("values").unwrap_or("null"))?;
         rel.insert("values".into(), Value::Object(values));
