@@ -62,7 +62,7 @@ echo "== lab (tier 1: namespaces + sshd)"
 # shards at once against one unsharded run (tests/shards_lab.rs).
 scripts/lab/tier1.sh up 200
 echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-playbook)"
-# 32 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
+# 33 hosts: the compat suite (tests/compat.rs) runs ansible-playbook on t2-01..03, rsible on
 # t2-04..06; the system-module suites use t2-07 (packages), t2-08 and t2-10 (services, kernel
 # settings, reboot), t2-09 (users, cron, mounts); the cluster suites use t2-11 (container
 # runtime), t2-12..13 (Kubernetes node, kubeadm), t2-14..15 (HAProxy, Docker host) and
@@ -73,8 +73,9 @@ echo "== lab (tier 2: Debian under systemd-nspawn, with python3 for ansible-play
 # tests/sys_facts.rs reads package_facts on t2-27, where tests/uri_wget.rs installs wget and
 # runs uri with curl and with wget; tests/cluster_k8s.rs runs `k8s` against the kubectl double
 # on t2-29; tests/cluster_swarm.rs forms a Docker swarm on t2-30..32 (and runs
-# docker_compose_v2 on t2-32).
-scripts/lab/tier2.sh up 32
+# docker_compose_v2 on t2-32); tests/cluster_helm.rs runs the Helm modules against a helm
+# test double on t2-33.
+scripts/lab/tier2.sh up 33
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -32,6 +32,44 @@ pub fn builtin_route(core: &Path, name: &str) -> Route {
     doc.map_or(Route::None, |d| route_in(&d, short))
 }
 
+/// The short names ansible-core 2.19 has an action plugin for (`plugins/action/`): under a
+/// `collections:` search list these stay ansible-core's, unless a listed collection has an
+/// action plugin of the same name.
+const CORE_ACTIONS: &[&str] = &[
+    "add_host",
+    "assemble",
+    "assert",
+    "async_status",
+    "command",
+    "copy",
+    "debug",
+    "dnf",
+    "fail",
+    "fetch",
+    "gather_facts",
+    "group_by",
+    "include_vars",
+    "package",
+    "pause",
+    "raw",
+    "reboot",
+    "script",
+    "service",
+    "set_fact",
+    "set_stats",
+    "shell",
+    "template",
+    "unarchive",
+    "uri",
+    "validate_argument_spec",
+    "wait_for_connection",
+];
+
+/// Whether short name `name` is one of ansible-core's action plugins ([`CORE_ACTIONS`]).
+pub fn is_core_action(name: &str) -> bool {
+    CORE_ACTIONS.contains(&name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ mod routing;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-pub use builtin::builtin_route;
+pub use builtin::{builtin_route, is_core_action};
 pub use fqcr::{is_collection_name, Fqcr};
 pub use routing::Route;
 

@@ -67,6 +67,12 @@ pub fn is_native(name: &str) -> bool {
     spec(name).is_some()
 }
 
+/// Whether `name` is one of the engine's actions (`debug`, `set_fact`, the includes, ...):
+/// in Ansible, action plugins or keywords of ansible-core.
+pub fn is_engine_action(name: &str) -> bool {
+    spec(name).is_some_and(|s| matches!(s.runs, Runs::Engine))
+}
+
 /// The canonical name of the module a task writes as `name`, under the run's
 /// `--python-modules` mode: native modules and engine actions, and Ansible's Python modules
 /// looked up in the playbook's and roles' `library/` ([`python::add_library`]), the

@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use super::load::Loader;
 use super::yaml::{Kind, Node};
-use crate::collections::{builtin_route, is_collection_name, is_implicit, Fqcr, Module, Route};
+use crate::collections::{
+    builtin_route, is_collection_name, is_core_action, is_implicit, Fqcr, Module, Route,
+};
 use crate::modules::registry;
 
 /// The names of a `collections:` value (a list of names, or one name), problems recorded.
@@ -68,10 +70,14 @@ pub(crate) enum Resolved {
     Unknown,
 }
 
-/// Resolves module `written` with the loader's current search list: a name of a collection
-/// through the collection (redirects followed), others as the registry finds them (native,
-/// then `library/` and ansible-core's Python modules, as `--python-modules` says), then
-/// through the `collections:` search list.
+/// Resolves module `written` with the loader's current search list, in Ansible's order: a
+/// name of a collection through the collection (redirects followed); a short name first as
+/// an action plugin of the listed collections (ansible-core's own, and rsible's engine
+/// actions, where `ansible.builtin`/`ansible.legacy` stands in the list or at its end), then
+/// as a module of the listed collections (a listed collection's `timezone` wins over
+/// ansible-core's routing and over rsible's native module), then as the registry finds it
+/// (native, then `library/` and ansible-core's Python modules, as `--python-modules` says),
+/// then through ansible-core's routing.
 pub(crate) fn module(ld: &Loader, written: &str) -> Resolved {
     let native = |n: &str| registry::is_native(n);
     let cs = ld.search.collections();
@@ -79,16 +85,36 @@ pub(crate) fn module(ld: &Loader, written: &str) -> Resolved {
     if qualified.is_some() {
         return found(written, cs.module(written, &native));
     }
-    match registry::resolve(written) {
-        Ok(Some(c)) => return Resolved::Known(c),
-        Err(msg) => return Resolved::Refused(msg, None),
-        Ok(None) => {}
-    }
-    for c in ld.collections.iter().filter(|c| !is_implicit(c)) {
-        match cs.module(&format!("{c}.{written}"), &native) {
-            Module::Missing(_) => continue,
-            m => return found(written, m),
+    let core_action = is_core_action(written) || registry::is_engine_action(written);
+    for c in &ld.collections {
+        if is_implicit(c) {
+            if core_action {
+                break;
+            }
+            continue;
         }
+        let plugin = cs.find(c).map(|d| d.join("plugins/action").join(written));
+        if plugin.is_some_and(|p| p.with_extension("py").is_file()) {
+            return found(written, cs.module(&format!("{c}.{written}"), &native));
+        }
+    }
+    if !core_action {
+        for c in &ld.collections {
+            if is_implicit(c) {
+                match registry::resolve(written) {
+                    Ok(None) => continue,
+                    r => return known(r),
+                }
+            }
+            match cs.module(&format!("{c}.{written}"), &native) {
+                Module::Missing(_) => continue,
+                m => return found(written, m),
+            }
+        }
+    }
+    match registry::resolve(written) {
+        Ok(None) => {}
+        r => return known(r),
     }
     // Last, ansible-core's routing of names it no longer ships (`docker_container` to
     // community.docker), as Ansible's `ansible.legacy` lookup ends.
@@ -106,12 +132,16 @@ pub(crate) fn module(ld: &Loader, written: &str) -> Resolved {
     }
 }
 
-fn found(written: &str, m: Module) -> Resolved {
-    let known = |r: Result<Option<&'static str>, String>| match r {
+/// What the registry's answer for a name means here.
+fn known(r: Result<Option<&'static str>, String>) -> Resolved {
+    match r {
         Ok(Some(c)) => Resolved::Known(c),
         Ok(None) => Resolved::Unknown,
         Err(msg) => Resolved::Refused(msg, None),
-    };
+    }
+}
+
+fn found(written: &str, m: Module) -> Resolved {
     match m {
         Module::Native(n) => known(registry::resolve(&n)),
         Module::File { fqcn, path } => match registry::resolve_file(&fqcn, &path) {
@@ -276,5 +306,64 @@ mod tests {
             );
         }
         assert!(Path::new(&e.0[0].location.file).ends_with("site.yml"));
+    }
+
+    #[test]
+    fn listed_collections_come_before_builtin_modules_but_not_core_actions() {
+        let module = "#!/usr/bin/python\nfrom ansible.module_utils.basic import AnsibleModule\n";
+        let dir = tree(&[
+            (
+                "site.yml",
+                "- hosts: all\n  collections: [ns.coll]\n  tasks:\n    - ping:\n    \
+                 - copy: content=x dest=/x\n    - timezone: name=UTC\n    - debug: msg=x\n\
+                 - hosts: all\n  collections: [ansible.builtin, ns.coll]\n  tasks:\n    \
+                 - timezone: name=UTC\n",
+            ),
+            (
+                "path/ansible_collections/ns/coll/plugins/modules/ping.py",
+                module,
+            ),
+            (
+                "path/ansible_collections/ns/coll/plugins/modules/copy.py",
+                module,
+            ),
+            (
+                "path/ansible_collections/ns/coll/plugins/modules/timezone.py",
+                module,
+            ),
+            (
+                "path/ansible_collections/ns/coll/plugins/modules/debug.py",
+                module,
+            ),
+        ]);
+        let got = match load_with(
+            &dir.path().join("site.yml"),
+            Vec::new(),
+            &[dir.path().join("path")],
+        ) {
+            Ok(pb) => pb
+                .plays
+                .iter()
+                .flat_map(|p| p.tasks.iter().map(|t| t.module.clone().unwrap_or_default()))
+                .collect::<Vec<_>>(),
+            // Without ansible-core on this controller the collection's Python modules are
+            // refused at load, naming them: the names found are the same.
+            Err(e) => {
+                let lines: Vec<usize> = e.0.iter().map(|d| d.location.line).collect();
+                assert_eq!(lines, [4, 6], "{e}");
+                assert!(e.0[0].message.contains("ns.coll.ping"), "{e}");
+                return;
+            }
+        };
+        assert_eq!(
+            got,
+            [
+                "ns.coll.ping",
+                "copy",
+                "ns.coll.timezone",
+                "debug",
+                "timezone"
+            ]
+        );
     }
 }

@@ -1,12 +1,13 @@
 //! The cluster family: rsible's own modules for the systems the shipped playbooks provision:
 //! a container runtime (`container_runtime`), a Kubernetes node (`kubernetes_node`,
-//! `kubeadm`) and its objects (`k8s`), and Docker's swarm and compose (`docker_swarm`,
+//! `kubeadm`) and its objects (`k8s`, `helm`, `helm_repository`), and Docker's swarm and compose (`docker_swarm`,
 //! `docker_compose_v2`). What they share lives in [`common`]; other families' modules they are made
 //! of run through the registry. Knows nothing of playbooks or scheduling.
 
 pub mod common;
 pub mod container_runtime;
 pub mod docker;
+pub mod helm;
 pub mod k8s;
 
 use crate::modules::framework::spec::Spec;
@@ -19,4 +20,6 @@ pub const SPECS: &[Spec] = &[
     k8s::resource::SPEC,
     docker::swarm::SPEC,
     docker::compose::SPEC,
+    helm::release::SPEC,
+    helm::repository::SPEC,
 ];

@@ -23,6 +23,13 @@ pub fn parse<T: DeserializeOwned>(
     for (i, (k, v)) in raw.iter().enumerate() {
         map.insert(k.clone(), mark(v, i));
     }
+    // What Ansible reads and serde refuses (an option with its alias, `1.0` for an int);
+    // the warnings come again when the task runs.
+    args::as_ansible_reads(&mut map, &|m| {
+        T::deserialize(Lenient(Value::Object(m.clone())))
+            .map(drop)
+            .map_err(|e| e.to_string())
+    });
     let keys: Vec<&String> = raw.keys().collect();
     let mut set_aside = false;
     loop {
@@ -465,5 +472,22 @@ mod tests {
         assert_ne!(e.arg.as_deref(), Some("path"), "{e:?}");
         let e = check(json!({"path": "/p", "size": 7})).unwrap_err();
         assert_eq!(e.arg.as_deref(), Some("size"), "{e:?}");
+    }
+
+    #[test]
+    fn what_ansible_reads_loads() {
+        assert_eq!(check(json!({"path": "/x", "count": 3.0})), Ok(true));
+        assert_eq!(check(json!({"path": "/x", "count": "{{ n }}"})), Ok(true));
+        assert!(check(json!({"path": "/x", "count": 3.5})).is_err());
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Aliased {
+            #[serde(alias = "dest")]
+            path: String,
+        }
+        let both = json!({"path": "/a", "dest": "{{ d }}"});
+        let parsed = parse::<Aliased>("m", both.as_object().expect("obj"));
+        assert!(matches!(parsed, Ok(Some(_))), "{parsed:?}");
     }
 }

@@ -187,8 +187,25 @@ fn run<'a, M: Module>(
     raw: &'a Map<String, Value>,
     ctx: &'a Ctx<'a>,
 ) -> BoxFuture<'a, Result<Output, Failure>> {
-    let parsed = typed_args::<M>(raw);
-    Box::pin(async move { M::run(parsed?, ctx).await })
+    let parsed = args::parse_warned::<M::Args>(M::NAME, raw).map_err(Failure::BadArgs);
+    Box::pin(async move {
+        let (a, warnings) = parsed?;
+        M::validate(&a).map_err(Failure::BadArgs)?;
+        let mut out = M::run(a, ctx).await?;
+        warn_first(&mut out, warnings);
+        Ok(out)
+    })
+}
+
+/// `warnings` (about the arguments) before the module's own, as Ansible lists them.
+fn warn_first(out: &mut Output, mut warnings: Vec<String>) {
+    if warnings.is_empty() {
+        return;
+    }
+    if let Some(Value::Array(own)) = out.fields.remove("warnings") {
+        warnings.extend(own.iter().map(args::scalar_text));
+    }
+    out.fields.insert("warnings".into(), warnings.into());
 }
 
 /// `M`'s arguments from templated `raw`, checked by its rules: what [`Module::run`] is given.
