@@ -367,6 +367,10 @@ pub struct PlayArgs {
     /// N shards, this one named by JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's pod).
     #[arg(long, value_name = "N", conflicts_with = "shard")]
     pub shards: Option<usize>,
+    /// After the recap, the slowest tasks and their times (as Ansible's profile_tasks
+    /// callback; also on with `callbacks_enabled = profile_tasks`).
+    #[arg(long)]
+    pub profile: bool,
     /// Also write the run's JSON events (the `--format json` lines, and an `end` line with
     /// the exit code) to FILE, for `rsible report`.
     #[arg(long, value_name = "FILE")]

@@ -13,7 +13,8 @@ use crate::exit::Exit;
 use crate::inventory::{Inventory, LoadOptions};
 use crate::output::events_file::EventsFile;
 use crate::output::play::PlayReporter;
-use crate::output::Reporter;
+use crate::output::profile::Profiled;
+use crate::output::{Format, Reporter};
 use crate::playbook::{self, list, Playbook};
 use crate::shard::Shard;
 
@@ -108,15 +109,18 @@ fn run_books(
         ..run_options(&a.conn, &a.extra_vars)?
     };
     let mut reporter = PlayReporter::new(a.format, verbosity, a.diff, a.check);
-    let mut tee;
-    let shown: &mut dyn Reporter = match &a.events {
-        Some(path) => {
-            tee = EventsFile::create(path, &mut reporter, shard)
-                .map_err(|e| fail(Exit::Error, &format!("--events {}: {e}", path.display())))?;
-            &mut tee
-        }
-        None => &mut reporter,
-    };
+    let (mut profiled, mut tee);
+    let mut shown: &mut dyn Reporter = &mut reporter;
+    // The profile is text after the recap: not in a JSON stream.
+    if (a.profile || super::select::config()?.profile_tasks) && a.format == Format::Human {
+        profiled = Profiled::new(shown, Box::new(std::io::stdout()));
+        shown = &mut profiled;
+    }
+    if let Some(path) = &a.events {
+        tee = EventsFile::create(path, shown, shard)
+            .map_err(|e| fail(Exit::Error, &format!("--events {}: {e}", path.display())))?;
+        shown = &mut tee;
+    }
     Ok(super::drive::run(
         books,
         inv,

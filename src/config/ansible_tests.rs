@@ -230,6 +230,32 @@ fn precedence_env_over_toml_over_ansible_cfg() {
 }
 
 #[test]
+fn profile_tasks_among_the_callbacks_turns_the_profile_on() {
+    let w = World::new();
+    w.write(
+        "cwd/ansible.cfg",
+        "[defaults]\ncallbacks_enabled = ansible.posix.profile_tasks, timer\n",
+    );
+    let cfg = w.path("cwd/ansible.cfg");
+    let c = w
+        .load(&[("ANSIBLE_CONFIG", cfg.to_str().unwrap())])
+        .unwrap();
+    assert!(c.profile_tasks);
+    assert!(
+        c.warnings()[0].contains("callbacks_enabled (timer)"),
+        "{:?}",
+        c.warnings()
+    );
+    let c = w
+        .load(&[
+            ("ANSIBLE_CONFIG", cfg.to_str().unwrap()),
+            ("ANSIBLE_CALLBACKS_ENABLED", "timer"),
+        ])
+        .unwrap();
+    assert!(!c.profile_tasks, "the environment wins over ansible.cfg");
+}
+
+#[test]
 fn one_warning_lists_what_rsible_does_not_use() {
     let w = World::new();
     w.write(
@@ -250,10 +276,15 @@ fn one_warning_lists_what_rsible_does_not_use() {
     let warnings = c.warnings();
     assert_eq!(warnings.len(), 1);
     let w0 = &warnings[0];
-    assert!(
-        w0.starts_with("ansible.cfg: settings rsible does not use: [defaults] callbacks_enabled, [inventory] enable_plugins"),
-        "{w0}"
-    );
+    for part in [
+        "[defaults] callbacks_enabled (timer)",
+        "[inventory] enable_plugins",
+    ] {
+        assert!(
+            w0.starts_with("ansible.cfg: settings rsible does not use: ") && w0.contains(part),
+            "{w0}"
+        );
+    }
     for name in ["ANSIBLE_NOCOLOR", "ANSIBLE_COLLECTIONS_PATHS"] {
         assert!(w0.contains(name), "{w0}");
     }

@@ -137,6 +137,9 @@ pub struct Config {
     /// Ansible's pipelining switch: shown, with no effect (rsible always sends programs on
     /// the connection's stdin; it writes no module files to the target).
     pub pipelining: Option<bool>,
+    /// `profile_tasks` is among Ansible's enabled callbacks: print the slowest tasks at the
+    /// end (as `--profile`).
+    pub profile_tasks: bool,
     /// The `ssh_args` rsible applies to every SSH host (OpenSSH arguments; ControlPersist
     /// taken out into `control_persist`).
     pub ssh_args: Option<String>,
@@ -185,6 +188,7 @@ impl Default for Config {
             become_method: None,
             become_ask_pass: None,
             pipelining: None,
+            profile_tasks: false,
             ssh_args: None,
             ssh_common_args: None,
             ssh_extra_args: None,

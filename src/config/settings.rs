@@ -65,6 +65,31 @@ pub const SETTINGS: &[Setting] = &[
         show: |c| opt_bool(c.pipelining),
     },
     Setting {
+        name: "CALLBACKS_ENABLED",
+        ini: &[("defaults", "callbacks_enabled")],
+        ansible_env: &["ANSIBLE_CALLBACKS_ENABLED"],
+        rsible_env: None,
+        toml: None,
+        set: |c, r, side| {
+            c.profile_tasks = false;
+            for name in r.list() {
+                match name.as_str() {
+                    "profile_tasks" | "ansible.posix.profile_tasks" => c.profile_tasks = true,
+                    other => side.not_understood.push(other.to_string()),
+                }
+            }
+            Ok(())
+        },
+        set_rsible: None,
+        show: |c| {
+            if c.profile_tasks {
+                "['ansible.posix.profile_tasks']".into()
+            } else {
+                "[]".into()
+            }
+        },
+    },
+    Setting {
         name: "COLLECTIONS_PATHS",
         ini: &[("defaults", "collections_path")],
         ansible_env: &["ANSIBLE_COLLECTIONS_PATH"],

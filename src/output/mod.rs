@@ -7,6 +7,7 @@
 pub mod adhoc;
 pub mod events_file;
 pub mod play;
+pub mod profile;
 pub mod style;
 
 use crate::event::Event;

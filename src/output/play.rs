@@ -27,6 +27,7 @@ pub(super) mod diff;
 mod fields;
 mod host;
 mod json;
+pub(crate) use banner::banner;
 pub(crate) use json::line as json_line;
 mod progress;
 #[cfg(test)]

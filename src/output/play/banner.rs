@@ -9,7 +9,7 @@ const WIDTH: usize = 80;
 
 /// `\nTITLE ****...`: a blank line, then the title padded with stars to 80 columns (at least
 /// three stars), as Ansible's `Display.banner`.
-pub(super) fn banner(title: &str) -> String {
+pub(crate) fn banner(title: &str) -> String {
     let title = title.trim();
     let stars = (WIDTH - 1).saturating_sub(title.chars().count()).max(3);
     format!("\n{title} {}\n", "*".repeat(stars))
