@@ -224,7 +224,11 @@ pub fn remote_shell(socket: &Path, args: &[String]) -> u8 {
             return NOT_RUN as u8;
         }
     };
-    match rt.block_on(shell_side(socket, command.into_bytes())) {
+    let ended = rt.block_on(shell_side(socket, command.into_bytes()));
+    // The stdin copy blocks in a read that ends only when rsync closes the pipe, which it
+    // does once this process exited: do not wait for it.
+    rt.shutdown_background();
+    match ended {
         Ok(code) => code as u8,
         Err(e) => {
             eprintln!("rsible __rsh: {}: {e}", socket.display());
