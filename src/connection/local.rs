@@ -46,7 +46,9 @@ impl Connection for LocalConnection {
 }
 
 /// Starts `cmd` under `/bin/sh` (wrapped for become), its three streams piped.
-fn start(cmd: &RemoteCommand) -> Result<(ChildSource, ChildSink, Option<Wrapped>), ConnectionError> {
+fn start(
+    cmd: &RemoteCommand,
+) -> Result<(ChildSource, ChildSink, Option<Wrapped>), ConnectionError> {
     super::refuse_nul(&cmd.script)?;
     if matches!(&cmd.become_, Some(b) if b.method == super::BecomeMethod::Su) {
         return Err(ConnectionError::Become(

@@ -205,8 +205,11 @@ pub trait Connection: Send + Sync {
     /// Runs one program streamed both ways over `io` (see [`stream`]): its stdin is what
     /// arrives on `io`, its output and exit code go back as frames; a failure is reported
     /// there too. No timeout, no long-lived shell: the program gets a session of its own.
-    fn stream<'a>(&'a self, cmd: &'a RemoteCommand, io: tokio::net::UnixStream)
-        -> BoxFuture<'a, ()>;
+    fn stream<'a>(
+        &'a self,
+        cmd: &'a RemoteCommand,
+        io: tokio::net::UnixStream,
+    ) -> BoxFuture<'a, ()>;
 
     /// Closes the connection politely (a kept one is only let go: see [`persist`]).
     fn close(&self) -> BoxFuture<'_, ()>;

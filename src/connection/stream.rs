@@ -271,11 +271,18 @@ mod tests {
     #[tokio::test]
     async fn frames_read_back() {
         let mut buf = Vec::new();
-        for f in [Frame::Out(b"a\0b".to_vec()), Frame::Err(vec![]), Frame::Exit(-3)] {
+        for f in [
+            Frame::Out(b"a\0b".to_vec()),
+            Frame::Err(vec![]),
+            Frame::Exit(-3),
+        ] {
             f.write(&mut buf).await.unwrap();
         }
         let mut r = &buf[..];
-        assert_eq!(Frame::read(&mut r).await.unwrap(), Some(Frame::Out(b"a\0b".to_vec())));
+        assert_eq!(
+            Frame::read(&mut r).await.unwrap(),
+            Some(Frame::Out(b"a\0b".to_vec()))
+        );
         assert_eq!(Frame::read(&mut r).await.unwrap(), Some(Frame::Err(vec![])));
         assert_eq!(Frame::read(&mut r).await.unwrap(), Some(Frame::Exit(-3)));
         assert_eq!(Frame::read(&mut r).await.unwrap(), None);

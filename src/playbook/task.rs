@@ -555,7 +555,12 @@ fn display_dir(d: &Path) -> String {
 
 /// `synchronize` with `delegate_to` (or as a `local_action`): Ansible then runs rsync on the
 /// delegate against the task's host; rsible runs it on the controller only.
-fn refuse_delegated_sync(ld: &mut Loader, file: &Path, entries: &[(Node, Node)], module: Option<&str>) {
+fn refuse_delegated_sync(
+    ld: &mut Loader,
+    file: &Path,
+    entries: &[(Node, Node)],
+    module: Option<&str>,
+) {
     if module != Some("synchronize") {
         return;
     }

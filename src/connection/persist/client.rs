@@ -241,7 +241,10 @@ impl Connection for PersistedConnection {
                 }
             };
             // After the request the daemon's stream is the program's: copied both ways as is.
-            if wire::send(&mut daemon, &wire::stream(self.id, cmd)).await.is_ok() {
+            if wire::send(&mut daemon, &wire::stream(self.id, cmd))
+                .await
+                .is_ok()
+            {
                 let _ = tokio::io::copy_bidirectional(&mut io, &mut daemon).await;
             }
         })

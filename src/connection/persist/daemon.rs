@@ -246,7 +246,11 @@ impl Daemon {
             Some(conn) => conn.stream(cmd, io).await,
             None => {
                 let gone = "the kept connection was closed (meta: reset_connection, or the host went away)";
-                crate::connection::stream::refuse(&mut io, &ConnectionError::Unreachable(gone.into())).await
+                crate::connection::stream::refuse(
+                    &mut io,
+                    &ConnectionError::Unreachable(gone.into()),
+                )
+                .await
             }
         }
     }

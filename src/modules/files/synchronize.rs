@@ -112,7 +112,10 @@ impl Module for Synchronize {
 
     fn validate(a: &Args) -> Result<(), String> {
         let opts = a.rsync_opts.iter().flatten();
-        match opts.into_iter().find(|o| o.contains("--rsh") || o.starts_with("-e")) {
+        match opts
+            .into_iter()
+            .find(|o| o.contains("--rsh") || o.starts_with("-e"))
+        {
             Some(o) => Err(format!(
                 "rsync_opts {o}: a remote shell of your own is not supported by rsible (rsync \
                  reaches the target through the task's connection)"
@@ -212,7 +215,10 @@ fn command_line(a: &Args, rsync: &str, dry_run: bool, rsh: &str, src: &str, dest
     if a.partial {
         cmd.push("--partial".into());
     }
-    cmd.push(format!("--out-format={}", quote_str(&format!("{MARK}%i %n%L"))));
+    cmd.push(format!(
+        "--out-format={}",
+        quote_str(&format!("{MARK}%i %n%L"))
+    ));
     cmd.push(quote_str(src));
     cmd.push(quote_str(dest));
     cmd.join(" ")
@@ -298,9 +304,12 @@ async fn run_rsync(
         }
     };
     match ctx.timeout {
-        Some(t) => tokio::time::timeout(t, run)
-            .await
-            .unwrap_or_else(|_| Err(Failure::Failed(format!("rsync timed out after {}s", t.as_secs())))),
+        Some(t) => tokio::time::timeout(t, run).await.unwrap_or_else(|_| {
+            Err(Failure::Failed(format!(
+                "rsync timed out after {}s",
+                t.as_secs()
+            )))
+        }),
         None => run.await,
     }
 }
@@ -334,17 +343,29 @@ mod tests {
     use crate::modules::framework::load_check;
 
     fn args(yaml: &str) -> Args {
-        load_check::parse::<Synchronize>(yaml).expect("valid arguments")
+        let v: Value = serde_saphyr::from_str(yaml).expect("YAML");
+        let map = v.as_object().expect("a mapping");
+        load_check::parse::<Args>("synchronize", map)
+            .expect("valid arguments")
+            .expect("no templates")
     }
 
     #[test]
     fn options_follow_ansible_order() {
-        let a = args("{src: a, dest: b, delete: true, checksum: true, perms: false, rsync_timeout: 5}");
+        let a =
+            args("{src: a, dest: b, delete: true, checksum: true, perms: false, rsync_timeout: 5}");
         assert_eq!(
             options(&a, true),
             [
-                "--delay-updates", "-F", "--compress", "--timeout=5", "--dry-run",
-                "--delete-after", "--checksum", "--archive", "--no-perms"
+                "--delay-updates",
+                "-F",
+                "--compress",
+                "--timeout=5",
+                "--dry-run",
+                "--delete-after",
+                "--checksum",
+                "--archive",
+                "--no-perms"
             ]
         );
         let a = args("{src: a, dest: b, archive: false, links: true, compress: false, delay_updates: false, dirs: true}");
@@ -369,7 +390,9 @@ mod tests {
     #[test]
     fn a_remote_shell_of_ones_own_is_refused() {
         let a = args("{src: a, dest: b, rsync_opts: ['--rsh=ssh -p 2']}");
-        assert!(Synchronize::validate(&a).unwrap_err().contains("not supported by rsible"));
+        assert!(Synchronize::validate(&a)
+            .unwrap_err()
+            .contains("not supported by rsible"));
         let a = args("{src: a, dest: b, rsync_opts: ['--exclude=.git']}");
         assert!(Synchronize::validate(&a).is_ok());
     }
@@ -384,8 +407,14 @@ mod tests {
         let o = result("c".into(), out, true).unwrap();
         assert!(o.changed);
         assert_eq!(o.msg.as_deref(), Some(">f+++++++++ a\ncd+++++++++ d/\n"));
-        assert_eq!(o.fields["stdout_lines"], json!([">f+++++++++ a", "cd+++++++++ d/"]));
-        assert_eq!(o.fields["diff"]["prepared"], json!(">f+++++++++ a\ncd+++++++++ d/\n"));
+        assert_eq!(
+            o.fields["stdout_lines"],
+            json!([">f+++++++++ a", "cd+++++++++ d/"])
+        );
+        assert_eq!(
+            o.fields["diff"]["prepared"],
+            json!(">f+++++++++ a\ncd+++++++++ d/\n")
+        );
         let out = std::process::Output {
             status: std::os::unix::process::ExitStatusExt::from_raw(23 << 8),
             stdout: vec![],
