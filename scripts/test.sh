@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pair in sshd:openssh-server ssh:openssh-client ip:iproute2 sudo:sudo python3:python3 script:bsdutils busybox:busybox /usr/bin/time:time gpg:gnupg; do
+for pair in sshd:openssh-server ssh:openssh-client ip:iproute2 sudo:sudo python3:python3 script:bsdutils busybox:busybox /usr/bin/time:time gpg:gnupg rsync:rsync; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || need+=("${pair#*:}")
 done
 if ((${#need[@]})); then

@@ -152,10 +152,10 @@ fn modes_and_refusals_at_load() {
         "{err}"
     );
     // A module whose work is in an action plugin (controller code) is refused, naming it.
-    let (code, err) = load("ansible.posix.synchronize", "src: /tmp", "auto");
+    let (code, err) = load("ansible.posix.patch", "src: /tmp/p.diff", "auto");
     assert_eq!(code, Some(4), "{err}");
     assert!(
-        err.contains("plugins/action/synchronize.py") && err.contains("not supported by rsible"),
+        err.contains("plugins/action/patch.py") && err.contains("not supported by rsible"),
         "{err}"
     );
     // Found nowhere: still an unknown module, with a suggestion from the collection.

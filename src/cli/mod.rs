@@ -23,6 +23,17 @@ use std::process::ExitCode;
 
 /// Parses the command line, runs the subcommand and returns its exit code.
 pub fn main() -> ExitCode {
+    // The remote shell a controller program (rsync) runs: its words are that program's, not
+    // rsible's options, so they bypass the parser.
+    let argv: Vec<String> = std::env::args().collect();
+    if let [_, sub, socket, rest @ ..] = argv.as_slice() {
+        if sub == crate::connection::stream::RSH_ARG {
+            return ExitCode::from(crate::connection::stream::remote_shell(
+                std::path::Path::new(socket),
+                rest,
+            ));
+        }
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -93,6 +93,38 @@ impl<'a> Drive<'a> {
     }
 }
 
+/// The become handshake within its time limit; returns the stdout bytes that followed it.
+async fn timed_handshake<S: ChunkSource, W: StdinSink>(
+    source: &mut S,
+    sink: &mut W,
+    hs: Handshake,
+    password: Option<&Secret>,
+    limit: Duration,
+) -> Result<Vec<u8>, ConnectionError> {
+    tokio::time::timeout(limit, handshake(source, sink, hs, password))
+        .await
+        .unwrap_or_else(|_| {
+            Err(ConnectionError::Become(format!(
+                "timed out after {}s waiting for privilege escalation (a prompt rsible does not answer?)",
+                limit.as_secs()
+            )))
+        })
+}
+
+/// The become handshake of `cmd` when it was `wrapped` (nothing otherwise), for a program
+/// driven by other code than [`drive`] (see `stream`); returns the stdout bytes after it.
+pub async fn become_handshake<S: ChunkSource, W: StdinSink>(
+    source: &mut S,
+    sink: &mut W,
+    cmd: &RemoteCommand,
+    wrapped: Option<&Wrapped>,
+) -> Result<Vec<u8>, ConnectionError> {
+    match Drive::for_command(cmd, wrapped).handshake {
+        Some((hs, password, limit)) => timed_handshake(source, sink, hs, password, limit).await,
+        None => Ok(Vec::new()),
+    }
+}
+
 /// Feeds a controller file to the program in 256 KiB chunks.
 async fn stream_file<W: StdinSink>(
     sink: &mut W,
@@ -144,14 +176,7 @@ async fn run<S: ChunkSource, W: StdinSink>(
     let mut stderr = Vec::new();
     let mut status = None;
     if let Some((hs, password, limit)) = opts.handshake {
-        stdout = tokio::time::timeout(limit, handshake(source, sink, hs, password))
-            .await
-            .unwrap_or_else(|_| {
-                Err(ConnectionError::Become(format!(
-                    "timed out after {}s waiting for privilege escalation (a prompt rsible does not answer?)",
-                    limit.as_secs()
-                )))
-            })?;
+        stdout = timed_handshake(source, sink, hs, password, limit).await?;
     }
     let stdin = opts.stdin;
     let stdin_file = opts.stdin_file;

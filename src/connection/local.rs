@@ -1,7 +1,7 @@
 //! The local connection (`ansible_connection=local`, `-c local`): runs programs with the
 //! controller's `/bin/sh`, behind the same trait as SSH. Knows nothing of inventories.
 
-use super::become_wrap::wrap_command;
+use super::become_wrap::{wrap_command, Wrapped};
 use super::driver::{drive, Chunk, ChunkSource, Drive, StdinSink};
 use super::{Connection, ConnectionError, ExecOutput, ExitStatus, RemoteCommand};
 use futures::future::BoxFuture;
@@ -24,12 +24,31 @@ impl Connection for LocalConnection {
         Box::pin(exec(cmd))
     }
 
+    fn stream<'a>(
+        &'a self,
+        cmd: &'a RemoteCommand,
+        io: tokio::net::UnixStream,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let mut io = io;
+            match start(cmd) {
+                Ok((mut source, mut sink, wrapped)) => {
+                    super::stream::pump(&mut source, &mut sink, cmd, wrapped.as_ref(), io).await
+                }
+                Err(e) => super::stream::refuse(&mut io, &e).await,
+            }
+        })
+    }
+
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
     }
 }
 
-async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
+/// Starts `cmd` under `/bin/sh` (wrapped for become), its three streams piped.
+fn start(
+    cmd: &RemoteCommand,
+) -> Result<(ChildSource, ChildSink, Option<Wrapped>), ConnectionError> {
     super::refuse_nul(&cmd.script)?;
     if matches!(&cmd.become_, Some(b) if b.method == super::BecomeMethod::Su) {
         return Err(ConnectionError::Become(
@@ -53,12 +72,16 @@ async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
     forward(child.stdout.take(), tx.clone(), Chunk::Stdout);
     forward(child.stderr.take(), tx, Chunk::Stderr);
     let stdin = child.stdin.take();
-    let mut source = ChildSource {
+    let source = ChildSource {
         rx,
         child: Some(child),
         streams_open: 2,
     };
-    let mut sink = ChildSink { stdin };
+    Ok((source, ChildSink { stdin }, wrapped))
+}
+
+async fn exec(cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {
+    let (mut source, mut sink, wrapped) = start(cmd)?;
     let out = drive(
         &mut source,
         &mut sink,

@@ -9,7 +9,8 @@
 //!   variables; `plan`: a host's variables, ssh_config and options resolved into a [`plan::Plan`];
 //!   `become_plan`: its become settings; `open`: the one place that connects a plan.
 //! - `ssh`, `local`, `persist` (connections kept between runs): the implementations.
-//! - `become_wrap`, `quote`, `deadline`, `driver`: what they share.
+//! - `become_wrap`, `quote`, `deadline`, `driver`: what they share; `stream`: a program
+//!   streamed both ways (rsync's remote shell).
 
 pub mod become_plan;
 pub mod become_wrap;
@@ -23,6 +24,7 @@ pub mod persist;
 pub mod plan;
 pub mod quote;
 pub mod ssh;
+pub mod stream;
 
 use crate::secret::Secret;
 use futures::future::BoxFuture;
@@ -199,6 +201,15 @@ pub trait Connection: Send + Sync {
         &'a self,
         cmd: &'a RemoteCommand,
     ) -> BoxFuture<'a, Result<ExecOutput, ConnectionError>>;
+
+    /// Runs one program streamed both ways over `io` (see [`stream`]): its stdin is what
+    /// arrives on `io`, its output and exit code go back as frames; a failure is reported
+    /// there too. No timeout, no long-lived shell: the program gets a session of its own.
+    fn stream<'a>(
+        &'a self,
+        cmd: &'a RemoteCommand,
+        io: tokio::net::UnixStream,
+    ) -> BoxFuture<'a, ()>;
 
     /// Closes the connection politely (a kept one is only let go: see [`persist`]).
     fn close(&self) -> BoxFuture<'_, ()>;

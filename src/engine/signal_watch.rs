@@ -48,6 +48,14 @@ impl Connection for SignalWatch<'_> {
         })
     }
 
+    fn stream<'a>(
+        &'a self,
+        cmd: &'a RemoteCommand,
+        io: tokio::net::UnixStream,
+    ) -> BoxFuture<'a, ()> {
+        self.inner.stream(cmd, io)
+    }
+
     fn close(&self) -> BoxFuture<'_, ()> {
         self.inner.close()
     }

@@ -228,6 +228,7 @@ fn task_keys(
     if is_block || found.len() == 1 {
         let module = found.first().map(|f| f.canonical).filter(|_| !is_block);
         super::async_check::check(ld, file, entries, module);
+        refuse_delegated_sync(ld, file, entries, module);
     }
     if is_block {
         if let Some(f) = found.first() {
@@ -549,5 +550,33 @@ fn display_dir(d: &Path) -> String {
         ".".into()
     } else {
         d.display().to_string()
+    }
+}
+
+/// `synchronize` with `delegate_to` (or as a `local_action`): Ansible then runs rsync on the
+/// delegate against the task's host; rsible runs it on the controller only.
+fn refuse_delegated_sync(
+    ld: &mut Loader,
+    file: &Path,
+    entries: &[(Node, Node)],
+    module: Option<&str>,
+) {
+    if module != Some("synchronize") {
+        return;
+    }
+    for (k, _) in entries {
+        let key = k.key_text();
+        if key == "delegate_to" || key == "local_action" {
+            ld.err_at(
+                file,
+                k,
+                format!("'{key}' on module 'synchronize' is not supported by rsible"),
+                Some(
+                    "rsible runs rsync on the controller against the task's host, as Ansible \
+                     does without delegate_to; drop it"
+                        .into(),
+                ),
+            );
+        }
     }
 }

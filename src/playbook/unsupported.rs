@@ -266,7 +266,28 @@ const ARGS: &[(&str, Rule)] = &[
             "use the task keyword `timeout:` for the whole gathering",
         ),
     ),
+    ("synchronize", rule("private_key", Accept::Nothing, SYNC_CONN)),
+    ("synchronize", rule("dest_port", Accept::Nothing, SYNC_CONN)),
+    ("synchronize", rule("set_remote_user", Accept::Bool(true), SYNC_CONN)),
+    ("synchronize", rule("use_ssh_args", Accept::Bool(false), SYNC_CONN)),
+    (
+        "synchronize",
+        rule("ssh_connection_multiplexing", Accept::Bool(false), SYNC_CONN),
+    ),
+    (
+        "synchronize",
+        rule(
+            "link_dest",
+            Accept::Nothing,
+            "rsible does not implement link_dest (hard links to reference trees)",
+        ),
+    ),
 ];
+
+/// Why `synchronize` takes none of Ansible's settings for the ssh command it builds.
+const SYNC_CONN: &str = "rsync reaches the target through the task's own connection (its user, \
+     port, key and ssh settings); set them on the host (ansible_user, ansible_port, \
+     ansible_ssh_private_key_file)";
 
 const UNSAFE_WRITES: Rule = rule(
     "unsafe_writes",

@@ -121,6 +121,12 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    Case {
+        playbook: "36_synchronize.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];
 
 /// Debian packages cases install on their hosts from the lab's local repository, by case:
@@ -129,4 +135,5 @@ pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
     ("28_system_modules.yml", &["locales"]),
     ("31_system_results.yml", &["locales"]),
     ("32_iptables.yml", &["iptables"]),
+    ("36_synchronize.yml", &["rsync"]),
 ];

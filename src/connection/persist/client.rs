@@ -226,6 +226,30 @@ impl Connection for PersistedConnection {
         })
     }
 
+    fn stream<'a>(&'a self, cmd: &'a RemoteCommand, io: UnixStream) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let mut io = io;
+            tracing::debug!(peer = %self.peer, bytes = cmd.script.len(), "exec (streamed, persisted)");
+            let mut daemon = match open(&self.socket).await {
+                Ok(d) => d,
+                Err(e) => {
+                    let why = ConnectionError::Unreachable(format!(
+                        "the rsible persistence daemon holding the connection to {} is gone: {e}",
+                        self.peer
+                    ));
+                    return crate::connection::stream::refuse(&mut io, &why).await;
+                }
+            };
+            // After the request the daemon's stream is the program's: copied both ways as is.
+            if wire::send(&mut daemon, &wire::stream(self.id, cmd))
+                .await
+                .is_ok()
+            {
+                let _ = tokio::io::copy_bidirectional(&mut io, &mut daemon).await;
+            }
+        })
+    }
+
     fn close(&self) -> BoxFuture<'_, ()> {
         // Let go of the connection; the daemon keeps it for the next run.
         Box::pin(async {

@@ -125,6 +125,11 @@ impl Daemon {
                 self.attach(&target, idle, rd, wr).await
             }
             Ok(Some(Ok(Request::Exec { id, cmd }))) => self.exec(id, &cmd, rd, wr).await,
+            Ok(Some(Ok(Request::Stream { id, cmd }))) => {
+                if let Ok(io) = rd.reunite(wr) {
+                    self.stream(id, &cmd, io).await
+                }
+            }
             Ok(Some(Ok(Request::Reset { id }))) => {
                 self.reset(id).await;
                 reply(wr, Reply::Done).await;
@@ -228,6 +233,26 @@ impl Daemon {
             },
         )
         .await;
+    }
+
+    /// Streams one program on connection `id` over `io` (see [`Connection::stream`]).
+    async fn stream(&self, id: u64, cmd: &crate::connection::RemoteCommand, mut io: UnixStream) {
+        let entry = self.state().by_id.get(&id).cloned();
+        let conn = match &entry {
+            Some(e) => e.conn.lock().await.clone(),
+            None => None,
+        };
+        match conn {
+            Some(conn) => conn.stream(cmd, io).await,
+            None => {
+                let gone = "the kept connection was closed (meta: reset_connection, or the host went away)";
+                crate::connection::stream::refuse(
+                    &mut io,
+                    &ConnectionError::Unreachable(gone.into()),
+                )
+                .await
+            }
+        }
     }
 
     async fn reset(&self, id: u64) {

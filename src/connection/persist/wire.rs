@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The wire's version: bump it with any change to the encoding below.
-pub const VERSION: &str = concat!("2-", env!("CARGO_PKG_VERSION"));
+pub const VERSION: &str = concat!("3-", env!("CARGO_PKG_VERSION"));
 
 /// Largest message accepted: a command's stdin or output is held in memory on both sides
 /// anyway; this only stops a corrupt length from allocating without bound.
@@ -31,6 +31,14 @@ pub enum Request {
     },
     /// Run one program on the connection an `Attach` returned.
     Exec {
+        /// The connection, as `Attached` named it.
+        id: u64,
+        /// The program.
+        cmd: RemoteCommand,
+    },
+    /// Run one program streamed both ways (see [`crate::connection::stream`]): after this
+    /// message the Unix stream carries its stdin one way and its frames the other.
+    Stream {
         /// The connection, as `Attached` named it.
         id: u64,
         /// The program.
@@ -106,6 +114,15 @@ pub fn exec(id: u64, cmd: &RemoteCommand) -> Vec<u8> {
     e.0
 }
 
+/// The bytes of a [`Request::Stream`].
+pub fn stream(id: u64, cmd: &RemoteCommand) -> Vec<u8> {
+    let mut e = Enc::default();
+    e.u8(4);
+    e.u64(id);
+    command_enc(&mut e, cmd);
+    e.0
+}
+
 /// The bytes of a [`Request::Reset`].
 pub fn reset(id: u64) -> Vec<u8> {
     let mut e = Enc::default();
@@ -115,7 +132,7 @@ pub fn reset(id: u64) -> Vec<u8> {
 }
 
 impl Request {
-    /// Reads a message written by [`attach`], [`exec`] or [`reset`].
+    /// Reads a message written by [`attach`], [`exec`], [`stream`] or [`reset`].
     pub fn decode(bytes: &[u8]) -> std::io::Result<Request> {
         let mut d = Dec(bytes);
         let r = match d.u8()? {
@@ -128,6 +145,10 @@ impl Request {
                 cmd: command_dec(&mut d)?,
             },
             3 => Request::Reset { id: d.u64()? },
+            4 => Request::Stream {
+                id: d.u64()?,
+                cmd: command_dec(&mut d)?,
+            },
             _ => return Err(bad("unknown request")),
         };
         d.end()?;

@@ -10,7 +10,7 @@ pub mod ssh_config;
 pub mod target;
 mod wildcard;
 
-use super::become_wrap::wrap_command;
+use super::become_wrap::{wrap_command, Wrapped};
 use super::deadline::with_deadline;
 use super::driver::{drive, Chunk, ChunkSource, Drive, StdinSink};
 use super::quote::quote;
@@ -204,6 +204,22 @@ impl Connection for SshConnection {
         })
     }
 
+    fn stream<'a>(
+        &'a self,
+        cmd: &'a RemoteCommand,
+        io: tokio::net::UnixStream,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let mut io = io;
+            match self.start_streamed(cmd).await {
+                Ok((mut source, mut sink, wrapped)) => {
+                    super::stream::pump(&mut source, &mut sink, cmd, wrapped.as_ref(), io).await
+                }
+                Err(e) => super::stream::refuse(&mut io, &e).await,
+            }
+        })
+    }
+
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {
             let _ = self
@@ -250,6 +266,35 @@ impl SshConnection {
         Err(ConnectionError::Unreachable(
             "the server keeps refusing new sessions (MaxSessions?)".into(),
         ))
+    }
+
+    /// Starts `cmd` on a channel of its own, for [`Connection::stream`].
+    async fn start_streamed(
+        &self,
+        cmd: &RemoteCommand,
+    ) -> Result<(ChannelSource, ChannelSink, Option<Wrapped>), ConnectionError> {
+        super::refuse_nul(&cmd.script)?;
+        let wrapped = wrap_command(cmd);
+        if wrapped.as_ref().is_some_and(|w| w.needs_pty) {
+            return Err(ConnectionError::Become(
+                "become method su runs on a terminal and cannot stream a program; use sudo".into(),
+            ));
+        }
+        let text = match &wrapped {
+            Some(w) => w.script.clone(),
+            None => {
+                let mut t = b"/bin/sh -c ".to_vec();
+                t.extend(quote(&cmd.script));
+                t
+            }
+        };
+        let channel = self.open_channel().await?;
+        tracing::debug!(peer = %self.peer, bytes = text.len(), "exec (streamed)");
+        channel.exec(false, text).await.map_err(|e| {
+            ConnectionError::Unreachable(format!("the connection broke: {}", describe(&e)))
+        })?;
+        let (read, write) = channel.split();
+        Ok((ChannelSource { read }, ChannelSink { write }, wrapped))
     }
 
     async fn exec_inner(&self, cmd: &RemoteCommand) -> Result<ExecOutput, ConnectionError> {

@@ -17,6 +17,7 @@ pub mod replace;
 pub mod slurp;
 pub mod stat;
 mod stat_extra;
+pub mod synchronize;
 pub mod tempfile;
 pub mod unarchive;
 pub mod uri;
@@ -41,4 +42,5 @@ pub const SPECS: &[Spec] = &[
     unarchive::SPEC,
     uri::SPEC,
     assemble::SPEC,
+    synchronize::SPEC,
 ];

@@ -202,6 +202,15 @@ impl Ctx<'_> {
         self.run(script, stdin, None, false).await
     }
 
+    /// Runs controller-side work that does its own check mode (`synchronize`'s rsync, given
+    /// `--dry-run`): `work` is told whether this is check mode and runs in both modes.
+    pub async fn on_controller<T, F: std::future::Future<Output = T>>(
+        &self,
+        work: impl FnOnce(bool) -> F,
+    ) -> T {
+        work(!self.applies()).await
+    }
+
     /// The same task context on another connection to the same host.
     pub fn with_conn<'b>(&'b self, conn: &'b dyn Connection) -> Ctx<'b> {
         Ctx {
