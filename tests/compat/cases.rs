@@ -115,6 +115,12 @@ pub const CASES: &[Case] = &[
         converges: false,
     },
     once("31_system_results.yml"),
+    Case {
+        playbook: "34_pip_selinux.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];
 
 /// Debian packages cases install on their hosts from the lab's local repository, by case:
@@ -122,4 +128,8 @@ pub const CASES: &[Case] = &[
 pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
     ("28_system_modules.yml", &["locales"]),
     ("31_system_results.yml", &["locales"]),
+    (
+        "34_pip_selinux.yml",
+        &["python3-venv", "python3-pip", "python3-packaging"],
+    ),
 ];

@@ -66,3 +66,7 @@ if [ -f /etc/locale.gen ]; then
     grep -v '^#' /etc/locale.gen | sed 's/^/  | /'
     locale -a | sed 's/^/  locale /'
 fi
+# 34_pip_selinux's virtualenv: what its pip lists.
+if [ -x /opt/compat_pip/venv/bin/pip ]; then
+    /opt/compat_pip/venv/bin/pip freeze --all 2>&1 | sed 's/^/  pip /'
+fi

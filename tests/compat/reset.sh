@@ -33,3 +33,5 @@ if grep -q '^[^#[:space:]]' "$g" 2>/dev/null; then
     sed -i 's/^\([^#[:space:]]\)/# \1/' "$g"
     locale-gen >/dev/null 2>&1
 fi
+# 34_pip_selinux's virtualenv and wheels (the Python packages it installs stay in the venv).
+rm -rf /opt/compat_pip

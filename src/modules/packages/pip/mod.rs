@@ -207,6 +207,12 @@ fn extra_words(a: &Args) -> Vec<String> {
     shlex::split(&extra).unwrap_or_default()
 }
 
+/// Whether check mode decides from the listing (plain names, no extra arguments, not
+/// `latest`); else it reports a change, as Ansible's module does.
+fn listing_decides(a: &Args) -> bool {
+    a.name.is_some() && extra_words(a).is_empty() && a.state != State::Latest
+}
+
 /// The program's plan for `a`.
 fn plan(a: &Args, reqs: &[Req]) -> Plan {
     let extra = extra_words(a);
@@ -218,7 +224,6 @@ fn plan(a: &Args, reqs: &[Req]) -> Plan {
     }
     let names = a.name.as_deref().unwrap_or_default();
     let compare = a.requirements.is_some() || names.iter().any(|n| is_vcs(n));
-    let check_lists = a.name.is_some() && extra.is_empty() && a.state != State::Latest;
     let words = shlex::split(a.virtualenv_command.as_deref().unwrap_or("virtualenv"))
         .unwrap_or_default();
     Plan {
@@ -232,7 +237,7 @@ fn plan(a: &Args, reqs: &[Req]) -> Plan {
             python: a.virtualenv_python.clone(),
         },
         pip_args,
-        list_before: check_lists || compare,
+        list_before: listing_decides(a) || compare,
         compare,
         umask: a.umask.clone(),
         break_system: a.break_system_packages,
@@ -336,7 +341,7 @@ async fn pip(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         return Ok(o);
     }
     if !r.has("applied") {
-        return Ok(check_mode(&a, &r, &reqs, &pip_words, &plan));
+        return Ok(check_mode(&a, &r, &reqs, &pip_words));
     }
     let Some(rc) = r.get("rc").and_then(|c| c.parse::<i64>().ok()) else {
         return Err(Failure::Failed(format!(
@@ -383,9 +388,9 @@ async fn pip(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 
 /// The check-mode result: a change for anything the listing cannot decide, else whether a
 /// `present` entry is missing or an `absent` one installed.
-fn check_mode(a: &Args, r: &Report, reqs: &[Req], pip_words: &[String], plan: &Plan) -> Output {
+fn check_mode(a: &Args, r: &Report, reqs: &[Req], pip_words: &[String]) -> Output {
     let mut o = Output::default();
-    let Some(listing) = r.get("before_out").filter(|_| !plan.compare && !r.has("mkvenv")) else {
+    let Some(listing) = r.get("before_out").filter(|_| listing_decides(a) && !r.has("mkvenv")) else {
         o.changed = true;
         return o;
     };
