@@ -128,10 +128,18 @@ mod tests {
 
     #[test]
     fn arguments() {
-        assert_eq!(check::<Seboolean>(json!({"name": "b", "state": true})), Ok(true));
-        assert_eq!(check::<Seboolean>(json!({"name": "b", "state": "no", "ignore_selinux_state": true})), Ok(true));
+        assert_eq!(
+            check::<Seboolean>(json!({"name": "b", "state": true})),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<Seboolean>(json!({"name": "b", "state": "no", "ignore_selinux_state": true})),
+            Ok(true)
+        );
         assert!(check::<Seboolean>(json!({"name": "b"})).is_err());
-        assert!(check::<Seboolean>(json!({"name": "b", "state": true, "persistent": true})).is_err());
+        assert!(
+            check::<Seboolean>(json!({"name": "b", "state": true, "persistent": true})).is_err()
+        );
     }
 
     #[test]

@@ -56,7 +56,12 @@ pub struct Args {
     #[serde(default, deserialize_with = "de_opt_string")]
     policy: Option<String>,
     state: Mode,
-    #[serde(default, alias = "conf", alias = "file", deserialize_with = "de_opt_string")]
+    #[serde(
+        default,
+        alias = "conf",
+        alias = "file",
+        deserialize_with = "de_opt_string"
+    )]
     configfile: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
     update_kernel_param: bool,
@@ -166,8 +171,9 @@ fn decide(
     let state = a.state.word();
     if state != runtime {
         if !enabled {
-            d.warnings
-                .push(format!("Reboot is required to set SELinux state to '{state}'"));
+            d.warnings.push(format!(
+                "Reboot is required to set SELinux state to '{state}'"
+            ));
             d.reboot_required = true;
         } else if a.state == Mode::Disabled {
             if runtime != "permissive" {
@@ -184,8 +190,9 @@ fn decide(
             d.reboot_required = true;
         } else {
             d.setenforce = Some(u8::from(a.state == Mode::Enforcing));
-            d.msgs
-                .push(format!("SELinux state changed from '{runtime}' to '{state}'"));
+            d.msgs.push(format!(
+                "SELinux state changed from '{runtime}' to '{state}'"
+            ));
             d.changed = true;
         }
     }
@@ -231,7 +238,14 @@ async fn selinux(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     }
     let text = content(&r).unwrap_or("");
     let running = r.get("running").filter(|p| !p.is_empty());
-    let d = match decide(&a, &configfile, text, running, r.get("mode"), r.has("installed")) {
+    let d = match decide(
+        &a,
+        &configfile,
+        text,
+        running,
+        r.get("mode"),
+        r.has("installed"),
+    ) {
         Ok(d) => d,
         Err(msg) => return Ok(failed(msg)),
     };
@@ -298,10 +312,15 @@ mod tests {
     #[test]
     fn arguments() {
         assert_eq!(check::<Selinux>(json!({"state": "disabled"})), Ok(true));
-        assert_eq!(check::<Selinux>(json!({"state": "enforcing", "policy": "targeted", "conf": "/c"})), Ok(true));
+        assert_eq!(
+            check::<Selinux>(json!({"state": "enforcing", "policy": "targeted", "conf": "/c"})),
+            Ok(true)
+        );
         assert!(check::<Selinux>(json!({})).is_err());
         assert!(check::<Selinux>(json!({"state": "on"})).is_err());
-        assert!(check::<Selinux>(json!({"state": "disabled", "update_kernel_param": true})).is_err());
+        assert!(
+            check::<Selinux>(json!({"state": "disabled", "update_kernel_param": true})).is_err()
+        );
     }
 
     #[test]
@@ -322,7 +341,10 @@ mod tests {
         let a = args(json!({"state": "permissive", "policy": "targeted"}));
         let d = decide(&a, "/c", CONF, Some("targeted"), Some("enforcing"), true).expect("ok");
         assert_eq!(d.setenforce, Some(0));
-        assert_eq!(d.config.as_deref(), Some("SELINUX=permissive\nSELINUXTYPE=targeted\n"));
+        assert_eq!(
+            d.config.as_deref(),
+            Some("SELINUX=permissive\nSELINUXTYPE=targeted\n")
+        );
         assert_eq!(
             d.msgs,
             [
@@ -336,9 +358,15 @@ mod tests {
     fn the_file_is_edited_when_selinux_is_off() {
         let a = args(json!({"state": "enforcing", "policy": "mls"}));
         let d = decide(&a, "/c", "SELINUX=disabled\n", Some("targeted"), None, true).expect("ok");
-        assert_eq!(d.config.as_deref(), Some("SELINUX=enforcing\nSELINUXTYPE=mls\n"));
+        assert_eq!(
+            d.config.as_deref(),
+            Some("SELINUX=enforcing\nSELINUXTYPE=mls\n")
+        );
         assert!(d.reboot_required && d.setenforce.is_none() && d.policy_differs);
-        assert_eq!(d.warnings, ["Reboot is required to set SELinux state to 'enforcing'"]);
+        assert_eq!(
+            d.warnings,
+            ["Reboot is required to set SELinux state to 'enforcing'"]
+        );
         let d = decide(&a, "/c", CONF, Some("targeted"), None, false);
         assert_eq!(d, Err("Policy mls does not exist in /etc/selinux/".into()));
     }
@@ -349,8 +377,21 @@ mod tests {
         let d = decide(&a, "/c", CONF, Some("targeted"), Some("enforcing"), false).expect("ok");
         assert_eq!(d.setenforce, Some(0));
         assert!(d.reboot_required && d.changed && !d.policy_differs);
-        assert_eq!(d.config.as_deref(), Some("SELINUX=disabled\nSELINUXTYPE=targeted\n"));
-        let d = decide(&args(json!({"state": "enforcing"})), "/c", CONF, None, None, true);
-        assert_eq!(d, Err("Policy is required if state is not 'disabled'".into()));
+        assert_eq!(
+            d.config.as_deref(),
+            Some("SELINUX=disabled\nSELINUXTYPE=targeted\n")
+        );
+        let d = decide(
+            &args(json!({"state": "enforcing"})),
+            "/c",
+            CONF,
+            None,
+            None,
+            true,
+        );
+        assert_eq!(
+            d,
+            Err("Policy is required if state is not 'disabled'".into())
+        );
     }
 }

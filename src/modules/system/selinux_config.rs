@@ -57,7 +57,10 @@ mod tests {
             set("SELINUX=enforcing", "SELINUXTYPE", "mls"),
             "SELINUX=enforcing\nSELINUXTYPE=mls\n"
         );
-        assert_eq!(set("SELINUX=a\nSELINUX=b\n", "SELINUX", "c"), "SELINUX=c\nSELINUX=c\n");
+        assert_eq!(
+            set("SELINUX=a\nSELINUX=b\n", "SELINUX", "c"),
+            "SELINUX=c\nSELINUX=c\n"
+        );
         assert_eq!(set("", "SELINUX", "disabled"), "SELINUX=disabled\n");
     }
 }

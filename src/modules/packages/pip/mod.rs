@@ -12,6 +12,7 @@ pub mod req;
 pub mod script;
 pub mod version;
 
+use super::common::set_streams;
 use crate::modules::framework::args::{de_bool, de_opt_list, de_opt_string, is_template};
 use crate::modules::framework::report::Report;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
@@ -102,13 +103,18 @@ pub struct Args {
 /// Whether `u` reads as an octal number as Python's `int(u, 8)` reads it.
 fn octal(u: &str) -> bool {
     let t = u.trim();
-    let t = t.strip_prefix("0o").or_else(|| t.strip_prefix("0O")).unwrap_or(t);
+    let t = t
+        .strip_prefix("0o")
+        .or_else(|| t.strip_prefix("0O"))
+        .unwrap_or(t);
     !t.is_empty() && t.chars().all(|c| ('0'..='7').contains(&c) || c == '_')
 }
 
 /// Whether a `name` entry is a VCS URL (`git+`, `hg+`, `svn+`, `bzr+`).
 fn is_vcs(name: &str) -> bool {
-    ["svn+", "git+", "hg+", "bzr+"].iter().any(|p| name.starts_with(p))
+    ["svn+", "git+", "hg+", "bzr+"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// Whether a virtualenv command is Python's `venv` (`pyvenv`, `-m venv`): no `-p` for it.
@@ -134,7 +140,9 @@ impl Module for Pip {
 
     fn validate(a: &Args) -> Result<(), String> {
         match (&a.name, &a.requirements) {
-            (None, None) => return Err("one of the following is required: name, requirements".into()),
+            (None, None) => {
+                return Err("one of the following is required: name, requirements".into())
+            }
             (Some(_), Some(_)) => {
                 return Err("parameters are mutually exclusive: name|requirements".into())
             }
@@ -165,16 +173,23 @@ impl Module for Pip {
         if a.version.is_some() && !names.iter().any(|n| is_template(n)) {
             let entries = req::recover(names);
             if entries.len() > 1 {
-                return Err("'version' argument is ambiguous when installing multiple package \
+                return Err(
+                    "'version' argument is ambiguous when installing multiple package \
                             distributions. Please specify version restrictions next to each \
                             package in 'name' argument."
-                    .into());
+                        .into(),
+                );
             }
-            if entries.first().is_some_and(|e| Req::new(e, None).has_specifier()) {
-                return Err("The 'version' argument conflicts with any version specifier \
+            if entries
+                .first()
+                .is_some_and(|e| Req::new(e, None).has_specifier())
+            {
+                return Err(
+                    "The 'version' argument conflicts with any version specifier \
                             provided along with a package name. Please keep the version \
                             specifier, but remove the 'version' argument."
-                    .into());
+                        .into(),
+                );
             }
         }
         Ok(())
@@ -224,8 +239,8 @@ fn plan(a: &Args, reqs: &[Req]) -> Plan {
     }
     let names = a.name.as_deref().unwrap_or_default();
     let compare = a.requirements.is_some() || names.iter().any(|n| is_vcs(n));
-    let words = shlex::split(a.virtualenv_command.as_deref().unwrap_or("virtualenv"))
-        .unwrap_or_default();
+    let words =
+        shlex::split(a.virtualenv_command.as_deref().unwrap_or("virtualenv")).unwrap_or_default();
     Plan {
         chdir: a.chdir.clone(),
         env: a.virtualenv.clone(),
@@ -296,7 +311,10 @@ fn early_failure(r: &Report, pip_words: &[String]) -> Option<Output> {
     }
     if let Some(h) = r.get("helpfail") {
         let cmd = r.get("helpcmd").unwrap_or("");
-        return Some(failed(format!("Could not get output from {cmd}: {h}"), None));
+        return Some(failed(
+            format!("Could not get output from {cmd}: {h}"),
+            None,
+        ));
     }
     if r.has("pyconflict") {
         return Some(failed(
@@ -316,7 +334,10 @@ fn early_failure(r: &Report, pip_words: &[String]) -> Option<Output> {
         let get = |k: &str| r.get(&format!("{phase}_{k}")).unwrap_or("").to_string();
         let mut cmd = pip_words.to_vec();
         cmd.push("freeze".into());
-        return Some(failed(fail_text(&get("out"), &get("err")), Some(json!(cmd))));
+        return Some(failed(
+            fail_text(&get("out"), &get("err")),
+            Some(json!(cmd)),
+        ));
     }
     None
 }
@@ -378,11 +399,10 @@ async fn pip(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         ("state", json!(a.state.word())),
         ("requirements", json!(a.requirements)),
         ("virtualenv", json!(env)),
-        ("stdout", json!(stdout)),
-        ("stderr", json!(stderr)),
     ] {
         o.fields.insert(k.into(), v);
     }
+    set_streams(&mut o, &stdout, &stderr);
     Ok(o)
 }
 
@@ -390,7 +410,10 @@ async fn pip(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
 /// `present` entry is missing or an `absent` one installed.
 fn check_mode(a: &Args, r: &Report, reqs: &[Req], pip_words: &[String]) -> Output {
     let mut o = Output::default();
-    let Some(listing) = r.get("before_out").filter(|_| listing_decides(a) && !r.has("mkvenv")) else {
+    let Some(listing) = r
+        .get("before_out")
+        .filter(|_| listing_decides(a) && !r.has("mkvenv"))
+    else {
         o.changed = true;
         return o;
     };
@@ -404,9 +427,7 @@ fn check_mode(a: &Args, r: &Report, reqs: &[Req], pip_words: &[String]) -> Outpu
     };
     let cmd = format!("{} {sub}", pip_words.join(" "));
     o.fields.insert("cmd".into(), json!(cmd));
-    o.fields.insert("stdout".into(), json!(listing));
-    o.fields
-        .insert("stderr".into(), json!(r.get("before_err").unwrap_or("")));
+    set_streams(&mut o, listing, r.get("before_err").unwrap_or(""));
     o
 }
 
@@ -417,8 +438,14 @@ mod tests {
 
     #[test]
     fn arguments() {
-        assert_eq!(check::<Pip>(json!({"name": ["a>1", "<2"], "virtualenv": "/v"})), Ok(true));
-        assert_eq!(check::<Pip>(json!({"requirements": "/r.txt", "state": "latest"})), Ok(true));
+        assert_eq!(
+            check::<Pip>(json!({"name": ["a>1", "<2"], "virtualenv": "/v"})),
+            Ok(true)
+        );
+        assert_eq!(
+            check::<Pip>(json!({"requirements": "/r.txt", "state": "latest"})),
+            Ok(true)
+        );
         assert!(check::<Pip>(json!({})).is_err());
         assert!(check::<Pip>(json!({"name": "a", "requirements": "r"})).is_err());
         assert!(check::<Pip>(json!({"name": "a", "executable": "p", "virtualenv": "v"})).is_err());
@@ -426,7 +453,10 @@ mod tests {
         assert!(check::<Pip>(json!({"name": "a,b", "version": "1"})).is_err());
         assert!(check::<Pip>(json!({"name": "a>=1", "version": "1"})).is_err());
         assert!(check::<Pip>(json!({"name": "a", "umask": "0x22"})).is_err());
-        assert_eq!(check::<Pip>(json!({"name": "a", "umask": "0022"})), Ok(true));
+        assert_eq!(
+            check::<Pip>(json!({"name": "a", "umask": "0022"})),
+            Ok(true)
+        );
         assert!(check::<Pip>(json!({"name": "a", "state": "installed"})).is_err());
         assert!(check::<Pip>(json!({"name": "a", "extra_args": "'x"})).is_err());
     }
@@ -451,11 +481,20 @@ mod tests {
         let p = plan(&a, &entries(&a));
         assert_eq!(
             p.pip_args,
-            ["install", "-U", "--no-index", "--find-links", "/w d", "-e", "rsdemo", "other>=1"]
+            [
+                "install",
+                "-U",
+                "--no-index",
+                "--find-links",
+                "/w d",
+                "-e",
+                "rsdemo",
+                "other>=1"
+            ]
         );
         assert!(!p.list_before && !p.compare);
-        let a: Args =
-            serde_json::from_value(json!({"requirements": "r.txt", "state": "absent"})).expect("args");
+        let a: Args = serde_json::from_value(json!({"requirements": "r.txt", "state": "absent"}))
+            .expect("args");
         let p = plan(&a, &entries(&a));
         assert_eq!(p.pip_args, ["uninstall", "-y", "-r", "r.txt"]);
         assert!(p.list_before && p.compare);

@@ -131,7 +131,8 @@ impl Req {
                 if !extras.is_empty() {
                     text.push_str(&format!("[{}]", extras.join(",")));
                 }
-                let mut written: Vec<String> = specs.iter().map(|(o, v)| format!("{o}{v}")).collect();
+                let mut written: Vec<String> =
+                    specs.iter().map(|(o, v)| format!("{o}{v}")).collect();
                 written.sort();
                 text.push_str(&written.join(","));
                 Req {
@@ -148,7 +149,9 @@ impl Req {
 
     /// Whether the entry carries a version specifier.
     pub fn has_specifier(&self) -> bool {
-        self.plain.as_ref().is_some_and(|(_, specs)| !specs.is_empty())
+        self.plain
+            .as_ref()
+            .is_some_and(|(_, specs)| !specs.is_empty())
     }
 
     /// Whether a `NAME==VERSION` line of `listing` satisfies the entry.
@@ -176,7 +179,13 @@ mod tests {
     #[test]
     fn split_specifiers_join_their_package() {
         assert_eq!(
-            recover(&strings(&["django>1.11.1", "<1.11.3", "ipaddress", "simple>1.1.0", "<2.0.0"])),
+            recover(&strings(&[
+                "django>1.11.1",
+                "<1.11.3",
+                "ipaddress",
+                "simple>1.1.0",
+                "<2.0.0"
+            ])),
             ["django>1.11.1,<1.11.3", "ipaddress", "simple>1.1.0,<2.0.0"]
         );
         assert_eq!(
@@ -188,11 +197,17 @@ mod tests {
 
     #[test]
     fn entries_are_written_as_packaging_writes_them() {
-        assert_eq!(Req::new("Foo_Bar [b, a] >= 1.0 , <2", None).text, "Foo_Bar[a,b]<2,>=1.0");
+        assert_eq!(
+            Req::new("Foo_Bar [b, a] >= 1.0 , <2", None).text,
+            "Foo_Bar[a,b]<2,>=1.0"
+        );
         assert_eq!(Req::new("rsdemo", Some("1.0")).text, "rsdemo==1.0");
         assert_eq!(Req::new("rsdemo", Some(">=1.0")).text, "rsdemo>=1.0");
         assert_eq!(Req::new("./pkg/dir", None).text, "./pkg/dir");
-        assert_eq!(Req::new("git+https://x/y.git", None).text, "git+https://x/y.git");
+        assert_eq!(
+            Req::new("git+https://x/y.git", None).text,
+            "git+https://x/y.git"
+        );
         assert!(Req::new("a>=1", None).has_specifier());
         assert!(!Req::new("a", None).has_specifier());
     }

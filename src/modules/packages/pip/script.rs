@@ -177,8 +177,16 @@ fn mkvenv(v: &VenvCmd) -> String {
 /// The apply: the virtualenv when missing, pip's command, and the listing after.
 pub fn apply(p: &Plan) -> String {
     let args: Vec<String> = p.pip_args.iter().map(|a| quote_str(a)).collect();
-    let before = if p.compare { "plist before || exit 0\n  " } else { "" };
-    let after = if p.compare { "plist after || exit 0\n" } else { "" };
+    let before = if p.compare {
+        "plist before || exit 0\n  "
+    } else {
+        ""
+    };
+    let after = if p.compare {
+        "plist after || exit 0\n"
+    } else {
+        ""
+    };
     format!(
         r#"{mkvenv}m applied
 if [ "$mk" = 1 ]; then
@@ -220,13 +228,19 @@ mod tests {
     #[test]
     fn the_program_parses() {
         let p = plan();
-        assert_parses(&crate::modules::framework::sh_check::gated(&probe(&p), &apply(&p)));
+        assert_parses(&crate::modules::framework::sh_check::gated(
+            &probe(&p),
+            &apply(&p),
+        ));
         let mut p = plan();
         p.venv.site_packages = true;
         p.venv.is_venv = false;
         p.venv.python = Some("python3.11".into());
         assert!(apply(&p).contains("-ppython3.11"), "{}", apply(&p));
-        assert_parses(&crate::modules::framework::sh_check::gated(&probe(&p), &apply(&p)));
+        assert_parses(&crate::modules::framework::sh_check::gated(
+            &probe(&p),
+            &apply(&p),
+        ));
     }
 
     #[test]
