@@ -74,9 +74,12 @@ fn split_name(s: &str) -> Option<(&str, &str)> {
     edges_ok.then_some((name, &s[end..]))
 }
 
+/// A plain requirement's name, sorted extras and `(operator, version)` specifiers.
+type Parsed = (String, Vec<String>, Vec<(String, String)>);
+
 /// Reads a plain requirement (`name`, `name[extras]`, specifiers separated by commas):
 /// the name, its sorted extras and its specifiers; `None` for anything else.
-fn parse(s: &str) -> Option<(String, Vec<String>, Vec<(String, String)>)> {
+fn parse(s: &str) -> Option<Parsed> {
     let (name, rest) = split_name(s.trim())?;
     let mut rest = rest.trim_start();
     let mut extras = Vec::new();

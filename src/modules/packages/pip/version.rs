@@ -108,7 +108,7 @@ impl Version {
     }
 
     /// The sort key: a dev release of a final version sorts before its pre-releases.
-    fn key(&self) -> (u64, &[u64], (i8, u64), (i8, u64), (i8, u64)) {
+    fn key(&self) -> (u64, &[u64], [(i8, u64); 3]) {
         let pre = match (self.pre, self.post, self.dev) {
             (None, None, Some(_)) => (-1, 0),
             (None, _, _) => (3, 0),
@@ -116,7 +116,7 @@ impl Version {
         };
         let post = self.post.map_or((-1, 0), |n| (0, n));
         let dev = self.dev.map_or((1, 0), |n| (0, n));
-        (self.epoch, self.trimmed(), pre, post, dev)
+        (self.epoch, self.trimmed(), [pre, post, dev])
     }
 }
 
