@@ -20,9 +20,10 @@ status=$base/var/lib/dpkg/status
 [ -f "$status" ] || { echo "debian-debs: no lab base at $base" >&2; exit 1; }
 mkdir -p "$cache" "$repo/debian"
 
+# An upgrade of a package the base has reads `Inst NAME [OLD] (NEW ...)`: NEW is taken.
 closure() {
     apt-get -s --no-install-recommends -o Dir::State::status="$status" install "$@" 2>/dev/null \
-        | awk '/^Inst /{ print $2 "=" substr($3, 2) }'
+        | awk '/^Inst /{ v = $3; if (v ~ /^\[/) v = $4; print $2 "=" substr(v, 2) }'
 }
 
 want=$(closure "$@" || true)

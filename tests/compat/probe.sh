@@ -76,3 +76,7 @@ if command -v iptables >/dev/null 2>&1; then
         ip6tables -t "$t" -S | sed 's/^/  | /'
     done
 fi
+# 34_pip_selinux's virtualenv: what its pip lists.
+if [ -x /opt/compat_pip/venv/bin/pip ]; then
+    /opt/compat_pip/venv/bin/pip freeze --all 2>&1 | sed 's/^/  pip /'
+fi

@@ -43,3 +43,5 @@ if command -v iptables >/dev/null 2>&1; then
         for c in INPUT FORWARD OUTPUT; do "$b" -P "$c" ACCEPT 2>/dev/null || true; done
     done
 fi
+# 34_pip_selinux's virtualenv and wheels (the Python packages it installs stay in the venv).
+rm -rf /opt/compat_pip

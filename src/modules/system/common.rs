@@ -175,6 +175,27 @@ pub fn de_opt_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
         .ok_or_else(|| D::Error::custom(format!("{text:?} is not a number of seconds")))
 }
 
+/// sh for `selinux` and `seboolean`: without SELinux's tools (`selinuxenabled`, `getenforce`,
+/// `getsebool`, `setsebool`), reports `nolib` with the host's name and its python3 and ends
+/// the program, where Ansible's modules fail for want of the selinux Python library.
+pub const SELINUX_TOOLS: &str = r#"for t in selinuxenabled getenforce getsebool setsebool; do
+  command -v "$t" >/dev/null 2>&1 || { m nolib "$(uname -n)"; m python "$(command -v python3)"; exit 0; }
+done
+"#;
+
+/// Ansible's message for a target without the selinux Python library, from the `nolib`
+/// report of [`SELINUX_TOOLS`] (`None` when the tools are there).
+pub fn selinux_missing(r: &Report) -> Option<String> {
+    let host = r.get("nolib")?;
+    Some(format!(
+        "Failed to import the required Python library (libselinux-python) on {host}'s Python \
+         {}. Please read the module documentation and install it in the appropriate location. \
+         If the required library is installed, but Ansible is using the wrong Python \
+         interpreter, please consult the documentation on ansible_python_interpreter",
+        r.get("python").unwrap_or("")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

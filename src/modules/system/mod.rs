@@ -1,6 +1,6 @@
 //! The system family: accounts (`user`, `group`, `authorized_key`, `known_hosts`), `cron`,
 //! `mount`, kernel settings (`sysctl`, `modprobe`), login limits (`pam_limits`), `hostname`,
-//! `timezone`, `locale_gen`, `alternatives`, `iptables`, `reboot`, `wait_for` and `wait_for_connection`.
+//! `timezone`, `locale_gen`, `alternatives`, `iptables`, SELinux (`selinux`, `seboolean`), `reboot`, `wait_for` and `wait_for_connection`.
 //! What they share (sh programs answered in the one report format, date arithmetic, reading
 //! seconds) lives in [`common`].
 //! Knows nothing of playbooks or scheduling.
@@ -19,6 +19,9 @@ pub mod modprobe;
 pub mod mount;
 pub mod pam_limits;
 pub mod reboot;
+pub mod seboolean;
+pub mod selinux;
+pub mod selinux_config;
 pub mod sysctl;
 pub mod timezone;
 pub mod user;
@@ -47,4 +50,6 @@ pub const SPECS: &[Spec] = &[
     pam_limits::SPEC,
     locale_gen::SPEC,
     iptables::SPEC,
+    selinux::SPEC,
+    seboolean::SPEC,
 ];
