@@ -33,3 +33,6 @@ if grep -q '^[^#[:space:]]' "$g" 2>/dev/null; then
     sed -i 's/^\([^#[:space:]]\)/# \1/' "$g"
     locale-gen >/dev/null 2>&1
 fi
+# 33_debconf_git's checkouts and its package's debconf questions.
+rm -rf /srv/compat-git
+echo PURGE | debconf-communicate rsible-compat >/dev/null 2>&1 || true
