@@ -77,9 +77,7 @@ impl Module for Debconf {
         match (vtype, &a.value) {
             (_, None | Some(Value::String(_))) => Ok(()),
             ("boolean", Some(Value::Bool(_) | Value::Number(_))) => Ok(()),
-            ("multiselect", Some(Value::Array(items)))
-                if items.iter().all(Value::is_string) =>
-            {
+            ("multiselect", Some(Value::Array(items))) if items.iter().all(Value::is_string) => {
                 Ok(())
             }
             (_, Some(v)) => Err(format!(
@@ -205,6 +203,16 @@ fn missing(prog: &str, path: &str) -> String {
     format!("Failed to find required executable \"{prog}\" in paths: {path}")
 }
 
+/// Ansible's answer when nothing changes: the package's questions as `current`.
+fn unchanged(prev: Map<String, Value>) -> Output {
+    let mut o = Output {
+        msg: Some(String::new()),
+        ..Output::default()
+    };
+    o.fields.insert("current".into(), Value::Object(prev));
+    o
+}
+
 fn failed(msg: String) -> Output {
     Output {
         failed: true,
@@ -235,10 +243,7 @@ async fn debconf(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     };
     let mut prev = selections(show);
     let (Some(question), Some(value)) = (a.question.as_deref(), a.value.as_ref()) else {
-        let mut o = Output::default();
-        o.msg = Some(String::new());
-        o.fields.insert("current".into(), Value::Object(prev));
-        return Ok(o);
+        return Ok(unchanged(prev));
     };
     let mut answer = Answer::of(value, vtype);
     let changed = match prev.get(question) {
@@ -273,15 +278,16 @@ async fn debconf(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             }
         }
     };
-    let mut o = Output::default();
     if !changed {
-        o.msg = Some(String::new());
-        o.fields.insert("current".into(), Value::Object(prev));
-        return Ok(o);
+        return Ok(unchanged(prev));
     }
+    let mut o = Output::default();
     let line = format!("{} {question} {vtype} {}", a.name, answer.text());
     let mut msg = String::new();
-    if let Some(out) = ctx.apply(apply(&line, a.unseen).into_bytes(), Vec::new()).await? {
+    if let Some(out) = ctx
+        .apply(apply(&line, a.unseen).into_bytes(), Vec::new())
+        .await?
+    {
         let r = Report::parse("debconf", &String::from_utf8_lossy(&out.stdout))?;
         if let Some(path) = r.get("noset") {
             return Ok(failed(missing("debconf-set-selections", path)));
@@ -338,7 +344,9 @@ mod tests {
         let bad = json!({"name": "p", "question": "q", "vtype": "bool", "value": "x"});
         assert!(check::<Debconf>(bad).is_err());
         let num = json!({"name": "p", "question": "q", "vtype": "string", "value": 5});
-        assert!(check::<Debconf>(num).unwrap_err().contains("not supported by rsible"));
+        assert!(check::<Debconf>(num)
+            .unwrap_err()
+            .contains("not supported by rsible"));
         let list = json!({"name": "p", "question": "q", "vtype": "select", "value": ["a"]});
         assert!(check::<Debconf>(list).is_err());
         assert!(check::<Debconf>(json!({"name": "p", "type": "x"})).is_err());
@@ -362,13 +370,22 @@ mod tests {
             Some("secret".into())
         );
         assert_eq!(password_value(lines, "p/none", "password"), None);
-        assert_eq!(password_value("p\tp/pw", "p/pw", "password"), Some("".into()));
+        assert_eq!(
+            password_value("p\tp/pw", "p/pw", "password"),
+            Some("".into())
+        );
     }
 
     #[test]
     fn answers_read_their_vtype() {
-        assert_eq!(Answer::of(&json!(true), "boolean"), Answer::Text("true".into()));
-        assert_eq!(Answer::of(&json!("Yes"), "boolean"), Answer::Text("yes".into()));
+        assert_eq!(
+            Answer::of(&json!(true), "boolean"),
+            Answer::Text("true".into())
+        );
+        assert_eq!(
+            Answer::of(&json!("Yes"), "boolean"),
+            Answer::Text("yes".into())
+        );
         assert_eq!(Answer::of(&json!(["b", "a"]), "multiselect").text(), "b, a");
     }
 
@@ -379,7 +396,10 @@ mod tests {
         assert!(p.contains("debconf-get-selections"));
         assert!(!probe("p", false).contains("debconf-get-selections"));
         let a = apply("p p/q string a b", true);
-        assert!(a.contains("printf '%s\\n' 'p p/q string a b' | \"$s\" -u"), "{a}");
+        assert!(
+            a.contains("printf '%s\\n' 'p p/q string a b' | \"$s\" -u"),
+            "{a}"
+        );
         crate::modules::framework::sh_check::assert_parses(&p);
         crate::modules::framework::sh_check::assert_parses(&a);
     }

@@ -86,7 +86,8 @@ pub struct Args {
 /// A path Ansible expands on the target (`~`, `$VAR`) or, for `dest`, resolves against the
 /// module's directory.
 fn unexpanded(p: &str, relative_ok: bool) -> bool {
-    !is_template(p) && (p.starts_with('~') || p.contains('$') || !(relative_ok || p.starts_with('/')))
+    !is_template(p)
+        && (p.starts_with('~') || p.contains('$') || !(relative_ok || p.starts_with('/')))
 }
 
 impl Module for Git {
@@ -102,19 +103,28 @@ impl Module for Git {
             ("separate_git_dir", a.separate_git_dir.is_some()),
             ("bare", a.bare),
             ("verify_commit", a.verify_commit),
-            ("gpg_allowlist", a.gpg_allowlist.as_ref().is_some_and(|l| !l.is_empty())),
+            (
+                "gpg_allowlist",
+                a.gpg_allowlist.as_ref().is_some_and(|l| !l.is_empty()),
+            ),
             ("track_submodules", a.track_submodules),
         ];
         if let Some((name, _)) = refused.iter().find(|(_, given)| *given) {
             return Err(format!("{name} is not supported by rsible's git"));
         }
         if a.accept_hostkey && a.accept_newhostkey {
-            return Err("parameters are mutually exclusive: accept_hostkey|accept_newhostkey".into());
+            return Err(
+                "parameters are mutually exclusive: accept_hostkey|accept_newhostkey".into(),
+            );
         }
         let paths = [
             ("dest", a.dest.as_deref(), false),
             ("key_file", a.key_file.as_deref(), true),
-            ("repo", Some(a.repo.as_str()).filter(|r| r.starts_with('~')), true),
+            (
+                "repo",
+                Some(a.repo.as_str()).filter(|r| r.starts_with('~')),
+                true,
+            ),
         ];
         for (name, p, relative_ok) in paths {
             if let Some(p) = p.filter(|p| unexpanded(p, relative_ok)) {
@@ -136,7 +146,10 @@ impl Module for Git {
 /// `extra` (`StrictHostKeyChecking=...`) added to the user's `ssh_opts` as the module adds it.
 fn ssh_options(a: &Args, extra: Option<&str>) -> String {
     let mut opts = a.ssh_opts.clone();
-    for mode in [a.accept_hostkey.then_some("no"), extra].into_iter().flatten() {
+    for mode in [a.accept_hostkey.then_some("no"), extra]
+        .into_iter()
+        .flatten()
+    {
         let o = format!("-o StrictHostKeyChecking={mode}");
         opts = Some(match opts {
             Some(s)
@@ -171,10 +184,15 @@ fn ssh_options(a: &Args, extra: Option<&str>) -> String {
 /// `umask` as Ansible reads it: quoted octal text (Python's `int(u, 8)`), else its message.
 fn umask(v: &Value) -> Result<String, Output> {
     let Value::String(s) = v else {
-        return Err(failed("umask must be defined as a quoted octal integer".into()));
+        return Err(failed(
+            "umask must be defined as a quoted octal integer".into(),
+        ));
     };
     let t = s.trim().replace('_', "");
-    let digits = t.strip_prefix("0o").or_else(|| t.strip_prefix("0O")).unwrap_or(&t);
+    let digits = t
+        .strip_prefix("0o")
+        .or_else(|| t.strip_prefix("0O"))
+        .unwrap_or(&t);
     match u32::from_str_radix(digits, 8) {
         Ok(n) if n <= 0o777 => Ok(format!("{n:04o}")),
         _ => {
@@ -224,9 +242,12 @@ fn failure(r: &Report, keys: [&str; 4]) -> Output {
     let [msg, rc, stdout, stderr] = keys;
     let mut o = failed(r.get(msg).unwrap_or("").trim_end().to_string());
     if let Some(rc) = r.get(rc) {
-        o.fields.insert("rc".into(), json!(rc.parse::<i64>().unwrap_or(1)));
-        o.fields.insert("stdout".into(), json!(r.get(stdout).unwrap_or("")));
-        o.fields.insert("stderr".into(), json!(r.get(stderr).unwrap_or("")));
+        o.fields
+            .insert("rc".into(), json!(rc.parse::<i64>().unwrap_or(1)));
+        o.fields
+            .insert("stdout".into(), json!(r.get(stdout).unwrap_or("")));
+        o.fields
+            .insert("stderr".into(), json!(r.get(stderr).unwrap_or("")));
     }
     o
 }
@@ -273,7 +294,9 @@ async fn git(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         single_branch: a.single_branch,
         recursive: a.recursive,
         ssh_opts: ssh_options(&a, None),
-        ssh_opts_new: a.accept_newhostkey.then(|| ssh_options(&a, Some("accept-new"))),
+        ssh_opts_new: a
+            .accept_newhostkey
+            .then(|| ssh_options(&a, Some("accept-new"))),
         umask: umask.as_deref(),
         diff: ctx.diff,
     };

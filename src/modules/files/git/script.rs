@@ -206,7 +206,9 @@ if [ "$st" = new ]; then
         ));
     }
     if p.single_branch {
-        s.push_str("  set -- \"$@\" --single-branch; [ \"$bt\" = 1 ] && set -- \"$@\" --branch \"$V\"\n");
+        s.push_str(
+            "  set -- \"$@\" --single-branch; [ \"$bt\" = 1 ] && set -- \"$@\" --branch \"$V\"\n",
+        );
     }
     s.push_str(
         r#"  cd "$(dirname "$D")" 2>/dev/null

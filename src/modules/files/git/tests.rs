@@ -10,10 +10,16 @@ fn args(v: Value) -> Args {
 
 #[test]
 fn arguments() {
-    assert_eq!(check::<Git>(json!({"repo": "/srv/r.git", "dest": "/srv/c"})), Ok(true));
+    assert_eq!(
+        check::<Git>(json!({"repo": "/srv/r.git", "dest": "/srv/c"})),
+        Ok(true)
+    );
     assert_eq!(check::<Git>(json!({"name": "x", "clone": false})), Ok(true));
-    let both = json!({"repo": "x", "dest": "/d", "accept_hostkey": true, "accept_newhostkey": true});
-    assert!(check::<Git>(both).unwrap_err().contains("mutually exclusive"));
+    let both =
+        json!({"repo": "x", "dest": "/d", "accept_hostkey": true, "accept_newhostkey": true});
+    assert!(check::<Git>(both)
+        .unwrap_err()
+        .contains("mutually exclusive"));
     for refused in [
         json!({"repo": "x", "dest": "/d", "bare": true}),
         json!({"repo": "x", "dest": "/d", "refspec": "r"}),
@@ -22,9 +28,17 @@ fn arguments() {
         json!({"repo": "x", "dest": "rel"}),
         json!({"repo": "~/r", "dest": "/d"}),
     ] {
-        assert!(check::<Git>(refused.clone()).unwrap_err().contains("not supported by rsible"), "{refused}");
+        assert!(
+            check::<Git>(refused.clone())
+                .unwrap_err()
+                .contains("not supported by rsible"),
+            "{refused}"
+        );
     }
-    assert_eq!(check::<Git>(json!({"repo": "x", "dest": "/d", "bare": false})), Ok(true));
+    assert_eq!(
+        check::<Git>(json!({"repo": "x", "dest": "/d", "bare": false})),
+        Ok(true)
+    );
 }
 
 #[test]
