@@ -182,11 +182,10 @@ fn ssh_options(a: &Args, extra: Option<&str>) -> String {
 }
 
 /// `umask` as Ansible reads it: quoted octal text (Python's `int(u, 8)`), else its message.
-fn umask(v: &Value) -> Result<String, Output> {
+fn umask(v: &Value) -> Result<String, Box<Output>> {
     let Value::String(s) = v else {
-        return Err(failed(
-            "umask must be defined as a quoted octal integer".into(),
-        ));
+        let msg = "umask must be defined as a quoted octal integer";
+        return Err(Box::new(failed(msg.into())));
     };
     let t = s.trim().replace('_', "");
     let digits = t
@@ -201,7 +200,7 @@ fn umask(v: &Value) -> Result<String, Output> {
                 "details".into(),
                 json!(format!("invalid literal for int() with base 8: '{s}'")),
             );
-            Err(o)
+            Err(Box::new(o))
         }
     }
 }
@@ -273,7 +272,7 @@ async fn git(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     }
     let umask = match a.umask.as_ref().map(umask).transpose() {
         Ok(u) => u,
-        Err(o) => return Ok(o),
+        Err(o) => return Ok(*o),
     };
     let repo = if a.repo.starts_with('/') {
         format!("file://{}", a.repo)
