@@ -5,7 +5,8 @@
 #
 # Usage: debian-debs.sh REPO_DIR PACKAGE...
 #
-# The closure is what apt would install on the lab base (its /var/lib/dpkg/status under
+# The closure is what apt would install on the lab base (an upgrade's line, `Inst P [OLD]
+# (NEW ...)`, gives NEW) (its /var/lib/dpkg/status under
 # /var/cache/rsible-lab/base-bookworm-v3), without Recommends. The .deb files are fetched
 # on the controller (Debian 12, like the lab) with `apt-get download` into
 # /var/cache/rsible-lab/debs/ (kept across runs), then copied to REPO_DIR/debian/ and the

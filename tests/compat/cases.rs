@@ -122,6 +122,12 @@ pub const CASES: &[Case] = &[
         converges: true,
     },
     Case {
+        playbook: "33_debconf_git.yml",
+        args: &["--diff"],
+        runs: 2,
+        converges: true,
+    },
+    Case {
         playbook: "34_pip_selinux.yml",
         args: &[],
         runs: 2,
@@ -141,6 +147,7 @@ pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
     ("28_system_modules.yml", &["locales"]),
     ("31_system_results.yml", &["locales"]),
     ("32_iptables.yml", &["iptables"]),
+    ("33_debconf_git.yml", &["git", "debconf-utils"]),
     (
         "34_pip_selinux.yml",
         &["python3-venv", "python3-pip", "python3-packaging"],

@@ -80,3 +80,22 @@ fi
 if [ -x /opt/compat_pip/venv/bin/pip ]; then
     /opt/compat_pip/venv/bin/pip freeze --all 2>&1 | sed 's/^/  pip /'
 fi
+# 33_debconf_git: the checkouts under /srv/compat-git (outside $root: the files of .git differ
+# from host to host) by HEAD, branch, remote URL, depth, status and a file's mode, and the
+# debconf questions of the package rsible-compat.
+if [ -d /srv/compat-git ] && command -v git >/dev/null 2>&1; then
+    for c in /srv/compat-git/*; do
+        [ -e "$c/.git" ] || continue
+        echo "checkout $c HEAD=$(git -C "$c" rev-parse HEAD)" \
+            "branch=$(git -C "$c" symbolic-ref -q --short HEAD || echo -)" \
+            "url=$(git -C "$c" remote get-url origin || echo -)" \
+            "shallow=$(git -C "$c" rev-parse --is-shallow-repository)" \
+            "f=$(stat -c '%a' "$c/f" 2>/dev/null || echo -)"
+        git -C "$c" for-each-ref --format='%(refname) %(objectname)' | sed 's/^/  ref /'
+        git -C "$c" status --porcelain | sed 's/^/  | /'
+    done
+fi
+debconf-show rsible-compat 2>/dev/null | sort | sed 's/^/debconf-show /'
+if command -v debconf-get-selections >/dev/null 2>&1; then
+    debconf-get-selections 2>/dev/null | grep '^rsible-compat' | sort | sed 's/^/debconf /' || true
+fi

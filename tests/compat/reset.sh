@@ -45,3 +45,6 @@ if command -v iptables >/dev/null 2>&1; then
 fi
 # 34_pip_selinux's virtualenv and wheels (the Python packages it installs stay in the venv).
 rm -rf /opt/compat_pip
+# 33_debconf_git's checkouts and its package's debconf questions.
+rm -rf /srv/compat-git
+echo PURGE | debconf-communicate rsible-compat >/dev/null 2>&1 || true

@@ -1,5 +1,5 @@
 //! The file family: modules that read, write and edit files and trees on the target (`copy`,
-//! `file`, `stat`, `fetch`, `find`, the line editors, `assemble`, `get_url`, `unarchive`, ...). What they
+//! `file`, `stat`, `fetch`, `find`, the line editors, `assemble`, `get_url`, `unarchive`, a `git` checkout, ...). What they
 //! share lives in [`common`]. Knows nothing of playbooks or scheduling.
 
 pub mod assemble;
@@ -11,6 +11,7 @@ pub mod file;
 pub mod find;
 mod find_contains;
 pub mod get_url;
+pub mod git;
 pub mod ini_file;
 pub mod lineinfile;
 pub mod replace;
@@ -43,4 +44,5 @@ pub const SPECS: &[Spec] = &[
     uri::SPEC,
     assemble::SPEC,
     synchronize::SPEC,
+    git::SPEC,
 ];

@@ -1,5 +1,5 @@
 //! The package family: `apt`, `dpkg_selections`, `apt_repository`, `deb822_repository`,
-//! `apt_key`, `dnf`/`yum`, `apk`, the `package` dispatcher and Python's `pip`. Each module declares its typed
+//! `apt_key`, `dnf`/`yum`, `apk`, `debconf`, the `package` dispatcher and Python's `pip`. Each module declares its typed
 //! spec and builds one gated POSIX sh program: a probe that reads the target and decides,
 //! and an apply that changes only what differs (left out in check mode by the framework).
 //! Shared pieces (name checks, the marker protocol of the programs, apt's error messages,
@@ -12,6 +12,7 @@ pub mod apt_key;
 pub mod apt_repository;
 pub mod common;
 pub mod deb822_repository;
+pub mod debconf;
 pub mod dnf;
 pub mod dpkg_selections;
 pub mod package;
@@ -33,4 +34,5 @@ pub const SPECS: &[Spec] = &[
     apk::SPEC,
     package_facts::SPEC,
     pip::SPEC,
+    debconf::SPEC,
 ];
