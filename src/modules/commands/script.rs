@@ -6,10 +6,10 @@
 //! arguments arrive templated.
 
 use super::common::guards::{self, Guards};
-use super::common::result::streams;
 use crate::connection::quote::{join, quote};
 use crate::modules::framework::args::de_opt_string;
 use crate::modules::framework::local_src::find_local;
+use crate::modules::framework::output::streams;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;

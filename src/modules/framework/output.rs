@@ -60,3 +60,20 @@ impl From<ConnectionError> for Failure {
         }
     }
 }
+
+/// Inserts `rc`, `stdout_lines`, `stdout`, `stderr_lines` and `stderr`, in that order: a
+/// program's result as Ansible's `run_command` callers return it (command, script,
+/// iptables, ...).
+pub fn streams(f: &mut Map<String, Value>, rc: i32, stdout: &str, stderr: &str) {
+    f.insert("rc".into(), serde_json::json!(rc));
+    f.insert(
+        "stdout_lines".into(),
+        serde_json::json!(stdout.lines().collect::<Vec<_>>()),
+    );
+    f.insert("stdout".into(), serde_json::json!(stdout));
+    f.insert(
+        "stderr_lines".into(),
+        serde_json::json!(stderr.lines().collect::<Vec<_>>()),
+    );
+    f.insert("stderr".into(), serde_json::json!(stderr));
+}

@@ -3,8 +3,9 @@
 //! Python's date and duration texts. Knows nothing of how the program ran.
 
 use crate::connection::ExecOutput;
+use crate::modules::framework::output::streams;
 use crate::modules::Output;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::time::{Duration, Instant, SystemTime};
 
 /// When a program was sent: the wall clock for `start`, the monotonic clock for `delta`.
@@ -58,19 +59,6 @@ pub fn result(out: &ExecOutput, cmd: Value, started: Started, strip: bool) -> Ou
     f.insert("end".into(), json!(timestamp(started.wall + elapsed)));
     f.insert("delta".into(), json!(delta(elapsed)));
     o
-}
-
-/// Inserts `rc`, `stdout_lines`, `stdout`, `stderr_lines` and `stderr`, in that order.
-pub fn streams(f: &mut Map<String, Value>, rc: i32, stdout: &str, stderr: &str) {
-    f.insert("rc".into(), json!(rc));
-    f.insert("stdout_lines".into(), json!(lines(stdout)));
-    f.insert("stdout".into(), json!(stdout));
-    f.insert("stderr_lines".into(), json!(lines(stderr)));
-    f.insert("stderr".into(), json!(stderr));
-}
-
-fn lines(s: &str) -> Vec<&str> {
-    s.lines().collect()
 }
 
 /// `2026-11-27 13:35:54.437390` in UTC (Ansible prints the controller's local time; UTC here).

@@ -10,10 +10,10 @@
 pub mod rule;
 pub mod script;
 
-use crate::modules::commands::common::result::streams;
 use crate::modules::framework::args::{
     choice_error, de_bool, de_opt_list, de_opt_string, is_template,
 };
+use crate::modules::framework::output::streams;
 use crate::modules::framework::report::Report;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
