@@ -16,6 +16,7 @@ pub mod dnf;
 pub mod dpkg_selections;
 pub mod package;
 pub mod package_facts;
+pub mod yum_repository;
 
 use crate::modules::framework::spec::Spec;
 
@@ -31,4 +32,5 @@ pub const SPECS: &[Spec] = &[
     dnf::YUM,
     apk::SPEC,
     package_facts::SPEC,
+    yum_repository::SPEC,
 ];
