@@ -115,6 +115,12 @@ pub const CASES: &[Case] = &[
         converges: false,
     },
     once("31_system_results.yml"),
+    Case {
+        playbook: "35_yum_rpm_attrs.yml",
+        args: &["--diff"],
+        runs: 2,
+        converges: true,
+    },
 ];
 
 /// Debian packages cases install on their hosts from the lab's local repository, by case:
@@ -122,4 +128,5 @@ pub const CASES: &[Case] = &[
 pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
     ("28_system_modules.yml", &["locales"]),
     ("31_system_results.yml", &["locales"]),
+    ("35_yum_rpm_attrs.yml", &["rpm", "gpg"]),
 ];

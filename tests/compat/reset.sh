@@ -33,3 +33,7 @@ if grep -q '^[^#[:space:]]' "$g" 2>/dev/null; then
     sed -i 's/^\([^#[:space:]]\)/# \1/' "$g"
     locale-gen >/dev/null 2>&1
 fi
+# The rpm keys 35_yum_rpm_attrs imports.
+if command -v rpm >/dev/null 2>&1 && rpm -q gpg-pubkey >/dev/null 2>&1; then
+    rpm -e --allmatches gpg-pubkey >/dev/null 2>&1 || true
+fi

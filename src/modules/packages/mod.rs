@@ -1,5 +1,5 @@
 //! The package family: `apt`, `dpkg_selections`, `apt_repository`, `deb822_repository`,
-//! `apt_key`, `dnf`/`yum`, `apk` and the `package` dispatcher. Each module declares its typed
+//! `apt_key`, `dnf`/`yum`, `apk`, `yum_repository`, `rpm_key` and the `package` dispatcher. Each module declares its typed
 //! spec and builds one gated POSIX sh program: a probe that reads the target and decides,
 //! and an apply that changes only what differs (left out in check mode by the framework).
 //! Shared pieces (name checks, the marker protocol of the programs, apt's error messages,
@@ -16,6 +16,7 @@ pub mod dnf;
 pub mod dpkg_selections;
 pub mod package;
 pub mod package_facts;
+pub mod rpm_key;
 pub mod yum_repository;
 
 use crate::modules::framework::spec::Spec;
@@ -33,4 +34,5 @@ pub const SPECS: &[Spec] = &[
     apk::SPEC,
     package_facts::SPEC,
     yum_repository::SPEC,
+    rpm_key::SPEC,
 ];
