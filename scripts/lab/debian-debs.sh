@@ -6,7 +6,8 @@
 # Usage: debian-debs.sh REPO_DIR PACKAGE...
 #
 # The closure is what apt would install on the lab base (its /var/lib/dpkg/status under
-# /var/cache/rsible-lab/base-bookworm-v3), without Recommends. The .deb files are fetched
+# /var/cache/rsible-lab/base-bookworm-v3), without Recommends; a package the base has in an
+# older version is fetched in the new one (`Inst NAME [OLD] (NEW ...)`). The .deb files are fetched
 # on the controller (Debian 12, like the lab) with `apt-get download` into
 # /var/cache/rsible-lab/debs/ (kept across runs), then copied to REPO_DIR/debian/ and the
 # repository index is rebuilt under REPO_DIR/.lock. Idempotent; needs root.
@@ -22,7 +23,7 @@ mkdir -p "$cache" "$repo/debian"
 
 closure() {
     apt-get -s --no-install-recommends -o Dir::State::status="$status" install "$@" 2>/dev/null \
-        | awk '/^Inst /{ print $2 "=" substr($3, 2) }'
+        | awk '/^Inst /{ v = ($3 ~ /^\[/) ? $4 : $3; print $2 "=" substr(v, 2) }'
 }
 
 want=$(closure "$@" || true)

@@ -175,10 +175,14 @@ impl Module for File {
                 return Err(format!("src is required for state '{}'", wanted_state(s)));
             }
         }
-        if a.attributes.is_some() && (a.recurse || matches!(a.state, Some(State::Link | State::Hard))) {
-            return Err("attributes with recurse or with state=link or hard is not supported by rsible \
+        if a.attributes.is_some()
+            && (a.recurse || matches!(a.state, Some(State::Link | State::Hard)))
+        {
+            return Err(
+                "attributes with recurse or with state=link or hard is not supported by rsible \
                         (only on the path of a file, directory or touched file)"
-                .into());
+                    .into(),
+            );
         }
         if mode_arg(a.mode.as_ref())? == Some(Mode::Preserve) {
             return Err("mode 'preserve' is only valid for copy and template".into());

@@ -96,7 +96,8 @@ impl Module for RpmKey {
 
 /// sh that runs a command, stopping with its stderr as the failure (Ansible's
 /// `execute_command`); the output is left in `$o`.
-const RUN_FN: &str = "run() { o=$(\"$@\" 2>\"$td/err\") || { m fail \"$(cat \"$td/err\")\"; exit 0; }; }\n";
+const RUN_FN: &str =
+    "run() { o=$(\"$@\" 2>\"$td/err\") || { m fail \"$(cat \"$td/err\")\"; exit 0; }; }\n";
 
 /// The probe: finds rpm and gpg, gets the key file and its id, and sets the gate when the
 /// key is to be imported or erased (`m change`). Leaves `$kf` and `$id` for the apply.

@@ -377,7 +377,8 @@ async fn run(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             after: after.clone(),
         });
     }
-    o.fields.insert("repo".into(), json!(hide(&a.name, &secrets)));
+    o.fields
+        .insert("repo".into(), json!(hide(&a.name, &secrets)));
     o.fields.insert("state".into(), json!(a.state.word()));
     o.fields.insert(
         "diff".into(),

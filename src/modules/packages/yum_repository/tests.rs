@@ -46,7 +46,15 @@ fn options_are_sorted_and_written_as_ansible_writes_them() {
     let names: Vec<String> = a.options().into_iter().map(|(k, _)| k).collect();
     assert_eq!(
         names,
-        ["baseurl", "enabled", "exclude", "gpgcheck", "name", "priority", "sslverify"]
+        [
+            "baseurl",
+            "enabled",
+            "exclude",
+            "gpgcheck",
+            "name",
+            "priority",
+            "sslverify"
+        ]
     );
     assert_eq!(a.dest(), "/tmp/r/ext.repo");
     let mut ini = Ini::default();
@@ -98,7 +106,13 @@ fn what_configparser_refuses_is_an_error() {
 #[test]
 fn secrets_are_hidden_and_the_read_is_quoted() {
     let a = args(json!({"name": "r", "state": "absent", "password": "s3cret"}));
-    assert_eq!(hide("password = s3cret\n", &a.secrets()), "password = ********\n");
+    assert_eq!(
+        hide("password = s3cret\n", &a.secrets()),
+        "password = ********\n"
+    );
     let s = String::from_utf8(read_script("/tmp/a b", "/tmp/a b/r.repo")).unwrap();
-    assert!(s.contains("[ -d '/tmp/a b' ] || { m nodir; exit 0; }"), "{s}");
+    assert!(
+        s.contains("[ -d '/tmp/a b' ] || { m nodir; exit 0; }"),
+        "{s}"
+    );
 }
