@@ -811,6 +811,13 @@ mod tests {
         assert!(check::<File>(json!({"path": "/x", "state": "hard"})).is_err());
         assert!(check::<File>(json!({"path": "/x", "access_time": "soon"})).is_err());
         assert!(check::<File>(json!({"path": "/x", "access_time_format": "%H"})).is_err());
+        assert_eq!(check::<File>(json!({"path": "/x", "attr": "+i"})), Ok(true));
+        let link = json!({"path": "/x", "src": "/y", "state": "link", "attributes": "i"});
+        assert!(check::<File>(link)
+            .unwrap_err()
+            .contains("not supported by rsible"));
+        let tree = json!({"path": "/x", "state": "directory", "recurse": true, "attributes": "A"});
+        assert!(check::<File>(tree).is_err());
     }
 
     #[test]
@@ -880,6 +887,28 @@ mod tests {
         f.kind = Kind::File;
         assert!(!predict(&p, &f, &report("@@rsible same_inode\n")).unwrap());
         assert!(predict(&p, &f, &report("")).unwrap());
+    }
+
+    #[test]
+    fn flags_are_probed_predicted_and_set() {
+        let p = plan(json!({"path": "/x", "attributes": "Ae"})).unwrap();
+        let probe = String::from_utf8(probe_script(&p)).unwrap();
+        assert!(probe.contains("lsattr -d -- \"$p\"") && !probe.contains("chattr ="), "{probe}");
+        let apply = String::from_utf8(apply_script(&p)).unwrap();
+        assert!(apply.contains("chattr '=Ae' \"$p\""), "{apply}");
+        let mut f = PathState::absent();
+        f.kind = Kind::File;
+        let same = "@@rsible attr.chattr\n@@rsible attr.flags fAe\n";
+        assert!(!predict(&p, &f, &report(same)).unwrap());
+        let other = "@@rsible attr.chattr\n@@rsible attr.flags fe\n";
+        assert!(predict(&p, &f, &report(other)).unwrap());
+        assert_eq!(attr_change(&p, &report(other), false), Some("e".into()));
+        // No chattr on the target: nothing changes, as in Ansible.
+        assert!(!predict(&p, &f, &report("@@rsible attr.flags fe\n")).unwrap());
+        assert_eq!(
+            attr_change(&p, &report("@@rsible attr.was fe\n"), true),
+            Some("e".into())
+        );
     }
 
     #[test]
