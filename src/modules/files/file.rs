@@ -893,9 +893,12 @@ mod tests {
     fn flags_are_probed_predicted_and_set() {
         let p = plan(json!({"path": "/x", "attributes": "Ae"})).unwrap();
         let probe = String::from_utf8(probe_script(&p)).unwrap();
-        assert!(probe.contains("lsattr -d -- \"$p\"") && !probe.contains("chattr ="), "{probe}");
+        assert!(
+            probe.contains("lsattr -d -- \"$p\"") && !probe.contains("chattr ="),
+            "{probe}"
+        );
         let apply = String::from_utf8(apply_script(&p)).unwrap();
-        assert!(apply.contains("chattr '=Ae' \"$p\""), "{apply}");
+        assert!(apply.contains("chattr =Ae \"$p\""), "{apply}");
         let mut f = PathState::absent();
         f.kind = Kind::File;
         let same = "@@rsible attr.chattr\n@@rsible attr.flags fAe\n";

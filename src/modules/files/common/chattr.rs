@@ -144,7 +144,7 @@ mod tests {
     fn the_probe_and_the_apply_read_lsattr() {
         let script = "lsattr() { echo '----i---------e------- /x'; }\n\
                       chattr() { echo \"chattr $*\" >&2; }\n";
-        let r = run(&format!("{script}{}", probe_sh("/x", "attr")));
+        let r = run(&format!("{script}{}", probe_sh("/", "attr")));
         assert!(r.has("attr.chattr"));
         let a = Attributes::parse("+i").unwrap();
         assert_eq!(a.change(&r, "attr"), Some("ie".into()));
