@@ -25,6 +25,8 @@ const PASSED: &[&str] = &[
     "serole",
     "setype",
     "selevel",
+    "attributes",
+    "attr",
 ];
 
 impl Runner {

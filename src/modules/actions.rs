@@ -69,6 +69,8 @@ pub struct TemplateArgs {
     pub setype: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     pub selevel: Option<String>,
+    #[serde(default, alias = "attr", deserialize_with = "de_opt_string")]
+    pub attributes: Option<String>,
     #[serde(default, deserialize_with = "de_opt_bool")]
     pub trim_blocks: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_bool")]

@@ -50,6 +50,7 @@ enum Accept {
 }
 
 /// One refused keyword or argument: what is still accepted, and what to do instead.
+#[derive(Clone, Copy)]
 struct Rule {
     key: &'static str,
     accept: Accept,
@@ -206,12 +207,6 @@ const ARGS: &[(&str, Rule)] = &[
             "an imported role's defaults and vars are seen by the whole play in rsible",
         ),
     ),
-    ("file", ATTRIBUTES),
-    ("file", ATTR),
-    ("copy", ATTRIBUTES),
-    ("copy", ATTR),
-    ("template", ATTRIBUTES),
-    ("template", ATTR),
     ("include_role", ALLOW_DUPLICATES),
     ("import_role", ALLOW_DUPLICATES),
     (
@@ -282,12 +277,42 @@ const ARGS: &[(&str, Rule)] = &[
             "rsible does not implement link_dest (hard links to reference trees)",
         ),
     ),
+    ("yum_repository", YUM_DEPRECATED[0]),
+    ("yum_repository", YUM_DEPRECATED[1]),
+    ("yum_repository", YUM_DEPRECATED[2]),
+    ("yum_repository", YUM_DEPRECATED[3]),
+    ("yum_repository", YUM_DEPRECATED[4]),
+    ("yum_repository", YUM_DEPRECATED[5]),
+    ("yum_repository", YUM_DEPRECATED[6]),
+    ("yum_repository", YUM_DEPRECATED[7]),
+    ("yum_repository", YUM_DEPRECATED[8]),
+    ("yum_repository", YUM_DEPRECATED[9]),
+    ("yum_repository", YUM_DEPRECATED[10]),
 ];
 
 /// Why `synchronize` takes none of Ansible's settings for the ssh command it builds.
 const SYNC_CONN: &str = "rsync reaches the target through the task's own connection (its user, \
      port, key and ssh settings); set them on the host (ansible_user, ansible_port, \
      ansible_ssh_private_key_file)";
+
+/// `yum_repository` options Ansible deprecates (no effect with dnf, or main-configuration
+/// only) and warns about; rsible refuses them rather than write them without the warning.
+const YUM_DEPRECATED: [Rule; 11] = {
+    const HINT: &str = "Ansible deprecates it (no effect with dnf); leave it out";
+    [
+        rule("async", Accept::Nothing, HINT),
+        rule("deltarpm_metadata_percentage", Accept::Nothing, HINT),
+        rule("gpgcakey", Accept::Nothing, HINT),
+        rule("http_caching", Accept::Nothing, HINT),
+        rule("keepalive", Accept::Nothing, HINT),
+        rule("keepcache", Accept::Nothing, HINT),
+        rule("metadata_expire_filter", Accept::Nothing, HINT),
+        rule("mirrorlist_expire", Accept::Nothing, HINT),
+        rule("protect", Accept::Nothing, HINT),
+        rule("ssl_check_cert_permissions", Accept::Nothing, HINT),
+        rule("ui_repoid_vars", Accept::Nothing, HINT),
+    ]
+};
 
 const UNSAFE_WRITES: Rule = rule(
     "unsafe_writes",
@@ -299,20 +324,6 @@ const ALLOW_DUPLICATES: Rule = rule(
     "allow_duplicates",
     Accept::Bool(true),
     "rsible runs an included or imported role each time it is reached, as Ansible's default does",
-);
-
-/// File attributes (`chattr`), which Ansible's file modules set and rsible does not.
-const ATTRIBUTES: Rule = rule(
-    "attributes",
-    Accept::Nothing,
-    "rsible sets no file attributes; run `chattr` with `command` (and `lsattr` to check)",
-);
-
-/// `attributes` by its alias.
-const ATTR: Rule = rule(
-    "attr",
-    Accept::Nothing,
-    "rsible sets no file attributes; run `chattr` with `command` (and `lsattr` to check)",
 );
 
 const VALIDATE_CERTS: Rule = rule(

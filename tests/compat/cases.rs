@@ -134,6 +134,12 @@ pub const CASES: &[Case] = &[
         converges: true,
     },
     Case {
+        playbook: "35_yum_rpm_attrs.yml",
+        args: &["--diff"],
+        runs: 2,
+        converges: true,
+    },
+    Case {
         playbook: "36_synchronize.yml",
         args: &[],
         runs: 2,
@@ -152,5 +158,6 @@ pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
         "34_pip_selinux.yml",
         &["python3-venv", "python3-pip", "python3-packaging"],
     ),
+    ("35_yum_rpm_attrs.yml", &["rpm", "gpg"]),
     ("36_synchronize.yml", &["rsync"]),
 ];

@@ -99,3 +99,11 @@ debconf-show rsible-compat 2>/dev/null | sort | sed 's/^/debconf-show /'
 if command -v debconf-get-selections >/dev/null 2>&1; then
     debconf-get-selections 2>/dev/null | grep '^rsible-compat' | sort | sed 's/^/debconf /' || true
 fi
+# The ext2-style flags 35_yum_rpm_attrs sets under /srv/compat/attrs.
+[ ! -d "$root/attrs" ] || find "$root/attrs" | sort | while IFS= read -r p; do
+    echo "flags $(lsattr -d "$p" 2>&1)"
+done
+# The rpm keys 35_yum_rpm_attrs imports (when rpm is installed).
+if command -v rpm >/dev/null 2>&1; then
+    rpm -q gpg-pubkey 2>&1 | sort | sed 's/^/rpm key /'
+fi

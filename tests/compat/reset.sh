@@ -48,3 +48,7 @@ rm -rf /opt/compat_pip
 # 33_debconf_git's checkouts and its package's debconf questions.
 rm -rf /srv/compat-git
 echo PURGE | debconf-communicate rsible-compat >/dev/null 2>&1 || true
+# The rpm keys 35_yum_rpm_attrs imports.
+if command -v rpm >/dev/null 2>&1 && rpm -q gpg-pubkey >/dev/null 2>&1; then
+    rpm -e --allmatches gpg-pubkey >/dev/null 2>&1 || true
+fi

@@ -7,6 +7,7 @@
 //! it did not (check mode). Knows nothing of playbooks.
 
 use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
+use super::common::chattr::{self, Attributes};
 use super::common::selinux;
 use crate::connection::quote::quote;
 use crate::modules::framework::args::yes;
@@ -56,6 +57,9 @@ pub struct Args {
     access_time_format: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     modification_time_format: Option<String>,
+    /// ext2-style flags: see [`chattr`].
+    #[serde(default, alias = "attr", deserialize_with = "de_opt_string")]
+    attributes: Option<String>,
     /// SELinux contexts: see [`selinux`].
     #[serde(default, deserialize_with = "de_opt_string")]
     seuser: Option<String>,
@@ -152,6 +156,7 @@ struct Plan {
     follow: bool,
     atime: Time,
     mtime: Time,
+    attributes: Option<Attributes>,
 }
 
 impl Module for File {
@@ -169,6 +174,15 @@ impl Module for File {
             if a.src.is_none() {
                 return Err(format!("src is required for state '{}'", wanted_state(s)));
             }
+        }
+        if a.attributes.is_some()
+            && (a.recurse || matches!(a.state, Some(State::Link | State::Hard)))
+        {
+            return Err(
+                "attributes with recurse or with state=link or hard is not supported by rsible \
+                        (only on the path of a file, directory or touched file)"
+                    .into(),
+            );
         }
         if mode_arg(a.mode.as_ref())? == Some(Mode::Preserve) {
             return Err("mode 'preserve' is only valid for copy and template".into());
@@ -231,6 +245,7 @@ impl Plan {
             src: a.src,
             force: a.force,
             follow: a.follow,
+            attributes: a.attributes.as_deref().and_then(Attributes::parse),
         })
     }
 
@@ -342,6 +357,9 @@ fn apply_script(plan: &Plan) -> Vec<u8> {
     s.extend_from_slice(body.as_bytes());
     if plan.state != State::Absent {
         attrs(&mut s, plan);
+        if let Some(a) = &plan.attributes {
+            s.extend_from_slice(a.apply_sh("\"$p\"", ATTR).as_bytes());
+        }
         if plan.state != State::Touch {
             if let Some(t) = plan.touch() {
                 s.extend_from_slice(
@@ -456,6 +474,9 @@ fn explicit_who(spec: &str) -> String {
 /// does not run). The apply checks each step itself, so the gate is always opened.
 fn probe_script(plan: &Plan) -> Vec<u8> {
     let mut s = head(plan);
+    if plan.attributes.is_some() && plan.state != State::Absent {
+        s.extend_from_slice(chattr::probe_sh("\"$p\"", ATTR).as_bytes());
+    }
     if plan.state == State::Hard {
         s.extend_from_slice(b"[ \"$p\" -ef \"$s\" ] && m same_inode\n");
     }
@@ -489,6 +510,8 @@ fn probe_script(plan: &Plan) -> Vec<u8> {
 /// The names of the probes of the path before and after the apply.
 const BEFORE: &str = "before";
 const AFTER: &str = "after";
+/// The name of the flags' probe and apply.
+const ATTR: &str = "attr";
 
 /// Whether anything would change, predicted from the probe (when the apply did not run).
 fn predict(plan: &Plan, before: &PathState, r: &Report) -> Result<bool, String> {
@@ -539,12 +562,30 @@ fn predict(plan: &Plan, before: &PathState, r: &Report) -> Result<bool, String> 
         .as_deref()
         .is_some_and(|g| !same_id(g, &before.group, before.gid));
     let tree_change = r.has("tree_differs");
-    Ok(mode_change || owner_change || group_change || tree_change || plan.touch().is_some())
+    let attr_change = attr_change(plan, r, false).is_some();
+    Ok(mode_change
+        || owner_change
+        || group_change
+        || tree_change
+        || attr_change
+        || plan.touch().is_some())
+}
+
+/// The flags before when `chattr` ran (`applied`) or would run: from the apply's or the
+/// probe's report.
+fn attr_change(plan: &Plan, r: &Report, applied: bool) -> Option<String> {
+    let a = plan.attributes.as_ref()?;
+    if applied {
+        chattr::applied(r, ATTR)
+    } else {
+        a.change(r, ATTR)
+    }
 }
 
 /// Whether the applying program changed anything.
 fn applied_changes(before: &PathState, after: &PathState, r: &Report) -> bool {
     r.has("did")
+        || r.has("attr.was")
         || r.get("tree.before") != r.get("tree.after")
         || before.kind != after.kind
         || before.mode != after.mode
@@ -586,6 +627,12 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             err
         };
         let before = probe::read("file", &r, BEFORE).map_err(bad)?;
+        if r.has("chattr_failed") {
+            let mut o = failed(&plan, &before, "chattr failed".into());
+            let details = r.get("chattr_details").unwrap_or_default();
+            o.fields.insert("details".into(), json!(details));
+            return Ok(o);
+        }
         return Ok(failed(&plan, &before, msg));
     }
     let before = probe::read("file", &r, BEFORE).map_err(bad)?;
@@ -624,10 +671,12 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         o.fields.insert("src".into(), json!(src));
     }
     if ctx.diff {
-        o.fields.insert(
-            "diff".into(),
-            result_diff(&plan, &before, &after, applied, &r),
-        );
+        let mut diff = result_diff(&plan, &before, &after, applied, &r);
+        if let (Some(was), Some(a)) = (attr_change(&plan, &r, applied), &plan.attributes) {
+            diff["before"]["attributes"] = json!(was);
+            diff["after"]["attributes"] = json!(a.arg());
+        }
+        o.fields.insert("diff".into(), diff);
     }
     if ctx.diff && changed {
         let state_after = o.fields.get("state").and_then(Value::as_str).unwrap_or("");
@@ -639,6 +688,9 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                 &mode::octal(before.mode),
                 &mode::octal(after.mode),
             ));
+        }
+        if let (Some(was), Some(a)) = (attr_change(&plan, &r, applied), &plan.attributes) {
+            o.diffs.push(value_diff("attributes", &was, &a.arg()));
         }
     }
     Ok(o)
@@ -759,6 +811,13 @@ mod tests {
         assert!(check::<File>(json!({"path": "/x", "state": "hard"})).is_err());
         assert!(check::<File>(json!({"path": "/x", "access_time": "soon"})).is_err());
         assert!(check::<File>(json!({"path": "/x", "access_time_format": "%H"})).is_err());
+        assert_eq!(check::<File>(json!({"path": "/x", "attr": "+i"})), Ok(true));
+        let link = json!({"path": "/x", "src": "/y", "state": "link", "attributes": "i"});
+        assert!(check::<File>(link)
+            .unwrap_err()
+            .contains("not supported by rsible"));
+        let tree = json!({"path": "/x", "state": "directory", "recurse": true, "attributes": "A"});
+        assert!(check::<File>(tree).is_err());
     }
 
     #[test]
@@ -828,6 +887,31 @@ mod tests {
         f.kind = Kind::File;
         assert!(!predict(&p, &f, &report("@@rsible same_inode\n")).unwrap());
         assert!(predict(&p, &f, &report("")).unwrap());
+    }
+
+    #[test]
+    fn flags_are_probed_predicted_and_set() {
+        let p = plan(json!({"path": "/x", "attributes": "Ae"})).unwrap();
+        let probe = String::from_utf8(probe_script(&p)).unwrap();
+        assert!(
+            probe.contains("lsattr -d -- \"$p\"") && !probe.contains("chattr ="),
+            "{probe}"
+        );
+        let apply = String::from_utf8(apply_script(&p)).unwrap();
+        assert!(apply.contains("chattr =Ae \"$p\""), "{apply}");
+        let mut f = PathState::absent();
+        f.kind = Kind::File;
+        let same = "@@rsible attr.chattr\n@@rsible attr.flags fAe\n";
+        assert!(!predict(&p, &f, &report(same)).unwrap());
+        let other = "@@rsible attr.chattr\n@@rsible attr.flags fe\n";
+        assert!(predict(&p, &f, &report(other)).unwrap());
+        assert_eq!(attr_change(&p, &report(other), false), Some("e".into()));
+        // No chattr on the target: nothing changes, as in Ansible.
+        assert!(!predict(&p, &f, &report("@@rsible attr.flags fe\n")).unwrap());
+        assert_eq!(
+            attr_change(&p, &report("@@rsible attr.was fe\n"), true),
+            Some("e".into())
+        );
     }
 
     #[test]

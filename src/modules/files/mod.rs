@@ -1,5 +1,5 @@
 //! The file family: modules that read, write and edit files and trees on the target (`copy`,
-//! `file`, `stat`, `fetch`, `find`, the line editors, `assemble`, `get_url`, `unarchive`, a `git` checkout, ...). What they
+//! `file`, `stat`, `fetch`, `find`, the line editors, `assemble`, `get_url`, `unarchive`, a `git` checkout, yum's `.repo` files, ...). What they
 //! share lives in [`common`]. Knows nothing of playbooks or scheduling.
 
 pub mod assemble;
@@ -23,6 +23,7 @@ pub mod tempfile;
 pub mod unarchive;
 pub mod uri;
 mod uri_result;
+pub mod yum_repository;
 
 use crate::modules::framework::spec::Spec;
 
@@ -45,4 +46,5 @@ pub const SPECS: &[Spec] = &[
     assemble::SPEC,
     synchronize::SPEC,
     git::SPEC,
+    yum_repository::SPEC,
 ];

@@ -1,5 +1,5 @@
 //! The package family: `apt`, `dpkg_selections`, `apt_repository`, `deb822_repository`,
-//! `apt_key`, `dnf`/`yum`, `apk`, `debconf`, the `package` dispatcher and Python's `pip`. Each module declares its typed
+//! `apt_key`, `dnf`/`yum`, `apk`, `debconf`, `rpm_key`, the `package` dispatcher and Python's `pip`. Each module declares its typed
 //! spec and builds one gated POSIX sh program: a probe that reads the target and decides,
 //! and an apply that changes only what differs (left out in check mode by the framework).
 //! Shared pieces (name checks, the marker protocol of the programs, apt's error messages,
@@ -18,6 +18,7 @@ pub mod dpkg_selections;
 pub mod package;
 pub mod package_facts;
 pub mod pip;
+pub mod rpm_key;
 
 use crate::modules::framework::spec::Spec;
 
@@ -35,4 +36,5 @@ pub const SPECS: &[Spec] = &[
     package_facts::SPEC,
     pip::SPEC,
     debconf::SPEC,
+    rpm_key::SPEC,
 ];

@@ -7,6 +7,7 @@
 //! nothing of playbooks; arguments arrive templated.
 
 use super::common::attrs::{fill_state, mode_arg, same_id, value_diff};
+use super::common::chattr::{self, Attributes};
 use super::common::selinux;
 use crate::connection::quote::quote;
 use crate::event::Diff;
@@ -80,6 +81,9 @@ pub struct Args {
     pub(super) setype: Option<String>,
     #[serde(default, deserialize_with = "de_opt_string")]
     pub(super) selevel: Option<String>,
+    /// ext2-style flags of a copied file: see [`chattr`].
+    #[serde(default, alias = "attr", deserialize_with = "de_opt_string")]
+    pub(super) attributes: Option<String>,
     /// Accepted for compatibility: writes are always atomic.
     #[serde(default, rename = "unsafe_writes")]
     _unsafe_writes: Option<Value>,
@@ -154,6 +158,7 @@ async fn copy(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             let path = find_local(ctx.search_paths, "files", src)
                 .map_err(|e| Failure::Failed(format!("Unexpected AnsibleActionFail error: {e}")))?;
             if path.is_dir() {
+                no_tree_attributes(&args)?;
                 return tree::copy_tree(&args, &path, src, &dest, mode, ctx).await;
             }
             let local_mode = local_mode(&path);
@@ -182,6 +187,17 @@ async fn copy(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             };
             copy_file(&args, &job, Data::Local(&local), ctx).await
         }
+    }
+}
+
+/// `attributes` on a copied directory tree is refused (rsible sets flags on one file only).
+fn no_tree_attributes(args: &Args) -> Result<(), Failure> {
+    match &args.attributes {
+        Some(_) => Err(Failure::Failed(
+            "attributes when copying a directory is not supported by rsible (only for one file)"
+                .into(),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -309,7 +325,13 @@ struct Found {
 }
 
 /// The probe program: the remote source (if any), then which path is written and its state.
-fn probe_script(job: &FileJob, data: Data<'_>, follow: bool, diff: bool) -> Vec<u8> {
+fn probe_script(
+    job: &FileJob,
+    data: Data<'_>,
+    follow: bool,
+    diff: bool,
+    attributes: bool,
+) -> Vec<u8> {
     let mut s = MARK_FN.as_bytes().to_vec();
     if let Data::Remote(src) = data {
         let want = Want {
@@ -348,6 +370,9 @@ fn probe_script(job: &FileJob, data: Data<'_>, follow: bool, diff: bool) -> Vec<
         },
         DEST,
     ));
+    if attributes {
+        s.extend(chattr::probe_sh("\"$d\"", ATTR).into_bytes());
+    }
     if diff {
         s.extend_from_slice(
             format!(
@@ -362,9 +387,11 @@ fn probe_script(job: &FileJob, data: Data<'_>, follow: bool, diff: bool) -> Vec<
 /// The names of the probes of the remote source and of the destination.
 const SRC: &str = "src";
 const DEST: &str = "dest";
+/// The name of the flags' probe and apply.
+const ATTR: &str = "attr";
 
 /// Parses [`probe_script`]'s output.
-fn parse_probe(out: &[u8], remote: bool) -> Result<Found, String> {
+fn parse_probe(out: &[u8], remote: bool) -> Result<(Found, Report), String> {
     let (r, content) = Report::parse_with_body("copy", out).map_err(|e| e.to_string())?;
     let src = remote.then(|| probe::read("copy", &r, SRC)).transpose()?;
     let dest = probe::read("copy", &r, DEST)?;
@@ -372,12 +399,15 @@ fn parse_probe(out: &[u8], remote: bool) -> Result<Found, String> {
         Some(p) => p.to_string(),
         None => return Err("copy: the target's answer was cut short".into()),
     };
-    Ok(Found {
-        path,
-        dest,
-        content,
-        src,
-    })
+    Ok((
+        Found {
+            path,
+            dest,
+            content,
+            src,
+        },
+        r,
+    ))
 }
 
 /// The bits `mode` gives a file now at `current` (new files start from 0644).
@@ -404,7 +434,14 @@ async fn copy_file(
     ctx: &Ctx<'_>,
 ) -> Result<Output, Failure> {
     let remote = matches!(data, Data::Remote(_));
-    let script = probe_script(job, data, args.follow, ctx.diff && !remote);
+    let attributes = args.attributes.as_deref().and_then(Attributes::parse);
+    let script = probe_script(
+        job,
+        data,
+        args.follow,
+        ctx.diff && !remote,
+        attributes.is_some(),
+    );
     let out = ctx.probe(script, Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(
@@ -413,7 +450,7 @@ async fn copy_file(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let found = parse_probe(&out.stdout, remote)
+    let (found, report) = parse_probe(&out.stdout, remote)
         .map_err(|e| Failure::Failed(format!("{}: {e}", job.dest)))?;
     let (new_sum, preserve) = match data {
         Data::Bytes(b) => {
@@ -428,6 +465,7 @@ async fn copy_file(
                 .filter(|s| s.exists())
                 .ok_or_else(|| Failure::Failed(format!("Source {src} not found")))?;
             if s.kind == Kind::Directory {
+                no_tree_attributes(args)?;
                 return remote_tree::copy_remote_tree(args, src, &job.dest, job.mode.as_ref(), ctx)
                     .await;
             }
@@ -513,9 +551,14 @@ async fn copy_file(
             .as_deref()
             .is_some_and(|w| !same_id(w, &d.group, d.gid));
     let mode_differs = exists && bits.is_some_and(|b| b != d.mode);
-    o.changed = content_differs || owner_differs || group_differs || mode_differs;
+    let attr_was = attributes.as_ref().and_then(|a| a.change(&report, ATTR));
+    o.changed =
+        content_differs || owner_differs || group_differs || mode_differs || attr_was.is_some();
     if ctx.diff && o.changed {
         o.diffs = diffs(&found, data, content_differs, bits, args);
+        if let (Some(was), Some(a)) = (&attr_was, &attributes) {
+            o.diffs.push(value_diff("attributes", was, &a.arg()));
+        }
     }
     let opts = WriteOpts {
         mode: bits,
@@ -536,9 +579,16 @@ async fn copy_file(
                 }
                 w.state.unwrap_or_else(PathState::absent)
             })
-    } else {
+    } else if owner_differs || group_differs || mode_differs {
         write::set_attrs(ctx, &found.path, &opts).await?
+    } else {
+        None
     };
+    if let Some(a) = attributes.as_ref().filter(|_| o.changed) {
+        if let Some(failed) = set_flags(ctx, a, &found.path).await? {
+            return Ok(failed);
+        }
+    }
     // Not written (nothing to do, or check mode): the state the write would leave.
     let after = written.unwrap_or_else(|| {
         let mut p = d.clone();
@@ -555,6 +605,26 @@ async fn copy_file(
         ansible_keys(&mut o, &found.path);
     }
     Ok(o)
+}
+
+/// Runs `chattr` on the written file when its flags differ (an apply: not in check mode);
+/// Ansible's failure when `chattr` fails.
+async fn set_flags(ctx: &Ctx<'_>, a: &Attributes, path: &str) -> Result<Option<Output>, Failure> {
+    let word = String::from_utf8_lossy(&quote(path.as_bytes())).into_owned();
+    let script = format!("{MARK_FN}{}", a.apply_sh(&word, ATTR));
+    let Some(out) = ctx.apply(script.into_bytes(), Vec::new()).await? else {
+        return Ok(None);
+    };
+    let r = Report::parse("copy", &String::from_utf8_lossy(&out.stdout))?;
+    if !r.has("chattr_failed") {
+        return Ok(None);
+    }
+    let mut o = Output::failed_rc("chattr failed".into(), 1);
+    o.fields.remove("rc");
+    o.fields.insert("path".into(), json!(path));
+    let details = r.get("chattr_details").unwrap_or_default();
+    o.fields.insert("details".into(), json!(details));
+    Ok(Some(o))
 }
 
 /// The keys Ansible's `copy` action leaves on a one-file result sent from the controller:
@@ -714,12 +784,12 @@ mod tests {
     fn probe_output_is_read_with_the_written_path() {
         let out = b"@@rsible dest file\n@@rsible dest.stat 644 0 root 0 root 3 1\n\
                     @@rsible dest.sha256 abc\n@@rsible dest.path /d/f\n@@rsible body\nhi\n";
-        let f = parse_probe(out, false).unwrap();
+        let (f, _) = parse_probe(out, false).unwrap();
         assert_eq!(f.path, "/d/f");
         assert_eq!(f.dest.sha256.as_deref(), Some("abc"));
         assert_eq!(f.content, b"hi\n");
         let remote = b"@@rsible src absent\n@@rsible dest.path /x\n@@rsible dest absent\n";
-        let f = parse_probe(remote, true).unwrap();
+        let (f, _) = parse_probe(remote, true).unwrap();
         assert!(!f.src.unwrap().exists() && !f.dest.exists());
         let e = parse_probe(b"@@rsible dest absent\n", false).unwrap_err();
         assert!(e.starts_with("copy: "), "{e}");
