@@ -66,8 +66,9 @@ fn the_file_sets_inventory_roles_gathering_and_warns_once() {
         "one warning: {stderr}"
     );
     assert!(
-        stderr
-            .contains("ansible.cfg: settings rsible does not use: [defaults] callbacks_enabled\n"),
+        stderr.contains(
+            "ansible.cfg: settings rsible does not use: [defaults] callbacks_enabled (timer)\n"
+        ),
         "{stderr}"
     );
 
