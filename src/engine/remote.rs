@@ -130,6 +130,19 @@ impl Runner {
         inh: &Inherited,
         scope: &Scope,
     ) -> Result<Option<String>, Failure> {
+        Ok(self
+            .delegate_named(task, inh, scope)?
+            .filter(|s| *s != host.name))
+    }
+
+    /// The host `delegate_to` names (templated), the task's own host included; `None`
+    /// without one (or when it renders empty).
+    fn delegate_named(
+        &self,
+        task: &Task,
+        inh: &Inherited,
+        scope: &Scope,
+    ) -> Result<Option<String>, Failure> {
         let Some(raw) = inh.keyword(task, "delegate_to") else {
             return Ok(None);
         };
@@ -140,7 +153,7 @@ impl Runner {
             .map_err(|e| Failure::Failed(format!("delegate_to: {e}")))?;
         match v {
             Value::Null => Ok(None),
-            Value::String(s) if s == host.name || s.is_empty() => Ok(None),
+            Value::String(s) if s.is_empty() => Ok(None),
             Value::String(s) => Ok(Some(s)),
             other => Err(Failure::Failed(format!(
                 "delegate_to must be a host name, got {other}"
@@ -213,6 +226,8 @@ impl Runner {
         ctx.environment = &environment;
         ctx.search_paths = &scope.search_paths;
         ctx.reconnect = Some(&reopen);
+        let named = self.delegate_named(task, inh, scope)?;
+        ctx.delegated_to = named.as_deref();
         let mut out = if let Some(a) = self.async_settings(task, scope)? {
             self.run_async(&host.name, module, args, &ctx, a).await?
         } else if module == "setup" {

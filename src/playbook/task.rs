@@ -554,7 +554,9 @@ fn display_dir(d: &Path) -> String {
 }
 
 /// `synchronize` with `delegate_to` (or as a `local_action`): Ansible then runs rsync on the
-/// delegate against the task's host; rsible runs it on the controller only.
+/// delegate against the task's host. rsible runs it on the controller, or on the task's own
+/// host when `delegate_to` names it (`"{{ inventory_hostname }}"`, Ansible's "dest is local"
+/// case); any other delegate is refused.
 fn refuse_delegated_sync(
     ld: &mut Loader,
     file: &Path,
@@ -564,16 +566,22 @@ fn refuse_delegated_sync(
     if module != Some("synchronize") {
         return;
     }
-    for (k, _) in entries {
+    for (k, v) in entries {
         let key = k.key_text();
-        if key == "delegate_to" || key == "local_action" {
+        let own_host = || {
+            v.as_text().is_some_and(|t| {
+                t.split_whitespace().collect::<String>() == "{{inventory_hostname}}"
+            })
+        };
+        if key == "local_action" || (key == "delegate_to" && !own_host()) {
             ld.err_at(
                 file,
                 k,
                 format!("'{key}' on module 'synchronize' is not supported by rsible"),
                 Some(
                     "rsible runs rsync on the controller against the task's host, as Ansible \
-                     does without delegate_to; drop it"
+                     does without delegate_to, or on the task's own host with delegate_to: \
+                     \"{{ inventory_hostname }}\""
                         .into(),
                 ),
             );

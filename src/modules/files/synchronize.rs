@@ -1,5 +1,7 @@
 //! `synchronize` (ansible.posix.synchronize): rsync run on the controller against the target,
-//! as Ansible's action plugin runs it, with the same command-line options in the same order.
+//! as Ansible's action plugin runs it, with the same command-line options in the same order;
+//! or, with `delegate_to` naming the task's own host, run on that host between two of its
+//! paths, as Ansible does then (no remote shell).
 //! rsync's remote shell is rsible itself (`rsible __rsh`, see `connection::stream`): the
 //! program rsync starts on the target runs over the task's own connection, with its user,
 //! keys, host-key checking, jump hosts and become. Check mode is rsync's `--dry-run`; the
@@ -204,10 +206,19 @@ fn on(flags: &[(bool, &str)]) -> Vec<String> {
 /// options, the remote shell (`rsh`), the rest in Ansible's order, source and destination.
 /// Some words are quoted and `rsync_opts` are not: the line is split again as a shell
 /// would ([`argv`]), so an option holding a space becomes two words, as in Ansible.
-fn command_line(a: &Args, rsync: &str, dry_run: bool, rsh: &str, src: &str, dest: &str) -> String {
+fn command_line(
+    a: &Args,
+    rsync: &str,
+    dry_run: bool,
+    rsh: Option<&str>,
+    src: &str,
+    dest: &str,
+) -> String {
     let mut cmd = vec![rsync.to_string()];
     cmd.extend(options(a, dry_run));
-    cmd.push(format!("--rsh={}", quote_str(rsh)));
+    if let Some(rsh) = rsh {
+        cmd.push(format!("--rsh={}", quote_str(rsh)));
+    }
     if let Some(p) = &a.rsync_path {
         cmd.push(format!("--rsync-path={}", quote_str(p)));
     }
@@ -247,6 +258,9 @@ fn find_rsync() -> Result<String, Failure> {
 }
 
 async fn synchronize(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    if let Some(delegate) = ctx.delegated_to {
+        return on_the_host(a, ctx, delegate).await;
+    }
     // The host part is a label only: `rsible __rsh` reaches the task's connection.
     let remote = |p: &str| format!("{}:{p}", ctx.host);
     let (src, dest) = match a.mode {
@@ -266,7 +280,7 @@ async fn synchronize(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let rsync = find_rsync()?;
     let (line, out) = ctx
         .on_controller(|dry_run| async move {
-            let line = command_line(&a, &rsync, dry_run, &rsh, &src, &dest);
+            let line = command_line(&a, &rsync, dry_run, Some(&rsh), &src, &dest);
             let out = match argv(&line) {
                 Ok(words) => run_rsync(&words, ctx, &bridge).await,
                 Err(e) => Err(e),
@@ -275,6 +289,49 @@ async fn synchronize(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         })
         .await;
     result(line, out?, ctx.diff)
+}
+
+/// `delegate_to` the task's own host: rsync runs there between two of its paths (Ansible's
+/// "dest is local" case: no remote shell, `src` and `dest` both on the host), in check mode
+/// with `--dry-run`. Another delegate is refused: rsible runs rsync on the controller or on
+/// the task's host only.
+async fn on_the_host(a: Args, ctx: &Ctx<'_>, delegate: &str) -> Result<Output, Failure> {
+    if delegate != ctx.host {
+        return Err(Failure::Failed(format!(
+            "synchronize delegated to another host ({delegate}) is not supported by rsible: it \
+             runs rsync on the controller against the task's host, or on the task's host itself \
+             (delegate_to: \"{{{{ inventory_hostname }}}}\")"
+        )));
+    }
+    if let Some(p) = [&a.src, &a.dest].into_iter().find(|p| !p.starts_with('/')) {
+        return Err(Failure::Failed(format!(
+            "synchronize on the host itself (delegate_to its own name): {p}: an absolute path \
+             on the host is needed (Ansible would look a relative one up on the controller)"
+        )));
+    }
+    let mut checking = false;
+    let out = ctx
+        .self_checking(|dry_run| {
+            checking = dry_run;
+            // rsync's path first (Ansible's `cmd` names it, as its get_bin_path found it).
+            let line = command_line(&a, "\"$r\"", dry_run, None, &a.src, &a.dest);
+            let program = format!(
+                "LC_ALL=C; export LC_ALL\n\
+                 r=$(command -v rsync) || {{ printf 'Failed to find required executable \"rsync\" in paths: %s\\n' \"$PATH\" >&2; exit 1; }}\n\
+                 printf '%s\\n' \"$r\"\n{line}\n"
+            );
+            (program.into_bytes(), Vec::new())
+        })
+        .await?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (rsync, rest) = text.split_once('\n').unwrap_or(("rsync", ""));
+    let line = command_line(&a, rsync, checking, None, &a.src, &a.dest);
+    let out = std::process::Output {
+        status: std::os::unix::process::ExitStatusExt::from_raw(out.status.rc() << 8),
+        stdout: rest.as_bytes().to_vec(),
+        stderr: out.stderr,
+    };
+    result(line, out, ctx.diff)
 }
 
 /// Runs rsync to its end while the bridge serves its remote shell.
@@ -375,7 +432,7 @@ mod tests {
     #[test]
     fn the_command_line_is_ansible_s() {
         let a = args("{src: a/, dest: /b, rsync_opts: ['--exclude=x y'], partial: true, rsync_path: sudo rsync, compress: false, delay_updates: false}");
-        let c = command_line(&a, "/usr/bin/rsync", false, "rs h", "a b/", "h:/b");
+        let c = command_line(&a, "/usr/bin/rsync", false, Some("rs h"), "a b/", "h:/b");
         assert_eq!(
             c,
             "/usr/bin/rsync --archive --rsh='rs h' --rsync-path='sudo rsync' --exclude=x y \
@@ -384,6 +441,16 @@ mod tests {
         assert_eq!(
             argv(&c).unwrap()[2..6],
             ["--rsh=rs h", "--rsync-path=sudo rsync", "--exclude=x", "y"]
+        );
+    }
+
+    #[test]
+    fn on_the_host_itself_there_is_no_remote_shell() {
+        let a = args("{src: /a, dest: /b, compress: false}");
+        assert_eq!(
+            command_line(&a, "rsync", true, None, "/a", "/b"),
+            "rsync --delay-updates -F --dry-run --archive \
+             --out-format='<<CHANGED>>%i %n%L' /a /b"
         );
     }
 

@@ -32,6 +32,9 @@ pub struct Ctx<'a> {
     pub search_paths: &'a [std::path::PathBuf],
     /// Reopens the host's connection (`reboot`); `None` where that is impossible.
     pub reconnect: Option<&'a dyn Reconnect>,
+    /// The host `delegate_to` named, when the task has one (the connection is already that
+    /// host's): for a module whose meaning depends on where it runs (`synchronize`).
+    pub delegated_to: Option<&'a str>,
 }
 
 /// Drops a host's connection and opens a new one: what `reboot` needs to get back to a host
@@ -43,7 +46,7 @@ pub trait Reconnect: Send + Sync {
 
 impl<'a> Ctx<'a> {
     /// A context for one task on `host` over `conn`, in check mode or not; the other fields
-    /// (become, diff, timeout, environment, search paths, reconnect) start empty and are the
+    /// (become, diff, timeout, environment, search paths, reconnect, delegation) start empty and are the
     /// caller's to set. The engine builds one per task; only the framework reads `check`.
     pub fn new(conn: &'a dyn Connection, host: &'a str, check: bool) -> Ctx<'a> {
         Ctx {
@@ -56,6 +59,7 @@ impl<'a> Ctx<'a> {
             host,
             search_paths: &[],
             reconnect: None,
+            delegated_to: None,
         }
     }
 }
@@ -223,6 +227,7 @@ impl Ctx<'_> {
             host: self.host,
             search_paths: self.search_paths,
             reconnect: self.reconnect,
+            delegated_to: self.delegated_to,
         }
     }
 
@@ -307,6 +312,7 @@ mod tests {
                 host: "h",
                 search_paths: &[],
                 reconnect: None,
+                delegated_to: None,
             };
             let ran = std::sync::atomic::AtomicBool::new(false);
             let r = ctx

@@ -398,6 +398,7 @@ mod tests {
             host: "h",
             search_paths: &[],
             reconnect: None,
+            delegated_to: None,
         };
         assert_eq!(to_controller(&ctx, &dest, b"x").unwrap(), None);
         assert!(!dest.exists());
@@ -434,6 +435,7 @@ mod tests {
             host: "h",
             search_paths: &[],
             reconnect: None,
+            delegated_to: None,
         };
         let p = path.to_str().unwrap();
         let bad = WriteOpts {
