@@ -66,6 +66,16 @@ pub enum ReportAction {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// One HTML page of a run (or of the shards of one): recap, failures, slowest tasks, a
+    /// timeline per host, diffs.
+    Html {
+        /// The events files (one run's, or one per shard).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where the page goes.
+        #[arg(short, long, default_value = "report.html")]
+        output: PathBuf,
+    },
 }
 
 /// `rsible config`.
@@ -371,6 +381,10 @@ pub struct PlayArgs {
     /// callback; also on with `callbacks_enabled = profile_tasks`).
     #[arg(long)]
     pub profile: bool,
+    /// When the run ends, write an HTML report of it to FILE (recap, failures, slowest
+    /// tasks, a timeline per host, diffs; one self-contained page).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Also write the run's JSON events (the `--format json` lines, and an `end` line with
     /// the exit code) to FILE, for `rsible report`.
     #[arg(long, value_name = "FILE")]

@@ -14,6 +14,7 @@ use crate::inventory::{Inventory, LoadOptions};
 use crate::output::events_file::EventsFile;
 use crate::output::play::PlayReporter;
 use crate::output::profile::Profiled;
+use crate::output::report_file::ReportFile;
 use crate::output::{Format, Reporter};
 use crate::playbook::{self, list, Playbook};
 use crate::shard::Shard;
@@ -109,12 +110,16 @@ fn run_books(
         ..run_options(&a.conn, &a.extra_vars)?
     };
     let mut reporter = PlayReporter::new(a.format, verbosity, a.diff, a.check);
-    let (mut profiled, mut tee);
+    let (mut profiled, mut tee, mut page);
     let mut shown: &mut dyn Reporter = &mut reporter;
     // The profile is text after the recap: not in a JSON stream.
     if (a.profile || super::select::config()?.profile_tasks) && a.format == Format::Human {
         profiled = Profiled::new(shown, Box::new(std::io::stdout()));
         shown = &mut profiled;
+    }
+    if let Some(path) = &a.report {
+        page = ReportFile::new(path.clone(), shown, shard);
+        shown = &mut page;
     }
     if let Some(path) = &a.events {
         tee = EventsFile::create(path, shown, shard)

@@ -6,8 +6,10 @@
 
 pub mod adhoc;
 pub mod events_file;
+pub mod html;
 pub mod play;
 pub mod profile;
+pub mod report_file;
 pub mod style;
 
 use crate::event::Event;

@@ -28,6 +28,7 @@ mod fields;
 mod host;
 mod json;
 pub(crate) use banner::banner;
+pub(in crate::output) use diff::render as diff_text;
 pub(crate) use json::line as json_line;
 mod progress;
 #[cfg(test)]
