@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pair in sshd:openssh-server ssh:openssh-client ip:iproute2 sudo:sudo python3:python3 script:bsdutils busybox:busybox /usr/bin/time:time gpg:gnupg rsync:rsync; do
+for pair in sshd:openssh-server ssh:openssh-client ip:iproute2 sudo:sudo python3:python3 script:bsdutils busybox:busybox /usr/bin/time:time gpg:gnupg rsync:rsync /usr/bin/chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || need+=("${pair#*:}")
 done
 if ((${#need[@]})); then
@@ -53,8 +53,9 @@ export RSIBLE_ANSIBLE_INVENTORY="$venv/bin/ansible-inventory"
 export RSIBLE_ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook"
 
 echo "== lab (tier 1: namespaces + sshd)"
-# 160 hosts: t1-01..24 for the connection, module and play suites; t1-25..80 for the fault
-# suites (tests/faults*.rs: sshd killed, link down, timeouts, full disk, 50 hosts with 5 broken);
+# 200 hosts: t1-01..24 for the connection, module and play suites; t1-25..80 for the fault
+# suites (tests/faults*.rs: sshd killed, link down, timeouts, full disk, 50 hosts with 5 broken)
+# and, at another time, the HTML report rendered in Chromium (t1-31..80, tests/report_browser.rs);
 # t1-81 for the injection properties over SSH (tests/injection.rs); t1-82..85 for connections
 # kept between runs (tests/persist.rs), t1-86 for tests/lab_play.rs, t1-87..90 for the
 # connection keywords (tests/lab_conn.rs); t1-101..160 for the

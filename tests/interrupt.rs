@@ -1,6 +1,7 @@
 //! Ctrl-C during `rsible play` (SIGINT sent to the process): the running program is abandoned
 //! and its whole process group stopped, no further task starts, the recap so far is printed and
-//! the exit code is 99; a second Ctrl-C exits at once. Local connection, no lab needed.
+//! the exit code is 99 (and `--report` is still written); a second Ctrl-C exits at once. Local
+//! connection, no lab needed.
 
 mod common;
 
@@ -99,4 +100,29 @@ fn a_second_ctrl_c_exits_at_once() {
     assert_eq!(out.status.code(), Some(99), "{stderr}");
     assert!(took < Duration::from_secs(3), "took {took:?}");
     assert!(stderr.contains("interrupted twice"), "{stderr}");
+}
+
+#[test]
+fn an_interrupted_run_still_writes_its_report() {
+    let d = tempfile::tempdir().unwrap();
+    let child = Rsible::new(d.path())
+        .playbook(
+            "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
+             \x20   - debug: {msg: before}\n\
+             \x20   - shell: sleep 41.5\n",
+        )
+        .args(["--report", "run.html"])
+        .command()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rsible");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(running("sleep 41.5"), "the task did not start");
+    sigint(&child);
+    let (out, _) = finish(child, Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(99));
+    let page = std::fs::read_to_string(d.path().join("run.html")).expect("the report");
+    assert!(page.contains("exit code 99"), "{page}");
+    assert!(page.contains("Failures (1)"), "{page}");
 }
