@@ -9,7 +9,7 @@
 mod common;
 
 use common::run::hygiene;
-use common::{write, Rsible};
+use common::{files_in, recap_lines, write, Rsible};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -37,30 +37,6 @@ fn site(out: &Path) -> String {
     )
 }
 
-/// The PLAY RECAP lines of a run's output, without the wall time.
-fn recap(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .skip_while(|l| !l.starts_with("PLAY RECAP"))
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("Total time"))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Every file under `dir` with its content.
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read_to_string(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
 /// A `/bin/sh -c` command as a recipe's engine runs it: `rsible` on the PATH, `env` set.
 fn sh(dir: &Path, script: &str, env: &[(&str, String)]) -> Command {
     let bin = Path::new(env!("CARGO_BIN_EXE_rsible")).parent().unwrap();
@@ -86,7 +62,7 @@ fn whole_run(n: usize) -> (Vec<String>, i32, BTreeMap<String, String>) {
         .playbook(&site(&out))
         .inventory(local_hosts(n))
         .run();
-    (recap(&r.stdout), r.code, tree(&out))
+    (recap_lines(&r.stdout), r.code, files_in(&out))
 }
 
 #[test]
@@ -269,9 +245,9 @@ fn run_recipe(
         String::from_utf8_lossy(&m.stderr)
     );
     (
-        recap(&stdout),
+        recap_lines(&stdout),
         m.status.code().unwrap_or(-1),
-        tree(&out),
+        files_in(&out),
         codes,
     )
 }

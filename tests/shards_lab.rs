@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::{write, Lab, Rsible};
-use std::collections::BTreeMap;
+use common::{files_in, recap_lines, write, Lab, Rsible};
 use std::path::Path;
 use std::process::Stdio;
 
@@ -40,28 +39,6 @@ fn site(out: &Path) -> String {
          \x20   - copy: {{dest: '{o}/{{{{ inventory_hostname }}}}.2', content: '{{{{ r.stdout }}}}'}}\n\
          \x20 handlers:\n    - name: seen\n      copy: {{dest: '{o}/{{{{ inventory_hostname }}}}.h', content: 'h'}}\n"
     )
-}
-
-/// The PLAY RECAP lines, without the wall time.
-fn recap(stdout: &str) -> Vec<String> {
-    stdout
-        .lines()
-        .skip_while(|l| !l.starts_with("PLAY RECAP"))
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("Total time"))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Every file under `dir` with its content.
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            let name = e.file_name().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(e.path()).unwrap())
-        })
-        .collect()
 }
 
 #[test]
@@ -117,9 +94,9 @@ fn four_shards_at_once_merge_into_the_unsharded_run() {
     let unsharded = base().play("whole.yml").run();
     assert_eq!(unsharded.code, 2, "{}", unsharded.stderr);
     assert_eq!(merged.code, unsharded.code, "{}", merged.stderr);
-    assert_eq!(recap(&merged.stdout), recap(&unsharded.stdout));
-    assert_eq!(recap(&merged.stdout).len(), 1 + LAST - FIRST + 1);
-    let (s, w) = (tree(sharded.path()), tree(whole.path()));
+    assert_eq!(recap_lines(&merged.stdout), recap_lines(&unsharded.stdout));
+    assert_eq!(recap_lines(&merged.stdout).len(), 1 + LAST - FIRST + 1);
+    let (s, w) = (files_in(sharded.path()), files_in(whole.path()));
     assert_eq!(s, w);
     // 40 first files; 39 second ones and handler runs (h170 failed before both).
     assert_eq!(s.len(), 40 + 39 + 39);

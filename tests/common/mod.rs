@@ -70,3 +70,29 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).expect("write fixture");
     p
 }
+
+/// The PLAY RECAP lines of a run's text output, without the wall time: what two runs of the
+/// same play must agree on (tests/shards*.rs).
+pub fn recap_lines(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("PLAY RECAP"))
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("Total time"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every file directly under `dir`, by name, with its content.
+pub fn files_in(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .expect("read the directory")
+        .map(|e| {
+            let e = e.expect("a directory entry");
+            let name = e.file_name().to_string_lossy().into_owned();
+            (
+                name,
+                std::fs::read_to_string(e.path()).expect("read a file"),
+            )
+        })
+        .collect()
+}
