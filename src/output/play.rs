@@ -29,7 +29,7 @@ mod host;
 mod json;
 pub(crate) use banner::banner;
 pub(in crate::output) use diff::render as diff_text;
-pub(crate) use json::line as json_line;
+pub(crate) use json::{line as json_line, value as json_value};
 mod progress;
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,7 @@
 //! nothing of terminals.
 
 use super::html;
-use super::play::json_line;
+use super::play::json_value;
 use super::Reporter;
 use crate::event::Event;
 use crate::exit::Exit;
@@ -73,10 +73,8 @@ impl<'a> ReportFile<'a> {
 
 impl Reporter for ReportFile<'_> {
     fn on_event(&mut self, ev: &Event) {
-        let line = json_line(ev, self.start.elapsed().as_secs_f64());
-        if let Ok(v) = serde_json::from_str(&line) {
-            self.events.push(v);
-        }
+        self.events
+            .push(json_value(ev, self.start.elapsed().as_secs_f64()));
         self.inner.on_event(ev);
     }
 

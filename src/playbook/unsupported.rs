@@ -314,6 +314,86 @@ const YUM_DEPRECATED: [Rule; 11] = {
     ]
 };
 
+/// Arguments of a module that rsible refuses whatever their value (module, names, hint):
+/// the module's own `Args` never sees them.
+const REFUSED_ARGS: &[(&str, &[&str], &str)] = &[
+    (
+        "docker_compose_v2",
+        &[
+            "definition",
+            "env_files",
+            "profiles",
+            "check_files_existing",
+            "dependencies",
+            "build",
+            "ignore_build_events",
+            "recreate",
+            "renew_anon_volumes",
+            "remove_images",
+            "remove_volumes",
+            "timeout",
+            "services",
+            "scale",
+            "wait",
+            "wait_timeout",
+            "assume_yes",
+            "docker_cli",
+            "docker_host",
+            "tls_hostname",
+            "api_version",
+            "ca_path",
+            "client_cert",
+            "client_key",
+            "tls",
+            "validate_certs",
+            "cli_context",
+        ],
+        DOCKER,
+    ),
+    (
+        "docker_swarm",
+        &[
+            "node_id",
+            "default_addr_pool",
+            "subnet_size",
+            "data_path_addr",
+            "data_path_port",
+            "task_history_retention_limit",
+            "snapshot_interval",
+            "keep_old_snapshots",
+            "log_entries_for_slow_followers",
+            "heartbeat_tick",
+            "election_tick",
+            "dispatcher_heartbeat_period",
+            "node_cert_expiry",
+            "name",
+            "labels",
+            "signing_ca_cert",
+            "signing_ca_key",
+            "ca_force_rotate",
+            "autolock_managers",
+            "rotate_worker_token",
+            "rotate_manager_token",
+            "docker_host",
+            "tls_hostname",
+            "api_version",
+            "ca_path",
+            "client_cert",
+            "client_key",
+            "tls",
+            "use_ssh_client",
+            "validate_certs",
+            "debug",
+            "timeout",
+        ],
+        DOCKER,
+    ),
+];
+
+/// Why community.docker's settings are refused.
+const DOCKER: &str = "rsible runs the target's docker CLI as it is configured there (no Docker \
+     API settings) and implements the arguments docs/compat.md lists";
+
 const UNSAFE_WRITES: Rule = rule(
     "unsafe_writes",
     Accept::Bool(false),
@@ -336,11 +416,13 @@ const VALIDATE_CERTS: Rule = rule(
 /// it Ansible's effect. The value is the one written in the task (a template cannot be
 /// checked before it is rendered, and is refused).
 pub fn argument(module: &str, arg: &str, v: &Value) -> Option<Refusal> {
-    let r = ARGS
-        .iter()
-        .find(|(m, r)| *m == module && r.key == arg)
-        .map(|(_, r)| r)?;
-    refuse_unless(r, v, &format!("argument '{arg}' of module '{module}'"))
+    let what = format!("argument '{arg}' of module '{module}'");
+    if let Some((_, r)) = ARGS.iter().find(|(m, r)| *m == module && r.key == arg) {
+        return refuse_unless(r, v, &what);
+    }
+    let (_, names, hint) = REFUSED_ARGS.iter().find(|(m, _, _)| *m == module)?;
+    let key = names.iter().find(|n| **n == arg)?;
+    refuse_unless(&rule(key, Accept::Nothing, hint), v, &what)
 }
 
 /// The refusal of `what` unless `v` is a value `r` accepts.
@@ -431,6 +513,28 @@ mod tests {
         assert_eq!(r.0, "'loop' is not a valid attribute for a Block");
         assert!(keyword(Level::Block, "notify", &node("h")).is_none());
         assert!(keyword(Level::Block, "rescue", &node("[]")).is_none());
+    }
+
+    #[test]
+    fn community_docker_settings_are_refused_whatever_their_value() {
+        use serde_json::json;
+        let e = argument("docker_swarm", "labels", &json!({"a": "b"}))
+            .unwrap()
+            .0;
+        assert!(
+            e.contains("labels") && e.contains("not supported by rsible"),
+            "{e}"
+        );
+        let e = argument("docker_swarm", "node_id", &json!("x")).unwrap().0;
+        assert!(e.contains("not supported by rsible"), "{e}");
+        let e = argument("docker_compose_v2", "services", &json!(["web"]))
+            .unwrap()
+            .0;
+        assert!(
+            e.contains("services") && e.contains("not supported by rsible"),
+            "{e}"
+        );
+        assert!(argument("docker_swarm", "advertise_addr", &json!("eth0")).is_none());
     }
 
     #[test]

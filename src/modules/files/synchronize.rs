@@ -33,9 +33,10 @@ fn yes() -> bool {
     true
 }
 
-/// Arguments of `synchronize` (Ansible's names). `private_key`, `dest_port`,
-/// `set_remote_user`, `use_ssh_args`, `ssh_connection_multiplexing` and `link_dest` are
-/// refused at load unless given Ansible's default (see `playbook::unsupported`).
+/// Arguments of `synchronize` (Ansible's names). `private_key`, `dest_port` and `link_dest`
+/// are refused at load (`playbook::unsupported`, which filters them out before these are
+/// read); `set_remote_user`, `use_ssh_args` and `ssh_connection_multiplexing` are accepted
+/// only with Ansible's default, read here to be ignored as the default is.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
@@ -83,18 +84,12 @@ pub struct Args {
     /// configured (see docs/compat.md).
     #[serde(default, rename = "verify_host", deserialize_with = "de_bool")]
     _verify_host: bool,
-    #[serde(default, rename = "private_key")]
-    _private_key: Option<Value>,
-    #[serde(default, rename = "dest_port")]
-    _dest_port: Option<Value>,
     #[serde(default, rename = "set_remote_user")]
     _set_remote_user: Option<Value>,
     #[serde(default, rename = "use_ssh_args")]
     _use_ssh_args: Option<Value>,
     #[serde(default, rename = "ssh_connection_multiplexing")]
     _ssh_connection_multiplexing: Option<Value>,
-    #[serde(default, rename = "link_dest")]
-    _link_dest: Option<Value>,
 }
 
 /// Which way the files go.

@@ -10,7 +10,7 @@
 //! the daemon connection, ...) are refused at load. Knows nothing of playbooks.
 
 use super::compose_events::{self as events, Event};
-use super::{no_docker, refuse, NEED_DOCKER};
+use super::{no_docker, NEED_DOCKER};
 use crate::connection::quote::quote_str;
 use crate::modules::cluster::common::one_of;
 use crate::modules::framework::args::{de_bool, de_opt_list, de_opt_string};
@@ -95,8 +95,8 @@ impl Pull {
     }
 }
 
-/// Arguments of `docker_compose_v2` (Ansible's names). The ones after `remove_orphans` are
-/// Ansible's arguments that rsible refuses at load: read only to be named in the refusal.
+/// Arguments of `docker_compose_v2` (Ansible's names). The other arguments of Ansible's module
+/// are refused at load by `playbook::unsupported`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
@@ -112,96 +112,6 @@ pub struct Args {
     pull: Option<Pull>,
     #[serde(default, deserialize_with = "de_bool")]
     remove_orphans: bool,
-    #[serde(default)]
-    definition: Option<Value>,
-    #[serde(default)]
-    env_files: Option<Value>,
-    #[serde(default)]
-    profiles: Option<Value>,
-    #[serde(default)]
-    check_files_existing: Option<Value>,
-    #[serde(default)]
-    dependencies: Option<Value>,
-    #[serde(default)]
-    build: Option<Value>,
-    #[serde(default)]
-    ignore_build_events: Option<Value>,
-    #[serde(default)]
-    recreate: Option<Value>,
-    #[serde(default)]
-    renew_anon_volumes: Option<Value>,
-    #[serde(default)]
-    remove_images: Option<Value>,
-    #[serde(default)]
-    remove_volumes: Option<Value>,
-    #[serde(default)]
-    timeout: Option<Value>,
-    #[serde(default)]
-    services: Option<Value>,
-    #[serde(default)]
-    scale: Option<Value>,
-    #[serde(default)]
-    wait: Option<Value>,
-    #[serde(default)]
-    wait_timeout: Option<Value>,
-    #[serde(default)]
-    assume_yes: Option<Value>,
-    #[serde(default)]
-    docker_cli: Option<Value>,
-    #[serde(default)]
-    docker_host: Option<Value>,
-    #[serde(default)]
-    tls_hostname: Option<Value>,
-    #[serde(default)]
-    api_version: Option<Value>,
-    #[serde(default)]
-    ca_path: Option<Value>,
-    #[serde(default)]
-    client_cert: Option<Value>,
-    #[serde(default)]
-    client_key: Option<Value>,
-    #[serde(default)]
-    tls: Option<Value>,
-    #[serde(default)]
-    validate_certs: Option<Value>,
-    #[serde(default)]
-    cli_context: Option<Value>,
-}
-
-impl Args {
-    /// The arguments rsible refuses, with their values.
-    fn refused(&self) -> [(&'static str, &Option<Value>); 27] {
-        let a = self;
-        [
-            ("definition", &a.definition),
-            ("env_files", &a.env_files),
-            ("profiles", &a.profiles),
-            ("check_files_existing", &a.check_files_existing),
-            ("dependencies", &a.dependencies),
-            ("build", &a.build),
-            ("ignore_build_events", &a.ignore_build_events),
-            ("recreate", &a.recreate),
-            ("renew_anon_volumes", &a.renew_anon_volumes),
-            ("remove_images", &a.remove_images),
-            ("remove_volumes", &a.remove_volumes),
-            ("timeout", &a.timeout),
-            ("services", &a.services),
-            ("scale", &a.scale),
-            ("wait", &a.wait),
-            ("wait_timeout", &a.wait_timeout),
-            ("assume_yes", &a.assume_yes),
-            ("docker_cli", &a.docker_cli),
-            ("docker_host", &a.docker_host),
-            ("tls_hostname", &a.tls_hostname),
-            ("api_version", &a.api_version),
-            ("ca_path", &a.ca_path),
-            ("client_cert", &a.client_cert),
-            ("client_key", &a.client_key),
-            ("tls", &a.tls),
-            ("validate_certs", &a.validate_certs),
-            ("cli_context", &a.cli_context),
-        ]
-    }
 }
 
 impl Module for DockerComposeV2 {
@@ -209,7 +119,6 @@ impl Module for DockerComposeV2 {
     type Args = Args;
 
     fn validate(a: &Args) -> Result<(), String> {
-        refuse(&a.refused())?;
         if a.project_src.is_none() {
             return Err("one of the following is required: definition, project_src".into());
         }
@@ -576,9 +485,7 @@ mod tests {
             e,
             "one of the following is required: definition, project_src"
         );
-        let e = check::<DockerComposeV2>(json!({"project_src": "/x", "services": ["web"]}))
-            .unwrap_err();
-        assert!(e.contains("services is not supported by rsible"), "{e}");
+        // `services` and the other refused arguments: playbook::unsupported, at load.
         assert!(
             check::<DockerComposeV2>(json!({"project_src": "/x", "pull": "sometimes"})).is_err()
         );

@@ -1,27 +1,14 @@
 //! community.docker's modules that rsible runs natively through the `docker` CLI on the
 //! target: `docker_swarm` (init, join, leave) and `docker_compose_v2` (a compose project's
-//! state). What both need lives here: the refusal of Ansible's arguments rsible does not
-//! implement, and the report of a target without `docker`. Knows nothing of playbooks.
+//! state). What both need lives here: the report of a target without `docker`. Ansible's
+//! arguments rsible does not implement are refused at load by `playbook::unsupported`. Knows nothing of playbooks.
 
 pub mod compose;
 mod compose_events;
 pub mod swarm;
 
-use serde_json::Value;
-
 /// `community.docker`.
 pub const CD: &str = "community.docker";
-
-/// The first of `given` (argument name, value) that is set: an argument of Ansible's module
-/// that rsible refuses, as a load error naming it.
-pub fn refuse(given: &[(&str, &Option<Value>)]) -> Result<(), String> {
-    match given.iter().find(|(_, v)| v.is_some()) {
-        Some((name, _)) => Err(format!(
-            "{name} is not supported by rsible (see docs/compat.md)"
-        )),
-        None => Ok(()),
-    }
-}
 
 /// The sh that ends a program with the report key `nodocker` when the target has no
 /// `docker` command.

@@ -9,7 +9,7 @@
 //! (`labels`, raft and CA options, token rotation) and `state: remove` are refused at load.
 //! Knows nothing of playbooks.
 
-use super::{no_docker, refuse, NEED_DOCKER};
+use super::{no_docker, NEED_DOCKER};
 use crate::connection::quote::quote_str;
 use crate::event::Diff;
 use crate::modules::cluster::common::one_of;
@@ -56,9 +56,9 @@ impl<'de> Deserialize<'de> for State {
     }
 }
 
-/// Arguments of `docker_swarm` (Ansible's names). The ones after `join_token` are Ansible's
-/// arguments that rsible refuses at load (swarm settings, node removal, the daemon
-/// connection): read only to be named in the refusal.
+/// Arguments of `docker_swarm` (Ansible's names). The other arguments of Ansible's module
+/// (swarm settings, node removal, the daemon connection) are refused at load by
+/// `playbook::unsupported`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
@@ -74,120 +74,6 @@ pub struct Args {
     remote_addrs: Option<Vec<String>>,
     #[serde(default, deserialize_with = "de_opt_string")]
     join_token: Option<String>,
-    #[serde(default)]
-    node_id: Option<Value>,
-    #[serde(default)]
-    default_addr_pool: Option<Value>,
-    #[serde(default)]
-    subnet_size: Option<Value>,
-    #[serde(default)]
-    data_path_addr: Option<Value>,
-    #[serde(default)]
-    data_path_port: Option<Value>,
-    #[serde(default)]
-    task_history_retention_limit: Option<Value>,
-    #[serde(default)]
-    snapshot_interval: Option<Value>,
-    #[serde(default)]
-    keep_old_snapshots: Option<Value>,
-    #[serde(default)]
-    log_entries_for_slow_followers: Option<Value>,
-    #[serde(default)]
-    heartbeat_tick: Option<Value>,
-    #[serde(default)]
-    election_tick: Option<Value>,
-    #[serde(default)]
-    dispatcher_heartbeat_period: Option<Value>,
-    #[serde(default)]
-    node_cert_expiry: Option<Value>,
-    #[serde(default)]
-    name: Option<Value>,
-    #[serde(default)]
-    labels: Option<Value>,
-    #[serde(default)]
-    signing_ca_cert: Option<Value>,
-    #[serde(default)]
-    signing_ca_key: Option<Value>,
-    #[serde(default)]
-    ca_force_rotate: Option<Value>,
-    #[serde(default)]
-    autolock_managers: Option<Value>,
-    #[serde(default)]
-    rotate_worker_token: Option<Value>,
-    #[serde(default)]
-    rotate_manager_token: Option<Value>,
-    #[serde(default)]
-    docker_host: Option<Value>,
-    #[serde(default)]
-    tls_hostname: Option<Value>,
-    #[serde(default)]
-    api_version: Option<Value>,
-    #[serde(default)]
-    ca_path: Option<Value>,
-    #[serde(default)]
-    client_cert: Option<Value>,
-    #[serde(default)]
-    client_key: Option<Value>,
-    #[serde(default)]
-    tls: Option<Value>,
-    #[serde(default)]
-    use_ssh_client: Option<Value>,
-    #[serde(default)]
-    validate_certs: Option<Value>,
-    #[serde(default)]
-    debug: Option<Value>,
-    #[serde(default)]
-    timeout: Option<Value>,
-}
-
-impl Args {
-    /// The arguments rsible refuses, with their values.
-    fn refused(&self) -> [(&'static str, &Option<Value>); 32] {
-        let a = self;
-        [
-            ("node_id", &a.node_id),
-            ("default_addr_pool", &a.default_addr_pool),
-            ("subnet_size", &a.subnet_size),
-            ("data_path_addr", &a.data_path_addr),
-            ("data_path_port", &a.data_path_port),
-            (
-                "task_history_retention_limit",
-                &a.task_history_retention_limit,
-            ),
-            ("snapshot_interval", &a.snapshot_interval),
-            ("keep_old_snapshots", &a.keep_old_snapshots),
-            (
-                "log_entries_for_slow_followers",
-                &a.log_entries_for_slow_followers,
-            ),
-            ("heartbeat_tick", &a.heartbeat_tick),
-            ("election_tick", &a.election_tick),
-            (
-                "dispatcher_heartbeat_period",
-                &a.dispatcher_heartbeat_period,
-            ),
-            ("node_cert_expiry", &a.node_cert_expiry),
-            ("name", &a.name),
-            ("labels", &a.labels),
-            ("signing_ca_cert", &a.signing_ca_cert),
-            ("signing_ca_key", &a.signing_ca_key),
-            ("ca_force_rotate", &a.ca_force_rotate),
-            ("autolock_managers", &a.autolock_managers),
-            ("rotate_worker_token", &a.rotate_worker_token),
-            ("rotate_manager_token", &a.rotate_manager_token),
-            ("docker_host", &a.docker_host),
-            ("tls_hostname", &a.tls_hostname),
-            ("api_version", &a.api_version),
-            ("ca_path", &a.ca_path),
-            ("client_cert", &a.client_cert),
-            ("client_key", &a.client_key),
-            ("tls", &a.tls),
-            ("use_ssh_client", &a.use_ssh_client),
-            ("validate_certs", &a.validate_certs),
-            ("debug", &a.debug),
-            ("timeout", &a.timeout),
-        ]
-    }
 }
 
 impl Module for DockerSwarm {
@@ -195,7 +81,6 @@ impl Module for DockerSwarm {
     type Args = Args;
 
     fn validate(a: &Args) -> Result<(), String> {
-        refuse(&a.refused())?;
         match a.state.unwrap_or(State::Present) {
             State::Remove => Err("state=remove is not supported by rsible".into()),
             State::Join => {
@@ -464,9 +349,8 @@ mod tests {
             e,
             "state is join but all of the following are missing: remote_addrs, join_token"
         );
-        let e = check::<DockerSwarm>(json!({"labels": {"a": "b"}})).unwrap_err();
-        assert!(e.contains("labels is not supported by rsible"), "{e}");
-        let e = check::<DockerSwarm>(json!({"state": "remove", "node_id": "x"})).unwrap_err();
+        // `labels` and the other swarm settings: refused at load by playbook::unsupported.
+        let e = check::<DockerSwarm>(json!({"state": "remove"})).unwrap_err();
         assert!(e.contains("not supported by rsible"), "{e}");
         assert!(check::<DockerSwarm>(json!({"state": "gone"})).is_err());
         assert!(check::<DockerSwarm>(json!({"nope": 1})).is_err());
