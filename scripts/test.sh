@@ -30,19 +30,25 @@ if ! "$venv/bin/python" -c 'import netaddr, jmespath, passlib' 2>/dev/null; then
   "$venv/bin/pip" install -q 'netaddr>=1,<2' 'jmespath>=1,<2' 'passlib>=1.7,<2'
 fi
 # community.general (ini_file's reference, json_query and the time filters), ansible.utils
-# (the ipaddr filters) and ansible.posix (the Python-module tests' reference) from the
-# `ansible` package, unpacked, not installed.
+# (the ipaddr filters), ansible.posix (the Python-module tests' reference), community.docker
+# and kubernetes.core (the docker and helm modules' references) from the `ansible` package,
+# unpacked, not installed.
 collections=/var/cache/rsible/collections
 if [ ! -f "$collections/ansible_collections/community/general/plugins/modules/ini_file.py" ] ||
   [ ! -f "$collections/ansible_collections/ansible/utils/plugins/filter/ipaddr.py" ] ||
-  [ ! -f "$collections/ansible_collections/ansible/posix/plugins/modules/authorized_key.py" ]; then
-  echo "== unpacking community.general, ansible.utils and ansible.posix into $collections"
+  [ ! -f "$collections/ansible_collections/ansible/posix/plugins/modules/authorized_key.py" ] ||
+  [ ! -f "$collections/ansible_collections/community/docker/plugins/modules/docker_swarm.py" ] ||
+  [ ! -f "$collections/ansible_collections/kubernetes/core/plugins/modules/helm.py" ]; then
+  echo "== unpacking community.general, ansible.utils, ansible.posix, community.docker and kubernetes.core into $collections"
   dl=$(mktemp -d)
   "$venv/bin/pip" download -q --no-deps 'ansible>=12,<13' -d "$dl"
   "$venv/bin/python" - "$dl"/ansible-*.whl "$collections" <<'PY'
 import sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
-prefixes = ("ansible_collections/community/general/", "ansible_collections/ansible/utils/", "ansible_collections/ansible/posix/")
+prefixes = tuple(
+    f"ansible_collections/{c}/"
+    for c in ("community/general", "ansible/utils", "ansible/posix", "community/docker", "kubernetes/core")
+)
 with zipfile.ZipFile(wheel) as z:
     z.extractall(dest, [n for n in z.namelist() if n.startswith(prefixes)])
 PY
