@@ -145,6 +145,18 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    Case {
+        playbook: "37_docker_compose.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
+    Case {
+        playbook: "38_docker_swarm.yml",
+        args: &["--diff"],
+        runs: 2,
+        converges: true,
+    },
 ];
 
 /// Debian packages cases install on their hosts from the lab's local repository, by case:
@@ -160,4 +172,6 @@ pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
     ),
     ("35_yum_rpm_attrs.yml", &["rpm", "gpg"]),
     ("36_synchronize.yml", &["rsync"]),
+    ("37_docker_compose.yml", &["docker.io"]),
+    ("38_docker_swarm.yml", &["docker.io", "python3-docker"]),
 ];

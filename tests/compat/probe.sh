@@ -107,3 +107,19 @@ done
 if command -v rpm >/dev/null 2>&1; then
     rpm -q gpg-pubkey 2>&1 | sort | sed 's/^/rpm key /'
 fi
+# 37_docker_compose's projects as the docker CLI test double keeps them; 38_docker_swarm's
+# membership of this node (state, manager or not, the node counts a manager sees) and, on a
+# manager, the nodes' roles. The daemon is asked only while it runs, past the double.
+if [ -d /var/lib/docker-double/compose ]; then
+    for f in /var/lib/docker-double/compose/*; do
+        [ -e "$f" ] || continue
+        echo "compose project ${f##*/}"
+        sed 's/^/  | /' "$f"
+    done
+fi
+if [ -x /usr/bin/docker ] && systemctl is-active -q docker 2>/dev/null; then
+    echo "swarm $(/usr/bin/docker info --format '{{.Swarm.LocalNodeState}} manager={{.Swarm.ControlAvailable}} nodes={{.Swarm.Nodes}} managers={{.Swarm.Managers}}')"
+    if /usr/bin/docker info --format '{{.Swarm.ControlAvailable}}' | grep -q true; then
+        /usr/bin/docker node ls --format '{{.ManagerStatus}} {{.Availability}}' | sort | sed 's/^/  node /'
+    fi
+fi

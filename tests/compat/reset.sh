@@ -33,6 +33,22 @@ if grep -q '^[^#[:space:]]' "$g" 2>/dev/null; then
     sed -i 's/^\([^#[:space:]]\)/# \1/' "$g"
     locale-gen >/dev/null 2>&1
 fi
+# What 37_docker_compose and 38_docker_swarm leave: the docker CLI test double with its
+# state, and this node's swarm. Then the daemon stops (the playbooks start it), forgets its
+# networks (a swarm's docker_gwbridge, whose bridge would push the next one to another
+# subnet) and IPv4 forwarding goes off, so that dockerd starts as on a fresh host: it makes
+# its chains again after the flush below and, turning forwarding on, sets FORWARD to DROP.
+if grep -qs 'TEST DOUBLE' /usr/local/bin/docker; then rm -f /usr/local/bin/docker; fi
+rm -rf /var/lib/docker-double
+if [ -x /usr/bin/docker ]; then
+    if systemctl is-active -q docker 2>/dev/null; then
+        /usr/bin/docker swarm leave --force >/dev/null 2>&1 || true
+    fi
+    systemctl stop docker.socket docker.service
+    rm -rf /var/lib/docker/network
+    ip link delete docker_gwbridge >/dev/null 2>&1 || true
+    echo 0 >/proc/sys/net/ipv4/ip_forward
+fi
 # What 32_iptables sets: every table's rules and own chains gone, the policies ACCEPT again.
 if command -v iptables >/dev/null 2>&1; then
     for b in iptables ip6tables; do

@@ -261,7 +261,9 @@ async fn docker_swarm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         o.msg = Some(no_docker("docker_swarm"));
         return Ok(o);
     }
-    if let Some(rc) = r.get("rc") {
+    // A failed command: Ansible's message only (its module talks to the daemon's API, so
+    // its failures carry no `rc`).
+    if r.has("rc") {
         let stderr = r.get("stderr").unwrap_or("").trim_end();
         o.failed = true;
         o.msg = Some(if r.get("cmd") == Some("docker info") {
@@ -269,8 +271,6 @@ async fn docker_swarm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         } else {
             format!("{}: {stderr}", failure_prefix(state))
         });
-        o.fields
-            .insert("rc".into(), json!(rc.parse::<i64>().unwrap_or(1)));
         return Ok(o);
     }
     let moves = r.has("change");
