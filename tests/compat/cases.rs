@@ -145,6 +145,12 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    Case {
+        playbook: "39_helm.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];
 
 /// Debian packages cases install on their hosts from the lab's local repository, by case:
@@ -160,4 +166,5 @@ pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
     ),
     ("35_yum_rpm_attrs.yml", &["rpm", "gpg"]),
     ("36_synchronize.yml", &["rsync"]),
+    ("39_helm.yml", &["python3-yaml"]),
 ];
