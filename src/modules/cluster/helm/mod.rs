@@ -72,7 +72,6 @@ impl Auth<'_> {
         );
         s
     }
-
 }
 
 /// The binary as Ansible's `command` result shows it: the one the program found (`bin`),

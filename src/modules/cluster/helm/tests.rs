@@ -30,7 +30,10 @@ fn arguments_as_kubernetes_core_names_them() {
     let e = check::<Helm>(json!({"name": "w", "namespace": "n", "chart_ref": "c",
         "kubeconfig": {"clusters": []}}))
     .unwrap_err();
-    assert!(e.contains("kubeconfig") && e.contains("not supported by rsible"), "{e}");
+    assert!(
+        e.contains("kubeconfig") && e.contains("not supported by rsible"),
+        "{e}"
+    );
     let e = check::<Helm>(json!({"name": "w", "namespace": "n", "chart_ref": "c",
         "wait_timeout": "5m", "timeout": "5m"}))
     .unwrap_err();
@@ -85,6 +88,13 @@ fn deploy_and_uninstall_commands_in_ansibles_order() {
         release::uninstall_args(&a).join(" "),
         "uninstall --keep-history --wait web"
     );
+    // `command` as the module shows it: the chart quoted, two spaces after `uninstall`.
+    assert_eq!(
+        release::display(&release::uninstall_args(&a), false),
+        "uninstall  --keep-history --wait web"
+    );
+    let words: Vec<String> = ["upgrade", "-i", "web", "st/ngx"].map(String::from).into();
+    assert_eq!(release::display(&words, true), "upgrade -i web 'st/ngx'");
     let r: repository::Args = args::parse(
         "helm_repository",
         &obj(
