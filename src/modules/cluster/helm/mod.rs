@@ -46,9 +46,9 @@ impl Auth<'_> {
     /// The sh prelude: the report functions, `helm` found (`binary_path`, else `PATH`; a
     /// missing one ends the program with a `nohelm` report) and reported as `bin`, the
     /// environment Ansible gives helm (`namespace` as HELM_NAMESPACE), and the runner `h
-    /// ARGS...`: helm's output in `$o` (its last newline kept), or on failure `failed RC`, `cmd` (`$shown` when a
-    /// step sets it: the command as Ansible shows it, else the words run) and `out` reported
-    /// and the program ended (helm's stderr is the program's).
+    /// ARGS...`: helm's output in `$o` (its last newline kept), or on failure `failed RC`,
+    /// `cmd` (`$shown` when a step sets it: the command as Ansible shows it, else the words
+    /// run) and `out` reported and the program ended (helm's stderr is the program's).
     pub fn prelude(&self, namespace: Option<&str>) -> String {
         let mut s = String::from(MARK_FN);
         match self.binary_path {
