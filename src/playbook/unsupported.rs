@@ -288,7 +288,43 @@ const ARGS: &[(&str, Rule)] = &[
     ("yum_repository", YUM_DEPRECATED[8]),
     ("yum_repository", YUM_DEPRECATED[9]),
     ("yum_repository", YUM_DEPRECATED[10]),
+    ("helm", HELM_INSECURE[0]),
+    ("helm", HELM_INSECURE[1]),
+    ("helm_repository", HELM_INSECURE[0]),
+    ("helm_repository", HELM_INSECURE[1]),
+    ("helm", HELM_DEFAULT_OFF[0]),
+    ("helm", HELM_DEFAULT_OFF[1]),
+    ("helm", HELM_DEFAULT_OFF[2]),
+    ("helm", HELM_DEFAULT_OFF[3]),
+    ("helm", HELM_DEFAULT_OFF[4]),
+    ("helm", HELM_DEFAULT_OFF[5]),
+    ("helm", HELM_DEFAULT_OFF[6]),
+    ("helm", HELM_DEFAULT_OFF[7]),
 ];
+
+/// kubernetes.core's `validate_certs` (and its alias `verify_ssl`): rsible runs helm with
+/// the kubeconfig's own TLS settings, which is Ansible's default (`true`).
+const HELM_INSECURE: [Rule; 2] = [
+    rule("validate_certs", Accept::Bool(true), HELM),
+    rule("verify_ssl", Accept::Bool(true), HELM),
+];
+
+/// `helm` options rsible does not run (each needs a helm version check or a helm feature
+/// the module does not drive), accepted only as Ansible's default (false), aliases included.
+const HELM_DEFAULT_OFF: [Rule; 8] = {
+    const HINT: &str = "rsible's helm module does not run it (it needs a newer helm's \
+         flag or a feature docs/compat.md lists as missing); leave it out";
+    [
+        rule("dependency_update", Accept::Bool(false), HINT),
+        rule("dep_up", Accept::Bool(false), HINT),
+        rule("reset_then_reuse_values", Accept::Bool(false), HINT),
+        rule("insecure_skip_tls_verify", Accept::Bool(false), HINT),
+        rule("skip_tls_certs_check", Accept::Bool(false), HINT),
+        rule("plain_http", Accept::Bool(false), HINT),
+        rule("take_ownership", Accept::Bool(false), HINT),
+        rule("skip_schema_validation", Accept::Bool(false), HINT),
+    ]
+};
 
 /// Why `synchronize` takes none of Ansible's settings for the ssh command it builds.
 const SYNC_CONN: &str = "rsync reaches the target through the task's own connection (its user, \
@@ -388,7 +424,28 @@ const REFUSED_ARGS: &[(&str, &[&str], &str)] = &[
         ],
         DOCKER,
     ),
+    (
+        "helm",
+        &[
+            "host",
+            "api_key",
+            "ca_cert",
+            "ssl_ca_cert",
+            "post_renderer",
+            "set_values",
+        ],
+        HELM,
+    ),
+    (
+        "helm_repository",
+        &["host", "api_key", "ca_cert", "ssl_ca_cert"],
+        HELM,
+    ),
 ];
+
+/// Why kubernetes.core's Helm connection settings and unimplemented options are refused.
+const HELM: &str = "rsible runs the target's helm with the kubeconfig given (or helm's own), \
+     no API server settings, and implements the arguments docs/compat.md lists";
 
 /// Why community.docker's settings are refused.
 const DOCKER: &str = "rsible runs the target's docker CLI as it is configured there (no Docker \
@@ -535,6 +592,39 @@ mod tests {
             "{e}"
         );
         assert!(argument("docker_swarm", "advertise_addr", &json!("eth0")).is_none());
+    }
+
+    #[test]
+    fn kubernetes_core_helm_settings_are_refused() {
+        use serde_json::json;
+        for (module, arg, v) in [
+            ("helm", "set_values", json!([{"value": "a=1"}])),
+            ("helm", "post_renderer", json!("x")),
+            ("helm", "plain_http", json!(true)),
+            ("helm", "dep_up", json!("yes")),
+            ("helm", "skip_tls_certs_check", json!(true)),
+            ("helm", "host", json!("https://k")),
+            ("helm", "validate_certs", json!(false)),
+            ("helm", "verify_ssl", json!("no")),
+            ("helm_repository", "ca_cert", json!("/ca.pem")),
+            ("helm_repository", "ssl_ca_cert", json!("/ca.pem")),
+            ("helm_repository", "api_key", json!("k")),
+        ] {
+            let e = argument(module, arg, &v).expect(arg).0;
+            assert!(
+                e.contains(arg) && e.contains("not supported by rsible"),
+                "{e}"
+            );
+        }
+        for (module, arg, v) in [
+            ("helm", "plain_http", json!(false)),
+            ("helm", "dependency_update", json!("no")),
+            ("helm", "validate_certs", json!(true)),
+            ("helm_repository", "insecure_skip_tls_verify", json!(true)),
+            ("helm", "chart_ref", json!("stable/nginx")),
+        ] {
+            assert!(argument(module, arg, &v).is_none(), "{module} {arg}");
+        }
     }
 
     #[test]

@@ -157,6 +157,12 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    Case {
+        playbook: "39_helm.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];
 
 /// Debian packages cases install on their hosts from the lab's local repository, by case:
@@ -174,4 +180,5 @@ pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
     ("36_synchronize.yml", &["rsync"]),
     ("37_docker_compose.yml", &["docker.io"]),
     ("38_docker_swarm.yml", &["docker.io", "python3-docker"]),
+    ("39_helm.yml", &["python3-yaml"]),
 ];

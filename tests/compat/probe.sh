@@ -123,3 +123,18 @@ if [ -x /usr/bin/docker ] && systemctl is-active -q docker 2>/dev/null; then
         /usr/bin/docker node ls --format '{{.ManagerStatus}} {{.Availability}}' | sort | sed 's/^/  node /'
     fi
 fi
+# 39_helm: what the helm test double (tests/fixtures/doubles/helm) keeps (repositories,
+# namespaces, releases with their values), then the calls that change it, in order, with
+# their flags (a values file's path, a temp file of Ansible's, masked; the namespace, and
+# whether a kubeconfig was given).
+if [ -d /var/lib/helm-double ]; then
+    find /var/lib/helm-double -type f | sort | while IFS= read -r p; do
+        echo "helm-double $p"
+        sed 's/^/  | /' "$p"
+    done
+    sed -n 's/^argv=\(.*\) ns=\([^ ]*\) kubeconfig=\(.*\)$/\1 [ns=\2 kubeconfig=\3]/p' \
+        /var/log/helm-double.log |
+        grep -E '^(--[^ ]+ )*(upgrade|install|uninstall|repo (add|rm|remove|update))( |$)' |
+        sed 's/-f=[^ ]*/-f=VALUES/g; s/kubeconfig=[^]][^]]*]/kubeconfig=given]/' |
+        sed 's/^/  helm call /' || true
+fi

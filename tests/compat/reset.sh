@@ -64,6 +64,8 @@ rm -rf /opt/compat_pip
 # 33_debconf_git's checkouts and its package's debconf questions.
 rm -rf /srv/compat-git
 echo PURGE | debconf-communicate rsible-compat >/dev/null 2>&1 || true
+# 39_helm's test double of helm, with its state and log.
+rm -rf /usr/local/bin/helm /var/lib/helm-double /var/log/helm-double.log
 # The rpm keys 35_yum_rpm_attrs imports.
 if command -v rpm >/dev/null 2>&1 && rpm -q gpg-pubkey >/dev/null 2>&1; then
     rpm -e --allmatches gpg-pubkey >/dev/null 2>&1 || true

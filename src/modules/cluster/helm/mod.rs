@@ -13,13 +13,13 @@ mod tests;
 use crate::connection::quote::quote_str;
 use crate::connection::ExecOutput;
 use crate::modules::framework::report::{Report, MARK_FN};
-use crate::modules::Output;
+use crate::modules::{Failure, Output};
 use serde_json::{json, Value};
 
-/// The connection arguments of every kubernetes.core Helm module (HELM_AUTH_ARG_SPEC), as
-/// each module's `Args` holds them (`binary_path`, `kubeconfig`/`kubeconfig_path`,
-/// `context`/`kube_context`, and `host`, `api_key`, `validate_certs`/`verify_ssl`,
-/// `ca_cert`/`ssl_ca_cert`, which rsible refuses).
+/// The connection arguments of every kubernetes.core Helm module (HELM_AUTH_ARG_SPEC) rsible
+/// runs, as each module's `Args` holds them (`binary_path`, `kubeconfig`/`kubeconfig_path`,
+/// `context`/`kube_context`). `host`, `api_key`, `ca_cert`/`ssl_ca_cert` and a false
+/// `validate_certs`/`verify_ssl` are refused at load (`playbook::unsupported`).
 #[derive(Debug, Clone, Copy)]
 pub struct Auth<'a> {
     /// `binary_path`.
@@ -28,20 +28,11 @@ pub struct Auth<'a> {
     pub kubeconfig: Option<&'a Value>,
     /// `context`.
     pub context: Option<&'a str>,
-    /// Whether `host`, `api_key`, `validate_certs` and `ca_cert` are given.
-    pub refused: [bool; 4],
 }
 
 impl Auth<'_> {
-    /// The load-time rules: unimplemented arguments refused, `kubeconfig` a path.
+    /// The load-time rule: `kubeconfig` a path.
     pub fn validate(&self) -> Result<(), String> {
-        let [host, api_key, validate_certs, ca_cert] = self.refused;
-        refuse(&[
-            ("host", host),
-            ("api_key", api_key),
-            ("validate_certs", validate_certs),
-            ("ca_cert", ca_cert),
-        ])?;
         match self.kubeconfig {
             None | Some(Value::String(_)) => Ok(()),
             Some(_) => Err(
@@ -53,16 +44,18 @@ impl Auth<'_> {
     }
 
     /// The sh prelude: the report functions, `helm` found (`binary_path`, else `PATH`; a
-    /// missing one ends the program with a `nohelm` report), the environment Ansible gives
-    /// helm (`namespace` as HELM_NAMESPACE), and the runner `h ARGS...`: helm's output in
-    /// `$o`, or on failure `failed RC`, `cmd` and `out` reported and the program ended (helm's
-    /// stderr is the program's).
+    /// missing one ends the program with a `nohelm` report) and reported as `bin`, the
+    /// environment Ansible gives helm (`namespace` as HELM_NAMESPACE), and the runner `h
+    /// ARGS...`: helm's output in `$o` (its last newline kept), or on failure `failed RC`,
+    /// `cmd` (`$shown` when a step sets it: the command as Ansible shows it, else the words
+    /// run) and `out` reported and the program ended (helm's stderr is the program's).
     pub fn prelude(&self, namespace: Option<&str>) -> String {
         let mut s = String::from(MARK_FN);
         match self.binary_path {
             Some(b) => s.push_str(&format!("helm={}\n", quote_str(b))),
             None => s.push_str("helm=$(command -v helm) || { m nohelm \"$PATH\"; exit 0; }\n"),
         }
+        s.push_str("mx bin \"$helm\"\nshown=\n");
         let kubeconfig = self.kubeconfig.and_then(Value::as_str);
         for (var, v) in [
             ("HELM_KUBECONTEXT", self.context),
@@ -74,26 +67,38 @@ impl Auth<'_> {
             }
         }
         s.push_str(
-            "h() { o=$(\"$helm\" \"$@\") || { rc=$?; m failed $rc; mx cmd \"$helm $*\"; \
-             mx out \"$o\"; exit 0; }; }\n",
+            "h() { o=$(\"$helm\" \"$@\"; r=$?; echo .; exit $r) || { rc=$?; o=${o%.}; m failed $rc; \
+             mx cmd \"${shown:-$helm $*}\"; mx out \"$o\"; exit 0; }; o=${o%.}; }\n",
         );
         s
     }
-
-    /// The binary as Ansible's `command` result shows it (`binary_path`, else `helm`).
-    pub fn binary(&self) -> &str {
-        self.binary_path.unwrap_or("helm")
-    }
 }
 
-/// The first of `given` that is set, refused as not supported.
-pub fn refuse(given: &[(&str, bool)]) -> Result<(), String> {
-    match given.iter().find(|(_, set)| *set) {
-        Some((name, _)) => Err(format!(
-            "{name} is not supported by rsible's kubernetes.core Helm modules"
-        )),
-        None => Ok(()),
-    }
+/// The binary as Ansible's `command` result shows it: the one the program found (`bin`),
+/// else `binary_path`, else `helm`.
+pub fn binary<'a>(r: &'a Report, auth: &Auth<'a>) -> &'a str {
+    r.get("bin").or(auth.binary_path).unwrap_or("helm")
+}
+
+/// sh text that sets `$shown`, the command `h` reports when the next step fails, to
+/// `$helm` followed by `tail`.
+pub fn shown(tail: &str) -> String {
+    format!("shown=\"$helm \"{}\n", quote_str(tail))
+}
+
+/// A finished result with `stdout_lines` and `stderr_lines` beside its `stdout` and `stderr`,
+/// as Ansible adds them to every module's result.
+pub fn with_lines(r: Result<Output, Failure>) -> Result<Output, Failure> {
+    r.map(|mut o| {
+        for k in ["stdout", "stderr"] {
+            if let Some(Value::String(text)) = o.fields.get(k) {
+                let lines: Vec<&str> = text.lines().collect();
+                let lines = json!(lines);
+                o.fields.insert(format!("{k}_lines"), lines);
+            }
+        }
+        o
+    })
 }
 
 /// Ansible's failed result when a program stopped at a failing helm command or found no

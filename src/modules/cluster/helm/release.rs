@@ -6,15 +6,13 @@
 //! `helm plugin list`, the values files), then one apply when something changes (the deploy
 //! or uninstall, then the release's status again). `release_values` reach helm on stdin
 //! (`-f=-`), nothing is left on the target. Arguments rsible does not run are refused at
-//! load. Knows nothing of playbooks.
+//! load (`playbook::unsupported`). Knows nothing of playbooks.
 
-use super::{failure, refuse, Auth};
+use super::{binary, failure, shown, with_lines, Auth};
 use crate::connection::quote::quote_str;
 use crate::modules::cluster::common::{de_opt_dict, one_of};
 use crate::modules::framework::args::{de_bool, yes};
-use crate::modules::framework::args::{
-    de_opt_bool, de_opt_int, de_opt_list, de_opt_string, to_bool,
-};
+use crate::modules::framework::args::{de_opt_bool, de_opt_int, de_opt_list, de_opt_string};
 use crate::modules::framework::report::Report;
 use crate::modules::framework::spec::{spec, Module, Spec};
 use crate::modules::{Ctx, Failure, Output};
@@ -51,7 +49,12 @@ impl<'de> Deserialize<'de> for State {
     }
 }
 
-/// Arguments of `helm` (kubernetes.core's names and aliases).
+/// Arguments of `helm` (kubernetes.core's names and aliases). The connection settings and
+/// options rsible does not run are refused at load (`playbook::unsupported`, which filters
+/// them out before these are read); `validate_certs`, `dependency_update`,
+/// `reset_then_reuse_values`, `insecure_skip_tls_verify`, `plain_http`, `take_ownership` and
+/// `skip_schema_validation` are accepted only with Ansible's default, read here to be ignored
+/// as the default is.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
@@ -105,30 +108,24 @@ pub struct Args {
     kubeconfig: Option<Value>,
     #[serde(default, alias = "kube_context", deserialize_with = "de_opt_string")]
     context: Option<String>,
-    #[serde(default)]
-    host: Option<Value>,
-    #[serde(default)]
-    api_key: Option<Value>,
-    #[serde(default, alias = "verify_ssl")]
-    validate_certs: Option<Value>,
-    #[serde(default, alias = "ssl_ca_cert")]
-    ca_cert: Option<Value>,
-    #[serde(default, alias = "dep_up")]
-    dependency_update: Option<Value>,
-    #[serde(default)]
-    post_renderer: Option<Value>,
-    #[serde(default)]
-    set_values: Option<Value>,
-    #[serde(default)]
-    reset_then_reuse_values: Option<Value>,
-    #[serde(default, alias = "skip_tls_certs_check")]
-    insecure_skip_tls_verify: Option<Value>,
-    #[serde(default)]
-    plain_http: Option<Value>,
-    #[serde(default)]
-    take_ownership: Option<Value>,
-    #[serde(default)]
-    skip_schema_validation: Option<Value>,
+    #[serde(default, rename = "validate_certs", alias = "verify_ssl")]
+    _validate_certs: Option<Value>,
+    #[serde(default, rename = "dependency_update", alias = "dep_up")]
+    _dependency_update: Option<Value>,
+    #[serde(default, rename = "reset_then_reuse_values")]
+    _reset_then_reuse_values: Option<Value>,
+    #[serde(
+        default,
+        rename = "insecure_skip_tls_verify",
+        alias = "skip_tls_certs_check"
+    )]
+    _insecure_skip_tls_verify: Option<Value>,
+    #[serde(default, rename = "plain_http")]
+    _plain_http: Option<Value>,
+    #[serde(default, rename = "take_ownership")]
+    _take_ownership: Option<Value>,
+    #[serde(default, rename = "skip_schema_validation")]
+    _skip_schema_validation: Option<Value>,
 }
 
 /// A required string argument that YAML may write as a number.
@@ -142,26 +139,6 @@ impl Module for Helm {
 
     fn validate(a: &Args) -> Result<(), String> {
         a.auth().validate()?;
-        // Each of these needs a helm version check or a feature rsible does not run.
-        refuse(&[
-            ("dependency_update", on_value(&a.dependency_update)),
-            ("post_renderer", a.post_renderer.is_some()),
-            ("set_values", a.set_values.is_some()),
-            (
-                "reset_then_reuse_values",
-                on_value(&a.reset_then_reuse_values),
-            ),
-            (
-                "insecure_skip_tls_verify",
-                on_value(&a.insecure_skip_tls_verify),
-            ),
-            ("plain_http", on_value(&a.plain_http)),
-            ("take_ownership", on_value(&a.take_ownership)),
-            (
-                "skip_schema_validation",
-                on_value(&a.skip_schema_validation),
-            ),
-        ])?;
         if a.wait_timeout.is_some() && a.timeout.is_some() {
             return Err("parameters are mutually exclusive: wait_timeout|timeout".into());
         }
@@ -176,16 +153,7 @@ impl Module for Helm {
     }
 
     fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
-        Box::pin(helm(a, ctx))
-    }
-}
-
-/// Whether an argument rsible refuses is given as anything but false (a boolean option
-/// left at its default is no use of it).
-fn on_value(v: &Option<Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(v) => to_bool(v) != Some(false),
+        Box::pin(async move { with_lines(helm(a, ctx).await) })
     }
 }
 
@@ -225,7 +193,8 @@ pub fn probe(a: &Args) -> String {
         show.extend(["show".into(), "chart".into()]);
         show.push(a.chart_ref.clone().unwrap_or_default());
         let words: Vec<String> = show.iter().map(|w| quote_str(w)).collect();
-        s.push_str(&format!("h {}; mx chart \"$o\"\n", words.join(" ")));
+        s.push_str(&shown(&display(&show, true)));
+        s.push_str(&format!("h {}; mx chart \"$o\"\nshown=\n", words.join(" ")));
         s.push_str("if [ -n \"$found\" ]; then h plugin list; mx plugins \"$o\"\n");
         for f in a.values_files.iter().flatten() {
             s.push_str(&format!(
@@ -260,7 +229,7 @@ pub fn found(a: &Args, r: &Report) -> Result<Found, String> {
             l.iter()
                 .filter_map(Value::as_object)
                 .find(|m| m.get("name").and_then(Value::as_str) == Some(a.release_name.as_str()))
-                .cloned()
+                .map(sorted)
         }),
         ..Found::default()
     };
@@ -280,6 +249,17 @@ pub fn found(a: &Args, r: &Report) -> Result<Found, String> {
         f.files_values.extend(yaml_map(text)?);
     }
     Ok(f)
+}
+
+/// A release's entry with its keys in the order helm's YAML output has them (sorted), which
+/// is the order the module's `status` shows.
+fn sorted(m: &Map<String, Value>) -> Map<String, Value> {
+    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+    entries.sort_by_key(|(k, _)| k.as_str());
+    entries
+        .into_iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// A YAML (or JSON) mapping; `null` or a non-mapping is empty, as Ansible reads values.
@@ -390,7 +370,11 @@ pub fn apply(a: &Args, words: &[String]) -> String {
     let name = quote_str(&a.release_name);
     let mut s = a.auth().prelude(Some(&a.release_namespace));
     let quoted: Vec<String> = words.iter().map(|w| quote_str(w)).collect();
-    s.push_str(&format!("h {}; mx stdout \"$o\"\n", quoted.join(" ")));
+    s.push_str(&shown(&display(words, a.release_state == State::Present)));
+    s.push_str(&format!(
+        "h {}; mx stdout \"$o\"\nshown=\n",
+        quoted.join(" ")
+    ));
     s.push_str(&format!(
         "h list --output=json --filter {name} --all; mx list \"$o\"\n\
          case $o in *{}*) h get values --output=json {name}; mx values \"$o\";; esac\n",
@@ -399,12 +383,32 @@ pub fn apply(a: &Args, words: &[String]) -> String {
     s
 }
 
-/// The `command` result: the words as Ansible joins them.
-fn command(a: &Args, words: &[String]) -> String {
-    std::iter::once(a.auth().binary().to_string())
-        .chain(words.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The words of a command after the binary as Ansible's `command` result shows them: a
+/// chart reference (the last word of `show chart` and of a deploy) in single quotes, and
+/// `uninstall` followed by two spaces (the module's own spelling).
+pub fn display(words: &[String], chart_last: bool) -> String {
+    if let Some(("uninstall", rest)) = words.split_first().map(|(w, r)| (w.as_str(), r)) {
+        return format!("uninstall  {}", rest.join(" "));
+    }
+    match words.split_last() {
+        Some((chart, rest)) if chart_last => rest
+            .iter()
+            .cloned()
+            .chain([format!("'{chart}'")])
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => words.join(" "),
+    }
+}
+
+/// The `command` result: the binary the probe found, then the words as Ansible shows them.
+fn command(bin: &str, a: &Args, words: &[String]) -> String {
+    let tail = display(words, a.release_state == State::Present);
+    if tail.is_empty() {
+        bin.to_string()
+    } else {
+        format!("{bin} {tail}")
+    }
 }
 
 const NO_DIFF_WARNING: &str = "The default idempotency check can fail to report changes in \
@@ -417,6 +421,7 @@ async fn helm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         return Ok(f);
     }
     let f = found(&a, &r).map_err(Failure::Failed)?;
+    let bin = binary(&r, &a.auth()).to_string();
     let mut warnings = Vec::new();
     let words = match (a.release_state, &f.release) {
         (State::Absent, Some(rel))
@@ -451,12 +456,25 @@ async fn helm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         o.fields.insert("warnings".into(), json!(warnings));
     }
     let status = |rel: &Option<Map<String, Value>>| rel.clone().map_or(Value::Null, Value::Object);
+    // In check mode the module shows the release's values and status, changed or not.
+    let check_status = json!({"values": {
+        "current": f.release.as_ref().and_then(|r| r.get("values")).cloned().unwrap_or(json!({})),
+        "declared": status(&f.release).as_object().map_or(json!({}), |m| Value::Object(m.clone()))}});
+    let checking = ctx.unless_checking(()).is_none();
     let Some(words) = words else {
-        let mut shown = chart_flags(&a);
-        shown.retain(|_| a.release_state == State::Present);
+        let mut flags = chart_flags(&a);
+        flags.retain(|_| a.release_state == State::Present);
+        let shown_cmd = std::iter::once(bin.clone())
+            .chain(flags)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let shown_status = if checking {
+            check_status
+        } else {
+            status(&f.release)
+        };
         o.fields.extend(object(
-            json!({"status": status(&f.release), "stdout": "", "stderr": "",
-            "command": command(&a, &shown)}),
+            json!({"status": shown_status, "stdout": "", "stderr": "", "command": shown_cmd}),
         ));
         return Ok(o);
     };
@@ -467,14 +485,11 @@ async fn helm(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         .filter(|m| !m.is_empty())
         .map(|m| Value::Object(m.clone()).to_string().into_bytes())
         .unwrap_or_default();
-    let cmd = command(&a, &words);
+    let cmd = command(&bin, &a, &words);
     let Some(done) = ctx.apply(apply(&a, &words).into_bytes(), stdin).await? else {
-        // Not run (check mode): the module's check-mode status.
-        let current = f.release.as_ref().and_then(|r| r.get("values")).cloned();
-        let s = json!({"values": {"current": current.unwrap_or(json!({})),
-            "declared": status(&f.release).as_object().map_or(json!({}), |m| Value::Object(m.clone()))}});
+        // Not run (check mode).
         o.fields.extend(object(
-            json!({"command": cmd, "status": s, "stdout": "", "stderr": ""}),
+            json!({"command": cmd, "status": check_status, "stdout": "", "stderr": ""}),
         ));
         return Ok(o);
     };
@@ -503,14 +518,6 @@ impl Args {
             binary_path: self.binary_path.as_deref(),
             kubeconfig: self.kubeconfig.as_ref(),
             context: self.context.as_deref(),
-            refused: [
-                self.host.is_some(),
-                self.api_key.is_some(),
-                self.validate_certs
-                    .as_ref()
-                    .is_some_and(|v| to_bool(v) == Some(false)),
-                self.ca_cert.is_some(),
-            ],
         }
     }
 }

@@ -4,10 +4,10 @@
 //! one apply when something changes. `repo_password` is shown as `******` in `command`.
 //! Knows nothing of playbooks.
 
-use super::{failure, Auth};
+use super::{binary, failure, with_lines, Auth};
 use crate::modules::cluster::common::{object, one_of};
 use crate::modules::cluster::helm::release::KUBERNETES_CORE;
-use crate::modules::framework::args::{de_opt_bool, de_opt_string, to_bool};
+use crate::modules::framework::args::{de_opt_bool, de_opt_string};
 use crate::modules::framework::report::Report;
 use crate::modules::framework::spec::{spec, Module, Spec};
 use crate::modules::{Ctx, Failure, Output};
@@ -41,7 +41,10 @@ impl<'de> Deserialize<'de> for State {
     }
 }
 
-/// Arguments of `helm_repository` (kubernetes.core's names and aliases).
+/// Arguments of `helm_repository` (kubernetes.core's names and aliases). `host`, `api_key`
+/// and `ca_cert` are refused at load (`playbook::unsupported`, which filters them out before
+/// these are read); `validate_certs` is accepted only as Ansible's default (true), read here
+/// to be ignored as the default is.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Args {
@@ -71,14 +74,8 @@ pub struct Args {
     kubeconfig: Option<Value>,
     #[serde(default, alias = "kube_context", deserialize_with = "de_opt_string")]
     context: Option<String>,
-    #[serde(default)]
-    host: Option<Value>,
-    #[serde(default)]
-    api_key: Option<Value>,
-    #[serde(default, alias = "verify_ssl")]
-    validate_certs: Option<Value>,
-    #[serde(default, alias = "ssl_ca_cert")]
-    ca_cert: Option<Value>,
+    #[serde(default, rename = "validate_certs", alias = "verify_ssl")]
+    _validate_certs: Option<Value>,
 }
 
 /// A required string argument that YAML may write as a number.
@@ -93,14 +90,6 @@ impl Args {
             binary_path: self.binary_path.as_deref(),
             kubeconfig: self.kubeconfig.as_ref(),
             context: self.context.as_deref(),
-            refused: [
-                self.host.is_some(),
-                self.api_key.is_some(),
-                self.validate_certs
-                    .as_ref()
-                    .is_some_and(|v| to_bool(v) == Some(false)),
-                self.ca_cert.is_some(),
-            ],
         }
     }
 }
@@ -123,7 +112,7 @@ impl Module for HelmRepository {
     }
 
     fn run<'a>(a: Args, ctx: &'a Ctx<'a>) -> BoxFuture<'a, Result<Output, Failure>> {
-        Box::pin(helm_repository(a, ctx))
+        Box::pin(async move { with_lines(helm_repository(a, ctx).await) })
     }
 }
 
@@ -213,7 +202,7 @@ async fn helm_repository(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             ..Output::default()
         });
     };
-    let mut shown = std::iter::once(a.auth().binary().to_string())
+    let mut shown = std::iter::once(binary(&r, &a.auth()).to_string())
         .chain(words.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");

@@ -27,22 +27,13 @@ fn arguments_as_kubernetes_core_names_them() {
     );
     let e = check::<Helm>(json!({"name": "web", "namespace": "apps"})).unwrap_err();
     assert!(e.contains("chart_ref"), "{e}");
-    for (arg, v) in [
-        ("set_values", json!([{"value": "a=1"}])),
-        ("post_renderer", json!("x")),
-        ("plain_http", json!(true)),
-        ("host", json!("https://k")),
-        ("validate_certs", json!(false)),
-        ("kubeconfig", json!({"clusters": []})),
-    ] {
-        let mut a = obj(json!({"name": "w", "namespace": "n", "chart_ref": "c"}));
-        a.insert(arg.into(), v);
-        let e = check::<Helm>(Value::Object(a)).unwrap_err();
-        assert!(
-            e.contains(arg) && e.contains("not supported by rsible"),
-            "{e}"
-        );
-    }
+    let e = check::<Helm>(json!({"name": "w", "namespace": "n", "chart_ref": "c",
+        "kubeconfig": {"clusters": []}}))
+    .unwrap_err();
+    assert!(
+        e.contains("kubeconfig") && e.contains("not supported by rsible"),
+        "{e}"
+    );
     let e = check::<Helm>(json!({"name": "w", "namespace": "n", "chart_ref": "c",
         "wait_timeout": "5m", "timeout": "5m"}))
     .unwrap_err();
@@ -97,6 +88,13 @@ fn deploy_and_uninstall_commands_in_ansibles_order() {
         release::uninstall_args(&a).join(" "),
         "uninstall --keep-history --wait web"
     );
+    // `command` as the module shows it: the chart quoted, two spaces after `uninstall`.
+    assert_eq!(
+        release::display(&release::uninstall_args(&a), false),
+        "uninstall  --keep-history --wait web"
+    );
+    let words: Vec<String> = ["upgrade", "-i", "web", "st/ngx"].map(String::from).into();
+    assert_eq!(release::display(&words, true), "upgrade -i web 'st/ngx'");
     let r: repository::Args = args::parse(
         "helm_repository",
         &obj(
