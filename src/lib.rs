@@ -45,6 +45,7 @@ pub mod modules;
 pub mod output;
 pub mod playbook;
 pub mod pyregex;
+pub mod random;
 pub mod report;
 pub mod secret;
 pub mod shard;

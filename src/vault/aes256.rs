@@ -117,9 +117,7 @@ pub(super) fn unhex(s: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn random(buf: &mut [u8]) -> Result<(), VaultError> {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(buf))
+    crate::random::fill(buf)
         .map_err(|e| VaultError::Secret(format!("cannot read /dev/urandom: {e}")))
 }
 

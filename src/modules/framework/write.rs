@@ -46,6 +46,16 @@ pub fn script(path: &str, sum: &str, o: &WriteOpts) -> Result<Vec<u8>, String> {
 
 /// As [`script`], with the path and the sha256 given as shell words (a quoted literal, or
 /// `"$x"` for a value the program holds; the sha256's word must not be `$p`, set first).
+///
+/// Every step the shell can do itself, it does (an exec costs the target about a millisecond,
+/// and a first run writes many files): the directory by expansion, not `dirname`; the temp
+/// file under a random name, created exclusively (`set -C`: never a file that was there, so
+/// never someone else's to remove), not by `mktemp`; its final mode from the umask where the
+/// umask can give it, not by `chmod`; the sha256 cut by expansion, not `cut`. What remains:
+/// `cat` (the content from stdin), `sha256sum` (stdin ends early if the connection breaks,
+/// and a short file must never be moved into place) and `mv`. The content stays on stdin,
+/// never in the program's text: a program may run as `sh -c TEXT`, whose argv other users of
+/// the target can read.
 fn script_words(path: &[u8], sum: &[u8], o: &WriteOpts) -> Result<Vec<u8>, String> {
     // Both words are read before the program sets variables of its own.
     let mut s = Vec::new();
@@ -53,22 +63,45 @@ fn script_words(path: &[u8], sum: &[u8], o: &WriteOpts) -> Result<Vec<u8>, Strin
     s.extend_from_slice(path);
     s.extend_from_slice(b"\nrsible_sum=");
     s.extend_from_slice(sum);
+    let mut name = [0u8; 16];
+    crate::random::fill(&mut name).map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
     s.extend_from_slice(
-        br#"
-d=$(dirname -- "$p")
-[ -d "$d" ] || { echo "Destination directory $d does not exist" >&2; exit 3; }
-t=$(mktemp "$d/.rsible-tmp.XXXXXXXX") || exit 4
+        format!(
+            r#"
+case $p in */*) d=${{p%/*}}; d=${{d:-/}} ;; *) d=. ;; esac
+[ -d "$d" ] || {{ echo "Destination directory $d does not exist" >&2; exit 3; }}
+t="$d/.rsible-tmp.{}"
+"#,
+            hex(&name)
+        )
+        .as_bytes(),
+    );
+    // The umask gives a mode of at most 0666 that lets the owner write; other modes, and an
+    // existing file's mode kept, start from 0600 and are set by `chmod`.
+    let by_umask = o.mode.filter(|m| m & !0o666 == 0 && m & 0o600 == 0o600);
+    match (by_umask, o.mode) {
+        (Some(m), _) => s.extend_from_slice(format!("umask {:03o}\n", !m & 0o777).as_bytes()),
+        (None, Some(_)) => s.extend_from_slice(b"umask 077\n"),
+        (None, None) => s.extend_from_slice(b"[ -e \"$p\" ] && umask 077\n"),
+    }
+    s.extend_from_slice(
+        br#"set -C
+printf '' > "$t" || { echo "could not create $t; $p is unchanged" >&2; exit 4; }
+set +C
 trap 'rm -f -- "$t"' EXIT
 trap 'rm -f -- "$t"; exit 1' HUP INT TERM PIPE
 if ! cat > "$t"; then echo "writing $t failed; $p is unchanged" >&2; exit 5; fi
-s=$(sha256sum -- "$t" | cut -d' ' -f1)
+s=$(sha256sum < "$t")
+[ "${s%% *}" = "$rsible_sum" ] || { echo "the content arrived damaged (sha256 ${s%% *}); $p is unchanged" >&2; exit 6; }
 "#,
     );
-    s.extend_from_slice(b"[ \"$s\" = \"$rsible_sum\" ] || { echo \"the content arrived damaged (sha256 $s); $p is unchanged\" >&2; exit 6; }\n");
-    match o.mode {
-        Some(m) => s.extend_from_slice(format!("chmod {m:o} \"$t\" || exit 7\n").as_bytes()),
-        None => s.extend_from_slice(
-            br#"if [ -e "$p" ]; then chmod "$(stat -c %a -- "$p")" "$t"; else chmod "$(printf '%o' $((0666 & ~$(umask))))" "$t"; fi || exit 7
+    match (by_umask, o.mode) {
+        (Some(_), _) => {}
+        (None, Some(m)) => {
+            s.extend_from_slice(format!("chmod {m:o} \"$t\" || exit 7\n").as_bytes())
+        }
+        (None, None) => s.extend_from_slice(
+            br#"if [ -e "$p" ]; then chmod "$(stat -c %a -- "$p")" "$t" || exit 7; fi
 "#,
         ),
     }
@@ -162,7 +195,7 @@ pub fn inline_at(path: &[u8], sum: &[u8], opts: &WriteOpts) -> Result<Vec<u8>, S
 /// stdin, so one program may hold several. `path` and `src` are sh words the program expands
 /// (`"$f"`, `"$td/new"`): the caller quotes them.
 pub fn inline_target(path: &str, src: &str, opts: &WriteOpts) -> Result<Vec<u8>, String> {
-    let mut s = format!(" (\nexec < {src} || exit 2\nws=$(sha256sum < {src} | cut -d' ' -f1)\n")
+    let mut s = format!(" (\nexec < {src} || exit 2\nws=$(sha256sum < {src})\nws=${{ws%% *}}\n")
         .into_bytes();
     s.extend(script_words(path.as_bytes(), b"\"$ws\"", opts)?);
     s.extend_from_slice(b")");
@@ -381,6 +414,107 @@ mod tests {
             std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    /// Runs `program` (with `stdin`) in a fresh `sh`, asserting success.
+    fn run_sh(program: &[u8], stdin: &[u8]) {
+        use std::io::Write;
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(program))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The program of [`inline`] for `content` to `path`, run alone.
+    fn program_for(path: &std::path::Path, content: &[u8], opts: &WriteOpts) -> (Vec<u8>, Vec<u8>) {
+        inline(path.to_str().unwrap(), content, opts).unwrap()
+    }
+
+    #[test]
+    fn the_shell_does_what_it_can_and_the_umask_gives_the_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let content = b"it's \"quoted\" $HOME `x`\n\xff\0\nno newline at the end";
+        let cases: [(Option<u32>, Option<u32>, u32); 4] = [
+            (Some(0o644), None, 0o644),
+            (Some(0o750), None, 0o750),
+            (None, Some(0o600), 0o600),
+            (Some(0o400), None, 0o400),
+        ];
+        for (i, (mode, old, want)) in cases.into_iter().enumerate() {
+            let path = dir.path().join(format!("f{i}"));
+            if let Some(m) = old {
+                std::fs::write(&path, "old").unwrap();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
+            }
+            let opts = WriteOpts {
+                mode,
+                ..WriteOpts::default()
+            };
+            let (program, stdin) = program_for(&path, content, &opts);
+            assert_eq!(stdin, content);
+            let text = String::from_utf8_lossy(&program);
+            for exec in ["mktemp", "dirname", "cut "] {
+                assert!(!text.contains(exec), "{exec} in {text}");
+            }
+            let chmods = want & 0o111 != 0 || old.is_some() || want & 0o200 == 0;
+            assert_eq!(text.contains("chmod"), chmods, "case {i}: {text}");
+            run_sh(&program, &stdin);
+            assert_eq!(std::fs::read(&path).unwrap(), content);
+            let m = std::fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(m, want, "case {i}");
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| n.starts_with('f')), "{names:?}");
+    }
+
+    #[test]
+    fn a_short_stdin_is_never_moved_into_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "old\n").unwrap();
+        let (program, stdin) = program_for(&path, b"the whole content\n", &WriteOpts::default());
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "printf 'the whole' | {}",
+                String::from_utf8(program).unwrap()
+            ))
+            .output()
+            .unwrap();
+        assert!(!stdin.is_empty());
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("arrived damaged"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"old\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_missing_directory_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no/such/f");
+        let (program, _) = program_for(&path, b"x", &WriteOpts::default());
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(String::from_utf8(program).unwrap())
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no/such does not exist"));
     }
 
     #[test]

@@ -148,10 +148,8 @@ fn hashed(host: &str, key: &str, salt: &[u8; 20]) -> String {
 
 /// 20 random bytes for a hash's salt.
 fn salt() -> Result<[u8; 20], Failure> {
-    use std::io::Read;
     let mut b = [0u8; 20];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
+    crate::random::fill(&mut b)
         .map_err(|e| Failure::Failed(format!("known_hosts: cannot read /dev/urandom: {e}")))?;
     Ok(b)
 }

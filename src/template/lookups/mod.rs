@@ -213,11 +213,8 @@ pub(super) fn texts(terms: &[Value]) -> impl Iterator<Item = String> + '_ {
 
 /// `n` random bytes from the system's generator.
 pub(super) fn random_bytes(n: usize) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
     let mut buf = vec![0u8; n];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .map_err(|e| fail(format!("cannot read /dev/urandom: {e}")))?;
+    crate::random::fill(&mut buf).map_err(|e| fail(format!("cannot read /dev/urandom: {e}")))?;
     Ok(buf)
 }
 
