@@ -339,11 +339,22 @@ pub async fn apply(ctx: &Ctx<'_>, e: Edit<'_>) -> Result<Applied, Failure> {
     Ok(out)
 }
 
-/// The shell text that creates `path`'s missing parent directories (run before the write).
+/// The shell text that creates `path`'s missing parent directories (run before the write):
+/// nothing runs when they exist (the test is the shell's; `dirname` and `mkdir` would cost
+/// the target two execs on every write). The directory is `dirname`'s, computed here.
 fn mkdir_parents(path: &str) -> Vec<u8> {
-    let mut s = b"mkdir -p -- \"$(dirname -- ".to_vec();
-    s.extend(quote(path.as_bytes()));
-    s.extend_from_slice(b")\" || exit 2\n");
+    let trimmed = path.trim_end_matches('/');
+    let parent = match trimmed.rfind('/') {
+        Some(i) => trimmed[..i].trim_end_matches('/'),
+        None => ".",
+    };
+    let parent = if parent.is_empty() { "/" } else { parent };
+    let q = quote(parent.as_bytes());
+    let mut s = b"[ -d ".to_vec();
+    s.extend_from_slice(&q);
+    s.extend_from_slice(b" ] || mkdir -p -- ");
+    s.extend(q);
+    s.extend_from_slice(b" || exit 2\n");
     s
 }
 
@@ -439,6 +450,11 @@ mod tests {
     #[test]
     fn the_parents_are_made_with_the_path_quoted() {
         let s = String::from_utf8(mkdir_parents("/x'y/f")).unwrap();
-        assert_eq!(s, "mkdir -p -- \"$(dirname -- '/x'\\''y/f')\" || exit 2\n");
+        assert_eq!(s, "[ -d '/x'\\''y' ] || mkdir -p -- '/x'\\''y' || exit 2\n");
+        // dirname's answers.
+        for (path, parent) in [("/f", "/"), ("f", "."), ("a/b//f", "a/b"), ("/a/b/", "/a")] {
+            let s = String::from_utf8(mkdir_parents(path)).unwrap();
+            assert!(s.starts_with(&format!("[ -d {parent} ]")), "{path}: {s}");
+        }
     }
 }
