@@ -348,3 +348,85 @@ fn remote_src_directory_copies_on_the_target_like_rsync() {
     assert_eq!(mode_of(&t.join("inside/a.txt")), 0o600);
     assert_eq!(recap(dir.path(), "h1", &[]), "ok=2 changed=0 failed=0");
 }
+
+/// A missing file is written by the program that found it missing (the probe's one round
+/// trip); a file whose content differs takes a second program; a write into a missing
+/// directory or one that fails validation leaves nothing and says why; check mode writes
+/// nothing. Over SSH (t1-15, its own directory), programs counted in the debug log.
+#[test]
+fn a_missing_file_is_written_by_its_probe() {
+    let lab = Lab::tier1();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let t = p.join("t");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::set_permissions(&t, std::fs::Permissions::from_mode(0o777)).unwrap();
+    write(
+        p,
+        "hosts",
+        &format!(
+            "n15 ansible_host={} ansible_user=rslab ansible_ssh_private_key_file={}\n",
+            Lab::addr(15),
+            lab.key("id_ed25519").display()
+        ),
+    );
+    let play_of = |tasks: &str| {
+        format!("- hosts: all\n  gather_facts: false\n  tasks:\n{tasks}")
+            .replace("@T@", &t.display().to_string())
+    };
+    let kh = lab.known_hosts().display().to_string();
+    // Programs run for the play's tasks (the shell's own start is not one), and the output.
+    let run = |args: &[&str]| {
+        let out = Rsible::new(p)
+            .args([
+                "play",
+                "site.yml",
+                "-i",
+                "hosts",
+                "--known-hosts",
+                kh.as_str(),
+            ])
+            .args(args)
+            .env("RSIBLE_LOG", "rsible=debug")
+            .run();
+        let text = format!("{}{}", out.stdout, out.stderr);
+        let programs = text.lines().filter(|l| l.contains("exec on shell")).count();
+        (programs, text)
+    };
+    let one = "    - copy: {content: \"one\\n\", dest: \"@T@/new\", mode: \"0640\"}\n";
+    write(p, "site.yml", &play_of(one));
+    let (n, text) = run(&["--check"]);
+    assert!(text.contains("changed=1"), "{text}");
+    assert!(!t.join("new").exists(), "check mode wrote");
+    assert_eq!(n, 1, "{text}");
+    let (n, text) = run(&[]);
+    assert!(text.contains("changed=1"), "{text}");
+    assert_eq!(n, 1, "a missing file costs one program: {text}");
+    assert_eq!(std::fs::read_to_string(t.join("new")).unwrap(), "one\n");
+    assert_eq!(mode_of(&t.join("new")), 0o640);
+    let (n, text) = run(&[]);
+    assert!(text.contains("changed=0"), "{text}");
+    assert_eq!(n, 1, "{text}");
+    std::fs::write(t.join("new"), "two\n").unwrap();
+    let (n, text) = run(&[]);
+    assert!(text.contains("changed=1"), "{text}");
+    assert_eq!(n, 2, "a file that differs is read, then written: {text}");
+    assert_eq!(std::fs::read_to_string(t.join("new")).unwrap(), "one\n");
+    write(
+        p,
+        "site.yml",
+        &play_of(
+            "    - copy: {content: \"x\\n\", dest: \"@T@/no/such/f\"}\n      ignore_errors: true\n\
+             \x20   - copy: {content: \"bad\\n\", dest: \"@T@/v\", validate: \"grep -q good %s\"}\n      ignore_errors: true\n",
+        ),
+    );
+    let (_, text) = run(&[]);
+    assert!(text.contains("Destination directory"), "{text}");
+    assert!(text.contains("failed to validate"), "{text}");
+    assert!(text.contains("ignored=2"), "{text}");
+    let left: Vec<_> = std::fs::read_dir(&t)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["new"], "nothing else is left");
+}

@@ -165,6 +165,16 @@ pub enum ConnectionError {
     Refused(String),
 }
 
+/// Whether `stdin` is plain text (printable ASCII, tabs, carriage returns and newlines, ending
+/// with a newline): what the long-lived shell receives as it is, without `base64` (an exec),
+/// so what costs nothing to send even when a program may not read it.
+pub fn plain_text(stdin: &[u8]) -> bool {
+    stdin.ends_with(b"\n")
+        && stdin
+            .iter()
+            .all(|&b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e))
+}
+
 /// Refuses shell text that holds a NUL byte. No shell command can carry one: OpenSSH's exec
 /// request and `execve` both end the text at the NUL, and shells drop it, so the target would
 /// run something other than what was asked (a truncated path or argument). Both connections

@@ -188,16 +188,12 @@ fn frame(text: &[u8], stdin: &[u8], id: &str, user_code: bool) -> Vec<u8> {
     line
 }
 
-/// Whether `stdin` can travel as the body of a quoted here-document ended by `eof`: printable
-/// ASCII, tabs, carriage returns and newlines only (bytes a shell might treat specially in
-/// its input, NUL and non-ASCII, go through `base64`), ending with a newline (a here-document
-/// always does), and no line that is the delimiter.
+/// Whether `stdin` can travel as the body of a quoted here-document ended by `eof`: plain
+/// text (bytes a shell might treat specially in its input, NUL and non-ASCII, go through
+/// `base64`; a here-document always ends with a newline) without a line that is the
+/// delimiter.
 fn plain_text(stdin: &[u8], eof: &str) -> bool {
-    stdin.ends_with(b"\n")
-        && stdin
-            .iter()
-            .all(|&b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e))
-        && !stdin.split(|&b| b == b'\n').any(|l| l == eof.as_bytes())
+    super::super::plain_text(stdin) && !stdin.split(|&b| b == b'\n').any(|l| l == eof.as_bytes())
 }
 
 /// The output of one program on the shell, up to its end markers.

@@ -202,6 +202,53 @@ pub fn inline_target(path: &str, src: &str, opts: &WriteOpts) -> Result<Vec<u8>,
     Ok(s)
 }
 
+/// Contents up to this size, when plain text, are sent with the probe that decides whether
+/// they are needed ([`speculative`]): a run that changes nothing then carries them for
+/// nothing, which costs the target less than the second round trip a first run saves.
+const SPECULATIVE_MAX: usize = 16 * 1024;
+
+/// The apply part of a [`Ctx::gated`] program that writes `content` to the path held by the
+/// shell word `word` (set by the probe part, say `"$d"`), then reads the new state (see
+/// [`gated_written`]); with the program's stdin. `None` when the content is not worth sending
+/// before the probe has answered: larger than 16 KiB, or not plain text (it would cost the
+/// target a `base64` on every run).
+pub fn speculative(
+    word: &[u8],
+    content: &[u8],
+    opts: &WriteOpts,
+) -> Result<Option<Speculative>, String> {
+    use sha2::Digest;
+    if content.len() > SPECULATIVE_MAX || !crate::connection::plain_text(content) {
+        return Ok(None);
+    }
+    let sum = quote(hex(&sha2::Sha256::digest(content)).as_bytes());
+    let mut s = inline_at(word, &sum, opts)?;
+    s.extend_from_slice(b" || exit $?\n");
+    s.extend(probe::script_at(word, probe::Want::default(), AFTER));
+    Ok(Some(Speculative {
+        apply: s,
+        stdin: content.to_vec(),
+    }))
+}
+
+/// The apply of a gated program that writes before it knows it must ([`speculative`]).
+pub struct Speculative {
+    /// The shell text behind the gate.
+    pub apply: Vec<u8>,
+    /// The program's stdin: the content.
+    pub stdin: Vec<u8>,
+}
+
+/// What the apply of [`speculative`] did, from its program's report; `None` when it did not
+/// run (nothing differed, or check mode).
+pub fn gated_written(r: &Report) -> Option<Written> {
+    let state = probe::read(WRITER, r, AFTER).ok()?;
+    Some(Written {
+        backup_file: backup_of(r),
+        state: Some(state),
+    })
+}
+
 /// Where the new content comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum Source<'a> {

@@ -325,12 +325,15 @@ struct Found {
 }
 
 /// The probe program: the remote source (if any), then which path is written and its state.
+/// `gated`: the probe part of a speculative write (see [`speculative`]): the state is read in
+/// a subshell (it ends early for a missing path) and a missing path opens the gate.
 fn probe_script(
     job: &FileJob,
     data: Data<'_>,
     follow: bool,
     diff: bool,
     attributes: bool,
+    gated: bool,
 ) -> Vec<u8> {
     let mut s = MARK_FN.as_bytes().to_vec();
     if let Data::Remote(src) = data {
@@ -361,6 +364,9 @@ fn probe_script(
         );
     }
     s.extend_from_slice(b"m dest.path \"$d\"\n");
+    if gated {
+        s.extend_from_slice(b"(\n");
+    }
     s.extend(probe::script_at(
         b"\"$d\"",
         Want {
@@ -370,6 +376,11 @@ fn probe_script(
         },
         DEST,
     ));
+    if gated {
+        s.extend_from_slice(
+            b")\nif ! [ -e \"$d\" ] && ! [ -L \"$d\" ]; then rsible_change=1; fi\n",
+        );
+    }
     if attributes {
         s.extend(chattr::probe_sh("\"$d\"", ATTR).into_bytes());
     }
@@ -410,6 +421,41 @@ fn parse_probe(out: &[u8], remote: bool) -> Result<(Found, Report), String> {
     ))
 }
 
+/// The apply of a speculative write and its stdin: for small plain-text content written to a
+/// destination that may be missing (a first run), sent with the probe so that a missing file
+/// costs one round trip, not two (see [`write::speculative`]). The probe opens the gate only
+/// for a missing path, whose attributes are known here; everything else (a file whose
+/// content or attributes differ, a directory, a link) is decided here after the probe, as
+/// without it. `None` where it does not apply (`excluded`): `--diff` or `attributes` (more to
+/// read or set), `checksum` (checked here before anything is written); and for a remote
+/// source, a destination ending in `/` (parents to make), large or binary content.
+fn speculative(
+    args: &Args,
+    job: &FileJob,
+    data: Data<'_>,
+    excluded: bool,
+) -> Result<Option<write::Speculative>, Failure> {
+    let content = match data {
+        Data::Bytes(b) => b,
+        Data::Local(f) => match &f.small {
+            Some(b) => b.as_slice(),
+            None => return Ok(None),
+        },
+        Data::Remote(_) => return Ok(None),
+    };
+    if excluded || job.dest.ends_with('/') {
+        return Ok(None);
+    }
+    let opts = WriteOpts {
+        mode: wanted_bits(&job.mode, None, job.local_mode)?,
+        owner: args.owner.clone(),
+        group: args.group.clone(),
+        backup: false,
+        validate: args.validate.clone(),
+    };
+    write::speculative(b"\"$d\"", content, &opts).map_err(Failure::Failed)
+}
+
 /// The bits `mode` gives a file now at `current` (new files start from 0644).
 pub(super) fn wanted_bits(
     mode: &Option<Mode>,
@@ -435,23 +481,42 @@ async fn copy_file(
 ) -> Result<Output, Failure> {
     let remote = matches!(data, Data::Remote(_));
     let attributes = args.attributes.as_deref().and_then(Attributes::parse);
+    let spec = speculative(
+        args,
+        job,
+        data,
+        ctx.diff || attributes.is_some() || args.checksum.is_some(),
+    )?;
     let script = probe_script(
         job,
         data,
         args.follow,
         ctx.diff && !remote,
         attributes.is_some(),
+        spec.is_some(),
     );
-    let out = ctx.probe(script, Vec::new()).await?;
+    let out = match spec {
+        Some(w) => ctx.gated(&script, &w.apply, w.stdin).await?,
+        None => ctx.probe(script, Vec::new()).await?,
+    };
+    let parsed = parse_probe(&out.stdout, remote);
     if out.status.rc() != 0 {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // A speculative write that failed: the destination was missing, as the probe said.
+        if let Ok((f, _)) = &parsed {
+            if !f.dest.exists() {
+                return Err(Failure::Failed(format!("{}: {}", f.path, stderr.trim())));
+            }
+        }
         return Err(Failure::Failed(format!(
             "could not read the state of {}: {}",
             job.dest,
-            String::from_utf8_lossy(&out.stderr).trim()
+            stderr.trim()
         )));
     }
-    let (found, report) = parse_probe(&out.stdout, remote)
-        .map_err(|e| Failure::Failed(format!("{}: {e}", job.dest)))?;
+    let (found, report) = parsed.map_err(|e| Failure::Failed(format!("{}: {e}", job.dest)))?;
+    // What the speculative write did (`None` when it was not sent or not needed).
+    let pre_written = write::gated_written(&report).filter(|_| !found.dest.exists());
     let (new_sum, preserve) = match data {
         Data::Bytes(b) => {
             use sha2::Digest;
@@ -569,6 +634,8 @@ async fn copy_file(
     };
     let written = if !o.changed {
         None
+    } else if let Some(w) = pre_written.filter(|_| content_differs) {
+        w.state
     } else if content_differs {
         let prelude = mkdir_prelude(&found.path, job.dest.ends_with('/'));
         write::write_from(ctx, &found.path, source, &opts, &prelude)
