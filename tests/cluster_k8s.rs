@@ -176,8 +176,8 @@ fn objects_applied_waited_for_and_deleted_through_kubectl() {
     let rollouts = real(&calls, "rollout");
     assert_eq!(
         rollouts,
-        ["--kubeconfig=/etc/kubernetes/admin.conf rollout status Deployment/web --timeout=7s --namespace=apps"],
-        "{calls}"
+        ["--kubeconfig=/etc/kubernetes/admin.conf rollout status Deployment/web --timeout=7s --namespace=apps"; 2],
+        "waited for on both runs (kubernetes.core waits for an unchanged object too): {calls}"
     );
     let manifests = lab.root_ok(HOST, "cat /var/log/k8s-doubles/kubectl.manifests");
     assert!(

@@ -163,6 +163,12 @@ pub const CASES: &[Case] = &[
         runs: 2,
         converges: true,
     },
+    Case {
+        playbook: "40_k8s.yml",
+        args: &[],
+        runs: 2,
+        converges: true,
+    },
 ];
 
 /// Debian packages cases install on their hosts from the lab's local repository, by case:
@@ -181,4 +187,8 @@ pub const DEBIAN_PACKAGES: &[(&str, &[&str])] = &[
     ("37_docker_compose.yml", &["docker.io"]),
     ("38_docker_swarm.yml", &["docker.io", "python3-docker"]),
     ("39_helm.yml", &["python3-yaml"]),
+    (
+        "40_k8s.yml",
+        &["kubernetes-client", "python3-kubernetes", "python3-yaml"],
+    ),
 ];

@@ -138,3 +138,22 @@ if [ -d /var/lib/helm-double ]; then
         sed 's/-f=[^ ]*/-f=VALUES/g; s/kubeconfig=[^]][^]]*]/kubeconfig=given]/' |
         sed 's/^/  helm call /' || true
 fi
+# 40_k8s: the objects the Kubernetes API server double (tests/fixtures/doubles/kube-apiserver)
+# stores, one line each, with the values the server sets per write masked (uid,
+# creationTimestamp, resourceVersion) and without managedFields: the two tools' modules
+# write through different managers by design (kubectl's server-side apply as `rsible`,
+# kubernetes.core's patches as its client's user agent); generation and status stay.
+if [ -d /var/lib/kube-apiserver-double/objects ]; then
+    find /var/lib/kube-apiserver-double/objects -name '*.json' | sort | while IFS= read -r p; do
+        python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))["object"]
+m = o["metadata"]
+m.pop("managedFields", None)
+for k in ("uid", "creationTimestamp", "resourceVersion"):
+    if k in m:
+        m[k] = "MASKED"
+print("k8s-double %s %s" % (sys.argv[1][len("/var/lib/kube-apiserver-double/objects/"):], json.dumps(o, sort_keys=True)))
+' "$p"
+    done
+fi

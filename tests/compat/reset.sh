@@ -66,6 +66,20 @@ rm -rf /srv/compat-git
 echo PURGE | debconf-communicate rsible-compat >/dev/null 2>&1 || true
 # 39_helm's test double of helm, with its state and log.
 rm -rf /usr/local/bin/helm /var/lib/helm-double /var/log/helm-double.log
+# 40_k8s's test double of the Kubernetes API server (a systemd unit), its state, its log and
+# the kubeconfig and discovery caches of kubectl and kubernetes.core.
+if [ -e /etc/systemd/system/kube-apiserver-double.service ]; then
+    systemctl stop kube-apiserver-double 2>/dev/null || true
+    rm -f /etc/systemd/system/kube-apiserver-double.service
+    systemctl daemon-reload 2>/dev/null || true
+fi
+# The kubectl double of tests/cluster_k8s.rs, should a host have run it: it would shadow
+# Debian's kubectl.
+if grep -qs 'test double of kubectl' /usr/local/bin/kubectl; then
+    rm -rf /usr/local/bin/kubectl /var/lib/k8s-doubles /var/log/k8s-doubles
+fi
+rm -rf /usr/local/bin/kube-apiserver-double /var/lib/kube-apiserver-double \
+    /var/log/kube-apiserver-double.log /root/.kube /tmp/osrcp-*.json
 # The rpm keys 35_yum_rpm_attrs imports.
 if command -v rpm >/dev/null 2>&1 && rpm -q gpg-pubkey >/dev/null 2>&1; then
     rpm -e --allmatches gpg-pubkey >/dev/null 2>&1 || true

@@ -1,8 +1,9 @@
 //! The sh programs `k8s` runs on the target, all through its `kubectl`. The manifest is a
 //! file: the objects sent on stdin (saved to a private temporary directory, removed at exit),
 //! or `src` on the target (a leading `~/` is the login's home), or a URL kubectl fetches.
-//! Each probe prints the objects as they are (`before`), sets the gate and prints `changed`
-//! when the apply has work, and `probed` at its end; the present probe asks `kubectl diff`
+//! Each probe prints the objects as they are (`before`), sets the gate, `k8s_apply` and prints
+//! `changed` when the apply has work (with `wait` the gate is always set, the apply then waits
+//! and prints `duration`, the seconds it waited), and `probed` at its end; the present probe asks `kubectl diff`
 //! (exit 1: differs; a failure to compare is reported as `differr` and counts as a change)
 //! and the server's dry run (`planned`). A failing kubectl call ends the program with
 //! `failed STEP`, `rc` and its `stderr`. Knows nothing of the module's arguments.
@@ -125,25 +126,41 @@ case $c in
 esac
 if [ "$rsible_change" = 1 ]; then
   m changed
+  k8s_apply=1
   if kc apply{mode}{ns} --dry-run=server -o json -f "$f" >"$d/planned" 2>"$d/err"; then mf planned "$d/planned"; fi
 fi
-m probed
+{}m probed
 "#,
-            self.prelude()
+            self.prelude(),
+            self.wait_gate()
         )
+    }
+
+    /// With `wait`, the gate opens even when nothing changes: kubernetes.core waits for an
+    /// unchanged object too (outside check mode, as the gate does); `k8s_apply` tells the
+    /// apply whether to change anything.
+    fn wait_gate(&self) -> &'static str {
+        if self.wait {
+            "rsible_change=1\n"
+        } else {
+            ""
+        }
     }
 
     /// The apply of `state: present`, then the waits.
     pub fn present_apply(&self) -> String {
         let (ns, mode, t) = (self.ns(), self.mode_flags(), self.wait_timeout);
         let mut s = format!(
-            r#"kc apply{mode}{ns} -o json -f "$f" >"$d/after" 2>"$d/err" || fail apply $?
-mf after "$d/after"
+            r#"if [ "${{k8s_apply:-0}}" = 1 ]; then
+  kc apply{mode}{ns} -o json -f "$f" >"$d/after" 2>"$d/err" || fail apply $?
+  mf after "$d/after"
+fi
 "#
         );
         if self.wait {
             s.push_str(&format!(
-                r#"kc get{ns} -f "$f" --no-headers -o 'custom-columns=K:.kind,N:.metadata.name,S:.metadata.namespace' >"$d/names" 2>"$d/err" || fail get $?
+                r#"t0=$(date +%s)
+kc get{ns} -f "$f" --no-headers -o 'custom-columns=K:.kind,N:.metadata.name,S:.metadata.namespace' >"$d/names" 2>"$d/err" || fail get $?
 while read -r kind name space; do
   case $space in '<none>') space= ;; esac
   case $kind in
@@ -153,6 +170,7 @@ while read -r kind name space; do
   esac
   kc "$@" --timeout={t}s ${{space:+--namespace="$space"}} >/dev/null 2>"$d/err" || fail timeout $?
 done <"$d/names"
+m duration $(($(date +%s) - t0))
 "#
             ));
         }
@@ -167,12 +185,14 @@ done <"$d/names"
 if [ -s "$d/names" ]; then
   rsible_change=1
   m changed
+  k8s_apply=1
   kc get{ns} -f "$f" -o json --ignore-not-found >"$d/before" 2>"$d/err" || fail get $?
   mf before "$d/before"
 fi
-m probed
+{}m probed
 "#,
-            self.prelude()
+            self.prelude(),
+            self.wait_gate()
         )
     }
 
@@ -184,10 +204,17 @@ m probed
             "--wait=false".into()
         };
         let step = if self.wait { "timeout" } else { "delete" };
-        format!(
-            "kc delete{} -f \"$f\" --ignore-not-found {wait} >/dev/null 2>\"$d/err\" || fail {step} $?\n",
+        let delete = format!(
+            "kc delete{} -f \"$f\" --ignore-not-found {wait} >/dev/null 2>\"$d/err\" || fail {step} $?",
             self.ns()
-        )
+        );
+        if self.wait {
+            format!(
+                "t0=$(date +%s)\nif [ \"${{k8s_apply:-0}}\" = 1 ]; then\n  {delete}\nfi\nm duration $(($(date +%s) - t0))\n"
+            )
+        } else {
+            format!("{delete}\n")
+        }
     }
 }
 
@@ -261,13 +288,23 @@ mod tests {
         assert!(home.present_probe().contains("f=\"$HOME\"/m.yaml\n"));
         assert!(home
             .present_apply()
-            .starts_with("kc apply -o json -f \"$f\""));
+            .contains("\n  kc apply -o json -f \"$f\""));
+        assert!(!home.present_probe().contains("rsible_change=1\nm probed"));
         assert!(home
             .absent_apply()
             .contains("--ignore-not-found --wait=false "));
         let w = plan(Source::Stdin, Mode::ClientSide, true);
         assert!(w.absent_apply().contains("--wait=true --timeout=30s"));
         assert!(w.present_apply().contains("rollout status"));
+        for s in [w.present_probe(), w.absent_probe()] {
+            assert!(
+                s.contains("fi\nrsible_change=1\nm probed"),
+                "waits gate always: {s}"
+            );
+        }
+        for s in [w.present_apply(), w.absent_apply()] {
+            assert!(s.contains("m duration $(($(date +%s) - t0))"), "{s}");
+        }
     }
 
     /// The programs run by sh against a stand-in `kubectl` function: the present probe on

@@ -152,6 +152,43 @@ pub fn holds(objects: &[Value], obj: &Value) -> bool {
     objects.iter().any(|o| key(o) == key(obj))
 }
 
+/// What differs between two versions of an object, as kubernetes.core's `diff`: the keys
+/// only one side has or whose values differ, recursing into mappings present on both sides,
+/// as `{"before": .., "after": ..}`; `{}` when nothing differs.
+pub fn changes(before: &Value, after: &Value) -> Value {
+    match differing(before, after) {
+        Some((b, a)) => json!({"before": b, "after": a}),
+        None => json!({}),
+    }
+}
+
+/// The differing parts of two values: both mappings compare key by key, anything else whole.
+fn differing(before: &Value, after: &Value) -> Option<(Value, Value)> {
+    let (Value::Object(b), Value::Object(a)) = (before, after) else {
+        return (before != after).then(|| (before.clone(), after.clone()));
+    };
+    let (mut left, mut right) = (Map::new(), Map::new());
+    for (k, v) in b {
+        match a.get(k) {
+            None => {
+                left.insert(k.clone(), v.clone());
+            }
+            Some(w) => {
+                if let Some((l, r)) = differing(v, w) {
+                    left.insert(k.clone(), l);
+                    right.insert(k.clone(), r);
+                }
+            }
+        }
+    }
+    for (k, w) in a {
+        if !b.contains_key(k) {
+            right.insert(k.clone(), w.clone());
+        }
+    }
+    (!left.is_empty() || !right.is_empty()).then(|| (Value::Object(left), Value::Object(right)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +253,24 @@ mod tests {
         let m: Value = serde_json::from_str(&manifest(&[a.clone(), a])).unwrap();
         assert_eq!(m["kind"], "List");
         assert_eq!(m["items"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn changes_keep_only_what_differs() {
+        let before = json!({"kind": "A", "data": {"a": "1", "b": "2"}, "old": 1, "list": [1]});
+        let after =
+            json!({"kind": "A", "data": {"a": "1", "b": "3"}, "new": {"x": 1}, "list": [2]});
+        assert_eq!(
+            changes(&before, &after),
+            json!({"before": {"data": {"b": "2"}, "old": 1, "list": [1]},
+                   "after": {"data": {"b": "3"}, "new": {"x": 1}, "list": [2]}})
+        );
+        assert_eq!(changes(&before, &before), json!({}));
+        let emptied = changes(&json!({"m": {"a": 1}}), &json!({"m": {}}));
+        assert_eq!(
+            emptied,
+            json!({"before": {"m": {"a": 1}}, "after": {"m": {}}})
+        );
     }
 
     #[test]

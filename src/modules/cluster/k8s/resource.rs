@@ -318,15 +318,6 @@ fn templated(v: &Value) -> bool {
     }
 }
 
-/// One object, or the list of them, as Ansible's `diff` shows several.
-fn one_or_list(objects: &[Value]) -> Value {
-    match objects {
-        [] => json!({}),
-        [one] => one.clone(),
-        many => Value::Array(many.to_vec()),
-    }
-}
-
 /// `k8s`: one gated program (see the file header).
 async fn k8s(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     let (source, sent) = match &a.src {
@@ -395,6 +386,13 @@ async fn k8s(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         )));
     }
     o.changed = r.has("changed");
+    if a.wait == Some(true) {
+        // kubernetes.core reports the seconds it waited whenever it waits (not in check mode).
+        let waited = r.get("duration").and_then(|s| s.trim().parse::<i64>().ok());
+        if let Some(d) = ctx.unless_checking(waited.unwrap_or(0)) {
+            o.fields.insert("duration".into(), json!(d));
+        }
+    }
     if let Some(e) = r.get("differr") {
         o.fields.insert(
             "warnings".into(),
@@ -423,9 +421,31 @@ async fn k8s(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         _ => "create",
     };
     let requested = sent.as_ref().map_or(shown.len(), Vec::len);
+    // kubernetes.core returns `diff` (in diff mode) for an object it updated or applied:
+    // the fields that differ between the object before and after, `{}` when none do.
+    let diff_of = |obj: &Value| {
+        let m = method(obj);
+        (ctx.diff && (m == "update" || m == "apply")).then(|| {
+            let old = before
+                .iter()
+                .find(|b| manifest::holds(std::slice::from_ref(*b), obj));
+            manifest::changes(old.unwrap_or(&json!({})), obj)
+        })
+    };
     if requested <= 1 {
         let obj = shown.first().cloned().unwrap_or_else(|| json!({}));
         o.fields.insert("method".into(), json!(method(&obj)));
+        if let Some(d) = diff_of(&obj) {
+            if let (Some(b), Some(af)) = (d.get("before"), d.get("after")) {
+                o.diffs.push(Diff {
+                    before_header: String::new(),
+                    after_header: String::new(),
+                    before: structured_text(b),
+                    after: structured_text(af),
+                });
+            }
+            o.fields.insert("diff".into(), d);
+        }
         let result = if a.state == State::Absent {
             json!({})
         } else {
@@ -441,19 +461,23 @@ async fn k8s(a: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
                 } else {
                     obj.clone()
                 };
-                json!({"changed": o.changed, "method": method(obj), "result": result})
+                // One object of several changed when it is new or the server's copy moved
+                // (an unchanged object comes back as it was, resourceVersion and all).
+                let moved = a.state == State::Absent
+                    || before
+                        .iter()
+                        .find(|b| manifest::holds(std::slice::from_ref(*b), obj))
+                        .is_none_or(|b| b != obj);
+                let mut item =
+                    json!({"changed": o.changed && moved, "method": method(obj), "result": result});
+                if let Some(d) = diff_of(obj) {
+                    item["diff"] = d;
+                }
+                item
             })
             .collect();
         o.fields
             .insert("result".into(), json!({ "results": results }));
-    }
-    if ctx.diff && o.changed {
-        o.diffs.push(Diff {
-            before_header: String::new(),
-            after_header: String::new(),
-            before: structured_text(&one_or_list(&before)),
-            after: structured_text(&one_or_list(&after)),
-        });
     }
     Ok(o)
 }
