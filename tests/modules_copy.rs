@@ -68,6 +68,16 @@ fn local_project(playbook: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A project directory for plays over SSH, with `t/` open to every user (tier-1 hosts share
+/// this filesystem, and the lab's login users write there).
+fn ssh_project() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = dir.path().join("t");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::set_permissions(&t, std::fs::Permissions::from_mode(0o777)).unwrap();
+    (dir, t)
+}
+
 fn mode_of(p: &Path) -> u32 {
     std::fs::metadata(p).expect("stat").permissions().mode() & 0o7777
 }
@@ -262,11 +272,8 @@ fn file_states_converge() {
 #[test]
 fn copy_template_and_file_over_ssh_with_become() {
     let lab = Lab::tier1();
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, t) = ssh_project();
     let p = dir.path();
-    let t = p.join("t");
-    std::fs::create_dir_all(&t).unwrap();
-    std::fs::set_permissions(&t, std::fs::Permissions::from_mode(0o777)).unwrap();
     let mut inv = String::from("[lab]\n");
     for i in 15..=17 {
         inv.push_str(&format!(
@@ -356,11 +363,8 @@ fn remote_src_directory_copies_on_the_target_like_rsync() {
 #[test]
 fn a_missing_file_is_written_by_its_probe() {
     let lab = Lab::tier1();
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, t) = ssh_project();
     let p = dir.path();
-    let t = p.join("t");
-    std::fs::create_dir_all(&t).unwrap();
-    std::fs::set_permissions(&t, std::fs::Permissions::from_mode(0o777)).unwrap();
     write(
         p,
         "hosts",

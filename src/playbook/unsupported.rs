@@ -374,14 +374,6 @@ const REFUSED_ARGS: &[(&str, &[&str], &str)] = &[
             "wait_timeout",
             "assume_yes",
             "docker_cli",
-            "docker_host",
-            "tls_hostname",
-            "api_version",
-            "ca_path",
-            "client_cert",
-            "client_key",
-            "tls",
-            "validate_certs",
             "cli_context",
         ],
         DOCKER,
@@ -410,38 +402,34 @@ const REFUSED_ARGS: &[(&str, &[&str], &str)] = &[
             "autolock_managers",
             "rotate_worker_token",
             "rotate_manager_token",
-            "docker_host",
-            "tls_hostname",
-            "api_version",
-            "ca_path",
-            "client_cert",
-            "client_key",
-            "tls",
             "use_ssh_client",
-            "validate_certs",
             "debug",
             "timeout",
         ],
         DOCKER,
     ),
-    (
-        "helm",
-        &[
-            "host",
-            "api_key",
-            "ca_cert",
-            "ssl_ca_cert",
-            "post_renderer",
-            "set_values",
-        ],
-        HELM,
-    ),
-    (
-        "helm_repository",
-        &["host", "api_key", "ca_cert", "ssl_ca_cert"],
-        HELM,
-    ),
+    ("helm", &["post_renderer", "set_values"], HELM),
+    ("helm", HELM_CONNECTION, HELM),
+    ("helm_repository", HELM_CONNECTION, HELM),
+    ("docker_compose_v2", DOCKER_CONNECTION, DOCKER),
+    ("docker_swarm", DOCKER_CONNECTION, DOCKER),
 ];
+
+/// community.docker's settings for reaching a Docker API, which no module of rsible's takes.
+const DOCKER_CONNECTION: &[&str] = &[
+    "docker_host",
+    "tls_hostname",
+    "api_version",
+    "ca_path",
+    "client_cert",
+    "client_key",
+    "tls",
+    "validate_certs",
+];
+
+/// kubernetes.core's settings for reaching an API server, which rsible's helm modules do not
+/// take.
+const HELM_CONNECTION: &[&str] = &["host", "api_key", "ca_cert", "ssl_ca_cert"];
 
 /// Why kubernetes.core's Helm connection settings and unimplemented options are refused.
 const HELM: &str = "rsible runs the target's helm with the kubeconfig given (or helm's own), \
@@ -477,8 +465,10 @@ pub fn argument(module: &str, arg: &str, v: &Value) -> Option<Refusal> {
     if let Some((_, r)) = ARGS.iter().find(|(m, r)| *m == module && r.key == arg) {
         return refuse_unless(r, v, &what);
     }
-    let (_, names, hint) = REFUSED_ARGS.iter().find(|(m, _, _)| *m == module)?;
-    let key = names.iter().find(|n| **n == arg)?;
+    let (key, hint) = REFUSED_ARGS
+        .iter()
+        .filter(|(m, _, _)| *m == module)
+        .find_map(|(_, names, hint)| names.iter().find(|n| **n == arg).map(|n| (n, hint)))?;
     refuse_unless(&rule(key, Accept::Nothing, hint), v, &what)
 }
 
