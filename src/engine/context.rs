@@ -45,6 +45,8 @@ pub struct Engine {
     pub inventory_generation: AtomicU64,
     /// `--step` was answered with `c`ontinue.
     pub step_disabled: AtomicBool,
+    /// Programs run so far that may have changed a target (see [`Changes`]).
+    pub changes: crate::modules::framework::prefetch::Changes,
 }
 
 impl Engine {
@@ -129,6 +131,8 @@ pub struct PlayCtx {
     pub roles_done: Mutex<std::collections::HashSet<(String, String)>>,
     /// The variables every host of the play sees alike (see [`super::vars::shared`]).
     pub shared_vars: Mutex<Option<super::vars::SharedVars>>,
+    /// The run of tasks being read ahead for (see [`super::read_ahead`]).
+    pub read_ahead: Mutex<Option<Arc<super::read_ahead::Plan>>>,
 }
 
 impl PlayCtx {

@@ -57,6 +57,8 @@ pub struct HostState {
     pub failed_task: Option<String>,
     /// When the host started its current task (the `elapsed_ms` of its results).
     pub task_started: Option<std::time::Instant>,
+    /// What was read ahead for the current run of file tasks (see [`super::read_ahead`]).
+    pub read_ahead: Option<super::read_ahead::Held>,
 }
 
 impl HostState {

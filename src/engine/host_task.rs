@@ -668,7 +668,7 @@ impl Runner {
 }
 
 /// Drops arguments that rendered to `omit`.
-fn strip_omit(m: Map<String, Value>) -> Map<String, Value> {
+pub(super) fn strip_omit(m: Map<String, Value>) -> Map<String, Value> {
     m.into_iter()
         .filter(|(_, v)| v.as_str() != Some(OMIT))
         .collect()

@@ -39,6 +39,7 @@ mod loops;
 mod module_defaults;
 pub mod options;
 mod play;
+mod read_ahead;
 mod remote;
 mod result_shape;
 mod role_once;
@@ -107,6 +108,7 @@ pub async fn run(
         inventory_dir,
         inventory_generation: Default::default(),
         step_disabled: std::sync::atomic::AtomicBool::new(false),
+        changes: Default::default(),
     });
     'books: for book in &books {
         for play in &book.plays {

@@ -69,6 +69,7 @@ pub async fn run_play(engine: &Arc<Engine>, book: &Playbook, play: &Play) -> boo
         role_search: book.role_search.clone(),
         shared_vars: Mutex::new(None),
         roles_done: Mutex::new(Default::default()),
+        read_ahead: Mutex::new(None),
     });
     let runner = Runner {
         engine: engine.clone(),

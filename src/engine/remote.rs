@@ -228,6 +228,10 @@ impl Runner {
         ctx.reconnect = Some(&reopen);
         let named = self.delegate_named(task, inh, scope)?;
         ctx.delegated_to = named.as_deref();
+        ctx.changes = Some(&self.engine.changes);
+        let conn_id = Arc::as_ptr(&conn) as *const () as usize;
+        let read = self.read_ahead(task, host, inh, &ctx, conn_id).await;
+        ctx.prefetched = read.as_deref();
         let mut out = if let Some(a) = self.async_settings(task, scope)? {
             self.run_async(&host.name, module, args, &ctx, a).await?
         } else if module == "setup" {

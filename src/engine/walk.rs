@@ -34,7 +34,7 @@ impl Runner {
         inh: &'a Inherited,
     ) -> BoxFuture<'a, ()> {
         async move {
-            for task in tasks {
+            for (i, task) in tasks.iter().enumerate() {
                 if self.play.is_aborted() {
                     return;
                 }
@@ -62,7 +62,10 @@ impl Runner {
                     Some("include_tasks" | "include_role") => {
                         self.run_include(task, &active, inh).await;
                     }
-                    _ => self.run_task(task, &active, inh).await,
+                    _ => {
+                        self.plan_read_ahead(tasks, i, inh);
+                        self.run_task(task, &active, inh).await
+                    }
                 }
             }
         }

@@ -174,6 +174,23 @@ pub fn is_module(name: &str) -> bool {
     matches!(find(name), Some(Kind::Native(_) | Kind::Python(_)))
 }
 
+/// Whether module `name` (canonical) reads ahead (see [`Module::reads`](super::framework::spec::Module::reads)).
+pub fn reads_ahead(name: &str) -> bool {
+    matches!(find(name), Some(Kind::Native(s)) if s.reads.is_some())
+}
+
+/// What native module `name` reads first with templated `args`; `None` when it does not read
+/// ahead or the arguments do not parse.
+pub fn reads(
+    name: &str,
+    args: &Map<String, Value>,
+) -> Option<Vec<super::framework::prefetch::Read>> {
+    match find(name)? {
+        Kind::Native(s) => (s.reads?)(args),
+        _ => None,
+    }
+}
+
 /// Runs native module `name` with templated `args`.
 pub async fn run(name: &str, args: &Map<String, Value>, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     match spec(name).map(|s| s.runs) {

@@ -36,7 +36,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use error::TemplateError;
-pub use lookups::{known as known_lookup, NAMES as LOOKUP_NAMES};
+pub use lookups::{known as known_lookup, runs as lookups_run, NAMES as LOOKUP_NAMES};
 pub use options::TemplateOptions;
 pub use plugin_names::PluginKind;
 pub use templar::Templar;

@@ -21,6 +21,9 @@ use super::{environment, newlines, truth, Scope, TemplateError, TemplateOptions}
 #[derive(Clone)]
 pub struct Templar {
     inner: Arc<Inner>,
+    /// Set: lookups are refused (and the flag raised) instead of run (see
+    /// [`Templar::without_lookups`]).
+    refused_lookup: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 struct Inner {
@@ -53,7 +56,31 @@ impl Templar {
                 chainable: Arc::new(environment::build_chainable()),
                 files: Mutex::new(HashMap::new()),
             }),
+            refused_lookup: None,
         }
+    }
+
+    /// This templar for renders that must have no effect beyond their value (reading ahead
+    /// of tasks, which render again when they run): a lookup (which may run a command or
+    /// write a file) fails the render instead, and raises the returned flag, so that even a
+    /// template that swallows the failure is known to have met one.
+    pub fn without_lookups(&self) -> (Templar, Arc<std::sync::atomic::AtomicBool>) {
+        let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let t = Templar {
+            inner: self.inner.clone(),
+            refused_lookup: Some(flag.clone()),
+        };
+        (t, flag)
+    }
+
+    /// Whether lookups are refused, raising the flag when they are (see
+    /// [`Templar::without_lookups`]).
+    pub(crate) fn refuses_lookup(&self) -> bool {
+        let Some(flag) = &self.refused_lookup else {
+            return false;
+        };
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        true
     }
 
     /// Renders every string inside `v` (maps, lists, nested). A string that is exactly

@@ -13,6 +13,7 @@ use crate::connection::quote::quote;
 use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
 use crate::modules::framework::mode::{self, Mode};
+use crate::modules::framework::prefetch::Read;
 use crate::modules::framework::probe::{self, Kind, PathState, Want};
 use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
@@ -162,6 +163,11 @@ struct Plan {
 impl Module for File {
     const NAME: &'static str = "file";
     type Args = Args;
+    const READS_AHEAD: bool = true;
+
+    fn reads(a: &Args) -> Vec<Read> {
+        a.path.iter().map(|p| Read::state(p)).collect()
+    }
 
     fn validate(a: &Args) -> Result<(), String> {
         if a.path.as_deref().is_none_or(str::is_empty) {
@@ -610,6 +616,9 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         None
     };
     let plan = Plan::new(args, current).map_err(Failure::BadArgs)?;
+    if let Some(o) = unchanged_as_read_ahead(&plan, ctx) {
+        return Ok(o);
+    }
     let out = ctx
         .gated(&probe_script(&plan), &apply_script(&plan), Vec::new())
         .await?;
@@ -694,6 +703,40 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         }
     }
     Ok(o)
+}
+
+/// The result when the path was read ahead and [`predict`] finds nothing to change: what the
+/// program would have reported (its apply changes nothing then, so the state after is the
+/// state before). `None` (the program runs) for what the read-ahead does not cover: flags,
+/// a tree, times, hard links, a link to resolve first, or a change.
+fn unchanged_as_read_ahead(plan: &Plan, ctx: &Ctx<'_>) -> Option<Output> {
+    let simple = plan.attributes.is_none()
+        && !plan.recurse
+        && plan.touch().is_none()
+        && !matches!(plan.state, State::Hard | State::Touch);
+    let e = ctx.read_ahead(&plan.path).filter(|_| simple)?;
+    if plan.resolves_link() && e.state.kind == Kind::Link {
+        return None;
+    }
+    let before = PathState {
+        sha256: None,
+        ..e.state.clone()
+    };
+    if predict(plan, &before, &Report::default()) != Ok(false) {
+        return None;
+    }
+    let mut o = Output::default();
+    o.fields
+        .insert(path_key(plan.state).into(), json!(plan.path));
+    if before.exists() {
+        fill_state(&mut o.fields, &before);
+    } else {
+        o.fields.insert("state".into(), json!("absent"));
+    }
+    if let Some(src) = &plan.src {
+        o.fields.insert("src".into(), json!(src));
+    }
+    Some(o)
 }
 
 /// The key Ansible names the path under: `dest` for `touch` and links, else `path`.

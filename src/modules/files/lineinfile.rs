@@ -8,6 +8,7 @@ use crate::modules::files::common::edit::{self, editor_args, shared_rules, Edit,
 use crate::modules::files::common::pyre;
 use crate::modules::files::common::pyre::Regex;
 use crate::modules::framework::args::{de_bool, de_opt_string, is_template};
+use crate::modules::framework::prefetch::Read;
 use crate::modules::framework::probe::Kind;
 use crate::modules::framework::spec::{spec, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
@@ -54,6 +55,11 @@ pub struct Args {
 impl Module for LineInFile {
     const NAME: &'static str = "lineinfile";
     type Args = Args;
+    const READS_AHEAD: bool = true;
+
+    fn reads(a: &Args) -> Vec<Read> {
+        vec![edit::read_ahead(&a.path)]
+    }
 
     fn validate(a: &Args) -> Result<(), String> {
         if a.insertafter.is_some() && a.insertbefore.is_some() {

@@ -5,6 +5,7 @@
 //! module, of playbooks or of scheduling.
 
 use super::output::Failure;
+use super::prefetch::{Batch, Changes, Entry};
 use crate::connection::{Become, Connection, ExecOutput, RemoteCommand};
 use futures::future::BoxFuture;
 use std::path::Path;
@@ -35,6 +36,10 @@ pub struct Ctx<'a> {
     /// The host `delegate_to` named, when the task has one (the connection is already that
     /// host's): for a module whose meaning depends on where it runs (`synchronize`).
     pub delegated_to: Option<&'a str>,
+    /// Paths read ahead on this connection for this and the next tasks (see [`Ctx::read_ahead`]).
+    pub prefetched: Option<&'a Batch>,
+    /// The run's count of changing programs: every door but [`Ctx::probe`] adds one.
+    pub changes: Option<&'a Changes>,
 }
 
 /// Drops a host's connection and opens a new one: what `reboot` needs to get back to a host
@@ -60,6 +65,8 @@ impl<'a> Ctx<'a> {
             search_paths: &[],
             reconnect: None,
             delegated_to: None,
+            prefetched: None,
+            changes: None,
         }
     }
 }
@@ -74,7 +81,28 @@ impl Ctx<'_> {
     /// Runs a probe: a program that reads the host and changes nothing. It runs in check
     /// mode too.
     pub async fn probe(&self, script: Vec<u8>, stdin: Vec<u8>) -> Result<ExecOutput, Failure> {
-        self.run(script, stdin, None, false).await
+        let mut full = env_prefix(self.environment);
+        full.extend(script);
+        let cmd = RemoteCommand {
+            script: full,
+            stdin,
+            stdin_file: None,
+            become_: self.become_.clone(),
+            timeout: self.timeout,
+            raw: false,
+            user_code: false,
+        };
+        self.exec(&cmd).await
+    }
+
+    /// What was read ahead of `path` (named exactly so, links not followed), when it still
+    /// holds: read with this task's privileges and environment, and nothing that may change
+    /// a target ran since. A module may decide from it exactly as from its own probe's
+    /// answer; `--diff` reads more than a batch holds, so it gets nothing.
+    pub fn read_ahead(&self, path: &str) -> Option<&Entry> {
+        let batch = self.prefetched?;
+        let fresh = batch.fresh(self.changes?, &self.become_, self.environment);
+        (fresh && !self.diff).then(|| batch.entries.get(path))?
     }
 
     /// Runs an apply: a program that changes the host. In check mode nothing is sent and the
@@ -159,6 +187,9 @@ impl Ctx<'_> {
         if !self.applies() {
             return None;
         }
+        if let Some(c) = self.changes {
+            c.bump();
+        }
         Some(work.await)
     }
 
@@ -212,6 +243,9 @@ impl Ctx<'_> {
         &self,
         work: impl FnOnce(bool) -> F,
     ) -> T {
+        if let Some(c) = self.changes {
+            c.bump();
+        }
         work(!self.applies()).await
     }
 
@@ -228,6 +262,8 @@ impl Ctx<'_> {
             search_paths: self.search_paths,
             reconnect: self.reconnect,
             delegated_to: self.delegated_to,
+            prefetched: None,
+            changes: self.changes,
         }
     }
 
@@ -252,8 +288,16 @@ impl Ctx<'_> {
         self.send(&cmd).await
     }
 
-    /// Sends `cmd` to the host.
+    /// Sends `cmd`, which may change the host: counted first (see [`Changes`]).
     async fn send(&self, cmd: &RemoteCommand) -> Result<ExecOutput, Failure> {
+        if let Some(c) = self.changes {
+            c.bump();
+        }
+        self.exec(cmd).await
+    }
+
+    /// Sends `cmd` to the host.
+    async fn exec(&self, cmd: &RemoteCommand) -> Result<ExecOutput, Failure> {
         // Ctrl-C abandons the program: dropping the exec closes its channel (a local child
         // is killed); the task fails and the run winds down to its recap.
         tokio::select! {
@@ -313,6 +357,8 @@ mod tests {
                 search_paths: &[],
                 reconnect: None,
                 delegated_to: None,
+                prefetched: None,
+                changes: None,
             };
             let ran = std::sync::atomic::AtomicBool::new(false);
             let r = ctx

@@ -15,6 +15,7 @@ pub mod load_check;
 pub mod local_src;
 pub mod mode;
 pub mod output;
+pub mod prefetch;
 pub mod probe;
 pub mod report;
 #[cfg(test)]

@@ -184,13 +184,32 @@ pub fn read(module: &str, r: &Report, name: &str) -> Result<PathState, String> {
     })
 }
 
-/// Reads `path`'s state (and content) from the target for `module`: one program.
+/// Reads `path`'s state (and content) from the target for `module`: one program, or none
+/// when what `want` asks for was read ahead (a link with `follow` is resolved by the program).
 pub async fn probe(
     ctx: &Ctx<'_>,
     module: &str,
     path: &str,
     want: Want,
 ) -> Result<(PathState, Vec<u8>), Failure> {
+    if let Some(e) = ctx.read_ahead(path) {
+        let file = e.state.kind == Kind::File;
+        let held = !(want.follow && e.state.kind == Kind::Link)
+            && (!file || !(want.sha256 || want.content) || e.state.sha256.is_some())
+            && (!file || !want.content || e.content.is_some());
+        if held {
+            let mut state = e.state.clone();
+            if !want.sha256 && !want.content {
+                state.sha256 = None;
+            }
+            let content = if want.content {
+                e.content.clone()
+            } else {
+                None
+            };
+            return Ok((state, content.unwrap_or_default()));
+        }
+    }
     let out = ctx.probe(script(path, want, "path"), Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(

@@ -9,6 +9,7 @@ use super::args;
 use super::ctx::Ctx;
 use super::load_check;
 use super::output::{Failure, Output};
+use super::prefetch::Read;
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -27,6 +28,17 @@ pub trait Module: 'static {
     /// [`args::is_template`] is true.
     fn validate(_args: &Self::Args) -> Result<(), String> {
         Ok(())
+    }
+
+    /// Whether [`Module::reads`] names what the run reads first: the engine then reads it
+    /// ahead, with the next tasks' (see [`super::prefetch`]).
+    const READS_AHEAD: bool = false;
+
+    /// The paths the run reads before it decides, when [`Module::READS_AHEAD`]. The run must
+    /// take them from [`Ctx::read_ahead`] when it is there, deciding exactly as from its own
+    /// probe, and read for itself otherwise.
+    fn reads(_args: &Self::Args) -> Vec<Read> {
+        Vec::new()
     }
 
     /// The work on one host. Check mode is the framework's: use [`Ctx::probe`],
@@ -73,7 +85,14 @@ pub struct Spec {
     pub args: ArgCheck,
     /// Who does the work.
     pub runs: Runs,
+    /// What a run reads first, from templated arguments (see [`Module::reads`]); `None` for
+    /// a module that does not read ahead.
+    pub reads: Option<ReadsFn>,
 }
+
+/// The paths a run of a module reads first, from its templated arguments; `None` when they do
+/// not parse.
+pub type ReadsFn = fn(&Map<String, Value>) -> Option<Vec<Read>>;
 
 /// An argument error found at load, with the argument it is about when one is to blame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +113,11 @@ pub const fn spec<M: Module>(collection: &'static str, aliases: &'static [&'stat
         aliases,
         args: ArgCheck::Typed(check_at_load::<M>),
         runs: Runs::Target(run::<M>),
+        reads: if M::READS_AHEAD {
+            Some(reads::<M>)
+        } else {
+            None
+        },
     }
 }
 
@@ -122,6 +146,7 @@ pub const fn engine_action<A: Action>(
         aliases,
         args: ArgCheck::Typed(check_action::<A>),
         runs: Runs::Engine,
+        reads: None,
     }
 }
 
@@ -139,6 +164,7 @@ pub const fn action(
         aliases,
         args,
         runs: Runs::Engine,
+        reads: None,
     }
 }
 
@@ -195,6 +221,13 @@ fn run<'a, M: Module>(
         warn_first(&mut out, warnings);
         Ok(out)
     })
+}
+
+/// [`Module::reads`] of `M` for templated `raw`.
+fn reads<M: Module>(raw: &Map<String, Value>) -> Option<Vec<Read>> {
+    let a = args::parse::<M::Args>(M::NAME, raw).ok()?;
+    M::validate(&a).ok()?;
+    Some(M::reads(&a))
 }
 
 /// `warnings` (about the arguments) before the module's own, as Ansible lists them.

@@ -580,6 +580,8 @@ mod tests {
             search_paths: &[],
             reconnect: None,
             delegated_to: None,
+            prefetched: None,
+            changes: None,
         };
         assert_eq!(to_controller(&ctx, &dest, b"x").unwrap(), None);
         assert!(!dest.exists());
@@ -617,6 +619,8 @@ mod tests {
             search_paths: &[],
             reconnect: None,
             delegated_to: None,
+            prefetched: None,
+            changes: None,
         };
         let p = path.to_str().unwrap();
         let bad = WriteOpts {

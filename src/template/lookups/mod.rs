@@ -173,8 +173,22 @@ pub(crate) fn run_for_loop(
     run(&call, name, terms)
 }
 
+/// Lookups run so far in this process (see [`runs`]).
+static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many lookups ran so far in this process: a lookup may change what is on disk (`pipe`
+/// runs a command, `password` writes a file), so what was read before one may be stale.
+pub fn runs() -> u64 {
+    RUNS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Runs lookup `name` over `terms`; every keyword option must be one the lookup reads.
 fn run(call: &Call, name: &str, terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let session = call.ctx.session();
+    if session.is_some_and(|s| s.templar().refuses_lookup()) {
+        return Err(fail(format!("lookup '{name}' is not run here")));
+    }
+    RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let Some(short) = known(name) else {
         return Err(fail(format!("lookup plugin '{name}' not found")));
     };

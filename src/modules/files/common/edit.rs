@@ -11,7 +11,8 @@ use crate::connection::quote::quote;
 use crate::event::Diff;
 use crate::modules::framework::args::is_template;
 use crate::modules::framework::mode::{octal, Mode};
-use crate::modules::framework::probe::{self, PathState, Want};
+use crate::modules::framework::prefetch::Read;
+use crate::modules::framework::probe::{self, Kind, PathState, Want};
 use crate::modules::framework::report::{Report, MARK_FN};
 use crate::modules::framework::write::{self, Source, WriteOpts};
 use crate::modules::{Ctx, Failure, Output};
@@ -223,8 +224,32 @@ pub struct Current {
     pub content: Vec<u8>,
 }
 
-/// Reads `path`'s real location, state and content for `module`: one program.
+/// What [`read`] reads of `path`, for a module's [`Module::reads`](crate::modules::framework::spec::Module::reads).
+pub fn read_ahead(path: &str) -> Read {
+    Read {
+        sha256: true,
+        content: true,
+        ..Read::state(path)
+    }
+}
+
+/// Reads `path`'s real location, state and content for `module`: one program, or none when
+/// the path was read ahead (a file or nothing there; a link is resolved by the program).
 pub async fn read(ctx: &Ctx<'_>, module: &str, path: &str) -> Result<Current, Failure> {
+    if let Some(e) = ctx.read_ahead(path) {
+        let content = match (e.state.kind, &e.content) {
+            (Kind::File, Some(c)) if e.state.sha256.is_some() => Some(c.clone()),
+            (Kind::Absent, _) => Some(Vec::new()),
+            _ => None,
+        };
+        if let Some(content) = content {
+            return Ok(Current {
+                real_path: path.to_string(),
+                state: e.state.clone(),
+                content,
+            });
+        }
+    }
     let out = ctx.probe(read_script(path), Vec::new()).await?;
     if out.status.rc() != 0 {
         return Err(Failure::Failed(format!(

@@ -15,6 +15,7 @@ use crate::modules::framework::args::yes;
 use crate::modules::framework::args::{self, de_bool, de_opt_string, is_template};
 use crate::modules::framework::local_src::find_local;
 use crate::modules::framework::mode::{self, Mode};
+use crate::modules::framework::prefetch::Read;
 use crate::modules::framework::probe::{self, Kind, PathState, Want};
 use crate::modules::framework::report::{Report, BODY, MARK_FN};
 use crate::modules::framework::spec::{spec, Module, Spec, B};
@@ -92,6 +93,19 @@ pub struct Args {
 impl Module for Copy {
     const NAME: &'static str = "copy";
     type Args = Args;
+    const READS_AHEAD: bool = true;
+
+    /// The destination and its sum, for content or a local source (a remote source is read
+    /// with it by the probe).
+    fn reads(a: &Args) -> Vec<Read> {
+        match &a.dest {
+            Some(d) if !a.remote_src && (a.content.is_some() || a.src.is_some()) => vec![Read {
+                sha256: true,
+                ..Read::state(d)
+            }],
+            _ => Vec::new(),
+        }
+    }
 
     fn validate(a: &Args) -> Result<(), String> {
         let dest = a.dest.as_deref().unwrap_or_default();
@@ -471,28 +485,44 @@ pub(super) fn wanted_bits(
     }
 }
 
-/// Copies one file: a probe, then the write or the fix of the attributes when something
-/// differs (an apply: not sent in check mode).
-async fn copy_file(
+/// A regular file at `dest` as read ahead (see [`Copy::reads`]): what the probe would have
+/// found there. `None` (the probe runs) for anything else, and where the probe reads more: a
+/// remote source, `attributes`, `checksum`, a `dest` ending in `/`.
+fn read_ahead(args: &Args, job: &FileJob, remote: bool, ctx: &Ctx<'_>) -> Option<Found> {
+    if remote || args.attributes.is_some() || args.checksum.is_some() || job.dest.ends_with('/') {
+        return None;
+    }
+    let e = ctx.read_ahead(&job.dest)?;
+    (e.state.kind == Kind::File && e.state.sha256.is_some()).then(|| Found {
+        path: job.dest.clone(),
+        dest: e.state.clone(),
+        content: Vec::new(),
+        src: None,
+    })
+}
+
+/// The probe of the destination (and of a remote source), with the speculative write of a
+/// missing file where it applies.
+async fn probe_dest(
     args: &Args,
     job: &FileJob,
     data: Data<'_>,
+    attributes: bool,
     ctx: &Ctx<'_>,
-) -> Result<Output, Failure> {
+) -> Result<(Found, Report), Failure> {
     let remote = matches!(data, Data::Remote(_));
-    let attributes = args.attributes.as_deref().and_then(Attributes::parse);
     let spec = speculative(
         args,
         job,
         data,
-        ctx.diff || attributes.is_some() || args.checksum.is_some(),
+        ctx.diff || attributes || args.checksum.is_some(),
     )?;
     let script = probe_script(
         job,
         data,
         args.follow,
         ctx.diff && !remote,
-        attributes.is_some(),
+        attributes,
         spec.is_some(),
     );
     let out = match spec {
@@ -514,7 +544,23 @@ async fn copy_file(
             stderr.trim()
         )));
     }
-    let (found, report) = parsed.map_err(|e| Failure::Failed(format!("{}: {e}", job.dest)))?;
+    parsed.map_err(|e| Failure::Failed(format!("{}: {e}", job.dest)))
+}
+
+/// Copies one file: a probe, then the write or the fix of the attributes when something
+/// differs (an apply: not sent in check mode).
+async fn copy_file(
+    args: &Args,
+    job: &FileJob,
+    data: Data<'_>,
+    ctx: &Ctx<'_>,
+) -> Result<Output, Failure> {
+    let remote = matches!(data, Data::Remote(_));
+    let attributes = args.attributes.as_deref().and_then(Attributes::parse);
+    let (found, report) = match read_ahead(args, job, remote, ctx) {
+        Some(found) => (found, Report::default()),
+        None => probe_dest(args, job, data, attributes.is_some(), ctx).await?,
+    };
     // What the speculative write did (`None` when it was not sent or not needed).
     let pre_written = write::gated_written(&report).filter(|_| !found.dest.exists());
     let (new_sum, preserve) = match data {
