@@ -306,7 +306,7 @@ const TREE: &str = "find \"$p\" -exec stat -c '%a %u %g' {} + 2>/dev/null | cksu
 
 /// The apply, after [`probe_script`] in the same program: brings the path to the plan's
 /// state, prints what it did and the state after.
-fn apply_script(plan: &Plan) -> Vec<u8> {
+fn apply_script(plan: &Plan, diff: bool) -> Vec<u8> {
     let mut s = Vec::new();
     let did = |what: &str| format!("m did {what}");
     let body = match plan.state {
@@ -317,7 +317,7 @@ fn apply_script(plan: &Plan) -> Vec<u8> {
         State::File => "if [ -L \"$p\" ] || ! [ -e \"$p\" ]; then fail \"file ($p) is absent, cannot continue\"; fi\n\
              [ -d \"$p\" ] && fail \"file ($p) is directory, cannot continue\"\n"
             .to_string(),
-        State::Directory => make_dirs(plan, &did("mkdir")),
+        State::Directory => make_dirs(plan, &did("mkdir"), diff),
         State::Touch => {
             let t = plan.touch();
             let create = format!(
@@ -361,8 +361,15 @@ fn apply_script(plan: &Plan) -> Vec<u8> {
         s.extend_from_slice(format!("m tree.before \"$({TREE})\"\n").as_bytes());
     }
     s.extend_from_slice(body.as_bytes());
-    if plan.state != State::Absent {
+    if plan.state == State::Directory && !plan.recurse {
+        // A directory made just now already has them (see [`make_dirs`]).
+        s.extend_from_slice(b"if [ -z \"$rsible_made\" ]; then :\n");
         attrs(&mut s, plan);
+        s.extend_from_slice(b"fi\n");
+    } else if plan.state != State::Absent {
+        attrs(&mut s, plan);
+    }
+    if plan.state != State::Absent {
         if let Some(a) = &plan.attributes {
             s.extend_from_slice(a.apply_sh("\"$p\"", ATTR).as_bytes());
         }
@@ -390,30 +397,57 @@ fn apply_script(plan: &Plan) -> Vec<u8> {
 
 /// The directory program: each missing directory of the path is made in turn, from the top,
 /// and given the mode, owner and group asked for (as Ansible does; `mkdir -p` would leave the
-/// parents at the umask's mode). A path that is something else fails with Ansible's words.
-fn make_dirs(plan: &Plan, did: &str) -> String {
+/// parents at the umask's mode); `$rsible_made` is set when the path itself was made. A path that is
+/// something else fails with Ansible's words. A numeric mode is given by `mkdir -m` (each
+/// `stat` and `chmod` is an exec, about a millisecond of the target's CPU), except with
+/// `--diff`, which shows the mode `mkdir` gave before the task's.
+fn make_dirs(plan: &Plan, did: &str, diff: bool) -> String {
+    let bits = match &plan.mode {
+        Some(Mode::Bits(b)) if !diff => Some(*b),
+        _ => None,
+    };
     let mut each = Vec::new();
     attrs(
         &mut each,
         &Plan {
             recurse: false,
+            mode: if bits.is_some() {
+                None
+            } else {
+                plan.mode.clone()
+            },
             ..plan.clone()
         },
     );
-    let each = String::from_utf8_lossy(&each).into_owned();
+    let each = match String::from_utf8_lossy(&each).into_owned() {
+        e if e.is_empty() => e,
+        e => format!("(p=$c\n{e}) || exit 1\n"),
+    };
+    let make = match bits {
+        Some(b) => format!(
+            "if mkdir -m {b:o} -- \"$c\" 2>/dev/null; then :; elif [ -d \"$c\" ]; then chmod {b:o} -- \"$c\" || exit 1; \
+             else fail \"There was an issue creating $c as requested\"; fi\n"
+        ),
+        None => "mkdir -- \"$c\" 2>/dev/null || [ -d \"$c\" ] || fail \"There was an issue creating $c as requested\"\n"
+            .to_string(),
+    };
+    let made = if diff {
+        "m made \"$(stat -c %a -- \"$c\")\"\n"
+    } else {
+        ""
+    };
     format!(
-        "if ! [ -e \"$p\" ] && ! [ -L \"$p\" ]; then\n\
+        "rsible_made=\n\
+         if ! [ -e \"$p\" ] && ! [ -L \"$p\" ]; then\n\
          case \"$p\" in /*) c=/;; *) c=;; esac\n\
          o=$IFS; IFS=/; set -f; set -- $p; IFS=$o; set +f\n\
          for d in \"$@\"; do\n\
          [ -n \"$d\" ] || continue\n\
          if [ -z \"$c\" ]; then c=$d; else c=\"${{c%/}}/$d\"; fi\n\
-         if ! [ -e \"$c\" ]; then mkdir -- \"$c\" 2>/dev/null || [ -d \"$c\" ] || fail \"There was an issue creating $c as requested\"\n\
-         m made \"$(stat -c %a -- \"$c\")\"\n\
-         (p=$c\n{each}) || exit 1\n\
+         if ! [ -e \"$c\" ]; then {make}{made}{each}\
          fi\n\
          done\n\
-         {did}\n\
+         rsible_made=1; {did}\n\
          elif ! [ -d \"$p\" ]; then\n\
          if [ -L \"$p\" ]; then k=link; elif [ \"$(stat -c %h -- \"$p\")\" -gt 1 ]; then k=hard; else k=file; fi\n\
          fail \"$p already exists as a $k\"\n\
@@ -620,7 +654,11 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         return Ok(o);
     }
     let out = ctx
-        .gated(&probe_script(&plan), &apply_script(&plan), Vec::new())
+        .gated(
+            &probe_script(&plan),
+            &apply_script(&plan, ctx.diff),
+            Vec::new(),
+        )
         .await?;
     let bad = |e: String| Failure::Failed(format!("{}: {e}", plan.path));
     let r = Report::parse("file", &String::from_utf8_lossy(&out.stdout))?;
@@ -893,7 +931,7 @@ mod tests {
         assert_eq!(explicit_who("+x,u=rw"), "a+x,u=rw");
         let p = plan(json!({"path": "/a b'c", "state": "directory", "owner": "x;y"})).unwrap();
         let mut s = String::from_utf8(probe_script(&p)).unwrap();
-        s.push_str(&String::from_utf8(apply_script(&p)).unwrap());
+        s.push_str(&String::from_utf8(apply_script(&p, false)).unwrap());
         assert!(s.contains("p='/a b'\\''c'"), "{s}");
         assert!(s.contains("v='x;y'"), "{s}");
     }
@@ -940,7 +978,7 @@ mod tests {
             probe.contains("lsattr -d -- \"$p\"") && !probe.contains("chattr ="),
             "{probe}"
         );
-        let apply = String::from_utf8(apply_script(&p)).unwrap();
+        let apply = String::from_utf8(apply_script(&p, false)).unwrap();
         assert!(apply.contains("chattr =Ae \"$p\""), "{apply}");
         let mut f = PathState::absent();
         f.kind = Kind::File;

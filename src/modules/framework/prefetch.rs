@@ -22,7 +22,7 @@ pub struct Read {
     pub path: String,
     /// Also the sha256 of a regular file.
     pub sha256: bool,
-    /// Also the content of a regular file (and its sha256, as [`super::probe::Want`]).
+    /// Also the content of a regular file.
     pub content: bool,
 }
 
@@ -133,13 +133,7 @@ pub fn script(reads: &[Read], nonce: &str) -> Vec<u8> {
     );
     section(&mut s, "link", &all, "[ -L \"$p\" ]", "readlink");
     let file = "[ -f \"$p\" ] && ! [ -L \"$p\" ]";
-    section(
-        &mut s,
-        "sha",
-        &words(&|r| r.sha256 || r.content),
-        file,
-        "sha256sum",
-    );
+    section(&mut s, "sha", &words(&|r| r.sha256), file, "sha256sum");
     section(&mut s, "body", &words(&|r| r.content), file, "exec cat");
     s
 }
@@ -196,7 +190,7 @@ pub fn parse(reads: &[Read], nonce: &str, out: &[u8]) -> Option<HashMap<String, 
             state.link_target = Some(links.next()?.to_string());
         }
         let file = kind == Kind::File;
-        if file && (r.sha256 || r.content) {
+        if file && r.sha256 {
             let line = sums.next()?;
             let sum = line.strip_prefix('\\').unwrap_or(line).get(..64)?;
             if !sum.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -367,6 +361,7 @@ mod tests {
     #[test]
     fn an_answer_that_does_not_add_up_is_dropped() {
         let reads = vec![Read {
+            sha256: true,
             content: true,
             ..Read::state("/x")
         }];

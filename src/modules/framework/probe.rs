@@ -127,7 +127,7 @@ if [ "$k" = link ]; then m {name}.link "$(readlink -- "$p")"; fi
         )
         .as_bytes(),
     );
-    if want.sha256 || want.content {
+    if want.sha256 {
         // From stdin, so that no file name is echoed (GNU escapes odd ones and marks
         // the sum with a backslash); the expansion spares a `cut` (an exec, ~1 ms).
         s.extend_from_slice(
@@ -195,11 +195,11 @@ pub async fn probe(
     if let Some(e) = ctx.read_ahead(path) {
         let file = e.state.kind == Kind::File;
         let held = !(want.follow && e.state.kind == Kind::Link)
-            && (!file || !(want.sha256 || want.content) || e.state.sha256.is_some())
+            && (!file || !want.sha256 || e.state.sha256.is_some())
             && (!file || !want.content || e.content.is_some());
         if held {
             let mut state = e.state.clone();
-            if !want.sha256 && !want.content {
+            if !want.sha256 {
                 state.sha256 = None;
             }
             let content = if want.content {

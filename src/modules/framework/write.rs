@@ -51,7 +51,8 @@ pub fn script(path: &str, sum: &str, o: &WriteOpts) -> Result<Vec<u8>, String> {
 /// and a first run writes many files): the directory by expansion, not `dirname`; the temp
 /// file under a random name, created exclusively (`set -C`: never a file that was there, so
 /// never someone else's to remove), not by `mktemp`; its final mode from the umask where the
-/// umask can give it, not by `chmod`; the sha256 cut by expansion, not `cut`. What remains:
+/// umask can give it, not by `chmod`; an old file's owner kept by `chown` only when it is not
+/// already ours; the sha256 cut by expansion, not `cut`. What remains:
 /// `cat` (the content from stdin), `sha256sum` (stdin ends early if the connection breaks,
 /// and a short file must never be moved into place) and `mv`. The content stays on stdin,
 /// never in the program's text: a program may run as `sh -c TEXT`, whose argv other users of
@@ -105,8 +106,10 @@ s=$(sha256sum < "$t")
 "#,
         ),
     }
+    // An old file's owner and group are kept; when they are already the temp file's (ours:
+    // the shell's tests say so without an exec), there is nothing to give it.
     s.extend_from_slice(
-        br#"[ -e "$p" ] && chown "$(stat -c %u:%g -- "$p")" "$t" 2>/dev/null
+        br#"if [ -e "$p" ] && ! { [ -O "$p" ] && [ -G "$p" ] && [ -G "$t" ]; }; then chown "$(stat -c %u:%g -- "$p")" "$t" 2>/dev/null; fi
 "#,
     );
     if let Some(owner) = &o.owner {
@@ -527,6 +530,33 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(names.iter().all(|n| n.starts_with('f')), "{names:?}");
+    }
+
+    /// An old file's owner and group stay: given back by `chown` when they are another
+    /// user's (the tests run as root, which may), left alone when they are already ours.
+    #[test]
+    fn an_old_files_owner_and_group_are_kept() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let me = (
+            std::fs::metadata(dir.path()).unwrap().uid(),
+            std::fs::metadata(dir.path()).unwrap().gid(),
+        );
+        let owners = if me.0 == 0 {
+            vec![(4321, 4322), me]
+        } else {
+            vec![me]
+        };
+        for (i, owner) in owners.into_iter().enumerate() {
+            let path = dir.path().join(format!("f{i}"));
+            std::fs::write(&path, "old").unwrap();
+            std::os::unix::fs::chown(&path, Some(owner.0), Some(owner.1)).unwrap();
+            let (program, stdin) = program_for(&path, b"new\n", &WriteOpts::default());
+            run_sh(&program, &stdin);
+            let m = std::fs::metadata(&path).unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), b"new\n");
+            assert_eq!((m.uid(), m.gid()), owner, "case {i}");
+        }
     }
 
     #[test]

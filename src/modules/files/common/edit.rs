@@ -227,7 +227,6 @@ pub struct Current {
 /// What [`read`] reads of `path`, for a module's [`Module::reads`](crate::modules::framework::spec::Module::reads).
 pub fn read_ahead(path: &str) -> Read {
     Read {
-        sha256: true,
         content: true,
         ..Read::state(path)
     }
@@ -238,14 +237,17 @@ pub fn read_ahead(path: &str) -> Read {
 pub async fn read(ctx: &Ctx<'_>, module: &str, path: &str) -> Result<Current, Failure> {
     if let Some(e) = ctx.read_ahead(path) {
         let content = match (e.state.kind, &e.content) {
-            (Kind::File, Some(c)) if e.state.sha256.is_some() => Some(c.clone()),
+            (Kind::File, Some(c)) => Some(c.clone()),
             (Kind::Absent, _) => Some(Vec::new()),
             _ => None,
         };
         if let Some(content) = content {
             return Ok(Current {
                 real_path: path.to_string(),
-                state: e.state.clone(),
+                state: PathState {
+                    sha256: None,
+                    ..e.state.clone()
+                },
                 content,
             });
         }
