@@ -194,9 +194,10 @@ pub async fn probe(
 ) -> Result<(PathState, Vec<u8>), Failure> {
     if let Some(e) = ctx.read_ahead(path) {
         let file = e.state.kind == Kind::File;
-        let held = !(want.follow && e.state.kind == Kind::Link)
-            && (!file || !want.sha256 || e.state.sha256.is_some())
-            && (!file || !want.content || e.content.is_some());
+        let resolves = want.follow && e.state.kind == Kind::Link;
+        let lacks_sum = file && want.sha256 && e.state.sha256.is_none();
+        let lacks_content = file && want.content && e.content.is_none();
+        let held = !(resolves || lacks_sum || lacks_content);
         if held {
             let mut state = e.state.clone();
             if !want.sha256 {
