@@ -56,15 +56,25 @@ def compare(commands, reps, phases=("run",), before=None, reps_of=None):
     phase of each repetition; `reps_of[tool]` caps a tool's repetitions."""
     names = list(commands)
     samples = {t: {p: [] for p in phases} for t in names}
+    failed = set()
     for r in range(max([reps] + list((reps_of or {}).values()))):
         for tool in names[r % len(names):] + names[:r % len(names)]:
-            if reps_of and r >= reps_of.get(tool, reps):
+            if (reps_of and r >= reps_of.get(tool, reps)) or tool in failed:
                 continue
             if before:
                 before(tool)
             for phase in phases:
                 cmd, env, cwd = commands[tool][phase]
-                s = measure.timed(cmd, env, cwd, companions=tools.companions(tool))
+                try:
+                    s = measure.timed(cmd, env, cwd, companions=tools.companions(tool))
+                except measure.Failed as e:
+                    # A peer that fails is left out of this workload (its cells stay empty);
+                    # rsible failing stops the benchmark.
+                    if tool.startswith("rsible"):
+                        raise
+                    failed.add(tool)
+                    print(f"   {tool:8} {phase:7} FAILED, left out of this workload: {str(e)[:300]}", flush=True)
+                    break
                 s["changed"] = (measure.pyinfra_changed if tool == "pyinfra" else measure.recap_changed)(s["out"])
                 samples[tool][phase].append(s)
                 print(f"   {tool:8} {phase:7} {s['wall_s']:8.2f} s", flush=True)

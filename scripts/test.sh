@@ -64,7 +64,7 @@ echo "== lab (tier 1: namespaces + sshd)"
 # and, at another time, the HTML report rendered in Chromium (t1-31..80, tests/report_browser.rs);
 # t1-81 for the injection properties over SSH (tests/injection.rs); t1-82..85 for connections
 # kept between runs (tests/persist.rs), t1-86 for tests/lab_play.rs, t1-87..90 for the
-# connection keywords (tests/lab_conn.rs); t1-101..160 for the
+# connection keywords (tests/lab_conn.rs); t1-91..92 for reading ahead (tests/read_ahead.rs); t1-101..160 for the
 # host-key and secrets suites (tests/host_keys.rs, tests/secrets.rs); t1-161..200 for four
 # shards at once against one unsharded run (tests/shards_lab.rs).
 scripts/lab/tier1.sh up 200
