@@ -53,8 +53,9 @@ fn project(lab: &Lab) -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, t)
 }
 
-/// Six kinds of file tasks (loops included) on two hosts: the first run writes, the second
-/// changes nothing in one program per host, and so does check mode; `--diff` reads for itself.
+/// Six kinds of file tasks (loops included) and a command guarded by `creates` on two hosts:
+/// the first run writes, the second changes nothing in one program per host, and so does
+/// check mode; `--diff` reads for itself.
 #[test]
 fn a_no_change_run_of_file_tasks_costs_one_program_per_host() {
     let lab = Lab::tier1();
@@ -73,15 +74,21 @@ fn a_no_change_run_of_file_tasks_costs_one_program_per_host() {
     - lineinfile: {path: "{{ d }}/b/conf", line: "{{ item }}", create: true}
       loop: [x=1, y=2]
     - file: {src: "{{ d }}/hello.txt", dest: "{{ d }}/hello.link", state: link}
+    - command: touch {{ d }}/marker
+      args: {creates: "{{ d }}/marker"}
+      register: guarded
     - file: {path: "{{ d }}/b", mode: "0700"}
       register: last
-    - assert: {that: ["last.mode == '0700'", "last.state == 'directory'", "not last.changed"]}
+    - assert:
+        that:
+          - last.mode == '0700' and last.state == 'directory' and not last.changed
+          - "'not run command since' in guarded.msg and guarded.stdout is search('skipped, since')"
       when: last is not changed
 "#
     .replace("@T@", &t.display().to_string());
     write(dir.path(), "site.yml", &site);
     let (_, text) = run(dir.path(), &lab, &[]);
-    assert!(text.contains("changed=7"), "{text}");
+    assert!(text.contains("changed=8"), "{text}");
     let (n, text) = run(dir.path(), &lab, &[]);
     assert!(
         text.contains("changed=0") && !text.contains("changed=1"),
@@ -93,7 +100,7 @@ fn a_no_change_run_of_file_tasks_costs_one_program_per_host() {
     assert_eq!(n, 2, "{text}");
     let (n, text) = run(dir.path(), &lab, &["--diff"]);
     assert!(text.contains("changed=0"), "{text}");
-    assert!(n > 2 * 8, "--diff reads task by task: {n} programs\n{text}");
+    assert!(n > 2 * 9, "--diff reads task by task: {n} programs\n{text}");
     for h in ["h91", "h92"] {
         let d = t.join(h);
         assert_eq!(

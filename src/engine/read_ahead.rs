@@ -105,7 +105,7 @@ impl Runner {
         if self.play.free || inh.handler || task.is_block() {
             return false;
         }
-        if module != "template" && !registry::reads_ahead(module) {
+        if module != "template" && !registry::reads_ahead(module, &task.args) {
             return false;
         }
         if OUTSIDE.iter().any(|k| inh.keyword(task, k).is_some())

@@ -174,9 +174,15 @@ pub fn is_module(name: &str) -> bool {
     matches!(find(name), Some(Kind::Native(_) | Kind::Python(_)))
 }
 
-/// Whether module `name` (canonical) reads ahead (see [`Module::reads`](super::framework::spec::Module::reads)).
-pub fn reads_ahead(name: &str) -> bool {
-    matches!(find(name), Some(Kind::Native(s)) if s.reads.is_some())
+/// Whether a task of module `name` (canonical) with arguments named `args` reads ahead (see
+/// [`Module::reads`](super::framework::spec::Module::reads)).
+pub fn reads_ahead(name: &str, args: &Map<String, Value>) -> bool {
+    match find(name) {
+        Some(Kind::Native(s)) if s.reads.is_some() => {
+            s.reads_with.is_empty() || s.reads_with.iter().any(|k| args.contains_key(*k))
+        }
+        _ => false,
+    }
 }
 
 /// What native module `name` reads first with templated `args`; `None` when it does not read

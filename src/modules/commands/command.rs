@@ -4,9 +4,11 @@
 //! Knows nothing of playbooks; arguments arrive templated.
 
 use super::argv_expand;
+use super::common::guards::Guards;
 use super::common::program::{self, Program};
 use crate::connection::quote::exec_argv;
 use crate::modules::framework::args::{de_bool, de_opt_list, de_opt_string, yes};
+use crate::modules::framework::prefetch::Read;
 use crate::modules::framework::spec::{spec, typed_args, Module, Spec, B};
 use crate::modules::{Ctx, Failure, Output};
 use futures::future::BoxFuture;
@@ -52,6 +54,20 @@ pub struct Args {
 impl Module for Command {
     const NAME: &'static str = "command";
     type Args = Args;
+    const READS_AHEAD: bool = true;
+    const READS_AHEAD_WITH: &'static [&'static str] = &["creates", "removes"];
+
+    /// The `creates`/`removes` paths, when the checks can be answered from them.
+    fn reads(a: &Args) -> Vec<Read> {
+        let guards = Guards {
+            creates: a.creates.as_deref(),
+            removes: a.removes.as_deref(),
+        };
+        match guards.plain_paths() {
+            Some(paths) if a.chdir.is_none() => paths.into_iter().map(Read::state).collect(),
+            _ => Vec::new(),
+        }
+    }
 
     fn validate(a: &Args) -> Result<(), String> {
         match (a.argv.is_some(), a.cmd.is_some() || a.raw_params.is_some()) {

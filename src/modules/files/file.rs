@@ -308,7 +308,9 @@ const TREE: &str = "find \"$p\" -exec stat -c '%a %u %g' {} + 2>/dev/null | cksu
 /// state, prints what it did and the state after.
 fn apply_script(plan: &Plan, diff: bool) -> Vec<u8> {
     let mut s = Vec::new();
-    let did = |what: &str| format!("m did {what}");
+    // Everything that may change the path sets `rsible_touched`; without it the state after
+    // is the state before, and is not read again (a `stat`, about a millisecond).
+    let did = |what: &str| format!("{{ m did {what}; rsible_touched=1; }}");
     let body = match plan.state {
         State::Absent => format!(
             "if [ -e \"$p\" ] || [ -L \"$p\" ]; then rm -rf -- \"$p\" || exit 1; {}; fi\n",
@@ -357,8 +359,9 @@ fn apply_script(plan: &Plan, diff: bool) -> Vec<u8> {
             )
         }
     };
+    s.extend_from_slice(b"rsible_touched=\n");
     if plan.recurse {
-        s.extend_from_slice(format!("m tree.before \"$({TREE})\"\n").as_bytes());
+        s.extend_from_slice(format!("m tree.before \"$({TREE})\"\nrsible_touched=1\n").as_bytes());
     }
     s.extend_from_slice(body.as_bytes());
     if plan.state == State::Directory && !plan.recurse {
@@ -372,6 +375,7 @@ fn apply_script(plan: &Plan, diff: bool) -> Vec<u8> {
     if plan.state != State::Absent {
         if let Some(a) = &plan.attributes {
             s.extend_from_slice(a.apply_sh("\"$p\"", ATTR).as_bytes());
+            s.extend_from_slice(b"rsible_touched=1\n");
         }
         if plan.state != State::Touch {
             if let Some(t) = plan.touch() {
@@ -391,7 +395,9 @@ fn apply_script(plan: &Plan, diff: bool) -> Vec<u8> {
     if plan.recurse {
         s.extend_from_slice(format!("m tree.after \"$({TREE})\"\n").as_bytes());
     }
+    s.extend_from_slice(b"if [ -n \"$rsible_touched\" ]; then\n");
     probe_section(&mut s, AFTER);
+    s.extend_from_slice(format!("else m {SAME} 1\nfi\n").as_bytes());
     s
 }
 
@@ -461,16 +467,16 @@ fn attrs(s: &mut Vec<u8>, plan: &Plan) {
     if let Some(m) = &plan.mode {
         let cmd = match m {
             Mode::Bits(b) if plan.recurse => {
-                format!("find \"$p\" ! -perm {b:o} -exec chmod {b:o} {{}} + || exit 1\n")
+                format!("find \"$p\" ! -perm {b:o} -exec chmod {b:o} {{}} + || exit 1\nrsible_touched=1\n")
             }
             Mode::Bits(b) if !is_link => format!(
-                "[ \"$(stat -c %a -- \"$p\")\" = {b:o} ] || chmod {b:o} -- \"$p\" || exit 1\n"
+                "[ \"$(stat -c %a -- \"$p\")\" = {b:o} ] || {{ chmod {b:o} -- \"$p\" || exit 1; rsible_touched=1; }}\n"
             ),
             Mode::Symbolic(spec) if !is_link => {
                 let r = if plan.recurse { "-R " } else { "" };
                 let spec =
                     String::from_utf8_lossy(&quote(explicit_who(spec).as_bytes())).into_owned();
-                format!("chmod {r}{spec} -- \"$p\" || exit 1\n")
+                format!("chmod {r}{spec} -- \"$p\" || exit 1\nrsible_touched=1\n")
             }
             _ => String::new(),
         };
@@ -485,10 +491,10 @@ fn attrs(s: &mut Vec<u8>, plan: &Plan) {
         s.extend(quote(v.as_bytes()));
         s.push(b'\n');
         let line = if plan.recurse {
-            format!("find \"$p\" ! {find_test} \"$v\" -exec {cmd} -h -- \"$v\" {{}} + || exit 1\n")
+            format!("find \"$p\" ! {find_test} \"$v\" -exec {cmd} -h -- \"$v\" {{}} + || exit 1\nrsible_touched=1\n")
         } else {
             format!(
-                "[ \"$(stat -c {name_fmt} -- \"$p\")\" = \"$v\" ] || [ \"$(stat -c {id_fmt} -- \"$p\")\" = \"$v\" ] || {cmd} -h -- \"$v\" \"$p\" || exit 1\n"
+                "[ \"$(stat -c {name_fmt} -- \"$p\")\" = \"$v\" ] || [ \"$(stat -c {id_fmt} -- \"$p\")\" = \"$v\" ] || {{ {cmd} -h -- \"$v\" \"$p\" || exit 1; rsible_touched=1; }}\n"
             )
         };
         s.extend_from_slice(line.as_bytes());
@@ -550,6 +556,8 @@ fn probe_script(plan: &Plan) -> Vec<u8> {
 /// The names of the probes of the path before and after the apply.
 const BEFORE: &str = "before";
 const AFTER: &str = "after";
+/// Printed instead of the probe after the apply when the apply changed nothing.
+const SAME: &str = "after_same";
 /// The name of the flags' probe and apply.
 const ATTR: &str = "attr";
 
@@ -683,9 +691,13 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         return Ok(failed(&plan, &before, msg));
     }
     let before = probe::read("file", &r, BEFORE).map_err(bad)?;
-    let applied = r.has(AFTER);
+    let applied = r.has(AFTER) || r.has(SAME);
     let (after, changed) = if applied {
-        let after = probe::read("file", &r, AFTER).map_err(bad)?;
+        let after = if r.has(SAME) {
+            before.clone()
+        } else {
+            probe::read("file", &r, AFTER).map_err(bad)?
+        };
         let changed = applied_changes(&before, &after, &r);
         (after, changed)
     } else {

@@ -34,6 +34,11 @@ pub trait Module: 'static {
     /// ahead, with the next tasks' (see [`super::prefetch`]).
     const READS_AHEAD: bool = false;
 
+    /// With [`Module::READS_AHEAD`]: a task of this module joins a run of tasks read ahead
+    /// only when one of these arguments is given (`command` only with `creates`/`removes`:
+    /// without, it runs the user's program, which may change anything). Empty: always.
+    const READS_AHEAD_WITH: &'static [&'static str] = &[];
+
     /// The paths the run reads before it decides, when [`Module::READS_AHEAD`]. The run must
     /// take them from [`Ctx::read_ahead`] when it is there, deciding exactly as from its own
     /// probe, and read for itself otherwise.
@@ -88,6 +93,8 @@ pub struct Spec {
     /// What a run reads first, from templated arguments (see [`Module::reads`]); `None` for
     /// a module that does not read ahead.
     pub reads: Option<ReadsFn>,
+    /// See [`Module::READS_AHEAD_WITH`].
+    pub reads_with: &'static [&'static str],
 }
 
 /// The paths a run of a module reads first, from its templated arguments; `None` when they do
@@ -118,6 +125,7 @@ pub const fn spec<M: Module>(collection: &'static str, aliases: &'static [&'stat
         } else {
             None
         },
+        reads_with: M::READS_AHEAD_WITH,
     }
 }
 
@@ -147,6 +155,7 @@ pub const fn engine_action<A: Action>(
         args: ArgCheck::Typed(check_action::<A>),
         runs: Runs::Engine,
         reads: None,
+        reads_with: &[],
     }
 }
 
@@ -165,6 +174,7 @@ pub const fn action(
         args,
         runs: Runs::Engine,
         reads: None,
+        reads_with: &[],
     }
 }
 

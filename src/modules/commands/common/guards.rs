@@ -93,6 +93,28 @@ impl<'a> Guards<'a> {
         }
     }
 
+    /// The paths the checks test, when each is a plain path (no glob, no `~`) that a
+    /// read-ahead can answer for; `None` otherwise.
+    pub fn plain_paths(&self) -> Option<Vec<&'a str>> {
+        self.each()
+            .map(|s| (!s.path.contains(['*', '?', '[', '~', '\\'])).then_some(s.path))
+            .collect()
+    }
+
+    /// What the checks decide when `exists` answers for every path (see
+    /// [`Guards::plain_paths`]): `Some(None)` the program runs, `Some(Some(stop))` a check
+    /// stops it; `None` when a path is not answered for.
+    pub fn decide(&self, exists: impl Fn(&str) -> Option<bool>) -> Option<Option<Stop<'a>>> {
+        self.plain_paths()?;
+        for stop in self.each() {
+            let found = exists(stop.path)?;
+            if found == (stop.guard == Guard::Creates) {
+                return Some(Some(stop));
+            }
+        }
+        Some(None)
+    }
+
     /// The check that stopped a program whose whole output is `stdout`.
     pub fn stopped(&self, stdout: &str, marker: &str) -> Option<Stop<'a>> {
         self.each()
@@ -143,5 +165,34 @@ mod tests {
         assert_eq!(stop.skipped(), "skipped, since /r does not exist");
         assert!(g.stopped("M removes\nmore\n", "M").is_none());
         assert!(Guards::default().stopped("M creates\n", "M").is_none());
+    }
+
+    #[test]
+    fn decides_from_what_exists_only_for_plain_paths() {
+        let g = Guards {
+            creates: Some("/c"),
+            removes: Some("/r"),
+        };
+        let exists = |c: bool, r: bool| move |p: &str| Some(if p == "/c" { c } else { r });
+        let word = |d: Option<Option<Stop>>| d.map(|s| s.map(|s| s.guard.word()));
+        assert_eq!(word(g.decide(exists(true, true))), Some(Some("creates")));
+        assert_eq!(word(g.decide(exists(false, false))), Some(Some("removes")));
+        assert_eq!(
+            word(g.decide(exists(false, true))),
+            Some(None),
+            "the program runs"
+        );
+        assert_eq!(word(g.decide(|_| None)), None, "not answered for");
+        let glob = Guards {
+            creates: Some("/c*"),
+            removes: None,
+        };
+        assert!(glob.plain_paths().is_none());
+        assert_eq!(word(glob.decide(exists(true, true))), None);
+        let home = Guards {
+            creates: Some("~/c"),
+            removes: None,
+        };
+        assert!(home.plain_paths().is_none());
     }
 }

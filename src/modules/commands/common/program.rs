@@ -5,7 +5,7 @@
 //! says whether the command would have run. Knows nothing of playbooks or of any one module's
 //! arguments.
 
-use super::guards::{self, Guards};
+use super::guards::{self, Guards, Stop};
 use super::result::{result, Started};
 use crate::connection::quote::quote;
 use crate::modules::{Ctx, Failure, Output};
@@ -72,6 +72,9 @@ pub fn stdin(text: Option<String>, add_newline: bool) -> Vec<u8> {
 /// mode), a program with `creates`/`removes` sends only its checks; one without sends nothing
 /// and is skipped, as Ansible does.
 pub async fn run(p: Program, ctx: &Ctx<'_>) -> Result<Output, Failure> {
+    if let Some(stop) = stopped_as_read_ahead(&p, ctx) {
+        return Ok(not_run(&p, stop, ctx.unless_checking(()).is_some()));
+    }
     let marker = guards::marker();
     let prelude = p.prelude(&marker, "exit 1");
     let mut script = prelude.clone();
@@ -96,17 +99,7 @@ pub async fn run(p: Program, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
     if let Some(stop) = p.guards().stopped(&stdout, &marker) {
-        let mut o = Output {
-            msg: Some(stop.not_run(ran)),
-            ..Output::default()
-        };
-        o.fields.insert("cmd".into(), p.cmd.clone());
-        o.fields.insert("rc".into(), json!(0));
-        o.fields.insert("stdout".into(), json!(stop.skipped()));
-        o.fields.insert("stdout_lines".into(), json!([]));
-        o.fields.insert("stderr".into(), json!(""));
-        o.fields.insert("stderr_lines".into(), json!([]));
-        return Ok(o);
+        return Ok(not_run(&p, stop, ran));
     }
     if !ran {
         return Ok(Output {
@@ -116,6 +109,32 @@ pub async fn run(p: Program, ctx: &Ctx<'_>) -> Result<Output, Failure> {
         });
     }
     Ok(result(&out, p.cmd, started, p.strip))
+}
+
+/// The check that stops `p`, decided from what was read ahead of its paths (no `chdir`: the
+/// program would `cd` first, which may fail); `None` when the program must be sent.
+fn stopped_as_read_ahead<'a>(p: &'a Program, ctx: &Ctx<'_>) -> Option<Stop<'a>> {
+    if p.chdir.is_some() || !p.guards().any() {
+        return None;
+    }
+    let exists = |path: &str| ctx.read_ahead(path).map(|e| e.state.exists());
+    p.guards().decide(exists)?
+}
+
+/// The result of a program a check stopped (`ran`: outside check mode, where the program was
+/// sent and its checks stopped it; Ansible's words differ).
+fn not_run(p: &Program, stop: Stop<'_>, ran: bool) -> Output {
+    let mut o = Output {
+        msg: Some(stop.not_run(ran)),
+        ..Output::default()
+    };
+    o.fields.insert("cmd".into(), p.cmd.clone());
+    o.fields.insert("rc".into(), json!(0));
+    o.fields.insert("stdout".into(), json!(stop.skipped()));
+    o.fields.insert("stdout_lines".into(), json!([]));
+    o.fields.insert("stderr".into(), json!(""));
+    o.fields.insert("stderr_lines".into(), json!([]));
+    o
 }
 
 #[cfg(test)]
