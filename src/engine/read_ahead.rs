@@ -68,6 +68,22 @@ pub struct Held {
     lookups: u64,
 }
 
+impl Plan {
+    /// Where `task` is in the run: its address is in the run's range and the copy there is
+    /// the same task (a list freed and another allocated at the same place is not the run).
+    fn position(&self, task: &Task) -> Option<usize> {
+        let addr = task as *const Task as usize;
+        if !self.at.contains(&addr) {
+            return None;
+        }
+        let i = (addr - self.at.start) / std::mem::size_of::<Task>();
+        let copy = self.tasks.get(i)?;
+        let same =
+            copy.location == task.location && copy.module == task.module && copy.args == task.args;
+        same.then_some(i)
+    }
+}
+
 impl Runner {
     /// Called for each task of `tasks` (at `i`) as the list is walked: starts a run at a task
     /// that reads ahead (when none holds it), ends it at one that does not.
@@ -80,7 +96,7 @@ impl Runner {
         let addr = |t: &Task| t as *const Task as usize;
         if plan
             .as_ref()
-            .is_some_and(|p| p.at.contains(&addr(&tasks[i])))
+            .is_some_and(|p| p.position(&tasks[i]).is_some())
         {
             return;
         }
@@ -148,10 +164,7 @@ impl Runner {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()?;
-        let addr = task as *const Task as usize;
-        if !plan.at.contains(&addr) {
-            return None;
-        }
+        let from = plan.position(task)?;
         let held = {
             let s = host.state();
             s.read_ahead
@@ -162,7 +175,6 @@ impl Runner {
         if let Some((batch, on, lookups)) = held {
             return batch.filter(|_| on == conn && lookups == crate::template::lookups_run());
         }
-        let from = (addr - plan.at.start) / std::mem::size_of::<Task>();
         let reads: Vec<Read> = plan.tasks[from..]
             .iter()
             .flat_map(|t| self.reads_of(t, host, inh))
