@@ -394,8 +394,7 @@ fn a_missing_file_is_written_by_its_probe() {
             .env("RSIBLE_LOG", "rsible=debug")
             .run();
         let text = format!("{}{}", out.stdout, out.stderr);
-        let programs = text.lines().filter(|l| l.contains("exec on shell")).count();
-        (programs, text)
+        (common::programs_run(&text), text)
     };
     let one = "    - copy: {content: \"one\\n\", dest: \"@T@/new\", mode: \"0640\"}\n";
     write(p, "site.yml", &play_of(one));

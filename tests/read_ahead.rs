@@ -28,8 +28,7 @@ fn run(dir: &Path, lab: &Lab, args: &[&str]) -> (usize, String) {
         .run();
     let text = format!("{}{}", out.stdout, out.stderr);
     assert_eq!(out.code, 0, "{text}");
-    let programs = text.lines().filter(|l| l.contains("exec on shell")).count();
-    (programs, text)
+    (common::programs_run(&text), text)
 }
 
 /// A project for t1-91 and t1-92 logging in as the lab's `rslab` user, with `t/` open to it.

@@ -15,11 +15,12 @@
 
 use super::context::Inherited;
 use super::host::HostCell;
+use super::template_action::copy_args;
 use super::{loops, vars, Runner};
 use crate::modules::framework::prefetch::{self, Batch, Read};
 use crate::modules::{registry, Ctx};
 use crate::playbook::Task;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -121,7 +122,7 @@ impl Runner {
         if self.play.free || inh.handler || task.is_block() {
             return false;
         }
-        if module != "template" && !registry::reads_ahead(module, &task.args) {
+        if !registry::reads_ahead(as_copy(module), &task.args) {
             return false;
         }
         if OUTSIDE.iter().any(|k| inh.keyword(task, k).is_some())
@@ -223,10 +224,10 @@ impl Runner {
                 return Vec::new();
             };
             let args = super::host_task::strip_omit(args);
-            let found = if module == "template" {
-                template_reads(&args)
-            } else {
-                registry::reads(module, &args)
+            // A template is written by `copy`, which reads the same whatever the text.
+            let found = match module {
+                "template" => registry::reads("copy", &copy_args(&args, String::new())),
+                _ => registry::reads(module, &args),
             };
             match found {
                 Some(r) => reads.extend(r),
@@ -265,11 +266,11 @@ impl Runner {
     }
 }
 
-/// What `template` reads: its destination, as `copy` of the rendered text does.
-fn template_reads(args: &Map<String, Value>) -> Option<Vec<Read>> {
-    let dest = args.get("dest")?.as_str()?;
-    Some(vec![Read {
-        sha256: true,
-        ..Read::state(dest)
-    }])
+/// The module whose reads a task of `module` has: `copy` for a template (the engine renders
+/// it, then `copy` writes it).
+fn as_copy(module: &str) -> &str {
+    match module {
+        "template" => "copy",
+        m => m,
+    }
 }

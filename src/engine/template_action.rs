@@ -60,14 +60,19 @@ impl Runner {
             .templar
             .render_template(&path.display().to_string(), &text, &scope, &opts)
             .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
-        let mut out: Map<String, Value> = args
-            .iter()
-            .filter(|(k, _)| PASSED.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        out.insert("content".into(), json!(rendered));
-        Ok(out)
+        Ok(copy_args(args, rendered))
     }
+}
+
+/// The `copy` arguments of a template task whose text rendered to `content`.
+pub(super) fn copy_args(args: &Map<String, Value>, content: String) -> Map<String, Value> {
+    let mut out: Map<String, Value> = args
+        .iter()
+        .filter(|(k, _)| PASSED.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    out.insert("content".into(), json!(content));
+    out
 }
 
 /// The scope with `ansible_managed` defined ("Ansible managed") when the user has not.

@@ -96,3 +96,9 @@ pub fn files_in(dir: &Path) -> std::collections::BTreeMap<String, String> {
         })
         .collect()
 }
+
+/// Remote programs a run started on kept shells, counted in its debug log
+/// (`RSIBLE_LOG=rsible=debug`): the shells' own start is not one.
+pub fn programs_run(log: &str) -> usize {
+    log.lines().filter(|l| l.contains("exec on shell")).count()
+}

@@ -49,16 +49,12 @@ impl Module for Shell {
     const READS_AHEAD: bool = true;
     const READS_AHEAD_WITH: &'static [&'static str] = &["creates", "removes"];
 
-    /// The `creates`/`removes` paths, when the checks can be answered from them.
     fn reads(a: &Args) -> Vec<Read> {
         let guards = Guards {
             creates: a.creates.as_deref(),
             removes: a.removes.as_deref(),
         };
-        match guards.plain_paths() {
-            Some(paths) if a.chdir.is_none() => paths.into_iter().map(Read::state).collect(),
-            _ => Vec::new(),
-        }
+        guards.reads(a.chdir.as_deref())
     }
 
     fn validate(a: &Args) -> Result<(), String> {

@@ -708,15 +708,8 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
     };
     let mut o = Output {
         changed,
-        ..Output::default()
+        ..state_output(&plan, &after)
     };
-    o.fields
-        .insert(path_key(plan.state).into(), json!(plan.path));
-    if after.exists() {
-        fill_state(&mut o.fields, &after);
-    } else {
-        o.fields.insert("state".into(), json!("absent"));
-    }
     if !applied {
         let predicted = match plan.state {
             State::Absent => "absent",
@@ -725,9 +718,6 @@ async fn file(args: Args, ctx: &Ctx<'_>) -> Result<Output, Failure> {
             State::Hard | State::File | State::Touch => "file",
         };
         o.fields.insert("state".into(), json!(predicted));
-    }
-    if let Some(src) = &plan.src {
-        o.fields.insert("src".into(), json!(src));
     }
     if ctx.diff {
         let mut diff = result_diff(&plan, &before, &after, applied, &r);
@@ -775,18 +765,24 @@ fn unchanged_as_read_ahead(plan: &Plan, ctx: &Ctx<'_>) -> Option<Output> {
     if predict(plan, &before, &Report::default()) != Ok(false) {
         return None;
     }
+    Some(state_output(plan, &before))
+}
+
+/// An unchanged result for the path in the state `after`: the path under Ansible's key, the
+/// state's fields (or `state: absent`) and the link's `src`.
+fn state_output(plan: &Plan, after: &PathState) -> Output {
     let mut o = Output::default();
     o.fields
         .insert(path_key(plan.state).into(), json!(plan.path));
-    if before.exists() {
-        fill_state(&mut o.fields, &before);
+    if after.exists() {
+        fill_state(&mut o.fields, after);
     } else {
         o.fields.insert("state".into(), json!("absent"));
     }
     if let Some(src) = &plan.src {
         o.fields.insert("src".into(), json!(src));
     }
-    Some(o)
+    o
 }
 
 /// The key Ansible names the path under: `dest` for `touch` and links, else `path`.

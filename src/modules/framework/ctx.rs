@@ -81,18 +81,7 @@ impl Ctx<'_> {
     /// Runs a probe: a program that reads the host and changes nothing. It runs in check
     /// mode too.
     pub async fn probe(&self, script: Vec<u8>, stdin: Vec<u8>) -> Result<ExecOutput, Failure> {
-        let mut full = env_prefix(self.environment);
-        full.extend(script);
-        let cmd = RemoteCommand {
-            script: full,
-            stdin,
-            stdin_file: None,
-            become_: self.become_.clone(),
-            timeout: self.timeout,
-            raw: false,
-            user_code: false,
-        };
-        self.exec(&cmd).await
+        self.exec(&self.command(script, stdin, None, false)).await
     }
 
     /// What was read ahead of `path` (named exactly so, links not followed), when it still
@@ -267,6 +256,7 @@ impl Ctx<'_> {
         }
     }
 
+    /// Runs a program that may change the host (every door but [`Ctx::probe`]).
     async fn run(
         &self,
         script: Vec<u8>,
@@ -274,9 +264,21 @@ impl Ctx<'_> {
         stdin_file: Option<&std::path::Path>,
         user_code: bool,
     ) -> Result<ExecOutput, Failure> {
+        self.send(&self.command(script, stdin, stdin_file, user_code))
+            .await
+    }
+
+    /// `script` as this task sends it: behind its environment, with its become and timeout.
+    fn command(
+        &self,
+        script: Vec<u8>,
+        stdin: Vec<u8>,
+        stdin_file: Option<&std::path::Path>,
+        user_code: bool,
+    ) -> RemoteCommand {
         let mut full = env_prefix(self.environment);
         full.extend(script);
-        let cmd = RemoteCommand {
+        RemoteCommand {
             script: full,
             stdin,
             stdin_file: stdin_file.map(std::path::Path::to_path_buf),
@@ -284,8 +286,7 @@ impl Ctx<'_> {
             timeout: self.timeout,
             raw: false,
             user_code,
-        };
-        self.send(&cmd).await
+        }
     }
 
     /// Sends `cmd`, which may change the host: counted first (see [`Changes`]).

@@ -4,6 +4,7 @@
 
 use crate::connection::become_wrap::nonce;
 use crate::connection::quote::quote_glob;
+use crate::modules::framework::prefetch::Read;
 
 /// A task's `creates` and `removes`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -99,6 +100,16 @@ impl<'a> Guards<'a> {
         self.each()
             .map(|s| (!s.path.contains(['*', '?', '[', '~', '\\'])).then_some(s.path))
             .collect()
+    }
+
+    /// What a read-ahead reads for the checks (see
+    /// [`Module::reads`](crate::modules::framework::spec::Module::reads)): their plain paths,
+    /// nothing with a glob, `~` or a `chdir` (the program would `cd` first, which may fail).
+    pub fn reads(&self, chdir: Option<&str>) -> Vec<Read> {
+        match self.plain_paths() {
+            Some(paths) if chdir.is_none() => paths.into_iter().map(Read::state).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// What the checks decide when `exists` answers for every path (see
